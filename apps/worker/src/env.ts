@@ -1,0 +1,21 @@
+import { createEnv } from "@t3-oss/env-core";
+import { z } from "zod";
+
+export const workerEnv = () =>
+  createEnv({
+    server: {
+      DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "DATABASE_URL must start with postgres:// or postgresql://"),
+      REDIS_URL: z.string().regex(/^rediss?:\/\//, "REDIS_URL must start with redis:// or rediss://"),
+      LOCKSTEP_QUEUE_PREFIX: z.string().regex(/^[a-z0-9:_-]+$/).default("lockstep"),
+      LOCKSTEP_OPEN_KEYS: z.string().min(1, "LOCKSTEP_OPEN_KEYS must list the worker's private keys (kid:base64url,…)"),
+      WORKER_PORT: z.coerce.number().int().min(1).max(65535).default(3001),
+      WORKER_HOST: z.string().default("127.0.0.1"),
+      WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+      HEALTH_CHECK_INTERVAL_MS: z.coerce.number().int().min(1000).default(30_000),
+      LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
+    },
+    runtimeEnv: process.env,
+    emptyStringAsUndefined: true,
+  });
+
+export type TWorkerEnv = ReturnType<typeof workerEnv>;

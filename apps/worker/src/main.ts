@@ -1,0 +1,60 @@
+import type { Queue } from "bullmq";
+import { collectDefaultMetrics, Registry } from "prom-client";
+import { OpeningKeyring } from "@lockstep/crypto";
+import { createDatabase } from "@lockstep/db";
+import { createRedis, enqueue, createQueues, jobCatalog } from "@lockstep/queue";
+import { workerEnv } from "./env";
+import { startHealthServer } from "./health-server";
+import { createLogger } from "./logger";
+import { startWorkers } from "./worker";
+
+const env = workerEnv();
+const logger = createLogger(env.LOG_LEVEL);
+
+// Fail at boot, not at the first job, when the private keyring is malformed.
+const keyring = await OpeningKeyring.fromSpec(env.LOCKSTEP_OPEN_KEYS);
+logger.info({ keyIds: keyring.kids }, "private keyring loaded");
+
+const { db, close: closeDb } = createDatabase(env.DATABASE_URL, { applicationName: "lockstep-worker" });
+const connection = createRedis(env.REDIS_URL, "worker");
+connection.on("error", (error) => logger.error({ err: error.message }, "redis connection error"));
+const producer = createRedis(env.REDIS_URL, "worker");
+producer.on("error", () => {});
+
+const metrics = new Registry();
+collectDefaultMetrics({ register: metrics, prefix: "lockstep_worker_" });
+
+const workers = startWorkers({ db, connection, prefix: env.LOCKSTEP_QUEUE_PREFIX, logger, concurrency: env.WORKER_CONCURRENCY, metrics });
+const health = await startHealthServer({ host: env.WORKER_HOST, port: env.WORKER_PORT, db, redis: connection, workers, metrics });
+logger.info({ workerId: workers.identity.workerId, health: `http://${env.WORKER_HOST}:${env.WORKER_PORT}/health` }, "worker started");
+
+// A repeatable health check keeps the heartbeat fresh; one now proves the path at boot.
+const queues = createQueues(producer, env.LOCKSTEP_QUEUE_PREFIX);
+const systemQueue: Queue = queues.get(jobCatalog["system.health-check"].queue);
+await systemQueue.upsertJobScheduler(
+  "system.health-check",
+  { every: env.HEALTH_CHECK_INTERVAL_MS },
+  { name: "system.health-check", data: { requestedBy: "scheduler", nonce: "scheduled" }, opts: jobCatalog["system.health-check"].options },
+);
+await enqueue(queues, "system.health-check", { requestedBy: "worker", nonce: workers.identity.workerId.replace(/[^A-Za-z0-9-]/g, "-").slice(0, 64) });
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, "worker stopping: finishing active jobs");
+  const force = setTimeout(() => {
+    logger.error("worker did not stop within 20 s; exiting");
+    process.exit(1);
+  }, 20_000);
+  force.unref();
+  await new Promise<void>((resolve) => health.close(() => resolve()));
+  await workers.close();
+  await queues.close();
+  await Promise.all([connection.quit().catch(() => {}), producer.quit().catch(() => {})]);
+  await closeDb();
+  logger.info("worker stopped");
+  process.exit(0);
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));

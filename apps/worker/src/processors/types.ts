@@ -1,0 +1,23 @@
+import type { Job } from "bullmq";
+import type { Logger } from "pino";
+import type { TDatabase } from "@lockstep/db";
+import type { TJobName, TJobPayload } from "@lockstep/queue";
+
+export type TWorkerIdentity = {
+  workerId: string;
+  hostname: string;
+  pid: number;
+  version: string;
+  startedAt: Date;
+};
+
+export type TProcessorContext = {
+  db: TDatabase;
+  logger: Logger;
+  worker: TWorkerIdentity;
+};
+
+export type THandler<K extends TJobName> = (payload: TJobPayload<K>, job: Job, ctx: TProcessorContext) => Promise<unknown>;
+
+/** Every job in the catalog has exactly one handler; a missing one does not compile. */
+export type TRegistry = { [K in TJobName]: THandler<K> };

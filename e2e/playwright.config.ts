@@ -1,0 +1,52 @@
+import { join, resolve } from "node:path";
+import { defineConfig } from "@playwright/test";
+
+// Deterministic ports: this file is evaluated in every Playwright worker, so they must not be random.
+const base = Number(process.env.E2E_BASE_PORT ?? 3100);
+const root = resolve(import.meta.dirname, "..");
+export const ports = { web: base, worker: base + 1, postgres: base + 2, redis: base + 3 };
+const dataDir = process.env.E2E_DATA_DIR ?? join(root, ".data", "e2e");
+
+export default defineConfig({
+  testDir: "tests",
+  outputDir: "test-results",
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [["list"], ["json", { outputFile: process.env.E2E_JSON_REPORT ?? "test-results/results.json" }]],
+  use: {
+    baseURL: `http://localhost:${ports.web}`,
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      // As root Chromium needs --no-sandbox; on a closed network its background fetches only fail.
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    },
+  },
+  projects: [
+    { name: "api", testDir: "tests/api" },
+    { name: "ui", testDir: "tests/ui" },
+  ],
+  // The real start command, exactly as a user runs it, on its own ports and data directory.
+  webServer: {
+    command: `node ${join(root, "scripts/start.mjs")}`,
+    url: `http://127.0.0.1:${ports.web}/api/health`,
+    timeout: 600_000,
+    reuseExistingServer: false,
+    stdout: "pipe",
+    stderr: "pipe",
+    gracefulShutdown: { signal: "SIGINT", timeout: 30_000 },
+    env: {
+      PORT: String(ports.web),
+      WORKER_PORT: String(ports.worker),
+      LOCKSTEP_POSTGRES_PORT: String(ports.postgres),
+      LOCKSTEP_REDIS_PORT: String(ports.redis),
+      LOCKSTEP_DATA_DIR: dataDir,
+      DATABASE_URL: "",
+      REDIS_URL: "",
+    },
+  },
+});

@@ -1,0 +1,25 @@
+import { drizzle } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import * as schema from "./schema";
+
+export type TDatabase = ReturnType<typeof createDatabase>["db"];
+
+/** Opens a pooled connection. The caller owns it and must `close()` it on shutdown. */
+export function createDatabase(url: string, options: { max?: number; applicationName?: string } = {}) {
+  const sql = postgres(url, {
+    max: options.max ?? 10,
+    connect_timeout: 10,
+    idle_timeout: 30,
+    onnotice: () => {},
+    connection: { application_name: options.applicationName ?? "lockstep" },
+  });
+  const db = drizzle(sql, { schema, casing: "snake_case" });
+  return { db, sql, close: () => sql.end({ timeout: 5 }) };
+}
+
+/** Round-trips a query; returns latency in ms or throws. */
+export async function pingDatabase(db: TDatabase): Promise<number> {
+  const started = performance.now();
+  await db.execute("select 1");
+  return Math.round(performance.now() - started);
+}

@@ -1,0 +1,31 @@
+import { desc, sql } from "drizzle-orm";
+import type { TDatabase } from "../client";
+import { workerHeartbeats } from "../schema";
+
+export type THeartbeatInput = {
+  workerId: string;
+  hostname: string;
+  pid: number;
+  version: string;
+  startedAt: Date;
+};
+
+export async function recordHealthCheck(db: TDatabase, worker: THeartbeatInput, jobId: string): Promise<void> {
+  const now = new Date();
+  await db
+    .insert(workerHeartbeats)
+    .values({ ...worker, lastSeenAt: now, lastHealthCheckAt: now, lastHealthCheckJobId: jobId })
+    .onConflictDoUpdate({
+      target: workerHeartbeats.workerId,
+      set: { lastSeenAt: now, lastHealthCheckAt: now, lastHealthCheckJobId: jobId },
+    });
+}
+
+export async function latestHeartbeat(db: TDatabase) {
+  const [row] = await db.select().from(workerHeartbeats).orderBy(desc(workerHeartbeats.lastHealthCheckAt)).limit(1);
+  return row ?? null;
+}
+
+export async function pruneHeartbeats(db: TDatabase, olderThan: Date): Promise<void> {
+  await db.delete(workerHeartbeats).where(sql`${workerHeartbeats.lastSeenAt} < ${olderThan}`);
+}

@@ -1,0 +1,23 @@
+import { Redis, type RedisOptions } from "ioredis";
+
+/**
+ * BullMQ needs `maxRetriesPerRequest: null` on connections used by workers (blocking commands
+ * must not be cut short). Producers in request paths fail fast instead, so a web request never
+ * hangs on a Redis outage.
+ */
+export function createRedis(url: string, role: "worker" | "producer", extra: RedisOptions = {}): Redis {
+  return new Redis(url, {
+    maxRetriesPerRequest: role === "worker" ? null : 1,
+    enableOfflineQueue: role === "worker",
+    connectTimeout: 5_000,
+    lazyConnect: false,
+    ...extra,
+  });
+}
+
+export async function pingRedis(redis: Redis): Promise<number> {
+  const started = performance.now();
+  const answer = await redis.ping();
+  if (answer !== "PONG") throw new Error(`unexpected PING answer: ${answer}`);
+  return Math.round(performance.now() - started);
+}

@@ -1,0 +1,2 @@
+export * from "./provider";
+export { renderSecretsStore } from "./providers/nextflow-file/store-format";

@@ -1,0 +1,150 @@
+/**
+ * `npm start`: Lockstep on one machine — web and worker in the foreground, with an embedded
+ * Postgres and a private Redis unless DATABASE_URL / REDIS_URL point elsewhere. Ctrl-C stops all.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { runMigrations } from "@lockstep/db/migrate";
+import { checkPostgres, checkRedis } from "../check";
+import { parseStartEnv } from "../env";
+import { ensureDevKeys } from "../keys";
+import { say, StartupError } from "../log";
+import { isPortFree } from "../ports";
+import { startEmbeddedPostgres, type TStartedPostgres } from "../postgres";
+import { recordPids, startChild, stopChild, stopOrphans, type TChild } from "../processes";
+import { startPrivateRedis, type TStartedRedis } from "../redis";
+import { markWebBuilt, webBuildIsCurrent, webSourceFingerprint } from "../web-build";
+
+const root = resolve(import.meta.dirname, "../../../..");
+const started = Date.now();
+const cleanups: Array<() => Promise<void>> = [];
+const children: TChild[] = [];
+let shuttingDown = false;
+
+async function shutdown(code: number) {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  say("stopping Lockstep…");
+  await Promise.all(children.map((c) => stopChild(c)));
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+  say("stopped");
+  process.exit(code);
+}
+
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));
+
+async function main() {
+  const env = parseStartEnv(process.env, root);
+  mkdirSync(env.dataDir, { recursive: true });
+  const pidFile = join(env.dataDir, "children.json");
+  await stopOrphans(pidFile);
+
+  for (const [variable, port] of [["PORT", env.PORT], ["WORKER_PORT", env.WORKER_PORT]] as const) {
+    if (!(await isPortFree(port))) {
+      throw new StartupError(`${variable}: port ${port} is already in use — stop what listens there or set ${variable}=<free port>`);
+    }
+  }
+
+  let databaseUrl = env.DATABASE_URL;
+  if (databaseUrl) {
+    say("checking DATABASE_URL…");
+    await checkPostgres(databaseUrl);
+  } else {
+    say(`DATABASE_URL is not set: starting the embedded Postgres (data in ${join(env.dataDir, "postgres")})…`);
+    const pg: TStartedPostgres = await startEmbeddedPostgres({ dataDir: join(env.dataDir, "postgres"), port: env.LOCKSTEP_POSTGRES_PORT });
+    cleanups.push(pg.stop);
+    databaseUrl = pg.url;
+  }
+
+  let redisUrl = env.REDIS_URL;
+  if (redisUrl) {
+    say("checking REDIS_URL…");
+    await checkRedis(redisUrl);
+  } else {
+    say(`REDIS_URL is not set: starting a private redis-server (data in ${join(env.dataDir, "redis")})…`);
+    const redis: TStartedRedis = await startPrivateRedis({ dir: join(env.dataDir, "redis"), port: env.LOCKSTEP_REDIS_PORT });
+    cleanups.push(redis.stop);
+    redisUrl = redis.url;
+  }
+
+  let { LOCKSTEP_SEAL_KEYS: sealKeys, LOCKSTEP_OPEN_KEYS: openKeys, NEXTAUTH_SECRET: authSecret } = env;
+  if (!sealKeys || !openKeys || !authSecret) {
+    const dev = await ensureDevKeys(join(env.dataDir, "dev-keys.json"));
+    sealKeys ??= dev.sealKeys;
+    openKeys ??= dev.openKeys;
+    authSecret ??= dev.authSecret;
+  }
+
+  say("applying database migrations…");
+  await runMigrations(databaseUrl);
+
+  const webDir = join(root, "apps/web");
+  if (!webBuildIsCurrent(root)) {
+    say("building the web app (first run, or its sources changed; this takes a minute or two)…");
+    const fingerprint = webSourceFingerprint(root);
+    const build = spawnSync(process.execPath, [join(webDir, "node_modules/next/dist/bin/next"), "build"], {
+      cwd: webDir,
+      stdio: "inherit",
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+    });
+    if (build.status !== 0) throw new StartupError(`the web build failed (next build exit ${build.status})`);
+    markWebBuilt(root, fingerprint);
+  }
+
+  const publicUrl = env.NEXTAUTH_URL ?? `http://localhost:${env.PORT}`;
+  const shared = {
+    ...process.env,
+    NODE_ENV: "production",
+    NEXT_TELEMETRY_DISABLED: "1",
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    NEXTAUTH_URL: publicUrl,
+  };
+  const web = startChild("web", process.execPath, [join(webDir, "node_modules/next/dist/bin/next"), "start", "-p", String(env.PORT)], {
+    cwd: webDir,
+    // The web tier gets the public keys only; the private keyring goes to the worker alone.
+    env: { ...shared, LOCKSTEP_SEAL_KEYS: sealKeys, NEXTAUTH_SECRET: authSecret, LOCKSTEP_OPEN_KEYS: undefined },
+  });
+  const workerDir = join(root, "apps/worker");
+  const worker = startChild("worker", process.execPath, ["--import", "tsx", "src/main.ts"], {
+    cwd: workerDir,
+    env: { ...shared, LOCKSTEP_OPEN_KEYS: openKeys, WORKER_PORT: String(env.WORKER_PORT), LOCKSTEP_SEAL_KEYS: undefined, NEXTAUTH_SECRET: undefined },
+  });
+  children.push(web, worker);
+  recordPids(pidFile, { web: web.process.pid, worker: worker.process.pid });
+  for (const child of children) {
+    void child.exited.then((code) => {
+      if (shuttingDown) return;
+      process.stderr.write(`[lockstep] error: ${child.name} exited unexpectedly (code ${code}); stopping\n`);
+      void shutdown(1);
+    });
+  }
+
+  await waitFor(`http://127.0.0.1:${env.PORT}/api/health`, 60_000);
+  await waitFor(`http://127.0.0.1:${env.WORKER_PORT}/health`, 60_000);
+  say(`Lockstep is running at ${publicUrl} (ready in ${((Date.now() - started) / 1000).toFixed(1)} s) — Ctrl-C stops it`);
+}
+
+async function waitFor(url: string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (shuttingDown) return;
+    try {
+      const r = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      if (r.ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new StartupError(`${url} did not become healthy within ${timeoutMs / 1000} s`);
+}
+
+main().catch(async (error: unknown) => {
+  const message = error instanceof StartupError ? error.message : `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+  process.stderr.write(`[lockstep] error: ${message}\n`);
+  if (!(error instanceof StartupError) && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  await shutdown(1);
+});

@@ -1,0 +1,113 @@
+/**
+ * `npm test`: every layer, in order — lint, typecheck, unit, integration (real Postgres + Redis),
+ * end-to-end (Playwright in Debian Chromium against the started app) — then one summary.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { say } from "../log";
+import { ensureSystemPackages, SYSTEM_PACKAGES } from "../system";
+
+const root = resolve(import.meta.dirname, "../../../..");
+const reports = join(root, ".data", "test-reports");
+rmSync(reports, { recursive: true, force: true });
+mkdirSync(reports, { recursive: true });
+
+const env = {
+  ...process.env,
+  PATH: `${join(root, ".tools/node_modules/.bin")}:${join(root, "node_modules/.bin")}:${process.env.PATH ?? ""}`,
+  TURBO_TELEMETRY_DISABLED: "1",
+  NEXT_TELEMETRY_DISABLED: "1",
+  FORCE_COLOR: process.env.CI ? "0" : process.env.FORCE_COLOR,
+};
+
+type TLayer = { name: string; passed: number; failed: number; skipped: number; unit: string; seconds: number; ok: boolean };
+const layers: TLayer[] = [];
+
+function run(command: string, args: string[], cwd = root, extraEnv: Record<string, string> = {}): number {
+  const r = spawnSync(command, args, { cwd, stdio: "inherit", env: { ...env, ...extraEnv } });
+  return r.status ?? 1;
+}
+
+function timed<T>(fn: () => T): [T, number] {
+  const started = Date.now();
+  const result = fn();
+  return [result, (Date.now() - started) / 1000];
+}
+
+function turboLayer(name: string, task: string) {
+  say(`── ${name} ──`);
+  const [status, seconds] = timed(() => run("turbo", ["run", task, "--concurrency=2", "--continue", "--output-logs=errors-only"]));
+  const packages = JSON.parse(
+    spawnSync("turbo", ["run", task, "--dry-run=json"], { cwd: root, env, encoding: "utf8", maxBuffer: 64 << 20 }).stdout || "{}",
+  ) as { tasks?: Array<{ task: string; command: string }> };
+  // The dry run also lists the tasks this one depends on (lint needs ^typecheck): count only its own.
+  const count = (packages.tasks ?? []).filter((t) => t.task === task && t.command !== "<NONEXISTENT>").length;
+  layers.push({ name, passed: status === 0 ? count : 0, failed: status === 0 ? 0 : 1, skipped: 0, unit: "packages", seconds, ok: status === 0 });
+}
+
+function vitestLayer(name: string, project: string) {
+  say(`── ${name} tests ──`);
+  const file = join(reports, `${project}.json`);
+  const [status, seconds] = timed(() =>
+    run("vitest", ["run", "--project", project, "--reporter=default", "--reporter=json", `--outputFile.json=${file}`]),
+  );
+  let passed = 0;
+  let failed = status === 0 ? 0 : 1;
+  let skipped = 0;
+  if (existsSync(file)) {
+    const r = JSON.parse(readFileSync(file, "utf8")) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number };
+    passed = r.numPassedTests;
+    failed = Math.max(r.numFailedTests, status === 0 ? 0 : 1);
+    skipped = r.numPendingTests + r.numTodoTests;
+  }
+  // A layer that ran nothing proves nothing.
+  const ok = status === 0 && passed > 0;
+  layers.push({ name, passed, failed: ok ? failed : Math.max(failed, 1), skipped, unit: "tests", seconds, ok });
+}
+
+function e2eLayer() {
+  say("── end-to-end tests (Playwright, Chromium) ──");
+  const file = join(reports, "e2e.json");
+  // A fresh instance each run: its own data directory, removed first.
+  const dataDir = join(root, ".data", "e2e");
+  rmSync(dataDir, { recursive: true, force: true });
+  const [status, seconds] = timed(() =>
+    run(join(root, "e2e/node_modules/.bin/playwright"), ["test"], join(root, "e2e"), { E2E_JSON_REPORT: file, E2E_DATA_DIR: dataDir }),
+  );
+  let passed = 0;
+  let failed = status === 0 ? 0 : 1;
+  let skipped = 0;
+  if (existsSync(file)) {
+    const r = JSON.parse(readFileSync(file, "utf8")) as { stats: { expected: number; unexpected: number; flaky: number; skipped: number } };
+    passed = r.stats.expected;
+    failed = Math.max(r.stats.unexpected + r.stats.flaky, status === 0 ? 0 : 1);
+    skipped = r.stats.skipped;
+  }
+  const ok = status === 0 && passed > 0;
+  layers.push({ name: "e2e", passed, failed: ok ? failed : Math.max(failed, 1), skipped, unit: "tests", seconds, ok });
+}
+
+const { missing } = ensureSystemPackages(SYSTEM_PACKAGES);
+if (missing.length > 0) {
+  for (const p of missing) process.stderr.write(`[lockstep] error: ${p.binary} is needed for the ${p.why}: ${p.elsewhere}\n`);
+  process.exit(1);
+}
+
+turboLayer("lint", "lint");
+turboLayer("typecheck", "typecheck");
+vitestLayer("unit", "unit");
+vitestLayer("integration", "integration");
+e2eLayer();
+
+say("── summary ──");
+for (const l of layers) {
+  const counts = l.unit === "packages" ? `${l.passed} packages clean` : `${l.passed} passed, ${l.failed} failed${l.skipped ? `, ${l.skipped} skipped` : ""}`;
+  say(`${l.ok ? "ok  " : "FAIL"} ${l.name.padEnd(12)} ${counts.padEnd(34)} ${l.seconds.toFixed(1)} s`);
+}
+const tests = layers.filter((l) => l.unit === "tests");
+const passed = tests.reduce((n, l) => n + l.passed, 0);
+const failed = tests.reduce((n, l) => n + l.failed, 0) + layers.filter((l) => l.unit === "packages" && !l.ok).length;
+const skipped = tests.reduce((n, l) => n + l.skipped, 0);
+process.stdout.write(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}\n`);
+process.exit(layers.every((l) => l.ok) ? 0 : 1);

@@ -1,0 +1,35 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { say } from "./log";
+
+export type TSystemPackage = { binary: string; debian: string; why: string; elsewhere: string };
+
+export const SYSTEM_PACKAGES: TSystemPackage[] = [
+  { binary: "redis-server", debian: "redis-server", why: "private Redis for tests", elsewhere: "brew install redis" },
+  { binary: "chromium", debian: "chromium", why: "browser for end-to-end tests", elsewhere: "install Chromium and set CHROMIUM_PATH" },
+];
+
+export function hasBinary(name: string): boolean {
+  return spawnSync("sh", ["-c", `command -v ${name}`], { stdio: "ignore" }).status === 0;
+}
+
+function isDebianRoot(): boolean {
+  return process.getuid?.() === 0 && existsSync("/etc/debian_version") && hasBinary("apt-get");
+}
+
+/**
+ * Installs missing system pieces with apt on a Debian machine run as root (as CI is); elsewhere
+ * returns what to install so the caller can say so.
+ */
+export function ensureSystemPackages(packages: TSystemPackage[]): { missing: TSystemPackage[] } {
+  let missing = packages.filter((p) => !hasBinary(p.binary));
+  if (missing.length === 0 || !isDebianRoot()) return { missing };
+  const names = missing.map((p) => p.debian);
+  say(`installing system packages with apt: ${names.join(", ")} (${missing.map((p) => p.why).join("; ")})…`);
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  const update = spawnSync("apt-get", ["update", "-qq"], { stdio: "inherit", env });
+  if (update.status !== 0) say("apt-get update failed; trying the install with the package lists present");
+  spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...names], { stdio: "inherit", env });
+  missing = packages.filter((p) => !hasBinary(p.binary));
+  return { missing };
+}
