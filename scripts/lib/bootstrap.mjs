@@ -2,7 +2,7 @@
 // it runs before anything is installed: it provides the pinned pnpm and installs the workspace.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -58,6 +58,14 @@ export function ensureDependencies() {
   const lockfile = join(root, "pnpm-lock.yaml");
   const stamp = join(root, "node_modules", ".lockstep-install");
   const manifests = ["package.json", "pnpm-workspace.yaml", ...(existsSync(lockfile) ? ["pnpm-lock.yaml"] : [])];
+  for (const group of ["apps", "packages", "tooling"]) {
+    const dir = join(root, group);
+    if (!existsSync(dir)) continue;
+    for (const name of readdirSync(dir).sort()) {
+      if (existsSync(join(dir, name, "package.json"))) manifests.push(join(group, name, "package.json"));
+    }
+  }
+  manifests.push("e2e/package.json");
   const hash = createHash("sha256");
   for (const file of manifests) hash.update(readFileSync(join(root, file)));
   const digest = hash.digest("hex");

@@ -1,4 +1,4 @@
-import { desc, sql } from "drizzle-orm";
+import { desc, eq, sql } from "drizzle-orm";
 import type { TDatabase } from "../client";
 import { workerHeartbeats } from "../schema";
 
@@ -23,6 +23,11 @@ export async function recordHealthCheck(db: TDatabase, worker: THeartbeatInput, 
 
 export async function latestHeartbeat(db: TDatabase) {
   const [row] = await db.select().from(workerHeartbeats).orderBy(desc(workerHeartbeats.lastHealthCheckAt)).limit(1);
+  return row ?? null;
+}
+
+export async function heartbeatOf(db: TDatabase, workerId: string) {
+  const [row] = await db.select().from(workerHeartbeats).where(eq(workerHeartbeats.workerId, workerId));
   return row ?? null;
 }
 

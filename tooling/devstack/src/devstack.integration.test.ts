@@ -1,0 +1,123 @@
+import { spawn } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import postgres from "postgres";
+import { Redis } from "ioredis";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { freePort } from "./ports";
+import { startEmbeddedPostgres } from "./postgres";
+import { startPrivateRedis } from "./redis";
+
+const root = resolve(import.meta.dirname, "../../..");
+const dir = mkdtempSync(join(tmpdir(), "lockstep-devstack-"));
+chmodSync(dir, 0o755);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("the embedded services keep their data across restarts", () => {
+  it("embedded Postgres: a row written before a stop is there after the next start", async () => {
+    const dataDir = join(dir, "pg");
+    const first = await startEmbeddedPostgres({ dataDir, port: await freePort(), quiet: true });
+    let sql = postgres(first.url, { max: 1, onnotice: () => {} });
+    await sql`create table kept (v text)`;
+    await sql`insert into kept values ('still-here')`;
+    await sql.end();
+    await first.stop();
+
+    const second = await startEmbeddedPostgres({ dataDir, port: await freePort(), quiet: true });
+    sql = postgres(second.url, { max: 1 });
+    const rows = await sql`select v from kept`;
+    await sql.end();
+    await second.stop();
+    expect(rows.map((r) => r.v)).toEqual(["still-here"]);
+  });
+
+  it("private Redis: a key written before a stop is there after the next start", async () => {
+    const redisDir = join(dir, "redis");
+    const first = await startPrivateRedis({ dir: redisDir, port: await freePort() });
+    let client = new Redis(first.url);
+    await client.set("kept", "still-here");
+    await client.quit();
+    await first.stop();
+
+    const second = await startPrivateRedis({ dir: redisDir, port: await freePort() });
+    client = new Redis(second.url);
+    const value = await client.get("kept");
+    await client.quit();
+    await second.stop();
+    expect(value).toBe("still-here");
+  });
+});
+
+/** Runs the start command with `env`; resolves its exit code, output and duration. */
+async function start(env: Record<string, string>) {
+  const started = Date.now();
+  const child = spawn(process.execPath, ["--import", "tsx", join(root, "tooling/devstack/src/cli/start.ts")], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "/root",
+      LOCKSTEP_DATA_DIR: join(dir, `start-${Math.random().toString(36).slice(2)}`),
+      PORT: String(await freePort()),
+      WORKER_PORT: String(await freePort()),
+      ...env,
+    },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  const code = await new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
+  clearTimeout(timer);
+  return { code, stdout, stderr, seconds: (Date.now() - started) / 1000 };
+}
+
+function errorLines(stderr: string) {
+  return stderr.split("\n").filter((l) => l.startsWith("[lockstep] error:"));
+}
+
+describe("the start command refuses bad configuration quickly and says why", () => {
+  it("an unreachable DATABASE_URL: exits non-zero within 15 s naming the variable", async () => {
+    const r = await start({ DATABASE_URL: `postgres://lockstep:pw-marker@127.0.0.1:${await freePort()}/lockstep` });
+    expect(r.code).not.toBe(0);
+    expect(r.seconds).toBeLessThan(15);
+    expect(errorLines(r.stderr)).toEqual([expect.stringMatching(/^\[lockstep\] error: DATABASE_URL: cannot connect to Postgres at 127\.0\.0\.1:\d+ \(ECONNREFUSED\)$/)]);
+    expect(r.stderr + r.stdout).not.toContain("pw-marker");
+  });
+
+  it("an unreachable REDIS_URL: exits non-zero within 15 s naming the variable", async () => {
+    const r = await start({ DATABASE_URL: inject("databaseUrl"), REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+    expect(r.code).not.toBe(0);
+    expect(r.seconds).toBeLessThan(15);
+    expect(errorLines(r.stderr)).toEqual([expect.stringMatching(/^\[lockstep\] error: REDIS_URL: cannot connect to Redis at 127\.0\.0\.1:\d+/)]);
+  });
+
+  it("a port already in use: exits non-zero naming PORT", async () => {
+    const server = createServer();
+    const port = await new Promise<number>((r) => server.listen(0, "0.0.0.0", () => r((server.address() as { port: number }).port)));
+    try {
+      const r = await start({ PORT: String(port) });
+      expect(r.code).not.toBe(0);
+      expect(r.seconds).toBeLessThan(15);
+      expect(errorLines(r.stderr)).toEqual([`[lockstep] error: PORT: port ${port} is already in use — stop what listens there or set PORT=<free port>`]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it.each([
+    [{ PORT: "eighty" }, "PORT must be a port number"],
+    [{ REDIS_URL: "localhost:6379" }, "REDIS_URL must"],
+    [{ DATABASE_URL: "mysql://u@h/db" }, "DATABASE_URL must start with postgres:// or postgresql://"],
+  ])("a malformed value %o: one line naming the variable", async (env, message) => {
+    const r = await start(env);
+    expect(r.code).not.toBe(0);
+    expect(r.seconds).toBeLessThan(15);
+    const lines = errorLines(r.stderr);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(message);
+    expect(r.stderr).not.toMatch(/^\s+at /m); // no stack trace
+  });
+});
