@@ -1,3 +1,3 @@
 export { appRouter, createCaller, type TAppRouter } from "./root";
-export type { TContext } from "./trpc";
+export type { TContext, TIdentity, TMeta } from "./trpc";
 export { AppError } from "./errors";

@@ -1,35 +1,119 @@
-import { initTRPC } from "@trpc/server";
+import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
-import { ZodError } from "zod";
-import type { TDatabase } from "@lockstep/db";
+import { z, ZodError } from "zod";
+import {
+  can,
+  effectiveWorkspaceRole,
+  orgCan,
+  type TOrgPermission,
+  type TPermission,
+  type TRateLimiter,
+} from "@lockstep/auth";
+import { findUserById, orgMembership, workspaceAccessFacts, type TDatabase } from "@lockstep/db";
 import { AppError, toTRPCError } from "./errors";
+
+export type TIdentity = { userId: string; via: "session" | "token"; tokenId?: string };
 
 export type TContext = {
   db: TDatabase;
   /** Pings Redis; injected so the API does not own the connection. */
   pingRedis: () => Promise<number>;
+  limiter: TRateLimiter;
+  identity: TIdentity | null;
+  config: { signupEnabled: boolean };
   ip: string | null;
   userAgent: string | null;
 };
 
-const t = initTRPC.context<TContext>().create({
+/** Procedure metadata: which permission a tenant-scoped procedure checks (read by the role-matrix test). */
+export type TMeta = { permission?: TPermission; orgPermission?: TOrgPermission };
+
+const t = initTRPC.context<TContext>().meta<TMeta>().create({
   transformer: superjson,
   errorFormatter({ shape, error }) {
-    // Field messages from zod, so a form can show each next to its input; never the input itself.
+    // Field messages from zod so a form can show each next to its input; never the input itself.
     const fieldErrors =
       error.cause instanceof ZodError
-        ? Object.fromEntries(error.cause.issues.map((i) => [i.path.join(".") || "(root)", i.message]))
+        ? Object.fromEntries(error.cause.issues.map((i) => [i.path.join(".") || "input", i.message]))
         : undefined;
     return { ...shape, data: { ...shape.data, stack: undefined, fieldErrors } };
   },
 });
 
+/** "field: message; field: message" — names each field and rule, never echoes the input. */
+function describeZodError(error: ZodError): string {
+  return error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; ");
+}
+
+// Runs around everything after it, input parsing included, so callers (HTTP or createCaller)
+// get domain errors as their tRPC code and validation errors as one readable message.
 const mapAppErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof AppError) throw toTRPCError(result.error.cause);
+  if (!result.ok) {
+    const cause = result.error.cause;
+    if (cause instanceof AppError) throw toTRPCError(cause);
+    if (cause instanceof ZodError && result.error.code === "BAD_REQUEST") {
+      throw new TRPCError({ code: "BAD_REQUEST", message: describeZodError(cause), cause });
+    }
+  }
   return result;
 });
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure.use(mapAppErrors);
+
+/** A signed-in user, by session cookie or `Authorization: Bearer` access token. */
+export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  if (!ctx.identity) {
+    throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in, or send an access token as Authorization: Bearer." });
+  }
+  const user = await findUserById(ctx.db, ctx.identity.userId);
+  if (!user) throw new TRPCError({ code: "UNAUTHORIZED", message: "This account no longer exists." });
+  return next({ ctx: { ...ctx, identity: ctx.identity, user } });
+});
+
+/**
+ * Loads the workspace named by `input.workspaceId` and the caller's role in it. A workspace the
+ * caller cannot see answers NOT_FOUND (no probing); a visible one without the permission FORBIDDEN.
+ */
+export function workspaceProcedure(permission: TPermission) {
+  return authedProcedure
+    .meta({ permission })
+    .input(z.object({ workspaceId: z.uuid({ error: "workspaceId must be an id (UUID)." }) }))
+    .use(async ({ ctx, input, next }) => {
+      const facts = await workspaceAccessFacts(ctx.db, ctx.user.id, input.workspaceId);
+      const role = facts
+        ? effectiveWorkspaceRole({
+            personalOwnerId: facts.workspace.personalOwnerId,
+            visibility: facts.workspace.visibility,
+            participantRole: facts.participantRole,
+            orgRole: facts.orgRole,
+            userId: ctx.user.id,
+          })
+        : null;
+      if (!facts || !role) throw new TRPCError({ code: "NOT_FOUND", message: "No such workspace." });
+      if (!can(role, permission)) {
+        throw new TRPCError({ code: "FORBIDDEN", message: `Your role in this workspace (${role}) does not allow this (${permission}).` });
+      }
+      return next({ ctx: { ...ctx, workspace: facts.workspace, orgName: facts.orgName, role, orgRole: facts.orgRole } });
+    });
+}
+
+/** Same for organizations, keyed by `input.orgId`. */
+export function orgProcedure(permission: TOrgPermission) {
+  return authedProcedure
+    .meta({ orgPermission: permission })
+    .input(z.object({ orgId: z.uuid({ error: "orgId must be an id (UUID)." }) }))
+    .use(async ({ ctx, input, next }) => {
+      const membership = await orgMembership(ctx.db, ctx.user.id, input.orgId);
+      if (!membership) throw new TRPCError({ code: "NOT_FOUND", message: "No such organization." });
+      if (!orgCan(membership.role, permission)) {
+        throw new TRPCError({
+          code: "FORBIDDEN",
+          message: `Your role in this organization (${membership.role}) does not allow this (${permission}).`,
+        });
+      }
+      return next({ ctx: { ...ctx, org: membership.org, orgRole: membership.role } });
+    });
+}

@@ -1,1 +1,4 @@
 export * from "./permissions";
+export * from "./password";
+export * from "./rate-limit";
+export * from "./tokens";

@@ -1,4 +1,4 @@
-import { boolean, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { boolean, integer, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { sql } from "drizzle-orm";
 import { id, timestamps } from "./_columns";
 
@@ -12,9 +12,48 @@ export const users = pgTable(
     /** argon2id PHC string; null for accounts that only sign in through OIDC. */
     passwordHash: text(),
     isInstanceAdmin: boolean().notNull().default(false),
+    /** Bumped by "sign out everywhere": sessions carrying an older version are rejected. */
+    sessionVersion: integer().notNull().default(0),
     ...timestamps,
   },
   (t) => [uniqueIndex("users_email_lower_key").on(sql`lower(${t.email})`)],
 );
 
 export type TUser = typeof users.$inferSelect;
+
+/** Links a user to an identity at an external OIDC provider. */
+export const oidcAccounts = pgTable(
+  "oidc_accounts",
+  {
+    id: id(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    provider: text().notNull(),
+    subject: text().notNull(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("oidc_accounts_provider_subject_key").on(t.provider, t.subject)],
+);
+
+/** Personal access tokens. Only a SHA-256 of the token is stored; the token is shown once. */
+export const accessTokens = pgTable(
+  "access_tokens",
+  {
+    id: id(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text().notNull(),
+    /** The first characters of the token, shown in lists so a user can tell tokens apart. */
+    prefix: text().notNull(),
+    tokenHash: text().notNull(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    lastUsedAt: timestamp({ withTimezone: true }),
+    expiresAt: timestamp({ withTimezone: true }),
+    revokedAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [uniqueIndex("access_tokens_hash_key").on(t.tokenHash)],
+);
+
+export type TAccessToken = typeof accessTokens.$inferSelect;

@@ -1,0 +1,90 @@
+import { TRPCError } from "@trpc/server";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { can, workspaceRoles, type TPermission, type TWorkspaceRole } from "@lockstep/auth";
+import { createDatabase } from "@lockstep/db";
+import { callerFor, makeUser, procedureMeta } from "./test/fixtures";
+
+const { db, close } = createDatabase(inject("databaseUrl"), { max: 4 });
+afterAll(close);
+
+type TOutcome = "ok" | "FORBIDDEN";
+const O: TOutcome = "ok";
+const F: TOutcome = "FORBIDDEN";
+
+/**
+ * Written by hand from DESIGN.md §2 — NOT derived from code. Columns: owner, admin, maintainer,
+ * launch, connect, view. The test checks it against the permission table and against real calls,
+ * so changing the table, a procedure's permission, or this expectation alone fails.
+ */
+const expected: Record<string, [TOutcome, TOutcome, TOutcome, TOutcome, TOutcome, TOutcome]> = {
+  "workspaces.get": [O, O, O, O, O, O],
+  "workspaces.update": [O, O, F, F, F, F],
+  "workspaces.delete": [O, F, F, F, F, F],
+  "workspaces.participants.list": [O, O, O, O, O, O],
+  "workspaces.participants.add": [O, O, F, F, F, F],
+  "workspaces.participants.updateRole": [O, O, F, F, F, F],
+  "workspaces.participants.remove": [O, O, F, F, F, F],
+};
+
+/** Every procedure in the router that is workspace-scoped, with the permission it checks. */
+function workspaceScopedProcedures(): Record<string, TPermission> {
+  const out: Record<string, TPermission> = {};
+  for (const [path, meta] of procedureMeta()) if (meta.permission) out[path] = meta.permission;
+  return out;
+}
+
+type TFixture = { workspaceId: string; targetUserId: string; newcomerEmail: string };
+
+/** A fresh org workspace where `role` is held by the caller, plus a `view` participant to act on. */
+async function fixture(role: TWorkspaceRole) {
+  const orgOwner = await makeUser(db, "org-owner");
+  const caller = await makeUser(db, `as-${role}`);
+  const target = await makeUser(db, "target");
+  const newcomer = await makeUser(db, "newcomer");
+  const owner = callerFor(db, orgOwner.id);
+  const org = await owner.orgs.create({ name: `Org for ${role}` , slug: `org-${caller.id.slice(0, 8)}` });
+  await owner.orgs.members.add({ orgId: org.id, email: caller.email, role: "member" });
+  const ws = await owner.workspaces.create({ orgId: org.id, name: "Matrix", visibility: "private" });
+  await owner.workspaces.participants.add({ workspaceId: ws.id, email: caller.email, role });
+  await owner.workspaces.participants.add({ workspaceId: ws.id, email: target.email, role: "view" });
+  const f: TFixture = { workspaceId: ws.id, targetUserId: target.id, newcomerEmail: newcomer.email };
+  return { f, call: callerFor(db, caller.id) };
+}
+
+const invoke: Record<string, (call: ReturnType<typeof callerFor>, f: TFixture) => Promise<unknown>> = {
+  "workspaces.get": (c, f) => c.workspaces.get({ workspaceId: f.workspaceId }),
+  "workspaces.update": (c, f) => c.workspaces.update({ workspaceId: f.workspaceId, description: "changed" }),
+  "workspaces.delete": (c, f) => c.workspaces.delete({ workspaceId: f.workspaceId }),
+  "workspaces.participants.list": (c, f) => c.workspaces.participants.list({ workspaceId: f.workspaceId }),
+  "workspaces.participants.add": (c, f) => c.workspaces.participants.add({ workspaceId: f.workspaceId, email: f.newcomerEmail, role: "view" }),
+  "workspaces.participants.updateRole": (c, f) =>
+    c.workspaces.participants.updateRole({ workspaceId: f.workspaceId, userId: f.targetUserId, role: "connect" }),
+  "workspaces.participants.remove": (c, f) => c.workspaces.participants.remove({ workspaceId: f.workspaceId, userId: f.targetUserId }),
+};
+
+describe("role matrix: every workspace-scoped procedure × every role", () => {
+  const procedures = workspaceScopedProcedures();
+
+  it("the hand-written expectations cover exactly the router's workspace-scoped procedures", () => {
+    expect(Object.keys(expected).sort()).toEqual(Object.keys(procedures).sort());
+    expect(Object.keys(invoke).sort()).toEqual(Object.keys(procedures).sort());
+  });
+
+  it("the hand-written expectations agree with the permission table", () => {
+    for (const [path, permission] of Object.entries(procedures)) {
+      const derived = workspaceRoles.map((role) => (can(role, permission) ? O : F));
+      expect([path, derived]).toEqual([path, expected[path]]);
+    }
+  });
+
+  const cases = Object.keys(expected).flatMap((path) => workspaceRoles.map((role, i) => [path, role, expected[path]![i]!] as const));
+
+  it.each(cases)("%s as %s → %s", async (path, role, outcome) => {
+    const { f, call } = await fixture(role);
+    const result = await invoke[path]!(call, f).then(
+      () => "ok" as const,
+      (error: unknown) => (error instanceof TRPCError ? error.code : `unexpected ${String(error)}`),
+    );
+    expect(result).toBe(outcome);
+  });
+});

@@ -1,0 +1,77 @@
+import { z } from "zod";
+import { listOrgMembers, listOrgsOf } from "@lockstep/db";
+import { slugify, ZDescription, ZDisplayName, ZEmail, ZId, ZSlug } from "@lockstep/validators";
+import {
+  addOrgMember,
+  createOrganization,
+  deleteOrganization,
+  removeOrgMember,
+  updateOrganization,
+  updateOrgMemberRole,
+} from "../../services/tenancy";
+import { authedProcedure, orgProcedure, router } from "../../trpc";
+import { ZMemberOut, ZOrgOut, ZOrgRole } from "../shapes";
+
+const ok = z.object({ ok: z.literal(true) });
+
+export const orgsRouter = router({
+  list: authedProcedure.output(z.array(ZOrgOut)).query(async ({ ctx }) =>
+    (await listOrgsOf(ctx.db, ctx.user.id)).map(({ org, role }) => ({ ...pickOrg(org), role })),
+  ),
+
+  create: authedProcedure
+    .input(z.object({ name: ZDisplayName, slug: ZSlug.optional(), description: ZDescription.default("") }))
+    .output(ZOrgOut)
+    .mutation(async ({ ctx, input }) => {
+      const org = await createOrganization(ctx.db, ctx.user.id, { ...input, slug: input.slug ?? slugify(input.name) });
+      return { ...pickOrg(org), role: "owner" as const };
+    }),
+
+  get: orgProcedure("org:view")
+    .output(ZOrgOut)
+    .query(({ ctx }) => ({ ...pickOrg(ctx.org), role: ctx.orgRole })),
+
+  update: orgProcedure("org:manage")
+    .input(z.object({ name: ZDisplayName.optional(), slug: ZSlug.optional(), description: ZDescription.optional() }))
+    .output(ZOrgOut)
+    .mutation(async ({ ctx, input }) => {
+      const org = await updateOrganization(ctx.db, ctx.org.id, { name: input.name, slug: input.slug, description: input.description });
+      return { ...pickOrg(org), role: ctx.orgRole };
+    }),
+
+  delete: orgProcedure("org:manage")
+    .output(ok)
+    .mutation(async ({ ctx }) => {
+      await deleteOrganization(ctx.db, ctx.org.id);
+      return { ok: true as const };
+    }),
+
+  members: router({
+    list: orgProcedure("org:members:list").output(z.array(ZMemberOut)).query(({ ctx }) => listOrgMembers(ctx.db, ctx.org.id)),
+
+    add: orgProcedure("org:manage")
+      .input(z.object({ email: ZEmail, role: ZOrgRole.default("member") }))
+      .output(ZMemberOut.omit({ since: true }))
+      .mutation(({ ctx, input }) => addOrgMember(ctx.db, ctx.org.id, input)),
+
+    updateRole: orgProcedure("org:manage")
+      .input(z.object({ userId: ZId, role: ZOrgRole }))
+      .output(ok)
+      .mutation(async ({ ctx, input }) => {
+        await updateOrgMemberRole(ctx.db, ctx.org.id, input.userId, input.role);
+        return { ok: true as const };
+      }),
+
+    remove: orgProcedure("org:manage")
+      .input(z.object({ userId: ZId }))
+      .output(ok)
+      .mutation(async ({ ctx, input }) => {
+        await removeOrgMember(ctx.db, ctx.org.id, input.userId);
+        return { ok: true as const };
+      }),
+  }),
+});
+
+function pickOrg(org: { id: string; name: string; slug: string; description: string; createdAt: Date }) {
+  return { id: org.id, name: org.name, slug: org.slug, description: org.description, createdAt: org.createdAt };
+}

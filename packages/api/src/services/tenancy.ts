@@ -1,0 +1,193 @@
+import { roleRank, type TWorkspaceRole } from "@lockstep/auth";
+import { and, eq, findUserByEmail, schema, sql, type TDatabase } from "@lockstep/db";
+import { AppError } from "../errors";
+
+const { organizations, orgMembers, workspaces, workspaceParticipants } = schema;
+
+function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; cause?: { code?: string } };
+  return e?.code === "23505" || e?.cause?.code === "23505";
+}
+
+export async function createOrganization(db: TDatabase, userId: string, input: { name: string; slug: string; description: string }) {
+  try {
+    return await db.transaction(async (tx) => {
+      const [org] = await tx.insert(organizations).values(input).returning();
+      await tx.insert(orgMembers).values({ orgId: org!.id, userId, role: "owner" });
+      return org!;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new AppError("CONFLICT", `An organization with the short name "${input.slug}" already exists.`);
+    throw error;
+  }
+}
+
+export async function updateOrganization(db: TDatabase, orgId: string, input: { name?: string; slug?: string; description?: string }) {
+  try {
+    const [org] = await db.update(organizations).set(input).where(eq(organizations.id, orgId)).returning();
+    return org!;
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new AppError("CONFLICT", `An organization with the short name "${input.slug}" already exists.`);
+    throw error;
+  }
+}
+
+export async function deleteOrganization(db: TDatabase, orgId: string) {
+  await db.delete(organizations).where(eq(organizations.id, orgId));
+}
+
+async function lockOrg(tx: Parameters<Parameters<TDatabase["transaction"]>[0]>[0], orgId: string) {
+  // Serialises membership changes per org so "the last owner" is decided on a stable count.
+  await tx.execute(sql`select 1 from ${organizations} where ${organizations.id} = ${orgId} for update`);
+}
+
+async function ownerCount(tx: Parameters<Parameters<TDatabase["transaction"]>[0]>[0], orgId: string) {
+  const [row] = await tx
+    .select({ n: sql<number>`count(*)::int` })
+    .from(orgMembers)
+    .where(and(eq(orgMembers.orgId, orgId), eq(orgMembers.role, "owner")));
+  return row?.n ?? 0;
+}
+
+export async function addOrgMember(db: TDatabase, orgId: string, input: { email: string; role: "owner" | "member" | "collaborator" }) {
+  const user = await findUserByEmail(db, input.email);
+  if (!user) throw new AppError("INVALID", "email: no Lockstep account uses this email; ask them to sign up first.");
+  const inserted = await db.insert(orgMembers).values({ orgId, userId: user.id, role: input.role }).onConflictDoNothing().returning();
+  if (inserted.length === 0) throw new AppError("CONFLICT", `${input.email} is already a member of this organization.`);
+  return { userId: user.id, email: user.email, name: user.name, role: input.role };
+}
+
+export async function updateOrgMemberRole(db: TDatabase, orgId: string, userId: string, role: "owner" | "member" | "collaborator") {
+  await db.transaction(async (tx) => {
+    await lockOrg(tx, orgId);
+    const [current] = await tx.select().from(orgMembers).where(and(eq(orgMembers.orgId, orgId), eq(orgMembers.userId, userId)));
+    if (!current) throw new AppError("NOT_FOUND", "No such member.");
+    if (current.role === "owner" && role !== "owner" && (await ownerCount(tx, orgId)) <= 1) {
+      throw new AppError("CONFLICT", "An organization needs at least one owner: make someone else owner first.");
+    }
+    await tx.update(orgMembers).set({ role }).where(and(eq(orgMembers.orgId, orgId), eq(orgMembers.userId, userId)));
+  });
+}
+
+export async function removeOrgMember(db: TDatabase, orgId: string, userId: string) {
+  await db.transaction(async (tx) => {
+    await lockOrg(tx, orgId);
+    const [current] = await tx.select().from(orgMembers).where(and(eq(orgMembers.orgId, orgId), eq(orgMembers.userId, userId)));
+    if (!current) throw new AppError("NOT_FOUND", "No such member.");
+    if (current.role === "owner" && (await ownerCount(tx, orgId)) <= 1) {
+      throw new AppError("CONFLICT", "The last owner cannot leave the organization: make someone else owner first.");
+    }
+    // Leaving an org also ends every participation in its workspaces.
+    await tx.execute(
+      sql`delete from ${workspaceParticipants} where ${workspaceParticipants.userId} = ${userId} and ${workspaceParticipants.workspaceId} in (select id from ${workspaces} where ${workspaces.orgId} = ${orgId})`,
+    );
+    await tx.delete(orgMembers).where(and(eq(orgMembers.orgId, orgId), eq(orgMembers.userId, userId)));
+  });
+}
+
+export async function createWorkspace(
+  db: TDatabase,
+  orgId: string,
+  creatorId: string,
+  input: { name: string; slug: string; description: string; visibility: "private" | "shared" },
+) {
+  try {
+    return await db.transaction(async (tx) => {
+      const [ws] = await tx.insert(workspaces).values({ orgId, ...input }).returning();
+      await tx.insert(workspaceParticipants).values({ workspaceId: ws!.id, userId: creatorId, role: "owner" });
+      return ws!;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new AppError("CONFLICT", `This organization already has a workspace with the short name "${input.slug}".`);
+    throw error;
+  }
+}
+
+export async function updateWorkspace(
+  db: TDatabase,
+  workspace: typeof workspaces.$inferSelect,
+  input: { name?: string; slug?: string; description?: string; visibility?: "private" | "shared" },
+) {
+  if (workspace.personalOwnerId && (input.slug || input.visibility)) {
+    throw new AppError("INVALID", "A personal workspace keeps its short name and stays private.");
+  }
+  try {
+    const [ws] = await db.update(workspaces).set(input).where(eq(workspaces.id, workspace.id)).returning();
+    return ws!;
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new AppError("CONFLICT", `This organization already has a workspace with the short name "${input.slug}".`);
+    throw error;
+  }
+}
+
+export async function deleteWorkspace(db: TDatabase, workspace: typeof workspaces.$inferSelect) {
+  if (workspace.personalOwnerId) throw new AppError("INVALID", "A personal workspace cannot be deleted.");
+  await db.delete(workspaces).where(eq(workspaces.id, workspace.id));
+}
+
+function assertMayGrant(callerRole: TWorkspaceRole, role: TWorkspaceRole) {
+  // Nobody hands out more than they hold: only owners make owners.
+  if (roleRank(role) > roleRank(callerRole)) {
+    throw new AppError("FORBIDDEN", `Your role (${callerRole}) cannot grant the ${role} role.`);
+  }
+}
+
+/** Adds a user to an org workspace; someone outside the org joins it as a collaborator. */
+export async function addParticipant(
+  db: TDatabase,
+  workspace: typeof workspaces.$inferSelect,
+  callerRole: TWorkspaceRole,
+  input: { email: string; role: TWorkspaceRole },
+) {
+  if (!workspace.orgId) throw new AppError("INVALID", "A personal workspace has no other participants.");
+  assertMayGrant(callerRole, input.role);
+  const user = await findUserByEmail(db, input.email);
+  if (!user) throw new AppError("INVALID", "email: no Lockstep account uses this email; ask them to sign up first.");
+  const orgId = workspace.orgId;
+  return db.transaction(async (tx) => {
+    await tx.insert(orgMembers).values({ orgId, userId: user.id, role: "collaborator" }).onConflictDoNothing();
+    const inserted = await tx
+      .insert(workspaceParticipants)
+      .values({ workspaceId: workspace.id, userId: user.id, role: input.role })
+      .onConflictDoNothing()
+      .returning();
+    if (inserted.length === 0) throw new AppError("CONFLICT", `${user.email} already participates in this workspace.`);
+    return { userId: user.id, email: user.email, name: user.name, role: input.role };
+  });
+}
+
+async function participantRole(db: TDatabase, workspaceId: string, userId: string) {
+  const [row] = await db
+    .select({ role: workspaceParticipants.role })
+    .from(workspaceParticipants)
+    .where(and(eq(workspaceParticipants.workspaceId, workspaceId), eq(workspaceParticipants.userId, userId)));
+  return row?.role ?? null;
+}
+
+export async function updateParticipantRole(
+  db: TDatabase,
+  workspace: typeof workspaces.$inferSelect,
+  callerRole: TWorkspaceRole,
+  userId: string,
+  role: TWorkspaceRole,
+) {
+  const current = await participantRole(db, workspace.id, userId);
+  if (!current) throw new AppError("NOT_FOUND", "No such participant.");
+  assertMayGrant(callerRole, role);
+  assertMayGrant(callerRole, current);
+  await db
+    .update(workspaceParticipants)
+    .set({ role })
+    .where(and(eq(workspaceParticipants.workspaceId, workspace.id), eq(workspaceParticipants.userId, userId)));
+}
+
+export async function removeParticipant(db: TDatabase, workspace: typeof workspaces.$inferSelect, callerRole: TWorkspaceRole, userId: string) {
+  if (workspace.personalOwnerId) throw new AppError("INVALID", "A personal workspace has no other participants.");
+  const current = await participantRole(db, workspace.id, userId);
+  if (!current) throw new AppError("NOT_FOUND", "No such participant.");
+  assertMayGrant(callerRole, current);
+  await db
+    .delete(workspaceParticipants)
+    .where(and(eq(workspaceParticipants.workspaceId, workspace.id), eq(workspaceParticipants.userId, userId)));
+}
+

@@ -1,0 +1,151 @@
+import { TRPCError } from "@trpc/server";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { createDatabase } from "@lockstep/db";
+import { callerFor, makeUser, procedureMeta } from "./test/fixtures";
+
+const { db, close } = createDatabase(inject("databaseUrl"), { max: 4 });
+afterAll(close);
+
+async function codeOf(promise: Promise<unknown>) {
+  return promise.then(
+    () => "ok",
+    (e: unknown) => (e instanceof TRPCError ? e.code : `unexpected ${String(e)}`),
+  );
+}
+
+describe("cross-tenant isolation", () => {
+  it("a user of org A gets NOT_FOUND for every org- and workspace-scoped procedure on org B's ids", async () => {
+    const alice = await makeUser(db, "alice");
+    const bob = await makeUser(db, "bob");
+    const asAlice = callerFor(db, alice.id);
+    const asBob = callerFor(db, bob.id);
+    await asAlice.orgs.create({ name: "Org A" });
+    const orgB = await asBob.orgs.create({ name: "Org B" });
+    const wsB = await asBob.workspaces.create({ orgId: orgB.id, name: "B private" });
+    const sharedB = await asBob.workspaces.create({ orgId: orgB.id, name: "B shared", visibility: "shared" });
+
+    const orgIds = { orgId: orgB.id };
+    const calls: Record<string, (ws: string) => Promise<unknown>> = {
+      "orgs.get": () => asAlice.orgs.get(orgIds),
+      "orgs.update": () => asAlice.orgs.update({ ...orgIds, name: "pwned" }),
+      "orgs.delete": () => asAlice.orgs.delete(orgIds),
+      "orgs.members.list": () => asAlice.orgs.members.list(orgIds),
+      "orgs.members.add": () => asAlice.orgs.members.add({ ...orgIds, email: alice.email }),
+      "orgs.members.updateRole": () => asAlice.orgs.members.updateRole({ ...orgIds, userId: bob.id, role: "member" }),
+      "orgs.members.remove": () => asAlice.orgs.members.remove({ ...orgIds, userId: bob.id }),
+      "workspaces.create": () => asAlice.workspaces.create({ ...orgIds, name: "intruder" }),
+      "workspaces.get": (ws) => asAlice.workspaces.get({ workspaceId: ws }),
+      "workspaces.update": (ws) => asAlice.workspaces.update({ workspaceId: ws, name: "pwned" }),
+      "workspaces.delete": (ws) => asAlice.workspaces.delete({ workspaceId: ws }),
+      "workspaces.participants.list": (ws) => asAlice.workspaces.participants.list({ workspaceId: ws }),
+      "workspaces.participants.add": (ws) => asAlice.workspaces.participants.add({ workspaceId: ws, email: alice.email, role: "owner" }),
+      "workspaces.participants.updateRole": (ws) =>
+        asAlice.workspaces.participants.updateRole({ workspaceId: ws, userId: bob.id, role: "view" }),
+      "workspaces.participants.remove": (ws) => asAlice.workspaces.participants.remove({ workspaceId: ws, userId: bob.id }),
+    };
+
+    // Every tenant-scoped procedure of the router is covered here.
+    const scoped = procedureMeta()
+      .filter(([, meta]) => Boolean(meta.permission || meta.orgPermission))
+      .map(([path]) => path)
+      .sort();
+    expect(Object.keys(calls).sort()).toEqual(scoped);
+
+    for (const ws of [wsB.id, sharedB.id, bob.personalWorkspaceId]) {
+      for (const [path, call] of Object.entries(calls)) {
+        expect([path, ws, await codeOf(call(ws))]).toEqual([path, ws, "NOT_FOUND"]);
+      }
+    }
+    // Nothing changed on B's side.
+    expect((await asBob.orgs.get(orgIds)).name).toBe("Org B");
+    expect((await asBob.workspaces.list()).map((w) => w.name)).toEqual(expect.arrayContaining(["B private", "B shared"]));
+    expect((await asAlice.workspaces.list()).some((w) => w.orgId === orgB.id)).toBe(false);
+  });
+
+  it("another user's access token cannot be revoked (NOT_FOUND)", async () => {
+    const alice = await makeUser(db, "alice");
+    const bob = await makeUser(db, "bob");
+    const { accessToken } = await callerFor(db, bob.id).me.tokens.create({ name: "ci" });
+    expect(await codeOf(callerFor(db, alice.id).me.tokens.revoke({ tokenId: accessToken.id }))).toBe("NOT_FOUND");
+    expect((await callerFor(db, bob.id).me.tokens.list()).map((t) => t.id)).toEqual([accessToken.id]);
+  });
+});
+
+describe("organizations and workspaces", () => {
+  it("the creator owns a new org; the last owner can neither leave nor be demoted", async () => {
+    const alice = await makeUser(db, "alice");
+    const bob = await makeUser(db, "bob");
+    const asAlice = callerFor(db, alice.id);
+    const org = await asAlice.orgs.create({ name: "Genomics Core" });
+    expect(org).toMatchObject({ slug: "genomics-core", role: "owner" });
+    expect(await codeOf(asAlice.orgs.members.updateRole({ orgId: org.id, userId: alice.id, role: "member" }))).toBe("CONFLICT");
+    expect(await codeOf(asAlice.orgs.members.remove({ orgId: org.id, userId: alice.id }))).toBe("CONFLICT");
+    await asAlice.orgs.members.add({ orgId: org.id, email: bob.email, role: "owner" });
+    await asAlice.orgs.members.updateRole({ orgId: org.id, userId: alice.id, role: "member" });
+    const members = await callerFor(db, bob.id).orgs.members.list({ orgId: org.id });
+    expect(members.map((m) => [m.email, m.role]).sort()).toEqual([[alice.email, "member"], [bob.email, "owner"]].sort());
+  });
+
+  it("a duplicate org short name is a CONFLICT and an unknown email a BAD_REQUEST naming the field", async () => {
+    const alice = await makeUser(db, "alice");
+    const asAlice = callerFor(db, alice.id);
+    const org = await asAlice.orgs.create({ name: "Dup", slug: `dup-${alice.id.slice(0, 8)}` });
+    expect(await codeOf(asAlice.orgs.create({ name: "Dup", slug: org.slug }))).toBe("CONFLICT");
+    const error = await asAlice.orgs.members.add({ orgId: org.id, email: "nobody-here@example.test" }).catch((e: TRPCError) => e);
+    expect(error).toBeInstanceOf(TRPCError);
+    expect((error as TRPCError).code).toBe("BAD_REQUEST");
+    expect((error as TRPCError).message).toMatch(/^email: /);
+  });
+
+  it("shared workspaces are visible to org members as view; collaborators see only their own", async () => {
+    const owner = await makeUser(db, "owner");
+    const member = await makeUser(db, "member");
+    const outsider = await makeUser(db, "outsider");
+    const asOwner = callerFor(db, owner.id);
+    const org = await asOwner.orgs.create({ name: "Vis" , slug: `vis-${owner.id.slice(0, 8)}` });
+    await asOwner.orgs.members.add({ orgId: org.id, email: member.email, role: "member" });
+    const shared = await asOwner.workspaces.create({ orgId: org.id, name: "Shared", visibility: "shared" });
+    const secret = await asOwner.workspaces.create({ orgId: org.id, name: "Private" });
+    await asOwner.workspaces.participants.add({ workspaceId: secret.id, email: outsider.email, role: "launch" });
+
+    const memberSees = await callerFor(db, member.id).workspaces.list({ orgId: org.id });
+    expect(memberSees.map((w) => [w.name, w.role])).toEqual([["Shared", "view"]]);
+    const collaboratorSees = await callerFor(db, outsider.id).workspaces.list({ orgId: org.id });
+    expect(collaboratorSees.map((w) => [w.name, w.role])).toEqual([["Private", "launch"]]);
+    // The outsider joined the org as a collaborator, who may not list its members.
+    expect((await callerFor(db, outsider.id).orgs.get({ orgId: org.id })).role).toBe("collaborator");
+    expect(await codeOf(callerFor(db, outsider.id).orgs.members.list({ orgId: org.id }))).toBe("FORBIDDEN");
+    expect(await codeOf(callerFor(db, outsider.id).workspaces.get({ workspaceId: shared.id }))).toBe("NOT_FOUND");
+  });
+
+  it("every user has a personal workspace that nobody else can join or see", async () => {
+    const alice = await makeUser(db, "alice");
+    const bob = await makeUser(db, "bob");
+    const mine = await callerFor(db, alice.id).workspaces.get({ workspaceId: alice.personalWorkspaceId });
+    expect(mine).toMatchObject({ personal: true, role: "owner", orgId: null });
+    expect(await codeOf(callerFor(db, alice.id).workspaces.participants.add({ workspaceId: alice.personalWorkspaceId, email: bob.email, role: "view" }))).toBe(
+      "BAD_REQUEST",
+    );
+    expect(await codeOf(callerFor(db, alice.id).workspaces.delete({ workspaceId: alice.personalWorkspaceId }))).toBe("BAD_REQUEST");
+  });
+
+  it("an admin cannot grant the owner role", async () => {
+    const owner = await makeUser(db, "owner");
+    const admin = await makeUser(db, "admin");
+    const other = await makeUser(db, "other");
+    const asOwner = callerFor(db, owner.id);
+    const org = await asOwner.orgs.create({ name: "Esc", slug: `esc-${owner.id.slice(0, 8)}` });
+    const ws = await asOwner.workspaces.create({ orgId: org.id, name: "W" });
+    await asOwner.workspaces.participants.add({ workspaceId: ws.id, email: admin.email, role: "admin" });
+    expect(await codeOf(callerFor(db, admin.id).workspaces.participants.add({ workspaceId: ws.id, email: other.email, role: "owner" }))).toBe(
+      "FORBIDDEN",
+    );
+  });
+
+  it("without a session or token every procedure but sign-up answers UNAUTHORIZED", async () => {
+    const anonymous = callerFor(db, null);
+    expect(await codeOf(anonymous.me.get())).toBe("UNAUTHORIZED");
+    expect(await codeOf(anonymous.orgs.list())).toBe("UNAUTHORIZED");
+    expect(await codeOf(anonymous.workspaces.list())).toBe("UNAUTHORIZED");
+  });
+});

@@ -1,0 +1,54 @@
+import { randomUUID } from "node:crypto";
+import type { TRateLimiter } from "@lockstep/auth";
+import postgres from "postgres";
+import { createDatabase, createUserWithPersonalWorkspace, eq, schema, type TDatabase } from "@lockstep/db";
+import { runMigrations } from "@lockstep/db/migrate";
+import { appRouter, createCaller } from "../root";
+import type { TContext, TMeta } from "../trpc";
+
+/** A limiter that never limits, for tests about something else (rate limits have their own test). */
+export const noLimits: TRateLimiter = { hit: async () => null, reset: async () => {} };
+
+export function contextFor(db: TDatabase, userId: string | null, overrides: Partial<TContext> = {}): TContext {
+  return {
+    db,
+    pingRedis: async () => 0,
+    limiter: noLimits,
+    identity: userId ? { userId, via: "session" } : null,
+    config: { signupEnabled: true },
+    ip: "127.0.0.1",
+    userAgent: "vitest",
+    ...overrides,
+  };
+}
+
+export function callerFor(db: TDatabase, userId: string | null, overrides: Partial<TContext> = {}) {
+  return createCaller(contextFor(db, userId, overrides));
+}
+
+/** A user with a personal workspace, created through the same query sign-up uses. */
+export async function makeUser(db: TDatabase, label = "user") {
+  const tag = randomUUID().slice(0, 8);
+  const user = await createUserWithPersonalWorkspace(db, { email: `${label}-${tag}@example.test`, name: `${label} ${tag}`, passwordHash: null });
+  if (!user) throw new Error("fixture user already exists");
+  const [personal] = await db.select().from(schema.workspaces).where(eq(schema.workspaces.personalOwnerId, user.id));
+  return { ...user, personalWorkspaceId: personal!.id };
+}
+
+/** Each procedure path of the router with its metadata (which permission it checks, if any). */
+export function procedureMeta(): Array<[string, TMeta]> {
+  const procedures = appRouter._def.procedures as Record<string, { _def?: { meta?: TMeta } }>;
+  return Object.entries(procedures).map(([path, p]) => [path, p._def?.meta ?? {}]);
+}
+
+/** A new, migrated database on the same server, for tests that need an empty instance. */
+export async function freshDatabase(baseUrl: string) {
+  const name = `it_${randomUUID().replace(/-/g, "").slice(0, 16)}`;
+  const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  await runMigrations(url.toString());
+  return createDatabase(url.toString(), { max: 2 });
+}

@@ -1,0 +1,90 @@
+import { and, asc, eq, or, sql } from "drizzle-orm";
+import type { TDatabase } from "../client";
+import { organizations, orgMembers, users, workspaceParticipants, workspaces } from "../schema";
+
+type TOrgRole = (typeof orgMembers.$inferSelect)["role"];
+type TWorkspaceRole = (typeof workspaceParticipants.$inferSelect)["role"];
+
+/** What decides a user's access to a workspace; the decision itself lives in @lockstep/auth. */
+export type TWorkspaceAccessFacts = {
+  workspace: typeof workspaces.$inferSelect;
+  orgName: string | null;
+  participantRole: TWorkspaceRole | null;
+  orgRole: TOrgRole | null;
+};
+
+export async function workspaceAccessFacts(db: TDatabase, userId: string, workspaceId: string): Promise<TWorkspaceAccessFacts | null> {
+  const [row] = await db
+    .select({
+      workspace: workspaces,
+      orgName: organizations.name,
+      participantRole: workspaceParticipants.role,
+      orgRole: orgMembers.role,
+    })
+    .from(workspaces)
+    .leftJoin(organizations, eq(organizations.id, workspaces.orgId))
+    .leftJoin(workspaceParticipants, and(eq(workspaceParticipants.workspaceId, workspaces.id), eq(workspaceParticipants.userId, userId)))
+    .leftJoin(orgMembers, and(eq(orgMembers.orgId, workspaces.orgId), eq(orgMembers.userId, userId)))
+    .where(eq(workspaces.id, workspaceId));
+  return row ?? null;
+}
+
+/** Every workspace the user may see, with the facts to compute their role in each. */
+export async function visibleWorkspaceFacts(db: TDatabase, userId: string, orgId?: string): Promise<TWorkspaceAccessFacts[]> {
+  return db
+    .select({
+      workspace: workspaces,
+      orgName: organizations.name,
+      participantRole: workspaceParticipants.role,
+      orgRole: orgMembers.role,
+    })
+    .from(workspaces)
+    .leftJoin(organizations, eq(organizations.id, workspaces.orgId))
+    .leftJoin(workspaceParticipants, and(eq(workspaceParticipants.workspaceId, workspaces.id), eq(workspaceParticipants.userId, userId)))
+    .leftJoin(orgMembers, and(eq(orgMembers.orgId, workspaces.orgId), eq(orgMembers.userId, userId)))
+    .where(
+      and(
+        orgId ? eq(workspaces.orgId, orgId) : undefined,
+        or(
+          eq(workspaces.personalOwnerId, userId),
+          sql`${workspaces.orgId} is not null and (${workspaceParticipants.userId} is not null or ${orgMembers.role} = 'owner' or (${orgMembers.role} = 'member' and ${workspaces.visibility} = 'shared'))`,
+        ),
+      ),
+    )
+    .orderBy(sql`${workspaces.personalOwnerId} is null`, asc(organizations.name), asc(workspaces.name));
+}
+
+export async function orgMembership(db: TDatabase, userId: string, orgId: string) {
+  const [row] = await db
+    .select({ org: organizations, role: orgMembers.role })
+    .from(organizations)
+    .innerJoin(orgMembers, and(eq(orgMembers.orgId, organizations.id), eq(orgMembers.userId, userId)))
+    .where(eq(organizations.id, orgId));
+  return row ?? null;
+}
+
+export async function listOrgsOf(db: TDatabase, userId: string) {
+  return db
+    .select({ org: organizations, role: orgMembers.role })
+    .from(organizations)
+    .innerJoin(orgMembers, and(eq(orgMembers.orgId, organizations.id), eq(orgMembers.userId, userId)))
+    .orderBy(asc(organizations.name));
+}
+
+export async function listOrgMembers(db: TDatabase, orgId: string) {
+  return db
+    .select({ userId: users.id, email: users.email, name: users.name, role: orgMembers.role, since: orgMembers.createdAt })
+    .from(orgMembers)
+    .innerJoin(users, eq(users.id, orgMembers.userId))
+    .where(eq(orgMembers.orgId, orgId))
+    .orderBy(asc(users.name), asc(users.email));
+}
+
+export async function listWorkspaceParticipants(db: TDatabase, workspaceId: string) {
+  return db
+    .select({ userId: users.id, email: users.email, name: users.name, role: workspaceParticipants.role, since: workspaceParticipants.createdAt })
+    .from(workspaceParticipants)
+    .innerJoin(users, eq(users.id, workspaceParticipants.userId))
+    .where(eq(workspaceParticipants.workspaceId, workspaceId))
+    .orderBy(asc(users.name), asc(users.email));
+}
