@@ -8,7 +8,9 @@ import { Redis, type RedisOptions } from "ioredis";
 export function createRedis(url: string, role: "worker" | "producer", extra: RedisOptions = {}): Redis {
   return new Redis(url, {
     maxRetriesPerRequest: role === "worker" ? null : 1,
-    enableOfflineQueue: role === "worker",
+    // Producers queue commands until the first connect completes, but never wait long for Redis.
+    enableOfflineQueue: true,
+    commandTimeout: role === "worker" ? undefined : 2_000,
     connectTimeout: 5_000,
     lazyConnect: false,
     ...extra,

@@ -9,7 +9,7 @@ export type TStartedRedis = { url: string; stop: () => Promise<void> };
 
 export const REDIS_INSTALL_HINT =
   "install Redis 7: `sudo apt-get install redis-server` (Debian/Ubuntu), `brew install redis` (macOS), " +
-  "or `docker compose up -d redis` and set REDIS_URL=redis://localhost:6379";
+  "or `docker compose up -d redis` (after copying .env.example to .env) and set REDIS_URL=redis://localhost:6379";
 
 export function findRedisServer(): string | null {
   const r = spawnSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" });
