@@ -4,12 +4,19 @@ import { defineConfig } from "@playwright/test";
 // Deterministic ports: this file is evaluated in every Playwright worker, so they must not be random.
 const base = Number(process.env.E2E_BASE_PORT ?? 3100);
 const root = resolve(import.meta.dirname, "..");
-export const ports = { web: base, worker: base + 1, postgres: base + 2, redis: base + 3 };
+export const ports = { web: base, worker: base + 1, postgres: base + 2, redis: base + 3, oidc: base + 4 };
+/** The OIDC provider the oidc spec runs on loopback; the app is configured for it from the start. */
+export const oidc = {
+  issuer: `http://127.0.0.1:${base + 4}`,
+  clientId: "lockstep-e2e",
+  clientSecret: "lockstep-e2e-client-secret-not-a-real-one",
+  name: "Test IdP",
+};
 const dataDir = process.env.E2E_DATA_DIR ?? join(root, ".data", "e2e");
 
 export default defineConfig({
   testDir: "tests",
-  outputDir: "test-results",
+  outputDir: process.env.E2E_OUTPUT_DIR ?? "test-results",
   timeout: 60_000,
   expect: { timeout: 15_000 },
   fullyParallel: false,
@@ -47,6 +54,10 @@ export default defineConfig({
       LOCKSTEP_DATA_DIR: dataDir,
       DATABASE_URL: "",
       REDIS_URL: "",
+      OIDC_ISSUER: oidc.issuer,
+      OIDC_CLIENT_ID: oidc.clientId,
+      OIDC_CLIENT_SECRET: oidc.clientSecret,
+      OIDC_DISPLAY_NAME: oidc.name,
     },
   },
 });

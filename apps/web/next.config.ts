@@ -36,7 +36,16 @@ const config: NextConfig = {
   poweredByHeader: false,
   typedRoutes: false,
   async headers() {
-    return [{ source: "/:path*", headers: securityHeaders }];
+    return [
+      { source: "/:path*", headers: securityHeaders },
+      // HSTS only when the request reached us over TLS (directly or through a proxy that says so):
+      // sent over plain HTTP it would be ignored at best and lock out a dev instance at worst.
+      {
+        source: "/:path*",
+        has: [{ type: "header", key: "x-forwarded-proto", value: "https" }],
+        headers: [{ key: "Strict-Transport-Security", value: "max-age=63072000; includeSubDomains" }],
+      },
+    ];
   },
 };
 

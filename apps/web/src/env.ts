@@ -1,6 +1,12 @@
 import { createEnv } from "@t3-oss/env-nextjs";
 import { z } from "zod";
 
+const flag = (fallback: "true" | "false") =>
+  z
+    .enum(["true", "false", "1", "0"], { error: "must be true or false" })
+    .default(fallback)
+    .transform((v) => v === "true" || v === "1");
+
 /** Read lazily at request time, so `next build` does not need production secrets. */
 export const webEnv = () =>
   createEnv({
@@ -10,8 +16,26 @@ export const webEnv = () =>
       LOCKSTEP_QUEUE_PREFIX: z.string().regex(/^[a-z0-9:_-]+$/).default("lockstep"),
       LOCKSTEP_SEAL_KEYS: z.string().min(1, "LOCKSTEP_SEAL_KEYS must list the public sealing keys (kid:base64url,…)"),
       NEXTAUTH_SECRET: z.string().min(32, "NEXTAUTH_SECRET must be at least 32 characters"),
+      NEXTAUTH_URL: z.url().optional(),
+      LOCKSTEP_SIGNUP_ENABLED: flag("true"),
+      /** Trust X-Forwarded-For for the client address (only behind a proxy that sets it). */
+      LOCKSTEP_TRUST_PROXY: flag("false"),
+      OIDC_ISSUER: z.url({ error: "OIDC_ISSUER must be the issuer URL" }).optional(),
+      OIDC_CLIENT_ID: z.string().optional(),
+      OIDC_CLIENT_SECRET: z.string().optional(),
+      OIDC_DISPLAY_NAME: z.string().default("Single sign-on"),
     },
     client: {},
     experimental__runtimeEnv: {},
     emptyStringAsUndefined: true,
   });
+
+export type TWebEnv = ReturnType<typeof webEnv>;
+
+export function oidcConfig(env: TWebEnv) {
+  if (!env.OIDC_ISSUER) return null;
+  if (!env.OIDC_CLIENT_ID || !env.OIDC_CLIENT_SECRET) {
+    throw new Error("OIDC_ISSUER is set: OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are required too");
+  }
+  return { issuer: env.OIDC_ISSUER, clientId: env.OIDC_CLIENT_ID, clientSecret: env.OIDC_CLIENT_SECRET, name: env.OIDC_DISPLAY_NAME };
+}

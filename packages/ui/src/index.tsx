@@ -2,3 +2,5 @@ export { Button } from "./button";
 export { Card, Logo } from "./card";
 export { Field } from "./field";
 export { cn } from "./cn";
+export { Alert, Badge, EmptyState, PageHeader } from "./page-header";
+export { Select } from "./select";

@@ -1,5 +1,8 @@
 import { redirect } from "next/navigation";
+import { currentUser } from "~/server/session";
 
-export default function Home() {
-  redirect("/sign-in");
+export const dynamic = "force-dynamic";
+
+export default async function Home() {
+  redirect((await currentUser()) ? "/dashboard" : "/sign-in");
 }

@@ -1,10 +1,27 @@
 import type { Metadata } from "next";
+import Link from "next/link";
+import { redirect } from "next/navigation";
 import { Card, Logo } from "@lockstep/ui";
+import { oidcConfig, webEnv } from "~/env";
+import { currentUser } from "~/server/session";
 import { SignInForm } from "./sign-in-form";
 
 export const metadata: Metadata = { title: "Sign in" };
+export const dynamic = "force-dynamic";
 
-export default function SignInPage() {
+const ERRORS: Record<string, string> = {
+  OIDCEmail: "Your identity provider did not confirm an email address, so Lockstep cannot sign you in with it.",
+  OAuthSignin: "The identity provider could not be reached. Try again, or sign in with your password.",
+  OAuthCallback: "The identity provider's answer could not be verified. Try again.",
+  Callback: "Signing in through the identity provider failed. Try again.",
+  SessionRequired: "Sign in to continue.",
+};
+
+export default async function SignInPage({ searchParams }: { searchParams: Promise<{ error?: string; callbackUrl?: string }> }) {
+  if (await currentUser()) redirect("/dashboard");
+  const env = webEnv();
+  const oidc = oidcConfig(env);
+  const { error } = await searchParams;
   return (
     <main className="flex min-h-full flex-col items-center justify-center px-6 py-12">
       <div className="w-full max-w-sm">
@@ -12,11 +29,22 @@ export default function SignInPage() {
         <Card>
           <h1 className="text-xl font-semibold text-slate-900">Sign in to Lockstep</h1>
           <p className="mt-1 text-sm text-slate-500">Manage pipeline secrets and launch Nextflow runs.</p>
-          <SignInForm />
+          {error && ERRORS[error] ? (
+            <p role="alert" className="mt-4 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700 ring-1 ring-red-200">
+              {ERRORS[error]}
+            </p>
+          ) : null}
+          <SignInForm oidcName={oidc?.name ?? null} />
         </Card>
-        <p className="mt-6 text-center text-xs text-slate-500">
-          Secrets are write-only: once saved, a value is never shown again.
-        </p>
+        {env.LOCKSTEP_SIGNUP_ENABLED ? (
+          <p className="mt-6 text-center text-sm text-slate-600">
+            New to Lockstep?{" "}
+            <Link href="/sign-up" className="font-semibold text-indigo-600 hover:text-indigo-500">
+              Create an account
+            </Link>
+          </p>
+        ) : null}
+        <p className="mt-4 text-center text-xs text-slate-500">Secrets are write-only: once saved, a value is never shown again.</p>
       </div>
     </main>
   );

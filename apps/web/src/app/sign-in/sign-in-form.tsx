@@ -1,14 +1,18 @@
 "use client";
 
+import { signIn } from "next-auth/react";
+import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { Button, Field } from "@lockstep/ui";
 
 type TErrors = Partial<Record<"email" | "password" | "form", string>>;
 
-export function SignInForm() {
+export function SignInForm({ oidcName }: { oidcName: string | null }) {
+  const router = useRouter();
   const [errors, setErrors] = useState<TErrors>({});
+  const [pending, setPending] = useState(false);
 
-  function onSubmit(event: FormEvent<HTMLFormElement>) {
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const data = new FormData(event.currentTarget);
     const email = String(data.get("email") ?? "").trim();
@@ -16,32 +20,57 @@ export function SignInForm() {
     const next: TErrors = {};
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) next.email = "Enter an email address like ada@example.org.";
     if (password.length === 0) next.password = "Enter your password.";
-    if (Object.keys(next).length === 0) {
-      next.form = "Accounts are not available on this instance yet: sign-in arrives with the identity release.";
-    }
     setErrors(next);
+    if (Object.keys(next).length > 0) return;
+    setPending(true);
+    const result = await signIn("credentials", { email, password, redirect: false });
+    setPending(false);
+    if (!result || result.error) {
+      const message = result?.error && result.error !== "CredentialsSignin" ? result.error : "Email or password is incorrect.";
+      setErrors({ form: message });
+      return;
+    }
+    router.replace("/dashboard");
+    router.refresh();
   }
 
   return (
-    <form className="mt-6 space-y-5" noValidate onSubmit={onSubmit} aria-label="Sign in">
-      <Field id="email" name="email" type="email" label="Email" autoComplete="email" required error={errors.email} />
-      <Field
-        id="password"
-        name="password"
-        type="password"
-        label="Password"
-        autoComplete="current-password"
-        required
-        error={errors.password}
-      />
-      {errors.form ? (
-        <p role="alert" className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800 ring-1 ring-amber-200">
-          {errors.form}
-        </p>
+    <>
+      <form className="mt-6 space-y-5" noValidate onSubmit={onSubmit} aria-label="Sign in">
+        <Field id="email" name="email" type="email" label="Email" autoComplete="email" required error={errors.email} />
+        <Field
+          id="password"
+          name="password"
+          type="password"
+          label="Password"
+          autoComplete="current-password"
+          required
+          error={errors.password}
+        />
+        {errors.form ? (
+          <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700 ring-1 ring-red-200">
+            {errors.form}
+          </p>
+        ) : null}
+        <Button type="submit" className="w-full" disabled={pending}>
+          {pending ? "Signing in…" : "Sign in"}
+        </Button>
+      </form>
+      {oidcName ? (
+        <div className="mt-6">
+          <div className="relative">
+            <div className="absolute inset-0 flex items-center" aria-hidden="true">
+              <div className="w-full border-t border-slate-200" />
+            </div>
+            <div className="relative flex justify-center text-xs">
+              <span className="bg-white px-2 text-slate-500">or</span>
+            </div>
+          </div>
+          <Button variant="secondary" className="mt-6 w-full" onClick={() => void signIn("oidc", { callbackUrl: "/dashboard" })}>
+            Continue with {oidcName}
+          </Button>
+        </div>
       ) : null}
-      <Button type="submit" className="w-full">
-        Sign in
-      </Button>
-    </form>
+    </>
   );
 }

@@ -1,0 +1,30 @@
+import Link from "next/link";
+import { redirect } from "next/navigation";
+import type { ReactNode } from "react";
+import { Logo } from "@lockstep/ui";
+import { currentUser } from "~/server/session";
+import { OrgSwitcher } from "~/components/org-switcher";
+import { UserMenu } from "~/components/user-menu";
+
+export const dynamic = "force-dynamic";
+
+export default async function AppLayout({ children }: { children: ReactNode }) {
+  const user = await currentUser();
+  if (!user) redirect("/sign-in");
+  return (
+    <div className="min-h-full">
+      <header className="border-b border-slate-200 bg-white">
+        <div className="mx-auto flex h-14 max-w-6xl items-center gap-6 px-6">
+          <Link href="/dashboard" aria-label="Lockstep home">
+            <Logo />
+          </Link>
+          <OrgSwitcher />
+          <div className="ml-auto">
+            <UserMenu name={user.name} email={user.email} />
+          </div>
+        </div>
+      </header>
+      <main className="mx-auto max-w-6xl px-6 py-8">{children}</main>
+    </div>
+  );
+}

@@ -1,0 +1,62 @@
+"use client";
+
+import { useMutation } from "@tanstack/react-query";
+import { signIn } from "next-auth/react";
+import { useRouter } from "next/navigation";
+import { useState, type FormEvent } from "react";
+import { Button, Field } from "@lockstep/ui";
+import { useTRPC } from "~/trpc/react";
+import { fieldErrorsOf } from "~/components/errors";
+
+export function SignUpForm() {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const signUp = useMutation(trpc.auth.signUp.mutationOptions());
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const data = new FormData(event.currentTarget);
+    const input = { name: String(data.get("name") ?? ""), email: String(data.get("email") ?? ""), password: String(data.get("password") ?? "") };
+    setErrors({});
+    try {
+      await signUp.mutateAsync(input);
+    } catch (error) {
+      setErrors(fieldErrorsOf(error));
+      return;
+    }
+    const result = await signIn("credentials", { email: input.email, password: input.password, redirect: false });
+    if (!result || result.error) {
+      // Same answer whether or not the email was taken: the account exists but this password is not its own.
+      setErrors({ form: "Your account could not be signed in. If you already have an account, sign in with its password." });
+      return;
+    }
+    router.replace("/dashboard");
+    router.refresh();
+  }
+
+  return (
+    <form className="mt-6 space-y-5" noValidate onSubmit={onSubmit} aria-label="Create an account">
+      <Field id="name" name="name" label="Name" autoComplete="name" required error={errors.name} />
+      <Field id="email" name="email" type="email" label="Email" autoComplete="email" required error={errors.email} />
+      <Field
+        id="password"
+        name="password"
+        type="password"
+        label="Password"
+        autoComplete="new-password"
+        hint="At least 10 characters."
+        required
+        error={errors.password}
+      />
+      {errors.form ? (
+        <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700 ring-1 ring-red-200">
+          {errors.form}
+        </p>
+      ) : null}
+      <Button type="submit" className="w-full" disabled={signUp.isPending}>
+        {signUp.isPending ? "Creating your account…" : "Create account"}
+      </Button>
+    </form>
+  );
+}

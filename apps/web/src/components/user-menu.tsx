@@ -1,0 +1,66 @@
+"use client";
+
+import { useMutation } from "@tanstack/react-query";
+import { signOut } from "next-auth/react";
+import Link from "next/link";
+import { useEffect, useRef, useState } from "react";
+import { useTRPC } from "~/trpc/react";
+
+export function UserMenu({ name, email }: { name: string; email: string }) {
+  const trpc = useTRPC();
+  const [open, setOpen] = useState(false);
+  const ref = useRef<HTMLDivElement>(null);
+  const everywhere = useMutation(trpc.me.signOutEverywhere.mutationOptions());
+  useEffect(() => {
+    const close = (e: MouseEvent) => ref.current && !ref.current.contains(e.target as Node) && setOpen(false);
+    document.addEventListener("click", close);
+    return () => document.removeEventListener("click", close);
+  }, []);
+  const initials = name
+    .split(/\s+/)
+    .map((p) => p[0])
+    .join("")
+    .slice(0, 2)
+    .toUpperCase();
+  return (
+    <div className="relative" ref={ref}>
+      <button
+        type="button"
+        aria-haspopup="menu"
+        aria-expanded={open}
+        aria-label="User menu"
+        onClick={() => setOpen((v) => !v)}
+        className="flex h-8 w-8 items-center justify-center rounded-full bg-indigo-100 text-xs font-semibold text-indigo-700 hover:ring-2 hover:ring-indigo-200"
+      >
+        {initials || "?"}
+      </button>
+      {open ? (
+        <div role="menu" className="absolute right-0 z-20 mt-2 w-64 rounded-lg bg-white p-1 shadow-lg ring-1 ring-slate-200">
+          <div className="px-3 py-2">
+            <p className="text-sm font-medium text-slate-900">{name}</p>
+            <p className="truncate text-xs text-slate-500">{email}</p>
+          </div>
+          <div className="my-1 border-t border-slate-100" />
+          <Link role="menuitem" href="/settings/tokens" onClick={() => setOpen(false)} className="block rounded-md px-3 py-2 text-sm hover:bg-slate-50">
+            Access tokens
+          </Link>
+          <div className="my-1 border-t border-slate-100" />
+          <button role="menuitem" type="button" onClick={() => void signOut({ callbackUrl: "/sign-in" })} className="block w-full rounded-md px-3 py-2 text-left text-sm hover:bg-slate-50">
+            Sign out
+          </button>
+          <button
+            role="menuitem"
+            type="button"
+            onClick={async () => {
+              await everywhere.mutateAsync();
+              await signOut({ callbackUrl: "/sign-in" });
+            }}
+            className="block w-full rounded-md px-3 py-2 text-left text-sm text-red-600 hover:bg-red-50"
+          >
+            Sign out everywhere
+          </button>
+        </div>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,39 @@
+import { getServerSession } from "next-auth";
+import { getToken } from "next-auth/jwt";
+import type { NextRequest } from "next/server";
+import { findUserById, findUserByTokenHash, touchAccessToken, type TUser } from "@lockstep/db";
+import type { TIdentity } from "@lockstep/api";
+import { hashAccessToken, looksLikeAccessToken } from "@lockstep/auth";
+import { webEnv } from "~/env";
+import { authOptions } from "./auth";
+import { services } from "./services";
+
+/** A session is valid while its user exists and has not signed out everywhere since. */
+async function liveUser(uid: unknown, sv: unknown): Promise<TUser | null> {
+  if (typeof uid !== "string") return null;
+  const user = await findUserById(services().db, uid);
+  if (!user || user.sessionVersion !== (typeof sv === "number" ? sv : -1)) return null;
+  return user;
+}
+
+/** For server components and pages. */
+export async function currentUser(): Promise<TUser | null> {
+  const session = (await getServerSession(authOptions())) as { uid?: string; sv?: number } | null;
+  return session ? liveUser(session.uid, session.sv) : null;
+}
+
+/** For API requests: an `Authorization: Bearer lst_…` token, else the session cookie. */
+export async function identityFromRequest(req: NextRequest): Promise<TIdentity | null> {
+  const header = req.headers.get("authorization");
+  if (header) {
+    const token = header.replace(/^Bearer\s+/i, "").trim();
+    if (!looksLikeAccessToken(token)) return null;
+    const found = await findUserByTokenHash(services().db, hashAccessToken(token));
+    if (!found) return null;
+    await touchAccessToken(services().db, found.token.id);
+    return { userId: found.user.id, via: "token", tokenId: found.token.id };
+  }
+  const jwt = await getToken({ req, secret: webEnv().NEXTAUTH_SECRET });
+  const user = jwt ? await liveUser(jwt.uid, jwt.sv) : null;
+  return user ? { userId: user.id, via: "session" } : null;
+}
