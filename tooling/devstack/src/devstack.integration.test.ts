@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import postgres from "postgres";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { freePort } from "./ports";
+import { freePort, isPortFree } from "./ports";
 import { startEmbeddedPostgres } from "./postgres";
 import { startPrivateRedis } from "./redis";
 
@@ -119,5 +119,34 @@ describe("the start command refuses bad configuration quickly and says why", () 
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(message);
     expect(r.stderr).not.toMatch(/^\s+at /m); // no stack trace
+  });
+});
+
+describe("the start command runs everything and Ctrl-C stops everything", () => {
+  it("serves /api/health, then on SIGINT stops web, worker, Postgres and Redis", { timeout: 600_000 }, async () => {
+    const ports = { PORT: await freePort(), WORKER_PORT: await freePort(), LOCKSTEP_POSTGRES_PORT: await freePort(), LOCKSTEP_REDIS_PORT: await freePort() };
+    const dataDir = join(dir, "full-start");
+    const child = spawn(process.execPath, ["--import", "tsx", join(root, "tooling/devstack/src/cli/start.ts")], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", LOCKSTEP_DATA_DIR: dataDir, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) },
+    });
+    let output = "";
+    child.stdout.on("data", (c: Buffer) => (output += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (output += c.toString()));
+    const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+    const deadline = Date.now() + 540_000;
+    while (!output.includes("Lockstep is running at") && Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`start exited early: ${output.slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const health = (await (await fetch(`http://127.0.0.1:${ports.PORT}/api/health`)).json()) as { postgres: { ok: boolean }; redis: { ok: boolean } };
+    expect(health.postgres.ok && health.redis.ok).toBe(true);
+
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+    expect(output).toContain("[lockstep] stopped");
+    for (const [name, port] of Object.entries(ports)) {
+      expect([name, await isPortFree(port, "127.0.0.1")]).toEqual([name, true]);
+    }
   });
 });

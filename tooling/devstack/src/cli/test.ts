@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { say } from "../log";
+import { isPortFree } from "../ports";
 import { ensureSystemPackages, SYSTEM_PACKAGES } from "../system";
 
 const root = resolve(import.meta.dirname, "../../../..");
@@ -66,14 +67,28 @@ function vitestLayer(name: string, project: string) {
   layers.push({ name, passed, failed: ok ? failed : Math.max(failed, 1), skipped, unit: "tests", seconds, ok });
 }
 
-function e2eLayer() {
-  say("── end-to-end tests (Playwright, Chromium) ──");
+/** Five consecutive free ports from 3100 up (web, worker, Postgres, Redis, OIDC provider). */
+async function e2eBasePort(): Promise<number> {
+  if (process.env.E2E_BASE_PORT) return Number(process.env.E2E_BASE_PORT);
+  for (let base = 3100; base < 3600; base += 10) {
+    const free = await Promise.all([0, 1, 2, 3, 4].map((i) => isPortFree(base + i)));
+    if (free.every(Boolean)) return base;
+  }
+  return 3100;
+}
+
+function e2eLayer(basePort: number) {
+  say(`── end-to-end tests (Playwright, Chromium; ports ${basePort}–${basePort + 4}) ──`);
   const file = join(reports, "e2e.json");
   // A fresh instance each run: its own data directory, removed first.
   const dataDir = join(root, ".data", "e2e");
   rmSync(dataDir, { recursive: true, force: true });
   const [status, seconds] = timed(() =>
-    run(join(root, "e2e/node_modules/.bin/playwright"), ["test"], join(root, "e2e"), { E2E_JSON_REPORT: file, E2E_DATA_DIR: dataDir }),
+    run(join(root, "e2e/node_modules/.bin/playwright"), ["test"], join(root, "e2e"), {
+      E2E_JSON_REPORT: file,
+      E2E_DATA_DIR: dataDir,
+      E2E_BASE_PORT: String(basePort),
+    }),
   );
   let passed = 0;
   let failed = status === 0 ? 0 : 1;
@@ -98,7 +113,7 @@ turboLayer("lint", "lint");
 turboLayer("typecheck", "typecheck");
 vitestLayer("unit", "unit");
 vitestLayer("integration", "integration");
-e2eLayer();
+e2eLayer(await e2eBasePort());
 
 say("── summary ──");
 for (const l of layers) {

@@ -1,0 +1,256 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useRef, useState, type FormEvent } from "react";
+import { Alert, Badge, Button, Card, EmptyState, Field, PageHeader, Select } from "@lockstep/ui";
+import { errorMessage, fieldErrorsOf } from "~/components/errors";
+import { useTRPC } from "~/trpc/react";
+
+const EXPIRY_CHOICES = [
+  { value: "30", label: "30 days" },
+  { value: "90", label: "90 days" },
+  { value: "365", label: "1 year" },
+  { value: "never", label: "Never" },
+] as const;
+
+const formatDate = (date: Date) => date.toLocaleDateString("en", { year: "numeric", month: "short", day: "numeric" });
+const formatDateTime = (date: Date) => date.toLocaleString("en", { dateStyle: "medium", timeStyle: "short" });
+
+export function AccessTokens() {
+  const trpc = useTRPC();
+  const tokens = useQuery(trpc.me.tokens.list.queryOptions());
+  const [created, setCreated] = useState<{ name: string; token: string } | null>(null);
+
+  return (
+    <>
+      <PageHeader
+        title="Access tokens"
+        description={
+          <>
+            Tokens let scripts and CI call the Lockstep API as you: send one as{" "}
+            <code className="rounded bg-slate-100 px-1 py-0.5 font-mono text-xs text-slate-700">Authorization: Bearer &lt;token&gt;</code>.
+          </>
+        }
+      />
+      <div className="space-y-8">
+        {created ? <NewToken name={created.name} token={created.token} onDone={() => setCreated(null)} /> : null}
+        <section aria-labelledby="tokens-heading">
+          <h2 id="tokens-heading" className="mb-3 text-base font-semibold text-slate-900">
+            Your tokens
+          </h2>
+          {tokens.isPending ? (
+            <p className="text-sm text-slate-500">Loading tokens…</p>
+          ) : tokens.isError ? (
+            <Alert>{errorMessage(tokens.error)}</Alert>
+          ) : tokens.data.length === 0 ? (
+            <EmptyState title="No access tokens">Create one below to use the API from a script or a CI job.</EmptyState>
+          ) : (
+            <TokenTable tokens={tokens.data} />
+          )}
+        </section>
+        <CreateToken onCreated={setCreated} />
+      </div>
+    </>
+  );
+}
+
+type TToken = { id: string; name: string; prefix: string; createdAt: Date; lastUsedAt: Date | null; expiresAt: Date | null };
+
+function TokenTable({ tokens }: { tokens: TToken[] }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const revoke = useMutation(trpc.me.tokens.revoke.mutationOptions());
+  const [confirming, setConfirming] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  // Rendered on the client only (the list is fetched there), so reading the clock here is stable.
+  const now = Date.now();
+
+  async function onRevoke(tokenId: string) {
+    setError(null);
+    try {
+      await revoke.mutateAsync({ tokenId });
+      await queryClient.invalidateQueries({ queryKey: trpc.me.tokens.list.queryKey() });
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+    setConfirming(null);
+  }
+
+  return (
+    <>
+      {error ? (
+        <div className="mb-3">
+          <Alert>{error}</Alert>
+        </div>
+      ) : null}
+      <div className="overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
+        <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label="Access tokens">
+          <thead className="bg-slate-50">
+            <tr>
+              <Th>Name</Th>
+              <Th>Token</Th>
+              <Th>Created</Th>
+              <Th>Last used</Th>
+              <Th>Expires</Th>
+              <th scope="col" className="px-5 py-3">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-slate-100">
+            {tokens.map((t) => {
+              const expired = t.expiresAt !== null && t.expiresAt.getTime() <= now;
+              return (
+                <tr key={t.id}>
+                  <td className="px-5 py-3 font-medium text-slate-900">{t.name}</td>
+                  <td className="whitespace-nowrap px-5 py-3 font-mono text-xs text-slate-600">{t.prefix}…</td>
+                  <td className="whitespace-nowrap px-5 py-3 text-slate-600">{formatDate(t.createdAt)}</td>
+                  <td className="whitespace-nowrap px-5 py-3 text-slate-600">{t.lastUsedAt ? formatDateTime(t.lastUsedAt) : "Never"}</td>
+                  <td className="whitespace-nowrap px-5 py-3 text-slate-600">
+                    {t.expiresAt === null ? "Never" : expired ? <Badge tone="red">Expired</Badge> : formatDate(t.expiresAt)}
+                  </td>
+                  <td className="whitespace-nowrap px-5 py-3 text-right">
+                    {confirming === t.id ? (
+                      <span className="inline-flex items-center gap-2">
+                        <span className="text-slate-600">Revoke {t.name}? Anything using it stops working.</span>
+                        <Button variant="danger" disabled={revoke.isPending} onClick={() => void onRevoke(t.id)}>
+                          Confirm revoke
+                        </Button>
+                        <Button variant="secondary" onClick={() => setConfirming(null)}>
+                          Cancel
+                        </Button>
+                      </span>
+                    ) : (
+                      <Button variant="secondary" aria-label={`Revoke ${t.name}`} onClick={() => setConfirming(t.id)}>
+                        Revoke
+                      </Button>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
+
+function Th({ children }: { children: string }) {
+  return (
+    <th scope="col" className="px-5 py-3 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+      {children}
+    </th>
+  );
+}
+
+function CreateToken({ onCreated }: { onCreated: (created: { name: string; token: string }) => void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const create = useMutation(trpc.me.tokens.create.mutationOptions());
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const data = new FormData(form);
+    const expiry = String(data.get("expiry") ?? "90");
+    setErrors({});
+    try {
+      const result = await create.mutateAsync({
+        name: String(data.get("name") ?? ""),
+        expiresInDays: expiry === "never" ? null : Number(expiry),
+      });
+      form.reset();
+      onCreated({ name: result.accessToken.name, token: result.token });
+      await queryClient.invalidateQueries({ queryKey: trpc.me.tokens.list.queryKey() });
+    } catch (error) {
+      setErrors(fieldErrorsOf(error));
+    }
+  }
+
+  return (
+    <Card>
+      <h2 className="text-base font-semibold text-slate-900">New token</h2>
+      <form className="mt-4 space-y-4" onSubmit={onSubmit} noValidate aria-label="Create an access token">
+        <div className="grid items-start gap-4 sm:grid-cols-[1fr_12rem_auto]">
+          <Field
+            id="token-name"
+            name="name"
+            label="Token name"
+            placeholder="e.g. CI on genomics-pipelines"
+            autoComplete="off"
+            required
+            maxLength={100}
+            error={errors.name}
+          />
+          <div>
+            <label htmlFor="token-expiry" className="block text-sm font-medium text-slate-900">
+              Expires after
+            </label>
+            <Select id="token-expiry" name="expiry" defaultValue="90" className="mt-1.5 h-9 w-full">
+              {EXPIRY_CHOICES.map((c) => (
+                <option key={c.value} value={c.value}>
+                  {c.label}
+                </option>
+              ))}
+            </Select>
+          </div>
+          <Button type="submit" className="h-9 sm:mt-[1.625rem]" disabled={create.isPending}>
+            {create.isPending ? "Creating…" : "Create token"}
+          </Button>
+        </div>
+        {errors.expiresInDays ? <Alert>{errors.expiresInDays}</Alert> : null}
+        {errors.form ? <Alert>{errors.form}</Alert> : null}
+      </form>
+    </Card>
+  );
+}
+
+function NewToken({ name, token, onDone }: { name: string; token: string; onDone: () => void }) {
+  const input = useRef<HTMLInputElement>(null);
+  const [copied, setCopied] = useState<"yes" | "failed" | null>(null);
+
+  async function copy() {
+    try {
+      await navigator.clipboard.writeText(token);
+      setCopied("yes");
+    } catch {
+      // No clipboard permission (or an insecure origin): select the text so Ctrl+C works.
+      input.current?.select();
+      setCopied("failed");
+    }
+  }
+
+  return (
+    <section aria-labelledby="new-token-heading" className="rounded-xl bg-green-50 p-6 ring-1 ring-green-200">
+      <h2 id="new-token-heading" className="text-base font-semibold text-green-900">
+        Token “{name}” created
+      </h2>
+      <p className="mt-1 text-sm text-green-900">
+        <strong>Copy it now: you won’t see it again.</strong> Lockstep stores only a hash of it. If you lose it, revoke it and create a new one.
+      </p>
+      <div className="mt-4 flex flex-wrap items-center gap-2">
+        <label htmlFor="new-token" className="sr-only">
+          New access token
+        </label>
+        <input
+          ref={input}
+          id="new-token"
+          readOnly
+          value={token}
+          onFocus={(e) => e.currentTarget.select()}
+          spellCheck={false}
+          className="min-w-0 flex-1 rounded-md border-0 bg-white px-3 py-2 font-mono text-sm text-slate-900 shadow-sm ring-1 ring-inset ring-green-300 focus:ring-2 focus:ring-inset focus:ring-green-600"
+        />
+        <Button variant="secondary" className="h-9" onClick={() => void copy()}>
+          {copied === "yes" ? "Copied" : "Copy"}
+        </Button>
+        <Button variant="ghost" className="h-9" onClick={onDone}>
+          Done
+        </Button>
+      </div>
+      {copied === "failed" ? <p className="mt-2 text-sm text-green-900">Copying was blocked by the browser; the token is selected, press Ctrl+C.</p> : null}
+    </section>
+  );
+}

@@ -1,0 +1,180 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { can, permissions, type TPermission, type TWorkspaceRole } from "@lockstep/auth/permissions";
+import { Alert, Badge, Card, EmptyState } from "@lockstep/ui";
+import { errorMessage } from "~/components/errors";
+import { useTRPC } from "~/trpc/react";
+import { ParticipantsTab } from "./participants-tab";
+import { SettingsTab } from "./settings-tab";
+
+export type TTab = "overview" | "participants" | "settings";
+
+const PERMISSION_LABELS: Record<TPermission, string> = {
+  "workspace:view": "See the workspace and its participants",
+  "secrets:list": "List secret names and dates (never values)",
+  "secrets:write": "Create, overwrite and delete workspace secrets",
+  "runs:launch": "Launch runs with the workspace's secrets",
+  "runs:cancel-own": "Cancel your own runs",
+  "runs:cancel-any": "Cancel anyone's runs",
+  "pipelines:manage": "Manage pipelines",
+  "compute-envs:manage": "Manage compute environments",
+  "participants:manage": "Add, remove and change participants",
+  "workspace:settings": "Change settings and read the audit log",
+  "audit:read": "Read the audit log",
+  "workspace:delete": "Delete the workspace",
+};
+
+// "audit:read" always travels with "workspace:settings" (same roles), so one line says both.
+const SHOWN = permissions.filter((p) => p !== "audit:read");
+
+const ROLE_SUMMARY: Record<TWorkspaceRole, string> = {
+  owner: "Owners have full control of the workspace, including deleting it.",
+  admin: "Admins run the workspace: secrets, runs, participants and settings.",
+  maintainer: "Maintainers manage secrets, pipelines and compute environments, and launch runs.",
+  launch: "Launch users start runs with the workspace's secrets but cannot change them.",
+  connect: "Connect users see the workspace and its secret names, but cannot launch runs.",
+  view: "Viewers see the workspace and its secret names, read-only.",
+};
+
+export function WorkspaceView({ workspaceId, tab }: { workspaceId: string; tab: TTab }) {
+  const trpc = useTRPC();
+  // An invisible workspace is NOT_FOUND (a malformed id BAD_REQUEST): retrying cannot help.
+  const ws = useQuery(trpc.workspaces.get.queryOptions({ workspaceId }, { retry: false }));
+
+  if (ws.isPending) return <p className="text-sm text-slate-500">Loading workspace…</p>;
+  if (ws.isError) {
+    const code = ws.error.data?.code;
+    if (code === "NOT_FOUND" || code === "BAD_REQUEST") {
+      return (
+        <EmptyState title="Workspace not found">
+          It does not exist, or you do not participate in it.{" "}
+          <Link href="/dashboard" className="font-medium text-indigo-600 hover:text-indigo-500">
+            Back to your workspaces
+          </Link>
+        </EmptyState>
+      );
+    }
+    return <Alert>{errorMessage(ws.error)}</Alert>;
+  }
+
+  const w = ws.data;
+  const showParticipants = !w.personal;
+  const showSettings = can(w.role, "workspace:settings");
+  // A tab the caller may not see falls back to the overview rather than an empty page.
+  const active: TTab = (tab === "participants" && !showParticipants) || (tab === "settings" && !showSettings) ? "overview" : tab;
+  const tabs: { id: TTab; label: string }[] = [
+    { id: "overview", label: "Overview" },
+    ...(showParticipants ? [{ id: "participants" as const, label: "Participants" }] : []),
+    ...(showSettings ? [{ id: "settings" as const, label: "Settings" }] : []),
+  ];
+
+  return (
+    <>
+      <div className="mb-6">
+        <p className="text-sm text-slate-500">
+          {w.orgId ? (
+            <Link href={`/orgs/${w.orgId}`} className="font-medium text-slate-600 hover:text-indigo-600">
+              {w.orgName}
+            </Link>
+          ) : (
+            "Personal"
+          )}
+          <span className="mx-1.5 text-slate-300">/</span>
+          {w.personal ? "personal workspace" : `${w.visibility} workspace`}
+        </p>
+        <div className="mt-1 flex flex-wrap items-center gap-3">
+          <h1 className="text-2xl font-semibold tracking-tight text-slate-900">{w.name}</h1>
+          <Badge tone="indigo">
+            <span className="sr-only">Your role: </span>
+            {w.role}
+          </Badge>
+        </div>
+      </div>
+
+      <nav aria-label="Workspace sections" className="mb-8 border-b border-slate-200">
+        <ul className="-mb-px flex gap-6">
+          {tabs.map((t) => (
+            <li key={t.id}>
+              <Link
+                href={t.id === "overview" ? `/w/${w.id}` : `/w/${w.id}?tab=${t.id}`}
+                aria-current={active === t.id ? "page" : undefined}
+                className={
+                  active === t.id
+                    ? "inline-block border-b-2 border-indigo-600 px-1 pb-3 text-sm font-semibold text-indigo-600"
+                    : "inline-block border-b-2 border-transparent px-1 pb-3 text-sm font-medium text-slate-500 hover:border-slate-300 hover:text-slate-700"
+                }
+              >
+                {t.label}
+              </Link>
+            </li>
+          ))}
+        </ul>
+      </nav>
+
+      {active === "overview" ? (
+        <Overview description={w.description} role={w.role} personal={w.personal} />
+      ) : active === "participants" ? (
+        <ParticipantsTab workspaceId={w.id} role={w.role} />
+      ) : (
+        <SettingsTab workspace={w} />
+      )}
+    </>
+  );
+}
+
+function Overview({ description, role, personal }: { description: string; role: TWorkspaceRole; personal: boolean }) {
+  return (
+    <div className="space-y-6">
+      {personal ? <NoSecretsNote /> : null}
+      <div className="grid items-start gap-6 lg:grid-cols-2">
+        <Card>
+          <h2 className="text-base font-semibold text-slate-900">About</h2>
+          <p className={`mt-2 whitespace-pre-line text-sm ${description ? "text-slate-700" : "text-slate-500"}`}>{description || "No description yet."}</p>
+        </Card>
+        <Card>
+          <h2 className="text-base font-semibold text-slate-900">
+            Your role: <span className="text-indigo-600">{role}</span>
+          </h2>
+          {personal ? (
+            <p className="mt-2 text-sm text-slate-600">This is your own workspace: only you can see it, and you can do everything in it except use secrets.</p>
+          ) : (
+            <>
+              <p className="mt-2 text-sm text-slate-600">{ROLE_SUMMARY[role]}</p>
+              <ul className="mt-4 space-y-2" aria-label="What your role allows">
+                {SHOWN.map((p) => {
+                  const allowed = can(role, p);
+                  return (
+                    <li key={p} className={`flex items-start gap-2 text-sm ${allowed ? "text-slate-800" : "text-slate-400"}`}>
+                      <span aria-hidden="true" className={`mt-0.5 w-4 shrink-0 text-center ${allowed ? "text-green-600" : "text-slate-300"}`}>
+                        {allowed ? "✓" : "–"}
+                      </span>
+                      <span>
+                        <span className="sr-only">{allowed ? "Allowed: " : "Not allowed: "}</span>
+                        {PERMISSION_LABELS[p]}
+                      </span>
+                    </li>
+                  );
+                })}
+              </ul>
+            </>
+          )}
+        </Card>
+      </div>
+    </div>
+  );
+}
+
+function NoSecretsNote() {
+  return (
+    <div role="note" className="rounded-xl bg-amber-50 px-5 py-4 text-sm text-amber-900 ring-1 ring-amber-200">
+      <p className="font-semibold">Runs launched from a personal workspace get no secrets.</p>
+      <p className="mt-1">
+        As in Seqera Platform, pipeline secrets — workspace secrets and your own user secrets — are delivered only to runs launched from an organization
+        workspace. A personal workspace has no other participants. To run a pipeline that needs secrets, launch it from a workspace of one of your
+        organizations.
+      </p>
+    </div>
+  );
+}

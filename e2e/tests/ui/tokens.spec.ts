@@ -1,0 +1,55 @@
+import { expect, test } from "@playwright/test";
+
+const run = `${Date.now()}-${Math.random().toString(36).slice(2, 6)}`;
+const user = { name: "Tess Tokens", email: `tess-${run}@example.org`, password: "correct horse battery" };
+
+test("a token created in the UI authenticates the API until it is revoked", async ({ page, request }) => {
+  await page.goto("/sign-up");
+  await page.getByLabel("Name", { exact: true }).fill(user.name);
+  await page.getByLabel("Email", { exact: true }).fill(user.email);
+  await page.getByLabel("Password", { exact: true }).fill(user.password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+
+  await page.getByRole("button", { name: "User menu" }).click();
+  await page.getByRole("menuitem", { name: "Access tokens" }).click();
+  await expect(page).toHaveURL(/\/settings\/tokens$/);
+  await expect(page.getByText("No access tokens")).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath("tokens-empty.png"), fullPage: true });
+
+  // A name is required, and the form says so.
+  await page.getByRole("button", { name: "Create token" }).click();
+  await expect(page.getByText("Give the token a name.")).toBeVisible();
+
+  await page.getByLabel("Token name").fill("CI");
+  await page.getByLabel("Expires after").selectOption({ label: "30 days" });
+  await page.getByRole("button", { name: "Create token" }).click();
+  await expect(page.getByText("you won’t see it again")).toBeVisible();
+  const token = await page.getByRole("textbox", { name: "New access token" }).inputValue();
+  expect(token.length).toBeGreaterThan(20);
+  const row = page.getByRole("table", { name: "Access tokens" }).getByRole("row", { name: /CI/ });
+  await expect(row).toContainText("Never");
+  const prefix = (await row.getByRole("cell").nth(1).innerText()).replace(/…$/, "");
+  expect(token.startsWith(prefix)).toBe(true);
+  await page.screenshot({ path: test.info().outputPath("tokens-created.png"), fullPage: true });
+
+  // `request` has no browser cookies: only the token can authenticate it.
+  const me = await request.get("/api/trpc/me.get", { headers: { Authorization: `Bearer ${token}` } });
+  expect(me.status()).toBe(200);
+  const body = (await me.json()) as { result: { data: { json: { email: string } } } };
+  expect(body.result.data.json.email).toBe(user.email);
+
+  // The token is shown once: after a reload only its prefix remains, now with a last-used time.
+  await page.reload();
+  await expect(page.getByRole("textbox", { name: "New access token" })).toHaveCount(0);
+  await expect(page.getByText(token)).toHaveCount(0);
+  await expect(row.getByRole("cell").nth(3)).not.toHaveText("Never");
+
+  await row.getByRole("button", { name: "Revoke CI" }).click();
+  await expect(row).toContainText("Anything using it stops working.");
+  await row.getByRole("button", { name: "Confirm revoke" }).click();
+  await expect(page.getByText("No access tokens")).toBeVisible();
+
+  const after = await request.get("/api/trpc/me.get", { headers: { Authorization: `Bearer ${token}` } });
+  expect(after.status()).toBe(401);
+});
