@@ -56,3 +56,22 @@ test("HSTS is sent only to requests that arrived over TLS", async ({ request }) 
   const tls = await request.get("/sign-in", { headers: { "x-forwarded-proto": "https" } });
   expect(tls.headers()["strict-transport-security"]).toContain("max-age=");
 });
+
+test("sign out everywhere ends every session of the user", async ({ playwright, baseURL }) => {
+  const email = `everywhere-${Date.now()}@example.test`;
+  const laptop = await playwright.request.newContext({ baseURL });
+  const desktop = await playwright.request.newContext({ baseURL });
+  await signUp(laptop, email);
+  expect(await signIn(laptop, email, password)).toBeNull();
+  expect(await signIn(desktop, email, password)).toBeNull();
+  expect((await desktop.get("/api/trpc/me.get")).status()).toBe(200);
+  const out = await laptop.post("/api/trpc/me.signOutEverywhere", { data: { json: null } });
+  expect(out.status()).toBe(200);
+  expect((await desktop.get("/api/trpc/me.get")).status()).toBe(401);
+  expect((await laptop.get("/api/trpc/me.get")).status()).toBe(401);
+  // Signing in again works.
+  expect(await signIn(desktop, email, password)).toBeNull();
+  expect((await desktop.get("/api/trpc/me.get")).status()).toBe(200);
+  await laptop.dispose();
+  await desktop.dispose();
+});
