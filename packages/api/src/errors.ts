@@ -12,10 +12,14 @@ export const appErrorCodes = {
 
 export type TAppErrorCode = keyof typeof appErrorCodes;
 
+/** Structured detail a client can show next to the input it is about (e.g. one entry per import line). */
+export type TErrorDetail = { line?: number; field?: string; name?: string; message: string };
+
 export class AppError extends Error {
   constructor(
     readonly code: TAppErrorCode,
     message: string,
+    readonly details?: TErrorDetail[],
   ) {
     super(message);
     this.name = "AppError";

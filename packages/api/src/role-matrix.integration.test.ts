@@ -24,6 +24,13 @@ const expected: Record<string, [TOutcome, TOutcome, TOutcome, TOutcome, TOutcome
   "workspaces.participants.add": [O, O, F, F, F, F],
   "workspaces.participants.updateRole": [O, O, F, F, F, F],
   "workspaces.participants.remove": [O, O, F, F, F, F],
+  "secrets.list": [O, O, O, O, O, O],
+  "secrets.validateName": [O, O, O, F, F, F],
+  "secrets.create": [O, O, O, F, F, F],
+  "secrets.update": [O, O, O, F, F, F],
+  "secrets.delete": [O, O, O, F, F, F],
+  "secrets.import": [O, O, O, F, F, F],
+  "audit.list": [O, O, F, F, F, F],
 };
 
 /** Every procedure in the router that is workspace-scoped, with the permission it checks. */
@@ -33,7 +40,7 @@ function workspaceScopedProcedures(): Record<string, TPermission> {
   return out;
 }
 
-type TFixture = { workspaceId: string; targetUserId: string; newcomerEmail: string };
+type TFixture = { workspaceId: string; targetUserId: string; newcomerEmail: string; secretId: string };
 
 /** A fresh org workspace where `role` is held by the caller, plus a `view` participant to act on. */
 async function fixture(role: TWorkspaceRole) {
@@ -47,7 +54,8 @@ async function fixture(role: TWorkspaceRole) {
   const ws = await owner.workspaces.create({ orgId: org.id, name: "Matrix", visibility: "private" });
   await owner.workspaces.participants.add({ workspaceId: ws.id, email: caller.email, role });
   await owner.workspaces.participants.add({ workspaceId: ws.id, email: target.email, role: "view" });
-  const f: TFixture = { workspaceId: ws.id, targetUserId: target.id, newcomerEmail: newcomer.email };
+  const secret = await owner.secrets.create({ workspaceId: ws.id, name: "EXISTING", value: { plain: "matrix-value" } });
+  const f: TFixture = { workspaceId: ws.id, targetUserId: target.id, newcomerEmail: newcomer.email, secretId: secret.id };
   return { f, call: callerFor(db, caller.id) };
 }
 
@@ -60,6 +68,14 @@ const invoke: Record<string, (call: ReturnType<typeof callerFor>, f: TFixture) =
   "workspaces.participants.updateRole": (c, f) =>
     c.workspaces.participants.updateRole({ workspaceId: f.workspaceId, userId: f.targetUserId, role: "connect" }),
   "workspaces.participants.remove": (c, f) => c.workspaces.participants.remove({ workspaceId: f.workspaceId, userId: f.targetUserId }),
+  "secrets.list": (c, f) => c.secrets.list({ workspaceId: f.workspaceId }),
+  "secrets.validateName": (c, f) => c.secrets.validateName({ workspaceId: f.workspaceId, name: "NEW_ONE" }),
+  "secrets.create": (c, f) => c.secrets.create({ workspaceId: f.workspaceId, name: "NEW_ONE", value: { plain: "v" } }),
+  "secrets.update": (c, f) => c.secrets.update({ workspaceId: f.workspaceId, secretId: f.secretId, value: { plain: "v2" } }),
+  "secrets.delete": (c, f) => c.secrets.delete({ workspaceId: f.workspaceId, secretId: f.secretId }),
+  "secrets.import": (c, f) =>
+    c.secrets.import({ workspaceId: f.workspaceId, entries: [{ line: 1, name: "IMPORTED", value: { plain: "v" } }] }),
+  "audit.list": (c, f) => c.audit.list({ workspaceId: f.workspaceId }),
 };
 
 describe("role matrix: every workspace-scoped procedure × every role", () => {

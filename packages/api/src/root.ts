@@ -1,8 +1,11 @@
 import { createCallerFactory, router } from "./trpc";
+import { auditRouter } from "./router/audit";
 import { authRouter } from "./router/auth";
 import { meRouter } from "./router/me";
 import { orgsRouter } from "./router/orgs";
+import { secretsRouter } from "./router/secrets";
 import { systemRouter } from "./router/system";
+import { userSecretsRouter } from "./router/user-secrets";
 import { workspacesRouter } from "./router/workspaces";
 
 export const appRouter = router({
@@ -10,6 +13,9 @@ export const appRouter = router({
   me: meRouter,
   orgs: orgsRouter,
   workspaces: workspacesRouter,
+  secrets: secretsRouter,
+  userSecrets: userSecretsRouter,
+  audit: auditRouter,
   system: systemRouter,
 });
 

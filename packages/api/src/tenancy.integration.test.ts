@@ -23,6 +23,10 @@ describe("cross-tenant isolation", () => {
     const orgB = await asBob.orgs.create({ name: "Org B" });
     const wsB = await asBob.workspaces.create({ orgId: orgB.id, name: "B private" });
     const sharedB = await asBob.workspaces.create({ orgId: orgB.id, name: "B shared", visibility: "shared" });
+    const secretIds = new Map<string, string>();
+    for (const ws of [wsB.id, sharedB.id, bob.personalWorkspaceId]) {
+      secretIds.set(ws, (await asBob.secrets.create({ workspaceId: ws, name: "B_SECRET", value: { plain: "b-value" } })).id);
+    }
 
     const orgIds = { orgId: orgB.id };
     const calls: Record<string, (ws: string) => Promise<unknown>> = {
@@ -42,6 +46,13 @@ describe("cross-tenant isolation", () => {
       "workspaces.participants.updateRole": (ws) =>
         asAlice.workspaces.participants.updateRole({ workspaceId: ws, userId: bob.id, role: "view" }),
       "workspaces.participants.remove": (ws) => asAlice.workspaces.participants.remove({ workspaceId: ws, userId: bob.id }),
+      "secrets.list": (ws) => asAlice.secrets.list({ workspaceId: ws }),
+      "secrets.validateName": (ws) => asAlice.secrets.validateName({ workspaceId: ws, name: "B_SECRET" }),
+      "secrets.create": (ws) => asAlice.secrets.create({ workspaceId: ws, name: "INJECTED", value: { plain: "x" } }),
+      "secrets.update": (ws) => asAlice.secrets.update({ workspaceId: ws, secretId: secretIds.get(ws)!, value: { plain: "x" } }),
+      "secrets.delete": (ws) => asAlice.secrets.delete({ workspaceId: ws, secretId: secretIds.get(ws)! }),
+      "secrets.import": (ws) => asAlice.secrets.import({ workspaceId: ws, entries: [{ line: 1, name: "INJECTED", value: { plain: "x" } }] }),
+      "audit.list": (ws) => asAlice.audit.list({ workspaceId: ws }),
     };
 
     // Every tenant-scoped procedure of the router is covered here.
@@ -57,6 +68,9 @@ describe("cross-tenant isolation", () => {
       }
     }
     // Nothing changed on B's side.
+    for (const ws of [wsB.id, sharedB.id, bob.personalWorkspaceId]) {
+      expect((await asBob.secrets.list({ workspaceId: ws })).map((x) => x.name)).toEqual(["B_SECRET"]);
+    }
     expect((await asBob.orgs.get(orgIds)).name).toBe("Org B");
     expect((await asBob.workspaces.list()).map((w) => w.name)).toEqual(expect.arrayContaining(["B private", "B shared"]));
     expect((await asAlice.workspaces.list()).some((w) => w.orgId === orgB.id)).toBe(false);

@@ -9,6 +9,7 @@ import {
   type TPermission,
   type TRateLimiter,
 } from "@lockstep/auth";
+import type { SealingKeyring } from "@lockstep/crypto";
 import { findUserById, orgMembership, workspaceAccessFacts, type TDatabase } from "@lockstep/db";
 import { AppError, toTRPCError } from "./errors";
 
@@ -19,6 +20,8 @@ export type TContext = {
   /** Pings Redis; injected so the API does not own the connection. */
   pingRedis: () => Promise<number>;
   limiter: TRateLimiter;
+  /** Public keys only: the web tier can seal, never open. */
+  sealing: SealingKeyring;
   identity: TIdentity | null;
   config: { signupEnabled: boolean };
   ip: string | null;
@@ -36,7 +39,8 @@ const t = initTRPC.context<TContext>().meta<TMeta>().create({
       error.cause instanceof ZodError
         ? Object.fromEntries(error.cause.issues.map((i) => [i.path.join(".") || "input", i.message]))
         : undefined;
-    return { ...shape, data: { ...shape.data, stack: undefined, fieldErrors } };
+    const details = error.cause instanceof AppError ? error.cause.details : undefined;
+    return { ...shape, data: { ...shape.data, stack: undefined, fieldErrors, details } };
   },
 });
 

@@ -38,11 +38,21 @@ export function formatKeySpecs(specs: TKeySpec[]): string {
 }
 
 export class SealingKeyring {
-  private constructor(readonly active: TPublicKey, readonly all: TPublicKey[]) {}
+  private constructor(
+    readonly active: TPublicKey,
+    readonly all: TPublicKey[],
+    /** The active key as configured (kid + base64url), safe to hand to browsers. */
+    readonly activeSpec: TKeySpec,
+  ) {}
 
   static async fromSpec(text: string): Promise<SealingKeyring> {
-    const keys = await Promise.all(parseKeySpecs(text, "public keyring").map((s) => importPublicKey(s.kid, s.key)));
-    return new SealingKeyring(keys[0]!, keys);
+    const specs = parseKeySpecs(text, "public keyring");
+    const keys = await Promise.all(specs.map((s) => importPublicKey(s.kid, s.key)));
+    return new SealingKeyring(keys[0]!, keys, specs[0]!);
+  }
+
+  has(kid: string): boolean {
+    return this.all.some((k) => k.kid === kid);
   }
 
   seal(plaintext: string, binding: TSecretBinding): Promise<string> {

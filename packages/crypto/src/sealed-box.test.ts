@@ -82,3 +82,13 @@ describe("keyrings", () => {
     await expect(SealingKeyring.fromSpec("a:AAAA")).rejects.toThrow(/32 bytes/);
   });
 });
+
+describe("envelope size", () => {
+  it("tells the plaintext size from the envelope alone, so the server can enforce the limit on sealed values", async () => {
+    const { sealedPlaintextBytes } = await import("./sealed-box");
+    const pair = await generateKeyPair("k1");
+    const pub = await importPublicKey("k1", pair.publicKey);
+    expect(sealedPlaintextBytes(await seal(pub, "é✓x", binding))).toBe(6);
+    expect(sealedPlaintextBytes(await seal(pub, "x".repeat(65_536), binding))).toBe(65_536);
+  });
+});

@@ -115,6 +115,11 @@ export function parseEnvelope(envelope: string): TEnvelope {
   return { kid, enc: encBytes, ct: ctBytes };
 }
 
+/** How many plaintext bytes an envelope carries (AES-GCM adds exactly a 16-byte tag). */
+export function sealedPlaintextBytes(envelope: string): number {
+  return parseEnvelope(envelope).ct.length - 16;
+}
+
 /** Opens an envelope sealed for `privateKey` under the same binding; throws SealedBoxError otherwise. */
 export async function open(privateKey: TPrivateKey, envelope: string, binding: TSecretBinding): Promise<string> {
   const parsed = parseEnvelope(envelope);

@@ -1,2 +1,3 @@
+export * from "./dotenv";
 export * from "./identity";
 export * from "./secrets";

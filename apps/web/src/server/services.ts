@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import { createRateLimiter, type TRateLimiter } from "@lockstep/auth";
+import { SealingKeyring } from "@lockstep/crypto";
 import { createDatabase, type TDatabase } from "@lockstep/db";
 import { createRedis } from "@lockstep/queue";
 import { webEnv } from "~/env";
@@ -8,7 +9,7 @@ import { webEnv } from "~/env";
  * Process-wide connections, created on first use. Kept on globalThis so Next's dev server does not
  * open a new pool on every hot reload.
  */
-type TServices = { db: TDatabase; redis: Redis; limiter: TRateLimiter };
+type TServices = { db: TDatabase; redis: Redis; limiter: TRateLimiter; sealing: Promise<SealingKeyring> };
 const holder = globalThis as unknown as { __lockstepServices?: TServices };
 
 export function services(): TServices {
@@ -17,7 +18,13 @@ export function services(): TServices {
     const { db } = createDatabase(env.DATABASE_URL, { applicationName: "lockstep-web" });
     const redis = createRedis(env.REDIS_URL, "producer");
     redis.on("error", () => {});
-    holder.__lockstepServices = { db, redis, limiter: createRateLimiter(redis, env.LOCKSTEP_QUEUE_PREFIX) };
+    holder.__lockstepServices = {
+      db,
+      redis,
+      limiter: createRateLimiter(redis, env.LOCKSTEP_QUEUE_PREFIX),
+      // Public keys only; the private keyring is the worker's alone.
+      sealing: SealingKeyring.fromSpec(env.LOCKSTEP_SEAL_KEYS),
+    };
   }
   return holder.__lockstepServices;
 }

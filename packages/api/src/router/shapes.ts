@@ -36,3 +36,43 @@ export const ZTokenOut = z.object({
   lastUsedAt: z.date().nullable(),
   expiresAt: z.date().nullable(),
 });
+
+const ZPerson = z.object({ id: z.string(), name: z.string(), email: z.string() }).nullable();
+
+/** Secret metadata. There is deliberately no value, sealed value or key material here. */
+export const ZSecretOut = z.object({
+  id: z.string(),
+  name: z.string(),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+  lastUsedAt: z.date().nullable(),
+  createdBy: ZPerson,
+  updatedBy: ZPerson,
+  lastUsedBy: ZPerson,
+});
+
+export const ZSecretRefOut = z.object({ id: z.string(), name: z.string() });
+
+export const ZValidateNameOut = z.discriminatedUnion("status", [
+  z.object({ status: z.literal("ok") }),
+  z.object({ status: z.literal("invalid"), reason: z.string() }),
+  z.object({ status: z.literal("duplicate"), reason: z.string() }),
+]);
+
+export const ZImportOut = z.object({ created: z.number(), overwritten: z.number() });
+
+export const ZAuditEventOut = z.object({
+  seq: z.number(),
+  id: z.string(),
+  at: z.date(),
+  actorId: z.string().nullable(),
+  actorEmail: z.string().nullable(),
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  action: z.string(),
+  targetType: z.string(),
+  targetId: z.string().nullable(),
+  targetName: z.string().nullable(),
+  runId: z.string().nullable(),
+  detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string()), z.null()])),
+});

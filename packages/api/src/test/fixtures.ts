@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { TRateLimiter } from "@lockstep/auth";
 import postgres from "postgres";
+import { formatKeySpecs, generateKeyPair, OpeningKeyring, SealingKeyring } from "@lockstep/crypto";
 import { createDatabase, createUserWithPersonalWorkspace, eq, schema, type TDatabase } from "@lockstep/db";
 import { runMigrations } from "@lockstep/db/migrate";
 import { appRouter, createCaller } from "../root";
@@ -9,9 +10,20 @@ import type { TContext, TMeta } from "../trpc";
 /** A limiter that never limits, for tests about something else (rate limits have their own test). */
 export const noLimits: TRateLimiter = { hit: async () => null, reset: async () => {} };
 
+/** One key pair per test process: the API gets the public half, tests may open with the private. */
+export const testKeys = await (async () => {
+  const pair = await generateKeyPair("test-k1");
+  return {
+    sealing: await SealingKeyring.fromSpec(formatKeySpecs([{ kid: pair.kid, key: pair.publicKey }])),
+    opening: await OpeningKeyring.fromSpec(formatKeySpecs([{ kid: pair.kid, key: pair.privateKey }])),
+    publicKey: pair.publicKey,
+  };
+})();
+
 export function contextFor(db: TDatabase, userId: string | null, overrides: Partial<TContext> = {}): TContext {
   return {
     db,
+    sealing: testKeys.sealing,
     pingRedis: async () => 0,
     limiter: noLimits,
     identity: userId ? { userId, via: "session" } : null,

@@ -1,3 +1,4 @@
 export * from "./users";
 export * from "./tenancy";
+export * from "./secrets";
 export * from "./system";

@@ -15,10 +15,11 @@ function handler(req: NextRequest) {
     req,
     router: appRouter,
     createContext: async () => {
-      const { db, redis, limiter } = services();
+      const { db, redis, limiter, sealing } = services();
       return {
         db,
         limiter,
+        sealing: await sealing,
         pingRedis: () => pingRedis(redis),
         identity: await identityFromRequest(req),
         config: { signupEnabled: webEnv().LOCKSTEP_SIGNUP_ENABLED },

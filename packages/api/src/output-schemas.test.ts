@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { appRouter } from "./root";
+
+// Field names that would carry a secret value, its ciphertext or other key material.
+const FORBIDDEN = /^(value|values|plain|plaintext|sealed|sealedValue|ciphertext|envelope|secretValue|password|passwordHash|tokenHash|privateKey|privateKeys)$/i;
+
+function propertyNames(schema: unknown, out = new Set<string>()): Set<string> {
+  if (!schema || typeof schema !== "object") return out;
+  const node = schema as Record<string, unknown>;
+  if (node.properties && typeof node.properties === "object") {
+    for (const [name, child] of Object.entries(node.properties as Record<string, unknown>)) {
+      out.add(name);
+      propertyNames(child, out);
+    }
+  }
+  for (const key of ["items", "additionalProperties", "anyOf", "oneOf", "allOf", "prefixItems"]) {
+    const child = node[key];
+    if (Array.isArray(child)) child.forEach((c) => propertyNames(c, out));
+    else if (child) propertyNames(child, out);
+  }
+  return out;
+}
+
+type TProcedures = Record<string, { _def: { output?: z.ZodType } }>;
+const all = appRouter._def.procedures as unknown as TProcedures;
+
+describe("no procedure can answer with a secret value", () => {
+  const procedures = Object.entries(all);
+
+  it("every procedure declares an output schema", () => {
+    const missing = procedures.filter(([, p]) => !p._def.output).map(([path]) => path);
+    expect(missing).toEqual([]);
+  });
+
+  it.each(procedures.map(([path]) => path))("%s has no value, ciphertext or key field", (path) => {
+    const output = all[path]!._def.output!;
+    const names = propertyNames(z.toJSONSchema(output, { unrepresentable: "any", io: "output" }));
+    expect(names.size).toBeGreaterThan(0);
+    expect([...names].filter((n) => FORBIDDEN.test(n))).toEqual([]);
+  });
+
+  it("the walker finds a forbidden field when one is there", () => {
+    const leaky = z.object({ items: z.array(z.object({ name: z.string(), value: z.string() })) });
+    expect([...propertyNames(z.toJSONSchema(leaky))].filter((n) => FORBIDDEN.test(n))).toEqual(["value"]);
+  });
+});

@@ -1,0 +1,49 @@
+import { z } from "zod";
+import { listSecretMetadata, type TSecretOwner } from "@lockstep/db";
+import { ZId } from "@lockstep/validators";
+import { createSecret, importSecrets, removeSecret, updateSecret, validateSecretName, type TActor } from "../../services/secrets";
+import { authedProcedure, router, workspaceProcedure } from "../../trpc";
+import { ZImportOut, ZSecretOut, ZSecretRefOut, ZValidateNameOut } from "../shapes";
+import { ZImportInput, ZSecretName, ZValueInput } from "./inputs";
+
+export function actorOf(ctx: { user: { id: string; email: string }; ip: string | null; userAgent: string | null }): TActor {
+  return { id: ctx.user.id, email: ctx.user.email, ip: ctx.ip, userAgent: ctx.userAgent };
+}
+
+const ws = (ctx: { workspace: { id: string } }): TSecretOwner => ({ scope: "workspace", workspaceId: ctx.workspace.id });
+
+export const secretsRouter = router({
+  /** The active public sealing key, for clients that seal values before sending them. */
+  publicKey: authedProcedure
+    .output(z.object({ kid: z.string(), publicKey: z.string(), algorithm: z.literal("HPKE-Base-X25519-SHA256-AES256GCM") }))
+    .query(({ ctx }) => ({ kid: ctx.sealing.activeSpec.kid, publicKey: ctx.sealing.activeSpec.key, algorithm: "HPKE-Base-X25519-SHA256-AES256GCM" as const })),
+
+  list: workspaceProcedure("secrets:list")
+    .output(z.array(ZSecretOut))
+    .query(({ ctx }) => listSecretMetadata(ctx.db, ws(ctx))),
+
+  validateName: workspaceProcedure("secrets:write")
+    .input(z.object({ name: z.string().max(200) }))
+    .output(ZValidateNameOut)
+    .query(({ ctx, input }) => validateSecretName(ctx.db, ws(ctx), input.name)),
+
+  create: workspaceProcedure("secrets:write")
+    .input(z.object({ name: ZSecretName, value: ZValueInput }))
+    .output(ZSecretRefOut)
+    .mutation(({ ctx, input }) => createSecret(ctx.db, ctx.sealing, ws(ctx), actorOf(ctx), input.name, input.value)),
+
+  update: workspaceProcedure("secrets:write")
+    .input(z.object({ secretId: ZId, value: ZValueInput }))
+    .output(ZSecretRefOut)
+    .mutation(({ ctx, input }) => updateSecret(ctx.db, ctx.sealing, ws(ctx), actorOf(ctx), input.secretId, input.value)),
+
+  delete: workspaceProcedure("secrets:write")
+    .input(z.object({ secretId: ZId }))
+    .output(ZSecretRefOut)
+    .mutation(({ ctx, input }) => removeSecret(ctx.db, ws(ctx), actorOf(ctx), input.secretId)),
+
+  import: workspaceProcedure("secrets:write")
+    .input(ZImportInput)
+    .output(ZImportOut)
+    .mutation(({ ctx, input }) => importSecrets(ctx.db, ctx.sealing, ws(ctx), actorOf(ctx), input.entries, input.overwrite)),
+});

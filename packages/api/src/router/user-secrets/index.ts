@@ -1,0 +1,40 @@
+import { z } from "zod";
+import { listSecretMetadata, type TSecretOwner } from "@lockstep/db";
+import { ZId } from "@lockstep/validators";
+import { createSecret, importSecrets, removeSecret, updateSecret, validateSecretName } from "../../services/secrets";
+import { authedProcedure, router } from "../../trpc";
+import { actorOf } from "../secrets";
+import { ZImportInput, ZSecretName, ZValueInput } from "../secrets/inputs";
+import { ZImportOut, ZSecretOut, ZSecretRefOut, ZValidateNameOut } from "../shapes";
+
+/** The caller's own secrets: nobody else sees them, not even their names. */
+const mine = (ctx: { user: { id: string } }): TSecretOwner => ({ scope: "user", userId: ctx.user.id });
+
+export const userSecretsRouter = router({
+  list: authedProcedure.output(z.array(ZSecretOut)).query(({ ctx }) => listSecretMetadata(ctx.db, mine(ctx))),
+
+  validateName: authedProcedure
+    .input(z.object({ name: z.string().max(200) }))
+    .output(ZValidateNameOut)
+    .query(({ ctx, input }) => validateSecretName(ctx.db, mine(ctx), input.name)),
+
+  create: authedProcedure
+    .input(z.object({ name: ZSecretName, value: ZValueInput }))
+    .output(ZSecretRefOut)
+    .mutation(({ ctx, input }) => createSecret(ctx.db, ctx.sealing, mine(ctx), actorOf(ctx), input.name, input.value)),
+
+  update: authedProcedure
+    .input(z.object({ secretId: ZId, value: ZValueInput }))
+    .output(ZSecretRefOut)
+    .mutation(({ ctx, input }) => updateSecret(ctx.db, ctx.sealing, mine(ctx), actorOf(ctx), input.secretId, input.value)),
+
+  delete: authedProcedure
+    .input(z.object({ secretId: ZId }))
+    .output(ZSecretRefOut)
+    .mutation(({ ctx, input }) => removeSecret(ctx.db, mine(ctx), actorOf(ctx), input.secretId)),
+
+  import: authedProcedure
+    .input(ZImportInput)
+    .output(ZImportOut)
+    .mutation(({ ctx, input }) => importSecrets(ctx.db, ctx.sealing, mine(ctx), actorOf(ctx), input.entries, input.overwrite)),
+});

@@ -1,0 +1,183 @@
+import { aliasedTable, and, asc, desc, eq, gt, inArray, lt, ne, sql, type SQL } from "drizzle-orm";
+import type { TDatabase } from "../client";
+import { auditEvents, secrets, users } from "../schema";
+
+export type TSecretOwner = { scope: "workspace"; workspaceId: string } | { scope: "user"; userId: string };
+
+type TTx = Parameters<Parameters<TDatabase["transaction"]>[0]>[0];
+type TDbOrTx = TDatabase | TTx;
+
+function ownerWhere(owner: TSecretOwner): SQL {
+  return owner.scope === "workspace"
+    ? and(eq(secrets.scope, "workspace"), eq(secrets.workspaceId, owner.workspaceId))!
+    : and(eq(secrets.scope, "user"), eq(secrets.userId, owner.userId))!;
+}
+
+export function ownerId(owner: TSecretOwner): string {
+  return owner.scope === "workspace" ? owner.workspaceId : owner.userId;
+}
+
+const createdBy = aliasedTable(users, "created_by_user");
+const updatedBy = aliasedTable(users, "updated_by_user");
+const lastUsedBy = aliasedTable(users, "last_used_by_user");
+
+/** Secret metadata only — the sealed value is never selected here. */
+export async function listSecretMetadata(db: TDbOrTx, owner: TSecretOwner) {
+  return db
+    .select({
+      id: secrets.id,
+      name: secrets.name,
+      keyId: secrets.keyId,
+      createdAt: secrets.createdAt,
+      updatedAt: secrets.updatedAt,
+      lastUsedAt: secrets.lastUsedAt,
+      createdBy: { id: createdBy.id, name: createdBy.name, email: createdBy.email },
+      updatedBy: { id: updatedBy.id, name: updatedBy.name, email: updatedBy.email },
+      lastUsedBy: { id: lastUsedBy.id, name: lastUsedBy.name, email: lastUsedBy.email },
+    })
+    .from(secrets)
+    .leftJoin(createdBy, eq(createdBy.id, secrets.createdBy))
+    .leftJoin(updatedBy, eq(updatedBy.id, secrets.updatedBy))
+    .leftJoin(lastUsedBy, eq(lastUsedBy.id, secrets.lastUsedBy))
+    .where(ownerWhere(owner))
+    .orderBy(asc(secrets.name));
+}
+
+export async function findSecretByName(db: TDbOrTx, owner: TSecretOwner, name: string) {
+  const [row] = await db
+    .select({ id: secrets.id, name: secrets.name })
+    .from(secrets)
+    .where(and(ownerWhere(owner), eq(secrets.name, name)));
+  return row ?? null;
+}
+
+export async function findSecretById(db: TDbOrTx, owner: TSecretOwner, id: string) {
+  const [row] = await db
+    .select({ id: secrets.id, name: secrets.name })
+    .from(secrets)
+    .where(and(ownerWhere(owner), eq(secrets.id, id)));
+  return row ?? null;
+}
+
+export async function insertSecret(db: TDbOrTx, owner: TSecretOwner, input: { name: string; sealed: string; keyId: string; actorId: string }) {
+  const [row] = await db
+    .insert(secrets)
+    .values({
+      scope: owner.scope,
+      workspaceId: owner.scope === "workspace" ? owner.workspaceId : null,
+      userId: owner.scope === "user" ? owner.userId : null,
+      name: input.name,
+      sealed: input.sealed,
+      keyId: input.keyId,
+      createdBy: input.actorId,
+      updatedBy: input.actorId,
+    })
+    .onConflictDoNothing()
+    .returning({ id: secrets.id, name: secrets.name });
+  return row ?? null;
+}
+
+export async function overwriteSecret(db: TDbOrTx, owner: TSecretOwner, id: string, input: { sealed: string; keyId: string; actorId: string }) {
+  const [row] = await db
+    .update(secrets)
+    .set({ sealed: input.sealed, keyId: input.keyId, updatedBy: input.actorId, updatedAt: new Date() })
+    .where(and(ownerWhere(owner), eq(secrets.id, id)))
+    .returning({ id: secrets.id, name: secrets.name });
+  return row ?? null;
+}
+
+export async function deleteSecret(db: TDbOrTx, owner: TSecretOwner, id: string) {
+  const [row] = await db
+    .delete(secrets)
+    .where(and(ownerWhere(owner), eq(secrets.id, id)))
+    .returning({ id: secrets.id, name: secrets.name });
+  return row ?? null;
+}
+
+/** For the worker only: sealed values with their binding, to open in memory. */
+export async function sealedSecretsOf(db: TDbOrTx, owner: TSecretOwner, names?: string[]) {
+  return db
+    .select({ id: secrets.id, scope: secrets.scope, workspaceId: secrets.workspaceId, userId: secrets.userId, name: secrets.name, sealed: secrets.sealed, keyId: secrets.keyId })
+    .from(secrets)
+    .where(and(ownerWhere(owner), names ? inArray(secrets.name, names) : undefined));
+}
+
+/** For key rotation: a batch of rows not sealed under `activeKeyId`, oldest id first. */
+export async function secretsToReseal(db: TDbOrTx, activeKeyId: string, afterId: string | null, limit: number) {
+  return db
+    .select({ id: secrets.id, scope: secrets.scope, workspaceId: secrets.workspaceId, userId: secrets.userId, name: secrets.name, sealed: secrets.sealed, keyId: secrets.keyId })
+    .from(secrets)
+    .where(and(ne(secrets.keyId, activeKeyId), afterId ? gt(secrets.id, afterId) : undefined))
+    .orderBy(asc(secrets.id))
+    .limit(limit);
+}
+
+/** Replaces a sealed value only if it is still the one that was read (no lost concurrent overwrite). */
+export async function resealSecret(db: TDbOrTx, id: string, expectedSealed: string, sealed: string, keyId: string) {
+  const rows = await db
+    .update(secrets)
+    .set({ sealed, keyId })
+    .where(and(eq(secrets.id, id), eq(secrets.sealed, expectedSealed)))
+    .returning({ id: secrets.id });
+  return rows.length > 0;
+}
+
+export async function countSecretsByKey(db: TDbOrTx) {
+  return db.select({ keyId: secrets.keyId, count: sql<number>`count(*)::int` }).from(secrets).groupBy(secrets.keyId);
+}
+
+// ── Audit ──────────────────────────────────────────────────────────────────────────────────
+
+export type TAuditInput = {
+  actorId: string | null;
+  actorEmail: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  action: string;
+  workspaceId?: string | null;
+  subjectUserId?: string | null;
+  targetType: string;
+  targetId?: string | null;
+  targetName?: string | null;
+  runId?: string | null;
+  detail?: Record<string, string | number | boolean | string[] | null>;
+};
+
+export async function recordAudit(db: TDbOrTx, events: TAuditInput | TAuditInput[]) {
+  const list = Array.isArray(events) ? events : [events];
+  if (list.length === 0) return;
+  await db.insert(auditEvents).values(list.map((e) => ({ ...e, detail: e.detail ?? {} })));
+}
+
+export type TAuditFilter = {
+  workspaceId?: string;
+  subjectUserId?: string;
+  beforeSeq?: number;
+  limit: number;
+  action?: string;
+  actorId?: string;
+  targetName?: string;
+  from?: Date;
+  to?: Date;
+};
+
+/** Newest first, keyset-paginated on `seq`. */
+export async function listAuditEvents(db: TDbOrTx, f: TAuditFilter) {
+  return db
+    .select()
+    .from(auditEvents)
+    .where(
+      and(
+        f.workspaceId ? eq(auditEvents.workspaceId, f.workspaceId) : undefined,
+        f.subjectUserId ? eq(auditEvents.subjectUserId, f.subjectUserId) : undefined,
+        f.beforeSeq ? lt(auditEvents.seq, f.beforeSeq) : undefined,
+        f.action ? eq(auditEvents.action, f.action) : undefined,
+        f.actorId ? eq(auditEvents.actorId, f.actorId) : undefined,
+        f.targetName ? eq(auditEvents.targetName, f.targetName) : undefined,
+        f.from ? sql`${auditEvents.at} >= ${f.from}` : undefined,
+        f.to ? sql`${auditEvents.at} < ${f.to}` : undefined,
+      ),
+    )
+    .orderBy(desc(auditEvents.seq))
+    .limit(f.limit);
+}

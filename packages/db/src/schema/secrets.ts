@@ -1,0 +1,71 @@
+import { bigserial, check, index, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { id } from "./_columns";
+import { users } from "./users";
+import { workspaces } from "./tenancy";
+
+export const secretScope = pgEnum("secret_scope", ["workspace", "user"]);
+
+/**
+ * Pipeline secrets. `sealed` is an HPKE envelope (lsv1.<kid>.<enc>.<ct>) bound to
+ * (scope, owner id, name): only the worker's private keyring opens it, and only for this row's
+ * binding. No query returns it to the web tier's API outputs.
+ */
+export const secrets = pgTable(
+  "secrets",
+  {
+    id: id(),
+    scope: secretScope().notNull(),
+    workspaceId: uuid().references(() => workspaces.id, { onDelete: "cascade" }),
+    userId: uuid().references(() => users.id, { onDelete: "cascade" }),
+    name: text().notNull(),
+    sealed: text().notNull(),
+    keyId: text().notNull(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    createdBy: uuid().references(() => users.id, { onDelete: "set null" }),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    updatedBy: uuid().references(() => users.id, { onDelete: "set null" }),
+    lastUsedAt: timestamp({ withTimezone: true }),
+    lastUsedBy: uuid().references(() => users.id, { onDelete: "set null" }),
+  },
+  (t) => [
+    uniqueIndex("secrets_workspace_name_key").on(t.workspaceId, t.name).where(sql`${t.scope} = 'workspace'`),
+    uniqueIndex("secrets_user_name_key").on(t.userId, t.name).where(sql`${t.scope} = 'user'`),
+    index("secrets_key_id_idx").on(t.keyId),
+    check(
+      "secrets_owner_matches_scope",
+      sql`(${t.scope} = 'workspace' and ${t.workspaceId} is not null and ${t.userId} is null) or (${t.scope} = 'user' and ${t.userId} is not null and ${t.workspaceId} is null)`,
+    ),
+  ],
+);
+
+export type TSecretRow = typeof secrets.$inferSelect;
+
+/**
+ * Append-only audit trail: who did what to which secret (or run), from where, when. Never a
+ * value or a ciphertext: `detail` holds names, counts and reasons only.
+ */
+export const auditEvents = pgTable(
+  "audit_events",
+  {
+    seq: bigserial({ mode: "number" }).primaryKey(),
+    id: uuid().notNull().defaultRandom(),
+    at: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    actorId: uuid().references(() => users.id, { onDelete: "set null" }),
+    actorEmail: text(),
+    ip: text(),
+    userAgent: text(),
+    action: text().notNull(),
+    workspaceId: uuid().references(() => workspaces.id, { onDelete: "cascade" }),
+    /** For user-scope events: whose secrets (only that user reads them). */
+    subjectUserId: uuid().references(() => users.id, { onDelete: "cascade" }),
+    targetType: text().notNull(),
+    targetId: text(),
+    targetName: text(),
+    runId: uuid(),
+    detail: jsonb().$type<Record<string, string | number | boolean | string[] | null>>().notNull().default({}),
+  },
+  (t) => [index("audit_events_workspace_seq_idx").on(t.workspaceId, t.seq), index("audit_events_subject_seq_idx").on(t.subjectUserId, t.seq)],
+);
+
+export type TAuditEvent = typeof auditEvents.$inferSelect;
