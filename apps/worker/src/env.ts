@@ -8,6 +8,7 @@ export const workerEnv = () =>
       REDIS_URL: z.string().regex(/^rediss?:\/\//, "REDIS_URL must start with redis:// or rediss://"),
       LOCKSTEP_QUEUE_PREFIX: z.string().regex(/^[a-z0-9:_-]+$/).default("lockstep"),
       LOCKSTEP_OPEN_KEYS: z.string().min(1, "LOCKSTEP_OPEN_KEYS must list the worker's private keys (kid:base64url,…)"),
+      LOCKSTEP_SEAL_KEYS: z.string().min(1, "LOCKSTEP_SEAL_KEYS must list the public keys, active first (kid:base64url,…)"),
       WORKER_PORT: z.coerce.number().int().min(1).max(65535).default(3001),
       WORKER_HOST: z.string().default("127.0.0.1"),
       WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),

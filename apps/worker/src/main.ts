@@ -1,7 +1,7 @@
 import type { Queue } from "bullmq";
 import { collectDefaultMetrics, Registry } from "prom-client";
-import { OpeningKeyring } from "@lockstep/crypto";
-import { createDatabase } from "@lockstep/db";
+import { OpeningKeyring, SealingKeyring } from "@lockstep/crypto";
+import { countSecretsByKey, createDatabase } from "@lockstep/db";
 import { createRedis, enqueue, createQueues, jobCatalog } from "@lockstep/queue";
 import { workerEnv } from "./env";
 import { startHealthServer } from "./health-server";
@@ -12,8 +12,12 @@ const env = workerEnv();
 const logger = createLogger(env.LOG_LEVEL);
 
 // Fail at boot, not at the first job, when the private keyring is malformed.
-const keyring = await OpeningKeyring.fromSpec(env.LOCKSTEP_OPEN_KEYS);
-logger.info({ keyIds: keyring.kids }, "private keyring loaded");
+const keys = { opening: await OpeningKeyring.fromSpec(env.LOCKSTEP_OPEN_KEYS), sealing: await SealingKeyring.fromSpec(env.LOCKSTEP_SEAL_KEYS) };
+if (!keys.opening.kids.includes(keys.sealing.active.kid)) {
+  logger.fatal({ active: keys.sealing.active.kid }, "LOCKSTEP_OPEN_KEYS has no private key for the active public key (the first of LOCKSTEP_SEAL_KEYS)");
+  process.exit(1);
+}
+logger.info({ keyIds: keys.opening.kids, active: keys.sealing.active.kid }, "keyrings loaded");
 
 const { db, close: closeDb } = createDatabase(env.DATABASE_URL, { applicationName: "lockstep-worker" });
 const connection = createRedis(env.REDIS_URL, "worker");
@@ -24,7 +28,7 @@ producer.on("error", () => {});
 const metrics = new Registry();
 collectDefaultMetrics({ register: metrics, prefix: "lockstep_worker_" });
 
-const workers = startWorkers({ db, connection, prefix: env.LOCKSTEP_QUEUE_PREFIX, logger, concurrency: env.WORKER_CONCURRENCY, metrics });
+const workers = startWorkers({ db, keys, connection, prefix: env.LOCKSTEP_QUEUE_PREFIX, logger, concurrency: env.WORKER_CONCURRENCY, metrics });
 const health = await startHealthServer({ host: env.WORKER_HOST, port: env.WORKER_PORT, db, redis: connection, workers, metrics });
 logger.info({ workerId: workers.identity.workerId, health: `http://${env.WORKER_HOST}:${env.WORKER_PORT}/health` }, "worker started");
 
@@ -37,6 +41,13 @@ await systemQueue.upsertJobScheduler(
   { name: "system.health-check", data: { requestedBy: "scheduler", nonce: "scheduled" }, opts: jobCatalog["system.health-check"].options },
 );
 await enqueue(queues, "system.health-check", { requestedBy: "worker", nonce: workers.identity.workerId.replace(/[^A-Za-z0-9-]/g, "-").slice(0, 64) });
+
+// Rotation: values still sealed under an older key are re-sealed in the background.
+const stale = (await countSecretsByKey(db)).filter((k) => k.keyId !== keys.sealing.active.kid);
+if (stale.length > 0) {
+  logger.info({ byKey: stale }, "secrets sealed under older keys found; scheduling a re-seal");
+  await enqueue(queues, "secrets.reseal", { activeKeyId: keys.sealing.active.kid, requestedBy: "worker" });
+}
 
 let stopping = false;
 async function shutdown(signal: string) {

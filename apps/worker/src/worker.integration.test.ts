@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { QueueEvents } from "bullmq";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createDatabase, heartbeatOf } from "@lockstep/db";
+import { formatKeySpecs, generateKeyPair, OpeningKeyring, SealingKeyring } from "@lockstep/crypto";
+import { createDatabase, createUserWithPersonalWorkspace, heartbeatOf, insertSecret, listAuditEvents, sealedSecretsOf } from "@lockstep/db";
 import { createQueues, createRedis, enqueue, jobCatalog } from "@lockstep/queue";
 import { startWorkers, type TWorkers } from "./worker";
 
@@ -10,6 +11,14 @@ import { startWorkers, type TWorkers } from "./worker";
 const prefix = `it-${randomUUID().slice(0, 8)}`;
 const logLines: string[] = [];
 const logger = pino({ level: "debug" }, { write: (line: string) => void logLines.push(line) });
+
+// Two generations of keys: "old" sealed the stored values, "new" is active after a rotation.
+const [oldPair, newPair] = await Promise.all([generateKeyPair(`old-${prefix}`), generateKeyPair(`new-${prefix}`)]);
+const oldSealing = await SealingKeyring.fromSpec(formatKeySpecs([{ kid: oldPair.kid, key: oldPair.publicKey }]));
+const keys = {
+  sealing: await SealingKeyring.fromSpec(formatKeySpecs([{ kid: newPair.kid, key: newPair.publicKey }, { kid: oldPair.kid, key: oldPair.publicKey }])),
+  opening: await OpeningKeyring.fromSpec(formatKeySpecs([{ kid: oldPair.kid, key: oldPair.privateKey }, { kid: newPair.kid, key: newPair.privateKey }])),
+};
 
 describe("worker consumes jobs from real Redis and records in real Postgres", () => {
   const { db, close } = createDatabase(inject("databaseUrl"), { max: 2 });
@@ -20,7 +29,7 @@ describe("worker consumes jobs from real Redis and records in real Postgres", ()
   let events: QueueEvents;
 
   beforeAll(async () => {
-    workers = startWorkers({ db, connection, prefix, logger, concurrency: 2 });
+    workers = startWorkers({ db, keys, connection, prefix, logger, concurrency: 2 });
     events = new QueueEvents(jobCatalog["system.health-check"].queue, { connection: createRedis(inject("redisUrl"), "worker"), prefix });
     await events.waitUntilReady();
     await Promise.all(workers.workers.map((w) => w.waitUntilReady()));
@@ -63,5 +72,30 @@ describe("worker consumes jobs from real Redis and records in real Postgres", ()
     expect(failed?.attemptsMade).toBe(1); // UnrecoverableError: no retries
     expect(failed?.failedReason).not.toContain(marker);
     expect(logLines.join("\n")).not.toContain(marker);
+  });
+
+  it("re-seals every value under the active key after a rotation, values unchanged", async () => {
+    const user = (await createUserWithPersonalWorkspace(db, { email: `rot-${randomUUID()}@example.test`, name: "Rot", passwordHash: null }))!;
+    const owner = { scope: "user" as const, userId: user.id };
+    const markers = Array.from({ length: 3 }, () => `MARKER-${randomUUID()}`);
+    for (const [i, marker] of markers.entries()) {
+      const name = `ROTATE_${i}`;
+      const sealed = await oldSealing.seal(marker, { scope: "user", ownerId: user.id, name });
+      await insertSecret(db, owner, { name, sealed, keyId: oldPair.kid, actorId: user.id });
+    }
+    const job = await enqueue(queues, "secrets.reseal", { activeKeyId: newPair.kid, requestedBy: "test" });
+    const result = (await job.waitUntilFinished(events, 30_000)) as { resealed: number; remaining: number };
+    expect(result.resealed).toBeGreaterThanOrEqual(3);
+    const rows = await sealedSecretsOf(db, owner);
+    expect(rows.map((r) => r.keyId)).toEqual([newPair.kid, newPair.kid, newPair.kid]);
+    for (const row of rows) {
+      expect(row.sealed.split(".")[1]).toBe(newPair.kid);
+      const value = await keys.opening.open(row.sealed, { scope: "user", ownerId: user.id, name: row.name });
+      expect(value).toBe(markers[Number(row.name.slice(-1))]);
+    }
+    const [audit] = await listAuditEvents(db, { action: "secrets.resealed", limit: 1 });
+    expect(audit?.targetName).toBe(newPair.kid);
+    const logs = logLines.join("\n");
+    for (const marker of markers) expect(logs).not.toContain(marker);
   });
 });

@@ -8,7 +8,7 @@ import { ZodError } from "zod";
 import type { TDatabase } from "@lockstep/db";
 import { jobCatalog, queueNames, type TJobName } from "@lockstep/queue";
 import { registry } from "./processors/registry";
-import type { TProcessorContext, TWorkerIdentity } from "./processors/types";
+import type { TKeys, TProcessorContext, TWorkerIdentity } from "./processors/types";
 
 export type TWorkers = { identity: TWorkerIdentity; workers: Worker[]; close: () => Promise<void> };
 
@@ -28,6 +28,7 @@ function isJobName(name: string): name is TJobName {
 
 export function startWorkers(opts: {
   db: TDatabase;
+  keys: TKeys;
   connection: Redis;
   prefix: string;
   logger: Logger;
@@ -36,7 +37,7 @@ export function startWorkers(opts: {
   identity?: TWorkerIdentity;
 }): TWorkers {
   const identity = opts.identity ?? workerIdentity();
-  const ctx: TProcessorContext = { db: opts.db, logger: opts.logger, worker: identity };
+  const ctx: TProcessorContext = { db: opts.db, keys: opts.keys, logger: opts.logger, worker: identity };
   const completed = new Counter({
     name: "lockstep_jobs_total",
     help: "Jobs processed, by name and outcome",

@@ -20,6 +20,13 @@ export const jobCatalog = {
     jobId: (p: { nonce: string }) => `health-check-${p.nonce}`,
     options: { ...defaults, attempts: 1, removeOnComplete: { age: 3600, count: 100 } } satisfies JobsOptions,
   },
+  /** Re-seals every stored value not sealed under the active key (key rotation). */
+  "secrets.reseal": {
+    queue: "system",
+    payload: z.strictObject({ activeKeyId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), requestedBy: z.enum(["worker", "operator", "test"]) }),
+    jobId: (p: { activeKeyId: string }) => `reseal-${p.activeKeyId}`,
+    options: { ...defaults, attempts: 12, backoff: { type: "exponential", delay: 5_000 } } satisfies JobsOptions,
+  },
 } as const;
 
 export type TJobName = keyof typeof jobCatalog;

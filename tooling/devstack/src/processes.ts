@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { say } from "./log";
 
 export type TChild = { name: string; process: ChildProcess; exited: Promise<number | null> };
@@ -8,9 +8,19 @@ export type TChild = { name: string; process: ChildProcess; exited: Promise<numb
  * Starts a child in its own process group, so stopping it also stops what it spawned (Next's
  * server workers), and a Ctrl-C reaches the orchestrator first, which then stops things in order.
  */
-export function startChild(name: string, command: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): TChild {
+export function startChild(
+  name: string,
+  command: string,
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; logFile?: string },
+): TChild {
   const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   const prefix = (line: string) => `${name.padEnd(6)} | ${line}\n`;
+  // Each child's output also goes to <data dir>/logs/<name>.log, for operators and leak tests.
+  const emit = (line: string, out: NodeJS.WriteStream) => {
+    out.write(prefix(line));
+    if (opts.logFile) appendFileSync(opts.logFile, `${line}\n`);
+  };
   const pipe = (stream: NodeJS.ReadableStream | null, out: NodeJS.WriteStream) => {
     let buffer = "";
     stream?.setEncoding("utf8");
@@ -18,9 +28,9 @@ export function startChild(name: string, command: string, args: string[], opts: 
       buffer += chunk;
       const lines = buffer.split("\n");
       buffer = lines.pop() ?? "";
-      for (const line of lines) out.write(prefix(line));
+      for (const line of lines) emit(line, out);
     });
-    stream?.on("end", () => buffer && out.write(prefix(buffer)));
+    stream?.on("end", () => buffer && emit(buffer, out));
   };
   pipe(child.stdout, process.stdout);
   pipe(child.stderr, process.stderr);

@@ -1,5 +1,6 @@
 import type { Job } from "bullmq";
 import type { Logger } from "pino";
+import type { OpeningKeyring, SealingKeyring } from "@lockstep/crypto";
 import type { TDatabase } from "@lockstep/db";
 import type { TJobName, TJobPayload } from "@lockstep/queue";
 
@@ -11,8 +12,11 @@ export type TWorkerIdentity = {
   startedAt: Date;
 };
 
+export type TKeys = { opening: OpeningKeyring; sealing: SealingKeyring };
+
 export type TProcessorContext = {
   db: TDatabase;
+  keys: TKeys;
   logger: Logger;
   worker: TWorkerIdentity;
 };

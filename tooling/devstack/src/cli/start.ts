@@ -93,6 +93,8 @@ async function main() {
     markWebBuilt(root, fingerprint);
   }
 
+  const logDir = join(env.dataDir, "logs");
+  mkdirSync(logDir, { recursive: true });
   const publicUrl = env.NEXTAUTH_URL ?? `http://localhost:${env.PORT}`;
   const shared = {
     ...process.env,
@@ -104,13 +106,16 @@ async function main() {
   };
   const web = startChild("web", process.execPath, [join(webDir, "node_modules/next/dist/bin/next"), "start", "-p", String(env.PORT)], {
     cwd: webDir,
+    logFile: join(logDir, "web.log"),
     // The web tier gets the public keys only; the private keyring goes to the worker alone.
     env: { ...shared, LOCKSTEP_SEAL_KEYS: sealKeys, NEXTAUTH_SECRET: authSecret, LOCKSTEP_OPEN_KEYS: undefined },
   });
   const workerDir = join(root, "apps/worker");
   const worker = startChild("worker", process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: workerDir,
-    env: { ...shared, LOCKSTEP_OPEN_KEYS: openKeys, WORKER_PORT: String(env.WORKER_PORT), LOCKSTEP_SEAL_KEYS: undefined, NEXTAUTH_SECRET: undefined },
+    logFile: join(logDir, "worker.log"),
+    // Public keys too: key rotation re-seals under the active one.
+    env: { ...shared, LOCKSTEP_OPEN_KEYS: openKeys, LOCKSTEP_SEAL_KEYS: sealKeys, WORKER_PORT: String(env.WORKER_PORT), NEXTAUTH_SECRET: undefined },
   });
   children.push(web, worker);
   recordPids(pidFile, { web: web.process.pid, worker: worker.process.pid });
