@@ -39,6 +39,7 @@ const NEEDS = {
     "REDIS_URL",
     "LOCKSTEP_QUEUE_PREFIX",
     "LOCKSTEP_OPEN_KEYS",
+    "LOCKSTEP_SEAL_KEYS",
     "WORKER_PORT",
     "WORKER_HOST",
     "WORKER_CONCURRENCY",
@@ -53,6 +54,7 @@ const REQUIRED_SECRETS = [
   ["web", "LOCKSTEP_SEAL_KEYS"],
   ["web", "NEXTAUTH_SECRET"],
   ["worker", "LOCKSTEP_OPEN_KEYS"],
+  ["worker", "LOCKSTEP_SEAL_KEYS"],
 ] as const;
 
 const DOCKERFILES = { web: "apps/web/Dockerfile", worker: "apps/worker/Dockerfile" } as const;
