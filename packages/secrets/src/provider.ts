@@ -7,15 +7,22 @@ export type TRunSecret = { name: string; value: string };
 export type TRunRef = { runId: string; workspaceId: string };
 
 /** What the launcher must add to Nextflow's environment so it finds the provisioned secrets. */
-export type TProvisioned = { env: Record<string, string>; locations: string[] };
+export type TProvisioned = {
+  /** Environment for the Nextflow head process (never values: paths, names, resource ids). */
+  env: Record<string, string>;
+  /** Where each copy lives (file path, ARN, resource name), for the audit log. */
+  locations: string[];
+};
 
 export type TManagedCopy = { runId: string; location: string };
 
+export type TProviderKind = "nextflow-file" | "aws-secrets-manager" | "google-secret-manager";
+
 export type TSecretsProvider = {
-  readonly kind: "nextflow-file" | "aws-secrets-manager" | "google-secret-manager";
+  readonly kind: TProviderKind;
   /** Idempotent: provisioning the same run twice leaves exactly one copy of each secret. */
   provision(run: TRunRef, secrets: TRunSecret[]): Promise<TProvisioned>;
-  /** Idempotent: deleting what is already gone succeeds. */
+  /** Idempotent: deleting what is already gone succeeds. Removes every copy of the run. */
   cleanup(run: TRunRef): Promise<void>;
   /** Every copy this provider manages, for the sweeper to reconcile against the database. */
   listManaged(): Promise<TManagedCopy[]>;
