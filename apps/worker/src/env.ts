@@ -13,6 +13,10 @@ export const workerEnv = () =>
       WORKER_HOST: z.string().default("127.0.0.1"),
       WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
       HEALTH_CHECK_INTERVAL_MS: z.coerce.number().int().min(1000).default(30_000),
+      LOCKSTEP_NEXTFLOW_CACHE: z.string().regex(/^\//, "LOCKSTEP_NEXTFLOW_CACHE must be an absolute path").default(`${process.env.HOME ?? "/tmp"}/.cache/lockstep/nextflow`),
+      JAVA_CMD: z.string().default("java"),
+      MONITOR_INTERVAL_MS: z.coerce.number().int().min(200).max(60_000).default(2_000),
+      SWEEP_INTERVAL_MS: z.coerce.number().int().min(1_000).default(30_000),
       LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
     },
     runtimeEnv: process.env,
@@ -20,3 +24,10 @@ export const workerEnv = () =>
   });
 
 export type TWorkerEnv = ReturnType<typeof workerEnv>;
+
+/** The environment head processes start from: the worker's own minus Lockstep's configuration. */
+export function childBaseEnv(): Record<string, string> {
+  // Also no Seqera Platform token: it would make Nextflow load the nf-tower plugin.
+  const drop = /^(DATABASE_URL|REDIS_URL|LOCKSTEP_.*|NEXTAUTH_.*|OIDC_.*|WORKER_.*|TOWER_ACCESS_TOKEN|NXF_PLUGINS_TEST_REPOSITORY)$/;
+  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !drop.test(e[0])));
+}

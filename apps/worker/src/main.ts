@@ -3,7 +3,9 @@ import { collectDefaultMetrics, Registry } from "prom-client";
 import { OpeningKeyring, SealingKeyring } from "@lockstep/crypto";
 import { countSecretsByKey, createDatabase } from "@lockstep/db";
 import { createRedis, enqueue, createQueues, jobCatalog } from "@lockstep/queue";
-import { workerEnv } from "./env";
+import { installNextflow, nextflowJavaCommand, nextflowLibDir, verifyNextflow } from "@lockstep/launcher";
+import { childBaseEnv, workerEnv } from "./env";
+import type { TRuntime } from "./runtime";
 import { startHealthServer } from "./health-server";
 import { createLogger } from "./logger";
 import { startWorkers } from "./worker";
@@ -28,12 +30,21 @@ producer.on("error", () => {});
 const metrics = new Registry();
 collectDefaultMetrics({ register: metrics, prefix: "lockstep_worker_" });
 
-const workers = startWorkers({ db, keys, connection, prefix: env.LOCKSTEP_QUEUE_PREFIX, logger, concurrency: env.WORKER_CONCURRENCY, metrics });
+const queues = createQueues(producer, env.LOCKSTEP_QUEUE_PREFIX);
+const runtime: TRuntime = {
+  baseEnv: childBaseEnv(),
+  monitorIntervalMs: env.MONITOR_INTERVAL_MS,
+  async nextflowCommand(version) {
+    const libDir = nextflowLibDir(env.LOCKSTEP_NEXTFLOW_CACHE, version);
+    if (verifyNextflow(libDir, version) !== null) installNextflow(env.LOCKSTEP_NEXTFLOW_CACHE, version, (line) => logger.info(line));
+    return nextflowJavaCommand(libDir, { java: env.JAVA_CMD });
+  },
+};
+const workers = startWorkers({ db, keys, queues, runtime, connection, prefix: env.LOCKSTEP_QUEUE_PREFIX, logger, concurrency: env.WORKER_CONCURRENCY, metrics });
 const health = await startHealthServer({ host: env.WORKER_HOST, port: env.WORKER_PORT, db, redis: connection, workers, metrics });
 logger.info({ workerId: workers.identity.workerId, health: `http://${env.WORKER_HOST}:${env.WORKER_PORT}/health` }, "worker started");
 
 // A repeatable health check keeps the heartbeat fresh; one now proves the path at boot.
-const queues = createQueues(producer, env.LOCKSTEP_QUEUE_PREFIX);
 const systemQueue: Queue = queues.get(jobCatalog["system.health-check"].queue);
 await systemQueue.upsertJobScheduler(
   "system.health-check",
@@ -48,6 +59,14 @@ if (stale.length > 0) {
   logger.info({ byKey: stale }, "secrets sealed under older keys found; scheduling a re-seal");
   await enqueue(queues, "secrets.reseal", { activeKeyId: keys.sealing.active.kid, requestedBy: "worker" });
 }
+
+// The sweeper re-derives pending work from Postgres and deletes leftovers, now and periodically.
+await systemQueue.upsertJobScheduler(
+  "runs.sweep",
+  { every: env.SWEEP_INTERVAL_MS },
+  { name: "runs.sweep", data: { requestedBy: "scheduler", nonce: "scheduled" }, opts: jobCatalog["runs.sweep"].options },
+);
+await enqueue(queues, "runs.sweep", { requestedBy: "worker", nonce: workers.identity.workerId.replace(/[^A-Za-z0-9-]/g, "-").slice(0, 64) });
 
 let stopping = false;
 async function shutdown(signal: string) {

@@ -29,7 +29,8 @@ describe("worker consumes jobs from real Redis and records in real Postgres", ()
   let events: QueueEvents;
 
   beforeAll(async () => {
-    workers = startWorkers({ db, keys, connection, prefix, logger, concurrency: 2 });
+    const runtime = { baseEnv: {}, monitorIntervalMs: 1000, nextflowCommand: () => Promise.reject(new Error("no runs in this test")) };
+    workers = startWorkers({ db, keys, queues, runtime, connection, prefix, logger, concurrency: 2 });
     events = new QueueEvents(jobCatalog["system.health-check"].queue, { connection: createRedis(inject("redisUrl"), "worker"), prefix });
     await events.waitUntilReady();
     await Promise.all(workers.workers.map((w) => w.waitUntilReady()));

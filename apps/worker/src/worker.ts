@@ -6,7 +6,8 @@ import type { Logger } from "pino";
 import { Counter, Histogram, type Registry } from "prom-client";
 import { ZodError } from "zod";
 import type { TDatabase } from "@lockstep/db";
-import { jobCatalog, queueNames, type TJobName } from "@lockstep/queue";
+import { jobCatalog, queueNames, type TJobName, type TQueues } from "@lockstep/queue";
+import type { TRuntime } from "./runtime";
 import { registry } from "./processors/registry";
 import type { TKeys, TProcessorContext, TWorkerIdentity } from "./processors/types";
 
@@ -29,6 +30,8 @@ function isJobName(name: string): name is TJobName {
 export function startWorkers(opts: {
   db: TDatabase;
   keys: TKeys;
+  queues: TQueues;
+  runtime: TRuntime;
   connection: Redis;
   prefix: string;
   logger: Logger;
@@ -37,7 +40,7 @@ export function startWorkers(opts: {
   identity?: TWorkerIdentity;
 }): TWorkers {
   const identity = opts.identity ?? workerIdentity();
-  const ctx: TProcessorContext = { db: opts.db, keys: opts.keys, logger: opts.logger, worker: identity };
+  const ctx: TProcessorContext = { db: opts.db, keys: opts.keys, queues: opts.queues, runtime: opts.runtime, logger: opts.logger, worker: identity };
   const completed = new Counter({
     name: "lockstep_jobs_total",
     help: "Jobs processed, by name and outcome",
@@ -51,7 +54,7 @@ export function startWorkers(opts: {
     registers: opts.metrics ? [opts.metrics] : [],
   });
 
-  const process = async (job: Job) => {
+  const process = async (job: Job, token?: string) => {
     if (!isJobName(job.name)) throw new UnrecoverableError(`unknown job name ${job.name}`);
     const name = job.name;
     const end = duration.startTimer({ job: name });
@@ -64,8 +67,8 @@ export function startWorkers(opts: {
         const fields = error instanceof ZodError ? error.issues.map((i) => i.path.join(".") || "(root)").join(", ") : "";
         throw new UnrecoverableError(`invalid payload for ${name}: ${fields}`);
       }
-      const handler = registry[name] as (p: unknown, j: Job, c: TProcessorContext) => Promise<unknown>;
-      return await handler(payload, job, ctx);
+      const handler = registry[name] as (p: unknown, j: Job, c: TProcessorContext, t?: string) => Promise<unknown>;
+      return await handler(payload, job, ctx, token);
     } finally {
       end();
     }
@@ -82,6 +85,7 @@ export function startWorkers(opts: {
       opts.logger.info({ queue, job: job.name, jobId: job.id }, "job completed");
     });
     worker.on("failed", (job, error) => {
+      if (error.name === "DelayedError") return;
       completed.inc({ job: job?.name ?? "unknown", outcome: "failed" });
       opts.logger.warn({ queue, job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err: error.message }, "job failed");
     });

@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { can, workspaceRoles, type TPermission, type TWorkspaceRole } from "@lockstep/auth";
-import { createDatabase } from "@lockstep/db";
+import { createDatabase, insertRun } from "@lockstep/db";
 import { callerFor, makeUser, procedureMeta } from "./test/fixtures";
 
 const { db, close } = createDatabase(inject("databaseUrl"), { max: 4 });
@@ -31,6 +31,22 @@ const expected: Record<string, [TOutcome, TOutcome, TOutcome, TOutcome, TOutcome
   "secrets.delete": [O, O, O, F, F, F],
   "secrets.import": [O, O, O, F, F, F],
   "audit.list": [O, O, F, F, F, F],
+  "computeEnvs.list": [O, O, O, O, O, O],
+  "computeEnvs.get": [O, O, O, O, O, O],
+  "computeEnvs.create": [O, O, O, F, F, F],
+  "computeEnvs.update": [O, O, O, F, F, F],
+  "computeEnvs.delete": [O, O, O, F, F, F],
+  "pipelines.list": [O, O, O, O, O, O],
+  "pipelines.get": [O, O, O, O, O, O],
+  "pipelines.create": [O, O, O, F, F, F],
+  "pipelines.update": [O, O, O, F, F, F],
+  "pipelines.delete": [O, O, O, F, F, F],
+  "runs.effectiveSecrets": [O, O, O, O, F, F],
+  "runs.launch": [O, O, O, O, F, F],
+  "runs.list": [O, O, O, O, O, O],
+  "runs.get": [O, O, O, O, O, O],
+  "runs.cancel": [O, O, O, O, F, F],
+  "runs.logs": [O, O, O, O, O, O],
 };
 
 /** Every procedure in the router that is workspace-scoped, with the permission it checks. */
@@ -40,7 +56,9 @@ function workspaceScopedProcedures(): Record<string, TPermission> {
   return out;
 }
 
-type TFixture = { workspaceId: string; targetUserId: string; newcomerEmail: string; secretId: string };
+type TFixture = { workspaceId: string; targetUserId: string; newcomerEmail: string; secretId: string; computeEnvId: string; pipelineId: string; runId: string };
+
+const localEnv = { kind: "local", name: "Local", workDir: "/tmp/lockstep-matrix", nextflowVersion: "24.10.5" } as const;
 
 /** A fresh org workspace where `role` is held by the caller, plus a `view` participant to act on. */
 async function fixture(role: TWorkspaceRole) {
@@ -55,7 +73,17 @@ async function fixture(role: TWorkspaceRole) {
   await owner.workspaces.participants.add({ workspaceId: ws.id, email: caller.email, role });
   await owner.workspaces.participants.add({ workspaceId: ws.id, email: target.email, role: "view" });
   const secret = await owner.secrets.create({ workspaceId: ws.id, name: "EXISTING", value: { plain: "matrix-value" } });
-  const f: TFixture = { workspaceId: ws.id, targetUserId: target.id, newcomerEmail: newcomer.email, secretId: secret.id };
+  const ce = await owner.computeEnvs.create({ workspaceId: ws.id, computeEnv: localEnv });
+  const pipeline = await owner.pipelines.create({ workspaceId: ws.id, pipeline: { name: "hello", repository: "/pipelines/hello", defaultComputeEnvId: ce.id } });
+  // A run of the caller's own (inserted directly: connect and view cannot launch), so cancel tests "own".
+  const run = await insertRun(db, {
+    workspaceId: ws.id, pipelineId: pipeline.id, computeEnvId: ce.id, launchedBy: caller.id, pipelineName: "hello", repository: "/pipelines/hello",
+    computeEnvName: "Local", computeEnvKind: "local", deadlineAt: new Date(Date.now() + 3_600_000),
+  });
+  const f: TFixture = {
+    workspaceId: ws.id, targetUserId: target.id, newcomerEmail: newcomer.email, secretId: secret.id,
+    computeEnvId: ce.id, pipelineId: pipeline.id, runId: run.id,
+  };
   return { f, call: callerFor(db, caller.id) };
 }
 
@@ -76,6 +104,22 @@ const invoke: Record<string, (call: ReturnType<typeof callerFor>, f: TFixture) =
   "secrets.import": (c, f) =>
     c.secrets.import({ workspaceId: f.workspaceId, entries: [{ line: 1, name: "IMPORTED", value: { plain: "v" } }] }),
   "audit.list": (c, f) => c.audit.list({ workspaceId: f.workspaceId }),
+  "computeEnvs.list": (c, f) => c.computeEnvs.list({ workspaceId: f.workspaceId }),
+  "computeEnvs.get": (c, f) => c.computeEnvs.get({ workspaceId: f.workspaceId, computeEnvId: f.computeEnvId }),
+  "computeEnvs.create": (c, f) => c.computeEnvs.create({ workspaceId: f.workspaceId, computeEnv: { ...localEnv, name: "Another" } }),
+  "computeEnvs.update": (c, f) => c.computeEnvs.update({ workspaceId: f.workspaceId, computeEnvId: f.computeEnvId, computeEnv: { ...localEnv, name: "Renamed" } }),
+  "computeEnvs.delete": (c, f) => c.computeEnvs.delete({ workspaceId: f.workspaceId, computeEnvId: f.computeEnvId }),
+  "pipelines.list": (c, f) => c.pipelines.list({ workspaceId: f.workspaceId }),
+  "pipelines.get": (c, f) => c.pipelines.get({ workspaceId: f.workspaceId, pipelineId: f.pipelineId }),
+  "pipelines.create": (c, f) => c.pipelines.create({ workspaceId: f.workspaceId, pipeline: { name: "another", repository: "/pipelines/x" } }),
+  "pipelines.update": (c, f) => c.pipelines.update({ workspaceId: f.workspaceId, pipelineId: f.pipelineId, pipeline: { name: "renamed", repository: "/pipelines/x" } }),
+  "pipelines.delete": (c, f) => c.pipelines.delete({ workspaceId: f.workspaceId, pipelineId: f.pipelineId }),
+  "runs.effectiveSecrets": (c, f) => c.runs.effectiveSecrets({ workspaceId: f.workspaceId }),
+  "runs.launch": (c, f) => c.runs.launch({ workspaceId: f.workspaceId, pipelineId: f.pipelineId }),
+  "runs.list": (c, f) => c.runs.list({ workspaceId: f.workspaceId }),
+  "runs.get": (c, f) => c.runs.get({ workspaceId: f.workspaceId, runId: f.runId }),
+  "runs.cancel": (c, f) => c.runs.cancel({ workspaceId: f.workspaceId, runId: f.runId }),
+  "runs.logs": (c, f) => c.runs.logs({ workspaceId: f.workspaceId, runId: f.runId }),
 };
 
 describe("role matrix: every workspace-scoped procedure × every role", () => {

@@ -1,8 +1,11 @@
 import { createCallerFactory, router } from "./trpc";
 import { auditRouter } from "./router/audit";
 import { authRouter } from "./router/auth";
+import { computeEnvsRouter } from "./router/compute-envs";
 import { meRouter } from "./router/me";
 import { orgsRouter } from "./router/orgs";
+import { pipelinesRouter } from "./router/pipelines";
+import { runsRouter } from "./router/runs";
 import { secretsRouter } from "./router/secrets";
 import { systemRouter } from "./router/system";
 import { userSecretsRouter } from "./router/user-secrets";
@@ -16,6 +19,9 @@ export const appRouter = router({
   secrets: secretsRouter,
   userSecrets: userSecretsRouter,
   audit: auditRouter,
+  computeEnvs: computeEnvsRouter,
+  pipelines: pipelinesRouter,
+  runs: runsRouter,
   system: systemRouter,
 });
 

@@ -24,8 +24,13 @@ describe("cross-tenant isolation", () => {
     const wsB = await asBob.workspaces.create({ orgId: orgB.id, name: "B private" });
     const sharedB = await asBob.workspaces.create({ orgId: orgB.id, name: "B shared", visibility: "shared" });
     const secretIds = new Map<string, string>();
+    const ids = new Map<string, { ce: string; pipeline: string; run: string }>();
     for (const ws of [wsB.id, sharedB.id, bob.personalWorkspaceId]) {
       secretIds.set(ws, (await asBob.secrets.create({ workspaceId: ws, name: "B_SECRET", value: { plain: "b-value" } })).id);
+      const ce = await asBob.computeEnvs.create({ workspaceId: ws, computeEnv: { kind: "local", name: "B env", workDir: "/tmp/lockstep-b", nextflowVersion: "24.10.5" } });
+      const pipeline = await asBob.pipelines.create({ workspaceId: ws, pipeline: { name: "b-pipe", repository: "/pipelines/b", defaultComputeEnvId: ce.id } });
+      const run = await asBob.runs.launch({ workspaceId: ws, pipelineId: pipeline.id });
+      ids.set(ws, { ce: ce.id, pipeline: pipeline.id, run: run.id });
     }
 
     const orgIds = { orgId: orgB.id };
@@ -53,6 +58,22 @@ describe("cross-tenant isolation", () => {
       "secrets.delete": (ws) => asAlice.secrets.delete({ workspaceId: ws, secretId: secretIds.get(ws)! }),
       "secrets.import": (ws) => asAlice.secrets.import({ workspaceId: ws, entries: [{ line: 1, name: "INJECTED", value: { plain: "x" } }] }),
       "audit.list": (ws) => asAlice.audit.list({ workspaceId: ws }),
+      "computeEnvs.list": (ws) => asAlice.computeEnvs.list({ workspaceId: ws }),
+      "computeEnvs.get": (ws) => asAlice.computeEnvs.get({ workspaceId: ws, computeEnvId: ids.get(ws)!.ce }),
+      "computeEnvs.create": (ws) => asAlice.computeEnvs.create({ workspaceId: ws, computeEnv: { kind: "local", name: "x", workDir: "/tmp/x", nextflowVersion: "24.10.5" } }),
+      "computeEnvs.update": (ws) => asAlice.computeEnvs.update({ workspaceId: ws, computeEnvId: ids.get(ws)!.ce, computeEnv: { kind: "local", name: "x", workDir: "/tmp/x", nextflowVersion: "24.10.5" } }),
+      "computeEnvs.delete": (ws) => asAlice.computeEnvs.delete({ workspaceId: ws, computeEnvId: ids.get(ws)!.ce }),
+      "pipelines.list": (ws) => asAlice.pipelines.list({ workspaceId: ws }),
+      "pipelines.get": (ws) => asAlice.pipelines.get({ workspaceId: ws, pipelineId: ids.get(ws)!.pipeline }),
+      "pipelines.create": (ws) => asAlice.pipelines.create({ workspaceId: ws, pipeline: { name: "x", repository: "/x" } }),
+      "pipelines.update": (ws) => asAlice.pipelines.update({ workspaceId: ws, pipelineId: ids.get(ws)!.pipeline, pipeline: { name: "x", repository: "/x" } }),
+      "pipelines.delete": (ws) => asAlice.pipelines.delete({ workspaceId: ws, pipelineId: ids.get(ws)!.pipeline }),
+      "runs.effectiveSecrets": (ws) => asAlice.runs.effectiveSecrets({ workspaceId: ws }),
+      "runs.launch": (ws) => asAlice.runs.launch({ workspaceId: ws, pipelineId: ids.get(ws)!.pipeline }),
+      "runs.list": (ws) => asAlice.runs.list({ workspaceId: ws }),
+      "runs.get": (ws) => asAlice.runs.get({ workspaceId: ws, runId: ids.get(ws)!.run }),
+      "runs.cancel": (ws) => asAlice.runs.cancel({ workspaceId: ws, runId: ids.get(ws)!.run }),
+      "runs.logs": (ws) => asAlice.runs.logs({ workspaceId: ws, runId: ids.get(ws)!.run }),
     };
 
     // Every tenant-scoped procedure of the router is covered here.

@@ -11,6 +11,7 @@ import {
 } from "@lockstep/auth";
 import type { SealingKeyring } from "@lockstep/crypto";
 import { findUserById, orgMembership, workspaceAccessFacts, type TDatabase } from "@lockstep/db";
+import type { TQueues } from "@lockstep/queue";
 import { AppError, toTRPCError } from "./errors";
 
 export type TIdentity = { userId: string; via: "session" | "token"; tokenId?: string };
@@ -22,6 +23,8 @@ export type TContext = {
   limiter: TRateLimiter;
   /** Public keys only: the web tier can seal, never open. */
   sealing: SealingKeyring;
+  /** Producer side of the job queues (enqueue only). */
+  queues: TQueues;
   identity: TIdentity | null;
   config: { signupEnabled: boolean };
   ip: string | null;

@@ -17,7 +17,7 @@ const PARAM_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 export function nextflowArgs(run: TNextflowRun): string[] {
   if (!/^[a-z][a-z0-9_-]{0,79}$/.test(run.runName)) throw new Error("runName must be lower-case letters, digits, '_' or '-'");
-  const args = ["-log", `${run.runDir}/nextflow.log`, "run", run.pipeline, "-name", run.runName, "-work-dir", run.workDir];
+  const args = ["-log", `${run.runDir}/nextflow.log`, "run", run.pipeline, "-name", run.runName, "-work-dir", run.workDir, "-offline"];
   if (run.revision) args.push("-r", run.revision);
   args.push("-with-trace", `${run.runDir}/trace.tsv`, "-ansi-log", "false");
   for (const [key, value] of Object.entries(run.params)) {

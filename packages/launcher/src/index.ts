@@ -1,1 +1,7 @@
 export * from "./command";
+export * from "./executor";
+export * from "./head-script";
+export * from "./trace";
+export { localExecutor } from "./executors/local/executor";
+export { slurmExecutor, type TSlurmConfig } from "./executors/slurm/executor";
+export * from "./nextflow-dist";

@@ -7,6 +7,7 @@ import type { JobsOptions } from "bullmq";
  * payload, so enqueueing the same work twice is a no-op.
  */
 export const ZUuid = z.uuid();
+const ZRunPayload = z.strictObject({ runId: ZUuid });
 
 const defaults = {
   removeOnComplete: { age: 24 * 3600, count: 1000 },
@@ -26,6 +27,47 @@ export const jobCatalog = {
     payload: z.strictObject({ activeKeyId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), requestedBy: z.enum(["worker", "operator", "test"]) }),
     jobId: (p: { activeKeyId: string }) => `reseal-${p.activeKeyId}`,
     options: { ...defaults, attempts: 12, backoff: { type: "exponential", delay: 5_000 } } satisfies JobsOptions,
+  },
+  // ── Run lifecycle (DESIGN.md §4). One job id per run and step: enqueueing twice is a no-op. ──
+  "runs.provision": {
+    queue: "runs",
+    payload: ZRunPayload,
+    jobId: (p: { runId: string }) => `provision-${p.runId}`,
+    options: { ...defaults, attempts: 8, backoff: { type: "exponential", delay: 2_000 } } satisfies JobsOptions,
+  },
+  "runs.launch": {
+    queue: "runs",
+    payload: ZRunPayload,
+    jobId: (p: { runId: string }) => `launch-${p.runId}`,
+    options: { ...defaults, attempts: 5, backoff: { type: "exponential", delay: 2_000 } } satisfies JobsOptions,
+  },
+  /** Re-checks a running run every few seconds (the job delays itself) until it ends. */
+  "runs.monitor": {
+    queue: "runs",
+    payload: ZRunPayload,
+    jobId: (p: { runId: string }) => `monitor-${p.runId}`,
+    options: { ...defaults, attempts: 20, backoff: { type: "exponential", delay: 2_000 } } satisfies JobsOptions,
+  },
+  "runs.cancel": {
+    queue: "runs",
+    payload: ZRunPayload,
+    jobId: (p: { runId: string }) => `cancel-${p.runId}`,
+    options: { ...defaults, attempts: 5, backoff: { type: "exponential", delay: 1_000 } } satisfies JobsOptions,
+  },
+  /** Deletes every pushed copy of a run's secrets; its own queue so it never waits behind launches. */
+  "runs.cleanup": {
+    queue: "cleanup",
+    payload: ZRunPayload,
+    jobId: (p: { runId: string }) => `cleanup-${p.runId}`,
+    // 14 attempts from 1 s doubling: retried for about 4.5 hours before CLEANUP_FAILED.
+    options: { ...defaults, attempts: 14, backoff: { type: "exponential", delay: 1_000 } } satisfies JobsOptions,
+  },
+  /** Repeatable: re-derives pending work from Postgres and deletes leftovers (see the sweeper). */
+  "runs.sweep": {
+    queue: "system",
+    payload: z.strictObject({ requestedBy: z.enum(["scheduler", "worker", "test"]), nonce: z.string().regex(/^[A-Za-z0-9-]{1,64}$/) }),
+    jobId: (p: { nonce: string }) => `sweep-${p.nonce}`,
+    options: { ...defaults, attempts: 1, removeOnComplete: { age: 3600, count: 50 } } satisfies JobsOptions,
   },
 } as const;
 

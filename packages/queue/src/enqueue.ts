@@ -29,3 +29,22 @@ export async function enqueue<K extends TJobName>(queues: TQueues, name: K, payl
   const jobId = entry.jobId(data as never);
   return queues.get(entry.queue).add(name, data, { ...entry.options, jobId });
 }
+
+/**
+ * Like enqueue(), but first removes a finished (completed or failed) job with the same id, so
+ * work re-derived from the database runs again even while the old job is still retained.
+ * Jobs that are waiting, delayed or active are left alone.
+ */
+export async function enqueueFresh<K extends TJobName>(queues: TQueues, name: K, payload: TJobPayload<K>) {
+  const entry = jobCatalog[name];
+  const data = entry.payload.parse(payload);
+  const jobId = entry.jobId(data as never);
+  const queue = queues.get(entry.queue);
+  const existing = await queue.getJob(jobId);
+  if (existing) {
+    const state = await existing.getState();
+    if (state === "completed" || state === "failed") await existing.remove();
+    else return existing;
+  }
+  return queue.add(name, data, { ...entry.options, jobId });
+}

@@ -1,3 +1,4 @@
 export * from "./dotenv";
 export * from "./identity";
+export * from "./runs";
 export * from "./secrets";

@@ -7,6 +7,8 @@ export type TSystemPackage = { binary: string; debian: string; why: string; else
 export const SYSTEM_PACKAGES: TSystemPackage[] = [
   { binary: "redis-server", debian: "redis-server", why: "private Redis for tests", elsewhere: "brew install redis" },
   { binary: "chromium", debian: "chromium", why: "browser for end-to-end tests", elsewhere: "install Chromium and set CHROMIUM_PATH" },
+  { binary: "java", debian: "openjdk-17-jre-headless", why: "Java 17+ runs Nextflow", elsewhere: "install a Java 17+ runtime" },
+  { binary: "mvn", debian: "maven", why: "Maven resolves the pinned Nextflow from Maven Central", elsewhere: "install Maven 3.8+" },
 ];
 
 export function hasBinary(name: string): boolean {

@@ -1,8 +1,20 @@
 import type { TRegistry } from "./types";
+import { cancel } from "./runs/cancel";
+import { cleanup } from "./runs/cleanup";
+import { launch } from "./runs/launch";
+import { monitor } from "./runs/monitor";
+import { provision } from "./runs/provision";
+import { sweep } from "./runs/sweep";
 import { reseal } from "./secrets/reseal";
 import { healthCheck } from "./system/health-check";
 
 export const registry: TRegistry = {
   "system.health-check": healthCheck,
   "secrets.reseal": reseal,
+  "runs.provision": provision,
+  "runs.launch": launch,
+  "runs.monitor": monitor,
+  "runs.cancel": cancel,
+  "runs.cleanup": cleanup,
+  "runs.sweep": sweep,
 };

@@ -2,7 +2,8 @@ import type { Job } from "bullmq";
 import type { Logger } from "pino";
 import type { OpeningKeyring, SealingKeyring } from "@lockstep/crypto";
 import type { TDatabase } from "@lockstep/db";
-import type { TJobName, TJobPayload } from "@lockstep/queue";
+import type { TJobName, TJobPayload, TQueues } from "@lockstep/queue";
+import type { TRuntime } from "../runtime";
 
 export type TWorkerIdentity = {
   workerId: string;
@@ -17,11 +18,13 @@ export type TKeys = { opening: OpeningKeyring; sealing: SealingKeyring };
 export type TProcessorContext = {
   db: TDatabase;
   keys: TKeys;
+  queues: TQueues;
+  runtime: TRuntime;
   logger: Logger;
   worker: TWorkerIdentity;
 };
 
-export type THandler<K extends TJobName> = (payload: TJobPayload<K>, job: Job, ctx: TProcessorContext) => Promise<unknown>;
+export type THandler<K extends TJobName> = (payload: TJobPayload<K>, job: Job, ctx: TProcessorContext, token?: string) => Promise<unknown>;
 
 /** Every job in the catalog has exactly one handler; a missing one does not compile. */
 export type TRegistry = { [K in TJobName]: THandler<K> };

@@ -76,3 +76,60 @@ export const ZAuditEventOut = z.object({
   runId: z.string().nullable(),
   detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string()), z.null()])),
 });
+
+export const ZComputeEnvOut = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: z.enum(["local", "slurm", "aws-batch", "google-batch"]),
+  workDir: z.string(),
+  nextflowVersion: z.string(),
+  /** Names of the environment variables only (their values may be sensitive configuration). */
+  envNames: z.array(z.string()),
+  maxRunSeconds: z.number(),
+  config: z.record(z.string(), z.unknown()),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+});
+
+export const ZPipelineOut = z.object({
+  id: z.string(),
+  name: z.string(),
+  repository: z.string(),
+  revision: z.string().nullable(),
+  defaultParams: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  defaultComputeEnvId: z.string().nullable(),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+});
+
+export const ZRunSecretRefOut = z.object({ name: z.string(), source: z.enum(["workspace", "user"]) });
+
+export const ZRunOut = z.object({
+  id: z.string(),
+  status: z.enum(["SUBMITTED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "LOST"]),
+  secretsState: z.enum(["NONE", "PENDING", "PROVISIONED", "DELETING", "DELETED", "CLEANUP_FAILED"]),
+  pipelineId: z.string().nullable(),
+  pipelineName: z.string(),
+  repository: z.string(),
+  revision: z.string().nullable(),
+  computeEnvId: z.string().nullable(),
+  computeEnvName: z.string(),
+  computeEnvKind: z.string(),
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  secretNames: z.array(ZRunSecretRefOut),
+  launcher: z.object({ id: z.string(), name: z.string(), email: z.string() }).nullable(),
+  exitCode: z.number().nullable(),
+  errorMessage: z.string().nullable(),
+  cancelRequested: z.boolean(),
+  progress: z.object({ tasks: z.number().optional(), succeeded: z.number().optional(), failed: z.number().optional(), running: z.number().optional() }),
+  submittedAt: z.date(),
+  provisionedAt: z.date().nullable(),
+  startedAt: z.date().nullable(),
+  finishedAt: z.date().nullable(),
+  secretsDeletedAt: z.date().nullable(),
+  deadlineAt: z.date(),
+  cleanupAttempts: z.number(),
+  lastCleanupError: z.string().nullable(),
+});
+
+export const ZLogLineOut = z.object({ seq: z.number(), line: z.string(), at: z.date() });

@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { TRateLimiter } from "@lockstep/auth";
 import postgres from "postgres";
+import { afterAll, inject } from "vitest";
 import { formatKeySpecs, generateKeyPair, OpeningKeyring, SealingKeyring } from "@lockstep/crypto";
+import { createQueues, createRedis } from "@lockstep/queue";
 import { createDatabase, createUserWithPersonalWorkspace, eq, schema, type TDatabase } from "@lockstep/db";
 import { runMigrations } from "@lockstep/db/migrate";
 import { appRouter, createCaller } from "../root";
@@ -20,10 +22,20 @@ export const testKeys = await (async () => {
   };
 })();
 
+/** Real queues in the integration Redis, under a prefix of this test file's own. */
+const queueRedis = createRedis(inject("redisUrl"), "worker");
+export const queuePrefix = `it-api-${randomUUID().slice(0, 8)}`;
+export const testQueues = createQueues(queueRedis, queuePrefix);
+afterAll(async () => {
+  await testQueues.close();
+  await queueRedis.quit();
+});
+
 export function contextFor(db: TDatabase, userId: string | null, overrides: Partial<TContext> = {}): TContext {
   return {
     db,
     sealing: testKeys.sealing,
+    queues: testQueues,
     pingRedis: async () => 0,
     limiter: noLimits,
     identity: userId ? { userId, via: "session" } : null,

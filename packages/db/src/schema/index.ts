@@ -1,4 +1,5 @@
 export * from "./users";
 export * from "./tenancy";
 export * from "./secrets";
+export * from "./runs";
 export * from "./system";

@@ -4,12 +4,14 @@
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
+import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { installNextflow, NEXTFLOW_VERSION } from "@lockstep/launcher";
 import { runMigrations } from "@lockstep/db/migrate";
 import { checkPostgres, checkRedis } from "../check";
 import { parseStartEnv } from "../env";
 import { ensureDevKeys } from "../keys";
-import { say, StartupError } from "../log";
+import { say, StartupError, warn } from "../log";
 import { isPortFree } from "../ports";
 import { startEmbeddedPostgres, type TStartedPostgres } from "../postgres";
 import { recordPids, startChild, stopChild, stopOrphans, type TChild } from "../processes";
@@ -79,6 +81,13 @@ async function main() {
 
   say("applying database migrations…");
   await runMigrations(databaseUrl);
+
+  // Runs need the pinned Nextflow; resolving it needs Java and Maven. Lockstep starts without them.
+  try {
+    installNextflow(join(homedir(), ".cache/lockstep/nextflow"), NEXTFLOW_VERSION, say);
+  } catch (error) {
+    warn(`runs cannot start until Nextflow ${NEXTFLOW_VERSION} is available: ${error instanceof Error ? error.message : String(error)}`);
+  }
 
   const webDir = join(root, "apps/web");
   if (!webBuildIsCurrent(root)) {

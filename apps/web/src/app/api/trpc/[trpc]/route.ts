@@ -1,10 +1,7 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import type { NextRequest } from "next/server";
 import { appRouter } from "@lockstep/api";
-import { pingRedis } from "@lockstep/queue";
-import { webEnv } from "~/env";
-import { clientIp, services } from "~/server/services";
-import { identityFromRequest } from "~/server/session";
+import { apiContext } from "~/server/context";
 
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
@@ -14,19 +11,7 @@ function handler(req: NextRequest) {
     endpoint: "/api/trpc",
     req,
     router: appRouter,
-    createContext: async () => {
-      const { db, redis, limiter, sealing } = services();
-      return {
-        db,
-        limiter,
-        sealing: await sealing,
-        pingRedis: () => pingRedis(redis),
-        identity: await identityFromRequest(req),
-        config: { signupEnabled: webEnv().LOCKSTEP_SIGNUP_ENABLED },
-        ip: clientIp(req.headers),
-        userAgent: req.headers.get("user-agent"),
-      };
-    },
+    createContext: () => apiContext(req),
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR") {
         // The message only: causes can carry inputs, and inputs can carry secrets.

@@ -1,0 +1,25 @@
+import type { NextRequest } from "next/server";
+import type { TContext } from "@lockstep/api";
+import { createQueues, pingRedis, type TQueues } from "@lockstep/queue";
+import { webEnv } from "~/env";
+import { clientIp, services } from "./services";
+import { identityFromRequest } from "./session";
+
+const holder = globalThis as unknown as { __lockstepQueues?: TQueues };
+
+/** The API context of a request: the caller (session cookie or bearer token) and the services. */
+export async function apiContext(req: NextRequest): Promise<TContext> {
+  const { db, redis, limiter, sealing } = services();
+  holder.__lockstepQueues ??= createQueues(redis, webEnv().LOCKSTEP_QUEUE_PREFIX);
+  return {
+    db,
+    limiter,
+    sealing: await sealing,
+    queues: holder.__lockstepQueues,
+    pingRedis: () => pingRedis(redis),
+    identity: await identityFromRequest(req),
+    config: { signupEnabled: webEnv().LOCKSTEP_SIGNUP_ENABLED },
+    ip: clientIp(req.headers),
+    userAgent: req.headers.get("user-agent"),
+  };
+}

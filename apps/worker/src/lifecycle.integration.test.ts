@@ -1,0 +1,173 @@
+import { createHash, randomUUID } from "node:crypto";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createCaller } from "@lockstep/api";
+import { createRateLimiter } from "@lockstep/auth";
+import { formatKeySpecs, generateKeyPair, OpeningKeyring, SealingKeyring } from "@lockstep/crypto";
+import { createDatabase, createUserWithPersonalWorkspace, getRun, listAuditEvents, readRunLog, type TRun } from "@lockstep/db";
+import { installNextflow, NEXTFLOW_VERSION, nextflowJavaCommand } from "@lockstep/launcher";
+import { createQueues, createRedis } from "@lockstep/queue";
+import { childBaseEnv } from "./env";
+import type { TRuntime } from "./runtime";
+import { startWorkers, type TWorkers } from "./worker";
+
+/**
+ * The whole run lifecycle against real components: the API launches, the worker provisions the
+ * Nextflow secrets file, a real Nextflow (resolved from Maven Central) runs the fixture pipeline
+ * on the local executor, and the secrets are deleted whatever the outcome.
+ */
+const root = resolve(import.meta.dirname, "../../..");
+const fixtures = join(root, "e2e/fixtures/pipelines");
+const prefix = `it-life-${randomUUID().slice(0, 8)}`;
+const logLines: string[] = [];
+const logger = pino({ level: "info" }, { write: (line: string) => void logLines.push(line) });
+const workDir = mkdtempSync(join(tmpdir(), "lockstep-runs-"));
+chmodSync(workDir, 0o755);
+
+const { db, close } = createDatabase(inject("databaseUrl"), { max: 4 });
+const redis = createRedis(inject("redisUrl"), "worker");
+const producer = createRedis(inject("redisUrl"), "worker");
+const queues = createQueues(producer, prefix);
+const pair = await generateKeyPair("life");
+const keys = {
+  sealing: await SealingKeyring.fromSpec(formatKeySpecs([{ kid: pair.kid, key: pair.publicKey }])),
+  opening: await OpeningKeyring.fromSpec(formatKeySpecs([{ kid: pair.kid, key: pair.privateKey }])),
+};
+const cache = join(homedir(), ".cache/lockstep/nextflow");
+let workers: TWorkers;
+
+beforeAll(() => {
+  const libDir = installNextflow(cache, NEXTFLOW_VERSION);
+  const runtime: TRuntime = {
+    baseEnv: childBaseEnv(),
+    monitorIntervalMs: 500,
+    nextflowCommand: async () => nextflowJavaCommand(libDir),
+  };
+  workers = startWorkers({ db, keys, queues, runtime, connection: redis, prefix, logger, concurrency: 4 });
+}, 600_000);
+
+afterAll(async () => {
+  await workers?.close();
+  await queues.close();
+  await Promise.all([redis.quit(), producer.quit()]);
+  await close();
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+const sha = (v: string) => createHash("sha256").update(v).digest("hex");
+
+async function setup() {
+  const owner = (await createUserWithPersonalWorkspace(db, { email: `owner-${randomUUID()}@example.test`, name: "Owner", passwordHash: null }))!;
+  const launcher = (await createUserWithPersonalWorkspace(db, { email: `launcher-${randomUUID()}@example.test`, name: "Launcher", passwordHash: null }))!;
+  const ctx = (userId: string) =>
+    createCaller({
+      db,
+      pingRedis: async () => 0,
+      limiter: createRateLimiter(producer, prefix),
+      sealing: keys.sealing,
+      queues,
+      identity: { userId, via: "session" },
+      config: { signupEnabled: true },
+      ip: null,
+      userAgent: "vitest",
+    });
+  const asOwner = ctx(owner.id);
+  const org = await asOwner.orgs.create({ name: "Life", slug: `life-${owner.id.slice(0, 8)}` });
+  const ws = await asOwner.workspaces.create({ orgId: org.id, name: "Runs" });
+  await asOwner.workspaces.participants.add({ workspaceId: ws.id, email: launcher.email, role: "launch" });
+  const ce = await asOwner.computeEnvs.create({ workspaceId: ws.id, computeEnv: { kind: "local", name: "Local", workDir, nextflowVersion: NEXTFLOW_VERSION } });
+  const values = { db: `db-MARKER-${randomUUID()}`, wsToken: `ws-MARKER-${randomUUID()}`, userToken: `user-MARKER-${randomUUID()}` };
+  await asOwner.secrets.create({ workspaceId: ws.id, name: "DB_PASSWORD", value: { plain: values.db } });
+  await asOwner.secrets.create({ workspaceId: ws.id, name: "API_TOKEN", value: { plain: values.wsToken } });
+  const asLauncher = ctx(launcher.id);
+  await asLauncher.userSecrets.create({ name: "API_TOKEN", value: { plain: values.userToken } });
+  const pipeline = async (name: string, params: Record<string, string | number> = {}) =>
+    asOwner.pipelines.create({ workspaceId: ws.id, pipeline: { name, repository: join(fixtures, name, "main.nf"), defaultComputeEnvId: ce.id, defaultParams: params } });
+  return { ws, asOwner, asLauncher, values, pipeline };
+}
+
+async function waitFor(runId: string, done: (run: TRun) => boolean, timeoutMs = 180_000): Promise<TRun> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = (await getRun(db, runId))!;
+    if (done(run)) return run;
+    if (Date.now() > deadline) throw new Error(`run ${runId} stuck at ${run.status}/${run.secretsState}: ${run.errorMessage ?? ""}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function secretFilesUnder(dir: string): string[] {
+  const found: string[] = [];
+  const walk = (d: string) => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const path = join(d, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name === "store.json" || /^\.nf-.*\.secrets$/.test(entry.name)) found.push(path);
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return found;
+}
+
+const settled = (run: TRun) => ["SUCCEEDED", "FAILED", "CANCELLED", "LOST"].includes(run.status) && ["DELETED", "NONE", "CLEANUP_FAILED"].includes(run.secretsState);
+
+describe("run lifecycle with real Nextflow (local executor)", () => {
+  it("succeeds with the workspace DB_PASSWORD and the launcher's API_TOKEN, then deletes every copy", { timeout: 240_000 }, async () => {
+    const { ws, asLauncher, values, pipeline } = await setup();
+    const p = await pipeline("secrets-hash");
+    const launched = await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: p.id });
+    const run = await waitFor(launched.id, settled);
+    expect([run.status, run.secretsState, run.exitCode, run.errorMessage]).toEqual(["SUCCEEDED", "DELETED", 0, null]);
+    const results = join(run.runDir!, "results");
+    expect(readFileSync(join(results, "db_password.sha256"), "utf8").trim()).toBe(sha(values.db));
+    expect(readFileSync(join(results, "api_token.sha256"), "utf8").trim()).toBe(sha(values.userToken)); // the user's wins
+    expect(existsSync(join(run.runDir!, "secrets"))).toBe(false);
+    expect(secretFilesUnder(run.runDir!)).toEqual([]);
+    expect(run.provisionedAt!.getTime()).toBeLessThanOrEqual(run.startedAt!.getTime());
+    expect(run.secretsDeletedAt!.getTime()).toBeGreaterThanOrEqual(run.finishedAt!.getTime());
+    const actions = (await listAuditEvents(db, { workspaceId: ws.id, limit: 50 })).map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(["run.launched", "secrets.provisioned", "run.started", "run.finished", "secrets.deleted"]));
+    const log = (await readRunLog(db, run.id, 0, 5000)).map((l) => l.line).join("\n");
+    expect(log).toContain("HASH_DB_PASSWORD");
+    const everything = log + logLines.join("\n") + JSON.stringify(await listAuditEvents(db, { workspaceId: ws.id, limit: 50 }));
+    for (const v of Object.values(values)) expect(everything).not.toContain(v);
+    // The secrets' "last used" is recorded.
+    const listed = await asLauncher.secrets.list({ workspaceId: ws.id });
+    expect(listed.find((s) => s.name === "DB_PASSWORD")?.lastUsedAt).toBeInstanceOf(Date);
+  });
+
+  it("a failing pipeline ends FAILED with its secrets deleted", { timeout: 240_000 }, async () => {
+    const { ws, asLauncher, pipeline } = await setup();
+    const p = await pipeline("fails");
+    const run = await waitFor((await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: p.id })).id, settled);
+    expect([run.status, run.secretsState]).toEqual(["FAILED", "DELETED"]);
+    expect(run.exitCode).not.toBe(0);
+    expect(secretFilesUnder(run.runDir!)).toEqual([]);
+  });
+
+  it("a cancelled run ends CANCELLED with its secrets deleted and its tasks stopped", { timeout: 240_000 }, async () => {
+    const { ws, asLauncher, pipeline } = await setup();
+    const p = await pipeline("sleeps", { seconds: 600 });
+    const launched = await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: p.id });
+    // The task has started once Nextflow wrote its secrets sidecar next to the store.
+    await waitFor(launched.id, (r) => r.status === "RUNNING" && secretFilesUnder(join(r.runDir!, "secrets")).some((f) => f.endsWith(".secrets")), 120_000);
+    await asLauncher.runs.cancel({ workspaceId: ws.id, runId: launched.id });
+    const run = await waitFor(launched.id, settled, 60_000);
+    expect([run.status, run.secretsState]).toEqual(["CANCELLED", "DELETED"]);
+    expect(secretFilesUnder(run.runDir!)).toEqual([]);
+    const pid = Number(run.executorRef!.split(":")[0]);
+    expect(existsSync(`/proc/${pid}`)).toBe(false);
+    // No process of this run survives: nothing runs with its working directory inside the run.
+    const survivors = readdirSync("/proc").filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try {
+        return readlinkSync(`/proc/${p}/cwd`).startsWith(run.runDir!);
+      } catch {
+        return false;
+      }
+    });
+    expect(survivors).toEqual([]);
+  });
+});

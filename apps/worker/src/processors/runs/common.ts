@@ -1,0 +1,60 @@
+import { UnrecoverableError } from "bullmq";
+import { getComputeEnvById, getRun, isTerminal, recordAudit, sealedForRefs, updateRunIf, type TRun } from "@lockstep/db";
+import { enqueue } from "@lockstep/queue";
+import type { TProcessorContext } from "../types";
+
+export async function loadRun(ctx: TProcessorContext, runId: string) {
+  const run = await getRun(ctx.db, runId);
+  if (!run) throw new UnrecoverableError(`run ${runId} does not exist`);
+  return run;
+}
+
+export async function loadComputeEnv(ctx: TProcessorContext, run: TRun) {
+  return run.computeEnvId ? getComputeEnvById(ctx.db, run.computeEnvId) : null;
+}
+
+export function workerAudit(ctx: TProcessorContext, run: TRun, action: string, detail: Record<string, string | number | boolean | string[] | null> = {}) {
+  return recordAudit(ctx.db, {
+    actorId: null,
+    actorEmail: null,
+    ip: null,
+    userAgent: `lockstep-worker/${ctx.worker.version}`,
+    action,
+    workspaceId: run.workspaceId,
+    targetType: "run",
+    targetId: run.id,
+    targetName: run.pipelineName,
+    runId: run.id,
+    detail,
+  });
+}
+
+/** Moves a run to a terminal status (once) and schedules the deletion of its secrets. */
+export async function finishRun(
+  ctx: TProcessorContext,
+  run: TRun,
+  status: "SUCCEEDED" | "FAILED" | "CANCELLED" | "LOST",
+  extra: { exitCode?: number | null; errorMessage?: string | null } = {},
+) {
+  const updated = await updateRunIf(ctx.db, run.id, { status: ["SUBMITTED", "RUNNING"] }, { status, finishedAt: new Date(), ...extra });
+  if (updated) await workerAudit(ctx, run, "run.finished", { status, exitCode: extra.exitCode ?? null });
+  const current = updated ?? run;
+  if (!isTerminal(current.status)) return;
+  if (current.secretsState !== "NONE" && current.secretsState !== "DELETED") await enqueue(ctx.queues, "runs.cleanup", { runId: run.id });
+}
+
+/** Opens the run's secrets in memory (for provisioning and log masking). Never logged. */
+export async function openRunSecrets(ctx: TProcessorContext, run: TRun) {
+  const rows = await sealedForRefs(ctx.db, run.secretRefs);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const missing = run.secretRefs.filter((ref) => !byId.has(ref.secretId)).map((r) => r.name);
+  const opened = [];
+  for (const ref of run.secretRefs) {
+    const row = byId.get(ref.secretId);
+    if (!row) continue;
+    const ownerId = (row.scope === "workspace" ? row.workspaceId : row.userId)!;
+    const value = await ctx.keys.opening.open(row.sealed, { scope: row.scope, ownerId, name: row.name });
+    opened.push({ id: row.id, name: ref.name, value });
+  }
+  return { opened, missing };
+}

@@ -1,0 +1,85 @@
+import { z } from "zod";
+import { getComputeEnv, listComputeEnvs, schema, and, eq, type TComputeEnv } from "@lockstep/db";
+import { ZComputeEnvInput, ZId } from "@lockstep/validators";
+import { AppError } from "../../errors";
+import { router, workspaceProcedure } from "../../trpc";
+import { ZComputeEnvOut } from "../shapes";
+
+const { computeEnvs } = schema;
+
+export function computeEnvOut(ce: TComputeEnv): z.infer<typeof ZComputeEnvOut> {
+  return {
+    id: ce.id,
+    name: ce.name,
+    kind: ce.kind,
+    workDir: ce.workDir,
+    nextflowVersion: ce.nextflowVersion,
+    envNames: Object.keys(ce.env).sort(),
+    maxRunSeconds: ce.maxRunSeconds,
+    config: ce.config,
+    createdAt: ce.createdAt,
+    updatedAt: ce.updatedAt,
+  };
+}
+
+const isUnique = (e: unknown) => (e as { code?: string; cause?: { code?: string } })?.code === "23505" || (e as { cause?: { code?: string } })?.cause?.code === "23505";
+
+export const computeEnvsRouter = router({
+  list: workspaceProcedure("workspace:view")
+    .output(z.array(ZComputeEnvOut))
+    .query(async ({ ctx }) => (await listComputeEnvs(ctx.db, ctx.workspace.id)).map(computeEnvOut)),
+
+  get: workspaceProcedure("workspace:view")
+    .input(z.object({ computeEnvId: ZId }))
+    .output(ZComputeEnvOut)
+    .query(async ({ ctx, input }) => {
+      const ce = await getComputeEnv(ctx.db, ctx.workspace.id, input.computeEnvId);
+      if (!ce) throw new AppError("NOT_FOUND", "No such compute environment.");
+      return computeEnvOut(ce);
+    }),
+
+  create: workspaceProcedure("compute-envs:manage")
+    .input(z.object({ computeEnv: ZComputeEnvInput }))
+    .output(ZComputeEnvOut)
+    .mutation(async ({ ctx, input }) => {
+      try {
+        const [row] = await ctx.db
+          .insert(computeEnvs)
+          .values({ ...input.computeEnv, workspaceId: ctx.workspace.id, createdBy: ctx.user.id })
+          .returning();
+        return computeEnvOut(row!);
+      } catch (error) {
+        if (isUnique(error)) throw new AppError("CONFLICT", `A compute environment named "${input.computeEnv.name}" already exists here.`);
+        throw error;
+      }
+    }),
+
+  update: workspaceProcedure("compute-envs:manage")
+    .input(z.object({ computeEnvId: ZId, computeEnv: ZComputeEnvInput }))
+    .output(ZComputeEnvOut)
+    .mutation(async ({ ctx, input }) => {
+      const [row] = await ctx.db
+        .update(computeEnvs)
+        .set({ ...input.computeEnv })
+        .where(and(eq(computeEnvs.workspaceId, ctx.workspace.id), eq(computeEnvs.id, input.computeEnvId)))
+        .returning()
+        .catch((error: unknown) => {
+          if (isUnique(error)) throw new AppError("CONFLICT", `A compute environment named "${input.computeEnv.name}" already exists here.`);
+          throw error;
+        });
+      if (!row) throw new AppError("NOT_FOUND", "No such compute environment.");
+      return computeEnvOut(row);
+    }),
+
+  delete: workspaceProcedure("compute-envs:manage")
+    .input(z.object({ computeEnvId: ZId }))
+    .output(z.object({ ok: z.literal(true) }))
+    .mutation(async ({ ctx, input }) => {
+      const rows = await ctx.db
+        .delete(computeEnvs)
+        .where(and(eq(computeEnvs.workspaceId, ctx.workspace.id), eq(computeEnvs.id, input.computeEnvId)))
+        .returning({ id: computeEnvs.id });
+      if (rows.length === 0) throw new AppError("NOT_FOUND", "No such compute environment.");
+      return { ok: true as const };
+    }),
+});

@@ -1,0 +1,84 @@
+import { z } from "zod";
+import { and, eq, getComputeEnv, getPipeline, listPipelines, schema, type TPipeline } from "@lockstep/db";
+import { ZId, ZPipelineInput } from "@lockstep/validators";
+import { AppError } from "../../errors";
+import { router, workspaceProcedure } from "../../trpc";
+import { ZPipelineOut } from "../shapes";
+
+const { pipelines } = schema;
+
+const out = (p: TPipeline): z.infer<typeof ZPipelineOut> => ({
+  id: p.id,
+  name: p.name,
+  repository: p.repository,
+  revision: p.revision,
+  defaultParams: p.defaultParams,
+  defaultComputeEnvId: p.defaultComputeEnvId,
+  createdAt: p.createdAt,
+  updatedAt: p.updatedAt,
+});
+
+const isUnique = (e: unknown) => (e as { code?: string; cause?: { code?: string } })?.code === "23505" || (e as { cause?: { code?: string } })?.cause?.code === "23505";
+
+async function checkComputeEnv(db: Parameters<typeof getComputeEnv>[0], workspaceId: string, id: string | null) {
+  if (id && !(await getComputeEnv(db, workspaceId, id))) throw new AppError("INVALID", "defaultComputeEnvId: no such compute environment in this workspace.");
+}
+
+export const pipelinesRouter = router({
+  list: workspaceProcedure("workspace:view")
+    .output(z.array(ZPipelineOut))
+    .query(async ({ ctx }) => (await listPipelines(ctx.db, ctx.workspace.id)).map(out)),
+
+  get: workspaceProcedure("workspace:view")
+    .input(z.object({ pipelineId: ZId }))
+    .output(ZPipelineOut)
+    .query(async ({ ctx, input }) => {
+      const p = await getPipeline(ctx.db, ctx.workspace.id, input.pipelineId);
+      if (!p) throw new AppError("NOT_FOUND", "No such pipeline.");
+      return out(p);
+    }),
+
+  create: workspaceProcedure("pipelines:manage")
+    .input(z.object({ pipeline: ZPipelineInput }))
+    .output(ZPipelineOut)
+    .mutation(async ({ ctx, input }) => {
+      await checkComputeEnv(ctx.db, ctx.workspace.id, input.pipeline.defaultComputeEnvId);
+      try {
+        const [row] = await ctx.db.insert(pipelines).values({ ...input.pipeline, workspaceId: ctx.workspace.id, createdBy: ctx.user.id }).returning();
+        return out(row!);
+      } catch (error) {
+        if (isUnique(error)) throw new AppError("CONFLICT", `A pipeline named "${input.pipeline.name}" already exists here.`);
+        throw error;
+      }
+    }),
+
+  update: workspaceProcedure("pipelines:manage")
+    .input(z.object({ pipelineId: ZId, pipeline: ZPipelineInput }))
+    .output(ZPipelineOut)
+    .mutation(async ({ ctx, input }) => {
+      await checkComputeEnv(ctx.db, ctx.workspace.id, input.pipeline.defaultComputeEnvId);
+      const [row] = await ctx.db
+        .update(pipelines)
+        .set({ ...input.pipeline, revision: input.pipeline.revision ?? null })
+        .where(and(eq(pipelines.workspaceId, ctx.workspace.id), eq(pipelines.id, input.pipelineId)))
+        .returning()
+        .catch((error: unknown) => {
+          if (isUnique(error)) throw new AppError("CONFLICT", `A pipeline named "${input.pipeline.name}" already exists here.`);
+          throw error;
+        });
+      if (!row) throw new AppError("NOT_FOUND", "No such pipeline.");
+      return out(row);
+    }),
+
+  delete: workspaceProcedure("pipelines:manage")
+    .input(z.object({ pipelineId: ZId }))
+    .output(z.object({ ok: z.literal(true) }))
+    .mutation(async ({ ctx, input }) => {
+      const rows = await ctx.db
+        .delete(pipelines)
+        .where(and(eq(pipelines.workspaceId, ctx.workspace.id), eq(pipelines.id, input.pipelineId)))
+        .returning({ id: pipelines.id });
+      if (rows.length === 0) throw new AppError("NOT_FOUND", "No such pipeline.");
+      return { ok: true as const };
+    }),
+});

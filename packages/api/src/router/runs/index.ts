@@ -1,0 +1,84 @@
+import { z } from "zod";
+import { getRunInWorkspace, listRuns, readRunLog, type TRun } from "@lockstep/db";
+import { ZId, ZParams, ZSecretSelection } from "@lockstep/validators";
+import { AppError } from "../../errors";
+import { cancelRun, launchRun, secretsForLaunch } from "../../services/runs";
+import { router, workspaceProcedure } from "../../trpc";
+import { actorOf } from "../secrets";
+import { ZLogLineOut, ZRunOut, ZRunSecretRefOut } from "../shapes";
+
+export function runOut(run: TRun, launcher: { id: string | null; name: string | null; email: string | null } | null): z.infer<typeof ZRunOut> {
+  return {
+    id: run.id,
+    status: run.status,
+    secretsState: run.secretsState,
+    pipelineId: run.pipelineId,
+    pipelineName: run.pipelineName,
+    repository: run.repository,
+    revision: run.revision,
+    computeEnvId: run.computeEnvId,
+    computeEnvName: run.computeEnvName,
+    computeEnvKind: run.computeEnvKind,
+    params: run.params,
+    secretNames: run.secretRefs.map((r) => ({ name: r.name, source: r.source })),
+    launcher: launcher?.id ? { id: launcher.id, name: launcher.name ?? "", email: launcher.email ?? "" } : null,
+    exitCode: run.exitCode,
+    errorMessage: run.errorMessage,
+    cancelRequested: run.cancelRequested,
+    progress: run.progress,
+    submittedAt: run.submittedAt,
+    provisionedAt: run.provisionedAt,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+    secretsDeletedAt: run.secretsDeletedAt,
+    deadlineAt: run.deadlineAt,
+    cleanupAttempts: run.cleanupAttempts,
+    lastCleanupError: run.lastCleanupError,
+  };
+}
+
+export const runsRouter = router({
+  /** What a launch would send: each secret's name and where it comes from (user wins). */
+  effectiveSecrets: workspaceProcedure("runs:launch")
+    .output(z.object({ personal: z.boolean(), secrets: z.array(ZRunSecretRefOut) }))
+    .query(async ({ ctx }) => ({
+      personal: ctx.workspace.personalOwnerId !== null,
+      secrets: (await secretsForLaunch(ctx.db, ctx.workspace, ctx.user.id, { mode: "all" })).map((r) => ({ name: r.name, source: r.source })),
+    })),
+
+  launch: workspaceProcedure("runs:launch")
+    .input(z.object({ pipelineId: ZId, computeEnvId: ZId.optional(), params: ZParams.optional(), secrets: ZSecretSelection.default({ mode: "all" }) }))
+    .output(ZRunOut)
+    .mutation(async ({ ctx, input }) => {
+      const run = await launchRun({ db: ctx.db, queues: ctx.queues }, ctx.workspace, actorOf(ctx), input);
+      return runOut(run, ctx.user);
+    }),
+
+  list: workspaceProcedure("workspace:view")
+    .input(z.object({ limit: z.number().int().min(1).max(200).default(50), before: z.date().optional() }).default({ limit: 50 }))
+    .output(z.array(ZRunOut))
+    .query(async ({ ctx, input }) => (await listRuns(ctx.db, ctx.workspace.id, input.limit, input.before)).map((r) => runOut(r.run, r.launcher))),
+
+  get: workspaceProcedure("workspace:view")
+    .input(z.object({ runId: ZId }))
+    .output(ZRunOut)
+    .query(async ({ ctx, input }) => {
+      const found = await getRunInWorkspace(ctx.db, ctx.workspace.id, input.runId);
+      if (!found) throw new AppError("NOT_FOUND", "No such run.");
+      return runOut(found.run, found.launcher);
+    }),
+
+  cancel: workspaceProcedure("runs:cancel-own")
+    .input(z.object({ runId: ZId }))
+    .output(z.object({ ok: z.literal(true) }))
+    .mutation(({ ctx, input }) => cancelRun({ db: ctx.db, queues: ctx.queues }, ctx.workspace, ctx.role, actorOf(ctx), input.runId)),
+
+  /** The log as the worker stored it: secret values already masked. */
+  logs: workspaceProcedure("workspace:view")
+    .input(z.object({ runId: ZId, afterSeq: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(2000).default(500) }))
+    .output(z.object({ lines: z.array(ZLogLineOut) }))
+    .query(async ({ ctx, input }) => {
+      if (!(await getRunInWorkspace(ctx.db, ctx.workspace.id, input.runId))) throw new AppError("NOT_FOUND", "No such run.");
+      return { lines: await readRunLog(ctx.db, input.runId, input.afterSeq, input.limit) };
+    }),
+});

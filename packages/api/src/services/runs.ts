@@ -1,0 +1,103 @@
+import { can, type TWorkspaceRole } from "@lockstep/auth";
+import {
+  effectiveSecretRefs,
+  getComputeEnv,
+  getPipeline,
+  getRunInWorkspace,
+  insertRun,
+  isTerminal,
+  recordAudit,
+  updateRunIf,
+  type TDatabase,
+  type TRunSecretRef,
+  type TWorkspace,
+} from "@lockstep/db";
+import { enqueue, type TQueues } from "@lockstep/queue";
+import type { TSecretSelection } from "@lockstep/validators";
+import { AppError } from "../errors";
+import type { TActor } from "./secrets";
+
+/** The secrets a launch would send, by name and source. Personal workspaces send none (Seqera's rule). */
+export async function secretsForLaunch(db: TDatabase, workspace: TWorkspace, userId: string, selection: TSecretSelection): Promise<TRunSecretRef[]> {
+  if (workspace.personalOwnerId || selection.mode === "none") return [];
+  const all = await effectiveSecretRefs(db, workspace.id, userId);
+  if (selection.mode === "all") return all;
+  const byName = new Map(all.map((r) => [r.name, r]));
+  const missing = selection.names.filter((n) => !byName.has(n));
+  if (missing.length > 0) throw new AppError("INVALID", `secrets: no secret named ${missing.join(", ")} in this workspace or your secrets.`);
+  return [...new Set(selection.names)].map((n) => byName.get(n)!);
+}
+
+export async function launchRun(
+  deps: { db: TDatabase; queues: TQueues },
+  workspace: TWorkspace,
+  actor: TActor,
+  input: { pipelineId: string; computeEnvId?: string; params?: Record<string, string | number | boolean>; secrets: TSecretSelection },
+) {
+  const { db } = deps;
+  const pipeline = await getPipeline(db, workspace.id, input.pipelineId);
+  if (!pipeline) throw new AppError("NOT_FOUND", "No such pipeline in this workspace.");
+  const computeEnvId = input.computeEnvId ?? pipeline.defaultComputeEnvId;
+  if (!computeEnvId) throw new AppError("INVALID", "computeEnvId: choose a compute environment (the pipeline has no default).");
+  const ce = await getComputeEnv(db, workspace.id, computeEnvId);
+  if (!ce) throw new AppError("NOT_FOUND", "No such compute environment in this workspace.");
+  if (ce.kind !== "local" && ce.kind !== "slurm") throw new AppError("INVALID", `computeEnvId: ${ce.kind} compute environments cannot launch runs yet.`);
+  const refs = await secretsForLaunch(db, workspace, actor.id, input.secrets);
+  const run = await db.transaction(async (tx) => {
+    const row = await insertRun(tx, {
+      workspaceId: workspace.id,
+      pipelineId: pipeline.id,
+      computeEnvId: ce.id,
+      launchedBy: actor.id,
+      pipelineName: pipeline.name,
+      repository: pipeline.repository,
+      revision: pipeline.revision,
+      computeEnvName: ce.name,
+      computeEnvKind: ce.kind,
+      params: { ...pipeline.defaultParams, ...(input.params ?? {}) },
+      secretRefs: refs,
+      secretsState: refs.length > 0 ? "PENDING" : "NONE",
+      deadlineAt: new Date(Date.now() + ce.maxRunSeconds * 1000),
+    });
+    await recordAudit(tx, {
+      actorId: actor.id,
+      actorEmail: actor.email,
+      ip: actor.ip,
+      userAgent: actor.userAgent,
+      action: "run.launched",
+      workspaceId: workspace.id,
+      targetType: "run",
+      targetId: row.id,
+      targetName: pipeline.name,
+      runId: row.id,
+      detail: { computeEnv: ce.name, secrets: refs.map((r) => `${r.name} (${r.source})`) },
+    });
+    return row;
+  });
+  // If Redis is down the run stays SUBMITTED and the sweeper enqueues it: Postgres is the record.
+  await enqueue(deps.queues, "runs.provision", { runId: run.id }).catch(() => undefined);
+  return run;
+}
+
+export async function cancelRun(deps: { db: TDatabase; queues: TQueues }, workspace: TWorkspace, role: TWorkspaceRole, actor: TActor, runId: string) {
+  const found = await getRunInWorkspace(deps.db, workspace.id, runId);
+  if (!found) throw new AppError("NOT_FOUND", "No such run.");
+  const own = found.run.launchedBy === actor.id;
+  if (!own && !can(role, "runs:cancel-any")) throw new AppError("FORBIDDEN", `Your role (${role}) may cancel only runs you launched.`);
+  if (isTerminal(found.run.status)) throw new AppError("CONFLICT", `The run has already ended (${found.run.status}).`);
+  await updateRunIf(deps.db, runId, { status: ["SUBMITTED", "RUNNING"] }, { cancelRequested: true });
+  await recordAudit(deps.db, {
+    actorId: actor.id,
+    actorEmail: actor.email,
+    ip: actor.ip,
+    userAgent: actor.userAgent,
+    action: "run.cancel_requested",
+    workspaceId: workspace.id,
+    targetType: "run",
+    targetId: runId,
+    targetName: found.run.pipelineName,
+    runId,
+  });
+  await enqueue(deps.queues, "runs.cancel", { runId }).catch(() => undefined);
+  return { ok: true as const };
+}

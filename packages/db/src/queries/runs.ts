@@ -1,0 +1,174 @@
+import { and, desc, eq, inArray, lt, notInArray, or, sql } from "drizzle-orm";
+import type { TDatabase } from "../client";
+import { computeEnvs, pipelines, runLogLines, runs, secrets, users, type TRunSecretRef } from "../schema";
+
+type TTx = Parameters<Parameters<TDatabase["transaction"]>[0]>[0];
+type TDbOrTx = TDatabase | TTx;
+
+export const TERMINAL_STATUSES = ["SUCCEEDED", "FAILED", "CANCELLED", "LOST"] as const;
+export type TRunStatus = (typeof runs.$inferSelect)["status"];
+export type TSecretsState = (typeof runs.$inferSelect)["secretsState"];
+
+export function isTerminal(status: TRunStatus): boolean {
+  return (TERMINAL_STATUSES as readonly string[]).includes(status);
+}
+
+// ── Compute environments and pipelines ───────────────────────────────────────────────────────
+
+export async function listComputeEnvs(db: TDbOrTx, workspaceId: string) {
+  return db.select().from(computeEnvs).where(eq(computeEnvs.workspaceId, workspaceId)).orderBy(computeEnvs.name);
+}
+
+export async function getComputeEnv(db: TDbOrTx, workspaceId: string, id: string) {
+  const [row] = await db.select().from(computeEnvs).where(and(eq(computeEnvs.workspaceId, workspaceId), eq(computeEnvs.id, id)));
+  return row ?? null;
+}
+
+export async function listPipelines(db: TDbOrTx, workspaceId: string) {
+  return db.select().from(pipelines).where(eq(pipelines.workspaceId, workspaceId)).orderBy(pipelines.name);
+}
+
+export async function getPipeline(db: TDbOrTx, workspaceId: string, id: string) {
+  const [row] = await db.select().from(pipelines).where(and(eq(pipelines.workspaceId, workspaceId), eq(pipelines.id, id)));
+  return row ?? null;
+}
+
+// ── Secrets a run receives ────────────────────────────────────────────────────────────────────
+
+/**
+ * The set a run launched by `userId` in an org workspace receives: the workspace's secrets,
+ * overlaid by the launcher's own secrets — a user secret wins over a workspace secret of the same
+ * name. Names, sources and ids only.
+ */
+export async function effectiveSecretRefs(db: TDbOrTx, workspaceId: string, userId: string): Promise<TRunSecretRef[]> {
+  const rows = await db
+    .select({ id: secrets.id, name: secrets.name, scope: secrets.scope })
+    .from(secrets)
+    .where(or(and(eq(secrets.scope, "workspace"), eq(secrets.workspaceId, workspaceId)), and(eq(secrets.scope, "user"), eq(secrets.userId, userId))));
+  const byName = new Map<string, TRunSecretRef>();
+  for (const r of rows.filter((r) => r.scope === "workspace")) byName.set(r.name, { name: r.name, source: "workspace", secretId: r.id });
+  for (const r of rows.filter((r) => r.scope === "user")) byName.set(r.name, { name: r.name, source: "user", secretId: r.id });
+  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** For the worker: the sealed rows behind a run's refs (a secret deleted since launch is absent). */
+export async function sealedForRefs(db: TDbOrTx, refs: TRunSecretRef[]) {
+  if (refs.length === 0) return [];
+  return db
+    .select({ id: secrets.id, scope: secrets.scope, workspaceId: secrets.workspaceId, userId: secrets.userId, name: secrets.name, sealed: secrets.sealed })
+    .from(secrets)
+    .where(inArray(secrets.id, refs.map((r) => r.secretId)));
+}
+
+export async function markSecretsUsed(db: TDbOrTx, secretIds: string[], userId: string | null) {
+  if (secretIds.length === 0) return;
+  await db.update(secrets).set({ lastUsedAt: new Date(), lastUsedBy: userId }).where(inArray(secrets.id, secretIds));
+}
+
+// ── Runs ──────────────────────────────────────────────────────────────────────────────────────
+
+export async function insertRun(db: TDbOrTx, values: typeof runs.$inferInsert) {
+  const [row] = await db.insert(runs).values(values).returning();
+  return row!;
+}
+
+export async function getRun(db: TDbOrTx, id: string) {
+  const [row] = await db.select().from(runs).where(eq(runs.id, id));
+  return row ?? null;
+}
+
+export async function getRunInWorkspace(db: TDbOrTx, workspaceId: string, id: string) {
+  const [row] = await db
+    .select({ run: runs, launcher: { id: users.id, name: users.name, email: users.email } })
+    .from(runs)
+    .leftJoin(users, eq(users.id, runs.launchedBy))
+    .where(and(eq(runs.workspaceId, workspaceId), eq(runs.id, id)));
+  return row ?? null;
+}
+
+export async function listRuns(db: TDbOrTx, workspaceId: string, limit: number, before?: Date) {
+  return db
+    .select({ run: runs, launcher: { id: users.id, name: users.name, email: users.email } })
+    .from(runs)
+    .leftJoin(users, eq(users.id, runs.launchedBy))
+    .where(and(eq(runs.workspaceId, workspaceId), before ? lt(runs.submittedAt, before) : undefined))
+    .orderBy(desc(runs.submittedAt))
+    .limit(limit);
+}
+
+/** Applies a change only while the run is still in one of `from` (a guard against races). */
+export async function updateRunIf(db: TDbOrTx, id: string, from: { status?: TRunStatus[]; secretsState?: TSecretsState[] }, set: Partial<typeof runs.$inferInsert>) {
+  const rows = await db
+    .update(runs)
+    .set(set)
+    .where(
+      and(
+        eq(runs.id, id),
+        from.status ? inArray(runs.status, from.status) : undefined,
+        from.secretsState ? inArray(runs.secretsState, from.secretsState) : undefined,
+      ),
+    )
+    .returning();
+  return rows[0] ?? null;
+}
+
+export async function bumpCleanupAttempts(db: TDbOrTx, id: string, error: string | null) {
+  await db.update(runs).set({ cleanupAttempts: sql`${runs.cleanupAttempts} + 1`, lastCleanupError: error }).where(eq(runs.id, id));
+}
+
+/** Work implied by database state, for the sweeper (Redis may have lost it). */
+export async function runsNeedingWork(db: TDbOrTx) {
+  const terminal = [...TERMINAL_STATUSES];
+  const [toProvision, toLaunch, toMonitor, toCleanup, overdue] = await Promise.all([
+    db.select({ id: runs.id }).from(runs).where(and(eq(runs.status, "SUBMITTED"), inArray(runs.secretsState, ["PENDING", "NONE"]), eq(runs.cancelRequested, false), sql`${runs.provisionedAt} is null`)),
+    db.select({ id: runs.id }).from(runs).where(and(eq(runs.status, "SUBMITTED"), sql`${runs.provisionedAt} is not null`, eq(runs.cancelRequested, false))),
+    db.select({ id: runs.id }).from(runs).where(eq(runs.status, "RUNNING")),
+    db.select({ id: runs.id }).from(runs).where(and(inArray(runs.status, terminal), inArray(runs.secretsState, ["PENDING", "PROVISIONED", "DELETING"]))),
+    db.select({ id: runs.id }).from(runs).where(and(notInArray(runs.status, terminal), lt(runs.deadlineAt, new Date()))),
+  ]);
+  return {
+    toProvision: toProvision.map((r) => r.id),
+    toLaunch: toLaunch.map((r) => r.id),
+    toMonitor: toMonitor.map((r) => r.id),
+    toCleanup: toCleanup.map((r) => r.id),
+    overdue: overdue.map((r) => r.id),
+  };
+}
+
+export async function runStatuses(db: TDbOrTx, ids: string[]) {
+  if (ids.length === 0) return new Map<string, TRunStatus>();
+  const rows = await db.select({ id: runs.id, status: runs.status }).from(runs).where(inArray(runs.id, ids));
+  return new Map(rows.map((r) => [r.id, r.status]));
+}
+
+// ── Run logs (already masked by the worker) ─────────────────────────────────────────────────
+
+export async function appendRunLog(db: TDbOrTx, runId: string, lines: string[]) {
+  if (lines.length === 0) return;
+  await db.transaction(async (tx) => {
+    const [last] = await tx.select({ seq: sql<number>`coalesce(max(${runLogLines.seq}), 0)::int` }).from(runLogLines).where(eq(runLogLines.runId, runId));
+    const start = (last?.seq ?? 0) + 1;
+    await tx.insert(runLogLines).values(lines.map((line, i) => ({ runId, seq: start + i, line })));
+  });
+}
+
+export async function readRunLog(db: TDbOrTx, runId: string, afterSeq: number, limit: number) {
+  return db
+    .select({ seq: runLogLines.seq, line: runLogLines.line, at: runLogLines.at })
+    .from(runLogLines)
+    .where(and(eq(runLogLines.runId, runId), sql`${runLogLines.seq} > ${afterSeq}`))
+    .orderBy(runLogLines.seq)
+    .limit(limit);
+}
+
+export async function computeEnvsForSweep(db: TDbOrTx) {
+  return db
+    .select({ id: computeEnvs.id, workDir: computeEnvs.workDir, kind: computeEnvs.kind })
+    .from(computeEnvs)
+    .where(inArray(computeEnvs.kind, ["local", "slurm"]));
+}
+
+export async function getComputeEnvById(db: TDbOrTx, id: string) {
+  const [row] = await db.select().from(computeEnvs).where(eq(computeEnvs.id, id));
+  return row ?? null;
+}

@@ -1,0 +1,126 @@
+import { bigint, boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { id, timestamps } from "./_columns";
+import { users } from "./users";
+import { workspaces } from "./tenancy";
+
+export const computeEnvKind = pgEnum("compute_env_kind", ["local", "slurm", "aws-batch", "google-batch"]);
+
+/** Where runs execute. `config` holds the kind's own settings (validated by its zod schema). */
+export const computeEnvs = pgTable(
+  "compute_envs",
+  {
+    id: id(),
+    workspaceId: uuid()
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    name: text().notNull(),
+    kind: computeEnvKind().notNull(),
+    /** Absolute directory: each run gets `<workDir>/<runId>/` (head job files, secrets, work/). */
+    workDir: text().notNull(),
+    nextflowVersion: text().notNull(),
+    /** Non-secret environment variables for the Nextflow head process. */
+    env: jsonb().$type<Record<string, string>>().notNull().default({}),
+    maxRunSeconds: integer().notNull().default(86_400),
+    config: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    createdBy: uuid().references(() => users.id, { onDelete: "set null" }),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex("compute_envs_workspace_name_key").on(t.workspaceId, t.name)],
+);
+
+export const pipelines = pgTable(
+  "pipelines",
+  {
+    id: id(),
+    workspaceId: uuid()
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    name: text().notNull(),
+    /** A repository URL or an absolute local path holding main.nf. */
+    repository: text().notNull(),
+    revision: text(),
+    defaultParams: jsonb().$type<Record<string, string | number | boolean>>().notNull().default({}),
+    defaultComputeEnvId: uuid().references(() => computeEnvs.id, { onDelete: "set null" }),
+    createdBy: uuid().references(() => users.id, { onDelete: "set null" }),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex("pipelines_workspace_name_key").on(t.workspaceId, t.name)],
+);
+
+export const runStatus = pgEnum("run_status", ["SUBMITTED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "LOST"]);
+export const secretsState = pgEnum("secrets_state", ["NONE", "PENDING", "PROVISIONED", "DELETING", "DELETED", "CLEANUP_FAILED"]);
+
+/** Which secret reaches a run, and from where (names and ids only). */
+export type TRunSecretRef = { name: string; source: "workspace" | "user"; secretId: string };
+
+export const runs = pgTable(
+  "runs",
+  {
+    id: id(),
+    workspaceId: uuid()
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    pipelineId: uuid().references(() => pipelines.id, { onDelete: "set null" }),
+    computeEnvId: uuid().references(() => computeEnvs.id, { onDelete: "set null" }),
+    launchedBy: uuid().references(() => users.id, { onDelete: "set null" }),
+    status: runStatus().notNull().default("SUBMITTED"),
+    secretsState: secretsState().notNull().default("NONE"),
+    /** Snapshot at launch: the run keeps the pipeline/environment it was launched with. */
+    pipelineName: text().notNull(),
+    repository: text().notNull(),
+    revision: text(),
+    computeEnvName: text().notNull(),
+    computeEnvKind: computeEnvKind().notNull(),
+    params: jsonb().$type<Record<string, string | number | boolean>>().notNull().default({}),
+    secretRefs: jsonb().$type<TRunSecretRef[]>().notNull().default([]),
+    runDir: text(),
+    /** Environment the provider set for the head process (paths, resource ids — never values). */
+    headEnv: jsonb().$type<Record<string, string>>().notNull().default({}),
+    /** Local: the head process id; Slurm: the job id; cloud: the head job id. */
+    executorRef: text(),
+    exitCode: integer(),
+    errorMessage: text(),
+    cancelRequested: boolean().notNull().default(false),
+    progress: jsonb().$type<{ tasks?: number; succeeded?: number; failed?: number; running?: number }>().notNull().default({}),
+    submittedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    provisionedAt: timestamp({ withTimezone: true }),
+    startedAt: timestamp({ withTimezone: true }),
+    finishedAt: timestamp({ withTimezone: true }),
+    secretsDeletedAt: timestamp({ withTimezone: true }),
+    deadlineAt: timestamp({ withTimezone: true }).notNull(),
+    cleanupAttempts: integer().notNull().default(0),
+    lastCleanupError: text(),
+    /** Bytes of the log already read by the monitor. */
+    logOffset: bigint({ mode: "number" }).notNull().default(0),
+    updatedAt: timestamp({ withTimezone: true })
+      .notNull()
+      .defaultNow()
+      .$onUpdate(() => new Date()),
+  },
+  (t) => [
+    index("runs_workspace_submitted_idx").on(t.workspaceId, t.submittedAt),
+    index("runs_status_idx").on(t.status),
+    index("runs_secrets_state_idx").on(t.secretsState),
+  ],
+);
+
+export type TRun = typeof runs.$inferSelect;
+export type TComputeEnv = typeof computeEnvs.$inferSelect;
+export type TPipeline = typeof pipelines.$inferSelect;
+
+/**
+ * The run's console output as the worker read it, with every occurrence of the run's secret
+ * values masked before it is stored (the worker alone knows the values). The web reads only this.
+ */
+export const runLogLines = pgTable(
+  "run_log_lines",
+  {
+    runId: uuid()
+      .notNull()
+      .references(() => runs.id, { onDelete: "cascade" }),
+    seq: integer().notNull(),
+    line: text().notNull(),
+    at: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("run_log_lines_run_seq_key").on(t.runId, t.seq)],
+);
