@@ -10,6 +10,8 @@ import { formatKeySpecs, generateKeyPair, OpeningKeyring, SealingKeyring } from 
 import { createDatabase, createUserWithPersonalWorkspace, getRun, listAuditEvents, readRunLog, type TRun } from "@lockstep/db";
 import { installNextflow, NEXTFLOW_VERSION, nextflowJavaCommand } from "@lockstep/launcher";
 import { createQueues, createRedis } from "@lockstep/queue";
+import { freePort, startSlurm, type TStartedSlurm } from "@lockstep/devstack";
+import { spawn, type ChildProcess } from "node:child_process";
 import { childBaseEnv } from "./env";
 import type { TRuntime } from "./runtime";
 import { startWorkers, type TWorkers } from "./worker";
@@ -38,11 +40,13 @@ const keys = {
 };
 const cache = join(homedir(), ".cache/lockstep/nextflow");
 let workers: TWorkers;
+let slurm: TStartedSlurm;
 
-beforeAll(() => {
+beforeAll(async () => {
   const libDir = installNextflow(cache, NEXTFLOW_VERSION);
+  slurm = await startSlurm(mkdtempSync(join(tmpdir(), "lockstep-slurm-")));
   const runtime: TRuntime = {
-    baseEnv: childBaseEnv(),
+    baseEnv: { ...childBaseEnv(), SLURM_CONF: slurm.conf },
     monitorIntervalMs: 500,
     nextflowCommand: async () => nextflowJavaCommand(libDir),
   };
@@ -51,6 +55,7 @@ beforeAll(() => {
 
 afterAll(async () => {
   await workers?.close();
+  await slurm?.stop();
   await queues.close();
   await Promise.all([redis.quit(), producer.quit()]);
   await close();
@@ -79,6 +84,10 @@ async function setup() {
   const ws = await asOwner.workspaces.create({ orgId: org.id, name: "Runs" });
   await asOwner.workspaces.participants.add({ workspaceId: ws.id, email: launcher.email, role: "launch" });
   const ce = await asOwner.computeEnvs.create({ workspaceId: ws.id, computeEnv: { kind: "local", name: "Local", workDir, nextflowVersion: NEXTFLOW_VERSION } });
+  const slurmEnv = await asOwner.computeEnvs.create({
+    workspaceId: ws.id,
+    computeEnv: { kind: "slurm", name: "Slurm", workDir, nextflowVersion: NEXTFLOW_VERSION, config: { partition: "debug", sbatchOptions: ["--time=10"] } },
+  });
   const values = { db: `db-MARKER-${randomUUID()}`, wsToken: `ws-MARKER-${randomUUID()}`, userToken: `user-MARKER-${randomUUID()}` };
   await asOwner.secrets.create({ workspaceId: ws.id, name: "DB_PASSWORD", value: { plain: values.db } });
   await asOwner.secrets.create({ workspaceId: ws.id, name: "API_TOKEN", value: { plain: values.wsToken } });
@@ -86,7 +95,7 @@ async function setup() {
   await asLauncher.userSecrets.create({ name: "API_TOKEN", value: { plain: values.userToken } });
   const pipeline = async (name: string, params: Record<string, string | number> = {}) =>
     asOwner.pipelines.create({ workspaceId: ws.id, pipeline: { name, repository: join(fixtures, name, "main.nf"), defaultComputeEnvId: ce.id, defaultParams: params } });
-  return { ws, asOwner, asLauncher, values, pipeline };
+  return { ws, asOwner, asLauncher, launcherId: launcher.id, values, pipeline, slurmEnv };
 }
 
 async function waitFor(runId: string, done: (run: TRun) => boolean, timeoutMs = 180_000): Promise<TRun> {
@@ -169,5 +178,85 @@ describe("run lifecycle with real Nextflow (local executor)", () => {
       }
     });
     expect(survivors).toEqual([]);
+  });
+});
+
+describe("run lifecycle with real Nextflow on a real single-node Slurm", () => {
+  it("the head job runs through sbatch, the right values arrive, and every copy is deleted", { timeout: 240_000 }, async () => {
+    const { ws, asLauncher, values, pipeline, slurmEnv } = await setup();
+    const p = await pipeline("secrets-hash");
+    const launched = await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: p.id, computeEnvId: slurmEnv.id });
+    const run = await waitFor(launched.id, settled);
+    expect([run.status, run.secretsState, run.exitCode]).toEqual(["SUCCEEDED", "DELETED", 0]);
+    expect(run.executorRef).toMatch(/^\d+$/); // a Slurm job id
+    expect(existsSync(join(run.runDir!, `slurm-${run.executorRef}.out`))).toBe(true);
+    expect(readFileSync(join(run.runDir!, "results", "db_password.sha256"), "utf8").trim()).toBe(sha(values.db));
+    expect(readFileSync(join(run.runDir!, "results", "api_token.sha256"), "utf8").trim()).toBe(sha(values.userToken));
+    expect(secretFilesUnder(run.runDir!)).toEqual([]);
+  });
+
+  it("a cancelled Slurm run is scancelled, ends CANCELLED and its secrets are deleted", { timeout: 240_000 }, async () => {
+    const { ws, asLauncher, pipeline, slurmEnv } = await setup();
+    const p = await pipeline("sleeps", { seconds: 600 });
+    const launched = await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: p.id, computeEnvId: slurmEnv.id });
+    await waitFor(launched.id, (r) => r.status === "RUNNING" && secretFilesUnder(join(r.runDir!, "secrets")).some((f) => f.endsWith(".secrets")), 120_000);
+    await asLauncher.runs.cancel({ workspaceId: ws.id, runId: launched.id });
+    const run = await waitFor(launched.id, settled, 60_000);
+    expect([run.status, run.secretsState]).toEqual(["CANCELLED", "DELETED"]);
+    expect(secretFilesUnder(run.runDir!)).toEqual([]);
+  });
+});
+
+describe("a worker killed with SIGKILL mid-run", () => {
+  it("a restarted worker finishes the run and deletes its secrets", { timeout: 300_000 }, async () => {
+    const { ws, launcherId, pipeline } = await setup();
+    const p = await pipeline("sleeps", { seconds: 8 });
+    // A worker process of its own, on its own queue prefix, so it can be killed.
+    const ownPrefix = `it-kill-${randomUUID().slice(0, 8)}`;
+    const ownQueues = createQueues(producer, ownPrefix);
+    const spawnWorker = async (): Promise<ChildProcess> => {
+      const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+        cwd: join(root, "apps/worker"),
+        env: {
+          ...childBaseEnv(),
+          DATABASE_URL: inject("databaseUrl"),
+          REDIS_URL: inject("redisUrl"),
+          LOCKSTEP_QUEUE_PREFIX: ownPrefix,
+          LOCKSTEP_SEAL_KEYS: formatKeySpecs([{ kid: pair.kid, key: pair.publicKey }]),
+          LOCKSTEP_OPEN_KEYS: formatKeySpecs([{ kid: pair.kid, key: pair.privateKey }]),
+          WORKER_PORT: String(await freePort()),
+          MONITOR_INTERVAL_MS: "500",
+          SWEEP_INTERVAL_MS: "2000",
+          LOG_LEVEL: "warn",
+        },
+        stdio: "ignore",
+      });
+      return child;
+    };
+    let worker = await spawnWorker();
+    const launched = await createCaller({
+      db,
+      pingRedis: async () => 0,
+      limiter: createRateLimiter(producer, ownPrefix),
+      sealing: keys.sealing,
+      queues: ownQueues,
+      identity: { userId: launcherId, via: "session" },
+      config: { signupEnabled: true },
+      ip: null,
+      userAgent: "vitest",
+    }).runs.launch({ workspaceId: ws.id, pipelineId: p.id });
+    await waitFor(launched.id, (r) => r.status === "RUNNING", 120_000);
+    worker.kill("SIGKILL");
+    await new Promise((r) => worker.once("exit", r));
+    // The head process outlives the worker; a new worker picks the run up from Postgres.
+    worker = await spawnWorker();
+    try {
+      const run = await waitFor(launched.id, settled, 180_000);
+      expect([run.status, run.secretsState]).toEqual(["SUCCEEDED", "DELETED"]);
+      expect(secretFilesUnder(run.runDir!)).toEqual([]);
+    } finally {
+      worker.kill("SIGTERM");
+      await ownQueues.close();
+    }
   });
 });

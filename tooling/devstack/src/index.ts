@@ -5,5 +5,6 @@ export * from "./log";
 export * from "./ports";
 export * from "./postgres";
 export * from "./redis";
+export * from "./slurm";
 export * from "./system";
 export * from "./web-build";

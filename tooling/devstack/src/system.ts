@@ -9,6 +9,8 @@ export const SYSTEM_PACKAGES: TSystemPackage[] = [
   { binary: "chromium", debian: "chromium", why: "browser for end-to-end tests", elsewhere: "install Chromium and set CHROMIUM_PATH" },
   { binary: "java", debian: "openjdk-17-jre-headless", why: "Java 17+ runs Nextflow", elsewhere: "install a Java 17+ runtime" },
   { binary: "mvn", debian: "maven", why: "Maven resolves the pinned Nextflow from Maven Central", elsewhere: "install Maven 3.8+" },
+  { binary: "slurmctld", debian: "slurm-wlm", why: "a single-node Slurm for the slurm executor tests", elsewhere: "install slurm-wlm and munge (tests need root)" },
+  { binary: "munged", debian: "munge", why: "munge authenticates Slurm", elsewhere: "install munge" },
 ];
 
 export function hasBinary(name: string): boolean {

@@ -39,19 +39,19 @@ export function slurmExecutor(config: TSlurmConfig, opts: { baseEnv: Record<stri
     async status(ref, runDir): Promise<THeadState> {
       const exitCode = await readExitCode(runDir);
       if (exitCode !== null) return { state: "finished", exitCode };
-      const { stdout } = await run("squeue", ["-h", "-j", ref, "-o", "%T"], { timeout: 30_000 }).catch(() => ({ stdout: "" }));
+      const { stdout } = await run("squeue", ["-h", "-j", ref, "-o", "%T"], { env: opts.baseEnv, timeout: 30_000 }).catch(() => ({ stdout: "" }));
       const state = stdout.trim();
       if (ACTIVE.has(state)) return { state: "running" };
       const late = await readExitCode(runDir);
       if (late !== null) return { state: "finished", exitCode: late };
-      const acct = await run("sacct", ["-n", "-X", "-P", "-j", ref, "-o", "State,ExitCode"], { timeout: 30_000 }).catch(() => ({ stdout: "" }));
+      const acct = await run("sacct", ["-n", "-X", "-P", "-j", ref, "-o", "State,ExitCode"], { env: opts.baseEnv, timeout: 30_000 }).catch(() => ({ stdout: "" }));
       const [accState, accExit] = acct.stdout.trim().split("\n")[0]?.split("|") ?? [];
       if (accState && ACTIVE.has(accState.split(" ")[0]!)) return { state: "running" };
       return { state: "vanished", detail: `Slurm job ${ref} ${accState ? `ended ${accState} (${accExit})` : "is unknown to squeue and sacct"} without an exit code` };
     },
 
     async cancel(ref) {
-      await run("scancel", [ref], { timeout: 30_000 }).catch(() => undefined);
+      await run("scancel", [ref], { env: opts.baseEnv, timeout: 30_000 }).catch(() => undefined);
     },
   };
 }
