@@ -260,3 +260,57 @@ describe("a worker killed with SIGKILL mid-run", () => {
     }
   });
 });
+
+describe("the sweeper and permanent cleanup failures", () => {
+  it("re-derives a launch whose job Redis lost, and deletes stores of finished or unknown runs", { timeout: 240_000 }, async () => {
+    const { ws, launcherId, pipeline, values } = await setup();
+    const p = await pipeline("secrets-hash");
+    // Launch through queues nobody consumes: as if Redis had lost the provision job.
+    const lostQueues = createQueues(producer, `it-lost-${randomUUID().slice(0, 8)}`);
+    const launched = await createCaller({
+      db,
+      pingRedis: async () => 0,
+      limiter: createRateLimiter(producer, prefix),
+      sealing: keys.sealing,
+      queues: lostQueues,
+      identity: { userId: launcherId, via: "session" },
+      config: { signupEnabled: true },
+      ip: null,
+      userAgent: "vitest",
+    }).runs.launch({ workspaceId: ws.id, pipelineId: p.id });
+    await lostQueues.close();
+    // Leftovers: a store for a run the database does not know.
+    const orphan = randomUUID();
+    const { nextflowFileProvider } = await import("@lockstep/secrets");
+    await nextflowFileProvider({ runsDir: workDir }).provision({ runId: orphan, workspaceId: ws.id }, [{ name: "ORPHAN", value: values.db }]);
+    expect(existsSync(join(workDir, orphan, "secrets", "store.json"))).toBe(true);
+
+    const { enqueue } = await import("@lockstep/queue");
+    await enqueue(queues, "runs.sweep", { requestedBy: "test", nonce: randomUUID() });
+    const run = await waitFor(launched.id, settled);
+    expect([run.status, run.secretsState]).toEqual(["SUCCEEDED", "DELETED"]);
+    expect(existsSync(join(workDir, orphan, "secrets"))).toBe(false);
+    const swept = await listAuditEvents(db, { action: "secrets.deleted", limit: 100 });
+    expect(swept.some((e) => e.targetId === orphan && e.detail.via === "sweeper")).toBe(true);
+  });
+
+  it("a cleanup that cannot succeed ends CLEANUP_FAILED with an audit event", { timeout: 120_000 }, async () => {
+    const { ws, asOwner, asLauncher, pipeline } = await setup();
+    const p = await pipeline("sleeps", { seconds: 600 });
+    const launched = await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: p.id });
+    const running = await waitFor(launched.id, (r) => r.status === "RUNNING" && r.secretsState === "PROVISIONED");
+    try {
+      // Its compute environment disappears while the run holds secrets: the store can no longer be reached.
+      await asOwner.computeEnvs.delete({ workspaceId: ws.id, computeEnvId: p.defaultComputeEnvId! });
+      const run = await waitFor(launched.id, (r) => r.status === "LOST" && r.secretsState === "CLEANUP_FAILED");
+      expect(run.lastCleanupError).toMatch(/compute environment was deleted/);
+      const failed = await listAuditEvents(db, { workspaceId: ws.id, action: "secrets.cleanup_failed", limit: 10 });
+      expect(failed.map((e) => e.targetId)).toContain(run.id);
+      // The sweeper does not retry a permanent failure on its own: it stays visible until someone acts.
+      expect(existsSync(join(run.runDir!, "secrets", "store.json"))).toBe(true);
+    } finally {
+      process.kill(-Number(running.executorRef!.split(":")[0]), "SIGKILL");
+      rmSync(join(running.runDir!, "secrets"), { recursive: true, force: true });
+    }
+  });
+});
