@@ -148,6 +148,19 @@ describe("run lifecycle with real Nextflow (local executor)", () => {
     expect(listed.find((s) => s.name === "DB_PASSWORD")?.lastUsedAt).toBeInstanceOf(Date);
   });
 
+  it("masks a secret value the pipeline prints before the log reaches the database", { timeout: 240_000 }, async () => {
+    const { ws, asLauncher, values, pipeline } = await setup();
+    const p = await pipeline("leaky");
+    const run = await waitFor((await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: p.id })).id, settled);
+    expect(run.status).toBe("SUCCEEDED");
+    // The raw console file really did receive the value (the pipeline leaked it)…
+    expect(readFileSync(join(run.runDir!, "console.log"), "utf8")).toContain(values.db);
+    // …but the stored log, which the web reads, has it masked.
+    const log = (await asLauncher.runs.logs({ workspaceId: ws.id, runId: run.id })).lines.map((l) => l.line);
+    expect(log).toContain("connecting with password *** now");
+    expect(log.join("\n")).not.toContain(values.db);
+  });
+
   it("a failing pipeline ends FAILED with its secrets deleted", { timeout: 240_000 }, async () => {
     const { ws, asLauncher, pipeline } = await setup();
     const p = await pipeline("fails");
