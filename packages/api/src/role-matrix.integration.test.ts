@@ -47,7 +47,13 @@ const expected: Record<string, [TOutcome, TOutcome, TOutcome, TOutcome, TOutcome
   "runs.get": [O, O, O, O, O, O],
   "runs.cancel": [O, O, O, O, F, F],
   "runs.logs": [O, O, O, O, O, O],
+  "credentials.list": [O, O, O, O, O, O],
+  "credentials.create": [O, O, O, F, F, F],
+  "credentials.update": [O, O, O, F, F, F],
+  "credentials.delete": [O, O, O, F, F, F],
 };
+
+const awsKey = JSON.stringify({ accessKeyId: "AKIAABCDEFGHIJKLMNOP", secretAccessKey: "0123456789abcdef0123456789abcdef" });
 
 /** Every procedure in the router that is workspace-scoped, with the permission it checks. */
 function workspaceScopedProcedures(): Record<string, TPermission> {
@@ -56,7 +62,7 @@ function workspaceScopedProcedures(): Record<string, TPermission> {
   return out;
 }
 
-type TFixture = { workspaceId: string; targetUserId: string; newcomerEmail: string; secretId: string; computeEnvId: string; pipelineId: string; runId: string };
+type TFixture = { workspaceId: string; targetUserId: string; newcomerEmail: string; secretId: string; computeEnvId: string; pipelineId: string; runId: string; credentialId: string };
 
 const localEnv = { kind: "local", name: "Local", workDir: "/tmp/lockstep-matrix", nextflowVersion: "24.10.5" } as const;
 
@@ -83,6 +89,7 @@ async function fixture(role: TWorkspaceRole) {
   const f: TFixture = {
     workspaceId: ws.id, targetUserId: target.id, newcomerEmail: newcomer.email, secretId: secret.id,
     computeEnvId: ce.id, pipelineId: pipeline.id, runId: run.id,
+    credentialId: (await owner.credentials.create({ workspaceId: ws.id, name: "aws", provider: "aws", value: { plain: awsKey } })).id,
   };
   return { f, call: callerFor(db, caller.id) };
 }
@@ -120,6 +127,10 @@ const invoke: Record<string, (call: ReturnType<typeof callerFor>, f: TFixture) =
   "runs.get": (c, f) => c.runs.get({ workspaceId: f.workspaceId, runId: f.runId }),
   "runs.cancel": (c, f) => c.runs.cancel({ workspaceId: f.workspaceId, runId: f.runId }),
   "runs.logs": (c, f) => c.runs.logs({ workspaceId: f.workspaceId, runId: f.runId }),
+  "credentials.list": (c, f) => c.credentials.list({ workspaceId: f.workspaceId }),
+  "credentials.create": (c, f) => c.credentials.create({ workspaceId: f.workspaceId, name: "another", provider: "aws", value: { plain: awsKey } }),
+  "credentials.update": (c, f) => c.credentials.update({ workspaceId: f.workspaceId, credentialId: f.credentialId, value: { plain: awsKey } }),
+  "credentials.delete": (c, f) => c.credentials.delete({ workspaceId: f.workspaceId, credentialId: f.credentialId }),
 };
 
 describe("role matrix: every workspace-scoped procedure × every role", () => {

@@ -2,6 +2,7 @@ import { createCallerFactory, router } from "./trpc";
 import { auditRouter } from "./router/audit";
 import { authRouter } from "./router/auth";
 import { computeEnvsRouter } from "./router/compute-envs";
+import { credentialsRouter } from "./router/credentials";
 import { meRouter } from "./router/me";
 import { orgsRouter } from "./router/orgs";
 import { pipelinesRouter } from "./router/pipelines";
@@ -20,6 +21,7 @@ export const appRouter = router({
   userSecrets: userSecretsRouter,
   audit: auditRouter,
   computeEnvs: computeEnvsRouter,
+  credentials: credentialsRouter,
   pipelines: pipelinesRouter,
   runs: runsRouter,
   system: systemRouter,

@@ -24,13 +24,15 @@ describe("cross-tenant isolation", () => {
     const wsB = await asBob.workspaces.create({ orgId: orgB.id, name: "B private" });
     const sharedB = await asBob.workspaces.create({ orgId: orgB.id, name: "B shared", visibility: "shared" });
     const secretIds = new Map<string, string>();
-    const ids = new Map<string, { ce: string; pipeline: string; run: string }>();
+    const ids = new Map<string, { ce: string; pipeline: string; run: string; credential: string }>();
+    const awsKey = JSON.stringify({ accessKeyId: "AKIAABCDEFGHIJKLMNOP", secretAccessKey: "0123456789abcdef0123456789abcdef" });
     for (const ws of [wsB.id, sharedB.id, bob.personalWorkspaceId]) {
       secretIds.set(ws, (await asBob.secrets.create({ workspaceId: ws, name: "B_SECRET", value: { plain: "b-value" } })).id);
       const ce = await asBob.computeEnvs.create({ workspaceId: ws, computeEnv: { kind: "local", name: "B env", workDir: "/tmp/lockstep-b", nextflowVersion: "24.10.5" } });
       const pipeline = await asBob.pipelines.create({ workspaceId: ws, pipeline: { name: "b-pipe", repository: "/pipelines/b", defaultComputeEnvId: ce.id } });
       const run = await asBob.runs.launch({ workspaceId: ws, pipelineId: pipeline.id });
-      ids.set(ws, { ce: ce.id, pipeline: pipeline.id, run: run.id });
+      const credential = await asBob.credentials.create({ workspaceId: ws, name: "b-aws", provider: "aws", value: { plain: awsKey } });
+      ids.set(ws, { ce: ce.id, pipeline: pipeline.id, run: run.id, credential: credential.id });
     }
 
     const orgIds = { orgId: orgB.id };
@@ -74,6 +76,10 @@ describe("cross-tenant isolation", () => {
       "runs.get": (ws) => asAlice.runs.get({ workspaceId: ws, runId: ids.get(ws)!.run }),
       "runs.cancel": (ws) => asAlice.runs.cancel({ workspaceId: ws, runId: ids.get(ws)!.run }),
       "runs.logs": (ws) => asAlice.runs.logs({ workspaceId: ws, runId: ids.get(ws)!.run }),
+      "credentials.list": (ws) => asAlice.credentials.list({ workspaceId: ws }),
+      "credentials.create": (ws) => asAlice.credentials.create({ workspaceId: ws, name: "x", provider: "aws", value: { plain: awsKey } }),
+      "credentials.update": (ws) => asAlice.credentials.update({ workspaceId: ws, credentialId: ids.get(ws)!.credential, value: { plain: awsKey } }),
+      "credentials.delete": (ws) => asAlice.credentials.delete({ workspaceId: ws, credentialId: ids.get(ws)!.credential }),
     };
 
     // Every tenant-scoped procedure of the router is covered here.

@@ -10,4 +10,5 @@ export * from "./queries/users";
 export * from "./queries/tenancy";
 export * from "./queries/secrets";
 export * from "./queries/runs";
+export * from "./queries/credentials";
 export { and, asc, desc, eq, inArray, isNull, ne, or, sql } from "drizzle-orm";

@@ -42,3 +42,29 @@ describe("pipeline input", () => {
     expect(ZPipelineInput.safeParse({ name: "p", repository: "git@github.com:x/y" }).error?.issues[0]?.message).toMatch(/https:\/\//);
   });
 });
+
+describe("cloud compute environments and credentials", async () => {
+  const { credentialProblem } = await import("./runs");
+  const aws = {
+    kind: "aws-batch",
+    name: "AWS",
+    workDir: "s3://my-bucket/work",
+    nextflowVersion: "24.10.8",
+    config: { region: "eu-west-1", jobQueue: "q", executionRoleArn: "arn:aws:iam::123456789012:role/batch-exec", headImage: "nextflow/nextflow:24.10.8", credentialId: "00000000-0000-4000-8000-000000000000" },
+  } as const;
+
+  it("accepts an aws-batch environment with the default secret prefix", () => {
+    expect(ZComputeEnvInput.parse(aws).config).toMatchObject({ secretPrefix: "lockstep-" });
+    expect(ZComputeEnvInput.safeParse({ ...aws, workDir: "/local" }).error?.issues[0]?.message).toMatch(/s3:\/\//);
+  });
+
+  it("checks credential JSON without echoing it", () => {
+    expect(credentialProblem("aws", '{"accessKeyId":"AKIAABCDEFGHIJKLMNOP","secretAccessKey":"0123456789abcdef0123456789abcdef"}')).toBeNull();
+    expect(credentialProblem("aws", '{"roleArn":"arn:aws:iam::123456789012:role/lockstep"}')).toBeNull();
+    const problem = credentialProblem("aws", '{"accessKeyId":"nope-MARKER","secretAccessKey":"x"}');
+    expect(problem).toMatch(/^value: /);
+    expect(problem).not.toContain("MARKER");
+    expect(credentialProblem("google", "not json")).toBe("value: must be JSON");
+    expect(credentialProblem("google", '{"type":"service_account","project_id":"p","private_key":"k","client_email":"a@b.iam.gserviceaccount.com"}')).toBeNull();
+  });
+});

@@ -45,9 +45,34 @@ export const ZSlurmConfig = z.object({
     .default([]),
 });
 
+const ZSecretPrefixAws = z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,64}$/, "AWS secret name prefixes use letters, digits and /_+=.@-").default("lockstep-");
+const ZSecretPrefixGoogle = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "Google secret id prefixes use letters, digits, '_' and '-'").default("lockstep-");
+
+export const ZAwsBatchConfig = z.object({
+  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as eu-west-1"),
+  jobQueue: z.string().min(1).max(256),
+  executionRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "must be an IAM role ARN"),
+  headImage: z.string().min(1).max(512),
+  secretPrefix: ZSecretPrefixAws,
+  kmsKeyId: z.string().max(2048).optional(),
+  credentialId: z.uuid({ error: "choose the AWS credentials to use" }),
+});
+
+export const ZGoogleBatchConfig = z.object({
+  projectId: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "must be a Google Cloud project id"),
+  region: z.string().regex(/^[a-z]+-[a-z]+\d$/, "must be a Google Cloud region such as europe-west4"),
+  serviceAccount: z.email({ error: "must be a service account email" }),
+  secretPrefix: ZSecretPrefixGoogle,
+  credentialId: z.uuid({ error: "choose the Google credentials to use" }),
+});
+
+const cloudBase = { ...base, workDir: z.string().trim().max(1024) };
+
 export const ZComputeEnvInput = z.discriminatedUnion("kind", [
   z.object({ ...base, kind: z.literal("local"), config: ZLocalConfig.default({}) }),
   z.object({ ...base, kind: z.literal("slurm"), config: ZSlurmConfig.default({ sbatchOptions: [] }) }),
+  z.object({ ...cloudBase, workDir: cloudBase.workDir.regex(/^s3:\/\/[a-z0-9.-]{3,63}(\/.*)?$/, "must be an s3:// bucket path"), kind: z.literal("aws-batch"), config: ZAwsBatchConfig }),
+  z.object({ ...cloudBase, workDir: cloudBase.workDir.regex(/^gs:\/\/[a-z0-9._-]{3,222}(\/.*)?$/, "must be a gs:// bucket path"), kind: z.literal("google-batch"), config: ZGoogleBatchConfig }),
 ]);
 export type TComputeEnvInput = z.infer<typeof ZComputeEnvInput>;
 
@@ -78,3 +103,40 @@ export const ZSecretSelection = z.discriminatedUnion("mode", [
   z.object({ mode: z.literal("none") }),
 ]);
 export type TSecretSelection = z.infer<typeof ZSecretSelection>;
+
+// ── Cloud credentials (the content of a sealed credential) ───────────────────────────────────
+
+export const ZAwsCredential = z.union([
+  z.strictObject({
+    accessKeyId: z.string().regex(/^(AKIA|ASIA)[A-Z0-9]{12,124}$/, "accessKeyId must be an AWS access key id (AKIA…/ASIA…)"),
+    secretAccessKey: z.string().min(16, "secretAccessKey looks too short").max(256),
+    sessionToken: z.string().max(4096).optional(),
+  }),
+  z.strictObject({
+    roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "roleArn must be an IAM role ARN"),
+    externalId: z.string().max(1224).optional(),
+  }),
+]);
+
+export const ZGoogleCredential = z
+  .object({
+    type: z.literal("service_account", { error: "a Google service-account key has \"type\": \"service_account\"" }),
+    project_id: z.string().min(1),
+    private_key: z.string().min(1),
+    client_email: z.email(),
+  })
+  .passthrough();
+
+/** Checks a plain credential's JSON; messages name the field and rule, never a value. */
+export function credentialProblem(provider: "aws" | "google", text: string): string | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return "value: must be JSON";
+  }
+  const result = (provider === "aws" ? ZAwsCredential : ZGoogleCredential).safeParse(parsed);
+  if (result.success) return null;
+  const issue = result.error.issues[0]!;
+  return `value: ${issue.path.length ? `${issue.path.join(".")}: ` : ""}${issue.message}`;
+}

@@ -69,3 +69,31 @@ export const auditEvents = pgTable(
 );
 
 export type TAuditEvent = typeof auditEvents.$inferSelect;
+
+export const credentialProvider = pgEnum("credential_provider", ["aws", "google"]);
+
+/**
+ * Cloud credentials a workspace's compute environments use (an AWS key pair or role, a Google
+ * service-account key). Sealed and write-only exactly like secrets (binding scope "credential",
+ * owner = workspace, name); only the worker opens them.
+ */
+export const credentials = pgTable(
+  "credentials",
+  {
+    id: id(),
+    workspaceId: uuid()
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    name: text().notNull(),
+    provider: credentialProvider().notNull(),
+    sealed: text().notNull(),
+    keyId: text().notNull(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    createdBy: uuid().references(() => users.id, { onDelete: "set null" }),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    updatedBy: uuid().references(() => users.id, { onDelete: "set null" }),
+  },
+  (t) => [uniqueIndex("credentials_workspace_name_key").on(t.workspaceId, t.name)],
+);
+
+export type TCredentialRow = typeof credentials.$inferSelect;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { getComputeEnv, listComputeEnvs, schema, and, eq, type TComputeEnv } from "@lockstep/db";
+import { findCredential, getComputeEnv, listComputeEnvs, schema, and, eq, type TComputeEnv, type TDatabase } from "@lockstep/db";
 import { ZComputeEnvInput, ZId } from "@lockstep/validators";
 import { AppError } from "../../errors";
 import { router, workspaceProcedure } from "../../trpc";
@@ -22,6 +22,16 @@ export function computeEnvOut(ce: TComputeEnv): z.infer<typeof ZComputeEnvOut> {
   };
 }
 
+/** A cloud environment's credentials must be this workspace's, for the same cloud. */
+async function checkCredential(db: TDatabase, workspaceId: string, input: z.infer<typeof ZComputeEnvInput>) {
+  if (input.kind !== "aws-batch" && input.kind !== "google-batch") return;
+  const credential = await findCredential(db, workspaceId, input.config.credentialId);
+  const wanted = input.kind === "aws-batch" ? "aws" : "google";
+  if (!credential || credential.provider !== wanted) {
+    throw new AppError("INVALID", `computeEnv.config.credentialId: choose ${wanted === "aws" ? "AWS" : "Google"} credentials of this workspace.`);
+  }
+}
+
 const isUnique = (e: unknown) => (e as { code?: string; cause?: { code?: string } })?.code === "23505" || (e as { cause?: { code?: string } })?.cause?.code === "23505";
 
 export const computeEnvsRouter = router({
@@ -42,6 +52,7 @@ export const computeEnvsRouter = router({
     .input(z.object({ computeEnv: ZComputeEnvInput }))
     .output(ZComputeEnvOut)
     .mutation(async ({ ctx, input }) => {
+      await checkCredential(ctx.db, ctx.workspace.id, input.computeEnv);
       try {
         const [row] = await ctx.db
           .insert(computeEnvs)
@@ -58,6 +69,7 @@ export const computeEnvsRouter = router({
     .input(z.object({ computeEnvId: ZId, computeEnv: ZComputeEnvInput }))
     .output(ZComputeEnvOut)
     .mutation(async ({ ctx, input }) => {
+      await checkCredential(ctx.db, ctx.workspace.id, input.computeEnv);
       const [row] = await ctx.db
         .update(computeEnvs)
         .set({ ...input.computeEnv })

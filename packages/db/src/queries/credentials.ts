@@ -1,0 +1,58 @@
+import { and, asc, eq } from "drizzle-orm";
+import type { TDatabase } from "../client";
+import { credentials } from "../schema";
+
+type TTx = Parameters<Parameters<TDatabase["transaction"]>[0]>[0];
+type TDbOrTx = TDatabase | TTx;
+
+/** Metadata only; the sealed value is never selected here. */
+export async function listCredentials(db: TDbOrTx, workspaceId: string) {
+  return db
+    .select({ id: credentials.id, name: credentials.name, provider: credentials.provider, createdAt: credentials.createdAt, updatedAt: credentials.updatedAt })
+    .from(credentials)
+    .where(eq(credentials.workspaceId, workspaceId))
+    .orderBy(asc(credentials.name));
+}
+
+export async function insertCredential(
+  db: TDbOrTx,
+  input: { workspaceId: string; name: string; provider: "aws" | "google"; sealed: string; keyId: string; actorId: string },
+) {
+  const [row] = await db
+    .insert(credentials)
+    .values({ ...input, createdBy: input.actorId, updatedBy: input.actorId })
+    .onConflictDoNothing()
+    .returning({ id: credentials.id, name: credentials.name, provider: credentials.provider });
+  return row ?? null;
+}
+
+export async function findCredential(db: TDbOrTx, workspaceId: string, id: string) {
+  const [row] = await db
+    .select({ id: credentials.id, name: credentials.name, provider: credentials.provider })
+    .from(credentials)
+    .where(and(eq(credentials.workspaceId, workspaceId), eq(credentials.id, id)));
+  return row ?? null;
+}
+
+export async function overwriteCredential(db: TDbOrTx, workspaceId: string, id: string, input: { sealed: string; keyId: string; actorId: string }) {
+  const [row] = await db
+    .update(credentials)
+    .set({ sealed: input.sealed, keyId: input.keyId, updatedBy: input.actorId, updatedAt: new Date() })
+    .where(and(eq(credentials.workspaceId, workspaceId), eq(credentials.id, id)))
+    .returning({ id: credentials.id, name: credentials.name, provider: credentials.provider });
+  return row ?? null;
+}
+
+export async function deleteCredential(db: TDbOrTx, workspaceId: string, id: string) {
+  const [row] = await db
+    .delete(credentials)
+    .where(and(eq(credentials.workspaceId, workspaceId), eq(credentials.id, id)))
+    .returning({ id: credentials.id, name: credentials.name, provider: credentials.provider });
+  return row ?? null;
+}
+
+/** For the worker only. */
+export async function sealedCredential(db: TDbOrTx, id: string) {
+  const [row] = await db.select().from(credentials).where(eq(credentials.id, id));
+  return row ?? null;
+}
