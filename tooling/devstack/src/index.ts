@@ -8,3 +8,6 @@ export * from "./redis";
 export * from "./slurm";
 export * from "./system";
 export * from "./web-build";
+export * from "./moto";
+export * from "./fault-proxy";
+export * from "./gcp-emulator";
