@@ -12,7 +12,7 @@ export const oidc = {
   clientSecret: "lockstep-e2e-client-secret-not-a-real-one",
   name: "Test IdP",
 };
-const dataDir = process.env.E2E_DATA_DIR ?? join(root, ".data", "e2e");
+export const dataDir = process.env.E2E_DATA_DIR ?? join(root, ".data", "e2e");
 
 export default defineConfig({
   testDir: "tests",

@@ -41,6 +41,9 @@ export function UserMenu({ name, email }: { name: string; email: string }) {
             <p className="truncate text-xs text-slate-500">{email}</p>
           </div>
           <div className="my-1 border-t border-slate-100" />
+          <Link role="menuitem" href="/settings/secrets" onClick={() => setOpen(false)} className="block rounded-md px-3 py-2 text-sm hover:bg-slate-50">
+            Your secrets
+          </Link>
           <Link role="menuitem" href="/settings/tokens" onClick={() => setOpen(false)} className="block rounded-md px-3 py-2 text-sm hover:bg-slate-50">
             Access tokens
           </Link>

@@ -3,7 +3,7 @@ import { WorkspaceView, type TTab } from "./workspace-view";
 
 export const metadata: Metadata = { title: "Workspace" };
 
-const TABS: readonly TTab[] = ["overview", "participants", "settings"];
+const TABS: readonly TTab[] = ["overview", "secrets", "participants", "activity", "settings"];
 
 export default async function WorkspacePage({
   params,

@@ -6,10 +6,12 @@ import { can, permissions, type TPermission, type TWorkspaceRole } from "@lockst
 import { Alert, Badge, Card, EmptyState } from "@lockstep/ui";
 import { errorMessage } from "~/components/errors";
 import { useTRPC } from "~/trpc/react";
+import { ActivityTab } from "./activity-tab";
 import { ParticipantsTab } from "./participants-tab";
+import { SecretsTab } from "./secrets-tab";
 import { SettingsTab } from "./settings-tab";
 
-export type TTab = "overview" | "participants" | "settings";
+export type TTab = "overview" | "secrets" | "participants" | "activity" | "settings";
 
 const PERMISSION_LABELS: Record<TPermission, string> = {
   "workspace:view": "See the workspace and its participants",
@@ -62,11 +64,15 @@ export function WorkspaceView({ workspaceId, tab }: { workspaceId: string; tab: 
   const w = ws.data;
   const showParticipants = !w.personal;
   const showSettings = can(w.role, "workspace:settings");
+  const showActivity = can(w.role, "audit:read");
   // A tab the caller may not see falls back to the overview rather than an empty page.
-  const active: TTab = (tab === "participants" && !showParticipants) || (tab === "settings" && !showSettings) ? "overview" : tab;
+  const active: TTab =
+    (tab === "participants" && !showParticipants) || (tab === "settings" && !showSettings) || (tab === "activity" && !showActivity) ? "overview" : tab;
   const tabs: { id: TTab; label: string }[] = [
     { id: "overview", label: "Overview" },
+    { id: "secrets", label: "Secrets" },
     ...(showParticipants ? [{ id: "participants" as const, label: "Participants" }] : []),
+    ...(showActivity ? [{ id: "activity" as const, label: "Activity" }] : []),
     ...(showSettings ? [{ id: "settings" as const, label: "Settings" }] : []),
   ];
 
@@ -115,8 +121,12 @@ export function WorkspaceView({ workspaceId, tab }: { workspaceId: string; tab: 
 
       {active === "overview" ? (
         <Overview description={w.description} role={w.role} personal={w.personal} />
+      ) : active === "secrets" ? (
+        <SecretsTab workspaceId={w.id} role={w.role} personal={w.personal} />
       ) : active === "participants" ? (
         <ParticipantsTab workspaceId={w.id} role={w.role} />
+      ) : active === "activity" ? (
+        <ActivityTab workspaceId={w.id} />
       ) : (
         <SettingsTab workspace={w} />
       )}

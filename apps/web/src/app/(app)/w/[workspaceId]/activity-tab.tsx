@@ -1,0 +1,22 @@
+"use client";
+
+import { AuditEvents } from "~/components/secrets/audit-events";
+
+export function ActivityTab({ workspaceId }: { workspaceId: string }) {
+  const exportHref = (action: string) => {
+    const params = new URLSearchParams({ workspaceId });
+    if (action) params.set("action", action);
+    return `/api/audit/export?${params.toString()}`;
+  };
+  return (
+    <section aria-labelledby="activity-heading">
+      <h2 id="activity-heading" className="text-base font-semibold text-slate-900">
+        Activity
+      </h2>
+      <p className="mb-4 mt-1 max-w-3xl text-sm text-slate-600">
+        Every change to this workspace&apos;s secrets: who, when, from which address and client. Values are never recorded.
+      </p>
+      <AuditEvents source={{ kind: "workspace", workspaceId }} exportHref={exportHref} />
+    </section>
+  );
+}

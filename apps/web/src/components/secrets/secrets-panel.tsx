@@ -1,0 +1,222 @@
+"use client";
+
+import { useMemo, useState, type ReactNode } from "react";
+import { Alert, Button } from "@lockstep/ui";
+import { errorMessage } from "~/components/errors";
+import { formatDateTime, plural } from "./format";
+import { ImportDialog } from "./import-dialog";
+import { AddSecretDialog, DeleteSecretDialog, OverwriteSecretDialog } from "./secret-dialogs";
+import { useSecretList, type TSecretRow, type TSecretsTarget } from "./use-secrets";
+
+type TOpen = { kind: "add" } | { kind: "import" } | { kind: "overwrite"; secret: TSecretRow } | { kind: "delete"; secret: TSecretRow } | null;
+
+/**
+ * The list of secrets (names and dates, never values) with the controls the caller may use:
+ * `canWrite` false renders none of them; `canCreate` false keeps only Delete (for stray secrets
+ * in a place where new ones are pointless, such as a personal workspace).
+ */
+export function SecretsPanel({
+  target,
+  canWrite,
+  canCreate = canWrite,
+  heading,
+  intro,
+  emptyState,
+}: {
+  target: TSecretsTarget;
+  canWrite: boolean;
+  canCreate?: boolean;
+  heading: string;
+  intro?: ReactNode;
+  /** Shown when there are no secrets; `null` hides the whole panel then. */
+  emptyState: ReactNode;
+}) {
+  const list = useSecretList(target);
+  const [query, setQuery] = useState("");
+  const [open, setOpen] = useState<TOpen>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const secrets = useMemo(() => list.data ?? [], [list.data]);
+  const filtered = useMemo(() => {
+    const q = query.trim().toLowerCase();
+    return q ? secrets.filter((s) => s.name.toLowerCase().includes(q)) : secrets;
+  }, [secrets, query]);
+  const existingNames = useMemo(() => new Set(secrets.map((s) => s.name)), [secrets]);
+  const headingId = `${target.scope}-secrets-heading`;
+  // Nothing to list and nothing to say: the caller chose to show nothing at all.
+  if (list.data?.length === 0 && emptyState === null && !open && !notice) return null;
+
+  const done = (message: string) => {
+    setOpen(null);
+    setNotice(message);
+  };
+  const openDialog = (next: TOpen) => {
+    setNotice(null);
+    setOpen(next);
+  };
+
+  return (
+    <section aria-labelledby={headingId}>
+      <div className="mb-4 flex flex-wrap items-end justify-between gap-4">
+        <div className="min-w-0">
+          <h2 id={headingId} className="text-base font-semibold text-slate-900">
+            {heading}
+            {list.data && secrets.length > 0 ? <span className="ml-2 text-sm font-normal text-slate-500">{plural(secrets.length, "secret")}</span> : null}
+          </h2>
+          {intro ? <div className="mt-1 max-w-3xl text-sm text-slate-600">{intro}</div> : null}
+        </div>
+        {canCreate ? (
+          <div className="flex shrink-0 items-center gap-2">
+            <Button variant="secondary" onClick={() => openDialog({ kind: "import" })}>
+              Import .env
+            </Button>
+            <Button onClick={() => openDialog({ kind: "add" })}>Add secret</Button>
+          </div>
+        ) : null}
+      </div>
+
+      {notice ? (
+        <p role="status" className="mb-4 flex items-start justify-between gap-3 rounded-md bg-green-50 px-3 py-2 text-sm text-green-800 ring-1 ring-green-200">
+          <span>{notice}</span>
+          <button type="button" onClick={() => setNotice(null)} className="text-green-700 hover:text-green-900" aria-label="Dismiss">
+            ×
+          </button>
+        </p>
+      ) : null}
+
+      {list.isPending ? (
+        <p className="text-sm text-slate-500">Loading secrets…</p>
+      ) : list.isError ? (
+        <Alert>{errorMessage(list.error)}</Alert>
+      ) : secrets.length === 0 ? (
+        emptyState
+      ) : (
+        <>
+          <div className="mb-3 max-w-sm">
+            <label htmlFor={`${headingId}-search`} className="sr-only">
+              Search secrets by name
+            </label>
+            <div className="relative">
+              <svg aria-hidden="true" viewBox="0 0 20 20" className="pointer-events-none absolute left-3 top-1/2 h-4 w-4 -translate-y-1/2 text-slate-400">
+                <path
+                  fill="currentColor"
+                  d="M8.5 3a5.5 5.5 0 0 1 4.4 8.8l3.4 3.5a1 1 0 0 1-1.4 1.4l-3.5-3.4A5.5 5.5 0 1 1 8.5 3zm0 2a3.5 3.5 0 1 0 0 7 3.5 3.5 0 0 0 0-7z"
+                />
+              </svg>
+              <input
+                id={`${headingId}-search`}
+                type="search"
+                value={query}
+                onChange={(e) => setQuery(e.target.value)}
+                placeholder="Search by name"
+                autoComplete="off"
+                spellCheck={false}
+                className="block w-full rounded-md border-0 py-2 pl-9 pr-3 text-sm text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 placeholder:text-slate-400 focus:outline-hidden focus:ring-2 focus:ring-inset focus:ring-indigo-600"
+              />
+            </div>
+          </div>
+          <div className="overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
+            <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label={heading}>
+              <thead className="bg-slate-50">
+                <tr>
+                  <Th>Name</Th>
+                  <Th>Created</Th>
+                  <Th>Updated</Th>
+                  <Th>Last used</Th>
+                  {canWrite ? (
+                    <th scope="col" className="px-5 py-3">
+                      <span className="sr-only">Actions</span>
+                    </th>
+                  ) : null}
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-100">
+                {filtered.length === 0 ? (
+                  <tr>
+                    <td colSpan={canWrite ? 5 : 4} className="px-5 py-8 text-center text-slate-500">
+                      No secret name contains “{query.trim()}”.
+                    </td>
+                  </tr>
+                ) : (
+                  filtered.map((s) => (
+                    <tr key={s.id}>
+                      <th scope="row" className="whitespace-nowrap px-5 py-3 text-left font-mono text-[13px] font-medium text-slate-900">
+                        {s.name}
+                      </th>
+                      <When at={s.createdAt} by={s.createdBy} />
+                      <When at={s.updatedAt} by={s.updatedBy} />
+                      <When at={s.lastUsedAt} by={s.lastUsedBy} never="Never used" />
+                      {canWrite ? (
+                        <td className="whitespace-nowrap px-5 py-3 text-right">
+                          <span className="inline-flex gap-2">
+                            {canCreate ? (
+                              <Button variant="secondary" className="px-3 py-1.5" aria-label={`Overwrite ${s.name}`} onClick={() => openDialog({ kind: "overwrite", secret: s })}>
+                                Overwrite
+                              </Button>
+                            ) : null}
+                            <Button variant="secondary" className="px-3 py-1.5 text-red-700" aria-label={`Delete ${s.name}`} onClick={() => openDialog({ kind: "delete", secret: s })}>
+                              Delete
+                            </Button>
+                          </span>
+                        </td>
+                      ) : null}
+                    </tr>
+                  ))
+                )}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
+
+      {open?.kind === "add" ? <AddSecretDialog target={target} onClose={() => setOpen(null)} onSaved={done} /> : null}
+      {open?.kind === "import" ? <ImportDialog target={target} existingNames={existingNames} onClose={() => setOpen(null)} onImported={done} /> : null}
+      {open?.kind === "overwrite" ? <OverwriteSecretDialog target={target} secret={open.secret} onClose={() => setOpen(null)} onSaved={done} /> : null}
+      {open?.kind === "delete" ? <DeleteSecretDialog target={target} secret={open.secret} onClose={() => setOpen(null)} onDeleted={done} /> : null}
+    </section>
+  );
+}
+
+function Th({ children }: { children: string }) {
+  return (
+    <th scope="col" className="px-5 py-3 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+      {children}
+    </th>
+  );
+}
+
+function When({ at, by, never = "—" }: { at: Date | null; by: { name: string; email: string } | null; never?: string }) {
+  if (!at) return <td className="whitespace-nowrap px-5 py-3 text-slate-400">{never}</td>;
+  return (
+    <td className="whitespace-nowrap px-5 py-3">
+      <time dateTime={at.toISOString()} className="text-slate-700">
+        {formatDateTime(at)}
+      </time>
+      {by ? (
+        <span className="block text-xs text-slate-500" title={by.email}>
+          by {by.name}
+        </span>
+      ) : null}
+    </td>
+  );
+}
+
+/** How pipelines use secrets: shown where there are none yet. */
+export function SecretsHowTo({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <div className="rounded-xl border border-dashed border-slate-300 bg-white px-6 py-8">
+      <div className="mx-auto max-w-2xl">
+        <p className="text-center text-sm font-semibold text-slate-900">{title}</p>
+        <div className="mt-2 space-y-3 text-sm text-slate-600">{children}</div>
+        <pre className="mt-4 overflow-x-auto rounded-lg bg-slate-900 px-4 py-3 font-mono text-xs leading-relaxed text-slate-100">
+          <code>
+            {"process load_data {\n"}
+            <span className="text-indigo-300">{"    secret 'DB_PASSWORD'\n"}</span>
+            {'\n    script:\n    """\n    PGPASSWORD='}
+            <span className="text-indigo-300">{'"\\$DB_PASSWORD"'}</span>
+            {' psql -h db.example.org -U app -f load.sql\n    """\n}'}
+          </code>
+        </pre>
+      </div>
+    </div>
+  );
+}
