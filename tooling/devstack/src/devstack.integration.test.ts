@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -123,7 +123,7 @@ describe("the start command refuses bad configuration quickly and says why", () 
 });
 
 describe("the start command runs everything and Ctrl-C stops everything", () => {
-  it("serves /api/health, then on SIGINT stops web, worker, Postgres and Redis", { timeout: 600_000 }, async () => {
+  it("serves /api/health, restarts a killed worker, then on SIGINT stops web, worker, Postgres and Redis", { timeout: 600_000 }, async () => {
     const ports = { PORT: await freePort(), WORKER_PORT: await freePort(), LOCKSTEP_POSTGRES_PORT: await freePort(), LOCKSTEP_REDIS_PORT: await freePort() };
     const dataDir = join(dir, "full-start");
     const child = spawn(process.execPath, ["--import", "tsx", join(root, "tooling/devstack/src/cli/start.ts")], {
@@ -141,6 +141,19 @@ describe("the start command runs everything and Ctrl-C stops everything", () => 
     }
     const health = (await (await fetch(`http://127.0.0.1:${ports.PORT}/api/health`)).json()) as { postgres: { ok: boolean }; redis: { ok: boolean } };
     expect(health.postgres.ok && health.redis.ok).toBe(true);
+
+    // A worker that dies (here: SIGKILL) is started again; the web keeps serving.
+    const { worker: workerPid } = JSON.parse(readFileSync(join(dataDir, "children.json"), "utf8")) as { worker: number };
+    process.kill(workerPid, "SIGKILL");
+    const restartDeadline = Date.now() + 60_000;
+    let workerBack = false;
+    while (!workerBack && Date.now() < restartDeadline) {
+      await new Promise((r) => setTimeout(r, 500));
+      const pid = (JSON.parse(readFileSync(join(dataDir, "children.json"), "utf8")) as { worker: number }).worker;
+      workerBack = pid !== workerPid && (await fetch(`http://127.0.0.1:${ports.WORKER_PORT}/health`).then((r) => r.ok, () => false));
+    }
+    expect(workerBack).toBe(true);
+    expect(output).toContain("the worker exited unexpectedly (code 128); starting it again");
 
     child.kill("SIGINT");
     expect(await exited).toBe(0);

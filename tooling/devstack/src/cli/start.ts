@@ -120,21 +120,43 @@ async function main() {
     env: { ...shared, LOCKSTEP_SEAL_KEYS: sealKeys, NEXTAUTH_SECRET: authSecret, LOCKSTEP_OPEN_KEYS: undefined },
   });
   const workerDir = join(root, "apps/worker");
-  const worker = startChild("worker", process.execPath, ["--import", "tsx", "src/main.ts"], {
-    cwd: workerDir,
-    logFile: join(logDir, "worker.log"),
-    // Public keys too: key rotation re-seals under the active one.
-    env: { ...shared, LOCKSTEP_OPEN_KEYS: openKeys, LOCKSTEP_SEAL_KEYS: sealKeys, WORKER_PORT: String(env.WORKER_PORT), NEXTAUTH_SECRET: undefined },
-  });
-  children.push(web, worker);
-  recordPids(pidFile, { web: web.process.pid, worker: worker.process.pid });
-  for (const child of children) {
-    void child.exited.then((code) => {
-      if (shuttingDown) return;
-      process.stderr.write(`[lockstep] error: ${child.name} exited unexpectedly (code ${code}); stopping\n`);
-      void shutdown(1);
+  const startWorker = () =>
+    startChild("worker", process.execPath, ["--import", "tsx", "src/main.ts"], {
+      cwd: workerDir,
+      logFile: join(logDir, "worker.log"),
+      // Public keys too: key rotation re-seals under the active one.
+      env: { ...shared, LOCKSTEP_OPEN_KEYS: openKeys, LOCKSTEP_SEAL_KEYS: sealKeys, WORKER_PORT: String(env.WORKER_PORT), NEXTAUTH_SECRET: undefined },
     });
-  }
+  children.push(web);
+  void web.exited.then((code) => {
+    if (shuttingDown) return;
+    process.stderr.write(`[lockstep] error: web exited unexpectedly (code ${code}); stopping\n`);
+    void shutdown(1);
+  });
+  // The worker is supervised: a crashed worker is started again (runs in flight are picked up
+  // from Postgres by the new one). Crashing over and over within a minute stops everything.
+  const crashes: number[] = [];
+  const superviseWorker = () => {
+    const worker = startWorker();
+    children.push(worker);
+    recordPids(pidFile, { web: web.process.pid, worker: worker.process.pid });
+    void worker.exited.then((code) => {
+      children.splice(children.indexOf(worker), 1);
+      if (shuttingDown) return;
+      crashes.push(Date.now());
+      while (crashes.length > 0 && crashes[0]! < Date.now() - 60_000) crashes.shift();
+      if (crashes.length >= 5) {
+        process.stderr.write(`[lockstep] error: the worker exited ${crashes.length} times within a minute (last code ${code}); stopping\n`);
+        void shutdown(1);
+        return;
+      }
+      process.stderr.write(`[lockstep] warning: the worker exited unexpectedly (code ${code}); starting it again\n`);
+      setTimeout(() => {
+        if (!shuttingDown) superviseWorker();
+      }, 1_000);
+    });
+  };
+  superviseWorker();
 
   await waitFor(`http://127.0.0.1:${env.PORT}/api/health`, 60_000);
   await waitFor(`http://127.0.0.1:${env.WORKER_PORT}/health`, 60_000);
