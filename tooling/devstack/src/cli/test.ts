@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { say } from "../log";
 import { isPortFree } from "../ports";
+import { startSlurm, type TStartedSlurm } from "../slurm";
 import { ensureSystemPackages, SYSTEM_PACKAGES } from "../system";
 
 const root = resolve(import.meta.dirname, "../../../..");
@@ -77,7 +78,18 @@ async function e2eBasePort(): Promise<number> {
   return 3100;
 }
 
-function e2eLayer(basePort: number) {
+/** A private single-node Slurm for the slurm executor's end-to-end tests (needs root). */
+async function slurmForE2e(dir: string): Promise<TStartedSlurm | null> {
+  rmSync(dir, { recursive: true, force: true });
+  try {
+    return await startSlurm(dir);
+  } catch (error) {
+    say(`no Slurm for the end-to-end tests: ${error instanceof Error ? error.message : String(error)}`);
+    return null;
+  }
+}
+
+function e2eLayer(basePort: number, slurmConf: string | null) {
   say(`── end-to-end tests (Playwright, Chromium; ports ${basePort}–${basePort + 4}) ──`);
   const file = join(reports, "e2e.json");
   // A fresh instance each run: its own data directory, removed first.
@@ -88,6 +100,8 @@ function e2eLayer(basePort: number) {
       E2E_JSON_REPORT: file,
       E2E_DATA_DIR: dataDir,
       E2E_BASE_PORT: String(basePort),
+      // The app started by Playwright inherits it: its worker submits Slurm head jobs there.
+      ...(slurmConf ? { SLURM_CONF: slurmConf } : {}),
     }),
   );
   let passed = 0;
@@ -113,7 +127,9 @@ turboLayer("lint", "lint");
 turboLayer("typecheck", "typecheck");
 vitestLayer("unit", "unit");
 vitestLayer("integration", "integration");
-e2eLayer(await e2eBasePort());
+const e2eSlurm = await slurmForE2e(join(root, ".data", "e2e-slurm"));
+e2eLayer(await e2eBasePort(), e2eSlurm?.conf ?? null);
+await e2eSlurm?.stop();
 
 say("── summary ──");
 for (const l of layers) {

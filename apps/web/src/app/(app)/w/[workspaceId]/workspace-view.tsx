@@ -116,6 +116,21 @@ export function WorkspaceView({ workspaceId, tab }: { workspaceId: string; tab: 
               </Link>
             </li>
           ))}
+          {/* Runs and their setup live on pages of their own. */}
+          {[
+            { href: `/w/${w.id}/runs`, label: "Runs" },
+            { href: `/w/${w.id}/pipelines`, label: "Pipelines" },
+            { href: `/w/${w.id}/compute-envs`, label: "Compute environments" },
+          ].map((l) => (
+            <li key={l.href}>
+              <Link
+                href={l.href}
+                className="inline-block border-b-2 border-transparent px-1 pb-3 text-sm font-medium text-slate-500 hover:border-slate-300 hover:text-slate-700"
+              >
+                {l.label}
+              </Link>
+            </li>
+          ))}
         </ul>
       </nav>
 

@@ -1,0 +1,15 @@
+import type { Metadata } from "next";
+import { LaunchForm } from "./launch-form";
+
+export const metadata: Metadata = { title: "Launch a run" };
+
+export default async function LaunchPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ workspaceId: string }>;
+  searchParams: Promise<{ pipelineId?: string | string[] }>;
+}) {
+  const [{ workspaceId }, { pipelineId }] = await Promise.all([params, searchParams]);
+  return <LaunchForm workspaceId={workspaceId} initialPipelineId={typeof pipelineId === "string" ? pipelineId : undefined} />;
+}

@@ -1,0 +1,48 @@
+import { TRPCClientError } from "@trpc/client";
+import { describe, expect, it } from "vitest";
+import { formErrorsOf, otherErrors } from "./form-errors";
+
+function trpcError(message: string, data: Record<string, unknown>) {
+  const error = new TRPCClientError(message);
+  Object.defineProperty(error, "data", { value: data });
+  return error;
+}
+
+describe("server errors on form fields", () => {
+  it("puts validation messages on the field under the input's prefix", () => {
+    const error = trpcError("computeEnv.workDir: must be an absolute path (starting with /)", {
+      code: "BAD_REQUEST",
+      fieldErrors: {
+        "computeEnv.workDir": "must be an absolute path (starting with /)",
+        "computeEnv.config.sbatchOptions.1": "each option must look like --name or --name=value",
+        "computeEnv.env.BAD-NAME": "BAD-NAME is not a valid environment variable name",
+        "computeEnv.config.partition": "partition names are letters",
+      },
+    });
+    expect(formErrorsOf(error, "computeEnv")).toEqual({
+      workDir: "must be an absolute path (starting with /)",
+      sbatchOptions: "Line 2: each option must look like --name or --name=value",
+      env: "BAD-NAME is not a valid environment variable name",
+      partition: "partition names are letters",
+    });
+  });
+
+  it("keeps a nested key in the message when the message does not name it", () => {
+    const error = trpcError("x", { code: "BAD_REQUEST", fieldErrors: { "pipeline.defaultParams.x y": "param names are letters, digits" } });
+    expect(formErrorsOf(error, "pipeline")).toEqual({ defaultParams: "x y: param names are letters, digits" });
+  });
+
+  it("places domain errors that name a field, and conflicts on the name", () => {
+    expect(formErrorsOf(trpcError("computeEnvId: choose a compute environment (the pipeline has no default).", { code: "BAD_REQUEST" }))).toEqual({
+      computeEnvId: "choose a compute environment (the pipeline has no default).",
+    });
+    expect(formErrorsOf(trpcError('A pipeline named "qc" already exists here.', { code: "CONFLICT" }), "pipeline")).toEqual({
+      name: 'A pipeline named "qc" already exists here.',
+    });
+    expect(formErrorsOf(trpcError("Something broke.", { code: "INTERNAL_SERVER_ERROR" }))).toEqual({ form: "Something broke." });
+  });
+
+  it("lists what no field shows", () => {
+    expect(otherErrors({ form: "Nope.", name: "taken", kind: "bad" }, ["name"])).toEqual(["Nope.", "kind: bad"]);
+  });
+});
