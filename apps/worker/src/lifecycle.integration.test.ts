@@ -136,6 +136,11 @@ describe("run lifecycle with real Nextflow (local executor)", () => {
     expect(existsSync(join(run.runDir!, "secrets"))).toBe(false);
     expect(secretFilesUnder(run.runDir!)).toEqual([]);
     expect(run.provisionedAt!.getTime()).toBeLessThanOrEqual(run.startedAt!.getTime());
+    console.log(
+      `[timings] launch→running ${run.startedAt!.getTime() - run.submittedAt.getTime()} ms, ` +
+        `running→finished ${run.finishedAt!.getTime() - run.startedAt!.getTime()} ms, ` +
+        `finished→secrets deleted ${run.secretsDeletedAt!.getTime() - run.finishedAt!.getTime()} ms`,
+    );
     expect(run.secretsDeletedAt!.getTime()).toBeGreaterThanOrEqual(run.finishedAt!.getTime());
     const actions = (await listAuditEvents(db, { workspaceId: ws.id, limit: 50 })).map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(["run.launched", "secrets.provisioned", "run.started", "run.finished", "secrets.deleted"]));

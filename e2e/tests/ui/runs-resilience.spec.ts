@@ -83,13 +83,17 @@ test("on a real Slurm: the head job gets the secrets through sbatch and leaves n
   // npm test starts a private single-node Slurm and gives the app its SLURM_CONF.
   expect(slurmConf, "the end-to-end tests need Slurm: run them with npm test as root").toBeTruthy();
   const { workspaceId, values } = await signUpWithWorkspace(page, "Slurm");
+  const userToken = `tok-mine-${tag}`;
+  await mutate(page, "userSecrets.create", { name: "API_TOKEN", value: { plain: userToken } });
   const pipeline = await pipelineOn(page, workspaceId, "secrets-hash", { ...local, kind: "slurm", name: "Slurm", config: { partition: "debug", sbatchOptions: ["--time=10"] } });
   const runId = await launchFromUi(page, workspaceId, pipeline.id);
   expect(await waitForStatus(page, TERMINAL, 180_000)).toBe("SUCCEEDED");
   const runDir = join(runsDir, runId);
   expect(readdirSync(runDir).some((f) => /^slurm-\d+\.out$/.test(f))).toBe(true);
   expect(readFileSync(join(runDir, "results", "db_password.sha256"), "utf8").trim()).toBe(sha256(values.db));
-  expect(readFileSync(join(runDir, "results", "api_token.sha256"), "utf8").trim()).toBe(sha256(values.token));
+  // The launcher's own API_TOKEN wins over the workspace's.
+  expect(readFileSync(join(runDir, "results", "api_token.sha256"), "utf8").trim()).toBe(sha256(userToken));
+  expect(sha256(userToken)).not.toBe(sha256(values.token));
   await expectSecretsDeleted(page, runDir);
 });
 
