@@ -29,3 +29,9 @@ export class AppError extends Error {
 export function toTRPCError(error: AppError): TRPCError {
   return new TRPCError({ code: appErrorCodes[error.code], message: error.message, cause: error });
 }
+
+/** Postgres' unique_violation (23505), as postgres.js raises it directly or drizzle wraps it. */
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; cause?: { code?: string } } | null;
+  return e?.code === "23505" || e?.cause?.code === "23505";
+}

@@ -1,13 +1,8 @@
 import { roleRank, type TWorkspaceRole } from "@lockstep/auth";
 import { and, eq, findUserByEmail, schema, sql, type TDatabase } from "@lockstep/db";
-import { AppError } from "../errors";
+import { AppError, isUniqueViolation } from "../errors";
 
 const { organizations, orgMembers, workspaces, workspaceParticipants } = schema;
-
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; cause?: { code?: string } };
-  return e?.code === "23505" || e?.cause?.code === "23505";
-}
 
 export async function createOrganization(db: TDatabase, userId: string, input: { name: string; slug: string; description: string }) {
   try {

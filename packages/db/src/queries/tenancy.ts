@@ -13,24 +13,8 @@ export type TWorkspaceAccessFacts = {
   orgRole: TOrgRole | null;
 };
 
-export async function workspaceAccessFacts(db: TDatabase, userId: string, workspaceId: string): Promise<TWorkspaceAccessFacts | null> {
-  const [row] = await db
-    .select({
-      workspace: workspaces,
-      orgName: organizations.name,
-      participantRole: workspaceParticipants.role,
-      orgRole: orgMembers.role,
-    })
-    .from(workspaces)
-    .leftJoin(organizations, eq(organizations.id, workspaces.orgId))
-    .leftJoin(workspaceParticipants, and(eq(workspaceParticipants.workspaceId, workspaces.id), eq(workspaceParticipants.userId, userId)))
-    .leftJoin(orgMembers, and(eq(orgMembers.orgId, workspaces.orgId), eq(orgMembers.userId, userId)))
-    .where(eq(workspaces.id, workspaceId));
-  return row ?? null;
-}
-
-/** Every workspace the user may see, with the facts to compute their role in each. */
-export async function visibleWorkspaceFacts(db: TDatabase, userId: string, orgId?: string): Promise<TWorkspaceAccessFacts[]> {
+/** Workspaces joined with the user's participation and org membership (the access facts). */
+function workspaceFacts(db: TDatabase, userId: string) {
   return db
     .select({
       workspace: workspaces,
@@ -41,7 +25,17 @@ export async function visibleWorkspaceFacts(db: TDatabase, userId: string, orgId
     .from(workspaces)
     .leftJoin(organizations, eq(organizations.id, workspaces.orgId))
     .leftJoin(workspaceParticipants, and(eq(workspaceParticipants.workspaceId, workspaces.id), eq(workspaceParticipants.userId, userId)))
-    .leftJoin(orgMembers, and(eq(orgMembers.orgId, workspaces.orgId), eq(orgMembers.userId, userId)))
+    .leftJoin(orgMembers, and(eq(orgMembers.orgId, workspaces.orgId), eq(orgMembers.userId, userId)));
+}
+
+export async function workspaceAccessFacts(db: TDatabase, userId: string, workspaceId: string): Promise<TWorkspaceAccessFacts | null> {
+  const [row] = await workspaceFacts(db, userId).where(eq(workspaces.id, workspaceId));
+  return row ?? null;
+}
+
+/** Every workspace the user may see, with the facts to compute their role in each. */
+export async function visibleWorkspaceFacts(db: TDatabase, userId: string, orgId?: string): Promise<TWorkspaceAccessFacts[]> {
+  return workspaceFacts(db, userId)
     .where(
       and(
         orgId ? eq(workspaces.orgId, orgId) : undefined,

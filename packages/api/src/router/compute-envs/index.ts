@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { findCredential, getComputeEnv, listComputeEnvs, schema, and, eq, type TComputeEnv, type TDatabase } from "@lockstep/db";
 import { ZComputeEnvInput, ZId } from "@lockstep/validators";
-import { AppError } from "../../errors";
+import { AppError, isUniqueViolation } from "../../errors";
 import { router, workspaceProcedure } from "../../trpc";
 import { ZComputeEnvOut } from "../shapes";
 
@@ -32,8 +32,6 @@ async function checkCredential(db: TDatabase, workspaceId: string, input: z.infe
   }
 }
 
-const isUnique = (e: unknown) => (e as { code?: string; cause?: { code?: string } })?.code === "23505" || (e as { cause?: { code?: string } })?.cause?.code === "23505";
-
 export const computeEnvsRouter = router({
   list: workspaceProcedure("workspace:view")
     .output(z.array(ZComputeEnvOut))
@@ -60,7 +58,7 @@ export const computeEnvsRouter = router({
           .returning();
         return computeEnvOut(row!);
       } catch (error) {
-        if (isUnique(error)) throw new AppError("CONFLICT", `A compute environment named "${input.computeEnv.name}" already exists here.`);
+        if (isUniqueViolation(error)) throw new AppError("CONFLICT", `A compute environment named "${input.computeEnv.name}" already exists here.`);
         throw error;
       }
     }),
@@ -76,7 +74,7 @@ export const computeEnvsRouter = router({
         .where(and(eq(computeEnvs.workspaceId, ctx.workspace.id), eq(computeEnvs.id, input.computeEnvId)))
         .returning()
         .catch((error: unknown) => {
-          if (isUnique(error)) throw new AppError("CONFLICT", `A compute environment named "${input.computeEnv.name}" already exists here.`);
+          if (isUniqueViolation(error)) throw new AppError("CONFLICT", `A compute environment named "${input.computeEnv.name}" already exists here.`);
           throw error;
         });
       if (!row) throw new AppError("NOT_FOUND", "No such compute environment.");

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { and, eq, getComputeEnv, getPipeline, listPipelines, schema, type TPipeline } from "@lockstep/db";
 import { ZId, ZPipelineInput } from "@lockstep/validators";
-import { AppError } from "../../errors";
+import { AppError, isUniqueViolation } from "../../errors";
 import { router, workspaceProcedure } from "../../trpc";
 import { ZPipelineOut } from "../shapes";
 
@@ -17,8 +17,6 @@ const out = (p: TPipeline): z.infer<typeof ZPipelineOut> => ({
   createdAt: p.createdAt,
   updatedAt: p.updatedAt,
 });
-
-const isUnique = (e: unknown) => (e as { code?: string; cause?: { code?: string } })?.code === "23505" || (e as { cause?: { code?: string } })?.cause?.code === "23505";
 
 async function checkComputeEnv(db: Parameters<typeof getComputeEnv>[0], workspaceId: string, id: string | null) {
   if (id && !(await getComputeEnv(db, workspaceId, id))) throw new AppError("INVALID", "defaultComputeEnvId: no such compute environment in this workspace.");
@@ -47,7 +45,7 @@ export const pipelinesRouter = router({
         const [row] = await ctx.db.insert(pipelines).values({ ...input.pipeline, workspaceId: ctx.workspace.id, createdBy: ctx.user.id }).returning();
         return out(row!);
       } catch (error) {
-        if (isUnique(error)) throw new AppError("CONFLICT", `A pipeline named "${input.pipeline.name}" already exists here.`);
+        if (isUniqueViolation(error)) throw new AppError("CONFLICT", `A pipeline named "${input.pipeline.name}" already exists here.`);
         throw error;
       }
     }),
@@ -63,7 +61,7 @@ export const pipelinesRouter = router({
         .where(and(eq(pipelines.workspaceId, ctx.workspace.id), eq(pipelines.id, input.pipelineId)))
         .returning()
         .catch((error: unknown) => {
-          if (isUnique(error)) throw new AppError("CONFLICT", `A pipeline named "${input.pipeline.name}" already exists here.`);
+          if (isUniqueViolation(error)) throw new AppError("CONFLICT", `A pipeline named "${input.pipeline.name}" already exists here.`);
           throw error;
         });
       if (!row) throw new AppError("NOT_FOUND", "No such pipeline.");
