@@ -3,7 +3,9 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "
 import { join, relative } from "node:path";
 
 const SOURCE_DIRS = ["apps/web", "packages"];
-const SKIP = new Set(["node_modules", ".next", ".turbo", "dist", "drizzle"]);
+const SKIP = new Set(["node_modules", ".next", ".turbo", "dist", "drizzle", "test-results"]);
+// Written by `next build` itself: counting them would make every build look stale to the next start.
+const GENERATED = /^(next-env\.d\.ts|.*\.tsbuildinfo)$/;
 
 /**
  * A fingerprint of everything `next build` reads from this repository (paths, sizes, mtimes), so
@@ -13,7 +15,7 @@ export function webSourceFingerprint(root: string): string {
   const hash = createHash("sha256");
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      if (SKIP.has(entry.name)) continue;
+      if (SKIP.has(entry.name) || GENERATED.test(entry.name)) continue;
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
       else if (entry.isFile()) {

@@ -92,14 +92,13 @@ async function main() {
   const webDir = join(root, "apps/web");
   if (!webBuildIsCurrent(root)) {
     say("building the web app (first run, or its sources changed; this takes a minute or two)…");
-    const fingerprint = webSourceFingerprint(root);
     const build = spawnSync(process.execPath, [join(webDir, "node_modules/next/dist/bin/next"), "build"], {
       cwd: webDir,
       stdio: "inherit",
       env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
     });
     if (build.status !== 0) throw new StartupError(`the web build failed (next build exit ${build.status})`);
-    markWebBuilt(root, fingerprint);
+    markWebBuilt(root, webSourceFingerprint(root));
   }
 
   const logDir = join(env.dataDir, "logs");
