@@ -12,7 +12,7 @@ import { useTRPC } from "~/trpc/react";
 
 export type TWorkspace = inferRouterOutputs<TAppRouter>["workspaces"]["get"];
 
-export type TRunsSection = "runs" | "launch" | "pipelines" | "compute-envs";
+export type TRunsSection = "runs" | "launch" | "pipelines" | "compute-envs" | "credentials";
 
 /**
  * The frame of the run pages: where you are (organization / workspace), the run sections of the
@@ -57,6 +57,7 @@ export function WorkspaceFrame({
     ...(can(w.role, "runs:launch") ? [{ id: "launch" as const, label: "Launch", href: `${base}/launch` }] : []),
     { id: "pipelines", label: "Pipelines", href: `${base}/pipelines` },
     { id: "compute-envs", label: "Compute environments", href: `${base}/compute-envs` },
+    { id: "credentials", label: "Credentials", href: `${base}/credentials` },
   ];
 
   return (

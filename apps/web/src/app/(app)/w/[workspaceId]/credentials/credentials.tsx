@@ -1,0 +1,602 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { inferRouterOutputs } from "@trpc/server";
+import { useCallback, useId, useRef, useState, type ChangeEvent, type FormEvent, type ReactNode } from "react";
+import { can } from "@lockstep/auth/permissions";
+import type { TAppRouter } from "@lockstep/api";
+import { importPublicKey, seal, type TPublicKey } from "@lockstep/crypto";
+import { Alert, Button, Dialog, EmptyState, Field, PageHeader, Textarea } from "@lockstep/ui";
+import { credentialProblem } from "@lockstep/validators";
+import { errorMessage } from "~/components/errors";
+import { formatDateTime } from "~/components/secrets/format";
+import { SealError, writeErrorsOf } from "~/components/secrets/use-secrets";
+import { WorkspaceFrame } from "~/components/runs/workspace-frame";
+import { useTRPC } from "~/trpc/react";
+
+type TCredential = inferRouterOutputs<TAppRouter>["credentials"]["list"][number];
+type TProvider = TCredential["provider"];
+type TAwsMode = "keys" | "role";
+
+const PROVIDER_LABEL: Record<TProvider, string> = { aws: "AWS", google: "Google Cloud" };
+/** A service-account key is a few KiB; the server takes at most 16 KiB of JSON. */
+const MAX_JSON_BYTES = 16_384;
+
+export function Credentials({ workspaceId }: { workspaceId: string }) {
+  return (
+    <WorkspaceFrame workspaceId={workspaceId} section="credentials">
+      {(w) => <CredentialsPage workspaceId={w.id} manages={can(w.role, "compute-envs:manage")} />}
+    </WorkspaceFrame>
+  );
+}
+
+type TDialog =
+  | { kind: "create" }
+  | { kind: "replace"; credential: TCredential }
+  | { kind: "delete"; credential: TCredential }
+  | null;
+
+function CredentialsPage({ workspaceId, manages }: { workspaceId: string; manages: boolean }) {
+  const trpc = useTRPC();
+  const list = useQuery(trpc.credentials.list.queryOptions({ workspaceId }));
+  const [dialog, setDialog] = useState<TDialog>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const open = (next: TDialog) => {
+    setNotice(null);
+    setDialog(next);
+  };
+  const done = (message: string) => {
+    setDialog(null);
+    setNotice(message);
+  };
+
+  return (
+    <>
+      <PageHeader
+        title="Credentials"
+        description="Cloud credentials (AWS, Google Cloud) for the compute environments of this workspace. Write-only: once saved, nobody can read them back."
+        actions={manages ? <Button onClick={() => open({ kind: "create" })}>Add credentials</Button> : null}
+      />
+      {notice ? (
+        <div className="mb-4">
+          <Alert tone="green">{notice}</Alert>
+        </div>
+      ) : null}
+      {list.isPending ? (
+        <p className="text-sm text-slate-500">Loading credentials…</p>
+      ) : list.isError ? (
+        <Alert>{errorMessage(list.error)}</Alert>
+      ) : list.data.length === 0 ? (
+        <EmptyState title="No credentials yet">
+          Credentials are write-only: they are encrypted in your browser before they are sent, nobody can view them once
+          saved, and only the worker that runs the pipelines can read them.{" "}
+          {manages
+            ? "Add an AWS access key or role, or a Google service-account key."
+            : "Owners, admins and maintainers of this workspace add them."}
+        </EmptyState>
+      ) : (
+        <div className="overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
+          <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label="Credentials">
+            <thead className="bg-slate-50">
+              <tr>
+                <Th>Name</Th>
+                <Th>Provider</Th>
+                <Th>Created</Th>
+                <Th>Updated</Th>
+                {manages ? (
+                  <th scope="col" className="px-5 py-3">
+                    <span className="sr-only">Actions</span>
+                  </th>
+                ) : null}
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100">
+              {list.data.map((c) => (
+                <tr key={c.id}>
+                  <td className="whitespace-nowrap px-5 py-3 font-medium text-slate-900">{c.name}</td>
+                  <td className="whitespace-nowrap px-5 py-3 text-slate-700">{PROVIDER_LABEL[c.provider]}</td>
+                  <td className="whitespace-nowrap px-5 py-3 text-slate-600">
+                    <time dateTime={c.createdAt.toISOString()}>{formatDateTime(c.createdAt)}</time>
+                  </td>
+                  <td className="whitespace-nowrap px-5 py-3 text-slate-600">
+                    <time dateTime={c.updatedAt.toISOString()}>{formatDateTime(c.updatedAt)}</time>
+                  </td>
+                  {manages ? (
+                    <td className="whitespace-nowrap px-5 py-3 text-right">
+                      <span className="inline-flex gap-2">
+                        <Button
+                          variant="secondary"
+                          aria-label={`Replace ${c.name}`}
+                          onClick={() => open({ kind: "replace", credential: c })}
+                        >
+                          Replace
+                        </Button>
+                        <Button
+                          variant="secondary"
+                          aria-label={`Delete ${c.name}`}
+                          onClick={() => open({ kind: "delete", credential: c })}
+                        >
+                          Delete
+                        </Button>
+                      </span>
+                    </td>
+                  ) : null}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {list.data?.length ? (
+        <p className="mt-3 text-sm text-slate-500">
+          Values are never shown: only the worker can read them.
+          {manages ? "" : " Only owners, admins and maintainers change credentials."}
+        </p>
+      ) : null}
+
+      {dialog?.kind === "create" || dialog?.kind === "replace" ? (
+        <CredentialDialog
+          workspaceId={workspaceId}
+          existing={dialog.kind === "replace" ? dialog.credential : undefined}
+          onClose={() => setDialog(null)}
+          onSaved={(name) => done(dialog.kind === "replace" ? `Replaced ${name}.` : `Added ${name}.`)}
+        />
+      ) : dialog?.kind === "delete" ? (
+        <DeleteCredentialDialog
+          workspaceId={workspaceId}
+          credential={dialog.credential}
+          onClose={() => setDialog(null)}
+          onDeleted={() => done(`Deleted ${dialog.credential.name}.`)}
+        />
+      ) : null}
+    </>
+  );
+}
+
+function Th({ children }: { children: string }) {
+  return (
+    <th
+      scope="col"
+      className="whitespace-nowrap px-5 py-3 text-left text-xs font-semibold uppercase tracking-wide text-slate-500"
+    >
+      {children}
+    </th>
+  );
+}
+
+/**
+ * Seals a credential's JSON in this browser with the server's public key, bound to the workspace
+ * and the credential's name: the plaintext never leaves the page.
+ */
+function useCredentialSealer(workspaceId: string) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  // Fetched as soon as a dialog opens, so sealing does not wait for it on submit.
+  useQuery({ ...trpc.secrets.publicKey.queryOptions(), staleTime: 60_000 });
+  const imported = useRef<{ kid: string; key: string; handle: Promise<TPublicKey> } | null>(null);
+
+  return useCallback(
+    async (name: string, json: string): Promise<string> => {
+      if (!globalThis.crypto?.subtle) {
+        throw new SealError(
+          "This browser cannot encrypt here: Lockstep must be opened over HTTPS (or on localhost) to seal credentials before sending them.",
+        );
+      }
+      const spec = await queryClient.fetchQuery({ ...trpc.secrets.publicKey.queryOptions(), staleTime: 60_000 });
+      if (imported.current?.kid !== spec.kid || imported.current.key !== spec.publicKey) {
+        imported.current = { kid: spec.kid, key: spec.publicKey, handle: importPublicKey(spec.kid, spec.publicKey) };
+      }
+      try {
+        return await seal(await imported.current.handle, json, { scope: "credential", ownerId: workspaceId, name });
+      } catch {
+        imported.current = null;
+        throw new SealError("This browser could not encrypt the credentials. Reload the page and try again.");
+      }
+    },
+    [queryClient, trpc, workspaceId],
+  );
+}
+
+type TErrors = Partial<
+  Record<"name" | "accessKeyId" | "secretAccessKey" | "roleArn" | "externalId" | "json" | "form", string>
+>;
+const AWS_FIELDS = ["accessKeyId", "secretAccessKey", "roleArn", "externalId"] as const;
+
+/** Places a `credentialProblem` message ("value: field: rule") on its field. It never quotes a value. */
+function placeProblem(provider: TProvider, problem: string): TErrors {
+  const message = problem.replace(/^value: /, "");
+  if (provider === "google") return { json: message === "must be JSON" ? "This is not valid JSON." : message };
+  const field = AWS_FIELDS.find((f) => message.startsWith(`${f}: `));
+  return field ? { [field]: message.slice(field.length + 2) } : { form: message };
+}
+
+function CredentialDialog({
+  workspaceId,
+  existing,
+  onClose,
+  onSaved,
+}: {
+  workspaceId: string;
+  existing?: TCredential;
+  onClose: () => void;
+  onSaved: (name: string) => void;
+}) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const formId = useId();
+  const sealFor = useCredentialSealer(workspaceId);
+  const create = useMutation(trpc.credentials.create.mutationOptions());
+  const update = useMutation(trpc.credentials.update.mutationOptions());
+  const [provider, setProvider] = useState<TProvider>(existing?.provider ?? "aws");
+  const [awsMode, setAwsMode] = useState<TAwsMode>("keys");
+  const [json, setJson] = useState("");
+  const [fileNote, setFileNote] = useState<string | null>(null);
+  const [errors, setErrors] = useState<TErrors>({});
+  const [sealing, setSealing] = useState(false);
+  const saving = sealing || create.isPending || update.isPending;
+
+  async function onFile(event: ChangeEvent<HTMLInputElement>) {
+    const file = event.target.files?.[0];
+    event.target.value = "";
+    if (!file) return;
+    if (file.size > MAX_JSON_BYTES) {
+      setErrors({ json: `${file.name} is larger than 16 KiB; a service-account key is a few KiB of JSON.` });
+      return;
+    }
+    try {
+      setJson(await file.text());
+      setFileNote(`Read ${file.name}.`);
+      setErrors({});
+    } catch {
+      setErrors({ json: `${file.name} could not be read.` });
+    }
+  }
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const data = new FormData(event.currentTarget);
+    const text = (key: string) => String(data.get(key) ?? "").trim();
+    const name = existing ? existing.name : text("name");
+
+    const missing: TErrors = {};
+    if (!existing && name === "") missing.name = "Give the credentials a name.";
+    let value: string;
+    if (provider === "google") {
+      if (json.trim() === "") missing.json = "Paste the service-account key JSON, or upload its file.";
+      value = json.trim();
+    } else if (awsMode === "keys") {
+      if (text("accessKeyId") === "") missing.accessKeyId = "Enter the access key ID.";
+      if (text("secretAccessKey") === "") missing.secretAccessKey = "Enter the secret access key.";
+      value = JSON.stringify({ accessKeyId: text("accessKeyId"), secretAccessKey: text("secretAccessKey") });
+    } else {
+      if (text("roleArn") === "") missing.roleArn = "Enter the ARN of the role to assume.";
+      value = JSON.stringify({
+        roleArn: text("roleArn"),
+        ...(text("externalId") ? { externalId: text("externalId") } : {}),
+      });
+    }
+    if (Object.keys(missing).length > 0) {
+      setErrors(missing);
+      return;
+    }
+    const problem = credentialProblem(provider, value);
+    if (problem) {
+      setErrors(placeProblem(provider, problem));
+      return;
+    }
+    setErrors({});
+
+    try {
+      setSealing(true);
+      let sealed: string;
+      try {
+        sealed = await sealFor(name, value);
+      } finally {
+        setSealing(false);
+      }
+      if (existing) await update.mutateAsync({ workspaceId, credentialId: existing.id, value: { sealed } });
+      else await create.mutateAsync({ workspaceId, name, provider, value: { sealed } });
+      await queryClient.invalidateQueries({ queryKey: trpc.credentials.list.queryKey({ workspaceId }) });
+      onSaved(name);
+    } catch (error) {
+      const e = writeErrorsOf(error);
+      setErrors({ name: e.name, form: e.value ?? e.form });
+    }
+  }
+
+  const title = existing ? `Replace ${existing.name}` : "Add credentials";
+
+  return (
+    <Dialog
+      title={title}
+      description={
+        existing
+          ? "The current value cannot be shown: Lockstep never reveals credentials once they are saved. Enter new ones to overwrite them; runs launched from now on use the new ones."
+          : "Encrypted in this browser before they are sent. Once saved, nobody can view them again; only the worker can read them."
+      }
+      onClose={onClose}
+      size="lg"
+      footer={
+        <>
+          <Button variant="secondary" onClick={onClose}>
+            Cancel
+          </Button>
+          <Button type="submit" form={formId} disabled={saving}>
+            {saving ? "Saving…" : existing ? "Replace credentials" : "Add credentials"}
+          </Button>
+        </>
+      }
+    >
+      <form
+        id={formId}
+        onSubmit={(e) => void onSubmit(e)}
+        noValidate
+        className="space-y-5"
+        aria-label={title}
+        autoComplete="off"
+        // A field's error goes once the user changes it; the rest wait for the next submit.
+        onChange={(e) => {
+          const field = e.target instanceof HTMLInputElement ? e.target.name : "";
+          if (field && field in errors) setErrors((prev) => ({ ...prev, [field]: undefined }));
+        }}
+      >
+        {existing ? (
+          <p className="text-sm text-slate-700">
+            Provider: <strong className="font-semibold text-slate-900">{PROVIDER_LABEL[existing.provider]}</strong>
+          </p>
+        ) : (
+          <>
+            <Field
+              id={`${formId}-name`}
+              name="name"
+              label="Name"
+              autoComplete="off"
+              required
+              error={errors.name}
+              maxLength={100}
+              placeholder="aws-production"
+            />
+            <fieldset>
+              <legend className="text-sm font-medium text-slate-900">Provider</legend>
+              <div className="mt-1.5 grid gap-3 sm:grid-cols-2">
+                <Choice
+                  id={`${formId}-aws`}
+                  group="provider"
+                  checked={provider === "aws"}
+                  onChange={() => setProvider("aws")}
+                  title="AWS"
+                >
+                  An access key pair, or a role to assume.
+                </Choice>
+                <Choice
+                  id={`${formId}-google`}
+                  group="provider"
+                  checked={provider === "google"}
+                  onChange={() => setProvider("google")}
+                  title="Google"
+                >
+                  A service-account key (JSON).
+                </Choice>
+              </div>
+            </fieldset>
+          </>
+        )}
+
+        {provider === "aws" ? (
+          <>
+            <fieldset>
+              <legend className="text-sm font-medium text-slate-900">AWS credentials</legend>
+              <div className="mt-1.5 grid gap-3 sm:grid-cols-2">
+                <Choice
+                  id={`${formId}-keys`}
+                  group="awsMode"
+                  checked={awsMode === "keys"}
+                  onChange={() => setAwsMode("keys")}
+                  title="Access key pair"
+                >
+                  An access key ID and its secret access key.
+                </Choice>
+                <Choice
+                  id={`${formId}-role`}
+                  group="awsMode"
+                  checked={awsMode === "role"}
+                  onChange={() => setAwsMode("role")}
+                  title="Role ARN"
+                >
+                  An IAM role the worker assumes.
+                </Choice>
+              </div>
+            </fieldset>
+            {awsMode === "keys" ? (
+              <>
+                <Field
+                  id={`${formId}-akid`}
+                  name="accessKeyId"
+                  label="Access key ID"
+                  placeholder="AKIA…"
+                  autoComplete="off"
+                  spellCheck={false}
+                  className="[&_input]:font-mono"
+                  error={errors.accessKeyId}
+                />
+                <Field
+                  id={`${formId}-secret`}
+                  name="secretAccessKey"
+                  label="Secret access key"
+                  type="password"
+                  autoComplete="off"
+                  spellCheck={false}
+                  data-1p-ignore
+                  data-lpignore="true"
+                  className="[&_input]:font-mono"
+                  error={errors.secretAccessKey}
+                />
+              </>
+            ) : (
+              <>
+                <Field
+                  id={`${formId}-arn`}
+                  name="roleArn"
+                  label="Role ARN"
+                  placeholder="arn:aws:iam::123456789012:role/lockstep"
+                  autoComplete="off"
+                  spellCheck={false}
+                  className="[&_input]:font-mono"
+                  error={errors.roleArn}
+                />
+                <Field
+                  id={`${formId}-external`}
+                  name="externalId"
+                  label="External ID (optional)"
+                  autoComplete="off"
+                  spellCheck={false}
+                  className="[&_input]:font-mono"
+                  error={errors.externalId}
+                />
+              </>
+            )}
+          </>
+        ) : (
+          <div className="space-y-3">
+            <Textarea
+              id={`${formId}-json`}
+              label="Service-account key (JSON)"
+              value={json}
+              onChange={(e) => {
+                setJson(e.target.value);
+                setFileNote(null);
+                setErrors((prev) => ({ ...prev, json: undefined }));
+              }}
+              rows={8}
+              spellCheck={false}
+              autoComplete="off"
+              autoCapitalize="off"
+              autoCorrect="off"
+              data-1p-ignore
+              data-lpignore="true"
+              placeholder={'{\n  "type": "service_account",\n  "project_id": "…",\n  …\n}'}
+              textareaClassName="font-mono"
+              error={errors.json}
+              hint={fileNote ?? "The key file downloaded from the Google Cloud console."}
+            />
+            <div className="flex flex-wrap items-center gap-3">
+              <input
+                id={`${formId}-file`}
+                type="file"
+                accept="application/json,.json"
+                className="peer sr-only"
+                onChange={(e) => void onFile(e)}
+              />
+              <label
+                htmlFor={`${formId}-file`}
+                className="inline-flex cursor-pointer items-center rounded-md bg-white px-3 py-1.5 text-sm font-semibold text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 hover:bg-slate-50 peer-focus-visible:outline peer-focus-visible:outline-2 peer-focus-visible:outline-offset-2 peer-focus-visible:outline-indigo-600"
+              >
+                Upload the key file
+              </label>
+              <span className="text-sm text-slate-500">Read in this browser; only its sealed form is sent.</span>
+            </div>
+          </div>
+        )}
+        {errors.form ? <Alert>{errors.form}</Alert> : null}
+      </form>
+    </Dialog>
+  );
+}
+
+function Choice({
+  id,
+  group,
+  checked,
+  onChange,
+  title,
+  children,
+}: {
+  id: string;
+  group: string;
+  checked: boolean;
+  onChange: () => void;
+  title: string;
+  children: ReactNode;
+}) {
+  return (
+    <label
+      htmlFor={id}
+      className={`flex cursor-pointer gap-3 rounded-lg p-3 ring-1 ${checked ? "bg-indigo-50/60 ring-2 ring-indigo-600" : "bg-white ring-slate-300 hover:bg-slate-50"}`}
+    >
+      <input
+        id={id}
+        type="radio"
+        name={group}
+        value={title}
+        checked={checked}
+        onChange={onChange}
+        aria-labelledby={`${id}-title`}
+        aria-describedby={`${id}-desc`}
+        className="mt-0.5 h-4 w-4 accent-indigo-600"
+      />
+      <span className="text-sm">
+        <span id={`${id}-title`} className="block font-medium text-slate-900">
+          {title}
+        </span>
+        <span id={`${id}-desc`} className="mt-0.5 block text-slate-500">
+          {children}
+        </span>
+      </span>
+    </label>
+  );
+}
+
+function DeleteCredentialDialog({
+  workspaceId,
+  credential,
+  onClose,
+  onDeleted,
+}: {
+  workspaceId: string;
+  credential: TCredential;
+  onClose: () => void;
+  onDeleted: () => void;
+}) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const remove = useMutation(trpc.credentials.delete.mutationOptions());
+  const [error, setError] = useState<string | null>(null);
+
+  async function onDelete() {
+    setError(null);
+    try {
+      await remove.mutateAsync({ workspaceId, credentialId: credential.id });
+      await queryClient.invalidateQueries({ queryKey: trpc.credentials.list.queryKey({ workspaceId }) });
+      onDeleted();
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  }
+
+  return (
+    <Dialog
+      title={`Delete ${credential.name}`}
+      onClose={onClose}
+      footer={
+        <>
+          <Button variant="secondary" onClick={onClose} data-autofocus>
+            Cancel
+          </Button>
+          <Button variant="danger" onClick={() => void onDelete()} disabled={remove.isPending}>
+            {remove.isPending ? "Deleting…" : "Delete credentials"}
+          </Button>
+        </>
+      }
+    >
+      <div className="space-y-3 text-sm text-slate-700">
+        <p>
+          Delete <strong className="font-semibold text-slate-900">{credential.name}</strong> (
+          {PROVIDER_LABEL[credential.provider]})? They are erased for good and cannot be recovered; compute environments
+          that use them can no longer reach the cloud with them.
+        </p>
+        {error ? <Alert>{error}</Alert> : null}
+      </div>
+    </Dialog>
+  );
+}
