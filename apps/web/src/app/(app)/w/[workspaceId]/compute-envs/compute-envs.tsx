@@ -10,6 +10,7 @@ import { errorMessage } from "~/components/errors";
 import { formErrorsOf, otherErrors } from "~/components/runs/form-errors";
 import { formatSeconds, isLive, nonEmptyLines, parseKeyValueLines, plural, splitSeconds, TIME_UNITS, type TTimeUnit } from "~/components/runs/format";
 import { WorkspaceFrame } from "~/components/runs/workspace-frame";
+import { ConfirmDeleteDialog } from "~/components/confirm-delete-dialog";
 import { useTRPC } from "~/trpc/react";
 
 type TComputeEnv = inferRouterOutputs<TAppRouter>["computeEnvs"]["list"][number];
@@ -423,53 +424,34 @@ function DeleteComputeEnvDialog({ workspaceId, ce, onClose, onDeleted }: { works
   const queryClient = useQueryClient();
   const remove = useMutation(trpc.computeEnvs.delete.mutationOptions());
   const runs = useQuery(trpc.runs.list.queryOptions({ workspaceId, limit: 200 }));
-  const [error, setError] = useState<string | null>(null);
   // Deleting the environment under a live run would strand its secrets: cleanup needs it to find them.
   const active = runs.data?.filter((r) => r.computeEnvId === ce.id && isLive(r)).length ?? 0;
-
-  async function onDelete() {
-    setError(null);
-    try {
-      await remove.mutateAsync({ workspaceId, computeEnvId: ce.id });
-      await Promise.all([
-        queryClient.invalidateQueries({ queryKey: trpc.computeEnvs.list.queryKey({ workspaceId }) }),
-        queryClient.invalidateQueries({ queryKey: trpc.pipelines.list.queryKey({ workspaceId }) }),
-      ]);
-      onDeleted();
-    } catch (e) {
-      setError(errorMessage(e));
-    }
-  }
-
   return (
-    <Dialog
+    <ConfirmDeleteDialog
       title={`Delete ${ce.name}`}
+      confirmLabel="Delete compute environment"
+      blocked={runs.isPending || active > 0}
       onClose={onClose}
-      footer={
-        <>
-          <Button variant="secondary" onClick={onClose} data-autofocus>
-            Cancel
-          </Button>
-          <Button variant="danger" onClick={() => void onDelete()} disabled={remove.isPending || runs.isPending || active > 0}>
-            {remove.isPending ? "Deleting…" : "Delete compute environment"}
-          </Button>
-        </>
-      }
+      onDeleted={onDeleted}
+      onConfirm={async () => {
+        await remove.mutateAsync({ workspaceId, computeEnvId: ce.id });
+        await Promise.all([
+          queryClient.invalidateQueries({ queryKey: trpc.computeEnvs.list.queryKey({ workspaceId }) }),
+          queryClient.invalidateQueries({ queryKey: trpc.pipelines.list.queryKey({ workspaceId }) }),
+        ]);
+      }}
     >
-      <div className="space-y-3 text-sm text-slate-700">
-        <p>
-          Delete <strong className="font-semibold text-slate-900">{ce.name}</strong>? Pipelines that use it by default will have no default compute environment;
-          runs launched on it keep their record. Files under <code className="break-all font-mono text-xs">{ce.workDir}</code> are not touched.
-        </p>
-        {active > 0 ? (
-          <Alert tone="amber">
-            {plural(active, "run")} on this environment {active === 1 ? "is" : "are"} still going or {active === 1 ? "has" : "have"} secrets not yet deleted. Wait
-            until {active === 1 ? "it has" : "they have"} ended and {active === 1 ? "its" : "their"} secrets are gone: deleting the environment now would leave them
-            behind.
-          </Alert>
-        ) : null}
-        {error ? <Alert>{error}</Alert> : null}
-      </div>
-    </Dialog>
+      <p>
+        Delete <strong className="font-semibold text-slate-900">{ce.name}</strong>? Pipelines that use it by default will have no default compute environment;
+        runs launched on it keep their record. Files under <code className="break-all font-mono text-xs">{ce.workDir}</code> are not touched.
+      </p>
+      {active > 0 ? (
+        <Alert tone="amber">
+          {plural(active, "run")} on this environment {active === 1 ? "is" : "are"} still going or {active === 1 ? "has" : "have"} secrets not yet deleted. Wait
+          until {active === 1 ? "it has" : "they have"} ended and {active === 1 ? "its" : "their"} secrets are gone: deleting the environment now would leave them
+          behind.
+        </Alert>
+      ) : null}
+    </ConfirmDeleteDialog>
   );
 }

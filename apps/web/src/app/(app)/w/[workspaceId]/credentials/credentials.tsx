@@ -12,6 +12,7 @@ import { errorMessage } from "~/components/errors";
 import { formatDateTime } from "~/components/secrets/format";
 import { SealError, writeErrorsOf } from "~/components/secrets/use-secrets";
 import { WorkspaceFrame } from "~/components/runs/workspace-frame";
+import { ConfirmDeleteDialog } from "~/components/confirm-delete-dialog";
 import { useTRPC } from "~/trpc/react";
 
 type TCredential = inferRouterOutputs<TAppRouter>["credentials"]["list"][number];
@@ -561,42 +562,22 @@ function DeleteCredentialDialog({
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const remove = useMutation(trpc.credentials.delete.mutationOptions());
-  const [error, setError] = useState<string | null>(null);
-
-  async function onDelete() {
-    setError(null);
-    try {
-      await remove.mutateAsync({ workspaceId, credentialId: credential.id });
-      await queryClient.invalidateQueries({ queryKey: trpc.credentials.list.queryKey({ workspaceId }) });
-      onDeleted();
-    } catch (e) {
-      setError(errorMessage(e));
-    }
-  }
-
   return (
-    <Dialog
+    <ConfirmDeleteDialog
       title={`Delete ${credential.name}`}
+      confirmLabel="Delete credentials"
       onClose={onClose}
-      footer={
-        <>
-          <Button variant="secondary" onClick={onClose} data-autofocus>
-            Cancel
-          </Button>
-          <Button variant="danger" onClick={() => void onDelete()} disabled={remove.isPending}>
-            {remove.isPending ? "Deleting…" : "Delete credentials"}
-          </Button>
-        </>
-      }
+      onDeleted={onDeleted}
+      onConfirm={async () => {
+        await remove.mutateAsync({ workspaceId, credentialId: credential.id });
+        await queryClient.invalidateQueries({ queryKey: trpc.credentials.list.queryKey({ workspaceId }) });
+      }}
     >
-      <div className="space-y-3 text-sm text-slate-700">
-        <p>
-          Delete <strong className="font-semibold text-slate-900">{credential.name}</strong> (
-          {PROVIDER_LABEL[credential.provider]})? They are erased for good and cannot be recovered; compute environments
-          that use them can no longer reach the cloud with them.
-        </p>
-        {error ? <Alert>{error}</Alert> : null}
-      </div>
-    </Dialog>
+      <p>
+        Delete <strong className="font-semibold text-slate-900">{credential.name}</strong> (
+        {PROVIDER_LABEL[credential.provider]})? They are erased for good and cannot be recovered; compute environments
+        that use them can no longer reach the cloud with them.
+      </p>
+    </ConfirmDeleteDialog>
   );
 }

@@ -11,6 +11,7 @@ import { errorMessage } from "~/components/errors";
 import { formErrorsOf, otherErrors } from "~/components/runs/form-errors";
 import { formatKeyValueLines, parseKeyValueLines } from "~/components/runs/format";
 import { WorkspaceFrame } from "~/components/runs/workspace-frame";
+import { ConfirmDeleteDialog } from "~/components/confirm-delete-dialog";
 import { useTRPC } from "~/trpc/react";
 
 type TOutputs = inferRouterOutputs<TAppRouter>;
@@ -307,41 +308,21 @@ function DeletePipelineDialog({ workspaceId, pipeline, onClose, onDeleted }: { w
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const remove = useMutation(trpc.pipelines.delete.mutationOptions());
-  const [error, setError] = useState<string | null>(null);
-
-  async function onDelete() {
-    setError(null);
-    try {
-      await remove.mutateAsync({ workspaceId, pipelineId: pipeline.id });
-      await queryClient.invalidateQueries({ queryKey: trpc.pipelines.list.queryKey({ workspaceId }) });
-      onDeleted();
-    } catch (e) {
-      setError(errorMessage(e));
-    }
-  }
-
   return (
-    <Dialog
+    <ConfirmDeleteDialog
       title={`Delete ${pipeline.name}`}
+      confirmLabel="Delete pipeline"
       onClose={onClose}
-      footer={
-        <>
-          <Button variant="secondary" onClick={onClose} data-autofocus>
-            Cancel
-          </Button>
-          <Button variant="danger" onClick={() => void onDelete()} disabled={remove.isPending}>
-            {remove.isPending ? "Deleting…" : "Delete pipeline"}
-          </Button>
-        </>
-      }
+      onDeleted={onDeleted}
+      onConfirm={async () => {
+        await remove.mutateAsync({ workspaceId, pipelineId: pipeline.id });
+        await queryClient.invalidateQueries({ queryKey: trpc.pipelines.list.queryKey({ workspaceId }) });
+      }}
     >
-      <div className="space-y-3 text-sm text-slate-700">
-        <p>
-          Delete <strong className="font-semibold text-slate-900">{pipeline.name}</strong>? It can no longer be launched. Runs already launched keep their record,
-          their logs and their secrets&apos; lifecycle.
-        </p>
-        {error ? <Alert>{error}</Alert> : null}
-      </div>
-    </Dialog>
+      <p>
+        Delete <strong className="font-semibold text-slate-900">{pipeline.name}</strong>? It can no longer be launched. Runs already launched keep their record,
+        their logs and their secrets&apos; lifecycle.
+      </p>
+    </ConfirmDeleteDialog>
   );
 }
