@@ -49,5 +49,14 @@ describe("workspace credentials", () => {
       .create({ workspaceId: ws.id, computeEnv: { ...env, name: "AWS2", config: { ...env.config, credentialId: google.id } } })
       .catch((e: TRPCError) => e);
     expect((mismatch as TRPCError).message).toBe("computeEnv.config.credentialId: choose AWS credentials of this workspace.");
+
+    // Credentials a compute environment uses cannot be deleted: its runs could neither start nor clean up.
+    const inUse = await asOwner.credentials.delete({ workspaceId: ws.id, credentialId: created.id }).catch((e: TRPCError) => e);
+    expect((inUse as TRPCError).code).toBe("CONFLICT");
+    expect((inUse as TRPCError).message).toBe('credentialId: used by compute environment "AWS"; change or delete it first.');
+    expect(await sealedCredential(db, created.id)).not.toBeNull();
+    await asOwner.computeEnvs.delete({ workspaceId: ws.id, computeEnvId: ce.id });
+    await asOwner.credentials.delete({ workspaceId: ws.id, credentialId: created.id });
+    expect(await sealedCredential(db, created.id)).toBeNull();
   });
 });

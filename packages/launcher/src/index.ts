@@ -6,3 +6,5 @@ export { localExecutor } from "./executors/local/executor";
 export { slurmExecutor, type TSlurmConfig } from "./executors/slurm/executor";
 export * from "./nextflow-dist";
 export * from "./executors/aws-batch/executor";
+export * from "./executors/google-batch/executor";
+export * from "./cloud-head";

@@ -74,6 +74,11 @@ export function providerContract(label: string, subject: () => Promise<TContract
       const result = await provider.provision(r, [{ name: "NAMED_SECRET", value }]);
       expect(result.locations.length).toBeGreaterThan(0);
       for (const location of result.locations) expect(location).toMatch(locationPattern(r, "NAMED_SECRET"));
+      // A provider either hands nothing to the executor (the head reads a store) or one reference per secret.
+      if (result.bindings.length > 0) {
+        expect(result.bindings.map((b) => b.name)).toEqual(["NAMED_SECRET"]);
+        for (const binding of result.bindings) expect(binding.location).toMatch(locationPattern(r, "NAMED_SECRET"));
+      }
       expect(JSON.stringify(result)).not.toContain(value);
       await provider.cleanup(r);
     });

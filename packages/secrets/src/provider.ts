@@ -12,6 +12,12 @@ export type TProvisioned = {
   env: Record<string, string>;
   /** Where each copy lives (file path, ARN, resource name), for the audit log. */
   locations: string[];
+  /**
+   * Per secret, the reference a head job resolves it from when the executor hands secrets over
+   * itself (AWS Batch: the job definition's `secrets[].valueFrom`). Empty when the head reads a
+   * store directly (the nextflow-file store). References only, never values.
+   */
+  bindings: Array<{ name: string; location: string }>;
 };
 
 export type TManagedCopy = { runId: string; location: string };

@@ -62,6 +62,9 @@ export const ZGoogleBatchConfig = z.object({
   projectId: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "must be a Google Cloud project id"),
   region: z.string().regex(/^[a-z]+-[a-z]+\d$/, "must be a Google Cloud region such as europe-west4"),
   serviceAccount: z.email({ error: "must be a service account email" }),
+  /** The Nextflow head image; omitted: nextflow/nextflow:<the environment's Nextflow version>. */
+  headImage: z.string().min(1).max(512).optional(),
+  machineType: z.string().regex(/^[a-z0-9-]{1,63}$/, "must be a Compute Engine machine type such as e2-standard-2").optional(),
   secretPrefix: ZSecretPrefixGoogle,
   credentialId: z.uuid({ error: "choose the Google credentials to use" }),
 });

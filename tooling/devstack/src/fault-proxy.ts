@@ -35,7 +35,16 @@ const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "tra
  * Which requests fail depends only on `seed` and the order requests arrive, so a failing run can
  * be repeated. Bounded: 1 MiB bodies, 64 requests in flight, 30 s per upstream call.
  */
-export async function startFaultProxy(opts: { target: string; failureRate: number; seed?: number }): Promise<TFaultProxy> {
+export async function startFaultProxy(opts: {
+  target: string;
+  failureRate: number;
+  seed?: number;
+  /**
+   * Called with each request before it is forwarded (and before any fault), e.g. to look at the
+   * emulator's state at the moment a call arrives. Tests only: it sees request bodies.
+   */
+  observe?: (operation: string, body: Buffer) => Promise<void>;
+}): Promise<TFaultProxy> {
   const target = new URL(opts.target);
   if (target.protocol !== "http:" || !LOOPBACK.has(target.hostname)) {
     throw new StartupError(`the fault proxy only forwards to http:// on loopback, not ${opts.target}`);
@@ -63,19 +72,20 @@ export async function startFaultProxy(opts: { target: string; failureRate: numbe
     const fail = random() < opts.failureRate;
     const kind = kinds[Math.floor(random() * kinds.length)]!;
     const after = fail && injected++ % 2 === 1;
-    void handle(req, res, fail ? { kind, after } : null).catch(() => {
+    void handle(req, res, operation, fail ? { kind, after } : null).catch(() => {
       if (!res.headersSent) answerFailure(res, "500");
       else res.destroy();
     });
   });
 
-  async function handle(req: IncomingMessage, res: ServerResponse, fault: { kind: TFaultKind; after: boolean } | null) {
+  async function handle(req: IncomingMessage, res: ServerResponse, operation: string, fault: { kind: TFaultKind; after: boolean } | null) {
     const body = await readBody(req);
     if (body === null) {
       stats.refused += 1;
       res.writeHead(413, { "content-type": "text/plain" }).end("request body too large for the fault proxy\n");
       return;
     }
+    await opts.observe?.(operation, body);
     if (fault && !fault.after) {
       stats.injectedBefore += 1;
       stats.byKind[fault.kind] += 1;

@@ -11,3 +11,4 @@ export * from "./web-build";
 export * from "./moto";
 export * from "./fault-proxy";
 export * from "./gcp-emulator";
+export * from "./fake-google-batch";

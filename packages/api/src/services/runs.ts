@@ -41,7 +41,10 @@ export async function launchRun(
   if (!computeEnvId) throw new AppError("INVALID", "computeEnvId: choose a compute environment (the pipeline has no default).");
   const ce = await getComputeEnv(db, workspace.id, computeEnvId);
   if (!ce) throw new AppError("NOT_FOUND", "No such compute environment in this workspace.");
-  if (ce.kind !== "local" && ce.kind !== "slurm") throw new AppError("INVALID", `computeEnvId: ${ce.kind} compute environments cannot launch runs yet.`);
+  if ((ce.kind === "aws-batch" || ce.kind === "google-batch") && !pipeline.repository.startsWith("https://")) {
+    // The head runs in a container in the cloud: a path on Lockstep's machine means nothing there.
+    throw new AppError("INVALID", `computeEnvId: ${ce.name} runs pipelines in the cloud; the pipeline's repository must be an https:// URL, not a path.`);
+  }
   const refs = await secretsForLaunch(db, workspace, actor.id, input.secrets);
   const run = await db.transaction(async (tx) => {
     const row = await insertRun(tx, {

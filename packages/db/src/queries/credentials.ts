@@ -1,6 +1,6 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import type { TDatabase } from "../client";
-import { credentials } from "../schema";
+import { computeEnvs, credentials } from "../schema";
 
 type TTx = Parameters<Parameters<TDatabase["transaction"]>[0]>[0];
 type TDbOrTx = TDatabase | TTx;
@@ -55,4 +55,14 @@ export async function deleteCredential(db: TDbOrTx, workspaceId: string, id: str
 export async function sealedCredential(db: TDbOrTx, id: string) {
   const [row] = await db.select().from(credentials).where(eq(credentials.id, id));
   return row ?? null;
+}
+
+/** Names of the workspace's compute environments that use these credentials (cloud configs carry credentialId). */
+export async function computeEnvsUsingCredential(db: TDbOrTx, workspaceId: string, id: string) {
+  const rows = await db
+    .select({ name: computeEnvs.name })
+    .from(computeEnvs)
+    .where(and(eq(computeEnvs.workspaceId, workspaceId), sql`${computeEnvs.config}->>'credentialId' = ${id}`))
+    .orderBy(asc(computeEnvs.name));
+  return rows.map((r) => r.name);
 }

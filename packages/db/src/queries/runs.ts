@@ -161,11 +161,9 @@ export async function readRunLog(db: TDbOrTx, runId: string, afterSeq: number, l
     .limit(limit);
 }
 
+/** Every compute environment, for the sweeper to list the copies each one's store holds. */
 export async function computeEnvsForSweep(db: TDbOrTx) {
-  return db
-    .select({ id: computeEnvs.id, workDir: computeEnvs.workDir, kind: computeEnvs.kind })
-    .from(computeEnvs)
-    .where(inArray(computeEnvs.kind, ["local", "slurm"]));
+  return db.select().from(computeEnvs).orderBy(computeEnvs.createdAt);
 }
 
 export async function getComputeEnvById(db: TDbOrTx, id: string) {

@@ -76,6 +76,11 @@ export const runs = pgTable(
     runDir: text(),
     /** Environment the provider set for the head process (paths, resource ids — never values). */
     headEnv: jsonb().$type<Record<string, string>>().notNull().default({}),
+    /**
+     * Where the head job fetches each secret from, for executors that hand secrets over themselves
+     * (AWS Batch: the job definition's `secrets` name Secrets Manager ARNs). Never values.
+     */
+    secretBindings: jsonb().$type<Array<{ name: string; location: string }>>().notNull().default([]),
     /** Local: the head process id; Slurm: the job id; cloud: the head job id. */
     executorRef: text(),
     exitCode: integer(),

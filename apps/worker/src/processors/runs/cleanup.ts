@@ -2,7 +2,7 @@ import { UnrecoverableError } from "bullmq";
 import { bumpCleanupAttempts, isTerminal, updateRunIf } from "@lockstep/db";
 import { jobCatalog } from "@lockstep/queue";
 import { ProviderError } from "@lockstep/secrets";
-import { providerFor } from "../../runtime";
+import { withTarget } from "../../runtime";
 import type { THandler } from "../types";
 import { loadComputeEnv, loadRun, workerAudit } from "./common";
 
@@ -17,9 +17,13 @@ export const cleanup: THandler<"runs.cleanup"> = async ({ runId }, job, ctx) => 
   if (!isTerminal(run.status)) return { notEnded: run.status };
   await updateRunIf(ctx.db, runId, { secretsState: ["PENDING", "PROVISIONED", "DELETING", "CLEANUP_FAILED"] }, { secretsState: "DELETING" });
   const ce = await loadComputeEnv(ctx, run);
+  let providerKind = "";
   try {
     if (!ce) throw new ProviderError("the run's compute environment was deleted; its secrets store cannot be reached", false);
-    await providerFor(ce).cleanup({ runId, workspaceId: run.workspaceId });
+    await withTarget(ctx, ce, async (target) => {
+      providerKind = target.provider.kind;
+      await target.provider.cleanup({ runId, workspaceId: run.workspaceId });
+    });
   } catch (error) {
     const message = error instanceof Error ? error.message : "unknown error";
     await bumpCleanupAttempts(ctx.db, runId, message);
@@ -34,6 +38,6 @@ export const cleanup: THandler<"runs.cleanup"> = async ({ runId }, job, ctx) => 
     throw error;
   }
   await updateRunIf(ctx.db, runId, {}, { secretsState: "DELETED", secretsDeletedAt: new Date(), lastCleanupError: null });
-  await workerAudit(ctx, run, "secrets.deleted", { provider: providerFor(ce).kind, attempts: job.attemptsMade + 1 });
+  await workerAudit(ctx, run, "secrets.deleted", { provider: providerKind, attempts: job.attemptsMade + 1 });
   return { deleted: true };
 };

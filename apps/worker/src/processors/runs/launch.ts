@@ -1,15 +1,67 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { UnrecoverableError } from "bullmq";
-import { isTerminal, updateRunIf } from "@lockstep/db";
-import { nextflowArgs, writeHeadScript } from "@lockstep/launcher";
+import { isTerminal, updateRunIf, type TComputeEnv, type TRun } from "@lockstep/db";
+import { cloudHeadCommand, nextflowArgs, writeHeadScript } from "@lockstep/launcher";
 import { enqueue } from "@lockstep/queue";
-import { executorFor } from "../../runtime";
-import type { THandler } from "../types";
-import { finishRun, loadComputeEnv, loadRun, workerAudit } from "./common";
+import { withTarget, type TTarget } from "../../runtime";
+import type { THandler, TProcessorContext } from "../types";
+import { finishRun, isPermanent, loadComputeEnv, loadRun, workerAudit } from "./common";
 
-/** Starts the Nextflow head process with the provider's environment. */
-export const launch: THandler<"runs.launch"> = async ({ runId }, _job, ctx) => {
+/** Settings every head gets, wherever it runs: plain logs, no update check. */
+const HEAD_FLAGS = { NXF_ANSI_LOG: "false", NXF_DISABLE_CHECK_LATEST: "true" };
+
+async function startOnHost(ctx: TProcessorContext, target: Extract<TTarget, { place: "host" }>, run: TRun, ce: TComputeEnv, runDir: string) {
+  let nextflow: string[];
+  try {
+    nextflow = await ctx.runtime.nextflowCommand(ce.nextflowVersion);
+  } catch (error) {
+    throw new UnrecoverableError(`Nextflow ${ce.nextflowVersion} is not available: ${error instanceof Error ? error.message : "unknown error"}`);
+  }
+  const command = [
+    ...nextflow,
+    ...nextflowArgs({
+      pipeline: run.repository,
+      revision: run.revision ?? undefined,
+      runDir,
+      workDir: join(runDir, "work"),
+      params: run.params,
+      runName: `lockstep-${run.id.slice(0, 8)}`,
+    }),
+  ];
+  const script = await writeHeadScript(runDir, command);
+  await mkdir(join(runDir, "tmp"), { recursive: true });
+  const env = {
+    ...ce.env,
+    ...run.headEnv,
+    ...HEAD_FLAGS,
+    NXF_HOME: join(runDir, ".nextflow"),
+    NXF_OFFLINE: "true",
+    // No plugin downloads (the plugin registry is not reachable from many clusters) and no stray
+    // /tmp/nxf-* folders when a run aborts.
+    NXF_PLUGINS_DEFAULT: "false",
+    NXF_TEMP: join(runDir, "tmp"),
+  };
+  return target.executor.start({ runId: run.id, runDir, script, env });
+}
+
+async function startInCloud(target: Extract<TTarget, { place: "cloud" }>, run: TRun, ce: TComputeEnv, runDir: string) {
+  const args = nextflowArgs({
+    pipeline: run.repository,
+    revision: run.revision ?? undefined,
+    runDir,
+    workDir: `${runDir}/work`,
+    params: run.params,
+    runName: `lockstep-${run.id.slice(0, 8)}`,
+    place: "cloud",
+  });
+  const { command, env: configEnv } = cloudHeadCommand(target.cloud, args);
+  const env = { ...ce.env, ...run.headEnv, ...configEnv, ...HEAD_FLAGS };
+  return target.start({ runId: run.id, env, command, bindings: run.secretBindings });
+}
+
+/** Starts the Nextflow head with the provider's environment: a process, a Slurm job or a Batch job. */
+export const launch: THandler<"runs.launch"> = async ({ runId }, job, ctx) => {
   const run = await loadRun(ctx, runId);
   if (isTerminal(run.status)) return { skipped: run.status };
   if (run.status === "RUNNING") {
@@ -25,40 +77,19 @@ export const launch: THandler<"runs.launch"> = async ({ runId }, _job, ctx) => {
     await finishRun(ctx, run, "FAILED", { errorMessage: "its compute environment was deleted before it started" });
     return { failed: true };
   }
-  let nextflow: string[];
+  const runDir = run.runDir;
+  let ref: string;
   try {
-    nextflow = await ctx.runtime.nextflowCommand(ce.nextflowVersion);
+    ({ ref } = await withTarget(ctx, ce, (target) => (target.place === "host" ? startOnHost(ctx, target, run, ce, runDir) : startInCloud(target, run, ce, runDir))));
   } catch (error) {
-    const message = `Nextflow ${ce.nextflowVersion} is not available: ${error instanceof Error ? error.message : "unknown error"}`;
-    await finishRun(ctx, run, "FAILED", { errorMessage: message });
-    throw new UnrecoverableError(message);
+    const message = error instanceof Error ? error.message : "unknown error";
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    if (isPermanent(error) || lastAttempt) {
+      await finishRun(ctx, run, "FAILED", { errorMessage: `could not start: ${message}` });
+      throw new UnrecoverableError(message);
+    }
+    throw error;
   }
-  const command = [
-    ...nextflow,
-    ...nextflowArgs({
-      pipeline: run.repository,
-      revision: run.revision ?? undefined,
-      runDir: run.runDir,
-      workDir: join(run.runDir, "work"),
-      params: run.params,
-      runName: `lockstep-${run.id.slice(0, 8)}`,
-    }),
-  ];
-  const script = await writeHeadScript(run.runDir, command);
-  await mkdir(join(run.runDir, "tmp"), { recursive: true });
-  const env = {
-    ...ce.env,
-    ...run.headEnv,
-    NXF_HOME: join(run.runDir, ".nextflow"),
-    NXF_OFFLINE: "true",
-    NXF_ANSI_LOG: "false",
-    NXF_DISABLE_CHECK_LATEST: "true",
-    // No plugin downloads (the plugin registry is not reachable from many clusters) and no stray
-    // /tmp/nxf-* folders when a run aborts.
-    NXF_PLUGINS_DEFAULT: "false",
-    NXF_TEMP: join(run.runDir, "tmp"),
-  };
-  const { ref } = await executorFor(ce, ctx.runtime).start({ runId, runDir: run.runDir, script, env });
   await updateRunIf(ctx.db, runId, { status: ["SUBMITTED"] }, { status: "RUNNING", startedAt: new Date(), executorRef: ref });
   await workerAudit(ctx, run, "run.started", { executor: ce.kind, ref });
   await enqueue(ctx.queues, "runs.monitor", { runId });

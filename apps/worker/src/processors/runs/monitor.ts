@@ -4,9 +4,9 @@ import { DelayedError } from "bullmq";
 import { appendRunLog, isTerminal, updateRunIf, type TRun } from "@lockstep/db";
 import { maskValues, summariseTrace } from "@lockstep/launcher";
 import { enqueue } from "@lockstep/queue";
-import { executorFor } from "../../runtime";
+import { withTarget } from "../../runtime";
 import type { THandler, TProcessorContext } from "../types";
-import { finishRun, loadComputeEnv, loadRun, openRunSecrets } from "./common";
+import { finishRun, loadComputeEnv, loadRun, openRunSecrets, releaseHead } from "./common";
 
 const MAX_READ = 256 * 1024;
 
@@ -61,30 +61,43 @@ export const monitor: THandler<"runs.monitor"> = async ({ runId }, job, ctx, tok
     await enqueue(ctx.queues, "runs.cancel", { runId });
     return { cancelling: true };
   }
-  const executor = executorFor(ce, ctx.runtime);
-  const state = await executor.status(run.executorRef, run.runDir);
-  await collectLog(ctx, run);
-  const progress = await progressOf(run);
-  if (progress) await updateRunIf(ctx.db, runId, {}, { progress });
+  const ref = run.executorRef;
+  const runDir = run.runDir;
+  const outcome = await withTarget(ctx, ce, async (target) => {
+    const state = await target.head.status(ref, runDir);
+    // Host heads write their console log and trace next to the worker; a cloud head's log is in
+    // the cloud's logging service (CloudWatch, Cloud Logging) under the job's name.
+    const host = target.place === "host";
+    if (host) {
+      await collectLog(ctx, run);
+      const progress = await progressOf(run);
+      if (progress) await updateRunIf(ctx.db, runId, {}, { progress });
+    }
 
-  if (state.state === "finished") {
-    const fresh = await loadRun(ctx, runId);
-    await collectLog(ctx, fresh);
-    await finishRun(ctx, fresh, state.exitCode === 0 ? "SUCCEEDED" : "FAILED", {
-      exitCode: state.exitCode,
-      errorMessage: state.exitCode === 0 ? null : `Nextflow exited with code ${state.exitCode}`,
-    });
-    return { finished: state.exitCode };
-  }
-  if (state.state === "vanished") {
-    await finishRun(ctx, run, "LOST", { errorMessage: state.detail });
-    return { lost: true };
-  }
-  if (run.deadlineAt.getTime() < Date.now()) {
-    await executor.cancel(run.executorRef, run.runDir);
-    await finishRun(ctx, run, "FAILED", { errorMessage: "stopped: it ran past its compute environment's maximum run time" });
-    return { overdue: true };
-  }
+    if (state.state === "finished") {
+      const fresh = await loadRun(ctx, runId);
+      if (host) await collectLog(ctx, fresh);
+      await finishRun(ctx, fresh, state.exitCode === 0 ? "SUCCEEDED" : "FAILED", {
+        exitCode: state.exitCode,
+        errorMessage: state.exitCode === 0 ? null : `Nextflow exited with code ${state.exitCode}`,
+      });
+      await releaseHead(ctx, target, runId);
+      return { finished: state.exitCode };
+    }
+    if (state.state === "vanished") {
+      await finishRun(ctx, run, "LOST", { errorMessage: state.detail });
+      await releaseHead(ctx, target, runId);
+      return { lost: true };
+    }
+    if (run.deadlineAt.getTime() < Date.now()) {
+      await target.head.cancel(ref, runDir);
+      await finishRun(ctx, run, "FAILED", { errorMessage: "stopped: it ran past its compute environment's maximum run time" });
+      await releaseHead(ctx, target, runId);
+      return { overdue: true };
+    }
+    return null;
+  });
+  if (outcome) return outcome;
   // Still running: look again shortly, as the same job (one monitor per run, surviving restarts).
   await job.moveToDelayed(Date.now() + ctx.runtime.monitorIntervalMs, token);
   throw new DelayedError();

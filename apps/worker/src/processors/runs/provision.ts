@@ -3,7 +3,7 @@ import { UnrecoverableError } from "bullmq";
 import { isTerminal, markSecretsUsed, updateRunIf } from "@lockstep/db";
 import { enqueue } from "@lockstep/queue";
 import { ProviderError } from "@lockstep/secrets";
-import { providerFor, runDirOf } from "../../runtime";
+import { runDirOf, withTarget } from "../../runtime";
 import type { THandler } from "../types";
 import { finishRun, loadComputeEnv, loadRun, openRunSecrets, workerAudit } from "./common";
 
@@ -25,38 +25,40 @@ export const provision: THandler<"runs.provision"> = async ({ runId }, _job, ctx
     return { failed: true };
   }
   const runDir = runDirOf(ce, run);
-  await mkdir(runDir, { recursive: true, mode: 0o755 });
   let headEnv: Record<string, string> = {};
-  if (run.secretRefs.length > 0) {
-    const { opened, missing } = await openRunSecrets(ctx, run);
-    if (missing.length > 0) {
-      await finishRun(ctx, run, "FAILED", { errorMessage: `secret ${missing.join(", ")} was deleted after the launch` });
-      return { failed: true };
-    }
-    try {
-      const result = await providerFor(ce).provision(
+  let secretBindings: Array<{ name: string; location: string }> = [];
+  try {
+    await withTarget(ctx, ce, async (target) => {
+      // Host targets share a filesystem with the worker; a cloud run's directory is a bucket prefix Nextflow creates.
+      if (target.place === "host") await mkdir(runDir, { recursive: true, mode: 0o755 });
+      if (run.secretRefs.length === 0) return;
+      const { opened, missing } = await openRunSecrets(ctx, run);
+      if (missing.length > 0) throw new ProviderError(`secret ${missing.join(", ")} was deleted after the launch`, false);
+      const result = await target.provider.provision(
         { runId: run.id, workspaceId: run.workspaceId },
         opened.map((s) => ({ name: s.name, value: s.value })),
       );
       headEnv = result.env;
+      secretBindings = result.bindings;
       await markSecretsUsed(ctx.db, opened.map((s) => s.id), run.launchedBy);
       await workerAudit(ctx, run, "secrets.provisioned", {
-        provider: providerFor(ce).kind,
+        provider: target.provider.kind,
         names: run.secretRefs.map((r) => `${r.name} (${r.source})`),
         copies: result.locations.length,
       });
-    } catch (error) {
-      if (error instanceof ProviderError && !error.retryable) {
-        await finishRun(ctx, run, "FAILED", { errorMessage: `could not provision secrets: ${error.message}` });
-        throw new UnrecoverableError(error.message);
-      }
-      throw error;
+    });
+  } catch (error) {
+    if (error instanceof ProviderError && !error.retryable) {
+      await finishRun(ctx, run, "FAILED", { errorMessage: `could not provision secrets: ${error.message}` });
+      throw new UnrecoverableError(error.message);
     }
+    throw error;
   }
   await updateRunIf(ctx.db, run.id, { status: ["SUBMITTED"] }, {
     provisionedAt: new Date(),
     runDir,
     headEnv,
+    secretBindings,
     ...(run.secretRefs.length > 0 ? { secretsState: "PROVISIONED" as const } : {}),
   });
   await enqueue(ctx.queues, "runs.launch", { runId });

@@ -1,12 +1,27 @@
-import { computeEnvsForSweep, recordAudit, runStatuses, runsNeedingWork, updateRunIf, isTerminal } from "@lockstep/db";
+import { computeEnvsForSweep, recordAudit, runStatuses, runsNeedingWork, updateRunIf, isTerminal, type TComputeEnv } from "@lockstep/db";
 import { enqueue, enqueueFresh } from "@lockstep/queue";
-import { providerFor } from "../../runtime";
+import { withTarget } from "../../runtime";
 import type { THandler } from "../types";
+
+/** Compute environments that share one store (a runs directory, an account's prefix) are listed once. */
+function storeKey(ce: TComputeEnv): string {
+  const config = ce.config as { region?: string; projectId?: string; secretPrefix?: string; credentialId?: string };
+  switch (ce.kind) {
+    case "local":
+    case "slurm":
+      return `file:${ce.workDir}`;
+    case "aws-batch":
+      return `aws:${config.credentialId}:${config.region}:${config.secretPrefix}`;
+    case "google-batch":
+      return `google:${config.credentialId}:${config.projectId}:${config.secretPrefix}`;
+  }
+}
 
 /**
  * Postgres is the record; Redis only holds work to do. The sweeper re-derives every pending step
  * from run rows (so losing Redis loses no deletion), stops runs past their lifetime, and deletes
- * secret stores whose run is finished or unknown to the database.
+ * secret copies whose run is finished or unknown to the database — in run directories and in the
+ * clouds' secret managers alike.
  */
 export const sweep: THandler<"runs.sweep"> = async (_payload, _job, ctx) => {
   const work = await runsNeedingWork(ctx.db);
@@ -20,30 +35,41 @@ export const sweep: THandler<"runs.sweep"> = async (_payload, _job, ctx) => {
   }
 
   let leftovers = 0;
+  const unreachable: string[] = [];
   const seen = new Set<string>();
   for (const ce of await computeEnvsForSweep(ctx.db)) {
-    if (seen.has(ce.workDir)) continue;
-    seen.add(ce.workDir);
-    const provider = providerFor(ce);
-    const copies = await provider.listManaged().catch(() => []);
-    const statuses = await runStatuses(ctx.db, copies.map((c) => c.runId));
-    for (const copy of copies) {
-      const status = statuses.get(copy.runId);
-      if (status && !isTerminal(status)) continue;
-      await provider.cleanup({ runId: copy.runId, workspaceId: "" });
-      leftovers++;
-      await recordAudit(ctx.db, {
-        actorId: null,
-        actorEmail: null,
-        ip: null,
-        userAgent: `lockstep-worker/${ctx.worker.version}`,
-        action: "secrets.deleted",
-        targetType: "run",
-        targetId: copy.runId,
-        runId: status ? copy.runId : null,
-        detail: { via: "sweeper", reason: status ? `run ${status}` : "run unknown to the database" },
+    const key = storeKey(ce);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    try {
+      await withTarget(ctx, ce, async ({ provider }) => {
+        const copies = await provider.listManaged();
+        const statuses = await runStatuses(ctx.db, copies.map((c) => c.runId));
+        const done = new Set<string>();
+        for (const copy of copies) {
+          const status = statuses.get(copy.runId);
+          if ((status && !isTerminal(status)) || done.has(copy.runId)) continue;
+          done.add(copy.runId);
+          await provider.cleanup({ runId: copy.runId, workspaceId: "" });
+          leftovers++;
+          await recordAudit(ctx.db, {
+            actorId: null,
+            actorEmail: null,
+            ip: null,
+            userAgent: `lockstep-worker/${ctx.worker.version}`,
+            action: "secrets.deleted",
+            targetType: "run",
+            targetId: copy.runId,
+            runId: status ? copy.runId : null,
+            detail: { via: "sweeper", provider: provider.kind, reason: status ? `run ${status}` : "run unknown to the database" },
+          });
+        }
       });
+    } catch (error) {
+      // One unreachable store (deleted credentials, a cloud outage) must not stop the others' sweep.
+      unreachable.push(ce.name);
+      ctx.logger.warn({ computeEnv: ce.id, kind: ce.kind, err: error instanceof Error ? error.message : "unknown error" }, "sweeper could not reach a secrets store");
     }
   }
-  return { ...Object.fromEntries(Object.entries(work).map(([k, v]) => [k, v.length])), leftovers };
+  return { ...Object.fromEntries(Object.entries(work).map(([k, v]) => [k, v.length])), leftovers, unreachable: unreachable.length };
 };

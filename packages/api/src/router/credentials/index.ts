@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { deleteCredential, findCredential, insertCredential, listCredentials, overwriteCredential, recordAudit } from "@lockstep/db";
+import { computeEnvsUsingCredential, deleteCredential, findCredential, insertCredential, listCredentials, overwriteCredential, recordAudit } from "@lockstep/db";
 import { credentialProblem, ZId } from "@lockstep/validators";
 import { AppError } from "../../errors";
 import { sealedFrom, type TValueInput } from "../../services/secrets";
@@ -77,6 +77,11 @@ export const credentialsRouter = router({
     .input(z.object({ credentialId: ZId }))
     .output(ZCredentialRef)
     .mutation(async ({ ctx, input }) => {
+      // A compute environment without its credentials could neither start runs nor delete their secrets.
+      const users = await computeEnvsUsingCredential(ctx.db, ctx.workspace.id, input.credentialId);
+      if (users.length > 0) {
+        throw new AppError("CONFLICT", `credentialId: used by compute environment ${users.map((n) => `"${n}"`).join(", ")}; change or delete it first.`);
+      }
       const row = await deleteCredential(ctx.db, ctx.workspace.id, input.credentialId);
       if (!row) throw new AppError("NOT_FOUND", "No such credentials.");
       await audit(ctx, "credential.deleted", row);

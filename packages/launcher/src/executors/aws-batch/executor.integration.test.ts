@@ -1,13 +1,7 @@
 import { randomUUID } from "node:crypto";
-import {
-  BatchClient,
-  CreateComputeEnvironmentCommand,
-  CreateJobQueueCommand,
-  DescribeJobDefinitionsCommand,
-  DescribeJobsCommand,
-} from "@aws-sdk/client-batch";
+import { BatchClient, DescribeJobDefinitionsCommand, DescribeJobsCommand } from "@aws-sdk/client-batch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureMoto, freePort, startMoto, type TStartedMoto } from "@lockstep/devstack";
+import { ensureMoto, freePort, MOTO_ACCOUNT, prepareMotoBatch, startMoto, type TStartedMoto } from "@lockstep/devstack";
 import { awsBatchHeadJob, type TAwsBatchHeadJob } from "./executor";
 
 /**
@@ -20,30 +14,18 @@ import { awsBatchHeadJob, type TAwsBatchHeadJob } from "./executor";
  */
 const region = "us-east-1";
 const credentials = { accessKeyId: "testing", secretAccessKey: "testing" };
-const account = "123456789012"; // moto's default account
-const executionRoleArn = `arn:aws:iam::${account}:role/lockstep-batch-execution`;
+const account = MOTO_ACCOUNT;
 let moto: TStartedMoto;
 let batch: BatchClient;
 let executor: TAwsBatchHeadJob;
-const jobQueue = `lockstep-it-${randomUUID().slice(0, 8)}`;
+let executionRoleArn: string;
 
 beforeAll(async () => {
   moto = await startMoto({ port: await freePort(), moto: await ensureMoto() });
-  // moto's default Batch backend runs jobs in Docker; the simple one only records them.
-  const configured = await fetch(`${moto.endpoint}/moto-api/config`, { method: "POST", body: JSON.stringify({ batch: { use_docker: false } }) });
-  expect(configured.ok).toBe(true);
+  const queue = await prepareMotoBatch(moto.endpoint, { region, name: `lockstep-it-${randomUUID().slice(0, 8)}` });
+  executionRoleArn = queue.executionRoleArn;
   batch = new BatchClient({ region, credentials, endpoint: moto.endpoint });
-
-  // moto checks that a compute environment's service role exists in its IAM; @aws-sdk/client-iam is
-  // not a dependency, so create it with one Query-protocol request (moto does not verify signatures).
-  const serviceRoleArn = await createRoleInMoto(moto.endpoint, `lockstep-batch-service-${randomUUID().slice(0, 8)}`);
-  const ce = await batch.send(
-    new CreateComputeEnvironmentCommand({ computeEnvironmentName: `${jobQueue}-ce`, type: "UNMANAGED", state: "ENABLED", serviceRole: serviceRoleArn }),
-  );
-  await batch.send(
-    new CreateJobQueueCommand({ jobQueueName: jobQueue, state: "ENABLED", priority: 1, computeEnvironmentOrder: [{ order: 1, computeEnvironment: ce.computeEnvironmentArn! }] }),
-  );
-  executor = awsBatchHeadJob({ region, credentials, endpoint: moto.endpoint, jobQueue, executionRoleArn, image: "public.ecr.aws/seqera-labs/nextflow:24.10.5" });
+  executor = awsBatchHeadJob({ region, credentials, endpoint: moto.endpoint, jobQueue: queue.jobQueue, executionRoleArn, image: "public.ecr.aws/seqera-labs/nextflow:24.10.5" });
 }, 300_000);
 
 afterAll(async () => {
@@ -77,7 +59,7 @@ describe("aws-batch head job (moto)", () => {
     const jobs = await batch.send(new DescribeJobsCommand({ jobs: [jobId] }));
     expect(jobs.jobs).toHaveLength(1);
     expect(jobs.jobs![0]).toMatchObject({ jobName: `lockstep-${runId}`, jobDefinition: jobDefinitionArn });
-    expect(jobs.jobs![0]!.jobQueue).toMatch(new RegExp(`:job-queue/${jobQueue}$`));
+    expect(jobs.jobs![0]!.jobQueue).toMatch(/:job-queue\/lockstep-it-[0-9a-f]{8}$/);
     // The simple backend marks the job SUCCEEDED immediately (no container ran).
     expect(await executor.status(jobId)).toEqual({ state: "finished", exitCode: 0 });
 
@@ -110,20 +92,3 @@ describe("aws-batch head job (moto)", () => {
     await expect(executor.start({ runId, secretArns: [], env: { NXF_ENABLE_SECRETS: "false" }, command: ["true"] })).rejects.toThrow(/NXF_ENABLE_SECRETS/);
   });
 });
-
-async function createRoleInMoto(endpoint: string, roleName: string): Promise<string> {
-  const trust = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "batch.amazonaws.com" }, Action: "sts:AssumeRole" }] };
-  const response = await fetch(endpoint, {
-    method: "POST",
-    headers: {
-      "content-type": "application/x-www-form-urlencoded; charset=utf-8",
-      // moto routes by the credential scope's service name; the signature itself is not checked.
-      authorization: `AWS4-HMAC-SHA256 Credential=testing/20250101/${region}/iam/aws4_request, SignedHeaders=host, Signature=0`,
-    },
-    body: new URLSearchParams({ Action: "CreateRole", Version: "2010-05-08", RoleName: roleName, AssumeRolePolicyDocument: JSON.stringify(trust) }),
-  });
-  const text = await response.text();
-  const arn = /<Arn>([^<]+)<\/Arn>/.exec(text)?.[1];
-  if (!response.ok || !arn) throw new Error(`moto CreateRole answered ${response.status}: ${text.slice(0, 200)}`);
-  return arn;
-}

@@ -7,6 +7,7 @@ import {
   RegisterJobDefinitionCommand,
   SubmitJobCommand,
   TerminateJobCommand,
+  type BatchClientConfig,
   type JobDetail,
 } from "@aws-sdk/client-batch";
 import type { THeadState } from "../../executor";
@@ -25,7 +26,7 @@ export type TAwsBatchConfig = {
   memoryMiB?: number;
   /** Only for emulators (moto). */
   endpoint?: string;
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  credentials?: BatchClientConfig["credentials"];
   maxAttempts?: number;
 };
 
@@ -90,7 +91,8 @@ export function awsBatchHeadJob(config: TAwsBatchConfig): TAwsBatchHeadJob {
         if (!ENV_NAME.test(key)) throw new Error(`${key} is not a valid environment variable name`);
       }
       const secretNames = new Set(job.secretArns.map((s) => s.name));
-      const clash = Object.keys(job.env).find((key) => secretNames.has(key) || key === "NXF_ENABLE_SECRETS");
+      // The provider's own NXF_ENABLE_SECRETS=true may come along; any other value would switch secrets off.
+      const clash = Object.entries(job.env).find(([key, value]) => secretNames.has(key) || (key === "NXF_ENABLE_SECRETS" && value !== "true"))?.[0];
       if (clash) throw new Error(`environment variable ${clash} would hide a secret or Lockstep's own setting`);
 
       const previous = await existingJob(name);
@@ -111,7 +113,9 @@ export function awsBatchHeadJob(config: TAwsBatchConfig): TAwsBatchHeadJob {
               { type: "MEMORY", value: String(config.memoryMiB ?? 4096) },
             ],
             environment: [
-              ...Object.entries(job.env).map(([key, value]) => ({ name: key, value })),
+              ...Object.entries(job.env)
+                .filter(([key]) => key !== "NXF_ENABLE_SECRETS")
+                .map(([key, value]) => ({ name: key, value })),
               { name: "NXF_ENABLE_SECRETS", value: "true" },
             ],
             secrets: job.secretArns.map(({ name: secretName, arn }) => ({ name: secretName, valueFrom: arn })),

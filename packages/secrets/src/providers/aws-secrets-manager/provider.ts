@@ -13,14 +13,16 @@ import {
 import { secretNameProblem } from "@lockstep/validators";
 import { ProviderError, type TManagedCopy, type TRunRef, type TSecretsProvider } from "../../provider";
 
+export type TAwsCredentials = NonNullable<SecretsManagerClientConfig["credentials"]>;
+
 export type TAwsSecretsManagerConfig = {
   region: string;
   /** Secret names are `<prefix><runId>/<NAME>`; a compute-environment setting so IAM can be scoped to `secret:<prefix>*`. */
   prefix?: string;
   /** Customer managed KMS key for the secrets; the Batch execution role then needs kms:Decrypt on it. */
   kmsKeyId?: string;
-  /** Omitted: the SDK's default chain (environment, profile, instance/task role). */
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** A key pair or a provider (an assumed role). Omitted: the SDK's default chain (environment, profile, instance/task role). */
+  credentials?: TAwsCredentials;
   /** Only for emulators (moto) and test proxies. */
   endpoint?: string;
   /** Attempts per AWS call, first one included, through the SDK's retry middleware (default 5). */
@@ -118,7 +120,7 @@ export function awsSecretsManagerProvider(config: TAwsSecretsManagerConfig): TSe
         { Key: AWS_TAG_WORKSPACE, Value: run.workspaceId },
         { Key: AWS_TAG_MANAGED, Value: "true" },
       ];
-      const locations: string[] = [];
+      const bindings: Array<{ name: string; location: string }> = [];
       // One at a time: a run has a handful of secrets, and Secrets Manager's write quota (50 TPS
       // for CreateSecret) is shared by every run the worker provisions concurrently.
       for (const secret of secrets) {
@@ -147,14 +149,14 @@ export function awsSecretsManagerProvider(config: TAwsSecretsManagerConfig): TSe
           }
         }
         if (!arn) throw new ProviderError(`Secrets Manager returned no ARN for ${secretName}`, true);
-        locations.push(arn);
+        bindings.push({ name: secret.name, location: arn });
       }
       // A retry with a narrower set (a secret removed from the run's set in between) leaves exactly
       // the copies it was given. ListSecrets is eventually consistent on AWS: a copy it does not
       // show yet is still deleted by cleanup or the sweeper.
       const wanted = new Set(secrets.map((s) => `${start}${s.name}`));
       await deleteAll((await secretsOf(run)).filter((s) => !wanted.has(s.Name!)));
-      return { env: { NXF_ENABLE_SECRETS: "true" }, locations };
+      return { env: { NXF_ENABLE_SECRETS: "true" }, locations: bindings.map((b) => b.location), bindings };
     },
 
     async cleanup(run) {

@@ -210,6 +210,7 @@ export function googleSecretManagerProvider(
           GOOGLE_CLOUD_PROJECT: config.projectId,
         },
         locations: [...ids.values()].map(resourceName),
+        bindings: secrets.map((s) => ({ name: s.name, location: resourceName(ids.get(s.name)!) })),
       };
     },
 

@@ -60,7 +60,8 @@ export function nextflowFileProvider(config: TNextflowFileConfig): TSecretsProvi
         const retryable = ["ENOSPC", "EBUSY", "EAGAIN", "EIO", "EMFILE", "ENFILE"].includes(e.code ?? "");
         throw new ProviderError(`could not write the secrets store for run ${run.runId} (${e.code ?? "error"})`, retryable);
       }
-      return { env: { NXF_SECRETS_FILE: store }, locations: [store] };
+      // Nextflow reads the store itself: nothing for an executor to hand over.
+      return { env: { NXF_SECRETS_FILE: store }, locations: [store], bindings: [] };
     },
 
     async cleanup(run) {

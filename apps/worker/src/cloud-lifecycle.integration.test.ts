@@ -1,0 +1,270 @@
+import { randomUUID } from "node:crypto";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createDatabase, listAuditEvents } from "@lockstep/db";
+import { HEAD_CONFIG_VAR, NEXTFLOW_VERSION } from "@lockstep/launcher";
+import { createQueues, createRedis, enqueue } from "@lockstep/queue";
+import { awsSecretsManagerProvider } from "@lockstep/secrets";
+import { ensureMoto, freePort, prepareMotoBatch, startFaultProxy, startMoto, type TFaultProxy, type TStartedMoto } from "@lockstep/devstack";
+import type { TRuntime } from "./runtime";
+import { settled, testKeys, waitForRun, workspaceWithSecrets } from "./test/cloud";
+import { startWorkers, type TWorkers } from "./worker";
+
+/**
+ * Cloud runs end to end against moto: the API launches on an aws-batch compute environment, the
+ * worker opens the workspace's AWS credentials, creates one Secrets Manager secret per run secret,
+ * registers a per-run Batch job definition naming their ARNs and submits it; moto's simple Batch
+ * backend ends the job at once (SUCCEEDED, or FAILED on the server started with
+ * MOTO_SIMPLE_BATCH_FAIL_AFTER=0) and the worker deletes every secret.
+ *
+ * What ECS would do at container start — resolve each `secrets[].valueFrom` with the execution
+ * role — is done here by a proxy between the worker and moto: when SubmitJob arrives it reads
+ * every ARN of the job definition from moto, so the test sees exactly the values the head
+ * container would get. Neither a container nor Nextflow runs (that needs real AWS; docs/aws.md).
+ */
+const region = "eu-west-1";
+const logLines: string[] = [];
+const logger = pino({ level: "info" }, { write: (line: string) => void logLines.push(line) });
+const { db, close } = createDatabase(inject("databaseUrl"), { max: 4 });
+const redis = createRedis(inject("redisUrl"), "worker");
+const producer = createRedis(inject("redisUrl"), "worker");
+const keys = await testKeys("aws");
+
+/** One moto, a spying proxy in front of it, and a worker that talks to the proxy. */
+type TCloud = {
+  moto: TStartedMoto;
+  proxy: TFaultProxy;
+  jobQueue: string;
+  executionRoleArn: string;
+  prefix: string;
+  queues: ReturnType<typeof createQueues>;
+  workers: TWorkers;
+  /** Request bodies of the Batch and STS calls (no secret values travel in these). */
+  controlPlane: Array<{ operation: string; body: string }>;
+  /** Per job definition name: what each secret ARN resolved to when SubmitJob arrived. */
+  resolvedAtSubmit: Map<string, Record<string, string>>;
+};
+let ok: TCloud;
+let failing: TCloud;
+
+async function startCloud(env: Record<string, string> = {}): Promise<TCloud> {
+  const moto = await startMoto({ port: await freePort(), moto: await ensureMoto(), env });
+  const name = `lst-${randomUUID().slice(0, 8)}`;
+  const { jobQueue, executionRoleArn } = await prepareMotoBatch(moto.endpoint, { region, name });
+  const controlPlane: TCloud["controlPlane"] = [];
+  const resolvedAtSubmit = new Map<string, Record<string, string>>();
+  const definitions = new Map<string, Array<{ name: string; valueFrom: string }>>();
+  const proxy = await startFaultProxy({
+    target: moto.endpoint,
+    failureRate: 0,
+    async observe(operation, body) {
+      const text = body.toString("utf8");
+      if (operation.startsWith("POST /v1/") || text.includes("Action=AssumeRole")) controlPlane.push({ operation, body: text });
+      if (operation === "POST /v1/registerjobdefinition") {
+        const def = JSON.parse(text) as { jobDefinitionName: string; containerProperties: { secrets?: Array<{ name: string; valueFrom: string }> } };
+        definitions.set(def.jobDefinitionName, def.containerProperties.secrets ?? []);
+      }
+      if (operation === "POST /v1/submitjob") {
+        // What ECS does at container start: GetSecretValue on each valueFrom.
+        const { jobName } = JSON.parse(text) as { jobName: string };
+        const values: Record<string, string> = {};
+        for (const secret of definitions.get(jobName) ?? []) values[secret.name] = await getSecretValue(moto.endpoint, secret.valueFrom);
+        resolvedAtSubmit.set(jobName, values);
+      }
+    },
+  });
+  const queuePrefix = `it-cloud-${randomUUID().slice(0, 8)}`;
+  const queues = createQueues(producer, queuePrefix);
+  const runtime: TRuntime = {
+    baseEnv: {},
+    monitorIntervalMs: 300,
+    nextflowCommand: () => Promise.reject(new Error("a cloud run must not start Nextflow on the worker")),
+    cloud: { awsEndpoint: proxy.endpoint, awsRetryBaseDelayMs: 20 },
+  };
+  const workers = startWorkers({ db, keys, queues, runtime, connection: redis, prefix: queuePrefix, logger, concurrency: 4 });
+  return { moto, proxy, jobQueue, executionRoleArn, prefix: `${name}/`, queues, workers, controlPlane, resolvedAtSubmit };
+}
+
+async function getSecretValue(endpoint: string, secretId: string): Promise<string> {
+  const response = await fetch(endpoint, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-amz-json-1.1",
+      "x-amz-target": "secretsmanager.GetSecretValue",
+      authorization: `AWS4-HMAC-SHA256 Credential=testing/20250101/${region}/secretsmanager/aws4_request, SignedHeaders=host, Signature=0`,
+    },
+    body: JSON.stringify({ SecretId: secretId }),
+  });
+  const json = (await response.json()) as { SecretString?: string; __type?: string };
+  return json.SecretString ?? `<${json.__type ?? response.status}>`;
+}
+
+beforeAll(async () => {
+  // The worker's own AWS identity (an instance role in production) is what assumes a workspace's role.
+  process.env.AWS_ACCESS_KEY_ID = "testing";
+  process.env.AWS_SECRET_ACCESS_KEY = "testing";
+  [ok, failing] = await Promise.all([startCloud(), startCloud({ MOTO_SIMPLE_BATCH_FAIL_AFTER: "0" })]);
+}, 300_000);
+
+afterAll(async () => {
+  for (const cloud of [ok, failing]) {
+    if (!cloud) continue;
+    await cloud.workers.close();
+    await cloud.queues.close();
+    await cloud.proxy.stop();
+    await cloud.moto.stop();
+  }
+  await Promise.all([redis.quit(), producer.quit()]);
+  await close();
+});
+
+async function setup(cloud: TCloud, credential: object = { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" }) {
+  const { ws, asOwner, asLauncher, values } = await workspaceWithSecrets({ db, redis: producer, queues: cloud.queues, keys });
+  const cred = await asOwner.credentials.create({ workspaceId: ws.id, name: "aws", provider: "aws", value: { plain: JSON.stringify(credential) } });
+  const ce = await asOwner.computeEnvs.create({
+    workspaceId: ws.id,
+    computeEnv: {
+      kind: "aws-batch",
+      name: "AWS Batch",
+      workDir: "s3://lockstep-it-bucket/runs",
+      nextflowVersion: NEXTFLOW_VERSION,
+      env: { NXF_DEBUG: "1" },
+      config: {
+        region,
+        jobQueue: cloud.jobQueue,
+        executionRoleArn: cloud.executionRoleArn,
+        headImage: "public.ecr.aws/seqera-labs/nextflow:24.10.8",
+        secretPrefix: cloud.prefix,
+        credentialId: cred.id,
+      },
+    },
+  });
+  const pipeline = await asOwner.pipelines.create({
+    workspaceId: ws.id,
+    pipeline: { name: "hello", repository: "https://github.com/nextflow-io/hello", revision: "master", defaultComputeEnvId: ce.id, defaultParams: { greeting: "hi there" } },
+  });
+  return { ws, ce, cred, asOwner, asLauncher, values, pipeline };
+}
+
+const waitFor = (runId: string, done: Parameters<typeof waitForRun>[2]) => waitForRun(db, runId, done);
+
+/** What Secrets Manager holds under the cloud's prefix, read straight from moto. */
+const managedIn = (cloud: TCloud) =>
+  awsSecretsManagerProvider({ region, prefix: cloud.prefix, endpoint: cloud.moto.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } }).listManaged();
+
+async function activeJobDefinitions(cloud: TCloud, name: string) {
+  const response = await fetch(`${cloud.moto.endpoint}/v1/describejobdefinitions`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `AWS4-HMAC-SHA256 Credential=testing/20250101/${region}/batch/aws4_request, SignedHeaders=host, Signature=0` },
+    body: JSON.stringify({ jobDefinitionName: name, status: "ACTIVE" }),
+  });
+  return ((await response.json()) as { jobDefinitions: unknown[] }).jobDefinitions;
+}
+
+describe("cloud run lifecycle (AWS Batch + Secrets Manager on moto)", () => {
+  it("hands the run's secrets to the head job by ARN, then deletes them and the job definition", { timeout: 120_000 }, async () => {
+    const { ws, asLauncher, values, pipeline } = await setup(ok);
+    const launched = await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id });
+    const run = await waitFor(launched.id, settled);
+    expect([run.status, run.secretsState, run.exitCode, run.errorMessage]).toEqual(["SUCCEEDED", "DELETED", 0, null]);
+    const jobName = `lockstep-${run.id}`;
+
+    // At submission each ARN resolved to the right value — the launcher's API_TOKEN over the workspace's.
+    expect(ok.resolvedAtSubmit.get(jobName)).toEqual({ DB_PASSWORD: values.db, API_TOKEN: values.userToken });
+    expect(run.secretBindings.map((b) => b.name).sort()).toEqual(["API_TOKEN", "DB_PASSWORD"]);
+    for (const b of run.secretBindings) expect(b.location).toMatch(new RegExp(`^arn:aws:secretsmanager:${region}:\\d{12}:secret:${ok.prefix}${run.id}/${b.name}-`));
+
+    // The job definition: the execution role, the ARNs, Lockstep's flag, the head config, the command.
+    const registered = ok.controlPlane.find((c) => c.operation === "POST /v1/registerjobdefinition" && c.body.includes(jobName))!;
+    const def = JSON.parse(registered.body) as {
+      containerProperties: { image: string; executionRoleArn: string; command: string[]; environment: Array<{ name: string; value: string }>; secrets: Array<{ name: string; valueFrom: string }> };
+    };
+    expect(def.containerProperties.executionRoleArn).toBe(ok.executionRoleArn);
+    expect(def.containerProperties.image).toBe("public.ecr.aws/seqera-labs/nextflow:24.10.8");
+    expect(def.containerProperties.secrets).toEqual(run.secretBindings.map((b) => ({ name: b.name, valueFrom: b.location })));
+    const env = Object.fromEntries(def.containerProperties.environment.map((e) => [e.name, e.value]));
+    expect(env).toMatchObject({ NXF_ENABLE_SECRETS: "true", NXF_DEBUG: "1", NXF_ANSI_LOG: "false" });
+    expect(Buffer.from(env[HEAD_CONFIG_VAR]!, "base64").toString("utf8")).toBe(`process.executor = 'awsbatch'\nprocess.queue = '${ok.jobQueue}'\naws.region = '${region}'\n`);
+    const command = def.containerProperties.command;
+    expect(command.slice(0, 2)).toEqual(["bash", "-c"]);
+    expect(command.slice(3)).toEqual([
+      "lockstep-head",
+      "run",
+      "https://github.com/nextflow-io/hello",
+      "-name",
+      `lockstep-${run.id.slice(0, 8)}`,
+      "-work-dir",
+      `s3://lockstep-it-bucket/runs/${run.id}/work`,
+      "-r",
+      "master",
+      "-with-trace",
+      `s3://lockstep-it-bucket/runs/${run.id}/trace.tsv`,
+      "-ansi-log",
+      "false",
+      "--greeting",
+      "hi there",
+    ]);
+    expect(run.runDir).toBe(`s3://lockstep-it-bucket/runs/${run.id}`);
+    expect(run.executorRef).toMatch(/^[0-9a-f-]{36}$/);
+
+    // Nothing is left: no secret under the prefix, no active job definition.
+    expect((await managedIn(ok)).filter((c) => c.runId === run.id)).toEqual([]);
+    expect(await activeJobDefinitions(ok, jobName)).toEqual([]);
+    const actions = (await listAuditEvents(db, { workspaceId: ws.id, limit: 50 })).map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(["run.launched", "secrets.provisioned", "run.started", "run.finished", "secrets.deleted"]));
+
+    // No value anywhere Lockstep writes or sends besides Secrets Manager itself.
+    const everywhere = [
+      logLines.join("\n"),
+      JSON.stringify(run),
+      JSON.stringify(await listAuditEvents(db, { workspaceId: ws.id, limit: 50 })),
+      JSON.stringify(ok.controlPlane),
+    ].join("\n");
+    for (const v of Object.values(values)) expect(everywhere).not.toContain(v);
+  });
+
+  it("a head job that fails ends FAILED with every secret deleted", { timeout: 120_000 }, async () => {
+    const { ws, asLauncher, pipeline } = await setup(failing);
+    const run = await waitFor((await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id })).id, settled);
+    expect([run.status, run.secretsState]).toEqual(["FAILED", "DELETED"]);
+    expect(run.exitCode).not.toBe(0);
+    expect(failing.resolvedAtSubmit.get(`lockstep-${run.id}`)).toHaveProperty("DB_PASSWORD");
+    expect((await managedIn(failing)).filter((c) => c.runId === run.id)).toEqual([]);
+  });
+
+  it("assumes a workspace's role through STS, with its external id", { timeout: 120_000 }, async () => {
+    const roleArn = "arn:aws:iam::123456789012:role/lockstep-workspace";
+    const { ws, asLauncher, values, pipeline } = await setup(ok, { roleArn, externalId: "ext-1234" });
+    const before = ok.controlPlane.filter((c) => c.body.includes("Action=AssumeRole")).length;
+    const run = await waitFor((await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id })).id, settled);
+    expect([run.status, run.secretsState]).toEqual(["SUCCEEDED", "DELETED"]);
+    expect(ok.resolvedAtSubmit.get(`lockstep-${run.id}`)).toEqual({ DB_PASSWORD: values.db, API_TOKEN: values.userToken });
+    const assumed = ok.controlPlane.filter((c) => c.body.includes("Action=AssumeRole")).slice(before);
+    expect(assumed.length).toBeGreaterThan(0);
+    const params = new URLSearchParams(assumed[0]!.body);
+    expect([params.get("RoleArn"), params.get("ExternalId")]).toEqual([roleArn, "ext-1234"]);
+    expect(params.get("RoleSessionName")).toMatch(/^lockstep-worker-/);
+  });
+
+  it("the sweeper deletes cloud copies of a run the database does not know", { timeout: 120_000 }, async () => {
+    await setup(ok); // a compute environment on this prefix, so the sweeper looks there
+    const stray = { runId: randomUUID(), workspaceId: randomUUID() };
+    const provider = awsSecretsManagerProvider({ region, prefix: ok.prefix, endpoint: ok.moto.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+    await provider.provision(stray, [{ name: "LEFT_BEHIND", value: `stray-MARKER-${randomUUID()}` }]);
+    expect((await managedIn(ok)).map((c) => c.runId)).toContain(stray.runId);
+    await enqueue(ok.queues, "runs.sweep", { requestedBy: "test", nonce: randomUUID() });
+    const deadline = Date.now() + 30_000;
+    while ((await managedIn(ok)).some((c) => c.runId === stray.runId)) {
+      if (Date.now() > deadline) throw new Error("the sweeper left the stray secret in place");
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  });
+
+  it("refuses a pipeline given as a local path: the head runs in the cloud", async () => {
+    const { ws, asOwner, asLauncher, ce } = await setup(ok);
+    const local = await asOwner.pipelines.create({ workspaceId: ws.id, pipeline: { name: "local", repository: "/srv/pipelines/hello", defaultComputeEnvId: ce.id } });
+    await expect(asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: local.id })).rejects.toThrow(
+      /^computeEnvId: AWS Batch runs pipelines in the cloud; the pipeline's repository must be an https:\/\/ URL/,
+    );
+  });
+});

@@ -1,0 +1,65 @@
+import { randomUUID } from "node:crypto";
+import type { Redis } from "ioredis";
+import { createCaller } from "@lockstep/api";
+import { createRateLimiter } from "@lockstep/auth";
+import { formatKeySpecs, generateKeyPair, OpeningKeyring, SealingKeyring } from "@lockstep/crypto";
+import { createUserWithPersonalWorkspace, getRun, type TDatabase, type TRun } from "@lockstep/db";
+import type { TQueues } from "@lockstep/queue";
+
+/** Test helpers shared by the cloud lifecycle suites: keys, callers, a workspace with secrets, waiting on a run. */
+
+export async function testKeys(kid: string) {
+  const pair = await generateKeyPair(kid);
+  return {
+    sealing: await SealingKeyring.fromSpec(formatKeySpecs([{ kid: pair.kid, key: pair.publicKey }])),
+    opening: await OpeningKeyring.fromSpec(formatKeySpecs([{ kid: pair.kid, key: pair.privateKey }])),
+  };
+}
+
+type TKeys = Awaited<ReturnType<typeof testKeys>>;
+
+/**
+ * An org workspace with an owner and a launch-role participant; the workspace holds DB_PASSWORD and
+ * API_TOKEN, the launcher a personal API_TOKEN that must win. Values carry a MARKER to search for.
+ */
+export async function workspaceWithSecrets(deps: { db: TDatabase; redis: Redis; queues: TQueues; keys: TKeys }) {
+  const { db } = deps;
+  const owner = (await createUserWithPersonalWorkspace(db, { email: `owner-${randomUUID()}@example.test`, name: "Owner", passwordHash: null }))!;
+  const launcher = (await createUserWithPersonalWorkspace(db, { email: `launcher-${randomUUID()}@example.test`, name: "Launcher", passwordHash: null }))!;
+  const caller = (userId: string) =>
+    createCaller({
+      db,
+      pingRedis: async () => 0,
+      limiter: createRateLimiter(deps.redis, `rl-${randomUUID().slice(0, 8)}`),
+      sealing: deps.keys.sealing,
+      queues: deps.queues,
+      identity: { userId, via: "session" },
+      config: { signupEnabled: true },
+      ip: null,
+      userAgent: "vitest",
+    });
+  const asOwner = caller(owner.id);
+  const org = await asOwner.orgs.create({ name: "Cloud", slug: `cloud-${owner.id.slice(0, 8)}` });
+  const ws = await asOwner.workspaces.create({ orgId: org.id, name: "Cloud runs" });
+  await asOwner.workspaces.participants.add({ workspaceId: ws.id, email: launcher.email, role: "launch" });
+  const values = { db: `db-MARKER-${randomUUID()}`, wsToken: `ws-MARKER-${randomUUID()}`, userToken: `user-MARKER-${randomUUID()}` };
+  await asOwner.secrets.create({ workspaceId: ws.id, name: "DB_PASSWORD", value: { plain: values.db } });
+  await asOwner.secrets.create({ workspaceId: ws.id, name: "API_TOKEN", value: { plain: values.wsToken } });
+  const asLauncher = caller(launcher.id);
+  await asLauncher.userSecrets.create({ name: "API_TOKEN", value: { plain: values.userToken } });
+  return { ws, asOwner, asLauncher, values };
+}
+
+export async function waitForRun(db: TDatabase, runId: string, done: (run: TRun) => boolean, timeoutMs = 60_000): Promise<TRun> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = (await getRun(db, runId))!;
+    if (done(run)) return run;
+    if (Date.now() > deadline) throw new Error(`run ${runId} stuck at ${run.status}/${run.secretsState}: ${run.errorMessage ?? ""}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** The run has ended and its secrets are settled one way or the other. */
+export const settled = (run: TRun) =>
+  ["SUCCEEDED", "FAILED", "CANCELLED", "LOST"].includes(run.status) && ["DELETED", "NONE", "CLEANUP_FAILED"].includes(run.secretsState);

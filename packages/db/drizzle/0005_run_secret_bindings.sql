@@ -1,0 +1,1 @@
+ALTER TABLE "runs" ADD COLUMN "secret_bindings" jsonb DEFAULT '[]'::jsonb NOT NULL;

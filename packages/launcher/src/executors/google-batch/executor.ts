@@ -1,0 +1,242 @@
+import { createRequire } from "node:module";
+import { BatchServiceClient, type protos } from "@google-cloud/batch";
+import type { THeadState } from "../../executor";
+
+type TClientOptions = NonNullable<ConstructorParameters<typeof BatchServiceClient>[0]>;
+type TChannelCredentials = NonNullable<TClientOptions["sslCreds"]>;
+type TJob = protos.google.cloud.batch.v1.IJob;
+
+export type TGoogleBatchConfig = {
+  projectId: string;
+  /** The Batch location, e.g. europe-west4. */
+  region: string;
+  /** The service account (email) the head job's VM runs as: it reads the run's secrets and submits the task jobs. */
+  serviceAccount: string;
+  /** The Nextflow head image. */
+  image: string;
+  /** Default e2-standard-2. */
+  machineType?: string;
+  /** A parsed service-account key JSON; omitted: Application Default Credentials. */
+  credentials?: object;
+  /** Emulators/fakes only: host, port, plain-text gRPC without credentials. */
+  apiEndpoint?: string;
+  port?: number;
+  insecure?: boolean;
+};
+
+export type TGoogleBatchStart = {
+  runId: string;
+  /** Non-secret environment for the head job: from the secrets provider NXF_GOOGLE_SECRET_VARS and GOOGLE_CLOUD_PROJECT (resource names only), plus paths and flags. */
+  env: Record<string, string>;
+  command: string[];
+};
+
+export type TGoogleBatchHeadJob = {
+  readonly kind: "google-batch";
+  /** Idempotent: a job already created for the run (retry after a lost answer) is returned. */
+  start(job: TGoogleBatchStart): Promise<{ jobId: string }>;
+  /** `jobId` is the job's full resource name, as start returned it. */
+  status(jobId: string): Promise<THeadState>;
+  cancel(jobId: string): Promise<void>;
+  /**
+   * Nothing to release on Google: the job spec holds only resource names, the secrets themselves
+   * are the secrets provider's to clean up, and Batch deletes finished jobs after 60 days. Kept so
+   * every cloud executor ends a run the same way.
+   */
+  release(runId: string): Promise<void>;
+  close(): Promise<void>;
+};
+
+// gRPC status codes (google.rpc.Code); the client surfaces them as `error.code`.
+const CODE_NAMES: Record<number, string> = {
+  1: "CANCELLED",
+  2: "UNKNOWN",
+  3: "INVALID_ARGUMENT",
+  4: "DEADLINE_EXCEEDED",
+  5: "NOT_FOUND",
+  6: "ALREADY_EXISTS",
+  7: "PERMISSION_DENIED",
+  8: "RESOURCE_EXHAUSTED",
+  9: "FAILED_PRECONDITION",
+  10: "ABORTED",
+  11: "OUT_OF_RANGE",
+  12: "UNIMPLEMENTED",
+  13: "INTERNAL",
+  14: "UNAVAILABLE",
+  15: "DATA_LOSS",
+  16: "UNAUTHENTICATED",
+};
+const NOT_FOUND = 5;
+const ALREADY_EXISTS = 6;
+const FAILED_PRECONDITION = 9;
+
+const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const RUNNING = new Set(["STATE_UNSPECIFIED", "QUEUED", "SCHEDULED", "RUNNING", "CANCELLATION_IN_PROGRESS"]);
+const ENDED = new Set(["SUCCEEDED", "FAILED", "CANCELLED"]);
+const LABEL_RUN = "lockstep-run";
+const LABEL_MANAGED = "lockstep-managed";
+
+/**
+ * The Nextflow head job on Google Cloud Batch: one job `lockstep-<runId>` with a single container
+ * task. Unlike AWS Batch, nothing has to be registered per run: Nextflow's google-batch support
+ * reads the run's secrets from Secret Manager itself, using the resource names the
+ * google-secret-manager provider put in NXF_GOOGLE_SECRET_VARS and the VM's service account. So
+ * the job spec (visible to anyone with batch.jobs.get, and in audit logs) holds names, never values.
+ *
+ * Job ids are per project and location, so the id doubles as the idempotency key: CreateJob
+ * answering ALREADY_EXISTS means an earlier attempt got through.
+ */
+export function googleBatchHeadJob(config: TGoogleBatchConfig): TGoogleBatchHeadJob {
+  if (!/^[a-z0-9][a-z0-9.:-]{0,62}$/.test(config.projectId)) throw new Error("projectId must be a Google Cloud project id");
+  if (!/^[a-z0-9-]{1,63}$/.test(config.region)) throw new Error("region must be a Google Cloud location such as europe-west4");
+  if (!/^[^@\s]+@[^@\s]+$/.test(config.serviceAccount)) throw new Error("serviceAccount must be a service account email");
+  if (!config.image.trim()) throw new Error("image must name the Nextflow head image");
+  const parent = `projects/${config.projectId}/locations/${config.region}`;
+
+  let client: BatchServiceClient | undefined;
+  const batch = () => {
+    client ??= new BatchServiceClient({
+      projectId: config.projectId,
+      ...(config.credentials ? { credentials: config.credentials as TClientOptions["credentials"] } : {}),
+      ...(config.apiEndpoint ? { apiEndpoint: config.apiEndpoint } : {}),
+      ...(config.port ? { port: config.port } : {}),
+      // Naming the universe stops the auth library probing the GCE metadata server to learn it,
+      // which an emulator setup (no credentials at all) would otherwise do on the first call.
+      ...(config.insecure ? { sslCreds: insecureChannelCredentials(), universeDomain: "googleapis.com" } : {}),
+    });
+    return client;
+  };
+  const jobIdOf = (runId: string) => {
+    if (!RUN_ID.test(runId)) throw new Error("run id must be a UUID");
+    return `lockstep-${runId}`;
+  };
+
+  async function getJob(name: string): Promise<TJob | undefined> {
+    try {
+      const [job] = await batch().getJob({ name });
+      return job;
+    } catch (error) {
+      if (codeOf(error) === NOT_FOUND) return undefined;
+      throw batchError(error, `GetJob ${name}`);
+    }
+  }
+
+  return {
+    kind: "google-batch",
+
+    async start(job) {
+      const jobId = jobIdOf(job.runId);
+      // Built here rather than taken from the answer: Google may name the project by its number.
+      const name = `${parent}/jobs/${jobId}`;
+      for (const key of Object.keys(job.env)) {
+        if (!ENV_NAME.test(key)) throw new Error(`${key} is not a valid environment variable name`);
+      }
+      if (job.command.length === 0) throw new Error("the head job needs a command");
+      const values = Object.values(job.env);
+
+      const spec: TJob = {
+        labels: { [LABEL_RUN]: job.runId, [LABEL_MANAGED]: "true" },
+        taskGroups: [
+          {
+            taskCount: 1,
+            taskSpec: {
+              // No entrypoint override: the Nextflow images' own entrypoint execs the command.
+              runnables: [{ container: { imageUri: config.image, commands: job.command } }],
+              environment: { variables: job.env },
+              // Nextflow resubmits failed tasks itself; a retried head job would start the pipeline over.
+              maxRetryCount: 0,
+            },
+          },
+        ],
+        allocationPolicy: {
+          serviceAccount: { email: config.serviceAccount },
+          instances: [{ policy: { machineType: config.machineType ?? "e2-standard-2" } }],
+        },
+        logsPolicy: { destination: "CLOUD_LOGGING" },
+      };
+      try {
+        await batch().createJob({ parent, jobId, job: spec });
+        return { jobId: name };
+      } catch (error) {
+        if (codeOf(error) !== ALREADY_EXISTS) throw batchError(error, `CreateJob ${name}`, values);
+      }
+      // An earlier attempt created it (its answer was lost): that job is this run's head job.
+      const existing = await getJob(name);
+      if (!existing) throw new Error(`Google Batch: CreateJob ${name} answered ALREADY_EXISTS but GetJob finds no such job (being deleted?)`);
+      if (existing.labels?.[LABEL_RUN] !== job.runId) throw new Error(`Google Batch: ${name} exists but was not created by Lockstep for run ${job.runId}`);
+      return { jobId: name };
+    },
+
+    async status(jobId): Promise<THeadState> {
+      const job = await getJob(jobId);
+      if (!job) return { state: "vanished", detail: `Batch job ${jobId} is unknown to GetJob (Batch deletes jobs 60 days after they end)` };
+      const state = String(job.status?.state ?? "STATE_UNSPECIFIED");
+      if (RUNNING.has(state)) return { state: "running" };
+      if (state === "SUCCEEDED") return { state: "finished", exitCode: 0 };
+      if (state === "FAILED" || state === "CANCELLED") {
+        // The latest task exit code Batch reported; none (never started, cancelled, VM lost): 1.
+        const exitCode = (job.status?.statusEvents ?? [])
+          .map((event) => event.taskExecution?.exitCode)
+          .findLast((code) => typeof code === "number" && code !== 0);
+        return { state: "finished", exitCode: exitCode ?? 1 };
+      }
+      if (state === "DELETION_IN_PROGRESS") return { state: "vanished", detail: `Batch job ${jobId} is being deleted` };
+      // A state this code does not know: neither guess "running" forever nor give the run up.
+      throw new Error(`Google Batch: GetJob ${jobId} answered an unknown job state ${state}`);
+    },
+
+    async cancel(jobId) {
+      try {
+        // CancelJob is a long-running operation; not awaited: the job's own state tells the outcome.
+        await batch().cancelJob({ name: jobId });
+      } catch (error) {
+        const code = codeOf(error);
+        if (code === NOT_FOUND) return; // gone: nothing left to stop
+        // A job that already ended has nothing to cancel.
+        if (code === FAILED_PRECONDITION && ENDED.has(String((await getJob(jobId))?.status?.state))) return;
+        throw batchError(error, `CancelJob ${jobId}`);
+      }
+    },
+
+    async release(runId) {
+      jobIdOf(runId);
+    },
+
+    async close() {
+      await client?.close();
+      client = undefined;
+    },
+  };
+}
+
+/**
+ * The message names the call and the gRPC status plus the service's explanation; any env value
+ * found in that explanation is masked, as the API may echo parts of the request.
+ */
+function batchError(error: unknown, call: string, values: string[] = []): Error {
+  const code = codeOf(error);
+  const e = error as { details?: unknown; message?: unknown; code?: unknown } | null;
+  let detail = String((typeof e?.details === "string" && e.details) || (typeof e?.message === "string" && e.message) || "unknown error");
+  // Shorter values cannot be told apart from ordinary words in the message.
+  for (const value of values) if (value.length >= 4) detail = detail.split(value).join("***");
+  detail = detail.replace(/\s+/g, " ").slice(0, 300);
+  const status = code !== undefined ? (CODE_NAMES[code] ?? `code ${code}`) : typeof e?.code === "string" ? e.code : "error";
+  return new Error(`Google Batch: ${call} failed (${status}: ${detail})`);
+}
+
+function codeOf(error: unknown): number | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "number" ? code : undefined;
+}
+
+/**
+ * Plain-text gRPC credentials for an emulator or fake. They must come from the very @grpc/grpc-js
+ * copy the client library uses (grpc-js checks `instanceof`), so they are loaded through the
+ * client's own google-gax rather than a second copy of grpc-js.
+ */
+function insecureChannelCredentials(): TChannelCredentials {
+  const clientEntry = createRequire(import.meta.url).resolve("@google-cloud/batch");
+  const gax = createRequire(clientEntry)("google-gax") as { grpc: { credentials: { createInsecure(): TChannelCredentials } } };
+  return gax.grpc.credentials.createInsecure();
+}
