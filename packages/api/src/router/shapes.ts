@@ -115,6 +115,8 @@ export const ZRunOut = z.object({
   computeEnvId: z.string().nullable(),
   computeEnvName: z.string(),
   computeEnvKind: z.string(),
+  /** Cloud runs: the head job's id (AWS Batch job id, Google Batch job name) and the run's work prefix, to find its log. */
+  cloudHead: z.object({ job: z.string(), workDir: z.string() }).nullable(),
   params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
   secretNames: z.array(ZRunSecretRefOut),
   launcher: z.object({ id: z.string(), name: z.string(), email: z.string() }).nullable(),

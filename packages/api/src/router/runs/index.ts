@@ -19,6 +19,10 @@ export function runOut(run: TRun, launcher: { id: string | null; name: string | 
     computeEnvId: run.computeEnvId,
     computeEnvName: run.computeEnvName,
     computeEnvKind: run.computeEnvKind,
+    cloudHead:
+      (run.computeEnvKind === "aws-batch" || run.computeEnvKind === "google-batch") && run.executorRef && run.runDir
+        ? { job: run.executorRef, workDir: run.runDir }
+        : null,
     params: run.params,
     secretNames: run.secretRefs.map((r) => ({ name: r.name, source: r.source })),
     launcher: launcher?.id ? { id: launcher.id, name: launcher.name ?? "", email: launcher.email ?? "" } : null,

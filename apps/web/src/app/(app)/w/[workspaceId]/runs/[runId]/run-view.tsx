@@ -167,7 +167,7 @@ function RunDetails({ workspace, run, own, mayCancel, refreshError }: { workspac
       </div>
 
       <Card className="mt-6 p-6">
-        <RunLog workspaceId={workspace.id} runId={run.id} live={live} />
+        {run.cloudHead ? <CloudLog kind={run.computeEnvKind} head={run.cloudHead} /> : <RunLog workspaceId={workspace.id} runId={run.id} live={live} />}
       </Card>
 
       {confirming ? <CancelDialog workspaceId={workspace.id} run={run} onClose={() => setConfirming(false)} /> : null}
@@ -299,5 +299,32 @@ function CancelDialog({ workspaceId, run, onClose }: { workspaceId: string; run:
         {error ? <Alert>{error}</Alert> : null}
       </div>
     </Dialog>
+  );
+}
+
+/**
+ * A cloud run's head writes its console to the cloud's logging service, which Lockstep does not
+ * read (the worker would need log-read permissions on top of least privilege): say where to look.
+ */
+function CloudLog({ kind, head }: { kind: string; head: { job: string; workDir: string } }) {
+  const aws = kind === "aws-batch";
+  return (
+    <div>
+      <h2 className="text-base font-semibold text-slate-900">Log</h2>
+      <p className="mt-2 text-sm text-slate-600">
+        The Nextflow head runs as a {aws ? "AWS Batch" : "Google Batch"} job; its console goes to {aws ? "CloudWatch Logs (log group /aws/batch/job)" : "Cloud Logging"}.
+        Lockstep masks nothing there, so pipelines must not print secret values.
+      </p>
+      <dl className="mt-4 grid gap-3 text-sm sm:grid-cols-2">
+        <div>
+          <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">{aws ? "Batch job id" : "Batch job"}</dt>
+          <dd className="mt-1 break-all font-mono text-slate-900">{head.job}</dd>
+        </div>
+        <div>
+          <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">Work directory</dt>
+          <dd className="mt-1 break-all font-mono text-slate-900">{head.workDir}</dd>
+        </div>
+      </dl>
+    </div>
   );
 }
