@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createCaller } from "@lockstep/api";
 import { createRateLimiter } from "@lockstep/auth";
 import { formatKeySpecs, generateKeyPair, OpeningKeyring, SealingKeyring } from "@lockstep/crypto";
-import { createDatabase, createUserWithPersonalWorkspace, getRun, listAuditEvents, readRunLog, type TRun } from "@lockstep/db";
+import { createDatabase, createUserWithPersonalWorkspace, eq, getRun, listAuditEvents, readRunLog, schema, type TRun } from "@lockstep/db";
 import { installNextflow, NEXTFLOW_VERSION, nextflowJavaCommand } from "@lockstep/launcher";
 import { createQueues, createRedis } from "@lockstep/queue";
 import { freePort, startSlurm, type TStartedSlurm } from "@lockstep/devstack";
@@ -318,8 +318,10 @@ describe("the sweeper and permanent cleanup failures", () => {
     const launched = await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: p.id });
     const running = await waitFor(launched.id, (r) => r.status === "RUNNING" && r.secretsState === "PROVISIONED");
     try {
-      // Its compute environment disappears while the run holds secrets: the store can no longer be reached.
-      await asOwner.computeEnvs.delete({ workspaceId: ws.id, computeEnvId: p.defaultComputeEnvId! });
+      // Its compute environment disappears while the run holds secrets (behind the API's back: the
+      // API refuses that), so the store can no longer be reached.
+      await expect(asOwner.computeEnvs.delete({ workspaceId: ws.id, computeEnvId: p.defaultComputeEnvId! })).rejects.toThrow(/^computeEnvId: 1 run uses/);
+      await db.delete(schema.computeEnvs).where(eq(schema.computeEnvs.id, p.defaultComputeEnvId!));
       const run = await waitFor(launched.id, (r) => r.status === "LOST" && r.secretsState === "CLEANUP_FAILED");
       expect(run.lastCleanupError).toMatch(/compute environment was deleted/);
       const failed = await listAuditEvents(db, { workspaceId: ws.id, action: "secrets.cleanup_failed", limit: 10 });

@@ -3,7 +3,8 @@ import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, test, type Page } from "@playwright/test";
-import { dataDir } from "../../playwright.config";
+import postgres from "postgres";
+import { dataDir, ports } from "../../playwright.config";
 
 // Real runs: the worker provisions the secrets file, starts the pinned Nextflow on these fixture
 // pipelines and deletes the secrets when the run ends. Everything a user does goes through the UI;
@@ -293,8 +294,18 @@ test("a run whose secrets could not be deleted is flagged in red on the runs lis
     await shot(page, "compute-env-delete-blocked");
     await confirm.getByRole("button", { name: "Cancel" }).click();
 
-    // The API still allows it; the run is then lost and its secrets cannot be reached.
-    await mutate(page, "computeEnvs.delete", { workspaceId, computeEnvId: ce.id });
+    // Nor will the API.
+    const refused = await page.request.post("/api/trpc/computeEnvs.delete", { data: { json: { workspaceId, computeEnvId: ce.id } } });
+    expect(refused.status()).toBe(409);
+    expect(await refused.text()).toContain("computeEnvId: 1 run uses this compute environment");
+    // Removed behind Lockstep's back (a database restore, a manual DELETE): the run is then lost
+    // and its secrets cannot be reached — which must be shown, not hidden.
+    const sql = postgres(`postgres://lockstep:lockstep-dev@127.0.0.1:${ports.postgres}/lockstep`, { max: 1, onnotice: () => {} });
+    try {
+      await sql`delete from compute_envs where id = ${ce.id}`;
+    } finally {
+      await sql.end();
+    }
     await page.getByRole("navigation", { name: "Pipelines and runs" }).getByRole("link", { name: "Runs" }).click();
     const banner = page.getByRole("alert").filter({ hasText: "could not be deleted" });
     await expect(banner).toContainText("The secrets of 1 finished run could not be deleted.", { timeout: 90_000 });

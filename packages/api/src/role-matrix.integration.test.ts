@@ -62,7 +62,7 @@ function workspaceScopedProcedures(): Record<string, TPermission> {
   return out;
 }
 
-type TFixture = { workspaceId: string; targetUserId: string; newcomerEmail: string; secretId: string; computeEnvId: string; pipelineId: string; runId: string; credentialId: string };
+type TFixture = { workspaceId: string; targetUserId: string; newcomerEmail: string; secretId: string; computeEnvId: string; spareComputeEnvId: string; pipelineId: string; runId: string; credentialId: string };
 
 const localEnv = { kind: "local", name: "Local", workDir: "/tmp/lockstep-matrix", nextflowVersion: "24.10.5" } as const;
 
@@ -89,6 +89,8 @@ async function fixture(role: TWorkspaceRole) {
   const f: TFixture = {
     workspaceId: ws.id, targetUserId: target.id, newcomerEmail: newcomer.email, secretId: secret.id,
     computeEnvId: ce.id, pipelineId: pipeline.id, runId: run.id,
+    // The run above holds `ce`; deletion is tried on an environment no run needs.
+    spareComputeEnvId: (await owner.computeEnvs.create({ workspaceId: ws.id, computeEnv: { ...localEnv, name: "Spare" } })).id,
     credentialId: (await owner.credentials.create({ workspaceId: ws.id, name: "aws", provider: "aws", value: { plain: awsKey } })).id,
   };
   return { f, call: callerFor(db, caller.id) };
@@ -115,7 +117,7 @@ const invoke: Record<string, (call: ReturnType<typeof callerFor>, f: TFixture) =
   "computeEnvs.get": (c, f) => c.computeEnvs.get({ workspaceId: f.workspaceId, computeEnvId: f.computeEnvId }),
   "computeEnvs.create": (c, f) => c.computeEnvs.create({ workspaceId: f.workspaceId, computeEnv: { ...localEnv, name: "Another" } }),
   "computeEnvs.update": (c, f) => c.computeEnvs.update({ workspaceId: f.workspaceId, computeEnvId: f.computeEnvId, computeEnv: { ...localEnv, name: "Renamed" } }),
-  "computeEnvs.delete": (c, f) => c.computeEnvs.delete({ workspaceId: f.workspaceId, computeEnvId: f.computeEnvId }),
+  "computeEnvs.delete": (c, f) => c.computeEnvs.delete({ workspaceId: f.workspaceId, computeEnvId: f.spareComputeEnvId }),
   "pipelines.list": (c, f) => c.pipelines.list({ workspaceId: f.workspaceId }),
   "pipelines.get": (c, f) => c.pipelines.get({ workspaceId: f.workspaceId, pipelineId: f.pipelineId }),
   "pipelines.create": (c, f) => c.pipelines.create({ workspaceId: f.workspaceId, pipeline: { name: "another", repository: "/pipelines/x" } }),

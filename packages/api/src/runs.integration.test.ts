@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { createDatabase, getRun } from "@lockstep/db";
+import { createDatabase, getRun, updateRunIf } from "@lockstep/db";
 import { callerFor, makeUser, testQueues } from "./test/fixtures";
 
 const { db, close } = createDatabase(inject("databaseUrl"), { max: 4 });
@@ -99,5 +99,22 @@ describe("launching runs", () => {
       .catch((e: TRPCError) => e);
     expect((error as TRPCError).message).toBe("computeEnv.workDir: must be an absolute path (starting with /)");
     expect((await asOwner.computeEnvs.list({ workspaceId: ws.id })).map((c) => c.name)).toEqual(["Local"]);
+  });
+
+  it("refuses to delete a compute environment a run still needs, until its secrets are deleted", async () => {
+    const { asOwner, asLauncher, ws, ce, pipeline } = await setup();
+    const run = await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id });
+    const refused = await asOwner.computeEnvs.delete({ workspaceId: ws.id, computeEnvId: ce.id }).catch((e: TRPCError) => e);
+    expect((refused as TRPCError).code).toBe("CONFLICT");
+    expect((refused as TRPCError).message).toBe(
+      "computeEnvId: 1 run uses this compute environment (running, or its secrets not yet deleted); cancel or wait for it first.",
+    );
+    // Ended but its secrets still being deleted: still needed.
+    await updateRunIf(db, run.id, {}, { status: "SUCCEEDED", secretsState: "DELETING" });
+    expect(await codeOf(asOwner.computeEnvs.delete({ workspaceId: ws.id, computeEnvId: ce.id }))).toBe("CONFLICT");
+    expect((await asOwner.computeEnvs.list({ workspaceId: ws.id })).map((c) => c.id)).toEqual([ce.id]);
+    await updateRunIf(db, run.id, {}, { secretsState: "DELETED" });
+    expect(await codeOf(asOwner.computeEnvs.delete({ workspaceId: ws.id, computeEnvId: ce.id }))).toBe("ok");
+    expect((await getRun(db, run.id))!.computeEnvId).toBeNull();
   });
 });

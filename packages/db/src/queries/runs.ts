@@ -170,3 +170,20 @@ export async function getComputeEnvById(db: TDbOrTx, id: string) {
   const [row] = await db.select().from(computeEnvs).where(eq(computeEnvs.id, id));
   return row ?? null;
 }
+
+/**
+ * Runs of a compute environment that still need it: running, or holding secrets not yet deleted.
+ * (CLEANUP_FAILED runs do not count: they are already alerted and need a person, not the env.)
+ */
+export async function runsHoldingComputeEnv(db: TDbOrTx, computeEnvId: string) {
+  const rows = await db
+    .select({ id: runs.id })
+    .from(runs)
+    .where(
+      and(
+        eq(runs.computeEnvId, computeEnvId),
+        or(notInArray(runs.status, [...TERMINAL_STATUSES]), inArray(runs.secretsState, ["PENDING", "PROVISIONED", "DELETING"])),
+      ),
+    );
+  return rows.map((r) => r.id);
+}

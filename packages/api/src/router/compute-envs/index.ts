@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { findCredential, getComputeEnv, listComputeEnvs, schema, and, eq, type TComputeEnv, type TDatabase } from "@lockstep/db";
+import { findCredential, getComputeEnv, listComputeEnvs, runsHoldingComputeEnv, schema, and, eq, type TComputeEnv, type TDatabase } from "@lockstep/db";
 import { ZComputeEnvInput, ZId } from "@lockstep/validators";
 import { AppError, isUniqueViolation } from "../../errors";
 import { router, workspaceProcedure } from "../../trpc";
@@ -85,6 +85,15 @@ export const computeEnvsRouter = router({
     .input(z.object({ computeEnvId: ZId }))
     .output(z.object({ ok: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {
+      if (!(await getComputeEnv(ctx.db, ctx.workspace.id, input.computeEnvId))) throw new AppError("NOT_FOUND", "No such compute environment.");
+      // Cleanup needs the environment to find a run's secrets: deleting it under a live run would strand them.
+      const holding = await runsHoldingComputeEnv(ctx.db, input.computeEnvId);
+      if (holding.length > 0) {
+        throw new AppError(
+          "CONFLICT",
+          `computeEnvId: ${holding.length === 1 ? "1 run uses" : `${holding.length} runs use`} this compute environment (running, or its secrets not yet deleted); cancel or wait for ${holding.length === 1 ? "it" : "them"} first.`,
+        );
+      }
       const rows = await ctx.db
         .delete(computeEnvs)
         .where(and(eq(computeEnvs.workspaceId, ctx.workspace.id), eq(computeEnvs.id, input.computeEnvId)))
