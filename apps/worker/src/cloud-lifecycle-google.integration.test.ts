@@ -16,7 +16,7 @@ import {
   type TStartedGcpSecretManagerEmulator,
 } from "@lockstep/devstack";
 import type { TRuntime } from "./runtime";
-import { settled, testKeys, waitForRun, workspaceWithSecrets } from "./test/cloud";
+import { settled, testKeys, waitForRun, workspaceWithSecrets } from "./test/fixtures";
 import { startWorkers, type TWorkers } from "./worker";
 
 /**

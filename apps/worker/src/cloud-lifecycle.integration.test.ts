@@ -7,7 +7,7 @@ import { createQueues, createRedis, enqueue } from "@lockstep/queue";
 import { awsSecretsManagerProvider } from "@lockstep/secrets";
 import { ensureMoto, freePort, prepareMotoBatch, startFaultProxy, startMoto, type TFaultProxy, type TStartedMoto } from "@lockstep/devstack";
 import type { TRuntime } from "./runtime";
-import { settled, testKeys, waitForRun, workspaceWithSecrets } from "./test/cloud";
+import { settled, testKeys, waitForRun, workspaceWithSecrets } from "./test/fixtures";
 import { startWorkers, type TWorkers } from "./worker";
 
 /**

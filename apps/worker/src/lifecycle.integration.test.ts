@@ -4,16 +4,15 @@ import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createCaller } from "@lockstep/api";
-import { createRateLimiter } from "@lockstep/auth";
 import { formatKeySpecs, generateKeyPair, OpeningKeyring, SealingKeyring } from "@lockstep/crypto";
-import { createDatabase, createUserWithPersonalWorkspace, eq, getRun, listAuditEvents, readRunLog, schema, type TRun } from "@lockstep/db";
+import { createDatabase, createUserWithPersonalWorkspace, eq, listAuditEvents, readRunLog, schema, type TRun } from "@lockstep/db";
 import { installNextflow, NEXTFLOW_VERSION, nextflowJavaCommand } from "@lockstep/launcher";
 import { createQueues, createRedis } from "@lockstep/queue";
 import { freePort, startSlurm, type TStartedSlurm } from "@lockstep/devstack";
 import { spawn, type ChildProcess } from "node:child_process";
 import { childBaseEnv } from "./env";
 import type { TRuntime } from "./runtime";
+import { apiCaller, settled, waitForRun } from "./test/fixtures";
 import { startWorkers, type TWorkers } from "./worker";
 
 /**
@@ -68,17 +67,7 @@ async function setup() {
   const owner = (await createUserWithPersonalWorkspace(db, { email: `owner-${randomUUID()}@example.test`, name: "Owner", passwordHash: null }))!;
   const launcher = (await createUserWithPersonalWorkspace(db, { email: `launcher-${randomUUID()}@example.test`, name: "Launcher", passwordHash: null }))!;
   const ctx = (userId: string) =>
-    createCaller({
-      db,
-      pingRedis: async () => 0,
-      limiter: createRateLimiter(producer, prefix),
-      sealing: keys.sealing,
-      queues,
-      identity: { userId, via: "session" },
-      config: { signupEnabled: true },
-      ip: null,
-      userAgent: "vitest",
-    });
+    apiCaller({ db, redis: producer, queues, keys }, userId);
   const asOwner = ctx(owner.id);
   const org = await asOwner.orgs.create({ name: "Life", slug: `life-${owner.id.slice(0, 8)}` });
   const ws = await asOwner.workspaces.create({ orgId: org.id, name: "Runs" });
@@ -98,15 +87,7 @@ async function setup() {
   return { ws, asOwner, asLauncher, launcherId: launcher.id, values, pipeline, slurmEnv };
 }
 
-async function waitFor(runId: string, done: (run: TRun) => boolean, timeoutMs = 180_000): Promise<TRun> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const run = (await getRun(db, runId))!;
-    if (done(run)) return run;
-    if (Date.now() > deadline) throw new Error(`run ${runId} stuck at ${run.status}/${run.secretsState}: ${run.errorMessage ?? ""}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const waitFor = (runId: string, done: (run: TRun) => boolean, timeoutMs = 180_000) => waitForRun(db, runId, done, timeoutMs);
 
 function secretFilesUnder(dir: string): string[] {
   const found: string[] = [];
@@ -121,7 +102,6 @@ function secretFilesUnder(dir: string): string[] {
   return found;
 }
 
-const settled = (run: TRun) => ["SUCCEEDED", "FAILED", "CANCELLED", "LOST"].includes(run.status) && ["DELETED", "NONE", "CLEANUP_FAILED"].includes(run.secretsState);
 
 describe("run lifecycle with real Nextflow (local executor)", () => {
   it("succeeds with the workspace DB_PASSWORD and the launcher's API_TOKEN, then deletes every copy", { timeout: 240_000 }, async () => {
@@ -252,17 +232,7 @@ describe("a worker killed with SIGKILL mid-run", () => {
       return child;
     };
     let worker = await spawnWorker();
-    const launched = await createCaller({
-      db,
-      pingRedis: async () => 0,
-      limiter: createRateLimiter(producer, ownPrefix),
-      sealing: keys.sealing,
-      queues: ownQueues,
-      identity: { userId: launcherId, via: "session" },
-      config: { signupEnabled: true },
-      ip: null,
-      userAgent: "vitest",
-    }).runs.launch({ workspaceId: ws.id, pipelineId: p.id });
+    const launched = await apiCaller({ db, redis: producer, queues: ownQueues, keys }, launcherId).runs.launch({ workspaceId: ws.id, pipelineId: p.id });
     await waitFor(launched.id, (r) => r.status === "RUNNING", 120_000);
     worker.kill("SIGKILL");
     await new Promise((r) => worker.once("exit", r));
@@ -285,17 +255,7 @@ describe("the sweeper and permanent cleanup failures", () => {
     const p = await pipeline("secrets-hash");
     // Launch through queues nobody consumes: as if Redis had lost the provision job.
     const lostQueues = createQueues(producer, `it-lost-${randomUUID().slice(0, 8)}`);
-    const launched = await createCaller({
-      db,
-      pingRedis: async () => 0,
-      limiter: createRateLimiter(producer, prefix),
-      sealing: keys.sealing,
-      queues: lostQueues,
-      identity: { userId: launcherId, via: "session" },
-      config: { signupEnabled: true },
-      ip: null,
-      userAgent: "vitest",
-    }).runs.launch({ workspaceId: ws.id, pipelineId: p.id });
+    const launched = await apiCaller({ db, redis: producer, queues: lostQueues, keys }, launcherId).runs.launch({ workspaceId: ws.id, pipelineId: p.id });
     await lostQueues.close();
     // Leftovers: a store for a run the database does not know.
     const orphan = randomUUID();

@@ -6,7 +6,7 @@ import { formatKeySpecs, generateKeyPair, OpeningKeyring, SealingKeyring } from 
 import { createUserWithPersonalWorkspace, getRun, type TDatabase, type TRun } from "@lockstep/db";
 import type { TQueues } from "@lockstep/queue";
 
-/** Test helpers shared by the cloud lifecycle suites: keys, callers, a workspace with secrets, waiting on a run. */
+/** Test helpers shared by the lifecycle suites: keys, API callers, a workspace with secrets, waiting on a run. */
 
 export async function testKeys(kid: string) {
   const pair = await generateKeyPair(kid);
@@ -18,6 +18,21 @@ export async function testKeys(kid: string) {
 
 type TKeys = Awaited<ReturnType<typeof testKeys>>;
 
+/** The API as a signed-in user calls it, enqueueing onto `queues` (so a test picks which workers see the jobs). */
+export function apiCaller(deps: { db: TDatabase; redis: Redis; queues: TQueues; keys: Pick<TKeys, "sealing"> }, userId: string) {
+  return createCaller({
+    db: deps.db,
+    pingRedis: async () => 0,
+    limiter: createRateLimiter(deps.redis, `rl-${randomUUID().slice(0, 8)}`),
+    sealing: deps.keys.sealing,
+    queues: deps.queues,
+    identity: { userId, via: "session" },
+    config: { signupEnabled: true },
+    ip: null,
+    userAgent: "vitest",
+  });
+}
+
 /**
  * An org workspace with an owner and a launch-role participant; the workspace holds DB_PASSWORD and
  * API_TOKEN, the launcher a personal API_TOKEN that must win. Values carry a MARKER to search for.
@@ -26,18 +41,7 @@ export async function workspaceWithSecrets(deps: { db: TDatabase; redis: Redis; 
   const { db } = deps;
   const owner = (await createUserWithPersonalWorkspace(db, { email: `owner-${randomUUID()}@example.test`, name: "Owner", passwordHash: null }))!;
   const launcher = (await createUserWithPersonalWorkspace(db, { email: `launcher-${randomUUID()}@example.test`, name: "Launcher", passwordHash: null }))!;
-  const caller = (userId: string) =>
-    createCaller({
-      db,
-      pingRedis: async () => 0,
-      limiter: createRateLimiter(deps.redis, `rl-${randomUUID().slice(0, 8)}`),
-      sealing: deps.keys.sealing,
-      queues: deps.queues,
-      identity: { userId, via: "session" },
-      config: { signupEnabled: true },
-      ip: null,
-      userAgent: "vitest",
-    });
+  const caller = (userId: string) => apiCaller(deps, userId);
   const asOwner = caller(owner.id);
   const org = await asOwner.orgs.create({ name: "Cloud", slug: `cloud-${owner.id.slice(0, 8)}` });
   const ws = await asOwner.workspaces.create({ orgId: org.id, name: "Cloud runs" });
