@@ -7,6 +7,8 @@ const root = resolve(import.meta.dirname, "..");
 export const ports = { web: base, worker: base + 1, postgres: base + 2, redis: base + 3, oidc: base + 4 };
 /** The private Slurm npm test starts for the slurm executor tests (its app gets the same SLURM_CONF). */
 export const slurmConf = process.env.SLURM_CONF ?? null;
+/** The moto npm test starts for the cloud run tests (its app inherits AWS_ENDPOINT_URL too). */
+export const awsEndpoint = process.env.AWS_ENDPOINT_URL ?? null;
 /** The OIDC provider the oidc spec runs on loopback; the app is configured for it from the start. */
 export const oidc = {
   issuer: `http://127.0.0.1:${base + 4}`,

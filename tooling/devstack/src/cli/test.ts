@@ -6,7 +6,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { say } from "../log";
-import { isPortFree } from "../ports";
+import { ensureMoto, startMoto, type TStartedMoto } from "../moto";
+import { freePort, isPortFree } from "../ports";
 import { startSlurm, type TStartedSlurm } from "../slurm";
 import { ensureSystemPackages, SYSTEM_PACKAGES } from "../system";
 
@@ -89,7 +90,20 @@ async function slurmForE2e(dir: string): Promise<TStartedSlurm | null> {
   }
 }
 
-function e2eLayer(basePort: number, slurmConf: string | null) {
+/**
+ * moto for the cloud end-to-end tests. The app Playwright starts inherits AWS_ENDPOINT_URL, which
+ * every AWS SDK client honours, so its worker's Secrets Manager, Batch and STS calls reach moto.
+ */
+async function motoForE2e(): Promise<TStartedMoto | null> {
+  try {
+    return await startMoto({ port: await freePort(), moto: await ensureMoto() });
+  } catch (error) {
+    say(`no moto for the end-to-end tests: ${error instanceof Error ? error.message : String(error)}`);
+    return null;
+  }
+}
+
+function e2eLayer(basePort: number, slurmConf: string | null, awsEndpoint: string | null) {
   say(`── end-to-end tests (Playwright, Chromium; ports ${basePort}–${basePort + 4}) ──`);
   const file = join(reports, "e2e.json");
   // A fresh instance each run: its own data directory, removed first.
@@ -102,6 +116,10 @@ function e2eLayer(basePort: number, slurmConf: string | null) {
       E2E_BASE_PORT: String(basePort),
       // The app started by Playwright inherits it: its worker submits Slurm head jobs there.
       ...(slurmConf ? { SLURM_CONF: slurmConf } : {}),
+      // Emulator only: the test account's keys, and no instance-metadata lookups.
+      ...(awsEndpoint
+        ? { AWS_ENDPOINT_URL: awsEndpoint, AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_EC2_METADATA_DISABLED: "true" }
+        : {}),
     }),
   );
   let passed = 0;
@@ -128,8 +146,10 @@ turboLayer("typecheck", "typecheck");
 vitestLayer("unit", "unit");
 vitestLayer("integration", "integration");
 const e2eSlurm = await slurmForE2e(join(root, ".data", "e2e-slurm"));
-e2eLayer(await e2eBasePort(), e2eSlurm?.conf ?? null);
+const e2eMoto = await motoForE2e();
+e2eLayer(await e2eBasePort(), e2eSlurm?.conf ?? null, e2eMoto?.endpoint ?? null);
 await e2eSlurm?.stop();
+await e2eMoto?.stop();
 
 say("── summary ──");
 for (const l of layers) {

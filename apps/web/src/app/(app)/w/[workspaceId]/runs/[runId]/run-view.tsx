@@ -150,7 +150,12 @@ function RunDetails({ workspace, run, own, mayCancel, refreshError }: { workspac
         <div className="space-y-6">
           <Card className="p-6">
             <h2 className="text-base font-semibold text-slate-900">Progress</h2>
-            <Progress progress={run.progress} ended={isTerminal(run.status)} />
+            {run.cloudHead ? (
+              // The trace file is written to the cloud work directory, which the worker does not read.
+              <p className="mt-3 text-sm text-slate-500">Task progress of cloud runs is in the Batch console and the trace file in the work directory.</p>
+            ) : (
+              <Progress progress={run.progress} ended={isTerminal(run.status)} />
+            )}
           </Card>
           <Card className="p-6">
             <div className="flex items-center justify-between gap-3">
@@ -312,7 +317,7 @@ function CloudLog({ kind, head }: { kind: string; head: { job: string; workDir: 
     <div>
       <h2 className="text-base font-semibold text-slate-900">Log</h2>
       <p className="mt-2 text-sm text-slate-600">
-        The Nextflow head runs as a {aws ? "AWS Batch" : "Google Batch"} job; its console goes to {aws ? "CloudWatch Logs (log group /aws/batch/job)" : "Cloud Logging"}.
+        The Nextflow head runs as {aws ? "an AWS Batch" : "a Google Batch"} job; its console goes to {aws ? "CloudWatch Logs (log group /aws/batch/job)" : "Cloud Logging"}.
         Lockstep masks nothing there, so pipelines must not print secret values.
       </p>
       <dl className="mt-4 grid gap-3 text-sm sm:grid-cols-2">
