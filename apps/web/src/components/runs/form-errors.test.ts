@@ -42,6 +42,14 @@ describe("server errors on form fields", () => {
     expect(formErrorsOf(trpcError("Something broke.", { code: "INTERNAL_SERVER_ERROR" }))).toEqual({ form: "Something broke." });
   });
 
+  it("places domain errors that name their field as a path under the prefix", () => {
+    const error = trpcError("computeEnv.config.credentialId: choose AWS credentials of this workspace.", { code: "BAD_REQUEST" });
+    expect(formErrorsOf(error, "computeEnv")).toEqual({ credentialId: "choose AWS credentials of this workspace." });
+    expect(formErrorsOf(trpcError("Could not reach the cluster: try again.", { code: "BAD_REQUEST" }), "computeEnv")).toEqual({
+      form: "Could not reach the cluster: try again.",
+    });
+  });
+
   it("lists what no field shows", () => {
     expect(otherErrors({ form: "Nope.", name: "taken", kind: "bad" }, ["name"])).toEqual(["Nope.", "kind: bad"]);
   });
