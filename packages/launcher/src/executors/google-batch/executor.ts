@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { BatchServiceClient, type protos } from "@google-cloud/batch";
+import { status as grpcStatus } from "@grpc/grpc-js";
 import type { THeadState } from "../../executor";
 
 type TClientOptions = NonNullable<ConstructorParameters<typeof BatchServiceClient>[0]>;
@@ -47,28 +48,8 @@ export type TGoogleBatchHeadJob = {
   close(): Promise<void>;
 };
 
-// gRPC status codes (google.rpc.Code); the client surfaces them as `error.code`.
-const CODE_NAMES: Record<number, string> = {
-  1: "CANCELLED",
-  2: "UNKNOWN",
-  3: "INVALID_ARGUMENT",
-  4: "DEADLINE_EXCEEDED",
-  5: "NOT_FOUND",
-  6: "ALREADY_EXISTS",
-  7: "PERMISSION_DENIED",
-  8: "RESOURCE_EXHAUSTED",
-  9: "FAILED_PRECONDITION",
-  10: "ABORTED",
-  11: "OUT_OF_RANGE",
-  12: "UNIMPLEMENTED",
-  13: "INTERNAL",
-  14: "UNAVAILABLE",
-  15: "DATA_LOSS",
-  16: "UNAUTHENTICATED",
-};
-const NOT_FOUND = 5;
-const ALREADY_EXISTS = 6;
-const FAILED_PRECONDITION = 9;
+// gRPC status codes (google.rpc.Code) — the client surfaces them as `error.code`; named by grpc-js' enum.
+const CODE_NAMES: Record<number, string> = grpcStatus as unknown as Record<number, string>;
 
 const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -117,7 +98,7 @@ export function googleBatchHeadJob(config: TGoogleBatchConfig): TGoogleBatchHead
       const [job] = await batch().getJob({ name });
       return job;
     } catch (error) {
-      if (codeOf(error) === NOT_FOUND) return undefined;
+      if (codeOf(error) === grpcStatus.NOT_FOUND) return undefined;
       throw batchError(error, `GetJob ${name}`);
     }
   }
@@ -159,7 +140,7 @@ export function googleBatchHeadJob(config: TGoogleBatchConfig): TGoogleBatchHead
         await batch().createJob({ parent, jobId, job: spec });
         return { jobId: name };
       } catch (error) {
-        if (codeOf(error) !== ALREADY_EXISTS) throw batchError(error, `CreateJob ${name}`, values);
+        if (codeOf(error) !== grpcStatus.ALREADY_EXISTS) throw batchError(error, `CreateJob ${name}`, values);
       }
       // An earlier attempt created it (its answer was lost): that job is this run's head job.
       const existing = await getJob(name);
@@ -192,9 +173,9 @@ export function googleBatchHeadJob(config: TGoogleBatchConfig): TGoogleBatchHead
         await batch().cancelJob({ name: jobId });
       } catch (error) {
         const code = codeOf(error);
-        if (code === NOT_FOUND) return; // gone: nothing left to stop
+        if (code === grpcStatus.NOT_FOUND) return; // gone: nothing left to stop
         // A job that already ended has nothing to cancel.
-        if (code === FAILED_PRECONDITION && ENDED.has(String((await getJob(jobId))?.status?.state))) return;
+        if (code === grpcStatus.FAILED_PRECONDITION && ENDED.has(String((await getJob(jobId))?.status?.state))) return;
         throw batchError(error, `CancelJob ${jobId}`);
       }
     },

@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { SecretManagerServiceClient } from "@google-cloud/secret-manager";
+import { status as grpcStatus } from "@grpc/grpc-js";
 import { ProviderError, type TManagedCopy, type TRunRef, type TRunSecret, type TSecretsProvider } from "../../provider";
 
 type TClientOptions = NonNullable<ConstructorParameters<typeof SecretManagerServiceClient>[0]>;
@@ -21,36 +22,24 @@ export type TGoogleSecretManagerConfig = {
   insecure?: boolean;
 };
 
-// gRPC status codes (google.rpc.Code); the client surfaces them as `error.code`.
-const CODE_NAMES: Record<number, string> = {
-  1: "CANCELLED",
-  2: "UNKNOWN",
-  3: "INVALID_ARGUMENT",
-  4: "DEADLINE_EXCEEDED",
-  5: "NOT_FOUND",
-  6: "ALREADY_EXISTS",
-  7: "PERMISSION_DENIED",
-  8: "RESOURCE_EXHAUSTED",
-  9: "FAILED_PRECONDITION",
-  10: "ABORTED",
-  11: "OUT_OF_RANGE",
-  12: "UNIMPLEMENTED",
-  13: "INTERNAL",
-  14: "UNAVAILABLE",
-  15: "DATA_LOSS",
-  16: "UNAUTHENTICATED",
-};
-const NOT_FOUND = 5;
-const ALREADY_EXISTS = 6;
-const PERMISSION_DENIED = 7;
-const FAILED_PRECONDITION = 9;
+// gRPC status codes (google.rpc.Code) — the client surfaces them as `error.code`; named by grpc-js' enum.
+const CODE_NAMES: Record<number, string> = grpcStatus as unknown as Record<number, string>;
 /**
  * Worth retrying: the service is busy, throttling, or the connection dropped (UNKNOWN and CANCELLED
  * are what a reset transport usually reports, DATA_LOSS a corrupted payload in transit). Everything
  * else — PERMISSION_DENIED, INVALID_ARGUMENT, UNAUTHENTICATED, FAILED_PRECONDITION, NOT_FOUND,
  * UNIMPLEMENTED… — needs a person to change something, so retrying only delays the alert.
  */
-const RETRYABLE_CODES = new Set([1, 2, 4, 8, 10, 13, 14, 15]);
+const RETRYABLE_CODES = new Set<number>([
+  grpcStatus.CANCELLED,
+  grpcStatus.UNKNOWN,
+  grpcStatus.DEADLINE_EXCEEDED,
+  grpcStatus.RESOURCE_EXHAUSTED,
+  grpcStatus.ABORTED,
+  grpcStatus.INTERNAL,
+  grpcStatus.UNAVAILABLE,
+  grpcStatus.DATA_LOSS,
+]);
 /** Node network errors without a gRPC status (e.g. fetching an OAuth token): transient. */
 const RETRYABLE_NETWORK = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENOTFOUND", "ENETUNREACH", "EHOSTUNREACH"]);
 
@@ -140,7 +129,7 @@ export function googleSecretManagerProvider(
     try {
       await sm().deleteSecret({ name });
     } catch (error) {
-      if (codeOf(error) === NOT_FOUND) return; // already gone: that is what we wanted
+      if (codeOf(error) === grpcStatus.NOT_FOUND) return; // already gone: that is what we wanted
       throw toProviderError(error, `delete ${name}`);
     }
   }
@@ -155,7 +144,7 @@ export function googleSecretManagerProvider(
       // No version yet, or latest disabled/destroyed: add one. PERMISSION_DENIED: the platform's role
       // lacks secretmanager.versions.access (see docs/google.md); adding an identical version is
       // the harmless fallback, and a real permission problem fails on AddSecretVersion next.
-      if ([NOT_FOUND, FAILED_PRECONDITION, PERMISSION_DENIED].includes(codeOf(error) ?? -1)) return false;
+      if ([grpcStatus.NOT_FOUND, grpcStatus.FAILED_PRECONDITION, grpcStatus.PERMISSION_DENIED].includes(codeOf(error) ?? -1)) return false;
       throw toProviderError(error, `read the latest version of ${name}`, values);
     }
   }
@@ -175,7 +164,7 @@ export function googleSecretManagerProvider(
         },
       });
     } catch (error) {
-      if (codeOf(error) !== ALREADY_EXISTS) throw toProviderError(error, `create ${name}`, values);
+      if (codeOf(error) !== grpcStatus.ALREADY_EXISTS) throw toProviderError(error, `create ${name}`, values);
       existed = true;
     }
     if (existed && (await latestHolds(name, value, values))) return;
