@@ -44,6 +44,8 @@ export async function startFaultProxy(opts: {
    * emulator's state at the moment a call arrives. Tests only: it sees request bodies.
    */
   observe?: (operation: string, body: Buffer) => Promise<void>;
+  /** Added to every request before it is forwarded: a cloud's round trip, which a loopback emulator lacks. */
+  latencyMs?: number;
 }): Promise<TFaultProxy> {
   const target = new URL(opts.target);
   if (target.protocol !== "http:" || !LOOPBACK.has(target.hostname)) {
@@ -86,6 +88,7 @@ export async function startFaultProxy(opts: {
       return;
     }
     await opts.observe?.(operation, body);
+    if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
     if (fault && !fault.after) {
       stats.injectedBefore += 1;
       stats.byKind[fault.kind] += 1;

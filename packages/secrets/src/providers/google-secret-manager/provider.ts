@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import { SecretManagerServiceClient } from "@google-cloud/secret-manager";
 import { status as grpcStatus } from "@grpc/grpc-js";
+import { inParallel } from "../../parallel";
 import { ProviderError, type TManagedCopy, type TRunRef, type TRunSecret, type TSecretsProvider } from "../../provider";
 
 type TClientOptions = NonNullable<ConstructorParameters<typeof SecretManagerServiceClient>[0]>;
@@ -52,7 +53,6 @@ const LABEL_VALUE = /^[a-z0-9_-]{1,63}$/;
 const SECRET_ID = /^[A-Za-z0-9_-]{1,255}$/;
 const PREFIX = /^[A-Za-z0-9_-]{1,64}$/;
 /** Parallel requests per provision/cleanup: well inside Secret Manager's per-minute quotas. */
-const CONCURRENCY = 4;
 
 /**
  * Google Secret Manager, one secret per run secret: id `<prefix><runId>-<NAME>`, labels for the
@@ -250,23 +250,6 @@ export function toProviderError(error: unknown, action: string, values: string[]
 function codeOf(error: unknown): number | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === "number" ? code : undefined;
-}
-
-async function inParallel<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
-  const queue = [...items];
-  const failures: unknown[] = [];
-  const worker = async () => {
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
-      await work(item).catch((error: unknown) => {
-        failures.push(error);
-        queue.length = 0; // stop starting new work; the caller retries the whole operation
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
-  // A permanent failure outranks a transient one: retrying cannot fix the permanent one.
-  if (failures.length === 0) return;
-  throw failures.find((f) => f instanceof ProviderError && !f.retryable) ?? failures[0];
 }
 
 /**

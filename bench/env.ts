@@ -1,0 +1,23 @@
+/**
+ * The benchmark's knobs. The only file under bench/ that reads `process.env` (STYLE.md: one env.ts
+ * owns configuration and fails fast naming the variable). Plain parsing rather than zod/env-core:
+ * bench/ is not a workspace package, so only what the root depends on resolves from here.
+ */
+function count(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    throw new Error(`${name} must be an integer of at least ${min} (got ${JSON.stringify(raw)})`);
+  }
+  return value;
+}
+
+export const benchEnv = {
+  /** Measured iterations per scenario. */
+  iterations: count("BENCH_ITERATIONS", 30, 1),
+  /** Untimed iterations per scenario first (SDK clients, connections, JIT). */
+  warmup: count("BENCH_WARMUP", 3, 0),
+  /** Fault proxy seed, so a surprising retry run can be repeated exactly. */
+  faultSeed: count("BENCH_FAULT_SEED", 42, 0),
+};
