@@ -4,6 +4,11 @@ import { ZSecretName } from "./secrets";
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Variables Lockstep sets itself: a compute environment may not override how secrets arrive. */
 const RESERVED_ENV = /^(NXF_SECRETS_FILE|NXF_ENABLE_SECRETS|NXF_GOOGLE_SECRET_VARS|NXF_HOME|NXF_OFFLINE)$/;
+/** At most this many variables per compute environment, however they were given. */
+export const MAX_ENV_VARS = 100;
+
+/** The name of an environment variable (what `keepEnv` lists: values are write-only). */
+export const ZEnvName = z.string().regex(ENV_NAME, "must be an environment variable name (letters, digits and '_', not starting with a digit)");
 
 export const ZEnvVars = z
   .record(z.string(), z.string().max(4096, "environment values must be at most 4,096 characters"))
@@ -12,7 +17,7 @@ export const ZEnvVars = z
       if (!ENV_NAME.test(name)) ctx.addIssue({ code: "custom", path: [name], message: `${name} is not a valid environment variable name` });
       else if (RESERVED_ENV.test(name)) ctx.addIssue({ code: "custom", path: [name], message: `${name} is set by Lockstep and cannot be overridden` });
     }
-    if (Object.keys(vars).length > 100) ctx.addIssue({ code: "custom", message: "at most 100 environment variables" });
+    if (Object.keys(vars).length > MAX_ENV_VARS) ctx.addIssue({ code: "custom", message: `at most ${MAX_ENV_VARS} environment variables` });
   });
 
 export const ZAbsolutePath = z

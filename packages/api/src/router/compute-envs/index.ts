@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { findCredential, getComputeEnv, listComputeEnvs, runsHoldingComputeEnv, schema, and, eq, type TComputeEnv, type TDatabase } from "@lockstep/db";
-import { ZComputeEnvInput, ZId } from "@lockstep/validators";
+import { MAX_ENV_VARS, ZComputeEnvInput, ZEnvName, ZId } from "@lockstep/validators";
 import { AppError, isUniqueViolation } from "../../errors";
+import { updateComputeEnv } from "../../services/compute-envs";
 import { router, workspaceProcedure } from "../../trpc";
 import { ZComputeEnvOut } from "../shapes";
 
@@ -64,21 +65,18 @@ export const computeEnvsRouter = router({
     }),
 
   update: workspaceProcedure("compute-envs:manage")
-    .input(z.object({ computeEnvId: ZId, computeEnv: ZComputeEnvInput }))
+    .input(
+      z.object({
+        computeEnvId: ZId,
+        computeEnv: ZComputeEnvInput,
+        /** Stored variables to keep as they are: their values are never sent back, so an edit cannot repeat them. */
+        keepEnv: z.array(ZEnvName).max(MAX_ENV_VARS).default([]),
+      }),
+    )
     .output(ZComputeEnvOut)
     .mutation(async ({ ctx, input }) => {
       await checkCredential(ctx.db, ctx.workspace.id, input.computeEnv);
-      const [row] = await ctx.db
-        .update(computeEnvs)
-        .set({ ...input.computeEnv })
-        .where(and(eq(computeEnvs.workspaceId, ctx.workspace.id), eq(computeEnvs.id, input.computeEnvId)))
-        .returning()
-        .catch((error: unknown) => {
-          if (isUniqueViolation(error)) throw new AppError("CONFLICT", `A compute environment named "${input.computeEnv.name}" already exists here.`);
-          throw error;
-        });
-      if (!row) throw new AppError("NOT_FOUND", "No such compute environment.");
-      return computeEnvOut(row);
+      return computeEnvOut(await updateComputeEnv(ctx.db, ctx.workspace.id, input.computeEnvId, input.computeEnv, input.keepEnv));
     }),
 
   delete: workspaceProcedure("compute-envs:manage")

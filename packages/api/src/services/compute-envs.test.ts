@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import { mergeEnv } from "./compute-envs";
+
+describe("mergeEnv", () => {
+  const stored = { TZ: "UTC", NXF_OPTS: "-Xmx1g", LOCKSTEP_E2E: "1" };
+
+  it("keeps the stored values of kept names, adds the given ones and drops the rest", () => {
+    expect(mergeEnv(stored, ["TZ", "NXF_OPTS"], { EXTRA: "x" })).toEqual({ ok: true, env: { TZ: "UTC", NXF_OPTS: "-Xmx1g", EXTRA: "x" } });
+  });
+
+  it("gives a name both kept and given the given value", () => {
+    expect(mergeEnv(stored, ["TZ", "NXF_OPTS"], { TZ: "Europe/Berlin" })).toEqual({ ok: true, env: { TZ: "Europe/Berlin", NXF_OPTS: "-Xmx1g" } });
+  });
+
+  it("keeps nothing by default: the given set replaces the stored one", () => {
+    expect(mergeEnv(stored, [], {})).toEqual({ ok: true, env: {} });
+  });
+
+  it("refuses to keep a name that is not stored, naming it", () => {
+    expect(mergeEnv(stored, ["TZ", "HOME"], {})).toEqual({ ok: false, field: "keepEnv", message: "HOME is not set on this compute environment" });
+    // An inherited property is not a stored variable.
+    expect(mergeEnv(stored, ["toString"], {})).toMatchObject({ ok: false, field: "keepEnv" });
+  });
+
+  it("counts kept and given names together against the limit", () => {
+    const many = (prefix: string, n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${i}`, "v"]));
+    const kept = many("KEPT_", 60);
+    expect(mergeEnv(kept, Object.keys(kept), many("NEW_", 40))).toMatchObject({ ok: true });
+    expect(mergeEnv(kept, Object.keys(kept), many("NEW_", 41))).toEqual({
+      ok: false,
+      field: "computeEnv.env",
+      message: "at most 100 environment variables (101 kept and given)",
+    });
+    // Replacing a kept name does not count it twice.
+    expect(mergeEnv(kept, Object.keys(kept), { ...many("NEW_", 40), KEPT_0: "w" })).toMatchObject({ ok: true });
+  });
+});
