@@ -125,15 +125,37 @@ test("a run launched from the UI gets the effective secrets, reports its lifecyc
   await expect(ceRow.getByRole("list", { name: "Environment variables of This machine" })).toHaveText(/LOCKSTEP_E2E\s*TZ/);
   await expect(ceRow).not.toContainText("UTC");
   await shot(page, "compute-envs");
-  // Values of environment variables are never shown again; saving without them would drop them, and the form says so.
+  // Values of environment variables are never shown again: an edit keeps the saved ones it is not told to drop.
   await ceRow.getByRole("button", { name: "Edit This machine" }).click();
   const editDialog = page.getByRole("dialog", { name: "Edit This machine" });
   await expect(editDialog.getByLabel("Work directory")).toHaveValue(runsDir);
   await expect(editDialog.getByLabel("Local")).toBeChecked();
-  await expect(editDialog.getByText("Saving with no environment variables removes LOCKSTEP_E2E, TZ.")).toBeVisible();
+  await expect(editDialog.getByText("Values are never shown again once saved.", { exact: false })).toBeVisible();
+  const keepTz = editDialog.getByRole("checkbox", { name: "Keep TZ" });
+  const keepE2e = editDialog.getByRole("checkbox", { name: "Keep LOCKSTEP_E2E" });
+  await expect(keepTz).toBeChecked();
+  await expect(keepE2e).toBeChecked();
+  await expect(editDialog.getByText(/Saving removes/)).toHaveCount(0);
+  await expect(editDialog.getByText("UTC")).toHaveCount(0);
+  await keepE2e.uncheck();
+  await expect(editDialog.getByRole("alert")).toHaveText("Saving removes LOCKSTEP_E2E; its value cannot be recovered.");
+  await expect(editDialog.getByRole("listitem").filter({ hasText: "LOCKSTEP_E2E" })).toContainText("removed on save");
+  await expect(editDialog.getByRole("listitem").filter({ hasText: "TZ" })).not.toContainText("removed on save");
+  await editDialog.getByRole("alert").scrollIntoViewIfNeeded();
   await page.screenshot({ path: test.info().outputPath("compute-env-edit.png") });
-  await editDialog.getByRole("button", { name: "Cancel" }).click();
+  await editDialog.getByRole("button", { name: "Save changes" }).click();
   await expect(editDialog).toHaveCount(0);
+  await expect(page.getByText("Saved This machine.")).toBeVisible();
+  await expect(ceRow.getByRole("list", { name: "Environment variables of This machine" })).toHaveText("TZ");
+  await expect(ceRow.getByRole("list", { name: "Environment variables of This machine" }).getByRole("listitem")).toHaveCount(1);
+  // The kept variable still has the value it was created with, though the form never had it.
+  const sql = postgres(`postgres://lockstep:lockstep-dev@127.0.0.1:${ports.postgres}/lockstep`, { max: 1, onnotice: () => {} });
+  try {
+    const [stored] = await sql<{ env: Record<string, string> }[]>`select env from compute_envs where workspace_id = ${workspaceId} and name = 'This machine'`;
+    expect(stored?.env).toEqual({ TZ: "UTC" });
+  } finally {
+    await sql.end();
+  }
 
   // ── Pipeline ───────────────────────────────────────────────────────────────────────────────────
   await page.getByRole("navigation", { name: "Pipelines and runs" }).getByRole("link", { name: "Pipelines" }).click();

@@ -1,8 +1,10 @@
 export { Button } from "./button";
 export { Card, Logo } from "./card";
-export { Dialog } from "./dialog";
-export { Field } from "./field";
+export { Dialog, FormFooter } from "./dialog";
+export { codeAttributes, controlRing, Field, fieldAria, FieldFrame, SelectField } from "./field";
+export { FileButton } from "./file-button";
 export { cn } from "./cn";
 export { Alert, Badge, EmptyState, PageHeader } from "./page-header";
+export { RadioCard } from "./radio-card";
 export { Select } from "./select";
 export { Checkbox, Textarea } from "./textarea";

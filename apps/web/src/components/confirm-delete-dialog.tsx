@@ -17,7 +17,7 @@ export function ConfirmDeleteDialog({
   blocked = false,
   children,
 }: {
-  title: string;
+  title: ReactNode;
   confirmLabel: string;
   onConfirm: () => Promise<void>;
   onClose: () => void;

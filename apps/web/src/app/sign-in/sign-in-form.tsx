@@ -3,7 +3,7 @@
 import { signIn } from "next-auth/react";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
-import { Button, Field } from "@lockstep/ui";
+import { Alert, Button, Field } from "@lockstep/ui";
 
 type TErrors = Partial<Record<"email" | "password" | "form", string>>;
 
@@ -47,11 +47,7 @@ export function SignInForm({ oidcName }: { oidcName: string | null }) {
           required
           error={errors.password}
         />
-        {errors.form ? (
-          <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700 ring-1 ring-red-200">
-            {errors.form}
-          </p>
-        ) : null}
+        {errors.form ? <Alert>{errors.form}</Alert> : null}
         <Button type="submit" className="w-full" disabled={pending}>
           {pending ? "Signing in…" : "Sign in"}
         </Button>

@@ -4,7 +4,7 @@ import { useMutation } from "@tanstack/react-query";
 import { signIn } from "next-auth/react";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
-import { Button, Field } from "@lockstep/ui";
+import { Alert, Button, Field } from "@lockstep/ui";
 import { useTRPC } from "~/trpc/react";
 import { fieldErrorsOf } from "~/components/errors";
 
@@ -49,11 +49,7 @@ export function SignUpForm() {
         required
         error={errors.password}
       />
-      {errors.form ? (
-        <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700 ring-1 ring-red-200">
-          {errors.form}
-        </p>
-      ) : null}
+      {errors.form ? <Alert>{errors.form}</Alert> : null}
       <Button type="submit" className="w-full" disabled={signUp.isPending}>
         {signUp.isPending ? "Creating your account…" : "Create account"}
       </Button>

@@ -42,6 +42,13 @@ describe("server errors on form fields", () => {
     expect(formErrorsOf(trpcError("Something broke.", { code: "INTERNAL_SERVER_ERROR" }))).toEqual({ form: "Something broke." });
   });
 
+  it("places an edit's environment variable errors on the kept list and on the variables box", () => {
+    const unknown = trpcError("keepEnv: TZ is not set on this compute environment", { code: "BAD_REQUEST" });
+    expect(formErrorsOf(unknown, "computeEnv")).toEqual({ keepEnv: "TZ is not set on this compute environment" });
+    const tooMany = trpcError("computeEnv.env: at most 100 environment variables (101 kept and given)", { code: "BAD_REQUEST" });
+    expect(formErrorsOf(tooMany, "computeEnv")).toEqual({ env: "at most 100 environment variables (101 kept and given)" });
+  });
+
   it("places domain errors that name their field as a path under the prefix", () => {
     const error = trpcError("computeEnv.config.credentialId: choose AWS credentials of this workspace.", { code: "BAD_REQUEST" });
     expect(formErrorsOf(error, "computeEnv")).toEqual({ credentialId: "choose AWS credentials of this workspace." });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDuration, formatKeyValueLines, formatSeconds, isLive, nonEmptyLines, parseKeyValueLines, runDuration, splitSeconds } from "./format";
+import { formatDuration, formatKeyValueLines, formatSeconds, isLive, lineNames, nonEmptyLines, parseKeyValueLines, runDuration, splitSeconds } from "./format";
 
 describe("durations", () => {
   it("shows at most two units", () => {
@@ -34,6 +34,11 @@ describe("key=value lines", () => {
       values: { seconds: "600", outdir: "results", query: "a=b" },
     });
     expect(parseKeyValueLines("")).toEqual({ ok: true, values: {} });
+  });
+
+  it("lists the names typed so far, even with a line still wrong", () => {
+    expect([...lineNames("TZ=UTC\n# OLD=1\n half typed\n NXF_OPTS = -Xmx1g\n=orphan\nTZ=again")]).toEqual(["TZ", "NXF_OPTS"]);
+    expect(lineNames("").size).toBe(0);
   });
 
   it("names the line that is wrong", () => {

@@ -86,6 +86,18 @@ export function parseKeyValueLines(text: string): TParsedLines {
   return { ok: true, values };
 }
 
+/** The names of the `name=value` lines in `text`, even while another line is still wrong. */
+export function lineNames(text: string): Set<string> {
+  const names = new Set<string>();
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line.startsWith("#")) continue;
+    const name = line.slice(0, Math.max(0, line.indexOf("="))).trim();
+    if (name) names.add(name);
+  }
+  return names;
+}
+
 export function formatKeyValueLines(values: Record<string, TParamValue>): string {
   return Object.entries(values)
     .map(([k, v]) => `${k}=${String(v)}`)

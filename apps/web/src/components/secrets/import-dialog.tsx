@@ -2,7 +2,7 @@
 
 import { useId, useMemo, useState, type ChangeEvent, type FormEvent } from "react";
 import { parseDotenv } from "@lockstep/validators";
-import { Alert, Button, Checkbox, Dialog, Textarea, cn } from "@lockstep/ui";
+import { Alert, Button, Checkbox, Dialog, FileButton, Textarea, cn } from "@lockstep/ui";
 import { formatBytes, plural } from "./format";
 import { useSealer, useSecretWrites, writeErrorsOf, type TImportDetail, type TSecretsTarget } from "./use-secrets";
 
@@ -135,28 +135,15 @@ export function ImportDialog({
           onChange={(e) => edit(e.target.value, null)}
           readOnly={busy}
           rows={5}
-          spellCheck={false}
-          autoComplete="off"
-          autoCapitalize="off"
-          autoCorrect="off"
-          data-1p-ignore
-          data-lpignore="true"
+          secret
           placeholder={"# comments and blank lines are skipped\nDB_PASSWORD=…\nexport API_TOKEN='…'"}
-          textareaClassName="font-mono"
           hint={fileName ? `Loaded from ${fileName}.` : "One NAME=value per line; values may be quoted. Multi-line values must be base64-encoded first."}
         />
         <div className="flex flex-wrap items-center justify-between gap-3">
           <div className="flex items-center gap-3">
-            <input id={fileId} type="file" accept=".env,text/plain" className="peer sr-only" onChange={(e) => void onFile(e)} />
-            <label
-              htmlFor={fileId}
-              className="inline-flex cursor-pointer items-center gap-2 rounded-md bg-white px-3 py-1.5 text-sm font-semibold text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 hover:bg-slate-50 peer-focus-visible:outline peer-focus-visible:outline-2 peer-focus-visible:outline-offset-2 peer-focus-visible:outline-indigo-600"
-            >
-              <svg aria-hidden="true" viewBox="0 0 20 20" className="h-4 w-4 text-slate-500">
-                <path fill="currentColor" d="M10 3a1 1 0 0 1 .7.3l3.5 3.5a1 1 0 1 1-1.4 1.4L11 6.4V13a1 1 0 1 1-2 0V6.4L7.2 8.2a1 1 0 0 1-1.4-1.4l3.5-3.5A1 1 0 0 1 10 3zM4 14a1 1 0 0 1 1 1v1h10v-1a1 1 0 1 1 2 0v2a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1v-2a1 1 0 0 1 1-1z" />
-              </svg>
+            <FileButton id={fileId} accept=".env,text/plain" onFile={(e) => void onFile(e)}>
               Upload a .env file
-            </label>
+            </FileButton>
           </div>
           <Checkbox
             id={`${formId}-overwrite`}

@@ -1,7 +1,8 @@
 "use client";
 
 import { useId, useRef, useState, type FormEvent } from "react";
-import { Alert, Button, Dialog, cn } from "@lockstep/ui";
+import { Alert, Dialog, Field, FormFooter } from "@lockstep/ui";
+import { ConfirmDeleteDialog } from "../confirm-delete-dialog";
 import { emptyValue, storedValue, valueProblem, ValueInput, type TValueState } from "./value-input";
 import { useNameStatus, useSealer, useSecretWrites, writeErrorsOf, type TSecretRow, type TSecretsTarget } from "./use-secrets";
 
@@ -58,55 +59,40 @@ export function AddSecretDialog({ target, onClose, onSaved }: { target: TSecrets
       onClose={onClose}
       size="lg"
       footer={
-        <>
-          <Button variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" form={formId} disabled={saving}>
-            {saving ? "Saving…" : "Save secret"}
-          </Button>
-        </>
+        <FormFooter formId={formId} onCancel={onClose} saving={saving}>
+          Save secret
+        </FormFooter>
       }
     >
       <form id={formId} onSubmit={(e) => void onSubmit(e)} noValidate className="space-y-5">
-        <div>
-          <label htmlFor={nameId} className="block text-sm font-medium text-slate-900">
-            Name
-          </label>
-          <input
-            ref={nameInput}
-            id={nameId}
-            value={name}
-            onChange={(e) => {
-              setName(e.target.value);
-              setErrors((prev) => ({ ...prev, name: undefined }));
-            }}
-            autoComplete="off"
-            autoCapitalize="characters"
-            spellCheck={false}
-            maxLength={200}
-            placeholder="DB_PASSWORD"
-            aria-invalid={nameError ? true : undefined}
-            aria-describedby={`${nameId}-status`}
-            className={cn(
-              "mt-1.5 block w-full rounded-md border-0 px-3 py-2 font-mono text-sm text-slate-900 shadow-sm ring-1 ring-inset",
-              "placeholder:text-slate-400 focus:outline-hidden focus:ring-2 focus:ring-inset focus:ring-indigo-600",
-              nameError ? "ring-red-400" : "ring-slate-300",
-            )}
-          />
-          <p id={`${nameId}-status`} aria-live="polite" className={cn("mt-1.5 text-sm", nameError ? "text-red-600" : status.state === "ok" ? "text-green-700" : "text-slate-500")}>
-            {nameError ??
-              (status.state === "checking" ? (
-                "Checking the name…"
-              ) : status.state === "ok" ? (
-                <>
-                  ✓ Available. A process reads it with <code className="font-mono">secret &apos;{name}&apos;</code>.
-                </>
-              ) : (
-                "Letters, digits and single underscores, starting with a letter or underscore (Nextflow's rule)."
-              ))}
-          </p>
-        </div>
+        <Field
+          ref={nameInput}
+          id={nameId}
+          label="Name"
+          value={name}
+          onChange={(e) => {
+            setName(e.target.value);
+            setErrors((prev) => ({ ...prev, name: undefined }));
+          }}
+          code
+          autoCapitalize="characters"
+          maxLength={200}
+          placeholder="DB_PASSWORD"
+          error={nameError}
+          live
+          hintTone={status.state === "ok" ? "success" : "muted"}
+          hint={
+            status.state === "checking" ? (
+              "Checking the name…"
+            ) : status.state === "ok" ? (
+              <>
+                ✓ Available. A process reads it with <code className="font-mono">secret &apos;{name}&apos;</code>.
+              </>
+            ) : (
+              "Letters, digits and single underscores, starting with a letter or underscore (Nextflow's rule)."
+            )
+          }
+        />
         <ValueInput label="Value" secretName={status.state === "invalid" ? "" : name} value={value} onChange={setValue} showErrors={submitted} serverError={errors.value} />
         {errors.form ? <Alert>{errors.form}</Alert> : null}
       </form>
@@ -163,14 +149,9 @@ export function OverwriteSecretDialog({
       onClose={onClose}
       size="lg"
       footer={
-        <>
-          <Button variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" form={formId} disabled={saving}>
-            {saving ? "Saving…" : "Save new value"}
-          </Button>
-        </>
+        <FormFooter formId={formId} onCancel={onClose} saving={saving}>
+          Save new value
+        </FormFooter>
       }
     >
       <form id={formId} onSubmit={(e) => void onSubmit(e)} noValidate className="space-y-5">
@@ -193,54 +174,30 @@ export function DeleteSecretDialog({
   onClose: () => void;
   onDeleted: (message: string) => void;
 }) {
-  const [deleting, setDeleting] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const writes = useSecretWrites(target);
-
-  async function onDelete() {
-    setDeleting(true);
-    setError(null);
-    try {
-      await writes.remove(secret.id);
-      await writes.refresh();
-      onDeleted(`Deleted ${secret.name}.`);
-    } catch (e) {
-      const errs = writeErrorsOf(e);
-      setError(errs.form ?? errs.name ?? errs.value ?? "Something went wrong. Try again.");
-      setDeleting(false);
-    }
-  }
-
   return (
-    <Dialog
+    <ConfirmDeleteDialog
       title={
         <>
           Delete <span className="font-mono">{secret.name}</span>
         </>
       }
+      confirmLabel="Delete secret"
       onClose={onClose}
-      footer={
-        <>
-          <Button variant="secondary" onClick={onClose} data-autofocus>
-            Cancel
-          </Button>
-          <Button variant="danger" onClick={() => void onDelete()} disabled={deleting}>
-            {deleting ? "Deleting…" : "Delete secret"}
-          </Button>
-        </>
-      }
+      onDeleted={() => onDeleted(`Deleted ${secret.name}.`)}
+      onConfirm={async () => {
+        await writes.remove(secret.id);
+        await writes.refresh();
+      }}
     >
-      <div className="space-y-3 text-sm text-slate-700">
-        <p>
-          Delete <strong className="font-mono font-semibold text-slate-900">{secret.name}</strong> from {where(target)}? Its value is destroyed and cannot be recovered.
-        </p>
-        <p>
-          Runs launched from now on no longer get it: a process with <code className="rounded bg-slate-100 px-1 font-mono text-xs">secret &apos;{secret.name}&apos;</code> fails
-          with “Required secret(s) is missing”
-          {target.scope === "workspace" ? " unless the launching user has a user secret of that name" : null}. Runs already under way keep their copy until they end.
-        </p>
-        {error ? <Alert>{error}</Alert> : null}
-      </div>
-    </Dialog>
+      <p>
+        Delete <strong className="font-mono font-semibold text-slate-900">{secret.name}</strong> from {where(target)}? Its value is destroyed and cannot be recovered.
+      </p>
+      <p>
+        Runs launched from now on no longer get it: a process with <code className="rounded bg-slate-100 px-1 font-mono text-xs">secret &apos;{secret.name}&apos;</code> fails
+        with “Required secret(s) is missing”
+        {target.scope === "workspace" ? " unless the launching user has a user secret of that name" : null}. Runs already under way keep their copy until they end.
+      </p>
+    </ConfirmDeleteDialog>
   );
 }

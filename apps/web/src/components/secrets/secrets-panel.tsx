@@ -3,6 +3,7 @@
 import { useMemo, useState, type ReactNode } from "react";
 import { Alert, Button } from "@lockstep/ui";
 import { errorMessage } from "~/components/errors";
+import { DataTable, RowActions } from "~/components/data-table";
 import { formatDateTime, plural } from "./format";
 import { ImportDialog } from "./import-dialog";
 import { AddSecretDialog, DeleteSecretDialog, OverwriteSecretDialog } from "./secret-dialogs";
@@ -114,57 +115,38 @@ export function SecretsPanel({
               />
             </div>
           </div>
-          <div className="overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
-            <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label={heading}>
-              <thead className="bg-slate-50">
-                <tr>
-                  <Th>Name</Th>
-                  <Th>Created</Th>
-                  <Th>Updated</Th>
-                  <Th>Last used</Th>
+          <DataTable label={heading} columns={["Name", "Created", "Updated", "Last used"]} actions={canWrite}>
+            {filtered.length === 0 ? (
+              <tr>
+                <td colSpan={canWrite ? 5 : 4} className="px-5 py-8 text-center text-slate-500">
+                  No secret name contains “{query.trim()}”.
+                </td>
+              </tr>
+            ) : (
+              filtered.map((s) => (
+                <tr key={s.id}>
+                  <th scope="row" className="whitespace-nowrap px-5 py-3 text-left font-mono text-[13px] font-medium text-slate-900">
+                    {s.name}
+                  </th>
+                  <When at={s.createdAt} by={s.createdBy} />
+                  <When at={s.updatedAt} by={s.updatedBy} />
+                  <When at={s.lastUsedAt} by={s.lastUsedBy} never="Never used" />
                   {canWrite ? (
-                    <th scope="col" className="px-5 py-3">
-                      <span className="sr-only">Actions</span>
-                    </th>
+                    <RowActions>
+                      {canCreate ? (
+                        <Button variant="secondary" className="px-3 py-1.5" aria-label={`Overwrite ${s.name}`} onClick={() => openDialog({ kind: "overwrite", secret: s })}>
+                          Overwrite
+                        </Button>
+                      ) : null}
+                      <Button variant="secondary" className="px-3 py-1.5 text-red-700" aria-label={`Delete ${s.name}`} onClick={() => openDialog({ kind: "delete", secret: s })}>
+                        Delete
+                      </Button>
+                    </RowActions>
                   ) : null}
                 </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {filtered.length === 0 ? (
-                  <tr>
-                    <td colSpan={canWrite ? 5 : 4} className="px-5 py-8 text-center text-slate-500">
-                      No secret name contains “{query.trim()}”.
-                    </td>
-                  </tr>
-                ) : (
-                  filtered.map((s) => (
-                    <tr key={s.id}>
-                      <th scope="row" className="whitespace-nowrap px-5 py-3 text-left font-mono text-[13px] font-medium text-slate-900">
-                        {s.name}
-                      </th>
-                      <When at={s.createdAt} by={s.createdBy} />
-                      <When at={s.updatedAt} by={s.updatedBy} />
-                      <When at={s.lastUsedAt} by={s.lastUsedBy} never="Never used" />
-                      {canWrite ? (
-                        <td className="whitespace-nowrap px-5 py-3 text-right">
-                          <span className="inline-flex gap-2">
-                            {canCreate ? (
-                              <Button variant="secondary" className="px-3 py-1.5" aria-label={`Overwrite ${s.name}`} onClick={() => openDialog({ kind: "overwrite", secret: s })}>
-                                Overwrite
-                              </Button>
-                            ) : null}
-                            <Button variant="secondary" className="px-3 py-1.5 text-red-700" aria-label={`Delete ${s.name}`} onClick={() => openDialog({ kind: "delete", secret: s })}>
-                              Delete
-                            </Button>
-                          </span>
-                        </td>
-                      ) : null}
-                    </tr>
-                  ))
-                )}
-              </tbody>
-            </table>
-          </div>
+              ))
+            )}
+          </DataTable>
         </>
       )}
 
@@ -173,14 +155,6 @@ export function SecretsPanel({
       {open?.kind === "overwrite" ? <OverwriteSecretDialog target={target} secret={open.secret} onClose={() => setOpen(null)} onSaved={done} /> : null}
       {open?.kind === "delete" ? <DeleteSecretDialog target={target} secret={open.secret} onClose={() => setOpen(null)} onDeleted={done} /> : null}
     </section>
-  );
-}
-
-function Th({ children }: { children: string }) {
-  return (
-    <th scope="col" className="px-5 py-3 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-      {children}
-    </th>
   );
 }
 

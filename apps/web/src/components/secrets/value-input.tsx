@@ -2,7 +2,7 @@
 
 import { useId, useMemo, useState, type ChangeEvent } from "react";
 import { SECRET_VALUE_MAX_BYTES, secretValueProblem } from "@lockstep/validators";
-import { Checkbox, Textarea, cn } from "@lockstep/ui";
+import { Checkbox, FileButton, Textarea, cn } from "@lockstep/ui";
 import { bytesToBase64, formatBytes, utf8Bytes, utf8ToBase64 } from "./format";
 
 /** What the user has entered for a value: typed text (optionally to be base64-encoded) or a file. */
@@ -135,13 +135,7 @@ export function ValueInput({
             value={value.text}
             onChange={(e) => onChange({ ...value, text: e.target.value, fileError: null })}
             rows={4}
-            spellCheck={false}
-            autoComplete="off"
-            autoCapitalize="off"
-            autoCorrect="off"
-            data-1p-ignore
-            data-lpignore="true"
-            textareaClassName="font-mono"
+            secret
             error={shownError}
           />
           <p className={cn("mt-1 text-right text-xs tabular-nums", bytes > SECRET_VALUE_MAX_BYTES ? "text-red-600" : "text-slate-500")}>
@@ -182,16 +176,9 @@ export function ValueInput({
 
       {value.file ? null : (
         <div className="flex flex-wrap items-center gap-3">
-          <input id={fileId} type="file" className="peer sr-only" onChange={(e) => void onFile(e)} disabled={reading} />
-          <label
-            htmlFor={fileId}
-            className="inline-flex cursor-pointer items-center gap-2 rounded-md bg-white px-3 py-1.5 text-sm font-semibold text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 hover:bg-slate-50 peer-focus-visible:outline peer-focus-visible:outline-2 peer-focus-visible:outline-offset-2 peer-focus-visible:outline-indigo-600"
-          >
-            <svg aria-hidden="true" viewBox="0 0 20 20" className="h-4 w-4 text-slate-500">
-              <path fill="currentColor" d="M10 3a1 1 0 0 1 .7.3l3.5 3.5a1 1 0 1 1-1.4 1.4L11 6.4V13a1 1 0 1 1-2 0V6.4L7.2 8.2a1 1 0 0 1-1.4-1.4l3.5-3.5A1 1 0 0 1 10 3zM4 14a1 1 0 0 1 1 1v1h10v-1a1 1 0 1 1 2 0v2a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1v-2a1 1 0 0 1 1-1z" />
-            </svg>
+          <FileButton id={fileId} onFile={(e) => void onFile(e)} disabled={reading}>
             {reading ? "Reading…" : "Upload a file"}
-          </label>
+          </FileButton>
           <span className="text-sm text-slate-500">A key, certificate or other file, stored base64-encoded (up to {formatBytes(MAX_FILE_BYTES)}).</span>
           {value.fileError ? (
             <p role="alert" className="w-full text-sm text-red-600">

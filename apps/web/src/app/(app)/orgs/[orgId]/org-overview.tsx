@@ -5,7 +5,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { orgCan } from "@lockstep/auth/permissions";
-import { Alert, Badge, Button, Card, EmptyState, Field, Select } from "@lockstep/ui";
+import { Alert, Badge, Button, Card, EmptyState, Field, SelectField } from "@lockstep/ui";
 import { errorMessage, fieldErrorsOf } from "~/components/errors";
 import { useTRPC } from "~/trpc/react";
 
@@ -137,18 +137,18 @@ function NewWorkspace({ orgId }: { orgId: string }) {
       <form className="mt-4 space-y-4" onSubmit={onSubmit} noValidate aria-label="New workspace">
         <Field id="ws-name" name="name" label="Workspace name" required maxLength={100} error={errors.name ?? errors.slug} />
         <Field id="ws-description" name="description" label="Description (optional)" maxLength={1000} error={errors.description} />
-        <div>
-          <label htmlFor="ws-visibility" className="block text-sm font-medium text-slate-900">
-            Visibility
-          </label>
-          <Select id="ws-visibility" name="visibility" defaultValue="private" className="mt-1.5 h-9 w-full" aria-describedby="ws-visibility-hint">
-            <option value="private">Private — participants only</option>
-            <option value="shared">Shared — every member can view</option>
-          </Select>
-          <p id="ws-visibility-hint" className="mt-1.5 text-sm text-slate-500">
-            Collaborators see a workspace only when they are added to it.
-          </p>
-        </div>
+        <SelectField
+          id="ws-visibility"
+          name="visibility"
+          label="Visibility"
+          defaultValue="private"
+          selectClassName="h-9"
+          error={errors.visibility}
+          hint="Collaborators see a workspace only when they are added to it."
+        >
+          <option value="private">Private — participants only</option>
+          <option value="shared">Shared — every member can view</option>
+        </SelectField>
         {errors.form ? <Alert>{errors.form}</Alert> : null}
         <Button type="submit" disabled={create.isPending}>
           {create.isPending ? "Creating…" : "Create workspace"}

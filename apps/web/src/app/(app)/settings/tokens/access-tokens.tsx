@@ -2,8 +2,9 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRef, useState, type FormEvent } from "react";
-import { Alert, Badge, Button, Card, EmptyState, Field, PageHeader, Select } from "@lockstep/ui";
+import { Alert, Badge, Button, Card, EmptyState, Field, PageHeader, SelectField } from "@lockstep/ui";
 import { errorMessage, fieldErrorsOf } from "~/components/errors";
+import { DataTable } from "~/components/data-table";
 import { useTRPC } from "~/trpc/react";
 
 const EXPIRY_CHOICES = [
@@ -83,64 +84,40 @@ function TokenTable({ tokens }: { tokens: TToken[] }) {
           <Alert>{error}</Alert>
         </div>
       ) : null}
-      <div className="overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
-        <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label="Access tokens">
-          <thead className="bg-slate-50">
-            <tr>
-              <Th>Name</Th>
-              <Th>Token</Th>
-              <Th>Created</Th>
-              <Th>Last used</Th>
-              <Th>Expires</Th>
-              <th scope="col" className="px-5 py-3">
-                <span className="sr-only">Actions</span>
-              </th>
+      <DataTable label="Access tokens" columns={["Name", "Token", "Created", "Last used", "Expires"]} actions>
+        {tokens.map((t) => {
+          const expired = t.expiresAt !== null && t.expiresAt.getTime() <= now;
+          return (
+            <tr key={t.id}>
+              <td className="px-5 py-3 font-medium text-slate-900">{t.name}</td>
+              <td className="whitespace-nowrap px-5 py-3 font-mono text-xs text-slate-600">{t.prefix}…</td>
+              <td className="whitespace-nowrap px-5 py-3 text-slate-600">{formatDate(t.createdAt)}</td>
+              <td className="whitespace-nowrap px-5 py-3 text-slate-600">{t.lastUsedAt ? formatDateTime(t.lastUsedAt) : "Never"}</td>
+              <td className="whitespace-nowrap px-5 py-3 text-slate-600">
+                {t.expiresAt === null ? "Never" : expired ? <Badge tone="red">Expired</Badge> : formatDate(t.expiresAt)}
+              </td>
+              <td className="whitespace-nowrap px-5 py-3 text-right">
+                {confirming === t.id ? (
+                  <span className="inline-flex items-center gap-2">
+                    <span className="text-slate-600">Revoke {t.name}? Anything using it stops working.</span>
+                    <Button variant="danger" disabled={revoke.isPending} onClick={() => void onRevoke(t.id)}>
+                      Confirm revoke
+                    </Button>
+                    <Button variant="secondary" onClick={() => setConfirming(null)}>
+                      Cancel
+                    </Button>
+                  </span>
+                ) : (
+                  <Button variant="secondary" aria-label={`Revoke ${t.name}`} onClick={() => setConfirming(t.id)}>
+                    Revoke
+                  </Button>
+                )}
+              </td>
             </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {tokens.map((t) => {
-              const expired = t.expiresAt !== null && t.expiresAt.getTime() <= now;
-              return (
-                <tr key={t.id}>
-                  <td className="px-5 py-3 font-medium text-slate-900">{t.name}</td>
-                  <td className="whitespace-nowrap px-5 py-3 font-mono text-xs text-slate-600">{t.prefix}…</td>
-                  <td className="whitespace-nowrap px-5 py-3 text-slate-600">{formatDate(t.createdAt)}</td>
-                  <td className="whitespace-nowrap px-5 py-3 text-slate-600">{t.lastUsedAt ? formatDateTime(t.lastUsedAt) : "Never"}</td>
-                  <td className="whitespace-nowrap px-5 py-3 text-slate-600">
-                    {t.expiresAt === null ? "Never" : expired ? <Badge tone="red">Expired</Badge> : formatDate(t.expiresAt)}
-                  </td>
-                  <td className="whitespace-nowrap px-5 py-3 text-right">
-                    {confirming === t.id ? (
-                      <span className="inline-flex items-center gap-2">
-                        <span className="text-slate-600">Revoke {t.name}? Anything using it stops working.</span>
-                        <Button variant="danger" disabled={revoke.isPending} onClick={() => void onRevoke(t.id)}>
-                          Confirm revoke
-                        </Button>
-                        <Button variant="secondary" onClick={() => setConfirming(null)}>
-                          Cancel
-                        </Button>
-                      </span>
-                    ) : (
-                      <Button variant="secondary" aria-label={`Revoke ${t.name}`} onClick={() => setConfirming(t.id)}>
-                        Revoke
-                      </Button>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+          );
+        })}
+      </DataTable>
     </>
-  );
-}
-
-function Th({ children }: { children: string }) {
-  return (
-    <th scope="col" className="px-5 py-3 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-      {children}
-    </th>
   );
 }
 
@@ -184,18 +161,13 @@ function CreateToken({ onCreated }: { onCreated: (created: { name: string; token
             maxLength={100}
             error={errors.name}
           />
-          <div>
-            <label htmlFor="token-expiry" className="block text-sm font-medium text-slate-900">
-              Expires after
-            </label>
-            <Select id="token-expiry" name="expiry" defaultValue="90" className="mt-1.5 h-9 w-full">
-              {EXPIRY_CHOICES.map((c) => (
-                <option key={c.value} value={c.value}>
-                  {c.label}
-                </option>
-              ))}
-            </Select>
-          </div>
+          <SelectField id="token-expiry" name="expiry" label="Expires after" defaultValue="90" selectClassName="h-9">
+            {EXPIRY_CHOICES.map((c) => (
+              <option key={c.value} value={c.value}>
+                {c.label}
+              </option>
+            ))}
+          </SelectField>
           <Button type="submit" className="h-9 sm:mt-[1.625rem]" disabled={create.isPending}>
             {create.isPending ? "Creating…" : "Create token"}
           </Button>

@@ -1,8 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import type { ReactNode } from "react";
-import { Alert, Field } from "@lockstep/ui";
+import { Alert, Field, SelectField } from "@lockstep/ui";
 import {
   CLOUD_PROVIDER,
   configText,
@@ -58,191 +57,152 @@ export const REQUIRED_CLOUD_FIELDS: Record<TCloudKind, Partial<Record<(typeof CL
   },
 };
 
-const mono = "[&_input]:font-mono";
+type TConfigKey = (typeof CLOUD_FIELDS)[number];
 
-export function AwsBatchFields({ formId, workspaceId, existing, credentials, errors }: TCloudFieldsProps) {
-  const ce = existing?.kind === "aws-batch" ? existing : undefined;
+/** One setting under `config`, shown as a text field prefilled from the environment being edited. */
+type TConfigField = {
+  key: Exclude<TConfigKey, "credentialId">;
+  /** The field's id, after the form's. */
+  id: string;
+  label: string;
+  placeholder?: string;
+  hint: string;
+  type?: "email";
+  /** Shown when the environment has no value for it (the server's default). */
+  fallback?: string;
+};
+
+const REGION_AWS: TConfigField = {
+  key: "region",
+  id: "region",
+  label: "Region",
+  placeholder: "eu-west-1",
+  hint: "Of the job queue and of the run's secrets in Secrets Manager.",
+};
+const JOB_QUEUE: TConfigField = {
+  key: "jobQueue",
+  id: "queue",
+  label: "Job queue",
+  placeholder: "lockstep-head",
+  hint: "Name or ARN of the Batch queue the Nextflow head job goes to.",
+};
+const EXECUTION_ROLE: TConfigField = {
+  key: "executionRoleArn",
+  id: "role",
+  label: "Execution role ARN",
+  placeholder: "arn:aws:iam::123456789012:role/lockstep-batch-execution",
+  hint: "The role ECS uses to start the head container and read the run's secrets (secretsmanager:GetSecretValue on the prefix below).",
+};
+const HEAD_IMAGE_AWS: TConfigField = {
+  key: "headImage",
+  id: "image",
+  label: "Head image",
+  placeholder: `nextflow/nextflow:${DEFAULT_NEXTFLOW_VERSION}`,
+  hint: "The container image the Nextflow head job runs in; it must contain Nextflow.",
+};
+const PREFIX_AWS: TConfigField = {
+  key: "secretPrefix",
+  id: "prefix",
+  label: "Secret name prefix",
+  fallback: DEFAULT_SECRET_PREFIX,
+  hint: "Run secrets are stored as <prefix><run id>/<NAME>. The IAM policies of the credentials and the execution role are scoped to this prefix (docs/aws.md): change them together.",
+};
+const KMS_KEY: TConfigField = {
+  key: "kmsKeyId",
+  id: "kms",
+  label: "KMS key (optional)",
+  placeholder: "arn:aws:kms:eu-west-1:123456789012:key/…",
+  hint: "Encrypts the run's secrets. Leave empty for the AWS managed key aws/secretsmanager.",
+};
+
+const PROJECT: TConfigField = {
+  key: "projectId",
+  id: "project",
+  label: "Project ID",
+  placeholder: "lockstep-pipelines",
+  hint: "The project the Batch jobs run in and the run's secrets are kept in.",
+};
+const REGION_GOOGLE: TConfigField = {
+  key: "region",
+  id: "region",
+  label: "Region",
+  placeholder: "europe-west4",
+  hint: "Where the jobs run and the run's secrets are replicated.",
+};
+const SERVICE_ACCOUNT: TConfigField = {
+  key: "serviceAccount",
+  id: "account",
+  label: "Service account",
+  type: "email",
+  placeholder: "nextflow-batch@lockstep-pipelines.iam.gserviceaccount.com",
+  hint: "The account the head job and its tasks run as (roles/secretmanager.secretAccessor on the prefix below).",
+};
+const HEAD_IMAGE_GOOGLE: TConfigField = {
+  key: "headImage",
+  id: "image",
+  label: "Head image (optional)",
+  placeholder: `nextflow/nextflow:${DEFAULT_NEXTFLOW_VERSION}`,
+  hint: "Leave empty for nextflow/nextflow at the Nextflow version above.",
+};
+const MACHINE_TYPE: TConfigField = {
+  key: "machineType",
+  id: "machine",
+  label: "Machine type (optional)",
+  placeholder: "e2-standard-2",
+  hint: "The Compute Engine machine type of the head job. Leave empty for the default.",
+};
+const PREFIX_GOOGLE: TConfigField = {
+  key: "secretPrefix",
+  id: "prefix",
+  label: "Secret name prefix",
+  fallback: DEFAULT_SECRET_PREFIX,
+  hint: "Run secrets get the ids <prefix><run id>-<NAME>. The IAM conditions of both service accounts are scoped to this prefix (docs/google.md): change them together.",
+};
+
+/** Each kind's settings after its credentials, row by row: two fields in a row share it. */
+const CONFIG_ROWS: Record<TCloudKind, TConfigField[][]> = {
+  "aws-batch": [[REGION_AWS, JOB_QUEUE], [EXECUTION_ROLE], [HEAD_IMAGE_AWS], [PREFIX_AWS], [KMS_KEY]],
+  "google-batch": [[PROJECT, REGION_GOOGLE], [SERVICE_ACCOUNT], [HEAD_IMAGE_GOOGLE, MACHINE_TYPE], [PREFIX_GOOGLE]],
+};
+
+/** The settings of a cloud kind: its credentials, then its `config` fields. */
+export function CloudFields({ kind, formId, workspaceId, existing, credentials, errors }: TCloudFieldsProps & { kind: TCloudKind }) {
+  const ce = existing?.kind === kind ? existing : undefined;
+  const field = (f: TConfigField) => (
+    <Field
+      key={f.id}
+      id={`${formId}-${f.id}`}
+      name={f.key}
+      label={f.label}
+      type={f.type}
+      defaultValue={configText(ce, f.key) || f.fallback}
+      placeholder={f.placeholder}
+      code
+      error={errors[f.key]}
+      hint={f.hint}
+    />
+  );
   return (
-    <CloudBox>
+    <div className="space-y-5 rounded-lg bg-slate-50 p-4 ring-1 ring-slate-200">
       <CredentialField
         id={`${formId}-credential`}
-        kind="aws-batch"
+        kind={kind}
         workspaceId={workspaceId}
         credentials={credentials}
         defaultValue={configText(ce, "credentialId")}
         error={errors.credentialId}
       />
-      <div className="grid items-start gap-5 sm:grid-cols-2">
-        <Field
-          id={`${formId}-region`}
-          name="region"
-          label="Region"
-          defaultValue={configText(ce, "region")}
-          placeholder="eu-west-1"
-          autoComplete="off"
-          spellCheck={false}
-          className={mono}
-          error={errors.region}
-          hint="Of the job queue and of the run's secrets in Secrets Manager."
-        />
-        <Field
-          id={`${formId}-queue`}
-          name="jobQueue"
-          label="Job queue"
-          defaultValue={configText(ce, "jobQueue")}
-          placeholder="lockstep-head"
-          autoComplete="off"
-          spellCheck={false}
-          className={mono}
-          error={errors.jobQueue}
-          hint="Name or ARN of the Batch queue the Nextflow head job goes to."
-        />
-      </div>
-      <Field
-        id={`${formId}-role`}
-        name="executionRoleArn"
-        label="Execution role ARN"
-        defaultValue={configText(ce, "executionRoleArn")}
-        placeholder="arn:aws:iam::123456789012:role/lockstep-batch-execution"
-        autoComplete="off"
-        spellCheck={false}
-        className={mono}
-        error={errors.executionRoleArn}
-        hint="The role ECS uses to start the head container and read the run's secrets (secretsmanager:GetSecretValue on the prefix below)."
-      />
-      <Field
-        id={`${formId}-image`}
-        name="headImage"
-        label="Head image"
-        defaultValue={configText(ce, "headImage")}
-        placeholder={`nextflow/nextflow:${DEFAULT_NEXTFLOW_VERSION}`}
-        autoComplete="off"
-        spellCheck={false}
-        className={mono}
-        error={errors.headImage}
-        hint="The container image the Nextflow head job runs in; it must contain Nextflow."
-      />
-      <Field
-        id={`${formId}-prefix`}
-        name="secretPrefix"
-        label="Secret name prefix"
-        defaultValue={configText(ce, "secretPrefix") || DEFAULT_SECRET_PREFIX}
-        autoComplete="off"
-        spellCheck={false}
-        className={mono}
-        error={errors.secretPrefix}
-        hint="Run secrets are stored as <prefix><run id>/<NAME>. The IAM policies of the credentials and the execution role are scoped to this prefix (docs/aws.md): change them together."
-      />
-      <Field
-        id={`${formId}-kms`}
-        name="kmsKeyId"
-        label="KMS key (optional)"
-        defaultValue={configText(ce, "kmsKeyId")}
-        placeholder="arn:aws:kms:eu-west-1:123456789012:key/…"
-        autoComplete="off"
-        spellCheck={false}
-        className={mono}
-        error={errors.kmsKeyId}
-        hint="Encrypts the run's secrets. Leave empty for the AWS managed key aws/secretsmanager."
-      />
-    </CloudBox>
+      {CONFIG_ROWS[kind].map((row) =>
+        row.length === 1 ? (
+          field(row[0]!)
+        ) : (
+          <div key={row.map((f) => f.id).join("+")} className="grid items-start gap-5 sm:grid-cols-2">
+            {row.map(field)}
+          </div>
+        ),
+      )}
+    </div>
   );
-}
-
-export function GoogleBatchFields({ formId, workspaceId, existing, credentials, errors }: TCloudFieldsProps) {
-  const ce = existing?.kind === "google-batch" ? existing : undefined;
-  return (
-    <CloudBox>
-      <CredentialField
-        id={`${formId}-credential`}
-        kind="google-batch"
-        workspaceId={workspaceId}
-        credentials={credentials}
-        defaultValue={configText(ce, "credentialId")}
-        error={errors.credentialId}
-      />
-      <div className="grid items-start gap-5 sm:grid-cols-2">
-        <Field
-          id={`${formId}-project`}
-          name="projectId"
-          label="Project ID"
-          defaultValue={configText(ce, "projectId")}
-          placeholder="lockstep-pipelines"
-          autoComplete="off"
-          spellCheck={false}
-          className={mono}
-          error={errors.projectId}
-          hint="The project the Batch jobs run in and the run's secrets are kept in."
-        />
-        <Field
-          id={`${formId}-region`}
-          name="region"
-          label="Region"
-          defaultValue={configText(ce, "region")}
-          placeholder="europe-west4"
-          autoComplete="off"
-          spellCheck={false}
-          className={mono}
-          error={errors.region}
-          hint="Where the jobs run and the run's secrets are replicated."
-        />
-      </div>
-      <Field
-        id={`${formId}-account`}
-        name="serviceAccount"
-        label="Service account"
-        type="email"
-        defaultValue={configText(ce, "serviceAccount")}
-        placeholder="nextflow-batch@lockstep-pipelines.iam.gserviceaccount.com"
-        autoComplete="off"
-        spellCheck={false}
-        className={mono}
-        error={errors.serviceAccount}
-        hint="The account the head job and its tasks run as (roles/secretmanager.secretAccessor on the prefix below)."
-      />
-      <div className="grid items-start gap-5 sm:grid-cols-2">
-        <Field
-          id={`${formId}-image`}
-          name="headImage"
-          label="Head image (optional)"
-          defaultValue={configText(ce, "headImage")}
-          placeholder={`nextflow/nextflow:${DEFAULT_NEXTFLOW_VERSION}`}
-          autoComplete="off"
-          spellCheck={false}
-          className={mono}
-          error={errors.headImage}
-          hint="Leave empty for nextflow/nextflow at the Nextflow version above."
-        />
-        <Field
-          id={`${formId}-machine`}
-          name="machineType"
-          label="Machine type (optional)"
-          defaultValue={configText(ce, "machineType")}
-          placeholder="e2-standard-2"
-          autoComplete="off"
-          spellCheck={false}
-          className={mono}
-          error={errors.machineType}
-          hint="The Compute Engine machine type of the head job. Leave empty for the default."
-        />
-      </div>
-      <Field
-        id={`${formId}-prefix`}
-        name="secretPrefix"
-        label="Secret name prefix"
-        defaultValue={configText(ce, "secretPrefix") || DEFAULT_SECRET_PREFIX}
-        autoComplete="off"
-        spellCheck={false}
-        className={mono}
-        error={errors.secretPrefix}
-        hint="Run secrets get the ids <prefix><run id>-<NAME>. The IAM conditions of both service accounts are scoped to this prefix (docs/google.md): change them together."
-      />
-    </CloudBox>
-  );
-}
-
-function CloudBox({ children }: { children: ReactNode }) {
-  return <div className="space-y-5 rounded-lg bg-slate-50 p-4 ring-1 ring-slate-200">{children}</div>;
 }
 
 /** The workspace's credentials for this cloud, or what to do when it has none. */
@@ -307,37 +267,15 @@ function CredentialField({
     : options.length === 1
       ? options[0]!.id
       : "";
-  const describedBy = error ? `${id}-error` : `${id}-hint`;
   return (
-    <div>
-      <label htmlFor={id} className="block text-sm font-medium text-slate-900">
-        {label}
-      </label>
-      <select
-        id={id}
-        name="credentialId"
-        defaultValue={initial}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy}
-        className={`mt-1.5 block w-full rounded-md border-0 py-2 pl-3 pr-8 text-sm text-slate-900 shadow-sm ring-1 ring-inset focus:ring-2 focus:ring-inset focus:ring-indigo-600 ${error ? "ring-red-400" : "ring-slate-300"}`}
-      >
-        {initial === "" ? (
-          <option value="" disabled>
-            Choose credentials…
-          </option>
-        ) : null}
-        {options.map((c) => (
-          <option key={c.id} value={c.id}>
-            {c.name}
-          </option>
-        ))}
-      </select>
-      {error ? (
-        <p id={`${id}-error`} className="mt-1.5 text-sm text-red-600">
-          {error}
-        </p>
-      ) : (
-        <p id={`${id}-hint`} className="mt-1.5 text-sm text-slate-500">
+    <SelectField
+      id={id}
+      name="credentialId"
+      label={label}
+      defaultValue={initial}
+      error={error}
+      hint={
+        <>
           What the worker uses to{" "}
           {kind === "aws-batch"
             ? "write the run's secrets to Secrets Manager and submit the head job"
@@ -346,8 +284,19 @@ function CredentialField({
           <Link href={`/w/${workspaceId}/credentials`} className="font-medium text-indigo-600 hover:text-indigo-500">
             Manage credentials
           </Link>
-        </p>
-      )}
-    </div>
+        </>
+      }
+    >
+      {initial === "" ? (
+        <option value="" disabled>
+          Choose credentials…
+        </option>
+      ) : null}
+      {options.map((c) => (
+        <option key={c.id} value={c.id}>
+          {c.name}
+        </option>
+      ))}
+    </SelectField>
   );
 }

@@ -2,18 +2,12 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState, type FormEvent, type ReactNode } from "react";
-import { Alert, Button, Dialog, Field, Select, Textarea } from "@lockstep/ui";
+import { Alert, controlRing, Dialog, Field, fieldAria, FieldFrame, FormFooter, RadioCard, Select, Textarea } from "@lockstep/ui";
 import { errorMessage } from "~/components/errors";
 import { formErrorsOf, otherErrors } from "~/components/runs/form-errors";
 import { nonEmptyLines, parseKeyValueLines, splitSeconds, TIME_UNITS, type TTimeUnit } from "~/components/runs/format";
 import { useTRPC } from "~/trpc/react";
-import {
-  AwsBatchFields,
-  CLOUD_FIELDS,
-  GoogleBatchFields,
-  REQUIRED_CLOUD_FIELDS,
-  type TCredentialsState,
-} from "./cloud-fields";
+import { CLOUD_FIELDS, CloudFields, REQUIRED_CLOUD_FIELDS, type TCredentialsState } from "./cloud-fields";
 import {
   CLOUD_PROVIDER,
   configList,
@@ -25,6 +19,7 @@ import {
   type TComputeEnvInput,
   type TKind,
 } from "./kinds";
+import { EnvFields } from "./env-fields";
 
 const FORM_FIELDS = [
   "kind",
@@ -33,6 +28,7 @@ const FORM_FIELDS = [
   "nextflowVersion",
   "maxRunSeconds",
   "env",
+  "keepEnv",
   "partition",
   "sbatchOptions",
   ...CLOUD_FIELDS,
@@ -59,6 +55,8 @@ const WORK_DIR: Record<TKind, { placeholder: string; hint: string }> = {
   "google-batch": { placeholder: "gs://my-bucket/lockstep/runs", hint: "A Cloud Storage path (gs://bucket/path)." },
 };
 
+const MAX_RUN_HINT = "A run still going after this is stopped and its secrets deleted.";
+
 export function ComputeEnvDialog({
   workspaceId,
   existing,
@@ -82,9 +80,11 @@ export function ComputeEnvDialog({
   const [amount, setAmount] = useState(String(initialTime.amount));
   const [unit, setUnit] = useState<TTimeUnit>(initialTime.unit);
   const [envText, setEnvText] = useState("");
+  const savedEnv = existing?.envNames ?? [];
+  // Saved variables are kept unless unticked: their values cannot be shown, so nobody could re-enter them.
+  const [keepEnv, setKeepEnv] = useState<ReadonlySet<string>>(() => new Set(savedEnv));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const saving = create.isPending || update.isPending;
-  const existingEnv = existing?.envNames ?? [];
 
   const credentials: TCredentialsState = credentialsQuery.isPending
     ? { status: "pending" }
@@ -165,7 +165,12 @@ export function ComputeEnvDialog({
               };
     try {
       const saved = existing
-        ? await update.mutateAsync({ workspaceId, computeEnvId: existing.id, computeEnv })
+        ? await update.mutateAsync({
+            workspaceId,
+            computeEnvId: existing.id,
+            computeEnv,
+            keepEnv: savedEnv.filter((name) => keepEnv.has(name)),
+          })
         : await create.mutateAsync({ workspaceId, computeEnv });
       await queryClient.invalidateQueries({ queryKey: trpc.computeEnvs.list.queryKey({ workspaceId }) });
       onSaved(saved);
@@ -189,14 +194,9 @@ export function ComputeEnvDialog({
       onClose={onClose}
       size="lg"
       footer={
-        <>
-          <Button variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" form={formId} disabled={saving || lacksCredentials}>
-            {saving ? "Saving…" : existing ? "Save changes" : "Create compute environment"}
-          </Button>
-        </>
+        <FormFooter formId={formId} onCancel={onClose} saving={saving} disabled={lacksCredentials}>
+          {existing ? "Save changes" : "Create compute environment"}
+        </FormFooter>
       }
     >
       <form
@@ -220,16 +220,17 @@ export function ComputeEnvDialog({
           <legend className="block text-sm font-medium text-slate-900">Kind</legend>
           <div className="mt-1.5 grid gap-3 sm:grid-cols-2">
             {(Object.keys(KIND_LABELS) as TKind[]).map((k) => (
-              <KindOption
+              <RadioCard
                 key={k}
                 id={`${formId}-${k}`}
+                name="kind"
                 value={k}
                 checked={kind === k}
                 onChange={() => setKind(k)}
                 title={KIND_LABELS[k]}
               >
                 {KIND_DESCRIPTIONS[k]}
-              </KindOption>
+              </RadioCard>
             ))}
           </div>
           {errors.kind ? <p className="mt-1.5 text-sm text-red-600">{errors.kind}</p> : null}
@@ -255,10 +256,8 @@ export function ComputeEnvDialog({
               : undefined
           }
           placeholder={workDir.placeholder}
-          autoComplete="off"
-          spellCheck={false}
+          code
           required
-          className="[&_input]:font-mono"
           error={errors.workDir}
           hint={`${workDir.hint} Each run gets <work directory>/<run id>.`}
         />
@@ -274,10 +273,7 @@ export function ComputeEnvDialog({
             error={errors.nextflowVersion}
             hint={`${DEFAULT_NEXTFLOW_VERSION} is the release installed with Lockstep.`}
           />
-          <div>
-            <label htmlFor={`${formId}-max`} className="block text-sm font-medium text-slate-900">
-              Maximum run time
-            </label>
+          <FieldFrame id={`${formId}-max`} label="Maximum run time" error={errors.maxRunSeconds} hint={MAX_RUN_HINT}>
             <div className="mt-1.5 flex gap-2">
               <input
                 id={`${formId}-max`}
@@ -290,9 +286,8 @@ export function ComputeEnvDialog({
                   setAmount(e.target.value);
                   setErrors(({ maxRunSeconds: _, ...rest }) => rest);
                 }}
-                aria-invalid={errors.maxRunSeconds ? true : undefined}
-                aria-describedby={`${formId}-max-help`}
-                className={`block w-28 rounded-md border-0 px-3 py-2 text-sm text-slate-900 shadow-sm ring-1 ring-inset focus:ring-2 focus:ring-inset focus:ring-indigo-600 ${errors.maxRunSeconds ? "ring-red-400" : "ring-slate-300"}`}
+                {...fieldAria({ id: `${formId}-max`, error: errors.maxRunSeconds, hint: MAX_RUN_HINT })}
+                className={`block w-28 rounded-md border-0 px-3 py-2 text-sm text-slate-900 shadow-sm ring-1 ring-inset focus:ring-2 focus:ring-inset focus:ring-indigo-600 ${controlRing(errors.maxRunSeconds)}`}
               />
               <Select
                 aria-label="Unit of the maximum run time"
@@ -307,13 +302,7 @@ export function ComputeEnvDialog({
                 ))}
               </Select>
             </div>
-            <p
-              id={`${formId}-max-help`}
-              className={`mt-1.5 text-sm ${errors.maxRunSeconds ? "text-red-600" : "text-slate-500"}`}
-            >
-              {errors.maxRunSeconds ?? "A run still going after this is stopped and its secrets deleted."}
-            </p>
-          </div>
+          </FieldFrame>
         </div>
 
         {kind === "slurm" ? (
@@ -334,90 +323,38 @@ export function ComputeEnvDialog({
               label="Extra sbatch options (optional)"
               defaultValue={existing?.kind === "slurm" ? configList(existing, "sbatchOptions").join("\n") : ""}
               rows={3}
-              spellCheck={false}
+              code
               placeholder={"--time=04:00:00\n--mem=8G"}
-              textareaClassName="font-mono"
               error={errors.sbatchOptions}
               hint="One per line, as --name=value. They apply to the Nextflow head job."
             />
           </div>
-        ) : kind === "aws-batch" ? (
-          <AwsBatchFields key={kind} {...cloudProps} />
-        ) : kind === "google-batch" ? (
-          <GoogleBatchFields key={kind} {...cloudProps} />
+        ) : isCloudKind(kind) ? (
+          <CloudFields key={kind} kind={kind} {...cloudProps} />
         ) : null}
 
-        <Textarea
-          id={`${formId}-env`}
-          label="Environment variables (optional)"
-          value={envText}
-          onChange={(e) => setEnvText(e.target.value)}
-          rows={3}
-          spellCheck={false}
+        <EnvFields
+          formId={formId}
+          saved={savedEnv}
+          keep={keepEnv}
+          onKeepChange={(name, kept) => {
+            setKeepEnv((prev) => {
+              const next = new Set(prev);
+              if (kept) next.add(name);
+              else next.delete(name);
+              return next;
+            });
+            setErrors(({ keepEnv: _, ...rest }) => rest);
+          }}
+          text={envText}
+          onTextChange={setEnvText}
           placeholder={isCloudKind(kind) ? "NXF_OPTS=-Xms1g -Xmx4g" : "NXF_OPTS=-Xms1g -Xmx4g\nTMPDIR=/scratch"}
-          textareaClassName="font-mono"
-          error={errors.env}
-          hint={
-            existing && existingEnv.length > 0 ? (
-              <>
-                Values are not shown once saved. Saving replaces the current variables ({existingEnv.join(", ")}) with
-                the lines here — enter them again to keep them.
-              </>
-            ) : (
-              "One NAME=value per line, set for Nextflow. Not for secrets: put those in the workspace's secrets."
-            )
-          }
+          errors={{ env: errors.env, keepEnv: errors.keepEnv }}
         />
-        {existing && existingEnv.length > 0 && envText.trim() === "" ? (
-          <Alert tone="amber">Saving with no environment variables removes {existingEnv.join(", ")}.</Alert>
-        ) : null}
         {unplaced.map((m) => (
           <Alert key={m}>{m}</Alert>
         ))}
       </form>
     </Dialog>
-  );
-}
-
-function KindOption({
-  id,
-  value,
-  checked,
-  onChange,
-  title,
-  children,
-}: {
-  id: string;
-  value: TKind;
-  checked: boolean;
-  onChange: () => void;
-  title: string;
-  children: ReactNode;
-}) {
-  return (
-    <label
-      htmlFor={id}
-      className={`flex cursor-pointer gap-3 rounded-lg p-3 ring-1 ${checked ? "bg-indigo-50/60 ring-2 ring-indigo-600" : "bg-white ring-slate-300 hover:bg-slate-50"}`}
-    >
-      <input
-        id={id}
-        type="radio"
-        name="kind"
-        value={value}
-        checked={checked}
-        onChange={onChange}
-        aria-labelledby={`${id}-title`}
-        aria-describedby={`${id}-desc`}
-        className="mt-0.5 h-4 w-4 accent-indigo-600"
-      />
-      <span className="text-sm">
-        <span id={`${id}-title`} className="block font-medium text-slate-900">
-          {title}
-        </span>
-        <span id={`${id}-desc`} className="mt-0.5 block text-slate-500">
-          {children}
-        </span>
-      </span>
-    </label>
   );
 }

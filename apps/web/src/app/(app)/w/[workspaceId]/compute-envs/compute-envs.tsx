@@ -1,13 +1,14 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
 import { can } from "@lockstep/auth/permissions";
 import { Alert, Button, EmptyState, PageHeader } from "@lockstep/ui";
 import { errorMessage } from "~/components/errors";
 import { formatSeconds, isLive, plural } from "~/components/runs/format";
 import { WorkspaceFrame } from "~/components/runs/workspace-frame";
 import { ConfirmDeleteDialog } from "~/components/confirm-delete-dialog";
+import { DataTable, RowActions } from "~/components/data-table";
+import { PageNotice, usePageDialogs } from "~/components/page-dialogs";
 import { useTRPC } from "~/trpc/react";
 import { ComputeEnvDialog } from "./compute-env-dialog";
 import { configList, configText, KIND_LABELS, type TComputeEnv } from "./kinds";
@@ -16,42 +17,21 @@ export function ComputeEnvs({ workspaceId }: { workspaceId: string }) {
   return <WorkspaceFrame workspaceId={workspaceId} section="compute-envs">{(w) => <ComputeEnvsPage workspaceId={w.id} manages={can(w.role, "compute-envs:manage")} />}</WorkspaceFrame>;
 }
 
-type TDialog = { kind: "create" } | { kind: "edit"; ce: TComputeEnv } | { kind: "delete"; ce: TComputeEnv } | null;
+type TDialog = { kind: "create" } | { kind: "edit"; ce: TComputeEnv } | { kind: "delete"; ce: TComputeEnv };
 
 function ComputeEnvsPage({ workspaceId, manages }: { workspaceId: string; manages: boolean }) {
   const trpc = useTRPC();
   const list = useQuery(trpc.computeEnvs.list.queryOptions({ workspaceId }));
-  const [dialog, setDialog] = useState<TDialog>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-
-  const done = (message: string) => {
-    setDialog(null);
-    setNotice(message);
-  };
+  const { dialog, notice, open, close, done } = usePageDialogs<TDialog>();
 
   return (
     <>
       <PageHeader
         title="Compute environments"
         description="Where Nextflow runs. A run's secrets live in its environment only while it runs."
-        actions={
-          manages ? (
-            <Button
-              onClick={() => {
-                setNotice(null);
-                setDialog({ kind: "create" });
-              }}
-            >
-              New compute environment
-            </Button>
-          ) : null
-        }
+        actions={manages ? <Button onClick={() => open({ kind: "create" })}>New compute environment</Button> : null}
       />
-      {notice ? (
-        <div className="mb-4">
-          <Alert tone="green">{notice}</Alert>
-        </div>
-      ) : null}
+      <PageNotice notice={notice} />
       {list.isPending ? (
         <p className="text-sm text-slate-500">Loading compute environments…</p>
       ) : list.isError ? (
@@ -63,90 +43,59 @@ function ComputeEnvsPage({ workspaceId, manages }: { workspaceId: string; manage
             : "Owners, admins and maintainers of this workspace add them."}
         </EmptyState>
       ) : (
-        <div className="overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
-          <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label="Compute environments">
-            <thead className="bg-slate-50">
-              <tr>
-                <Th>Name</Th>
-                <Th>Kind</Th>
-                <Th>Work directory</Th>
-                <Th>Nextflow</Th>
-                <Th>Max run time</Th>
-                {/* Wraps before a cloud summary or a work directory does: those are harder to read broken. */}
-                <Th wrap>Environment variables</Th>
-                {manages ? (
-                  <th scope="col" className="px-5 py-3">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                ) : null}
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {list.data.map((ce) => (
-                <tr key={ce.id} className="align-top">
-                  <td className="whitespace-nowrap px-5 py-3 font-medium text-slate-900">{ce.name}</td>
-                  <td className="px-5 py-3 text-slate-700">
-                    <span className="whitespace-nowrap">{KIND_LABELS[ce.kind]}</span>
-                    <KindSummary ce={ce} />
-                  </td>
-                  <td className="px-5 py-3">
-                    <code className="break-all font-mono text-xs text-slate-700">{ce.workDir}</code>
-                  </td>
-                  <td className="whitespace-nowrap px-5 py-3 tabular-nums text-slate-700">{ce.nextflowVersion}</td>
-                  <td className="whitespace-nowrap px-5 py-3 text-slate-700">{formatSeconds(ce.maxRunSeconds)}</td>
-                  <td className="px-5 py-3">
-                    {ce.envNames.length === 0 ? (
-                      <span className="text-slate-400">—</span>
-                    ) : (
-                      <ul className="flex flex-wrap gap-1" aria-label={`Environment variables of ${ce.name}`}>
-                        {ce.envNames.map((n) => (
-                          <li key={n}>
-                            <code className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-700">{n}</code>
-                          </li>
-                        ))}
-                      </ul>
-                    )}
-                  </td>
-                  {manages ? (
-                    <td className="whitespace-nowrap px-5 py-3 text-right">
-                      <span className="inline-flex gap-2">
-                        <Button
-                          variant="secondary"
-                          aria-label={`Edit ${ce.name}`}
-                          onClick={() => {
-                            setNotice(null);
-                            setDialog({ kind: "edit", ce });
-                          }}
-                        >
-                          Edit
-                        </Button>
-                        <Button
-                          variant="secondary"
-                          aria-label={`Delete ${ce.name}`}
-                          onClick={() => {
-                            setNotice(null);
-                            setDialog({ kind: "delete", ce });
-                          }}
-                        >
-                          Delete
-                        </Button>
-                      </span>
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          label="Compute environments"
+          // Wraps before a cloud summary or a work directory does: those are harder to read broken.
+          columns={["Name", "Kind", "Work directory", "Nextflow", "Max run time", { label: "Environment variables", wrap: true }]}
+          actions={manages}
+        >
+          {list.data.map((ce) => (
+            <tr key={ce.id} className="align-top">
+              <td className="whitespace-nowrap px-5 py-3 font-medium text-slate-900">{ce.name}</td>
+              <td className="px-5 py-3 text-slate-700">
+                <span className="whitespace-nowrap">{KIND_LABELS[ce.kind]}</span>
+                <KindSummary ce={ce} />
+              </td>
+              <td className="px-5 py-3">
+                <code className="break-all font-mono text-xs text-slate-700">{ce.workDir}</code>
+              </td>
+              <td className="whitespace-nowrap px-5 py-3 tabular-nums text-slate-700">{ce.nextflowVersion}</td>
+              <td className="whitespace-nowrap px-5 py-3 text-slate-700">{formatSeconds(ce.maxRunSeconds)}</td>
+              <td className="px-5 py-3">
+                {ce.envNames.length === 0 ? (
+                  <span className="text-slate-400">—</span>
+                ) : (
+                  <ul className="flex flex-wrap gap-1" aria-label={`Environment variables of ${ce.name}`}>
+                    {ce.envNames.map((n) => (
+                      <li key={n}>
+                        <code className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-700">{n}</code>
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </td>
+              {manages ? (
+                <RowActions>
+                  <Button variant="secondary" aria-label={`Edit ${ce.name}`} onClick={() => open({ kind: "edit", ce })}>
+                    Edit
+                  </Button>
+                  <Button variant="secondary" aria-label={`Delete ${ce.name}`} onClick={() => open({ kind: "delete", ce })}>
+                    Delete
+                  </Button>
+                </RowActions>
+              ) : null}
+            </tr>
+          ))}
+        </DataTable>
       )}
       {!manages && list.data?.length ? <p className="mt-3 text-sm text-slate-500">Only owners, admins and maintainers change compute environments.</p> : null}
 
       {dialog?.kind === "create" ? (
-        <ComputeEnvDialog workspaceId={workspaceId} onClose={() => setDialog(null)} onSaved={(ce) => done(`Created ${ce.name}.`)} />
+        <ComputeEnvDialog workspaceId={workspaceId} onClose={close} onSaved={(ce) => done(`Created ${ce.name}.`)} />
       ) : dialog?.kind === "edit" ? (
-        <ComputeEnvDialog workspaceId={workspaceId} existing={dialog.ce} onClose={() => setDialog(null)} onSaved={(ce) => done(`Saved ${ce.name}.`)} />
+        <ComputeEnvDialog workspaceId={workspaceId} existing={dialog.ce} onClose={close} onSaved={(ce) => done(`Saved ${ce.name}.`)} />
       ) : dialog?.kind === "delete" ? (
-        <DeleteComputeEnvDialog workspaceId={workspaceId} ce={dialog.ce} onClose={() => setDialog(null)} onDeleted={() => done(`Deleted ${dialog.ce.name}.`)} />
+        <DeleteComputeEnvDialog workspaceId={workspaceId} ce={dialog.ce} onClose={close} onDeleted={() => done(`Deleted ${dialog.ce.name}.`)} />
       ) : null}
     </>
   );
@@ -201,14 +150,6 @@ function kindSummary(ce: TComputeEnv) {
         </>
       );
   }
-}
-
-function Th({ children, wrap = false }: { children: string; wrap?: boolean }) {
-  return (
-    <th scope="col" className={`${wrap ? "" : "whitespace-nowrap "}px-5 py-3 text-left text-xs font-semibold uppercase tracking-wide text-slate-500`}>
-      {children}
-    </th>
-  );
 }
 
 function DeleteComputeEnvDialog({ workspaceId, ce, onClose, onDeleted }: { workspaceId: string; ce: TComputeEnv; onClose: () => void; onDeleted: () => void }) {

@@ -2,17 +2,19 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
-import { useCallback, useId, useRef, useState, type ChangeEvent, type FormEvent, type ReactNode } from "react";
+import { useCallback, useId, useRef, useState, type ChangeEvent, type FormEvent } from "react";
 import { can } from "@lockstep/auth/permissions";
 import type { TAppRouter } from "@lockstep/api";
 import { importPublicKey, seal, type TPublicKey } from "@lockstep/crypto";
-import { Alert, Button, Dialog, EmptyState, Field, PageHeader, Textarea } from "@lockstep/ui";
+import { Alert, Button, Dialog, EmptyState, Field, FileButton, FormFooter, PageHeader, RadioCard, Textarea } from "@lockstep/ui";
 import { credentialProblem } from "@lockstep/validators";
 import { errorMessage } from "~/components/errors";
 import { formatDateTime } from "~/components/secrets/format";
 import { SealError, writeErrorsOf } from "~/components/secrets/use-secrets";
 import { WorkspaceFrame } from "~/components/runs/workspace-frame";
 import { ConfirmDeleteDialog } from "~/components/confirm-delete-dialog";
+import { DataTable, RowActions } from "~/components/data-table";
+import { PageNotice, usePageDialogs } from "~/components/page-dialogs";
 import { useTRPC } from "~/trpc/react";
 
 type TCredential = inferRouterOutputs<TAppRouter>["credentials"]["list"][number];
@@ -31,26 +33,12 @@ export function Credentials({ workspaceId }: { workspaceId: string }) {
   );
 }
 
-type TDialog =
-  | { kind: "create" }
-  | { kind: "replace"; credential: TCredential }
-  | { kind: "delete"; credential: TCredential }
-  | null;
+type TDialog = { kind: "create" } | { kind: "replace"; credential: TCredential } | { kind: "delete"; credential: TCredential };
 
 function CredentialsPage({ workspaceId, manages }: { workspaceId: string; manages: boolean }) {
   const trpc = useTRPC();
   const list = useQuery(trpc.credentials.list.queryOptions({ workspaceId }));
-  const [dialog, setDialog] = useState<TDialog>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-
-  const open = (next: TDialog) => {
-    setNotice(null);
-    setDialog(next);
-  };
-  const done = (message: string) => {
-    setDialog(null);
-    setNotice(message);
-  };
+  const { dialog, notice, open, close, done } = usePageDialogs<TDialog>();
 
   return (
     <>
@@ -59,11 +47,7 @@ function CredentialsPage({ workspaceId, manages }: { workspaceId: string; manage
         description="Cloud credentials (AWS, Google Cloud) for the compute environments of this workspace. Write-only: once saved, nobody can read them back."
         actions={manages ? <Button onClick={() => open({ kind: "create" })}>Add credentials</Button> : null}
       />
-      {notice ? (
-        <div className="mb-4">
-          <Alert tone="green">{notice}</Alert>
-        </div>
-      ) : null}
+      <PageNotice notice={notice} />
       {list.isPending ? (
         <p className="text-sm text-slate-500">Loading credentials…</p>
       ) : list.isError ? (
@@ -77,57 +61,38 @@ function CredentialsPage({ workspaceId, manages }: { workspaceId: string; manage
             : "Owners, admins and maintainers of this workspace add them."}
         </EmptyState>
       ) : (
-        <div className="overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
-          <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label="Credentials">
-            <thead className="bg-slate-50">
-              <tr>
-                <Th>Name</Th>
-                <Th>Provider</Th>
-                <Th>Created</Th>
-                <Th>Updated</Th>
-                {manages ? (
-                  <th scope="col" className="px-5 py-3">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                ) : null}
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {list.data.map((c) => (
-                <tr key={c.id}>
-                  <td className="whitespace-nowrap px-5 py-3 font-medium text-slate-900">{c.name}</td>
-                  <td className="whitespace-nowrap px-5 py-3 text-slate-700">{PROVIDER_LABEL[c.provider]}</td>
-                  <td className="whitespace-nowrap px-5 py-3 text-slate-600">
-                    <time dateTime={c.createdAt.toISOString()}>{formatDateTime(c.createdAt)}</time>
-                  </td>
-                  <td className="whitespace-nowrap px-5 py-3 text-slate-600">
-                    <time dateTime={c.updatedAt.toISOString()}>{formatDateTime(c.updatedAt)}</time>
-                  </td>
-                  {manages ? (
-                    <td className="whitespace-nowrap px-5 py-3 text-right">
-                      <span className="inline-flex gap-2">
-                        <Button
-                          variant="secondary"
-                          aria-label={`Replace ${c.name}`}
-                          onClick={() => open({ kind: "replace", credential: c })}
-                        >
-                          Replace
-                        </Button>
-                        <Button
-                          variant="secondary"
-                          aria-label={`Delete ${c.name}`}
-                          onClick={() => open({ kind: "delete", credential: c })}
-                        >
-                          Delete
-                        </Button>
-                      </span>
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable label="Credentials" columns={["Name", "Provider", "Created", "Updated"]} actions={manages}>
+          {list.data.map((c) => (
+            <tr key={c.id}>
+              <td className="whitespace-nowrap px-5 py-3 font-medium text-slate-900">{c.name}</td>
+              <td className="whitespace-nowrap px-5 py-3 text-slate-700">{PROVIDER_LABEL[c.provider]}</td>
+              <td className="whitespace-nowrap px-5 py-3 text-slate-600">
+                <time dateTime={c.createdAt.toISOString()}>{formatDateTime(c.createdAt)}</time>
+              </td>
+              <td className="whitespace-nowrap px-5 py-3 text-slate-600">
+                <time dateTime={c.updatedAt.toISOString()}>{formatDateTime(c.updatedAt)}</time>
+              </td>
+              {manages ? (
+                <RowActions>
+                  <Button
+                    variant="secondary"
+                    aria-label={`Replace ${c.name}`}
+                    onClick={() => open({ kind: "replace", credential: c })}
+                  >
+                    Replace
+                  </Button>
+                  <Button
+                    variant="secondary"
+                    aria-label={`Delete ${c.name}`}
+                    onClick={() => open({ kind: "delete", credential: c })}
+                  >
+                    Delete
+                  </Button>
+                </RowActions>
+              ) : null}
+            </tr>
+          ))}
+        </DataTable>
       )}
       {list.data?.length ? (
         <p className="mt-3 text-sm text-slate-500">
@@ -140,29 +105,18 @@ function CredentialsPage({ workspaceId, manages }: { workspaceId: string; manage
         <CredentialDialog
           workspaceId={workspaceId}
           existing={dialog.kind === "replace" ? dialog.credential : undefined}
-          onClose={() => setDialog(null)}
+          onClose={close}
           onSaved={(name) => done(dialog.kind === "replace" ? `Replaced ${name}.` : `Added ${name}.`)}
         />
       ) : dialog?.kind === "delete" ? (
         <DeleteCredentialDialog
           workspaceId={workspaceId}
           credential={dialog.credential}
-          onClose={() => setDialog(null)}
+          onClose={close}
           onDeleted={() => done(`Deleted ${dialog.credential.name}.`)}
         />
       ) : null}
     </>
-  );
-}
-
-function Th({ children }: { children: string }) {
-  return (
-    <th
-      scope="col"
-      className="whitespace-nowrap px-5 py-3 text-left text-xs font-semibold uppercase tracking-wide text-slate-500"
-    >
-      {children}
-    </th>
   );
 }
 
@@ -319,14 +273,9 @@ function CredentialDialog({
       onClose={onClose}
       size="lg"
       footer={
-        <>
-          <Button variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" form={formId} disabled={saving}>
-            {saving ? "Saving…" : existing ? "Replace credentials" : "Add credentials"}
-          </Button>
-        </>
+        <FormFooter formId={formId} onCancel={onClose} saving={saving}>
+          {existing ? "Replace credentials" : "Add credentials"}
+        </FormFooter>
       }
     >
       <form
@@ -361,24 +310,26 @@ function CredentialDialog({
             <fieldset>
               <legend className="text-sm font-medium text-slate-900">Provider</legend>
               <div className="mt-1.5 grid gap-3 sm:grid-cols-2">
-                <Choice
+                <RadioCard
                   id={`${formId}-aws`}
-                  group="provider"
+                  value="AWS"
+                  name="provider"
                   checked={provider === "aws"}
                   onChange={() => setProvider("aws")}
                   title="AWS"
                 >
                   An access key pair, or a role to assume.
-                </Choice>
-                <Choice
+                </RadioCard>
+                <RadioCard
                   id={`${formId}-google`}
-                  group="provider"
+                  value="Google"
+                  name="provider"
                   checked={provider === "google"}
                   onChange={() => setProvider("google")}
                   title="Google"
                 >
                   A service-account key (JSON).
-                </Choice>
+                </RadioCard>
               </div>
             </fieldset>
           </>
@@ -389,24 +340,26 @@ function CredentialDialog({
             <fieldset>
               <legend className="text-sm font-medium text-slate-900">AWS credentials</legend>
               <div className="mt-1.5 grid gap-3 sm:grid-cols-2">
-                <Choice
+                <RadioCard
                   id={`${formId}-keys`}
-                  group="awsMode"
+                  value="Access key pair"
+                  name="awsMode"
                   checked={awsMode === "keys"}
                   onChange={() => setAwsMode("keys")}
                   title="Access key pair"
                 >
                   An access key ID and its secret access key.
-                </Choice>
-                <Choice
+                </RadioCard>
+                <RadioCard
                   id={`${formId}-role`}
-                  group="awsMode"
+                  value="Role ARN"
+                  name="awsMode"
                   checked={awsMode === "role"}
                   onChange={() => setAwsMode("role")}
                   title="Role ARN"
                 >
                   An IAM role the worker assumes.
-                </Choice>
+                </RadioCard>
               </div>
             </fieldset>
             {awsMode === "keys" ? (
@@ -416,9 +369,7 @@ function CredentialDialog({
                   name="accessKeyId"
                   label="Access key ID"
                   placeholder="AKIA…"
-                  autoComplete="off"
-                  spellCheck={false}
-                  className="[&_input]:font-mono"
+                  code
                   error={errors.accessKeyId}
                 />
                 <Field
@@ -426,11 +377,7 @@ function CredentialDialog({
                   name="secretAccessKey"
                   label="Secret access key"
                   type="password"
-                  autoComplete="off"
-                  spellCheck={false}
-                  data-1p-ignore
-                  data-lpignore="true"
-                  className="[&_input]:font-mono"
+                  secret
                   error={errors.secretAccessKey}
                 />
               </>
@@ -441,18 +388,14 @@ function CredentialDialog({
                   name="roleArn"
                   label="Role ARN"
                   placeholder="arn:aws:iam::123456789012:role/lockstep"
-                  autoComplete="off"
-                  spellCheck={false}
-                  className="[&_input]:font-mono"
+                  code
                   error={errors.roleArn}
                 />
                 <Field
                   id={`${formId}-external`}
                   name="externalId"
                   label="External ID (optional)"
-                  autoComplete="off"
-                  spellCheck={false}
-                  className="[&_input]:font-mono"
+                  code
                   error={errors.externalId}
                 />
               </>
@@ -470,31 +413,15 @@ function CredentialDialog({
                 setErrors((prev) => ({ ...prev, json: undefined }));
               }}
               rows={8}
-              spellCheck={false}
-              autoComplete="off"
-              autoCapitalize="off"
-              autoCorrect="off"
-              data-1p-ignore
-              data-lpignore="true"
+              secret
               placeholder={'{\n  "type": "service_account",\n  "project_id": "…",\n  …\n}'}
-              textareaClassName="font-mono"
               error={errors.json}
               hint={fileNote ?? "The key file downloaded from the Google Cloud console."}
             />
             <div className="flex flex-wrap items-center gap-3">
-              <input
-                id={`${formId}-file`}
-                type="file"
-                accept="application/json,.json"
-                className="peer sr-only"
-                onChange={(e) => void onFile(e)}
-              />
-              <label
-                htmlFor={`${formId}-file`}
-                className="inline-flex cursor-pointer items-center rounded-md bg-white px-3 py-1.5 text-sm font-semibold text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 hover:bg-slate-50 peer-focus-visible:outline peer-focus-visible:outline-2 peer-focus-visible:outline-offset-2 peer-focus-visible:outline-indigo-600"
-              >
+              <FileButton id={`${formId}-file`} accept="application/json,.json" onFile={(e) => void onFile(e)}>
                 Upload the key file
-              </label>
+              </FileButton>
               <span className="text-sm text-slate-500">Read in this browser; only its sealed form is sent.</span>
             </div>
           </div>
@@ -502,49 +429,6 @@ function CredentialDialog({
         {errors.form ? <Alert>{errors.form}</Alert> : null}
       </form>
     </Dialog>
-  );
-}
-
-function Choice({
-  id,
-  group,
-  checked,
-  onChange,
-  title,
-  children,
-}: {
-  id: string;
-  group: string;
-  checked: boolean;
-  onChange: () => void;
-  title: string;
-  children: ReactNode;
-}) {
-  return (
-    <label
-      htmlFor={id}
-      className={`flex cursor-pointer gap-3 rounded-lg p-3 ring-1 ${checked ? "bg-indigo-50/60 ring-2 ring-indigo-600" : "bg-white ring-slate-300 hover:bg-slate-50"}`}
-    >
-      <input
-        id={id}
-        type="radio"
-        name={group}
-        value={title}
-        checked={checked}
-        onChange={onChange}
-        aria-labelledby={`${id}-title`}
-        aria-describedby={`${id}-desc`}
-        className="mt-0.5 h-4 w-4 accent-indigo-600"
-      />
-      <span className="text-sm">
-        <span id={`${id}-title`} className="block font-medium text-slate-900">
-          {title}
-        </span>
-        <span id={`${id}-desc`} className="mt-0.5 block text-slate-500">
-          {children}
-        </span>
-      </span>
-    </label>
   );
 }
 

@@ -6,12 +6,14 @@ import Link from "next/link";
 import { useId, useState, type FormEvent } from "react";
 import { can } from "@lockstep/auth/permissions";
 import type { TAppRouter } from "@lockstep/api";
-import { Alert, Button, Dialog, EmptyState, Field, PageHeader, Select, Textarea } from "@lockstep/ui";
+import { Alert, Button, Dialog, EmptyState, Field, FormFooter, PageHeader, SelectField, Textarea } from "@lockstep/ui";
 import { errorMessage } from "~/components/errors";
 import { formErrorsOf, otherErrors } from "~/components/runs/form-errors";
 import { formatKeyValueLines, parseKeyValueLines } from "~/components/runs/format";
 import { WorkspaceFrame } from "~/components/runs/workspace-frame";
 import { ConfirmDeleteDialog } from "~/components/confirm-delete-dialog";
+import { DataTable, RowActions } from "~/components/data-table";
+import { PageNotice, usePageDialogs } from "~/components/page-dialogs";
 import { useTRPC } from "~/trpc/react";
 
 type TOutputs = inferRouterOutputs<TAppRouter>;
@@ -26,24 +28,14 @@ export function Pipelines({ workspaceId }: { workspaceId: string }) {
   );
 }
 
-type TDialog = { kind: "create" } | { kind: "edit"; pipeline: TPipeline } | { kind: "delete"; pipeline: TPipeline } | null;
+type TDialog = { kind: "create" } | { kind: "edit"; pipeline: TPipeline } | { kind: "delete"; pipeline: TPipeline };
 
 function PipelinesPage({ workspaceId, manages, launches }: { workspaceId: string; manages: boolean; launches: boolean }) {
   const trpc = useTRPC();
   const list = useQuery(trpc.pipelines.list.queryOptions({ workspaceId }));
   const computeEnvs = useQuery(trpc.computeEnvs.list.queryOptions({ workspaceId }));
-  const [dialog, setDialog] = useState<TDialog>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const { dialog, notice, open, close, done } = usePageDialogs<TDialog>();
   const ceName = new Map((computeEnvs.data ?? []).map((ce) => [ce.id, ce.name]));
-
-  const open = (next: TDialog) => {
-    setNotice(null);
-    setDialog(next);
-  };
-  const done = (message: string) => {
-    setDialog(null);
-    setNotice(message);
-  };
 
   return (
     <>
@@ -52,11 +44,7 @@ function PipelinesPage({ workspaceId, manages, launches }: { workspaceId: string
         description="What this workspace launches: a Git repository or a main.nf, with default params."
         actions={manages ? <Button onClick={() => open({ kind: "create" })}>New pipeline</Button> : null}
       />
-      {notice ? (
-        <div className="mb-4">
-          <Alert tone="green">{notice}</Alert>
-        </div>
-      ) : null}
+      <PageNotice notice={notice} />
       {list.isPending ? (
         <p className="text-sm text-slate-500">Loading pipelines…</p>
       ) : list.isError ? (
@@ -66,80 +54,61 @@ function PipelinesPage({ workspaceId, manages, launches }: { workspaceId: string
           {manages ? "Add a pipeline to launch it from here." : "Owners, admins and maintainers of this workspace add them."}
         </EmptyState>
       ) : (
-        <div className="overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
-          <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label="Pipelines">
-            <thead className="bg-slate-50">
-              <tr>
-                <Th>Name</Th>
-                <Th>Repository</Th>
-                <Th>Default params</Th>
-                <Th>Compute environment</Th>
+        <DataTable label="Pipelines" columns={["Name", "Repository", "Default params", "Compute environment"]} actions={manages || launches}>
+          {list.data.map((p) => {
+            const params = Object.entries(p.defaultParams);
+            return (
+              <tr key={p.id} className="align-top">
+                <td className="whitespace-nowrap px-5 py-3 font-medium text-slate-900">{p.name}</td>
+                <td className="max-w-sm px-5 py-3">
+                  <code className="break-all font-mono text-xs text-slate-700">{p.repository}</code>
+                  {p.revision ? <span className="mt-0.5 block text-xs text-slate-500">revision {p.revision}</span> : null}
+                </td>
+                <td className="px-5 py-3">
+                  {params.length === 0 ? (
+                    <span className="text-slate-400">—</span>
+                  ) : (
+                    <ul className="flex flex-wrap gap-1" aria-label={`Default params of ${p.name}`}>
+                      {params.map(([k, v]) => (
+                        <li key={k}>
+                          <code className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-700">
+                            {k}={String(v)}
+                          </code>
+                        </li>
+                      ))}
+                    </ul>
+                  )}
+                </td>
+                <td className="px-5 py-3 text-slate-700">
+                  {p.defaultComputeEnvId ? (ceName.get(p.defaultComputeEnvId) ?? "…") : <span className="text-slate-400">None (chosen at launch)</span>}
+                </td>
                 {manages || launches ? (
-                  <th scope="col" className="px-5 py-3">
-                    <span className="sr-only">Actions</span>
-                  </th>
+                  <RowActions>
+                    {launches ? (
+                      <Link
+                        href={`/w/${workspaceId}/launch?pipelineId=${p.id}`}
+                        aria-label={`Launch ${p.name}`}
+                        className="inline-flex items-center rounded-md bg-indigo-600 px-3.5 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500"
+                      >
+                        Launch
+                      </Link>
+                    ) : null}
+                    {manages ? (
+                      <>
+                        <Button variant="secondary" aria-label={`Edit ${p.name}`} onClick={() => open({ kind: "edit", pipeline: p })}>
+                          Edit
+                        </Button>
+                        <Button variant="secondary" aria-label={`Delete ${p.name}`} onClick={() => open({ kind: "delete", pipeline: p })}>
+                          Delete
+                        </Button>
+                      </>
+                    ) : null}
+                  </RowActions>
                 ) : null}
               </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {list.data.map((p) => {
-                const params = Object.entries(p.defaultParams);
-                return (
-                  <tr key={p.id} className="align-top">
-                    <td className="whitespace-nowrap px-5 py-3 font-medium text-slate-900">{p.name}</td>
-                    <td className="max-w-sm px-5 py-3">
-                      <code className="break-all font-mono text-xs text-slate-700">{p.repository}</code>
-                      {p.revision ? <span className="mt-0.5 block text-xs text-slate-500">revision {p.revision}</span> : null}
-                    </td>
-                    <td className="px-5 py-3">
-                      {params.length === 0 ? (
-                        <span className="text-slate-400">—</span>
-                      ) : (
-                        <ul className="flex flex-wrap gap-1" aria-label={`Default params of ${p.name}`}>
-                          {params.map(([k, v]) => (
-                            <li key={k}>
-                              <code className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-700">
-                                {k}={String(v)}
-                              </code>
-                            </li>
-                          ))}
-                        </ul>
-                      )}
-                    </td>
-                    <td className="px-5 py-3 text-slate-700">
-                      {p.defaultComputeEnvId ? (ceName.get(p.defaultComputeEnvId) ?? "…") : <span className="text-slate-400">None (chosen at launch)</span>}
-                    </td>
-                    {manages || launches ? (
-                      <td className="whitespace-nowrap px-5 py-3 text-right">
-                        <span className="inline-flex gap-2">
-                          {launches ? (
-                            <Link
-                              href={`/w/${workspaceId}/launch?pipelineId=${p.id}`}
-                              aria-label={`Launch ${p.name}`}
-                              className="inline-flex items-center rounded-md bg-indigo-600 px-3.5 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500"
-                            >
-                              Launch
-                            </Link>
-                          ) : null}
-                          {manages ? (
-                            <>
-                              <Button variant="secondary" aria-label={`Edit ${p.name}`} onClick={() => open({ kind: "edit", pipeline: p })}>
-                                Edit
-                              </Button>
-                              <Button variant="secondary" aria-label={`Delete ${p.name}`} onClick={() => open({ kind: "delete", pipeline: p })}>
-                                Delete
-                              </Button>
-                            </>
-                          ) : null}
-                        </span>
-                      </td>
-                    ) : null}
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </DataTable>
       )}
       {!manages && list.data?.length ? <p className="mt-3 text-sm text-slate-500">Only owners, admins and maintainers change pipelines.</p> : null}
 
@@ -148,21 +117,13 @@ function PipelinesPage({ workspaceId, manages, launches }: { workspaceId: string
           workspaceId={workspaceId}
           existing={dialog.kind === "edit" ? dialog.pipeline : undefined}
           computeEnvs={computeEnvs.data ?? []}
-          onClose={() => setDialog(null)}
+          onClose={close}
           onSaved={(p) => done(dialog.kind === "edit" ? `Saved ${p.name}.` : `Created ${p.name}.`)}
         />
       ) : dialog?.kind === "delete" ? (
-        <DeletePipelineDialog workspaceId={workspaceId} pipeline={dialog.pipeline} onClose={() => setDialog(null)} onDeleted={() => done(`Deleted ${dialog.pipeline.name}.`)} />
+        <DeletePipelineDialog workspaceId={workspaceId} pipeline={dialog.pipeline} onClose={close} onDeleted={() => done(`Deleted ${dialog.pipeline.name}.`)} />
       ) : null}
     </>
-  );
-}
-
-function Th({ children }: { children: string }) {
-  return (
-    <th scope="col" className="whitespace-nowrap px-5 py-3 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-      {children}
-    </th>
   );
 }
 
@@ -225,14 +186,9 @@ function PipelineDialog({
       onClose={onClose}
       size="lg"
       footer={
-        <>
-          <Button variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" form={formId} disabled={saving}>
-            {saving ? "Saving…" : existing ? "Save changes" : "Create pipeline"}
-          </Button>
-        </>
+        <FormFooter formId={formId} onCancel={onClose} saving={saving}>
+          {existing ? "Save changes" : "Create pipeline"}
+        </FormFooter>
       }
     >
       <form id={formId} onSubmit={(e) => void onSubmit(e)} noValidate className="space-y-5" aria-label={existing ? `Edit ${existing.name}` : "New pipeline"}>
@@ -243,10 +199,8 @@ function PipelineDialog({
           label="Repository"
           defaultValue={existing?.repository}
           placeholder="https://github.com/nf-core/rnaseq or /srv/pipelines/qc/main.nf"
-          autoComplete="off"
-          spellCheck={false}
+          code
           required
-          className="[&_input]:font-mono"
           error={errors.repository}
           hint="An https:// Git repository, or the absolute path of a main.nf (or of its directory) on the compute environment."
         />
@@ -267,35 +221,26 @@ function PipelineDialog({
           label="Default params (optional)"
           defaultValue={existing ? formatKeyValueLines(existing.defaultParams) : ""}
           rows={4}
-          spellCheck={false}
+          code
           placeholder={"outdir=results\ngenome=GRCh38"}
-          textareaClassName="font-mono"
           error={errors.defaultParams}
           hint="One name=value per line, passed to Nextflow as --name value. They can be changed at launch."
         />
-        <div>
-          <label htmlFor={`${formId}-ce`} className="block text-sm font-medium text-slate-900">
-            Default compute environment
-          </label>
-          <Select
-            id={`${formId}-ce`}
-            name="defaultComputeEnvId"
-            defaultValue={initialCe}
-            aria-invalid={errors.defaultComputeEnvId ? true : undefined}
-            aria-describedby={`${formId}-ce-help`}
-            className="mt-1.5 w-full py-2"
-          >
-            <option value="">None — choose at launch</option>
-            {computeEnvs.map((ce) => (
-              <option key={ce.id} value={ce.id}>
-                {ce.name} ({ce.kind})
-              </option>
-            ))}
-          </Select>
-          <p id={`${formId}-ce-help`} className={`mt-1.5 text-sm ${errors.defaultComputeEnvId ? "text-red-600" : "text-slate-500"}`}>
-            {errors.defaultComputeEnvId ?? (computeEnvs.length === 0 ? "This workspace has no compute environments yet." : "Preselected when the pipeline is launched.")}
-          </p>
-        </div>
+        <SelectField
+          id={`${formId}-ce`}
+          name="defaultComputeEnvId"
+          label="Default compute environment"
+          defaultValue={initialCe}
+          error={errors.defaultComputeEnvId}
+          hint={computeEnvs.length === 0 ? "This workspace has no compute environments yet." : "Preselected when the pipeline is launched."}
+        >
+          <option value="">None — choose at launch</option>
+          {computeEnvs.map((ce) => (
+            <option key={ce.id} value={ce.id}>
+              {ce.name} ({ce.kind})
+            </option>
+          ))}
+        </SelectField>
         {unplaced.map((m) => (
           <Alert key={m}>{m}</Alert>
         ))}

@@ -6,6 +6,7 @@ import { useRouter } from "next/navigation";
 import { can } from "@lockstep/auth/permissions";
 import { Alert, EmptyState, PageHeader } from "@lockstep/ui";
 import { errorMessage } from "~/components/errors";
+import { DataTable } from "~/components/data-table";
 import { formatDateTime, plural, runDuration } from "~/components/runs/format";
 import { RunStatusBadge, SecretsStateBadge } from "~/components/runs/status-badge";
 import { useNow } from "~/components/runs/use-now";
@@ -83,72 +84,49 @@ function Runs({ workspace }: { workspace: TWorkspace }) {
           )}
         </EmptyState>
       ) : (
-        <div className="overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
-          <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label="Runs">
-            <thead className="bg-slate-50">
-              <tr>
-                <Th>Status</Th>
-                <Th>Pipeline</Th>
-                <Th>Launched by</Th>
-                <Th>Compute environment</Th>
-                <Th>Started</Th>
-                <Th>Duration</Th>
-                <Th>Secrets</Th>
+        <DataTable label="Runs" columns={["Status", "Pipeline", "Launched by", "Compute environment", "Started", "Duration", "Secrets"]}>
+          {runs.data.map((r) => {
+            const href = `/w/${workspace.id}/runs/${r.id}`;
+            return (
+              <tr
+                key={r.id}
+                data-run-id={r.id}
+                onClick={(e) => {
+                  // The whole row opens the run; the pipeline link stays the keyboard and middle-click target.
+                  if (!(e.target as HTMLElement).closest("a")) router.push(href);
+                }}
+                className={`cursor-pointer hover:bg-slate-50 ${r.secretsState === "CLEANUP_FAILED" ? "bg-red-50/50" : ""}`}
+              >
+                <td className="whitespace-nowrap px-5 py-3">
+                  <RunStatusBadge status={r.status} />
+                </td>
+                <td className="px-5 py-3">
+                  <Link href={href} className="font-medium text-slate-900 hover:text-indigo-600">
+                    {r.pipelineName}
+                  </Link>
+                  <span className="block font-mono text-xs text-slate-400">{r.id.slice(0, 8)}</span>
+                </td>
+                <td className="px-5 py-3 text-slate-700">{r.launcher?.name ?? <span className="text-slate-400">deleted user</span>}</td>
+                <td className="px-5 py-3 text-slate-700">{r.computeEnvName}</td>
+                <td className="whitespace-nowrap px-5 py-3 tabular-nums text-slate-600">
+                  {r.startedAt ? (
+                    <time dateTime={r.startedAt.toISOString()}>{formatDateTime(r.startedAt)}</time>
+                  ) : (
+                    <span className="text-slate-400" title={`Submitted ${formatDateTime(r.submittedAt)}`}>
+                      not started
+                    </span>
+                  )}
+                </td>
+                <td className="whitespace-nowrap px-5 py-3 tabular-nums text-slate-600">{r.startedAt ? runDuration(r, now) : "—"}</td>
+                <td className="whitespace-nowrap px-5 py-3">
+                  <SecretsStateBadge state={r.secretsState} />
+                </td>
               </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {runs.data.map((r) => {
-                const href = `/w/${workspace.id}/runs/${r.id}`;
-                return (
-                  <tr
-                    key={r.id}
-                    data-run-id={r.id}
-                    onClick={(e) => {
-                      // The whole row opens the run; the pipeline link stays the keyboard and middle-click target.
-                      if (!(e.target as HTMLElement).closest("a")) router.push(href);
-                    }}
-                    className={`cursor-pointer hover:bg-slate-50 ${r.secretsState === "CLEANUP_FAILED" ? "bg-red-50/50" : ""}`}
-                  >
-                    <td className="whitespace-nowrap px-5 py-3">
-                      <RunStatusBadge status={r.status} />
-                    </td>
-                    <td className="px-5 py-3">
-                      <Link href={href} className="font-medium text-slate-900 hover:text-indigo-600">
-                        {r.pipelineName}
-                      </Link>
-                      <span className="block font-mono text-xs text-slate-400">{r.id.slice(0, 8)}</span>
-                    </td>
-                    <td className="px-5 py-3 text-slate-700">{r.launcher?.name ?? <span className="text-slate-400">deleted user</span>}</td>
-                    <td className="px-5 py-3 text-slate-700">{r.computeEnvName}</td>
-                    <td className="whitespace-nowrap px-5 py-3 tabular-nums text-slate-600">
-                      {r.startedAt ? (
-                        <time dateTime={r.startedAt.toISOString()}>{formatDateTime(r.startedAt)}</time>
-                      ) : (
-                        <span className="text-slate-400" title={`Submitted ${formatDateTime(r.submittedAt)}`}>
-                          not started
-                        </span>
-                      )}
-                    </td>
-                    <td className="whitespace-nowrap px-5 py-3 tabular-nums text-slate-600">{r.startedAt ? runDuration(r, now) : "—"}</td>
-                    <td className="whitespace-nowrap px-5 py-3">
-                      <SecretsStateBadge state={r.secretsState} />
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </DataTable>
       )}
       {runs.isError && runs.data ? <p className="mt-2 text-xs text-slate-500">Could not refresh; retrying.</p> : null}
     </>
-  );
-}
-
-function Th({ children }: { children: string }) {
-  return (
-    <th scope="col" className="whitespace-nowrap px-5 py-3 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-      {children}
-    </th>
   );
 }
