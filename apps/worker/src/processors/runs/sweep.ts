@@ -1,5 +1,6 @@
 import { computeEnvsForSweep, recordAudit, runStatuses, runsNeedingWork, updateRunIf, isTerminal, type TComputeEnv } from "@lockstep/db";
 import { enqueue, enqueueFresh } from "@lockstep/queue";
+import { ReportThrottle } from "../../report-throttle";
 import { withTarget } from "../../runtime";
 import type { THandler } from "../types";
 
@@ -16,6 +17,9 @@ function storeKey(ce: TComputeEnv): string {
       return `google:${config.credentialId}:${config.projectId}:${config.secretPrefix}`;
   }
 }
+
+/** The sweeper passes every 30 s: an unreachable store is logged when new or changed, then hourly. */
+const reports = new ReportThrottle(3_600_000);
 
 /**
  * Postgres is the record; Redis only holds work to do. The sweeper re-derives every pending step
@@ -35,7 +39,7 @@ export const sweep: THandler<"runs.sweep"> = async (_payload, _job, ctx) => {
   }
 
   let leftovers = 0;
-  const unreachable: string[] = [];
+  const unreachable = new Set<string>();
   const seen = new Set<string>();
   for (const ce of await computeEnvsForSweep(ctx.db)) {
     const key = storeKey(ce);
@@ -67,9 +71,12 @@ export const sweep: THandler<"runs.sweep"> = async (_payload, _job, ctx) => {
       });
     } catch (error) {
       // One unreachable store (deleted credentials, a cloud outage) must not stop the others' sweep.
-      unreachable.push(ce.name);
-      ctx.logger.warn({ computeEnv: ce.id, kind: ce.kind, err: error instanceof Error ? error.message : "unknown error" }, "sweeper could not reach a secrets store");
+      unreachable.add(ce.id);
+      const message = error instanceof Error ? error.message : "unknown error";
+      if (reports.shouldReport(ce.id, message)) ctx.logger.warn({ computeEnv: ce.id, kind: ce.kind, err: message }, "sweeper could not reach a secrets store");
     }
   }
-  return { ...Object.fromEntries(Object.entries(work).map(([k, v]) => [k, v.length])), leftovers, unreachable: unreachable.length };
+  // Reachable again (or gone): a later failure is news.
+  reports.settle(unreachable);
+  return { ...Object.fromEntries(Object.entries(work).map(([k, v]) => [k, v.length])), leftovers, unreachable: unreachable.size };
 };
