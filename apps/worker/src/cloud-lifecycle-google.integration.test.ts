@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { SecretManagerServiceClient } from "@google-cloud/secret-manager";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createDatabase, listAuditEvents } from "@lockstep/db";
+import { createDatabase, getComputeEnvById, listAuditEvents } from "@lockstep/db";
 import { HEAD_CONFIG_VAR, NEXTFLOW_VERSION } from "@lockstep/launcher";
 import { createQueues, createRedis } from "@lockstep/queue";
 import {
@@ -89,7 +89,7 @@ async function setup() {
     workspaceId: ws.id,
     pipeline: { name: "hello", repository: "https://github.com/nextflow-io/hello", defaultComputeEnvId: ce.id },
   });
-  return { ws, asLauncher, values: { ...values, key: serviceAccountKey.private_key }, pipeline, prefix };
+  return { ws, asOwner, asLauncher, ce, values: { ...values, key: serviceAccountKey.private_key }, pipeline, prefix };
 }
 
 const jobName = (runId: string) => `projects/${projectId}/locations/${region}/jobs/lockstep-${runId}`;
@@ -158,5 +158,20 @@ describe(`cloud run lifecycle (Google Batch fake + ${GCP_SM_EMULATOR_NAME})`, ()
     expect(batch.calls.filter((c) => c === "CancelJob").length).toBe(cancelsBefore + 1);
     expect(jobOf(run.id)?.state).toBe("CANCELLED");
     expect(await secretIdsOfRun(run.id)).toEqual([]);
+  });
+
+  it("Check connection lists the managed secrets and asks Batch for the location", { timeout: 60_000 }, async () => {
+    const { ws, asOwner, ce } = await setup();
+    const listJobsBefore = batch.calls.filter((c) => c === "ListJobs").length;
+    await asOwner.computeEnvs.check({ workspaceId: ws.id, computeEnvId: ce.id });
+    const deadline = Date.now() + 30_000;
+    let row = await getComputeEnvById(db, ce.id);
+    while (!(row?.checkedAt && row.checkRequestedAt && row.checkedAt >= row.checkRequestedAt)) {
+      if (Date.now() > deadline) throw new Error("the check did not finish");
+      await new Promise((r) => setTimeout(r, 200));
+      row = await getComputeEnvById(db, ce.id);
+    }
+    expect([row.checkOk, row.checkMessage]).toEqual([true, `Secret Manager and Batch in ${projectId}/${region} reachable`]);
+    expect(batch.calls.filter((c) => c === "ListJobs").length).toBe(listJobsBefore + 1);
   });
 });

@@ -63,6 +63,8 @@ export type TTarget =
       cloud: TCloudTarget;
       image: string;
       start(job: { runId: string; env: Record<string, string>; command: string[]; bindings: Array<{ name: string; location: string }> }): Promise<{ ref: string }>;
+      /** "Check connection", head side: the Batch API answers for the configured queue / location. Throws saying what is wrong. */
+      check(): Promise<void>;
       close(): Promise<void>;
     };
 
@@ -135,6 +137,14 @@ export async function targetFor(ctx: TTargetContext, ce: TComputeEnv): Promise<T
           const { jobId } = await batch.start({ runId: job.runId, env: job.env, command: job.command, secretArns: job.bindings.map((b) => ({ name: b.name, arn: b.location })) });
           return { ref: jobId };
         },
+        async check() {
+          try {
+            await batch.check();
+          } catch (error) {
+            const message = error instanceof Error ? error.message : "unknown error";
+            throw new Error(`AWS Batch: ${message.replace(/\s+/g, " ").slice(0, 300)}`);
+          }
+        },
         head: { kind: "aws-batch", status: (ref) => batch.status(ref), cancel: (ref) => batch.cancel(ref), release: (runId) => batch.release(runId) },
         close: async () => {},
       };
@@ -166,6 +176,7 @@ export async function targetFor(ctx: TTargetContext, ce: TComputeEnv): Promise<T
         cloud: { kind: "google-batch", projectId: config.projectId, region: config.region, serviceAccount: config.serviceAccount },
         image,
         start: async (job) => ({ ref: (await batch.start({ runId: job.runId, env: job.env, command: job.command })).jobId }),
+        check: () => batch.check(),
         head: { kind: "google-batch", status: (ref) => batch.status(ref), cancel: (ref) => batch.cancel(ref), release: (runId) => batch.release(runId) },
         close: async () => {
           await Promise.all([batch.close(), (provider as { close?: () => Promise<void> }).close?.()]);

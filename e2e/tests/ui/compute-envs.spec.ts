@@ -174,6 +174,17 @@ test("AWS Batch and Google Batch compute environments are created and edited thr
     config: { jobQueue: "lockstep-head-spot", executionRoleArn: roleArn, credentialId: awsCredential!.id },
   });
 
+  // ── Check connection: the worker opens the credentials and asks AWS; these fake keys fail ─────────
+  const checkButton = awsRow.getByRole("button", { name: "Check connection AWS head" });
+  await checkButton.click();
+  // "Checking…" lasts only as long as the worker takes to fail (well under a second here): not asserted, it would be a race.
+  await expect(awsRow.getByText(/^Check failed · /)).toBeVisible({ timeout: 90_000 });
+  const checkAlert = awsRow.getByRole("alert");
+  await expect(checkAlert).toContainText("aws-secrets-manager: listing managed secrets failed");
+  await expect(checkAlert).not.toContainText(secretAccessKey);
+  await expect(checkButton).toBeEnabled();
+  await page.screenshot({ path: test.info().outputPath("compute-envs-check-failed.png"), fullPage: true });
+
   // ── Google Batch, with Google credentials: only they are offered ────────────────────────────────
   const google = await mutate<{ id: string }>(page, "credentials.create", {
     workspaceId,

@@ -35,6 +35,7 @@ const expected: Record<string, [TOutcome, TOutcome, TOutcome, TOutcome, TOutcome
   "computeEnvs.get": [O, O, O, O, O, O],
   "computeEnvs.create": [O, O, O, F, F, F],
   "computeEnvs.update": [O, O, O, F, F, F],
+  "computeEnvs.check": [O, O, O, F, F, F],
   "computeEnvs.delete": [O, O, O, F, F, F],
   "pipelines.list": [O, O, O, O, O, O],
   "pipelines.get": [O, O, O, O, O, O],
@@ -62,7 +63,7 @@ function workspaceScopedProcedures(): Record<string, TPermission> {
   return out;
 }
 
-type TFixture = { workspaceId: string; targetUserId: string; newcomerEmail: string; secretId: string; computeEnvId: string; spareComputeEnvId: string; pipelineId: string; runId: string; credentialId: string };
+type TFixture = { workspaceId: string; targetUserId: string; newcomerEmail: string; secretId: string; computeEnvId: string; spareComputeEnvId: string; cloudComputeEnvId: string; pipelineId: string; runId: string; credentialId: string };
 
 const localEnv = { kind: "local", name: "Local", workDir: "/tmp/lockstep-matrix", nextflowVersion: "24.10.5" } as const;
 
@@ -92,7 +93,22 @@ async function fixture(role: TWorkspaceRole) {
     // The run above holds `ce`; deletion is tried on an environment no run needs.
     spareComputeEnvId: (await owner.computeEnvs.create({ workspaceId: ws.id, computeEnv: { ...localEnv, name: "Spare" } })).id,
     credentialId: (await owner.credentials.create({ workspaceId: ws.id, name: "aws", provider: "aws", value: { plain: awsKey } })).id,
+    cloudComputeEnvId: "",
   };
+  // "Check connection" applies to cloud environments only; its own credentials, so credentials.delete is not blocked by it.
+  const cloudCredential = await owner.credentials.create({ workspaceId: ws.id, name: "aws-cloud", provider: "aws", value: { plain: awsKey } });
+  f.cloudComputeEnvId = (
+    await owner.computeEnvs.create({
+      workspaceId: ws.id,
+      computeEnv: {
+        kind: "aws-batch",
+        name: "Cloud",
+        workDir: "s3://lockstep-matrix/work",
+        nextflowVersion: "24.10.5",
+        config: { region: "eu-west-1", jobQueue: "q", executionRoleArn: "arn:aws:iam::123456789012:role/exec", headImage: "nextflow/nextflow:24.10.5", credentialId: cloudCredential.id },
+      },
+    })
+  ).id;
   return { f, call: callerFor(db, caller.id) };
 }
 
@@ -117,6 +133,7 @@ const invoke: Record<string, (call: ReturnType<typeof callerFor>, f: TFixture) =
   "computeEnvs.get": (c, f) => c.computeEnvs.get({ workspaceId: f.workspaceId, computeEnvId: f.computeEnvId }),
   "computeEnvs.create": (c, f) => c.computeEnvs.create({ workspaceId: f.workspaceId, computeEnv: { ...localEnv, name: "Another" } }),
   "computeEnvs.update": (c, f) => c.computeEnvs.update({ workspaceId: f.workspaceId, computeEnvId: f.computeEnvId, computeEnv: { ...localEnv, name: "Renamed" } }),
+  "computeEnvs.check": (c, f) => c.computeEnvs.check({ workspaceId: f.workspaceId, computeEnvId: f.cloudComputeEnvId }),
   "computeEnvs.delete": (c, f) => c.computeEnvs.delete({ workspaceId: f.workspaceId, computeEnvId: f.spareComputeEnvId }),
   "pipelines.list": (c, f) => c.pipelines.list({ workspaceId: f.workspaceId }),
   "pipelines.get": (c, f) => c.pipelines.get({ workspaceId: f.workspaceId, pipelineId: f.pipelineId }),

@@ -69,6 +69,17 @@ export const jobCatalog = {
     jobId: (p: { nonce: string }) => `sweep-${p.nonce}`,
     options: { ...defaults, attempts: 1, removeOnComplete: { age: 3600, count: 50 } } satisfies JobsOptions,
   },
+  /**
+   * "Check connection" for a cloud compute environment: only the worker can open its credentials.
+   * One job per request (the id carries the request time), so each click runs a fresh check.
+   */
+  "computeEnvs.check": {
+    queue: "system",
+    payload: z.strictObject({ computeEnvId: ZUuid, requestedAt: z.iso.datetime() }),
+    jobId: (p: { computeEnvId: string; requestedAt: string }) => `compute-env-check-${p.computeEnvId}-${Date.parse(p.requestedAt)}`,
+    // A failed check is recorded as a result; attempts only cover the worker dying mid-check.
+    options: { ...defaults, attempts: 2, backoff: { type: "fixed", delay: 2_000 }, removeOnComplete: { age: 3600, count: 200 } } satisfies JobsOptions,
+  },
 } as const;
 
 export type TJobName = keyof typeof jobCatalog;

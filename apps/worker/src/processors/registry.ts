@@ -1,4 +1,5 @@
 import type { TRegistry } from "./types";
+import { check as checkComputeEnv } from "./compute-envs/check";
 import { cancel } from "./runs/cancel";
 import { cleanup } from "./runs/cleanup";
 import { launch } from "./runs/launch";
@@ -17,4 +18,5 @@ export const registry: TRegistry = {
   "runs.cancel": cancel,
   "runs.cleanup": cleanup,
   "runs.sweep": sweep,
+  "computeEnvs.check": checkComputeEnv,
 };

@@ -87,6 +87,15 @@ export const ZComputeEnvOut = z.object({
   envNames: z.array(z.string()),
   maxRunSeconds: z.number(),
   config: z.record(z.string(), z.unknown()),
+  /** "Check connection" (cloud kinds only; null otherwise): when one was asked for, and the worker's last answer. */
+  check: z
+    .object({
+      requestedAt: z.date().nullable(),
+      at: z.date().nullable(),
+      ok: z.boolean().nullable(),
+      message: z.string().nullable(),
+    })
+    .nullable(),
   createdAt: z.date(),
   updatedAt: z.date(),
 });

@@ -37,7 +37,8 @@ export async function updateComputeEnv(db: TDatabase, workspaceId: string, compu
       if (!merged.ok) throw new AppError("INVALID", `${merged.field}: ${merged.message}`);
       const [row] = await tx
         .update(computeEnvs)
-        .set({ ...input, env: merged.env })
+        // A check answered for the old settings says nothing about the new ones.
+        .set({ ...input, env: merged.env, checkRequestedAt: null, checkedAt: null, checkOk: null, checkMessage: null })
         .where(where)
         .returning();
       return row!;

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lt, notInArray, or, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, lt, lte, notInArray, or, sql } from "drizzle-orm";
 import type { TDatabase } from "../client";
 import { computeEnvs, pipelines, runLogLines, runs, secrets, users, type TRunSecretRef } from "../schema";
 
@@ -21,6 +21,30 @@ export async function listComputeEnvs(db: TDbOrTx, workspaceId: string) {
 
 export async function getComputeEnv(db: TDbOrTx, workspaceId: string, id: string) {
   const [row] = await db.select().from(computeEnvs).where(and(eq(computeEnvs.workspaceId, workspaceId), eq(computeEnvs.id, id)));
+  return row ?? null;
+}
+
+/** Marks a "Check connection" as asked for. A check is not an edit: updatedAt stays as it was. */
+export async function requestComputeEnvCheck(db: TDbOrTx, workspaceId: string, id: string, at: Date) {
+  const [row] = await db
+    .update(computeEnvs)
+    .set({ checkRequestedAt: at, updatedAt: sql`${computeEnvs.updatedAt}` })
+    .where(and(eq(computeEnvs.workspaceId, workspaceId), eq(computeEnvs.id, id)))
+    .returning();
+  return row ?? null;
+}
+
+/**
+ * The worker's answer to the check asked for at `requestedAt`; the message is the provider's error
+ * on failure (never a secret value). A check superseded by a newer request records nothing (null),
+ * so an old answer cannot end the wait for the new one.
+ */
+export async function recordComputeEnvCheck(db: TDbOrTx, id: string, requestedAt: Date, result: { ok: boolean; message: string; at: Date }) {
+  const [row] = await db
+    .update(computeEnvs)
+    .set({ checkedAt: result.at, checkOk: result.ok, checkMessage: result.message, updatedAt: sql`${computeEnvs.updatedAt}` })
+    .where(and(eq(computeEnvs.id, id), or(isNull(computeEnvs.checkRequestedAt), lte(computeEnvs.checkRequestedAt, requestedAt))))
+    .returning();
   return row ?? null;
 }
 

@@ -23,6 +23,12 @@ export const computeEnvs = pgTable(
     maxRunSeconds: integer().notNull().default(86_400),
     config: jsonb().$type<Record<string, unknown>>().notNull().default({}),
     createdBy: uuid().references(() => users.id, { onDelete: "set null" }),
+    /** "Check connection" (cloud kinds): when one was last asked for, and the worker's last answer. */
+    checkRequestedAt: timestamp({ withTimezone: true }),
+    checkedAt: timestamp({ withTimezone: true }),
+    checkOk: boolean(),
+    /** The check's outcome in words: the provider's error message on failure (never a secret value). */
+    checkMessage: text(),
     ...timestamps,
   },
   (t) => [uniqueIndex("compute_envs_workspace_name_key").on(t.workspaceId, t.name)],

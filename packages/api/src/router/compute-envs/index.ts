@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { findCredential, getComputeEnv, listComputeEnvs, runsHoldingComputeEnv, schema, and, eq, type TComputeEnv, type TDatabase } from "@lockstep/db";
+import { findCredential, getComputeEnv, listComputeEnvs, requestComputeEnvCheck, runsHoldingComputeEnv, schema, and, eq, type TComputeEnv, type TDatabase } from "@lockstep/db";
+import { enqueue } from "@lockstep/queue";
 import { MAX_ENV_VARS, ZComputeEnvInput, ZEnvName, ZId } from "@lockstep/validators";
 import { AppError, isUniqueViolation } from "../../errors";
 import { updateComputeEnv } from "../../services/compute-envs";
@@ -18,6 +19,10 @@ export function computeEnvOut(ce: TComputeEnv): z.infer<typeof ZComputeEnvOut> {
     envNames: Object.keys(ce.env).sort(),
     maxRunSeconds: ce.maxRunSeconds,
     config: ce.config,
+    check:
+      ce.kind === "aws-batch" || ce.kind === "google-batch"
+        ? { requestedAt: ce.checkRequestedAt, at: ce.checkedAt, ok: ce.checkOk, message: ce.checkMessage }
+        : null,
     createdAt: ce.createdAt,
     updatedAt: ce.updatedAt,
   };
@@ -77,6 +82,23 @@ export const computeEnvsRouter = router({
     .mutation(async ({ ctx, input }) => {
       await checkCredential(ctx.db, ctx.workspace.id, input.computeEnv);
       return computeEnvOut(await updateComputeEnv(ctx.db, ctx.workspace.id, input.computeEnvId, input.computeEnv, input.keepEnv));
+    }),
+
+  /** Asks the worker (the only holder of the credential keys) to check a cloud environment; the list shows the answer. */
+  check: workspaceProcedure("compute-envs:manage")
+    .input(z.object({ computeEnvId: ZId }))
+    .output(ZComputeEnvOut)
+    .mutation(async ({ ctx, input }) => {
+      const ce = await getComputeEnv(ctx.db, ctx.workspace.id, input.computeEnvId);
+      if (!ce) throw new AppError("NOT_FOUND", "No such compute environment.");
+      if (ce.kind !== "aws-batch" && ce.kind !== "google-batch") {
+        throw new AppError("INVALID", "computeEnvId: only AWS Batch and Google Batch environments are checked");
+      }
+      const requestedAt = new Date();
+      const row = await requestComputeEnvCheck(ctx.db, ctx.workspace.id, ce.id, requestedAt);
+      if (!row) throw new AppError("NOT_FOUND", "No such compute environment.");
+      await enqueue(ctx.queues, "computeEnvs.check", { computeEnvId: ce.id, requestedAt: requestedAt.toISOString() });
+      return computeEnvOut(row);
     }),
 
   delete: workspaceProcedure("compute-envs:manage")

@@ -2,6 +2,7 @@ import {
   BatchClient,
   DeregisterJobDefinitionCommand,
   DescribeJobDefinitionsCommand,
+  DescribeJobQueuesCommand,
   DescribeJobsCommand,
   ListJobsCommand,
   RegisterJobDefinitionCommand,
@@ -47,6 +48,8 @@ export type TAwsBatchHeadJob = {
   cancel(jobId: string): Promise<void>;
   /** Deregisters every active revision of the run's job definition, once the run is over. */
   release(runId: string): Promise<void>;
+  /** "Check connection": the job queue exists and takes jobs. Throws an Error saying what is wrong. */
+  check(): Promise<void>;
 };
 
 const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -151,6 +154,18 @@ export function awsBatchHeadJob(config: TAwsBatchConfig): TAwsBatchHeadJob {
       const defs = await client.send(new DescribeJobDefinitionsCommand({ jobDefinitionName: name, status: "ACTIVE" }));
       for (const def of defs.jobDefinitions ?? []) {
         if (def.jobDefinitionArn) await client.send(new DeregisterJobDefinitionCommand({ jobDefinition: def.jobDefinitionArn }));
+      }
+    },
+
+    async check() {
+      const described = await client.send(new DescribeJobQueuesCommand({ jobQueues: [config.jobQueue] }));
+      // The queue may be configured by name or by ARN; DescribeJobQueues accepts both.
+      const queue = (described.jobQueues ?? []).find((q) => q.jobQueueName === config.jobQueue || q.jobQueueArn === config.jobQueue);
+      if (!queue) throw new Error(`job queue ${config.jobQueue} not found in ${config.region}`);
+      if (queue.state !== "ENABLED") throw new Error(`job queue ${config.jobQueue} is ${queue.state ?? "in an unknown state"}, not ENABLED`);
+      if (queue.status !== "VALID") {
+        const reason = queue.statusReason ? `: ${queue.statusReason}` : "";
+        throw new Error(`job queue ${config.jobQueue} has status ${queue.status ?? "unknown"}, not VALID${reason}`);
       }
     },
   };

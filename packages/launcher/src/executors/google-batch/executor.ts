@@ -45,6 +45,8 @@ export type TGoogleBatchHeadJob = {
    * every cloud executor ends a run the same way.
    */
   release(runId: string): Promise<void>;
+  /** "Check connection": the credentials may list Batch jobs in the project and location. Throws an Error saying what is wrong. */
+  check(): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -182,6 +184,15 @@ export function googleBatchHeadJob(config: TGoogleBatchConfig): TGoogleBatchHead
 
     async release(runId) {
       jobIdOf(runId);
+    },
+
+    async check() {
+      try {
+        // One page of one job is enough to prove the API is enabled and the account may use it here.
+        await batch().listJobs({ parent, pageSize: 1 }, { autoPaginate: false });
+      } catch (error) {
+        throw batchError(error, `ListJobs ${parent}`);
+      }
     },
 
     async close() {

@@ -1,10 +1,12 @@
 "use client";
 
+import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { can } from "@lockstep/auth/permissions";
-import { Alert, Button, EmptyState, PageHeader } from "@lockstep/ui";
+import { Alert, Badge, Button, EmptyState, PageHeader } from "@lockstep/ui";
 import { errorMessage } from "~/components/errors";
 import { formatSeconds, isLive, plural } from "~/components/runs/format";
+import { formatDateTime } from "~/components/secrets/format";
 import { WorkspaceFrame } from "~/components/runs/workspace-frame";
 import { ConfirmDeleteDialog } from "~/components/confirm-delete-dialog";
 import { DataTable, RowActions } from "~/components/data-table";
@@ -19,10 +21,39 @@ export function ComputeEnvs({ workspaceId }: { workspaceId: string }) {
 
 type TDialog = { kind: "create" } | { kind: "edit"; ce: TComputeEnv } | { kind: "delete"; ce: TComputeEnv };
 
+/** How long the page keeps asking for a check's answer; a worker that is down does not answer at all. */
+const CHECK_WAIT_MS = 3 * 60_000;
+
+/** A check was asked for and the worker has not answered it yet. */
+function checkPending(ce: TComputeEnv, now = Date.now()): boolean {
+  const check = ce.check;
+  if (!check?.requestedAt) return false;
+  if (check.at && check.at >= check.requestedAt) return false;
+  return now - check.requestedAt.getTime() < CHECK_WAIT_MS;
+}
+
 function ComputeEnvsPage({ workspaceId, manages }: { workspaceId: string; manages: boolean }) {
   const trpc = useTRPC();
-  const list = useQuery(trpc.computeEnvs.list.queryOptions({ workspaceId }));
+  const queryClient = useQueryClient();
+  // Polls only while a check is waiting for the worker's answer.
+  const list = useQuery(trpc.computeEnvs.list.queryOptions({ workspaceId }, { refetchInterval: (q) => (q.state.data?.some((ce) => checkPending(ce)) ? 1500 : false) }));
   const { dialog, notice, open, close, done } = usePageDialogs<TDialog>();
+  const check = useMutation(trpc.computeEnvs.check.mutationOptions());
+  const [checkError, setCheckError] = useState<string | null>(null);
+  const startCheck = (ce: TComputeEnv) => {
+    setCheckError(null);
+    check.mutate(
+      { workspaceId, computeEnvId: ce.id },
+      {
+        onSuccess: (asked) => {
+          // Show "Checking…" at once; the polling list then brings the worker's answer.
+          queryClient.setQueryData(trpc.computeEnvs.list.queryKey({ workspaceId }), (rows) => rows?.map((row) => (row.id === asked.id ? asked : row)));
+          void queryClient.invalidateQueries({ queryKey: trpc.computeEnvs.list.queryKey({ workspaceId }) });
+        },
+        onError: (error) => setCheckError(`Could not check ${ce.name}: ${errorMessage(error)}`),
+      },
+    );
+  };
 
   return (
     <>
@@ -32,6 +63,11 @@ function ComputeEnvsPage({ workspaceId, manages }: { workspaceId: string; manage
         actions={manages ? <Button onClick={() => open({ kind: "create" })}>New compute environment</Button> : null}
       />
       <PageNotice notice={notice} />
+      {checkError ? (
+        <div className="mb-4">
+          <Alert>{checkError}</Alert>
+        </div>
+      ) : null}
       {list.isPending ? (
         <p className="text-sm text-slate-500">Loading compute environments…</p>
       ) : list.isError ? (
@@ -46,7 +82,7 @@ function ComputeEnvsPage({ workspaceId, manages }: { workspaceId: string; manage
         <DataTable
           label="Compute environments"
           // Wraps before a cloud summary or a work directory does: those are harder to read broken.
-          columns={["Name", "Kind", "Work directory", "Nextflow", "Max run time", { label: "Environment variables", wrap: true }]}
+          columns={["Name", "Kind", "Work directory", "Nextflow", { label: "Environment variables", wrap: true }]}
           actions={manages}
         >
           {list.data.map((ce) => (
@@ -55,12 +91,19 @@ function ComputeEnvsPage({ workspaceId, manages }: { workspaceId: string; manage
               <td className="px-5 py-3 text-slate-700">
                 <span className="whitespace-nowrap">{KIND_LABELS[ce.kind]}</span>
                 <KindSummary ce={ce} />
+                {ce.check ? (
+                  <div className="mt-2">
+                    <ConnectionStatus ce={ce} />
+                  </div>
+                ) : null}
               </td>
               <td className="px-5 py-3">
                 <code className="break-all font-mono text-xs text-slate-700">{ce.workDir}</code>
               </td>
-              <td className="whitespace-nowrap px-5 py-3 tabular-nums text-slate-700">{ce.nextflowVersion}</td>
-              <td className="whitespace-nowrap px-5 py-3 text-slate-700">{formatSeconds(ce.maxRunSeconds)}</td>
+              <td className="whitespace-nowrap px-5 py-3 text-slate-700">
+                <span className="tabular-nums">{ce.nextflowVersion}</span>
+                <span className="mt-0.5 block text-xs text-slate-500">runs stop after {formatSeconds(ce.maxRunSeconds)}</span>
+              </td>
               <td className="px-5 py-3">
                 {ce.envNames.length === 0 ? (
                   <span className="text-slate-400">—</span>
@@ -76,6 +119,16 @@ function ComputeEnvsPage({ workspaceId, manages }: { workspaceId: string; manage
               </td>
               {manages ? (
                 <RowActions>
+                  {ce.check ? (
+                    <Button
+                      variant="secondary"
+                      aria-label={`Check connection ${ce.name}`}
+                      disabled={checkPending(ce) || (check.isPending && check.variables.computeEnvId === ce.id)}
+                      onClick={() => startCheck(ce)}
+                    >
+                      Check
+                    </Button>
+                  ) : null}
                   <Button variant="secondary" aria-label={`Edit ${ce.name}`} onClick={() => open({ kind: "edit", ce })}>
                     Edit
                   </Button>
@@ -98,6 +151,50 @@ function ComputeEnvsPage({ workspaceId, manages }: { workspaceId: string; manage
         <DeleteComputeEnvDialog workspaceId={workspaceId} ce={dialog.ce} onClose={close} onDeleted={() => done(`Deleted ${dialog.ce.name}.`)} />
       ) : null}
     </>
+  );
+}
+
+/**
+ * The last "Check connection" of a cloud environment: the worker opens its credentials, lists
+ * Lockstep's secrets under its prefix and asks Batch about its queue or location.
+ */
+function ConnectionStatus({ ce }: { ce: TComputeEnv }) {
+  const check = ce.check;
+  if (!check) return null;
+  if (checkPending(ce)) return <Badge tone="indigo">Checking…</Badge>;
+  const answered = check.at && check.requestedAt && check.at >= check.requestedAt;
+  if (check.requestedAt && !answered) {
+    return <span className="whitespace-nowrap text-xs text-amber-700">No answer from the worker yet</span>;
+  }
+  if (!check.at) return <span className="whitespace-nowrap text-xs text-slate-400">Not checked</span>;
+  const at = (
+    <time dateTime={check.at.toISOString()} className="whitespace-nowrap">
+      {formatDateTime(check.at)}
+    </time>
+  );
+  if (check.ok) {
+    return (
+      <span title={check.message ?? undefined}>
+        <Badge tone="green">
+          {/* One inline run: the badge is a flex box, which would drop the space before the time. */}
+          <span>Reachable · {at}</span>
+        </Badge>
+      </span>
+    );
+  }
+  return (
+    <div className="flex w-52 flex-col gap-2">
+      <span>
+        <Badge tone="red">
+          <span>Check failed · {at}</span>
+        </Badge>
+      </span>
+      {check.message ? (
+        <Alert>
+          <span className="break-words text-xs">{check.message}</span>
+        </Alert>
+      ) : null}
+    </div>
   );
 }
 

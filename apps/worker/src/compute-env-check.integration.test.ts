@@ -1,0 +1,136 @@
+import { randomUUID } from "node:crypto";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createDatabase, getComputeEnvById, listAuditEvents, type TComputeEnv } from "@lockstep/db";
+import { NEXTFLOW_VERSION } from "@lockstep/launcher";
+import { createQueues, createRedis } from "@lockstep/queue";
+import { ensureMoto, freePort, prepareMotoBatch, startMoto, type TStartedMoto } from "@lockstep/devstack";
+import type { TRuntime } from "./runtime";
+import { testKeys, workspaceWithSecrets } from "./test/fixtures";
+import { startWorkers, type TWorkers } from "./worker";
+
+/**
+ * "Check connection" end to end against moto: the API records the request and enqueues the check,
+ * the worker opens the workspace's AWS credentials, lists the managed secrets under the prefix and
+ * describes the job queue, and the answer lands on the compute environment's row.
+ */
+const region = "eu-west-1";
+const logger = pino({ level: "silent" });
+const { db, close } = createDatabase(inject("databaseUrl"), { max: 4 });
+const redis = createRedis(inject("redisUrl"), "worker");
+const producer = createRedis(inject("redisUrl"), "worker");
+const keys = await testKeys("aws");
+const queuePrefix = `it-check-${randomUUID().slice(0, 8)}`;
+const queues = createQueues(producer, queuePrefix);
+
+let moto: TStartedMoto;
+let workers: TWorkers;
+let jobQueue: string;
+let executionRoleArn: string;
+let prefix: string;
+
+beforeAll(async () => {
+  moto = await startMoto({ port: await freePort(), moto: await ensureMoto() });
+  const name = `lst-${randomUUID().slice(0, 8)}`;
+  ({ jobQueue, executionRoleArn } = await prepareMotoBatch(moto.endpoint, { region, name }));
+  prefix = `${name}/`;
+  const runtime: TRuntime = {
+    baseEnv: {},
+    monitorIntervalMs: 300,
+    nextflowCommand: () => Promise.reject(new Error("a check must not start Nextflow")),
+    cloud: { awsEndpoint: moto.endpoint, awsRetryBaseDelayMs: 20 },
+  };
+  workers = startWorkers({ db, keys, queues, runtime, connection: redis, prefix: queuePrefix, logger, concurrency: 2 });
+}, 300_000);
+
+afterAll(async () => {
+  await workers?.close();
+  await queues.close();
+  await moto?.stop();
+  await Promise.all([redis.quit(), producer.quit()]);
+  await close();
+});
+
+async function setup(queue: () => string) {
+  const { ws, asOwner } = await workspaceWithSecrets({ db, redis: producer, queues, keys });
+  const cred = await asOwner.credentials.create({
+    workspaceId: ws.id,
+    name: "aws",
+    provider: "aws",
+    value: { plain: JSON.stringify({ accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" }) },
+  });
+  const ce = await asOwner.computeEnvs.create({
+    workspaceId: ws.id,
+    computeEnv: {
+      kind: "aws-batch",
+      name: "AWS Batch",
+      workDir: "s3://lockstep-it-bucket/runs",
+      nextflowVersion: NEXTFLOW_VERSION,
+      config: { region, jobQueue: queue(), executionRoleArn, headImage: "public.ecr.aws/seqera-labs/nextflow:24.10.8", secretPrefix: prefix, credentialId: cred.id },
+    },
+  });
+  return { ws, ce, asOwner };
+}
+
+async function waitForCheck(id: string, timeoutMs = 60_000): Promise<TComputeEnv> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const row = await getComputeEnvById(db, id);
+    if (row?.checkedAt && row.checkRequestedAt && row.checkedAt >= row.checkRequestedAt) return row;
+    if (Date.now() > deadline) throw new Error(`no check result for ${id} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+describe("check connection (AWS Batch + Secrets Manager on moto)", () => {
+  it("reports a working environment as reachable", { timeout: 90_000 }, async () => {
+    const { ws, ce, asOwner } = await setup(() => jobQueue);
+    const asked = await asOwner.computeEnvs.check({ workspaceId: ws.id, computeEnvId: ce.id });
+    expect(asked.check?.requestedAt).toBeInstanceOf(Date);
+
+    const row = await waitForCheck(ce.id);
+    expect([row.checkOk, row.checkMessage]).toEqual([true, `Secrets Manager and job queue ${jobQueue} reachable`]);
+    // A check is not an edit.
+    expect(row.updatedAt).toEqual(ce.updatedAt);
+
+    const listed = (await asOwner.computeEnvs.list({ workspaceId: ws.id })).find((c) => c.id === ce.id)!;
+    expect(listed.check).toEqual({ requestedAt: row.checkRequestedAt, at: row.checkedAt, ok: true, message: row.checkMessage });
+
+    const audit = await listAuditEvents(db, { workspaceId: ws.id, action: "computeEnv.checked", limit: 10 });
+    expect(audit.map((e) => [e.targetId, e.detail])).toEqual([[ce.id, { ok: true }]]);
+  });
+
+  it("reports a job queue moto does not have, by name, as a failed check (not a failed job)", { timeout: 90_000 }, async () => {
+    const missing = `no-such-queue-${randomUUID().slice(0, 8)}`;
+    const { ws, ce, asOwner } = await setup(() => missing);
+    await asOwner.computeEnvs.check({ workspaceId: ws.id, computeEnvId: ce.id });
+
+    const row = await waitForCheck(ce.id);
+    expect(row.checkOk).toBe(false);
+    expect(row.checkMessage).toContain(`job queue ${missing} not found in ${region}`);
+
+    const audit = await listAuditEvents(db, { workspaceId: ws.id, action: "computeEnv.checked", limit: 10 });
+    expect(audit.map((e) => e.detail)).toEqual([{ ok: false }]);
+    // The job itself succeeded: the failure is the answer.
+    expect(await queues.get("system").getFailedCount()).toBe(0);
+  });
+
+  it("refuses local environments and other workspaces' environments", { timeout: 30_000 }, async () => {
+    const { ws, ce, asOwner } = await setup(() => jobQueue);
+    const local = await asOwner.computeEnvs.create({
+      workspaceId: ws.id,
+      computeEnv: { kind: "local", name: "Local", workDir: "/tmp/lockstep-check", nextflowVersion: NEXTFLOW_VERSION },
+    });
+    const refused = (await asOwner.computeEnvs.check({ workspaceId: ws.id, computeEnvId: local.id }).catch((e: unknown) => e)) as { code?: string; message?: string };
+    expect([refused.code, refused.message]).toEqual([
+      "BAD_REQUEST",
+      "computeEnvId: only AWS Batch and Google Batch environments are checked",
+    ]);
+    expect(local.check).toBeNull();
+
+    const other = await setup(() => jobQueue);
+    const foreign = await other.asOwner.computeEnvs.check({ workspaceId: other.ws.id, computeEnvId: ce.id }).catch((e: unknown) => e);
+    expect((foreign as { code?: string }).code).toBe("NOT_FOUND");
+    expect((await getComputeEnvById(db, ce.id))?.checkRequestedAt).toBeNull();
+  });
+});
