@@ -1,4 +1,5 @@
 import { expect, test, type Locator, type Page } from "@playwright/test";
+import { awsEndpoint } from "../../playwright.config";
 
 // Cloud compute environments (AWS Batch, Google Batch) through the form: the credentials they need,
 // the server's validation next to the field it is about, the summary in the table, and editing.
@@ -174,13 +175,17 @@ test("AWS Batch and Google Batch compute environments are created and edited thr
     config: { jobQueue: "lockstep-head-spot", executionRoleArn: roleArn, credentialId: awsCredential!.id },
   });
 
-  // ── Check connection: the worker opens the credentials and asks AWS; these fake keys fail ─────────
+  // ── Check connection: the worker opens the credentials and asks AWS, and says what failed ────────
+  // Under npm test the app's AWS calls go to moto (AWS_ENDPOINT_URL): Secrets Manager answers, and
+  // the queue, which moto does not have, is reported. Without it, AWS itself cannot be reached here.
   const checkButton = awsRow.getByRole("button", { name: "Check connection AWS head" });
   await checkButton.click();
   // "Checking…" lasts only as long as the worker takes to fail (well under a second here): not asserted, it would be a race.
   await expect(awsRow.getByText(/^Check failed · /)).toBeVisible({ timeout: 90_000 });
   const checkAlert = awsRow.getByRole("alert");
-  await expect(checkAlert).toContainText("aws-secrets-manager: listing managed secrets failed");
+  await expect(checkAlert).toContainText(
+    awsEndpoint ? "AWS Batch: job queue lockstep-head-spot not found in eu-west-1" : "aws-secrets-manager: listing managed secrets failed",
+  );
   await expect(checkAlert).not.toContainText(secretAccessKey);
   await expect(checkButton).toBeEnabled();
   await page.screenshot({ path: test.info().outputPath("compute-envs-check-failed.png"), fullPage: true });
