@@ -1,6 +1,7 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { MOTO_ACCOUNT, prepareMotoBatch } from "@lockstep/devstack";
 import { awsEndpoint as endpoint } from "../../playwright.config";
+import { mutate, shot } from "../support/app";
 
 // A run on an AWS Batch compute environment, launched and followed through the UI, against moto
 // (npm test starts it and gives the app AWS_ENDPOINT_URL). moto's simple Batch backend ends the
@@ -12,14 +13,6 @@ const region = "eu-west-1";
 const tag = `${Date.now()}-${Math.random().toString(36).slice(2, 6)}`;
 const values = { dbPassword: `db-${tag}-cloud`, workspaceToken: `tok-${tag}-cloud-ws`, userToken: `tok-${tag}-cloud-mine` };
 const secretKey = `MARKER${tag.replace(/-/g, "")}secretkey`;
-const shot = (page: Page, name: string) => page.screenshot({ path: test.info().outputPath(`${name}.png`), fullPage: true });
-
-async function mutate<T = unknown>(page: Page, path: string, input: unknown): Promise<T> {
-  const response = await page.request.post(`/api/trpc/${path}`, { data: { json: input } });
-  const body = (await response.json()) as { result?: { data?: { json?: T } }; error?: unknown };
-  expect(response.ok(), `${path}: ${JSON.stringify(body.error)}`).toBe(true);
-  return body.result!.data!.json as T;
-}
 
 /** A call to moto as the AWS JSON protocol sends it (moto routes by target and signing scope). */
 async function aws<T>(service: "secretsmanager" | "batch", target: string, body: object): Promise<T> {

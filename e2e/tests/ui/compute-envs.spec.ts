@@ -1,5 +1,6 @@
 import { expect, test, type Locator, type Page } from "@playwright/test";
 import { awsEndpoint } from "../../playwright.config";
+import { mutate } from "../support/app";
 
 // Cloud compute environments (AWS Batch, Google Batch) through the form: the credentials they need,
 // the server's validation next to the field it is about, the summary in the table, and editing.
@@ -20,13 +21,6 @@ async function shotDialog(page: Page, dialog: Locator, path: string) {
   await page.setViewportSize({ width: 1280, height: 2000 });
   await dialog.screenshot({ path });
   if (size) await page.setViewportSize(size);
-}
-
-async function mutate<T = unknown>(page: Page, path: string, input: unknown): Promise<T> {
-  const response = await page.request.post(`/api/trpc/${path}`, { data: { json: input } });
-  const body = (await response.json()) as { result?: { data?: { json?: T } }; error?: unknown };
-  expect(response.ok(), `${path}: ${JSON.stringify(body.error)}`).toBe(true);
-  return body.result!.data!.json as T;
 }
 
 async function query<T = unknown>(page: Page, path: string, input: unknown): Promise<T> {

@@ -1,10 +1,9 @@
 import { expect, test, type Page, type Request } from "@playwright/test";
+import { type TUser, mutate, shot, signUp } from "../support/app";
 
 // Cloud credentials are write-only: the browser seals them, the server stores the sealed form,
 // and the page never shows them again. Setup (organization, workspace) uses the API with the
 // page's session; everything else goes through the UI.
-
-type TUser = { name: string; email: string; password: string };
 
 const tag = `${Date.now()}-${Math.random().toString(36).slice(2, 6)}`;
 const rand = () => Math.random().toString(36).slice(2);
@@ -15,25 +14,7 @@ const accessKeyId = (`AKIA${rand()}${rand()}`.toUpperCase().replace(/[^A-Z0-9]/g
   20,
 );
 
-const shot = (page: Page, name: string) =>
-  page.screenshot({ path: test.info().outputPath(`${name}.png`), fullPage: true });
-
-async function signUp(page: Page, user: TUser) {
-  await page.goto("/sign-up");
-  await page.getByLabel("Name", { exact: true }).fill(user.name);
-  await page.getByLabel("Email", { exact: true }).fill(user.email);
-  await page.getByLabel("Password", { exact: true }).fill(user.password);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/dashboard$/);
-}
-
 /** A tRPC mutation over HTTP with the browser's session cookie. */
-async function mutate<T = unknown>(page: Page, path: string, input: unknown): Promise<T> {
-  const response = await page.request.post(`/api/trpc/${path}`, { data: { json: input } });
-  const body = (await response.json()) as { result?: { data?: { json?: T } }; error?: unknown };
-  expect(response.ok(), `${path}: ${JSON.stringify(body.error)}`).toBe(true);
-  return body.result!.data!.json as T;
-}
 
 /** Records the URL and body of every request the page sends until `stop()`. */
 function recordRequests(page: Page) {

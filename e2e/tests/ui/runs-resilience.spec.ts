@@ -4,6 +4,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, test, type Page } from "@playwright/test";
 import { dataDir, slurmConf } from "../../playwright.config";
+import { mutate } from "../support/app";
 
 // More real runs through the UI: on Slurm, a failing pipeline, a personal workspace, and a
 // worker killed with SIGKILL mid-run. Setup (org, workspace, secrets, environments, pipelines)
@@ -14,13 +15,6 @@ const fixtures = resolve(dirname(fileURLToPath(import.meta.url)), "../../fixture
 const runsDir = join(dataDir, "runs-resilience");
 const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
 const TERMINAL = ["SUCCEEDED", "FAILED", "CANCELLED", "LOST"];
-
-async function mutate<T = unknown>(page: Page, path: string, input: unknown): Promise<T> {
-  const response = await page.request.post(`/api/trpc/${path}`, { data: { json: input } });
-  const body = (await response.json()) as { result?: { data?: { json?: T } }; error?: unknown };
-  expect(response.ok(), `${path}: ${JSON.stringify(body.error)}`).toBe(true);
-  return body.result!.data!.json as T;
-}
 
 async function query<T = unknown>(page: Page, path: string, input: unknown): Promise<T> {
   const response = await page.request.get(`/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`);

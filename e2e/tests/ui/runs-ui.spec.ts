@@ -5,12 +5,11 @@ import { fileURLToPath } from "node:url";
 import { expect, test, type Page } from "@playwright/test";
 import postgres from "postgres";
 import { dataDir, ports } from "../../playwright.config";
+import { type TUser, mutate, shot, signUp } from "../support/app";
 
 // Real runs: the worker provisions the secrets file, starts the pinned Nextflow on these fixture
 // pipelines and deletes the secrets when the run ends. Everything a user does goes through the UI;
 // only the setup (organization, workspace, secrets) uses the API, with the page's session.
-
-type TUser = { name: string; email: string; password: string };
 
 const tag = `${Date.now()}-${Math.random().toString(36).slice(2, 6)}`;
 const fixtures = resolve(dirname(fileURLToPath(import.meta.url)), "../../fixtures/pipelines");
@@ -24,24 +23,8 @@ const values = {
 };
 
 const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
-const shot = (page: Page, name: string) => page.screenshot({ path: test.info().outputPath(`${name}.png`), fullPage: true });
-
-async function signUp(page: Page, user: TUser) {
-  await page.goto("/sign-up");
-  await page.getByLabel("Name", { exact: true }).fill(user.name);
-  await page.getByLabel("Email", { exact: true }).fill(user.email);
-  await page.getByLabel("Password", { exact: true }).fill(user.password);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/dashboard$/);
-}
 
 /** A tRPC mutation over HTTP with the browser's session cookie. */
-async function mutate<T = unknown>(page: Page, path: string, input: unknown): Promise<T> {
-  const response = await page.request.post(`/api/trpc/${path}`, { data: { json: input } });
-  const body = (await response.json()) as { result?: { data?: { json?: T } }; error?: unknown };
-  expect(response.ok(), `${path}: ${JSON.stringify(body.error)}`).toBe(true);
-  return body.result!.data!.json as T;
-}
 
 /** A user with an organization workspace holding DB_PASSWORD and API_TOKEN, and their own API_TOKEN. */
 async function setUp(page: Page, who: string) {

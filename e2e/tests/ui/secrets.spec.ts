@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
-
-type TUser = { name: string; email: string; password: string };
+import { type TUser, shot, signUp } from "../support/app";
 
 const run = `${Date.now()}-${Math.random().toString(36).slice(2, 6)}`;
 const alice: TUser = { name: "Alice Keeper", email: `alice-secrets-${run}@example.org`, password: "correct horse battery" };
@@ -22,15 +21,6 @@ const values = {
 };
 const allValues = Object.values(values);
 
-async function signUp(page: Page, user: TUser) {
-  await page.goto("/sign-up");
-  await page.getByLabel("Name", { exact: true }).fill(user.name);
-  await page.getByLabel("Email", { exact: true }).fill(user.email);
-  await page.getByLabel("Password", { exact: true }).fill(user.password);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/dashboard$/);
-}
-
 /** Records every tRPC request body and response text the page exchanges. */
 function recordTraffic(page: Page, into: string[]) {
   page.on("request", (r) => {
@@ -47,7 +37,6 @@ async function expectNoValueOnPage(page: Page) {
 }
 
 // Pages full length; dialogs as seen in the window (a modal covers the window, not the document).
-const shot = (page: Page, name: string, fullPage = true) => page.screenshot({ path: test.info().outputPath(`${name}.png`), fullPage });
 
 test("workspace secrets: add, overwrite, base64, import, delete, activity and CSV; viewers read only; user secrets", async ({ page, browser, baseURL }) => {
   test.setTimeout(300_000);

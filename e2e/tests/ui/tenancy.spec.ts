@@ -1,19 +1,9 @@
 import { expect, test, type Page } from "@playwright/test";
-
-type TUser = { name: string; email: string; password: string };
+import { type TUser, shot, signUp } from "../support/app";
 
 const run = `${Date.now()}-${Math.random().toString(36).slice(2, 6)}`;
 const alice: TUser = { name: "Alice Owner", email: `alice-${run}@example.org`, password: "correct horse battery" };
 const bob: TUser = { name: "Bob Launcher", email: `bob-${run}@example.org`, password: "staple battery horse" };
-
-async function signUp(page: Page, user: TUser) {
-  await page.goto("/sign-up");
-  await page.getByLabel("Name", { exact: true }).fill(user.name);
-  await page.getByLabel("Email", { exact: true }).fill(user.email);
-  await page.getByLabel("Password", { exact: true }).fill(user.password);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/dashboard$/);
-}
 
 async function signIn(page: Page, user: TUser) {
   await page.goto("/sign-in");
@@ -28,8 +18,6 @@ async function signOut(page: Page) {
   await page.getByRole("menuitem", { name: "Sign out", exact: true }).click();
   await expect(page).toHaveURL(/\/sign-in/);
 }
-
-const shot = (page: Page, name: string) => page.screenshot({ path: test.info().outputPath(`${name}.png`), fullPage: true });
 
 test("an org owner adds a launch participant, who sees the workspace but cannot manage it", async ({ page }) => {
   const orgName = `Genomics Core ${run}`;

@@ -1,16 +1,11 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
-import type { inferRouterOutputs } from "@trpc/server";
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { can } from "@lockstep/auth/permissions";
-import type { TAppRouter } from "@lockstep/api";
-import { Alert, EmptyState } from "@lockstep/ui";
-import { errorMessage } from "~/components/errors";
-import { useTRPC } from "~/trpc/react";
+import { TabLink, WorkspaceGate, type TWorkspace } from "~/components/workspace-gate";
 
-export type TWorkspace = inferRouterOutputs<TAppRouter>["workspaces"]["get"];
+export type { TWorkspace };
 
 export type TRunsSection = "runs" | "launch" | "pipelines" | "compute-envs" | "credentials";
 
@@ -30,27 +25,28 @@ export function WorkspaceFrame({
   crumbs?: ReactNode;
   children: (workspace: TWorkspace) => ReactNode;
 }) {
-  const trpc = useTRPC();
-  // An invisible workspace is NOT_FOUND (a malformed id BAD_REQUEST): retrying cannot help.
-  const ws = useQuery(trpc.workspaces.get.queryOptions({ workspaceId }, { retry: false }));
+  return (
+    <WorkspaceGate workspaceId={workspaceId}>
+      {(w) => (
+        <Frame w={w} section={section} crumbs={crumbs}>
+          {children(w)}
+        </Frame>
+      )}
+    </WorkspaceGate>
+  );
+}
 
-  if (ws.isPending) return <p className="text-sm text-slate-500">Loading workspace…</p>;
-  if (ws.isError) {
-    const code = ws.error.data?.code;
-    if (code === "NOT_FOUND" || code === "BAD_REQUEST") {
-      return (
-        <EmptyState title="Workspace not found">
-          It does not exist, or you do not participate in it.{" "}
-          <Link href="/dashboard" className="font-medium text-indigo-600 hover:text-indigo-500">
-            Back to your workspaces
-          </Link>
-        </EmptyState>
-      );
-    }
-    return <Alert>{errorMessage(ws.error)}</Alert>;
-  }
-
-  const w = ws.data;
+function Frame({
+  w,
+  section,
+  crumbs,
+  children,
+}: {
+  w: TWorkspace;
+  section: TRunsSection;
+  crumbs?: ReactNode;
+  children: ReactNode;
+}) {
   const base = `/w/${w.id}`;
   const sections: { id: TRunsSection; label: string; href: string }[] = [
     { id: "runs", label: "Runs", href: `${base}/runs` },
@@ -88,22 +84,14 @@ export function WorkspaceFrame({
         <ul className="-mb-px flex flex-wrap gap-x-6">
           {sections.map((s) => (
             <li key={s.id}>
-              <Link
-                href={s.href}
-                aria-current={section === s.id ? "page" : undefined}
-                className={
-                  section === s.id
-                    ? "inline-block border-b-2 border-indigo-600 px-1 pb-3 text-sm font-semibold text-indigo-600"
-                    : "inline-block border-b-2 border-transparent px-1 pb-3 text-sm font-medium text-slate-500 hover:border-slate-300 hover:text-slate-700"
-                }
-              >
+              <TabLink href={s.href} current={section === s.id}>
                 {s.label}
-              </Link>
+              </TabLink>
             </li>
           ))}
         </ul>
       </nav>
-      {children(w)}
+      {children}
     </>
   );
 }

@@ -1,11 +1,9 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { can, permissions, type TPermission, type TWorkspaceRole } from "@lockstep/auth/permissions";
-import { Alert, Badge, Card, EmptyState } from "@lockstep/ui";
-import { errorMessage } from "~/components/errors";
-import { useTRPC } from "~/trpc/react";
+import { Badge, Card } from "@lockstep/ui";
+import { TabLink, WorkspaceGate, type TWorkspace } from "~/components/workspace-gate";
 import { ActivityTab } from "./activity-tab";
 import { ParticipantsTab } from "./participants-tab";
 import { SecretsTab } from "./secrets-tab";
@@ -41,33 +39,20 @@ const ROLE_SUMMARY: Record<TWorkspaceRole, string> = {
 };
 
 export function WorkspaceView({ workspaceId, tab }: { workspaceId: string; tab: TTab }) {
-  const trpc = useTRPC();
-  // An invisible workspace is NOT_FOUND (a malformed id BAD_REQUEST): retrying cannot help.
-  const ws = useQuery(trpc.workspaces.get.queryOptions({ workspaceId }, { retry: false }));
+  return <WorkspaceGate workspaceId={workspaceId}>{(w) => <WorkspacePage w={w} tab={tab} />}</WorkspaceGate>;
+}
 
-  if (ws.isPending) return <p className="text-sm text-slate-500">Loading workspace…</p>;
-  if (ws.isError) {
-    const code = ws.error.data?.code;
-    if (code === "NOT_FOUND" || code === "BAD_REQUEST") {
-      return (
-        <EmptyState title="Workspace not found">
-          It does not exist, or you do not participate in it.{" "}
-          <Link href="/dashboard" className="font-medium text-indigo-600 hover:text-indigo-500">
-            Back to your workspaces
-          </Link>
-        </EmptyState>
-      );
-    }
-    return <Alert>{errorMessage(ws.error)}</Alert>;
-  }
-
-  const w = ws.data;
+function WorkspacePage({ w, tab }: { w: TWorkspace; tab: TTab }) {
   const showParticipants = !w.personal;
   const showSettings = can(w.role, "workspace:settings");
   const showActivity = can(w.role, "audit:read");
   // A tab the caller may not see falls back to the overview rather than an empty page.
   const active: TTab =
-    (tab === "participants" && !showParticipants) || (tab === "settings" && !showSettings) || (tab === "activity" && !showActivity) ? "overview" : tab;
+    (tab === "participants" && !showParticipants) ||
+    (tab === "settings" && !showSettings) ||
+    (tab === "activity" && !showActivity)
+      ? "overview"
+      : tab;
   const tabs: { id: TTab; label: string }[] = [
     { id: "overview", label: "Overview" },
     { id: "secrets", label: "Secrets" },
@@ -103,17 +88,9 @@ export function WorkspaceView({ workspaceId, tab }: { workspaceId: string; tab: 
         <ul className="-mb-px flex gap-6">
           {tabs.map((t) => (
             <li key={t.id}>
-              <Link
-                href={t.id === "overview" ? `/w/${w.id}` : `/w/${w.id}?tab=${t.id}`}
-                aria-current={active === t.id ? "page" : undefined}
-                className={
-                  active === t.id
-                    ? "inline-block border-b-2 border-indigo-600 px-1 pb-3 text-sm font-semibold text-indigo-600"
-                    : "inline-block border-b-2 border-transparent px-1 pb-3 text-sm font-medium text-slate-500 hover:border-slate-300 hover:text-slate-700"
-                }
-              >
+              <TabLink href={t.id === "overview" ? `/w/${w.id}` : `/w/${w.id}?tab=${t.id}`} current={active === t.id}>
                 {t.label}
-              </Link>
+              </TabLink>
             </li>
           ))}
           {/* Runs and their setup live on pages of their own. */}
@@ -123,12 +100,7 @@ export function WorkspaceView({ workspaceId, tab }: { workspaceId: string; tab: 
             { href: `/w/${w.id}/compute-envs`, label: "Compute environments" },
           ].map((l) => (
             <li key={l.href}>
-              <Link
-                href={l.href}
-                className="inline-block border-b-2 border-transparent px-1 pb-3 text-sm font-medium text-slate-500 hover:border-slate-300 hover:text-slate-700"
-              >
-                {l.label}
-              </Link>
+              <TabLink href={l.href}>{l.label}</TabLink>
             </li>
           ))}
         </ul>
@@ -156,14 +128,18 @@ function Overview({ description, role, personal }: { description: string; role: 
       <div className="grid items-start gap-6 lg:grid-cols-2">
         <Card>
           <h2 className="text-base font-semibold text-slate-900">About</h2>
-          <p className={`mt-2 whitespace-pre-line text-sm ${description ? "text-slate-700" : "text-slate-500"}`}>{description || "No description yet."}</p>
+          <p className={`mt-2 whitespace-pre-line text-sm ${description ? "text-slate-700" : "text-slate-500"}`}>
+            {description || "No description yet."}
+          </p>
         </Card>
         <Card>
           <h2 className="text-base font-semibold text-slate-900">
             Your role: <span className="text-indigo-600">{role}</span>
           </h2>
           {personal ? (
-            <p className="mt-2 text-sm text-slate-600">This is your own workspace: only you can see it, and you can do everything in it except use secrets.</p>
+            <p className="mt-2 text-sm text-slate-600">
+              This is your own workspace: only you can see it, and you can do everything in it except use secrets.
+            </p>
           ) : (
             <>
               <p className="mt-2 text-sm text-slate-600">{ROLE_SUMMARY[role]}</p>
@@ -171,8 +147,14 @@ function Overview({ description, role, personal }: { description: string; role: 
                 {SHOWN.map((p) => {
                   const allowed = can(role, p);
                   return (
-                    <li key={p} className={`flex items-start gap-2 text-sm ${allowed ? "text-slate-800" : "text-slate-400"}`}>
-                      <span aria-hidden="true" className={`mt-0.5 w-4 shrink-0 text-center ${allowed ? "text-green-600" : "text-slate-300"}`}>
+                    <li
+                      key={p}
+                      className={`flex items-start gap-2 text-sm ${allowed ? "text-slate-800" : "text-slate-400"}`}
+                    >
+                      <span
+                        aria-hidden="true"
+                        className={`mt-0.5 w-4 shrink-0 text-center ${allowed ? "text-green-600" : "text-slate-300"}`}
+                      >
                         {allowed ? "✓" : "–"}
                       </span>
                       <span>
@@ -196,9 +178,9 @@ function NoSecretsNote() {
     <div role="note" className="rounded-xl bg-amber-50 px-5 py-4 text-sm text-amber-900 ring-1 ring-amber-200">
       <p className="font-semibold">Runs launched from a personal workspace get no secrets.</p>
       <p className="mt-1">
-        As in Seqera Platform, pipeline secrets — workspace secrets and your own user secrets — are delivered only to runs launched from an organization
-        workspace. A personal workspace has no other participants. To run a pipeline that needs secrets, launch it from a workspace of one of your
-        organizations.
+        As in Seqera Platform, pipeline secrets — workspace secrets and your own user secrets — are delivered only to
+        runs launched from an organization workspace. A personal workspace has no other participants. To run a pipeline
+        that needs secrets, launch it from a workspace of one of your organizations.
       </p>
     </div>
   );
