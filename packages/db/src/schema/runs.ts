@@ -1,4 +1,5 @@
-import { bigint, boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { bigint, boolean, index, integer, jsonb, pgEnum, pgSequence, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { id, timestamps } from "./_columns";
 import { users } from "./users";
 import { workspaces } from "./tenancy";
@@ -56,6 +57,25 @@ export const pipelines = pgTable(
 export const runStatus = pgEnum("run_status", ["SUBMITTED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "LOST"]);
 export const secretsState = pgEnum("secrets_state", ["NONE", "PENDING", "PROVISIONED", "DELETING", "DELETED", "CLEANUP_FAILED"]);
 
+/**
+ * Everything cleanup needs to find a run's copies, recorded when they are written. Cleanup and the
+ * sweeper use only this, never the compute environment's current settings (which may have changed
+ * or gone while the run held them). Locations and resource ids only, never a value.
+ */
+export type TCleanupTarget =
+  | { provider: "nextflow-file"; runsDir: string; runDir: string; secretsDir: string; runUid: number | null }
+  | { provider: "aws-secrets-manager"; region: string; prefix: string; credentialId: string; kmsKeyId?: string }
+  | { provider: "google-secret-manager"; projectId: string; region: string; prefix: string; credentialId: string };
+
+/** What the end-of-run redaction masked in the run's files: counts only, never a value. */
+export type TRunRedaction = { occurrences: number; files: number; scannedFiles: number; at: string };
+
+/**
+ * Sandbox uids handed to runs (offset from the configured base). Cycling is safe: a partial unique
+ * index keeps two unfinished runs from holding the same one.
+ */
+export const runUidSeq = pgSequence("run_uid_seq", { startWith: 0, minValue: 0, maxValue: 65_535, cycle: true });
+
 /** Which secret reaches a run, and from where (names and ids only). */
 export type TRunSecretRef = { name: string; source: "workspace" | "user"; secretId: string };
 
@@ -87,6 +107,10 @@ export const runs = pgTable(
      * (AWS Batch: the job definition's `secrets` name Secrets Manager ARNs). Never values.
      */
     secretBindings: jsonb().$type<Array<{ name: string; location: string }>>().notNull().default([]),
+    /** Offset of the unprivileged uid the run's head and tasks run as (root workers), from runUidSeq. */
+    runUid: integer(),
+    cleanupTarget: jsonb().$type<TCleanupTarget>(),
+    redaction: jsonb().$type<TRunRedaction>(),
     /** Local: the head process id; Slurm: the job id; cloud: the head job id. */
     executorRef: text(),
     exitCode: integer(),
@@ -112,6 +136,7 @@ export const runs = pgTable(
     index("runs_workspace_submitted_idx").on(t.workspaceId, t.submittedAt),
     index("runs_status_idx").on(t.status),
     index("runs_secrets_state_idx").on(t.secretsState),
+    uniqueIndex("runs_live_uid_key").on(t.runUid).where(sql`${t.runUid} is not null and ${t.finishedAt} is null`),
   ],
 );
 

@@ -27,6 +27,13 @@ export const secrets = pgTable(
     updatedBy: uuid().references(() => users.id, { onDelete: "set null" }),
     lastUsedAt: timestamp({ withTimezone: true }),
     lastUsedBy: uuid().references(() => users.id, { onDelete: "set null" }),
+    /**
+     * The value rule the stored value breaks, found by the worker after it opened the value (a
+     * value sealed in a client never passes the server's checks in plaintext). Null = fine or not
+     * yet checked; valueCheckedAt says which. The rule's words only, never the value.
+     */
+    valueProblem: text(),
+    valueCheckedAt: timestamp({ withTimezone: true }),
   },
   (t) => [
     uniqueIndex("secrets_workspace_name_key").on(t.workspaceId, t.name).where(sql`${t.scope} = 'workspace'`),
