@@ -54,7 +54,7 @@ beforeAll(async () => {
   const runtime: TRuntime = {
     baseEnv: {},
     monitorIntervalMs: 300,
-    nextflowCommand: () => Promise.reject(new Error("a cloud run must not start Nextflow on the worker")),
+    nextflowLib: () => Promise.reject(new Error("a cloud run must not start Nextflow on the worker")),
     cloud: { googleSecretManager: { host: sm.host, port: sm.port }, googleBatch: { host: batch.endpoint, port: batch.port } },
   };
   workers = startWorkers({ db, keys, queues, runtime, connection: redis, prefix: queuePrefix, logger, concurrency: 4 });

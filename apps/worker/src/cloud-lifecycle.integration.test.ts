@@ -78,7 +78,7 @@ async function startCloud(env: Record<string, string> = {}): Promise<TCloud> {
   const runtime: TRuntime = {
     baseEnv: {},
     monitorIntervalMs: 300,
-    nextflowCommand: () => Promise.reject(new Error("a cloud run must not start Nextflow on the worker")),
+    nextflowLib: () => Promise.reject(new Error("a cloud run must not start Nextflow on the worker")),
     cloud: { awsEndpoint: proxy.endpoint, awsRetryBaseDelayMs: 20 },
   };
   const workers = startWorkers({ db, keys, queues, runtime, connection: redis, prefix: queuePrefix, logger, concurrency: 4 });

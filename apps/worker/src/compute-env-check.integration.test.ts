@@ -37,7 +37,7 @@ beforeAll(async () => {
   const runtime: TRuntime = {
     baseEnv: {},
     monitorIntervalMs: 300,
-    nextflowCommand: () => Promise.reject(new Error("a check must not start Nextflow")),
+    nextflowLib: () => Promise.reject(new Error("a check must not start Nextflow")),
     cloud: { awsEndpoint: moto.endpoint, awsRetryBaseDelayMs: 20 },
   };
   workers = startWorkers({ db, keys, queues, runtime, connection: redis, prefix: queuePrefix, logger, concurrency: 2 });

@@ -1,3 +1,4 @@
+import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
 import { createEnv } from "@t3-oss/env-core";
 import { z } from "zod";
 
@@ -7,7 +8,12 @@ export const workerEnv = () =>
       DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "DATABASE_URL must start with postgres:// or postgresql://"),
       REDIS_URL: z.string().regex(/^rediss?:\/\//, "REDIS_URL must start with redis:// or rediss://"),
       LOCKSTEP_QUEUE_PREFIX: z.string().regex(/^[a-z0-9:_-]+$/).default("lockstep"),
-      LOCKSTEP_OPEN_KEYS: z.string().min(1, "LOCKSTEP_OPEN_KEYS must list the worker's private keys (kid:base64url,…)"),
+      // The private keyring comes from a file only the worker's uid can read, never from the
+      // environment (readable through /proc by any process of the same uid): docs/security.md.
+      LOCKSTEP_OPEN_KEYS_FILE: z.string().regex(/^\//, "LOCKSTEP_OPEN_KEYS_FILE must be the absolute path of a file (mode 0600 or 0400) holding the worker's private keys (kid:base64url,…)"),
+      LOCKSTEP_OPEN_KEYS: z
+        .undefined({ message: "LOCKSTEP_OPEN_KEYS is no longer read from the environment: put the private keys in a file only the worker can read and set LOCKSTEP_OPEN_KEYS_FILE" })
+        .optional(),
       LOCKSTEP_SEAL_KEYS: z.string().min(1, "LOCKSTEP_SEAL_KEYS must list the public keys, active first (kid:base64url,…)"),
       WORKER_PORT: z.coerce.number().int().min(1).max(65535).default(3001),
       WORKER_HOST: z.string().default("127.0.0.1"),
@@ -17,6 +23,17 @@ export const workerEnv = () =>
       JAVA_CMD: z.string().default("java"),
       MONITOR_INTERVAL_MS: z.coerce.number().int().min(200).max(60_000).default(2_000),
       SWEEP_INTERVAL_MS: z.coerce.number().int().min(1_000).default(30_000),
+      LOCKSTEP_BWRAP: z.string().default("bwrap"),
+      LOCKSTEP_RUN_UID_BASE: z.coerce
+        .number()
+        .int()
+        .min(100_000, "LOCKSTEP_RUN_UID_BASE must be at least 100000 (far from real accounts)")
+        .max(4_000_000_000, "LOCKSTEP_RUN_UID_BASE must leave room for 65536 uids below 2^32")
+        .default(1_900_000_000),
+      LOCKSTEP_SLURM_RUN_USER: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "LOCKSTEP_SLURM_RUN_USER must be a Unix user name").default("lockstep-run"),
+      LOCKSTEP_DATA_DIR: z.string().optional(),
+      LOCKSTEP_UNSAFE_UNSANDBOXED_RUNS: z.literal("positive-control").optional(),
+      NODE_ENV: z.string().optional(),
       LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
     },
     runtimeEnv: process.env,
@@ -30,4 +47,29 @@ export function childBaseEnv(): Record<string, string> {
   // Also no Seqera Platform token: it would make Nextflow load the nf-tower plugin.
   const drop = /^(DATABASE_URL|REDIS_URL|LOCKSTEP_.*|NEXTAUTH_.*|OIDC_.*|WORKER_.*|TOWER_ACCESS_TOKEN|NXF_PLUGINS_TEST_REPOSITORY)$/;
   return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !drop.test(e[0])));
+}
+
+/**
+ * The private keyring, read from a file that only the worker's uid may read: a file anyone else
+ * can read (or one that is a link, or not a file) is refused rather than trusted.
+ */
+export function readKeysFile(path: string): string {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(`LOCKSTEP_OPEN_KEYS_FILE ${path} cannot be opened (${code === "ELOOP" ? "it is a symbolic link" : code ?? "error"})`);
+  }
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile()) throw new Error(`LOCKSTEP_OPEN_KEYS_FILE ${path} is not a regular file`);
+    if ((info.mode & 0o077) !== 0) throw new Error(`LOCKSTEP_OPEN_KEYS_FILE ${path} is readable by others (mode ${(info.mode & 0o777).toString(8)}): chmod 600 it`);
+    if (info.uid !== process.getuid?.()) throw new Error(`LOCKSTEP_OPEN_KEYS_FILE ${path} belongs to uid ${info.uid}, not to the worker's uid ${process.getuid?.()}`);
+    const text = readFileSync(fd, "utf8").trim();
+    if (!text) throw new Error(`LOCKSTEP_OPEN_KEYS_FILE ${path} is empty`);
+    return text;
+  } finally {
+    closeSync(fd);
+  }
 }

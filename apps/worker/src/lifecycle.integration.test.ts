@@ -1,12 +1,12 @@
 import { createHash, randomUUID } from "node:crypto";
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { formatKeySpecs, generateKeyPair, OpeningKeyring, SealingKeyring } from "@lockstep/crypto";
 import { createDatabase, createUserWithPersonalWorkspace, eq, listAuditEvents, readRunLog, schema, type TRun } from "@lockstep/db";
-import { installNextflow, NEXTFLOW_VERSION, nextflowJavaCommand } from "@lockstep/launcher";
+import { installNextflow, NEXTFLOW_VERSION } from "@lockstep/launcher";
 import { createQueues, createRedis } from "@lockstep/queue";
 import { freePort, startSlurm, type TStartedSlurm } from "@lockstep/devstack";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -47,7 +47,7 @@ beforeAll(async () => {
   const runtime: TRuntime = {
     baseEnv: { ...childBaseEnv(), SLURM_CONF: slurm.conf },
     monitorIntervalMs: 500,
-    nextflowCommand: async () => nextflowJavaCommand(libDir),
+    nextflowLib: async () => libDir,
   };
   workers = startWorkers({ db, keys, queues, runtime, connection: redis, prefix, logger, concurrency: 4 });
 }, 600_000);
@@ -212,6 +212,8 @@ describe("a worker killed with SIGKILL mid-run", () => {
     // A worker process of its own, on its own queue prefix, so it can be killed.
     const ownPrefix = `it-kill-${randomUUID().slice(0, 8)}`;
     const ownQueues = createQueues(producer, ownPrefix);
+    const keysFile = join(mkdtempSync(join(tmpdir(), "lockstep-keys-")), "open-keys");
+    writeFileSync(keysFile, formatKeySpecs([{ kid: pair.kid, key: pair.privateKey }]), { mode: 0o600 });
     const spawnWorker = async (): Promise<ChildProcess> => {
       const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
         cwd: join(root, "apps/worker"),
@@ -221,7 +223,7 @@ describe("a worker killed with SIGKILL mid-run", () => {
           REDIS_URL: inject("redisUrl"),
           LOCKSTEP_QUEUE_PREFIX: ownPrefix,
           LOCKSTEP_SEAL_KEYS: formatKeySpecs([{ kid: pair.kid, key: pair.publicKey }]),
-          LOCKSTEP_OPEN_KEYS: formatKeySpecs([{ kid: pair.kid, key: pair.privateKey }]),
+          LOCKSTEP_OPEN_KEYS_FILE: keysFile,
           WORKER_PORT: String(await freePort()),
           MONITOR_INTERVAL_MS: "500",
           SWEEP_INTERVAL_MS: "2000",

@@ -3,8 +3,8 @@ import { collectDefaultMetrics, Registry } from "prom-client";
 import { OpeningKeyring, SealingKeyring } from "@lockstep/crypto";
 import { countSecretsByKey, createDatabase } from "@lockstep/db";
 import { createRedis, enqueue, createQueues, jobCatalog } from "@lockstep/queue";
-import { installNextflow, nextflowJavaCommand, nextflowLibDir, verifyNextflow } from "@lockstep/launcher";
-import { childBaseEnv, workerEnv } from "./env";
+import { assertHidden, installNextflow, nextflowLibDir, probeSandbox, SANDBOX_HELP, verifyNextflow } from "@lockstep/launcher";
+import { childBaseEnv, readKeysFile, workerEnv } from "./env";
 import type { TRuntime } from "./runtime";
 import { startHealthServer } from "./health-server";
 import { createLogger } from "./logger";
@@ -13,10 +13,17 @@ import { startWorkers } from "./worker";
 const env = workerEnv();
 const logger = createLogger(env.LOG_LEVEL);
 
-// Fail at boot, not at the first job, when the private keyring is malformed.
-const keys = { opening: await OpeningKeyring.fromSpec(env.LOCKSTEP_OPEN_KEYS), sealing: await SealingKeyring.fromSpec(env.LOCKSTEP_SEAL_KEYS) };
+// Fail at boot, not at the first job, when the private keyring is unreadable, exposed or malformed.
+let openKeys: string;
+try {
+  openKeys = readKeysFile(env.LOCKSTEP_OPEN_KEYS_FILE);
+} catch (error) {
+  logger.fatal({ file: env.LOCKSTEP_OPEN_KEYS_FILE }, error instanceof Error ? error.message : String(error));
+  process.exit(1);
+}
+const keys = { opening: await OpeningKeyring.fromSpec(openKeys), sealing: await SealingKeyring.fromSpec(env.LOCKSTEP_SEAL_KEYS) };
 if (!keys.opening.kids.includes(keys.sealing.active.kid)) {
-  logger.fatal({ active: keys.sealing.active.kid }, "LOCKSTEP_OPEN_KEYS has no private key for the active public key (the first of LOCKSTEP_SEAL_KEYS)");
+  logger.fatal({ active: keys.sealing.active.kid }, "LOCKSTEP_OPEN_KEYS_FILE has no private key for the active public key (the first of LOCKSTEP_SEAL_KEYS)");
   process.exit(1);
 }
 logger.info({ keyIds: keys.opening.kids, active: keys.sealing.active.kid }, "keyrings loaded");
@@ -31,13 +38,30 @@ const metrics = new Registry();
 collectDefaultMetrics({ register: metrics, prefix: "lockstep_worker_" });
 
 const queues = createQueues(producer, env.LOCKSTEP_QUEUE_PREFIX);
+// Runs are hostile code: find out at boot whether this machine can sandbox them (as a run uid when root).
+const root = process.getuid?.() === 0;
+const unsafeUnsandboxed = env.LOCKSTEP_UNSAFE_UNSANDBOXED_RUNS === "positive-control" && env.NODE_ENV === "test";
+if (unsafeUnsandboxed) logger.error("LOCKSTEP_UNSAFE_UNSANDBOXED_RUNS: local runs start WITHOUT a sandbox (hostile-pipeline tests' positive control only)");
+const sandbox = { bwrap: env.LOCKSTEP_BWRAP, readOnly: [] };
+let sandboxProblem = await probeSandbox(sandbox, root ? { uid: env.LOCKSTEP_RUN_UID_BASE + 65_535, gid: env.LOCKSTEP_RUN_UID_BASE + 65_535 } : undefined);
+const hidden = [env.LOCKSTEP_OPEN_KEYS_FILE, ...(env.LOCKSTEP_DATA_DIR ? [env.LOCKSTEP_DATA_DIR] : [])];
+try {
+  assertHidden(sandbox, hidden);
+} catch (error) {
+  sandboxProblem = error instanceof Error ? error.message : String(error);
+}
+if (sandboxProblem) logger.error({ problem: sandboxProblem }, `local and Slurm runs will fail until the sandbox works: ${SANDBOX_HELP}`);
+else logger.info({ runUids: root ? `${env.LOCKSTEP_RUN_UID_BASE}+` : "the worker's own (not root)" }, "run sandbox ready");
+
 const runtime: TRuntime = {
   baseEnv: childBaseEnv(),
   monitorIntervalMs: env.MONITOR_INTERVAL_MS,
-  async nextflowCommand(version) {
+  java: env.JAVA_CMD,
+  isolation: { sandbox, root, runUidBase: env.LOCKSTEP_RUN_UID_BASE, slurmRunUser: env.LOCKSTEP_SLURM_RUN_USER, problem: sandboxProblem, unsafeUnsandboxed, hidden },
+  async nextflowLib(version) {
     const libDir = nextflowLibDir(env.LOCKSTEP_NEXTFLOW_CACHE, version);
     if (verifyNextflow(libDir, version) !== null) installNextflow(env.LOCKSTEP_NEXTFLOW_CACHE, version, (line) => logger.info(line));
-    return nextflowJavaCommand(libDir, { java: env.JAVA_CMD });
+    return libDir;
   },
 };
 const workers = startWorkers({ db, keys, queues, runtime, connection, prefix: env.LOCKSTEP_QUEUE_PREFIX, logger, concurrency: env.WORKER_CONCURRENCY, metrics });

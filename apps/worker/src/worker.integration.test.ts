@@ -29,7 +29,7 @@ describe("worker consumes jobs from real Redis and records in real Postgres", ()
   let events: QueueEvents;
 
   beforeAll(async () => {
-    const runtime = { baseEnv: {}, monitorIntervalMs: 1000, nextflowCommand: () => Promise.reject(new Error("no runs in this test")) };
+    const runtime = { baseEnv: {}, monitorIntervalMs: 1000, nextflowLib: () => Promise.reject(new Error("no runs in this test")) };
     workers = startWorkers({ db, keys, queues, runtime, connection, prefix, logger, concurrency: 2 });
     events = new QueueEvents(jobCatalog["system.health-check"].queue, { connection: createRedis(inject("redisUrl"), "worker"), prefix });
     await events.waitUntilReady();

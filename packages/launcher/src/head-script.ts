@@ -1,4 +1,5 @@
-import { chmod, writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { chmod, open, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 /** POSIX single-quoting: the only safe way to put arbitrary text on a shell command line. */
@@ -27,12 +28,23 @@ export async function writeHeadScript(runDir: string, command: string[]): Promis
   return script;
 }
 
+/**
+ * The exit code head.sh recorded. The run directory is the pipeline's to write: the file is opened
+ * without following links and only a small regular file counts.
+ */
 export async function readExitCode(runDir: string): Promise<number | null> {
-  const { readFile } = await import("node:fs/promises");
+  let handle;
   try {
-    const text = (await readFile(join(runDir, "exitcode"), "utf8")).trim();
-    return /^\d+$/.test(text) ? Number(text) : null;
+    handle = await open(join(runDir, "exitcode"), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch {
     return null;
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile() || info.size > 16) return null;
+    const text = (await handle.readFile("utf8")).trim();
+    return /^\d{1,3}$/.test(text) ? Number(text) : null;
+  } finally {
+    await handle.close();
   }
 }

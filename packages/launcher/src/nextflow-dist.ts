@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -119,4 +119,35 @@ export function nextflowJavaCommand(libDir: string, opts: { java?: string; tmpDi
     `${libDir}/*`,
     "nextflow.cli.Launcher",
   ];
+}
+
+const staged = new Set<string>();
+
+/**
+ * A copy of the verified Nextflow jars that run sandboxes can read: `<workDir>/.lockstep/nextflow/
+ * <version>/lib`, directories 0755 and jars 0644, owned by the worker. The worker's own cache may
+ * sit in a home directory no run uid can enter (root's is 0700), and on a cluster the head job
+ * needs Nextflow on the shared filesystem anyway. Verified against the pinned sums once per
+ * process; sandboxes mount it read-only.
+ */
+export function stageNextflow(libDir: string, workDir: string, version: string): string {
+  const dest = join(workDir, ".lockstep", "nextflow", version, "lib");
+  if (staged.has(dest)) return dest;
+  if (verifyNextflow(dest, version) !== null) {
+    const temp = `${dest}.tmp-${process.pid}`;
+    rmSync(temp, { recursive: true, force: true });
+    mkdirSync(temp, { recursive: true, mode: 0o755 });
+    for (const jar of readdirSync(libDir).filter((f) => f.endsWith(".jar"))) {
+      copyFileSync(join(libDir, jar), join(temp, jar));
+      chmodSync(join(temp, jar), 0o644);
+    }
+    for (let dir = dirname(temp); dir.startsWith(workDir) && dir !== workDir; dir = dirname(dir)) chmodSync(dir, 0o755);
+    chmodSync(temp, 0o755);
+    const problem = verifyNextflow(temp, version);
+    if (problem) throw new Error(`the staged Nextflow ${version} failed verification: ${problem}`);
+    rmSync(dest, { recursive: true, force: true });
+    renameSync(temp, dest);
+  }
+  staged.add(dest);
+  return dest;
 }

@@ -211,3 +211,24 @@ export async function runsHoldingComputeEnv(db: TDbOrTx, computeEnvId: string) {
     );
   return rows.map((r) => r.id);
 }
+
+/**
+ * Gives a run its sandbox uid offset (0…65535 from a cycling sequence), unique among unfinished
+ * runs: a value still held by a live run is skipped. Idempotent: a run that has one keeps it.
+ */
+export async function allocateRunUid(db: TDatabase, runId: string): Promise<number> {
+  for (let attempt = 0; attempt < 64; attempt++) {
+    const [current] = await db.select({ runUid: runs.runUid }).from(runs).where(eq(runs.id, runId));
+    if (!current) throw new Error(`run ${runId} does not exist`);
+    if (current.runUid !== null) return current.runUid;
+    const [{ n }] = (await db.execute<{ n: string }>(sql`select nextval('run_uid_seq') as n`)) as unknown as [{ n: string }];
+    try {
+      const [row] = await db.update(runs).set({ runUid: Number(n) }).where(and(eq(runs.id, runId), isNull(runs.runUid))).returning({ runUid: runs.runUid });
+      if (row?.runUid != null) return row.runUid;
+    } catch (error) {
+      const e = error as { code?: string; cause?: { code?: string } };
+      if (e.code !== "23505" && e.cause?.code !== "23505") throw error;
+    }
+  }
+  throw new Error("no free sandbox uid: 65,536 runs are unfinished");
+}

@@ -1,10 +1,27 @@
 import { UnrecoverableError } from "bullmq";
-import { bumpCleanupAttempts, isTerminal, updateRunIf } from "@lockstep/db";
+import { bumpCleanupAttempts, isTerminal, updateRunIf, type TCleanupTarget, type TRun } from "@lockstep/db";
 import { jobCatalog } from "@lockstep/queue";
-import { ProviderError } from "@lockstep/secrets";
-import { withTarget } from "../../runtime";
-import type { THandler } from "../types";
+import { ProviderError, type TSecretsProvider } from "@lockstep/secrets";
+import { providerForStore, storeOf } from "../../runtime";
+import type { THandler, TProcessorContext } from "../types";
 import { loadComputeEnv, loadRun, workerAudit } from "./common";
+
+/**
+ * The store a run's copies went to: the one recorded at provision. Runs provisioned before stores
+ * were recorded fall back to their compute environment's current settings.
+ */
+async function recordedStore(ctx: TProcessorContext, run: TRun): Promise<TCleanupTarget> {
+  if (run.cleanupTarget) return run.cleanupTarget;
+  const ce = await loadComputeEnv(ctx, run);
+  if (!ce) throw new ProviderError("the run's compute environment was deleted and no store was recorded for it", false);
+  return storeOf(ce, run, null);
+}
+
+/** "Deleted" is written only once the store answers that nothing of the run is left. */
+async function verifyGone(provider: TSecretsProvider, runId: string) {
+  const left = (await provider.listManaged()).filter((c) => c.runId === runId);
+  if (left.length > 0) throw new ProviderError(`${left.length} cop${left.length === 1 ? "y is" : "ies are"} still there after deletion`, true);
+}
 
 /**
  * Deletes every pushed copy of a run's secrets. Transient failures are retried with exponential
@@ -16,14 +33,19 @@ export const cleanup: THandler<"runs.cleanup"> = async ({ runId }, job, ctx) => 
   if (run.secretsState === "NONE" || run.secretsState === "DELETED") return { nothing: run.secretsState };
   if (!isTerminal(run.status)) return { notEnded: run.status };
   await updateRunIf(ctx.db, runId, { secretsState: ["PENDING", "PROVISIONED", "DELETING", "CLEANUP_FAILED"] }, { secretsState: "DELETING" });
-  const ce = await loadComputeEnv(ctx, run);
   let providerKind = "";
+  let location = "";
   try {
-    if (!ce) throw new ProviderError("the run's compute environment was deleted; its secrets store cannot be reached", false);
-    await withTarget(ctx, ce, async (target) => {
-      providerKind = target.provider.kind;
-      await target.provider.cleanup({ runId, workspaceId: run.workspaceId });
-    });
+    const store = await recordedStore(ctx, run);
+    location = store.provider === "nextflow-file" ? store.secretsDir : `${store.prefix}${runId}`;
+    const { provider, close } = await providerForStore(ctx, run.workspaceId, store);
+    try {
+      providerKind = provider.kind;
+      await provider.cleanup({ runId, workspaceId: run.workspaceId });
+      await verifyGone(provider, runId);
+    } finally {
+      await close().catch(() => {});
+    }
   } catch (error) {
     const message = error instanceof Error ? error.message : "unknown error";
     await bumpCleanupAttempts(ctx.db, runId, message);
@@ -38,6 +60,6 @@ export const cleanup: THandler<"runs.cleanup"> = async ({ runId }, job, ctx) => 
     throw error;
   }
   await updateRunIf(ctx.db, runId, {}, { secretsState: "DELETED", secretsDeletedAt: new Date(), lastCleanupError: null });
-  await workerAudit(ctx, run, "secrets.deleted", { provider: providerKind, attempts: job.attemptsMade + 1 });
+  await workerAudit(ctx, run, "secrets.deleted", { provider: providerKind, location, verified: true, attempts: job.attemptsMade + 1 });
   return { deleted: true };
 };

@@ -1,10 +1,11 @@
+import { realpathSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { UnrecoverableError } from "bullmq";
 import { isTerminal, updateRunIf, type TComputeEnv, type TRun } from "@lockstep/db";
-import { cloudHeadCommand, nextflowArgs, writeHeadScript } from "@lockstep/launcher";
+import { assertHidden, cloudHeadCommand, javaHomeOutsideUsr, nextflowArgs, nextflowJavaCommand, SANDBOX_HELP, stageNextflow, writeHeadScript } from "@lockstep/launcher";
 import { enqueue } from "@lockstep/queue";
-import { withTarget, type TTarget } from "../../runtime";
+import { handOver, isolationOf, runOwner, withTarget, type TTarget } from "../../runtime";
 import type { THandler, TProcessorContext } from "../types";
 import { finishRun, isPermanent, loadComputeEnv, loadRun, workerAudit } from "./common";
 
@@ -12,14 +13,22 @@ import { finishRun, isPermanent, loadComputeEnv, loadRun, workerAudit } from "./
 const HEAD_FLAGS = { NXF_ANSI_LOG: "false", NXF_DISABLE_CHECK_LATEST: "true" };
 
 async function startOnHost(ctx: TProcessorContext, target: Extract<TTarget, { place: "host" }>, run: TRun, ce: TComputeEnv, runDir: string) {
-  let nextflow: string[];
+  const isolation = isolationOf(ctx.runtime);
+  if (isolation.problem && !isolation.unsafeUnsandboxed) {
+    throw new UnrecoverableError(`local and Slurm runs need a sandbox and this worker cannot make one: ${isolation.problem}. ${SANDBOX_HELP}`);
+  }
+  const runsDir = run.cleanupTarget?.provider === "nextflow-file" ? run.cleanupTarget.runsDir : ce.workDir;
+  let lib: string;
   try {
-    nextflow = await ctx.runtime.nextflowCommand(ce.nextflowVersion);
+    lib = stageNextflow(await ctx.runtime.nextflowLib(ce.nextflowVersion), runsDir, ce.nextflowVersion);
   } catch (error) {
     throw new UnrecoverableError(`Nextflow ${ce.nextflowVersion} is not available: ${error instanceof Error ? error.message : "unknown error"}`);
   }
+  const java = ctx.runtime.java ?? "java";
+  const javaHome = javaHomeOutsideUsr(java);
+  const tmp = join(runDir, "tmp");
   const command = [
-    ...nextflow,
+    ...nextflowJavaCommand(lib, { java, tmpDir: tmp }),
     ...nextflowArgs({
       pipeline: run.repository,
       revision: run.revision ?? undefined,
@@ -30,7 +39,12 @@ async function startOnHost(ctx: TProcessorContext, target: Extract<TTarget, { pl
     }),
   ];
   const script = await writeHeadScript(runDir, command);
-  await mkdir(join(runDir, "tmp"), { recursive: true });
+  await mkdir(tmp, { recursive: true, mode: 0o700 });
+  const owner = await runOwner(ctx, ce, run);
+  await handOver([script, tmp], owner);
+  // A pipeline on the worker's disk is shown to the sandbox read-only (its directory, nothing above it).
+  const pipelineDir = localPipelineDir(run.repository);
+  if (pipelineDir) assertHidden({ ...isolation.sandbox, readOnly: [pipelineDir] }, isolation.hidden);
   const env = {
     ...ce.env,
     ...run.headEnv,
@@ -40,9 +54,9 @@ async function startOnHost(ctx: TProcessorContext, target: Extract<TTarget, { pl
     // No plugin downloads (the plugin registry is not reachable from many clusters) and no stray
     // /tmp/nxf-* folders when a run aborts.
     NXF_PLUGINS_DEFAULT: "false",
-    NXF_TEMP: join(runDir, "tmp"),
+    NXF_TEMP: tmp,
   };
-  return target.executor.start({ runId: run.id, runDir, script, env });
+  return target.executor.start({ runId: run.id, runDir, script, env, readOnly: [lib, ...(javaHome ? [javaHome] : []), ...(pipelineDir ? [pipelineDir] : [])], ...(owner ? { identity: owner } : {}) });
 }
 
 async function startInCloud(target: Extract<TTarget, { place: "cloud" }>, run: TRun, ce: TComputeEnv, runDir: string) {
@@ -58,6 +72,17 @@ async function startInCloud(target: Extract<TTarget, { place: "cloud" }>, run: T
   const { command, env: configEnv } = cloudHeadCommand(target.cloud, args);
   const env = { ...ce.env, ...run.headEnv, ...configEnv, ...HEAD_FLAGS };
   return target.start({ runId: run.id, env, command, bindings: run.secretBindings });
+}
+
+/** The directory of a pipeline given as a local path (`/x/main.nf` or `/x`); null for a repository URL. */
+function localPipelineDir(repository: string): string | null {
+  if (!repository.startsWith("/")) return null;
+  try {
+    const real = realpathSync(repository);
+    return statSync(real).isDirectory() ? real : dirname(real);
+  } catch {
+    return null;
+  }
 }
 
 /** Starts the Nextflow head with the provider's environment: a process, a Slurm job or a Batch job. */

@@ -1,13 +1,16 @@
-import { mkdir } from "node:fs/promises";
 import { UnrecoverableError } from "bullmq";
 import { isTerminal, markSecretsUsed, updateRunIf } from "@lockstep/db";
 import { enqueue } from "@lockstep/queue";
 import { ProviderError } from "@lockstep/secrets";
-import { runDirOf, withTarget } from "../../runtime";
+import { prepareRunDir, providerForStore, runOwner, storeOf } from "../../runtime";
 import type { THandler } from "../types";
 import { finishRun, loadComputeEnv, loadRun, openRunSecrets, workerAudit } from "./common";
 
-/** Pushes exactly the run's secrets into its compute environment's store (idempotent). */
+/**
+ * Pushes exactly the run's secrets into its compute environment's store (idempotent). Before any
+ * copy is written, everything its cleanup needs is recorded on the run (`cleanupTarget`): cleanup
+ * and the sweeper use that record, never the compute environment's settings of the moment.
+ */
 export const provision: THandler<"runs.provision"> = async ({ runId }, _job, ctx) => {
   const run = await loadRun(ctx, runId);
   if (isTerminal(run.status)) return { skipped: run.status };
@@ -24,29 +27,37 @@ export const provision: THandler<"runs.provision"> = async ({ runId }, _job, ctx
     await finishRun(ctx, run, "FAILED", { errorMessage: "its compute environment was deleted before it started" });
     return { failed: true };
   }
-  const runDir = runDirOf(ce, run);
   let headEnv: Record<string, string> = {};
   let secretBindings: Array<{ name: string; location: string }> = [];
+  let runDir: string;
   try {
-    await withTarget(ctx, ce, async (target) => {
-      // Host targets share a filesystem with the worker; a cloud run's directory is a bucket prefix Nextflow creates.
-      if (target.place === "host") await mkdir(runDir, { recursive: true, mode: 0o755 });
-      if (run.secretRefs.length === 0) return;
+    const owner = await runOwner(ctx, ce, run);
+    // A retry keeps the store recorded first (the settings may have changed in between).
+    const store = run.cleanupTarget ?? storeOf(ce, run, owner);
+    runDir = store.provider === "nextflow-file" ? store.runDir : `${ce.workDir.replace(/\/+$/, "")}/${run.id}`;
+    if (!run.cleanupTarget) await updateRunIf(ctx.db, run.id, {}, { cleanupTarget: store, runDir });
+    if (store.provider === "nextflow-file") await prepareRunDir(ctx, store, owner);
+    if (run.secretRefs.length > 0) {
       const { opened, missing } = await openRunSecrets(ctx, run);
       if (missing.length > 0) throw new ProviderError(`secret ${missing.join(", ")} was deleted after the launch`, false);
-      const result = await target.provider.provision(
-        { runId: run.id, workspaceId: run.workspaceId },
-        opened.map((s) => ({ name: s.name, value: s.value })),
-      );
-      headEnv = result.env;
-      secretBindings = result.bindings;
-      await markSecretsUsed(ctx.db, opened.map((s) => s.id), run.launchedBy);
-      await workerAudit(ctx, run, "secrets.provisioned", {
-        provider: target.provider.kind,
-        names: run.secretRefs.map((r) => `${r.name} (${r.source})`),
-        copies: result.locations.length,
-      });
-    });
+      const { provider, close } = await providerForStore(ctx, run.workspaceId, store, owner);
+      try {
+        const result = await provider.provision(
+          { runId: run.id, workspaceId: run.workspaceId },
+          opened.map((s) => ({ name: s.name, value: s.value })),
+        );
+        headEnv = result.env;
+        secretBindings = result.bindings;
+        await markSecretsUsed(ctx.db, opened.map((s) => s.id), run.launchedBy);
+        await workerAudit(ctx, run, "secrets.provisioned", {
+          provider: provider.kind,
+          names: run.secretRefs.map((r) => `${r.name} (${r.source})`),
+          copies: result.locations.length,
+        });
+      } finally {
+        await close().catch(() => {});
+      }
+    }
   } catch (error) {
     if (error instanceof ProviderError && !error.retryable) {
       await finishRun(ctx, run, "FAILED", { errorMessage: `could not provision secrets: ${error.message}` });

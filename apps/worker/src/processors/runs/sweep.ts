@@ -1,22 +1,11 @@
 import { computeEnvsForSweep, recordAudit, runStatuses, runsNeedingWork, updateRunIf, isTerminal, type TComputeEnv } from "@lockstep/db";
 import { enqueue, enqueueFresh } from "@lockstep/queue";
 import { ReportThrottle } from "../../report-throttle";
-import { withTarget } from "../../runtime";
+import { storeKey, storeOf, withTarget } from "../../runtime";
 import type { THandler } from "../types";
 
 /** Compute environments that share one store (a runs directory, an account's prefix) are listed once. */
-function storeKey(ce: TComputeEnv): string {
-  const config = ce.config as { region?: string; projectId?: string; secretPrefix?: string; credentialId?: string };
-  switch (ce.kind) {
-    case "local":
-    case "slurm":
-      return `file:${ce.workDir}`;
-    case "aws-batch":
-      return `aws:${config.credentialId}:${config.region}:${config.secretPrefix}`;
-    case "google-batch":
-      return `google:${config.credentialId}:${config.projectId}:${config.secretPrefix}`;
-  }
-}
+const ceStoreKey = (ce: TComputeEnv) => storeKey(storeOf(ce, { id: "00000000-0000-0000-0000-000000000000" }, null));
 
 /** The sweeper passes every 30 s: an unreachable store is logged when new or changed, then hourly. */
 const reports = new ReportThrottle(3_600_000);
@@ -42,7 +31,7 @@ export const sweep: THandler<"runs.sweep"> = async (_payload, _job, ctx) => {
   const unreachable = new Set<string>();
   const seen = new Set<string>();
   for (const ce of await computeEnvsForSweep(ctx.db)) {
-    const key = storeKey(ce);
+    const key = ceStoreKey(ce);
     if (seen.has(key)) continue;
     seen.add(key);
     try {

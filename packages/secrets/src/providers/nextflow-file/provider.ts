@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { chmod, lstat, mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
+import { chmod, chown, lstat, mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import { ProviderError, type TManagedCopy, type TRunRef, type TRunSecret, type TSecretsProvider } from "../../provider";
 import { renderSecretsStore } from "./store-format";
@@ -8,6 +8,12 @@ import { renderSecretsStore } from "./store-format";
 export type TNextflowFileConfig = {
   /** Absolute directory holding one directory per run (`<runsDir>/<runId>/secrets/store.json`). */
   runsDir: string;
+  /**
+   * The unprivileged uid/gid the run's head runs as (root workers): the secrets directory and the
+   * store are handed to it (0700 / 0600 stay), since Nextflow reads the store as that user and
+   * writes its `.nf-*.secrets` sidecars beside it. Nobody else can read them.
+   */
+  owner?: { uid: number; gid: number };
 };
 
 const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -35,7 +41,7 @@ export function nextflowFileProvider(config: TNextflowFileConfig): TSecretsProvi
       const store = join(dir, "store.json");
       const content = renderSecretsStore(secrets);
       try {
-        await mkdir(join(config.runsDir, run.runId), { recursive: true, mode: 0o755 });
+        await mkdir(join(config.runsDir, run.runId), { recursive: true, mode: 0o700 });
         await mkdir(dir, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
           if (error.code !== "EEXIST") throw error;
         });
@@ -43,6 +49,7 @@ export function nextflowFileProvider(config: TNextflowFileConfig): TSecretsProvi
         const info = await lstat(dir);
         if (!info.isDirectory() || info.isSymbolicLink()) throw new ProviderError(`${dir} is not a directory`, false);
         await chmod(dir, 0o700);
+        if (config.owner) await chown(dir, config.owner.uid, config.owner.gid);
         const temp = join(dir, `.store-${randomBytes(6).toString("hex")}.tmp`);
         const handle = await open(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
         try {
@@ -52,6 +59,7 @@ export function nextflowFileProvider(config: TNextflowFileConfig): TSecretsProvi
           await handle.close();
         }
         await chmod(temp, 0o600); // umask cannot widen it, but be explicit for Nextflow's exact check
+        if (config.owner) await chown(temp, config.owner.uid, config.owner.gid);
         await rename(temp, store);
       } catch (error) {
         if (error instanceof ProviderError) throw error;
