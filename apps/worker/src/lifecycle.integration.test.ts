@@ -87,6 +87,21 @@ async function setup() {
   return { ws, asOwner, asLauncher, launcherId: launcher.id, values, pipeline, slurmEnv };
 }
 
+/** Ends a run's head whatever happened (its sandbox: the bwrap process group and the namespace's init). */
+async function killHead(run: TRun) {
+  const pid = Number(run.executorRef!.split(":")[0]);
+  try {
+    for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean)) process.kill(Number(child), "SIGKILL");
+  } catch {
+    /* gone */
+  }
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    /* gone */
+  }
+}
+
 const waitFor = (runId: string, done: (run: TRun) => boolean, timeoutMs = 180_000) => waitForRun(db, runId, done, timeoutMs);
 
 function secretFilesUnder(dir: string): string[] {
@@ -274,24 +289,69 @@ describe("the sweeper and permanent cleanup failures", () => {
     expect(swept.some((e) => e.targetId === orphan && e.detail.via === "sweeper")).toBe(true);
   });
 
-  it("a cleanup that cannot succeed ends CLEANUP_FAILED with an audit event", { timeout: 120_000 }, async () => {
+  it("a compute environment deleted under a live run does not strand its secrets: cleanup uses the store recorded at provision", { timeout: 120_000 }, async () => {
     const { ws, asOwner, asLauncher, pipeline } = await setup();
     const p = await pipeline("sleeps", { seconds: 600 });
     const launched = await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: p.id });
     const running = await waitFor(launched.id, (r) => r.status === "RUNNING" && r.secretsState === "PROVISIONED");
+    expect(running.cleanupTarget).toMatchObject({ provider: "nextflow-file", runsDir: workDir, secretsDir: join(running.runDir!, "secrets") });
     try {
-      // Its compute environment disappears while the run holds secrets (behind the API's back: the
-      // API refuses that), so the store can no longer be reached.
       await expect(asOwner.computeEnvs.delete({ workspaceId: ws.id, computeEnvId: p.defaultComputeEnvId! })).rejects.toThrow(/^computeEnvId: 1 run uses/);
+      // Behind the API's back, as an operator with psql could.
       await db.delete(schema.computeEnvs).where(eq(schema.computeEnvs.id, p.defaultComputeEnvId!));
-      const run = await waitFor(launched.id, (r) => r.status === "LOST" && r.secretsState === "CLEANUP_FAILED");
-      expect(run.lastCleanupError).toMatch(/compute environment was deleted/);
+      const run = await waitFor(launched.id, (r) => r.status === "LOST" && r.secretsState === "DELETED");
+      expect(secretFilesUnder(run.runDir!)).toEqual([]);
+      const deleted = await listAuditEvents(db, { workspaceId: ws.id, action: "secrets.deleted", limit: 10 });
+      expect(deleted.find((e) => e.targetId === run.id)?.detail).toMatchObject({ verified: true, location: join(run.runDir!, "secrets") });
+    } finally {
+      await killHead(running);
+    }
+  });
+
+  it("changing the work directory under a live run is refused; behind the API's back, cleanup still deletes the store where it was written", { timeout: 120_000 }, async () => {
+    const { ws, asOwner, asLauncher, pipeline } = await setup();
+    const p = await pipeline("sleeps", { seconds: 600 });
+    const launched = await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: p.id });
+    const running = await waitFor(launched.id, (r) => r.status === "RUNNING" && secretFilesUnder(join(r.runDir!, "secrets")).length > 0);
+    const elsewhere = mkdtempSync(join(tmpdir(), "lockstep-elsewhere-"));
+    chmodSync(elsewhere, 0o711);
+    try {
+      const ce = await asOwner.computeEnvs.get({ workspaceId: ws.id, computeEnvId: p.defaultComputeEnvId! });
+      await expect(
+        asOwner.computeEnvs.update({ workspaceId: ws.id, computeEnvId: ce.id, computeEnv: { kind: "local", name: ce.name, workDir: elsewhere, nextflowVersion: NEXTFLOW_VERSION } }),
+      ).rejects.toThrow(new RegExp(`^computeEnv.workDir: run ${running.id} uses this compute environment`));
+      // Other fields stay editable while it runs.
+      await asOwner.computeEnvs.update({ workspaceId: ws.id, computeEnvId: ce.id, computeEnv: { kind: "local", name: `${ce.name} (renamed)`, workDir, nextflowVersion: NEXTFLOW_VERSION } });
+      await db.update(schema.computeEnvs).set({ workDir: elsewhere }).where(eq(schema.computeEnvs.id, ce.id));
+      await asLauncher.runs.cancel({ workspaceId: ws.id, runId: running.id });
+      const run = await waitFor(launched.id, settled, 60_000);
+      expect([run.status, run.secretsState]).toEqual(["CANCELLED", "DELETED"]);
+      expect(secretFilesUnder(running.runDir!)).toEqual([]);
+    } finally {
+      await killHead(running);
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
+  it("a cleanup that cannot succeed ends CLEANUP_FAILED with an audit event, and never says deleted", { timeout: 120_000 }, async () => {
+    const { ws, asLauncher, pipeline } = await setup();
+    const p = await pipeline("sleeps", { seconds: 600 });
+    const launched = await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: p.id });
+    const running = await waitFor(launched.id, (r) => r.status === "RUNNING" && r.secretsState === "PROVISIONED");
+    try {
+      // A recorded store that cannot be reached (here: a record no provider accepts).
+      await db.update(schema.runs).set({ cleanupTarget: { ...running.cleanupTarget!, runsDir: "relative/runs" } as typeof running.cleanupTarget }).where(eq(schema.runs.id, running.id));
+      await asLauncher.runs.cancel({ workspaceId: ws.id, runId: running.id });
+      const run = await waitFor(launched.id, (r) => r.status === "CANCELLED" && r.secretsState === "CLEANUP_FAILED", 60_000);
+      expect(run.lastCleanupError).toMatch(/runsDir must be an absolute path/);
       const failed = await listAuditEvents(db, { workspaceId: ws.id, action: "secrets.cleanup_failed", limit: 10 });
       expect(failed.map((e) => e.targetId)).toContain(run.id);
+      const deleted = await listAuditEvents(db, { workspaceId: ws.id, action: "secrets.deleted", limit: 10 });
+      expect(deleted.map((e) => e.targetId)).not.toContain(run.id);
       // The sweeper does not retry a permanent failure on its own: it stays visible until someone acts.
       expect(existsSync(join(run.runDir!, "secrets", "store.json"))).toBe(true);
     } finally {
-      process.kill(-Number(running.executorRef!.split(":")[0]), "SIGKILL");
+      await killHead(running);
       rmSync(join(running.runDir!, "secrets"), { recursive: true, force: true });
     }
   });

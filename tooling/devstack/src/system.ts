@@ -4,7 +4,21 @@ import { say } from "./log";
 
 export type TSystemPackage = { binary: string; debian: string; why: string; elsewhere: string };
 
+/** What `npm start` needs for runs (Redis itself unless REDIS_URL is set). */
+export const RUNTIME_PACKAGES: TSystemPackage[] = [
+  { binary: "redis-server", debian: "redis-server", why: "Lockstep's job queue needs Redis", elsewhere: "brew install redis, or set REDIS_URL" },
+  {
+    binary: "bwrap",
+    debian: "bubblewrap",
+    why: "local and Slurm runs cannot start (every run executes in a bubblewrap sandbox)",
+    elsewhere: "install bubblewrap (Fedora: dnf install bubblewrap) and allow unprivileged user namespaces — see docs/security.md",
+  },
+  { binary: "java", debian: "openjdk-17-jre-headless", why: "Nextflow cannot run", elsewhere: "install a Java 17+ runtime" },
+  { binary: "mvn", debian: "maven", why: "the pinned Nextflow cannot be resolved from Maven Central", elsewhere: "install Maven 3.8+" },
+];
+
 export const SYSTEM_PACKAGES: TSystemPackage[] = [
+  { binary: "bwrap", debian: "bubblewrap", why: "run sandbox for the executor tests", elsewhere: "install bubblewrap" },
   { binary: "redis-server", debian: "redis-server", why: "private Redis for tests", elsewhere: "brew install redis" },
   { binary: "chromium", debian: "chromium", why: "browser for end-to-end tests", elsewhere: "install Chromium and set CHROMIUM_PATH" },
   { binary: "java", debian: "openjdk-17-jre-headless", why: "Java 17+ runs Nextflow", elsewhere: "install a Java 17+ runtime" },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mergeEnv } from "./compute-envs";
+import { mergeEnv, storeFieldsChanged } from "./compute-envs";
 
 describe("mergeEnv", () => {
   const stored = { TZ: "UTC", NXF_OPTS: "-Xmx1g", LOCKSTEP_E2E: "1" };
@@ -33,5 +33,18 @@ describe("mergeEnv", () => {
     });
     // Replacing a kept name does not count it twice.
     expect(mergeEnv(kept, Object.keys(kept), { ...many("NEW_", 40), KEPT_0: "w" })).toMatchObject({ ok: true });
+  });
+});
+
+describe("storeFieldsChanged", () => {
+  const slurm = { kind: "slurm" as const, workDir: "/runs", config: { partition: "debug", sbatchOptions: ["--time=10"] } };
+  it("names the first setting a live run depends on that an edit changes", () => {
+    expect(storeFieldsChanged(slurm, { ...slurm, workDir: "/elsewhere" })).toBe("workDir");
+    expect(storeFieldsChanged(slurm, { ...slurm, kind: "local", config: {} } as never)).toBe("kind");
+    expect(storeFieldsChanged(slurm, { ...slurm, config: { partition: "long", sbatchOptions: ["--time=10"] } })).toBe("config.partition");
+    expect(storeFieldsChanged(slurm, { ...slurm, config: { partition: "debug", sbatchOptions: [] } })).toBe("config.sbatchOptions");
+  });
+  it("lets everything else change (name, env, limits)", () => {
+    expect(storeFieldsChanged(slurm, { ...slurm, config: { sbatchOptions: ["--time=10"], partition: "debug" } })).toBeNull();
   });
 });

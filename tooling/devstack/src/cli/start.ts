@@ -3,7 +3,7 @@
  * Postgres and a private Redis unless DATABASE_URL / REDIS_URL point elsewhere. Ctrl-C stops all.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { installNextflow, NEXTFLOW_VERSION } from "@lockstep/launcher";
@@ -16,6 +16,7 @@ import { isPortFree } from "../ports";
 import { startEmbeddedPostgres, type TStartedPostgres } from "../postgres";
 import { recordPids, startChild, stopChild, stopOrphans, type TChild } from "../processes";
 import { startPrivateRedis, type TStartedRedis } from "../redis";
+import { ensureSystemPackages, RUNTIME_PACKAGES } from "../system";
 import { markWebBuilt, webBuildIsCurrent, webSourceFingerprint } from "../web-build";
 
 const root = resolve(import.meta.dirname, "../../../..");
@@ -39,7 +40,10 @@ process.on("SIGTERM", () => void shutdown(0));
 
 async function main() {
   const env = parseStartEnv(process.env, root);
-  mkdirSync(env.dataDir, { recursive: true });
+  // The data directory holds keys and passwords: nobody else may list it (the postgres user only traverses it).
+  mkdirSync(env.dataDir, { recursive: true, mode: 0o711 });
+  chmodSync(env.dataDir, 0o711);
+  ensureRuntimePackages(env.REDIS_URL === undefined);
   const pidFile = join(env.dataDir, "children.json");
   await stopOrphans(pidFile);
 
@@ -72,12 +76,14 @@ async function main() {
   }
 
   let { LOCKSTEP_SEAL_KEYS: sealKeys, LOCKSTEP_OPEN_KEYS: openKeys, NEXTAUTH_SECRET: authSecret } = env;
-  if (!sealKeys || !openKeys || !authSecret) {
+  if (!sealKeys || (!openKeys && !env.LOCKSTEP_OPEN_KEYS_FILE) || !authSecret) {
     const dev = await ensureDevKeys(join(env.dataDir, "dev-keys.json"));
     sealKeys ??= dev.sealKeys;
-    openKeys ??= dev.openKeys;
+    if (!env.LOCKSTEP_OPEN_KEYS_FILE) openKeys ??= dev.openKeys;
     authSecret ??= dev.authSecret;
   }
+  // The worker reads its private keys from a file only its uid can read, never from its environment.
+  const openKeysFile = env.LOCKSTEP_OPEN_KEYS_FILE ?? writeOpenKeysFile(join(env.dataDir, "worker-open-keys"), openKeys!);
 
   say("applying database migrations…");
   await runMigrations(databaseUrl);
@@ -116,7 +122,7 @@ async function main() {
     cwd: webDir,
     logFile: join(logDir, "web.log"),
     // The web tier gets the public keys only; the private keyring goes to the worker alone.
-    env: { ...shared, LOCKSTEP_SEAL_KEYS: sealKeys, NEXTAUTH_SECRET: authSecret, LOCKSTEP_OPEN_KEYS: undefined },
+    env: { ...shared, LOCKSTEP_SEAL_KEYS: sealKeys, NEXTAUTH_SECRET: authSecret, LOCKSTEP_OPEN_KEYS: undefined, LOCKSTEP_OPEN_KEYS_FILE: undefined },
   });
   const workerDir = join(root, "apps/worker");
   const startWorker = () =>
@@ -124,7 +130,15 @@ async function main() {
       cwd: workerDir,
       logFile: join(logDir, "worker.log"),
       // Public keys too: key rotation re-seals under the active one.
-      env: { ...shared, LOCKSTEP_OPEN_KEYS: openKeys, LOCKSTEP_SEAL_KEYS: sealKeys, WORKER_PORT: String(env.WORKER_PORT), NEXTAUTH_SECRET: undefined },
+      env: {
+        ...shared,
+        LOCKSTEP_OPEN_KEYS: undefined,
+        LOCKSTEP_OPEN_KEYS_FILE: openKeysFile,
+        LOCKSTEP_DATA_DIR: env.dataDir,
+        LOCKSTEP_SEAL_KEYS: sealKeys,
+        WORKER_PORT: String(env.WORKER_PORT),
+        NEXTAUTH_SECRET: undefined,
+      },
     });
   children.push(web);
   void web.exited.then((code) => {
@@ -160,6 +174,26 @@ async function main() {
   await waitFor(`http://127.0.0.1:${env.PORT}/api/health`, 60_000);
   await waitFor(`http://127.0.0.1:${env.WORKER_PORT}/health`, 60_000);
   say(`Lockstep is running at ${publicUrl} (ready in ${((Date.now() - started) / 1000).toFixed(1)} s) — Ctrl-C stops it`);
+}
+
+function writeOpenKeysFile(file: string, keys: string): string {
+  rmSync(file, { force: true });
+  writeFileSync(file, `${keys}\n`, { mode: 0o600, flag: "wx" });
+  return file;
+}
+
+/**
+ * What runs need on this machine: redis-server (unless REDIS_URL is set), bubblewrap for the run
+ * sandbox, Java and Maven for Nextflow. Installed with apt as root on Debian/Ubuntu; elsewhere
+ * each missing piece is named with how to get it (Redis is required, the others stop runs only).
+ */
+function ensureRuntimePackages(needRedis: boolean) {
+  const wanted = RUNTIME_PACKAGES.filter((p) => needRedis || p.binary !== "redis-server");
+  const { missing } = ensureSystemPackages(wanted);
+  for (const p of missing) {
+    if (p.binary === "redis-server") continue; // startPrivateRedis says exactly what to do
+    warn(`${p.binary} is missing, so ${p.why}: ${p.elsewhere}`);
+  }
 }
 
 async function waitFor(url: string, timeoutMs: number) {
