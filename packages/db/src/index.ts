@@ -4,7 +4,7 @@ export * as schema from "./schema";
 export type { TUser, TAccessToken } from "./schema/users";
 export type { TOrganization, TWorkspace } from "./schema/tenancy";
 export type { TSecretRow, TAuditEvent } from "./schema/secrets";
-export type { TRun, TComputeEnv, TPipeline, TRunSecretRef } from "./schema/runs";
+export type { TRun, TComputeEnv, TPipeline, TRunSecretRef, TRunRedaction } from "./schema/runs";
 export * from "./queries/system";
 export * from "./queries/users";
 export * from "./queries/tenancy";

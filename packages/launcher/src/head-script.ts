@@ -1,5 +1,5 @@
-import { chmod, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { readRunFile, writeRunFile } from "./safe-file";
 
 /** POSIX single-quoting: the only safe way to put arbitrary text on a shell command line. */
 export function shellQuote(arg: string): string {
@@ -11,7 +11,6 @@ export function shellQuote(arg: string): string {
  * `<runDir>/console.log`, and records the exit code atomically in `<runDir>/exitcode`.
  */
 export async function writeHeadScript(runDir: string, command: string[]): Promise<string> {
-  const script = join(runDir, "head.sh");
   const body = [
     "#!/bin/sh",
     "# Written by Lockstep. Runs the Nextflow head process and records its exit code.",
@@ -22,16 +21,15 @@ export async function writeHeadScript(runDir: string, command: string[]): Promis
     'exit "$code"',
     "",
   ].join("\n");
-  await writeFile(script, body, { mode: 0o700 });
-  await chmod(script, 0o700);
-  return script;
+  return writeRunFile(runDir, "head.sh", body, 0o700);
 }
 
+/** The recorded exit code; null while there is none (or the file is anything but a small plain file). */
 export async function readExitCode(runDir: string): Promise<number | null> {
-  const { readFile } = await import("node:fs/promises");
   try {
-    const text = (await readFile(join(runDir, "exitcode"), "utf8")).trim();
-    return /^\d+$/.test(text) ? Number(text) : null;
+    const read = await readRunFile(runDir, "exitcode", { maxBytes: 16 });
+    const text = read?.bytes.toString("utf8").trim() ?? "";
+    return /^\d{1,3}$/.test(text) ? Number(text) : null;
   } catch {
     return null;
   }
