@@ -5,6 +5,7 @@ import { ProviderError } from "@lockstep/secrets";
 import { withTarget } from "../../runtime";
 import type { THandler } from "../types";
 import { loadComputeEnv, loadRun, workerAudit } from "./common";
+import { redactRunLogs } from "./redact";
 
 /**
  * Deletes every pushed copy of a run's secrets. Transient failures are retried with exponential
@@ -16,6 +17,8 @@ export const cleanup: THandler<"runs.cleanup"> = async ({ runId }, job, ctx) => 
   if (run.secretsState === "NONE" || run.secretsState === "DELETED") return { nothing: run.secretsState };
   if (!isTerminal(run.status)) return { notEnded: run.status };
   await updateRunIf(ctx.db, runId, { secretsState: ["PENDING", "PROVISIONED", "DELETING", "CLEANUP_FAILED"] }, { secretsState: "DELETING" });
+  // No plaintext left in the run's log files; never throws, so deletion below always follows.
+  await redactRunLogs(ctx, run);
   const ce = await loadComputeEnv(ctx, run);
   let providerKind = "";
   try {
