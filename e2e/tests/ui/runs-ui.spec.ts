@@ -195,6 +195,8 @@ test("a run launched from the UI gets the effective secrets, reports its lifecyc
   await expect(received.getByRole("listitem")).toHaveCount(2);
   await expect(received.getByRole("listitem").filter({ hasText: "DB_PASSWORD" })).toContainText("workspace");
   await expect(received.getByRole("listitem").filter({ hasText: "API_TOKEN" })).toContainText("your secret");
+  // The end-of-run pass over the run's log files reports its counts (this pipeline prints no value).
+  await expect(page.getByTestId("run-redaction")).toHaveText(/^No secret value found in the run's \d+ log files\.$/);
   await expect(page.locator('[aria-label="Task counts"]')).toContainText(/Succeeded\s*2/);
   const log = page.getByRole("log", { name: "Run log" });
   await expect(log).toContainText("HASH_DB_PASSWORD");

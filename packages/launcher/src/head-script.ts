@@ -1,6 +1,5 @@
-import { constants } from "node:fs";
-import { chmod, open, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { readRunFile, writeRunFile } from "./safe-file";
 
 /** POSIX single-quoting: the only safe way to put arbitrary text on a shell command line. */
 export function shellQuote(arg: string): string {
@@ -12,7 +11,6 @@ export function shellQuote(arg: string): string {
  * `<runDir>/console.log`, and records the exit code atomically in `<runDir>/exitcode`.
  */
 export async function writeHeadScript(runDir: string, command: string[]): Promise<string> {
-  const script = join(runDir, "head.sh");
   const body = [
     "#!/bin/sh",
     "# Written by Lockstep. Runs the Nextflow head process and records its exit code.",
@@ -23,28 +21,16 @@ export async function writeHeadScript(runDir: string, command: string[]): Promis
     'exit "$code"',
     "",
   ].join("\n");
-  await writeFile(script, body, { mode: 0o700 });
-  await chmod(script, 0o700);
-  return script;
+  return writeRunFile(runDir, "head.sh", body, 0o700);
 }
 
-/**
- * The exit code head.sh recorded. The run directory is the pipeline's to write: the file is opened
- * without following links and only a small regular file counts.
- */
+/** The recorded exit code; null while there is none (or the file is anything but a small plain file). */
 export async function readExitCode(runDir: string): Promise<number | null> {
-  let handle;
   try {
-    handle = await open(join(runDir, "exitcode"), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const read = await readRunFile(runDir, "exitcode", { maxBytes: 16 });
+    const text = read?.bytes.toString("utf8").trim() ?? "";
+    return /^\d{1,3}$/.test(text) ? Number(text) : null;
   } catch {
     return null;
-  }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile() || info.size > 16) return null;
-    const text = (await handle.readFile("utf8")).trim();
-    return /^\d{1,3}$/.test(text) ? Number(text) : null;
-  } finally {
-    await handle.close();
   }
 }

@@ -1,3 +1,5 @@
+import { readRunFile } from "./safe-file";
+
 /** Counts task states from Nextflow's trace file (tab-separated, a header row with a `status` column). */
 export function summariseTrace(text: string): { tasks: number; succeeded: number; failed: number; running: number } {
   const lines = text.split("\n").filter((l) => l.trim() !== "");
@@ -15,11 +17,8 @@ export function summariseTrace(text: string): { tasks: number; succeeded: number
   return summary;
 }
 
-/** Replaces every occurrence of each value with `***`, longest first (a value may contain another). */
-export function maskValues(line: string, values: string[]): string {
-  let out = line;
-  for (const value of [...values].filter((v) => v.length >= 3).sort((a, b) => b.length - a.length)) {
-    out = out.split(value).join("***");
-  }
-  return out;
+/** Task counts from `<runDir>/trace.tsv`, read without trusting the run directory; null when there is none yet. */
+export async function readTraceSummary(runDir: string): Promise<ReturnType<typeof summariseTrace> | null> {
+  const read = await readRunFile(runDir, "trace.tsv", { maxBytes: 32 * 1024 * 1024 });
+  return read ? summariseTrace(read.bytes.toString("utf8")) : null;
 }

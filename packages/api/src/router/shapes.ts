@@ -141,6 +141,8 @@ export const ZRunOut = z.object({
   deadlineAt: z.date(),
   cleanupAttempts: z.number(),
   lastCleanupError: z.string().nullable(),
+  /** What the end-of-run pass overwrote in the run's log files: counts only. Null until it ran. */
+  redaction: z.object({ occurrences: z.number(), files: z.number(), scannedFiles: z.number(), at: z.string() }).nullable(),
 });
 
 export const ZLogLineOut = z.object({ seq: z.number(), line: z.string(), at: z.date() });

@@ -167,13 +167,21 @@ export async function runStatuses(db: TDbOrTx, ids: string[]) {
 
 // ── Run logs (already masked by the worker) ─────────────────────────────────────────────────
 
-export async function appendRunLog(db: TDbOrTx, runId: string, lines: string[]) {
-  if (lines.length === 0) return;
-  await db.transaction(async (tx) => {
-    const [last] = await tx.select({ seq: sql<number>`coalesce(max(${runLogLines.seq}), 0)::int` }).from(runLogLines).where(eq(runLogLines.runId, runId));
-    const start = (last?.seq ?? 0) + 1;
-    await tx.insert(runLogLines).values(lines.map((line, i) => ({ runId, seq: start + i, line })));
+/** Appends lines after the run's last one (in batches: Postgres caps a statement's parameters); returns the new last seq. */
+export async function appendRunLog(db: TDbOrTx, runId: string, lines: string[]): Promise<number> {
+  return db.transaction(async (tx) => {
+    const start = (await lastRunLogSeq(tx, runId)) + 1;
+    for (let i = 0; i < lines.length; i += 1000) {
+      await tx.insert(runLogLines).values(lines.slice(i, i + 1000).map((line, j) => ({ runId, seq: start + i + j, line })));
+    }
+    return start + lines.length - 1;
   });
+}
+
+/** Seq of the run's last stored log line (0 when none): how many lines it has. */
+export async function lastRunLogSeq(db: TDbOrTx, runId: string): Promise<number> {
+  const [last] = await db.select({ seq: sql<number>`coalesce(max(${runLogLines.seq}), 0)::int` }).from(runLogLines).where(eq(runLogLines.runId, runId));
+  return last?.seq ?? 0;
 }
 
 export async function readRunLog(db: TDbOrTx, runId: string, afterSeq: number, limit: number) {

@@ -5,6 +5,7 @@ import { ProviderError, type TSecretsProvider } from "@lockstep/secrets";
 import { providerForStore, storeOf } from "../../runtime";
 import type { THandler, TProcessorContext } from "../types";
 import { loadComputeEnv, loadRun, workerAudit } from "./common";
+import { redactRunLogs } from "./redact";
 
 /**
  * The store a run's copies went to: the one recorded at provision. Runs provisioned before stores
@@ -33,6 +34,8 @@ export const cleanup: THandler<"runs.cleanup"> = async ({ runId }, job, ctx) => 
   if (run.secretsState === "NONE" || run.secretsState === "DELETED") return { nothing: run.secretsState };
   if (!isTerminal(run.status)) return { notEnded: run.status };
   await updateRunIf(ctx.db, runId, { secretsState: ["PENDING", "PROVISIONED", "DELETING", "CLEANUP_FAILED"] }, { secretsState: "DELETING" });
+  // No plaintext left in the run's log files; never throws, so deletion below always follows.
+  await redactRunLogs(ctx, run);
   let providerKind = "";
   let location = "";
   try {

@@ -1,47 +1,59 @@
-import { open, readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { DelayedError } from "bullmq";
-import { appendRunLog, isTerminal, updateRunIf, type TRun } from "@lockstep/db";
-import { maskValues, summariseTrace } from "@lockstep/launcher";
+import { appendRunLog, isTerminal, lastRunLogSeq, updateRunIf, type TRun } from "@lockstep/db";
+import { LOG_MAX_STORED_LINES, readLogTail, readTraceSummary } from "@lockstep/launcher";
+import { createRedactor } from "@lockstep/redact";
 import { enqueue } from "@lockstep/queue";
 import { withTarget } from "../../runtime";
 import type { THandler, TProcessorContext } from "../types";
 import { finishRun, loadComputeEnv, loadRun, openRunSecrets, releaseHead } from "./common";
 
-const MAX_READ = 256 * 1024;
+/** What may be logged about a failure to store the log: its kind, never its text (which could quote a line). */
+function failureKind(error: unknown): string {
+  const e = error as { name?: unknown; code?: unknown; cause?: { code?: unknown } } | null;
+  const code = typeof e?.code === "string" ? e.code : typeof e?.cause?.code === "string" ? e.cause.code : null;
+  return [typeof e?.name === "string" ? e.name : "Error", code].filter(Boolean).join(" ");
+}
 
-/** Copies new console output into the run's log, every secret value masked first. */
-async function collectLog(ctx: TProcessorContext, run: TRun) {
+/**
+ * Copies new console output into the run's log: whole lines, every secret value redacted, every
+ * byte made storable (see readLogTail), at most LOG_MAX_STORED_LINES lines and then one marker.
+ * Never throws: a log that cannot be stored must not keep the run from ending or its secrets
+ * from being deleted. If a batch is refused, a marker takes its place and the log moves on.
+ */
+async function collectLog(ctx: TProcessorContext, run: TRun, final: boolean) {
   if (!run.runDir) return;
-  let handle;
+  let stored: number;
+  let tail;
   try {
-    handle = await open(join(run.runDir, "console.log"), "r");
-  } catch {
+    stored = await lastRunLogSeq(ctx.db, run.id);
+    const values = run.secretRefs.length > 0 ? (await openRunSecrets(ctx, run)).opened.map((s) => s.value) : [];
+    tail = await readLogTail(run.runDir, "console.log", run.logOffset, createRedactor(values), { final, room: LOG_MAX_STORED_LINES - stored });
+  } catch (error) {
+    ctx.logger.warn({ runId: run.id, err: failureKind(error) }, "could not read the run's console log; going on without it");
     return;
   }
+  const lines = tail.full ? [...tail.lines, `[Lockstep stores the first ${LOG_MAX_STORED_LINES} lines of a run's log; the rest is only in console.log in the run directory]`] : tail.lines;
   try {
-    const { size } = await handle.stat();
-    if (size <= run.logOffset) return;
-    const length = Math.min(size - run.logOffset, MAX_READ);
-    const buffer = Buffer.alloc(length);
-    await handle.read(buffer, 0, length, run.logOffset);
-    const text = buffer.toString("utf8");
-    // Only whole lines: a partial last line waits for the next look (unless the read was capped).
-    const end = length === MAX_READ ? text.length : text.lastIndexOf("\n") + 1;
-    if (end <= 0) return;
-    const values = run.secretRefs.length > 0 ? (await openRunSecrets(ctx, run)).opened.map((s) => s.value) : [];
-    const lines = text.slice(0, end).split("\n").filter((l, i, all) => i < all.length - 1 || l !== "").map((l) => maskValues(l, values));
     await appendRunLog(ctx.db, run.id, lines);
-    await updateRunIf(ctx.db, run.id, {}, { logOffset: run.logOffset + Buffer.byteLength(text.slice(0, end)) });
-  } finally {
-    await handle.close();
+  } catch (error) {
+    ctx.logger.warn({ runId: run.id, lines: lines.length, err: failureKind(error) }, "could not store lines of the run's log; storing a marker instead");
+    try {
+      await appendRunLog(ctx.db, run.id, [`[${lines.length} lines of the log could not be stored]`]);
+    } catch {
+      return; // the database itself is away: the next look tries the same lines again
+    }
+  }
+  try {
+    await updateRunIf(ctx.db, run.id, {}, { logOffset: tail.offset });
+  } catch (error) {
+    ctx.logger.warn({ runId: run.id, err: failureKind(error) }, "could not record how far the run's log was read");
   }
 }
 
 async function progressOf(run: TRun) {
   if (!run.runDir) return null;
   try {
-    return summariseTrace(await readFile(join(run.runDir, "trace.tsv"), "utf8"));
+    return await readTraceSummary(run.runDir);
   } catch {
     return null;
   }
@@ -69,14 +81,14 @@ export const monitor: THandler<"runs.monitor"> = async ({ runId }, job, ctx, tok
     // the cloud's logging service (CloudWatch, Cloud Logging) under the job's name.
     const host = target.place === "host";
     if (host) {
-      await collectLog(ctx, run);
+      await collectLog(ctx, run, false);
       const progress = await progressOf(run);
       if (progress) await updateRunIf(ctx.db, runId, {}, { progress });
     }
 
     if (state.state === "finished") {
       const fresh = await loadRun(ctx, runId);
-      if (host) await collectLog(ctx, fresh);
+      if (host) await collectLog(ctx, fresh, true);
       await finishRun(ctx, fresh, state.exitCode === 0 ? "SUCCEEDED" : "FAILED", {
         exitCode: state.exitCode,
         errorMessage: state.exitCode === 0 ? null : `Nextflow exited with code ${state.exitCode}`,

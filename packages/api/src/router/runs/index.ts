@@ -38,6 +38,7 @@ export function runOut(run: TRun, launcher: { id: string | null; name: string | 
     deadlineAt: run.deadlineAt,
     cleanupAttempts: run.cleanupAttempts,
     lastCleanupError: run.lastCleanupError,
+    redaction: run.redaction ? { occurrences: run.redaction.occurrences, files: run.redaction.files, scannedFiles: run.redaction.scannedFiles, at: run.redaction.at } : null,
   };
 }
 

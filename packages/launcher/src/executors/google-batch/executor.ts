@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import { BatchServiceClient, type protos } from "@google-cloud/batch";
 import { status as grpcStatus } from "@grpc/grpc-js";
+import { redactText } from "@lockstep/redact";
 import type { THeadState } from "../../executor";
 
 type TClientOptions = NonNullable<ConstructorParameters<typeof BatchServiceClient>[0]>;
@@ -204,15 +205,14 @@ export function googleBatchHeadJob(config: TGoogleBatchConfig): TGoogleBatchHead
 
 /**
  * The message names the call and the gRPC status plus the service's explanation; any env value
- * found in that explanation is masked, as the API may echo parts of the request.
+ * found in that explanation is redacted (in any encoded form, see @lockstep/redact), as the API
+ * may echo parts of the request.
  */
 function batchError(error: unknown, call: string, values: string[] = []): Error {
   const code = codeOf(error);
   const e = error as { details?: unknown; message?: unknown; code?: unknown } | null;
-  let detail = String((typeof e?.details === "string" && e.details) || (typeof e?.message === "string" && e.message) || "unknown error");
-  // Shorter values cannot be told apart from ordinary words in the message.
-  for (const value of values) if (value.length >= 4) detail = detail.split(value).join("***");
-  detail = detail.replace(/\s+/g, " ").slice(0, 300);
+  const raw = String((typeof e?.details === "string" && e.details) || (typeof e?.message === "string" && e.message) || "unknown error");
+  const detail = redactText(raw, values).replace(/\s+/g, " ").slice(0, 300);
   const status = code !== undefined ? (CODE_NAMES[code] ?? `code ${code}`) : typeof e?.code === "string" ? e.code : "error";
   return new Error(`Google Batch: ${call} failed (${status}: ${detail})`);
 }

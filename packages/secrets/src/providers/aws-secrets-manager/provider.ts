@@ -10,6 +10,7 @@ import {
   type SecretsManagerClientConfig,
   type Tag,
 } from "@aws-sdk/client-secrets-manager";
+import { redactText } from "@lockstep/redact";
 import { secretNameProblem } from "@lockstep/validators";
 import { inParallel } from "../../parallel";
 import { ProviderError, type TManagedCopy, type TRunRef, type TSecretsProvider } from "../../provider";
@@ -240,20 +241,12 @@ export function classify(error: unknown, what: string, values: string[]): Provid
   else if (status !== undefined) retryable = status >= 500 || status === 429 || status === 408;
   // No HTTP status and no network error code: a local problem (configuration, credentials chain).
   else retryable = e.$retryable !== undefined;
-  const detail = scrub(e.message ?? "", values).replace(/\s+/g, " ").slice(0, 300);
+  // Redacted before it is cut, so a value straddling the cut is still found whole.
+  const detail = redactText(e.message ?? "", values).replace(/\s+/g, " ").slice(0, 300);
   return new ProviderError(
     `aws-secrets-manager: ${what} failed: ${name}${status ? ` (HTTP ${status})` : ""}${detail ? `: ${detail}` : ""}`,
     retryable,
   );
-}
-
-function scrub(text: string, values: string[]): string {
-  let out = text;
-  // Longest first, so a value containing another is removed whole.
-  for (const value of [...values].sort((a, b) => b.length - a.length)) {
-    if (value.length > 0) out = out.split(value).join("[redacted]");
-  }
-  return out;
 }
 
 type TRetryStrategyV2 = Extract<NonNullable<SecretsManagerClientConfig["retryStrategy"]>, { refreshRetryTokenForRetry: unknown }>;

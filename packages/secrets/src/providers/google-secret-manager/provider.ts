@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import { SecretManagerServiceClient } from "@google-cloud/secret-manager";
 import { status as grpcStatus } from "@grpc/grpc-js";
+import { redactText } from "@lockstep/redact";
 import { inParallel } from "../../parallel";
 import { ProviderError, type TManagedCopy, type TRunRef, type TRunSecret, type TSecretsProvider } from "../../provider";
 
@@ -234,10 +235,8 @@ export function toProviderError(error: unknown, action: string, values: string[]
   if (error instanceof ProviderError) return error;
   const code = codeOf(error);
   const e = error as { details?: unknown; message?: unknown; code?: unknown } | null;
-  let detail = String((typeof e?.details === "string" && e.details) || (typeof e?.message === "string" && e.message) || "unknown error");
-  // Shorter values cannot be told apart from ordinary words in the message.
-  for (const value of values) if (value.length >= 4) detail = detail.split(value).join("***");
-  detail = detail.replace(/\s+/g, " ").slice(0, 300);
+  const raw = String((typeof e?.details === "string" && e.details) || (typeof e?.message === "string" && e.message) || "unknown error");
+  const detail = redactText(raw, values).replace(/\s+/g, " ").slice(0, 300);
   if (code !== undefined) {
     const status = CODE_NAMES[code] ?? `code ${code}`;
     return new ProviderError(`Google Secret Manager: could not ${action} (${status}: ${detail})`, RETRYABLE_CODES.has(code));

@@ -6,7 +6,7 @@ import { useState, type ReactNode } from "react";
 import { can } from "@lockstep/auth/permissions";
 import { Alert, Button, Card, Dialog, EmptyState } from "@lockstep/ui";
 import { errorMessage } from "~/components/errors";
-import { formatDateTime, isLive, isTerminal, runDuration } from "~/components/runs/format";
+import { formatDateTime, isLive, isTerminal, plural, runDuration } from "~/components/runs/format";
 import { RunLog } from "~/components/runs/run-log";
 import { RunStatusBadge, SecretsStateBadge } from "~/components/runs/status-badge";
 import { RunTimeline, type TRun } from "~/components/runs/timeline";
@@ -245,7 +245,21 @@ function RunSecrets({ run, own, personal }: { run: TRun; own: boolean; personal:
         ))}
       </ul>
       <p className="mt-2 text-xs text-slate-500">Names only; values are never shown.</p>
+      <Redaction redaction={run.redaction} />
     </>
+  );
+}
+
+/** What the end-of-run pass overwrote in the run's log files (counts only). */
+function Redaction({ redaction }: { redaction: TRun["redaction"] }) {
+  if (!redaction) return null;
+  const { occurrences, files, scannedFiles } = redaction;
+  return (
+    <p data-testid="run-redaction" className="mt-3 border-t border-slate-100 pt-3 text-xs text-slate-600" title={`Checked ${formatDateTime(new Date(redaction.at))}`}>
+      {occurrences === 0
+        ? `No secret value found in the run's ${plural(scannedFiles, "log file")}.`
+        : `${plural(occurrences, "occurrence")} in ${plural(files, "file")} redacted (of ${plural(scannedFiles, "log file")} scanned).`}
+    </p>
   );
 }
 
