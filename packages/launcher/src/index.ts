@@ -8,3 +8,4 @@ export * from "./nextflow-dist";
 export * from "./executors/aws-batch/executor";
 export * from "./executors/google-batch/executor";
 export * from "./cloud-head";
+export * from "./local-pipeline";
