@@ -34,6 +34,7 @@ const queues = createQueues(producer, env.LOCKSTEP_QUEUE_PREFIX);
 const runtime: TRuntime = {
   baseEnv: childBaseEnv(),
   monitorIntervalMs: env.MONITOR_INTERVAL_MS,
+  localPipelineRoots: env.LOCKSTEP_LOCAL_PIPELINE_ROOTS,
   async nextflowCommand(version) {
     const libDir = nextflowLibDir(env.LOCKSTEP_NEXTFLOW_CACHE, version);
     if (verifyNextflow(libDir, version) !== null) installNextflow(env.LOCKSTEP_NEXTFLOW_CACHE, version, (line) => logger.info(line));

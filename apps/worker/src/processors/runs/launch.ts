@@ -2,7 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { UnrecoverableError } from "bullmq";
 import { isTerminal, updateRunIf, type TComputeEnv, type TRun } from "@lockstep/db";
-import { cloudHeadCommand, nextflowArgs, writeHeadScript } from "@lockstep/launcher";
+import { cloudHeadCommand, isRemotePipeline, nextflowArgs, resolveLocalPipeline, writeHeadScript } from "@lockstep/launcher";
 import { enqueue } from "@lockstep/queue";
 import { withTarget, type TTarget } from "../../runtime";
 import type { THandler, TProcessorContext } from "../types";
@@ -12,6 +12,10 @@ import { finishRun, isPermanent, loadComputeEnv, loadRun, workerAudit } from "./
 const HEAD_FLAGS = { NXF_ANSI_LOG: "false", NXF_DISABLE_CHECK_LATEST: "true" };
 
 async function startOnHost(ctx: TProcessorContext, target: Extract<TTarget, { place: "host" }>, run: TRun, ce: TComputeEnv, runDir: string) {
+  // A local path is checked once more right before Nextflow reads it; Nextflow gets the resolved main.nf.
+  const local = isRemotePipeline(run.repository) ? null : await resolveLocalPipeline(run.repository, ctx.runtime.localPipelineRoots ?? []);
+  if (local && !local.ok) throw new UnrecoverableError(local.message);
+  const pipeline = local ? local.mainScript : run.repository;
   let nextflow: string[];
   try {
     nextflow = await ctx.runtime.nextflowCommand(ce.nextflowVersion);
@@ -21,7 +25,7 @@ async function startOnHost(ctx: TProcessorContext, target: Extract<TTarget, { pl
   const command = [
     ...nextflow,
     ...nextflowArgs({
-      pipeline: run.repository,
+      pipeline,
       revision: run.revision ?? undefined,
       runDir,
       workDir: join(runDir, "work"),
