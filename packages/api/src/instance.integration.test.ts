@@ -59,7 +59,7 @@ describe("instance settings (instance admins only)", () => {
     const { close, admin, others, asAdmin } = await instance();
     try {
       const first = await asAdmin.instance.users.list({ page: 1, pageSize: 2 });
-      expect(first).toMatchObject({ total: 5, page: 1, pageSize: 2 });
+      expect(first).toMatchObject({ total: 5, page: 1, pageSize: 2, admins: 1 });
       expect(first.items.map((u) => [u.email, u.isInstanceAdmin])).toEqual([
         [admin.email, true],
         [others[0]!.email, false],

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { getInstanceSettings, hostComputeEnvsPolicies, listInstanceAuditEvents, listUsersPage, type TDatabase } from "@lockstep/db";
+import { countInstanceAdmins, getInstanceSettings, hostComputeEnvsPolicies, listInstanceAuditEvents, listUsersPage, type TDatabase } from "@lockstep/db";
 import { ZId } from "@lockstep/validators";
 import { personOf, setUserInstanceAdmin, updateInstanceSettings } from "../../services/instance";
 import { actorOf } from "../secrets";
@@ -66,10 +66,19 @@ export const instanceRouter = router({
           })
           .default({ page: 1, pageSize: 25 }),
       )
-      .output(z.object({ items: z.array(ZInstanceUserOut), total: z.number(), page: z.number(), pageSize: z.number() }))
+      .output(
+        z.object({
+          items: z.array(ZInstanceUserOut),
+          total: z.number(),
+          page: z.number(),
+          pageSize: z.number(),
+          /** Instance admins in all (whatever the search), so a client can tell the last one. */
+          admins: z.number(),
+        }),
+      )
       .query(async ({ ctx, input }) => {
         const { items, total } = await listUsersPage(ctx.db, { limit: input.pageSize, offset: (input.page - 1) * input.pageSize, search: input.search || undefined });
-        return { items, total, page: input.page, pageSize: input.pageSize };
+        return { items, total, page: input.page, pageSize: input.pageSize, admins: await countInstanceAdmins(ctx.db) };
       }),
 
     /** Grants or revokes instance admin (never the last one). */
