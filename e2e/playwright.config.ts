@@ -16,10 +16,14 @@ export const oidc = {
   clientSecret: "lockstep-e2e-client-secret-not-a-real-one",
   name: "Test IdP",
 };
+/** The allowed local pipeline directory of the e2e app (LOCKSTEP_LOCAL_PIPELINE_ROOTS). */
+export const pipelineRoot = join(root, "e2e", "fixtures", "pipelines");
 export const dataDir = process.env.E2E_DATA_DIR ?? join(root, ".data", "e2e");
 
 export default defineConfig({
   testDir: "tests",
+  // Signs up the instance admin (the first account) once the app is up; see the file.
+  globalSetup: "./global-setup.ts",
   outputDir: process.env.E2E_OUTPUT_DIR ?? "test-results",
   timeout: 60_000,
   expect: { timeout: 15_000 },
@@ -58,6 +62,8 @@ export default defineConfig({
       LOCKSTEP_DATA_DIR: dataDir,
       DATABASE_URL: "",
       REDIS_URL: "",
+      // Local pipelines may live only here (the fixture pipelines).
+      LOCKSTEP_LOCAL_PIPELINE_ROOTS: pipelineRoot,
       OIDC_ISSUER: oidc.issuer,
       OIDC_CLIENT_ID: oidc.clientId,
       OIDC_CLIENT_SECRET: oidc.clientSecret,

@@ -28,6 +28,7 @@ const config: NextConfig = {
     "@lockstep/auth",
     "@lockstep/crypto",
     "@lockstep/db",
+    "@lockstep/launcher",
     "@lockstep/queue",
     "@lockstep/ui",
     "@lockstep/validators",

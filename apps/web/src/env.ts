@@ -1,5 +1,6 @@
 import { createEnv } from "@t3-oss/env-nextjs";
 import { z } from "zod";
+import { ZLocalPipelineRoots } from "@lockstep/validators";
 
 const flag = (fallback: "true" | "false") =>
   z
@@ -20,6 +21,8 @@ export const webEnv = () =>
       LOCKSTEP_SIGNUP_ENABLED: flag("true"),
       /** Trust X-Forwarded-For for the client address (only behind a proxy that sets it). */
       LOCKSTEP_TRUST_PROXY: flag("false"),
+      /** Directories local-path pipelines may live in (colon-separated absolute paths); unset refuses every local path. */
+      LOCKSTEP_LOCAL_PIPELINE_ROOTS: ZLocalPipelineRoots,
       OIDC_ISSUER: z.url({ error: "OIDC_ISSUER must be the issuer URL" }).optional(),
       OIDC_CLIENT_ID: z.string().optional(),
       OIDC_CLIENT_SECRET: z.string().optional(),

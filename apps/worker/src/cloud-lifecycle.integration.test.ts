@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDatabase, listAuditEvents } from "@lockstep/db";
@@ -7,7 +8,7 @@ import { createQueues, createRedis, enqueue } from "@lockstep/queue";
 import { awsSecretsManagerProvider } from "@lockstep/secrets";
 import { ensureMoto, freePort, prepareMotoBatch, startFaultProxy, startMoto, type TFaultProxy, type TStartedMoto } from "@lockstep/devstack";
 import type { TRuntime } from "./runtime";
-import { settled, testKeys, waitForRun, workspaceWithSecrets } from "./test/fixtures";
+import { pipelinesRoot, settled, testKeys, waitForRun, workspaceWithSecrets } from "./test/fixtures";
 import { startWorkers, type TWorkers } from "./worker";
 
 /**
@@ -262,7 +263,7 @@ describe("cloud run lifecycle (AWS Batch + Secrets Manager on moto)", () => {
 
   it("refuses a pipeline given as a local path: the head runs in the cloud", async () => {
     const { ws, asOwner, asLauncher, ce } = await setup(ok);
-    const local = await asOwner.pipelines.create({ workspaceId: ws.id, pipeline: { name: "local", repository: "/srv/pipelines/hello", defaultComputeEnvId: ce.id } });
+    const local = await asOwner.pipelines.create({ workspaceId: ws.id, pipeline: { name: "local", repository: join(pipelinesRoot, "sleeps"), defaultComputeEnvId: ce.id } });
     await expect(asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: local.id })).rejects.toThrow(
       /^computeEnvId: AWS Batch runs pipelines in the cloud; the pipeline's repository must be an https:\/\/ URL/,
     );

@@ -1,6 +1,7 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
 import { createEnv } from "@t3-oss/env-core";
 import { z } from "zod";
+import { ZLocalPipelineRoots } from "@lockstep/validators";
 
 export const workerEnv = () =>
   createEnv({
@@ -21,6 +22,8 @@ export const workerEnv = () =>
       HEALTH_CHECK_INTERVAL_MS: z.coerce.number().int().min(1000).default(30_000),
       LOCKSTEP_NEXTFLOW_CACHE: z.string().regex(/^\//, "LOCKSTEP_NEXTFLOW_CACHE must be an absolute path").default(`${process.env.HOME ?? "/tmp"}/.cache/lockstep/nextflow`),
       JAVA_CMD: z.string().default("java"),
+      /** Directories local-path pipelines may live in (colon-separated absolute paths); unset refuses every local path. */
+      LOCKSTEP_LOCAL_PIPELINE_ROOTS: ZLocalPipelineRoots,
       MONITOR_INTERVAL_MS: z.coerce.number().int().min(200).max(60_000).default(2_000),
       SWEEP_INTERVAL_MS: z.coerce.number().int().min(1_000).default(30_000),
       LOCKSTEP_BWRAP: z.string().default("bwrap"),

@@ -5,12 +5,12 @@ import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { formatKeySpecs, generateKeyPair, SealingKeyring } from "@lockstep/crypto";
-import { createDatabase, createUserWithPersonalWorkspace, eq, schema, type TRun } from "@lockstep/db";
+import { createDatabase, createUserWithPersonalWorkspace, type TRun } from "@lockstep/db";
 import { installNextflow, NEXTFLOW_VERSION } from "@lockstep/launcher";
 import { createQueues, createRedis, type TQueues } from "@lockstep/queue";
 import { freePort, startSlurm, type TStartedSlurm } from "@lockstep/devstack";
 import { childBaseEnv } from "./env";
-import { apiCaller, settled, waitForRun } from "./test/fixtures";
+import { apiCaller, makeInstanceAdmin, settled, waitForRun } from "./test/fixtures";
 
 /**
  * The hostile-pipeline suite (issue #10, docs/security.md): a pipeline registered by an admin and
@@ -68,6 +68,7 @@ async function startWorker(prefix: string, extra: Record<string, string> = {}) {
       LOCKSTEP_SEAL_KEYS: formatKeySpecs([{ kid: pair.kid, key: pair.publicKey }]),
       LOCKSTEP_OPEN_KEYS_FILE: keysFile,
       LOCKSTEP_DATA_DIR: dataDir,
+      LOCKSTEP_LOCAL_PIPELINE_ROOTS: fixtures,
       LOCKSTEP_NEXTFLOW_CACHE: join(homedir(), ".cache/lockstep/nextflow"),
       WORKER_PORT: String(await freePort()),
       MONITOR_INTERVAL_MS: "500",
@@ -119,7 +120,7 @@ async function world(queues: TQueues) {
   const caller = (userId: string) => apiCaller({ db, redis, queues, keys }, userId);
   const user = async (label: string, admin = false) => {
     const u = (await createUserWithPersonalWorkspace(db, { email: `${label}-${randomUUID()}@example.test`, name: label, passwordHash: null }))!;
-    if (admin) await db.update(schema.users).set({ isInstanceAdmin: true }).where(eq(schema.users.id, u.id));
+    if (admin) await makeInstanceAdmin(db, u.id);
     return u;
   };
   const admin = await user("admin", true);
@@ -148,7 +149,7 @@ async function world(queues: TQueues) {
   await asVictim.secrets.create({ workspaceId: vws.id, name: "DB_PASSWORD", value: { plain: victimValue } });
   const sleeper = await asVictim.pipelines.create({
     workspaceId: vws.id,
-    pipeline: { name: "sleeps", repository: join(fixtures, "sleeps", "main.nf"), defaultComputeEnvId: vce.id, defaultParams: { seconds: 120 } },
+    pipeline: { name: "sleeps", repository: join(fixtures, "sleeps"), defaultComputeEnvId: vce.id, defaultParams: { seconds: 120 } },
   });
   const victimRun = await asVictim.runs.launch({ workspaceId: vws.id, pipelineId: sleeper.id });
   const probe = async (computeEnvId: string, victimRunDir: string) => {
@@ -156,7 +157,7 @@ async function world(queues: TQueues) {
       workspaceId: ws.id,
       pipeline: {
         name: `probe-${randomUUID().slice(0, 6)}`,
-        repository: join(fixtures, "hostile-probe", "main.nf"),
+        repository: join(fixtures, "hostile-probe"),
         defaultComputeEnvId: computeEnvId,
         defaultParams: { keysFile, dataDir, victimRunDir, pgPort: ports.pg, redisPort: ports.redis },
       },

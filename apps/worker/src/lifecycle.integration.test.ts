@@ -12,7 +12,7 @@ import { freePort, startSlurm, type TStartedSlurm } from "@lockstep/devstack";
 import { spawn, type ChildProcess } from "node:child_process";
 import { childBaseEnv } from "./env";
 import type { TRuntime } from "./runtime";
-import { apiCaller, settled, waitForRun } from "./test/fixtures";
+import { apiCaller, makeInstanceAdmin, settled, waitForRun } from "./test/fixtures";
 import { startWorkers, type TWorkers } from "./worker";
 
 /**
@@ -48,6 +48,7 @@ beforeAll(async () => {
     baseEnv: { ...childBaseEnv(), SLURM_CONF: slurm.conf },
     monitorIntervalMs: 500,
     nextflowLib: async () => libDir,
+    localPipelineRoots: [fixtures],
   };
   workers = startWorkers({ db, keys, queues, runtime, connection: redis, prefix, logger, concurrency: 4 });
 }, 600_000);
@@ -66,6 +67,8 @@ const sha = (v: string) => createHash("sha256").update(v).digest("hex");
 async function setup() {
   const owner = (await createUserWithPersonalWorkspace(db, { email: `owner-${randomUUID()}@example.test`, name: "Owner", passwordHash: null }))!;
   const launcher = (await createUserWithPersonalWorkspace(db, { email: `launcher-${randomUUID()}@example.test`, name: "Launcher", passwordHash: null }))!;
+  // The environments and pipelines are set up by an instance admin; runs are launched by a launch-role user.
+  await makeInstanceAdmin(db, owner.id);
   const ctx = (userId: string) =>
     apiCaller({ db, redis: producer, queues, keys }, userId);
   const asOwner = ctx(owner.id);
@@ -83,7 +86,7 @@ async function setup() {
   const asLauncher = ctx(launcher.id);
   await asLauncher.userSecrets.create({ name: "API_TOKEN", value: { plain: values.userToken } });
   const pipeline = async (name: string, params: Record<string, string | number> = {}) =>
-    asOwner.pipelines.create({ workspaceId: ws.id, pipeline: { name, repository: join(fixtures, name, "main.nf"), defaultComputeEnvId: ce.id, defaultParams: params } });
+    asOwner.pipelines.create({ workspaceId: ws.id, pipeline: { name, repository: join(fixtures, name), defaultComputeEnvId: ce.id, defaultParams: params } });
   return { ws, asOwner, asLauncher, launcherId: launcher.id, values, pipeline, slurmEnv };
 }
 
@@ -246,6 +249,7 @@ describe("a worker killed with SIGKILL mid-run", () => {
           WORKER_PORT: String(await freePort()),
           MONITOR_INTERVAL_MS: "500",
           SWEEP_INTERVAL_MS: "2000",
+          LOCKSTEP_LOCAL_PIPELINE_ROOTS: fixtures,
           LOG_LEVEL: "warn",
         },
         stdio: "ignore",

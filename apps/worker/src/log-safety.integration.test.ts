@@ -10,7 +10,7 @@ import { createQueues, createRedis } from "@lockstep/queue";
 import { MASK } from "@lockstep/redact";
 import { childBaseEnv } from "./env";
 import type { TRuntime } from "./runtime";
-import { apiCaller, settled, testKeys, waitForRun } from "./test/fixtures";
+import { apiCaller, makeInstanceAdmin, settled, testKeys, waitForRun } from "./test/fixtures";
 import { startWorkers, type TWorkers } from "./worker";
 
 /**
@@ -35,7 +35,7 @@ let workers: TWorkers;
 
 beforeAll(async () => {
   const libDir = installNextflow(join(homedir(), ".cache/lockstep/nextflow"), NEXTFLOW_VERSION);
-  const runtime: TRuntime = { baseEnv: childBaseEnv(), monitorIntervalMs: 500, nextflowLib: async () => libDir };
+  const runtime: TRuntime = { baseEnv: childBaseEnv(), monitorIntervalMs: 500, nextflowLib: async () => libDir, localPipelineRoots: [fixtures] };
   workers = startWorkers({ db, keys, queues, runtime, connection: redis, prefix, logger, concurrency: 2 });
 }, 600_000);
 
@@ -58,13 +58,14 @@ function formsOf(value: string): string[] {
 
 async function launch(pipeline: string, params: Record<string, string | number> = {}) {
   const owner = (await createUserWithPersonalWorkspace(db, { email: `owner-${randomUUID()}@example.test`, name: "Owner", passwordHash: null }))!;
+  await makeInstanceAdmin(db, owner.id);
   const asOwner = apiCaller({ db, redis: producer, queues, keys }, owner.id);
   const org = await asOwner.orgs.create({ name: "Logs", slug: `logs-${owner.id.slice(0, 8)}` });
   const ws = await asOwner.workspaces.create({ orgId: org.id, name: "Log safety" });
   const ce = await asOwner.computeEnvs.create({ workspaceId: ws.id, computeEnv: { kind: "local", name: "Local", workDir, nextflowVersion: NEXTFLOW_VERSION } });
   const value = newValue();
   await asOwner.secrets.create({ workspaceId: ws.id, name: "DB_PASSWORD", value: { plain: value } });
-  const p = await asOwner.pipelines.create({ workspaceId: ws.id, pipeline: { name: pipeline, repository: join(fixtures, pipeline, "main.nf"), defaultComputeEnvId: ce.id, defaultParams: params } });
+  const p = await asOwner.pipelines.create({ workspaceId: ws.id, pipeline: { name: pipeline, repository: join(fixtures, pipeline), defaultComputeEnvId: ce.id, defaultParams: params } });
   const launched = await asOwner.runs.launch({ workspaceId: ws.id, pipelineId: p.id });
   return { ws, value, runId: launched.id };
 }

@@ -58,6 +58,7 @@ const runtime: TRuntime = {
   monitorIntervalMs: env.MONITOR_INTERVAL_MS,
   java: env.JAVA_CMD,
   isolation: { sandbox, root, runUidBase: env.LOCKSTEP_RUN_UID_BASE, slurmRunUser: env.LOCKSTEP_SLURM_RUN_USER, problem: sandboxProblem, unsafeUnsandboxed, hidden },
+  localPipelineRoots: env.LOCKSTEP_LOCAL_PIPELINE_ROOTS,
   async nextflowLib(version) {
     const libDir = nextflowLibDir(env.LOCKSTEP_NEXTFLOW_CACHE, version);
     if (verifyNextflow(libDir, version) !== null) installNextflow(env.LOCKSTEP_NEXTFLOW_CACHE, version, (line) => logger.info(line));

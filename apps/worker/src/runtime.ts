@@ -45,6 +45,8 @@ export type TRuntime = {
   /** Seconds between two looks at a running run. */
   monitorIntervalMs: number;
   cloud?: TCloudOverrides;
+  /** LOCKSTEP_LOCAL_PIPELINE_ROOTS: where local-path pipelines may live; absent or empty refuses every local path. */
+  localPipelineRoots?: string[];
 };
 
 /**

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, test, type Page } from "@playwright/test";
 import { dataDir, slurmConf } from "../../playwright.config";
+import { grantInstanceAdmin } from "../support/admin";
 import { mutate } from "../support/app";
 
 // More real runs through the UI: on Slurm, a failing pipeline, a personal workspace, and a
@@ -41,7 +42,7 @@ async function pipelineOn(page: Page, workspaceId: string, fixture: string, comp
   const ce = await mutate<{ id: string }>(page, "computeEnvs.create", { workspaceId, computeEnv });
   return mutate<{ id: string }>(page, "pipelines.create", {
     workspaceId,
-    pipeline: { name: `${fixture}-${String(computeEnv.kind)}`, repository: join(fixtures, fixture, "main.nf"), defaultParams: params, defaultComputeEnvId: ce.id },
+    pipeline: { name: `${fixture}-${String(computeEnv.kind)}`, repository: join(fixtures, fixture), defaultParams: params, defaultComputeEnvId: ce.id },
   });
 }
 
@@ -101,9 +102,11 @@ test("a failing pipeline ends FAILED on the run page with its secrets deleted", 
   await expectSecretsDeleted(page, join(runsDir, runId));
 });
 
-test("a launch from a personal workspace provisions no secrets", async ({ page }) => {
+test("a launch from a personal workspace provisions no secrets", async ({ page, baseURL }) => {
   test.setTimeout(300_000);
   await signUpWithWorkspace(page, "Solo");
+  // Only an instance admin may run on this machine from a personal workspace (instance-settings.spec proves the refusal).
+  await grantInstanceAdmin(baseURL!, `solo-res-${tag}@example.org`);
   const workspaces = await query<Array<{ id: string; personal: boolean }>>(page, "workspaces.list", {});
   const personal = workspaces.find((w) => w.personal)!;
   await mutate(page, "userSecrets.create", { name: "DB_PASSWORD", value: { plain: "not-for-personal-runs" } });

@@ -146,14 +146,19 @@ test("a run launched from the UI gets the effective secrets, reports its lifecyc
   await page.getByRole("button", { name: "New pipeline" }).click();
   const pDialog = page.getByRole("dialog", { name: "New pipeline" });
   await pDialog.getByLabel("Name", { exact: true }).fill("Secrets hash");
+  // A local pipeline is its directory (holding main.nf), inside the instance's pipeline directories.
   await pDialog.getByLabel("Repository").fill(join(fixtures, "secrets-hash/main.nf"));
+  await pDialog.getByRole("button", { name: "Create pipeline" }).click();
+  await expect(pDialog.getByText(/^The path is a file, not a directory: give the directory that holds main\.nf\./)).toBeVisible();
+  await expect(pDialog.getByLabel("Repository")).toHaveAttribute("aria-invalid", "true");
+  await pDialog.getByLabel("Repository").fill(join(fixtures, "secrets-hash"));
   await pDialog.getByLabel("Default params (optional)").fill("outdir=results");
   await expect(pDialog.getByLabel("Default compute environment")).toHaveValue(/[0-9a-f-]{36}/);
   await shot(page, "pipeline-dialog");
   await pDialog.getByRole("button", { name: "Create pipeline" }).click();
   await expect(pDialog).toHaveCount(0);
   const pRow = page.getByRole("table", { name: "Pipelines" }).getByRole("row", { name: /Secrets hash/ });
-  await expect(pRow).toContainText("secrets-hash/main.nf");
+  await expect(pRow).toContainText(join(fixtures, "secrets-hash"));
   await expect(pRow).toContainText("outdir=results");
   await expect(pRow).toContainText("This machine");
   await shot(page, "pipelines");
@@ -236,7 +241,7 @@ test("a running run is cancelled from its page: it ends CANCELLED and its secret
   });
   await mutate(page, "pipelines.create", {
     workspaceId,
-    pipeline: { name: "Sleeps", repository: join(fixtures, "sleeps/main.nf"), defaultParams: { seconds: 300 }, defaultComputeEnvId: ce.id },
+    pipeline: { name: "Sleeps", repository: join(fixtures, "sleeps"), defaultParams: { seconds: 300 }, defaultComputeEnvId: ce.id },
   });
 
   await page.goto(`/w/${workspaceId}/launch`);
@@ -283,7 +288,7 @@ test("a run whose secrets could not be deleted is flagged in red on the runs lis
   });
   const pipeline = await mutate<{ id: string }>(page, "pipelines.create", {
     workspaceId,
-    pipeline: { name: "Sleeps", repository: join(fixtures, "sleeps/main.nf"), defaultParams: { seconds: 20 }, defaultComputeEnvId: ce.id },
+    pipeline: { name: "Sleeps", repository: join(fixtures, "sleeps"), defaultParams: { seconds: 20 }, defaultComputeEnvId: ce.id },
   });
   const run = await mutate<{ id: string }>(page, "runs.launch", { workspaceId, pipelineId: pipeline.id, secrets: { mode: "all" } });
   const runDir = join(runsDir, run.id);

@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { createDatabase, getComputeEnv } from "@lockstep/db";
-import { callerFor, makeUser } from "./test/fixtures";
+import { createDatabase, getComputeEnv, listInstanceAuditEvents } from "@lockstep/db";
+import { callerFor, freshDatabase, makeInstanceAdmin, makePlainUser, makeUser } from "./test/fixtures";
 
 const { db, close } = createDatabase(inject("databaseUrl"), { max: 4 });
 afterAll(close);
@@ -12,6 +12,7 @@ const storedEnv = { TZ: "UTC", NXF_OPTS: "-Xms1g -Xmx4g", LOCKSTEP_E2E: "1" };
 /** A workspace with one local environment holding three variables. */
 async function setup() {
   const owner = await makeUser(db, "ce-owner");
+  await makeInstanceAdmin(db, owner.id);
   const asOwner = callerFor(db, owner.id);
   const org = await asOwner.orgs.create({ name: "Compute", slug: `ce-${owner.id.slice(0, 8)}` });
   const ws = await asOwner.workspaces.create({ orgId: org.id, name: "Envs" });
@@ -104,5 +105,97 @@ describe("editing a compute environment's variables", () => {
       asOther.computeEnvs.update({ workspaceId: other.personalWorkspaceId, computeEnvId: ce.id, computeEnv: localEnv, keepEnv: ["TZ"] }),
     );
     expect(error).toEqual({ code: "NOT_FOUND", message: "No such compute environment." });
+  });
+});
+
+const slurmEnv = { kind: "slurm", name: "Host Slurm", workDir: "/tmp/lockstep-ce-it", nextflowVersion: "24.10.5", config: { partition: "debug" } } as const;
+const awsKey = JSON.stringify({ accessKeyId: "AKIAABCDEFGHIJKLMNOP", secretAccessKey: "0123456789abcdef0123456789abcdef" });
+const REFUSED_CREATE = "computeEnv.kind: Only an instance admin can create local or host Slurm compute environments on this instance.";
+const REFUSED_EDIT = "computeEnv.kind: Only an instance admin can edit local or host Slurm compute environments on this instance.";
+
+/** An org workspace owned by `admin`, with `maintainer` (a plain user) as maintainer, and AWS credentials. */
+async function teamOf(database: typeof db, admin: { id: string }, maintainer: { id: string; email: string }) {
+  const asAdmin = callerFor(database, admin.id);
+  const org = await asAdmin.orgs.create({ name: "Host kinds", slug: `hk-${admin.id.slice(0, 8)}` });
+  await asAdmin.orgs.members.add({ orgId: org.id, email: maintainer.email, role: "member" });
+  const ws = await asAdmin.workspaces.create({ orgId: org.id, name: "Team" });
+  await asAdmin.workspaces.participants.add({ workspaceId: ws.id, email: maintainer.email, role: "maintainer" });
+  const credential = await asAdmin.credentials.create({ workspaceId: ws.id, name: "aws", provider: "aws", value: { plain: awsKey } });
+  const cloudEnv = {
+    kind: "aws-batch",
+    name: "Cloud",
+    workDir: "s3://lockstep-gate/work",
+    nextflowVersion: "24.10.5",
+    config: { region: "eu-west-1", jobQueue: "q", executionRoleArn: "arn:aws:iam::123456789012:role/exec", headImage: "nextflow/nextflow:24.10.5", credentialId: credential.id },
+  } as const;
+  return { asAdmin, asMaintainer: callerFor(database, maintainer.id), ws, cloudEnv };
+}
+
+describe("who may create and edit local and host Slurm compute environments", () => {
+  it("by default an instance admin only: a maintainer gets FORBIDDEN on the kind field; cloud kinds and deleting are unchanged", async () => {
+    const admin = await makeUser(db, "ce-admin");
+    await makeInstanceAdmin(db, admin.id);
+    const maintainer = await makePlainUser(db, "ce-maintainer");
+    const { asAdmin, asMaintainer, ws, cloudEnv } = await teamOf(db, admin, maintainer);
+
+    // Positive control: the instance admin creates both host kinds.
+    const local = await asAdmin.computeEnvs.create({ workspaceId: ws.id, computeEnv: localEnv });
+    const slurm = await asAdmin.computeEnvs.create({ workspaceId: ws.id, computeEnv: slurmEnv });
+    expect([local.kind, slurm.kind]).toEqual(["local", "slurm"]);
+
+    expect(await errorOf(asMaintainer.computeEnvs.create({ workspaceId: ws.id, computeEnv: { ...localEnv, name: "Mine" } }))).toEqual({ code: "FORBIDDEN", message: REFUSED_CREATE });
+    expect(await errorOf(asMaintainer.computeEnvs.create({ workspaceId: ws.id, computeEnv: { ...slurmEnv, name: "Mine" } }))).toEqual({ code: "FORBIDDEN", message: REFUSED_CREATE });
+    expect(await errorOf(asMaintainer.computeEnvs.update({ workspaceId: ws.id, computeEnvId: local.id, computeEnv: { ...localEnv, workDir: "/srv/elsewhere" } }))).toEqual({ code: "FORBIDDEN", message: REFUSED_EDIT });
+    // Nor may a host environment be turned into a cloud one, or a cloud one into a host one.
+    expect(await errorOf(asMaintainer.computeEnvs.update({ workspaceId: ws.id, computeEnvId: slurm.id, computeEnv: cloudEnv }))).toEqual({ code: "FORBIDDEN", message: REFUSED_EDIT });
+    const cloud = await asMaintainer.computeEnvs.create({ workspaceId: ws.id, computeEnv: cloudEnv });
+    expect(await errorOf(asMaintainer.computeEnvs.update({ workspaceId: ws.id, computeEnvId: cloud.id, computeEnv: localEnv }))).toEqual({ code: "FORBIDDEN", message: REFUSED_EDIT });
+    expect((await getComputeEnv(db, ws.id, local.id))!.workDir).toBe(localEnv.workDir);
+    expect((await getComputeEnv(db, ws.id, cloud.id))!.kind).toBe("aws-batch");
+
+    // Cloud kinds stay a maintainer's, and so does deleting any kind.
+    expect(await asMaintainer.computeEnvs.update({ workspaceId: ws.id, computeEnvId: cloud.id, computeEnv: { ...cloudEnv, name: "Cloud 2" } })).toMatchObject({ name: "Cloud 2" });
+    expect(await asMaintainer.computeEnvs.delete({ workspaceId: ws.id, computeEnvId: slurm.id })).toEqual({ ok: true });
+    expect((await asAdmin.computeEnvs.list({ workspaceId: ws.id })).map((c) => c.name).sort()).toEqual(["Cloud 2", "Local"]);
+  });
+
+  it("a new account cannot create one in its own personal workspace", async () => {
+    const stranger = await makePlainUser(db, "ce-stranger");
+    const asStranger = callerFor(db, stranger.id);
+    expect(await errorOf(asStranger.computeEnvs.create({ workspaceId: stranger.personalWorkspaceId, computeEnv: localEnv }))).toEqual({ code: "FORBIDDEN", message: REFUSED_CREATE });
+    expect(await asStranger.computeEnvs.list({ workspaceId: stranger.personalWorkspaceId })).toEqual([]);
+  });
+
+  it("an instance admin can hand it to workspace maintainers, and take it back", async () => {
+    // Its own database: the setting is instance-wide.
+    const fresh = await freshDatabase(inject("databaseUrl"));
+    try {
+      const admin = await makeUser(fresh.db, "first"); // the instance's first account: its admin
+      const maintainer = await makeUser(fresh.db, "maintainer");
+      expect([admin.isInstanceAdmin, maintainer.isInstanceAdmin]).toEqual([true, false]);
+      const { asAdmin, asMaintainer, ws } = await teamOf(fresh.db, admin, maintainer);
+      expect((await asAdmin.instance.get()).hostComputeEnvs).toBe("instance-admins");
+      expect(await errorOf(asMaintainer.computeEnvs.create({ workspaceId: ws.id, computeEnv: localEnv }))).toEqual({ code: "FORBIDDEN", message: REFUSED_CREATE });
+
+      await asAdmin.instance.update({ hostComputeEnvs: "workspace-maintainers" });
+      const local = await asMaintainer.computeEnvs.create({ workspaceId: ws.id, computeEnv: localEnv });
+      await asMaintainer.computeEnvs.update({ workspaceId: ws.id, computeEnvId: local.id, computeEnv: { ...slurmEnv, name: "Now Slurm" } });
+      expect((await getComputeEnv(fresh.db, ws.id, local.id))!.kind).toBe("slurm");
+      // Still only for those whose workspace role manages compute environments.
+      const viewer = await makeUser(fresh.db, "viewer");
+      await asAdmin.workspaces.participants.add({ workspaceId: ws.id, email: viewer.email, role: "launch" });
+      expect(await errorOf(callerFor(fresh.db, viewer.id).computeEnvs.create({ workspaceId: ws.id, computeEnv: { ...localEnv, name: "V" } }))).toMatchObject({ code: "FORBIDDEN" });
+
+      await asAdmin.instance.update({ hostComputeEnvs: "instance-admins" });
+      expect(await errorOf(asMaintainer.computeEnvs.update({ workspaceId: ws.id, computeEnvId: local.id, computeEnv: localEnv }))).toEqual({ code: "FORBIDDEN", message: REFUSED_EDIT });
+
+      const events = await listInstanceAuditEvents(fresh.db, 10);
+      expect(events.map((e) => [e.action, e.actorId, e.ip, e.detail])).toEqual([
+        ["instance.settings_updated", admin.id, "127.0.0.1", { setting: "hostComputeEnvs", from: "workspace-maintainers", to: "instance-admins" }],
+        ["instance.settings_updated", admin.id, "127.0.0.1", { setting: "hostComputeEnvs", from: "instance-admins", to: "workspace-maintainers" }],
+      ]);
+    } finally {
+      await fresh.close();
+    }
   });
 });

@@ -1,8 +1,9 @@
+import { join } from "node:path";
 import { TRPCError } from "@trpc/server";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { can, workspaceRoles, type TPermission, type TWorkspaceRole } from "@lockstep/auth";
 import { createDatabase, insertRun } from "@lockstep/db";
-import { callerFor, makeUser, procedureMeta } from "./test/fixtures";
+import { callerFor, makeInstanceAdmin, makePlainUser, makeUser, pipelinesRoot, procedureMeta } from "./test/fixtures";
 
 const { db, close } = createDatabase(inject("databaseUrl"), { max: 4 });
 afterAll(close);
@@ -63,16 +64,29 @@ function workspaceScopedProcedures(): Record<string, TPermission> {
   return out;
 }
 
-type TFixture = { workspaceId: string; targetUserId: string; newcomerEmail: string; secretId: string; computeEnvId: string; spareComputeEnvId: string; cloudComputeEnvId: string; pipelineId: string; runId: string; credentialId: string };
+type TFixture = { workspaceId: string; targetUserId: string; newcomerEmail: string; secretId: string; computeEnvId: string; spareComputeEnvId: string; cloudComputeEnvId: string; cloudCredentialId: string; pipelineId: string; runId: string; credentialId: string };
 
 const localEnv = { kind: "local", name: "Local", workDir: "/tmp/lockstep-matrix", nextflowVersion: "24.10.5" } as const;
+const cloudEnv = (credentialId: string) =>
+  ({
+    kind: "aws-batch",
+    name: "Cloud",
+    workDir: "s3://lockstep-matrix/work",
+    nextflowVersion: "24.10.5",
+    config: { region: "eu-west-1", jobQueue: "q", executionRoleArn: "arn:aws:iam::123456789012:role/exec", headImage: "nextflow/nextflow:24.10.5", credentialId },
+  }) as const;
+/** Real pipeline directories under the test context's allowed root. */
+const pipelineDir = join(pipelinesRoot, "sleeps");
+const otherPipelineDir = join(pipelinesRoot, "fails");
 
 /** A fresh org workspace where `role` is held by the caller, plus a `view` participant to act on. */
 async function fixture(role: TWorkspaceRole) {
   const orgOwner = await makeUser(db, "org-owner");
-  const caller = await makeUser(db, `as-${role}`);
+  const caller = await makePlainUser(db, `as-${role}`);
   const target = await makeUser(db, "target");
   const newcomer = await makeUser(db, "newcomer");
+  // The fixture's local environments are set up by an instance admin; the caller is a plain user.
+  await makeInstanceAdmin(db, orgOwner.id);
   const owner = callerFor(db, orgOwner.id);
   const org = await owner.orgs.create({ name: `Org for ${role}` , slug: `org-${caller.id.slice(0, 8)}` });
   await owner.orgs.members.add({ orgId: org.id, email: caller.email, role: "member" });
@@ -81,10 +95,10 @@ async function fixture(role: TWorkspaceRole) {
   await owner.workspaces.participants.add({ workspaceId: ws.id, email: target.email, role: "view" });
   const secret = await owner.secrets.create({ workspaceId: ws.id, name: "EXISTING", value: { plain: "matrix-value" } });
   const ce = await owner.computeEnvs.create({ workspaceId: ws.id, computeEnv: localEnv });
-  const pipeline = await owner.pipelines.create({ workspaceId: ws.id, pipeline: { name: "hello", repository: "/pipelines/hello", defaultComputeEnvId: ce.id } });
+  const pipeline = await owner.pipelines.create({ workspaceId: ws.id, pipeline: { name: "hello", repository: pipelineDir, defaultComputeEnvId: ce.id } });
   // A run of the caller's own (inserted directly: connect and view cannot launch), so cancel tests "own".
   const run = await insertRun(db, {
-    workspaceId: ws.id, pipelineId: pipeline.id, computeEnvId: ce.id, launchedBy: caller.id, pipelineName: "hello", repository: "/pipelines/hello",
+    workspaceId: ws.id, pipelineId: pipeline.id, computeEnvId: ce.id, launchedBy: caller.id, pipelineName: "hello", repository: pipelineDir,
     computeEnvName: "Local", computeEnvKind: "local", deadlineAt: new Date(Date.now() + 3_600_000),
   });
   const f: TFixture = {
@@ -94,21 +108,12 @@ async function fixture(role: TWorkspaceRole) {
     spareComputeEnvId: (await owner.computeEnvs.create({ workspaceId: ws.id, computeEnv: { ...localEnv, name: "Spare" } })).id,
     credentialId: (await owner.credentials.create({ workspaceId: ws.id, name: "aws", provider: "aws", value: { plain: awsKey } })).id,
     cloudComputeEnvId: "",
+    cloudCredentialId: "",
   };
   // "Check connection" applies to cloud environments only; its own credentials, so credentials.delete is not blocked by it.
   const cloudCredential = await owner.credentials.create({ workspaceId: ws.id, name: "aws-cloud", provider: "aws", value: { plain: awsKey } });
-  f.cloudComputeEnvId = (
-    await owner.computeEnvs.create({
-      workspaceId: ws.id,
-      computeEnv: {
-        kind: "aws-batch",
-        name: "Cloud",
-        workDir: "s3://lockstep-matrix/work",
-        nextflowVersion: "24.10.5",
-        config: { region: "eu-west-1", jobQueue: "q", executionRoleArn: "arn:aws:iam::123456789012:role/exec", headImage: "nextflow/nextflow:24.10.5", credentialId: cloudCredential.id },
-      },
-    })
-  ).id;
+  f.cloudCredentialId = cloudCredential.id;
+  f.cloudComputeEnvId = (await owner.computeEnvs.create({ workspaceId: ws.id, computeEnv: cloudEnv(cloudCredential.id) })).id;
   return { f, call: callerFor(db, caller.id) };
 }
 
@@ -131,14 +136,16 @@ const invoke: Record<string, (call: ReturnType<typeof callerFor>, f: TFixture) =
   "audit.list": (c, f) => c.audit.list({ workspaceId: f.workspaceId }),
   "computeEnvs.list": (c, f) => c.computeEnvs.list({ workspaceId: f.workspaceId }),
   "computeEnvs.get": (c, f) => c.computeEnvs.get({ workspaceId: f.workspaceId, computeEnvId: f.computeEnvId }),
-  "computeEnvs.create": (c, f) => c.computeEnvs.create({ workspaceId: f.workspaceId, computeEnv: { ...localEnv, name: "Another" } }),
-  "computeEnvs.update": (c, f) => c.computeEnvs.update({ workspaceId: f.workspaceId, computeEnvId: f.computeEnvId, computeEnv: { ...localEnv, name: "Renamed" } }),
+  // A cloud kind: local and host-Slurm ones also need the instance-admin right, which
+  // compute-envs.integration.test.ts proves; here only the workspace role decides.
+  "computeEnvs.create": (c, f) => c.computeEnvs.create({ workspaceId: f.workspaceId, computeEnv: { ...cloudEnv(f.cloudCredentialId), name: "Another" } }),
+  "computeEnvs.update": (c, f) => c.computeEnvs.update({ workspaceId: f.workspaceId, computeEnvId: f.cloudComputeEnvId, computeEnv: { ...cloudEnv(f.cloudCredentialId), name: "Renamed" } }),
   "computeEnvs.check": (c, f) => c.computeEnvs.check({ workspaceId: f.workspaceId, computeEnvId: f.cloudComputeEnvId }),
   "computeEnvs.delete": (c, f) => c.computeEnvs.delete({ workspaceId: f.workspaceId, computeEnvId: f.spareComputeEnvId }),
   "pipelines.list": (c, f) => c.pipelines.list({ workspaceId: f.workspaceId }),
   "pipelines.get": (c, f) => c.pipelines.get({ workspaceId: f.workspaceId, pipelineId: f.pipelineId }),
-  "pipelines.create": (c, f) => c.pipelines.create({ workspaceId: f.workspaceId, pipeline: { name: "another", repository: "/pipelines/x" } }),
-  "pipelines.update": (c, f) => c.pipelines.update({ workspaceId: f.workspaceId, pipelineId: f.pipelineId, pipeline: { name: "renamed", repository: "/pipelines/x" } }),
+  "pipelines.create": (c, f) => c.pipelines.create({ workspaceId: f.workspaceId, pipeline: { name: "another", repository: otherPipelineDir } }),
+  "pipelines.update": (c, f) => c.pipelines.update({ workspaceId: f.workspaceId, pipelineId: f.pipelineId, pipeline: { name: "renamed", repository: otherPipelineDir } }),
   "pipelines.delete": (c, f) => c.pipelines.delete({ workspaceId: f.workspaceId, pipelineId: f.pipelineId }),
   "runs.effectiveSecrets": (c, f) => c.runs.effectiveSecrets({ workspaceId: f.workspaceId }),
   "runs.launch": (c, f) => c.runs.launch({ workspaceId: f.workspaceId, pipelineId: f.pipelineId }),
@@ -172,6 +179,55 @@ describe("role matrix: every workspace-scoped procedure × every role", () => {
   it.each(cases)("%s as %s → %s", async (path, role, outcome) => {
     const { f, call } = await fixture(role);
     const result = await invoke[path]!(call, f).then(
+      () => "ok" as const,
+      (error: unknown) => (error instanceof TRPCError ? error.code : `unexpected ${String(error)}`),
+    );
+    expect(result).toBe(outcome);
+  });
+});
+
+/**
+ * Instance administration, by hand as above: [instance admin, any other signed-in user]. The other
+ * user owns a workspace (the highest workspace role), which gives no instance powers.
+ */
+const instanceExpected: Record<string, [TOutcome, TOutcome]> = {
+  "instance.get": [O, F],
+  "instance.update": [O, F],
+  "instance.users.list": [O, F],
+  "instance.users.setAdmin": [O, F],
+};
+
+type TInstanceFixture = { targetUserId: string };
+
+const instanceInvoke: Record<string, (call: ReturnType<typeof callerFor>, f: TInstanceFixture) => Promise<unknown>> = {
+  "instance.get": (c) => c.instance.get(),
+  // The value it already has: the setting is instance-wide and other test files share this database.
+  "instance.update": (c) => c.instance.update({ hostComputeEnvs: "instance-admins" }),
+  "instance.users.list": (c) => c.instance.users.list({ page: 1, pageSize: 5 }),
+  "instance.users.setAdmin": (c, f) => c.instance.users.setAdmin({ userId: f.targetUserId, isInstanceAdmin: true }),
+};
+
+describe("role matrix: every instance-admin procedure × instance admin or not", () => {
+  const procedures = procedureMeta()
+    .filter(([, meta]) => meta.instanceAdmin)
+    .map(([path]) => path)
+    .sort();
+
+  it("the hand-written expectations cover exactly the router's instance-admin procedures", () => {
+    expect(procedures.length).toBeGreaterThan(0);
+    expect(Object.keys(instanceExpected).sort()).toEqual(procedures);
+    expect(Object.keys(instanceInvoke).sort()).toEqual(procedures);
+    // None of them is also tenant-scoped (which would put a workspace role in charge of it).
+    for (const [path, meta] of procedureMeta()) if (meta.instanceAdmin) expect([path, meta.permission ?? meta.orgPermission ?? null]).toEqual([path, null]);
+  });
+
+  const cases = Object.keys(instanceExpected).flatMap((path) => (["instance admin", "workspace owner"] as const).map((who, i) => [path, who, instanceExpected[path]![i]!] as const));
+
+  it.each(cases)("%s as %s → %s", async (path, who, outcome) => {
+    const caller = await makePlainUser(db, who === "instance admin" ? "inst-admin" : "ws-owner");
+    if (who === "instance admin") await makeInstanceAdmin(db, caller.id);
+    const target = await makeUser(db, "inst-target");
+    const result = await instanceInvoke[path]!(callerFor(db, caller.id), { targetUserId: target.id }).then(
       () => "ok" as const,
       (error: unknown) => (error instanceof TRPCError ? error.code : `unexpected ${String(error)}`),
     );

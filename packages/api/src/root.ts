@@ -3,6 +3,7 @@ import { auditRouter } from "./router/audit";
 import { authRouter } from "./router/auth";
 import { computeEnvsRouter } from "./router/compute-envs";
 import { credentialsRouter } from "./router/credentials";
+import { instanceRouter } from "./router/instance";
 import { meRouter } from "./router/me";
 import { orgsRouter } from "./router/orgs";
 import { pipelinesRouter } from "./router/pipelines";
@@ -25,6 +26,7 @@ export const appRouter = router({
   pipelines: pipelinesRouter,
   runs: runsRouter,
   system: systemRouter,
+  instance: instanceRouter,
 });
 
 export type TAppRouter = typeof appRouter;

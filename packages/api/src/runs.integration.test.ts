@@ -1,18 +1,25 @@
 import { randomUUID } from "node:crypto";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { TRPCError } from "@trpc/server";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { createDatabase, getRun, updateRunIf } from "@lockstep/db";
-import { callerFor, makeUser, testQueues } from "./test/fixtures";
+import { callerFor, freshDatabase, makeInstanceAdmin, makeUser, pipelinesRoot, testQueues } from "./test/fixtures";
 
 const { db, close } = createDatabase(inject("databaseUrl"), { max: 4 });
 afterAll(close);
 
 const codeOf = (p: Promise<unknown>) => p.then(() => "ok", (e: unknown) => (e instanceof TRPCError ? e.code : String(e)));
 const localEnv = { kind: "local", name: "Local", workDir: "/tmp/lockstep-runs-it", nextflowVersion: "24.10.5" } as const;
+/** A real pipeline directory (holding main.nf) under the test context's allowed root. */
+const pipelineDir = join(pipelinesRoot, "secrets-hash");
 
 async function setup() {
   const owner = await makeUser(db, "owner");
   const launcher = await makeUser(db, "launcher");
+  // Local environments are the instance admin's to create; the launcher is a plain user.
+  await makeInstanceAdmin(db, owner.id);
   const asOwner = callerFor(db, owner.id);
   const org = await asOwner.orgs.create({ name: "Runs", slug: `runs-${owner.id.slice(0, 8)}` });
   const ws = await asOwner.workspaces.create({ orgId: org.id, name: "Pipelines" });
@@ -20,7 +27,7 @@ async function setup() {
   const ce = await asOwner.computeEnvs.create({ workspaceId: ws.id, computeEnv: localEnv });
   const pipeline = await asOwner.pipelines.create({
     workspaceId: ws.id,
-    pipeline: { name: "hello", repository: "/pipelines/hello", defaultComputeEnvId: ce.id, defaultParams: { greeting: "hi", n: 1 } },
+    pipeline: { name: "hello", repository: pipelineDir, defaultComputeEnvId: ce.id, defaultParams: { greeting: "hi", n: 1 } },
   });
   const markers = { db: `MARKER-${randomUUID()}`, wsToken: `MARKER-${randomUUID()}`, userToken: `MARKER-${randomUUID()}` };
   await asOwner.secrets.create({ workspaceId: ws.id, name: "DB_PASSWORD", value: { plain: markers.db } });
@@ -70,11 +77,13 @@ describe("launching runs", () => {
 
   it("a launch from a personal workspace provisions no secrets", async () => {
     const user = await makeUser(db, "solo");
+    // Only an instance admin may run on a local environment from a personal workspace (see below).
+    await makeInstanceAdmin(db, user.id);
     const me = callerFor(db, user.id);
     await me.userSecrets.create({ name: "API_TOKEN", value: { plain: "mine" } });
     await me.secrets.create({ workspaceId: user.personalWorkspaceId, name: "DB_PASSWORD", value: { plain: "x" } });
     const ce = await me.computeEnvs.create({ workspaceId: user.personalWorkspaceId, computeEnv: localEnv });
-    const pipeline = await me.pipelines.create({ workspaceId: user.personalWorkspaceId, pipeline: { name: "p", repository: "/p", defaultComputeEnvId: ce.id } });
+    const pipeline = await me.pipelines.create({ workspaceId: user.personalWorkspaceId, pipeline: { name: "p", repository: pipelineDir, defaultComputeEnvId: ce.id } });
     expect(await me.runs.effectiveSecrets({ workspaceId: user.personalWorkspaceId })).toEqual({ personal: true, secrets: [] });
     const run = await me.runs.launch({ workspaceId: user.personalWorkspaceId, pipelineId: pipeline.id });
     expect(run).toMatchObject({ secretNames: [], secretsState: "NONE" });
@@ -116,5 +125,68 @@ describe("launching runs", () => {
     await updateRunIf(db, run.id, {}, { secretsState: "DELETED" });
     expect(await codeOf(asOwner.computeEnvs.delete({ workspaceId: ws.id, computeEnvId: ce.id }))).toBe("ok");
     expect((await getRun(db, run.id))!.computeEnvId).toBeNull();
+  });
+});
+
+describe("launching on Lockstep's own machines", () => {
+  const REFUSED =
+    "computeEnvId: Only an instance admin can launch runs on local or host Slurm compute environments from a personal workspace; launch from an organization workspace, or choose a cloud compute environment.";
+
+  it("from a personal workspace only an instance admin may launch on a local or host Slurm environment, even where maintainers may create them", async () => {
+    // Its own database: the setting is instance-wide.
+    const fresh = await freshDatabase(inject("databaseUrl"));
+    try {
+      const admin = await makeUser(fresh.db, "first"); // the instance's first account: its admin
+      const stranger = await makeUser(fresh.db, "stranger"); // anyone who signs up
+      const asAdmin = callerFor(fresh.db, admin.id);
+      const asStranger = callerFor(fresh.db, stranger.id);
+      await asAdmin.instance.update({ hostComputeEnvs: "workspace-maintainers" });
+      const home = stranger.personalWorkspaceId;
+      const local = await asStranger.computeEnvs.create({ workspaceId: home, computeEnv: localEnv });
+      const slurm = await asStranger.computeEnvs.create({ workspaceId: home, computeEnv: { ...localEnv, kind: "slurm", name: "Slurm", config: {} } });
+      const pipeline = await asStranger.pipelines.create({ workspaceId: home, pipeline: { name: "p", repository: pipelineDir, defaultComputeEnvId: local.id } });
+      for (const computeEnvId of [local.id, slurm.id]) {
+        const error = await asStranger.runs.launch({ workspaceId: home, pipelineId: pipeline.id, computeEnvId }).catch((e: TRPCError) => e);
+        expect([(error as TRPCError).code, (error as TRPCError).message]).toEqual(["FORBIDDEN", REFUSED]);
+      }
+      expect(await asStranger.runs.list({ workspaceId: home })).toEqual([]);
+
+      // Positive controls: the same user in an organization workspace of their own, and the admin at home.
+      const org = await asStranger.orgs.create({ name: "Stranger's lab", slug: "stranger-lab" });
+      const ws = await asStranger.workspaces.create({ orgId: org.id, name: "Lab" });
+      const labEnv = await asStranger.computeEnvs.create({ workspaceId: ws.id, computeEnv: localEnv });
+      const labPipeline = await asStranger.pipelines.create({ workspaceId: ws.id, pipeline: { name: "p", repository: pipelineDir, defaultComputeEnvId: labEnv.id } });
+      expect(await asStranger.runs.launch({ workspaceId: ws.id, pipelineId: labPipeline.id })).toMatchObject({ status: "SUBMITTED" });
+      const adminEnv = await asAdmin.computeEnvs.create({ workspaceId: admin.personalWorkspaceId, computeEnv: localEnv });
+      const adminPipeline = await asAdmin.pipelines.create({ workspaceId: admin.personalWorkspaceId, pipeline: { name: "p", repository: pipelineDir, defaultComputeEnvId: adminEnv.id } });
+      expect(await asAdmin.runs.launch({ workspaceId: admin.personalWorkspaceId, pipelineId: adminPipeline.id })).toMatchObject({ status: "SUBMITTED", secretsState: "NONE" });
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it("checks a local pipeline's directory again at launch", async () => {
+    const root = await mkdtemp(join(tmpdir(), "lockstep-launch-root-"));
+    try {
+      await mkdir(join(root, "hello"));
+      await writeFile(join(root, "hello", "main.nf"), "workflow { println 'hello' }\n");
+      const { owner, ws, ce } = await setup();
+      const asOwner = callerFor(db, owner.id, { config: { localPipelineRoots: [root] } });
+      const pipeline = await asOwner.pipelines.create({ workspaceId: ws.id, pipeline: { name: "temp", repository: join(root, "hello"), defaultComputeEnvId: ce.id } });
+      expect(await asOwner.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id })).toMatchObject({ status: "SUBMITTED" });
+      await rm(join(root, "hello", "main.nf"));
+      const error = await asOwner.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id }).catch((e: TRPCError) => e);
+      expect((error as TRPCError).code).toBe("BAD_REQUEST");
+      expect((error as TRPCError).message).toBe(
+        `pipelineId: This pipeline cannot be run from its path. The directory has no main.nf (a regular file, not a link). A local pipeline must be a directory holding main.nf inside ${root}.`,
+      );
+      // An instance whose roots were removed refuses every local path, saying how to allow them.
+      const noRoots = callerFor(db, owner.id, { config: { localPipelineRoots: [] } });
+      const off = await noRoots.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id }).catch((e: TRPCError) => e);
+      expect((off as TRPCError).message).toMatch(/^pipelineId: This pipeline cannot be run from its path\. Local pipeline paths are turned off on this instance\..*LOCKSTEP_LOCAL_PIPELINE_ROOTS/);
+      expect((await asOwner.runs.list({ workspaceId: ws.id })).length).toBe(1);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

@@ -1,7 +1,8 @@
+import { join } from "node:path";
 import { TRPCError } from "@trpc/server";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { createDatabase } from "@lockstep/db";
-import { callerFor, makeUser, procedureMeta } from "./test/fixtures";
+import { callerFor, makeInstanceAdmin, makeUser, pipelinesRoot, procedureMeta } from "./test/fixtures";
 
 const { db, close } = createDatabase(inject("databaseUrl"), { max: 4 });
 afterAll(close);
@@ -17,6 +18,8 @@ describe("cross-tenant isolation", () => {
   it("a user of org A gets NOT_FOUND for every org- and workspace-scoped procedure on org B's ids", async () => {
     const alice = await makeUser(db, "alice");
     const bob = await makeUser(db, "bob");
+    // Bob sets up local environments (an instance-admin action) and launches on one in his personal workspace.
+    await makeInstanceAdmin(db, bob.id);
     const asAlice = callerFor(db, alice.id);
     const asBob = callerFor(db, bob.id);
     await asAlice.orgs.create({ name: "Org A" });
@@ -29,7 +32,7 @@ describe("cross-tenant isolation", () => {
     for (const ws of [wsB.id, sharedB.id, bob.personalWorkspaceId]) {
       secretIds.set(ws, (await asBob.secrets.create({ workspaceId: ws, name: "B_SECRET", value: { plain: "b-value" } })).id);
       const ce = await asBob.computeEnvs.create({ workspaceId: ws, computeEnv: { kind: "local", name: "B env", workDir: "/tmp/lockstep-b", nextflowVersion: "24.10.5" } });
-      const pipeline = await asBob.pipelines.create({ workspaceId: ws, pipeline: { name: "b-pipe", repository: "/pipelines/b", defaultComputeEnvId: ce.id } });
+      const pipeline = await asBob.pipelines.create({ workspaceId: ws, pipeline: { name: "b-pipe", repository: join(pipelinesRoot, "sleeps"), defaultComputeEnvId: ce.id } });
       const run = await asBob.runs.launch({ workspaceId: ws, pipelineId: pipeline.id });
       const credential = await asBob.credentials.create({ workspaceId: ws, name: "b-aws", provider: "aws", value: { plain: awsKey } });
       ids.set(ws, { ce: ce.id, pipeline: pipeline.id, run: run.id, credential: credential.id });

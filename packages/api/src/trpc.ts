@@ -26,13 +26,20 @@ export type TContext = {
   /** Producer side of the job queues (enqueue only). */
   queues: TQueues;
   identity: TIdentity | null;
-  config: { signupEnabled: boolean };
+  config: {
+    signupEnabled: boolean;
+    /** LOCKSTEP_LOCAL_PIPELINE_ROOTS: where local-path pipelines may live; empty refuses every local path. */
+    localPipelineRoots: readonly string[];
+  };
   ip: string | null;
   userAgent: string | null;
 };
 
-/** Procedure metadata: which permission a tenant-scoped procedure checks (read by the role-matrix test). */
-export type TMeta = { permission?: TPermission; orgPermission?: TOrgPermission };
+/**
+ * Procedure metadata: which permission a tenant-scoped procedure checks, or that it is for instance
+ * admins only (read by the role-matrix test).
+ */
+export type TMeta = { permission?: TPermission; orgPermission?: TOrgPermission; instanceAdmin?: true };
 
 const t = initTRPC.context<TContext>().meta<TMeta>().create({
   transformer: superjson,
@@ -78,6 +85,18 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const user = await findUserById(ctx.db, ctx.identity.userId);
   if (!user) throw new TRPCError({ code: "UNAUTHORIZED", message: "This account no longer exists." });
   return next({ ctx: { ...ctx, identity: ctx.identity, user } });
+});
+
+/**
+ * Instance administration. Being an instance admin gives no role in any workspace; it gives these
+ * procedures, and the right to create and edit compute environments that run on Lockstep's own
+ * machines. Everyone else gets FORBIDDEN: the procedures are no secret, only their use is.
+ */
+export const instanceAdminProcedure = authedProcedure.meta({ instanceAdmin: true }).use(async ({ ctx, next }) => {
+  if (!ctx.user.isInstanceAdmin) {
+    throw new TRPCError({ code: "FORBIDDEN", message: "Only an instance admin can do this; ask one of this instance's admins." });
+  }
+  return next({ ctx });
 });
 
 /**

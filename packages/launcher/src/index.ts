@@ -12,3 +12,4 @@ export * from "./executors/aws-batch/executor";
 export * from "./executors/google-batch/executor";
 export * from "./cloud-head";
 export * from "./sandbox";
+export * from "./local-pipeline";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ZComputeEnvInput, ZEnvVars, ZPipelineInput } from "./runs";
+import { ZComputeEnvInput, ZEnvVars, ZLocalPipelineRoots, ZPipelineInput } from "./runs";
 
 describe("compute environment input", () => {
   const local = { kind: "local", name: "Laptop", workDir: "/srv/lockstep", nextflowVersion: "24.10.5" } as const;
@@ -40,6 +40,25 @@ describe("pipeline input", () => {
     expect(ZPipelineInput.safeParse({ name: "p", repository: "https://github.com/nf-core/rnaseq" }).success).toBe(true);
     expect(ZPipelineInput.safeParse({ name: "p", repository: "/pipelines/hello" }).success).toBe(true);
     expect(ZPipelineInput.safeParse({ name: "p", repository: "git@github.com:x/y" }).error?.issues[0]?.message).toMatch(/https:\/\//);
+  });
+});
+
+describe("LOCKSTEP_LOCAL_PIPELINE_ROOTS", () => {
+  it("reads colon-separated absolute paths; unset means none", () => {
+    expect(ZLocalPipelineRoots.parse(undefined)).toEqual([]);
+    expect(ZLocalPipelineRoots.parse("/srv/pipelines")).toEqual(["/srv/pipelines"]);
+    expect(ZLocalPipelineRoots.parse("/srv/pipelines/:/data/nf")).toEqual(["/srv/pipelines", "/data/nf"]);
+  });
+
+  it.each([
+    ["relative/dir", /absolute paths/],
+    ["/srv/a::/srv/b", /empty entry/],
+    ["/srv/a:", /empty entry/],
+    ["/srv/../etc", /'\.\.'/],
+  ])("refuses %s with a message naming the variable", (value, message) => {
+    const issue = ZLocalPipelineRoots.safeParse(value).error?.issues[0]?.message;
+    expect(issue).toMatch(/^LOCKSTEP_LOCAL_PIPELINE_ROOTS /);
+    expect(issue).toMatch(message);
   });
 });
 

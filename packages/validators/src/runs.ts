@@ -97,6 +97,32 @@ export const ZRepository = z
     "must be an https:// repository URL or an absolute path to a directory with main.nf",
   );
 
+/**
+ * LOCKSTEP_LOCAL_PIPELINE_ROOTS: the directories local-path pipelines may live in, as
+ * colon-separated absolute paths. Unset (or empty) means no local path is accepted.
+ */
+export const ZLocalPipelineRoots = z
+  .string()
+  .optional()
+  .superRefine((value, ctx) => {
+    if (value === undefined) return;
+    for (const [i, entry] of value.split(":").entries()) {
+      const problem =
+        entry.trim() === ""
+          ? "has an empty entry (two colons in a row, or a colon at either end)"
+          : !entry.startsWith("/")
+            ? "must list absolute paths (starting with /)"
+            : entry.split("/").includes("..")
+              ? "must not contain '..'"
+              : null;
+      if (problem) {
+        ctx.addIssue({ code: "custom", message: `LOCKSTEP_LOCAL_PIPELINE_ROOTS ${problem}: entry ${i + 1} of a colon-separated list such as /srv/pipelines:/data/pipelines` });
+        return;
+      }
+    }
+  })
+  .transform((value) => (value === undefined ? [] : value.split(":").map((entry) => entry.replace(/(.)\/+$/, "$1"))));
+
 export const ZPipelineInput = z.object({
   name: z.string().trim().min(1, "Give the pipeline a name.").max(100),
   repository: ZRepository,

@@ -6,7 +6,7 @@ import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
 import { useTRPC } from "~/trpc/react";
 
-export function UserMenu({ name, email }: { name: string; email: string }) {
+export function UserMenu({ name, email, isInstanceAdmin }: { name: string; email: string; isInstanceAdmin: boolean }) {
   const trpc = useTRPC();
   const [open, setOpen] = useState(false);
   const ref = useRef<HTMLDivElement>(null);
@@ -47,6 +47,14 @@ export function UserMenu({ name, email }: { name: string; email: string }) {
           <Link role="menuitem" href="/settings/tokens" onClick={() => setOpen(false)} className="block rounded-md px-3 py-2 text-sm hover:bg-slate-50">
             Access tokens
           </Link>
+          {isInstanceAdmin ? (
+            <>
+              <div className="my-1 border-t border-slate-100" />
+              <Link role="menuitem" href="/settings/instance" onClick={() => setOpen(false)} className="block rounded-md px-3 py-2 text-sm hover:bg-slate-50">
+                Instance settings
+              </Link>
+            </>
+          ) : null}
           <div className="my-1 border-t border-slate-100" />
           <button role="menuitem" type="button" onClick={() => void signOut({ callbackUrl: "/sign-in" })} className="block w-full rounded-md px-3 py-2 text-left text-sm hover:bg-slate-50">
             Sign out

@@ -18,7 +18,7 @@ export async function apiContext(req: NextRequest): Promise<TContext> {
     queues: holder.__lockstepQueues,
     pingRedis: () => pingRedis(redis),
     identity: await identityFromRequest(req),
-    config: { signupEnabled: webEnv().LOCKSTEP_SIGNUP_ENABLED },
+    config: { signupEnabled: webEnv().LOCKSTEP_SIGNUP_ENABLED, localPipelineRoots: webEnv().LOCKSTEP_LOCAL_PIPELINE_ROOTS },
     ip: clientIp(req.headers),
     userAgent: req.headers.get("user-agent"),
   };

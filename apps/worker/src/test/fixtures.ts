@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
+import { resolve } from "node:path";
 import type { Redis } from "ioredis";
 import { createCaller } from "@lockstep/api";
 import { createRateLimiter } from "@lockstep/auth";
 import { formatKeySpecs, generateKeyPair, OpeningKeyring, SealingKeyring } from "@lockstep/crypto";
-import { createUserWithPersonalWorkspace, getRun, type TDatabase, type TRun } from "@lockstep/db";
+import { createUserWithPersonalWorkspace, eq, getRun, schema, type TDatabase, type TRun } from "@lockstep/db";
 import type { TQueues } from "@lockstep/queue";
 
 /** Test helpers shared by the lifecycle suites: keys, API callers, a workspace with secrets, waiting on a run. */
@@ -18,8 +19,15 @@ export async function testKeys(kid: string) {
 
 type TKeys = Awaited<ReturnType<typeof testKeys>>;
 
+/** The e2e fixture pipelines: the allowed local pipeline root for the API and the worker in these suites. */
+export const pipelinesRoot = resolve(import.meta.dirname, "../../../../e2e/fixtures/pipelines");
+
 /** The API as a signed-in user calls it, enqueueing onto `queues` (so a test picks which workers see the jobs). */
-export function apiCaller(deps: { db: TDatabase; redis: Redis; queues: TQueues; keys: Pick<TKeys, "sealing"> }, userId: string) {
+export function apiCaller(
+  deps: { db: TDatabase; redis: Redis; queues: TQueues; keys: Pick<TKeys, "sealing"> },
+  userId: string,
+  config: { localPipelineRoots?: string[] } = {},
+) {
   return createCaller({
     db: deps.db,
     pingRedis: async () => 0,
@@ -27,20 +35,26 @@ export function apiCaller(deps: { db: TDatabase; redis: Redis; queues: TQueues; 
     sealing: deps.keys.sealing,
     queues: deps.queues,
     identity: { userId, via: "session" },
-    config: { signupEnabled: true },
+    config: { signupEnabled: true, localPipelineRoots: config.localPipelineRoots ?? [pipelinesRoot] },
     ip: null,
     userAgent: "vitest",
   });
 }
 
+/** Makes a user an instance admin directly in the database (local and host-Slurm environments are theirs to create). */
+export async function makeInstanceAdmin(db: TDatabase, userId: string) {
+  await db.update(schema.users).set({ isInstanceAdmin: true }).where(eq(schema.users.id, userId));
+}
+
 /**
- * An org workspace with an owner and a launch-role participant; the workspace holds DB_PASSWORD and
+ * An org workspace with an owner (an instance admin) and a launch-role participant; the workspace holds DB_PASSWORD and
  * API_TOKEN, the launcher a personal API_TOKEN that must win. Values carry a MARKER to search for.
  */
 export async function workspaceWithSecrets(deps: { db: TDatabase; redis: Redis; queues: TQueues; keys: TKeys }) {
   const { db } = deps;
   const owner = (await createUserWithPersonalWorkspace(db, { email: `owner-${randomUUID()}@example.test`, name: "Owner", passwordHash: null }))!;
   const launcher = (await createUserWithPersonalWorkspace(db, { email: `launcher-${randomUUID()}@example.test`, name: "Launcher", passwordHash: null }))!;
+  await makeInstanceAdmin(db, owner.id);
   const caller = (userId: string) => apiCaller(deps, userId);
   const asOwner = caller(owner.id);
   const org = await asOwner.orgs.create({ name: "Cloud", slug: `cloud-${owner.id.slice(0, 8)}` });

@@ -1,8 +1,54 @@
-import { and, eq, runsHoldingComputeEnv, schema, type TComputeEnv, type TDatabase } from "@lockstep/db";
+import { and, eq, findCredential, getInstanceSettings, runsHoldingComputeEnv, schema, type TComputeEnv, type TDatabase } from "@lockstep/db";
 import { MAX_ENV_VARS, type TComputeEnvInput } from "@lockstep/validators";
 import { AppError, isUniqueViolation } from "../errors";
 
 const { computeEnvs } = schema;
+
+type TTx = Parameters<Parameters<TDatabase["transaction"]>[0]>[0];
+/** Who is changing a compute environment: enough to tell whether they may touch host kinds. */
+export type TComputeEnvEditor = { id: string; isInstanceAdmin: boolean };
+
+/** Kinds whose runs execute on Lockstep's own machines (the worker, or host Slurm with the worker as submit host). */
+export function isHostKind(kind: TComputeEnv["kind"]): kind is "local" | "slurm" {
+  return kind === "local" || kind === "slurm";
+}
+
+/**
+ * Local and host-Slurm environments run pipeline code on the machines that hold Lockstep's keys
+ * and database: by default only an instance admin may create or edit them. An instance admin may
+ * hand that to every workspace's maintainers (instance setting `hostComputeEnvs`).
+ */
+export async function assertMayManageHostKind(db: TDatabase | TTx, editor: TComputeEnvEditor, action: "create" | "edit"): Promise<void> {
+  if (editor.isInstanceAdmin) return;
+  const { hostComputeEnvs } = await getInstanceSettings(db);
+  if (hostComputeEnvs === "workspace-maintainers") return;
+  throw new AppError("FORBIDDEN", `computeEnv.kind: Only an instance admin can ${action} local or host Slurm compute environments on this instance.`);
+}
+
+/** A cloud environment's credentials must be this workspace's, for the same cloud. */
+async function checkCredential(db: TDatabase | TTx, workspaceId: string, input: TComputeEnvInput) {
+  if (input.kind !== "aws-batch" && input.kind !== "google-batch") return;
+  const credential = await findCredential(db, workspaceId, input.config.credentialId);
+  const wanted = input.kind === "aws-batch" ? "aws" : "google";
+  if (!credential || credential.provider !== wanted) {
+    throw new AppError("INVALID", `computeEnv.config.credentialId: choose ${wanted === "aws" ? "AWS" : "Google"} credentials of this workspace.`);
+  }
+}
+
+export async function createComputeEnv(db: TDatabase, workspaceId: string, editor: TComputeEnvEditor, input: TComputeEnvInput): Promise<TComputeEnv> {
+  if (isHostKind(input.kind)) await assertMayManageHostKind(db, editor, "create");
+  await checkCredential(db, workspaceId, input);
+  try {
+    const [row] = await db
+      .insert(computeEnvs)
+      .values({ ...input, workspaceId, createdBy: editor.id })
+      .returning();
+    return row!;
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new AppError("CONFLICT", `A compute environment named "${input.name}" already exists here.`);
+    throw error;
+  }
+}
 
 export type TEnvMerge = { ok: true; env: Record<string, string> } | { ok: false; field: "keepEnv" | "computeEnv.env"; message: string };
 
@@ -37,14 +83,27 @@ export function storeFieldsChanged(current: Pick<TComputeEnv, "kind" | "workDir"
   return null;
 }
 
-/** Replaces an environment's settings; its stored variables survive only where `keepEnv` names them. */
-export async function updateComputeEnv(db: TDatabase, workspaceId: string, computeEnvId: string, input: TComputeEnvInput, keepEnv: readonly string[]): Promise<TComputeEnv> {
+/**
+ * Replaces an environment's settings; its stored variables survive only where `keepEnv` names them.
+ * Editing a host environment, or turning one into a host environment, needs the host-kind right.
+ */
+export async function updateComputeEnv(
+  db: TDatabase,
+  workspaceId: string,
+  editor: TComputeEnvEditor,
+  computeEnvId: string,
+  input: TComputeEnvInput,
+  keepEnv: readonly string[],
+): Promise<TComputeEnv> {
   const where = and(eq(computeEnvs.workspaceId, workspaceId), eq(computeEnvs.id, computeEnvId));
   return db
     .transaction(async (tx) => {
       // Locked so a concurrent edit cannot slip a variable in between reading and writing the set.
       const [current] = await tx.select().from(computeEnvs).where(where).for("update");
+      // Absent (or another workspace's) first: NOT_FOUND before any FORBIDDEN, so nothing can be probed.
       if (!current) throw new AppError("NOT_FOUND", "No such compute environment.");
+      if (isHostKind(current.kind) || isHostKind(input.kind)) await assertMayManageHostKind(tx, editor, "edit");
+      await checkCredential(tx, workspaceId, input);
       // A run that holds the environment finds its store and head by these settings: they stay until it is done.
       const moved = storeFieldsChanged(current, input);
       if (moved) {

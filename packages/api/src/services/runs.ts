@@ -15,6 +15,8 @@ import {
 import { enqueue, type TQueues } from "@lockstep/queue";
 import type { TSecretSelection } from "@lockstep/validators";
 import { AppError } from "../errors";
+import { isHostKind } from "./compute-envs";
+import { assertPipelineSource } from "./pipelines";
 import type { TActor } from "./secrets";
 
 /** The secrets a launch would send, by name and source. Personal workspaces send none (Seqera's rule). */
@@ -29,9 +31,9 @@ export async function secretsForLaunch(db: TDatabase, workspace: TWorkspace, use
 }
 
 export async function launchRun(
-  deps: { db: TDatabase; queues: TQueues },
+  deps: { db: TDatabase; queues: TQueues; localPipelineRoots: readonly string[] },
   workspace: TWorkspace,
-  actor: TActor,
+  actor: TActor & { isInstanceAdmin: boolean },
   input: { pipelineId: string; computeEnvId?: string; params?: Record<string, string | number | boolean>; secrets: TSecretSelection },
 ) {
   const { db } = deps;
@@ -45,6 +47,16 @@ export async function launchRun(
     // The head runs in a container in the cloud: a path on Lockstep's machine means nothing there.
     throw new AppError("INVALID", `computeEnvId: ${ce.name} runs pipelines in the cloud; the pipeline's repository must be an https:// URL, not a path.`);
   }
+  // Anyone can sign up and gets a personal workspace: a stranger must never run code on Lockstep's
+  // own machines, whoever created the environment there.
+  if (workspace.personalOwnerId && isHostKind(ce.kind) && !actor.isInstanceAdmin) {
+    throw new AppError(
+      "FORBIDDEN",
+      `computeEnvId: Only an instance admin can launch runs on local or host Slurm compute environments from a personal workspace; launch from an organization workspace, or choose a cloud compute environment.`,
+    );
+  }
+  // Checked again at launch: the directory may have changed since the pipeline was saved.
+  await assertPipelineSource(pipeline.repository, deps.localPipelineRoots, "pipelineId", "This pipeline cannot be run from its path. ");
   const refs = await secretsForLaunch(db, workspace, actor.id, input.secrets);
   const run = await db.transaction(async (tx) => {
     const row = await insertRun(tx, {

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { resolve } from "node:path";
 import type { TRateLimiter } from "@lockstep/auth";
 import postgres from "postgres";
 import { afterAll, inject } from "vitest";
@@ -31,7 +32,14 @@ afterAll(async () => {
   await queueRedis.quit();
 });
 
-export function contextFor(db: TDatabase, userId: string | null, overrides: Partial<TContext> = {}): TContext {
+/** The e2e fixture pipelines (real directories holding main.nf): the allowed local pipeline root in API tests. */
+export const pipelinesRoot = resolve(import.meta.dirname, "../../../../e2e/fixtures/pipelines");
+
+/** Overrides of the test context; `config` is merged field by field with the defaults. */
+export type TContextOverrides = Partial<Omit<TContext, "config">> & { config?: Partial<TContext["config"]> };
+
+export function contextFor(db: TDatabase, userId: string | null, overrides: TContextOverrides = {}): TContext {
+  const { config, ...rest } = overrides;
   return {
     db,
     sealing: testKeys.sealing,
@@ -39,14 +47,14 @@ export function contextFor(db: TDatabase, userId: string | null, overrides: Part
     pingRedis: async () => 0,
     limiter: noLimits,
     identity: userId ? { userId, via: "session" } : null,
-    config: { signupEnabled: true },
     ip: "127.0.0.1",
     userAgent: "vitest",
-    ...overrides,
+    ...rest,
+    config: { signupEnabled: true, localPipelineRoots: [pipelinesRoot], ...config },
   };
 }
 
-export function callerFor(db: TDatabase, userId: string | null, overrides: Partial<TContext> = {}) {
+export function callerFor(db: TDatabase, userId: string | null, overrides: TContextOverrides = {}) {
   return createCaller(contextFor(db, userId, overrides));
 }
 
@@ -57,6 +65,21 @@ export async function makeUser(db: TDatabase, label = "user") {
   if (!user) throw new Error("fixture user already exists");
   const [personal] = await db.select().from(schema.workspaces).where(eq(schema.workspaces.personalOwnerId, user.id));
   return { ...user, personalWorkspaceId: personal!.id };
+}
+
+/** Makes a user an instance admin directly in the database (as the first account of an instance is). */
+export async function makeInstanceAdmin(db: TDatabase, userId: string, isInstanceAdmin = true) {
+  await db.update(schema.users).set({ isInstanceAdmin }).where(eq(schema.users.id, userId));
+}
+
+/**
+ * A user who is certainly not an instance admin: on a database with no users yet (a test file run
+ * on its own) the first account would be one.
+ */
+export async function makePlainUser(db: TDatabase, label = "user") {
+  const user = await makeUser(db, label);
+  await makeInstanceAdmin(db, user.id, false);
+  return { ...user, isInstanceAdmin: false };
 }
 
 /** Each procedure path of the router with its metadata (which permission it checks, if any). */

@@ -3,3 +3,4 @@ export * from "./tenancy";
 export * from "./secrets";
 export * from "./runs";
 export * from "./system";
+export * from "./instance";

@@ -20,7 +20,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
           </Link>
           <OrgSwitcher />
           <div className="ml-auto">
-            <UserMenu name={user.name} email={user.email} />
+            <UserMenu name={user.name} email={user.email} isInstanceAdmin={user.isInstanceAdmin} />
           </div>
         </div>
       </header>

@@ -1,9 +1,19 @@
-import { realpathSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { UnrecoverableError } from "bullmq";
 import { isTerminal, updateRunIf, type TComputeEnv, type TRun } from "@lockstep/db";
-import { assertHidden, cloudHeadCommand, javaHomeOutsideUsr, nextflowArgs, nextflowJavaCommand, SANDBOX_HELP, stageNextflow, writeHeadScript } from "@lockstep/launcher";
+import {
+  assertHidden,
+  cloudHeadCommand,
+  isRemotePipeline,
+  javaHomeOutsideUsr,
+  nextflowArgs,
+  nextflowJavaCommand,
+  resolveLocalPipeline,
+  SANDBOX_HELP,
+  stageNextflow,
+  writeHeadScript,
+} from "@lockstep/launcher";
 import { enqueue } from "@lockstep/queue";
 import { handOver, isolationOf, runOwner, withTarget, type TTarget } from "../../runtime";
 import type { THandler, TProcessorContext } from "../types";
@@ -17,6 +27,11 @@ async function startOnHost(ctx: TProcessorContext, target: Extract<TTarget, { pl
   if (isolation.problem && !isolation.unsafeUnsandboxed) {
     throw new UnrecoverableError(`local and Slurm runs need a sandbox and this worker cannot make one: ${isolation.problem}. ${SANDBOX_HELP}`);
   }
+  // A local path is checked once more right before Nextflow reads it; Nextflow gets the resolved main.nf.
+  const local = isRemotePipeline(run.repository) ? null : await resolveLocalPipeline(run.repository, ctx.runtime.localPipelineRoots ?? []);
+  if (local && !local.ok) throw new UnrecoverableError(local.message);
+  // Its directory is shown to the sandbox read-only (nothing above it), never where Lockstep's secrets are.
+  if (local) assertHidden({ ...isolation.sandbox, readOnly: [local.dir] }, isolation.hidden);
   const runsDir = run.cleanupTarget?.provider === "nextflow-file" ? run.cleanupTarget.runsDir : ce.workDir;
   let lib: string;
   try {
@@ -30,7 +45,7 @@ async function startOnHost(ctx: TProcessorContext, target: Extract<TTarget, { pl
   const command = [
     ...nextflowJavaCommand(lib, { java, tmpDir: tmp }),
     ...nextflowArgs({
-      pipeline: run.repository,
+      pipeline: local ? local.mainScript : run.repository,
       revision: run.revision ?? undefined,
       runDir,
       workDir: join(runDir, "work"),
@@ -42,9 +57,6 @@ async function startOnHost(ctx: TProcessorContext, target: Extract<TTarget, { pl
   await mkdir(tmp, { recursive: true, mode: 0o700 });
   const owner = await runOwner(ctx, ce, run);
   await handOver([script, tmp], owner);
-  // A pipeline on the worker's disk is shown to the sandbox read-only (its directory, nothing above it).
-  const pipelineDir = localPipelineDir(run.repository);
-  if (pipelineDir) assertHidden({ ...isolation.sandbox, readOnly: [pipelineDir] }, isolation.hidden);
   const env = {
     ...ce.env,
     ...run.headEnv,
@@ -56,7 +68,7 @@ async function startOnHost(ctx: TProcessorContext, target: Extract<TTarget, { pl
     NXF_PLUGINS_DEFAULT: "false",
     NXF_TEMP: tmp,
   };
-  return target.executor.start({ runId: run.id, runDir, script, env, readOnly: [lib, ...(javaHome ? [javaHome] : []), ...(pipelineDir ? [pipelineDir] : [])], ...(owner ? { identity: owner } : {}) });
+  return target.executor.start({ runId: run.id, runDir, script, env, readOnly: [lib, ...(javaHome ? [javaHome] : []), ...(local ? [local.dir] : [])], ...(owner ? { identity: owner } : {}) });
 }
 
 async function startInCloud(target: Extract<TTarget, { place: "cloud" }>, run: TRun, ce: TComputeEnv, runDir: string) {
@@ -72,17 +84,6 @@ async function startInCloud(target: Extract<TTarget, { place: "cloud" }>, run: T
   const { command, env: configEnv } = cloudHeadCommand(target.cloud, args);
   const env = { ...ce.env, ...run.headEnv, ...configEnv, ...HEAD_FLAGS };
   return target.start({ runId: run.id, env, command, bindings: run.secretBindings });
-}
-
-/** The directory of a pipeline given as a local path (`/x/main.nf` or `/x`); null for a repository URL. */
-function localPipelineDir(repository: string): string | null {
-  if (!repository.startsWith("/")) return null;
-  try {
-    const real = realpathSync(repository);
-    return statSync(real).isDirectory() ? real : dirname(real);
-  } catch {
-    return null;
-  }
 }
 
 /** Starts the Nextflow head with the provider's environment: a process, a Slurm job or a Batch job. */

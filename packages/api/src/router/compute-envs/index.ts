@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { findCredential, getComputeEnv, listComputeEnvs, requestComputeEnvCheck, runsHoldingComputeEnv, schema, and, eq, type TComputeEnv, type TDatabase } from "@lockstep/db";
+import { getComputeEnv, listComputeEnvs, requestComputeEnvCheck, runsHoldingComputeEnv, schema, and, eq, type TComputeEnv } from "@lockstep/db";
 import { enqueue } from "@lockstep/queue";
 import { MAX_ENV_VARS, ZComputeEnvInput, ZEnvName, ZId } from "@lockstep/validators";
-import { AppError, isUniqueViolation } from "../../errors";
-import { updateComputeEnv } from "../../services/compute-envs";
+import { AppError } from "../../errors";
+import { createComputeEnv, updateComputeEnv } from "../../services/compute-envs";
 import { router, workspaceProcedure } from "../../trpc";
 import { ZComputeEnvOut } from "../shapes";
 
@@ -28,16 +28,6 @@ export function computeEnvOut(ce: TComputeEnv): z.infer<typeof ZComputeEnvOut> {
   };
 }
 
-/** A cloud environment's credentials must be this workspace's, for the same cloud. */
-async function checkCredential(db: TDatabase, workspaceId: string, input: z.infer<typeof ZComputeEnvInput>) {
-  if (input.kind !== "aws-batch" && input.kind !== "google-batch") return;
-  const credential = await findCredential(db, workspaceId, input.config.credentialId);
-  const wanted = input.kind === "aws-batch" ? "aws" : "google";
-  if (!credential || credential.provider !== wanted) {
-    throw new AppError("INVALID", `computeEnv.config.credentialId: choose ${wanted === "aws" ? "AWS" : "Google"} credentials of this workspace.`);
-  }
-}
-
 export const computeEnvsRouter = router({
   list: workspaceProcedure("workspace:view")
     .output(z.array(ZComputeEnvOut))
@@ -55,19 +45,7 @@ export const computeEnvsRouter = router({
   create: workspaceProcedure("compute-envs:manage")
     .input(z.object({ computeEnv: ZComputeEnvInput }))
     .output(ZComputeEnvOut)
-    .mutation(async ({ ctx, input }) => {
-      await checkCredential(ctx.db, ctx.workspace.id, input.computeEnv);
-      try {
-        const [row] = await ctx.db
-          .insert(computeEnvs)
-          .values({ ...input.computeEnv, workspaceId: ctx.workspace.id, createdBy: ctx.user.id })
-          .returning();
-        return computeEnvOut(row!);
-      } catch (error) {
-        if (isUniqueViolation(error)) throw new AppError("CONFLICT", `A compute environment named "${input.computeEnv.name}" already exists here.`);
-        throw error;
-      }
-    }),
+    .mutation(async ({ ctx, input }) => computeEnvOut(await createComputeEnv(ctx.db, ctx.workspace.id, ctx.user, input.computeEnv))),
 
   update: workspaceProcedure("compute-envs:manage")
     .input(
@@ -79,10 +57,9 @@ export const computeEnvsRouter = router({
       }),
     )
     .output(ZComputeEnvOut)
-    .mutation(async ({ ctx, input }) => {
-      await checkCredential(ctx.db, ctx.workspace.id, input.computeEnv);
-      return computeEnvOut(await updateComputeEnv(ctx.db, ctx.workspace.id, input.computeEnvId, input.computeEnv, input.keepEnv));
-    }),
+    .mutation(async ({ ctx, input }) =>
+      computeEnvOut(await updateComputeEnv(ctx.db, ctx.workspace.id, ctx.user, input.computeEnvId, input.computeEnv, input.keepEnv)),
+    ),
 
   /** Asks the worker (the only holder of the credential keys) to check a cloud environment; the list shows the answer. */
   check: workspaceProcedure("compute-envs:manage")

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { and, eq, getComputeEnv, getPipeline, listPipelines, schema, type TPipeline } from "@lockstep/db";
 import { ZId, ZPipelineInput } from "@lockstep/validators";
 import { AppError, isUniqueViolation } from "../../errors";
+import { assertPipelineSource } from "../../services/pipelines";
 import { router, workspaceProcedure } from "../../trpc";
 import { ZPipelineOut } from "../shapes";
 
@@ -40,6 +41,7 @@ export const pipelinesRouter = router({
     .input(z.object({ pipeline: ZPipelineInput }))
     .output(ZPipelineOut)
     .mutation(async ({ ctx, input }) => {
+      await assertPipelineSource(input.pipeline.repository, ctx.config.localPipelineRoots, "pipeline.repository");
       await checkComputeEnv(ctx.db, ctx.workspace.id, input.pipeline.defaultComputeEnvId);
       try {
         const [row] = await ctx.db.insert(pipelines).values({ ...input.pipeline, workspaceId: ctx.workspace.id, createdBy: ctx.user.id }).returning();
@@ -54,6 +56,7 @@ export const pipelinesRouter = router({
     .input(z.object({ pipelineId: ZId, pipeline: ZPipelineInput }))
     .output(ZPipelineOut)
     .mutation(async ({ ctx, input }) => {
+      await assertPipelineSource(input.pipeline.repository, ctx.config.localPipelineRoots, "pipeline.repository");
       await checkComputeEnv(ctx.db, ctx.workspace.id, input.pipeline.defaultComputeEnvId);
       const [row] = await ctx.db
         .update(pipelines)

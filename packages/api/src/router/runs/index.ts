@@ -55,7 +55,12 @@ export const runsRouter = router({
     .input(z.object({ pipelineId: ZId, computeEnvId: ZId.optional(), params: ZParams.optional(), secrets: ZSecretSelection.default({ mode: "all" }) }))
     .output(ZRunOut)
     .mutation(async ({ ctx, input }) => {
-      const run = await launchRun({ db: ctx.db, queues: ctx.queues }, ctx.workspace, actorOf(ctx), input);
+      const run = await launchRun(
+        { db: ctx.db, queues: ctx.queues, localPipelineRoots: ctx.config.localPipelineRoots },
+        ctx.workspace,
+        { ...actorOf(ctx), isInstanceAdmin: ctx.user.isInstanceAdmin },
+        input,
+      );
       return runOut(run, ctx.user);
     }),
 

@@ -41,7 +41,7 @@ function PipelinesPage({ workspaceId, manages, launches }: { workspaceId: string
     <>
       <PageHeader
         title="Pipelines"
-        description="What this workspace launches: a Git repository or a main.nf, with default params."
+        description="What this workspace launches: a Git repository or a local pipeline directory, with default params."
         actions={manages ? <Button onClick={() => open({ kind: "create" })}>New pipeline</Button> : null}
       />
       <PageNotice notice={notice} />
@@ -198,11 +198,11 @@ function PipelineDialog({
           name="repository"
           label="Repository"
           defaultValue={existing?.repository}
-          placeholder="https://github.com/nf-core/rnaseq or /srv/pipelines/qc/main.nf"
+          placeholder="https://github.com/nf-core/rnaseq or /srv/pipelines/qc"
           code
           required
           error={errors.repository}
-          hint="An https:// Git repository, or the absolute path of a main.nf (or of its directory) on the compute environment."
+          hint="An https:// Git repository, or the absolute path of a directory holding main.nf, inside the pipeline directories this instance allows."
         />
         <Field
           id={`${formId}-revision`}

@@ -1,0 +1,90 @@
+import { z } from "zod";
+import { countInstanceAdmins, getInstanceSettings, hostComputeEnvsPolicies, listInstanceAuditEvents, listUsersPage, type TDatabase } from "@lockstep/db";
+import { ZId } from "@lockstep/validators";
+import { personOf, setUserInstanceAdmin, updateInstanceSettings } from "../../services/instance";
+import { actorOf } from "../secrets";
+import { instanceAdminProcedure, router } from "../../trpc";
+
+const ZHostComputeEnvs = z.enum(hostComputeEnvsPolicies);
+
+const ZInstanceUserOut = z.object({ id: z.string(), email: z.string(), name: z.string(), isInstanceAdmin: z.boolean(), createdAt: z.date() });
+
+const ZInstanceOut = z.object({
+  /** Who may create and edit local and host-Slurm compute environments. */
+  hostComputeEnvs: ZHostComputeEnvs,
+  updatedAt: z.date().nullable(),
+  updatedBy: z.object({ id: z.string(), name: z.string(), email: z.string() }).nullable(),
+  /** LOCKSTEP_LOCAL_PIPELINE_ROOTS as the web app read it (set in the environment, not here). */
+  localPipelineRoots: z.array(z.string()),
+  /** The latest instance-level audit events (settings and admin changes). */
+  recentChanges: z.array(
+    z.object({
+      id: z.string(),
+      at: z.date(),
+      action: z.string(),
+      actorEmail: z.string().nullable(),
+      ip: z.string().nullable(),
+      targetName: z.string().nullable(),
+      detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string()), z.null()])),
+    }),
+  ),
+});
+
+async function instanceOut(db: TDatabase, localPipelineRoots: readonly string[]): Promise<z.infer<typeof ZInstanceOut>> {
+  const settings = await getInstanceSettings(db);
+  const events = await listInstanceAuditEvents(db, 10);
+  return {
+    hostComputeEnvs: settings.hostComputeEnvs,
+    updatedAt: settings.updatedAt,
+    updatedBy: await personOf(db, settings.updatedBy),
+    localPipelineRoots: [...localPipelineRoots],
+    recentChanges: events.map((e) => ({ id: e.id, at: e.at, action: e.action, actorEmail: e.actorEmail, ip: e.ip, targetName: e.targetName, detail: e.detail })),
+  };
+}
+
+/** Instance administration: instance admins only (everyone else gets FORBIDDEN). */
+export const instanceRouter = router({
+  get: instanceAdminProcedure.output(ZInstanceOut).query(({ ctx }) => instanceOut(ctx.db, ctx.config.localPipelineRoots)),
+
+  update: instanceAdminProcedure
+    .input(z.object({ hostComputeEnvs: ZHostComputeEnvs }))
+    .output(ZInstanceOut)
+    .mutation(async ({ ctx, input }) => {
+      await updateInstanceSettings(ctx.db, actorOf(ctx), input);
+      return instanceOut(ctx.db, ctx.config.localPipelineRoots);
+    }),
+
+  users: router({
+    /** Every account of the instance, oldest first, a page at a time; `search` matches email or name. */
+    list: instanceAdminProcedure
+      .input(
+        z
+          .object({
+            page: z.number().int().min(1).default(1),
+            pageSize: z.number().int().min(1).max(100).default(25),
+            search: z.string().trim().max(200).optional(),
+          })
+          .default({ page: 1, pageSize: 25 }),
+      )
+      .output(
+        z.object({
+          items: z.array(ZInstanceUserOut),
+          total: z.number(),
+          page: z.number(),
+          pageSize: z.number(),
+          /** Instance admins in all (whatever the search), so a client can tell the last one. */
+          admins: z.number(),
+        }),
+      )
+      .query(async ({ ctx, input }) => {
+        const { items, total } = await listUsersPage(ctx.db, { limit: input.pageSize, offset: (input.page - 1) * input.pageSize, search: input.search || undefined });
+        return { items, total, page: input.page, pageSize: input.pageSize, admins: await countInstanceAdmins(ctx.db) };
+      }),
+
+    /** Grants or revokes instance admin (never the last one). */
+    setAdmin: instanceAdminProcedure
+      .input(z.object({ userId: ZId, isInstanceAdmin: z.boolean() }))
+      .output(ZInstanceUserOut)
+      .mutation(({ ctx, input }) => setUserInstanceAdmin(ctx.db, actorOf(ctx), input.userId, input.isInstanceAdmin)),
+  }),
+});

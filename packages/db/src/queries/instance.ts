@@ -1,0 +1,79 @@
+import { and, asc, count, desc, eq, ilike, isNull, like, or, sql } from "drizzle-orm";
+import type { TDatabase } from "../client";
+import { auditEvents, hostComputeEnvsPolicy, instanceSettings, users } from "../schema";
+
+type TTx = Parameters<Parameters<TDatabase["transaction"]>[0]>[0];
+type TDbOrTx = TDatabase | TTx;
+
+export type THostComputeEnvsPolicy = (typeof hostComputeEnvsPolicy.enumValues)[number];
+export const hostComputeEnvsPolicies = hostComputeEnvsPolicy.enumValues;
+
+export type TInstanceSettings = { hostComputeEnvs: THostComputeEnvsPolicy; updatedAt: Date | null; updatedBy: string | null };
+
+/** The instance's settings; every default when they were never changed (no row). */
+export async function getInstanceSettings(db: TDbOrTx, opts: { forUpdate?: boolean } = {}): Promise<TInstanceSettings> {
+  const query = db.select().from(instanceSettings).where(eq(instanceSettings.id, true));
+  const [row] = opts.forUpdate ? await query.for("update") : await query;
+  return { hostComputeEnvs: row?.hostComputeEnvs ?? "instance-admins", updatedAt: row?.updatedAt ?? null, updatedBy: row?.updatedBy ?? null };
+}
+
+export async function saveInstanceSettings(db: TDbOrTx, values: { hostComputeEnvs: THostComputeEnvsPolicy }, updatedBy: string): Promise<TInstanceSettings> {
+  const [row] = await db
+    .insert(instanceSettings)
+    .values({ id: true, ...values, updatedBy })
+    .onConflictDoUpdate({ target: instanceSettings.id, set: { ...values, updatedBy, updatedAt: new Date() } })
+    .returning();
+  return { hostComputeEnvs: row!.hostComputeEnvs, updatedAt: row!.updatedAt, updatedBy: row!.updatedBy };
+}
+
+/** One page of the instance's users, oldest first (the first is the one who set the instance up). */
+export async function listUsersPage(db: TDbOrTx, page: { limit: number; offset: number; search?: string }) {
+  const pattern = page.search ? `%${page.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+  const where = pattern ? or(ilike(users.email, pattern), ilike(users.name, pattern)) : undefined;
+  const [rows, [total]] = await Promise.all([
+    db
+      .select({ id: users.id, email: users.email, name: users.name, isInstanceAdmin: users.isInstanceAdmin, createdAt: users.createdAt })
+      .from(users)
+      .where(where)
+      .orderBy(asc(users.createdAt), asc(users.id))
+      .limit(page.limit)
+      .offset(page.offset),
+    db.select({ n: count() }).from(users).where(where),
+  ]);
+  return { items: rows, total: total?.n ?? 0 };
+}
+
+export async function countInstanceAdmins(db: TDbOrTx): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(users).where(eq(users.isInstanceAdmin, true));
+  return row?.n ?? 0;
+}
+
+export type TSetAdminResult =
+  | { status: "not-found" }
+  | { status: "last-admin" }
+  | { status: "unchanged" | "changed"; user: { id: string; email: string; name: string; isInstanceAdmin: boolean; createdAt: Date } };
+
+/**
+ * Grants or revokes instance admin. Must run inside a transaction: an advisory lock serialises
+ * admin changes, so two admins revoking each other at once cannot leave the instance without one.
+ */
+export async function setInstanceAdmin(tx: TTx, userId: string, isInstanceAdmin: boolean): Promise<TSetAdminResult> {
+  await tx.execute(sql`select pg_advisory_xact_lock(7263003)`);
+  const [target] = await tx.select().from(users).where(eq(users.id, userId)).for("update");
+  if (!target) return { status: "not-found" };
+  const shape = (u: typeof target) => ({ id: u.id, email: u.email, name: u.name, isInstanceAdmin: u.isInstanceAdmin, createdAt: u.createdAt });
+  if (target.isInstanceAdmin === isInstanceAdmin) return { status: "unchanged", user: shape(target) };
+  if (!isInstanceAdmin && (await countInstanceAdmins(tx)) <= 1) return { status: "last-admin" };
+  const [row] = await tx.update(users).set({ isInstanceAdmin }).where(eq(users.id, userId)).returning();
+  return { status: "changed", user: shape(row!) };
+}
+
+/** Instance-level audit events (no workspace, no user scope), newest first. */
+export async function listInstanceAuditEvents(db: TDbOrTx, limit: number) {
+  return db
+    .select()
+    .from(auditEvents)
+    .where(and(isNull(auditEvents.workspaceId), isNull(auditEvents.subjectUserId), like(auditEvents.action, "instance.%")))
+    .orderBy(desc(auditEvents.seq))
+    .limit(limit);
+}
