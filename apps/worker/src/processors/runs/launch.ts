@@ -2,7 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { UnrecoverableError } from "bullmq";
 import { isTerminal, updateRunIf, type TComputeEnv, type TRun } from "@lockstep/db";
-import { cloudHeadCommand, nextflowArgs, writeHeadScript } from "@lockstep/launcher";
+import { cloudHeadCommand, nextflowArgs, writeHeadScript, writeParamsFile } from "@lockstep/launcher";
 import { enqueue } from "@lockstep/queue";
 import { withTarget, type TTarget } from "../../runtime";
 import type { THandler, TProcessorContext } from "../types";
@@ -25,7 +25,8 @@ async function startOnHost(ctx: TProcessorContext, target: Extract<TTarget, { pl
       revision: run.revision ?? undefined,
       runDir,
       workDir: join(runDir, "work"),
-      params: run.params,
+      // Params reach Nextflow in a 0600 file, never as options.
+      paramsFile: await writeParamsFile(runDir, run.params),
       runName: `lockstep-${run.id.slice(0, 8)}`,
     }),
   ];
@@ -51,11 +52,10 @@ async function startInCloud(target: Extract<TTarget, { place: "cloud" }>, run: T
     revision: run.revision ?? undefined,
     runDir,
     workDir: `${runDir}/work`,
-    params: run.params,
     runName: `lockstep-${run.id.slice(0, 8)}`,
     place: "cloud",
   });
-  const { command, env: configEnv } = cloudHeadCommand(target.cloud, args);
+  const { command, env: configEnv } = cloudHeadCommand(target.cloud, args, run.params);
   const env = { ...ce.env, ...run.headEnv, ...configEnv, ...HEAD_FLAGS };
   return target.start({ runId: run.id, env, command, bindings: run.secretBindings });
 }
