@@ -13,7 +13,7 @@ import {
   type TWorkspace,
 } from "@lockstep/db";
 import { enqueue, type TQueues } from "@lockstep/queue";
-import type { TSecretSelection } from "@lockstep/validators";
+import { headEnvProblems, type TSecretSelection } from "@lockstep/validators";
 import { AppError } from "../errors";
 import type { TActor } from "./secrets";
 
@@ -44,6 +44,14 @@ export async function launchRun(
   if ((ce.kind === "aws-batch" || ce.kind === "google-batch") && !pipeline.repository.startsWith("https://")) {
     // The head runs in a container in the cloud: a path on Lockstep's machine means nothing there.
     throw new AppError("INVALID", `computeEnvId: ${ce.name} runs pipelines in the cloud; the pipeline's repository must be an https:// URL, not a path.`);
+  }
+  // Stored before the variable and Slurm option rules existed (the worker checks again before the head starts).
+  const refused = headEnvProblems(ce);
+  if (refused.length > 0) {
+    throw new AppError(
+      "INVALID",
+      `computeEnvId: ${ce.name} has settings Lockstep no longer allows: ${refused.map((p) => p.message).join("; ")}. An owner, admin or maintainer must remove ${refused.length === 1 ? "it" : "them"} before it can start runs.`,
+    );
   }
   const refs = await secretsForLaunch(db, workspace, actor.id, input.secrets);
   const run = await db.transaction(async (tx) => {

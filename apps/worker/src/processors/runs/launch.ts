@@ -4,6 +4,7 @@ import { UnrecoverableError } from "bullmq";
 import { isTerminal, updateRunIf, type TComputeEnv, type TRun } from "@lockstep/db";
 import { cloudHeadCommand, nextflowArgs, writeHeadScript, writeParamsFile } from "@lockstep/launcher";
 import { enqueue } from "@lockstep/queue";
+import { headEnvProblems } from "@lockstep/validators";
 import { withTarget, type TTarget } from "../../runtime";
 import type { THandler, TProcessorContext } from "../types";
 import { finishRun, isPermanent, loadComputeEnv, loadRun, workerAudit } from "./common";
@@ -76,6 +77,13 @@ export const launch: THandler<"runs.launch"> = async ({ runId }, job, ctx) => {
   if (!ce || !run.runDir) {
     await finishRun(ctx, run, "FAILED", { errorMessage: "its compute environment was deleted before it started" });
     return { failed: true };
+  }
+  // Rows stored before the variable and Slurm option rules existed are checked again here.
+  const refused = headEnvProblems(ce);
+  if (refused.length > 0) {
+    const errorMessage = `not started: compute environment "${ce.name}" has settings Lockstep no longer allows: ${refused.map((p) => p.message).join("; ")}. Remove ${refused.length === 1 ? "it" : "them"} from the compute environment and launch again.`;
+    await finishRun(ctx, run, "FAILED", { errorMessage });
+    return { refused: refused.map((p) => p.field) };
   }
   const runDir = run.runDir;
   let ref: string;
