@@ -29,7 +29,7 @@ async function collectLog(ctx: TProcessorContext, run: TRun) {
     // Only whole lines: a partial last line waits for the next look (unless the read was capped).
     const end = length === MAX_READ ? text.length : text.lastIndexOf("\n") + 1;
     if (end <= 0) return;
-    const values = run.secretRefs.length > 0 ? (await openRunSecrets(ctx, run)).opened.map((s) => s.value) : [];
+    const values = run.secretRefs.length > 0 ? (await openRunSecrets(ctx, run, { checkValues: false })).opened.map((s) => s.value) : [];
     const lines = text.slice(0, end).split("\n").filter((l, i, all) => i < all.length - 1 || l !== "").map((l) => maskValues(l, values));
     await appendRunLog(ctx.db, run.id, lines);
     await updateRunIf(ctx.db, run.id, {}, { logOffset: run.logOffset + Buffer.byteLength(text.slice(0, end)) });
