@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDatabase, listAuditEvents } from "@lockstep/db";
-import { HEAD_CONFIG_VAR, NEXTFLOW_VERSION } from "@lockstep/launcher";
+import { HEAD_CONFIG_VAR, HEAD_PARAMS_VAR, NEXTFLOW_VERSION } from "@lockstep/launcher";
 import { createQueues, createRedis, enqueue } from "@lockstep/queue";
 import { awsSecretsManagerProvider } from "@lockstep/secrets";
 import { ensureMoto, freePort, prepareMotoBatch, startFaultProxy, startMoto, type TFaultProxy, type TStartedMoto } from "@lockstep/devstack";
@@ -129,7 +129,7 @@ async function setup(cloud: TCloud, credential: object = { accessKeyId: "AKIAIOS
       name: "AWS Batch",
       workDir: "s3://lockstep-it-bucket/runs",
       nextflowVersion: NEXTFLOW_VERSION,
-      env: { NXF_DEBUG: "1" },
+      env: { NXF_SINGULARITY_CACHEDIR: "/scratch/images" },
       config: {
         region,
         jobQueue: cloud.jobQueue,
@@ -184,7 +184,7 @@ describe("cloud run lifecycle (AWS Batch + Secrets Manager on moto)", () => {
     expect(def.containerProperties.image).toBe("public.ecr.aws/seqera-labs/nextflow:24.10.8");
     expect(def.containerProperties.secrets).toEqual(run.secretBindings.map((b) => ({ name: b.name, valueFrom: b.location })));
     const env = Object.fromEntries(def.containerProperties.environment.map((e) => [e.name, e.value]));
-    expect(env).toMatchObject({ NXF_ENABLE_SECRETS: "true", NXF_DEBUG: "1", NXF_ANSI_LOG: "false" });
+    expect(env).toMatchObject({ NXF_ENABLE_SECRETS: "true", NXF_SINGULARITY_CACHEDIR: "/scratch/images", NXF_ANSI_LOG: "false" });
     expect(Buffer.from(env[HEAD_CONFIG_VAR]!, "base64").toString("utf8")).toBe(`process.executor = 'awsbatch'\nprocess.queue = '${ok.jobQueue}'\naws.region = '${region}'\n`);
     const command = def.containerProperties.command;
     expect(command.slice(0, 2)).toEqual(["bash", "-c"]);
@@ -202,9 +202,9 @@ describe("cloud run lifecycle (AWS Batch + Secrets Manager on moto)", () => {
       `s3://lockstep-it-bucket/runs/${run.id}/trace.tsv`,
       "-ansi-log",
       "false",
-      "--greeting",
-      "hi there",
     ]);
+    // Params are never arguments: the head's prologue writes them to a 0600 -params-file.
+    expect(JSON.parse(Buffer.from(env[HEAD_PARAMS_VAR]!, "base64").toString("utf8"))).toEqual({ greeting: "hi there" });
     expect(run.runDir).toBe(`s3://lockstep-it-bucket/runs/${run.id}`);
     expect(run.executorRef).toMatch(/^[0-9a-f-]{36}$/);
 

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
-import { type TUser, shot, signUp } from "../support/app";
+import { importPublicKey, seal } from "@lockstep/crypto";
+import { mutate, type TUser, shot, signUp } from "../support/app";
 
 const run = `${Date.now()}-${Math.random().toString(36).slice(2, 6)}`;
 const alice: TUser = { name: "Alice Keeper", email: `alice-secrets-${run}@example.org`, password: "correct horse battery" };
@@ -332,4 +333,37 @@ test("workspace secrets: add, overwrite, base64, import, delete, activity and CS
     const text = await preview.innerText();
     for (const v of allValues) expect(text).not.toContain(v);
   }
+});
+
+test("a value sealed by another client that breaks a value rule is marked with the rule in the secrets table", async ({ page }) => {
+  test.setTimeout(120_000);
+  const carol: TUser = { name: "Carol Client", email: `carol-secrets-${run}@example.org`, password: "battery staple correct" };
+  const marker = `MARK${run.replace(/-/g, "")}`;
+  await signUp(page, carol);
+  // An API client that seals values itself (as the browser does): the server never sees them, so it cannot check them.
+  const query = async <T,>(path: string) => ((await (await page.request.get(`/api/trpc/${path}`)).json()) as { result: { data: { json: T } } }).result.data.json;
+  const spec = await query<{ kid: string; publicKey: string }>("secrets.publicKey");
+  const me = await query<{ id: string }>("me.get");
+  const key = await importPublicKey(spec.kid, spec.publicKey);
+  const sealFor = (name: string, value: string) => seal(key, value, { scope: "user", ownerId: me.id, name });
+  await mutate(page, "userSecrets.create", { name: "BAD_TOKEN", value: { sealed: await sealFor("BAD_TOKEN", `a"; echo ${marker} \`id\`; : "`) } });
+  await mutate(page, "userSecrets.create", { name: "GOOD_TOKEN", value: { sealed: await sealFor("GOOD_TOKEN", `good-${marker}`) } });
+
+  await page.goto("/settings/secrets");
+  const table = page.getByRole("table", { name: "User secrets" });
+  const bad = table.getByRole("row", { name: /BAD_TOKEN/ });
+  // The worker's check lands within seconds; the list looks again while a fresh value awaits it.
+  await expect(bad).toContainText("Invalid value", { timeout: 30_000 });
+  await expect(bad).toContainText('Secret value contains a double quote ("), which Nextflow cannot deliver intact to a task');
+  await expect(bad).toContainText("Runs that use it are refused until it is overwritten.");
+  // Positive control: the good value, once checked the same way, carries no mark.
+  await expect
+    .poll(async () => (await query<Array<{ name: string; valueCheckedAt: string | null }>>("userSecrets.list")).find((s) => s.name === "GOOD_TOKEN")?.valueCheckedAt ?? null, { timeout: 30_000 })
+    .not.toBeNull();
+  await page.reload();
+  await expect(table.getByRole("row", { name: /BAD_TOKEN/ })).toContainText("Invalid value");
+  await expect(table.getByRole("row", { name: /GOOD_TOKEN/ })).toBeVisible();
+  await expect(table.getByRole("row", { name: /GOOD_TOKEN/ })).not.toContainText("Invalid value");
+  expect(await page.content()).not.toContain(marker);
+  await shot(page, "secret-invalid-value");
 });

@@ -7,7 +7,7 @@ const { db, close } = createDatabase(inject("databaseUrl"), { max: 4 });
 afterAll(close);
 
 const localEnv = { kind: "local", name: "Local", workDir: "/tmp/lockstep-ce-it", nextflowVersion: "24.10.5" } as const;
-const storedEnv = { TZ: "UTC", NXF_OPTS: "-Xms1g -Xmx4g", LOCKSTEP_E2E: "1" };
+const storedEnv = { TZ: "UTC", NXF_CONDA_CACHEDIR: "/scratch/conda", LOCKSTEP_E2E: "1" };
 
 /** A workspace with one local environment holding three variables. */
 async function setup() {
@@ -30,14 +30,14 @@ const errorOf = (p: Promise<unknown>) =>
 describe("editing a compute environment's variables", () => {
   it("keeps the stored values of kept names, which the API never returns", async () => {
     const { asOwner, ws, ce, stored } = await setup();
-    expect(ce.envNames).toEqual(["LOCKSTEP_E2E", "NXF_OPTS", "TZ"]);
+    expect(ce.envNames).toEqual(["LOCKSTEP_E2E", "NXF_CONDA_CACHEDIR", "TZ"]);
     const saved = await asOwner.computeEnvs.update({
       workspaceId: ws.id,
       computeEnvId: ce.id,
       computeEnv: { ...localEnv, name: "Renamed" },
-      keepEnv: ["TZ", "NXF_OPTS", "LOCKSTEP_E2E"],
+      keepEnv: ["TZ", "NXF_CONDA_CACHEDIR", "LOCKSTEP_E2E"],
     });
-    expect(saved).toMatchObject({ name: "Renamed", envNames: ["LOCKSTEP_E2E", "NXF_OPTS", "TZ"] });
+    expect(saved).toMatchObject({ name: "Renamed", envNames: ["LOCKSTEP_E2E", "NXF_CONDA_CACHEDIR", "TZ"] });
     expect(JSON.stringify(saved)).not.toContain("-Xmx4g");
     expect((await stored()).env).toEqual(storedEnv);
   });
@@ -48,9 +48,9 @@ describe("editing a compute environment's variables", () => {
       workspaceId: ws.id,
       computeEnvId: ce.id,
       computeEnv: { ...localEnv, env: { TZ: "Europe/Berlin", EXTRA: "x" } },
-      keepEnv: ["TZ", "NXF_OPTS", "LOCKSTEP_E2E"],
+      keepEnv: ["TZ", "NXF_CONDA_CACHEDIR", "LOCKSTEP_E2E"],
     });
-    expect(saved.envNames).toEqual(["EXTRA", "LOCKSTEP_E2E", "NXF_OPTS", "TZ"]);
+    expect(saved.envNames).toEqual(["EXTRA", "LOCKSTEP_E2E", "NXF_CONDA_CACHEDIR", "TZ"]);
     expect((await stored()).env).toEqual({ ...storedEnv, TZ: "Europe/Berlin", EXTRA: "x" });
   });
 
@@ -87,13 +87,13 @@ describe("editing a compute environment's variables", () => {
     expect(badName?.message).toMatch(/^keepEnv\.0: must be an environment variable name/);
     const given = Object.fromEntries(Array.from({ length: 98 }, (_, i) => [`NEW_${i}`, "v"]));
     const tooMany = await errorOf(
-      asOwner.computeEnvs.update({ workspaceId: ws.id, computeEnvId: ce.id, computeEnv: { ...localEnv, env: given }, keepEnv: ["TZ", "NXF_OPTS", "LOCKSTEP_E2E"] }),
+      asOwner.computeEnvs.update({ workspaceId: ws.id, computeEnvId: ce.id, computeEnv: { ...localEnv, env: given }, keepEnv: ["TZ", "NXF_CONDA_CACHEDIR", "LOCKSTEP_E2E"] }),
     );
     expect(tooMany).toEqual({ code: "BAD_REQUEST", message: "computeEnv.env: at most 100 environment variables (101 kept and given)" });
     expect(await stored()).toEqual(before);
     // 97 new and 3 kept is exactly the limit.
     const { NEW_97: _, ...ninetySeven } = given;
-    const saved = await asOwner.computeEnvs.update({ workspaceId: ws.id, computeEnvId: ce.id, computeEnv: { ...localEnv, env: ninetySeven }, keepEnv: ["TZ", "NXF_OPTS", "LOCKSTEP_E2E"] });
+    const saved = await asOwner.computeEnvs.update({ workspaceId: ws.id, computeEnvId: ce.id, computeEnv: { ...localEnv, env: ninetySeven }, keepEnv: ["TZ", "NXF_CONDA_CACHEDIR", "LOCKSTEP_E2E"] });
     expect(saved.envNames).toHaveLength(100);
   });
 

@@ -1,5 +1,5 @@
-import { execFileSync } from "node:child_process";
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -7,26 +7,61 @@ import { cloudHeadCommand, cloudNextflowConfig } from "./cloud-head";
 import { nextflowArgs } from "./command";
 
 describe("cloud head command", () => {
-  it("runs nextflow with the decoded config and every argument intact, through a real bash", () => {
+  it("runs nextflow with the decoded config, a 0600 params file and every argument intact, through a real bash", () => {
     const dir = mkdtempSync(join(tmpdir(), "lockstep-head-"));
-    // A stand-in `nextflow` on PATH that reports what it was given.
-    writeFileSync(join(dir, "nextflow"), '#!/bin/sh\nprintf "ARG[%s]\\n" "$@"\necho "CONFIG:"; cat "$2"\n');
+    // A stand-in `nextflow` on PATH that reports what it was given, the config, and the params file and its mode.
+    writeFileSync(
+      join(dir, "nextflow"),
+      '#!/bin/sh\nprintf "ARG[%s]\\n" "$@"\necho "CONFIG:"; cat "$2"\nfor last; do :; done\necho "MODE:$(stat -c %a "$last")"\nprintf "PARAMS:%s\\n" "$(cat "$last")"\n',
+    );
     chmodSync(join(dir, "nextflow"), 0o755);
     const args = nextflowArgs({
       pipeline: "https://github.com/org/pipe",
       runDir: "s3://bucket/runs/r1",
       workDir: "s3://bucket/runs/r1/work",
-      params: { greeting: "hello; $(touch pwned) 'q' \"d\"" },
       runName: "lockstep-r1",
       place: "cloud",
     });
-    const { command, env } = cloudHeadCommand({ kind: "aws-batch", region: "eu-west-1", jobQueue: "queue-1" }, args);
+    const params = {
+      greeting: "hello; $(touch pwned) 'q' \"d\" `id` ${projectDir}",
+      option: "-process.beforeScript=touch pwned",
+      lines: "a\nb",
+      n: "3",
+    };
+    const { command, env } = cloudHeadCommand({ kind: "aws-batch", region: "eu-west-1", jobQueue: "queue-1" }, args, params);
     const out = execFileSync(command[0]!, command.slice(1), { env: { PATH: `${dir}:/usr/bin:/bin`, TMPDIR: dir, ...env }, encoding: "utf8" });
     const received = [...out.matchAll(/^ARG\[([\s\S]*?)\]$/gm)].map((m) => m[1]);
-    expect(received).toEqual(["-c", join(dir, "lockstep.config"), ...args]);
+    const paramsFile = join(dir, "lockstep-params.json");
+    expect(received).toEqual(["-c", join(dir, "lockstep.config"), ...args, "-params-file", paramsFile]);
+    expect(received.filter((a) => a!.startsWith("--"))).toEqual([]);
     expect(out).toContain("process.executor = 'awsbatch'\nprocess.queue = 'queue-1'\naws.region = 'eu-west-1'");
+    expect(out).toContain("MODE:600\n");
+    expect(JSON.parse(/^PARAMS:(.*)$/m.exec(out)![1]!)).toEqual({ ...params, n: 3 });
+    expect(readFileSync(paramsFile, "utf8")).not.toContain("$");
+    expect(existsSync(join(dir, "pwned"))).toBe(false);
     expect(args).not.toContain("-offline");
     expect(args).not.toContain("-log");
+  });
+
+  it("refuses to reuse a file already at the params path", () => {
+    const dir = mkdtempSync(join(tmpdir(), "lockstep-head-"));
+    writeFileSync(join(dir, "nextflow"), "#!/bin/sh\necho RAN\n");
+    chmodSync(join(dir, "nextflow"), 0o755);
+    writeFileSync(join(dir, "lockstep-params.json"), '{"planted":true}');
+    const { command, env } = cloudHeadCommand({ kind: "aws-batch", region: "eu-west-1", jobQueue: "q" }, ["run", "x"], { a: "1" });
+    const r = spawnSync(command[0]!, command.slice(1), { env: { PATH: `${dir}:/usr/bin:/bin`, TMPDIR: dir, ...env }, encoding: "utf8" });
+    expect(r.status).not.toBe(0);
+    expect(r.stdout).not.toContain("RAN");
+    // Positive control: the same command in a fresh directory starts the head.
+    const fresh = mkdtempSync(join(tmpdir(), "lockstep-head-"));
+    writeFileSync(join(fresh, "nextflow"), "#!/bin/sh\necho RAN\n");
+    chmodSync(join(fresh, "nextflow"), 0o755);
+    expect(execFileSync(command[0]!, command.slice(1), { env: { PATH: `${fresh}:/usr/bin:/bin`, TMPDIR: fresh, ...env }, encoding: "utf8" })).toContain("RAN");
+  });
+
+  it("refuses params too large for one environment string", () => {
+    const huge = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`p${i}`, "x".repeat(4096)]));
+    expect(() => cloudHeadCommand({ kind: "aws-batch", region: "eu-west-1", jobQueue: "q" }, ["run", "x"], huge)).toThrow(/at most/);
   });
 
   it("writes Google Batch settings as Groovy literals that cannot be broken out of", () => {

@@ -1,6 +1,7 @@
 /**
  * Builds the Nextflow head command for a run. Progress comes from the trace file and the log
- * (DESIGN.md §4: -with-weblog needs a plugin that is unreachable offline).
+ * (DESIGN.md §4: -with-weblog needs a plugin that is unreachable offline). Params are never on
+ * it: they go in a `-params-file` (params.ts), so no user text is ever read as an option.
  */
 export type TNextflowRun = {
   /** Where `main.nf` lives, or a repository URL. */
@@ -8,21 +9,31 @@ export type TNextflowRun = {
   revision?: string;
   runDir: string;
   workDir: string;
-  params: Record<string, string | number | boolean>;
   /** Nextflow run name: letters, digits, `_` and `-` only. */
   runName: string;
-  /**
-   * Where the head runs. "host" (local, Slurm): offline, log file in the run directory. "cloud" (a
-   * Batch head container): the container fetches the pipeline and the cloud plugin, and its log
-   * goes to the cloud's logging service.
-   */
-  place?: "host" | "cloud";
-};
-
-const PARAM_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+} & (
+  | {
+      /**
+       * Where the head runs. "host" (local, Slurm): offline, log file in the run directory, params
+       * in the file `writeParamsFile` wrote there.
+       */
+      place?: "host";
+      paramsFile: string;
+    }
+  | {
+      /**
+       * "cloud" (a Batch head container): the container fetches the pipeline and the cloud plugin,
+       * its log goes to the cloud's logging service, and its params file is written by the head's
+       * prologue (cloud-head.ts).
+       */
+      place: "cloud";
+    }
+);
 
 export function nextflowArgs(run: TNextflowRun): string[] {
   if (!/^[a-z][a-z0-9_-]{0,79}$/.test(run.runName)) throw new Error("runName must be lower-case letters, digits, '_' or '-'");
+  // An option's value that starts with '-' can be read as an option of its own.
+  if (run.revision?.startsWith("-")) throw new Error("revision must not start with '-'");
   const cloud = run.place === "cloud";
   const args = [
     ...(cloud ? [] : ["-log", `${run.runDir}/nextflow.log`]),
@@ -36,9 +47,9 @@ export function nextflowArgs(run: TNextflowRun): string[] {
   ];
   if (run.revision) args.push("-r", run.revision);
   args.push("-with-trace", `${run.runDir}/trace.tsv`, "-ansi-log", "false");
-  for (const [key, value] of Object.entries(run.params)) {
-    if (!PARAM_KEY.test(key)) throw new Error(`param name ${JSON.stringify(key)} must match ${PARAM_KEY.source}`);
-    args.push(`--${key}`, String(value));
+  if (run.place !== "cloud") {
+    if (!run.paramsFile.startsWith("/")) throw new Error("paramsFile must be an absolute path");
+    args.push("-params-file", run.paramsFile);
   }
   return args;
 }

@@ -1,4 +1,5 @@
 export * from "./command";
+export * from "./params";
 export * from "./executor";
 export * from "./head-script";
 export * from "./trace";

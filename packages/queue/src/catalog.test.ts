@@ -21,4 +21,13 @@ describe("job catalog", () => {
   it("lists every queue a job names", () => {
     for (const entry of Object.values(jobCatalog)) expect(queueNames).toContain(entry.queue);
   });
+
+  it("gives each write of a secret its own validation job, carrying ids and a time only", () => {
+    const entry = jobCatalog["secrets.validate"];
+    const secretId = "00000000-0000-4000-8000-000000000001";
+    const first = entry.jobId({ secretId, writtenAt: "2026-01-01T00:00:00.000Z" });
+    expect(first).toBe(`validate-${secretId}-1767225600000`);
+    expect(entry.jobId({ secretId, writtenAt: "2026-01-01T00:00:00.001Z" })).not.toBe(first);
+    expect(() => parsePayload("secrets.validate", { secretId, writtenAt: "2026-01-01T00:00:00.000Z", value: "hunter2" })).toThrow(z.ZodError);
+  });
 });

@@ -28,6 +28,17 @@ export const jobCatalog = {
     jobId: (p: { activeKeyId: string }) => `reseal-${p.activeKeyId}`,
     options: { ...defaults, attempts: 12, backoff: { type: "exponential", delay: 5_000 } } satisfies JobsOptions,
   },
+  /**
+   * Opens a value sealed by a client (create, overwrite, import) and records which value rule it
+   * breaks, if any, so its author learns at write time instead of at launch. One job per write:
+   * the id carries the write's time, so an overwrite is checked even while an older check runs.
+   */
+  "secrets.validate": {
+    queue: "system",
+    payload: z.strictObject({ secretId: ZUuid, writtenAt: z.iso.datetime() }),
+    jobId: (p: { secretId: string; writtenAt: string }) => `validate-${p.secretId}-${Date.parse(p.writtenAt)}`,
+    options: { ...defaults, attempts: 5, backoff: { type: "exponential", delay: 2_000 }, removeOnComplete: { age: 24 * 3600, count: 5000 } } satisfies JobsOptions,
+  },
   // ── Run lifecycle (DESIGN.md §4). One job id per run and step: enqueueing twice is a no-op. ──
   "runs.provision": {
     queue: "runs",

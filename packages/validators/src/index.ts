@@ -2,3 +2,4 @@ export * from "./dotenv";
 export * from "./identity";
 export * from "./runs";
 export * from "./secrets";
+export * from "./head-env";

@@ -21,7 +21,7 @@ describe("compute environment input", () => {
 
   it("refuses sbatch options that could inject shell or override the script", () => {
     const slurm = { ...local, kind: "slurm", config: { sbatchOptions: ["--mem=4G", "--wrap='rm -rf /'"] } };
-    expect(ZComputeEnvInput.safeParse(slurm).error?.issues[0]?.message).toMatch(/--name=value/);
+    expect(ZComputeEnvInput.safeParse(slurm).error?.issues[0]?.message).toMatch(/--wrap is not allowed/);
     expect(ZComputeEnvInput.parse({ ...slurm, config: { partition: "debug", sbatchOptions: ["--mem=4G", "--qos=normal"] } }).config).toEqual({
       partition: "debug",
       sbatchOptions: ["--mem=4G", "--qos=normal"],
@@ -31,7 +31,9 @@ describe("compute environment input", () => {
   it("keeps the variables that deliver secrets under Lockstep's control", () => {
     expect(ZEnvVars.safeParse({ NXF_SECRETS_FILE: "/tmp/x" }).error?.issues[0]?.message).toMatch(/set by Lockstep/);
     expect(ZEnvVars.safeParse({ "BAD-NAME": "x" }).error?.issues[0]?.message).toMatch(/not a valid environment variable name/);
-    expect(ZEnvVars.parse({ NXF_OPTS: "-Xmx1g" })).toEqual({ NXF_OPTS: "-Xmx1g" });
+    // NXF_OPTS is Java VM options for the head (issue 11): refused, with the reason.
+    expect(ZEnvVars.safeParse({ NXF_OPTS: "-Xmx1g" }).error?.issues[0]?.message).toMatch(/Nextflow starts/);
+    expect(ZEnvVars.parse({ NXF_SINGULARITY_CACHEDIR: "/scratch/images" })).toEqual({ NXF_SINGULARITY_CACHEDIR: "/scratch/images" });
   });
 });
 

@@ -1,9 +1,8 @@
 import { z } from "zod";
+import { envNameProblem, sbatchOptionProblem } from "./head-env";
 import { ZSecretName } from "./secrets";
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** Variables Lockstep sets itself: a compute environment may not override how secrets arrive. */
-const RESERVED_ENV = /^(NXF_SECRETS_FILE|NXF_ENABLE_SECRETS|NXF_GOOGLE_SECRET_VARS|NXF_HOME|NXF_OFFLINE)$/;
 /** At most this many variables per compute environment, however they were given. */
 export const MAX_ENV_VARS = 100;
 
@@ -14,8 +13,9 @@ export const ZEnvVars = z
   .record(z.string(), z.string().max(4096, "environment values must be at most 4,096 characters"))
   .superRefine((vars, ctx) => {
     for (const name of Object.keys(vars)) {
-      if (!ENV_NAME.test(name)) ctx.addIssue({ code: "custom", path: [name], message: `${name} is not a valid environment variable name` });
-      else if (RESERVED_ENV.test(name)) ctx.addIssue({ code: "custom", path: [name], message: `${name} is set by Lockstep and cannot be overridden` });
+      // Names only (values are write-only): see head-env.ts for what is refused and why.
+      const problem = envNameProblem(name);
+      if (problem) ctx.addIssue({ code: "custom", path: [name], message: `${name} ${problem}` });
     }
     if (Object.keys(vars).length > MAX_ENV_VARS) ctx.addIssue({ code: "custom", message: `at most ${MAX_ENV_VARS} environment variables` });
   });
@@ -39,13 +39,16 @@ const base = {
   maxRunSeconds: z.number().int().min(60, "at least 60 seconds").max(30 * 86_400, "at most 30 days").default(86_400),
 };
 
-const SBATCH_OPTION = /^--[a-z][a-z-]*(=[A-Za-z0-9_.,:=@%/+-]+)?$/;
-
 export const ZLocalConfig = z.object({});
 export const ZSlurmConfig = z.object({
   partition: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "partition names are letters, digits, '_', '.', '-'").optional(),
   sbatchOptions: z
-    .array(z.string().regex(SBATCH_OPTION, "each option must look like --name or --name=value (no spaces or shell characters)"))
+    .array(
+      z.string().superRefine((option, ctx) => {
+        const problem = sbatchOptionProblem(option);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
+    )
     .max(20)
     .default([]),
 });

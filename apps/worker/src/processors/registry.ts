@@ -7,11 +7,13 @@ import { monitor } from "./runs/monitor";
 import { provision } from "./runs/provision";
 import { sweep } from "./runs/sweep";
 import { reseal } from "./secrets/reseal";
+import { validate as validateSecret } from "./secrets/validate";
 import { healthCheck } from "./system/health-check";
 
 export const registry: TRegistry = {
   "system.health-check": healthCheck,
   "secrets.reseal": reseal,
+  "secrets.validate": validateSecret,
   "runs.provision": provision,
   "runs.launch": launch,
   "runs.monitor": monitor,

@@ -46,6 +46,12 @@ export const ZSecretOut = z.object({
   createdAt: z.date(),
   updatedAt: z.date(),
   lastUsedAt: z.date().nullable(),
+  /**
+   * The value rule the stored value breaks, in the rule's words (found by the worker for values
+   * sealed in a client); null when it is fine or not yet checked — valueCheckedAt says which.
+   */
+  valueProblem: z.string().nullable(),
+  valueCheckedAt: z.date().nullable(),
   createdBy: ZPerson,
   updatedBy: ZPerson,
   lastUsedBy: ZPerson,

@@ -2,14 +2,14 @@ import { describe, expect, it } from "vitest";
 import { mergeEnv, storeFieldsChanged } from "./compute-envs";
 
 describe("mergeEnv", () => {
-  const stored = { TZ: "UTC", NXF_OPTS: "-Xmx1g", LOCKSTEP_E2E: "1" };
+  const stored = { TZ: "UTC", NXF_CONDA_CACHEDIR: "/scratch/conda", LOCKSTEP_E2E: "1", NXF_OPTS: "-Xmx1g -XX:OnOutOfMemoryError=MARKER" };
 
   it("keeps the stored values of kept names, adds the given ones and drops the rest", () => {
-    expect(mergeEnv(stored, ["TZ", "NXF_OPTS"], { EXTRA: "x" })).toEqual({ ok: true, env: { TZ: "UTC", NXF_OPTS: "-Xmx1g", EXTRA: "x" } });
+    expect(mergeEnv(stored, ["TZ", "NXF_CONDA_CACHEDIR"], { EXTRA: "x" })).toEqual({ ok: true, env: { TZ: "UTC", NXF_CONDA_CACHEDIR: "/scratch/conda", EXTRA: "x" } });
   });
 
   it("gives a name both kept and given the given value", () => {
-    expect(mergeEnv(stored, ["TZ", "NXF_OPTS"], { TZ: "Europe/Berlin" })).toEqual({ ok: true, env: { TZ: "Europe/Berlin", NXF_OPTS: "-Xmx1g" } });
+    expect(mergeEnv(stored, ["TZ", "NXF_CONDA_CACHEDIR"], { TZ: "Europe/Berlin" })).toEqual({ ok: true, env: { TZ: "Europe/Berlin", NXF_CONDA_CACHEDIR: "/scratch/conda" } });
   });
 
   it("keeps nothing by default: the given set replaces the stored one", () => {
@@ -20,6 +20,14 @@ describe("mergeEnv", () => {
     expect(mergeEnv(stored, ["TZ", "HOME"], {})).toEqual({ ok: false, field: "keepEnv", message: "HOME is not set on this compute environment" });
     // An inherited property is not a stored variable.
     expect(mergeEnv(stored, ["toString"], {})).toMatchObject({ ok: false, field: "keepEnv" });
+  });
+
+  it("refuses to keep a stored variable the rules now refuse, naming it and not its value", () => {
+    const result = mergeEnv(stored, ["TZ", "NXF_OPTS"], {});
+    expect(result).toMatchObject({ ok: false, field: "computeEnv.env.NXF_OPTS", message: expect.stringMatching(/^NXF_OPTS changes how Nextflow starts/) });
+    expect(JSON.stringify(result)).not.toContain("MARKER");
+    // Dropping it (not keeping it) is how the environment is repaired.
+    expect(mergeEnv(stored, ["TZ"], {})).toEqual({ ok: true, env: { TZ: "UTC" } });
   });
 
   it("counts kept and given names together against the limit", () => {

@@ -1,5 +1,5 @@
 import { and, eq, findCredential, getInstanceSettings, runsHoldingComputeEnv, schema, type TComputeEnv, type TDatabase } from "@lockstep/db";
-import { MAX_ENV_VARS, type TComputeEnvInput } from "@lockstep/validators";
+import { envNameProblem, MAX_ENV_VARS, type TComputeEnvInput } from "@lockstep/validators";
 import { AppError, isUniqueViolation } from "../errors";
 
 const { computeEnvs } = schema;
@@ -50,7 +50,7 @@ export async function createComputeEnv(db: TDatabase, workspaceId: string, edito
   }
 }
 
-export type TEnvMerge = { ok: true; env: Record<string, string> } | { ok: false; field: "keepEnv" | "computeEnv.env"; message: string };
+export type TEnvMerge = { ok: true; env: Record<string, string> } | { ok: false; field: "keepEnv" | "computeEnv.env" | `computeEnv.env.${string}`; message: string };
 
 /**
  * The environment an edit leaves: the stored values of the kept names, then the given ones (a name
@@ -61,6 +61,9 @@ export function mergeEnv(stored: Record<string, string>, keep: readonly string[]
   const env: Record<string, string> = {};
   for (const name of keep) {
     if (!Object.hasOwn(stored, name)) return { ok: false, field: "keepEnv", message: `${name} is not set on this compute environment` };
+    // Stored before the variable rules existed: keeping it is setting it again.
+    const problem = envNameProblem(name);
+    if (problem) return { ok: false, field: `computeEnv.env.${name}`, message: `${name} ${problem}; remove it` };
     env[name] = stored[name]!;
   }
   Object.assign(env, given);

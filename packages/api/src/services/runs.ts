@@ -13,7 +13,7 @@ import {
   type TWorkspace,
 } from "@lockstep/db";
 import { enqueue, type TQueues } from "@lockstep/queue";
-import type { TSecretSelection } from "@lockstep/validators";
+import { headEnvProblems, type TSecretSelection } from "@lockstep/validators";
 import { AppError } from "../errors";
 import { isHostKind } from "./compute-envs";
 import { assertPipelineSource } from "./pipelines";
@@ -57,6 +57,14 @@ export async function launchRun(
   }
   // Checked again at launch: the directory may have changed since the pipeline was saved.
   await assertPipelineSource(pipeline.repository, deps.localPipelineRoots, "pipelineId", "This pipeline cannot be run from its path. ");
+  // Stored before the variable and Slurm option rules existed (the worker checks again before the head starts).
+  const refused = headEnvProblems(ce);
+  if (refused.length > 0) {
+    throw new AppError(
+      "INVALID",
+      `computeEnvId: ${ce.name} has settings Lockstep no longer allows: ${refused.map((p) => p.message).join("; ")}. An owner, admin or maintainer must remove ${refused.length === 1 ? "it" : "them"} before it can start runs.`,
+    );
+  }
   const refs = await secretsForLaunch(db, workspace, actor.id, input.secrets);
   const run = await db.transaction(async (tx) => {
     const row = await insertRun(tx, {

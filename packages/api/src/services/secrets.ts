@@ -10,10 +10,13 @@ import {
   type TDatabase,
   type TSecretOwner,
 } from "@lockstep/db";
+import { enqueue, type TQueues } from "@lockstep/queue";
 import { SECRET_VALUE_MAX_BYTES, secretNameProblem } from "@lockstep/validators";
 import { AppError, type TErrorDetail } from "../errors";
 
 export type TValueInput = { sealed: string } | { plain: string };
+
+export type TSecretDeps = { db: TDatabase; sealing: SealingKeyring; queues: TQueues };
 
 export type TActor = { id: string; email: string; ip: string | null; userAgent: string | null };
 
@@ -23,11 +26,12 @@ export function bindingOf(owner: TSecretOwner, name: string): TSecretBinding {
 
 /**
  * Turns the API's value input into a sealed envelope. A plain value (already checked against the
- * value rules by the input schema) is sealed here under the active key; a value sealed by the
- * browser is checked for form, key id and size — its plaintext never reaches this server.
+ * value rules by the input schema) is sealed here under the active key, and `checkedAt` says so; a
+ * value sealed by the browser is checked for form, key id and size — its plaintext never reaches
+ * this server, so the value rules are the worker's to check (`checkedAt` null, see checkSealedLater).
  */
-export async function sealedFrom(sealing: SealingKeyring, value: TValueInput, binding: TSecretBinding): Promise<{ sealed: string; keyId: string }> {
-  if ("plain" in value) return { sealed: await sealing.seal(value.plain, binding), keyId: sealing.active.kid };
+export async function sealedFrom(sealing: SealingKeyring, value: TValueInput, binding: TSecretBinding): Promise<{ sealed: string; keyId: string; checkedAt: Date | null }> {
+  if ("plain" in value) return { sealed: await sealing.seal(value.plain, binding), keyId: sealing.active.kid, checkedAt: new Date() };
   let kid: string;
   let bytes: number;
   try {
@@ -41,7 +45,20 @@ export async function sealedFrom(sealing: SealingKeyring, value: TValueInput, bi
   if (bytes > SECRET_VALUE_MAX_BYTES) {
     throw new AppError("INVALID", `value: is ${bytes.toLocaleString("en")} bytes; the limit is ${SECRET_VALUE_MAX_BYTES.toLocaleString("en")} bytes (64 KiB).`);
   }
-  return { sealed: value.sealed, keyId: kid };
+  return { sealed: value.sealed, keyId: kid, checkedAt: null };
+}
+
+/**
+ * Asks the worker to open and check values sealed in a client, so the secrets list marks one that
+ * breaks a value rule while its author is still there. After the write committed; if Redis is
+ * down the sweeper enqueues the check from the row (its valueCheckedAt is null), and provisioning
+ * checks every value again regardless.
+ */
+async function checkSealedLater(queues: TQueues, written: Array<{ id: string; updatedAt: Date; checkedAt: Date | null }>) {
+  for (const w of written) {
+    if (w.checkedAt) continue;
+    await enqueue(queues, "secrets.validate", { secretId: w.id, writtenAt: w.updatedAt.toISOString() }).catch(() => undefined);
+  }
 }
 
 function where(owner: TSecretOwner) {
@@ -67,26 +84,30 @@ export async function validateSecretName(db: TDatabase, owner: TSecretOwner, nam
   return { status: "ok" as const };
 }
 
-export async function createSecret(db: TDatabase, sealing: SealingKeyring, owner: TSecretOwner, actor: TActor, name: string, value: TValueInput) {
-  const { sealed, keyId } = await sealedFrom(sealing, value, bindingOf(owner, name));
-  return db.transaction(async (tx) => {
-    const row = await insertSecret(tx, owner, { name, sealed, keyId, actorId: actor.id });
+export async function createSecret({ db, sealing, queues }: TSecretDeps, owner: TSecretOwner, actor: TActor, name: string, value: TValueInput) {
+  const { sealed, keyId, checkedAt } = await sealedFrom(sealing, value, bindingOf(owner, name));
+  const row = await db.transaction(async (tx) => {
+    const row = await insertSecret(tx, owner, { name, sealed, keyId, actorId: actor.id, checkedAt });
     if (!row) throw new AppError("CONFLICT", `A secret named ${name} already exists in ${where(owner)}; overwrite it instead.`);
     await recordAudit(tx, { ...auditBase(owner, actor), action: "secret.created", targetId: row.id, targetName: name });
     return row;
   });
+  await checkSealedLater(queues, [{ ...row, checkedAt }]);
+  return row;
 }
 
-export async function updateSecret(db: TDatabase, sealing: SealingKeyring, owner: TSecretOwner, actor: TActor, secretId: string, value: TValueInput) {
+export async function updateSecret({ db, sealing, queues }: TSecretDeps, owner: TSecretOwner, actor: TActor, secretId: string, value: TValueInput) {
   const existing = await findSecretById(db, owner, secretId);
   if (!existing) throw new AppError("NOT_FOUND", "No such secret.");
-  const { sealed, keyId } = await sealedFrom(sealing, value, bindingOf(owner, existing.name));
-  return db.transaction(async (tx) => {
-    const row = await overwriteSecret(tx, owner, secretId, { sealed, keyId, actorId: actor.id });
+  const { sealed, keyId, checkedAt } = await sealedFrom(sealing, value, bindingOf(owner, existing.name));
+  const row = await db.transaction(async (tx) => {
+    const row = await overwriteSecret(tx, owner, secretId, { sealed, keyId, actorId: actor.id, checkedAt });
     if (!row) throw new AppError("NOT_FOUND", "No such secret.");
     await recordAudit(tx, { ...auditBase(owner, actor), action: "secret.overwritten", targetId: row.id, targetName: row.name });
     return row;
   });
+  await checkSealedLater(queues, [{ ...row, checkedAt }]);
+  return row;
 }
 
 export async function removeSecret(db: TDatabase, owner: TSecretOwner, actor: TActor, secretId: string) {
@@ -105,15 +126,14 @@ export type TImportEntry = { line: number; name: string; value: TValueInput };
  * import, existing names unless overwriting); one bad entry writes none.
  */
 export async function importSecrets(
-  db: TDatabase,
-  sealing: SealingKeyring,
+  { db, sealing, queues }: TSecretDeps,
   owner: TSecretOwner,
   actor: TActor,
   entries: TImportEntry[],
   overwrite: boolean,
 ) {
   const details: TErrorDetail[] = [];
-  const prepared: Array<{ line: number; name: string; sealed: string; keyId: string }> = [];
+  const prepared: Array<{ line: number; name: string; sealed: string; keyId: string; checkedAt: Date | null }> = [];
   const seen = new Map<string, number>();
   for (const entry of entries) {
     const problem = secretNameProblem(entry.name);
@@ -134,21 +154,23 @@ export async function importSecrets(
       details.push({ line: entry.line, name: entry.name, message: error.message });
     }
   }
-  return db.transaction(async (tx) => {
-    const written: Array<{ name: string; action: "created" | "overwritten"; id: string }> = [];
+  const written: Array<{ name: string; action: "created" | "overwritten"; id: string; updatedAt: Date; checkedAt: Date | null }> = [];
+  const result = await db.transaction(async (tx) => {
     for (const p of prepared) {
       const existing = await findSecretByName(tx, owner, p.name);
       if (existing && !overwrite) {
         details.push({ line: p.line, name: p.name, message: `${p.name} already exists; tick "overwrite existing" to replace it` });
         continue;
       }
+      const write = { sealed: p.sealed, keyId: p.keyId, actorId: actor.id, checkedAt: p.checkedAt };
       if (existing) {
-        await overwriteSecret(tx, owner, existing.id, { sealed: p.sealed, keyId: p.keyId, actorId: actor.id });
-        written.push({ name: p.name, action: "overwritten", id: existing.id });
+        const row = await overwriteSecret(tx, owner, existing.id, write);
+        if (!row) throw new AppError("CONFLICT", `${p.name} was deleted by someone else during the import; try again.`);
+        written.push({ name: p.name, action: "overwritten", id: row.id, updatedAt: row.updatedAt, checkedAt: p.checkedAt });
       } else {
-        const row = await insertSecret(tx, owner, { name: p.name, sealed: p.sealed, keyId: p.keyId, actorId: actor.id });
+        const row = await insertSecret(tx, owner, { name: p.name, ...write });
         if (!row) throw new AppError("CONFLICT", `${p.name} was created by someone else during the import; try again.`);
-        written.push({ name: p.name, action: "created", id: row.id });
+        written.push({ name: p.name, action: "created", id: row.id, updatedAt: row.updatedAt, checkedAt: p.checkedAt });
       }
     }
     if (details.length > 0) {
@@ -163,4 +185,6 @@ export async function importSecrets(
     ]);
     return { created: written.filter((w) => w.action === "created").length, overwritten: written.filter((w) => w.action === "overwritten").length };
   });
+  await checkSealedLater(queues, written);
+  return result;
 }

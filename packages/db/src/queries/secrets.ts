@@ -1,4 +1,4 @@
-import { aliasedTable, and, asc, desc, eq, gt, inArray, lt, ne, sql, type SQL } from "drizzle-orm";
+import { aliasedTable, and, asc, desc, eq, gt, inArray, isNull, lt, ne, sql, type SQL } from "drizzle-orm";
 import type { TDatabase } from "../client";
 import { auditEvents, secrets, users } from "../schema";
 
@@ -31,6 +31,8 @@ export async function listSecretMetadata(db: TDbOrTx, owner: TSecretOwner) {
       createdAt: secrets.createdAt,
       updatedAt: secrets.updatedAt,
       lastUsedAt: secrets.lastUsedAt,
+      valueProblem: secrets.valueProblem,
+      valueCheckedAt: secrets.valueCheckedAt,
       createdBy: { id: createdBy.id, name: createdBy.name, email: createdBy.email },
       updatedBy: { id: updatedBy.id, name: updatedBy.name, email: updatedBy.email },
       lastUsedBy: { id: lastUsedBy.id, name: lastUsedBy.name, email: lastUsedBy.email },
@@ -59,7 +61,13 @@ export async function findSecretById(db: TDbOrTx, owner: TSecretOwner, id: strin
   return row ?? null;
 }
 
-export async function insertSecret(db: TDbOrTx, owner: TSecretOwner, input: { name: string; sealed: string; keyId: string; actorId: string }) {
+/**
+ * `checkedAt`: when the value was checked against the value rules in plaintext (a plain value the
+ * API checked); null for a value sealed by a client, which only the worker can open and check.
+ */
+type TValueWrite = { sealed: string; keyId: string; actorId: string; checkedAt?: Date | null };
+
+export async function insertSecret(db: TDbOrTx, owner: TSecretOwner, input: TValueWrite & { name: string }) {
   const [row] = await db
     .insert(secrets)
     .values({
@@ -71,18 +79,20 @@ export async function insertSecret(db: TDbOrTx, owner: TSecretOwner, input: { na
       keyId: input.keyId,
       createdBy: input.actorId,
       updatedBy: input.actorId,
+      valueCheckedAt: input.checkedAt ?? null,
     })
     .onConflictDoNothing()
-    .returning({ id: secrets.id, name: secrets.name });
+    .returning({ id: secrets.id, name: secrets.name, updatedAt: secrets.updatedAt });
   return row ?? null;
 }
 
-export async function overwriteSecret(db: TDbOrTx, owner: TSecretOwner, id: string, input: { sealed: string; keyId: string; actorId: string }) {
+export async function overwriteSecret(db: TDbOrTx, owner: TSecretOwner, id: string, input: TValueWrite) {
   const [row] = await db
     .update(secrets)
-    .set({ sealed: input.sealed, keyId: input.keyId, updatedBy: input.actorId, updatedAt: new Date() })
+    // A new value: what was found about the old one no longer holds.
+    .set({ sealed: input.sealed, keyId: input.keyId, updatedBy: input.actorId, updatedAt: new Date(), valueProblem: null, valueCheckedAt: input.checkedAt ?? null })
     .where(and(ownerWhere(owner), eq(secrets.id, id)))
-    .returning({ id: secrets.id, name: secrets.name });
+    .returning({ id: secrets.id, name: secrets.name, updatedAt: secrets.updatedAt });
   return row ?? null;
 }
 
@@ -100,6 +110,38 @@ export async function sealedSecretsOf(db: TDbOrTx, owner: TSecretOwner, names?: 
     .select({ id: secrets.id, scope: secrets.scope, workspaceId: secrets.workspaceId, userId: secrets.userId, name: secrets.name, sealed: secrets.sealed, keyId: secrets.keyId })
     .from(secrets)
     .where(and(ownerWhere(owner), names ? inArray(secrets.name, names) : undefined));
+}
+
+/** For the worker only: one sealed value with its binding (the value check after a sealed write). */
+export async function sealedSecretById(db: TDbOrTx, id: string) {
+  const [row] = await db
+    .select({ id: secrets.id, scope: secrets.scope, workspaceId: secrets.workspaceId, userId: secrets.userId, name: secrets.name, sealed: secrets.sealed })
+    .from(secrets)
+    .where(eq(secrets.id, id));
+  return row ?? null;
+}
+
+/**
+ * Records what the worker found checking a value (the rule it breaks, or null), only if the row
+ * still holds the sealed value that was checked: a check never lands on a newer value.
+ */
+export async function recordValueCheck(db: TDbOrTx, id: string, checkedSealed: string, problem: string | null) {
+  const rows = await db
+    .update(secrets)
+    .set({ valueProblem: problem, valueCheckedAt: new Date() })
+    .where(and(eq(secrets.id, id), eq(secrets.sealed, checkedSealed)))
+    .returning({ id: secrets.id });
+  return rows.length > 0;
+}
+
+/** Values not yet checked (sealed by a client, or stored before the check existed), oldest write first. */
+export async function secretsToValidate(db: TDbOrTx, limit: number) {
+  return db
+    .select({ id: secrets.id, updatedAt: secrets.updatedAt })
+    .from(secrets)
+    .where(isNull(secrets.valueCheckedAt))
+    .orderBy(asc(secrets.updatedAt))
+    .limit(limit);
 }
 
 /** For key rotation: a batch of rows not sealed under `activeKeyId`, oldest id first. */

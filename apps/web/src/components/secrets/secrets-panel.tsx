@@ -127,6 +127,7 @@ export function SecretsPanel({
                 <tr key={s.id}>
                   <th scope="row" className="whitespace-nowrap px-5 py-3 text-left font-mono text-[13px] font-medium text-slate-900">
                     {s.name}
+                    {s.valueProblem ? <ValueProblem problem={s.valueProblem} /> : null}
                   </th>
                   <When at={s.createdAt} by={s.createdBy} />
                   <When at={s.updatedAt} by={s.updatedBy} />
@@ -155,6 +156,19 @@ export function SecretsPanel({
       {open?.kind === "overwrite" ? <OverwriteSecretDialog target={target} secret={open.secret} onClose={() => setOpen(null)} onSaved={done} /> : null}
       {open?.kind === "delete" ? <DeleteSecretDialog target={target} secret={open.secret} onClose={() => setOpen(null)} onDeleted={done} /> : null}
     </section>
+  );
+}
+
+/**
+ * A stored value that breaks a value rule (found by the worker: a value sealed in a client is never
+ * checked in plaintext before). Runs that send it are refused, so say which rule and what to do.
+ */
+function ValueProblem({ problem }: { problem: string }) {
+  return (
+    <span className="mt-1 block max-w-md whitespace-normal font-sans text-xs font-normal text-red-700">
+      <span className="mr-1.5 inline-flex items-center rounded bg-red-50 px-1.5 py-0.5 font-medium ring-1 ring-inset ring-red-200">Invalid value</span>
+      {problem} Runs that use it are refused until it is overwritten.
+    </span>
   );
 }
 

@@ -16,12 +16,22 @@ export type TSecretRow = inferRouterOutputs<TAppRouter>["secrets"]["list"][numbe
 
 export type TImportDetail = { line?: number; name?: string; message: string };
 
+/**
+ * A value sealed in this browser is checked by the worker just after it is saved: look again every
+ * two seconds while a value written in the last minute awaits its check, so a broken one is marked
+ * while its author is still here.
+ */
+function whileChecking(query: { state: { data?: Array<{ updatedAt: Date; valueCheckedAt: Date | null }> } }): number | false {
+  const recent = (query.state.data ?? []).some((s) => s.valueCheckedAt === null && Date.now() - s.updatedAt.getTime() < 60_000);
+  return recent ? 2_000 : false;
+}
+
 /** The list of secrets (metadata only: the API has no way to return a value). */
 export function useSecretList(target: TSecretsTarget) {
   const trpc = useTRPC();
   const workspaceId = target.scope === "workspace" ? target.workspaceId : null;
-  const ws = useQuery({ ...trpc.secrets.list.queryOptions({ workspaceId: workspaceId ?? "" }), enabled: workspaceId !== null });
-  const mine = useQuery({ ...trpc.userSecrets.list.queryOptions(), enabled: workspaceId === null });
+  const ws = useQuery({ ...trpc.secrets.list.queryOptions({ workspaceId: workspaceId ?? "" }), enabled: workspaceId !== null, refetchInterval: whileChecking });
+  const mine = useQuery({ ...trpc.userSecrets.list.queryOptions(), enabled: workspaceId === null, refetchInterval: whileChecking });
   return workspaceId !== null ? ws : mine;
 }
 

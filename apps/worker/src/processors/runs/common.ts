@@ -1,7 +1,8 @@
 import { UnrecoverableError } from "bullmq";
-import { getComputeEnvById, getRun, isTerminal, recordAudit, sealedForRefs, updateRunIf, type TRun } from "@lockstep/db";
+import { getComputeEnvById, getRun, isTerminal, recordAudit, recordValueCheck, sealedForRefs, updateRunIf, type TRun } from "@lockstep/db";
 import { enqueue } from "@lockstep/queue";
 import { ProviderError } from "@lockstep/secrets";
+import { secretValueProblem } from "@lockstep/validators";
 import type { TTarget } from "../../runtime";
 import type { TProcessorContext } from "../types";
 
@@ -45,18 +46,34 @@ export async function finishRun(
   if (current.secretsState !== "NONE" && current.secretsState !== "DELETED") await enqueue(ctx.queues, "runs.cleanup", { runId: run.id });
 }
 
-/** Opens the run's secrets in memory (for provisioning and log masking). Never logged. */
-export async function openRunSecrets(ctx: TProcessorContext, run: TRun) {
+/**
+ * Opens the run's secrets in memory (for provisioning and log masking). Never logged.
+ * Every value is checked against the value rules before anything can write it to a store: a value
+ * sealed in a client was never checked in plaintext, and Nextflow's sidecar turns a `"` or a
+ * backtick into shell code in the task. A value that breaks a rule refuses the whole set (a
+ * non-retryable ProviderError naming the secret and the rule, an audit event, and the rule
+ * recorded on the secret for the secrets list). Log masking passes `checkValues: false`: it must
+ * see every value, good or not, to hide it.
+ */
+export async function openRunSecrets(ctx: TProcessorContext, run: TRun, opts: { checkValues?: boolean } = {}) {
   const rows = await sealedForRefs(ctx.db, run.secretRefs);
   const byId = new Map(rows.map((r) => [r.id, r]));
   const missing = run.secretRefs.filter((ref) => !byId.has(ref.secretId)).map((r) => r.name);
   const opened = [];
+  const broken: Array<{ id: string; sealed: string; label: string; problem: string }> = [];
   for (const ref of run.secretRefs) {
     const row = byId.get(ref.secretId);
     if (!row) continue;
     const ownerId = (row.scope === "workspace" ? row.workspaceId : row.userId)!;
     const value = await ctx.keys.opening.open(row.sealed, { scope: row.scope, ownerId, name: row.name });
+    const problem = opts.checkValues === false ? null : secretValueProblem(value);
+    if (problem) broken.push({ id: row.id, sealed: row.sealed, label: `${ref.name} (${ref.source} secret)`, problem });
     opened.push({ id: row.id, name: ref.name, value });
+  }
+  if (broken.length > 0) {
+    for (const b of broken) await recordValueCheck(ctx.db, b.id, b.sealed, `Secret value ${b.problem}.`);
+    await workerAudit(ctx, run, "secrets.refused", { names: broken.map((b) => b.label), rules: broken.map((b) => b.problem) });
+    throw new ProviderError(broken.map((b) => `secret ${b.label}: its value ${b.problem}`).join("; "), false);
   }
   return { opened, missing };
 }

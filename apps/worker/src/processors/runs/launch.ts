@@ -13,8 +13,10 @@ import {
   SANDBOX_HELP,
   stageNextflow,
   writeHeadScript,
+  writeParamsFile,
 } from "@lockstep/launcher";
 import { enqueue } from "@lockstep/queue";
+import { headEnvProblems } from "@lockstep/validators";
 import { handOver, isolationOf, runOwner, withTarget, type TTarget } from "../../runtime";
 import type { THandler, TProcessorContext } from "../types";
 import { finishRun, isPermanent, loadComputeEnv, loadRun, workerAudit } from "./common";
@@ -42,6 +44,7 @@ async function startOnHost(ctx: TProcessorContext, target: Extract<TTarget, { pl
   const java = ctx.runtime.java ?? "java";
   const javaHome = javaHomeOutsideUsr(java);
   const tmp = join(runDir, "tmp");
+  const paramsFile = await writeParamsFile(runDir, run.params);
   const command = [
     ...nextflowJavaCommand(lib, { java, tmpDir: tmp }),
     ...nextflowArgs({
@@ -49,14 +52,15 @@ async function startOnHost(ctx: TProcessorContext, target: Extract<TTarget, { pl
       revision: run.revision ?? undefined,
       runDir,
       workDir: join(runDir, "work"),
-      params: run.params,
+      // Params reach Nextflow in a 0600 file, never as options.
+      paramsFile,
       runName: `lockstep-${run.id.slice(0, 8)}`,
     }),
   ];
   const script = await writeHeadScript(runDir, command);
   await mkdir(tmp, { recursive: true, mode: 0o700 });
   const owner = await runOwner(ctx, ce, run);
-  await handOver([script, tmp], owner);
+  await handOver([script, tmp, paramsFile], owner);
   const env = {
     ...ce.env,
     ...run.headEnv,
@@ -77,11 +81,10 @@ async function startInCloud(target: Extract<TTarget, { place: "cloud" }>, run: T
     revision: run.revision ?? undefined,
     runDir,
     workDir: `${runDir}/work`,
-    params: run.params,
     runName: `lockstep-${run.id.slice(0, 8)}`,
     place: "cloud",
   });
-  const { command, env: configEnv } = cloudHeadCommand(target.cloud, args);
+  const { command, env: configEnv } = cloudHeadCommand(target.cloud, args, run.params);
   const env = { ...ce.env, ...run.headEnv, ...configEnv, ...HEAD_FLAGS };
   return target.start({ runId: run.id, env, command, bindings: run.secretBindings });
 }
@@ -102,6 +105,13 @@ export const launch: THandler<"runs.launch"> = async ({ runId }, job, ctx) => {
   if (!ce || !run.runDir) {
     await finishRun(ctx, run, "FAILED", { errorMessage: "its compute environment was deleted before it started" });
     return { failed: true };
+  }
+  // Rows stored before the variable and Slurm option rules existed are checked again here.
+  const refused = headEnvProblems(ce);
+  if (refused.length > 0) {
+    const errorMessage = `not started: compute environment "${ce.name}" has settings Lockstep no longer allows: ${refused.map((p) => p.message).join("; ")}. Remove ${refused.length === 1 ? "it" : "them"} from the compute environment and launch again.`;
+    await finishRun(ctx, run, "FAILED", { errorMessage });
+    return { refused: refused.map((p) => p.field) };
   }
   const runDir = run.runDir;
   let ref: string;

@@ -26,7 +26,7 @@ async function collectLog(ctx: TProcessorContext, run: TRun, final: boolean) {
   let tail;
   try {
     stored = await lastRunLogSeq(ctx.db, run.id);
-    const values = run.secretRefs.length > 0 ? (await openRunSecrets(ctx, run)).opened.map((s) => s.value) : [];
+    const values = run.secretRefs.length > 0 ? (await openRunSecrets(ctx, run, { checkValues: false })).opened.map((s) => s.value) : [];
     tail = await readLogTail(run.runDir, "console.log", run.logOffset, createRedactor(values), { final, room: LOG_MAX_STORED_LINES - stored });
   } catch (error) {
     ctx.logger.warn({ runId: run.id, err: failureKind(error) }, "could not read the run's console log; going on without it");

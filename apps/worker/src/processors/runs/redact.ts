@@ -17,7 +17,7 @@ export async function redactRunLogs(ctx: TProcessorContext, run: TRun): Promise<
   // Cloud runs keep their files in the cloud work directory, which the worker does not rewrite.
   if (run.redaction || !run.runDir || run.runDir.includes("://") || run.secretRefs.length === 0) return;
   try {
-    const { opened } = await openRunSecrets(ctx, run);
+    const { opened } = await openRunSecrets(ctx, run, { checkValues: false });
     const redactor = createRedactor(opened.map((s) => s.value));
     const found = await redactRunFiles(run.runDir, redactor);
     const redaction = { occurrences: found.occurrences, files: found.files, scannedFiles: found.scannedFiles, at: new Date().toISOString() };

@@ -1,4 +1,4 @@
-import { computeEnvsForSweep, recordAudit, runStatuses, runsNeedingWork, updateRunIf, isTerminal, type TComputeEnv } from "@lockstep/db";
+import { computeEnvsForSweep, recordAudit, runStatuses, runsNeedingWork, secretsToValidate, updateRunIf, isTerminal, type TComputeEnv } from "@lockstep/db";
 import { enqueue, enqueueFresh } from "@lockstep/queue";
 import { ReportThrottle } from "../../report-throttle";
 import { storeKey, storeOf, withTarget } from "../../runtime";
@@ -22,6 +22,9 @@ export const sweep: THandler<"runs.sweep"> = async (_payload, _job, ctx) => {
   for (const runId of work.toLaunch) await enqueue(ctx.queues, "runs.launch", { runId });
   for (const runId of work.toMonitor) await enqueue(ctx.queues, "runs.monitor", { runId });
   for (const runId of work.toCleanup) await enqueueFresh(ctx.queues, "runs.cleanup", { runId });
+  // Values no worker has checked yet: a check the API could not enqueue, or stored before checks existed.
+  const unchecked = await secretsToValidate(ctx.db, 200);
+  for (const s of unchecked) await enqueue(ctx.queues, "secrets.validate", { secretId: s.id, writtenAt: s.updatedAt.toISOString() });
   for (const runId of work.overdue) {
     await updateRunIf(ctx.db, runId, { status: ["SUBMITTED", "RUNNING"] }, { cancelRequested: true });
     await enqueue(ctx.queues, "runs.cancel", { runId });
@@ -67,5 +70,5 @@ export const sweep: THandler<"runs.sweep"> = async (_payload, _job, ctx) => {
   }
   // Reachable again (or gone): a later failure is news.
   reports.settle(unreachable);
-  return { ...Object.fromEntries(Object.entries(work).map(([k, v]) => [k, v.length])), leftovers, unreachable: unreachable.size };
+  return { ...Object.fromEntries(Object.entries(work).map(([k, v]) => [k, v.length])), unchecked: unchecked.length, leftovers, unreachable: unreachable.size };
 };

@@ -30,12 +30,12 @@ export const secretsRouter = router({
   create: workspaceProcedure("secrets:write")
     .input(z.object({ name: ZSecretName, value: ZValueInput }))
     .output(ZSecretRefOut)
-    .mutation(({ ctx, input }) => createSecret(ctx.db, ctx.sealing, ws(ctx), actorOf(ctx), input.name, input.value)),
+    .mutation(({ ctx, input }) => createSecret(ctx, ws(ctx), actorOf(ctx), input.name, input.value)),
 
   update: workspaceProcedure("secrets:write")
     .input(z.object({ secretId: ZId, value: ZValueInput }))
     .output(ZSecretRefOut)
-    .mutation(({ ctx, input }) => updateSecret(ctx.db, ctx.sealing, ws(ctx), actorOf(ctx), input.secretId, input.value)),
+    .mutation(({ ctx, input }) => updateSecret(ctx, ws(ctx), actorOf(ctx), input.secretId, input.value)),
 
   delete: workspaceProcedure("secrets:write")
     .input(z.object({ secretId: ZId }))
@@ -45,5 +45,5 @@ export const secretsRouter = router({
   import: workspaceProcedure("secrets:write")
     .input(ZImportInput)
     .output(ZImportOut)
-    .mutation(({ ctx, input }) => importSecrets(ctx.db, ctx.sealing, ws(ctx), actorOf(ctx), input.entries, input.overwrite)),
+    .mutation(({ ctx, input }) => importSecrets(ctx, ws(ctx), actorOf(ctx), input.entries, input.overwrite)),
 });

@@ -21,12 +21,12 @@ export const userSecretsRouter = router({
   create: authedProcedure
     .input(z.object({ name: ZSecretName, value: ZValueInput }))
     .output(ZSecretRefOut)
-    .mutation(({ ctx, input }) => createSecret(ctx.db, ctx.sealing, mine(ctx), actorOf(ctx), input.name, input.value)),
+    .mutation(({ ctx, input }) => createSecret(ctx, mine(ctx), actorOf(ctx), input.name, input.value)),
 
   update: authedProcedure
     .input(z.object({ secretId: ZId, value: ZValueInput }))
     .output(ZSecretRefOut)
-    .mutation(({ ctx, input }) => updateSecret(ctx.db, ctx.sealing, mine(ctx), actorOf(ctx), input.secretId, input.value)),
+    .mutation(({ ctx, input }) => updateSecret(ctx, mine(ctx), actorOf(ctx), input.secretId, input.value)),
 
   delete: authedProcedure
     .input(z.object({ secretId: ZId }))
@@ -36,5 +36,5 @@ export const userSecretsRouter = router({
   import: authedProcedure
     .input(ZImportInput)
     .output(ZImportOut)
-    .mutation(({ ctx, input }) => importSecrets(ctx.db, ctx.sealing, mine(ctx), actorOf(ctx), input.entries, input.overwrite)),
+    .mutation(({ ctx, input }) => importSecrets(ctx, mine(ctx), actorOf(ctx), input.entries, input.overwrite)),
 });

@@ -326,7 +326,7 @@ export function ComputeEnvDialog({
               code
               placeholder={"--time=04:00:00\n--mem=8G"}
               error={errors.sbatchOptions}
-              hint="One per line, as --name=value. They apply to the Nextflow head job."
+              hint="One per line, as --name=value. They apply to the Nextflow head job: resources and accounting only (--time, --mem, --cpus-per-task, --account, --qos, --gres…)."
             />
           </div>
         ) : isCloudKind(kind) ? (

@@ -40,7 +40,7 @@ export function EnvFields({ formId, saved, keep, onKeepChange, text, onTextChang
     />
   );
   if (saved.length === 0) {
-    return textarea("Environment variables (optional)", "One NAME=value per line, set for Nextflow. Not for secrets: put those in the workspace's secrets.");
+    return textarea("Environment variables (optional)", "One NAME=value per line, set for Nextflow. Not for secrets: put those in the workspace's secrets. Names that change how Java, the shell or Nextflow start (JAVA_*, LD_*, PATH, NXF_OPTS…) are refused.");
   }
 
   const typed = lineNames(text);
