@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -35,15 +35,30 @@ const pair = await generateKeyPair("hostile");
 const sealing = await SealingKeyring.fromSpec(formatKeySpecs([{ kid: pair.kid, key: pair.publicKey }]));
 const keys = { sealing };
 
-// A data directory laid out as `npm start` lays it out, with the keys file the worker reads.
-const dataDir = mkdtempSync(join(tmpdir(), "lockstep-hostile-data-"));
-chmodSync(dataDir, 0o711);
-const keysFile = join(dataDir, "worker-open-keys");
-writeFileSync(keysFile, `${formatKeySpecs([{ kid: pair.kid, key: pair.privateKey }])}\n`, { mode: 0o600 });
 const nextauthCanary = `nextauth-CANARY-${randomBytes(16).toString("hex")}`;
-writeFileSync(join(dataDir, "dev-keys.json"), JSON.stringify({ openKeys: pair.privateKey, authSecret: nextauthCanary }), { mode: 0o600 });
-const workDir = mkdtempSync(join(tmpdir(), "lockstep-hostile-runs-"));
-chmodSync(workDir, 0o711);
+const cleanups: Array<() => void> = [];
+
+/**
+ * Where a worker keeps its things, laid out as `npm start` lays them out: a data directory with the
+ * keys file and dev keys, a runs directory, a Nextflow cache — all owned by the worker's uid.
+ */
+type TPlace = { dataDir: string; keysFile: string; workDir: string; cache: string; home: string; uid: number };
+function placeFor(uid: number, cache: string): TPlace {
+  const dataDir = mkdtempSync(join(tmpdir(), `lockstep-hostile-data-${uid}-`));
+  chmodSync(dataDir, 0o711);
+  const keysFile = join(dataDir, "worker-open-keys");
+  writeFileSync(keysFile, `${formatKeySpecs([{ kid: pair.kid, key: pair.privateKey }])}\n`, { mode: 0o600 });
+  writeFileSync(join(dataDir, "dev-keys.json"), JSON.stringify({ openKeys: pair.privateKey, authSecret: nextauthCanary }), { mode: 0o600 });
+  const workDir = mkdtempSync(join(tmpdir(), `lockstep-hostile-runs-${uid}-`));
+  chmodSync(workDir, 0o711);
+  const home = mkdtempSync(join(tmpdir(), `lockstep-hostile-home-${uid}-`));
+  for (const path of [dataDir, keysFile, join(dataDir, "dev-keys.json"), workDir, home]) chownSync(path, uid, uid);
+  cleanups.push(() => [dataDir, workDir, home].forEach((d) => rmSync(d, { recursive: true, force: true })));
+  return { dataDir, keysFile, workDir, cache, home, uid };
+}
+
+const rootPlace = placeFor(process.getuid?.() ?? 0, join(homedir(), ".cache/lockstep/nextflow"));
+const { keysFile } = rootPlace;
 
 const urlPassword = (url: string) => decodeURIComponent(new URL(url).password);
 const dbPassword = urlPassword(inject("databaseUrl"));
@@ -54,22 +69,25 @@ let slurm: TStartedSlurm | null = null;
 const processes: ChildProcess[] = [];
 const queueSets: TQueues[] = [];
 
-/** A real worker process, configured as a deployment configures it. */
-async function startWorker(prefix: string, extra: Record<string, string> = {}) {
+/** A real worker process, configured as a deployment configures it, as the place's uid. */
+async function startWorker(prefix: string, extra: Record<string, string> = {}, place: TPlace = rootPlace) {
   const logs: string[] = [];
+  const asOther = place.uid !== process.getuid?.();
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: join(root, "apps/worker"),
+    ...(asOther ? { uid: place.uid, gid: place.uid } : {}),
     env: {
       ...childBaseEnv(),
+      HOME: place.home,
       ...(slurm ? { SLURM_CONF: slurm.conf } : {}),
       DATABASE_URL: inject("databaseUrl"),
       REDIS_URL: inject("redisUrl"),
       LOCKSTEP_QUEUE_PREFIX: prefix,
       LOCKSTEP_SEAL_KEYS: formatKeySpecs([{ kid: pair.kid, key: pair.publicKey }]),
-      LOCKSTEP_OPEN_KEYS_FILE: keysFile,
-      LOCKSTEP_DATA_DIR: dataDir,
+      LOCKSTEP_OPEN_KEYS_FILE: place.keysFile,
+      LOCKSTEP_DATA_DIR: place.dataDir,
       LOCKSTEP_LOCAL_PIPELINE_ROOTS: fixtures,
-      LOCKSTEP_NEXTFLOW_CACHE: join(homedir(), ".cache/lockstep/nextflow"),
+      LOCKSTEP_NEXTFLOW_CACHE: place.cache,
       WORKER_PORT: String(await freePort()),
       MONITOR_INTERVAL_MS: "500",
       SWEEP_INTERVAL_MS: "60000",
@@ -83,7 +101,7 @@ async function startWorker(prefix: string, extra: Record<string, string> = {}) {
   processes.push(child);
   const queues = createQueues(redis, prefix);
   queueSets.push(queues);
-  return { queues, logs };
+  return { queues, logs, place };
 }
 
 let sandboxed: Awaited<ReturnType<typeof startWorker>>;
@@ -105,8 +123,7 @@ afterAll(async () => {
   await slurm?.stop();
   await redis.quit();
   await close();
-  rmSync(workDir, { recursive: true, force: true });
-  rmSync(dataDir, { recursive: true, force: true });
+  for (const cleanup of cleanups) cleanup();
 });
 
 const waitFor = (runId: string, done: (run: TRun) => boolean, timeoutMs = 240_000) => waitForRun(db, runId, done, timeoutMs);
@@ -116,7 +133,9 @@ const waitFor = (runId: string, done: (run: TRun) => boolean, timeoutMs = 240_00
  * attacker is a participant with the `launch` role only. A second org (the victim tenant) runs a
  * long pipeline that holds its secret in a live store.
  */
-async function world(queues: TQueues) {
+async function world(worker: { queues: TQueues; place: TPlace }) {
+  const { queues } = worker;
+  const { workDir, keysFile, dataDir } = worker.place;
   const caller = (userId: string) => apiCaller({ db, redis, queues, keys }, userId);
   const user = async (label: string, admin = false) => {
     const u = (await createUserWithPersonalWorkspace(db, { email: `${label}-${randomUUID()}@example.test`, name: label, passwordHash: null }))!;
@@ -203,7 +222,7 @@ async function victimStoreLive(victimRunId: string) {
 
 describe("a hostile pipeline launched by a launch-role user", () => {
   it("finds nothing private to Lockstep from a sandboxed local run", { timeout: 480_000 }, async () => {
-    const w = await world(sandboxed.queues);
+    const w = await world(sandboxed);
     const victimRunDir = await victimStoreLive(w.victimRun.id);
     const { run, log, files } = await w.probe(w.local.id, victimRunDir);
     // The probe really ran (head and task), as an unprivileged uid of its own when the worker is root.
@@ -228,7 +247,7 @@ describe("a hostile pipeline launched by a launch-role user", () => {
   });
 
   it.runIf(isRoot)("finds nothing private to Lockstep from a sandboxed host-Slurm run", { timeout: 480_000 }, async () => {
-    const w = await world(sandboxed.queues);
+    const w = await world(sandboxed);
     const victimRunDir = await victimStoreLive(w.victimRun.id);
     const { run, log, files } = await w.probe(w.slurmCe!.id, victimRunDir);
     expect(log).toContain("HEAD-PROBE uid:");
@@ -245,7 +264,7 @@ describe("a hostile pipeline launched by a launch-role user", () => {
   });
 
   it("positive control: the same probe without the sandbox finds the key, the other tenant's value and NEXTAUTH_SECRET", { timeout: 480_000 }, async () => {
-    const w = await world(unsandboxed.queues);
+    const w = await world(unsandboxed);
     const victimRunDir = await victimStoreLive(w.victimRun.id);
     const { log, files } = await w.probe(w.local.id, victimRunDir);
     const everything = `${log}\n${files}`;
@@ -253,6 +272,59 @@ describe("a hostile pipeline launched by a launch-role user", () => {
     expect(everything).toContain(w.victimValue);
     expect(everything).toContain(nextauthCanary);
     expect(unsandboxed.logs.join("")).toContain("WITHOUT a sandbox");
+    await w.asVictim.runs.cancel({ workspaceId: w.vws.id, runId: w.victimRun.id });
+    await waitFor(w.victimRun.id, settled);
+  });
+});
+
+/**
+ * The Docker image runs the worker as uid 10001, not root: runs then share the worker's uid and the
+ * sandbox is the whole boundary (docs/security.md). The same probe, against a worker started as
+ * that uid: it must find nothing; and, unsandboxed, the same uid reads the worker's keys file — the
+ * positive control proving the sandbox is what stops it.
+ */
+describe.runIf(isRoot)("a worker that is not root (the image's uid 10001)", () => {
+  const uid = 10_001;
+  let place: TPlace;
+  let plain: Awaited<ReturnType<typeof startWorker>>;
+  let control: Awaited<ReturnType<typeof startWorker>>;
+
+  beforeAll(async () => {
+    // Its own Nextflow cache: root's (in /root) is closed to other uids, as a real deployment's would be.
+    const cache = mkdtempSync(join(tmpdir(), "lockstep-hostile-cache-"));
+    const source = join(homedir(), ".cache/lockstep/nextflow", NEXTFLOW_VERSION, "lib");
+    const lib = join(cache, NEXTFLOW_VERSION, "lib");
+    mkdirSync(lib, { recursive: true });
+    for (const jar of readdirSync(source)) copyFileSync(join(source, jar), join(lib, jar));
+    spawnSync("chown", ["-R", `${uid}:${uid}`, cache]);
+    cleanups.push(() => rmSync(cache, { recursive: true, force: true }));
+    place = placeFor(uid, cache);
+    plain = await startWorker(`it-hostile-u-${randomUUID().slice(0, 8)}`, {}, place);
+    control = await startWorker(`it-hostile-uctl-${randomUUID().slice(0, 8)}`, { NODE_ENV: "test", LOCKSTEP_UNSAFE_UNSANDBOXED_RUNS: "positive-control" }, place);
+  }, 120_000);
+
+  it("finds nothing private to Lockstep from a sandboxed local run", { timeout: 480_000 }, async () => {
+    const w = await world(plain);
+    const victimRunDir = await victimStoreLive(w.victimRun.id);
+    const { run, log, files } = await w.probe(w.local.id, victimRunDir);
+    expect(files).toContain("TASK-PROBE done");
+    expect(run.runUid).toBeNull(); // no per-run uid without root
+    expect(log).toContain(`HEAD-PROBE uid: uid=${uid}`);
+    const everything = `${log}\n${files}\n${plain.logs.join("")}`;
+    for (const [what, value] of Object.entries(privates(w.victimValue))) {
+      expect(everything.includes(value), `${what} reached the attacker`).toBe(false);
+    }
+    expect([run.status, run.secretsState]).toEqual(["SUCCEEDED", "DELETED"]);
+    await w.asVictim.runs.cancel({ workspaceId: w.vws.id, runId: w.victimRun.id });
+    await waitFor(w.victimRun.id, settled);
+  });
+
+  it("positive control: unsandboxed, the same uid reads the worker's keys file and the other tenant's store", { timeout: 480_000 }, async () => {
+    const w = await world(control);
+    const victimRunDir = await victimStoreLive(w.victimRun.id);
+    const { log, files } = await w.probe(w.local.id, victimRunDir);
+    expect(`${log}\n${files}`).toContain(pair.privateKey);
+    expect(`${log}\n${files}`).toContain(w.victimValue);
     await w.asVictim.runs.cancel({ workspaceId: w.vws.id, runId: w.victimRun.id });
     await waitFor(w.victimRun.id, settled);
   });

@@ -53,6 +53,7 @@ try {
 if (sandboxProblem) logger.error({ problem: sandboxProblem }, `local and Slurm runs will fail until the sandbox works: ${SANDBOX_HELP}`);
 else logger.info({ runUids: root ? `${env.LOCKSTEP_RUN_UID_BASE}+` : "the worker's own (not root)" }, "run sandbox ready");
 
+const verifiedNextflow = new Map<string, string>();
 const runtime: TRuntime = {
   baseEnv: childBaseEnv(),
   monitorIntervalMs: env.MONITOR_INTERVAL_MS,
@@ -60,8 +61,12 @@ const runtime: TRuntime = {
   isolation: { sandbox, root, runUidBase: env.LOCKSTEP_RUN_UID_BASE, slurmRunUser: env.LOCKSTEP_SLURM_RUN_USER, problem: sandboxProblem, unsafeUnsandboxed, hidden },
   localPipelineRoots: env.LOCKSTEP_LOCAL_PIPELINE_ROOTS,
   async nextflowLib(version) {
+    // Verified once per process (hashing ~40 MB of jars on every launch would stall the worker).
+    const known = verifiedNextflow.get(version);
+    if (known) return known;
     const libDir = nextflowLibDir(env.LOCKSTEP_NEXTFLOW_CACHE, version);
     if (verifyNextflow(libDir, version) !== null) installNextflow(env.LOCKSTEP_NEXTFLOW_CACHE, version, (line) => logger.info(line));
+    verifiedNextflow.set(version, libDir);
     return libDir;
   },
 };

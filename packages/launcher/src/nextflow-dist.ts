@@ -77,8 +77,11 @@ export function installNextflow(cacheDir: string, version: string, log: (line: s
   if (r.status !== 0) throw new Error(`mvn could not resolve io.nextflow:nextflow:${version}: ${(r.stdout + r.stderr).trim().split("\n").slice(-5).join(" | ")}`);
   const problem = verifyNextflow(join(work, "lib"), version);
   if (problem) throw new Error(`the resolved Nextflow ${version} failed verification: ${problem}`);
-  rmSync(libDir, { recursive: true, force: true });
-  renameSync(join(work, "lib"), libDir);
+  // Another process may have finished first, and its runs use that copy: never delete a good one.
+  if (verifyNextflow(libDir, version) !== null) {
+    if (existsSync(libDir)) renameSync(libDir, `${libDir}.bad-${process.pid}-${Date.now()}`);
+    renameSync(join(work, "lib"), libDir);
+  }
   rmSync(work, { recursive: true, force: true });
   return libDir;
 }
