@@ -5,7 +5,7 @@ import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { formatKeySpecs, generateKeyPair, SealingKeyring } from "@lockstep/crypto";
-import { createDatabase, createUserWithPersonalWorkspace, type TRun } from "@lockstep/db";
+import { createDatabase, createUserWithPersonalWorkspace, getRun, type TRun } from "@lockstep/db";
 import { installNextflow, NEXTFLOW_VERSION } from "@lockstep/launcher";
 import { createQueues, createRedis, type TQueues } from "@lockstep/queue";
 import { freePort, startSlurm, type TStartedSlurm } from "@lockstep/devstack";
@@ -90,7 +90,8 @@ async function startWorker(prefix: string, extra: Record<string, string> = {}, p
       LOCKSTEP_NEXTFLOW_CACHE: place.cache,
       WORKER_PORT: String(await freePort()),
       MONITOR_INTERVAL_MS: "500",
-      SWEEP_INTERVAL_MS: "60000",
+      // Workers on other queue prefixes share this database: a sweep would hand one worker's runs to another.
+      SWEEP_INTERVAL_MS: "86400000",
       LOG_LEVEL: "info",
       ...extra,
     },
@@ -101,6 +102,13 @@ async function startWorker(prefix: string, extra: Record<string, string> = {}, p
   processes.push(child);
   const queues = createQueues(redis, prefix);
   queueSets.push(queues);
+  // Ready once its boot sweep is done: a sweep by a worker that starts while another's run is under
+  // way would hand that run to it as well (the workers share this database, not their queues).
+  const deadline = Date.now() + 120_000;
+  while (!logs.join("").split("\n").some((l) => l.includes('"job":"runs.sweep"') && l.includes("job completed"))) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the worker did not start:\n${logs.join("").slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
   return { queues, logs, place };
 }
 
@@ -215,8 +223,26 @@ const privates = (victimValue: string) => ({
   "the Redis password": redisPassword,
 });
 
+/** What a run printed, for failure messages (test runs only: nothing of another tenant's secrets is in a victim's console). */
+function consoleTail(run: TRun): string {
+  return run.runDir && existsSync(join(run.runDir, "console.log")) ? readFileSync(join(run.runDir, "console.log"), "utf8").slice(-3000) : "(no console.log)";
+}
+
+/** The probe did not disturb the other tenant: its run is still going. Then it is cancelled. */
+async function victimUndisturbed(w: { victimRun: { id: string }; asVictim: { runs: { cancel: (i: { workspaceId: string; runId: string }) => Promise<unknown> } }; vws: { id: string } }) {
+  const victim = (await getRun(db, w.victimRun.id))!;
+  if (victim.status !== "RUNNING") throw new Error(`the victim run ended ${victim.status} (${victim.errorMessage ?? ""}):\n${consoleTail(victim)}`);
+  await w.asVictim.runs.cancel({ workspaceId: w.vws.id, runId: w.victimRun.id });
+  await waitFor(w.victimRun.id, settled);
+}
+
 async function victimStoreLive(victimRunId: string) {
-  const run = await waitFor(victimRunId, (r) => r.status === "RUNNING" && r.secretsState === "PROVISIONED" && existsSync(join(r.runDir!, "secrets", "store.json")), 180_000);
+  const live = (r: TRun) => r.status === "RUNNING" && r.secretsState === "PROVISIONED" && existsSync(join(r.runDir!, "secrets", "store.json"));
+  const run = await waitFor(victimRunId, (r) => live(r) || settled(r), 180_000);
+  if (!live(run)) {
+    // Say why, so a failure here is not a mystery (the victim's console holds no secret of the attacker's).
+    throw new Error(`the victim run ended ${run.status} (${run.errorMessage ?? ""}) before its store could be attacked:\n${consoleTail(run)}`);
+  }
   return run.runDir!;
 }
 
@@ -240,10 +266,7 @@ describe("a hostile pipeline launched by a launch-role user", () => {
       expect(everything.includes(value), `${what} reached the attacker`).toBe(false);
     }
     expect([run.status, run.secretsState]).toEqual(["SUCCEEDED", "DELETED"]);
-    const victim = await waitFor(w.victimRun.id, (r) => r.status === "RUNNING");
-    expect(victim.status).toBe("RUNNING"); // the probe did not disturb the other tenant
-    await w.asVictim.runs.cancel({ workspaceId: w.vws.id, runId: w.victimRun.id });
-    await waitFor(w.victimRun.id, settled);
+    await victimUndisturbed(w);
   });
 
   it.runIf(isRoot)("finds nothing private to Lockstep from a sandboxed host-Slurm run", { timeout: 480_000 }, async () => {
@@ -259,8 +282,7 @@ describe("a hostile pipeline launched by a launch-role user", () => {
       expect(everything.includes(value), `${what} reached the attacker`).toBe(false);
     }
     expect([run.status, run.secretsState]).toEqual(["SUCCEEDED", "DELETED"]);
-    await w.asVictim.runs.cancel({ workspaceId: w.vws.id, runId: w.victimRun.id });
-    await waitFor(w.victimRun.id, settled);
+    await victimUndisturbed(w);
   });
 
   it("positive control: the same probe without the sandbox finds the key, the other tenant's value and NEXTAUTH_SECRET", { timeout: 480_000 }, async () => {
@@ -272,8 +294,7 @@ describe("a hostile pipeline launched by a launch-role user", () => {
     expect(everything).toContain(w.victimValue);
     expect(everything).toContain(nextauthCanary);
     expect(unsandboxed.logs.join("")).toContain("WITHOUT a sandbox");
-    await w.asVictim.runs.cancel({ workspaceId: w.vws.id, runId: w.victimRun.id });
-    await waitFor(w.victimRun.id, settled);
+    await victimUndisturbed(w);
   });
 });
 
@@ -315,8 +336,7 @@ describe.runIf(isRoot)("a worker that is not root (the image's uid 10001)", () =
       expect(everything.includes(value), `${what} reached the attacker`).toBe(false);
     }
     expect([run.status, run.secretsState]).toEqual(["SUCCEEDED", "DELETED"]);
-    await w.asVictim.runs.cancel({ workspaceId: w.vws.id, runId: w.victimRun.id });
-    await waitFor(w.victimRun.id, settled);
+    await victimUndisturbed(w);
   });
 
   it("positive control: unsandboxed, the same uid reads the worker's keys file and the other tenant's store", { timeout: 480_000 }, async () => {
@@ -325,8 +345,7 @@ describe.runIf(isRoot)("a worker that is not root (the image's uid 10001)", () =
     const { log, files } = await w.probe(w.local.id, victimRunDir);
     expect(`${log}\n${files}`).toContain(pair.privateKey);
     expect(`${log}\n${files}`).toContain(w.victimValue);
-    await w.asVictim.runs.cancel({ workspaceId: w.vws.id, runId: w.victimRun.id });
-    await waitFor(w.victimRun.id, settled);
+    await victimUndisturbed(w);
   });
 });
 
