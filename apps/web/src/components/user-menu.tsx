@@ -119,7 +119,7 @@ function SignOutEverywhereDialog({ onClose }: { onClose: () => void }) {
           checked={revokeTokens}
           onChange={(e) => setRevokeTokens(e.currentTarget.checked)}
           label={count === 1 ? "Also revoke my access token" : `Also revoke all my access tokens${tokens.data ? ` (${count})` : ""}`}
-          hint="Scripts and CI jobs using them stop working. Do this if someone else may have used your account."
+          hint={`Scripts and CI jobs using ${count === 1 ? "it" : "them"} stop working. Do this if someone else may have used your account.`}
         />
         {error ? <Alert>{error}</Alert> : null}
       </div>

@@ -14,7 +14,7 @@ const daysLabel = (days: number) => (days === 365 ? "1 year" : `${days} days`);
 function expiryChoices(maxDays: number) {
   const days: number[] = EXPIRY_DAYS.filter((d) => d <= maxDays);
   if (!days.includes(maxDays)) days.push(maxDays);
-  return days.map((d) => ({ value: String(d), label: d === maxDays ? `${daysLabel(d)} (the maximum)` : daysLabel(d) }));
+  return days.map((d) => ({ value: String(d), label: d === maxDays ? `${daysLabel(d)} (maximum)` : daysLabel(d) }));
 }
 
 const SCOPES = [
