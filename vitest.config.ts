@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 const shared = ["**/node_modules/**", "**/.next/**", "e2e/**", ".tools/**", ".data/**"];
@@ -6,6 +7,8 @@ export default defineConfig({
   test: {
     projects: [
       {
+        // apps/web's "~/…" imports (its tsconfig paths), for its server modules' unit tests.
+        resolve: { alias: [{ find: /^~\//, replacement: fileURLToPath(new URL("./apps/web/src/", import.meta.url)) }] },
         test: {
           name: "unit",
           include: ["{apps,packages,tooling}/**/*.test.ts"],

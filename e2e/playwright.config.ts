@@ -64,6 +64,8 @@ export default defineConfig({
       REDIS_URL: "",
       // Local pipelines may live only here (the fixture pipelines).
       LOCKSTEP_LOCAL_PIPELINE_ROOTS: pipelineRoot,
+      // Every spec signs its users up from this machine's loopback address.
+      LOCKSTEP_SIGNUPS_PER_ADDRESS_PER_HOUR: "1000",
       OIDC_ISSUER: oidc.issuer,
       OIDC_CLIENT_ID: oidc.clientId,
       OIDC_CLIENT_SECRET: oidc.clientSecret,

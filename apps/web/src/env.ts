@@ -19,8 +19,17 @@ export const webEnv = () =>
       NEXTAUTH_SECRET: z.string().min(32, "NEXTAUTH_SECRET must be at least 32 characters"),
       NEXTAUTH_URL: z.url().optional(),
       LOCKSTEP_SIGNUP_ENABLED: flag("true"),
-      /** Trust X-Forwarded-For for the client address (only behind a proxy that sets it). */
+      /**
+       * Behind exactly one reverse proxy that appends the client's address to X-Forwarded-For: use
+       * that entry (the last) as the client address. Otherwise the socket's address is used.
+       */
       LOCKSTEP_TRUST_PROXY: flag("false"),
+      /** Largest request body accepted (bytes); enforced by the front door (front-door.mjs), which reads the same variable. */
+      LOCKSTEP_MAX_BODY_BYTES: z.coerce.number({ error: "LOCKSTEP_MAX_BODY_BYTES must be a number of bytes" }).int().positive().default(1024 * 1024),
+      /** Longest lifetime of a new access token, in days. */
+      LOCKSTEP_TOKEN_MAX_DAYS: z.coerce.number({ error: "LOCKSTEP_TOKEN_MAX_DAYS must be a number of days" }).int().min(1).max(3650).default(90),
+      /** Sign-ups accepted per client address per hour (raise it for many users behind one NAT). */
+      LOCKSTEP_SIGNUPS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).default(10),
       /** Directories local-path pipelines may live in (colon-separated absolute paths); unset refuses every local path. */
       LOCKSTEP_LOCAL_PIPELINE_ROOTS: ZLocalPipelineRoots,
       OIDC_ISSUER: z.url({ error: "OIDC_ISSUER must be the issuer URL" }).optional(),
@@ -34,6 +43,9 @@ export const webEnv = () =>
   });
 
 export type TWebEnv = ReturnType<typeof webEnv>;
+
+/** `next dev` (React needs eval there for its debugging aids; production never does). */
+export const isDevServer = () => process.env.NODE_ENV === "development";
 
 export function oidcConfig(env: TWebEnv) {
   if (!env.OIDC_ISSUER) return null;

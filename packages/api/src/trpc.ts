@@ -5,6 +5,8 @@ import {
   can,
   effectiveWorkspaceRole,
   orgCan,
+  requiredScope,
+  scopeRefusal,
   type TOrgPermission,
   type TPermission,
   type TRateLimiter,
@@ -14,7 +16,8 @@ import { findUserById, orgMembership, workspaceAccessFacts, type TDatabase } fro
 import type { TQueues } from "@lockstep/queue";
 import { AppError, toTRPCError } from "./errors";
 
-export type TIdentity = { userId: string; via: "session" | "token"; tokenId?: string };
+/** Who calls: a browser session, or an access token with its scopes (checked per procedure). */
+export type TIdentity = { userId: string; via: "session" } | { userId: string; via: "token"; tokenId: string; scopes: readonly string[] };
 
 export type TContext = {
   db: TDatabase;
@@ -30,6 +33,8 @@ export type TContext = {
     signupEnabled: boolean;
     /** LOCKSTEP_LOCAL_PIPELINE_ROOTS: where local-path pipelines may live; empty refuses every local path. */
     localPipelineRoots: readonly string[];
+    /** LOCKSTEP_TOKEN_MAX_DAYS: the longest lifetime an access token may be created with. */
+    tokenMaxDays: number;
   };
   ip: string | null;
   userAgent: string | null;
@@ -77,10 +82,18 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure.use(mapAppErrors);
 
-/** A signed-in user, by session cookie or `Authorization: Bearer` access token. */
-export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+/**
+ * A signed-in user, by session cookie or `Authorization: Bearer` access token. A token must carry
+ * the scope the procedure needs (`requiredScope` in @lockstep/auth: one table for the whole API);
+ * some procedures need a session.
+ */
+export const authedProcedure = publicProcedure.use(async ({ ctx, path, type, meta, next }) => {
   if (!ctx.identity) {
     throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in, or send an access token as Authorization: Bearer." });
+  }
+  if (ctx.identity.via === "token") {
+    const refusal = scopeRefusal(ctx.identity.scopes, requiredScope({ path, type, instanceAdmin: meta?.instanceAdmin === true }));
+    if (refusal) throw new TRPCError({ code: "FORBIDDEN", message: refusal });
   }
   const user = await findUserById(ctx.db, ctx.identity.userId);
   if (!user) throw new TRPCError({ code: "UNAUTHORIZED", message: "This account no longer exists." });

@@ -1,4 +1,5 @@
 export * from "./permissions";
 export * from "./password";
 export * from "./rate-limit";
+export * from "./scopes";
 export * from "./tokens";

@@ -29,6 +29,9 @@ const NEEDS = {
     "PORT",
     "LOCKSTEP_SIGNUP_ENABLED",
     "LOCKSTEP_TRUST_PROXY",
+    "LOCKSTEP_MAX_BODY_BYTES",
+    "LOCKSTEP_TOKEN_MAX_DAYS",
+    "LOCKSTEP_SIGNUPS_PER_ADDRESS_PER_HOUR",
     "OIDC_ISSUER",
     "OIDC_CLIENT_ID",
     "OIDC_CLIENT_SECRET",
@@ -383,6 +386,9 @@ function checkDockerfile(app: keyof typeof DOCKERFILES, dockerfile: string, pnpm
     if (!copies.some((c) => /\.next\/static\s+\S*\.next\/static/.test(c)))
       problems.push("web: the final stage must copy .next/static beside the server");
     if (!/server\.js/.test(cmd)) problems.push("web: the final stage must start the standalone server.js");
+    // Client addresses and body limits: the front door must be loaded before Next (apps/web/front-door.mjs).
+    if (!copies.some((c) => /front-door\.mjs/.test(c)) || !/--import\W+\S*front-door\.mjs/.test(cmd))
+      problems.push("web: the final stage must copy front-door.mjs and start the server with --import of it");
   } else {
     if (!runs.some((r) => /pnpm deploy\b.*--filter @lockstep\/worker.*--prod/.test(r)))
       problems.push("worker: must pnpm deploy the worker with --prod");
@@ -558,6 +564,9 @@ describe("the checks catch", () => {
         pnpmVersion,
       ),
     ).toEqual(["web: the final stage must copy .next/standalone"]);
+    expect(checkDockerfile("web", web.replace(/"--import", "\.\/apps\/web\/front-door\.mjs", /, ""), pnpmVersion)).toEqual([
+      "web: the final stage must copy front-door.mjs and start the server with --import of it",
+    ]);
     expect(checkDockerfile("web", web, "9.0.0")).toEqual([
       "web: must install pnpm@9.0.0 (package.json packageManager) with npm",
     ]);

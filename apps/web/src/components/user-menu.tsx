@@ -1,16 +1,17 @@
 "use client";
 
-import { useMutation } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { signOut } from "next-auth/react";
 import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
+import { Alert, Button, Checkbox, Dialog } from "@lockstep/ui";
+import { errorMessage } from "~/components/errors";
 import { useTRPC } from "~/trpc/react";
 
 export function UserMenu({ name, email, isInstanceAdmin }: { name: string; email: string; isInstanceAdmin: boolean }) {
-  const trpc = useTRPC();
   const [open, setOpen] = useState(false);
+  const [confirming, setConfirming] = useState(false);
   const ref = useRef<HTMLDivElement>(null);
-  const everywhere = useMutation(trpc.me.signOutEverywhere.mutationOptions());
   useEffect(() => {
     const close = (e: MouseEvent) => ref.current && !ref.current.contains(e.target as Node) && setOpen(false);
     document.addEventListener("click", close);
@@ -62,16 +63,66 @@ export function UserMenu({ name, email, isInstanceAdmin }: { name: string; email
           <button
             role="menuitem"
             type="button"
-            onClick={async () => {
-              await everywhere.mutateAsync();
-              await signOut({ callbackUrl: "/sign-in" });
+            onClick={() => {
+              setOpen(false);
+              setConfirming(true);
             }}
             className="block w-full rounded-md px-3 py-2 text-left text-sm text-red-600 hover:bg-red-50"
           >
-            Sign out everywhere
+            Sign out everywhere…
           </button>
         </div>
       ) : null}
+      {confirming ? <SignOutEverywhereDialog onClose={() => setConfirming(false)} /> : null}
     </div>
+  );
+}
+
+/** Ends every session of the user; optionally revokes every access token too (an account taken over may have minted some). */
+function SignOutEverywhereDialog({ onClose }: { onClose: () => void }) {
+  const trpc = useTRPC();
+  const tokens = useQuery(trpc.me.tokens.list.queryOptions());
+  const everywhere = useMutation(trpc.me.signOutEverywhere.mutationOptions());
+  const [revokeTokens, setRevokeTokens] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const count = tokens.data?.length ?? 0;
+
+  async function confirm() {
+    setError(null);
+    try {
+      await everywhere.mutateAsync({ revokeTokens });
+      await signOut({ callbackUrl: "/sign-in" });
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  }
+
+  return (
+    <Dialog
+      title="Sign out everywhere?"
+      description="Every browser signed in to your account is signed out, this one included."
+      onClose={onClose}
+      footer={
+        <>
+          <Button variant="secondary" onClick={onClose} data-autofocus>
+            Cancel
+          </Button>
+          <Button variant="danger" disabled={everywhere.isPending} onClick={() => void confirm()}>
+            {everywhere.isPending ? "Signing out…" : "Sign out everywhere"}
+          </Button>
+        </>
+      }
+    >
+      <div className="space-y-4">
+        <Checkbox
+          id="revoke-tokens"
+          checked={revokeTokens}
+          onChange={(e) => setRevokeTokens(e.currentTarget.checked)}
+          label={count === 1 ? "Also revoke my access token" : `Also revoke all my access tokens${tokens.data ? ` (${count})` : ""}`}
+          hint={`Scripts and CI jobs using ${count === 1 ? "it" : "them"} stop working. Do this if someone else may have used your account.`}
+        />
+        {error ? <Alert>{error}</Alert> : null}
+      </div>
+    </Dialog>
   );
 }

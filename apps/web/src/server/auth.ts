@@ -1,6 +1,6 @@
 import type { NextAuthOptions, User } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
-import { UNKNOWN_CLIENT, verifyPassword } from "@lockstep/auth";
+import { verifyPassword } from "@lockstep/auth";
 import {
   createUserWithPersonalWorkspace,
   findUserByEmail,
@@ -10,7 +10,7 @@ import {
 } from "@lockstep/db";
 import { ZEmail } from "@lockstep/validators";
 import { oidcConfig, webEnv } from "~/env";
-import { services } from "./services";
+import { clientIp, services } from "./services";
 
 export const SIGN_IN_ERROR = "Email or password is incorrect.";
 
@@ -31,9 +31,18 @@ async function userinfo(issuer: string, accessToken: string, sub: string): Promi
   return info.sub === sub ? info : {};
 }
 
-function headerOf(req: { headers?: Record<string, string | string[] | undefined> } | undefined, name: string): string | null {
-  const value = req?.headers?.[name];
-  return (Array.isArray(value) ? value[0] : value) ?? null;
+/** next-auth hands `authorize` the request's headers as a plain object. */
+function headersOf(req: { headers?: Record<string, string | string[] | undefined> } | undefined): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req?.headers ?? {})) {
+    for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, v);
+  }
+  return headers;
+}
+
+/** Session cookies are `Secure` (and `__Secure-` prefixed) when users reach Lockstep over https. */
+export function usesSecureCookies(): boolean {
+  return webEnv().NEXTAUTH_URL?.startsWith("https://") ?? false;
 }
 
 /** next-auth v4: email + password (argon2id) and, when configured, one generic OIDC provider. */
@@ -42,6 +51,7 @@ export function authOptions(): NextAuthOptions {
   const oidc = oidcConfig(env);
   return {
     secret: env.NEXTAUTH_SECRET,
+    useSecureCookies: usesSecureCookies(),
     session: { strategy: "jwt", maxAge: 7 * 24 * 3600 },
     pages: { signIn: "/sign-in", error: "/sign-in" },
     providers: [
@@ -50,19 +60,21 @@ export function authOptions(): NextAuthOptions {
         name: "Email and password",
         credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
         async authorize(credentials, req): Promise<User | null> {
-          const { db, limiter } = services();
+          const { db, signInLimiter } = services();
           const parsed = ZEmail.safeParse(credentials?.email ?? "");
           const password = credentials?.password ?? "";
-          const ip = (env.LOCKSTEP_TRUST_PROXY ? headerOf(req, "x-forwarded-for")?.split(",")[0]?.trim() : null) ?? UNKNOWN_CLIENT;
-          const waitIp = await limiter.hit("sign-in:ip", ip);
-          const waitAccount = parsed.success ? await limiter.hit("sign-in:account", parsed.data) : null;
-          const wait = waitIp ?? waitAccount;
-          if (wait !== null) throw new Error(`Too many sign-in attempts; try again in ${wait} s.`);
+          // Backoff is per client address and account (see @lockstep/auth rate-limit.ts): a client
+          // that has not failed against this account always gets its password checked.
+          const client = clientIp(headersOf(req));
+          if (!client) throw new Error("This server cannot tell client addresses apart, so it refuses sign-ins; its operator must start the web as npm start does.");
+          const account = parsed.success ? parsed.data : "(not an email)";
+          const wait = await signInLimiter.attempt(account, client);
+          if (wait !== null) throw new Error(`Too many failed sign-ins from your address; try again in ${wait} s.`);
           const user = parsed.success ? await findUserByEmail(db, parsed.data) : null;
           // Always verify (against a dummy hash when there is no account): same time, same answer.
           const ok = await verifyPassword(user?.passwordHash ?? null, password);
           if (!user || !ok) return null;
-          if (parsed.success) await limiter.reset("sign-in:account", parsed.data);
+          await signInLimiter.succeeded(account, client);
           return { id: user.id, email: user.email, name: user.name };
         },
       }),

@@ -18,7 +18,12 @@ export async function apiContext(req: NextRequest): Promise<TContext> {
     queues: holder.__lockstepQueues,
     pingRedis: () => pingRedis(redis),
     identity: await identityFromRequest(req),
-    config: { signupEnabled: webEnv().LOCKSTEP_SIGNUP_ENABLED, localPipelineRoots: webEnv().LOCKSTEP_LOCAL_PIPELINE_ROOTS },
+    config: {
+      signupEnabled: webEnv().LOCKSTEP_SIGNUP_ENABLED,
+      localPipelineRoots: webEnv().LOCKSTEP_LOCAL_PIPELINE_ROOTS,
+      tokenMaxDays: webEnv().LOCKSTEP_TOKEN_MAX_DAYS,
+    },
+    // The socket's address, or the trusted proxy's header: rate limits and the audit log use it.
     ip: clientIp(req.headers),
     userAgent: req.headers.get("user-agent"),
   };

@@ -1,15 +1,16 @@
 import type { Redis } from "ioredis";
-import { createRateLimiter, type TRateLimiter } from "@lockstep/auth";
+import { createRateLimiter, createSignInLimiter, type TRateLimiter, type TSignInLimiter } from "@lockstep/auth";
 import { SealingKeyring } from "@lockstep/crypto";
 import { createDatabase, type TDatabase } from "@lockstep/db";
 import { createRedis } from "@lockstep/queue";
 import { webEnv } from "~/env";
+import { clientAddress } from "./client-address";
 
 /**
  * Process-wide connections, created on first use. Kept on globalThis so Next's dev server does not
  * open a new pool on every hot reload.
  */
-type TServices = { db: TDatabase; redis: Redis; limiter: TRateLimiter; sealing: Promise<SealingKeyring> };
+type TServices = { db: TDatabase; redis: Redis; limiter: TRateLimiter; signInLimiter: TSignInLimiter; sealing: Promise<SealingKeyring> };
 const holder = globalThis as unknown as { __lockstepServices?: TServices };
 
 export function services(): TServices {
@@ -21,7 +22,8 @@ export function services(): TServices {
     holder.__lockstepServices = {
       db,
       redis,
-      limiter: createRateLimiter(redis, env.LOCKSTEP_QUEUE_PREFIX),
+      limiter: createRateLimiter(redis, env.LOCKSTEP_QUEUE_PREFIX, { "sign-up:ip": { points: env.LOCKSTEP_SIGNUPS_PER_ADDRESS_PER_HOUR, duration: 3600 } }),
+      signInLimiter: createSignInLimiter(redis, env.LOCKSTEP_QUEUE_PREFIX),
       // Public keys only; the private keyring is the worker's alone.
       sealing: SealingKeyring.fromSpec(env.LOCKSTEP_SEAL_KEYS),
     };
@@ -29,15 +31,7 @@ export function services(): TServices {
   return holder.__lockstepServices;
 }
 
-/**
- * The client's address when a trusted proxy states it (LOCKSTEP_TRUST_PROXY=true and
- * X-Forwarded-For); Next's route handlers do not expose the socket address, and an untrusted
- * header could be forged to dodge per-address limits.
- */
+/** The client address of a request (see client-address.ts), by this instance's proxy setting. */
 export function clientIp(headers: Headers): string | null {
-  if (webEnv().LOCKSTEP_TRUST_PROXY) {
-    const forwarded = headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-    if (forwarded) return forwarded;
-  }
-  return null;
+  return clientAddress(headers, webEnv().LOCKSTEP_TRUST_PROXY);
 }

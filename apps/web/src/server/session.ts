@@ -5,8 +5,8 @@ import { findUserById, findUserByTokenHash, touchAccessToken, type TUser } from 
 import type { TIdentity } from "@lockstep/api";
 import { hashAccessToken, looksLikeAccessToken } from "@lockstep/auth";
 import { webEnv } from "~/env";
-import { authOptions } from "./auth";
-import { services } from "./services";
+import { authOptions, usesSecureCookies } from "./auth";
+import { clientIp, services } from "./services";
 
 /** A session is valid while its user exists and has not signed out everywhere since. */
 async function liveUser(uid: unknown, sv: unknown): Promise<TUser | null> {
@@ -22,7 +22,11 @@ export async function currentUser(): Promise<TUser | null> {
   return session ? liveUser(session.uid, session.sv) : null;
 }
 
-/** For API requests: an `Authorization: Bearer lst_…` token, else the session cookie. */
+/**
+ * For API requests: an `Authorization: Bearer lst_…` token, else the session cookie. A request
+ * with an Authorization header never falls back to cookies, which is what lets such requests skip
+ * the origin check (request-guard.ts).
+ */
 export async function identityFromRequest(req: NextRequest): Promise<TIdentity | null> {
   const header = req.headers.get("authorization");
   if (header) {
@@ -30,10 +34,10 @@ export async function identityFromRequest(req: NextRequest): Promise<TIdentity |
     if (!looksLikeAccessToken(token)) return null;
     const found = await findUserByTokenHash(services().db, hashAccessToken(token));
     if (!found) return null;
-    await touchAccessToken(services().db, found.token.id);
-    return { userId: found.user.id, via: "token", tokenId: found.token.id };
+    await touchAccessToken(services().db, found.token.id, clientIp(req.headers));
+    return { userId: found.user.id, via: "token", tokenId: found.token.id, scopes: found.token.scopes };
   }
-  const jwt = await getToken({ req, secret: webEnv().NEXTAUTH_SECRET });
+  const jwt = await getToken({ req, secret: webEnv().NEXTAUTH_SECRET, secureCookie: usesSecureCookies() });
   const user = jwt ? await liveUser(jwt.uid, jwt.sv) : null;
   return user ? { userId: user.id, via: "session" } : null;
 }

@@ -14,7 +14,8 @@ export function Providers({ children }: { children: ReactNode }) {
     () => new QueryClient({ defaultOptions: { queries: { staleTime: 5_000, retry: 1, refetchOnWindowFocus: false } } }),
   );
   const [trpcClient] = useState(() =>
-    createTRPCClient<TAppRouter>({ links: [httpBatchLink({ url: "/api/trpc", transformer: superjson })] }),
+    // The server refuses batches of more than 16 procedures (api/trpc route); never send one.
+    createTRPCClient<TAppRouter>({ links: [httpBatchLink({ url: "/api/trpc", transformer: superjson, maxItems: 16 })] }),
   );
   return (
     <QueryClientProvider client={queryClient}>

@@ -35,7 +35,7 @@ export function apiCaller(
     sealing: deps.keys.sealing,
     queues: deps.queues,
     identity: { userId, via: "session" },
-    config: { signupEnabled: true, localPipelineRoots: config.localPipelineRoots ?? [pipelinesRoot] },
+    config: { signupEnabled: true, localPipelineRoots: config.localPipelineRoots ?? [pipelinesRoot], tokenMaxDays: 90 },
     ip: null,
     userAgent: "vitest",
   });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { orgRoles, workspaceRoles } from "@lockstep/auth";
+import { orgRoles, tokenScopes, workspaceRoles } from "@lockstep/auth";
 
 // Output shapes. None of them has a field for a secret value, a ciphertext, a password hash or
 // a token hash — a test walks every output schema to keep it that way.
@@ -32,9 +32,12 @@ export const ZTokenOut = z.object({
   id: z.string(),
   name: z.string(),
   prefix: z.string(),
+  scopes: z.array(z.enum(tokenScopes)),
   createdAt: z.date(),
   lastUsedAt: z.date().nullable(),
-  expiresAt: z.date().nullable(),
+  /** Where the token was last used from (client address), shown so its owner can spot misuse. */
+  lastUsedIp: z.string().nullable(),
+  expiresAt: z.date(),
 });
 
 const ZPerson = z.object({ id: z.string(), name: z.string(), email: z.string() }).nullable();

@@ -1,4 +1,4 @@
-import { generateAccessToken, hashPassword, UNKNOWN_CLIENT, type TRateLimiter } from "@lockstep/auth";
+import { generateAccessToken, hashPassword, type TRateLimiter } from "@lockstep/auth";
 import { createUserWithPersonalWorkspace, type TDatabase } from "@lockstep/db";
 import { AppError } from "../errors";
 
@@ -12,7 +12,9 @@ export async function signUp(
   input: { email: string; name: string; password: string },
 ): Promise<{ ok: true }> {
   if (!deps.signupEnabled) throw new AppError("FORBIDDEN", "Sign-up is turned off on this instance; ask an administrator for an account.");
-  const wait = await deps.limiter.hit("sign-up:ip", deps.ip ?? UNKNOWN_CLIENT);
+  // Limited per client address; a caller without one (no web front door) is refused, never put in a shared bucket.
+  if (!deps.ip) throw new AppError("RATE_LIMITED", "This server cannot tell client addresses apart, so it refuses sign-ups; its operator must start the web as `npm start` does.");
+  const wait = await deps.limiter.hit("sign-up:ip", deps.ip);
   if (wait !== null) throw new AppError("RATE_LIMITED", `Too many sign-ups from this address; try again in ${wait} s.`);
   const passwordHash = await hashPassword(input.password);
   await createUserWithPersonalWorkspace(deps.db, { email: input.email, name: input.name, passwordHash });

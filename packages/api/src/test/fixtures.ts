@@ -50,7 +50,7 @@ export function contextFor(db: TDatabase, userId: string | null, overrides: TCon
     ip: "127.0.0.1",
     userAgent: "vitest",
     ...rest,
-    config: { signupEnabled: true, localPipelineRoots: [pipelinesRoot], ...config },
+    config: { signupEnabled: true, localPipelineRoots: [pipelinesRoot], tokenMaxDays: 90, ...config },
   };
 }
 

@@ -65,7 +65,7 @@ export async function bumpSessionVersion(db: TDatabase, userId: string) {
 
 export async function insertAccessToken(
   db: TDatabase,
-  input: { userId: string; name: string; prefix: string; tokenHash: string; expiresAt: Date | null },
+  input: { userId: string; name: string; prefix: string; tokenHash: string; scopes: string[]; expiresAt: Date },
 ) {
   const [row] = await db.insert(accessTokens).values(input).returning();
   return row!;
@@ -89,6 +89,16 @@ export async function revokeAccessToken(db: TDatabase, userId: string, tokenId: 
   return rows.length > 0;
 }
 
+/** Revokes every live token of the user ("sign out everywhere" with tokens); the number revoked. */
+export async function revokeAllAccessTokens(db: TDatabase, userId: string) {
+  const rows = await db
+    .update(accessTokens)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(accessTokens.userId, userId), isNull(accessTokens.revokedAt)))
+    .returning({ id: accessTokens.id });
+  return rows.length;
+}
+
 /** The live token with this hash and its user, or null (unknown, revoked or expired). */
 export async function findUserByTokenHash(db: TDatabase, tokenHash: string) {
   const [row] = await db
@@ -97,14 +107,20 @@ export async function findUserByTokenHash(db: TDatabase, tokenHash: string) {
     .innerJoin(users, eq(users.id, accessTokens.userId))
     .where(and(eq(accessTokens.tokenHash, tokenHash), isNull(accessTokens.revokedAt)));
   if (!row) return null;
-  if (row.token.expiresAt && row.token.expiresAt.getTime() <= Date.now()) return null;
+  if (row.token.expiresAt.getTime() <= Date.now()) return null;
   return row;
 }
 
-export async function touchAccessToken(db: TDatabase, tokenId: string) {
-  // At most one write a minute per token, whatever the request rate.
+/** Records a use of the token and the client address it came from. */
+export async function touchAccessToken(db: TDatabase, tokenId: string, ip: string | null) {
+  // At most one write a minute per token and address, whatever the request rate.
   await db
     .update(accessTokens)
-    .set({ lastUsedAt: new Date() })
-    .where(and(eq(accessTokens.id, tokenId), sql`(${accessTokens.lastUsedAt} is null or ${accessTokens.lastUsedAt} < now() - interval '1 minute')`));
+    .set({ lastUsedAt: new Date(), lastUsedIp: ip })
+    .where(
+      and(
+        eq(accessTokens.id, tokenId),
+        sql`(${accessTokens.lastUsedAt} is null or ${accessTokens.lastUsedAt} < now() - interval '1 minute' or ${accessTokens.lastUsedIp} is distinct from ${ip})`,
+      ),
+    );
 }

@@ -49,8 +49,13 @@ export const accessTokens = pgTable(
     prefix: text().notNull(),
     tokenHash: text().notNull(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    /** What the token may do (`read`, `write`, `launch`, `admin`; see @lockstep/auth scopes). */
+    scopes: text().array().notNull(),
     lastUsedAt: timestamp({ withTimezone: true }),
-    expiresAt: timestamp({ withTimezone: true }),
+    /** The client address of the last use (the socket's, or the trusted proxy's header). */
+    lastUsedIp: text(),
+    /** Every token expires; the instance caps the lifetime (LOCKSTEP_TOKEN_MAX_DAYS). */
+    expiresAt: timestamp({ withTimezone: true }).notNull(),
     revokedAt: timestamp({ withTimezone: true }),
   },
   (t) => [uniqueIndex("access_tokens_hash_key").on(t.tokenHash)],

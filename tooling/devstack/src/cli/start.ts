@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { installNextflow, NEXTFLOW_VERSION } from "@lockstep/launcher";
 import { runMigrations } from "@lockstep/db/migrate";
 import { checkPostgres, checkRedis } from "../check";
@@ -118,7 +119,10 @@ async function main() {
     REDIS_URL: redisUrl,
     NEXTAUTH_URL: publicUrl,
   };
-  const web = startChild("web", process.execPath, [join(webDir, "node_modules/next/dist/bin/next"), "start", "-p", String(env.PORT)], {
+  // The front door (apps/web/front-door.mjs) runs inside the web process, ahead of Next: it states
+  // each request's client address from the socket and enforces the request body limit.
+  const frontDoor = pathToFileURL(join(webDir, "front-door.mjs")).href;
+  const web = startChild("web", process.execPath, ["--import", frontDoor, join(webDir, "node_modules/next/dist/bin/next"), "start", "-p", String(env.PORT)], {
     cwd: webDir,
     logFile: join(logDir, "web.log"),
     // The web tier gets the public keys only; the private keyring goes to the worker alone.

@@ -2,16 +2,26 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRef, useState, type FormEvent } from "react";
-import { Alert, Badge, Button, Card, EmptyState, Field, PageHeader, SelectField } from "@lockstep/ui";
+import { Alert, Badge, Button, Card, Checkbox, EmptyState, Field, PageHeader, SelectField } from "@lockstep/ui";
 import { errorMessage, fieldErrorsOf } from "~/components/errors";
 import { DataTable } from "~/components/data-table";
 import { useTRPC } from "~/trpc/react";
 
-const EXPIRY_CHOICES = [
-  { value: "30", label: "30 days" },
-  { value: "90", label: "90 days" },
-  { value: "365", label: "1 year" },
-  { value: "never", label: "Never" },
+const EXPIRY_DAYS = [7, 30, 90, 180, 365] as const;
+const daysLabel = (days: number) => (days === 365 ? "1 year" : `${days} days`);
+
+/** The lifetimes the instance allows (every token expires; LOCKSTEP_TOKEN_MAX_DAYS caps it). */
+function expiryChoices(maxDays: number) {
+  const days: number[] = EXPIRY_DAYS.filter((d) => d <= maxDays);
+  if (!days.includes(maxDays)) days.push(maxDays);
+  return days.map((d) => ({ value: String(d), label: d === maxDays ? `${daysLabel(d)} (maximum)` : daysLabel(d) }));
+}
+
+const SCOPES = [
+  { scope: "read", label: "read", hint: "List and view: workspaces, secret names, pipelines, runs and their logs, audit logs." },
+  { scope: "write", label: "write", hint: "Create, change and delete secrets, pipelines, compute environments and credentials." },
+  { scope: "launch", label: "launch", hint: "Launch and cancel runs." },
+  { scope: "admin", label: "admin", hint: "Manage members, participants and workspace settings; instance settings for instance admins." },
 ] as const;
 
 const formatDate = (date: Date) => date.toLocaleDateString("en", { year: "numeric", month: "short", day: "numeric" });
@@ -29,7 +39,8 @@ export function AccessTokens() {
         description={
           <>
             Tokens let scripts and CI call the Lockstep API as you: send one as{" "}
-            <code className="rounded bg-slate-100 px-1 py-0.5 font-mono text-xs text-slate-700">Authorization: Bearer &lt;token&gt;</code>.
+            <code className="rounded bg-slate-100 px-1 py-0.5 font-mono text-xs text-slate-700">Authorization: Bearer &lt;token&gt;</code>. Every
+            token expires and can do only what its scopes allow; tokens cannot create other tokens.
           </>
         }
       />
@@ -55,7 +66,7 @@ export function AccessTokens() {
   );
 }
 
-type TToken = { id: string; name: string; prefix: string; createdAt: Date; lastUsedAt: Date | null; expiresAt: Date | null };
+type TToken = { id: string; name: string; prefix: string; scopes: string[]; createdAt: Date; lastUsedAt: Date | null; lastUsedIp: string | null; expiresAt: Date };
 
 function TokenTable({ tokens }: { tokens: TToken[] }) {
   const trpc = useTRPC();
@@ -84,18 +95,38 @@ function TokenTable({ tokens }: { tokens: TToken[] }) {
           <Alert>{error}</Alert>
         </div>
       ) : null}
-      <DataTable label="Access tokens" columns={["Name", "Token", "Created", "Last used", "Expires"]} actions>
+      <DataTable label="Access tokens" columns={["Name", "Token", "Scopes", "Created", "Last used", "Expires"]} actions>
         {tokens.map((t) => {
-          const expired = t.expiresAt !== null && t.expiresAt.getTime() <= now;
+          const expired = t.expiresAt.getTime() <= now;
           return (
             <tr key={t.id}>
               <td className="px-5 py-3 font-medium text-slate-900">{t.name}</td>
               <td className="whitespace-nowrap px-5 py-3 font-mono text-xs text-slate-600">{t.prefix}…</td>
-              <td className="whitespace-nowrap px-5 py-3 text-slate-600">{formatDate(t.createdAt)}</td>
-              <td className="whitespace-nowrap px-5 py-3 text-slate-600">{t.lastUsedAt ? formatDateTime(t.lastUsedAt) : "Never"}</td>
-              <td className="whitespace-nowrap px-5 py-3 text-slate-600">
-                {t.expiresAt === null ? "Never" : expired ? <Badge tone="red">Expired</Badge> : formatDate(t.expiresAt)}
+              <td className="px-5 py-3">
+                <span className="flex flex-wrap gap-1">
+                  {t.scopes.map((scope) => (
+                    <Badge key={scope} tone={scope === "admin" ? "amber" : "slate"}>
+                      {scope}
+                    </Badge>
+                  ))}
+                </span>
               </td>
+              <td className="whitespace-nowrap px-5 py-3 text-slate-600">{formatDate(t.createdAt)}</td>
+              <td className="whitespace-nowrap px-5 py-3 text-slate-600">
+                {t.lastUsedAt ? (
+                  <>
+                    {formatDateTime(t.lastUsedAt)}
+                    {t.lastUsedIp ? (
+                      <span className="block font-mono text-xs text-slate-500">
+                        from <span title="The client address of the last request made with this token">{t.lastUsedIp}</span>
+                      </span>
+                    ) : null}
+                  </>
+                ) : (
+                  "Never"
+                )}
+              </td>
+              <td className="whitespace-nowrap px-5 py-3 text-slate-600">{expired ? <Badge tone="red">Expired</Badge> : formatDate(t.expiresAt)}</td>
               <td className="whitespace-nowrap px-5 py-3 text-right">
                 {confirming === t.id ? (
                   <span className="inline-flex items-center gap-2">
@@ -125,18 +156,24 @@ function CreateToken({ onCreated }: { onCreated: (created: { name: string; token
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [errors, setErrors] = useState<Record<string, string>>({});
+  const limits = useQuery(trpc.me.tokens.limits.queryOptions());
   const create = useMutation(trpc.me.tokens.create.mutationOptions());
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = event.currentTarget;
     const data = new FormData(form);
-    const expiry = String(data.get("expiry") ?? "90");
+    const scopes = data.getAll("scopes").map(String) as Array<(typeof SCOPES)[number]["scope"]>;
     setErrors({});
+    if (scopes.length === 0) {
+      setErrors({ scopes: "Choose at least one scope." });
+      return;
+    }
     try {
       const result = await create.mutateAsync({
         name: String(data.get("name") ?? ""),
-        expiresInDays: expiry === "never" ? null : Number(expiry),
+        expiresInDays: Number(data.get("expiry") ?? limits.data?.defaultDays ?? 90),
+        scopes,
       });
       form.reset();
       onCreated({ name: result.accessToken.name, token: result.token });
@@ -150,7 +187,7 @@ function CreateToken({ onCreated }: { onCreated: (created: { name: string; token
     <Card>
       <h2 className="text-base font-semibold text-slate-900">New token</h2>
       <form className="mt-4 space-y-4" onSubmit={onSubmit} noValidate aria-label="Create an access token">
-        <div className="grid items-start gap-4 sm:grid-cols-[1fr_12rem_auto]">
+        <div className="grid items-start gap-4 sm:grid-cols-[1fr_14rem]">
           <Field
             id="token-name"
             name="name"
@@ -161,19 +198,39 @@ function CreateToken({ onCreated }: { onCreated: (created: { name: string; token
             maxLength={100}
             error={errors.name}
           />
-          <SelectField id="token-expiry" name="expiry" label="Expires after" defaultValue="90" selectClassName="h-9">
-            {EXPIRY_CHOICES.map((c) => (
-              <option key={c.value} value={c.value}>
-                {c.label}
-              </option>
+          {limits.data ? (
+            <SelectField id="token-expiry" name="expiry" label="Expires after" defaultValue={String(limits.data.defaultDays)} selectClassName="h-9">
+              {expiryChoices(limits.data.maxDays).map((c) => (
+                <option key={c.value} value={c.value}>
+                  {c.label}
+                </option>
+              ))}
+            </SelectField>
+          ) : (
+            <p className="text-sm text-slate-500 sm:mt-7">Loading lifetimes…</p>
+          )}
+        </div>
+        <fieldset aria-describedby={errors.scopes ? "token-scopes-error" : undefined}>
+          <legend className="text-sm font-medium text-slate-900">Scopes</legend>
+          <p className="mt-0.5 text-sm text-slate-500">What the token may do, within your own roles. Choose only what the script needs.</p>
+          <div className="mt-3 grid gap-3 sm:grid-cols-2">
+            {SCOPES.map((s) => (
+              <Checkbox key={s.scope} id={`token-scope-${s.scope}`} name="scopes" value={s.scope} defaultChecked={s.scope === "read"} label={s.label} hint={s.hint} />
             ))}
-          </SelectField>
-          <Button type="submit" className="h-9 sm:mt-[1.625rem]" disabled={create.isPending}>
+          </div>
+          {errors.scopes ? (
+            <p id="token-scopes-error" className="mt-2 text-sm text-red-600">
+              {errors.scopes}
+            </p>
+          ) : null}
+        </fieldset>
+        {errors.expiresInDays ? <Alert>{errors.expiresInDays}</Alert> : null}
+        {errors.form ? <Alert>{errors.form}</Alert> : null}
+        <div>
+          <Button type="submit" className="h-9" disabled={create.isPending || !limits.data}>
             {create.isPending ? "Creating…" : "Create token"}
           </Button>
         </div>
-        {errors.expiresInDays ? <Alert>{errors.expiresInDays}</Alert> : null}
-        {errors.form ? <Alert>{errors.form}</Alert> : null}
       </form>
     </Card>
   );

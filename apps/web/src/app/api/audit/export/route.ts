@@ -3,7 +3,9 @@ import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import type { NextRequest } from "next/server";
 import { createCaller } from "@lockstep/api";
 import { AUDIT_CSV_COLUMNS, auditCsvRow, csvRow } from "~/components/secrets/csv";
+import { webEnv } from "~/env";
 import { apiContext } from "~/server/context";
+import { guardRequest } from "~/server/request-guard";
 
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
@@ -20,6 +22,9 @@ function plain(status: number, message: string) {
  * exactly what the Activity tab shows; audit events carry no secret values, nor does this.
  */
 export async function GET(req: NextRequest) {
+  // A read (GET): no origin check, but the same front-door requirement as the rest of the API.
+  const refused = guardRequest(req, { publicUrl: webEnv().NEXTAUTH_URL, jsonOnly: false });
+  if (refused) return refused;
   const workspaceId = req.nextUrl.searchParams.get("workspaceId") ?? "";
   const action = req.nextUrl.searchParams.get("action") || undefined;
   // The context the tRPC handler builds: session cookie or bearer token, the same permission checks.
