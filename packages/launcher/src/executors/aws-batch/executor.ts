@@ -11,10 +11,8 @@ import {
   type BatchClientConfig,
   type JobDetail,
 } from "@aws-sdk/client-batch";
-import { cloudHeadCommand } from "../../cloud-head";
-import { nextflowArgs } from "../../command";
-import { assertRunId, ExecutorError, HEAD_FLAGS, type TExecutor, type THeadState } from "../../executor";
-import { isRemotePipeline } from "../../local-pipeline";
+import { cloudHeadFor } from "../../cloud-head";
+import { assertRunId, ExecutorError, type TExecutor, type THeadState } from "../../executor";
 
 export type TAwsBatchConfig = {
   region: string;
@@ -143,16 +141,7 @@ export function awsBatchExecutor(config: TAwsBatchConfig): TExecutor {
 
     async start(run) {
       nameOf(run.runId);
-      // The head container fetches the pipeline itself: a path on Lockstep's machine means nothing there.
-      if (!isRemotePipeline(run.pipeline)) throw new ExecutorError("AWS Batch runs pipelines in the cloud: the pipeline must be an https:// repository", false);
-      let args: string[];
-      try {
-        args = nextflowArgs({ pipeline: run.pipeline, revision: run.revision, runDir: run.runDir, workDir: `${run.runDir}/work`, params: run.params, runName: run.runName, place: "cloud" });
-      } catch (error) {
-        throw new ExecutorError(error instanceof Error ? error.message : "the run's Nextflow arguments are invalid", false);
-      }
-      const { command, env: configEnv } = cloudHeadCommand({ kind: "aws-batch", region: config.region, jobQueue: config.jobQueue }, args);
-      const env = { ...run.env, ...run.secretsEnv, ...configEnv, ...HEAD_FLAGS };
+      const { command, env } = cloudHeadFor({ kind: "aws-batch", region: config.region, jobQueue: config.jobQueue }, run);
       const { jobId } = await submit({ runId: run.runId, env, command, secretArns: run.secretBindings.map((b) => ({ name: b.name, arn: b.location })) });
       return { ref: jobId };
     },

@@ -2,10 +2,8 @@ import { createRequire } from "node:module";
 import { BatchServiceClient, type protos } from "@google-cloud/batch";
 import { status as grpcStatus } from "@grpc/grpc-js";
 import { redactText } from "@lockstep/redact";
-import { cloudHeadCommand } from "../../cloud-head";
-import { nextflowArgs } from "../../command";
-import { assertRunId, ExecutorError, HEAD_FLAGS, type TExecutor, type THeadState } from "../../executor";
-import { isRemotePipeline } from "../../local-pipeline";
+import { cloudHeadFor } from "../../cloud-head";
+import { assertRunId, ExecutorError, type TExecutor, type THeadState } from "../../executor";
 
 type TClientOptions = NonNullable<ConstructorParameters<typeof BatchServiceClient>[0]>;
 type TChannelCredentials = NonNullable<TClientOptions["sslCreds"]>;
@@ -159,16 +157,8 @@ export function googleBatchExecutor(config: TGoogleBatchConfig): TExecutor {
 
     async start(run) {
       jobIdOf(run.runId);
-      // The head container fetches the pipeline itself: a path on Lockstep's machine means nothing there.
-      if (!isRemotePipeline(run.pipeline)) throw new ExecutorError("Google Batch runs pipelines in the cloud: the pipeline must be an https:// repository", false);
-      let args: string[];
-      try {
-        args = nextflowArgs({ pipeline: run.pipeline, revision: run.revision, runDir: run.runDir, workDir: `${run.runDir}/work`, params: run.params, runName: run.runName, place: "cloud" });
-      } catch (error) {
-        throw new ExecutorError(error instanceof Error ? error.message : "the run's Nextflow arguments are invalid", false);
-      }
-      const { command, env: configEnv } = cloudHeadCommand({ kind: "google-batch", projectId: config.projectId, region: config.region, serviceAccount: config.serviceAccount }, args);
-      const { jobId } = await submit({ runId: run.runId, env: { ...run.env, ...run.secretsEnv, ...configEnv, ...HEAD_FLAGS }, command });
+      const { command, env } = cloudHeadFor({ kind: "google-batch", projectId: config.projectId, region: config.region, serviceAccount: config.serviceAccount }, run);
+      const { jobId } = await submit({ runId: run.runId, env, command });
       return { ref: jobId };
     },
 
