@@ -1,15 +1,12 @@
-import { spawnSync } from "node:child_process";
-import { chmod, chown, lchown, lstat, mkdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { allocateRunUid, sealedCredential, type TCleanupTarget, type TComputeEnv, type TRun } from "@lockstep/db";
 import {
-  awsBatchHeadJob,
-  googleBatchHeadJob,
+  awsBatchExecutor,
+  googleBatchExecutor,
   localExecutor,
   slurmExecutor,
-  type TCloudTarget,
   type TExecutor,
-  type THeadState,
+  type THostOptions,
   type TSandboxConfig,
   type TSandboxIdentity,
   type TSlurmConfig,
@@ -80,34 +77,12 @@ export function isolationOf(runtime: TRuntime): TIsolation {
   };
 }
 
-/** A run's head as the processors see it, whatever runs it. */
-export type THead = {
-  readonly kind: TComputeEnv["kind"];
-  status(ref: string, runDir: string): Promise<THeadState>;
-  cancel(ref: string, runDir: string): Promise<void>;
-  /** Frees what the executor kept for the run once it ended (AWS: the per-run job definition). */
-  release(runId: string): Promise<void>;
-};
-
 /**
- * Everything a compute environment means for a run: where its secrets go, where its head runs.
- * "host" targets (local, Slurm) share a filesystem with the worker: a run directory, head.sh, the
- * console log. "cloud" targets (AWS Batch, Google Batch) run the head in a container the worker
- * only reaches through the cloud's API, with the workspace's credentials opened just for the call.
+ * Everything a compute environment means for a run: where its secrets go (a provider from
+ * @lockstep/secrets) and where its head runs (an executor from @lockstep/launcher). The worker
+ * knows nothing more of either: cloud credentials are opened here just for the calls.
  */
-export type TTarget =
-  | { place: "host"; provider: TSecretsProvider; head: THead; executor: TExecutor; close(): Promise<void> }
-  | {
-      place: "cloud";
-      provider: TSecretsProvider;
-      head: THead;
-      cloud: TCloudTarget;
-      image: string;
-      start(job: { runId: string; env: Record<string, string>; command: string[]; bindings: Array<{ name: string; location: string }> }): Promise<{ ref: string }>;
-      /** "Check connection", head side: the Batch API answers for the configured queue / location. Throws saying what is wrong. */
-      check(): Promise<void>;
-      close(): Promise<void>;
-    };
+export type TTarget = { provider: TSecretsProvider; executor: TExecutor; close(): Promise<void> };
 
 export type TTargetContext = { db: TDatabase; keys: { opening: OpeningKeyring }; runtime: TRuntime };
 
@@ -208,23 +183,32 @@ export async function providerForStore(
   }
 }
 
+/** What the local and host-Slurm executors need of this worker: its sandbox, its run identities, Nextflow and Java. */
+function hostOptions(ctx: TTargetContext): THostOptions {
+  const isolation = isolationOf(ctx.runtime);
+  return {
+    sandbox: isolation.sandbox,
+    sandboxProblem: isolation.problem,
+    hidden: isolation.hidden,
+    root: isolation.root,
+    runUidBase: isolation.runUidBase,
+    allocateUid: (runId) => allocateRunUid(ctx.db, runId),
+    slurmRunUser: isolation.slurmRunUser,
+    nextflowLib: (version) => ctx.runtime.nextflowLib(version),
+    java: ctx.runtime.java ?? "java",
+    localPipelineRoots: ctx.runtime.localPipelineRoots ?? [],
+    baseEnv: ctx.runtime.baseEnv,
+    unsafeUnsandboxed: isolation.unsafeUnsandboxed,
+  };
+}
+
 export async function targetFor(ctx: TTargetContext, ce: TComputeEnv): Promise<TTarget> {
   const overrides = ctx.runtime.cloud ?? {};
   switch (ce.kind) {
     case "local":
     case "slurm": {
-      const isolation = isolationOf(ctx.runtime);
-      const executor =
-        ce.kind === "local"
-          ? localExecutor({ sandbox: isolation.sandbox, ...(isolation.unsafeUnsandboxed ? { unsafeUnsandboxed: { baseEnv: ctx.runtime.baseEnv } } : {}) })
-          : slurmExecutor(ce.config as TSlurmConfig, { baseEnv: ctx.runtime.baseEnv, sandbox: isolation.sandbox });
-      return {
-        place: "host",
-        provider: nextflowFileProvider({ runsDir: ce.workDir }),
-        executor,
-        head: { kind: ce.kind, status: (ref, dir) => executor.status(ref, dir), cancel: (ref, dir) => executor.cancel(ref, dir), release: async () => {} },
-        close: async () => {},
-      };
+      const executor = ce.kind === "local" ? localExecutor(hostOptions(ctx)) : slurmExecutor(ce.config as TSlurmConfig, hostOptions(ctx));
+      return { provider: nextflowFileProvider({ runsDir: ce.workDir }), executor, close: () => executor.close() };
     }
     case "aws-batch": {
       const config = ZAwsBatchConfig.parse(ce.config);
@@ -239,7 +223,7 @@ export async function targetFor(ctx: TTargetContext, ce: TComputeEnv): Promise<T
         ...(overrides.awsEndpoint ? { endpoint: overrides.awsEndpoint } : {}),
         ...(overrides.awsRetryBaseDelayMs !== undefined ? { retryBaseDelayMs: overrides.awsRetryBaseDelayMs } : {}),
       });
-      const batch = awsBatchHeadJob({
+      const executor = awsBatchExecutor({
         region: config.region,
         jobQueue: config.jobQueue,
         executionRoleArn: config.executionRoleArn,
@@ -247,26 +231,7 @@ export async function targetFor(ctx: TTargetContext, ce: TComputeEnv): Promise<T
         credentials,
         ...(overrides.awsEndpoint ? { endpoint: overrides.awsEndpoint } : {}),
       });
-      return {
-        place: "cloud",
-        provider,
-        cloud: { kind: "aws-batch", region: config.region, jobQueue: config.jobQueue },
-        image: config.headImage,
-        async start(job) {
-          const { jobId } = await batch.start({ runId: job.runId, env: job.env, command: job.command, secretArns: job.bindings.map((b) => ({ name: b.name, arn: b.location })) });
-          return { ref: jobId };
-        },
-        async check() {
-          try {
-            await batch.check();
-          } catch (error) {
-            const message = error instanceof Error ? error.message : "unknown error";
-            throw new Error(`AWS Batch: ${message.replace(/\s+/g, " ").slice(0, 300)}`);
-          }
-        },
-        head: { kind: "aws-batch", status: (ref) => batch.status(ref), cancel: (ref) => batch.cancel(ref), release: (runId) => batch.release(runId) },
-        close: async () => {},
-      };
+      return { provider, executor, close: () => executor.close() };
     }
     case "google-batch": {
       const config = ZGoogleBatchConfig.parse(ce.config);
@@ -279,26 +244,20 @@ export async function targetFor(ctx: TTargetContext, ce: TComputeEnv): Promise<T
         prefix: config.secretPrefix,
         ...(sm ? { apiEndpoint: sm.host, port: sm.port, insecure: true } : { credentials: credential.data }),
       });
-      const image = config.headImage ?? `nextflow/nextflow:${ce.nextflowVersion}`;
       const gb = overrides.googleBatch;
-      const batch = googleBatchHeadJob({
+      const executor = googleBatchExecutor({
         projectId: config.projectId,
         region: config.region,
         serviceAccount: config.serviceAccount,
-        image,
+        image: config.headImage ?? `nextflow/nextflow:${ce.nextflowVersion}`,
         ...(config.machineType ? { machineType: config.machineType } : {}),
         ...(gb ? { apiEndpoint: gb.host, port: gb.port, insecure: true } : { credentials: credential.data }),
       });
       return {
-        place: "cloud",
         provider,
-        cloud: { kind: "google-batch", projectId: config.projectId, region: config.region, serviceAccount: config.serviceAccount },
-        image,
-        start: async (job) => ({ ref: (await batch.start({ runId: job.runId, env: job.env, command: job.command })).jobId }),
-        check: () => batch.check(),
-        head: { kind: "google-batch", status: (ref) => batch.status(ref), cancel: (ref) => batch.cancel(ref), release: (runId) => batch.release(runId) },
+        executor,
         close: async () => {
-          await Promise.all([batch.close(), (provider as { close?: () => Promise<void> }).close?.()]);
+          await Promise.all([executor.close(), (provider as { close?: () => Promise<void> }).close?.()]);
         },
       };
     }
@@ -313,66 +272,4 @@ export async function withTarget<T>(ctx: TTargetContext, ce: TComputeEnv, use: (
   } finally {
     await target.close().catch(() => {});
   }
-}
-
-function lookupUser(name: string): TSandboxIdentity {
-  const id = (flag: string) => spawnSync("id", [flag, name], { encoding: "utf8" });
-  const [u, g] = [id("-u"), id("-g")];
-  if (u.status !== 0 || g.status !== 0) {
-    throw new ProviderError(
-      `the host Slurm run user "${name}" does not exist on this machine: create it (useradd --system --no-create-home --shell /usr/sbin/nologin ${name}) or set LOCKSTEP_SLURM_RUN_USER — see docs/security.md`,
-      false,
-    );
-  }
-  return { uid: Number(u.stdout.trim()), gid: Number(g.stdout.trim()) };
-}
-
-/**
- * The unprivileged identity a host run's files and processes belong to. A root worker gives each
- * local run a uid of its own (base + a per-run offset) and submits host-Slurm heads as the
- * configured run user; a worker that is not root runs heads as itself, inside the sandbox.
- */
-export async function runOwner(ctx: TTargetContext, ce: Pick<TComputeEnv, "kind">, run: Pick<TRun, "id">): Promise<TSandboxIdentity | null> {
-  const isolation = isolationOf(ctx.runtime);
-  if (!isolation.root || isolation.unsafeUnsandboxed) return null;
-  switch (ce.kind) {
-    case "local": {
-      const uid = isolation.runUidBase + (await allocateRunUid(ctx.db, run.id));
-      return { uid, gid: uid };
-    }
-    case "slurm":
-      return lookupUser(isolation.slurmRunUser);
-    default:
-      return null;
-  }
-}
-
-/**
- * Creates a host run's directory: 0700, owned by the run's identity, inside a runs directory that
- * run users may enter but not list (0711), so no run can find or read another's files.
- */
-export async function prepareRunDir(_ctx: TTargetContext, store: Extract<TCleanupTarget, { provider: "nextflow-file" }>, owner: TSandboxIdentity | null) {
-  try {
-    await mkdir(store.runsDir, { recursive: true, mode: 0o711 });
-    if (owner && ((await stat(store.runsDir)).mode & 0o001) === 0) {
-      throw new ProviderError(`run users cannot enter the work directory ${store.runsDir}: make it (and its parents) executable by others (chmod o+x), not readable`, false);
-    }
-    await mkdir(store.runDir, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== "EEXIST") throw error;
-    });
-    const info = await lstat(store.runDir);
-    if (!info.isDirectory()) throw new ProviderError(`${store.runDir} is not a directory`, false);
-    await chmod(store.runDir, 0o700);
-    if (owner) await chown(store.runDir, owner.uid, owner.gid);
-  } catch (error) {
-    if (error instanceof ProviderError) throw error;
-    const e = error as NodeJS.ErrnoException;
-    throw new ProviderError(`could not create the run directory ${store.runDir} (${e.code ?? "error"})`, ["ENOSPC", "EBUSY", "EAGAIN", "EIO"].includes(e.code ?? ""));
-  }
-}
-
-/** Hands files the worker wrote into a run directory to the run's identity (never following links). */
-export async function handOver(paths: string[], owner: TSandboxIdentity | null) {
-  if (!owner) return;
-  for (const path of paths) await lchown(path, owner.uid, owner.gid);
 }

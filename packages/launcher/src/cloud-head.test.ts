@@ -3,8 +3,9 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cloudHeadCommand, cloudNextflowConfig } from "./cloud-head";
+import { cloudHeadCommand, cloudHeadFor, cloudNextflowConfig, HEAD_CONFIG_VAR } from "./cloud-head";
 import { nextflowArgs } from "./command";
+import { ExecutorError, type TRunLaunch } from "./executor";
 
 describe("cloud head command", () => {
   it("runs nextflow with the decoded config, a 0600 params file and every argument intact, through a real bash", () => {
@@ -69,5 +70,41 @@ describe("cloud head command", () => {
     expect(config).toContain("process.executor = 'google-batch'");
     expect(config).toContain("google.location = 'europe-west4'");
     expect(config).toContain("google.batch.serviceAccountEmail = 'a\\'b@x.iam.gserviceaccount.com'");
+  });
+});
+
+describe("cloud head for a run", () => {
+  const run: TRunLaunch = {
+    runId: "00000000-0000-4000-8000-000000000001",
+    runDir: "gs://bucket/runs/r1",
+    pipeline: "https://github.com/org/pipe",
+    params: { n: 1 },
+    runName: "lockstep-r1",
+    nextflowVersion: "24.10.8",
+    env: { NXF_DEBUG: "1", NXF_ANSI_LOG: "true", [HEAD_CONFIG_VAR]: "from the compute environment" },
+    secretsEnv: { GOOGLE_CLOUD_PROJECT: "proj-1" },
+    secretBindings: [],
+  };
+  const target = { kind: "google-batch", projectId: "proj-1", region: "europe-west4", serviceAccount: "sa@proj-1.iam.gserviceaccount.com" } as const;
+
+  it("layers the environment: the compute environment's, the provider's, then the config and Lockstep's flags, which win", () => {
+    const { command, env } = cloudHeadFor(target, run);
+    expect(env).toEqual({ NXF_DEBUG: "1", GOOGLE_CLOUD_PROJECT: "proj-1", NXF_ANSI_LOG: "false", NXF_DISABLE_CHECK_LATEST: "true", [HEAD_CONFIG_VAR]: expect.any(String) });
+    expect(Buffer.from(env[HEAD_CONFIG_VAR]!, "base64").toString("utf8")).toContain("process.executor = 'google-batch'");
+    expect(command.slice(3, 6)).toEqual(["lockstep-head", "run", "https://github.com/org/pipe"]);
+    expect(command).toContain("gs://bucket/runs/r1/work");
+  });
+
+  it("refuses, permanently, a local path and a run name Nextflow would not take", () => {
+    for (const bad of [{ ...run, pipeline: "/srv/pipelines/p" }, { ...run, runName: "Bad Name" }]) {
+      let thrown: unknown;
+      try {
+        cloudHeadFor(target, bad);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(ExecutorError);
+      expect((thrown as ExecutorError).retryable).toBe(false);
+    }
   });
 });

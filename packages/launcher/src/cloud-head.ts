@@ -9,6 +9,10 @@ import { renderParamsJson, type TParams } from "./params";
  * parses a param, and no param is ever an argument). The config holds names and ids only —
  * secrets reach the head through the job definition (AWS) or NXF_GOOGLE_SECRET_VARS (Google).
  */
+import { nextflowArgs } from "./command";
+import { ExecutorError, HEAD_FLAGS, type TRunLaunch } from "./executor";
+import { isRemotePipeline } from "./local-pipeline";
+
 export type TCloudTarget =
   | { kind: "aws-batch"; region: string; jobQueue: string }
   | { kind: "google-batch"; projectId: string; region: string; serviceAccount: string };
@@ -60,4 +64,30 @@ export function cloudHeadCommand(target: TCloudTarget, nextflowArgs: string[], p
     command: ["bash", "-c", PROLOGUE, "lockstep-head", ...nextflowArgs],
     env: { [HEAD_CONFIG_VAR]: Buffer.from(cloudNextflowConfig(target), "utf8").toString("base64"), [HEAD_PARAMS_VAR]: encodedParams },
   };
+}
+
+const LABEL: Record<TCloudTarget["kind"], string> = { "aws-batch": "AWS Batch", "google-batch": "Google Batch" };
+
+/**
+ * A cloud head for a run: Nextflow's arguments (the pipeline fetched by the container itself, the
+ * work directory and trace under the run's prefix), the config variable, and the environment —
+ * the compute environment's variables, the provider's, the config, then Lockstep's flags.
+ */
+export function cloudHeadFor(target: TCloudTarget, run: TRunLaunch): { command: string[]; env: Record<string, string> } {
+  // A path on Lockstep's machine means nothing in the head container.
+  if (!isRemotePipeline(run.pipeline)) throw new ExecutorError(`${LABEL[target.kind]} runs pipelines in the cloud: the pipeline must be an https:// repository`, false);
+  let args: string[];
+  try {
+    args = nextflowArgs({ pipeline: run.pipeline, revision: run.revision, runDir: run.runDir, workDir: `${run.runDir}/work`, runName: run.runName, place: "cloud" });
+  } catch (error) {
+    throw new ExecutorError(error instanceof Error ? error.message : "the run's Nextflow arguments are invalid", false);
+  }
+  let head: { command: string[]; env: Record<string, string> };
+  try {
+    head = cloudHeadCommand(target, args, run.params);
+  } catch (error) {
+    throw new ExecutorError(error instanceof Error ? error.message : "the run's params cannot be handed to the head", false);
+  }
+  const { command, env } = head;
+  return { command, env: { ...run.env, ...run.secretsEnv, ...env, ...HEAD_FLAGS } };
 }

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, sep } from "node:path";
+import { ExecutorError } from "./executor";
 
 /**
  * Every pipeline is hostile code (docs/security.md). A run's head and tasks execute inside a
@@ -25,9 +26,10 @@ export type TSandboxConfig = {
 
 export type TSandboxIdentity = { uid: number; gid: number };
 
-export class SandboxError extends Error {
+/** A sandbox that cannot be made, or would show what it must hide: no retry helps until an operator acts. */
+export class SandboxError extends ExecutorError {
   constructor(message: string) {
-    super(message);
+    super(message, false);
     this.name = "SandboxError";
   }
 }

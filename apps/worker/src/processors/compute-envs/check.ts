@@ -1,30 +1,35 @@
-import { getComputeEnvById, recordAudit, recordComputeEnvCheck } from "@lockstep/db";
+import { recordAudit, recordComputeEnvCheck, getComputeEnvById } from "@lockstep/db";
+import type { TProviderKind } from "@lockstep/secrets";
 import { withTarget } from "../../runtime";
 import type { THandler } from "../types";
 
 const MAX_MESSAGE = 500;
 
+/** How the check names a secrets store that answered. */
+const STORE: Record<TProviderKind, string> = {
+  "nextflow-file": "The runs directory",
+  "aws-secrets-manager": "Secrets Manager",
+  "google-secret-manager": "Secret Manager",
+};
+
 /**
- * "Check connection" for a cloud compute environment: opens its credentials, lists the secrets
- * Lockstep manages under its prefix (credentials open, authenticate and may ListSecrets) and asks
- * the Batch API about the configured queue or location. A failed check is the answer the admin
- * asked for, so it is recorded and the job succeeds; only a failure to record it is retried.
+ * "Check connection" for a compute environment: opens its credentials, lists the secrets Lockstep
+ * manages in its store (credentials open, authenticate and may list) and asks its executor whether
+ * it can run heads (the Batch API for the queue or location; the sandbox and Slurm on this
+ * machine). A failed check is the answer the admin asked for, so it is recorded and the job
+ * succeeds; only a failure to record it is retried.
  */
 export const check: THandler<"computeEnvs.check"> = async ({ computeEnvId, requestedAt }, _job, ctx) => {
   const ce = await getComputeEnvById(ctx.db, computeEnvId);
   if (!ce) return { skipped: "deleted" };
-  if (ce.kind !== "aws-batch" && ce.kind !== "google-batch") return { skipped: ce.kind };
 
   let ok: boolean;
   let message: string;
   try {
-    message = await withTarget(ctx, ce, async (target) => {
-      if (target.place !== "cloud") throw new Error(`${ce.kind} environments are not checked`);
-      await target.provider.listManaged();
-      await target.check();
-      const store = ce.kind === "aws-batch" ? "Secrets Manager" : "Secret Manager";
-      const head = target.cloud.kind === "aws-batch" ? `job queue ${target.cloud.jobQueue}` : `Batch in ${target.cloud.projectId}/${target.cloud.region}`;
-      return `${store} and ${head} reachable`;
+    message = await withTarget(ctx, ce, async ({ provider, executor }) => {
+      await provider.listManaged();
+      const { reached } = await executor.check();
+      return `${STORE[provider.kind]} and ${reached} reachable`;
     });
     ok = true;
   } catch (error) {

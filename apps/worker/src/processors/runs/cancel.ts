@@ -10,10 +10,11 @@ export const cancel: THandler<"runs.cancel"> = async ({ runId }, _job, ctx) => {
   const ce = await loadComputeEnv(ctx, run);
   const { executorRef: ref, runDir } = run;
   if (run.status === "RUNNING" && ref && runDir && ce) {
-    await withTarget(ctx, ce, async (target) => {
-      await target.head.cancel(ref, runDir);
+    const head = { runId, runDir, ref };
+    await withTarget(ctx, ce, async ({ executor }) => {
+      await executor.cancel(head);
       await finishRun(ctx, run, "CANCELLED", { errorMessage: "cancelled" });
-      await releaseHead(ctx, target, runId);
+      await releaseHead(ctx, executor, head);
     });
     return { cancelled: true };
   }

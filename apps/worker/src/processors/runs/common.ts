@@ -1,9 +1,9 @@
 import { UnrecoverableError } from "bullmq";
 import { getComputeEnvById, getRun, isTerminal, recordAudit, recordValueCheck, sealedForRefs, updateRunIf, type TRun } from "@lockstep/db";
 import { enqueue } from "@lockstep/queue";
+import { ExecutorError, type TExecutor, type THeadRef } from "@lockstep/launcher";
 import { ProviderError } from "@lockstep/secrets";
 import { secretValueProblem } from "@lockstep/validators";
-import type { TTarget } from "../../runtime";
 import type { TProcessorContext } from "../types";
 
 export async function loadRun(ctx: TProcessorContext, runId: string) {
@@ -78,30 +78,22 @@ export async function openRunSecrets(ctx: TProcessorContext, run: TRun, opts: { 
   return { opened, missing };
 }
 
-// gRPC codes a retry cannot fix: INVALID_ARGUMENT, NOT_FOUND, PERMISSION_DENIED, FAILED_PRECONDITION, OUT_OF_RANGE, UNIMPLEMENTED, UNAUTHENTICATED.
-const PERMANENT_GRPC = new Set([3, 5, 7, 9, 11, 12, 16]);
-
 /**
- * Whether a failure to start or stop a head is worth retrying. Cloud answers say so themselves
- * (AWS: 4xx other than throttling/timeouts; Google: the gRPC code); a plain Error without a system
- * error code is a check of ours (a bad environment name) and will fail the same way again.
+ * Whether a failure to provision, start or stop a run is worth retrying. Executors and providers
+ * say so themselves (ExecutorError, ProviderError); anything else (the database away, an
+ * unexpected failure) is retried until the job's last attempt.
  */
 export function isPermanent(error: unknown): boolean {
   if (error instanceof UnrecoverableError) return true;
-  if (error instanceof ProviderError) return !error.retryable;
-  const e = error as { code?: unknown; $metadata?: { httpStatusCode?: number }; name?: string };
-  const status = e?.$metadata?.httpStatusCode;
-  if (typeof status === "number") return status >= 400 && status < 500 && status !== 408 && status !== 429;
-  if (typeof e?.code === "number") return PERMANENT_GRPC.has(e.code);
-  if (typeof e?.code === "string") return false;
-  return error instanceof Error && e.name === "Error";
+  if (error instanceof ExecutorError || error instanceof ProviderError) return !error.retryable;
+  return false;
 }
 
 /** Frees what the executor kept for an ended run (AWS: the per-run job definition). Best effort: nothing secret is left in it. */
-export async function releaseHead(ctx: TProcessorContext, target: TTarget, runId: string) {
+export async function releaseHead(ctx: TProcessorContext, executor: TExecutor, head: THeadRef) {
   try {
-    await target.head.release(runId);
+    await executor.release(head);
   } catch (error) {
-    ctx.logger.warn({ runId, err: error instanceof Error ? error.message : "unknown error" }, "could not release the run's head job resources");
+    ctx.logger.warn({ runId: head.runId, err: error instanceof Error ? error.message : "unknown error" }, "could not release the run's head job resources");
   }
 }

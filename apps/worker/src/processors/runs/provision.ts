@@ -2,9 +2,9 @@ import { UnrecoverableError } from "bullmq";
 import { isTerminal, markSecretsUsed, updateRunIf } from "@lockstep/db";
 import { enqueue } from "@lockstep/queue";
 import { ProviderError } from "@lockstep/secrets";
-import { prepareRunDir, providerForStore, runOwner, storeOf } from "../../runtime";
+import { providerForStore, runDirOf, storeOf, withTarget } from "../../runtime";
 import type { THandler } from "../types";
-import { finishRun, loadComputeEnv, loadRun, openRunSecrets, workerAudit } from "./common";
+import { finishRun, isPermanent, loadComputeEnv, loadRun, openRunSecrets, workerAudit } from "./common";
 
 /**
  * Pushes exactly the run's secrets into its compute environment's store (idempotent). Before any
@@ -31,12 +31,14 @@ export const provision: THandler<"runs.provision"> = async ({ runId }, _job, ctx
   let secretBindings: Array<{ name: string; location: string }> = [];
   let runDir: string;
   try {
-    const owner = await runOwner(ctx, ce, run);
     // A retry keeps the store recorded first (the settings may have changed in between).
-    const store = run.cleanupTarget ?? storeOf(ce, run, owner);
-    runDir = store.provider === "nextflow-file" ? store.runDir : `${ce.workDir.replace(/\/+$/, "")}/${run.id}`;
-    if (!run.cleanupTarget) await updateRunIf(ctx.db, run.id, {}, { cleanupTarget: store, runDir });
-    if (store.provider === "nextflow-file") await prepareRunDir(ctx, store, owner);
+    const recorded = run.cleanupTarget;
+    runDir = recorded?.provider === "nextflow-file" ? recorded.runDir : runDirOf(ce, run);
+    // The executor makes what the run needs first (a host run's directory, for the run's own
+    // identity, which the secrets store must belong to as well).
+    const { owner } = await withTarget(ctx, ce, ({ executor }) => executor.prepare({ runId: run.id, runDir }));
+    const store = recorded ?? storeOf(ce, run, owner);
+    if (!recorded) await updateRunIf(ctx.db, run.id, {}, { cleanupTarget: store, runDir });
     if (run.secretRefs.length > 0) {
       const { opened, missing } = await openRunSecrets(ctx, run);
       if (missing.length > 0) throw new ProviderError(`secret ${missing.join(", ")} was deleted after the launch`, false);
@@ -59,9 +61,10 @@ export const provision: THandler<"runs.provision"> = async ({ runId }, _job, ctx
       }
     }
   } catch (error) {
-    if (error instanceof ProviderError && !error.retryable) {
-      await finishRun(ctx, run, "FAILED", { errorMessage: `could not provision secrets: ${error.message}` });
-      throw new UnrecoverableError(error.message);
+    if (isPermanent(error)) {
+      const message = error instanceof Error ? error.message : "unknown error";
+      await finishRun(ctx, run, "FAILED", { errorMessage: `could not provision secrets: ${message}` });
+      throw new UnrecoverableError(message);
     }
     throw error;
   }

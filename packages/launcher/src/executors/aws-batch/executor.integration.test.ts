@@ -1,8 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { BatchClient, DescribeJobDefinitionsCommand, DescribeJobsCommand } from "@aws-sdk/client-batch";
+import { BatchClient, DescribeJobDefinitionsCommand, DescribeJobsCommand, ListJobsCommand } from "@aws-sdk/client-batch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureMoto, freePort, MOTO_ACCOUNT, prepareMotoBatch, startMoto, type TStartedMoto } from "@lockstep/devstack";
-import { awsBatchHeadJob, type TAwsBatchHeadJob } from "./executor";
+import { HEAD_CONFIG_VAR } from "../../cloud-head";
+import { executorContract } from "../../contract";
+import { ExecutorError, type TExecutor, type TRunLaunch } from "../../executor";
+import { awsBatchExecutor, type TAwsBatchConfig } from "./executor";
 
 /**
  * The head-job submission against moto's Batch API. moto records job definitions, queues and
@@ -15,63 +18,123 @@ import { awsBatchHeadJob, type TAwsBatchHeadJob } from "./executor";
 const region = "us-east-1";
 const credentials = { accessKeyId: "testing", secretAccessKey: "testing" };
 const account = MOTO_ACCOUNT;
+const image = "public.ecr.aws/seqera-labs/nextflow:24.10.5";
 let moto: TStartedMoto;
 let batch: BatchClient;
-let executor: TAwsBatchHeadJob;
+let executor: TExecutor;
 let executionRoleArn: string;
+let jobQueue: string;
+let closedPort: number;
+const made: TExecutor[] = [];
+
+const connect = (extra: Partial<TAwsBatchConfig> = {}) => {
+  const e = awsBatchExecutor({ region, credentials, endpoint: moto.endpoint, jobQueue, executionRoleArn, image, ...extra });
+  made.push(e);
+  return e;
+};
 
 beforeAll(async () => {
   moto = await startMoto({ port: await freePort(), moto: await ensureMoto() });
   const queue = await prepareMotoBatch(moto.endpoint, { region, name: `lockstep-it-${randomUUID().slice(0, 8)}` });
   executionRoleArn = queue.executionRoleArn;
+  jobQueue = queue.jobQueue;
+  closedPort = await freePort();
   batch = new BatchClient({ region, credentials, endpoint: moto.endpoint });
-  executor = awsBatchHeadJob({ region, credentials, endpoint: moto.endpoint, jobQueue: queue.jobQueue, executionRoleArn, image: "public.ecr.aws/seqera-labs/nextflow:24.10.5" });
+  executor = connect();
 }, 300_000);
 
 afterAll(async () => {
+  for (const e of made) await e.close();
   batch?.destroy();
   await moto?.stop();
 });
 
-describe("aws-batch head job (moto)", () => {
-  const secretArns = (runId: string) =>
-    ["DB_PASSWORD", "API_TOKEN"].map((name) => ({ name, arn: `arn:aws:secretsmanager:${region}:${account}:secret:lockstep-${runId}/${name}-AbCdEf` }));
+const runDirOf = (runId: string) => `s3://lockstep-it-bucket/runs/${runId}`;
+const launch = (runId: string, extra: Partial<TRunLaunch> = {}): TRunLaunch => ({
+  runId,
+  runDir: runDirOf(runId),
+  pipeline: "https://github.com/nextflow-io/hello",
+  params: {},
+  runName: `lockstep-${runId.slice(0, 8)}`,
+  nextflowVersion: "24.10.8",
+  env: {},
+  secretsEnv: {},
+  secretBindings: [],
+  ...extra,
+});
+async function jobsNamed(runId: string) {
+  const listed = await batch.send(new ListJobsCommand({ jobQueue, filters: [{ name: "JOB_NAME", values: [`lockstep-${runId}`] }] }));
+  return (listed.jobSummaryList ?? []).filter((j) => j.jobName === `lockstep-${runId}`);
+}
 
-  it("registers lockstep-<runId> with the secret ARNs, the execution role and NXF_ENABLE_SECRETS, and submits it", async () => {
+executorContract("aws-batch (moto)", async () => ({
+  executor,
+  runDir: runDirOf,
+  launch: (run) => launch(run.runId),
+  finish: async () => {}, // the simple backend ends every job at once
+  headsOf: async (run) => (await jobsNamed(run.runId)).length,
+  unknownRef: () => randomUUID(),
+  misconfigured: { executor: connect({ jobQueue: "no-such-queue" }), problem: /^AWS Batch: job queue no-such-queue not found in us-east-1$/ },
+  unreachable: connect({ endpoint: `http://127.0.0.1:${closedPort}`, maxAttempts: 1 }),
+  timeoutMs: 60_000,
+}));
+
+describe("aws-batch head job (moto)", () => {
+  const bindings = (runId: string) =>
+    ["DB_PASSWORD", "API_TOKEN"].map((name) => ({ name, location: `arn:aws:secretsmanager:${region}:${account}:secret:lockstep-${runId}/${name}-AbCdEf` }));
+
+  it("registers lockstep-<runId> with the secret ARNs, the execution role, NXF_ENABLE_SECRETS and the head command, and submits it", async () => {
     const runId = randomUUID();
-    const command = ["nextflow", "run", "nextflow-io/hello", "-with-trace"];
-    const { jobId, jobDefinitionArn } = await executor.start({ runId, secretArns: secretArns(runId), env: { NXF_WORK: "s3://bucket/work" }, command });
+    const { ref } = await executor.start(
+      launch(runId, { revision: "master", params: { greeting: "hi there" }, env: { NXF_WORK: "s3://bucket/work" }, secretsEnv: { NXF_ENABLE_SECRETS: "true" }, secretBindings: bindings(runId) }),
+    );
 
     const defs = await batch.send(new DescribeJobDefinitionsCommand({ jobDefinitionName: `lockstep-${runId}` }));
     expect(defs.jobDefinitions).toHaveLength(1);
     const def = defs.jobDefinitions![0]!;
-    expect(def.jobDefinitionArn).toBe(jobDefinitionArn);
+    expect(def.containerProperties?.image).toBe(image);
     expect(def.containerProperties?.executionRoleArn).toBe(executionRoleArn);
-    expect(def.containerProperties?.secrets).toEqual(secretArns(runId).map(({ name, arn }) => ({ name, valueFrom: arn })));
-    expect(def.containerProperties?.environment).toEqual(
-      expect.arrayContaining([
-        { name: "NXF_WORK", value: "s3://bucket/work" },
-        { name: "NXF_ENABLE_SECRETS", value: "true" },
-      ]),
-    );
-    expect(def.containerProperties?.command).toEqual(command);
+    expect(def.containerProperties?.secrets).toEqual(bindings(runId).map(({ name, location }) => ({ name, valueFrom: location })));
+    const env = Object.fromEntries((def.containerProperties?.environment ?? []).map((e) => [e.name, e.value]));
+    expect(env).toMatchObject({ NXF_WORK: "s3://bucket/work", NXF_ENABLE_SECRETS: "true", NXF_ANSI_LOG: "false", NXF_DISABLE_CHECK_LATEST: "true" });
+    expect(Buffer.from(env[HEAD_CONFIG_VAR]!, "base64").toString("utf8")).toBe(`process.executor = 'awsbatch'\nprocess.queue = '${jobQueue}'\naws.region = '${region}'\n`);
+    const command = def.containerProperties!.command!;
+    expect(command.slice(0, 2)).toEqual(["bash", "-c"]);
+    expect(command.slice(3)).toEqual([
+      "lockstep-head",
+      "run",
+      "https://github.com/nextflow-io/hello",
+      "-name",
+      `lockstep-${runId.slice(0, 8)}`,
+      "-work-dir",
+      `${runDirOf(runId)}/work`,
+      "-r",
+      "master",
+      "-with-trace",
+      `${runDirOf(runId)}/trace.tsv`,
+      "-ansi-log",
+      "false",
+      "--greeting",
+      "hi there",
+    ]);
 
-    const jobs = await batch.send(new DescribeJobsCommand({ jobs: [jobId] }));
+    const jobs = await batch.send(new DescribeJobsCommand({ jobs: [ref] }));
     expect(jobs.jobs).toHaveLength(1);
-    expect(jobs.jobs![0]).toMatchObject({ jobName: `lockstep-${runId}`, jobDefinition: jobDefinitionArn });
+    expect(jobs.jobs![0]).toMatchObject({ jobName: `lockstep-${runId}`, jobDefinition: def.jobDefinitionArn });
     expect(jobs.jobs![0]!.jobQueue).toMatch(/:job-queue\/lockstep-it-[0-9a-f]{8}$/);
     // The simple backend marks the job SUCCEEDED immediately (no container ran).
-    expect(await executor.status(jobId)).toEqual({ state: "finished", exitCode: 0 });
+    const head = { runId, runDir: runDirOf(runId), ref };
+    expect(await executor.status(head)).toEqual({ state: "finished", exitCode: 0 });
 
-    await executor.release(runId);
+    await executor.release(head);
     const after = await batch.send(new DescribeJobDefinitionsCommand({ jobDefinitionName: `lockstep-${runId}`, status: "ACTIVE" }));
     expect(after.jobDefinitions ?? []).toEqual([]);
   });
 
-  it("start is idempotent: a retry returns the job already submitted for the run", async () => {
+  it("start is idempotent: a retry returns the job already submitted for the run, under one job definition", async () => {
     const runId = randomUUID();
-    const first = await executor.start({ runId, secretArns: secretArns(runId), env: {}, command: ["true"] });
-    const again = await executor.start({ runId, secretArns: secretArns(runId), env: {}, command: ["true"] });
+    const first = await executor.start(launch(runId, { secretBindings: bindings(runId) }));
+    const again = await executor.start(launch(runId, { secretBindings: bindings(runId) }));
     expect(again).toEqual(first);
     const defs = await batch.send(new DescribeJobDefinitionsCommand({ jobDefinitionName: `lockstep-${runId}` }));
     expect(defs.jobDefinitions).toHaveLength(1);
@@ -79,16 +142,25 @@ describe("aws-batch head job (moto)", () => {
 
   it("cancel records the termination; an unknown job id is vanished", async () => {
     const runId = randomUUID();
-    const { jobId } = await executor.start({ runId, secretArns: secretArns(runId), env: {}, command: ["sleep", "600"] });
-    await executor.cancel(jobId);
-    const jobs = await batch.send(new DescribeJobsCommand({ jobs: [jobId] }));
+    const { ref } = await executor.start(launch(runId, { params: { seconds: 600 } }));
+    await executor.cancel({ runId, runDir: runDirOf(runId), ref });
+    const jobs = await batch.send(new DescribeJobsCommand({ jobs: [ref] }));
     expect(jobs.jobs![0]!.statusReason).toBe("Cancelled in Lockstep");
-    expect(await executor.status(randomUUID())).toMatchObject({ state: "vanished" });
+    expect(await executor.status({ runId, runDir: runDirOf(runId), ref: randomUUID() })).toMatchObject({ state: "vanished" });
   });
 
-  it("refuses an environment that would hide a secret or Lockstep's own flag", async () => {
+  it("refuses, permanently, an environment that would hide a secret or Lockstep's own flag, and a local pipeline path", async () => {
     const runId = randomUUID();
-    await expect(executor.start({ runId, secretArns: secretArns(runId), env: { DB_PASSWORD: "x" }, command: ["true"] })).rejects.toThrow(/DB_PASSWORD/);
-    await expect(executor.start({ runId, secretArns: [], env: { NXF_ENABLE_SECRETS: "false" }, command: ["true"] })).rejects.toThrow(/NXF_ENABLE_SECRETS/);
+    for (const [extra, problem] of [
+      [{ secretBindings: bindings(runId), env: { DB_PASSWORD: "x" } }, /DB_PASSWORD/],
+      [{ env: { NXF_ENABLE_SECRETS: "false" } }, /NXF_ENABLE_SECRETS/],
+      [{ pipeline: "/srv/pipelines/hello" }, /must be an https:\/\/ repository/],
+    ] as const) {
+      const refused = await executor.start(launch(runId, extra)).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(ExecutorError);
+      expect((refused as ExecutorError).message).toMatch(problem);
+      expect((refused as ExecutorError).retryable).toBe(false);
+    }
+    expect(await jobsNamed(runId)).toEqual([]);
   });
 });

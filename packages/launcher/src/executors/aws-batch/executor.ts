@@ -11,7 +11,8 @@ import {
   type BatchClientConfig,
   type JobDetail,
 } from "@aws-sdk/client-batch";
-import type { THeadState } from "../../executor";
+import { cloudHeadFor } from "../../cloud-head";
+import { assertRunId, ExecutorError, type TExecutor, type THeadState } from "../../executor";
 
 export type TAwsBatchConfig = {
   region: string;
@@ -31,7 +32,8 @@ export type TAwsBatchConfig = {
   maxAttempts?: number;
 };
 
-export type TAwsBatchStart = {
+/** What the head job is given: the environment and command the executor built, the secrets as ARNs. */
+type THeadJobSpec = {
   runId: string;
   /** From the aws-secrets-manager provider: each run secret's name and its Secrets Manager ARN. */
   secretArns: Array<{ name: string; arn: string }>;
@@ -40,19 +42,6 @@ export type TAwsBatchStart = {
   command: string[];
 };
 
-export type TAwsBatchHeadJob = {
-  readonly kind: "aws-batch";
-  /** Idempotent: a job already submitted for the run (a retry after a lost answer) is returned instead of a second one. */
-  start(job: TAwsBatchStart): Promise<{ jobId: string; jobDefinitionArn: string }>;
-  status(jobId: string): Promise<THeadState>;
-  cancel(jobId: string): Promise<void>;
-  /** Deregisters every active revision of the run's job definition, once the run is over. */
-  release(runId: string): Promise<void>;
-  /** "Check connection": the job queue exists and takes jobs. Throws an Error saying what is wrong. */
-  check(): Promise<void>;
-};
-
-const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ACTIVE = new Set(["SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING"]);
 
@@ -64,7 +53,7 @@ const ACTIVE = new Set(["SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING
  * secrets' ARNs — no value ever passes through Lockstep's Batch calls, and none appears in the
  * job definition, DescribeJobs or CloudTrail.
  */
-export function awsBatchHeadJob(config: TAwsBatchConfig): TAwsBatchHeadJob {
+export function awsBatchExecutor(config: TAwsBatchConfig): TExecutor {
   const client = new BatchClient({
     region: config.region,
     maxAttempts: config.maxAttempts ?? 5,
@@ -72,36 +61,43 @@ export function awsBatchHeadJob(config: TAwsBatchConfig): TAwsBatchHeadJob {
     ...(config.credentials ? { credentials: config.credentials } : {}),
   });
   const nameOf = (runId: string) => {
-    if (!RUN_ID.test(runId)) throw new Error("run id must be a UUID");
+    assertRunId(runId);
     return `lockstep-${runId}`;
+  };
+  /** Runs one Batch call; a failure becomes an ExecutorError naming the call, classified by AWS's own answer. */
+  const call = async <T>(operation: string, work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      throw awsError(error, operation);
+    }
   };
 
   async function existingJob(name: string): Promise<JobDetail | undefined> {
     // With a filter, ListJobs returns jobs in every status, so a finished job also counts as "already started".
-    const listed = await client.send(new ListJobsCommand({ jobQueue: config.jobQueue, filters: [{ name: "JOB_NAME", values: [name] }] }));
+    const listed = await call("ListJobs", () => client.send(new ListJobsCommand({ jobQueue: config.jobQueue, filters: [{ name: "JOB_NAME", values: [name] }] })));
     const ids = (listed.jobSummaryList ?? []).filter((j) => j.jobName === name).map((j) => j.jobId!);
     if (ids.length === 0) return undefined;
-    const described = await client.send(new DescribeJobsCommand({ jobs: ids }));
+    const described = await call("DescribeJobs", () => client.send(new DescribeJobsCommand({ jobs: ids })));
     return (described.jobs ?? []).sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0))[0];
   }
 
-  return {
-    kind: "aws-batch",
+  /** Idempotent: a job already submitted for the run (a retry after a lost answer) is returned instead of a second one. */
+  async function submit(job: THeadJobSpec): Promise<{ jobId: string; jobDefinitionArn: string }> {
+    const name = nameOf(job.runId);
+    for (const key of Object.keys(job.env)) {
+      if (!ENV_NAME.test(key)) throw new ExecutorError(`${key} is not a valid environment variable name`, false);
+    }
+    const secretNames = new Set(job.secretArns.map((s) => s.name));
+    // The provider's own NXF_ENABLE_SECRETS=true may come along; any other value would switch secrets off.
+    const clash = Object.entries(job.env).find(([key, value]) => secretNames.has(key) || (key === "NXF_ENABLE_SECRETS" && value !== "true"))?.[0];
+    if (clash) throw new ExecutorError(`environment variable ${clash} would hide a secret or Lockstep's own setting`, false);
 
-    async start(job) {
-      const name = nameOf(job.runId);
-      for (const key of Object.keys(job.env)) {
-        if (!ENV_NAME.test(key)) throw new Error(`${key} is not a valid environment variable name`);
-      }
-      const secretNames = new Set(job.secretArns.map((s) => s.name));
-      // The provider's own NXF_ENABLE_SECRETS=true may come along; any other value would switch secrets off.
-      const clash = Object.entries(job.env).find(([key, value]) => secretNames.has(key) || (key === "NXF_ENABLE_SECRETS" && value !== "true"))?.[0];
-      if (clash) throw new Error(`environment variable ${clash} would hide a secret or Lockstep's own setting`);
+    const previous = await existingJob(name);
+    if (previous?.jobId && previous.jobDefinition) return { jobId: previous.jobId, jobDefinitionArn: previous.jobDefinition };
 
-      const previous = await existingJob(name);
-      if (previous?.jobId && previous.jobDefinition) return { jobId: previous.jobId, jobDefinitionArn: previous.jobDefinition };
-
-      const registered = await client.send(
+    const registered = await call("RegisterJobDefinition", () =>
+      client.send(
         new RegisterJobDefinitionCommand({
           jobDefinitionName: name,
           type: "container",
@@ -126,17 +122,34 @@ export function awsBatchHeadJob(config: TAwsBatchConfig): TAwsBatchHeadJob {
             ...(config.jobRoleArn ? { jobRoleArn: config.jobRoleArn } : {}),
           },
         }),
-      );
-      const jobDefinitionArn = registered.jobDefinitionArn!;
-      const submitted = await client.send(new SubmitJobCommand({ jobName: name, jobQueue: config.jobQueue, jobDefinition: jobDefinitionArn }));
-      if (!submitted.jobId) throw new Error(`Batch accepted ${name} but returned no job id`);
-      return { jobId: submitted.jobId, jobDefinitionArn };
+      ),
+    );
+    const jobDefinitionArn = registered.jobDefinitionArn!;
+    const submitted = await call("SubmitJob", () => client.send(new SubmitJobCommand({ jobName: name, jobQueue: config.jobQueue, jobDefinition: jobDefinitionArn })));
+    if (!submitted.jobId) throw new ExecutorError(`AWS Batch accepted ${name} but returned no job id`, true);
+    return { jobId: submitted.jobId, jobDefinitionArn };
+  }
+
+  return {
+    kind: "aws-batch",
+
+    // Nothing to prepare: the head's files are in the S3 work directory, its secrets in Secrets Manager.
+    async prepare(run) {
+      nameOf(run.runId);
+      return { owner: null };
     },
 
-    async status(jobId): Promise<THeadState> {
-      const described = await client.send(new DescribeJobsCommand({ jobs: [jobId] }));
-      const detail = described.jobs?.find((j) => j.jobId === jobId);
-      if (!detail) return { state: "vanished", detail: `Batch job ${jobId} is unknown to DescribeJobs (Batch keeps finished jobs for about 7 days)` };
+    async start(run) {
+      nameOf(run.runId);
+      const { command, env } = cloudHeadFor({ kind: "aws-batch", region: config.region, jobQueue: config.jobQueue }, run);
+      const { jobId } = await submit({ runId: run.runId, env, command, secretArns: run.secretBindings.map((b) => ({ name: b.name, arn: b.location })) });
+      return { ref: jobId };
+    },
+
+    async status({ ref }): Promise<THeadState> {
+      const described = await call("DescribeJobs", () => client.send(new DescribeJobsCommand({ jobs: [ref] })));
+      const detail = described.jobs?.find((j) => j.jobId === ref);
+      if (!detail) return { state: "vanished", detail: `Batch job ${ref} is unknown to DescribeJobs (Batch keeps finished jobs for about 7 days)` };
       if (ACTIVE.has(detail.status ?? "")) return { state: "running" };
       if (detail.status === "SUCCEEDED") return { state: "finished", exitCode: 0 };
       const exitCode = detail.container?.exitCode ?? detail.attempts?.at(-1)?.container?.exitCode;
@@ -144,29 +157,56 @@ export function awsBatchHeadJob(config: TAwsBatchConfig): TAwsBatchHeadJob {
       return { state: "finished", exitCode: typeof exitCode === "number" && exitCode !== 0 ? exitCode : 1 };
     },
 
-    async cancel(jobId) {
-      // TerminateJob also cancels jobs that have not started yet (SUBMITTED, PENDING, RUNNABLE).
-      await client.send(new TerminateJobCommand({ jobId, reason: "Cancelled in Lockstep" }));
+    async cancel({ ref }) {
+      // TerminateJob also cancels jobs that have not started yet (SUBMITTED, PENDING, RUNNABLE), and
+      // leaves a job that already ended as it was.
+      await call("TerminateJob", () => client.send(new TerminateJobCommand({ jobId: ref, reason: "Cancelled in Lockstep" })));
     },
 
-    async release(runId) {
+    /** Deregisters every active revision of the run's job definition, once the run is over. */
+    async release({ runId }) {
       const name = nameOf(runId);
-      const defs = await client.send(new DescribeJobDefinitionsCommand({ jobDefinitionName: name, status: "ACTIVE" }));
+      const defs = await call("DescribeJobDefinitions", () => client.send(new DescribeJobDefinitionsCommand({ jobDefinitionName: name, status: "ACTIVE" })));
       for (const def of defs.jobDefinitions ?? []) {
-        if (def.jobDefinitionArn) await client.send(new DeregisterJobDefinitionCommand({ jobDefinition: def.jobDefinitionArn }));
+        if (def.jobDefinitionArn) await call("DeregisterJobDefinition", () => client.send(new DeregisterJobDefinitionCommand({ jobDefinition: def.jobDefinitionArn })));
       }
     },
 
+    /** "Check connection": the job queue exists and takes jobs. */
     async check() {
-      const described = await client.send(new DescribeJobQueuesCommand({ jobQueues: [config.jobQueue] }));
+      const described = await call("DescribeJobQueues", () => client.send(new DescribeJobQueuesCommand({ jobQueues: [config.jobQueue] })));
       // The queue may be configured by name or by ARN; DescribeJobQueues accepts both.
       const queue = (described.jobQueues ?? []).find((q) => q.jobQueueName === config.jobQueue || q.jobQueueArn === config.jobQueue);
-      if (!queue) throw new Error(`job queue ${config.jobQueue} not found in ${config.region}`);
-      if (queue.state !== "ENABLED") throw new Error(`job queue ${config.jobQueue} is ${queue.state ?? "in an unknown state"}, not ENABLED`);
+      if (!queue) throw new ExecutorError(`AWS Batch: job queue ${config.jobQueue} not found in ${config.region}`, false);
+      // A disabled or invalid queue is an administrator's to fix; it may be fixed while Lockstep waits.
+      if (queue.state !== "ENABLED") throw new ExecutorError(`AWS Batch: job queue ${config.jobQueue} is ${queue.state ?? "in an unknown state"}, not ENABLED`, false);
       if (queue.status !== "VALID") {
         const reason = queue.statusReason ? `: ${queue.statusReason}` : "";
-        throw new Error(`job queue ${config.jobQueue} has status ${queue.status ?? "unknown"}, not VALID${reason}`);
+        throw new ExecutorError(`AWS Batch: job queue ${config.jobQueue} has status ${queue.status ?? "unknown"}, not VALID${reason}`, queue.status === "CREATING" || queue.status === "UPDATING");
       }
+      return { reached: `job queue ${config.jobQueue}` };
+    },
+
+    async close() {
+      client.destroy();
     },
   };
+}
+
+/** Throttling and timeouts pass; other 4xx answers (access denied, a queue that does not exist, a bad request) do not. */
+const RETRYABLE_NAMES = /throttl|toomanyrequests|requestlimitexceeded|timeout|serviceunavailable|internal/i;
+
+/**
+ * An AWS SDK failure as an ExecutorError: the operation, the error's name and AWS's message (which
+ * names resources, never a value: Lockstep sends none). Retryable unless AWS answered with a client
+ * error a retry cannot change.
+ */
+function awsError(error: unknown, operation: string): ExecutorError {
+  if (error instanceof ExecutorError) return error;
+  const e = error as { name?: unknown; message?: unknown; $metadata?: { httpStatusCode?: number } } | null;
+  const name = typeof e?.name === "string" ? e.name : "Error";
+  const message = (typeof e?.message === "string" ? e.message : "unknown error").replace(/\s+/g, " ").slice(0, 300);
+  const status = e?.$metadata?.httpStatusCode;
+  const retryable = typeof status === "number" ? status >= 500 || status === 408 || status === 429 || RETRYABLE_NAMES.test(name) : true;
+  return new ExecutorError(`AWS Batch: ${operation} failed (${name}: ${message})`, retryable);
 }

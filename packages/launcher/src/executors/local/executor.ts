@@ -2,7 +2,22 @@ import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import type { TExecutor, THeadState } from "../../executor";
 import { readExitCode } from "../../head-script";
-import { sandboxArgs, sandboxBaseEnv, SandboxError, type TSandboxConfig } from "../../sandbox";
+import { sandboxArgs, sandboxBaseEnv, SandboxError } from "../../sandbox";
+import {
+  buildHostHead,
+  checkHostSandbox,
+  collectHostOutput,
+  hostError,
+  prepareHostRun,
+  readHeadRecord,
+  removeHeadRecord,
+  writeHeadRecord,
+  type THostHead,
+  type THostOptions,
+} from "../host/host";
+
+/** `<pid of bwrap's outer process>:<its start time>`; "?" when the start time could not be read. */
+const REF = /^(\d{1,10}):(\d{1,20}|\?)$/;
 
 /** The kernel's start time of a process, to tell it apart from a later process with the same pid. */
 async function startTime(pid: number): Promise<string | null> {
@@ -32,65 +47,81 @@ function signal(pid: number, sig: NodeJS.Signals | 0): boolean {
   }
 }
 
-export type TLocalExecutorOptions = {
-  /** The sandbox every head runs in. */
-  sandbox: TSandboxConfig;
-  /**
-   * Test-only positive control for the hostile-pipeline suite: the head runs as a plain child of
-   * the worker, with the worker's environment, as before the sandbox existed. The worker sets it
-   * only under NODE_ENV=test with LOCKSTEP_UNSAFE_UNSANDBOXED_RUNS=positive-control; production
-   * code paths never do.
-   */
-  unsafeUnsandboxed?: { baseEnv: Record<string, string> };
-};
+function parseRef(ref: string): { pid: number; started: string } | null {
+  const m = REF.exec(ref);
+  return m ? { pid: Number(m[1]), started: m[2]! } : null;
+}
+
+/** Spawns the head: bwrap with the sandbox's arguments, the environment through execve, as the run's identity. */
+async function spawnHead(host: THostOptions, runDir: string, head: THostHead): Promise<string> {
+  const child = host.unsafeUnsandboxed
+    ? spawn("/bin/sh", [head.script], { cwd: runDir, env: { ...host.baseEnv, ...head.env }, detached: true, stdio: "ignore" })
+    : spawn(host.sandbox.bwrap, sandboxArgs({ ...host.sandbox, readOnly: [...host.sandbox.readOnly, ...head.readOnly] }, runDir, ["/bin/sh", head.script]), {
+        cwd: "/",
+        // The whole environment, set here rather than with --setenv: bwrap's argv is readable by anyone through /proc.
+        env: { ...sandboxBaseEnv(runDir), ...head.env },
+        detached: true,
+        stdio: ["ignore", "ignore", "pipe"],
+        ...(head.owner ? { uid: head.owner.uid, gid: head.owner.gid } : {}),
+      });
+  const spawned = await new Promise<Error | null>((resolve) => {
+    child.once("spawn", () => resolve(null));
+    child.once("error", (e) => resolve(e));
+  });
+  if (spawned) throw new SandboxError(`the sandbox could not start (${spawned.message})`);
+  const pid = child.pid!;
+  if (!host.unsafeUnsandboxed) {
+    // bwrap reports a failed setup on stderr and exits at once; a running head keeps quiet.
+    let stderr = "";
+    child.stderr?.on("data", (d: Buffer) => (stderr += d.toString("utf8").slice(0, 1000)));
+    const early = await Promise.race([
+      new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code))),
+      new Promise<"running">((resolve) => setTimeout(() => resolve("running"), 300)),
+    ]);
+    child.stderr?.destroy();
+    if (early !== "running" && early !== 0 && stderr.includes("bwrap")) {
+      throw new SandboxError(`the sandbox could not start: ${stderr.trim().split("\n")[0]!.slice(0, 300)}`);
+    }
+  }
+  child.unref();
+  const started = await startTime(pid);
+  return `${pid}:${started ?? "?"}`;
+}
 
 /**
  * Nextflow as a sandboxed process tree on the worker's machine (see ../../sandbox.ts), detached so
  * a worker restart does not kill the run. The ref names bwrap's outer process and its start time.
+ * Instance-admin only (docs/security.md §3).
  */
-export function localExecutor(opts: TLocalExecutorOptions): TExecutor {
+export function localExecutor(host: THostOptions): TExecutor {
   return {
     kind: "local",
 
-    async start(job) {
-      const unsafe = opts.unsafeUnsandboxed;
-      const child = unsafe
-        ? spawn("/bin/sh", [job.script], { cwd: job.runDir, env: { ...unsafe.baseEnv, ...job.env }, detached: true, stdio: "ignore" })
-        : spawn(opts.sandbox.bwrap, sandboxArgs({ ...opts.sandbox, readOnly: [...opts.sandbox.readOnly, ...job.readOnly] }, job.runDir, ["/bin/sh", job.script]), {
-            cwd: "/",
-            // The whole environment, set here rather than with --setenv: bwrap's argv is readable by anyone through /proc.
-            env: { ...sandboxBaseEnv(job.runDir), ...job.env },
-            detached: true,
-            stdio: ["ignore", "ignore", "pipe"],
-            ...(job.identity ? { uid: job.identity.uid, gid: job.identity.gid } : {}),
-          });
-      const spawned = await new Promise<Error | null>((resolve) => {
-        child.once("spawn", () => resolve(null));
-        child.once("error", (e) => resolve(e));
-      });
-      if (spawned) throw new SandboxError(`the sandbox could not start (${spawned.message})`);
-      const pid = child.pid!;
-      if (!unsafe) {
-        // bwrap reports a failed setup on stderr and exits at once; a running head keeps quiet.
-        let stderr = "";
-        child.stderr?.on("data", (d: Buffer) => (stderr += d.toString("utf8").slice(0, 1000)));
-        const early = await Promise.race([
-          new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code))),
-          new Promise<"running">((resolve) => setTimeout(() => resolve("running"), 300)),
-        ]);
-        child.stderr?.destroy();
-        if (early !== "running" && early !== 0 && stderr.includes("bwrap")) {
-          throw new SandboxError(`the sandbox could not start: ${stderr.trim().split("\n")[0]!.slice(0, 300)}`);
-        }
+    async prepare(run) {
+      try {
+        return await prepareHostRun("local", host, run);
+      } catch (error) {
+        throw hostError(error);
       }
-      child.unref();
-      const started = await startTime(pid);
-      return { ref: `${pid}:${started ?? "?"}` };
     },
 
-    async status(ref, runDir): Promise<THeadState> {
-      const [pidText, started] = ref.split(":");
-      const pid = Number(pidText);
+    async start(run) {
+      try {
+        const recorded = await readHeadRecord(run, REF);
+        if (recorded) return { ref: recorded };
+        const head = await buildHostHead("local", host, run);
+        const ref = await spawnHead(host, run.runDir, head);
+        await writeHeadRecord(run, ref);
+        return { ref };
+      } catch (error) {
+        throw hostError(error);
+      }
+    },
+
+    async status({ ref, runDir }): Promise<THeadState> {
+      const parsed = parseRef(ref);
+      if (!parsed) return { state: "vanished", detail: `${JSON.stringify(ref.slice(0, 40))} names no head process` };
+      const { pid, started } = parsed;
       // Alive first: the exit code file lives where the pipeline can write, so it only counts once the head is gone.
       const now = await startTime(pid);
       if (now !== null && now === started) {
@@ -102,9 +133,10 @@ export function localExecutor(opts: TLocalExecutorOptions): TExecutor {
       return { state: "vanished", detail: `head process ${pid} is gone without an exit code` };
     },
 
-    async cancel(ref) {
-      const [pidText, started] = ref.split(":");
-      const pid = Number(pidText);
+    async cancel({ ref }) {
+      const parsed = parseRef(ref);
+      if (!parsed) return;
+      const { pid, started } = parsed;
       if ((await startTime(pid)) !== started) return;
       // Outer bwrap → the sandbox's pid 1 (bwrap's init, leader of the run's session). TERM the
       // session so Nextflow stops its tasks; KILL pid 1 after a grace period, which ends every
@@ -119,5 +151,24 @@ export function localExecutor(opts: TLocalExecutorOptions): TExecutor {
       for (const p of inner) signal(p, "SIGKILL");
       signal(-pid, "SIGKILL");
     },
+
+    async release(head) {
+      await removeHeadRecord(head).catch((error: unknown) => {
+        throw hostError(error);
+      });
+    },
+
+    async check() {
+      try {
+        await checkHostSandbox("local", host);
+      } catch (error) {
+        throw hostError(error);
+      }
+      return { reached: "the run sandbox on this machine" };
+    },
+
+    collect: collectHostOutput,
+
+    async close() {},
   };
 }
