@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { BatchClient, DescribeJobDefinitionsCommand, DescribeJobsCommand, ListJobsCommand } from "@aws-sdk/client-batch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureMoto, freePort, MOTO_ACCOUNT, prepareMotoBatch, startMoto, type TStartedMoto } from "@lockstep/devstack";
-import { HEAD_CONFIG_VAR } from "../../cloud-head";
+import { HEAD_CONFIG_VAR, HEAD_PARAMS_VAR } from "../../cloud-head";
 import { executorContract } from "../../contract";
 import { ExecutorError, type TExecutor, type TRunLaunch } from "../../executor";
 import { awsBatchExecutor, type TAwsBatchConfig } from "./executor";
@@ -114,9 +114,9 @@ describe("aws-batch head job (moto)", () => {
       `${runDirOf(runId)}/trace.tsv`,
       "-ansi-log",
       "false",
-      "--greeting",
-      "hi there",
     ]);
+    // Params never ride on the command line: the prologue decodes them to a file for -params-file.
+    expect(JSON.parse(Buffer.from(env[HEAD_PARAMS_VAR]!, "base64").toString("utf8"))).toEqual({ greeting: "hi there" });
 
     const jobs = await batch.send(new DescribeJobsCommand({ jobs: [ref] }));
     expect(jobs.jobs).toHaveLength(1);

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startFakeGoogleBatch, type TFakeJob, type TStartedFakeGoogleBatch } from "@lockstep/devstack";
-import { HEAD_CONFIG_VAR } from "../../cloud-head";
+import { HEAD_CONFIG_VAR, HEAD_PARAMS_VAR } from "../../cloud-head";
 import { executorContract } from "../../contract";
 import { ExecutorError, type TExecutor, type TRunLaunch } from "../../executor";
 import { googleBatchExecutor, type TGoogleBatchConfig } from "./executor";
@@ -119,14 +119,15 @@ describe("google-batch head job (fake Google Batch)", () => {
       `${runDirOf(runId)}/trace.tsv`,
       "-ansi-log",
       "false",
-      "--greeting",
-      "hi there",
     ]);
     const variables = group.taskSpec?.environment?.variables ?? {};
+    // Params never ride on the command line: the prologue decodes them to a file for -params-file.
+    expect(JSON.parse(Buffer.from(variables[HEAD_PARAMS_VAR]!, "base64").toString("utf8"))).toEqual({ greeting: "hi there" });
     expect(variables).toEqual({
       NXF_WORK: "gs://bucket/work",
       ...secretsEnv,
       [HEAD_CONFIG_VAR]: variables[HEAD_CONFIG_VAR],
+      [HEAD_PARAMS_VAR]: variables[HEAD_PARAMS_VAR],
       NXF_ANSI_LOG: "false",
       NXF_DISABLE_CHECK_LATEST: "true",
     });
