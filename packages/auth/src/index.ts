@@ -2,3 +2,4 @@ export * from "./permissions";
 export * from "./password";
 export * from "./rate-limit";
 export * from "./tokens";
+export * from "./oidc";
