@@ -1,7 +1,7 @@
 import type { NextRequest } from "next/server";
 import type { TContext } from "@lockstep/api";
 import { createQueues, pingRedis, type TQueues } from "@lockstep/queue";
-import { webEnv } from "~/env";
+import { signupDefault, webEnv } from "~/env";
 import { clientIp, services } from "./services";
 import { identityFromRequest } from "./session";
 
@@ -18,7 +18,7 @@ export async function apiContext(req: NextRequest): Promise<TContext> {
     queues: holder.__lockstepQueues,
     pingRedis: () => pingRedis(redis),
     identity: await identityFromRequest(req),
-    config: { signupEnabled: webEnv().LOCKSTEP_SIGNUP_ENABLED, localPipelineRoots: webEnv().LOCKSTEP_LOCAL_PIPELINE_ROOTS },
+    config: { signup: signupDefault(webEnv()), localPipelineRoots: webEnv().LOCKSTEP_LOCAL_PIPELINE_ROOTS },
     ip: clientIp(req.headers),
     userAgent: req.headers.get("user-agent"),
   };
