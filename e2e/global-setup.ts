@@ -1,4 +1,5 @@
-import { expect, request as requests, type FullConfig } from "@playwright/test";
+import { join } from "node:path";
+import { chromium, expect, request as requests, type FullConfig } from "@playwright/test";
 import { setupCode } from "./playwright.config";
 import { e2eAdmin, setHostComputeEnvs, setSignupPolicy, signInRequest, trpcQuery } from "./tests/support/admin";
 
@@ -20,8 +21,7 @@ export default async function globalSetup(config: FullConfig) {
     const refused = await request.post("/api/trpc/auth.signUp", { data: { json: admin } });
     expect(refused.status(), "sign-up without the setup code on an instance without an admin").toBe(403);
     expect(JSON.stringify(await refused.json())).toContain("setup code");
-    const signUp = await request.post("/api/trpc/auth.signUp", { data: { json: { ...admin, setupCode } } });
-    if (!signUp.ok()) throw new Error(`signing up the first (admin) account with the setup code failed with HTTP ${signUp.status()}`);
+    await claimThroughTheForm(config, baseURL);
     await signInRequest(request, e2eAdmin);
     const me = await trpcQuery<{ isInstanceAdmin: boolean }>(request, "me.get");
     if (!me.isInstanceAdmin) throw new Error("the first account is not the instance admin: the e2e app must start on a fresh data directory");
@@ -30,4 +30,28 @@ export default async function globalSetup(config: FullConfig) {
   }
   await setSignupPolicy(baseURL, "open");
   await setHostComputeEnvs(baseURL, "workspace-maintainers");
+}
+
+/** The setup form, as the person who ran `npm start` fills it: a wrong code first, then the printed one. */
+async function claimThroughTheForm(config: FullConfig, baseURL: string) {
+  const browser = await chromium.launch(config.projects[0]?.use.launchOptions);
+  const outputDir = join(config.projects[0]?.outputDir ?? "test-results", "global-setup");
+  try {
+    const page = await browser.newPage({ baseURL });
+    await page.goto("/sign-in");
+    await page.getByRole("link", { name: "Set up this instance" }).click();
+    await expect(page.getByRole("heading", { name: "Set up this Lockstep instance" })).toBeVisible();
+    await page.getByLabel("Setup code").fill("AAAAA-AAAAA-AAAAA-AAAAA");
+    await page.getByLabel("Name", { exact: true }).fill(e2eAdmin.name);
+    await page.getByLabel("Email", { exact: true }).fill(e2eAdmin.email);
+    await page.getByLabel("Password", { exact: true }).fill(e2eAdmin.password);
+    await page.getByRole("button", { name: "Create the admin account" }).click();
+    await expect(page.getByText(/^This instance has no administrator yet\. The first account needs the one-time setup code/)).toBeVisible();
+    await page.screenshot({ path: join(outputDir, "setup-wrong-code.png"), fullPage: true });
+    await page.getByLabel("Setup code").fill(setupCode);
+    await page.getByRole("button", { name: "Create the admin account" }).click();
+    await expect(page).toHaveURL(/\/dashboard$/);
+  } finally {
+    await browser.close();
+  }
 }

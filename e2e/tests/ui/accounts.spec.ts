@@ -119,7 +119,7 @@ test("an instance admin disables an account: its session and tokens stop at once
       await page.getByLabel("Search users by email or name").fill(worker.email);
       const users = page.getByRole("table", { name: "Users" });
       const row = users.getByRole("row", { name: new RegExp(worker.email) });
-      await expect(row).toContainText("Active");
+      await expect(row).not.toContainText("Disabled");
       // Never yourself: the admin's own row offers no "Disable".
       await page.getByLabel("Search users by email or name").fill(e2eAdmin.email);
       await expect(users.getByRole("row", { name: new RegExp(e2eAdmin.email) }).getByRole("button", { name: /^Disable / })).toHaveCount(0);
@@ -142,6 +142,7 @@ test("an instance admin disables an account: its session and tokens stop at once
       // Enabled again (positive control): signing in and the token work.
       await row.getByRole("button", { name: `Enable ${worker.email}` }).click();
       await expect(page.getByText(`Enabled ${worker.email}: they can sign in again.`)).toBeVisible();
+      await expect(row).not.toContainText("Disabled");
       expect((await api.get("/api/trpc/me.get")).status()).toBe(200);
       await signIn(wpage, worker);
       await expect(wpage).toHaveURL(/\/dashboard$/);

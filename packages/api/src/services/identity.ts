@@ -3,7 +3,7 @@ import { effectiveSignupPolicy, instanceHasAdmin, recordAudit, registerUser, typ
 import { AppError } from "../errors";
 
 export const SETUP_CODE_NEEDED =
-  'setupCode: This instance has no administrator yet. The first account needs the one-time setup code that `npm start` (or the migration step) printed on the line with "setup code:", or the one in LOCKSTEP_SETUP_CODE.';
+  'setupCode: This instance has no administrator yet. The first account needs the one-time setup code that npm start (or the migration step) printed on the line with "setup code:", or the one in LOCKSTEP_SETUP_CODE.';
 export const SIGNUP_OFF = "Sign-up is turned off on this instance; ask an administrator for an account.";
 export const SIGNUP_INVITE_ONLY =
   "email: Sign-up on this instance is by invitation only. Ask an organization owner or workspace admin to invite this email address, then sign up with it.";

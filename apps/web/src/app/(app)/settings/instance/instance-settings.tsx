@@ -344,7 +344,7 @@ function Users({ currentUserId }: { currentUserId: string }) {
         <EmptyState title="No users match">Try another part of their email or name.</EmptyState>
       ) : (
         <>
-          <DataTable label="Users" columns={["Name", "Email", "Created", "Instance role", "Status"]} actions>
+          <DataTable label="Users" columns={["Name", "Email", "Created", "Instance role"]} actions>
             {data!.items.map((u) => {
               const you = u.id === currentUserId;
               const active = u.disabledAt === null;
@@ -355,13 +355,15 @@ function Users({ currentUserId }: { currentUserId: string }) {
                   <td className="px-5 py-3 font-medium text-slate-900">
                     {u.name}
                     {you ? <span className="ml-2 text-xs font-normal text-slate-500">(you)</span> : null}
+                    {active ? null : (
+                      <span className="ml-2 align-middle" title={`Disabled on ${formatDate(u.disabledAt!)}: cannot sign in; sessions and access tokens refused.`}>
+                        <Badge tone="red">Disabled</Badge>
+                      </span>
+                    )}
                   </td>
                   <td className="px-5 py-3 text-slate-600">{u.email}</td>
                   <td className="whitespace-nowrap px-5 py-3 text-slate-600">{formatDate(u.createdAt)}</td>
                   <td className="whitespace-nowrap px-5 py-3">{u.isInstanceAdmin ? <Badge tone="indigo">Instance admin</Badge> : <span className="text-slate-500">User</span>}</td>
-                  <td className="whitespace-nowrap px-5 py-3">
-                    {active ? <span className="text-slate-500">Active</span> : <Badge tone="red">Disabled {formatDate(u.disabledAt!)}</Badge>}
-                  </td>
                   <td className="whitespace-nowrap px-5 py-3 text-right">
                     {asking ? (
                       <span className="inline-flex items-center gap-2">
