@@ -16,6 +16,11 @@ export const oidc = {
   clientSecret: "lockstep-e2e-client-secret-not-a-real-one",
   name: "Test IdP",
 };
+/**
+ * The e2e instance's one-time setup code (LOCKSTEP_SETUP_CODE): the global setup claims the fresh
+ * instance with it. Only a test instance's code; it is in the repository.
+ */
+export const setupCode = "e2e-setup-code-not-a-secret-0001";
 /** The allowed local pipeline directory of the e2e app (LOCKSTEP_LOCAL_PIPELINE_ROOTS). */
 export const pipelineRoot = join(root, "e2e", "fixtures", "pipelines");
 export const dataDir = process.env.E2E_DATA_DIR ?? join(root, ".data", "e2e");
@@ -62,6 +67,11 @@ export default defineConfig({
       LOCKSTEP_DATA_DIR: dataDir,
       DATABASE_URL: "",
       REDIS_URL: "",
+      // Presets the setup code `npm start` would otherwise print (LOCKSTEP_SIGNUP stays unset: the
+      // default, invite, which accounts.spec proves; the global setup saves "open" for the other specs).
+      LOCKSTEP_SETUP_CODE: setupCode,
+      LOCKSTEP_SIGNUP: "",
+      LOCKSTEP_SIGNUP_ENABLED: "",
       // Local pipelines may live only here (the fixture pipelines).
       LOCKSTEP_LOCAL_PIPELINE_ROOTS: pipelineRoot,
       // Every spec signs its users up from this machine's loopback address.

@@ -18,7 +18,13 @@ export const webEnv = () =>
       LOCKSTEP_SEAL_KEYS: z.string().min(1, "LOCKSTEP_SEAL_KEYS must list the public sealing keys (kid:base64url,…)"),
       NEXTAUTH_SECRET: z.string().min(32, "NEXTAUTH_SECRET must be at least 32 characters"),
       NEXTAUTH_URL: z.url().optional(),
-      LOCKSTEP_SIGNUP_ENABLED: flag("true"),
+      /** Who may create an account until an instance admin saves a policy on the Instance settings page. */
+      LOCKSTEP_SIGNUP: z.enum(["open", "invite", "off"], { error: "must be open, invite or off" }).optional(),
+      /** Deprecated (read for one release): true = open, false = off. LOCKSTEP_SIGNUP wins when both are set. */
+      LOCKSTEP_SIGNUP_ENABLED: z
+        .enum(["true", "false", "1", "0"], { error: "must be true or false" })
+        .transform((v) => v === "true" || v === "1")
+        .optional(),
       /**
        * Behind exactly one reverse proxy that appends the client's address to X-Forwarded-For: use
        * that entry (the last) as the client address. Otherwise the socket's address is used.
@@ -53,4 +59,24 @@ export function oidcConfig(env: TWebEnv) {
     throw new Error("OIDC_ISSUER is set: OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are required too");
   }
   return { issuer: env.OIDC_ISSUER, clientId: env.OIDC_CLIENT_ID, clientSecret: env.OIDC_CLIENT_SECRET, name: env.OIDC_DISPLAY_NAME };
+}
+
+let warnedAboutSignupEnabled = false;
+
+/**
+ * The sign-up policy the environment sets: LOCKSTEP_SIGNUP, default `invite`. The old
+ * LOCKSTEP_SIGNUP_ENABLED still counts for one release (true → open, false → off), with a warning,
+ * so an upgrade does not silently open or close an instance that set it.
+ */
+export function signupDefault(env: TWebEnv): "open" | "invite" | "off" {
+  if (env.LOCKSTEP_SIGNUP_ENABLED !== undefined && !warnedAboutSignupEnabled) {
+    warnedAboutSignupEnabled = true;
+    const msg = env.LOCKSTEP_SIGNUP
+      ? "LOCKSTEP_SIGNUP_ENABLED is deprecated and ignored because LOCKSTEP_SIGNUP is set; remove it"
+      : `LOCKSTEP_SIGNUP_ENABLED is deprecated: set LOCKSTEP_SIGNUP=${env.LOCKSTEP_SIGNUP_ENABLED ? "open" : "off"} instead (it will stop being read in the next release)`;
+    console.warn(JSON.stringify({ level: "warn", msg }));
+  }
+  if (env.LOCKSTEP_SIGNUP) return env.LOCKSTEP_SIGNUP;
+  if (env.LOCKSTEP_SIGNUP_ENABLED !== undefined) return env.LOCKSTEP_SIGNUP_ENABLED ? "open" : "off";
+  return "invite";
 }

@@ -10,7 +10,7 @@ import { installNextflow, NEXTFLOW_VERSION } from "@lockstep/launcher";
 import { createQueues, createRedis, type TQueues } from "@lockstep/queue";
 import { freePort, startSlurm, type TStartedSlurm } from "@lockstep/devstack";
 import { childBaseEnv } from "./env";
-import { apiCaller, makeInstanceAdmin, settled, waitForRun } from "./test/fixtures";
+import { addParticipant, apiCaller, makeInstanceAdmin, settled, waitForRun } from "./test/fixtures";
 
 /**
  * The hostile-pipeline suite (issue #10, docs/security.md): a pipeline registered by an admin and
@@ -156,7 +156,7 @@ async function world(worker: { queues: TQueues; place: TPlace }) {
   const asAdmin = caller(admin.id);
   const org = await asAdmin.orgs.create({ name: "Shared", slug: `shared-${admin.id.slice(0, 8)}` });
   const ws = await asAdmin.workspaces.create({ orgId: org.id, name: "Shared" });
-  await asAdmin.workspaces.participants.add({ workspaceId: ws.id, email: attacker.email, role: "launch" });
+  await addParticipant({ db, redis, queues, keys }, asAdmin, { workspaceId: ws.id, user: attacker, role: "launch" });
   const local = await asAdmin.computeEnvs.create({ workspaceId: ws.id, computeEnv: { kind: "local", name: "Local", workDir, nextflowVersion: NEXTFLOW_VERSION } });
   const slurmCe = slurm
     ? await asAdmin.computeEnvs.create({

@@ -12,7 +12,7 @@ import { freePort, startSlurm, type TStartedSlurm } from "@lockstep/devstack";
 import { spawn, type ChildProcess } from "node:child_process";
 import { childBaseEnv } from "./env";
 import type { TRuntime } from "./runtime";
-import { apiCaller, makeInstanceAdmin, settled, waitForRun } from "./test/fixtures";
+import { addParticipant, apiCaller, makeInstanceAdmin, settled, waitForRun } from "./test/fixtures";
 import { startWorkers, type TWorkers } from "./worker";
 
 /**
@@ -74,7 +74,7 @@ async function setup() {
   const asOwner = ctx(owner.id);
   const org = await asOwner.orgs.create({ name: "Life", slug: `life-${owner.id.slice(0, 8)}` });
   const ws = await asOwner.workspaces.create({ orgId: org.id, name: "Runs" });
-  await asOwner.workspaces.participants.add({ workspaceId: ws.id, email: launcher.email, role: "launch" });
+  await addParticipant({ db, redis: producer, queues, keys }, asOwner, { workspaceId: ws.id, user: launcher, role: "launch" });
   const ce = await asOwner.computeEnvs.create({ workspaceId: ws.id, computeEnv: { kind: "local", name: "Local", workDir, nextflowVersion: NEXTFLOW_VERSION } });
   const slurmEnv = await asOwner.computeEnvs.create({
     workspaceId: ws.id,
@@ -123,7 +123,10 @@ function secretFilesUnder(dir: string): string[] {
 
 describe("run lifecycle with real Nextflow (local executor)", () => {
   it("succeeds with the workspace DB_PASSWORD and the launcher's API_TOKEN, then deletes every copy", { timeout: 240_000 }, async () => {
-    const { ws, asLauncher, values, pipeline } = await setup();
+    const { ws, asOwner, asLauncher, values, pipeline } = await setup();
+    // A personal secret whose name only the launcher may ever read.
+    const personalName = `PERSONAL_${randomUUID().replace(/-/g, "").slice(0, 12).toUpperCase()}`;
+    await asLauncher.userSecrets.create({ name: personalName, value: { plain: `personal-MARKER-${randomUUID()}` } });
     const p = await pipeline("secrets-hash");
     const launched = await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: p.id });
     const run = await waitFor(launched.id, settled);
@@ -149,6 +152,22 @@ describe("run lifecycle with real Nextflow (local executor)", () => {
     // The secrets' "last used" is recorded.
     const listed = await asLauncher.secrets.list({ workspaceId: ws.id });
     expect(listed.find((s) => s.name === "DB_PASSWORD")?.lastUsedAt).toBeInstanceOf(Date);
+
+    // The personal secret's name: the launcher reads it (positive control); the workspace owner, in
+    // the run, the run list and Activity, reads "2 personal secrets of Launcher"; the events the
+    // worker stored do not hold it at all.
+    expect((await asLauncher.runs.get({ workspaceId: ws.id, runId: run.id })).secretNames.map((s) => s.name)).toContain(personalName);
+    const stored = await listAuditEvents(db, { workspaceId: ws.id, limit: 50 });
+    const provisioned = stored.find((e) => e.action === "secrets.provisioned" && e.runId === run.id)!;
+    expect(provisioned.detail).toMatchObject({ names: ["DB_PASSWORD (workspace)"], personalSecrets: 2, personalSecretsOf: "Launcher" });
+    const ownerReads = JSON.stringify([
+      await asOwner.runs.get({ workspaceId: ws.id, runId: run.id }),
+      await asOwner.runs.list({ workspaceId: ws.id }),
+      await asOwner.audit.list({ workspaceId: ws.id, limit: 500 }),
+      stored,
+    ]);
+    expect(ownerReads).toContain('"personalSecretCount":2');
+    expect(ownerReads).not.toContain(personalName);
   });
 
   it("masks a secret value the pipeline prints before the log reaches the database", { timeout: 240_000 }, async () => {

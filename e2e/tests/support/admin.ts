@@ -1,8 +1,8 @@
 import { expect, request as requests, type APIRequestContext } from "@playwright/test";
 
 /**
- * The e2e instance's first account, signed up by the global setup: its instance admin. (Only a
- * test instance's password; it is in the repository.)
+ * The e2e instance's first account, signed up by the global setup with the setup code: its
+ * instance admin. (Only a test instance's password; it is in the repository.)
  */
 export const e2eAdmin = { name: "Instance Admin", email: "instance-admin@e2e.example.org", password: "correct horse battery staple" };
 
@@ -46,6 +46,11 @@ export async function asInstanceAdmin<T>(baseURL: string, use: (request: APIRequ
 /** Who may create local and host-Slurm compute environments on the e2e instance. */
 export async function setHostComputeEnvs(baseURL: string, hostComputeEnvs: THostComputeEnvs) {
   await asInstanceAdmin(baseURL, (request) => trpcMutation(request, "instance.update", { hostComputeEnvs }));
+}
+
+/** The sign-up policy saved on the Instance settings page; null goes back to LOCKSTEP_SIGNUP (unset in e2e: invite). */
+export async function setSignupPolicy(baseURL: string, signup: "open" | "invite" | "off" | null) {
+  await asInstanceAdmin(baseURL, (request) => trpcMutation(request, "instance.update", { signup }));
 }
 
 /** Makes the account with this email an instance admin (found through the users list). */

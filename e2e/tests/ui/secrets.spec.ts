@@ -265,8 +265,11 @@ test("workspace secrets: add, overwrite, base64, import, delete, activity and CS
   await sections.getByRole("link", { name: "Participants" }).click();
   await page.getByLabel("Email", { exact: true }).fill(victor.email);
   await page.getByLabel("Role", { exact: true }).selectOption("view");
-  await page.getByRole("button", { name: "Add participant" }).click();
-  await expect(page.getByText(`${victor.name} (${victor.email}) was added as view.`)).toBeVisible();
+  await page.getByRole("button", { name: "Invite participant" }).click();
+  await expect(page.getByText(`Invited ${victor.email} as view. They participate once they accept.`)).toBeVisible();
+  await vpage.goto("/dashboard");
+  await vpage.getByRole("list", { name: "Invitations" }).getByRole("button", { name: /^Accept the invitation to / }).click();
+  await expect(vpage.getByText(/^You joined .* as view\.$/)).toBeVisible();
 
   await vpage.goto(`${workspaceUrl}?tab=secrets`);
   const vtable = vpage.getByRole("table", { name: "Secrets" });

@@ -19,7 +19,7 @@ async function signOut(page: Page) {
   await expect(page).toHaveURL(/\/sign-in/);
 }
 
-test("an org owner adds a launch participant, who sees the workspace but cannot manage it", async ({ page }) => {
+test("an org owner invites a launch participant, who accepts and then sees the workspace but cannot manage it", async ({ page }) => {
   const orgName = `Genomics Core ${run}`;
   const wsName = `Variant calling ${run}`;
 
@@ -48,7 +48,7 @@ test("an org owner adds a launch participant, who sees the workspace but cannot 
   await expect(page.getByRole("link", { name: new RegExp(wsName) })).toHaveCount(0);
   await signOut(page);
 
-  // Alice adds Bob as `launch`.
+  // Alice invites Bob as `launch`: a pending row, no participant yet.
   await signIn(page, alice);
   await page.getByRole("link", { name: new RegExp(wsName) }).click();
   await expect(page.getByRole("heading", { level: 1, name: wsName })).toBeVisible();
@@ -59,15 +59,43 @@ test("an org owner adds a launch participant, who sees the workspace but cannot 
   await expect(participants.getByRole("row", { name: new RegExp(alice.email) })).toBeVisible();
   await page.getByLabel("Email", { exact: true }).fill(bob.email);
   await page.getByLabel("Role", { exact: true }).selectOption("launch");
-  await page.getByRole("button", { name: "Add participant" }).click();
-  await expect(page.getByText(`${bob.name} (${bob.email}) was added as launch.`)).toBeVisible();
+  await page.getByRole("button", { name: "Invite participant" }).click();
+  await expect(page.getByText(`Invited ${bob.email} as launch. They participate once they accept.`)).toBeVisible();
   const bobRow = participants.getByRole("row", { name: new RegExp(bob.email) });
+  await expect(bobRow).toContainText("Invited");
+  await expect(bobRow).toContainText(/Pending · expires/);
+  await expect(bobRow.getByRole("combobox")).toHaveCount(0);
+  await shot(page, "participants-invited");
+
+  // Inviting him twice is refused with the server's message.
+  await page.getByLabel("Email", { exact: true }).fill(bob.email);
+  await page.getByRole("button", { name: "Invite participant" }).click();
+  await expect(page.getByText(/already has a pending invitation to this workspace/)).toBeVisible();
+  await signOut(page);
+
+  // Bob finds the invitation on his dashboard; the workspace appears only once he accepts.
+  await signIn(page, bob);
+  const invitations = page.getByRole("list", { name: "Invitations" });
+  await expect(invitations).toContainText(wsName);
+  await expect(invitations).toContainText(`invited by ${alice.name}`);
+  await expect(page.getByRole("link", { name: new RegExp(wsName) })).toHaveCount(0);
+  await shot(page, "dashboard-invitation");
+  await page.getByRole("button", { name: `Accept the invitation to ${wsName}` }).click();
+  await expect(page.getByText(`You joined ${wsName} (${orgName}) as launch.`)).toBeVisible();
+  await expect(page.getByRole("link", { name: new RegExp(wsName) })).toBeVisible();
+  await expect(page.getByRole("list", { name: "Invitations" })).toHaveCount(0);
+  await signOut(page);
+
+  // Alice now sees Bob as a `launch` participant.
+  await signIn(page, alice);
+  await page.getByRole("link", { name: new RegExp(wsName) }).click();
+  await sections.getByRole("link", { name: "Participants" }).click();
   await expect(bobRow.getByRole("combobox", { name: `Role of ${bob.name}` })).toHaveValue("launch");
   await shot(page, "participants-owner");
 
-  // Adding him twice is refused with the server's message.
+  // Adding a participant again is refused with the server's message.
   await page.getByLabel("Email", { exact: true }).fill(bob.email);
-  await page.getByRole("button", { name: "Add participant" }).click();
+  await page.getByRole("button", { name: "Invite participant" }).click();
   await expect(page.getByText(/already participates in this workspace/)).toBeVisible();
 
   await sections.getByRole("link", { name: "Settings" }).click();
@@ -84,7 +112,16 @@ test("an org owner adds a launch participant, who sees the workspace but cannot 
   await members.getByRole("combobox", { name: `Role of ${alice.name}` }).selectOption("member");
   await expect(page.getByText(/An organization needs at least one owner/)).toBeVisible();
   await expect(members.getByRole("combobox", { name: `Role of ${alice.name}` })).toHaveValue("owner");
+
+  // An invitation to an email with no account yet: the same answer; a pending row she can revoke.
+  const nobody = `nobody-${run}@example.org`;
+  await page.getByLabel("Email", { exact: true }).fill(nobody);
+  await page.getByRole("button", { name: "Invite member" }).click();
+  await expect(page.getByText(`Invited ${nobody} as a member. They become a member once they accept.`)).toBeVisible();
+  await expect(members.getByRole("row", { name: new RegExp(nobody) })).toContainText("Invited");
   await shot(page, "org-settings-owner");
+  await members.getByRole("button", { name: `Revoke the invitation of ${nobody}` }).click();
+  await expect(members.getByRole("row", { name: new RegExp(nobody) })).toHaveCount(0);
   await signOut(page);
 
   // Bob sees the workspace and who is in it, and nothing to manage.
@@ -99,7 +136,7 @@ test("an org owner adds a launch participant, who sees the workspace but cannot 
   await expect(participants.getByRole("row", { name: new RegExp(bob.email) })).toContainText("launch");
   await expect(page.getByRole("combobox")).toHaveCount(0);
   await expect(page.getByRole("button", { name: /remove/i })).toHaveCount(0);
-  await expect(page.getByRole("button", { name: "Add participant" })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Invite participant" })).toHaveCount(0);
   await expect(page.getByRole("textbox")).toHaveCount(0);
   await shot(page, "participants-launch");
 

@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { createDatabase, getComputeEnv, listInstanceAuditEvents } from "@lockstep/db";
-import { callerFor, freshDatabase, makeInstanceAdmin, makePlainUser, makeUser } from "./test/fixtures";
+import { addOrgMember, addParticipant, callerFor, freshDatabase, makeAdmin, makeInstanceAdmin, makePlainUser, makeUser } from "./test/fixtures";
 
 const { db, close } = createDatabase(inject("databaseUrl"), { max: 4 });
 afterAll(close);
@@ -117,9 +117,9 @@ const REFUSED_EDIT = "computeEnv.kind: Only an instance admin can edit local or 
 async function teamOf(database: typeof db, admin: { id: string }, maintainer: { id: string; email: string }) {
   const asAdmin = callerFor(database, admin.id);
   const org = await asAdmin.orgs.create({ name: "Host kinds", slug: `hk-${admin.id.slice(0, 8)}` });
-  await asAdmin.orgs.members.add({ orgId: org.id, email: maintainer.email, role: "member" });
+  await addOrgMember(database, asAdmin, { orgId: org.id, user: maintainer, role: "member" });
   const ws = await asAdmin.workspaces.create({ orgId: org.id, name: "Team" });
-  await asAdmin.workspaces.participants.add({ workspaceId: ws.id, email: maintainer.email, role: "maintainer" });
+  await addParticipant(database, asAdmin, { workspaceId: ws.id, user: maintainer, role: "maintainer" });
   const credential = await asAdmin.credentials.create({ workspaceId: ws.id, name: "aws", provider: "aws", value: { plain: awsKey } });
   const cloudEnv = {
     kind: "aws-batch",
@@ -170,7 +170,7 @@ describe("who may create and edit local and host Slurm compute environments", ()
     // Its own database: the setting is instance-wide.
     const fresh = await freshDatabase(inject("databaseUrl"));
     try {
-      const admin = await makeUser(fresh.db, "first"); // the instance's first account: its admin
+      const admin = await makeAdmin(fresh.db, "first"); // the instance admin
       const maintainer = await makeUser(fresh.db, "maintainer");
       expect([admin.isInstanceAdmin, maintainer.isInstanceAdmin]).toEqual([true, false]);
       const { asAdmin, asMaintainer, ws } = await teamOf(fresh.db, admin, maintainer);
@@ -183,7 +183,7 @@ describe("who may create and edit local and host Slurm compute environments", ()
       expect((await getComputeEnv(fresh.db, ws.id, local.id))!.kind).toBe("slurm");
       // Still only for those whose workspace role manages compute environments.
       const viewer = await makeUser(fresh.db, "viewer");
-      await asAdmin.workspaces.participants.add({ workspaceId: ws.id, email: viewer.email, role: "launch" });
+      await addParticipant(fresh.db, asAdmin, { workspaceId: ws.id, user: viewer, role: "launch" });
       expect(await errorOf(callerFor(fresh.db, viewer.id).computeEnvs.create({ workspaceId: ws.id, computeEnv: { ...localEnv, name: "V" } }))).toMatchObject({ code: "FORBIDDEN" });
 
       await asAdmin.instance.update({ hostComputeEnvs: "instance-admins" });

@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { describe, expect, inject, it } from "vitest";
-import { findUserById } from "@lockstep/db";
-import { callerFor, freshDatabase, makeUser, pipelinesRoot } from "./test/fixtures";
+import { findUserById, setUserDisabled } from "@lockstep/db";
+import { callerFor, freshDatabase, makeAdmin, makeUser, pipelinesRoot } from "./test/fixtures";
 
 const codeOf = (p: Promise<unknown>) => p.then(() => "ok", (e: unknown) => (e instanceof TRPCError ? e.code : String(e)));
 const errorOf = (p: Promise<unknown>) => p.then(() => null, (e: TRPCError) => ({ code: e.code, message: e.message }));
@@ -9,7 +9,7 @@ const errorOf = (p: Promise<unknown>) => p.then(() => null, (e: TRPCError) => ({
 /** An empty instance of its own: the users list and the admin count are exact. */
 async function instance() {
   const fresh = await freshDatabase(inject("databaseUrl"));
-  const admin = await makeUser(fresh.db, "admin"); // the first account: the instance admin
+  const admin = await makeAdmin(fresh.db, "admin"); // the instance admin (the first account, which claimed the instance)
   const others = [];
   for (let i = 0; i < 4; i++) others.push(await makeUser(fresh.db, `user${i}`));
   return { ...fresh, admin, others, asAdmin: callerFor(fresh.db, admin.id, { ip: "198.51.100.7" }) };
@@ -24,6 +24,8 @@ describe("instance settings (instance admins only)", () => {
         "instance.update": (c: ReturnType<typeof callerFor>) => c.instance.update({ hostComputeEnvs: "instance-admins" }),
         "instance.users.list": (c: ReturnType<typeof callerFor>) => c.instance.users.list(),
         "instance.users.setAdmin": (c: ReturnType<typeof callerFor>) => c.instance.users.setAdmin({ userId: admin.id, isInstanceAdmin: true }),
+        "instance.users.setDisabled": (c: ReturnType<typeof callerFor>) => c.instance.users.setDisabled({ userId: others[1]!.id, disabled: false }),
+        "instance.users.endSessions": (c: ReturnType<typeof callerFor>) => c.instance.users.endSessions({ userId: others[1]!.id }),
       };
       for (const [path, call] of Object.entries(calls)) {
         expect([path, await codeOf(call(callerFor(db, others[0]!.id)))]).toEqual([path, "FORBIDDEN"]);
@@ -41,7 +43,14 @@ describe("instance settings (instance admins only)", () => {
   it("shows the setting (default instance-admins), the configured pipeline roots and who changed what", async () => {
     const { close, admin, asAdmin } = await instance();
     try {
-      expect(await asAdmin.instance.get()).toEqual({ hostComputeEnvs: "instance-admins", updatedAt: null, updatedBy: null, localPipelineRoots: [pipelinesRoot], recentChanges: [] });
+      expect(await asAdmin.instance.get()).toEqual({
+        hostComputeEnvs: "instance-admins",
+        signup: { policy: "invite", saved: null, environment: "invite" },
+        updatedAt: null,
+        updatedBy: null,
+        localPipelineRoots: [pipelinesRoot],
+        recentChanges: [],
+      });
       const updated = await asAdmin.instance.update({ hostComputeEnvs: "workspace-maintainers" });
       expect(updated).toMatchObject({ hostComputeEnvs: "workspace-maintainers", updatedBy: { id: admin.id, email: admin.email } });
       expect(updated.recentChanges).toEqual([
@@ -66,7 +75,7 @@ describe("instance settings (instance admins only)", () => {
       ]);
       const last = await asAdmin.instance.users.list({ page: 3, pageSize: 2 });
       expect(last.items.map((u) => u.email)).toEqual([others[3]!.email]);
-      expect(last.items[0]).toEqual({ id: others[3]!.id, email: others[3]!.email, name: others[3]!.name, isInstanceAdmin: false, createdAt: expect.any(Date) });
+      expect(last.items[0]).toEqual({ id: others[3]!.id, email: others[3]!.email, name: others[3]!.name, isInstanceAdmin: false, disabledAt: null, createdAt: expect.any(Date) });
       const found = await asAdmin.instance.users.list({ search: others[2]!.email.toUpperCase() });
       expect(found.items.map((u) => u.id)).toEqual([others[2]!.id]);
       expect(found.total).toBe(1);
@@ -101,6 +110,109 @@ describe("instance settings (instance admins only)", () => {
         ["instance.admin_revoked", bob.email, "203.0.113.9", admin.email],
         ["instance.admin_granted", admin.email, "198.51.100.7", bob.email],
       ]);
+    } finally {
+      await close();
+    }
+  });
+
+  it("the sign-up policy: the environment's until saved here, then the saved one; each change audited", async () => {
+    const { db, close, admin } = await instance();
+    try {
+      const asAdmin = callerFor(db, admin.id, { config: { signup: "open" }, ip: "198.51.100.7" });
+      expect((await asAdmin.instance.get()).signup).toEqual({ policy: "open", saved: null, environment: "open" });
+      const saved = await asAdmin.instance.update({ signup: "off" });
+      expect(saved.signup).toEqual({ policy: "off", saved: "off", environment: "open" });
+      // Saving one setting leaves the other alone.
+      expect((await asAdmin.instance.update({ hostComputeEnvs: "workspace-maintainers" })).signup.saved).toBe("off");
+      const back = await asAdmin.instance.update({ signup: null });
+      expect(back.signup).toEqual({ policy: "open", saved: null, environment: "open" });
+      expect(back.hostComputeEnvs).toBe("workspace-maintainers");
+      expect(back.recentChanges.map((e) => e.detail)).toEqual([
+        { setting: "signup", from: "off", to: null },
+        { setting: "hostComputeEnvs", from: "instance-admins", to: "workspace-maintainers" },
+        { setting: "signup", from: null, to: "off" },
+      ]);
+      expect(await codeOf(asAdmin.instance.update({ signup: "everyone" as "open" }))).toBe("BAD_REQUEST");
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe("disabling accounts and ending sessions (instance admins only)", () => {
+  it("a disabled account is refused at once, by session or token; enabled again it works (positive control)", async () => {
+    const { db, close, admin, others, asAdmin } = await instance();
+    try {
+      const bob = others[0]!;
+      const bySession = callerFor(db, bob.id);
+      const byToken = callerFor(db, bob.id, { identity: { userId: bob.id, via: "token", tokenId: "00000000-0000-4000-8000-000000000001", scopes: ["read", "write", "launch", "admin"] } });
+      expect(await codeOf(bySession.me.get())).toBe("ok");
+      expect(await codeOf(byToken.workspaces.list())).toBe("ok");
+      const before = (await findUserById(db, bob.id))!.sessionVersion;
+
+      const disabled = await asAdmin.instance.users.setDisabled({ userId: bob.id, disabled: true });
+      expect(disabled).toMatchObject({ id: bob.id, disabledAt: expect.any(Date) });
+      // Sessions carry the old version: they end, as with "sign out everywhere".
+      expect((await findUserById(db, bob.id))!.sessionVersion).toBe(before + 1);
+      for (const call of [() => bySession.me.get(), () => bySession.workspaces.list(), () => byToken.workspaces.list(), () => byToken.me.tokens.create({ name: "again" })]) {
+        expect(await errorOf(call())).toEqual({ code: "UNAUTHORIZED", message: "This account has been disabled by an instance admin." });
+      }
+      expect((await asAdmin.instance.users.list({ search: bob.email })).items[0]!.disabledAt).toEqual(expect.any(Date));
+
+      expect(await asAdmin.instance.users.setDisabled({ userId: bob.id, disabled: false })).toMatchObject({ disabledAt: null });
+      expect(await codeOf(bySession.me.get())).toBe("ok");
+      expect(await codeOf(byToken.workspaces.list())).toBe("ok");
+
+      const { recentChanges } = await asAdmin.instance.get();
+      expect(recentChanges.slice(0, 2).map((e) => [e.action, e.actorEmail, e.targetName])).toEqual([
+        ["instance.user_enabled", admin.email, bob.email],
+        ["instance.user_disabled", admin.email, bob.email],
+      ]);
+    } finally {
+      await close();
+    }
+  });
+
+  it("never yourself, never the last active admin; another admin can be disabled while one remains", async () => {
+    const { db, close, admin, others, asAdmin } = await instance();
+    try {
+      expect(await errorOf(asAdmin.instance.users.setDisabled({ userId: admin.id, disabled: true }))).toEqual({
+        code: "BAD_REQUEST",
+        message: "userId: You cannot disable your own account.",
+      });
+      const carol = others[1]!;
+      await asAdmin.instance.users.setAdmin({ userId: carol.id, isInstanceAdmin: true });
+      const asCarol = callerFor(db, carol.id);
+      // Carol disables the first admin: allowed, she remains.
+      expect(await asCarol.instance.users.setDisabled({ userId: admin.id, disabled: true })).toMatchObject({ disabledAt: expect.any(Date) });
+      expect(await codeOf(asAdmin.instance.get())).toBe("UNAUTHORIZED");
+      // A disabled admin does not count: Carol is the only active one, and cannot step down either.
+      expect((await asCarol.instance.users.list()).admins).toBe(1);
+      expect(await codeOf(asCarol.instance.users.setAdmin({ userId: carol.id, isInstanceAdmin: false }))).toBe("CONFLICT");
+      // Disabling the last active admin could only be asked by that admin, about themselves (refused
+      // above); the query refuses it too, against races.
+      expect(await db.transaction((tx) => setUserDisabled(tx, carol.id, true))).toEqual({ status: "last-admin" });
+      expect((await findUserById(db, carol.id))!.disabledAt).toBeNull();
+      expect(await codeOf(asCarol.instance.users.setDisabled({ userId: "00000000-0000-4000-8000-000000000000", disabled: true }))).toBe("NOT_FOUND");
+      // A disabled admin has no powers left.
+      await asCarol.instance.users.setAdmin({ userId: others[2]!.id, isInstanceAdmin: true });
+      await asCarol.instance.users.setDisabled({ userId: others[2]!.id, disabled: true });
+      expect(await errorOf(callerFor(db, others[2]!.id).instance.users.setDisabled({ userId: carol.id, disabled: true }))).toMatchObject({ code: "UNAUTHORIZED" });
+      expect((await findUserById(db, carol.id))!.disabledAt).toBeNull();
+    } finally {
+      await close();
+    }
+  });
+
+  it("ends a user's sessions without disabling the account", async () => {
+    const { db, close, admin, others, asAdmin } = await instance();
+    try {
+      const dave = others[3]!;
+      const before = (await findUserById(db, dave.id))!.sessionVersion;
+      expect(await asAdmin.instance.users.endSessions({ userId: dave.id })).toEqual({ ok: true });
+      expect((await findUserById(db, dave.id))!).toMatchObject({ sessionVersion: before + 1, disabledAt: null });
+      expect((await asAdmin.instance.get()).recentChanges[0]).toMatchObject({ action: "instance.sessions_ended", actorEmail: admin.email, targetName: dave.email });
+      expect(await codeOf(asAdmin.instance.users.endSessions({ userId: "00000000-0000-4000-8000-000000000000" }))).toBe("NOT_FOUND");
     } finally {
       await close();
     }

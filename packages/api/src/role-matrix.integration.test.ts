@@ -3,7 +3,7 @@ import { TRPCError } from "@trpc/server";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { can, workspaceRoles, type TPermission, type TWorkspaceRole } from "@lockstep/auth";
 import { createDatabase, insertRun } from "@lockstep/db";
-import { callerFor, makeInstanceAdmin, makePlainUser, makeUser, pipelinesRoot, procedureMeta } from "./test/fixtures";
+import { addOrgMember, addParticipant, callerFor, makeInstanceAdmin, makePlainUser, makeUser, pipelinesRoot, procedureMeta } from "./test/fixtures";
 
 const { db, close } = createDatabase(inject("databaseUrl"), { max: 4 });
 afterAll(close);
@@ -25,6 +25,8 @@ const expected: Record<string, [TOutcome, TOutcome, TOutcome, TOutcome, TOutcome
   "workspaces.participants.add": [O, O, F, F, F, F],
   "workspaces.participants.updateRole": [O, O, F, F, F, F],
   "workspaces.participants.remove": [O, O, F, F, F, F],
+  "workspaces.participants.invitations.list": [O, O, F, F, F, F],
+  "workspaces.participants.invitations.revoke": [O, O, F, F, F, F],
   "secrets.list": [O, O, O, O, O, O],
   "secrets.validateName": [O, O, O, F, F, F],
   "secrets.create": [O, O, O, F, F, F],
@@ -64,7 +66,7 @@ function workspaceScopedProcedures(): Record<string, TPermission> {
   return out;
 }
 
-type TFixture = { workspaceId: string; targetUserId: string; newcomerEmail: string; secretId: string; computeEnvId: string; spareComputeEnvId: string; cloudComputeEnvId: string; cloudCredentialId: string; pipelineId: string; runId: string; credentialId: string };
+type TFixture = { workspaceId: string; targetUserId: string; newcomerEmail: string; invitationId: string; secretId: string; computeEnvId: string; spareComputeEnvId: string; cloudComputeEnvId: string; cloudCredentialId: string; pipelineId: string; runId: string; credentialId: string };
 
 const localEnv = { kind: "local", name: "Local", workDir: "/tmp/lockstep-matrix", nextflowVersion: "24.10.5" } as const;
 const cloudEnv = (credentialId: string) =>
@@ -89,10 +91,11 @@ async function fixture(role: TWorkspaceRole) {
   await makeInstanceAdmin(db, orgOwner.id);
   const owner = callerFor(db, orgOwner.id);
   const org = await owner.orgs.create({ name: `Org for ${role}` , slug: `org-${caller.id.slice(0, 8)}` });
-  await owner.orgs.members.add({ orgId: org.id, email: caller.email, role: "member" });
+  await addOrgMember(db, owner, { orgId: org.id, user: caller, role: "member" });
   const ws = await owner.workspaces.create({ orgId: org.id, name: "Matrix", visibility: "private" });
-  await owner.workspaces.participants.add({ workspaceId: ws.id, email: caller.email, role });
-  await owner.workspaces.participants.add({ workspaceId: ws.id, email: target.email, role: "view" });
+  await addParticipant(db, owner, { workspaceId: ws.id, user: caller, role });
+  await addParticipant(db, owner, { workspaceId: ws.id, user: target, role: "view" });
+  const pending = await owner.workspaces.participants.add({ workspaceId: ws.id, email: `pending-${caller.id.slice(0, 8)}@example.test`, role: "view" });
   const secret = await owner.secrets.create({ workspaceId: ws.id, name: "EXISTING", value: { plain: "matrix-value" } });
   const ce = await owner.computeEnvs.create({ workspaceId: ws.id, computeEnv: localEnv });
   const pipeline = await owner.pipelines.create({ workspaceId: ws.id, pipeline: { name: "hello", repository: pipelineDir, defaultComputeEnvId: ce.id } });
@@ -102,7 +105,7 @@ async function fixture(role: TWorkspaceRole) {
     computeEnvName: "Local", computeEnvKind: "local", deadlineAt: new Date(Date.now() + 3_600_000),
   });
   const f: TFixture = {
-    workspaceId: ws.id, targetUserId: target.id, newcomerEmail: newcomer.email, secretId: secret.id,
+    workspaceId: ws.id, targetUserId: target.id, newcomerEmail: newcomer.email, invitationId: pending.id, secretId: secret.id,
     computeEnvId: ce.id, pipelineId: pipeline.id, runId: run.id,
     // The run above holds `ce`; deletion is tried on an environment no run needs.
     spareComputeEnvId: (await owner.computeEnvs.create({ workspaceId: ws.id, computeEnv: { ...localEnv, name: "Spare" } })).id,
@@ -126,6 +129,8 @@ const invoke: Record<string, (call: ReturnType<typeof callerFor>, f: TFixture) =
   "workspaces.participants.updateRole": (c, f) =>
     c.workspaces.participants.updateRole({ workspaceId: f.workspaceId, userId: f.targetUserId, role: "connect" }),
   "workspaces.participants.remove": (c, f) => c.workspaces.participants.remove({ workspaceId: f.workspaceId, userId: f.targetUserId }),
+  "workspaces.participants.invitations.list": (c, f) => c.workspaces.participants.invitations.list({ workspaceId: f.workspaceId }),
+  "workspaces.participants.invitations.revoke": (c, f) => c.workspaces.participants.invitations.revoke({ workspaceId: f.workspaceId, invitationId: f.invitationId }),
   "secrets.list": (c, f) => c.secrets.list({ workspaceId: f.workspaceId }),
   "secrets.validateName": (c, f) => c.secrets.validateName({ workspaceId: f.workspaceId, name: "NEW_ONE" }),
   "secrets.create": (c, f) => c.secrets.create({ workspaceId: f.workspaceId, name: "NEW_ONE", value: { plain: "v" } }),
@@ -195,6 +200,8 @@ const instanceExpected: Record<string, [TOutcome, TOutcome]> = {
   "instance.update": [O, F],
   "instance.users.list": [O, F],
   "instance.users.setAdmin": [O, F],
+  "instance.users.setDisabled": [O, F],
+  "instance.users.endSessions": [O, F],
 };
 
 type TInstanceFixture = { targetUserId: string };
@@ -205,6 +212,8 @@ const instanceInvoke: Record<string, (call: ReturnType<typeof callerFor>, f: TIn
   "instance.update": (c) => c.instance.update({ hostComputeEnvs: "instance-admins" }),
   "instance.users.list": (c) => c.instance.users.list({ page: 1, pageSize: 5 }),
   "instance.users.setAdmin": (c, f) => c.instance.users.setAdmin({ userId: f.targetUserId, isInstanceAdmin: true }),
+  "instance.users.setDisabled": (c, f) => c.instance.users.setDisabled({ userId: f.targetUserId, disabled: true }),
+  "instance.users.endSessions": (c, f) => c.instance.users.endSessions({ userId: f.targetUserId }),
 };
 
 describe("role matrix: every instance-admin procedure × instance admin or not", () => {

@@ -4,6 +4,7 @@ import { authRouter } from "./router/auth";
 import { computeEnvsRouter } from "./router/compute-envs";
 import { credentialsRouter } from "./router/credentials";
 import { instanceRouter } from "./router/instance";
+import { invitationsRouter } from "./router/invitations";
 import { meRouter } from "./router/me";
 import { orgsRouter } from "./router/orgs";
 import { pipelinesRouter } from "./router/pipelines";
@@ -18,6 +19,7 @@ export const appRouter = router({
   me: meRouter,
   orgs: orgsRouter,
   workspaces: workspacesRouter,
+  invitations: invitationsRouter,
   secrets: secretsRouter,
   userSecrets: userSecretsRouter,
   audit: auditRouter,

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TRPCError } from "@trpc/server";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { createDatabase, getRun, updateRunIf } from "@lockstep/db";
-import { callerFor, freshDatabase, makeInstanceAdmin, makeUser, pipelinesRoot, testQueues } from "./test/fixtures";
+import { createDatabase, getRun, recordAudit, updateRunIf } from "@lockstep/db";
+import { addParticipant, callerFor, freshDatabase, makeAdmin, makeInstanceAdmin, makeUser, pipelinesRoot, testQueues } from "./test/fixtures";
 
 const { db, close } = createDatabase(inject("databaseUrl"), { max: 4 });
 afterAll(close);
@@ -23,7 +23,7 @@ async function setup() {
   const asOwner = callerFor(db, owner.id);
   const org = await asOwner.orgs.create({ name: "Runs", slug: `runs-${owner.id.slice(0, 8)}` });
   const ws = await asOwner.workspaces.create({ orgId: org.id, name: "Pipelines" });
-  await asOwner.workspaces.participants.add({ workspaceId: ws.id, email: launcher.email, role: "launch" });
+  await addParticipant(db, asOwner, { workspaceId: ws.id, user: launcher, role: "launch" });
   const ce = await asOwner.computeEnvs.create({ workspaceId: ws.id, computeEnv: localEnv });
   const pipeline = await asOwner.pipelines.create({
     workspaceId: ws.id,
@@ -136,7 +136,7 @@ describe("launching on Lockstep's own machines", () => {
     // Its own database: the setting is instance-wide.
     const fresh = await freshDatabase(inject("databaseUrl"));
     try {
-      const admin = await makeUser(fresh.db, "first"); // the instance's first account: its admin
+      const admin = await makeAdmin(fresh.db, "first"); // the instance admin
       const stranger = await makeUser(fresh.db, "stranger"); // anyone who signs up
       const asAdmin = callerFor(fresh.db, admin.id);
       const asStranger = callerFor(fresh.db, stranger.id);
@@ -188,5 +188,56 @@ describe("launching on Lockstep's own machines", () => {
     } finally {
       await rm(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe("a personal secret's name is its owner's alone", () => {
+  it("another participant reads 'a personal secret of <launcher>' and the count, never the name (run page, run list, Activity, old events, errors)", async () => {
+    const { launcher, asOwner, asLauncher, ws, pipeline } = await setup();
+    const marker = `PERSONAL_${randomUUID().replace(/-/g, "").slice(0, 12).toUpperCase()}`;
+    await asLauncher.userSecrets.create({ name: marker, value: { plain: "personal value" } });
+    const launched = await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id });
+
+    // Positive control: the launcher sees their own names, and the row holds them.
+    expect(launched.secretNames).toEqual(expect.arrayContaining([{ name: marker, source: "user" }]));
+    expect((await asLauncher.runs.get({ workspaceId: ws.id, runId: launched.id })).secretNames.map((s) => s.name)).toContain(marker);
+    expect(JSON.stringify((await getRun(db, launched.id))!.secretRefs)).toContain(marker);
+
+    // What the worker writes when a cloud API quotes the name, and an event in the old form (names with "(user)").
+    await updateRunIf(db, launched.id, {}, { errorMessage: `could not provision secrets: Secrets Manager returned no ARN for lockstep-${launched.id}/${marker}`, lastCleanupError: `could not delete ${marker}` });
+    await recordAudit(db, {
+      actorId: null,
+      actorEmail: null,
+      ip: null,
+      userAgent: "lockstep-worker/old",
+      action: "secrets.provisioned",
+      workspaceId: ws.id,
+      targetType: "run",
+      targetId: launched.id,
+      targetName: "hello",
+      runId: launched.id,
+      detail: { provider: "aws-secrets-manager", names: ["DB_PASSWORD (workspace)", `${marker} (user)`, "API_TOKEN (user)"], error: `AccessDenied on ${marker}` },
+    });
+
+    const asOwnerGet = await asOwner.runs.get({ workspaceId: ws.id, runId: launched.id });
+    const asOwnerList = await asOwner.runs.list({ workspaceId: ws.id });
+    const activity = await asOwner.audit.list({ workspaceId: ws.id, limit: 500 });
+    const readable = JSON.stringify([asOwnerGet, asOwnerList, activity]);
+    expect(readable).not.toContain(marker);
+    expect(readable).not.toContain("(user)");
+    expect(asOwnerGet.secretNames).toEqual([{ name: "DB_PASSWORD", source: "workspace" }]);
+    expect(asOwnerGet.personalSecretCount).toBe(2);
+    expect(asOwnerGet.errorMessage).toBe(`could not provision secrets: Secrets Manager returned no ARN for lockstep-${launched.id}/[a personal secret of ${launcher.name}]`);
+
+    const launchedEvent = activity.items.find((e) => e.action === "run.launched" && e.runId === launched.id)!;
+    expect(launchedEvent.detail).toEqual({ computeEnv: "Local", names: ["DB_PASSWORD (workspace)"], personalSecrets: 2, personalSecretsOf: launcher.name });
+    const oldEvent = activity.items.find((e) => e.action === "secrets.provisioned" && e.runId === launched.id)!;
+    expect(oldEvent.detail).toEqual({
+      provider: "aws-secrets-manager",
+      names: ["DB_PASSWORD (workspace)"],
+      personalSecrets: 2,
+      personalSecretsOf: launcher.name,
+      error: `AccessDenied on [a personal secret of ${launcher.name}]`,
+    });
   });
 });

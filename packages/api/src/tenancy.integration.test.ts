@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { TRPCError } from "@trpc/server";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { createDatabase } from "@lockstep/db";
-import { callerFor, makeInstanceAdmin, makeUser, pipelinesRoot, procedureMeta } from "./test/fixtures";
+import { addOrgMember, addParticipant, callerFor, makeInstanceAdmin, makeUser, pipelinesRoot, procedureMeta } from "./test/fixtures";
 
 const { db, close } = createDatabase(inject("databaseUrl"), { max: 4 });
 afterAll(close);
@@ -38,6 +38,13 @@ describe("cross-tenant isolation", () => {
       ids.set(ws, { ce: ce.id, pipeline: pipeline.id, run: run.id, credential: credential.id });
     }
 
+    // Pending invitations on B's side, for the invitation procedures to aim at.
+    const orgInvitation = await asBob.orgs.members.add({ orgId: orgB.id, email: `invitee-${orgB.id.slice(0, 8)}@example.test` });
+    const invitationIds = new Map<string, string>([[bob.personalWorkspaceId, orgInvitation.id]]);
+    for (const ws of [wsB.id, sharedB.id]) {
+      invitationIds.set(ws, (await asBob.workspaces.participants.add({ workspaceId: ws, email: `invitee-${ws.slice(0, 8)}@example.test`, role: "view" })).id);
+    }
+
     const orgIds = { orgId: orgB.id };
     const calls: Record<string, (ws: string) => Promise<unknown>> = {
       "orgs.get": () => asAlice.orgs.get(orgIds),
@@ -47,6 +54,8 @@ describe("cross-tenant isolation", () => {
       "orgs.members.add": () => asAlice.orgs.members.add({ ...orgIds, email: alice.email }),
       "orgs.members.updateRole": () => asAlice.orgs.members.updateRole({ ...orgIds, userId: bob.id, role: "member" }),
       "orgs.members.remove": () => asAlice.orgs.members.remove({ ...orgIds, userId: bob.id }),
+      "orgs.members.invitations.list": () => asAlice.orgs.members.invitations.list(orgIds),
+      "orgs.members.invitations.revoke": () => asAlice.orgs.members.invitations.revoke({ ...orgIds, invitationId: orgInvitation.id }),
       "workspaces.create": () => asAlice.workspaces.create({ ...orgIds, name: "intruder" }),
       "workspaces.get": (ws) => asAlice.workspaces.get({ workspaceId: ws }),
       "workspaces.update": (ws) => asAlice.workspaces.update({ workspaceId: ws, name: "pwned" }),
@@ -56,6 +65,9 @@ describe("cross-tenant isolation", () => {
       "workspaces.participants.updateRole": (ws) =>
         asAlice.workspaces.participants.updateRole({ workspaceId: ws, userId: bob.id, role: "view" }),
       "workspaces.participants.remove": (ws) => asAlice.workspaces.participants.remove({ workspaceId: ws, userId: bob.id }),
+      "workspaces.participants.invitations.list": (ws) => asAlice.workspaces.participants.invitations.list({ workspaceId: ws }),
+      "workspaces.participants.invitations.revoke": (ws) =>
+        asAlice.workspaces.participants.invitations.revoke({ workspaceId: ws, invitationId: invitationIds.get(ws)! }),
       "secrets.list": (ws) => asAlice.secrets.list({ workspaceId: ws }),
       "secrets.validateName": (ws) => asAlice.secrets.validateName({ workspaceId: ws, name: "B_SECRET" }),
       "secrets.create": (ws) => asAlice.secrets.create({ workspaceId: ws, name: "INJECTED", value: { plain: "x" } }),
@@ -105,6 +117,11 @@ describe("cross-tenant isolation", () => {
     expect((await asBob.orgs.get(orgIds)).name).toBe("Org B");
     expect((await asBob.workspaces.list()).map((w) => w.name)).toEqual(expect.arrayContaining(["B private", "B shared"]));
     expect((await asAlice.workspaces.list()).some((w) => w.orgId === orgB.id)).toBe(false);
+    // B's invitations are all still pending.
+    expect((await asBob.orgs.members.invitations.list(orgIds)).map((i) => i.id)).toEqual([orgInvitation.id]);
+    for (const ws of [wsB.id, sharedB.id]) {
+      expect((await asBob.workspaces.participants.invitations.list({ workspaceId: ws })).map((i) => i.id)).toEqual([invitationIds.get(ws)]);
+    }
   });
 
   it("another user's access token cannot be revoked (NOT_FOUND)", async () => {
@@ -125,21 +142,22 @@ describe("organizations and workspaces", () => {
     expect(org).toMatchObject({ slug: "genomics-core", role: "owner" });
     expect(await codeOf(asAlice.orgs.members.updateRole({ orgId: org.id, userId: alice.id, role: "member" }))).toBe("CONFLICT");
     expect(await codeOf(asAlice.orgs.members.remove({ orgId: org.id, userId: alice.id }))).toBe("CONFLICT");
-    await asAlice.orgs.members.add({ orgId: org.id, email: bob.email, role: "owner" });
+    await addOrgMember(db, asAlice, { orgId: org.id, user: bob, role: "owner" });
     await asAlice.orgs.members.updateRole({ orgId: org.id, userId: alice.id, role: "member" });
     const members = await callerFor(db, bob.id).orgs.members.list({ orgId: org.id });
     expect(members.map((m) => [m.email, m.role]).sort()).toEqual([[alice.email, "member"], [bob.email, "owner"]].sort());
   });
 
-  it("a duplicate org short name is a CONFLICT and an unknown email a BAD_REQUEST naming the field", async () => {
+  it("a duplicate org short name is a CONFLICT, and inviting an email twice a CONFLICT naming the field", async () => {
     const alice = await makeUser(db, "alice");
     const asAlice = callerFor(db, alice.id);
     const org = await asAlice.orgs.create({ name: "Dup", slug: `dup-${alice.id.slice(0, 8)}` });
     expect(await codeOf(asAlice.orgs.create({ name: "Dup", slug: org.slug }))).toBe("CONFLICT");
-    const error = await asAlice.orgs.members.add({ orgId: org.id, email: "nobody-here@example.test" }).catch((e: TRPCError) => e);
+    await asAlice.orgs.members.add({ orgId: org.id, email: `nobody-${alice.id.slice(0, 8)}@example.test` });
+    const error = await asAlice.orgs.members.add({ orgId: org.id, email: `nobody-${alice.id.slice(0, 8)}@example.test` }).catch((e: TRPCError) => e);
     expect(error).toBeInstanceOf(TRPCError);
-    expect((error as TRPCError).code).toBe("BAD_REQUEST");
-    expect((error as TRPCError).message).toMatch(/^email: /);
+    expect((error as TRPCError).code).toBe("CONFLICT");
+    expect((error as TRPCError).message).toMatch(/^email: .* already has a pending invitation to this organization\.$/);
   });
 
   it("shared workspaces are visible to org members as view; collaborators see only their own", async () => {
@@ -148,10 +166,10 @@ describe("organizations and workspaces", () => {
     const outsider = await makeUser(db, "outsider");
     const asOwner = callerFor(db, owner.id);
     const org = await asOwner.orgs.create({ name: "Vis" , slug: `vis-${owner.id.slice(0, 8)}` });
-    await asOwner.orgs.members.add({ orgId: org.id, email: member.email, role: "member" });
+    await addOrgMember(db, asOwner, { orgId: org.id, user: member, role: "member" });
     const shared = await asOwner.workspaces.create({ orgId: org.id, name: "Shared", visibility: "shared" });
     const secret = await asOwner.workspaces.create({ orgId: org.id, name: "Private" });
-    await asOwner.workspaces.participants.add({ workspaceId: secret.id, email: outsider.email, role: "launch" });
+    await addParticipant(db, asOwner, { workspaceId: secret.id, user: outsider, role: "launch" });
 
     const memberSees = await callerFor(db, member.id).workspaces.list({ orgId: org.id });
     expect(memberSees.map((w) => [w.name, w.role])).toEqual([["Shared", "view"]]);
@@ -181,10 +199,12 @@ describe("organizations and workspaces", () => {
     const asOwner = callerFor(db, owner.id);
     const org = await asOwner.orgs.create({ name: "Esc", slug: `esc-${owner.id.slice(0, 8)}` });
     const ws = await asOwner.workspaces.create({ orgId: org.id, name: "W" });
-    await asOwner.workspaces.participants.add({ workspaceId: ws.id, email: admin.email, role: "admin" });
+    await addParticipant(db, asOwner, { workspaceId: ws.id, user: admin, role: "admin" });
     expect(await codeOf(callerFor(db, admin.id).workspaces.participants.add({ workspaceId: ws.id, email: other.email, role: "owner" }))).toBe(
       "FORBIDDEN",
     );
+    // Positive control: the role they hold, they can hand out.
+    expect(await codeOf(callerFor(db, admin.id).workspaces.participants.add({ workspaceId: ws.id, email: other.email, role: "admin" }))).toBe("ok");
   });
 
   it("without a session or token every procedure but sign-up answers UNAUTHORIZED", async () => {

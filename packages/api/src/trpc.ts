@@ -12,7 +12,7 @@ import {
   type TRateLimiter,
 } from "@lockstep/auth";
 import type { SealingKeyring } from "@lockstep/crypto";
-import { findUserById, orgMembership, workspaceAccessFacts, type TDatabase } from "@lockstep/db";
+import { findUserById, orgMembership, workspaceAccessFacts, type TDatabase, type TSignupPolicy } from "@lockstep/db";
 import type { TQueues } from "@lockstep/queue";
 import { AppError, toTRPCError } from "./errors";
 
@@ -30,7 +30,8 @@ export type TContext = {
   queues: TQueues;
   identity: TIdentity | null;
   config: {
-    signupEnabled: boolean;
+    /** LOCKSTEP_SIGNUP: the sign-up policy until an instance admin saves one on the Instance settings page. */
+    signup: TSignupPolicy;
     /** LOCKSTEP_LOCAL_PIPELINE_ROOTS: where local-path pipelines may live; empty refuses every local path. */
     localPipelineRoots: readonly string[];
     /** LOCKSTEP_TOKEN_MAX_DAYS: the longest lifetime an access token may be created with. */
@@ -97,6 +98,8 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, path, type, met
   }
   const user = await findUserById(ctx.db, ctx.identity.userId);
   if (!user) throw new TRPCError({ code: "UNAUTHORIZED", message: "This account no longer exists." });
+  // Checked on every request, session or token alike: disabling an account takes effect at once.
+  if (user.disabledAt) throw new TRPCError({ code: "UNAUTHORIZED", message: "This account has been disabled by an instance admin." });
   return next({ ctx: { ...ctx, identity: ctx.identity, user } });
 });
 

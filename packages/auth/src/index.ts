@@ -3,3 +3,4 @@ export * from "./password";
 export * from "./rate-limit";
 export * from "./scopes";
 export * from "./tokens";
+export * from "./oidc";

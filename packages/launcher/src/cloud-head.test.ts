@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cloudHeadCommand, cloudHeadFor, cloudNextflowConfig, HEAD_CONFIG_VAR } from "./cloud-head";
+import { cloudHeadCommand, cloudHeadFor, cloudNextflowConfig, HEAD_CONFIG_VAR, HEAD_PARAMS_VAR } from "./cloud-head";
 import { nextflowArgs } from "./command";
 import { ExecutorError, type TRunLaunch } from "./executor";
 
@@ -89,7 +89,17 @@ describe("cloud head for a run", () => {
 
   it("layers the environment: the compute environment's, the provider's, then the config and Lockstep's flags, which win", () => {
     const { command, env } = cloudHeadFor(target, run);
-    expect(env).toEqual({ NXF_DEBUG: "1", GOOGLE_CLOUD_PROJECT: "proj-1", NXF_ANSI_LOG: "false", NXF_DISABLE_CHECK_LATEST: "true", [HEAD_CONFIG_VAR]: expect.any(String) });
+    expect(env).toEqual({
+      NXF_DEBUG: "1",
+      GOOGLE_CLOUD_PROJECT: "proj-1",
+      NXF_ANSI_LOG: "false",
+      NXF_DISABLE_CHECK_LATEST: "true",
+      [HEAD_CONFIG_VAR]: expect.any(String),
+      [HEAD_PARAMS_VAR]: expect.any(String),
+    });
+    // The params travel in their own variable, never on the command line.
+    expect(JSON.parse(Buffer.from(env[HEAD_PARAMS_VAR]!, "base64").toString("utf8"))).toEqual({ n: 1 });
+    expect(command).not.toContain("--n");
     expect(Buffer.from(env[HEAD_CONFIG_VAR]!, "base64").toString("utf8")).toContain("process.executor = 'google-batch'");
     expect(command.slice(3, 6)).toEqual(["lockstep-head", "run", "https://github.com/org/pipe"]);
     expect(command).toContain("gs://bucket/runs/r1/work");

@@ -27,6 +27,7 @@ const NEEDS = {
     "NEXTAUTH_SECRET",
     "NEXTAUTH_URL",
     "PORT",
+    "LOCKSTEP_SIGNUP",
     "LOCKSTEP_SIGNUP_ENABLED",
     "LOCKSTEP_TRUST_PROXY",
     "LOCKSTEP_MAX_BODY_BYTES",
@@ -59,7 +60,7 @@ const NEEDS = {
     "JAVA_CMD",
     "LOG_LEVEL",
   ],
-  migrate: ["DATABASE_URL"],
+  migrate: ["DATABASE_URL", "LOCKSTEP_SETUP_CODE"],
 } as const;
 
 // Secrets compose must refuse to start without (`${VAR:?message}`), and the service that gets each.

@@ -142,6 +142,19 @@ describe("the start command runs everything and Ctrl-C stops everything", () => 
     const health = (await (await fetch(`http://127.0.0.1:${ports.PORT}/api/health`)).json()) as { postgres: { ok: boolean }; redis: { ok: boolean } };
     expect(health.postgres.ok && health.redis.ok).toBe(true);
 
+    // A fresh instance has no admin: start printed a one-time setup code, here and nowhere else.
+    const code = /setup code: ([A-Z2-9]{5}(?:-[A-Z2-9]{5}){3})\n/.exec(output)?.[1];
+    expect(code, output.slice(-3000)).toBeDefined();
+    for (const log of ["web.log", "worker.log"]) expect([log, readFileSync(join(dataDir, "logs", log), "utf8").includes(code!)]).toEqual([log, false]);
+    const signUp = (setupCode?: string) =>
+      fetch(`http://127.0.0.1:${ports.PORT}/api/trpc/auth.signUp`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ json: { email: "first@example.test", name: "First", password: "first password 1", setupCode } }),
+      });
+    expect((await signUp()).status).toBe(403);
+    expect((await signUp(code)).status).toBe(200);
+
     // A worker that dies (here: SIGKILL) is started again; the web keeps serving.
     const { worker: workerPid } = JSON.parse(readFileSync(join(dataDir, "children.json"), "utf8")) as { worker: number };
     process.kill(workerPid, "SIGKILL");

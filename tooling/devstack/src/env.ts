@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { z } from "zod";
+import { SETUP_CODE_MIN_LENGTH } from "@lockstep/db";
 import { StartupError } from "./log";
 
 const port = (name: string, fallback: number) =>
@@ -29,6 +30,11 @@ const ZStartEnv = z.object({
   LOCKSTEP_OPEN_KEYS_FILE: z.string().regex(/^\//, "LOCKSTEP_OPEN_KEYS_FILE must be an absolute path").optional(),
   NEXTAUTH_SECRET: z.string().min(32, "NEXTAUTH_SECRET must be at least 32 characters").optional(),
   NEXTAUTH_URL: z.url({ error: "NEXTAUTH_URL must be a URL like https://lockstep.example.org" }).optional(),
+  LOCKSTEP_SETUP_CODE: z
+    .string()
+    .trim()
+    .min(SETUP_CODE_MIN_LENGTH, `LOCKSTEP_SETUP_CODE must be at least ${SETUP_CODE_MIN_LENGTH} characters`)
+    .optional(),
 });
 
 export type TStartEnv = z.infer<typeof ZStartEnv> & { dataDir: string };

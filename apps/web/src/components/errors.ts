@@ -5,7 +5,7 @@ export function fieldErrorsOf(error: unknown): Record<string, string> {
   if (error instanceof TRPCClientError) {
     const data = error.data as { fieldErrors?: Record<string, string> } | undefined;
     if (data?.fieldErrors && Object.keys(data.fieldErrors).length > 0) return data.fieldErrors;
-    const fieldMatch = /^(email|name|slug|password|description): (.*)$/.exec(error.message);
+    const fieldMatch = /^(email|name|slug|password|description|setupCode): (.*)$/s.exec(error.message);
     if (fieldMatch) return { [fieldMatch[1]!]: fieldMatch[2]! };
     return { form: error.message };
   }

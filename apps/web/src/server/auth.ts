@@ -1,20 +1,15 @@
 import type { NextAuthOptions, User } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
-import { verifyPassword } from "@lockstep/auth";
-import {
-  createUserWithPersonalWorkspace,
-  findUserByEmail,
-  findUserById,
-  findUserByOidc,
-  linkOidcAccount,
-} from "@lockstep/db";
+import { decideOidcSignIn, oidcEmailVerified, verifyPassword } from "@lockstep/auth";
+import { effectiveSignupPolicy, findUserByEmail, findUserById, findUserByOidc, linkOidcAccount, registerUser } from "@lockstep/db";
 import { ZEmail } from "@lockstep/validators";
-import { oidcConfig, webEnv } from "~/env";
+import { oidcConfig, signupDefault, webEnv } from "~/env";
 import { clientIp, services } from "./services";
 
 export const SIGN_IN_ERROR = "Email or password is incorrect.";
+export const ACCOUNT_DISABLED = "This account has been disabled by an instance admin.";
 
-type TOidcProfile = { sub: string; email?: string; email_verified?: boolean; name?: string; preferred_username?: string };
+type TOidcProfile = { sub: string; email?: string; email_verified?: unknown; name?: string; preferred_username?: string };
 type TOidcUser = { id: string; email: string | null; name: string; emailVerified: boolean };
 
 const discovered = new Map<string, Promise<{ userinfo_endpoint?: string }>>();
@@ -75,6 +70,8 @@ export function authOptions(): NextAuthOptions {
           const ok = await verifyPassword(user?.passwordHash ?? null, password);
           if (!user || !ok) return null;
           await signInLimiter.succeeded(account, client);
+          // Said only to someone who knew the password.
+          if (user.disabledAt) throw new Error(ACCOUNT_DISABLED);
           return { id: user.id, email: user.email, name: user.name };
         },
       }),
@@ -93,12 +90,14 @@ export function authOptions(): NextAuthOptions {
               // The ID token is validated; conformant providers may put only `sub` in it, so the
               // granted email and name come from the userinfo endpoint when missing.
               async profile(claims: TOidcProfile, tokens: { access_token?: string }) {
-                const merged = !claims.email && tokens.access_token ? { ...(await userinfo(oidc.issuer, tokens.access_token, claims.sub)), ...claims } : claims;
+                const incomplete = !claims.email || claims.email_verified === undefined;
+                const merged = incomplete && tokens.access_token ? { ...(await userinfo(oidc.issuer, tokens.access_token, claims.sub)), ...claims } : claims;
                 return {
                   id: claims.sub,
                   email: merged.email ?? null,
                   name: merged.name ?? merged.preferred_username ?? merged.email ?? claims.sub,
-                  emailVerified: merged.email_verified !== false,
+                  // Only `email_verified: true` counts: a missing claim is not a verified email.
+                  emailVerified: oidcEmailVerified(merged),
                 };
               },
             },
@@ -106,30 +105,45 @@ export function authOptions(): NextAuthOptions {
         : []),
     ],
     callbacks: {
+      /**
+       * OIDC: an identity already linked signs in as its account. Otherwise only a verified email
+       * links it to an existing account or creates one (as the sign-up policy allows); see
+       * decideOidcSignIn. Refusals go back to the sign-in page with a reason.
+       */
       async signIn({ account, user }) {
         if (account?.provider !== "oidc") return true;
+        const { db } = services();
         const u = user as TOidcUser;
-        // An OIDC identity is linked to an existing account only through a verified email.
-        if (!u.id || !u.email || !u.emailVerified) return "/sign-in?error=OIDCEmail";
-        return true;
+        if (!u.id) return "/sign-in?error=OIDCEmail";
+        const provider = new URL(oidc!.issuer).host;
+        const linked = await findUserByOidc(db, provider, u.id);
+        const byEmail = !linked && u.email ? await findUserByEmail(db, u.email) : null;
+        const decision = decideOidcSignIn({ linked, email: u.email, emailVerified: u.emailVerified, byEmail });
+        switch (decision.action) {
+          case "sign-in":
+            return true;
+          case "link":
+            await linkOidcAccount(db, decision.userId, provider, u.id);
+            return true;
+          case "refuse":
+            return `/sign-in?error=${decision.reason === "disabled" ? "AccountDisabled" : "OIDCEmail"}`;
+          case "create": {
+            const policy = await effectiveSignupPolicy(db, signupDefault(env));
+            const result = await registerUser(db, { email: u.email!, name: u.name ?? u.email!, passwordHash: null, oidc: { provider, subject: u.id }, setupCode: null, policy });
+            if (result.status === "created") return true;
+            if (result.status === "needs-setup-code") return "/sign-in?error=OIDCSetup";
+            if (result.status === "refused") return `/sign-in?error=${result.policy === "off" ? "SignupOff" : "SignupInvite"}`;
+            // Registered meanwhile under this email: sign in only through a link, decided again next time.
+            return "/sign-in?error=OIDCEmail";
+          }
+        }
       },
       async jwt({ token, user, account }) {
         const { db } = services();
         if (account?.provider === "oidc") {
-          const u = user as TOidcUser;
-          const provider = new URL(oidc!.issuer).host;
-          let local = await findUserByOidc(db, provider, u.id);
-          if (!local && u.email) {
-            local = await findUserByEmail(db, u.email);
-            if (local) await linkOidcAccount(db, local.id, provider, u.id);
-          }
-          local ??= await createUserWithPersonalWorkspace(db, {
-            email: u.email!,
-            name: u.name ?? u.email!,
-            passwordHash: null,
-            oidc: { provider, subject: u.id },
-          });
-          if (!local) throw new Error("could not provision the OIDC account");
+          // signIn has linked or created the account for this identity.
+          const local = await findUserByOidc(db, new URL(oidc!.issuer).host, (user as TOidcUser).id);
+          if (!local) throw new Error("the OIDC identity has no account");
           token.uid = local.id;
           token.sv = local.sessionVersion;
         } else if (user) {

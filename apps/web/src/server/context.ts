@@ -1,7 +1,7 @@
 import type { NextRequest } from "next/server";
 import type { TContext } from "@lockstep/api";
 import { createQueues, pingRedis, type TQueues } from "@lockstep/queue";
-import { webEnv } from "~/env";
+import { signupDefault, webEnv } from "~/env";
 import { clientIp, services } from "./services";
 import { identityFromRequest } from "./session";
 
@@ -19,7 +19,7 @@ export async function apiContext(req: NextRequest): Promise<TContext> {
     pingRedis: () => pingRedis(redis),
     identity: await identityFromRequest(req),
     config: {
-      signupEnabled: webEnv().LOCKSTEP_SIGNUP_ENABLED,
+      signup: signupDefault(webEnv()),
       localPipelineRoots: webEnv().LOCKSTEP_LOCAL_PIPELINE_ROOTS,
       tokenMaxDays: webEnv().LOCKSTEP_TOKEN_MAX_DAYS,
     },

@@ -8,11 +8,14 @@ import { webEnv } from "~/env";
 import { authOptions, usesSecureCookies } from "./auth";
 import { clientIp, services } from "./services";
 
-/** A session is valid while its user exists and has not signed out everywhere since. */
+/**
+ * A session is valid while its user exists, is not disabled, and has not signed out everywhere
+ * (nor had their sessions ended by an instance admin) since.
+ */
 async function liveUser(uid: unknown, sv: unknown): Promise<TUser | null> {
   if (typeof uid !== "string") return null;
   const user = await findUserById(services().db, uid);
-  if (!user || user.sessionVersion !== (typeof sv === "number" ? sv : -1)) return null;
+  if (!user || user.disabledAt || user.sessionVersion !== (typeof sv === "number" ? sv : -1)) return null;
   return user;
 }
 

@@ -35,10 +35,25 @@ export function apiCaller(
     sealing: deps.keys.sealing,
     queues: deps.queues,
     identity: { userId, via: "session" },
-    config: { signupEnabled: true, localPipelineRoots: config.localPipelineRoots ?? [pipelinesRoot], tokenMaxDays: 90 },
+    config: { signup: "invite", localPipelineRoots: config.localPipelineRoots ?? [pipelinesRoot], tokenMaxDays: 90 },
     ip: null,
     userAgent: "vitest",
   });
+}
+
+type TApiCaller = ReturnType<typeof apiCaller>;
+
+/**
+ * Adds `user` to a workspace as adding a participant now works: the owner invites their email and
+ * they accept the invitation themselves.
+ */
+export async function addParticipant(
+  deps: { db: TDatabase; redis: Redis; queues: TQueues; keys: Pick<TKeys, "sealing"> },
+  inviter: TApiCaller,
+  input: { workspaceId: string; user: { id: string; email: string }; role: Parameters<TApiCaller["workspaces"]["participants"]["add"]>[0]["role"] },
+) {
+  const invitation = await inviter.workspaces.participants.add({ workspaceId: input.workspaceId, email: input.user.email, role: input.role });
+  return apiCaller(deps, input.user.id).invitations.accept({ invitationId: invitation.id });
 }
 
 /** Makes a user an instance admin directly in the database (local and host-Slurm environments are theirs to create). */
@@ -59,7 +74,7 @@ export async function workspaceWithSecrets(deps: { db: TDatabase; redis: Redis; 
   const asOwner = caller(owner.id);
   const org = await asOwner.orgs.create({ name: "Cloud", slug: `cloud-${owner.id.slice(0, 8)}` });
   const ws = await asOwner.workspaces.create({ orgId: org.id, name: "Cloud runs" });
-  await asOwner.workspaces.participants.add({ workspaceId: ws.id, email: launcher.email, role: "launch" });
+  await addParticipant(deps, asOwner, { workspaceId: ws.id, user: launcher, role: "launch" });
   const values = { db: `db-MARKER-${randomUUID()}`, wsToken: `ws-MARKER-${randomUUID()}`, userToken: `user-MARKER-${randomUUID()}` };
   await asOwner.secrets.create({ workspaceId: ws.id, name: "DB_PASSWORD", value: { plain: values.db } });
   await asOwner.secrets.create({ workspaceId: ws.id, name: "API_TOKEN", value: { plain: values.wsToken } });

@@ -28,6 +28,23 @@ export const ZWorkspaceOut = z.object({
 
 export const ZParticipantOut = z.object({ userId: z.string(), email: z.string(), name: z.string(), role: ZWorkspaceRole, since: z.date() });
 
+/** An invitation to an organization or one of its workspaces (what "add a member / participant" creates). */
+export const ZInvitationOut = z.object({
+  id: z.string(),
+  email: z.string(),
+  status: z.enum(["pending", "accepted", "declined", "revoked", "expired"]),
+  kind: z.enum(["organization", "workspace"]),
+  orgId: z.string(),
+  orgName: z.string(),
+  workspaceId: z.string().nullable(),
+  workspaceName: z.string().nullable(),
+  /** The org role (organization invitations) or the workspace role (workspace invitations). */
+  role: z.union([ZOrgRole, ZWorkspaceRole]),
+  invitedBy: z.object({ name: z.string(), email: z.string() }).nullable(),
+  createdAt: z.date(),
+  expiresAt: z.date(),
+});
+
 export const ZTokenOut = z.object({
   id: z.string(),
   name: z.string(),
@@ -136,7 +153,10 @@ export const ZRunOut = z.object({
   /** Cloud runs: the head job's id (AWS Batch job id, Google Batch job name) and the run's work prefix, to find its log. */
   cloudHead: z.object({ job: z.string(), workDir: z.string() }).nullable(),
   params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  /** Workspace secrets by name; the launcher's personal secrets by name only for the launcher. */
   secretNames: z.array(ZRunSecretRefOut),
+  /** How many of the run's secrets are the launcher's personal secrets (everyone sees the count). */
+  personalSecretCount: z.number(),
   launcher: z.object({ id: z.string(), name: z.string(), email: z.string() }).nullable(),
   exitCode: z.number().nullable(),
   errorMessage: z.string().nullable(),

@@ -1,31 +1,46 @@
 import {
+  bumpSessionVersion,
   findUserById,
   getInstanceSettings,
   recordAudit,
   saveInstanceSettings,
   setInstanceAdmin,
+  setUserDisabled,
   type TDatabase,
   type THostComputeEnvsPolicy,
+  type TSignupPolicy,
 } from "@lockstep/db";
 import { AppError } from "../errors";
 import type { TActor } from "./secrets";
 
-/** Changes the instance settings; an audit event records each setting that actually changed. */
-export async function updateInstanceSettings(db: TDatabase, actor: TActor, values: { hostComputeEnvs: THostComputeEnvsPolicy }) {
+type TSettingsChange = { hostComputeEnvs?: THostComputeEnvsPolicy; signup?: TSignupPolicy | null };
+
+/**
+ * Changes the instance settings given; an audit event records each setting that actually changed.
+ * `signup: null` hands the sign-up policy back to LOCKSTEP_SIGNUP.
+ */
+export async function updateInstanceSettings(db: TDatabase, actor: TActor, values: TSettingsChange) {
   return db.transaction(async (tx) => {
     const before = await getInstanceSettings(tx, { forUpdate: true });
-    if (before.hostComputeEnvs === values.hostComputeEnvs) return before;
-    const after = await saveInstanceSettings(tx, values, actor.id);
-    await recordAudit(tx, {
-      actorId: actor.id,
-      actorEmail: actor.email,
-      ip: actor.ip,
-      userAgent: actor.userAgent,
-      action: "instance.settings_updated",
-      targetType: "instance",
-      targetName: "hostComputeEnvs",
-      detail: { setting: "hostComputeEnvs", from: before.hostComputeEnvs, to: after.hostComputeEnvs },
-    });
+    const changed: TSettingsChange = {};
+    if (values.hostComputeEnvs !== undefined && values.hostComputeEnvs !== before.hostComputeEnvs) changed.hostComputeEnvs = values.hostComputeEnvs;
+    if (values.signup !== undefined && values.signup !== before.signup) changed.signup = values.signup;
+    const settings = Object.keys(changed) as Array<keyof TSettingsChange>;
+    if (settings.length === 0) return before;
+    const after = await saveInstanceSettings(tx, changed, actor.id);
+    await recordAudit(
+      tx,
+      settings.map((setting) => ({
+        actorId: actor.id,
+        actorEmail: actor.email,
+        ip: actor.ip,
+        userAgent: actor.userAgent,
+        action: "instance.settings_updated",
+        targetType: "instance",
+        targetName: setting,
+        detail: { setting, from: before[setting], to: after[setting] },
+      })),
+    );
     return after;
   });
 }
@@ -52,6 +67,53 @@ export async function setUserInstanceAdmin(db: TDatabase, actor: TActor, userId:
     }
     return result.user;
   });
+}
+
+/**
+ * Disables or enables an account. A disabled account cannot sign in; its sessions end at once
+ * (the session version moves on) and its access tokens are refused while it stays disabled.
+ * Nobody disables themselves, nor the last active instance admin.
+ */
+export async function setUserDisabledByAdmin(db: TDatabase, actor: TActor, userId: string, disabled: boolean) {
+  if (disabled && userId === actor.id) throw new AppError("INVALID", "userId: You cannot disable your own account.");
+  return db.transaction(async (tx) => {
+    const result = await setUserDisabled(tx, userId, disabled);
+    if (result.status === "not-found") throw new AppError("NOT_FOUND", "No such user.");
+    if (result.status === "last-admin") {
+      throw new AppError("CONFLICT", "userId: This is the instance's only active admin. Make someone else an instance admin first.");
+    }
+    if (result.status === "changed") {
+      await recordAudit(tx, {
+        actorId: actor.id,
+        actorEmail: actor.email,
+        ip: actor.ip,
+        userAgent: actor.userAgent,
+        action: disabled ? "instance.user_disabled" : "instance.user_enabled",
+        targetType: "user",
+        targetId: result.user.id,
+        targetName: result.user.email,
+      });
+    }
+    return result.user;
+  });
+}
+
+/** Ends every browser session of a user (as their own "sign out everywhere" does). */
+export async function endUserSessions(db: TDatabase, actor: TActor, userId: string) {
+  const user = await findUserById(db, userId);
+  if (!user) throw new AppError("NOT_FOUND", "No such user.");
+  await bumpSessionVersion(db, userId);
+  await recordAudit(db, {
+    actorId: actor.id,
+    actorEmail: actor.email,
+    ip: actor.ip,
+    userAgent: actor.userAgent,
+    action: "instance.sessions_ended",
+    targetType: "user",
+    targetId: user.id,
+    targetName: user.email,
+  });
+  return { ok: true as const };
 }
 
 export async function personOf(db: TDatabase, userId: string | null) {

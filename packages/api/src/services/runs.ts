@@ -7,6 +7,7 @@ import {
   insertRun,
   isTerminal,
   recordAudit,
+  runSecretsAuditDetail,
   updateRunIf,
   type TDatabase,
   type TRunSecretRef,
@@ -33,7 +34,7 @@ export async function secretsForLaunch(db: TDatabase, workspace: TWorkspace, use
 export async function launchRun(
   deps: { db: TDatabase; queues: TQueues; localPipelineRoots: readonly string[] },
   workspace: TWorkspace,
-  actor: TActor & { isInstanceAdmin: boolean },
+  actor: TActor & { isInstanceAdmin: boolean; name: string },
   input: { pipelineId: string; computeEnvId?: string; params?: Record<string, string | number | boolean>; secrets: TSecretSelection },
 ) {
   const { db } = deps;
@@ -93,7 +94,8 @@ export async function launchRun(
       targetId: row.id,
       targetName: pipeline.name,
       runId: row.id,
-      detail: { computeEnv: ce.name, secrets: refs.map((r) => `${r.name} (${r.source})`) },
+      // Personal secrets by count only: the workspace's admins read this event.
+      detail: { computeEnv: ce.name, ...runSecretsAuditDetail(refs, actor.name) },
     });
     return row;
   });

@@ -1,5 +1,5 @@
 import { roleRank, type TWorkspaceRole } from "@lockstep/auth";
-import { and, eq, findUserByEmail, schema, sql, type TDatabase } from "@lockstep/db";
+import { and, eq, schema, sql, type TDatabase } from "@lockstep/db";
 import { AppError, isUniqueViolation } from "../errors";
 
 const { organizations, orgMembers, workspaces, workspaceParticipants } = schema;
@@ -42,14 +42,6 @@ async function ownerCount(tx: Parameters<Parameters<TDatabase["transaction"]>[0]
     .from(orgMembers)
     .where(and(eq(orgMembers.orgId, orgId), eq(orgMembers.role, "owner")));
   return row?.n ?? 0;
-}
-
-export async function addOrgMember(db: TDatabase, orgId: string, input: { email: string; role: "owner" | "member" | "collaborator" }) {
-  const user = await findUserByEmail(db, input.email);
-  if (!user) throw new AppError("INVALID", "email: no Lockstep account uses this email; ask them to sign up first.");
-  const inserted = await db.insert(orgMembers).values({ orgId, userId: user.id, role: input.role }).onConflictDoNothing().returning();
-  if (inserted.length === 0) throw new AppError("CONFLICT", `${input.email} is already a member of this organization.`);
-  return { userId: user.id, email: user.email, name: user.name, role: input.role };
 }
 
 export async function updateOrgMemberRole(db: TDatabase, orgId: string, userId: string, role: "owner" | "member" | "collaborator") {
@@ -120,35 +112,11 @@ export async function deleteWorkspace(db: TDatabase, workspace: typeof workspace
   await db.delete(workspaces).where(eq(workspaces.id, workspace.id));
 }
 
-function assertMayGrant(callerRole: TWorkspaceRole, role: TWorkspaceRole) {
+export function assertMayGrant(callerRole: TWorkspaceRole, role: TWorkspaceRole) {
   // Nobody hands out more than they hold: only owners make owners.
   if (roleRank(role) > roleRank(callerRole)) {
     throw new AppError("FORBIDDEN", `Your role (${callerRole}) cannot grant the ${role} role.`);
   }
-}
-
-/** Adds a user to an org workspace; someone outside the org joins it as a collaborator. */
-export async function addParticipant(
-  db: TDatabase,
-  workspace: typeof workspaces.$inferSelect,
-  callerRole: TWorkspaceRole,
-  input: { email: string; role: TWorkspaceRole },
-) {
-  if (!workspace.orgId) throw new AppError("INVALID", "A personal workspace has no other participants.");
-  assertMayGrant(callerRole, input.role);
-  const user = await findUserByEmail(db, input.email);
-  if (!user) throw new AppError("INVALID", "email: no Lockstep account uses this email; ask them to sign up first.");
-  const orgId = workspace.orgId;
-  return db.transaction(async (tx) => {
-    await tx.insert(orgMembers).values({ orgId, userId: user.id, role: "collaborator" }).onConflictDoNothing();
-    const inserted = await tx
-      .insert(workspaceParticipants)
-      .values({ workspaceId: workspace.id, userId: user.id, role: input.role })
-      .onConflictDoNothing()
-      .returning();
-    if (inserted.length === 0) throw new AppError("CONFLICT", `${user.email} already participates in this workspace.`);
-    return { userId: user.id, email: user.email, name: user.name, role: input.role };
-  });
 }
 
 async function participantRole(db: TDatabase, workspaceId: string, userId: string) {

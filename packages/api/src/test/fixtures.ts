@@ -50,7 +50,7 @@ export function contextFor(db: TDatabase, userId: string | null, overrides: TCon
     ip: "127.0.0.1",
     userAgent: "vitest",
     ...rest,
-    config: { signupEnabled: true, localPipelineRoots: [pipelinesRoot], tokenMaxDays: 90, ...config },
+    config: { signup: "invite", localPipelineRoots: [pipelinesRoot], tokenMaxDays: 90, ...config },
   };
 }
 
@@ -58,7 +58,7 @@ export function callerFor(db: TDatabase, userId: string | null, overrides: TCont
   return createCaller(contextFor(db, userId, overrides));
 }
 
-/** A user with a personal workspace, created through the same query sign-up uses. */
+/** A user with a personal workspace (no instance admin, no sign-up policy: a fixture, not a sign-up). */
 export async function makeUser(db: TDatabase, label = "user") {
   const tag = randomUUID().slice(0, 8);
   const user = await createUserWithPersonalWorkspace(db, { email: `${label}-${tag}@example.test`, name: `${label} ${tag}`, passwordHash: null });
@@ -72,10 +72,14 @@ export async function makeInstanceAdmin(db: TDatabase, userId: string, isInstanc
   await db.update(schema.users).set({ isInstanceAdmin }).where(eq(schema.users.id, userId));
 }
 
-/**
- * A user who is certainly not an instance admin: on a database with no users yet (a test file run
- * on its own) the first account would be one.
- */
+/** The instance admin of an empty instance (who, in a real one, claimed it with the setup code). */
+export async function makeAdmin(db: TDatabase, label = "admin") {
+  const user = await makeUser(db, label);
+  await makeInstanceAdmin(db, user.id);
+  return { ...user, isInstanceAdmin: true };
+}
+
+/** A user who is certainly not an instance admin (accounts are not admins unless made so). */
 export async function makePlainUser(db: TDatabase, label = "user") {
   const user = await makeUser(db, label);
   await makeInstanceAdmin(db, user.id, false);
@@ -98,4 +102,21 @@ export async function freshDatabase(baseUrl: string) {
   url.pathname = `/${name}`;
   await runMigrations(url.toString());
   return createDatabase(url.toString(), { max: 2 });
+}
+
+type TCaller = ReturnType<typeof callerFor>;
+
+/**
+ * Adds `user` to a workspace as adding a participant now works: the inviter invites their email,
+ * and they accept the invitation themselves. Returns the (accepted) invitation.
+ */
+export async function addParticipant(db: TDatabase, inviter: TCaller, input: { workspaceId: string; user: { id: string; email: string }; role: Parameters<TCaller["workspaces"]["participants"]["add"]>[0]["role"] }) {
+  const invitation = await inviter.workspaces.participants.add({ workspaceId: input.workspaceId, email: input.user.email, role: input.role });
+  return callerFor(db, input.user.id).invitations.accept({ invitationId: invitation.id });
+}
+
+/** The same for an organization: invited, then accepted by the member. */
+export async function addOrgMember(db: TDatabase, inviter: TCaller, input: { orgId: string; user: { id: string; email: string }; role: "owner" | "member" | "collaborator" }) {
+  const invitation = await inviter.orgs.members.add({ orgId: input.orgId, email: input.user.email, role: input.role });
+  return callerFor(db, input.user.id).invitations.accept({ invitationId: invitation.id });
 }

@@ -240,3 +240,29 @@ export async function allocateRunUid(db: TDatabase, runId: string): Promise<numb
   }
   throw new Error("no free sandbox uid: 65,536 runs are unfinished");
 }
+
+// ── Personal secrets in what others read ────────────────────────────────────────────────────
+
+/**
+ * What an audit event may say about a run's secrets. A user secret's name is its owner's alone
+ * (a workspace admin reading Activity, or an export, must not learn it): workspace secrets by
+ * name, personal ones by count, with whose they are.
+ */
+export function runSecretsAuditDetail(refs: TRunSecretRef[], launcherName: string | null): Record<string, string | number | string[]> {
+  const personal = refs.filter((r) => r.source === "user").length;
+  return {
+    names: refs.filter((r) => r.source === "workspace").map((r) => `${r.name} (workspace)`),
+    ...(personal > 0 ? { personalSecrets: personal, personalSecretsOf: launcherName ?? "the launcher" } : {}),
+  };
+}
+
+/** Runs' secret refs and launchers' names, for hiding personal secret names in events about them. */
+export async function runSecretOwners(db: TDbOrTx, runIds: string[]) {
+  if (runIds.length === 0) return new Map<string, { refs: TRunSecretRef[]; launcherName: string | null }>();
+  const rows = await db
+    .select({ id: runs.id, refs: runs.secretRefs, launcherName: users.name })
+    .from(runs)
+    .leftJoin(users, eq(users.id, runs.launchedBy))
+    .where(inArray(runs.id, [...new Set(runIds)]));
+  return new Map(rows.map((r) => [r.id, { refs: r.refs, launcherName: r.launcherName }]));
+}

@@ -1,6 +1,9 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { TDatabase } from "../client";
-import { accessTokens, oidcAccounts, users, workspaceParticipants, workspaces } from "../schema";
+import { accessTokens, oidcAccounts, users, workspaceParticipants, workspaces, type TUser } from "../schema";
+import { hasLiveInvitation } from "./invitations";
+import type { TSignupPolicy } from "./instance";
+import { ACCOUNTS_LOCK, consumeSetupCode, instanceHasAdmin, setupCodeMatches } from "./setup";
 
 export async function findUserByEmail(db: TDatabase, email: string) {
   const [row] = await db.select().from(users).where(sql`lower(${users.email}) = ${email.toLowerCase()}`);
@@ -12,32 +15,75 @@ export async function findUserById(db: TDatabase, id: string) {
   return row ?? null;
 }
 
+type TTx = Parameters<Parameters<TDatabase["transaction"]>[0]>[0];
+
+type TNewUser = { email: string; name: string; passwordHash: string | null; oidc?: { provider: string; subject: string } };
+
+/** Inserts the user, their personal workspace (they own it) and the OIDC link, inside `tx`. */
+async function insertUser(tx: TTx, input: TNewUser & { isInstanceAdmin: boolean }) {
+  const [user] = await tx
+    .insert(users)
+    .values({ email: input.email.toLowerCase(), name: input.name, passwordHash: input.passwordHash, isInstanceAdmin: input.isInstanceAdmin })
+    .returning();
+  if (!user) throw new Error("user insert returned nothing");
+  const [workspace] = await tx
+    .insert(workspaces)
+    .values({ personalOwnerId: user.id, name: `${input.name}'s workspace`, slug: "personal", visibility: "private" })
+    .returning();
+  await tx.insert(workspaceParticipants).values({ workspaceId: workspace!.id, userId: user.id, role: "owner" });
+  if (input.oidc) await tx.insert(oidcAccounts).values({ userId: user.id, ...input.oidc });
+  return user;
+}
+
+async function emailTaken(tx: TTx, email: string) {
+  const [existing] = await tx.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = ${email.toLowerCase()}`);
+  return existing !== undefined;
+}
+
 /**
- * Creates a user and their personal workspace in one transaction. The first user of an instance
- * becomes its instance admin; an advisory lock makes "first" exact under concurrent sign-ups.
- * Returns null when the email is already registered.
+ * Creates a user and their personal workspace, with no policy check: for tests and tooling. Real
+ * sign-ups go through `registerUser`. Returns null when the email is already registered.
  */
-export async function createUserWithPersonalWorkspace(
-  db: TDatabase,
-  input: { email: string; name: string; passwordHash: string | null; oidc?: { provider: string; subject: string } },
-) {
+export async function createUserWithPersonalWorkspace(db: TDatabase, input: TNewUser & { isInstanceAdmin?: boolean }) {
   return db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(7263002)`);
-    const [existing] = await tx.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = ${input.email.toLowerCase()}`);
-    if (existing) return null;
-    const [{ count } = { count: 0 }] = await tx.select({ count: sql<number>`count(*)::int` }).from(users);
-    const [user] = await tx
-      .insert(users)
-      .values({ email: input.email.toLowerCase(), name: input.name, passwordHash: input.passwordHash, isInstanceAdmin: count === 0 })
-      .returning();
-    if (!user) throw new Error("user insert returned nothing");
-    const [workspace] = await tx
-      .insert(workspaces)
-      .values({ personalOwnerId: user.id, name: `${input.name}'s workspace`, slug: "personal", visibility: "private" })
-      .returning();
-    await tx.insert(workspaceParticipants).values({ workspaceId: workspace!.id, userId: user.id, role: "owner" });
-    if (input.oidc) await tx.insert(oidcAccounts).values({ userId: user.id, ...input.oidc });
-    return user;
+    await tx.execute(sql`select pg_advisory_xact_lock(${ACCOUNTS_LOCK})`);
+    if (await emailTaken(tx, input.email)) return null;
+    return insertUser(tx, { ...input, isInstanceAdmin: input.isInstanceAdmin ?? false });
+  });
+}
+
+export type TRegistration =
+  | { status: "created"; user: TUser; claimedAdmin: boolean }
+  /** The email has an account already (nothing changed). */
+  | { status: "exists" }
+  /** The instance has no admin: only the setup code creates an account, and that account is the admin. */
+  | { status: "needs-setup-code" }
+  | { status: "refused"; policy: "off" | "invite" };
+
+/**
+ * Creates an account if the instance lets this email have one: while no admin exists only with
+ * the setup code (the account becomes the admin and the code is used up); otherwise as the
+ * sign-up policy says (`invite`: the email needs a live invitation). One advisory lock makes the
+ * admin claim and "first" exact under concurrent sign-ups.
+ */
+export async function registerUser(
+  db: TDatabase,
+  input: TNewUser & { setupCode: string | null; policy: TSignupPolicy },
+): Promise<TRegistration> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${ACCOUNTS_LOCK})`);
+    if (!(await instanceHasAdmin(tx))) {
+      if (!input.setupCode || !(await setupCodeMatches(tx, input.setupCode))) return { status: "needs-setup-code" as const };
+      if (await emailTaken(tx, input.email)) return { status: "exists" as const };
+      const user = await insertUser(tx, { ...input, isInstanceAdmin: true });
+      await consumeSetupCode(tx);
+      return { status: "created" as const, user, claimedAdmin: true };
+    }
+    if (input.policy === "off") return { status: "refused" as const, policy: "off" as const };
+    // Decided on the invitation alone, so the answer says nothing about whether the email has an account.
+    if (input.policy === "invite" && !(await hasLiveInvitation(tx, input.email))) return { status: "refused" as const, policy: "invite" as const };
+    if (await emailTaken(tx, input.email)) return { status: "exists" as const };
+    return { status: "created" as const, user: await insertUser(tx, { ...input, isInstanceAdmin: false }), claimedAdmin: false };
   });
 }
 

@@ -74,3 +74,42 @@ export const workspaceParticipants = pgTable(
 
 export type TOrganization = typeof organizations.$inferSelect;
 export type TWorkspace = typeof workspaces.$inferSelect;
+
+export const invitationStatus = pgEnum("invitation_status", ["pending", "accepted", "declined", "revoked", "expired"]);
+
+/**
+ * An invitation to join an organization (workspace_id null, org_role set) or one of its
+ * workspaces (workspace_id and workspace_role set), addressed to an email whether or not an
+ * account uses it. Membership exists only once the invitee accepts. At most one pending
+ * invitation per email and org (or workspace); a pending one past expires_at counts as expired.
+ */
+export const invitations = pgTable(
+  "invitations",
+  {
+    id: id(),
+    /** Stored lower-cased, as users.email. */
+    email: text().notNull(),
+    orgId: uuid()
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    workspaceId: uuid().references(() => workspaces.id, { onDelete: "cascade" }),
+    orgRole: orgRole(),
+    workspaceRole: workspaceRole(),
+    status: invitationStatus().notNull().default("pending"),
+    invitedBy: uuid().references(() => users.id, { onDelete: "set null" }),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp({ withTimezone: true }).notNull(),
+    respondedAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("invitations_pending_org_key").on(t.orgId, t.email).where(sql`${t.workspaceId} is null and ${t.status} = 'pending'`),
+    uniqueIndex("invitations_pending_workspace_key").on(t.workspaceId, t.email).where(sql`${t.workspaceId} is not null and ${t.status} = 'pending'`),
+    index("invitations_email_idx").on(t.email, t.status),
+    check(
+      "invitations_one_target",
+      sql`(${t.workspaceId} is null and ${t.orgRole} is not null and ${t.workspaceRole} is null) or (${t.workspaceId} is not null and ${t.workspaceRole} is not null and ${t.orgRole} is null)`,
+    ),
+  ],
+);
+
+export type TInvitation = typeof invitations.$inferSelect;

@@ -14,6 +14,11 @@ export const users = pgTable(
     isInstanceAdmin: boolean().notNull().default(false),
     /** Bumped by "sign out everywhere": sessions carrying an older version are rejected. */
     sessionVersion: integer().notNull().default(0),
+    /**
+     * Set by an instance admin: the account cannot sign in, and its sessions and access tokens are
+     * refused on their next request. Null = active.
+     */
+    disabledAt: timestamp({ withTimezone: true }),
     ...timestamps,
   },
   (t) => [uniqueIndex("users_email_lower_key").on(sql`lower(${t.email})`)],

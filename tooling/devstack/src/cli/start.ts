@@ -8,6 +8,7 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { installNextflow, NEXTFLOW_VERSION } from "@lockstep/launcher";
+import { createDatabase, ensureSetupCode } from "@lockstep/db";
 import { runMigrations } from "@lockstep/db/migrate";
 import { checkPostgres, checkRedis } from "../check";
 import { parseStartEnv } from "../env";
@@ -88,6 +89,7 @@ async function main() {
 
   say("applying database migrations…");
   await runMigrations(databaseUrl);
+  await announceSetupCode(databaseUrl, env.LOCKSTEP_SETUP_CODE);
 
   // Runs need the pinned Nextflow; resolving it needs Java and Maven. Lockstep starts without them.
   try {
@@ -118,6 +120,8 @@ async function main() {
     DATABASE_URL: databaseUrl,
     REDIS_URL: redisUrl,
     NEXTAUTH_URL: publicUrl,
+    // Used up here (its hash is in the database); neither the web nor the worker needs it.
+    LOCKSTEP_SETUP_CODE: undefined,
   };
   // The front door (apps/web/front-door.mjs) runs inside the web process, ahead of Next: it states
   // each request's client address from the socket and enforces the request body limit.
@@ -178,6 +182,26 @@ async function main() {
   await waitFor(`http://127.0.0.1:${env.PORT}/api/health`, 60_000);
   await waitFor(`http://127.0.0.1:${env.WORKER_PORT}/health`, 60_000);
   say(`Lockstep is running at ${publicUrl} (ready in ${((Date.now() - started) / 1000).toFixed(1)} s) — Ctrl-C stops it`);
+}
+
+/**
+ * While the instance has no admin, the first account claims it with a one-time setup code. A new
+ * one is made at each start until then (LOCKSTEP_SETUP_CODE presets it); only its hash is stored,
+ * and it is printed here, to this console, and nowhere else (not to the web or worker logs).
+ */
+async function announceSetupCode(databaseUrl: string, preset: string | undefined) {
+  const { db, close } = createDatabase(databaseUrl, { max: 1, applicationName: "lockstep-start" });
+  try {
+    const setup = await ensureSetupCode(db, preset);
+    if (setup.status === "generated") {
+      say(`this instance has no admin yet. setup code: ${setup.code}`);
+      say("  sign up at /sign-up with it to become the instance admin; it works once (a new one is made at each start until then)");
+    } else if (setup.status === "preset") {
+      say("this instance has no admin yet: sign up at /sign-up with the setup code from LOCKSTEP_SETUP_CODE");
+    }
+  } finally {
+    await close();
+  }
 }
 
 function writeOpenKeysFile(file: string, keys: string): string {

@@ -2,7 +2,9 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { Card, Logo } from "@lockstep/ui";
-import { oidcConfig, webEnv } from "~/env";
+import { signUpState } from "@lockstep/api";
+import { oidcConfig, signupDefault, webEnv } from "~/env";
+import { services } from "~/server/services";
 import { currentUser } from "~/server/session";
 import { SignInForm } from "./sign-in-form";
 
@@ -10,7 +12,11 @@ export const metadata: Metadata = { title: "Sign in" };
 export const dynamic = "force-dynamic";
 
 const ERRORS: Record<string, string> = {
-  OIDCEmail: "Your identity provider did not confirm an email address, so Lockstep cannot sign you in with it.",
+  OIDCEmail: "Your identity provider did not confirm (verify) your email address, so Lockstep cannot sign you in with it.",
+  OIDCSetup: "This instance has no administrator yet: its first account is created on the sign-up page with the setup code.",
+  SignupOff: "Sign-up is turned off on this instance, so your identity cannot get an account here. Ask an administrator.",
+  SignupInvite: "Sign-up on this instance is by invitation: ask an organization owner or workspace admin to invite your email address, then sign in again.",
+  AccountDisabled: "This account has been disabled by an instance admin.",
   OAuthSignin: "The identity provider could not be reached. Try again, or sign in with your password.",
   OAuthCallback: "The identity provider's answer could not be verified. Try again.",
   Callback: "Signing in through the identity provider failed. Try again.",
@@ -22,6 +28,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
   const env = webEnv();
   const oidc = oidcConfig(env);
   const { error } = await searchParams;
+  const signup = await signUpState(services().db, signupDefault(env));
   return (
     <main className="flex min-h-full flex-col items-center justify-center px-6 py-12">
       <div className="w-full max-w-sm">
@@ -36,11 +43,11 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
           ) : null}
           <SignInForm oidcName={oidc?.name ?? null} />
         </Card>
-        {env.LOCKSTEP_SIGNUP_ENABLED ? (
+        {signup.setupRequired || signup.policy !== "off" ? (
           <p className="mt-6 text-center text-sm text-slate-600">
             New to Lockstep?{" "}
             <Link href="/sign-up" className="font-semibold text-indigo-600 hover:text-indigo-500">
-              Create an account
+              {signup.setupRequired ? "Set up this instance" : "Create an account"}
             </Link>
           </p>
         ) : null}

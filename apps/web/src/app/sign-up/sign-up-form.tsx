@@ -8,7 +8,8 @@ import { Alert, Button, Field } from "@lockstep/ui";
 import { useTRPC } from "~/trpc/react";
 import { fieldErrorsOf } from "~/components/errors";
 
-export function SignUpForm() {
+/** `setupCode`: the instance has no admin yet, so the form asks for the one-time setup code. */
+export function SignUpForm({ setupCode }: { setupCode: boolean }) {
   const trpc = useTRPC();
   const router = useRouter();
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -17,7 +18,12 @@ export function SignUpForm() {
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const data = new FormData(event.currentTarget);
-    const input = { name: String(data.get("name") ?? ""), email: String(data.get("email") ?? ""), password: String(data.get("password") ?? "") };
+    const input = {
+      name: String(data.get("name") ?? ""),
+      email: String(data.get("email") ?? ""),
+      password: String(data.get("password") ?? ""),
+      ...(setupCode ? { setupCode: String(data.get("setupCode") ?? "") } : {}),
+    };
     setErrors({});
     try {
       await signUp.mutateAsync(input);
@@ -37,6 +43,17 @@ export function SignUpForm() {
 
   return (
     <form className="mt-6 space-y-5" noValidate onSubmit={onSubmit} aria-label="Create an account">
+      {setupCode ? (
+        <Field
+          id="setupCode"
+          name="setupCode"
+          label="Setup code"
+          secret
+          hint="XXXXX-XXXXX-XXXXX-XXXXX; it works once."
+          required
+          error={errors.setupCode}
+        />
+      ) : null}
       <Field id="name" name="name" label="Name" autoComplete="name" required error={errors.name} />
       <Field id="email" name="email" type="email" label="Email" autoComplete="email" required error={errors.email} />
       <Field
@@ -51,7 +68,7 @@ export function SignUpForm() {
       />
       {errors.form ? <Alert>{errors.form}</Alert> : null}
       <Button type="submit" className="w-full" disabled={signUp.isPending}>
-        {signUp.isPending ? "Creating your account…" : "Create account"}
+        {signUp.isPending ? "Creating your account…" : setupCode ? "Create the admin account" : "Create account"}
       </Button>
     </form>
   );

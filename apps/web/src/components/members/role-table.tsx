@@ -8,19 +8,24 @@ import { errorMessage, fieldErrorsOf } from "~/components/errors";
 /** Someone holding a role in an organization (a member) or a workspace (a participant). */
 export type TRoleHolder<TRole extends string> = { userId: string; name: string; email: string; role: TRole; since: Date };
 
+/** An invitation not answered yet: shown as a pending row until accepted, declined, revoked or expired. */
+export type TPendingInvitation = { id: string; email: string; role: string; expiresAt: Date; invitedBy: { name: string; email: string } | null };
+
 const formatDate = (date: Date) => date.toLocaleDateString("en", { year: "numeric", month: "short", day: "numeric" });
 
 /**
- * Role changes and removals with one error line for both. A role change refetches either way, so
+ * Role changes, removals and revoked invitations with one error line for all. A role change refetches either way, so
  * a refused change snaps the select back to the stored role.
  */
 export function useRoleActions<TRole extends string>({
   change,
   remove,
+  revoke,
   refresh,
 }: {
   change: (userId: string, role: TRole) => Promise<unknown>;
   remove: (userId: string) => Promise<unknown>;
+  revoke: (invitationId: string) => Promise<unknown>;
   refresh: () => Promise<unknown>;
 }) {
   const [error, setError] = useState<string | null>(null);
@@ -44,6 +49,15 @@ export function useRoleActions<TRole extends string>({
         setError(errorMessage(e));
       }
     },
+    revokeInvitation: async (invitationId: string) => {
+      setError(null);
+      try {
+        await revoke(invitationId);
+      } catch (e) {
+        setError(errorMessage(e));
+      }
+      await refresh();
+    },
   };
 }
 
@@ -62,6 +76,9 @@ export function RoleTable<TRole extends string>({
   removing,
   onChangeRole,
   onRemove,
+  pending = [],
+  revoking = false,
+  onRevoke,
 }: {
   label: string;
   holders: readonly TRoleHolder<TRole>[];
@@ -73,6 +90,10 @@ export function RoleTable<TRole extends string>({
   removing: boolean;
   onChangeRole: (userId: string, role: TRole) => Promise<void>;
   onRemove: (userId: string) => Promise<void>;
+  /** Pending invitations (managers only), listed after the holders. */
+  pending?: readonly TPendingInvitation[];
+  revoking?: boolean;
+  onRevoke?: (invitationId: string) => Promise<void>;
 }) {
   const [confirming, setConfirming] = useState<string | null>(null);
   return (
@@ -128,13 +149,35 @@ export function RoleTable<TRole extends string>({
           ) : null}
         </tr>
       ))}
+      {pending.map((p) => (
+        <tr key={p.id} className="bg-slate-50/60">
+          <td className="px-5 py-3 text-slate-500">
+            <Badge tone="amber">Invited</Badge>
+            {p.invitedBy ? <span className="ml-2 text-xs">by {p.invitedBy.name || p.invitedBy.email}</span> : null}
+          </td>
+          <td className="px-5 py-3 text-slate-600">{p.email}</td>
+          <td className="px-5 py-3">
+            <Badge>{p.role}</Badge>
+          </td>
+          <td className="whitespace-nowrap px-5 py-3 text-slate-500">Pending · expires {formatDate(p.expiresAt)}</td>
+          {manages ? (
+            <td className="whitespace-nowrap px-5 py-3 text-right">
+              {onRevoke ? (
+                <Button variant="secondary" aria-label={`Revoke the invitation of ${p.email}`} disabled={revoking} onClick={() => void onRevoke(p.id)}>
+                  Revoke
+                </Button>
+              ) : null}
+            </td>
+          ) : null}
+        </tr>
+      ))}
     </DataTable>
   );
 }
 
 /**
- * "Add a member" / "Add a participant": an existing account by email, with a role. `onAdd` resolves
- * to the message to show; the list is refreshed after it is shown.
+ * "Add a member" / "Add a participant": invites an email, with a role. `onAdd` resolves to the
+ * message to show; the list is refreshed after it is shown.
  */
 export function AddByEmail<TRole extends string>({
   title,
@@ -201,7 +244,7 @@ export function AddByEmail<TRole extends string>({
             ))}
           </SelectField>
           <Button type="submit" className="h-9 sm:mt-[1.625rem]" disabled={adding}>
-            {adding ? "Adding…" : submitLabel}
+            {adding ? "Inviting…" : submitLabel}
           </Button>
         </div>
         <p className="text-sm text-slate-500">{roleHint(role)}</p>

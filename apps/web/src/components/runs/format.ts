@@ -110,3 +110,7 @@ export const nonEmptyLines = (text: string) =>
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter(Boolean);
+
+/** How many secrets a run received: the workspace's by name, the launcher's personal ones by count (names only to the launcher). */
+export const runSecretCount = (run: { secretNames: Array<{ source: "workspace" | "user" }>; personalSecretCount: number }) =>
+  run.secretNames.filter((s) => s.source === "workspace").length + run.personalSecretCount;

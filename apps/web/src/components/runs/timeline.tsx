@@ -2,7 +2,7 @@ import type { inferRouterOutputs } from "@trpc/server";
 import type { ReactNode } from "react";
 import type { TAppRouter } from "@lockstep/api";
 import { Alert } from "@lockstep/ui";
-import { formatDateTime, formatDuration, isTerminal, plural } from "./format";
+import { formatDateTime, formatDuration, isTerminal, plural, runSecretCount } from "./format";
 
 export type TRun = inferRouterOutputs<TAppRouter>["runs"]["get"];
 
@@ -35,7 +35,7 @@ export function stepsOf(run: TRun): TStep[] {
       title: "Secrets provisioned",
       state: "done",
       at: run.provisionedAt,
-      detail: `${plural(run.secretNames.length, "secret")} written to the compute environment's secret store.`,
+      detail: `${plural(runSecretCount(run), "secret")} written to the compute environment's secret store.`,
     });
   } else {
     steps.push({

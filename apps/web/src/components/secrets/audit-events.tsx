@@ -128,7 +128,12 @@ function Th({ children }: { children: string }) {
 
 function EventRow({ event: e }: { event: TEvent }) {
   const known = AUDIT_ACTIONS[e.action];
-  const names = Array.isArray(e.detail.names) ? e.detail.names : null;
+  const listed = Array.isArray(e.detail.names) ? e.detail.names : Array.isArray(e.detail.secrets) ? e.detail.secrets : null;
+  // A launcher's personal secrets: whose and how many, never their names.
+  const personal = typeof e.detail.personalSecrets === "number" && e.detail.personalSecrets > 0 ? e.detail.personalSecrets : 0;
+  const owner = typeof e.detail.personalSecretsOf === "string" ? e.detail.personalSecretsOf : "the launcher";
+  const names = listed || personal ? [...(listed ?? []), ...(personal ? [personal === 1 ? `a personal secret of ${owner}` : `${personal} personal secrets of ${owner}`] : [])] : null;
+  const count = (listed?.length ?? 0) + personal;
   return (
     <tr className="align-top">
       <td className="whitespace-nowrap px-4 py-3 text-slate-700">
@@ -142,7 +147,7 @@ function EventRow({ event: e }: { event: TEvent }) {
         {e.targetName ? <span className="font-mono text-[13px] text-slate-900">{e.targetName}</span> : null}
         {names ? (
           <span className="text-slate-700">
-            {names.length} secret{names.length === 1 ? "" : "s"}: <span className="font-mono text-[13px]">{names.join(", ")}</span>
+            {count} secret{count === 1 ? "" : "s"}: <span className="font-mono text-[13px]">{names.join(", ")}</span>
           </span>
         ) : null}
         {!e.targetName && !names ? <span className="text-slate-400">—</span> : null}

@@ -58,7 +58,7 @@ export async function finishRun(
 export async function openRunSecrets(ctx: TProcessorContext, run: TRun, opts: { checkValues?: boolean } = {}) {
   const rows = await sealedForRefs(ctx.db, run.secretRefs);
   const byId = new Map(rows.map((r) => [r.id, r]));
-  const missing = run.secretRefs.filter((ref) => !byId.has(ref.secretId)).map((r) => r.name);
+  const missing = run.secretRefs.filter((ref) => !byId.has(ref.secretId)).map((r) => ({ name: r.name, source: r.source }));
   const opened = [];
   const broken: Array<{ id: string; sealed: string; label: string; problem: string }> = [];
   for (const ref of run.secretRefs) {

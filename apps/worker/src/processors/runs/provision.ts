@@ -1,5 +1,5 @@
 import { UnrecoverableError } from "bullmq";
-import { isTerminal, markSecretsUsed, updateRunIf } from "@lockstep/db";
+import { findUserById, isTerminal, markSecretsUsed, runSecretsAuditDetail, updateRunIf } from "@lockstep/db";
 import { enqueue } from "@lockstep/queue";
 import { ProviderError } from "@lockstep/secrets";
 import { providerForStore, runDirOf, storeOf, withTarget } from "../../runtime";
@@ -41,7 +41,8 @@ export const provision: THandler<"runs.provision"> = async ({ runId }, _job, ctx
     if (!recorded) await updateRunIf(ctx.db, run.id, {}, { cleanupTarget: store, runDir });
     if (run.secretRefs.length > 0) {
       const { opened, missing } = await openRunSecrets(ctx, run);
-      if (missing.length > 0) throw new ProviderError(`secret ${missing.join(", ")} was deleted after the launch`, false);
+      // The run's error is read by every participant: a personal secret is named to nobody but its owner.
+      if (missing.length > 0) throw new ProviderError(`${missingSecrets(missing)} deleted after the launch`, false);
       const { provider, close } = await providerForStore(ctx, run.workspaceId, store, owner);
       try {
         const result = await provider.provision(
@@ -51,9 +52,11 @@ export const provision: THandler<"runs.provision"> = async ({ runId }, _job, ctx
         headEnv = result.env;
         secretBindings = result.bindings;
         await markSecretsUsed(ctx.db, opened.map((s) => s.id), run.launchedBy);
+        const launcher = run.launchedBy ? await findUserById(ctx.db, run.launchedBy) : null;
         await workerAudit(ctx, run, "secrets.provisioned", {
           provider: provider.kind,
-          names: run.secretRefs.map((r) => `${r.name} (${r.source})`),
+          // Workspace admins read this: personal secrets by count only.
+          ...runSecretsAuditDetail(run.secretRefs, launcher?.name ?? null),
           copies: result.locations.length,
         });
       } finally {
@@ -78,3 +81,14 @@ export const provision: THandler<"runs.provision"> = async ({ runId }, _job, ctx
   await enqueue(ctx.queues, "runs.launch", { runId });
   return { provisioned: run.secretRefs.length };
 };
+
+/** "secret DB_PASSWORD was", "secrets DB_PASSWORD and a personal secret of the launcher were". */
+function missingSecrets(missing: Array<{ name: string; source: "workspace" | "user" }>): string {
+  const personal = missing.filter((r) => r.source === "user").length;
+  const parts = [
+    ...missing.filter((r) => r.source === "workspace").map((r) => r.name),
+    ...(personal === 0 ? [] : [personal === 1 ? "a personal secret of the launcher" : `${personal} personal secrets of the launcher`]),
+  ];
+  const many = missing.length > 1;
+  return `${many ? "secrets" : "secret"} ${parts.join(", ")} ${many ? "were" : "was"}`;
+}

@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { listAuditEvents, type TAuditFilter } from "@lockstep/db";
+import { listAuditEvents, runSecretOwners, type TAuditFilter } from "@lockstep/db";
 import { ZId } from "@lockstep/validators";
+import { hidePersonalSecretNames } from "../../services/personal-secrets";
 import { authedProcedure, router, workspaceProcedure } from "../../trpc";
 import { ZAuditEventOut } from "../shapes";
 
@@ -18,7 +19,12 @@ const ZPage = z.object({ items: z.array(ZAuditEventOut), nextCursor: z.number().
 
 async function page(db: Parameters<typeof listAuditEvents>[0], filter: Omit<TAuditFilter, "limit" | "beforeSeq">, input: z.infer<typeof ZFilters>) {
   const rows = await listAuditEvents(db, { ...filter, beforeSeq: input.cursor, limit: input.limit + 1, action: input.action, actorId: input.actorId, targetName: input.targetName, from: input.from, to: input.to });
-  const items = rows.slice(0, input.limit).map(({ workspaceId: _w, subjectUserId: _s, ...rest }) => rest);
+  const kept = rows.slice(0, input.limit);
+  // Events about runs may name the launcher's personal secrets (older events did): counts only here.
+  const owners = filter.workspaceId ? await runSecretOwners(db, kept.flatMap((e) => (e.runId ? [e.runId] : []))) : null;
+  const items = kept.map(({ workspaceId: _w, subjectUserId: _s, ...rest }) =>
+    owners ? { ...rest, detail: hidePersonalSecretNames(rest.detail, rest.runId ? (owners.get(rest.runId) ?? null) : null) } : rest,
+  );
   return { items, nextCursor: rows.length > input.limit ? (items.at(-1)?.seq ?? null) : null };
 }
 

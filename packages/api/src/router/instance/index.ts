@@ -1,17 +1,37 @@
 import { z } from "zod";
-import { countInstanceAdmins, getInstanceSettings, hostComputeEnvsPolicies, listInstanceAuditEvents, listUsersPage, type TDatabase } from "@lockstep/db";
+import {
+  countInstanceAdmins,
+  getInstanceSettings,
+  hostComputeEnvsPolicies,
+  listInstanceAuditEvents,
+  listUsersPage,
+  signupPolicies,
+  type TDatabase,
+  type TSignupPolicy,
+} from "@lockstep/db";
 import { ZId } from "@lockstep/validators";
-import { personOf, setUserInstanceAdmin, updateInstanceSettings } from "../../services/instance";
+import { endUserSessions, personOf, setUserDisabledByAdmin, setUserInstanceAdmin, updateInstanceSettings } from "../../services/instance";
 import { actorOf } from "../secrets";
 import { instanceAdminProcedure, router } from "../../trpc";
 
 const ZHostComputeEnvs = z.enum(hostComputeEnvsPolicies);
+const ZSignupPolicy = z.enum(signupPolicies);
 
-const ZInstanceUserOut = z.object({ id: z.string(), email: z.string(), name: z.string(), isInstanceAdmin: z.boolean(), createdAt: z.date() });
+const ZInstanceUserOut = z.object({
+  id: z.string(),
+  email: z.string(),
+  name: z.string(),
+  isInstanceAdmin: z.boolean(),
+  /** When an instance admin disabled the account; null while it is active. */
+  disabledAt: z.date().nullable(),
+  createdAt: z.date(),
+});
 
 const ZInstanceOut = z.object({
   /** Who may create and edit local and host-Slurm compute environments. */
   hostComputeEnvs: ZHostComputeEnvs,
+  /** Who may create an account: `policy` is in force; `saved` (set here) wins over `environment` (LOCKSTEP_SIGNUP). */
+  signup: z.object({ policy: ZSignupPolicy, saved: ZSignupPolicy.nullable(), environment: ZSignupPolicy }),
   updatedAt: z.date().nullable(),
   updatedBy: z.object({ id: z.string(), name: z.string(), email: z.string() }).nullable(),
   /** LOCKSTEP_LOCAL_PIPELINE_ROOTS as the web app read it (set in the environment, not here). */
@@ -30,11 +50,13 @@ const ZInstanceOut = z.object({
   ),
 });
 
-async function instanceOut(db: TDatabase, localPipelineRoots: readonly string[]): Promise<z.infer<typeof ZInstanceOut>> {
+async function instanceOut(db: TDatabase, config: { localPipelineRoots: readonly string[]; signup: TSignupPolicy }): Promise<z.infer<typeof ZInstanceOut>> {
+  const { localPipelineRoots } = config;
   const settings = await getInstanceSettings(db);
   const events = await listInstanceAuditEvents(db, 10);
   return {
     hostComputeEnvs: settings.hostComputeEnvs,
+    signup: { policy: settings.signup ?? config.signup, saved: settings.signup, environment: config.signup },
     updatedAt: settings.updatedAt,
     updatedBy: await personOf(db, settings.updatedBy),
     localPipelineRoots: [...localPipelineRoots],
@@ -44,14 +66,15 @@ async function instanceOut(db: TDatabase, localPipelineRoots: readonly string[])
 
 /** Instance administration: instance admins only (everyone else gets FORBIDDEN). */
 export const instanceRouter = router({
-  get: instanceAdminProcedure.output(ZInstanceOut).query(({ ctx }) => instanceOut(ctx.db, ctx.config.localPipelineRoots)),
+  get: instanceAdminProcedure.output(ZInstanceOut).query(({ ctx }) => instanceOut(ctx.db, ctx.config)),
 
+  /** Changes the settings given. `signup: null` goes back to LOCKSTEP_SIGNUP; a saved policy wins over it. */
   update: instanceAdminProcedure
-    .input(z.object({ hostComputeEnvs: ZHostComputeEnvs }))
+    .input(z.object({ hostComputeEnvs: ZHostComputeEnvs.optional(), signup: ZSignupPolicy.nullable().optional() }))
     .output(ZInstanceOut)
     .mutation(async ({ ctx, input }) => {
       await updateInstanceSettings(ctx.db, actorOf(ctx), input);
-      return instanceOut(ctx.db, ctx.config.localPipelineRoots);
+      return instanceOut(ctx.db, ctx.config);
     }),
 
   users: router({
@@ -86,5 +109,17 @@ export const instanceRouter = router({
       .input(z.object({ userId: ZId, isInstanceAdmin: z.boolean() }))
       .output(ZInstanceUserOut)
       .mutation(({ ctx, input }) => setUserInstanceAdmin(ctx.db, actorOf(ctx), input.userId, input.isInstanceAdmin)),
+
+    /** Disables (sessions end, tokens refused, no sign-in) or enables an account; never yourself or the last admin. */
+    setDisabled: instanceAdminProcedure
+      .input(z.object({ userId: ZId, disabled: z.boolean() }))
+      .output(ZInstanceUserOut)
+      .mutation(({ ctx, input }) => setUserDisabledByAdmin(ctx.db, actorOf(ctx), input.userId, input.disabled)),
+
+    /** Ends every browser session of the user; they can sign in again. */
+    endSessions: instanceAdminProcedure
+      .input(z.object({ userId: ZId }))
+      .output(z.object({ ok: z.literal(true) }))
+      .mutation(({ ctx, input }) => endUserSessions(ctx.db, actorOf(ctx), input.userId)),
   }),
 });

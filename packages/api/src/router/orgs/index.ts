@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { listOrgMembers, listOrgsOf } from "@lockstep/db";
+import { listOrgInvitations, listOrgMembers, listOrgsOf } from "@lockstep/db";
 import { slugify, ZDescription, ZDisplayName, ZEmail, ZId, ZSlug } from "@lockstep/validators";
+import { invitationOut, inviteToOrg, revokeInvitation } from "../../services/invitations";
 import {
-  addOrgMember,
   createOrganization,
   deleteOrganization,
   removeOrgMember,
@@ -10,7 +10,8 @@ import {
   updateOrgMemberRole,
 } from "../../services/tenancy";
 import { authedProcedure, orgProcedure, router } from "../../trpc";
-import { ZMemberOut, ZOrgOut, ZOrgRole } from "../shapes";
+import { actorOf } from "../secrets";
+import { ZInvitationOut, ZMemberOut, ZOrgOut, ZOrgRole } from "../shapes";
 
 const ok = z.object({ ok: z.literal(true) });
 
@@ -49,10 +50,26 @@ export const orgsRouter = router({
   members: router({
     list: orgProcedure("org:members:list").output(z.array(ZMemberOut)).query(({ ctx }) => listOrgMembers(ctx.db, ctx.org.id)),
 
+    /**
+     * Invites an email: they become a member only once they accept. The answer is the same
+     * whether or not an account uses the email.
+     */
     add: orgProcedure("org:manage")
       .input(z.object({ email: ZEmail, role: ZOrgRole.default("member") }))
-      .output(ZMemberOut.omit({ since: true }))
-      .mutation(({ ctx, input }) => addOrgMember(ctx.db, ctx.org.id, input)),
+      .output(ZInvitationOut)
+      .mutation(({ ctx, input }) => inviteToOrg(ctx.db, ctx.org, actorOf(ctx), input)),
+
+    /** Pending invitations to the organization (not to its workspaces). */
+    invitations: router({
+      list: orgProcedure("org:manage")
+        .output(z.array(ZInvitationOut))
+        .query(async ({ ctx }) => (await listOrgInvitations(ctx.db, ctx.org.id)).map(invitationOut)),
+
+      revoke: orgProcedure("org:manage")
+        .input(z.object({ invitationId: ZId }))
+        .output(ZInvitationOut)
+        .mutation(({ ctx, input }) => revokeInvitation(ctx.db, { orgId: ctx.org.id }, actorOf(ctx), input.invitationId)),
+    }),
 
     updateRole: orgProcedure("org:manage")
       .input(z.object({ userId: ZId, role: ZOrgRole }))

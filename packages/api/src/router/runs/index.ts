@@ -2,12 +2,19 @@ import { z } from "zod";
 import { getRunInWorkspace, listRuns, readRunLog, type TRun } from "@lockstep/db";
 import { ZId, ZParams, ZSecretSelection } from "@lockstep/validators";
 import { AppError } from "../../errors";
+import { scrubPersonalNames } from "../../services/personal-secrets";
 import { cancelRun, launchRun, secretsForLaunch } from "../../services/runs";
 import { router, workspaceProcedure } from "../../trpc";
 import { actorOf } from "../secrets";
 import { ZLogLineOut, ZRunOut, ZRunSecretRefOut } from "../shapes";
 
-export function runOut(run: TRun, launcher: { id: string | null; name: string | null; email: string | null } | null): z.infer<typeof ZRunOut> {
+/**
+ * A run as `viewerId` may read it: the launcher sees their personal secrets by name; everyone else
+ * sees only how many there were (`personalSecretCount`), and error texts with those names replaced.
+ */
+export function runOut(run: TRun, launcher: { id: string | null; name: string | null; email: string | null } | null, viewerId: string): z.infer<typeof ZRunOut> {
+  const own = run.launchedBy !== null && run.launchedBy === viewerId;
+  const visibleText = (text: string | null) => (text === null || own ? text : scrubPersonalNames(text, run.secretRefs, launcher?.name ?? null));
   return {
     id: run.id,
     status: run.status,
@@ -24,10 +31,11 @@ export function runOut(run: TRun, launcher: { id: string | null; name: string | 
         ? { job: run.executorRef, workDir: run.runDir }
         : null,
     params: run.params,
-    secretNames: run.secretRefs.map((r) => ({ name: r.name, source: r.source })),
+    secretNames: run.secretRefs.filter((r) => own || r.source === "workspace").map((r) => ({ name: r.name, source: r.source })),
+    personalSecretCount: run.secretRefs.filter((r) => r.source === "user").length,
     launcher: launcher?.id ? { id: launcher.id, name: launcher.name ?? "", email: launcher.email ?? "" } : null,
     exitCode: run.exitCode,
-    errorMessage: run.errorMessage,
+    errorMessage: visibleText(run.errorMessage),
     cancelRequested: run.cancelRequested,
     progress: run.progress,
     submittedAt: run.submittedAt,
@@ -37,7 +45,7 @@ export function runOut(run: TRun, launcher: { id: string | null; name: string | 
     secretsDeletedAt: run.secretsDeletedAt,
     deadlineAt: run.deadlineAt,
     cleanupAttempts: run.cleanupAttempts,
-    lastCleanupError: run.lastCleanupError,
+    lastCleanupError: visibleText(run.lastCleanupError),
     redaction: run.redaction ? { occurrences: run.redaction.occurrences, files: run.redaction.files, scannedFiles: run.redaction.scannedFiles, at: run.redaction.at } : null,
   };
 }
@@ -58,16 +66,16 @@ export const runsRouter = router({
       const run = await launchRun(
         { db: ctx.db, queues: ctx.queues, localPipelineRoots: ctx.config.localPipelineRoots },
         ctx.workspace,
-        { ...actorOf(ctx), isInstanceAdmin: ctx.user.isInstanceAdmin },
+        { ...actorOf(ctx), isInstanceAdmin: ctx.user.isInstanceAdmin, name: ctx.user.name },
         input,
       );
-      return runOut(run, ctx.user);
+      return runOut(run, ctx.user, ctx.user.id);
     }),
 
   list: workspaceProcedure("workspace:view")
     .input(z.object({ limit: z.number().int().min(1).max(200).default(50), before: z.date().optional() }).default({ limit: 50 }))
     .output(z.array(ZRunOut))
-    .query(async ({ ctx, input }) => (await listRuns(ctx.db, ctx.workspace.id, input.limit, input.before)).map((r) => runOut(r.run, r.launcher))),
+    .query(async ({ ctx, input }) => (await listRuns(ctx.db, ctx.workspace.id, input.limit, input.before)).map((r) => runOut(r.run, r.launcher, ctx.user.id))),
 
   get: workspaceProcedure("workspace:view")
     .input(z.object({ runId: ZId }))
@@ -75,7 +83,7 @@ export const runsRouter = router({
     .query(async ({ ctx, input }) => {
       const found = await getRunInWorkspace(ctx.db, ctx.workspace.id, input.runId);
       if (!found) throw new AppError("NOT_FOUND", "No such run.");
-      return runOut(found.run, found.launcher);
+      return runOut(found.run, found.launcher, ctx.user.id);
     }),
 
   cancel: workspaceProcedure("runs:cancel-own")

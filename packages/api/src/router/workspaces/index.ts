@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { effectiveWorkspaceRole } from "@lockstep/auth";
-import { listWorkspaceParticipants, visibleWorkspaceFacts, type TWorkspaceAccessFacts } from "@lockstep/db";
+import { listWorkspaceInvitations, listWorkspaceParticipants, visibleWorkspaceFacts, type TWorkspaceAccessFacts } from "@lockstep/db";
 import { slugify, ZDescription, ZDisplayName, ZEmail, ZId, ZSlug } from "@lockstep/validators";
+import { invitationOut, inviteToWorkspace, revokeInvitation } from "../../services/invitations";
 import {
-  addParticipant,
   createWorkspace,
   deleteWorkspace,
   removeParticipant,
@@ -11,7 +11,8 @@ import {
   updateWorkspace,
 } from "../../services/tenancy";
 import { authedProcedure, orgProcedure, router, workspaceProcedure } from "../../trpc";
-import { ZParticipantOut, ZVisibility, ZWorkspaceOut, ZWorkspaceRole } from "../shapes";
+import { actorOf } from "../secrets";
+import { ZInvitationOut, ZParticipantOut, ZVisibility, ZWorkspaceOut, ZWorkspaceRole } from "../shapes";
 
 const ok = z.object({ ok: z.literal(true) });
 
@@ -93,10 +94,28 @@ export const workspacesRouter = router({
       .output(z.array(ZParticipantOut))
       .query(({ ctx }) => listWorkspaceParticipants(ctx.db, ctx.workspace.id)),
 
+    /**
+     * Invites an email: they participate only once they accept. The answer is the same whether
+     * or not an account uses the email.
+     */
     add: workspaceProcedure("participants:manage")
       .input(z.object({ email: ZEmail, role: ZWorkspaceRole }))
-      .output(ZParticipantOut.omit({ since: true }))
-      .mutation(({ ctx, input }) => addParticipant(ctx.db, ctx.workspace, ctx.role, input)),
+      .output(ZInvitationOut)
+      .mutation(({ ctx, input }) => inviteToWorkspace(ctx.db, ctx.workspace, ctx.role, actorOf(ctx), input)),
+
+    /** Pending invitations to this workspace. */
+    invitations: router({
+      list: workspaceProcedure("participants:manage")
+        .output(z.array(ZInvitationOut))
+        .query(async ({ ctx }) => (await listWorkspaceInvitations(ctx.db, ctx.workspace.id)).map(invitationOut)),
+
+      revoke: workspaceProcedure("participants:manage")
+        .input(z.object({ invitationId: ZId }))
+        .output(ZInvitationOut)
+        .mutation(({ ctx, input }) =>
+          revokeInvitation(ctx.db, { workspaceId: ctx.workspace.id, callerRole: ctx.role }, actorOf(ctx), input.invitationId),
+        ),
+    }),
 
     updateRole: workspaceProcedure("participants:manage")
       .input(z.object({ userId: ZId, role: ZWorkspaceRole }))

@@ -6,6 +6,7 @@ import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { Badge, Button, Card, EmptyState, Field, PageHeader } from "@lockstep/ui";
 import { fieldErrorsOf } from "~/components/errors";
+import { PendingInvitations } from "~/components/invitations/pending-invitations";
 import { useTRPC } from "~/trpc/react";
 
 export function Dashboard() {
@@ -15,6 +16,7 @@ export function Dashboard() {
   return (
     <>
       <PageHeader title="Workspaces" description="Your personal workspace and the workspaces of your organizations." />
+      <PendingInvitations />
       {workspaces.isPending ? (
         <p className="text-sm text-slate-500">Loading workspaces…</p>
       ) : workspaces.data?.length ? (

@@ -24,6 +24,21 @@ const POLICIES: Array<{ value: THostPolicy; title: string; description: string }
 
 const POLICY_LABELS: Record<string, string> = { "instance-admins": "instance admins only", "workspace-maintainers": "workspace maintainers" };
 
+type TSignupPolicy = "open" | "invite" | "off";
+
+const SIGNUP_POLICIES: Array<{ value: TSignupPolicy; title: string; description: string }> = [
+  {
+    value: "invite",
+    title: "By invitation (recommended)",
+    description: "Only an email with a pending invitation to an organization or workspace can sign up, and finds the invitation on its dashboard.",
+  },
+  { value: "open", title: "Open", description: "Anyone who reaches this instance can create an account (and a personal workspace)." },
+  { value: "off", title: "Off", description: "Nobody can create an account, by password or single sign-on. Existing accounts keep working." },
+];
+
+const SIGNUP_LABELS: Record<string, string> = { open: "open", invite: "by invitation", off: "off" };
+const signupLabel = (value: unknown) => (value === null || value === undefined ? "LOCKSTEP_SIGNUP (environment)" : (SIGNUP_LABELS[String(value)] ?? String(value)));
+
 const PAGE_SIZE = 20;
 const formatDate = (date: Date) => date.toLocaleDateString("en", { year: "numeric", month: "short", day: "numeric" });
 const formatDateTime = (date: Date) => date.toLocaleString("en", { dateStyle: "medium", timeStyle: "short" });
@@ -39,6 +54,7 @@ export function InstanceSettings({ currentUserId }: { currentUserId: string }) {
     <>
       <PageHeader title="Instance settings" description="Settings for everyone on this Lockstep instance. Only instance admins see this page." />
       <div className="space-y-8">
+        <SignupCard signup={instance.data.signup} />
         <HostComputeEnvsCard
           current={instance.data.hostComputeEnvs}
           updatedAt={instance.data.updatedAt}
@@ -122,6 +138,95 @@ function HostComputeEnvsCard({ current, updatedAt, updatedBy }: { current: THost
   );
 }
 
+function SignupCard({ signup }: { signup: { policy: TSignupPolicy; saved: TSignupPolicy | null; environment: TSignupPolicy } }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const update = useMutation(trpc.instance.update.mutationOptions());
+  const [choice, setChoice] = useState<TSignupPolicy>(signup.policy);
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+
+  async function save(value: TSignupPolicy | null) {
+    setError(null);
+    setSaved(null);
+    try {
+      const next = await update.mutateAsync({ signup: value });
+      queryClient.setQueryData(trpc.instance.get.queryKey(), next);
+      setChoice(next.signup.policy);
+      setSaved(value === null ? "LOCKSTEP_SIGNUP applies again." : "Sign-up policy saved.");
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  }
+
+  return (
+    <Card>
+      <h2 id="signup-heading" className="text-base font-semibold text-slate-900">
+        Sign-up
+      </h2>
+      <p className="mt-1 max-w-3xl text-sm text-slate-500">
+        Who may create an account on this instance, with a password or through single sign-on. Adding someone to an organization or workspace
+        always sends them an invitation they accept on their dashboard.
+      </p>
+      <form
+        className="mt-5 space-y-4"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save(choice);
+        }}
+        aria-labelledby="signup-heading"
+      >
+        <fieldset>
+          <legend className="block text-sm font-medium text-slate-900">Who may sign up</legend>
+          <div className="mt-1.5 grid gap-3 md:grid-cols-3">
+            {SIGNUP_POLICIES.map((p) => (
+              <RadioCard
+                key={p.value}
+                id={`signup-${p.value}`}
+                name="signup"
+                value={p.value}
+                checked={choice === p.value}
+                onChange={() => {
+                  setChoice(p.value);
+                  setSaved(null);
+                }}
+                title={p.title}
+              >
+                {p.description}
+              </RadioCard>
+            ))}
+          </div>
+        </fieldset>
+        <p className="text-sm text-slate-600" data-testid="signup-source">
+          {signup.saved === null ? (
+            <>
+              In force: <strong>{SIGNUP_LABELS[signup.policy]}</strong>, from the environment (
+              <code className="font-mono text-xs">LOCKSTEP_SIGNUP={signup.environment}</code>). Saving a policy here overrides it.
+            </>
+          ) : (
+            <>
+              In force: <strong>{SIGNUP_LABELS[signup.policy]}</strong>, saved on this page; it wins over the environment (
+              <code className="font-mono text-xs">LOCKSTEP_SIGNUP={signup.environment}</code>) until you go back to it.
+            </>
+          )}
+        </p>
+        {error ? <Alert>{error}</Alert> : null}
+        {saved ? <Alert tone="green">{saved}</Alert> : null}
+        <div className="flex flex-wrap items-center gap-3">
+          <Button type="submit" disabled={update.isPending || (signup.saved !== null && choice === signup.saved)}>
+            {update.isPending ? "Saving…" : "Save sign-up policy"}
+          </Button>
+          {signup.saved !== null ? (
+            <Button variant="secondary" disabled={update.isPending} onClick={() => void save(null)}>
+              Use LOCKSTEP_SIGNUP again
+            </Button>
+          ) : null}
+        </div>
+      </form>
+    </Card>
+  );
+}
+
 function PipelineRootsCard({ roots }: { roots: string[] }) {
   return (
     <Card>
@@ -149,6 +254,8 @@ function PipelineRootsCard({ roots }: { roots: string[] }) {
   );
 }
 
+type TConfirm = { userId: string; action: "revoke-admin" | "disable" | "end-sessions" };
+
 function Users({ currentUserId }: { currentUserId: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -159,20 +266,30 @@ function Users({ currentUserId }: { currentUserId: string }) {
     trpc.instance.users.list.queryOptions({ page, pageSize: PAGE_SIZE, search: deferredSearch || undefined }, { placeholderData: keepPreviousData }),
   );
   const setAdmin = useMutation(trpc.instance.users.setAdmin.mutationOptions());
-  const [confirming, setConfirming] = useState<string | null>(null);
+  const setDisabled = useMutation(trpc.instance.users.setDisabled.mutationOptions());
+  const endSessions = useMutation(trpc.instance.users.endSessions.mutationOptions());
+  const [confirming, setConfirming] = useState<TConfirm | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const busy = setAdmin.isPending || setDisabled.isPending || endSessions.isPending;
 
-  async function change(userId: string, isInstanceAdmin: boolean) {
+  async function act(run: () => Promise<unknown>, done?: string) {
     setError(null);
+    setNotice(null);
     try {
-      await setAdmin.mutateAsync({ userId, isInstanceAdmin });
+      await run();
       await queryClient.invalidateQueries({ queryKey: trpc.instance.pathKey() });
-      // Revoking your own: this page is no longer yours.
-      if (userId === currentUserId && !isInstanceAdmin) window.location.assign("/dashboard");
+      if (done) setNotice(done);
     } catch (e) {
       setError(errorMessage(e));
     }
     setConfirming(null);
+  }
+
+  async function change(userId: string, isInstanceAdmin: boolean) {
+    await act(() => setAdmin.mutateAsync({ userId, isInstanceAdmin }));
+    // Revoking your own: this page is no longer yours.
+    if (userId === currentUserId && !isInstanceAdmin) window.location.assign("/dashboard");
   }
 
   const data = users.data;
@@ -186,7 +303,10 @@ function Users({ currentUserId }: { currentUserId: string }) {
           <h2 id="users-heading" className="text-base font-semibold text-slate-900">
             Users
           </h2>
-          <p className="mt-1 text-sm text-slate-500">Every account on this instance. Instance admins can open this page; being one gives no role in any workspace.</p>
+          <p className="mt-1 max-w-3xl text-sm text-slate-500">
+            Every account on this instance. Instance admins can open this page; being one gives no role in any workspace. A disabled account
+            cannot sign in, and its sessions and access tokens stop working at once.
+          </p>
         </div>
         <div>
           <label htmlFor="users-search" className="sr-only">
@@ -211,6 +331,11 @@ function Users({ currentUserId }: { currentUserId: string }) {
           <Alert>{error}</Alert>
         </div>
       ) : null}
+      {notice ? (
+        <div className="mb-3">
+          <Alert tone="green">{notice}</Alert>
+        </div>
+      ) : null}
       {users.isPending ? (
         <p className="text-sm text-slate-500">Loading users…</p>
       ) : users.isError ? (
@@ -222,41 +347,100 @@ function Users({ currentUserId }: { currentUserId: string }) {
           <DataTable label="Users" columns={["Name", "Email", "Created", "Instance role"]} actions>
             {data!.items.map((u) => {
               const you = u.id === currentUserId;
-              const lastAdmin = u.isInstanceAdmin && data!.admins <= 1;
+              const active = u.disabledAt === null;
+              const lastAdmin = u.isInstanceAdmin && active && data!.admins <= 1;
+              const asking = confirming?.userId === u.id ? confirming.action : null;
               return (
                 <tr key={u.id}>
                   <td className="px-5 py-3 font-medium text-slate-900">
                     {u.name}
                     {you ? <span className="ml-2 text-xs font-normal text-slate-500">(you)</span> : null}
+                    {active ? null : (
+                      <span className="ml-2 align-middle" title={`Disabled on ${formatDate(u.disabledAt!)}: cannot sign in; sessions and access tokens refused.`}>
+                        <Badge tone="red">Disabled</Badge>
+                      </span>
+                    )}
                   </td>
                   <td className="px-5 py-3 text-slate-600">{u.email}</td>
                   <td className="whitespace-nowrap px-5 py-3 text-slate-600">{formatDate(u.createdAt)}</td>
                   <td className="whitespace-nowrap px-5 py-3">{u.isInstanceAdmin ? <Badge tone="indigo">Instance admin</Badge> : <span className="text-slate-500">User</span>}</td>
                   <td className="whitespace-nowrap px-5 py-3 text-right">
-                    {confirming === u.id ? (
+                    {asking ? (
                       <span className="inline-flex items-center gap-2">
-                        <span className="text-slate-600">{you ? "Revoke your own admin? You lose this page." : `Revoke ${u.name}'s admin?`}</span>
-                        <Button variant="danger" disabled={setAdmin.isPending} onClick={() => void change(u.id, false)}>
-                          Confirm revoke
+                        <span className="text-slate-600">
+                          {asking === "revoke-admin"
+                            ? you
+                              ? "Revoke your own admin? You lose this page."
+                              : `Revoke ${u.name}'s admin?`
+                            : asking === "disable"
+                              ? `Disable ${u.name}? They are signed out everywhere.`
+                              : `Sign ${u.name} out everywhere?`}
+                        </span>
+                        <Button
+                          variant="danger"
+                          disabled={busy}
+                          onClick={() =>
+                            void (asking === "revoke-admin"
+                              ? change(u.id, false)
+                              : asking === "disable"
+                                ? act(() => setDisabled.mutateAsync({ userId: u.id, disabled: true }), `Disabled ${u.email}: their sessions and access tokens no longer work.`)
+                                : act(() => endSessions.mutateAsync({ userId: u.id }), `Ended every session of ${u.email}.`))
+                          }
+                        >
+                          {asking === "revoke-admin" ? "Confirm revoke" : asking === "disable" ? "Confirm disable" : "Confirm sign-out"}
                         </Button>
                         <Button variant="secondary" onClick={() => setConfirming(null)}>
                           Cancel
                         </Button>
                       </span>
-                    ) : u.isInstanceAdmin ? (
-                      <Button
-                        variant="secondary"
-                        aria-label={`Revoke instance admin from ${u.email}`}
-                        title={lastAdmin ? "The instance's only admin: make someone else an admin first." : undefined}
-                        disabled={lastAdmin}
-                        onClick={() => setConfirming(u.id)}
-                      >
-                        Revoke admin
-                      </Button>
                     ) : (
-                      <Button variant="secondary" aria-label={`Make ${u.email} an instance admin`} disabled={setAdmin.isPending} onClick={() => void change(u.id, true)}>
-                        Make admin
-                      </Button>
+                      <span className="inline-flex items-center gap-2">
+                        {u.isInstanceAdmin ? (
+                          <Button
+                            variant="secondary"
+                            aria-label={`Revoke instance admin from ${u.email}`}
+                            title={lastAdmin ? "The instance's only admin: make someone else an admin first." : undefined}
+                            disabled={lastAdmin}
+                            onClick={() => setConfirming({ userId: u.id, action: "revoke-admin" })}
+                          >
+                            Revoke admin
+                          </Button>
+                        ) : (
+                          <Button variant="secondary" aria-label={`Make ${u.email} an instance admin`} disabled={busy} onClick={() => void change(u.id, true)}>
+                            Make admin
+                          </Button>
+                        )}
+                        {you ? null : (
+                          <Button
+                            variant="secondary"
+                            aria-label={`End the sessions of ${u.email}`}
+                            disabled={busy || !active}
+                            onClick={() => setConfirming({ userId: u.id, action: "end-sessions" })}
+                          >
+                            End sessions
+                          </Button>
+                        )}
+                        {you ? null : active ? (
+                          <Button
+                            variant="secondary"
+                            aria-label={`Disable ${u.email}`}
+                            title={lastAdmin ? "The instance's only active admin cannot be disabled." : undefined}
+                            disabled={busy || lastAdmin}
+                            onClick={() => setConfirming({ userId: u.id, action: "disable" })}
+                          >
+                            Disable
+                          </Button>
+                        ) : (
+                          <Button
+                            variant="secondary"
+                            aria-label={`Enable ${u.email}`}
+                            disabled={busy}
+                            onClick={() => void act(() => setDisabled.mutateAsync({ userId: u.id, disabled: false }), `Enabled ${u.email}: they can sign in again.`)}
+                          >
+                            Enable
+                          </Button>
+                        )}
+                      </span>
                     )}
                   </td>
                 </tr>
@@ -288,7 +472,16 @@ type TChange = { id: string; at: Date; action: string; actorEmail: string | null
 function describeChange(c: TChange): string {
   switch (c.action) {
     case "instance.settings_updated":
+      if (c.detail.setting === "signup") return `Sign-up: ${signupLabel(c.detail.from)} → ${signupLabel(c.detail.to)}`;
       return `Local and host Slurm environments: ${POLICY_LABELS[String(c.detail.from)] ?? String(c.detail.from)} → ${POLICY_LABELS[String(c.detail.to)] ?? String(c.detail.to)}`;
+    case "instance.setup_claimed":
+      return `Set up the instance with the setup code (${c.targetName ?? "first account"})`;
+    case "instance.user_disabled":
+      return `Disabled ${c.targetName ?? "a user"}`;
+    case "instance.user_enabled":
+      return `Enabled ${c.targetName ?? "a user"}`;
+    case "instance.sessions_ended":
+      return `Ended every session of ${c.targetName ?? "a user"}`;
     case "instance.admin_granted":
       return `Made ${c.targetName ?? "a user"} an instance admin`;
     case "instance.admin_revoked":
@@ -305,7 +498,7 @@ function RecentChanges({ changes }: { changes: TChange[] }) {
         Recent changes
       </h2>
       {changes.length === 0 ? (
-        <EmptyState title="No changes yet">Changes to these settings and to instance admins are recorded here.</EmptyState>
+        <EmptyState title="No changes yet">Changes to these settings, to instance admins and to disabled accounts are recorded here.</EmptyState>
       ) : (
         <DataTable label="Recent changes" columns={["When", "Change", "By", "Address"]}>
           {changes.map((c) => (

@@ -24,14 +24,17 @@ export function ParticipantsTab({ workspaceId, role }: { workspaceId: string; ro
   const updateRole = useMutation(trpc.workspaces.participants.updateRole.mutationOptions());
   const remove = useMutation(trpc.workspaces.participants.remove.mutationOptions());
   const add = useMutation(trpc.workspaces.participants.add.mutationOptions());
+  const revoke = useMutation(trpc.workspaces.participants.invitations.revoke.mutationOptions());
 
   const manages = can(role, "participants:manage");
+  const invitations = useQuery(trpc.workspaces.participants.invitations.list.queryOptions({ workspaceId }, { enabled: manages }));
   // Nobody hands out (or takes away) more than they hold: the server refuses it, so the UI does not offer it.
   const grantable = workspaceRoles.filter((r) => roleRank(r) <= roleRank(role));
 
   const refresh = () =>
     Promise.all([
       queryClient.invalidateQueries({ queryKey: trpc.workspaces.participants.list.queryKey({ workspaceId }) }),
+      queryClient.invalidateQueries({ queryKey: trpc.workspaces.participants.invitations.list.queryKey({ workspaceId }) }),
       // Changing one's own role changes what this page may show.
       queryClient.invalidateQueries({ queryKey: trpc.workspaces.get.queryKey({ workspaceId }) }),
       queryClient.invalidateQueries({ queryKey: trpc.workspaces.list.queryKey() }),
@@ -39,6 +42,7 @@ export function ParticipantsTab({ workspaceId, role }: { workspaceId: string; ro
   const actions = useRoleActions<TWorkspaceRole>({
     change: (userId, next) => updateRole.mutateAsync({ workspaceId, userId, role: next }),
     remove: (userId) => remove.mutateAsync({ workspaceId, userId }),
+    revoke: (invitationId) => revoke.mutateAsync({ workspaceId, invitationId }),
     refresh,
   });
 
@@ -73,12 +77,15 @@ export function ParticipantsTab({ workspaceId, role }: { workspaceId: string; ro
           removing={remove.isPending}
           onChangeRole={actions.changeRole}
           onRemove={actions.removeHolder}
+          pending={invitations.data ?? []}
+          revoking={revoke.isPending}
+          onRevoke={actions.revokeInvitation}
         />
       )}
       {manages ? (
         <AddByEmail<TWorkspaceRole>
-          title="Add a participant"
-          intro="They need a Lockstep account. Someone outside the organization joins it as a collaborator, who sees only the workspaces they are added to."
+          title="Invite a participant"
+          intro="They get an invitation to accept on their dashboard, and participate once they do; without an account yet, they can sign up with this email. Someone outside the organization joins it as a collaborator, who sees only the workspaces they are added to."
           idPrefix="participant"
           roles={grantable}
           initialRole={grantable.includes("launch") ? "launch" : (grantable.at(-1) ?? "view")}
@@ -87,11 +94,11 @@ export function ParticipantsTab({ workspaceId, role }: { workspaceId: string; ro
               <span className="font-medium text-slate-700">{r}:</span> {ROLE_HINTS[r]}
             </>
           )}
-          submitLabel="Add participant"
+          submitLabel="Invite participant"
           adding={add.isPending}
           onAdd={async (email, r) => {
-            const p = await add.mutateAsync({ workspaceId, email, role: r });
-            return `${p.name} (${p.email}) was added as ${p.role}.`;
+            const invitation = await add.mutateAsync({ workspaceId, email, role: r });
+            return `Invited ${invitation.email} as ${invitation.role}. They participate once they accept.`;
           }}
           onAdded={refresh}
         />

@@ -97,17 +97,21 @@ function Members({ orgId, manages }: { orgId: string; manages: boolean }) {
   const updateRole = useMutation(trpc.orgs.members.updateRole.mutationOptions());
   const remove = useMutation(trpc.orgs.members.remove.mutationOptions());
   const add = useMutation(trpc.orgs.members.add.mutationOptions());
+  const revoke = useMutation(trpc.orgs.members.invitations.revoke.mutationOptions());
+  const invitations = useQuery(trpc.orgs.members.invitations.list.queryOptions({ orgId }, { enabled: manages }));
 
   // A change to one's own membership changes what this page may show, so the org is refetched too.
   const refresh = () =>
     Promise.all([
       queryClient.invalidateQueries({ queryKey: trpc.orgs.members.list.queryKey({ orgId }) }),
+      queryClient.invalidateQueries({ queryKey: trpc.orgs.members.invitations.list.queryKey({ orgId }) }),
       queryClient.invalidateQueries({ queryKey: trpc.orgs.get.queryKey({ orgId }) }),
       queryClient.invalidateQueries({ queryKey: trpc.orgs.list.queryKey() }),
     ]);
   const actions = useRoleActions<TOrgRole>({
     change: (userId, role) => updateRole.mutateAsync({ orgId, userId, role }),
     remove: (userId) => remove.mutateAsync({ orgId, userId }),
+    revoke: (invitationId) => revoke.mutateAsync({ orgId, invitationId }),
     refresh,
   });
 
@@ -137,21 +141,24 @@ function Members({ orgId, manages }: { orgId: string; manages: boolean }) {
           removing={remove.isPending}
           onChangeRole={actions.changeRole}
           onRemove={actions.removeHolder}
+          pending={invitations.data ?? []}
+          revoking={revoke.isPending}
+          onRevoke={actions.revokeInvitation}
         />
       )}
       {manages ? (
         <AddByEmail<TOrgRole>
-          title="Add a member"
-          intro="They need a Lockstep account first."
+          title="Invite a member"
+          intro="They get an invitation to accept on their dashboard, and become a member once they do; without an account yet, they can sign up with this email."
           idPrefix="member"
           roles={orgRoles}
           initialRole="member"
           roleHint={(role) => ROLE_HINTS[role]}
-          submitLabel="Add member"
+          submitLabel="Invite member"
           adding={add.isPending}
           onAdd={async (email, role) => {
-            const member = await add.mutateAsync({ orgId, email, role });
-            return `${member.name} (${member.email}) is now ${member.role === "owner" ? "an" : "a"} ${member.role}.`;
+            const invitation = await add.mutateAsync({ orgId, email, role });
+            return `Invited ${invitation.email} as ${invitation.role === "owner" ? "an" : "a"} ${invitation.role}. They become a member once they accept.`;
           }}
           onAdded={refresh}
         />

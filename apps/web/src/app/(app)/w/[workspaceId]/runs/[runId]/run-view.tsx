@@ -6,7 +6,7 @@ import { useState, type ReactNode } from "react";
 import { can } from "@lockstep/auth/permissions";
 import { Alert, Button, Card, Dialog, EmptyState } from "@lockstep/ui";
 import { errorMessage } from "~/components/errors";
-import { formatDateTime, isLive, isTerminal, plural, runDuration } from "~/components/runs/format";
+import { formatDateTime, isLive, isTerminal, plural, runDuration, runSecretCount } from "~/components/runs/format";
 import { RunLog } from "~/components/runs/run-log";
 import { RunStatusBadge, SecretsStateBadge } from "~/components/runs/status-badge";
 import { RunTimeline, type TRun } from "~/components/runs/timeline";
@@ -226,23 +226,33 @@ function Count({ term, value, tone }: { term: string; value: number; tone?: stri
 }
 
 function RunSecrets({ run, own, personal }: { run: TRun; own: boolean; personal: boolean }) {
-  if (run.secretNames.length === 0) {
+  if (runSecretCount(run) === 0) {
     return (
       <p className="mt-3 text-sm text-slate-500">
         {personal ? "None: runs launched from a personal workspace get no secrets." : "None: this run was launched without secrets."}
       </p>
     );
   }
-  const userSource = own ? "your secret" : run.launcher ? `${run.launcher.name}'s secret` : "the launcher's secret";
+  const launcherName = run.launcher?.name || "the launcher";
+  // The launcher's personal secrets are named to the launcher only; others read whose and how many.
+  const hidden = own ? 0 : run.personalSecretCount;
   return (
     <>
       <ul className="mt-3 divide-y divide-slate-100" aria-label="Secrets the run received">
         {run.secretNames.map((s) => (
-          <li key={s.name} className="flex items-baseline justify-between gap-3 py-2 text-sm">
+          <li key={`${s.source}:${s.name}`} className="flex items-baseline justify-between gap-3 py-2 text-sm">
             <code className="font-mono text-xs font-medium text-slate-900">{s.name}</code>
-            <span className={s.source === "user" ? "text-indigo-700" : "text-slate-500"}>{s.source === "workspace" ? "workspace" : userSource}</span>
+            <span className={s.source === "user" ? "text-indigo-700" : "text-slate-500"}>{s.source === "workspace" ? "workspace" : "your secret"}</span>
           </li>
         ))}
+        {hidden > 0 ? (
+          <li className="flex items-baseline justify-between gap-3 py-2 text-sm">
+            <span className="text-slate-700">{hidden === 1 ? `a personal secret of ${launcherName}` : `${hidden} personal secrets of ${launcherName}`}</span>
+            <span className="text-indigo-700" title="Only its owner sees a personal secret's name.">
+              name private
+            </span>
+          </li>
+        ) : null}
       </ul>
       <p className="mt-2 text-xs text-slate-500">Names only; values are never shown.</p>
       <Redaction redaction={run.redaction} />
@@ -313,7 +323,7 @@ function CancelDialog({ workspaceId, run, onClose }: { workspaceId: string; run:
       <div className="space-y-3 text-sm text-slate-700">
         <p>
           Nextflow is stopped and its running tasks are killed; the run ends as <strong className="font-semibold">Cancelled</strong>.
-          {run.secretNames.length > 0 ? " Its secrets are deleted from the compute environment once it has stopped." : null}
+          {runSecretCount(run) > 0 ? " Its secrets are deleted from the compute environment once it has stopped." : null}
         </p>
         {error ? <Alert>{error}</Alert> : null}
       </div>

@@ -1,0 +1,24 @@
+import { z } from "zod";
+import { listInvitationsForEmail } from "@lockstep/db";
+import { ZId } from "@lockstep/validators";
+import { acceptInvitation, declineInvitation, invitationOut } from "../../services/invitations";
+import { authedProcedure, router } from "../../trpc";
+import { actorOf } from "../secrets";
+import { ZInvitationOut } from "../shapes";
+
+/** The caller's own invitations: addressed to their account's email, answered by them alone. */
+export const invitationsRouter = router({
+  /** Pending, unexpired invitations to the caller's email, oldest first. */
+  list: authedProcedure.output(z.array(ZInvitationOut)).query(async ({ ctx }) => (await listInvitationsForEmail(ctx.db, ctx.user.email)).map(invitationOut)),
+
+  /** Joins the organization or workspace with the invited role. Someone else's invitation is NOT_FOUND. */
+  accept: authedProcedure
+    .input(z.object({ invitationId: ZId }))
+    .output(ZInvitationOut)
+    .mutation(({ ctx, input }) => acceptInvitation(ctx.db, ctx.user, actorOf(ctx), input.invitationId)),
+
+  decline: authedProcedure
+    .input(z.object({ invitationId: ZId }))
+    .output(ZInvitationOut)
+    .mutation(({ ctx, input }) => declineInvitation(ctx.db, ctx.user, actorOf(ctx), input.invitationId)),
+});
