@@ -21,7 +21,7 @@ export async function ensureDevKeys(file: string): Promise<TDevKeys> {
   writeFileSync(file, JSON.stringify(keys, null, 2) + "\n", { mode: 0o600, flag: "wx" });
   warn(
     `generated development keys in ${file}. Production must set LOCKSTEP_SEAL_KEYS (web), ` +
-      "LOCKSTEP_OPEN_KEYS (worker) and NEXTAUTH_SECRET itself — see .env.example.",
+      "a 0600 private keys file (worker: LOCKSTEP_OPEN_KEYS_FILE) and NEXTAUTH_SECRET itself — see .env.example.",
   );
   return keys;
 }

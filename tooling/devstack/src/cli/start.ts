@@ -111,7 +111,8 @@ async function main() {
   }
 
   const logDir = join(env.dataDir, "logs");
-  mkdirSync(logDir, { recursive: true });
+  mkdirSync(logDir, { recursive: true, mode: 0o700 });
+  chmodSync(logDir, 0o700);
   const publicUrl = env.NEXTAUTH_URL ?? `http://localhost:${env.PORT}`;
   const shared = {
     ...process.env,
