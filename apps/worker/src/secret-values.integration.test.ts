@@ -10,7 +10,7 @@ import { installNextflow, NEXTFLOW_VERSION } from "@lockstep/launcher";
 import { createQueues, createRedis } from "@lockstep/queue";
 import { childBaseEnv } from "./env";
 import type { TRuntime } from "./runtime";
-import { apiCaller, makeInstanceAdmin, settled, testKeys, waitForRun } from "./test/fixtures";
+import { addParticipant, apiCaller, makeInstanceAdmin, settled, testKeys, waitForRun } from "./test/fixtures";
 import { startWorkers, type TWorkers } from "./worker";
 
 /**
@@ -67,7 +67,7 @@ async function setup() {
   const asLauncher = apiCaller({ db, redis: producer, queues, keys }, launcher.id);
   const org = await asOwner.orgs.create({ name: "Values", slug: `values-${owner.id.slice(0, 8)}` });
   const ws = await asOwner.workspaces.create({ orgId: org.id, name: "Values" });
-  await asOwner.workspaces.participants.add({ workspaceId: ws.id, email: launcher.email, role: "launch" });
+  await addParticipant({ db, redis: producer, queues, keys }, asOwner, { workspaceId: ws.id, user: launcher, role: "launch" });
   await makeInstanceAdmin(db, owner.id);
   const ce = await asOwner.computeEnvs.create({ workspaceId: ws.id, computeEnv: { kind: "local", name: "Local", workDir, nextflowVersion: NEXTFLOW_VERSION } });
   const pipeline = await asOwner.pipelines.create({

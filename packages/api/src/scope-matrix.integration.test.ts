@@ -43,6 +43,13 @@ const expected: Record<string, TExpected> = {
   "workspaces.participants.add": "admin",
   "workspaces.participants.updateRole": "admin",
   "workspaces.participants.remove": "admin",
+  "workspaces.participants.invitations.list": "read",
+  "workspaces.participants.invitations.revoke": "admin",
+  "orgs.members.invitations.list": "read",
+  "orgs.members.invitations.revoke": "admin",
+  "invitations.list": "read",
+  "invitations.accept": "session",
+  "invitations.decline": "session",
   "secrets.publicKey": "read",
   "secrets.list": "read",
   "secrets.validateName": "read",
@@ -83,6 +90,8 @@ const expected: Record<string, TExpected> = {
   "instance.update": "admin",
   "instance.users.list": "admin",
   "instance.users.setAdmin": "admin",
+  "instance.users.setDisabled": "admin",
+  "instance.users.endSessions": "admin",
 };
 
 const procedureTypes = appRouter._def.procedures as unknown as Record<string, { _def: { type: "query" | "mutation" | "subscription" } }>;

@@ -92,14 +92,15 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, path, type, met
   if (!ctx.identity) {
     throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in, or send an access token as Authorization: Bearer." });
   }
-  if (ctx.identity.via === "token") {
-    const refusal = scopeRefusal(ctx.identity.scopes, requiredScope({ path, type, instanceAdmin: meta?.instanceAdmin === true }));
-    if (refusal) throw new TRPCError({ code: "FORBIDDEN", message: refusal });
-  }
+  // Who it is first (401), then what the token may do (403).
   const user = await findUserById(ctx.db, ctx.identity.userId);
   if (!user) throw new TRPCError({ code: "UNAUTHORIZED", message: "This account no longer exists." });
   // Checked on every request, session or token alike: disabling an account takes effect at once.
   if (user.disabledAt) throw new TRPCError({ code: "UNAUTHORIZED", message: "This account has been disabled by an instance admin." });
+  if (ctx.identity.via === "token") {
+    const refusal = scopeRefusal(ctx.identity.scopes, requiredScope({ path, type, instanceAdmin: meta?.instanceAdmin === true }));
+    if (refusal) throw new TRPCError({ code: "FORBIDDEN", message: refusal });
+  }
   return next({ ctx: { ...ctx, identity: ctx.identity, user } });
 });
 

@@ -35,6 +35,11 @@ const SCOPE_OF: Record<string, TRequiredScope> = {
   "workspaces.participants.add": "admin",
   "workspaces.participants.updateRole": "admin",
   "workspaces.participants.remove": "admin",
+  "orgs.members.invitations.revoke": "admin",
+  "workspaces.participants.invitations.revoke": "admin",
+  // Joining a tenant is a person's own act, in a browser: a leaked token cannot accept for them.
+  "invitations.accept": "session",
+  "invitations.decline": "session",
 };
 
 /**
