@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test, type Page } from "@playwright/test";
-import { dataDir, ports } from "../../playwright.config";
+import { dataDir } from "../../playwright.config";
 import {
   contains,
   describeFindings,
@@ -23,9 +23,8 @@ import {
   recordTraffic,
   type THaystack,
 } from "../support/leak-scan";
+import { databaseUrl, redisUrl } from "../support/services";
 
-const databaseUrl = `postgres://lockstep:lockstep-dev@127.0.0.1:${ports.postgres}/lockstep`;
-const redisUrl = `redis://127.0.0.1:${ports.redis}`;
 
 const tag = randomBytes(4).toString("hex");
 const marker = (label: string) => `lsk-marker-${label}-${randomBytes(12).toString("hex")}`;
@@ -239,7 +238,7 @@ test("no secret value reaches the server, its logs, the database or Redis", asyn
   expect(logFindings, describeFindings(logFindings)).toEqual([]);
 
   // ---- Database: every row of every table, and Postgres' files on disk (heap, WAL, its own logs).
-  const db = await dumpDatabase(databaseUrl);
+  const db = await dumpDatabase(databaseUrl());
   const tableNames = db.tables.map((t) => `${t.schema}.${t.table}`);
   expect(tableNames).toEqual(expect.arrayContaining(["public.secrets", "public.audit_events", "public.users"]));
   expect(db.tables.find((t) => t.schema === "drizzle")?.rows ?? 0, "drizzle's migrations table is dumped").toBeGreaterThan(0);
@@ -258,7 +257,7 @@ test("no secret value reaches the server, its logs, the database or Redis", asyn
   expect(pgFileFindings, describeFindings(pgFileFindings)).toEqual([]);
 
   // ---- Redis: every key by type, and the append-only file.
-  const redis = await dumpRedis(redisUrl);
+  const redis = await dumpRedis(redisUrl());
   expect(redis.keys.length, "Redis holds keys").toBeGreaterThan(0);
   expect(redis.keys.some((k) => /system/.test(k.key) && ["hash", "zset", "list", "stream"].includes(k.type)), "BullMQ's system queue is there").toBe(true);
   expect(new Set(redis.keys.map((k) => k.type)).size, "several key types were read").toBeGreaterThan(1);

@@ -4,8 +4,9 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, test, type Page } from "@playwright/test";
 import postgres from "postgres";
-import { dataDir, ports } from "../../playwright.config";
+import { dataDir } from "../../playwright.config";
 import { type TUser, mutate, shot, signUp } from "../support/app";
+import { databaseUrl } from "../support/services";
 
 // Real runs: the worker provisions the secrets file, starts the pinned Nextflow on these fixture
 // pipelines and deletes the secrets when the run ends. Everything a user does goes through the UI;
@@ -132,7 +133,7 @@ test("a run launched from the UI gets the effective secrets, reports its lifecyc
   await expect(ceRow.getByRole("list", { name: "Environment variables of This machine" })).toHaveText("TZ");
   await expect(ceRow.getByRole("list", { name: "Environment variables of This machine" }).getByRole("listitem")).toHaveCount(1);
   // The kept variable still has the value it was created with, though the form never had it.
-  const sql = postgres(`postgres://lockstep:lockstep-dev@127.0.0.1:${ports.postgres}/lockstep`, { max: 1, onnotice: () => {} });
+  const sql = postgres(databaseUrl(), { max: 1, onnotice: () => {} });
   try {
     const [stored] = await sql<{ env: Record<string, string> }[]>`select env from compute_envs where workspace_id = ${workspaceId} and name = 'This machine'`;
     expect(stored?.env).toEqual({ TZ: "UTC" });
@@ -312,7 +313,7 @@ test("a run whose secrets could not be deleted is flagged in red on the runs lis
     expect(await refused.text()).toContain("computeEnvId: 1 run uses this compute environment");
     // Removed behind Lockstep's back (a database restore, a manual DELETE): the run is then lost
     // and its secrets cannot be reached — which must be shown, not hidden.
-    const sql = postgres(`postgres://lockstep:lockstep-dev@127.0.0.1:${ports.postgres}/lockstep`, { max: 1, onnotice: () => {} });
+    const sql = postgres(databaseUrl(), { max: 1, onnotice: () => {} });
     try {
       await sql`delete from compute_envs where id = ${ce.id}`;
     } finally {
