@@ -311,10 +311,12 @@ test("a run whose secrets could not be deleted is flagged in red on the runs lis
     const refused = await page.request.post("/api/trpc/computeEnvs.delete", { data: { json: { workspaceId, computeEnvId: ce.id } } });
     expect(refused.status()).toBe(409);
     expect(await refused.text()).toContain("computeEnvId: 1 run uses this compute environment");
-    // Removed behind Lockstep's back (a database restore, a manual DELETE): the run is then lost
-    // and its secrets cannot be reached — which must be shown, not hidden.
+    // Removed behind Lockstep's back (a database restore, a manual DELETE): the run is then lost.
+    // Its cleanup still knows where the store is (recorded at provision), so here the store is
+    // made unreachable too (a record no provider accepts): a failure that must be shown, not hidden.
     const sql = postgres(databaseUrl(), { max: 1, onnotice: () => {} });
     try {
+      await sql`update runs set cleanup_target = jsonb_set(cleanup_target, '{runsDir}', '"relative/runs"') where id = ${run.id}`;
       await sql`delete from compute_envs where id = ${ce.id}`;
     } finally {
       await sql.end();
@@ -330,7 +332,7 @@ test("a run whose secrets could not be deleted is flagged in red on the runs lis
     await row.getByRole("link", { name: "Sleeps" }).click();
     const deleted = page.getByRole("list", { name: "Timeline" }).locator('[data-step="deleted"]');
     await expect(deleted).toHaveAttribute("data-state", "failed");
-    await expect(deleted.getByRole("alert")).toContainText(/Cleanup failed after 1 attempt: .*compute environment was deleted/);
+    await expect(deleted.getByRole("alert")).toContainText(/Cleanup failed after 1 attempt: .*runsDir must be an absolute path/);
     await shot(page, "run-cleanup-failed");
   } finally {
     // The test left real secret values on disk by design; do not keep them.
