@@ -45,21 +45,27 @@ export async function updateInstanceSettings(db: TDatabase, actor: TActor, value
   });
 }
 
-/** Grants or revokes instance admin; the instance always keeps at least one. */
-export async function setUserInstanceAdmin(db: TDatabase, actor: TActor, userId: string, isInstanceAdmin: boolean) {
+type TUserChange<U extends { id: string; email: string }> = { status: "not-found" } | { status: "last-admin" } | { status: "changed" | "unchanged"; user: U };
+
+/** One admin change to a user, in a transaction: refusals in words, an audit event when something changed. */
+async function changeUser<U extends { id: string; email: string }>(
+  db: TDatabase,
+  actor: TActor,
+  change: (tx: Parameters<Parameters<TDatabase["transaction"]>[0]>[0]) => Promise<TUserChange<U>>,
+  lastAdmin: string,
+  action: string,
+): Promise<U> {
   return db.transaction(async (tx) => {
-    const result = await setInstanceAdmin(tx, userId, isInstanceAdmin);
+    const result = await change(tx);
     if (result.status === "not-found") throw new AppError("NOT_FOUND", "No such user.");
-    if (result.status === "last-admin") {
-      throw new AppError("CONFLICT", "userId: This is the instance's only admin. Make someone else an instance admin first.");
-    }
+    if (result.status === "last-admin") throw new AppError("CONFLICT", `userId: ${lastAdmin} Make someone else an instance admin first.`);
     if (result.status === "changed") {
       await recordAudit(tx, {
         actorId: actor.id,
         actorEmail: actor.email,
         ip: actor.ip,
         userAgent: actor.userAgent,
-        action: isInstanceAdmin ? "instance.admin_granted" : "instance.admin_revoked",
+        action,
         targetType: "user",
         targetId: result.user.id,
         targetName: result.user.email,
@@ -69,6 +75,17 @@ export async function setUserInstanceAdmin(db: TDatabase, actor: TActor, userId:
   });
 }
 
+/** Grants or revokes instance admin; the instance always keeps at least one. */
+export async function setUserInstanceAdmin(db: TDatabase, actor: TActor, userId: string, isInstanceAdmin: boolean) {
+  return changeUser(
+    db,
+    actor,
+    (tx) => setInstanceAdmin(tx, userId, isInstanceAdmin),
+    "This is the instance's only admin.",
+    isInstanceAdmin ? "instance.admin_granted" : "instance.admin_revoked",
+  );
+}
+
 /**
  * Disables or enables an account. A disabled account cannot sign in; its sessions end at once
  * (the session version moves on) and its access tokens are refused while it stays disabled.
@@ -76,26 +93,13 @@ export async function setUserInstanceAdmin(db: TDatabase, actor: TActor, userId:
  */
 export async function setUserDisabledByAdmin(db: TDatabase, actor: TActor, userId: string, disabled: boolean) {
   if (disabled && userId === actor.id) throw new AppError("INVALID", "userId: You cannot disable your own account.");
-  return db.transaction(async (tx) => {
-    const result = await setUserDisabled(tx, userId, disabled);
-    if (result.status === "not-found") throw new AppError("NOT_FOUND", "No such user.");
-    if (result.status === "last-admin") {
-      throw new AppError("CONFLICT", "userId: This is the instance's only active admin. Make someone else an instance admin first.");
-    }
-    if (result.status === "changed") {
-      await recordAudit(tx, {
-        actorId: actor.id,
-        actorEmail: actor.email,
-        ip: actor.ip,
-        userAgent: actor.userAgent,
-        action: disabled ? "instance.user_disabled" : "instance.user_enabled",
-        targetType: "user",
-        targetId: result.user.id,
-        targetName: result.user.email,
-      });
-    }
-    return result.user;
-  });
+  return changeUser(
+    db,
+    actor,
+    (tx) => setUserDisabled(tx, userId, disabled),
+    "This is the instance's only active admin.",
+    disabled ? "instance.user_disabled" : "instance.user_enabled",
+  );
 }
 
 /** Ends every browser session of a user (as their own "sign out everywhere" does). */
