@@ -3,7 +3,7 @@ import { QueueEvents } from "bullmq";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { formatKeySpecs, generateKeyPair, OpeningKeyring, SealingKeyring } from "@lockstep/crypto";
-import { createDatabase, createUserWithPersonalWorkspace, heartbeatOf, insertSecret, listAuditEvents, sealedSecretsOf } from "@lockstep/db";
+import { createDatabase, createUserWithPersonalWorkspace, eq, heartbeatOf, insertSecret, listAuditEvents, recordHealthCheck, schema, sealedSecretsOf } from "@lockstep/db";
 import { createQueues, createRedis, enqueue, jobCatalog } from "@lockstep/queue";
 import { startWorkers, type TWorkers } from "./worker";
 
@@ -50,6 +50,18 @@ describe("worker consumes jobs from real Redis and records in real Postgres", ()
     const row = await heartbeatOf(db, workers.identity.workerId);
     expect(row?.lastHealthCheckJobId).toBe(job.id);
     expect(row?.lastHealthCheckAt).toBeInstanceOf(Date);
+  });
+
+  it("prunes heartbeats of workers gone for over a week, and keeps the recent ones", async () => {
+    const gone = { workerId: `gone-${randomUUID()}`, hostname: "old-host", pid: 1, version: "0", startedAt: new Date(0) };
+    const recent = { workerId: `recent-${randomUUID()}`, hostname: "other-host", pid: 2, version: "0", startedAt: new Date() };
+    await recordHealthCheck(db, gone, "old-job");
+    await recordHealthCheck(db, recent, "recent-job");
+    await db.update(schema.workerHeartbeats).set({ lastSeenAt: new Date(Date.now() - 8 * 24 * 3_600_000) }).where(eq(schema.workerHeartbeats.workerId, gone.workerId));
+    const job = await enqueue(queues, "system.health-check", { requestedBy: "test", nonce: randomUUID() });
+    await job.waitUntilFinished(events, 15_000);
+    expect(await heartbeatOf(db, gone.workerId)).toBeNull();
+    expect(await heartbeatOf(db, recent.workerId)).not.toBeNull(); // positive control: only the old one goes
   });
 
   it("enqueues the same work once, whatever the number of calls", async () => {

@@ -8,7 +8,6 @@ export const dbEnv = () =>
       DATABASE_URL: z
         .string({ error: "DATABASE_URL is required (postgres://user:password@host:port/database)" })
         .regex(/^postgres(ql)?:\/\//, "DATABASE_URL must start with postgres:// or postgresql://"),
-      DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
       /** Presets the one-time setup code the first account needs to become instance admin (automated deployments). */
       LOCKSTEP_SETUP_CODE: z
         .string()

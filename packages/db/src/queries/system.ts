@@ -1,4 +1,4 @@
-import { desc, eq, sql } from "drizzle-orm";
+import { desc, eq, lt } from "drizzle-orm";
 import type { TDatabase } from "../client";
 import { workerHeartbeats } from "../schema";
 
@@ -32,5 +32,5 @@ export async function heartbeatOf(db: TDatabase, workerId: string) {
 }
 
 export async function pruneHeartbeats(db: TDatabase, olderThan: Date): Promise<void> {
-  await db.delete(workerHeartbeats).where(sql`${workerHeartbeats.lastSeenAt} < ${olderThan}`);
+  await db.delete(workerHeartbeats).where(lt(workerHeartbeats.lastSeenAt, olderThan));
 }

@@ -15,7 +15,6 @@ export const isLive = (run: { status: TRunStatus; secretsState: TSecretsState })
 
 export const formatDateTime = (date: Date) => date.toLocaleString("en", { dateStyle: "medium", timeStyle: "medium" });
 
-export const formatTime = (date: Date) => date.toLocaleTimeString("en", { timeStyle: "medium" });
 
 /** "850 ms", "12 s", "3 min 4 s", "2 h 5 min", "3 d 4 h": two units at most, enough to compare runs. */
 export function formatDuration(ms: number): string {
