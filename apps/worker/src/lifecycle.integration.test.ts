@@ -316,6 +316,30 @@ describe("the sweeper and permanent cleanup failures", () => {
     expect(swept.some((e) => e.targetId === orphan && e.detail.via === "sweeper")).toBe(true);
   });
 
+  it("a run past its maximum run time ends FAILED with one reason, whether the monitor or the sweeper stops it", { timeout: 180_000 }, async () => {
+    const { ws, launcherId, asLauncher, pipeline } = await setup();
+    const p = await pipeline("sleeps", { seconds: 600 });
+    const pastDeadline = (runId: string) => db.update(schema.runs).set({ deadlineAt: new Date(Date.now() - 1_000) }).where(eq(schema.runs.id, runId));
+    // The monitor: a running run whose deadline passes.
+    const running = await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: p.id });
+    await waitFor(running.id, (r) => r.status === "RUNNING");
+    await pastDeadline(running.id);
+    const byMonitor = await waitFor(running.id, settled, 60_000);
+    // The sweeper: a run whose jobs Redis lost, found past its deadline before it ever started.
+    const lostQueues = createQueues(producer, `it-lost-${randomUUID().slice(0, 8)}`);
+    const lost = await apiCaller({ db, redis: producer, queues: lostQueues, keys }, launcherId).runs.launch({ workspaceId: ws.id, pipelineId: p.id });
+    await lostQueues.close();
+    await pastDeadline(lost.id);
+    const { enqueue } = await import("@lockstep/queue");
+    await enqueue(queues, "runs.sweep", { requestedBy: "test", nonce: randomUUID() });
+    const bySweeper = await waitFor(lost.id, settled, 60_000);
+    for (const run of [byMonitor, bySweeper]) {
+      expect([run.status, run.errorMessage]).toEqual(["FAILED", "stopped: it ran past its compute environment's maximum run time"]);
+      expect(run.secretsState).toMatch(/^(DELETED|NONE)$/);
+    }
+    expect(bySweeper.startedAt).toBeNull(); // stopped, not started by the sweep that found it
+  });
+
   it("a compute environment deleted under a live run does not strand its secrets: cleanup uses the store recorded at provision", { timeout: 120_000 }, async () => {
     const { ws, asOwner, asLauncher, pipeline } = await setup();
     const p = await pipeline("sleeps", { seconds: 600 });

@@ -32,6 +32,14 @@ export function workerAudit(ctx: TProcessorContext, run: TRun, action: string, d
   });
 }
 
+/** A run past its compute environment's maximum run time ends FAILED with this, whoever notices: the monitor or the sweeper. */
+export const OVERDUE = "stopped: it ran past its compute environment's maximum run time";
+
+/** How a run that is being stopped ends: overdue is a failure, anything else a cancellation. */
+export function stopOutcome(run: Pick<TRun, "deadlineAt">, cancelled = "cancelled", now = Date.now()): { status: "FAILED" | "CANCELLED"; errorMessage: string } {
+  return run.deadlineAt.getTime() < now ? { status: "FAILED", errorMessage: OVERDUE } : { status: "CANCELLED", errorMessage: cancelled };
+}
+
 /** Moves a run to a terminal status (once) and schedules the deletion of its secrets. */
 export async function finishRun(
   ctx: TProcessorContext,

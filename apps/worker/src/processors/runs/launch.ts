@@ -4,7 +4,7 @@ import { enqueue } from "@lockstep/queue";
 import { headEnvProblems } from "@lockstep/validators";
 import { withTarget } from "../../runtime";
 import type { THandler } from "../types";
-import { finishRun, isPermanent, loadComputeEnv, loadRun, workerAudit } from "./common";
+import { finishRun, isPermanent, loadComputeEnv, loadRun, stopOutcome, workerAudit } from "./common";
 
 /**
  * Starts the Nextflow head with the provider's environment: a sandboxed process, a Slurm job or a
@@ -18,7 +18,8 @@ export const launch: THandler<"runs.launch"> = async ({ runId }, job, ctx) => {
     return { alreadyRunning: true };
   }
   if (run.cancelRequested) {
-    await finishRun(ctx, run, "CANCELLED", { errorMessage: "cancelled before it started" });
+    const { status, errorMessage } = stopOutcome(run, "cancelled before it started");
+    await finishRun(ctx, run, status, { errorMessage });
     return { cancelled: true };
   }
   const ce = await loadComputeEnv(ctx, run);

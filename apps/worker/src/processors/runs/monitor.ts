@@ -5,7 +5,7 @@ import { createRedactor } from "@lockstep/redact";
 import { enqueue } from "@lockstep/queue";
 import { withTarget } from "../../runtime";
 import type { THandler, TProcessorContext } from "../types";
-import { finishRun, loadComputeEnv, loadRun, openRunSecrets, releaseHead } from "./common";
+import { finishRun, loadComputeEnv, loadRun, openRunSecrets, OVERDUE, releaseHead } from "./common";
 
 /**
  * Copies new console output into the run's log, where the executor has it (heads on this machine;
@@ -91,7 +91,7 @@ export const monitor: THandler<"runs.monitor"> = async ({ runId }, job, ctx, tok
     }
     if (run.deadlineAt.getTime() < Date.now()) {
       await executor.cancel(head);
-      await finishRun(ctx, run, "FAILED", { errorMessage: "stopped: it ran past its compute environment's maximum run time" });
+      await finishRun(ctx, run, "FAILED", { errorMessage: OVERDUE });
       await releaseHead(ctx, executor, head);
       return { overdue: true };
     }

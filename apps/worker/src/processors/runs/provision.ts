@@ -4,7 +4,7 @@ import { enqueue } from "@lockstep/queue";
 import { ProviderError } from "@lockstep/secrets";
 import { providerForStore, runDirOf, storeOf, withTarget } from "../../runtime";
 import type { THandler } from "../types";
-import { finishRun, isPermanent, loadComputeEnv, loadRun, openRunSecrets, workerAudit } from "./common";
+import { finishRun, isPermanent, loadComputeEnv, loadRun, openRunSecrets, stopOutcome, workerAudit } from "./common";
 
 /**
  * Pushes exactly the run's secrets into its compute environment's store (idempotent). Before any
@@ -15,7 +15,8 @@ export const provision: THandler<"runs.provision"> = async ({ runId }, _job, ctx
   const run = await loadRun(ctx, runId);
   if (isTerminal(run.status)) return { skipped: run.status };
   if (run.cancelRequested) {
-    await finishRun(ctx, run, "CANCELLED", { errorMessage: "cancelled before it started" });
+    const { status, errorMessage } = stopOutcome(run, "cancelled before it started");
+    await finishRun(ctx, run, status, { errorMessage });
     return { cancelled: true };
   }
   if (run.provisionedAt) {

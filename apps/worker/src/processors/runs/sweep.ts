@@ -18,8 +18,10 @@ const reports = new ReportThrottle(3_600_000);
  */
 export const sweep: THandler<"runs.sweep"> = async (_payload, _job, ctx) => {
   const work = await runsNeedingWork(ctx.db);
-  for (const runId of work.toProvision) await enqueue(ctx.queues, "runs.provision", { runId });
-  for (const runId of work.toLaunch) await enqueue(ctx.queues, "runs.launch", { runId });
+  // An overdue run is stopped below, not started: one rule, one outcome (FAILED, common.ts OVERDUE).
+  const overdue = new Set(work.overdue);
+  for (const runId of work.toProvision) if (!overdue.has(runId)) await enqueue(ctx.queues, "runs.provision", { runId });
+  for (const runId of work.toLaunch) if (!overdue.has(runId)) await enqueue(ctx.queues, "runs.launch", { runId });
   for (const runId of work.toMonitor) await enqueue(ctx.queues, "runs.monitor", { runId });
   for (const runId of work.toCleanup) await enqueueFresh(ctx.queues, "runs.cleanup", { runId });
   // Values no worker has checked yet: a check the API could not enqueue, or stored before checks existed.
