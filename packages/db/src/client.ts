@@ -3,6 +3,10 @@ import postgres from "postgres";
 import * as schema from "./schema";
 
 export type TDatabase = ReturnType<typeof createDatabase>["db"];
+/** A transaction handed to db.transaction's callback. */
+export type TTx = Parameters<Parameters<TDatabase["transaction"]>[0]>[0];
+/** What query functions take: the database or a transaction in progress. */
+export type TDbOrTx = TDatabase | TTx;
 
 /** Opens a pooled connection. The caller owns it and must `close()` it on shutdown. */
 export function createDatabase(url: string, options: { max?: number; applicationName?: string } = {}) {

@@ -1,10 +1,9 @@
-import { and, eq, findCredential, getInstanceSettings, runsHoldingComputeEnv, schema, type TComputeEnv, type TDatabase } from "@lockstep/db";
+import { and, eq, findCredential, getInstanceSettings, runsHoldingComputeEnv, schema, type TComputeEnv, type TDatabase, type TTx } from "@lockstep/db";
 import { envNameProblem, MAX_ENV_VARS, type TComputeEnvInput } from "@lockstep/validators";
 import { AppError, isUniqueViolation } from "../errors";
 
 const { computeEnvs } = schema;
 
-type TTx = Parameters<Parameters<TDatabase["transaction"]>[0]>[0];
 /** Who is changing a compute environment: enough to tell whether they may touch host kinds. */
 export type TComputeEnvEditor = { id: string; isInstanceAdmin: boolean };
 

@@ -9,6 +9,7 @@ import {
   type TDatabase,
   type THostComputeEnvsPolicy,
   type TSignupPolicy,
+  type TTx,
 } from "@lockstep/db";
 import { AppError } from "../errors";
 import type { TActor } from "./secrets";
@@ -51,7 +52,7 @@ type TUserChange<U extends { id: string; email: string }> = { status: "not-found
 async function changeUser<U extends { id: string; email: string }>(
   db: TDatabase,
   actor: TActor,
-  change: (tx: Parameters<Parameters<TDatabase["transaction"]>[0]>[0]) => Promise<TUserChange<U>>,
+  change: (tx: TTx) => Promise<TUserChange<U>>,
   lastAdmin: string,
   action: string,
 ): Promise<U> {

@@ -13,14 +13,13 @@ import {
   type TDescribedInvitation,
   type TInvitation,
   type TWorkspace,
+  type TTx,
 } from "@lockstep/db";
 import { AppError } from "../errors";
 import type { TActor } from "./secrets";
 import { assertMayGrant } from "./tenancy";
 
 const { organizations, orgMembers, users, workspaceParticipants } = schema;
-
-type TTx = Parameters<Parameters<TDatabase["transaction"]>[0]>[0];
 
 /** What every invitation procedure returns: who is invited where, as what, by whom, until when. */
 export function invitationOut(row: TDescribedInvitation) {

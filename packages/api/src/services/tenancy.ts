@@ -1,5 +1,5 @@
 import { roleRank, type TWorkspaceRole } from "@lockstep/auth";
-import { and, eq, schema, sql, type TDatabase } from "@lockstep/db";
+import { and, eq, schema, sql, type TDatabase, type TTx } from "@lockstep/db";
 import { AppError, isUniqueViolation } from "../errors";
 
 const { organizations, orgMembers, workspaces, workspaceParticipants } = schema;
@@ -31,12 +31,12 @@ export async function deleteOrganization(db: TDatabase, orgId: string) {
   await db.delete(organizations).where(eq(organizations.id, orgId));
 }
 
-async function lockOrg(tx: Parameters<Parameters<TDatabase["transaction"]>[0]>[0], orgId: string) {
+async function lockOrg(tx: TTx, orgId: string) {
   // Serialises membership changes per org so "the last owner" is decided on a stable count.
   await tx.execute(sql`select 1 from ${organizations} where ${organizations.id} = ${orgId} for update`);
 }
 
-async function ownerCount(tx: Parameters<Parameters<TDatabase["transaction"]>[0]>[0], orgId: string) {
+async function ownerCount(tx: TTx, orgId: string) {
   const [row] = await tx
     .select({ n: sql<number>`count(*)::int` })
     .from(orgMembers)

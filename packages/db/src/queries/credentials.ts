@@ -1,9 +1,7 @@
 import { and, asc, eq, sql } from "drizzle-orm";
-import type { TDatabase } from "../client";
+import type { TDbOrTx } from "../client";
 import { computeEnvs, credentials } from "../schema";
 
-type TTx = Parameters<Parameters<TDatabase["transaction"]>[0]>[0];
-type TDbOrTx = TDatabase | TTx;
 
 /** Metadata only; the sealed value is never selected here. */
 export async function listCredentials(db: TDbOrTx, workspaceId: string) {

@@ -1,9 +1,7 @@
 import { and, asc, count, desc, eq, ilike, isNull, like, or, sql } from "drizzle-orm";
-import type { TDatabase } from "../client";
+import type { TDbOrTx, TTx } from "../client";
 import { auditEvents, hostComputeEnvsPolicy, instanceSettings, signupPolicy, users } from "../schema";
 
-type TTx = Parameters<Parameters<TDatabase["transaction"]>[0]>[0];
-type TDbOrTx = TDatabase | TTx;
 
 export type THostComputeEnvsPolicy = (typeof hostComputeEnvsPolicy.enumValues)[number];
 export const hostComputeEnvsPolicies = hostComputeEnvsPolicy.enumValues;

@@ -1,9 +1,7 @@
 import { aliasedTable, and, asc, eq, gt, isNull, lte, sql } from "drizzle-orm";
-import type { TDatabase } from "../client";
+import type { TDbOrTx, TTx } from "../client";
 import { invitations, organizations, users, workspaces } from "../schema";
 
-type TTx = Parameters<Parameters<TDatabase["transaction"]>[0]>[0];
-type TDbOrTx = TDatabase | TTx;
 
 type TOrgRole = NonNullable<(typeof invitations.$inferSelect)["orgRole"]>;
 type TWorkspaceRole = NonNullable<(typeof invitations.$inferSelect)["workspaceRole"]>;

@@ -1,9 +1,7 @@
 import { and, desc, eq, inArray, isNull, lt, lte, notInArray, or, sql } from "drizzle-orm";
-import type { TDatabase } from "../client";
+import type { TDatabase, TDbOrTx } from "../client";
 import { computeEnvs, pipelines, runLogLines, runs, secrets, users, type TRunSecretRef } from "../schema";
 
-type TTx = Parameters<Parameters<TDatabase["transaction"]>[0]>[0];
-type TDbOrTx = TDatabase | TTx;
 
 export const TERMINAL_STATUSES = ["SUCCEEDED", "FAILED", "CANCELLED", "LOST"] as const;
 export type TRunStatus = (typeof runs.$inferSelect)["status"];

@@ -1,11 +1,9 @@
 import { aliasedTable, and, asc, desc, eq, gt, inArray, isNull, lt, ne, sql, type SQL } from "drizzle-orm";
-import type { TDatabase } from "../client";
+import type { TDbOrTx } from "../client";
 import { auditEvents, secrets, users } from "../schema";
 
 export type TSecretOwner = { scope: "workspace"; workspaceId: string } | { scope: "user"; userId: string };
 
-type TTx = Parameters<Parameters<TDatabase["transaction"]>[0]>[0];
-type TDbOrTx = TDatabase | TTx;
 
 function ownerWhere(owner: TSecretOwner): SQL {
   return owner.scope === "workspace"

@@ -1,10 +1,8 @@
 import { createHash, randomInt, timingSafeEqual } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
-import type { TDatabase } from "../client";
+import type { TDatabase, TDbOrTx, TTx } from "../client";
 import { instanceSetup, users } from "../schema";
 
-type TTx = Parameters<Parameters<TDatabase["transaction"]>[0]>[0];
-type TDbOrTx = TDatabase | TTx;
 
 // The setup code lives here rather than in @lockstep/auth because the migration step of every
 // deployment (migrate-cli, `npm start`) creates it, and @lockstep/db cannot depend on auth.

@@ -1,5 +1,5 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
-import type { TDatabase } from "../client";
+import type { TDatabase, TTx } from "../client";
 import { accessTokens, oidcAccounts, users, workspaceParticipants, workspaces, type TUser } from "../schema";
 import { hasLiveInvitation } from "./invitations";
 import type { TSignupPolicy } from "./instance";
@@ -15,7 +15,6 @@ export async function findUserById(db: TDatabase, id: string) {
   return row ?? null;
 }
 
-type TTx = Parameters<Parameters<TDatabase["transaction"]>[0]>[0];
 
 type TNewUser = { email: string; name: string; passwordHash: string | null; oidc?: { provider: string; subject: string } };
 

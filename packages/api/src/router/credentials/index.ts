@@ -4,7 +4,7 @@ import { credentialProblem, ZId } from "@lockstep/validators";
 import { AppError } from "../../errors";
 import { sealedFrom, type TValueInput } from "../../services/secrets";
 import { router, workspaceProcedure } from "../../trpc";
-import { actorOf } from "../secrets";
+import { actorOf } from "../../actor";
 
 const ZProvider = z.enum(["aws", "google"]);
 const ZCredentialOut = z.object({ id: z.string(), name: z.string(), provider: ZProvider, createdAt: z.date(), updatedAt: z.date() });

@@ -11,7 +11,7 @@ import {
 } from "@lockstep/db";
 import { ZId } from "@lockstep/validators";
 import { endUserSessions, personOf, setUserDisabledByAdmin, setUserInstanceAdmin, updateInstanceSettings } from "../../services/instance";
-import { actorOf } from "../secrets";
+import { actorOf } from "../../actor";
 import { instanceAdminProcedure, router } from "../../trpc";
 
 const ZHostComputeEnvs = z.enum(hostComputeEnvsPolicies);

@@ -3,7 +3,7 @@ import { listInvitationsForEmail } from "@lockstep/db";
 import { ZId } from "@lockstep/validators";
 import { acceptInvitation, declineInvitation, invitationOut } from "../../services/invitations";
 import { authedProcedure, router } from "../../trpc";
-import { actorOf } from "../secrets";
+import { actorOf } from "../../actor";
 import { ZInvitationOut } from "../shapes";
 
 /** The caller's own invitations: addressed to their account's email, answered by them alone. */

@@ -10,7 +10,7 @@ import {
   updateOrgMemberRole,
 } from "../../services/tenancy";
 import { authedProcedure, orgProcedure, router } from "../../trpc";
-import { actorOf } from "../secrets";
+import { actorOf } from "../../actor";
 import { ZInvitationOut, ZMemberOut, ZOrgOut, ZOrgRole } from "../shapes";
 
 const ok = z.object({ ok: z.literal(true) });

@@ -5,7 +5,7 @@ import { AppError } from "../../errors";
 import { scrubPersonalNames } from "../../services/personal-secrets";
 import { cancelRun, launchRun, secretsForLaunch } from "../../services/runs";
 import { router, workspaceProcedure } from "../../trpc";
-import { actorOf } from "../secrets";
+import { actorOf } from "../../actor";
 import { ZLogLineOut, ZRunOut, ZRunSecretRefOut } from "../shapes";
 
 /**

@@ -1,14 +1,11 @@
 import { z } from "zod";
 import { listSecretMetadata, type TSecretOwner } from "@lockstep/db";
 import { ZId } from "@lockstep/validators";
-import { createSecret, importSecrets, removeSecret, updateSecret, validateSecretName, type TActor } from "../../services/secrets";
+import { actorOf } from "../../actor";
+import { createSecret, importSecrets, removeSecret, updateSecret, validateSecretName } from "../../services/secrets";
 import { authedProcedure, router, workspaceProcedure } from "../../trpc";
 import { ZImportOut, ZSecretOut, ZSecretRefOut, ZValidateNameOut } from "../shapes";
 import { ZImportInput, ZSecretName, ZValueInput } from "./inputs";
-
-export function actorOf(ctx: { user: { id: string; email: string }; ip: string | null; userAgent: string | null }): TActor {
-  return { id: ctx.user.id, email: ctx.user.email, ip: ctx.ip, userAgent: ctx.userAgent };
-}
 
 const ws = (ctx: { workspace: { id: string } }): TSecretOwner => ({ scope: "workspace", workspaceId: ctx.workspace.id });
 

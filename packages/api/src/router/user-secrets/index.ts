@@ -3,7 +3,7 @@ import { listSecretMetadata, type TSecretOwner } from "@lockstep/db";
 import { ZId } from "@lockstep/validators";
 import { createSecret, importSecrets, removeSecret, updateSecret, validateSecretName } from "../../services/secrets";
 import { authedProcedure, router } from "../../trpc";
-import { actorOf } from "../secrets";
+import { actorOf } from "../../actor";
 import { ZImportInput, ZSecretName, ZValueInput } from "../secrets/inputs";
 import { ZImportOut, ZSecretOut, ZSecretRefOut, ZValidateNameOut } from "../shapes";
 

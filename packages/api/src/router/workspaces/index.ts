@@ -11,7 +11,7 @@ import {
   updateWorkspace,
 } from "../../services/tenancy";
 import { authedProcedure, orgProcedure, router, workspaceProcedure } from "../../trpc";
-import { actorOf } from "../secrets";
+import { actorOf } from "../../actor";
 import { ZInvitationOut, ZParticipantOut, ZVisibility, ZWorkspaceOut, ZWorkspaceRole } from "../shapes";
 
 const ok = z.object({ ok: z.literal(true) });
