@@ -108,13 +108,21 @@ export async function getRunInWorkspace(db: TDbOrTx, workspaceId: string, id: st
   return row ?? null;
 }
 
-export async function listRuns(db: TDbOrTx, workspaceId: string, limit: number, before?: Date) {
+/**
+ * A workspace's runs, newest first, a page at a time. `after` is the last run of the previous page:
+ * the page continues below its (submitted_at, id) at the column's full (microsecond) precision, so
+ * runs submitted within the same millisecond are neither skipped nor repeated at a page boundary.
+ */
+export async function listRuns(db: TDbOrTx, workspaceId: string, limit: number, page: { after?: string; before?: Date } = {}) {
+  const after = page.after
+    ? sql`(${runs.submittedAt}, ${runs.id}) < (select c.submitted_at, c.id from runs c where c.id = ${page.after} and c.workspace_id = ${workspaceId})`
+    : undefined;
   return db
     .select({ run: runs, launcher: { id: users.id, name: users.name, email: users.email } })
     .from(runs)
     .leftJoin(users, eq(users.id, runs.launchedBy))
-    .where(and(eq(runs.workspaceId, workspaceId), before ? lt(runs.submittedAt, before) : undefined))
-    .orderBy(desc(runs.submittedAt))
+    .where(and(eq(runs.workspaceId, workspaceId), after, page.before ? lt(runs.submittedAt, page.before) : undefined))
+    .orderBy(desc(runs.submittedAt), desc(runs.id))
     .limit(limit);
 }
 
@@ -146,7 +154,8 @@ export async function runsNeedingWork(db: TDbOrTx) {
     db.select({ id: runs.id }).from(runs).where(and(eq(runs.status, "SUBMITTED"), sql`${runs.provisionedAt} is not null`, eq(runs.cancelRequested, false))),
     db.select({ id: runs.id }).from(runs).where(eq(runs.status, "RUNNING")),
     db.select({ id: runs.id }).from(runs).where(and(inArray(runs.status, terminal), inArray(runs.secretsState, ["PENDING", "PROVISIONED", "DELETING"]))),
-    db.select({ id: runs.id }).from(runs).where(and(notInArray(runs.status, terminal), lt(runs.deadlineAt, new Date()))),
+    // Unfinished is SUBMITTED or RUNNING; said so, the partial index runs_live_deadline_idx serves it.
+    db.select({ id: runs.id }).from(runs).where(and(inArray(runs.status, ["SUBMITTED", "RUNNING"]), lt(runs.deadlineAt, new Date()))),
   ]);
   return {
     toProvision: toProvision.map((r) => r.id),

@@ -137,6 +137,10 @@ export const runs = pgTable(
     index("runs_status_idx").on(t.status),
     index("runs_secrets_state_idx").on(t.secretsState),
     uniqueIndex("runs_live_uid_key").on(t.runUid).where(sql`${t.runUid} is not null and ${t.finishedAt} is null`),
+    // The sweeper's overdue query, every 30 s: only unfinished runs, by deadline.
+    index("runs_live_deadline_idx").on(t.deadlineAt).where(sql`${t.status} in ('SUBMITTED', 'RUNNING')`),
+    // Which runs hold a compute environment (edits and deletes are refused while one does).
+    index("runs_compute_env_idx").on(t.computeEnvId),
   ],
 );
 

@@ -73,9 +73,21 @@ export const runsRouter = router({
     }),
 
   list: workspaceProcedure("workspace:view")
-    .input(z.object({ limit: z.number().int().min(1).max(200).default(50), before: z.date().optional() }).default({ limit: 50 }))
+    .input(
+      z
+        .object({
+          limit: z.number().int().min(1).max(200).default(50),
+          /** The id of the last run of the previous page: the next page starts right below it. */
+          after: ZId.optional(),
+          /** Deprecated (millisecond precision can skip runs at a page boundary): use `after`. */
+          before: z.date().optional(),
+        })
+        .default({ limit: 50 }),
+    )
     .output(z.array(ZRunOut))
-    .query(async ({ ctx, input }) => (await listRuns(ctx.db, ctx.workspace.id, input.limit, input.before)).map((r) => runOut(r.run, r.launcher, ctx.user.id))),
+    .query(async ({ ctx, input }) =>
+      (await listRuns(ctx.db, ctx.workspace.id, input.limit, { after: input.after, before: input.before })).map((r) => runOut(r.run, r.launcher, ctx.user.id)),
+    ),
 
   get: workspaceProcedure("workspace:view")
     .input(z.object({ runId: ZId }))
