@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, test, type Page } from "@playwright/test";
@@ -18,7 +19,7 @@ async function query<T = unknown>(page: Page, path: string, input: unknown): Pro
 }
 
 test("the launch form preselects what the pipeline needs, says where each comes from, and names the missing ones", async ({ page }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(300_000);
   const user: TUser = { name: "Nia Needs", email: `nia-needs-${tag}@example.org`, password: "correct horse battery" };
   await signUp(page, user);
   const org = await mutate<{ id: string }>(page, "orgs.create", { name: `Needs ${tag}` });
@@ -78,4 +79,23 @@ test("the launch form preselects what the pipeline needs, says where each comes 
     { name: "AWS_KEY", source: "user" },
     { name: "DB_PASSWORD", source: "workspace" },
   ]);
+
+  // When the run ends, its page holds the deletion receipt: the store file written, verified gone, exportable as JSON.
+  const receipt = page.getByTestId("deletion-receipt");
+  await expect(receipt).toContainText("Every copy verified gone", { timeout: 180_000 });
+  const copies = page.getByRole("table", { name: "Copies written for the run" });
+  await expect(copies.getByRole("row")).toHaveCount(2);
+  await expect(copies).toContainText(`${runId}/secrets/store.json`);
+  await expect(copies).toContainText("list-after-delete");
+  await shot(page, "run-receipt");
+  const download = page.waitForEvent("download");
+  await page.getByRole("button", { name: "Export JSON" }).click();
+  const file = await (await download).path();
+  const exported = JSON.parse(readFileSync(file, "utf8")) as { runId: string; copies: Array<{ location: string; goneAt: string | null }>; deletion: { verified: boolean } };
+  expect(exported.runId).toBe(runId);
+  expect(exported.deletion.verified).toBe(true);
+  expect(exported.copies).toHaveLength(1);
+  expect(exported.copies[0]!.goneAt).not.toBeNull();
+  const text = readFileSync(file, "utf8");
+  for (const v of [`db-${tag}`, `aws-${tag}`, `other-${tag}`, `mine-${tag}`]) expect(text).not.toContain(v);
 });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TRPCError } from "@trpc/server";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { createDatabase, getRun, schema, eq } from "@lockstep/db";
+import { createDatabase, eq, getRun, recordAudit, schema, updateRunIf } from "@lockstep/db";
 import { addParticipant, callerFor, makeInstanceAdmin, makeUser, pipelinesRoot } from "./test/fixtures";
 
 const { db, close } = createDatabase(inject("databaseUrl"), { max: 4 });
@@ -137,5 +137,35 @@ describe("what a pipeline needs", () => {
     const [row] = await db.select().from(schema.pipelines).where(eq(schema.pipelines.id, pipeline.id));
     expect(row!.secretNeeds).toMatchObject({ status: "known" });
     expect(row!.secretNeeds?.status === "known" && row!.secretNeeds.fingerprint).not.toBe(before);
+  });
+
+  it("the deletion receipt lists each copy's location and when it was verified gone, naming a personal secret to its owner only", async () => {
+    const { asOwner, asLauncher, ws, pipeline, launcher } = await setup();
+    await asOwner.secrets.create({ workspaceId: ws.id, name: "DB_PASSWORD", value: { plain: "x" } });
+    await asLauncher.userSecrets.create({ name: "AWS_KEY", value: { plain: "y" } });
+    const run = await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id });
+    // What the worker records for a Secrets Manager store (locations are ARNs holding the names).
+    const arn = (n: string) => `arn:aws:secretsmanager:eu-west-1:123456789012:secret:lockstep-${run.id}/${n}-AbCdEf`;
+    const writtenAt = new Date().toISOString();
+    await updateRunIf(db, run.id, {}, {
+      status: "SUCCEEDED",
+      secretsState: "DELETED",
+      cleanupTarget: { provider: "aws-secrets-manager", region: "eu-west-1", prefix: "lockstep-", credentialId: run.id },
+      secretCopies: [{ location: arn("AWS_KEY"), writtenAt }, { location: arn("DB_PASSWORD"), writtenAt }],
+    });
+    const before = await asOwner.runs.receipt({ workspaceId: ws.id, runId: run.id });
+    expect(before.deletion.verified).toBe(false);
+    expect(before.copies.every((c) => c.goneAt === null)).toBe(true);
+    await recordAudit(db, { actorId: null, actorEmail: null, ip: null, userAgent: "worker", action: "secrets.deleted", workspaceId: ws.id, targetType: "run", targetId: run.id, targetName: "needs", runId: run.id, detail: { provider: "aws-secrets-manager", location: `lockstep-${run.id}`, verified: true, attempts: 2 } });
+
+    const mine = await asLauncher.runs.receipt({ workspaceId: ws.id, runId: run.id });
+    expect(mine).toMatchObject({ provider: "aws-secrets-manager", store: `lockstep-${run.id}`, sidecars: null, deletion: { verified: true, attempts: 2 } });
+    expect(mine.copies.map((c) => c.location)).toEqual([arn("AWS_KEY"), arn("DB_PASSWORD")]);
+    expect(mine.copies.every((c) => c.writtenAt === writtenAt && c.goneAt === mine.deletion.at && c.verifiedBy === "list-after-delete")).toBe(true);
+    const theirs = await asOwner.runs.receipt({ workspaceId: ws.id, runId: run.id });
+    expect(theirs.copies[0]!.location).toBe(`arn:aws:secretsmanager:eu-west-1:123456789012:secret:lockstep-${run.id}/[a personal secret of ${launcher.name}]-AbCdEf`);
+    expect(theirs.copies[1]!.location).toBe(arn("DB_PASSWORD"));
+    expect(JSON.stringify(theirs)).not.toContain("AWS_KEY");
+    expect(theirs.personalSecretCount).toBe(1);
   });
 });

@@ -151,6 +151,22 @@ export const ZLaunchNeedsOut = z.object({
   items: z.array(z.object({ name: z.string(), uses: z.array(ZSecretUse), optional: z.boolean(), source: z.enum(["workspace", "user", "missing"]) })),
 });
 
+export const ZReceiptOut = z.object({
+  runId: z.string(),
+  pipelineName: z.string(),
+  computeEnvName: z.string(),
+  secretsState: z.enum(["NONE", "PENDING", "PROVISIONED", "DELETING", "DELETED", "CLEANUP_FAILED"]),
+  provider: z.string().nullable(),
+  store: z.string().nullable(),
+  secrets: z.array(z.object({ name: z.string(), source: z.enum(["workspace", "user"]) })),
+  personalSecretCount: z.number(),
+  copies: z.array(z.object({ location: z.string(), writtenAt: z.string(), goneAt: z.string().nullable(), verifiedBy: z.string().nullable() })),
+  sidecars: z.string().nullable(),
+  deletion: z.object({ verified: z.boolean(), at: z.string().nullable(), method: z.string().nullable(), attempts: z.number(), lastError: z.string().nullable() }),
+  redaction: z.object({ occurrences: z.number(), files: z.number(), scannedFiles: z.number(), at: z.string() }).nullable(),
+  generatedAt: z.string(),
+});
+
 export const ZRunSecretRefOut = z.object({ name: z.string(), source: z.enum(["workspace", "user"]) });
 
 export const ZRunOut = z.object({

@@ -127,6 +127,11 @@ export const runs = pgTable(
      * (AWS Batch: the job definition's `secrets` name Secrets Manager ARNs). Never values.
      */
     secretBindings: jsonb().$type<Array<{ name: string; location: string }>>().notNull().default([]),
+    /**
+     * Every copy the provider wrote (store file path, ARN, resource name — never a value) and when:
+     * what the run's deletion receipt lists.
+     */
+    secretCopies: jsonb().$type<Array<{ location: string; writtenAt: string }>>().notNull().default([]),
     /** Offset of the unprivileged uid the run's head and tasks run as (root workers), from runUidSeq. */
     runUid: integer(),
     cleanupTarget: jsonb().$type<TCleanupTarget>(),

@@ -4,10 +4,11 @@ import { describeNeeds, ZId, ZParams, ZSecretSelection } from "@lockstep/validat
 import { AppError } from "../../errors";
 import { scrubPersonalNames } from "../../services/personal-secrets";
 import { scanSecretNeeds } from "../../services/pipelines";
+import { runReceipt } from "../../services/receipts";
 import { cancelRun, launchRun, secretsForLaunch } from "../../services/runs";
 import { router, workspaceProcedure } from "../../trpc";
 import { actorOf } from "../secrets";
-import { ZLaunchNeedsOut, ZLogLineOut, ZRunOut, ZRunSecretRefOut } from "../shapes";
+import { ZLaunchNeedsOut, ZLogLineOut, ZReceiptOut, ZRunOut, ZRunSecretRefOut } from "../shapes";
 
 /**
  * A run as `viewerId` may read it: the launcher sees their personal secrets by name; everyone else
@@ -106,6 +107,16 @@ export const runsRouter = router({
       const found = await getRunInWorkspace(ctx.db, ctx.workspace.id, input.runId);
       if (!found) throw new AppError("NOT_FOUND", "No such run.");
       return runOut(found.run, found.launcher, ctx.user.id);
+    }),
+
+  /** The run's deletion receipt (locations and times only; exportable as JSON from the run page). */
+  receipt: workspaceProcedure("workspace:view")
+    .input(z.object({ runId: ZId }))
+    .output(ZReceiptOut)
+    .query(async ({ ctx, input }) => {
+      const found = await getRunInWorkspace(ctx.db, ctx.workspace.id, input.runId);
+      if (!found) throw new AppError("NOT_FOUND", "No such run.");
+      return runReceipt(ctx.db, found.run, found.launcher?.name ?? null, ctx.user.id);
     }),
 
   cancel: workspaceProcedure("runs:cancel-own")
