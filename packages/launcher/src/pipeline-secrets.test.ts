@@ -39,6 +39,15 @@ describe("scanSource", () => {
     expect(names(`aws { accessKey = secrets.AWS_KEY }\nsecret 'NOT_HERE'`, "config")).toEqual(["config:AWS_KEY"]);
   });
 
+  it("in config files, the secret directive set as a process setting is a process use", () => {
+    const r = scanSource(
+      `process {\n  withName: 'FETCH' {\n    secret = ['CFG_ONE', "CFG_TWO"]\n  }\n  withLabel: x { secret = 'CFG_THREE' }\n  withName: Y { secret = params.names }\n}\nprocess.secret = ['CFG_FOUR']\nfoo.secret = ['NOT_A_DIRECTIVE']`,
+      "config",
+    );
+    expect(r.found.map((f) => `${f.use}:${f.name}`)).toEqual(["process:CFG_ONE", "process:CFG_TWO", "process:CFG_THREE", "process:CFG_FOUR"]);
+    expect(r.problems.map((p) => p.line)).toEqual([6]);
+  });
+
   it("reports a computed name and a multi-name directive (Nextflow's secret(String) takes one) instead of guessing", () => {
     const r = scanSource(`process A {\n  secret params.name\n  secret 'X_ONE', 'X_TWO'\n  secret "\${params.n}"\n}`, "script");
     expect(r.found.map((f) => f.name)).toEqual(["X_ONE", "X_TWO"]);

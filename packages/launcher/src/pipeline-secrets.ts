@@ -195,6 +195,34 @@ export function scanSource(src: string, kind: "script" | "config"): { found: TFo
       found.push({ name: arg.v, use: "process", line: arg.line });
     }
   }
+  if (kind === "config") {
+    // `process { withName: X { secret = ['A', 'B'] } }`: the directive set from config (a list, as
+    // ProcessConfig keeps it). Anything but literal names cannot be read here.
+    for (let k = 0; k < toks.length; k++) {
+      const tok = toks[k]!;
+      const eq = toks[k + 1];
+      if (tok.t !== "id" || tok.v !== "secret" || !(eq?.t === "p" && eq.v === "=")) continue;
+      const prev = toks[k - 1];
+      if (prev?.t === "p" && prev.v === ".") {
+        if (toks[k - 2]?.t !== "id" || (toks[k - 2] as { v: string }).v !== "process") continue;
+      }
+      const value = toks[k + 2];
+      const literal: TTok[] = [];
+      let m = k + 2;
+      if (value?.t === "p" && value.v === "[") {
+        for (m = k + 3; m < toks.length && !(toks[m]!.t === "p" && (toks[m] as { v: string }).v === "]"); m++) {
+          const t = toks[m]!;
+          if (t.t === "nl" || (t.t === "p" && t.v === ",")) continue;
+          literal.push(t);
+        }
+      } else if (value) literal.push(value);
+      if (literal.length > 0 && literal.every((t) => t.t === "str" && !t.interp)) {
+        for (const t of literal) found.push({ name: (t as { v: string }).v, use: "process", line: t.line });
+      } else {
+        problems.push({ line: tok.line, why: "a secret directive set in config whose names are not a literal list; they are known only when the run starts" });
+      }
+    }
+  }
   for (const f of found) if (!validName(f.name)) problems.push({ line: f.line, why: `"${f.name.slice(0, 60)}" is not a name Nextflow accepts for a secret` });
   return { found: found.filter((f) => validName(f.name)), optional, problems };
 }
