@@ -95,7 +95,7 @@ describe("scanPipelineDir on an nf-core-style pipeline", () => {
     expect(r.fingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect((await scanPipelineDir(fixture) as { fingerprint: string }).fingerprint).toBe(r.fingerprint);
     expect(describeNeeds(r)).toBe(
-      "needs API_TOKEN, DB_PASSWORD, FASTQC_TOKEN, LICENSE_KEY, SLACK_WEBHOOK (optional) (config: AWS_KEY, AWS_SECRET, TOWER_ACCESS_TOKEN)",
+      "needs API_TOKEN, DB_PASSWORD, FASTQC_TOKEN, LICENSE_KEY, SLACK_WEBHOOK (optional) (config: AWS_KEY, AWS_SECRET, TOWER_ACCESS_TOKEN); 1 place in the sources Lockstep cannot read before the run",
     );
   });
 

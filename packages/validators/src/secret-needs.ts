@@ -37,10 +37,11 @@ export function requiredNeeds(needs: TPipelineSecretNeeds): string[] {
 /** "needs DB_PASSWORD, API_TOKEN (config: AWS_KEY)": names used by processes/scripts first, config-only ones in brackets. */
 export function describeNeeds(needs: TPipelineSecretNeeds): string {
   if (needs.status === "unknown") return `secrets needed: unknown until launch (${needs.reason})`;
-  if (needs.needs.length === 0) return "needs no secrets";
+  const unknown = needs.problems.length === 0 ? "" : `; ${needs.problems.length === 1 ? "1 place" : `${needs.problems.length} places`} in the sources Lockstep cannot read before the run`;
+  if (needs.needs.length === 0) return `needs no secrets${unknown}`;
   const opt = new Set(needs.optional);
   const label = (n: TSecretNeed) => (opt.has(n.name) ? `${n.name} (optional)` : n.name);
   const code = needs.needs.filter((n) => n.uses.some((u) => u !== "config")).map(label);
   const config = needs.needs.filter((n) => n.uses.every((u) => u === "config")).map(label);
-  return `needs ${[code.join(", "), config.length > 0 ? `(config: ${config.join(", ")})` : ""].filter(Boolean).join(" ")}`;
+  return `needs ${[code.join(", "), config.length > 0 ? `(config: ${config.join(", ")})` : ""].filter(Boolean).join(" ")}${unknown}`;
 }

@@ -66,6 +66,15 @@ function PipelinesPage({ workspaceId, manages, launches }: { workspaceId: string
                   <span className="mt-0.5 block text-xs text-slate-600" data-testid="secret-needs">
                     {p.secretNeedsText}
                   </span>
+                  {p.secretNeeds?.status === "known" && p.secretNeeds.problems.length > 0 ? (
+                    <ul className="mt-0.5 list-disc pl-4 text-xs text-amber-700" aria-label={`What Lockstep cannot read in ${p.name}`}>
+                      {p.secretNeeds.problems.map((problem) => (
+                        <li key={problem}>
+                          <code className="font-mono">{problem}</code>
+                        </li>
+                      ))}
+                    </ul>
+                  ) : null}
                 </td>
                 <td className="px-5 py-3">
                   {params.length === 0 ? (
