@@ -60,6 +60,7 @@ describe("scanSource", () => {
     const r = scanSource(`process A {\n  secret 'A__B'\n  secret 'OK_NAME'\n}`, "script");
     expect(r.found.map((f) => f.name)).toEqual(["OK_NAME"]);
     expect(r.problems).toHaveLength(1);
+    expect(JSON.stringify(r.problems)).not.toContain("A__B");
   });
 
   it("a variable named secret is not a directive", () => {

@@ -223,7 +223,7 @@ export function scanSource(src: string, kind: "script" | "config"): { found: TFo
       }
     }
   }
-  for (const f of found) if (!validName(f.name)) problems.push({ line: f.line, why: `"${f.name.slice(0, 60)}" is not a name Nextflow accepts for a secret` });
+  for (const f of found) if (!validName(f.name)) problems.push({ line: f.line, why: "a secret name Nextflow does not accept (not repeated here: only valid names leave the scanner)" });
   return { found: found.filter((f) => validName(f.name)), optional, problems };
 }
 
