@@ -190,7 +190,8 @@ async function world(worker: { queues: TQueues; place: TPlace }) {
       },
     });
     const asAttacker = caller(attacker.id);
-    const launched = await asAttacker.runs.launch({ workspaceId: ws.id, pipelineId: p.id });
+    // "All": the probe declares no secret, yet its run must hold its workspace's (a store to look beside).
+    const launched = await asAttacker.runs.launch({ workspaceId: ws.id, pipelineId: p.id, secrets: { mode: "all" } });
     const run = await waitFor(launched.id, settled);
     const log = (await asAttacker.runs.logs({ workspaceId: ws.id, runId: run.id, limit: 2000 })).lines.map((l) => l.line).join("\n");
     return { run, log, files: readTree(run.runDir!) };

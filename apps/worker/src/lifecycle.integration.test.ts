@@ -128,7 +128,8 @@ describe("run lifecycle with real Nextflow (local executor)", () => {
     const personalName = `PERSONAL_${randomUUID().replace(/-/g, "").slice(0, 12).toUpperCase()}`;
     await asLauncher.userSecrets.create({ name: personalName, value: { plain: `personal-MARKER-${randomUUID()}` } });
     const p = await pipeline("secrets-hash");
-    const launched = await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: p.id });
+    // The pipeline does not need the personal secret: it goes along only when named.
+    const launched = await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: p.id, secrets: { mode: "selected", names: ["DB_PASSWORD", "API_TOKEN", personalName] } });
     const run = await waitFor(launched.id, settled);
     expect([run.status, run.secretsState, run.exitCode, run.errorMessage]).toEqual(["SUCCEEDED", "DELETED", 0, null]);
     const results = join(run.runDir!, "results");
@@ -160,7 +161,25 @@ describe("run lifecycle with real Nextflow (local executor)", () => {
     const stored = await listAuditEvents(db, { workspaceId: ws.id, limit: 50 });
     const provisioned = stored.find((e) => e.action === "secrets.provisioned" && e.runId === run.id)!;
     expect(provisioned.detail).toMatchObject({ names: ["DB_PASSWORD (workspace)"], personalSecrets: 2, personalSecretsOf: "Launcher" });
+    // The deletion receipt: the one copy written (the store file), when, and verified gone by listing after deletion.
+    const receipt = await asOwner.runs.receipt({ workspaceId: ws.id, runId: run.id });
+    const secretsDir = run.cleanupTarget?.provider === "nextflow-file" ? run.cleanupTarget.secretsDir : "?";
+    expect(receipt).toMatchObject({
+      secretsState: "DELETED",
+      provider: "nextflow-file",
+      store: secretsDir,
+      copies: [{ location: join(secretsDir, "store.json"), verifiedBy: "list-after-delete" }],
+      deletion: { verified: true, method: expect.stringMatching(/^list-after-delete/) },
+      personalSecretCount: 2,
+    });
+    expect(receipt.secrets).toEqual([{ name: "DB_PASSWORD", source: "workspace" }]);
+    expect(receipt.sidecars).toContain(".nf-*.secrets");
+    expect(new Date(receipt.copies[0]!.writtenAt).getTime()).toBeLessThanOrEqual(run.provisionedAt!.getTime());
+    expect(new Date(receipt.copies[0]!.goneAt!).getTime()).toBeGreaterThanOrEqual(run.finishedAt!.getTime());
+    expect(receipt.deletion.at).toBe(receipt.copies[0]!.goneAt);
+    expect((await asLauncher.runs.receipt({ workspaceId: ws.id, runId: run.id })).secrets.map((s) => s.name)).toContain(personalName);
     const ownerReads = JSON.stringify([
+      receipt,
       await asOwner.runs.get({ workspaceId: ws.id, runId: run.id }),
       await asOwner.runs.list({ workspaceId: ws.id }),
       await asOwner.audit.list({ workspaceId: ws.id, limit: 500 }),

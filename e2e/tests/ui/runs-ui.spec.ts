@@ -171,6 +171,9 @@ test("a run launched from the UI gets the effective secrets, reports its lifecyc
   await expect(page.getByLabel("Pipeline", { exact: true }).locator("option:checked")).toHaveText("Secrets hash");
   await expect(page.getByLabel("Compute environment").locator("option:checked")).toHaveText(/This machine/);
   await expect(page.getByLabel("Params")).toHaveValue("outdir=results");
+  // The default is what the pipeline's sources ask for (launch-needs.spec.ts covers it); this run takes "All".
+  await expect(page.getByLabel("What it needs")).toBeChecked();
+  await page.getByLabel("All", { exact: true }).check();
   const effective = page.getByRole("table", { name: "Secrets this run gets" });
   await expect(effective.getByRole("row")).toHaveCount(3);
   await expect(effective.getByRole("row", { name: /DB_PASSWORD/ })).toContainText(/DB_PASSWORD\s*workspace$/);

@@ -45,6 +45,7 @@ describe("launching runs", () => {
         { name: "API_TOKEN", source: "user" },
         { name: "DB_PASSWORD", source: "workspace" },
       ],
+      needs: null,
     });
     const run = await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id, params: { n: 2 } });
     expect(run).toMatchObject({ status: "SUBMITTED", secretsState: "PENDING", params: { greeting: "hi", n: 2 }, computeEnvName: "Local" });
@@ -84,7 +85,7 @@ describe("launching runs", () => {
     await me.secrets.create({ workspaceId: user.personalWorkspaceId, name: "DB_PASSWORD", value: { plain: "x" } });
     const ce = await me.computeEnvs.create({ workspaceId: user.personalWorkspaceId, computeEnv: localEnv });
     const pipeline = await me.pipelines.create({ workspaceId: user.personalWorkspaceId, pipeline: { name: "p", repository: pipelineDir, defaultComputeEnvId: ce.id } });
-    expect(await me.runs.effectiveSecrets({ workspaceId: user.personalWorkspaceId })).toEqual({ personal: true, secrets: [] });
+    expect(await me.runs.effectiveSecrets({ workspaceId: user.personalWorkspaceId })).toEqual({ personal: true, secrets: [], needs: null });
     const run = await me.runs.launch({ workspaceId: user.personalWorkspaceId, pipelineId: pipeline.id });
     expect(run).toMatchObject({ secretNames: [], secretsState: "NONE" });
   });
@@ -156,7 +157,8 @@ describe("launching on Lockstep's own machines", () => {
       const ws = await asStranger.workspaces.create({ orgId: org.id, name: "Lab" });
       const labEnv = await asStranger.computeEnvs.create({ workspaceId: ws.id, computeEnv: localEnv });
       const labPipeline = await asStranger.pipelines.create({ workspaceId: ws.id, pipeline: { name: "p", repository: pipelineDir, defaultComputeEnvId: labEnv.id } });
-      expect(await asStranger.runs.launch({ workspaceId: ws.id, pipelineId: labPipeline.id })).toMatchObject({ status: "SUBMITTED" });
+      // The lab has none of the secrets the pipeline needs: "All" (here, none) launches anyway.
+      expect(await asStranger.runs.launch({ workspaceId: ws.id, pipelineId: labPipeline.id, secrets: { mode: "all" } })).toMatchObject({ status: "SUBMITTED" });
       const adminEnv = await asAdmin.computeEnvs.create({ workspaceId: admin.personalWorkspaceId, computeEnv: localEnv });
       const adminPipeline = await asAdmin.pipelines.create({ workspaceId: admin.personalWorkspaceId, pipeline: { name: "p", repository: pipelineDir, defaultComputeEnvId: adminEnv.id } });
       expect(await asAdmin.runs.launch({ workspaceId: admin.personalWorkspaceId, pipelineId: adminPipeline.id })).toMatchObject({ status: "SUBMITTED", secretsState: "NONE" });
@@ -196,7 +198,8 @@ describe("a personal secret's name is its owner's alone", () => {
     const { launcher, asOwner, asLauncher, ws, pipeline } = await setup();
     const marker = `PERSONAL_${randomUUID().replace(/-/g, "").slice(0, 12).toUpperCase()}`;
     await asLauncher.userSecrets.create({ name: marker, value: { plain: "personal value" } });
-    const launched = await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id });
+    // The pipeline does not need the marker: only naming it sends it (personal secrets never go along wholesale).
+    const launched = await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id, secrets: { mode: "selected", names: ["DB_PASSWORD", "API_TOKEN", marker] } });
 
     // Positive control: the launcher sees their own names, and the row holds them.
     expect(launched.secretNames).toEqual(expect.arrayContaining([{ name: marker, source: "user" }]));
@@ -230,7 +233,14 @@ describe("a personal secret's name is its owner's alone", () => {
     expect(asOwnerGet.errorMessage).toBe(`could not provision secrets: Secrets Manager returned no ARN for lockstep-${launched.id}/[a personal secret of ${launcher.name}]`);
 
     const launchedEvent = activity.items.find((e) => e.action === "run.launched" && e.runId === launched.id)!;
-    expect(launchedEvent.detail).toEqual({ computeEnv: "Local", names: ["DB_PASSWORD (workspace)"], personalSecrets: 2, personalSecretsOf: launcher.name });
+    expect(launchedEvent.detail).toEqual({
+      computeEnv: "Local",
+      names: ["DB_PASSWORD (workspace)"],
+      personalSecrets: 2,
+      personalSecretsOf: launcher.name,
+      secretsMode: "selected",
+      sourceFingerprint: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+    });
     const oldEvent = activity.items.find((e) => e.action === "secrets.provisioned" && e.runId === launched.id)!;
     expect(oldEvent.detail).toEqual({
       provider: "aws-secrets-manager",

@@ -86,6 +86,7 @@ const expected: Record<string, TExpected> = {
   "runs.get": "read",
   "runs.cancel": "launch",
   "runs.logs": "read",
+  "runs.receipt": "read",
   "instance.get": "admin",
   "instance.update": "admin",
   "instance.users.list": "admin",

@@ -33,7 +33,8 @@ describe("cross-tenant isolation", () => {
       secretIds.set(ws, (await asBob.secrets.create({ workspaceId: ws, name: "B_SECRET", value: { plain: "b-value" } })).id);
       const ce = await asBob.computeEnvs.create({ workspaceId: ws, computeEnv: { kind: "local", name: "B env", workDir: "/tmp/lockstep-b", nextflowVersion: "24.10.5" } });
       const pipeline = await asBob.pipelines.create({ workspaceId: ws, pipeline: { name: "b-pipe", repository: join(pipelinesRoot, "sleeps"), defaultComputeEnvId: ce.id } });
-      const run = await asBob.runs.launch({ workspaceId: ws, pipelineId: pipeline.id });
+      // "All": the workspace lacks the DB_PASSWORD the pipeline needs, which a default launch refuses.
+      const run = await asBob.runs.launch({ workspaceId: ws, pipelineId: pipeline.id, secrets: { mode: "all" } });
       const credential = await asBob.credentials.create({ workspaceId: ws, name: "b-aws", provider: "aws", value: { plain: awsKey } });
       ids.set(ws, { ce: ce.id, pipeline: pipeline.id, run: run.id, credential: credential.id });
     }
@@ -92,6 +93,7 @@ describe("cross-tenant isolation", () => {
       "runs.get": (ws) => asAlice.runs.get({ workspaceId: ws, runId: ids.get(ws)!.run }),
       "runs.cancel": (ws) => asAlice.runs.cancel({ workspaceId: ws, runId: ids.get(ws)!.run }),
       "runs.logs": (ws) => asAlice.runs.logs({ workspaceId: ws, runId: ids.get(ws)!.run }),
+      "runs.receipt": (ws) => asAlice.runs.receipt({ workspaceId: ws, runId: ids.get(ws)!.run }),
       "credentials.list": (ws) => asAlice.credentials.list({ workspaceId: ws }),
       "credentials.create": (ws) => asAlice.credentials.create({ workspaceId: ws, name: "x", provider: "aws", value: { plain: awsKey } }),
       "credentials.update": (ws) => asAlice.credentials.update({ workspaceId: ws, credentialId: ids.get(ws)!.credential, value: { plain: awsKey } }),

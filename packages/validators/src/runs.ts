@@ -132,9 +132,17 @@ export const ZPipelineInput = z.object({
   revision: z.string().regex(/^[A-Za-z0-9_./-]{1,128}$/, "revisions are branch, tag or commit names").optional(),
   defaultParams: ZParams.default({}),
   defaultComputeEnvId: z.uuid().nullable().default(null),
+  /** Secrets a run may go without: missing ones are left out instead of refusing the launch. */
+  optionalSecrets: z.array(ZSecretName).max(200).default([]),
 });
 
+/**
+ * Which secrets a launch sends. `needed`: exactly the names the pipeline's sources ask for (the
+ * default when they are known); `selected`: only these names; `all`: every workspace secret, and
+ * personal secrets only for names the pipeline needs (all of them when its needs are unknown).
+ */
 export const ZSecretSelection = z.discriminatedUnion("mode", [
+  z.object({ mode: z.literal("needed") }),
   z.object({ mode: z.literal("all") }),
   z.object({ mode: z.literal("selected"), names: z.array(ZSecretName).max(200) }),
   z.object({ mode: z.literal("none") }),

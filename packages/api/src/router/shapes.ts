@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { orgRoles, tokenScopes, workspaceRoles } from "@lockstep/auth";
+import { ZPipelineSecretNeeds, ZSecretUse } from "@lockstep/validators";
 
 // Output shapes. None of them has a field for a secret value, a ciphertext, a password hash or
 // a token hash — a test walks every output schema to keep it that way.
@@ -133,8 +134,37 @@ export const ZPipelineOut = z.object({
   revision: z.string().nullable(),
   defaultParams: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
   defaultComputeEnvId: z.string().nullable(),
+  optionalSecrets: z.array(z.string()),
+  /** What the sources ask for (null: not scanned since this was added), and the same in words. */
+  secretNeeds: ZPipelineSecretNeeds.nullable(),
+  secretNeedsText: z.string(),
   createdAt: z.date(),
   updatedAt: z.date(),
+});
+
+export const ZLaunchNeedsOut = z.object({
+  known: z.boolean(),
+  description: z.string(),
+  reason: z.string().nullable(),
+  fingerprint: z.string().nullable(),
+  problems: z.array(z.string()),
+  items: z.array(z.object({ name: z.string(), uses: z.array(ZSecretUse), optional: z.boolean(), source: z.enum(["workspace", "user", "missing"]) })),
+});
+
+export const ZReceiptOut = z.object({
+  runId: z.string(),
+  pipelineName: z.string(),
+  computeEnvName: z.string(),
+  secretsState: z.enum(["NONE", "PENDING", "PROVISIONED", "DELETING", "DELETED", "CLEANUP_FAILED"]),
+  provider: z.string().nullable(),
+  store: z.string().nullable(),
+  secrets: z.array(z.object({ name: z.string(), source: z.enum(["workspace", "user"]) })),
+  personalSecretCount: z.number(),
+  copies: z.array(z.object({ location: z.string(), writtenAt: z.string(), goneAt: z.string().nullable(), verifiedBy: z.string().nullable() })),
+  sidecars: z.string().nullable(),
+  deletion: z.object({ verified: z.boolean(), at: z.string().nullable(), method: z.string().nullable(), attempts: z.number(), lastError: z.string().nullable() }),
+  redaction: z.object({ occurrences: z.number(), files: z.number(), scannedFiles: z.number(), at: z.string() }).nullable(),
+  generatedAt: z.string(),
 });
 
 export const ZRunSecretRefOut = z.object({ name: z.string(), source: z.enum(["workspace", "user"]) });

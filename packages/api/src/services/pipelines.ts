@@ -1,4 +1,6 @@
 import { isRemotePipeline, resolveLocalPipeline } from "@lockstep/launcher/local-pipeline";
+import { scanPipelineDir } from "@lockstep/launcher/pipeline-secrets";
+import type { TPipelineSecretNeeds } from "@lockstep/validators";
 import { AppError } from "../errors";
 
 /**
@@ -10,4 +12,19 @@ export async function assertPipelineSource(repository: string, roots: readonly s
   if (isRemotePipeline(repository)) return;
   const resolved = await resolveLocalPipeline(repository, roots);
   if (!resolved.ok) throw new AppError("INVALID", `${field}: ${leadIn}${resolved.message}`);
+}
+
+/**
+ * Which secrets the pipeline's sources ask for. Local pipelines are read here (names and paths
+ * only leave the scanner); an https:// repository is fetched only by Nextflow when a run starts,
+ * so its needs are unknown until then.
+ */
+export async function scanSecretNeeds(repository: string, roots: readonly string[]): Promise<TPipelineSecretNeeds> {
+  const scannedAt = new Date().toISOString();
+  if (isRemotePipeline(repository)) {
+    return { status: "unknown", reason: "the repository is fetched only when a run starts, so Lockstep cannot read it beforehand", scannedAt };
+  }
+  const resolved = await resolveLocalPipeline(repository, roots);
+  if (!resolved.ok) return { status: "unknown", reason: "the pipeline's directory cannot be read", scannedAt };
+  return scanPipelineDir(resolved.dir);
 }

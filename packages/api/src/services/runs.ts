@@ -1,6 +1,8 @@
 import { can, type TWorkspaceRole } from "@lockstep/auth";
 import {
   effectiveSecretRefs,
+  eq,
+  schema,
   getComputeEnv,
   getPipeline,
   getRunInWorkspace,
@@ -10,32 +12,99 @@ import {
   runSecretsAuditDetail,
   updateRunIf,
   type TDatabase,
+  type TPipeline,
   type TRunSecretRef,
   type TWorkspace,
 } from "@lockstep/db";
 import { enqueue, type TQueues } from "@lockstep/queue";
-import { headEnvProblems, type TSecretSelection } from "@lockstep/validators";
+import { headEnvProblems, type TPipelineSecretNeeds, type TSecretSelection, type TSecretUse } from "@lockstep/validators";
 import { AppError } from "../errors";
 import { isHostKind } from "./compute-envs";
-import { assertPipelineSource } from "./pipelines";
+import { assertPipelineSource, scanSecretNeeds } from "./pipelines";
 import type { TActor } from "./secrets";
 
-/** The secrets a launch would send, by name and source. Personal workspaces send none (Seqera's rule). */
-export async function secretsForLaunch(db: TDatabase, workspace: TWorkspace, userId: string, selection: TSecretSelection): Promise<TRunSecretRef[]> {
-  if (workspace.personalOwnerId || selection.mode === "none") return [];
-  const all = await effectiveSecretRefs(db, workspace.id, userId);
-  if (selection.mode === "all") return all;
+/** One name the pipeline needs, and where a launch by this user would take it from. */
+export type TNeedPlan = { name: string; uses: TSecretUse[]; optional: boolean; source: "workspace" | "user" | "missing" };
+
+/** What a launch would send, and why: the refs, the needs it was planned against, optional names left out. */
+export type TSecretPlan = {
+  mode: TSecretSelection["mode"];
+  refs: TRunSecretRef[];
+  needs: TPipelineSecretNeeds | null;
+  plan: TNeedPlan[];
+  /** Optional names with no value: left out of the run. */
+  skipped: string[];
+};
+
+/** Optional names: the pipeline setting plus the sources' `// lockstep: optional NAME` comments. */
+export function optionalNames(pipeline: Pick<TPipeline, "optionalSecrets">, needs: TPipelineSecretNeeds | null): Set<string> {
+  return new Set([...pipeline.optionalSecrets, ...(needs?.status === "known" ? needs.optional : [])]);
+}
+
+export function planNeeds(all: TRunSecretRef[], needs: TPipelineSecretNeeds | null, optional: Set<string>): TNeedPlan[] {
+  if (needs?.status !== "known") return [];
   const byName = new Map(all.map((r) => [r.name, r]));
-  const missing = selection.names.filter((n) => !byName.has(n));
-  if (missing.length > 0) throw new AppError("INVALID", `secrets: no secret named ${missing.join(", ")} in this workspace or your secrets.`);
-  return [...new Set(selection.names)].map((n) => byName.get(n)!);
+  return needs.needs.map((n) => ({ name: n.name, uses: n.uses, optional: optional.has(n.name), source: byName.get(n.name)?.source ?? "missing" }));
+}
+
+/**
+ * The secrets a launch would send, by name and source. Personal workspaces send none (Seqera's
+ * rule). With no selection: what the pipeline needs when that is known, else everything (as before
+ * needs were scanned). A personal secret reaches a run only for a name the pipeline needs, unless
+ * the needs are unknown (then "all" keeps its old meaning) or the user names it explicitly.
+ */
+export async function secretsForLaunch(
+  db: TDatabase,
+  workspace: TWorkspace,
+  userId: string,
+  selection: TSecretSelection | undefined,
+  pipeline: (Pick<TPipeline, "optionalSecrets"> & { needs: TPipelineSecretNeeds | null }) | null = null,
+): Promise<TSecretPlan> {
+  const needs = pipeline?.needs ?? null;
+  const known = needs?.status === "known";
+  const mode = selection?.mode ?? (known ? "needed" : "all");
+  if (workspace.personalOwnerId || mode === "none") return { mode, refs: [], needs, plan: [], skipped: [] };
+  const all = await effectiveSecretRefs(db, workspace.id, userId);
+  const optional = pipeline ? optionalNames(pipeline, needs) : new Set<string>();
+  const plan = planNeeds(all, needs, optional);
+  const byName = new Map(all.map((r) => [r.name, r]));
+  if (selection?.mode === "selected") {
+    const missing = selection.names.filter((n) => !byName.has(n) && !optional.has(n));
+    if (missing.length > 0) throw new AppError("INVALID", `secrets: no secret named ${missing.join(", ")} in this workspace or your secrets.`);
+    const skipped = selection.names.filter((n) => !byName.has(n));
+    return { mode, refs: [...new Set(selection.names)].filter((n) => byName.has(n)).map((n) => byName.get(n)!), needs, plan, skipped };
+  }
+  if (mode === "all") {
+    const needed = new Set(plan.map((p) => p.name));
+    const refs = known ? all.filter((r) => r.source === "workspace" || needed.has(r.name)) : all;
+    return { mode, refs, needs, plan, skipped: plan.filter((p) => p.source === "missing" && p.optional).map((p) => p.name) };
+  }
+  // "needed"
+  if (!known) {
+    const why = needs?.status === "unknown" ? needs.reason : "the pipeline has not been scanned";
+    throw new AppError("INVALID", `secrets: what this pipeline needs is unknown until launch (${why}); choose the secrets to send ("Only these") or send all.`);
+  }
+  const missing = plan.filter((p) => p.source === "missing" && !p.optional).map((p) => p.name);
+  if (missing.length > 0) {
+    throw new AppError(
+      "INVALID",
+      `secrets: the pipeline needs ${missing.join(", ")}, which ${missing.length === 1 ? "has" : "have"} no value in this workspace or your secrets. Add ${missing.length === 1 ? "it" : "them"} (workspace Secrets tab, or your personal secrets), or mark ${missing.length === 1 ? "it" : "them"} optional in the pipeline's settings.`,
+    );
+  }
+  return {
+    mode,
+    refs: plan.filter((p) => p.source !== "missing").map((p) => byName.get(p.name)!),
+    needs,
+    plan,
+    skipped: plan.filter((p) => p.source === "missing").map((p) => p.name),
+  };
 }
 
 export async function launchRun(
   deps: { db: TDatabase; queues: TQueues; localPipelineRoots: readonly string[] },
   workspace: TWorkspace,
   actor: TActor & { isInstanceAdmin: boolean; name: string },
-  input: { pipelineId: string; computeEnvId?: string; params?: Record<string, string | number | boolean>; secrets: TSecretSelection },
+  input: { pipelineId: string; computeEnvId?: string; params?: Record<string, string | number | boolean>; secrets?: TSecretSelection },
 ) {
   const { db } = deps;
   const pipeline = await getPipeline(db, workspace.id, input.pipelineId);
@@ -66,7 +135,11 @@ export async function launchRun(
       `computeEnvId: ${ce.name} has settings Lockstep no longer allows: ${refused.map((p) => p.message).join("; ")}. An owner, admin or maintainer must remove ${refused.length === 1 ? "it" : "them"} before it can start runs.`,
     );
   }
-  const refs = await secretsForLaunch(db, workspace, actor.id, input.secrets);
+  // Scanned again at launch: the sources may have changed since the pipeline was saved.
+  const needs = await scanSecretNeeds(pipeline.repository, deps.localPipelineRoots);
+  await db.update(schema.pipelines).set({ secretNeeds: needs }).where(eq(schema.pipelines.id, pipeline.id));
+  const secretPlan = await secretsForLaunch(db, workspace, actor.id, input.secrets, { optionalSecrets: pipeline.optionalSecrets, needs });
+  const refs = secretPlan.refs;
   const run = await db.transaction(async (tx) => {
     const row = await insertRun(tx, {
       workspaceId: workspace.id,
@@ -95,7 +168,13 @@ export async function launchRun(
       targetName: pipeline.name,
       runId: row.id,
       // Personal secrets by count only: the workspace's admins read this event.
-      detail: { computeEnv: ce.name, ...runSecretsAuditDetail(refs, actor.name) },
+      detail: {
+        computeEnv: ce.name,
+        ...runSecretsAuditDetail(refs, actor.name),
+        secretsMode: secretPlan.mode,
+        ...(secretPlan.skipped.length > 0 ? { optionalLeftOut: secretPlan.skipped } : {}),
+        ...(needs.status === "known" ? { sourceFingerprint: needs.fingerprint } : { needsUnknown: needs.reason }),
+      },
     });
     return row;
   });

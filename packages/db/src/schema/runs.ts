@@ -35,6 +35,19 @@ export const computeEnvs = pgTable(
   (t) => [uniqueIndex("compute_envs_workspace_name_key").on(t.workspaceId, t.name)],
 );
 
+/** Shape of `pipelines.secret_needs` (validated by ZPipelineSecretNeeds in @lockstep/validators). */
+export type TPipelineSecretNeedsRow =
+  | {
+      status: "known";
+      needs: Array<{ name: string; uses: Array<"process" | "config" | "script">; files: string[] }>;
+      optional: string[];
+      problems: string[];
+      fingerprint: string;
+      files: number;
+      scannedAt: string;
+    }
+  | { status: "unknown"; reason: string; scannedAt: string };
+
 export const pipelines = pgTable(
   "pipelines",
   {
@@ -48,6 +61,13 @@ export const pipelines = pgTable(
     revision: text(),
     defaultParams: jsonb().$type<Record<string, string | number | boolean>>().notNull().default({}),
     defaultComputeEnvId: uuid().references(() => computeEnvs.id, { onDelete: "set null" }),
+    /**
+     * The secrets the pipeline's sources ask for, as found when it was last saved or launched
+     * (names, where used, the source fingerprint; never file content). Null: never scanned.
+     */
+    secretNeeds: jsonb().$type<TPipelineSecretNeedsRow>(),
+    /** Names a run may go without (the pipeline setting; the sources can also say so in a comment). */
+    optionalSecrets: jsonb().$type<string[]>().notNull().default([]),
     createdBy: uuid().references(() => users.id, { onDelete: "set null" }),
     ...timestamps,
   },
@@ -107,6 +127,11 @@ export const runs = pgTable(
      * (AWS Batch: the job definition's `secrets` name Secrets Manager ARNs). Never values.
      */
     secretBindings: jsonb().$type<Array<{ name: string; location: string }>>().notNull().default([]),
+    /**
+     * Every copy the provider wrote (store file path, ARN, resource name — never a value) and when:
+     * what the run's deletion receipt lists.
+     */
+    secretCopies: jsonb().$type<Array<{ location: string; writtenAt: string }>>().notNull().default([]),
     /** Offset of the unprivileged uid the run's head and tasks run as (root workers), from runUidSeq. */
     runUid: integer(),
     cleanupTarget: jsonb().$type<TCleanupTarget>(),

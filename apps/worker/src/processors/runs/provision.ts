@@ -30,6 +30,7 @@ export const provision: THandler<"runs.provision"> = async ({ runId }, _job, ctx
   }
   let headEnv: Record<string, string> = {};
   let secretBindings: Array<{ name: string; location: string }> = [];
+  let secretCopies: Array<{ location: string; writtenAt: string }> = [];
   let runDir: string;
   try {
     // A retry keeps the store recorded first (the settings may have changed in between).
@@ -52,6 +53,8 @@ export const provision: THandler<"runs.provision"> = async ({ runId }, _job, ctx
         );
         headEnv = result.env;
         secretBindings = result.bindings;
+        const writtenAt = new Date().toISOString();
+        secretCopies = result.locations.map((location) => ({ location, writtenAt }));
         await markSecretsUsed(ctx.db, opened.map((s) => s.id), run.launchedBy);
         const launcher = run.launchedBy ? await findUserById(ctx.db, run.launchedBy) : null;
         await workerAudit(ctx, run, "secrets.provisioned", {
@@ -77,6 +80,7 @@ export const provision: THandler<"runs.provision"> = async ({ runId }, _job, ctx
     runDir,
     headEnv,
     secretBindings,
+    secretCopies,
     ...(run.secretRefs.length > 0 ? { secretsState: "PROVISIONED" as const } : {}),
   });
   await enqueue(ctx.queues, "runs.launch", { runId });

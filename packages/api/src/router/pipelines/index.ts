@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { and, eq, getComputeEnv, getPipeline, listPipelines, schema, type TPipeline } from "@lockstep/db";
-import { ZId, ZPipelineInput } from "@lockstep/validators";
+import { describeNeeds, ZId, ZPipelineInput } from "@lockstep/validators";
 import { AppError, isUniqueViolation } from "../../errors";
-import { assertPipelineSource } from "../../services/pipelines";
+import { assertPipelineSource, scanSecretNeeds } from "../../services/pipelines";
 import { router, workspaceProcedure } from "../../trpc";
 import { ZPipelineOut } from "../shapes";
 
@@ -15,6 +15,9 @@ const out = (p: TPipeline): z.infer<typeof ZPipelineOut> => ({
   revision: p.revision,
   defaultParams: p.defaultParams,
   defaultComputeEnvId: p.defaultComputeEnvId,
+  optionalSecrets: p.optionalSecrets,
+  secretNeeds: p.secretNeeds,
+  secretNeedsText: p.secretNeeds ? describeNeeds(p.secretNeeds) : "secrets needed: not scanned yet (save or launch the pipeline to scan it)",
   createdAt: p.createdAt,
   updatedAt: p.updatedAt,
 });
@@ -44,7 +47,8 @@ export const pipelinesRouter = router({
       await assertPipelineSource(input.pipeline.repository, ctx.config.localPipelineRoots, "pipeline.repository");
       await checkComputeEnv(ctx.db, ctx.workspace.id, input.pipeline.defaultComputeEnvId);
       try {
-        const [row] = await ctx.db.insert(pipelines).values({ ...input.pipeline, workspaceId: ctx.workspace.id, createdBy: ctx.user.id }).returning();
+        const secretNeeds = await scanSecretNeeds(input.pipeline.repository, ctx.config.localPipelineRoots);
+        const [row] = await ctx.db.insert(pipelines).values({ ...input.pipeline, secretNeeds, workspaceId: ctx.workspace.id, createdBy: ctx.user.id }).returning();
         return out(row!);
       } catch (error) {
         if (isUniqueViolation(error)) throw new AppError("CONFLICT", `A pipeline named "${input.pipeline.name}" already exists here.`);
@@ -58,9 +62,10 @@ export const pipelinesRouter = router({
     .mutation(async ({ ctx, input }) => {
       await assertPipelineSource(input.pipeline.repository, ctx.config.localPipelineRoots, "pipeline.repository");
       await checkComputeEnv(ctx.db, ctx.workspace.id, input.pipeline.defaultComputeEnvId);
+      const secretNeeds = await scanSecretNeeds(input.pipeline.repository, ctx.config.localPipelineRoots);
       const [row] = await ctx.db
         .update(pipelines)
-        .set({ ...input.pipeline, revision: input.pipeline.revision ?? null })
+        .set({ ...input.pipeline, revision: input.pipeline.revision ?? null, secretNeeds })
         .where(and(eq(pipelines.workspaceId, ctx.workspace.id), eq(pipelines.id, input.pipelineId)))
         .returning()
         .catch((error: unknown) => {

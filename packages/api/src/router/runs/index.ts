@@ -1,12 +1,14 @@
 import { z } from "zod";
-import { getRunInWorkspace, listRuns, readRunLog, type TRun } from "@lockstep/db";
-import { ZId, ZParams, ZSecretSelection } from "@lockstep/validators";
+import { getPipeline, getRunInWorkspace, listRuns, readRunLog, type TRun } from "@lockstep/db";
+import { describeNeeds, ZId, ZParams, ZSecretSelection } from "@lockstep/validators";
 import { AppError } from "../../errors";
 import { scrubPersonalNames } from "../../services/personal-secrets";
+import { scanSecretNeeds } from "../../services/pipelines";
+import { runReceipt } from "../../services/receipts";
 import { cancelRun, launchRun, secretsForLaunch } from "../../services/runs";
 import { router, workspaceProcedure } from "../../trpc";
 import { actorOf } from "../../actor";
-import { ZLogLineOut, ZRunOut, ZRunSecretRefOut } from "../shapes";
+import { ZLaunchNeedsOut, ZLogLineOut, ZReceiptOut, ZRunOut, ZRunSecretRefOut } from "../shapes";
 
 /**
  * A run as `viewerId` may read it: the launcher sees their personal secrets by name; everyone else
@@ -51,16 +53,37 @@ export function runOut(run: TRun, launcher: { id: string | null; name: string | 
 }
 
 export const runsRouter = router({
-  /** What a launch would send: each secret's name and where it comes from (user wins). */
+  /**
+   * What a launch would send. `secrets`: what "All" sends (workspace secrets, and your personal
+   * ones only for names the pipeline needs when its needs are known). `needs`: with a pipeline,
+   * what its sources ask for (scanned now, as a launch does) and where each name would come from.
+   */
   effectiveSecrets: workspaceProcedure("runs:launch")
-    .output(z.object({ personal: z.boolean(), secrets: z.array(ZRunSecretRefOut) }))
-    .query(async ({ ctx }) => ({
-      personal: ctx.workspace.personalOwnerId !== null,
-      secrets: (await secretsForLaunch(ctx.db, ctx.workspace, ctx.user.id, { mode: "all" })).map((r) => ({ name: r.name, source: r.source })),
-    })),
+    .input(z.object({ pipelineId: ZId.optional() }).default({}))
+    .output(z.object({ personal: z.boolean(), secrets: z.array(ZRunSecretRefOut), needs: ZLaunchNeedsOut.nullable() }))
+    .query(async ({ ctx, input }) => {
+      const pipeline = input.pipelineId ? await getPipeline(ctx.db, ctx.workspace.id, input.pipelineId) : undefined;
+      if (input.pipelineId && !pipeline) throw new AppError("NOT_FOUND", "No such pipeline.");
+      const needs = pipeline ? await scanSecretNeeds(pipeline.repository, ctx.config.localPipelineRoots) : null;
+      const all = await secretsForLaunch(ctx.db, ctx.workspace, ctx.user.id, { mode: "all" }, pipeline ? { optionalSecrets: pipeline.optionalSecrets, needs } : null);
+      return {
+        personal: ctx.workspace.personalOwnerId !== null,
+        secrets: all.refs.map((r) => ({ name: r.name, source: r.source })),
+        needs: needs
+          ? {
+              known: needs.status === "known",
+              description: describeNeeds(needs),
+              reason: needs.status === "unknown" ? needs.reason : null,
+              fingerprint: needs.status === "known" ? needs.fingerprint : null,
+              problems: needs.status === "known" ? needs.problems : [],
+              items: all.plan,
+            }
+          : null,
+      };
+    }),
 
   launch: workspaceProcedure("runs:launch")
-    .input(z.object({ pipelineId: ZId, computeEnvId: ZId.optional(), params: ZParams.optional(), secrets: ZSecretSelection.default({ mode: "all" }) }))
+    .input(z.object({ pipelineId: ZId, computeEnvId: ZId.optional(), params: ZParams.optional(), secrets: ZSecretSelection.optional() }))
     .output(ZRunOut)
     .mutation(async ({ ctx, input }) => {
       const run = await launchRun(
@@ -96,6 +119,16 @@ export const runsRouter = router({
       const found = await getRunInWorkspace(ctx.db, ctx.workspace.id, input.runId);
       if (!found) throw new AppError("NOT_FOUND", "No such run.");
       return runOut(found.run, found.launcher, ctx.user.id);
+    }),
+
+  /** The run's deletion receipt (locations and times only; exportable as JSON from the run page). */
+  receipt: workspaceProcedure("workspace:view")
+    .input(z.object({ runId: ZId }))
+    .output(ZReceiptOut)
+    .query(async ({ ctx, input }) => {
+      const found = await getRunInWorkspace(ctx.db, ctx.workspace.id, input.runId);
+      if (!found) throw new AppError("NOT_FOUND", "No such run.");
+      return runReceipt(ctx.db, found.run, found.launcher?.name ?? null, ctx.user.id);
     }),
 
   cancel: workspaceProcedure("runs:cancel-own")

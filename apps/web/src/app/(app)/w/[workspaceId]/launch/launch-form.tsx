@@ -12,7 +12,7 @@ import { formatKeyValueLines, formatSeconds, parseKeyValueLines, plural } from "
 import { PersonalNoSecretsNote, WorkspaceFrame, type TWorkspace } from "~/components/runs/workspace-frame";
 import { useTRPC } from "~/trpc/react";
 
-type TMode = "all" | "selected" | "none";
+type TMode = "needed" | "all" | "selected" | "none";
 
 export function LaunchForm({ workspaceId, initialPipelineId }: { workspaceId: string; initialPipelineId?: string }) {
   return (
@@ -44,7 +44,6 @@ function Launch({ workspace, initialPipelineId }: { workspace: TWorkspace; initi
   const formId = useId();
   const pipelines = useQuery(trpc.pipelines.list.queryOptions({ workspaceId }));
   const computeEnvs = useQuery(trpc.computeEnvs.list.queryOptions({ workspaceId }));
-  const effective = useQuery(trpc.runs.effectiveSecrets.queryOptions({ workspaceId }));
   const workspaceSecrets = useQuery(trpc.secrets.list.queryOptions({ workspaceId }, { enabled: !workspace.personal }));
   const launch = useMutation(trpc.runs.launch.mutationOptions());
 
@@ -52,9 +51,14 @@ function Launch({ workspace, initialPipelineId }: { workspace: TWorkspace; initi
   const [chosenPipelineId, setChosenPipelineId] = useState<string | null>(null);
   const [chosenCeId, setChosenCeId] = useState<string | null>(null);
   const [paramsText, setParamsText] = useState<string | null>(null);
-  const [mode, setMode] = useState<TMode>("all");
-  const [unchecked, setUnchecked] = useState<ReadonlySet<string>>(new Set());
+  const [chosenMode, setMode] = useState<TMode | null>(null);
+  // Ticks the user changed under "Only these"; the rest follow the pipeline's needs (or all, when unknown).
+  const [toggled, setToggled] = useState<ReadonlyMap<string, boolean>>(new Map());
   const [errors, setErrors] = useState<Record<string, string>>({});
+
+  const pipelineForNeeds = pipelines.data?.find((p) => p.id === chosenPipelineId) ?? pipelines.data?.find((p) => p.id === initialPipelineId) ?? pipelines.data?.[0];
+  // Scanned again for the chosen pipeline, as the launch will.
+  const effective = useQuery(trpc.runs.effectiveSecrets.queryOptions({ workspaceId, pipelineId: pipelineForNeeds?.id }, { enabled: pipelineForNeeds !== undefined }));
 
   if (pipelines.isPending || computeEnvs.isPending) return <p className="text-sm text-slate-500">Loading pipelines…</p>;
   if (pipelines.isError) return <Alert>{errorMessage(pipelines.error)}</Alert>;
@@ -94,14 +98,29 @@ function Launch({ workspace, initialPipelineId }: { workspace: TWorkspace; initi
   const ce = ceList.find((c) => c.id === ceId);
   const params = paramsText ?? formatKeyValueLines(pipeline.defaultParams);
   const available = effective.data?.secrets ?? [];
+  const needs = effective.data?.needs ?? null;
+  const needsKnown = needs?.known === true;
+  const mode: TMode = chosenMode ?? (needsKnown ? "needed" : "all");
   const personal = workspace.personal || effective.data?.personal === true;
-  const sent = personal || mode === "none" ? [] : mode === "all" ? available : available.filter((s) => !unchecked.has(s.name));
+  const needed = new Set((needs?.items ?? []).map((i) => i.name));
+  const isTicked = (name: string) => toggled.get(name) ?? (needsKnown ? needed.has(name) : true);
+  const missingRequired = (needs?.items ?? []).filter((i) => i.source === "missing" && !i.optional).map((i) => i.name);
+  const sent: TAvailable[] =
+    personal || mode === "none"
+      ? []
+      : mode === "all"
+        ? available
+        : mode === "needed"
+          ? (needs?.items ?? []).flatMap((i) => (i.source === "missing" ? [] : [{ name: i.name, source: i.source }]))
+          : available.filter((s) => isTicked(s.name));
   const workspaceNames = new Set((workspaceSecrets.data ?? []).map((s) => s.name));
 
   function pickPipeline(id: string) {
     setChosenPipelineId(id);
     setChosenCeId(null);
     setParamsText(null);
+    setMode(null);
+    setToggled(new Map());
     setErrors({});
   }
 
@@ -112,6 +131,7 @@ function Launch({ workspace, initialPipelineId }: { workspace: TWorkspace; initi
     if (!parsed.ok) next.params = parsed.error;
     if (!ceId) next.computeEnvId = "Choose a compute environment.";
     if (!personal && mode === "selected" && sent.length === 0) next.secrets = 'Tick at least one secret, or choose "None".';
+    if (!personal && mode === "needed" && missingRequired.length > 0) next.secrets = `Add ${missingRequired.join(", ")} first, or choose "Only these" or "All".`;
     setErrors(next);
     if (Object.keys(next).length > 0 || !parsed.ok) return;
     try {
@@ -227,6 +247,8 @@ function Launch({ workspace, initialPipelineId }: { workspace: TWorkspace; initi
               </p>
             ) : (
               <SecretsChoice
+                workspaceId={workspaceId}
+                needs={needs}
                 mode={mode}
                 onMode={(m) => {
                   setMode(m);
@@ -235,18 +257,12 @@ function Launch({ workspace, initialPipelineId }: { workspace: TWorkspace; initi
                 loading={effective.isPending}
                 loadError={effective.isError ? errorMessage(effective.error) : null}
                 available={available}
-                unchecked={unchecked}
-                onToggle={(name, on) =>
-                  setUnchecked((prev) => {
-                    const next = new Set(prev);
-                    if (on) next.delete(name);
-                    else next.add(name);
-                    return next;
-                  })
-                }
+                isTicked={isTicked}
+                onToggle={(name, on) => setToggled((prev) => new Map(prev).set(name, on))}
                 sourceText={(s) =>
                   s.source === "workspace" ? "workspace" : workspaceNames.has(s.name) ? "your secret — overrides the workspace secret of the same name" : "your secret"
                 }
+                missingRequired={missingRequired}
                 error={errors.secrets || undefined}
                 sentCount={sent.length}
               />
@@ -257,7 +273,7 @@ function Launch({ workspace, initialPipelineId }: { workspace: TWorkspace; initi
             {unplaced.filter(Boolean).map((m) => (
               <Alert key={m}>{m}</Alert>
             ))}
-            <Button type="submit" className="w-full py-2.5" disabled={launch.isPending || ceList.length === 0}>
+            <Button type="submit" className="w-full py-2.5" disabled={launch.isPending || ceList.length === 0 || (!personal && mode === "needed" && missingRequired.length > 0)}>
               {launch.isPending ? "Launching…" : "Launch run"}
             </Button>
             <p className="text-center text-xs text-slate-500">
@@ -273,25 +289,38 @@ function Launch({ workspace, initialPipelineId }: { workspace: TWorkspace; initi
 }
 
 type TAvailable = { name: string; source: "workspace" | "user" };
+type TNeeds = {
+  known: boolean;
+  description: string;
+  reason: string | null;
+  problems: string[];
+  items: Array<{ name: string; uses: Array<"process" | "config" | "script">; optional: boolean; source: "workspace" | "user" | "missing" }>;
+};
 
 function SecretsChoice({
+  workspaceId,
+  needs,
+  missingRequired,
   mode,
   onMode,
   loading,
   loadError,
   available,
-  unchecked,
+  isTicked,
   onToggle,
   sourceText,
   error,
   sentCount,
 }: {
+  workspaceId: string;
+  needs: TNeeds | null;
+  missingRequired: string[];
   mode: TMode;
   onMode: (mode: TMode) => void;
   loading: boolean;
   loadError: string | null;
   available: TAvailable[];
-  unchecked: ReadonlySet<string>;
+  isTicked: (name: string) => boolean;
   onToggle: (name: string, on: boolean) => void;
   sourceText: (s: TAvailable) => string;
   error?: string;
@@ -299,15 +328,24 @@ function SecretsChoice({
 }) {
   const groupId = useId();
   const options: { id: TMode; label: string; hint: ReactNode }[] = [
-    { id: "all", label: "All", hint: `Every secret below (${available.length}).` },
-    { id: "selected", label: "Only these", hint: "Tick the ones the pipeline needs." },
+    ...(needs?.known
+      ? [{ id: "needed" as const, label: "What it needs", hint: `Exactly what the pipeline's sources ask for: ${needs.description}.` }]
+      : []),
+    { id: "selected", label: "Only these", hint: needs?.known ? "Ticked: what the pipeline needs. Change the ticks to send other secrets." : "Tick the ones the pipeline needs." },
+    {
+      id: "all",
+      label: "All",
+      hint: needs?.known
+        ? `Every workspace secret, and yours only where the pipeline needs that name (${available.length}).`
+        : `Every secret below (${available.length}).`,
+    },
     { id: "none", label: "None", hint: "Processes that declare a secret will fail." },
   ];
   return (
     <div className="mt-4 space-y-4">
       <fieldset>
         <legend className="sr-only">Which secrets the run gets</legend>
-        <div className="grid grid-cols-3 gap-1 rounded-lg bg-slate-100 p-1">
+        <div className={`grid ${options.length === 4 ? "grid-cols-4" : "grid-cols-3"} gap-1 rounded-lg bg-slate-100 p-1`}>
           {options.map((o) => (
             <label
               key={o.id}
@@ -331,8 +369,29 @@ function SecretsChoice({
         <p className="mt-2 text-sm text-slate-500">{options.find((o) => o.id === mode)!.hint}</p>
       </fieldset>
 
+      {needs && !needs.known ? (
+        <p className="rounded-lg bg-amber-50 px-4 py-3 text-sm text-amber-800 ring-1 ring-amber-200">
+          What this pipeline needs is unknown until launch: {needs.reason}. Choose the secrets it needs (&quot;Only these&quot;), or send all.
+        </p>
+      ) : null}
+      {needs?.known && needs.problems.length > 0 ? (
+        <div className="rounded-lg bg-amber-50 px-4 py-3 text-sm text-amber-800 ring-1 ring-amber-200">
+          The sources also ask for secrets Lockstep cannot name before the run:
+          <ul className="mt-1 list-disc pl-5">
+            {needs.problems.map((p) => (
+              <li key={p}>
+                <code className="font-mono text-xs">{p}</code>
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
       {loading ? (
         <p className="text-sm text-slate-500">Loading secrets…</p>
+      ) : loadError ? (
+        <Alert>{loadError}</Alert>
+      ) : mode === "needed" && needs?.known ? (
+        <NeededTable workspaceId={workspaceId} needs={needs} missingRequired={missingRequired} sourceText={sourceText} />
       ) : loadError ? (
         <Alert>{loadError}</Alert>
       ) : available.length === 0 ? (
@@ -361,7 +420,7 @@ function SecretsChoice({
             </thead>
             <tbody className="divide-y divide-slate-100 bg-white">
               {available.map((s) => {
-                const on = mode !== "selected" || !unchecked.has(s.name);
+                const on = mode !== "selected" || isTicked(s.name);
                 return (
                   <tr key={s.name} className={on ? "" : "text-slate-400"}>
                     {mode === "selected" ? (
@@ -393,7 +452,7 @@ function SecretsChoice({
           {error}
         </p>
       ) : null}
-      {!loading && available.length > 0 && mode !== "none" ? (
+      {!loading && available.length > 0 && mode !== "none" && mode !== "needed" ? (
         <p className="text-xs text-slate-500">
           {mode === "selected" ? `${sentCount} of ${available.length} selected. ` : null}
           Names only — values are never shown. A secret of yours replaces the workspace&apos;s secret of the same name in runs you launch.
@@ -412,5 +471,80 @@ function SourceText({ text }: { text: string }) {
       <span className="font-medium text-indigo-700">{source}</span>
       <span className="text-slate-500"> — {rest.join(" — ")}</span>
     </>
+  );
+}
+
+const USE_TEXT = { process: "process directive", config: "config", script: "script" } as const;
+
+/** "What it needs": every name the sources ask for, where the value would come from, and what is missing (with where to add it). */
+function NeededTable({
+  workspaceId,
+  needs,
+  missingRequired,
+  sourceText,
+}: {
+  workspaceId: string;
+  needs: TNeeds;
+  missingRequired: string[];
+  sourceText: (s: TAvailable) => string;
+}) {
+  if (needs.items.length === 0) {
+    return <p className="rounded-lg bg-slate-50 px-4 py-3 text-sm text-slate-600 ring-1 ring-slate-200">The pipeline asks for no secrets, so the run gets none.</p>;
+  }
+  return (
+    <div className="space-y-3">
+      {missingRequired.length > 0 ? (
+        <div role="alert" className="rounded-lg bg-red-50 px-4 py-3 text-sm text-red-700 ring-1 ring-red-200">
+          Missing: {missingRequired.join(", ")}. Add {missingRequired.length === 1 ? "it" : "them"} to the{" "}
+          <Link href={`/w/${workspaceId}?tab=secrets`} className="font-medium underline">
+            workspace&apos;s secrets
+          </Link>{" "}
+          or to{" "}
+          <Link href="/settings/secrets" className="font-medium underline">
+            your secrets
+          </Link>{" "}
+          before launching.
+        </div>
+      ) : null}
+      <div className="overflow-hidden rounded-lg ring-1 ring-slate-200">
+        <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label="Secrets the pipeline needs">
+          <thead className="bg-slate-50">
+            <tr>
+              <th scope="col" className="px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                Name
+              </th>
+              <th scope="col" className="px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                Comes from
+              </th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-slate-100 bg-white">
+            {needs.items.map((i) => (
+              <tr key={i.name}>
+                <td className="px-3 py-2 align-top">
+                  <code className="font-mono text-xs font-medium text-slate-900">{i.name}</code>
+                  <div className="text-xs text-slate-500">
+                    {i.uses.map((u) => USE_TEXT[u]).join(", ")}
+                    {i.optional ? " · optional" : ""}
+                  </div>
+                </td>
+                <td className="px-3 py-2 align-top text-slate-600">
+                  {i.source === "missing" ? (
+                    i.optional ? (
+                      <span className="text-slate-500">no value — left out (optional)</span>
+                    ) : (
+                      <span className="font-medium text-red-700">missing</span>
+                    )
+                  ) : (
+                    <SourceText text={sourceText({ name: i.name, source: i.source })} />
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <p className="text-xs text-slate-500">Names only — values are never shown. Your personal secrets reach the run only for names listed here.</p>
+    </div>
   );
 }

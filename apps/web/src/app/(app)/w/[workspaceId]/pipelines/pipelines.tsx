@@ -63,6 +63,18 @@ function PipelinesPage({ workspaceId, manages, launches }: { workspaceId: string
                 <td className="max-w-sm px-5 py-3">
                   <code className="break-all font-mono text-xs text-slate-700">{p.repository}</code>
                   {p.revision ? <span className="mt-0.5 block text-xs text-slate-500">revision {p.revision}</span> : null}
+                  <span className="mt-0.5 block text-xs text-slate-600" data-testid="secret-needs">
+                    {p.secretNeedsText}
+                  </span>
+                  {p.secretNeeds?.status === "known" && p.secretNeeds.problems.length > 0 ? (
+                    <ul className="mt-0.5 list-disc pl-4 text-xs text-amber-700" aria-label={`What Lockstep cannot read in ${p.name}`}>
+                      {p.secretNeeds.problems.map((problem) => (
+                        <li key={problem}>
+                          <code className="font-mono">{problem}</code>
+                        </li>
+                      ))}
+                    </ul>
+                  ) : null}
                 </td>
                 <td className="px-5 py-3">
                   {params.length === 0 ? (
@@ -127,7 +139,7 @@ function PipelinesPage({ workspaceId, manages, launches }: { workspaceId: string
   );
 }
 
-const FORM_FIELDS = ["name", "repository", "revision", "defaultParams", "defaultComputeEnvId"] as const;
+const FORM_FIELDS = ["name", "repository", "revision", "defaultParams", "defaultComputeEnvId", "optionalSecrets"] as const;
 
 function PipelineDialog({
   workspaceId,
@@ -168,6 +180,9 @@ function PipelineDialog({
       revision: text("revision").trim() || undefined,
       defaultParams: params.values,
       defaultComputeEnvId: text("defaultComputeEnvId") || null,
+      optionalSecrets: text("optionalSecrets")
+        .split(/[\s,]+/)
+        .filter(Boolean),
     };
     try {
       const saved = existing ? await update.mutateAsync({ workspaceId, pipelineId: existing.id, pipeline }) : await create.mutateAsync({ workspaceId, pipeline });
@@ -214,6 +229,17 @@ function PipelineDialog({
           spellCheck={false}
           error={errors.revision}
           hint="A branch, tag or commit of the repository. Leave empty for its default branch."
+        />
+        <Field
+          id={`${formId}-optional-secrets`}
+          name="optionalSecrets"
+          label="Optional secrets (optional)"
+          defaultValue={existing?.optionalSecrets.join(", ") ?? ""}
+          placeholder="SLACK_WEBHOOK, TOWER_ACCESS_TOKEN"
+          autoComplete="off"
+          spellCheck={false}
+          error={errors.optionalSecrets}
+          hint="Names a run may go without: when neither the workspace nor the launcher has one, it is left out instead of refusing the launch. The sources can say the same with a comment: // lockstep: optional NAME"
         />
         <Textarea
           id={`${formId}-params`}

@@ -175,6 +175,8 @@ function RunDetails({ workspace, run, own, mayCancel, refreshError }: { workspac
         {run.cloudHead ? <CloudLog kind={run.computeEnvKind} head={run.cloudHead} /> : <RunLog workspaceId={workspace.id} runId={run.id} live={live} />}
       </Card>
 
+      {run.secretsState !== "NONE" ? <DeletionReceipt key={run.secretsState} workspaceId={workspace.id} runId={run.id} /> : null}
+
       {confirming ? <CancelDialog workspaceId={workspace.id} run={run} onClose={() => setConfirming(false)} /> : null}
     </>
   );
@@ -355,5 +357,82 @@ function CloudLog({ kind, head }: { kind: string; head: { job: string; workDir: 
         </div>
       </dl>
     </div>
+  );
+}
+
+/** One record of every copy written for the run and how its deletion was verified; exportable as JSON. */
+function DeletionReceipt({ workspaceId, runId }: { workspaceId: string; runId: string }) {
+  const trpc = useTRPC();
+  const receipt = useQuery(trpc.runs.receipt.queryOptions({ workspaceId, runId }));
+  function exportJson() {
+    if (!receipt.data) return;
+    const url = URL.createObjectURL(new Blob([JSON.stringify(receipt.data, null, 2)], { type: "application/json" }));
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = `lockstep-receipt-${runId}.json`;
+    a.click();
+    URL.revokeObjectURL(url);
+  }
+  return (
+    <Card className="mt-6 p-6">
+      <div className="flex items-center justify-between gap-3">
+        <h2 className="text-base font-semibold text-slate-900">Deletion receipt</h2>
+        <Button variant="secondary" onClick={exportJson} disabled={!receipt.data}>
+          Export JSON
+        </Button>
+      </div>
+      {receipt.isPending ? (
+        <p className="mt-3 text-sm text-slate-500">Loading…</p>
+      ) : receipt.isError ? (
+        <Alert>{errorMessage(receipt.error)}</Alert>
+      ) : (
+        <div className="mt-3 space-y-3 text-sm text-slate-600" data-testid="deletion-receipt">
+          <p>
+            {receipt.data.deletion.verified ? (
+              <>
+                Every copy verified gone {receipt.data.deletion.at ? formatDateTime(new Date(receipt.data.deletion.at)) : ""} by listing the store after deleting (
+                {plural(receipt.data.deletion.attempts, "attempt")}).
+              </>
+            ) : (
+              <>Not verified gone yet{receipt.data.deletion.lastError ? `: ${receipt.data.deletion.lastError}` : "."}</>
+            )}{" "}
+            Provider: <code className="font-mono text-xs">{receipt.data.provider ?? "not recorded"}</code>.
+          </p>
+          {receipt.data.copies.length === 0 ? (
+            <p>No copy recorded (the run was provisioned before copies were recorded, or has not been provisioned).</p>
+          ) : (
+            <div className="overflow-x-auto rounded-lg ring-1 ring-slate-200">
+              <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label="Copies written for the run">
+                <thead className="bg-slate-50">
+                  <tr>
+                    <th scope="col" className="px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                      Location
+                    </th>
+                    <th scope="col" className="px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                      Written
+                    </th>
+                    <th scope="col" className="px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                      Verified gone
+                    </th>
+                  </tr>
+                </thead>
+                <tbody className="divide-y divide-slate-100 bg-white">
+                  {receipt.data.copies.map((c) => (
+                    <tr key={c.location}>
+                      <td className="px-3 py-2 align-top">
+                        <code className="break-all font-mono text-xs text-slate-900">{c.location}</code>
+                      </td>
+                      <td className="px-3 py-2 align-top">{formatDateTime(new Date(c.writtenAt))}</td>
+                      <td className="px-3 py-2 align-top">{c.goneAt ? `${formatDateTime(new Date(c.goneAt))} (${c.verifiedBy})` : "not yet"}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+          {receipt.data.sidecars ? <p className="text-xs text-slate-500">Sidecars: {receipt.data.sidecars}.</p> : null}
+        </div>
+      )}
+    </Card>
   );
 }
