@@ -1,0 +1,2 @@
+CREATE INDEX "runs_live_deadline_idx" ON "runs" USING btree ("deadline_at") WHERE "runs"."status" in ('SUBMITTED', 'RUNNING');--> statement-breakpoint
+CREATE INDEX "runs_compute_env_idx" ON "runs" USING btree ("compute_env_id");
