@@ -89,7 +89,7 @@ test("AWS Batch and Google Batch compute environments are created and edited thr
 
   // ── AWS Batch: a malformed role ARN is refused next to its field, and nothing is created ────────
   await page
-    .getByRole("navigation", { name: "Pipelines and runs" })
+    .getByRole("navigation", { name: "Workspace sections" })
     .getByRole("link", { name: "Compute environments" })
     .click();
   await page.getByRole("button", { name: "New compute environment" }).click();

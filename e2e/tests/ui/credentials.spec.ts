@@ -41,7 +41,7 @@ test("cloud credentials are added sealed, listed without their value, replaced a
 
   // ── Empty state, reached from the workspace's tab row ────────────────────────────────────────
   await page.goto(`/w/${ws.id}/pipelines`);
-  await page.getByRole("navigation", { name: "Pipelines and runs" }).getByRole("link", { name: "Credentials" }).click();
+  await page.getByRole("navigation", { name: "Workspace sections" }).getByRole("link", { name: "Credentials" }).click();
   await expect(page).toHaveURL(new RegExp(`/w/${ws.id}/credentials$`));
   await expect(page.getByRole("heading", { level: 1, name: "Credentials" })).toBeVisible();
   await expect(page.getByText("No credentials yet")).toBeVisible();

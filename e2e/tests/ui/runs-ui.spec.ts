@@ -142,7 +142,7 @@ test("a run launched from the UI gets the effective secrets, reports its lifecyc
   }
 
   // ── Pipeline ───────────────────────────────────────────────────────────────────────────────────
-  await page.getByRole("navigation", { name: "Pipelines and runs" }).getByRole("link", { name: "Pipelines" }).click();
+  await page.getByRole("navigation", { name: "Workspace sections" }).getByRole("link", { name: "Pipelines" }).click();
   await expect(page).toHaveURL(new RegExp(`/w/${workspaceId}/pipelines$`));
   await page.getByRole("button", { name: "New pipeline" }).click();
   const pDialog = page.getByRole("dialog", { name: "New pipeline" });
@@ -221,7 +221,7 @@ test("a run launched from the UI gets the effective secrets, reports its lifecyc
   expect(leftovers, "secret files left under the run directory").toEqual([]);
 
   // The runs list shows it, refreshed without a reload.
-  await page.getByRole("navigation", { name: "Pipelines and runs" }).getByRole("link", { name: "Runs" }).click();
+  await page.getByRole("navigation", { name: "Workspace sections" }).getByRole("link", { name: "Runs" }).click();
   await expect(page).toHaveURL(new RegExp(`/w/${workspaceId}/runs$`));
   const row = page.getByRole("table", { name: "Runs" }).locator(`tr[data-run-id="${runId}"]`);
   await expect(row).toContainText("Succeeded");
@@ -321,7 +321,7 @@ test("a run whose secrets could not be deleted is flagged in red on the runs lis
     } finally {
       await sql.end();
     }
-    await page.getByRole("navigation", { name: "Pipelines and runs" }).getByRole("link", { name: "Runs" }).click();
+    await page.getByRole("navigation", { name: "Workspace sections" }).getByRole("link", { name: "Runs" }).click();
     const banner = page.getByRole("alert").filter({ hasText: "could not be deleted" });
     await expect(banner).toContainText("The secrets of 1 finished run could not be deleted.", { timeout: 90_000 });
     const row = page.getByRole("table", { name: "Runs" }).locator(`tr[data-run-id="${run.id}"]`);

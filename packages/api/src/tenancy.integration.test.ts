@@ -160,6 +160,47 @@ describe("organizations and workspaces", () => {
     expect((error as TRPCError).message).toMatch(/^email: .* already has a pending invitation to this organization\.$/);
   });
 
+  it("renaming an org or a workspace to a sibling's name is a CONFLICT on the name field, as creating it is", async () => {
+    const alice = await makeUser(db, "alice");
+    const bob = await makeUser(db, "bob");
+    const asAlice = callerFor(db, alice.id);
+    const tag = alice.id.slice(0, 8);
+    const first = await asAlice.orgs.create({ name: `Rename One ${tag}` });
+    const second = await asAlice.orgs.create({ name: `Rename Two ${tag}` });
+    expect(await codeOf(asAlice.orgs.create({ name: first.name }))).toBe("CONFLICT");
+
+    // The org: to the other's name, in another case, or to a name whose short name is taken.
+    for (const name of [first.name, first.name.toUpperCase(), `rename-one-${tag}`]) {
+      const error = await asAlice.orgs.update({ orgId: second.id, name }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TRPCError);
+      expect((error as TRPCError).code).toBe("CONFLICT");
+      expect((error as TRPCError).message).toMatch(/^name: An organization named .* already exists\.$/);
+    }
+    expect((await asAlice.orgs.get({ orgId: second.id })).name).toBe(second.name);
+    // Keeping its own name, or a free one, is still a rename.
+    expect((await asAlice.orgs.update({ orgId: second.id, name: second.name, description: "same name" })).name).toBe(second.name);
+    expect((await asAlice.orgs.update({ orgId: second.id, name: `Rename Three ${tag}` })).name).toBe(`Rename Three ${tag}`);
+
+    // The workspace: siblings in one org, renamed by an admin participant who is not the org owner.
+    const build = await asAlice.workspaces.create({ orgId: first.id, name: "Build" });
+    const deploy = await asAlice.workspaces.create({ orgId: first.id, name: "Deploy" });
+    expect(await codeOf(asAlice.workspaces.create({ orgId: first.id, name: "Build" }))).toBe("CONFLICT");
+    await addOrgMember(db, asAlice, { orgId: first.id, user: bob, role: "member" });
+    await addParticipant(db, asAlice, { workspaceId: deploy.id, user: bob, role: "admin" });
+    const asBob = callerFor(db, bob.id);
+    for (const name of ["Build", "build", "BUILD!"]) {
+      const error = await asBob.workspaces.update({ workspaceId: deploy.id, name }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TRPCError);
+      expect((error as TRPCError).code).toBe("CONFLICT");
+      expect((error as TRPCError).message).toMatch(/^name: This organization already has a workspace named .*\.$/);
+    }
+    expect((await asBob.workspaces.get({ workspaceId: deploy.id })).name).toBe("Deploy");
+    // The same name in another org is no sibling.
+    const other = await asAlice.workspaces.create({ orgId: second.id, name: "Other" });
+    expect((await asAlice.workspaces.update({ workspaceId: other.id, name: "Build" })).name).toBe("Build");
+    expect((await asAlice.workspaces.update({ workspaceId: build.id, name: "Build", description: "kept" })).name).toBe("Build");
+  });
+
   it("shared workspaces are visible to org members as view; collaborators see only their own", async () => {
     const owner = await makeUser(db, "owner");
     const member = await makeUser(db, "member");

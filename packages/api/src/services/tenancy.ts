@@ -1,5 +1,6 @@
 import { roleRank, type TWorkspaceRole } from "@lockstep/auth";
-import { and, eq, schema, sql, type TDatabase } from "@lockstep/db";
+import { and, eq, ne, or, schema, sql, type TDatabase } from "@lockstep/db";
+import { slugify } from "@lockstep/validators";
 import { AppError, isUniqueViolation } from "../errors";
 
 const { organizations, orgMembers, workspaces, workspaceParticipants } = schema;
@@ -17,7 +18,28 @@ export async function createOrganization(db: TDatabase, userId: string, input: {
   }
 }
 
+/** The name field's CONFLICT, as a creation's: the message names the field, the detail carries it for a form. */
+function nameTaken(message: string): AppError {
+  return new AppError("CONFLICT", `name: ${message}`, [{ field: "name", message }]);
+}
+
+/**
+ * A rename obeys the rule a creation does: creating with `name` derives its short name, so a name
+ * whose short name — or whose very spelling — a sibling already holds is refused.
+ */
+function sameNameAs(table: typeof organizations | typeof workspaces, name: string) {
+  return or(sql`lower(${table.name}) = lower(${name})`, eq(table.slug, slugify(name)));
+}
+
 export async function updateOrganization(db: TDatabase, orgId: string, input: { name?: string; slug?: string; description?: string }) {
+  if (input.name !== undefined) {
+    const [taken] = await db
+      .select({ id: organizations.id })
+      .from(organizations)
+      .where(and(ne(organizations.id, orgId), sameNameAs(organizations, input.name)))
+      .limit(1);
+    if (taken) throw nameTaken(`An organization named "${input.name}" already exists.`);
+  }
   try {
     const [org] = await db.update(organizations).set(input).where(eq(organizations.id, orgId)).returning();
     return org!;
@@ -97,6 +119,14 @@ export async function updateWorkspace(
 ) {
   if (workspace.personalOwnerId && (input.slug || input.visibility)) {
     throw new AppError("INVALID", "A personal workspace keeps its short name and stays private.");
+  }
+  if (input.name !== undefined && workspace.orgId) {
+    const [taken] = await db
+      .select({ id: workspaces.id })
+      .from(workspaces)
+      .where(and(eq(workspaces.orgId, workspace.orgId), ne(workspaces.id, workspace.id), sameNameAs(workspaces, input.name)))
+      .limit(1);
+    if (taken) throw nameTaken(`This organization already has a workspace named "${input.name}".`);
   }
   try {
     const [ws] = await db.update(workspaces).set(input).where(eq(workspaces.id, workspace.id)).returning();
