@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { TRPCError } from "@trpc/server";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { createDatabase } from "@lockstep/db";
+import { createDatabase, sql } from "@lockstep/db";
 import { addOrgMember, addParticipant, callerFor, makeInstanceAdmin, makeUser, pipelinesRoot, procedureMeta } from "./test/fixtures";
 
 const { db, close } = createDatabase(inject("databaseUrl"), { max: 4 });
@@ -199,6 +199,40 @@ describe("organizations and workspaces", () => {
     const other = await asAlice.workspaces.create({ orgId: second.id, name: "Other" });
     expect((await asAlice.workspaces.update({ workspaceId: other.id, name: "Build" })).name).toBe("Build");
     expect((await asAlice.workspaces.update({ workspaceId: build.id, name: "Build", description: "kept" })).name).toBe("Build");
+  });
+
+  it("settings, role and membership changes are in the Activity, with who and what changed", async () => {
+    const alice = await makeUser(db, "alice");
+    const bob = await makeUser(db, "bob");
+    const asAlice = callerFor(db, alice.id);
+    const org = await asAlice.orgs.create({ name: `Logged ${alice.id.slice(0, 8)}` });
+    const ws = await asAlice.workspaces.create({ orgId: org.id, name: "Logged" });
+    await addOrgMember(db, asAlice, { orgId: org.id, user: bob, role: "collaborator" });
+    await addParticipant(db, asAlice, { workspaceId: ws.id, user: bob, role: "launch" });
+    await asAlice.workspaces.update({ workspaceId: ws.id, name: "Logged renamed", visibility: "shared", description: "" });
+    await asAlice.workspaces.participants.updateRole({ workspaceId: ws.id, userId: bob.id, role: "maintainer" });
+    await asAlice.workspaces.participants.remove({ workspaceId: ws.id, userId: bob.id });
+    await asAlice.orgs.members.updateRole({ orgId: org.id, userId: bob.id, role: "member" });
+    await asAlice.orgs.update({ orgId: org.id, description: "now described" });
+    await asAlice.orgs.members.remove({ orgId: org.id, userId: bob.id });
+
+    const { items } = await asAlice.audit.list({ workspaceId: ws.id, limit: 50 });
+    const byAction = new Map(items.map((e) => [e.action, e]));
+    expect(items.map((e) => e.action)).toEqual(
+      expect.arrayContaining(["participant.invited", "invitation.accepted", "workspace.updated", "participant.role_changed", "participant.removed"]),
+    );
+    expect(byAction.get("workspace.updated")).toMatchObject({ actorEmail: alice.email, targetName: "Logged renamed", detail: { changed: ["name", "visibility"] } });
+    expect(byAction.get("participant.role_changed")).toMatchObject({ targetName: bob.email, detail: { from: "launch", to: "maintainer" } });
+    expect(byAction.get("participant.removed")).toMatchObject({ targetName: bob.email, detail: { role: "maintainer" } });
+    // Org-level events are recorded too (no workspace's Activity shows them).
+    const orgEvents = await db.execute<{ action: string; detail: Record<string, unknown> }>(
+      sql`select action, detail from audit_events where target_id in (${org.id}, ${bob.id}) and action in ('org.updated', 'member.role_changed', 'member.removed') order by seq`,
+    );
+    expect([...orgEvents].map((e) => [e.action, e.detail])).toEqual([
+      ["member.role_changed", { from: "collaborator", to: "member" }],
+      ["org.updated", { changed: ["description"] }],
+      ["member.removed", { role: "member" }],
+    ]);
   });
 
   it("shared workspaces are visible to org members as view; collaborators see only their own", async () => {

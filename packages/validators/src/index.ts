@@ -3,3 +3,4 @@ export * from "./identity";
 export * from "./runs";
 export * from "./secrets";
 export * from "./head-env";
+export * from "./audit";
