@@ -89,7 +89,7 @@ test("a run launched from the UI gets the effective secrets, reports its lifecyc
   await expect(ceDialog.getByLabel("Partition (optional)")).toBeVisible();
   await ceDialog.getByLabel("Extra sbatch options (optional)").fill("--mem=8G\n--bad option");
   await ceDialog.getByRole("button", { name: "Create compute environment" }).click();
-  await expect(ceDialog.getByText("must be an absolute path (starting with /)")).toBeVisible();
+  await expect(ceDialog.getByText("Enter an absolute path, starting with /.", { exact: true })).toBeVisible();
   await expect(ceDialog.getByText(/^Line 2: each option must look like --name/)).toBeVisible();
   await expect(ceDialog.getByLabel("Work directory")).toHaveAttribute("aria-invalid", "true");
   await shot(page, "compute-env-dialog-errors");

@@ -51,7 +51,7 @@ export const credentialsRouter = router({
     .query(({ ctx }) => listCredentials(ctx.db, ctx.workspace.id)),
 
   create: workspaceProcedure("compute-envs:manage")
-    .input(z.object({ name: z.string().trim().min(1, "Give the credentials a name.").max(100), provider: ZProvider, value: ZCredentialValue }))
+    .input(z.object({ name: z.string().trim().min(1, "Give the credentials a name.").max(100, "Name must be at most 100 characters."), provider: ZProvider, value: ZCredentialValue }))
     .output(ZCredentialRef)
     .mutation(async ({ ctx, input }) => {
       const { sealed, keyId } = await sealCredential(ctx, input.provider, input.name, input.value);

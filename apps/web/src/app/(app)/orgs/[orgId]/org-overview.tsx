@@ -135,8 +135,8 @@ function NewWorkspace({ orgId }: { orgId: string }) {
     <Card>
       <h2 className="text-base font-semibold text-slate-900">New workspace</h2>
       <form className="mt-4 space-y-4" onSubmit={onSubmit} noValidate aria-label="New workspace">
-        <Field id="ws-name" name="name" label="Workspace name" required maxLength={100} error={errors.name ?? errors.slug} />
-        <Field id="ws-description" name="description" label="Description (optional)" maxLength={1000} error={errors.description} />
+        <Field id="ws-name" name="name" label="Workspace name" required error={errors.name ?? errors.slug} />
+        <Field id="ws-description" name="description" label="Description (optional)" error={errors.description} />
         <SelectField
           id="ws-visibility"
           name="visibility"

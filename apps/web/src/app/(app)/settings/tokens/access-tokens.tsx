@@ -195,7 +195,6 @@ function CreateToken({ onCreated }: { onCreated: (created: { name: string; token
             placeholder="e.g. CI on genomics-pipelines"
             autoComplete="off"
             required
-            maxLength={100}
             error={errors.name}
           />
           {limits.data ? (

@@ -55,8 +55,8 @@ function General({ workspace }: { workspace: TWorkspace }) {
     >
       {(errors) => (
         <>
-          <Field id="ws-name" name="name" label="Workspace name" defaultValue={workspace.name} required maxLength={100} error={errors.name} />
-          <Field id="ws-description" name="description" label="Description" defaultValue={workspace.description} maxLength={1000} error={errors.description} />
+          <Field id="ws-name" name="name" label="Workspace name" defaultValue={workspace.name} required error={errors.name} />
+          <Field id="ws-description" name="description" label="Description" defaultValue={workspace.description} error={errors.description} />
           {workspace.personal ? null : (
             <SelectField
               id="ws-visibility"
