@@ -129,7 +129,7 @@ function Frame({
           </Badge>
         </div>
       </div>
-      <nav aria-label="Workspace sections" className="mb-8 overflow-x-auto border-b border-slate-200">
+      <nav aria-label="Workspace sections" className="relative mb-8 overflow-x-auto border-b border-slate-200">
         <ul className="-mb-px flex gap-x-6 whitespace-nowrap">
           {sections.map((s) => (
             <li key={s.id}>

@@ -83,7 +83,7 @@ export function AuditEvents({ source, exportHref }: { source: TAuditSource; expo
         </div>
       ) : (
         <>
-          <div className="overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
+          <div className="relative overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
             <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label="Activity">
               <thead className="bg-slate-50">
                 <tr>

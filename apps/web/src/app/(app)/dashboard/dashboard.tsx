@@ -51,7 +51,7 @@ export function Dashboard() {
         <EmptyState title="No workspaces yet" />
       )}
 
-      <div className="mt-10 grid gap-6 lg:grid-cols-2">
+      <div className="mt-10 grid grid-cols-1 gap-6 lg:grid-cols-2">
         <Card>
           <h2 className="text-base font-semibold text-slate-900">Organizations</h2>
           {orgs.data?.length ? (

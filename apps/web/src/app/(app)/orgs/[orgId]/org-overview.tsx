@@ -144,10 +144,10 @@ function NewWorkspace({ orgId }: { orgId: string }) {
           defaultValue="private"
           selectClassName="h-9"
           error={errors.visibility}
-          hint="Collaborators see a workspace only when they are added to it."
+          hint="Private: only its participants see it. Shared: every organization member can view it. Collaborators see a workspace only when they are added to it."
         >
-          <option value="private">Private — participants only</option>
-          <option value="shared">Shared — every member can view</option>
+          <option value="private">Private</option>
+          <option value="shared">Shared</option>
         </SelectField>
         {errors.form ? <Alert>{errors.form}</Alert> : null}
         <Button type="submit" disabled={create.isPending}>

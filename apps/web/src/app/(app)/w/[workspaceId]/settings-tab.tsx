@@ -65,10 +65,10 @@ function General({ workspace }: { workspace: TWorkspace }) {
               defaultValue={workspace.visibility}
               selectClassName="h-9"
               error={errors.visibility}
-              hint="Collaborators see a workspace only when they are added to it, whatever its visibility."
+              hint="Private: only its participants see it. Shared: every organization member can view it. Collaborators see a workspace only when they are added to it."
             >
-              <option value="private">Private — participants only</option>
-              <option value="shared">Shared — every organization member can view</option>
+              <option value="private">Private</option>
+              <option value="shared">Shared</option>
             </SelectField>
           )}
         </>

@@ -76,7 +76,7 @@ function Overview({ description, role, personal }: { description: string; role: 
   return (
     <div className="space-y-6">
       {personal ? <NoSecretsNote /> : null}
-      <div className="grid items-start gap-6 lg:grid-cols-2">
+      <div className="grid grid-cols-1 items-start gap-6 lg:grid-cols-2">
         <Card>
           <h2 className="text-base font-semibold text-slate-900">About</h2>
           <p className={`mt-2 whitespace-pre-line text-sm ${description ? "text-slate-700" : "text-slate-500"}`}>

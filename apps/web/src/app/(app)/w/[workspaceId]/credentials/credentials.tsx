@@ -457,7 +457,7 @@ function DeleteCredentialDialog({
       }}
     >
       <p>
-        Delete <strong className="font-semibold text-slate-900">{credential.name}</strong> (
+        Delete <strong className="font-semibold text-slate-900 [overflow-wrap:anywhere]">{credential.name}</strong> (
         {PROVIDER_LABEL[credential.provider]})? They are erased for good and cannot be recovered; compute environments
         that use them can no longer reach the cloud with them.
       </p>
