@@ -100,7 +100,7 @@ function TokenTable({ tokens }: { tokens: TToken[] }) {
           const expired = t.expiresAt.getTime() <= now;
           return (
             <tr key={t.id}>
-              <td className="max-w-[16rem] px-5 py-3 font-medium text-slate-900 [overflow-wrap:anywhere]" title={t.name}>{t.name}</td>
+              <td className="min-w-[8rem] max-w-[16rem] px-5 py-3 font-medium text-slate-900 [overflow-wrap:anywhere]" title={t.name}>{t.name}</td>
               <td className="whitespace-nowrap px-5 py-3 font-mono text-xs text-slate-600">{t.prefix}…</td>
               <td className="px-5 py-3">
                 <span className="flex flex-wrap gap-1">
