@@ -89,7 +89,7 @@ test("AWS Batch and Google Batch compute environments are created and edited thr
 
   // ── AWS Batch: a malformed role ARN is refused next to its field, and nothing is created ────────
   await page
-    .getByRole("navigation", { name: "Pipelines and runs" })
+    .getByRole("navigation", { name: "Workspace sections" })
     .getByRole("link", { name: "Compute environments" })
     .click();
   await page.getByRole("button", { name: "New compute environment" }).click();
@@ -115,7 +115,7 @@ test("AWS Batch and Google Batch compute environments are created and edited thr
   await shotDialog(page, dialog, "/tmp/ce-aws.png");
   await create.click();
   await expect(role).toHaveAttribute("aria-invalid", "true");
-  await expect(role).toHaveAccessibleDescription("must be an IAM role ARN");
+  await expect(role).toHaveAccessibleDescription("Enter an IAM role ARN such as arn:aws:iam::123456789012:role/lockstep.");
   await expect(dialog.getByRole("alert")).toHaveCount(0);
   for (const other of ["Region", "Job queue", "Head image", "Work directory"])
     await expect(dialog.getByLabel(other)).not.toHaveAttribute("aria-invalid", "true");

@@ -89,7 +89,7 @@ test("a run launched from the UI gets the effective secrets, reports its lifecyc
   await expect(ceDialog.getByLabel("Partition (optional)")).toBeVisible();
   await ceDialog.getByLabel("Extra sbatch options (optional)").fill("--mem=8G\n--bad option");
   await ceDialog.getByRole("button", { name: "Create compute environment" }).click();
-  await expect(ceDialog.getByText("must be an absolute path (starting with /)")).toBeVisible();
+  await expect(ceDialog.getByText("Enter an absolute path, starting with /.", { exact: true })).toBeVisible();
   await expect(ceDialog.getByText(/^Line 2: each option must look like --name/)).toBeVisible();
   await expect(ceDialog.getByLabel("Work directory")).toHaveAttribute("aria-invalid", "true");
   await shot(page, "compute-env-dialog-errors");
@@ -142,7 +142,7 @@ test("a run launched from the UI gets the effective secrets, reports its lifecyc
   }
 
   // ── Pipeline ───────────────────────────────────────────────────────────────────────────────────
-  await page.getByRole("navigation", { name: "Pipelines and runs" }).getByRole("link", { name: "Pipelines" }).click();
+  await page.getByRole("navigation", { name: "Workspace sections" }).getByRole("link", { name: "Pipelines" }).click();
   await expect(page).toHaveURL(new RegExp(`/w/${workspaceId}/pipelines$`));
   await page.getByRole("button", { name: "New pipeline" }).click();
   const pDialog = page.getByRole("dialog", { name: "New pipeline" });
@@ -224,7 +224,7 @@ test("a run launched from the UI gets the effective secrets, reports its lifecyc
   expect(leftovers, "secret files left under the run directory").toEqual([]);
 
   // The runs list shows it, refreshed without a reload.
-  await page.getByRole("navigation", { name: "Pipelines and runs" }).getByRole("link", { name: "Runs" }).click();
+  await page.getByRole("navigation", { name: "Workspace sections" }).getByRole("link", { name: "Runs" }).click();
   await expect(page).toHaveURL(new RegExp(`/w/${workspaceId}/runs$`));
   const row = page.getByRole("table", { name: "Runs" }).locator(`tr[data-run-id="${runId}"]`);
   await expect(row).toContainText("Succeeded");
@@ -324,7 +324,7 @@ test("a run whose secrets could not be deleted is flagged in red on the runs lis
     } finally {
       await sql.end();
     }
-    await page.getByRole("navigation", { name: "Pipelines and runs" }).getByRole("link", { name: "Runs" }).click();
+    await page.getByRole("navigation", { name: "Workspace sections" }).getByRole("link", { name: "Runs" }).click();
     const banner = page.getByRole("alert").filter({ hasText: "could not be deleted" });
     await expect(banner).toContainText("The secrets of 1 finished run could not be deleted.", { timeout: 90_000 });
     const row = page.getByRole("table", { name: "Runs" }).locator(`tr[data-run-id="${run.id}"]`);

@@ -84,7 +84,7 @@ describe("editing a compute environment's variables", () => {
     const before = await stored();
     const badName = await errorOf(asOwner.computeEnvs.update({ workspaceId: ws.id, computeEnvId: ce.id, computeEnv: localEnv, keepEnv: ["BAD-NAME"] }));
     expect(badName?.code).toBe("BAD_REQUEST");
-    expect(badName?.message).toMatch(/^keepEnv\.0: must be an environment variable name/);
+    expect(badName?.message).toMatch(/^keepEnv\.0: Use letters, digits and '_' only, not starting with a digit\.$/);
     const given = Object.fromEntries(Array.from({ length: 98 }, (_, i) => [`NEW_${i}`, "v"]));
     const tooMany = await errorOf(
       asOwner.computeEnvs.update({ workspaceId: ws.id, computeEnvId: ce.id, computeEnv: { ...localEnv, env: given }, keepEnv: ["TZ", "NXF_CONDA_CACHEDIR", "LOCKSTEP_E2E"] }),

@@ -107,7 +107,7 @@ describe("launching runs", () => {
     const error = await asOwner.computeEnvs
       .create({ workspaceId: ws.id, computeEnv: { ...localEnv, name: "bad", workDir: "relative" } })
       .catch((e: TRPCError) => e);
-    expect((error as TRPCError).message).toBe("computeEnv.workDir: must be an absolute path (starting with /)");
+    expect((error as TRPCError).message).toBe("computeEnv.workDir: Enter an absolute path, starting with /.");
     expect((await asOwner.computeEnvs.list({ workspaceId: ws.id })).map((c) => c.name)).toEqual(["Local"]);
   });
 

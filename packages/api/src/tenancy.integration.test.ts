@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { TRPCError } from "@trpc/server";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { createDatabase } from "@lockstep/db";
+import { createDatabase, sql } from "@lockstep/db";
 import { addOrgMember, addParticipant, callerFor, makeInstanceAdmin, makeUser, pipelinesRoot, procedureMeta } from "./test/fixtures";
 
 const { db, close } = createDatabase(inject("databaseUrl"), { max: 4 });
@@ -160,6 +160,81 @@ describe("organizations and workspaces", () => {
     expect(error).toBeInstanceOf(TRPCError);
     expect((error as TRPCError).code).toBe("CONFLICT");
     expect((error as TRPCError).message).toMatch(/^email: .* already has a pending invitation to this organization\.$/);
+  });
+
+  it("renaming an org or a workspace to a sibling's name is a CONFLICT on the name field, as creating it is", async () => {
+    const alice = await makeUser(db, "alice");
+    const bob = await makeUser(db, "bob");
+    const asAlice = callerFor(db, alice.id);
+    const tag = alice.id.slice(0, 8);
+    const first = await asAlice.orgs.create({ name: `Rename One ${tag}` });
+    const second = await asAlice.orgs.create({ name: `Rename Two ${tag}` });
+    expect(await codeOf(asAlice.orgs.create({ name: first.name }))).toBe("CONFLICT");
+
+    // The org: to the other's name, in another case, or to a name whose short name is taken.
+    for (const name of [first.name, first.name.toUpperCase(), `rename-one-${tag}`]) {
+      const error = await asAlice.orgs.update({ orgId: second.id, name }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TRPCError);
+      expect((error as TRPCError).code).toBe("CONFLICT");
+      expect((error as TRPCError).message).toMatch(/^name: An organization named .* already exists\.$/);
+    }
+    expect((await asAlice.orgs.get({ orgId: second.id })).name).toBe(second.name);
+    // Keeping its own name, or a free one, is still a rename.
+    expect((await asAlice.orgs.update({ orgId: second.id, name: second.name, description: "same name" })).name).toBe(second.name);
+    expect((await asAlice.orgs.update({ orgId: second.id, name: `Rename Three ${tag}` })).name).toBe(`Rename Three ${tag}`);
+
+    // The workspace: siblings in one org, renamed by an admin participant who is not the org owner.
+    const build = await asAlice.workspaces.create({ orgId: first.id, name: "Build" });
+    const deploy = await asAlice.workspaces.create({ orgId: first.id, name: "Deploy" });
+    expect(await codeOf(asAlice.workspaces.create({ orgId: first.id, name: "Build" }))).toBe("CONFLICT");
+    await addOrgMember(db, asAlice, { orgId: first.id, user: bob, role: "member" });
+    await addParticipant(db, asAlice, { workspaceId: deploy.id, user: bob, role: "admin" });
+    const asBob = callerFor(db, bob.id);
+    for (const name of ["Build", "build", "BUILD!"]) {
+      const error = await asBob.workspaces.update({ workspaceId: deploy.id, name }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TRPCError);
+      expect((error as TRPCError).code).toBe("CONFLICT");
+      expect((error as TRPCError).message).toMatch(/^name: This organization already has a workspace named .*\.$/);
+    }
+    expect((await asBob.workspaces.get({ workspaceId: deploy.id })).name).toBe("Deploy");
+    // The same name in another org is no sibling.
+    const other = await asAlice.workspaces.create({ orgId: second.id, name: "Other" });
+    expect((await asAlice.workspaces.update({ workspaceId: other.id, name: "Build" })).name).toBe("Build");
+    expect((await asAlice.workspaces.update({ workspaceId: build.id, name: "Build", description: "kept" })).name).toBe("Build");
+  });
+
+  it("settings, role and membership changes are in the Activity, with who and what changed", async () => {
+    const alice = await makeUser(db, "alice");
+    const bob = await makeUser(db, "bob");
+    const asAlice = callerFor(db, alice.id);
+    const org = await asAlice.orgs.create({ name: `Logged ${alice.id.slice(0, 8)}` });
+    const ws = await asAlice.workspaces.create({ orgId: org.id, name: "Logged" });
+    await addOrgMember(db, asAlice, { orgId: org.id, user: bob, role: "collaborator" });
+    await addParticipant(db, asAlice, { workspaceId: ws.id, user: bob, role: "launch" });
+    await asAlice.workspaces.update({ workspaceId: ws.id, name: "Logged renamed", visibility: "shared", description: "" });
+    await asAlice.workspaces.participants.updateRole({ workspaceId: ws.id, userId: bob.id, role: "maintainer" });
+    await asAlice.workspaces.participants.remove({ workspaceId: ws.id, userId: bob.id });
+    await asAlice.orgs.members.updateRole({ orgId: org.id, userId: bob.id, role: "member" });
+    await asAlice.orgs.update({ orgId: org.id, description: "now described" });
+    await asAlice.orgs.members.remove({ orgId: org.id, userId: bob.id });
+
+    const { items } = await asAlice.audit.list({ workspaceId: ws.id, limit: 50 });
+    const byAction = new Map(items.map((e) => [e.action, e]));
+    expect(items.map((e) => e.action)).toEqual(
+      expect.arrayContaining(["participant.invited", "invitation.accepted", "workspace.updated", "participant.role_changed", "participant.removed"]),
+    );
+    expect(byAction.get("workspace.updated")).toMatchObject({ actorEmail: alice.email, targetName: "Logged renamed", detail: { changed: ["name", "visibility"] } });
+    expect(byAction.get("participant.role_changed")).toMatchObject({ targetName: bob.email, detail: { from: "launch", to: "maintainer" } });
+    expect(byAction.get("participant.removed")).toMatchObject({ targetName: bob.email, detail: { role: "maintainer" } });
+    // Org-level events are recorded too (no workspace's Activity shows them).
+    const orgEvents = await db.execute<{ action: string; detail: Record<string, unknown> }>(
+      sql`select action, detail from audit_events where target_id in (${org.id}, ${bob.id}) and action in ('org.updated', 'member.role_changed', 'member.removed') order by seq`,
+    );
+    expect([...orgEvents].map((e) => [e.action, e.detail])).toEqual([
+      ["member.role_changed", { from: "collaborator", to: "member" }],
+      ["org.updated", { changed: ["description"] }],
+      ["member.removed", { role: "member" }],
+    ]);
   });
 
   it("shared workspaces are visible to org members as view; collaborators see only their own", async () => {

@@ -51,11 +51,15 @@ const t = initTRPC.context<TContext>().meta<TMeta>().create({
   transformer: superjson,
   errorFormatter({ shape, error }) {
     // Field messages from zod so a form can show each next to its input; never the input itself.
+    // A domain error about one input (a name already taken) travels the same way.
+    const details = error.cause instanceof AppError ? error.cause.details : undefined;
+    const onFields = details?.filter((d): d is typeof d & { field: string } => d.field !== undefined) ?? [];
     const fieldErrors =
       error.cause instanceof ZodError
         ? Object.fromEntries(error.cause.issues.map((i) => [i.path.join(".") || "input", i.message]))
-        : undefined;
-    const details = error.cause instanceof AppError ? error.cause.details : undefined;
+        : onFields.length > 0
+          ? Object.fromEntries(onFields.map((d) => [d.field, d.message]))
+          : undefined;
     return { ...shape, data: { ...shape.data, stack: undefined, fieldErrors, details } };
   },
 });

@@ -8,3 +8,4 @@ export { Alert, Badge, EmptyState, PageHeader } from "./page-header";
 export { RadioCard } from "./radio-card";
 export { Select } from "./select";
 export { Checkbox, Textarea } from "./textarea";
+export { PathText } from "./path-text";

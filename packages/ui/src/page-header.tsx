@@ -29,7 +29,7 @@ export function Badge({ children, tone = "slate" }: { children: ReactNode; tone?
     amber: "bg-amber-50 text-amber-800 ring-amber-200",
     red: "bg-red-50 text-red-700 ring-red-200",
   };
-  return <span className={`inline-flex items-center rounded-md px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${tones[tone]}`}>{children}</span>;
+  return <span className={`inline-flex shrink-0 items-center rounded-md px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${tones[tone]}`}>{children}</span>;
 }
 
 export function Alert({ children, tone = "red" }: { children: ReactNode; tone?: "red" | "amber" | "green" }) {

@@ -85,7 +85,7 @@ describe("cloud compute environments and credentials", async () => {
     const problem = credentialProblem("aws", '{"accessKeyId":"nope-MARKER","secretAccessKey":"x"}');
     expect(problem).toMatch(/^value: /);
     expect(problem).not.toContain("MARKER");
-    expect(credentialProblem("google", "not json")).toBe("value: must be JSON");
+    expect(credentialProblem("google", "not json")).toBe("value: Paste the JSON key file (this is not JSON).");
     expect(credentialProblem("google", '{"type":"service_account","project_id":"p","private_key":"k","client_email":"a@b.iam.gserviceaccount.com"}')).toBeNull();
   });
 });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import "./messages";
 import { envNameProblem, sbatchOptionProblem } from "./head-env";
 import { ZSecretName } from "./secrets";
 
@@ -7,10 +8,10 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const MAX_ENV_VARS = 100;
 
 /** The name of an environment variable (what `keepEnv` lists: values are write-only). */
-export const ZEnvName = z.string().regex(ENV_NAME, "must be an environment variable name (letters, digits and '_', not starting with a digit)");
+export const ZEnvName = z.string().regex(ENV_NAME, "Use letters, digits and '_' only, not starting with a digit.");
 
 export const ZEnvVars = z
-  .record(z.string(), z.string().max(4096, "environment values must be at most 4,096 characters"))
+  .record(z.string(), z.string().max(4096, "Each value must be at most 4,096 characters."))
   .superRefine((vars, ctx) => {
     for (const name of Object.keys(vars)) {
       // Names only (values are write-only): see head-env.ts for what is refused and why.
@@ -23,25 +24,26 @@ export const ZEnvVars = z
 export const ZAbsolutePath = z
   .string()
   .trim()
-  .min(2)
-  .max(1024)
-  .regex(/^\/[^\0]*$/, "must be an absolute path (starting with /)")
-  .refine((p) => !p.split("/").includes(".."), "must not contain '..'");
+  .min(1, "Enter an absolute path, such as /data/lockstep.")
+  .max(1024, "Must be at most 1,024 characters.")
+  .regex(/^\/[^\0]*$/, "Enter an absolute path, starting with /.")
+  .refine((p) => p !== "/", "Choose a directory below /, such as /data/lockstep.")
+  .refine((p) => !p.split("/").includes(".."), "The path must not contain '..'.");
 
 /** Released Nextflow versions look like 24.10.5 (or -edge suffixes). */
-export const ZNextflowVersion = z.string().regex(/^\d{2}\.\d{2}\.\d+(-edge)?$/, "must be a Nextflow release such as 24.10.5");
+export const ZNextflowVersion = z.string().regex(/^\d{2}\.\d{2}\.\d+(-edge)?$/, "Enter a Nextflow release such as 24.10.5.");
 
 const base = {
-  name: z.string().trim().min(1, "Give the compute environment a name.").max(100),
+  name: z.string().trim().min(1, "Give the compute environment a name.").max(100, "Name must be at most 100 characters."),
   workDir: ZAbsolutePath,
   nextflowVersion: ZNextflowVersion,
   env: ZEnvVars.default({}),
-  maxRunSeconds: z.number().int().min(60, "at least 60 seconds").max(30 * 86_400, "at most 30 days").default(86_400),
+  maxRunSeconds: z.number().int().min(60, "Allow at least 60 seconds.").max(30 * 86_400, "Allow at most 30 days.").default(86_400),
 };
 
 export const ZLocalConfig = z.object({});
 export const ZSlurmConfig = z.object({
-  partition: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "partition names are letters, digits, '_', '.', '-'").optional(),
+  partition: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "Partition names use letters, digits, '_', '.' and '-' (at most 64).").optional(),
   sbatchOptions: z
     .array(
       z.string().superRefine((option, ctx) => {
@@ -49,55 +51,55 @@ export const ZSlurmConfig = z.object({
         if (problem) ctx.addIssue({ code: "custom", message: problem });
       }),
     )
-    .max(20)
+    .max(20, "At most 20 Slurm options.")
     .default([]),
 });
 
-const ZSecretPrefixAws = z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,64}$/, "AWS secret name prefixes use letters, digits and /_+=.@-").default("lockstep-");
-const ZSecretPrefixGoogle = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "Google secret id prefixes use letters, digits, '_' and '-'").default("lockstep-");
+const ZSecretPrefixAws = z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,64}$/, "Use letters, digits and / _ + = . @ - (at most 64).").default("lockstep-");
+const ZSecretPrefixGoogle = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "Use letters, digits, '_' and '-' (at most 64).").default("lockstep-");
 
 export const ZAwsBatchConfig = z.object({
-  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as eu-west-1"),
-  jobQueue: z.string().min(1).max(256),
-  executionRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "must be an IAM role ARN"),
-  headImage: z.string().min(1).max(512),
+  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "Enter an AWS region such as eu-west-1."),
+  jobQueue: z.string().min(1, "Enter the Batch job queue.").max(256, "Must be at most 256 characters."),
+  executionRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "Enter an IAM role ARN such as arn:aws:iam::123456789012:role/lockstep."),
+  headImage: z.string().min(1, "Enter the container image of the Nextflow head job.").max(512, "Must be at most 512 characters."),
   secretPrefix: ZSecretPrefixAws,
-  kmsKeyId: z.string().max(2048).optional(),
-  credentialId: z.uuid({ error: "choose the AWS credentials to use" }),
+  kmsKeyId: z.string().max(2048, "Must be at most 2,048 characters.").optional(),
+  credentialId: z.uuid({ error: "Choose the AWS credentials to use." }),
 });
 
 export const ZGoogleBatchConfig = z.object({
-  projectId: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "must be a Google Cloud project id"),
-  region: z.string().regex(/^[a-z]+-[a-z]+\d$/, "must be a Google Cloud region such as europe-west4"),
-  serviceAccount: z.email({ error: "must be a service account email" }),
+  projectId: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "Enter a Google Cloud project id such as my-project-123."),
+  region: z.string().regex(/^[a-z]+-[a-z]+\d$/, "Enter a Google Cloud region such as europe-west4."),
+  serviceAccount: z.email({ error: "Enter a service account email such as runner@my-project.iam.gserviceaccount.com." }),
   /** The Nextflow head image; omitted: nextflow/nextflow:<the environment's Nextflow version>. */
-  headImage: z.string().min(1).max(512).optional(),
-  machineType: z.string().regex(/^[a-z0-9-]{1,63}$/, "must be a Compute Engine machine type such as e2-standard-2").optional(),
+  headImage: z.string().min(1, "Enter a container image, or leave it empty.").max(512, "Must be at most 512 characters.").optional(),
+  machineType: z.string().regex(/^[a-z0-9-]{1,63}$/, "Enter a Compute Engine machine type such as e2-standard-2.").optional(),
   secretPrefix: ZSecretPrefixGoogle,
-  credentialId: z.uuid({ error: "choose the Google credentials to use" }),
+  credentialId: z.uuid({ error: "Choose the Google credentials to use." }),
 });
 
-const cloudBase = { ...base, workDir: z.string().trim().max(1024) };
+const cloudBase = { ...base, workDir: z.string().trim().max(1024, "Must be at most 1,024 characters.") };
 
 export const ZComputeEnvInput = z.discriminatedUnion("kind", [
   z.object({ ...base, kind: z.literal("local"), config: ZLocalConfig.default({}) }),
   z.object({ ...base, kind: z.literal("slurm"), config: ZSlurmConfig.default({ sbatchOptions: [] }) }),
-  z.object({ ...cloudBase, workDir: cloudBase.workDir.regex(/^s3:\/\/[a-z0-9.-]{3,63}(\/.*)?$/, "must be an s3:// bucket path"), kind: z.literal("aws-batch"), config: ZAwsBatchConfig }),
-  z.object({ ...cloudBase, workDir: cloudBase.workDir.regex(/^gs:\/\/[a-z0-9._-]{3,222}(\/.*)?$/, "must be a gs:// bucket path"), kind: z.literal("google-batch"), config: ZGoogleBatchConfig }),
+  z.object({ ...cloudBase, workDir: cloudBase.workDir.regex(/^s3:\/\/[a-z0-9.-]{3,63}(\/.*)?$/, "Enter an s3:// bucket path such as s3://my-bucket/work."), kind: z.literal("aws-batch"), config: ZAwsBatchConfig }),
+  z.object({ ...cloudBase, workDir: cloudBase.workDir.regex(/^gs:\/\/[a-z0-9._-]{3,222}(\/.*)?$/, "Enter a gs:// bucket path such as gs://my-bucket/work."), kind: z.literal("google-batch"), config: ZGoogleBatchConfig }),
 ]);
 export type TComputeEnvInput = z.infer<typeof ZComputeEnvInput>;
 
 export const ZParams = z
-  .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, "param names are letters, digits, '_', '.', '-'"), z.union([z.string().max(4096), z.number(), z.boolean()]))
-  .refine((p) => Object.keys(p).length <= 200, "at most 200 params");
+  .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, "Param names use letters, digits, '_', '.' and '-'."), z.union([z.string().max(4096, "Each value must be at most 4,096 characters."), z.number(), z.boolean()]))
+  .refine((p) => Object.keys(p).length <= 200, "At most 200 params.");
 
 export const ZRepository = z
   .string()
   .trim()
-  .max(1024)
+  .max(1024, "Must be at most 1,024 characters.")
   .refine(
     (r) => /^https:\/\/[^\s]+$/.test(r) || /^\/[^\0]*$/.test(r),
-    "must be an https:// repository URL or an absolute path to a directory with main.nf",
+    "Enter an https:// repository URL or an absolute path to a directory with main.nf.",
   );
 
 /**
@@ -127,11 +129,11 @@ export const ZLocalPipelineRoots = z
   .transform((value) => (value === undefined ? [] : value.split(":").map((entry) => entry.replace(/(.)\/+$/, "$1"))));
 
 export const ZPipelineInput = z.object({
-  name: z.string().trim().min(1, "Give the pipeline a name.").max(100),
+  name: z.string().trim().min(1, "Give the pipeline a name.").max(100, "Name must be at most 100 characters."),
   repository: ZRepository,
-  revision: z.string().regex(/^[A-Za-z0-9_./-]{1,128}$/, "revisions are branch, tag or commit names").optional(),
+  revision: z.string().regex(/^[A-Za-z0-9_./-]{1,128}$/, "Enter a branch, tag or commit name (letters, digits, '_', '.', '/', '-').").optional(),
   defaultParams: ZParams.default({}),
-  defaultComputeEnvId: z.uuid().nullable().default(null),
+  defaultComputeEnvId: z.uuid({ error: "Choose a compute environment." }).nullable().default(null),
   /** Secrets a run may go without: missing ones are left out instead of refusing the launch. */
   optionalSecrets: z.array(ZSecretName).max(200).default([]),
 });
@@ -144,7 +146,7 @@ export const ZPipelineInput = z.object({
 export const ZSecretSelection = z.discriminatedUnion("mode", [
   z.object({ mode: z.literal("needed") }),
   z.object({ mode: z.literal("all") }),
-  z.object({ mode: z.literal("selected"), names: z.array(ZSecretName).max(200) }),
+  z.object({ mode: z.literal("selected"), names: z.array(ZSecretName).max(200, "At most 200 secrets.") }),
   z.object({ mode: z.literal("none") }),
 ]);
 export type TSecretSelection = z.infer<typeof ZSecretSelection>;
@@ -153,22 +155,22 @@ export type TSecretSelection = z.infer<typeof ZSecretSelection>;
 
 export const ZAwsCredential = z.union([
   z.strictObject({
-    accessKeyId: z.string().regex(/^(AKIA|ASIA)[A-Z0-9]{12,124}$/, "accessKeyId must be an AWS access key id (AKIA…/ASIA…)"),
-    secretAccessKey: z.string().min(16, "secretAccessKey looks too short").max(256),
-    sessionToken: z.string().max(4096).optional(),
+    accessKeyId: z.string().regex(/^(AKIA|ASIA)[A-Z0-9]{12,124}$/, "The access key id starts with AKIA or ASIA, then upper-case letters and digits."),
+    secretAccessKey: z.string().min(16, "The secret access key looks too short.").max(256, "The secret access key must be at most 256 characters."),
+    sessionToken: z.string().max(4096, "The session token must be at most 4,096 characters.").optional(),
   }),
   z.strictObject({
-    roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "roleArn must be an IAM role ARN"),
-    externalId: z.string().max(1224).optional(),
+    roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "The role must be an IAM role ARN such as arn:aws:iam::123456789012:role/lockstep."),
+    externalId: z.string().max(1224, "The external id must be at most 1,224 characters.").optional(),
   }),
 ]);
 
 export const ZGoogleCredential = z
   .object({
-    type: z.literal("service_account", { error: "a Google service-account key has \"type\": \"service_account\"" }),
-    project_id: z.string().min(1),
-    private_key: z.string().min(1),
-    client_email: z.email(),
+    type: z.literal("service_account", { error: 'A Google service-account key has "type": "service_account".' }),
+    project_id: z.string().min(1, "The key has no project_id."),
+    private_key: z.string().min(1, "The key has no private_key."),
+    client_email: z.email({ error: "The key has no client_email." }),
   })
   .passthrough();
 
@@ -178,10 +180,15 @@ export function credentialProblem(provider: "aws" | "google", text: string): str
   try {
     parsed = JSON.parse(text);
   } catch {
-    return "value: must be JSON";
+    return "value: Paste the JSON key file (this is not JSON).";
   }
   const result = (provider === "aws" ? ZAwsCredential : ZGoogleCredential).safeParse(parsed);
   if (result.success) return null;
   const issue = result.error.issues[0]!;
+  // No branch of the AWS shapes fits: say which keys make one, rather than zod's "invalid input".
+  if (provider === "aws" && (issue.code === "invalid_union" || issue.code === "unrecognized_keys")) {
+    return 'value: Give "accessKeyId" and "secretAccessKey" (and optionally "sessionToken"), or "roleArn" (and optionally "externalId").';
+  }
+  // The path places the message on its field ("value: accessKeyId: …"); the message reads on its own.
   return `value: ${issue.path.length ? `${issue.path.join(".")}: ` : ""}${issue.message}`;
 }

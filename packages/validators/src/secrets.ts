@@ -1,4 +1,5 @@
 import { z } from "zod";
+import "./messages";
 
 /**
  * Nextflow's own rule for secret names (SecretsHelper): a letter or underscore, then 1–49 tokens of

@@ -9,7 +9,7 @@ export type TColumn = string | { label: string; wrap: boolean };
  */
 export function DataTable({ label, columns, actions = false, children }: { label: string; columns: readonly TColumn[]; actions?: boolean; children: ReactNode }) {
   return (
-    <div className="overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
+    <div className="relative overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
       <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label={label}>
         <thead className="bg-slate-50">
           <tr>

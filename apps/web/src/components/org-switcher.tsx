@@ -27,17 +27,18 @@ export function OrgSwitcher() {
   const currentOrgId = params.orgId ?? workspace.data?.orgId ?? undefined;
   const current = orgs.data?.find((o) => o.id === currentOrgId);
   return (
-    <div className="relative" ref={ref}>
+    <div className="relative min-w-0" ref={ref}>
       <button
         type="button"
         aria-haspopup="menu"
         aria-expanded={open}
         onClick={() => setOpen((v) => !v)}
-        className="flex items-center gap-2 rounded-md px-2 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100"
+        title={current?.name}
+        className="flex max-w-full items-center gap-2 rounded-md px-2 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100"
       >
         <span className="text-slate-400">/</span>
-        {current?.name ?? "Personal"}
-        <svg aria-hidden="true" viewBox="0 0 20 20" className="h-4 w-4 text-slate-400">
+        <span className="min-w-0 truncate">{current?.name ?? "Personal"}</span>
+        <svg aria-hidden="true" viewBox="0 0 20 20" className="h-4 w-4 shrink-0 text-slate-400">
           <path fill="currentColor" d="M5.3 7.3a1 1 0 0 1 1.4 0L10 10.6l3.3-3.3a1 1 0 1 1 1.4 1.4l-4 4a1 1 0 0 1-1.4 0l-4-4a1 1 0 0 1 0-1.4z" />
         </svg>
       </button>
@@ -55,7 +56,9 @@ export function OrgSwitcher() {
               onClick={() => setOpen(false)}
               className="flex items-center justify-between rounded-md px-3 py-2 text-sm hover:bg-slate-50"
             >
-              <span>{org.name}</span>
+              <span className="min-w-0 truncate" title={org.name}>
+                {org.name}
+              </span>
               <span className="text-xs text-slate-400">{org.role}</span>
             </Link>
           ))}

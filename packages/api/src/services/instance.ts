@@ -11,6 +11,7 @@ import {
   type TSignupPolicy,
   type TTx,
 } from "@lockstep/db";
+import type { TAuditAction } from "@lockstep/validators";
 import { AppError } from "../errors";
 import type { TActor } from "./secrets";
 
@@ -53,8 +54,7 @@ async function changeUser<U extends { id: string; email: string }>(
   db: TDatabase,
   actor: TActor,
   change: (tx: TTx) => Promise<TUserChange<U>>,
-  lastAdmin: string,
-  action: string,
+  { lastAdmin, action }: { lastAdmin: string; action: TAuditAction },
 ): Promise<U> {
   return db.transaction(async (tx) => {
     const result = await change(tx);
@@ -82,8 +82,7 @@ export async function setUserInstanceAdmin(db: TDatabase, actor: TActor, userId:
     db,
     actor,
     (tx) => setInstanceAdmin(tx, userId, isInstanceAdmin),
-    "This is the instance's only admin.",
-    isInstanceAdmin ? "instance.admin_granted" : "instance.admin_revoked",
+    { lastAdmin: "This is the instance's only admin.", action: isInstanceAdmin ? "instance.admin_granted" : "instance.admin_revoked" },
   );
 }
 
@@ -98,8 +97,7 @@ export async function setUserDisabledByAdmin(db: TDatabase, actor: TActor, userI
     db,
     actor,
     (tx) => setUserDisabled(tx, userId, disabled),
-    "This is the instance's only active admin.",
-    disabled ? "instance.user_disabled" : "instance.user_enabled",
+    { lastAdmin: "This is the instance's only active admin.", action: disabled ? "instance.user_disabled" : "instance.user_enabled" },
   );
 }
 

@@ -15,6 +15,7 @@ import {
   type TWorkspace,
   type TTx,
 } from "@lockstep/db";
+import type { TAuditAction } from "@lockstep/validators";
 import { AppError } from "../errors";
 import type { TActor } from "./secrets";
 import { assertMayGrant } from "./tenancy";
@@ -46,7 +47,7 @@ async function described(db: TDatabase | TTx, id: string) {
   return invitationOut(row);
 }
 
-function audit(actor: TActor, invitation: TInvitation, action: string, detail: Record<string, string> = {}) {
+function audit(actor: TActor, invitation: TInvitation, action: TAuditAction, detail: Record<string, string> = {}) {
   return {
     actorId: actor.id,
     actorEmail: actor.email,

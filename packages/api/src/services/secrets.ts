@@ -180,8 +180,8 @@ export async function importSecrets(
     }
     const base = auditBase(owner, actor);
     await recordAudit(tx, [
-      ...written.map((w) => ({ ...base, action: `secret.${w.action}`, targetId: w.id, targetName: w.name, detail: { via: "import" } })),
-      { ...base, action: "secrets.imported", targetId: null, targetName: null, detail: { count: written.length, names: written.map((w) => w.name) } },
+      ...written.map((w) => ({ ...base, action: `secret.${w.action}` as const, targetId: w.id, targetName: w.name, detail: { via: "import" } })),
+      { ...base, action: "secrets.imported" as const, targetId: null, targetName: null, detail: { count: written.length, names: written.map((w) => w.name) } },
     ]);
     return { created: written.filter((w) => w.action === "created").length, overwritten: written.filter((w) => w.action === "overwritten").length };
   });

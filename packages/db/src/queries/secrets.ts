@@ -1,6 +1,7 @@
 import { aliasedTable, and, asc, desc, eq, gt, inArray, isNull, lt, ne, sql, type SQL } from "drizzle-orm";
 import type { TDbOrTx } from "../client";
 import { auditEvents, secrets, users } from "../schema";
+import type { TAuditAction } from "@lockstep/validators";
 
 export type TSecretOwner = { scope: "workspace"; workspaceId: string } | { scope: "user"; userId: string };
 
@@ -173,7 +174,8 @@ export type TAuditInput = {
   actorEmail: string | null;
   ip: string | null;
   userAgent: string | null;
-  action: string;
+  /** From the one catalogue (`@lockstep/validators` auditActions): an action it lacks does not compile. */
+  action: TAuditAction;
   workspaceId?: string | null;
   subjectUserId?: string | null;
   targetType: string;

@@ -14,12 +14,12 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
   return (
     <div className="min-h-full">
       <header className="border-b border-slate-200 bg-white">
-        <div className="mx-auto flex h-14 max-w-6xl items-center gap-6 px-6">
-          <Link href="/dashboard" aria-label="Lockstep home">
+        <div className="mx-auto flex h-14 max-w-6xl items-center gap-3 px-6 sm:gap-6">
+          <Link href="/dashboard" aria-label="Lockstep home" className="shrink-0">
             <Logo />
           </Link>
           <OrgSwitcher />
-          <div className="ml-auto">
+          <div className="ml-auto shrink-0">
             <UserMenu name={user.name} email={user.email} isInstanceAdmin={user.isInstanceAdmin} />
           </div>
         </div>

@@ -3,15 +3,52 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { can } from "@lockstep/auth/permissions";
+import { Badge } from "@lockstep/ui";
 import { TabLink, WorkspaceGate, type TWorkspace } from "~/components/workspace-gate";
 
 export type { TWorkspace };
 
-export type TRunsSection = "runs" | "launch" | "pipelines" | "compute-envs" | "credentials";
+/** Every section of a workspace, in tab order. */
+export type TWorkspaceSection =
+  | "overview"
+  | "runs"
+  | "launch"
+  | "pipelines"
+  | "compute-envs"
+  | "secrets"
+  | "credentials"
+  | "participants"
+  | "activity"
+  | "settings";
+
+/** @deprecated kept for the run pages' imports; every section now shares one frame. */
+export type TRunsSection = TWorkspaceSection;
+
+/** Sections shown as tabs of the overview page itself (`/w/<id>?tab=…`); the rest are pages of their own. */
+const TAB_SECTIONS: ReadonlySet<TWorkspaceSection> = new Set(["overview", "secrets", "participants", "activity", "settings"]);
+
+/** The sections `w`'s caller may see, with where each lives. */
+export function workspaceSections(w: TWorkspace): { id: TWorkspaceSection; label: string; href: string }[] {
+  const base = `/w/${w.id}`;
+  const all: { id: TWorkspaceSection; label: string; href: string; visible: boolean }[] = [
+    { id: "overview", label: "Overview", href: base, visible: true },
+    { id: "runs", label: "Runs", href: `${base}/runs`, visible: true },
+    { id: "launch", label: "Launch", href: `${base}/launch`, visible: can(w.role, "runs:launch") },
+    { id: "pipelines", label: "Pipelines", href: `${base}/pipelines`, visible: true },
+    { id: "compute-envs", label: "Compute environments", href: `${base}/compute-envs`, visible: true },
+    { id: "secrets", label: "Secrets", href: `${base}?tab=secrets`, visible: true },
+    { id: "credentials", label: "Credentials", href: `${base}/credentials`, visible: true },
+    { id: "participants", label: "Participants", href: `${base}?tab=participants`, visible: !w.personal },
+    { id: "activity", label: "Activity", href: `${base}?tab=activity`, visible: can(w.role, "audit:read") },
+    { id: "settings", label: "Settings", href: `${base}?tab=settings`, visible: can(w.role, "workspace:settings") },
+  ];
+  return all.filter((s) => s.visible).map(({ id, label, href }) => ({ id, label, href }));
+}
 
 /**
- * The frame of the run pages: where you are (organization / workspace), the run sections of the
- * workspace, and the page itself once the workspace (and so the caller's role) is known.
+ * The one frame of every workspace page: where you are (organization / workspace, your role), one
+ * tab bar with every section your role may see, and the page itself once the workspace (and so the
+ * caller's role) is known.
  */
 export function WorkspaceFrame({
   workspaceId,
@@ -20,8 +57,8 @@ export function WorkspaceFrame({
   children,
 }: {
   workspaceId: string;
-  section: TRunsSection;
-  /** Extra breadcrumb after the section (e.g. the run on a run page). */
+  section: TWorkspaceSection;
+  /** Extra breadcrumb after the workspace (e.g. the runs list and the run on a run page). */
   crumbs?: ReactNode;
   children: (workspace: TWorkspace) => ReactNode;
 }) {
@@ -43,45 +80,57 @@ function Frame({
   children,
 }: {
   w: TWorkspace;
-  section: TRunsSection;
+  section: TWorkspaceSection;
   crumbs?: ReactNode;
   children: ReactNode;
 }) {
   const base = `/w/${w.id}`;
-  const sections: { id: TRunsSection; label: string; href: string }[] = [
-    { id: "runs", label: "Runs", href: `${base}/runs` },
-    ...(can(w.role, "runs:launch") ? [{ id: "launch" as const, label: "Launch", href: `${base}/launch` }] : []),
-    { id: "pipelines", label: "Pipelines", href: `${base}/pipelines` },
-    { id: "compute-envs", label: "Compute environments", href: `${base}/compute-envs` },
-    { id: "credentials", label: "Credentials", href: `${base}/credentials` },
-  ];
+  const sections = workspaceSections(w);
+  // Pages of their own carry their own <h1>; on the overview's tabs the workspace name is the page's heading.
+  const Title = TAB_SECTIONS.has(section) ? "h1" : "p";
 
   return (
     <>
-      <nav aria-label="Breadcrumb" className="mb-4 text-sm text-slate-500">
-        <ol className="flex flex-wrap items-center gap-1.5">
-          <li>
-            {w.orgId ? (
-              <Link href={`/orgs/${w.orgId}`} className="font-medium text-slate-600 hover:text-indigo-600">
-                {w.orgName}
-              </Link>
+      <div className="mb-6 min-w-0">
+        <nav aria-label="Breadcrumb" className="text-sm text-slate-500">
+          <ol className="flex min-w-0 flex-wrap items-center gap-1.5">
+            <li className="min-w-0 max-w-full truncate" title={w.orgId ? w.orgName ?? undefined : undefined}>
+              {w.orgId ? (
+                <Link href={`/orgs/${w.orgId}`} className="font-medium text-slate-600 hover:text-indigo-600">
+                  {w.orgName}
+                </Link>
+              ) : (
+                "Personal"
+              )}
+            </li>
+            <li aria-hidden="true" className="text-slate-300">
+              /
+            </li>
+            <li className="text-slate-500">{w.personal ? "personal workspace" : `${w.visibility} workspace`}</li>
+            {crumbs}
+          </ol>
+        </nav>
+        <div className="mt-1 flex min-w-0 items-center gap-3">
+          <Title
+            title={w.name}
+            className={`min-w-0 truncate font-semibold tracking-tight text-slate-900 ${Title === "h1" ? "text-2xl" : "text-lg"}`}
+          >
+            {Title === "h1" ? (
+              w.name
             ) : (
-              "Personal"
+              <Link href={base} className="hover:text-indigo-600">
+                {w.name}
+              </Link>
             )}
-          </li>
-          <li aria-hidden="true" className="text-slate-300">
-            /
-          </li>
-          <li>
-            <Link href={base} className="font-medium text-slate-600 hover:text-indigo-600">
-              {w.name}
-            </Link>
-          </li>
-          {crumbs}
-        </ol>
-      </nav>
-      <nav aria-label="Pipelines and runs" className="mb-8 border-b border-slate-200">
-        <ul className="-mb-px flex flex-wrap gap-x-6">
+          </Title>
+          <Badge tone="indigo">
+            <span className="sr-only">Your role: </span>
+            {w.role}
+          </Badge>
+        </div>
+      </div>
+      <nav aria-label="Workspace sections" className="relative mb-8 overflow-x-auto border-b border-slate-200">
+        <ul className="-mb-px flex gap-x-6 whitespace-nowrap">
           {sections.map((s) => (
             <li key={s.id}>
               <TabLink href={s.href} current={section === s.id}>

@@ -5,20 +5,12 @@ import type { inferRouterOutputs } from "@trpc/server";
 import { useId, useState } from "react";
 import type { TAppRouter } from "@lockstep/api";
 import { Alert, Badge, Button, Select } from "@lockstep/ui";
+import { auditActionLabel, auditActions, auditFilterGroups, isAuditAction } from "@lockstep/validators";
 import { errorMessage } from "~/components/errors";
 import { useTRPC } from "~/trpc/react";
 import { formatTimestamp, shortUserAgent } from "./format";
 
 type TEvent = inferRouterOutputs<TAppRouter>["audit"]["list"]["items"][number];
-
-/** Actions the filter offers; events with other actions still show, under their raw name. */
-export const AUDIT_ACTIONS: Record<string, { label: string; tone: "green" | "amber" | "red" | "indigo" | "slate" }> = {
-  "secret.created": { label: "Secret created", tone: "green" },
-  "secret.overwritten": { label: "Secret overwritten", tone: "amber" },
-  "secret.deleted": { label: "Secret deleted", tone: "red" },
-  "secrets.imported": { label: "Secrets imported", tone: "indigo" },
-  "secrets.resealed": { label: "Secrets re-sealed", tone: "slate" },
-};
 
 const PAGE = 25;
 
@@ -46,12 +38,16 @@ export function AuditEvents({ source, exportHref }: { source: TAuditSource; expo
           <label htmlFor={filterId} className="block text-sm font-medium text-slate-900">
             Action
           </label>
-          <Select id={filterId} value={action} onChange={(e) => setAction(e.target.value)} className="mt-1.5 h-9 w-56">
+          <Select id={filterId} value={action} onChange={(e) => setAction(e.target.value)} className="mt-1.5 h-9 w-72 max-w-full">
             <option value="">All actions</option>
-            {Object.entries(AUDIT_ACTIONS).map(([value, { label }]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
+            {auditFilterGroups(source.kind).map((g) => (
+              <optgroup key={g.group} label={g.label}>
+                {g.actions.map((a) => (
+                  <option key={a.value} value={a.value}>
+                    {a.label}
+                  </option>
+                ))}
+              </optgroup>
             ))}
           </Select>
         </div>
@@ -79,11 +75,15 @@ export function AuditEvents({ source, exportHref }: { source: TAuditSource; expo
       ) : items.length === 0 ? (
         <div className="rounded-xl border border-dashed border-slate-300 bg-white px-6 py-10 text-center">
           <p className="text-sm font-semibold text-slate-900">{action ? "No events of this kind" : "No activity yet"}</p>
-          <p className="mt-1 text-sm text-slate-500">Creating, overwriting, importing and deleting secrets is recorded here: who, when, from where — never a value.</p>
+          <p className="mt-1 text-sm text-slate-500">
+            {source.kind === "mine"
+              ? "Creating, overwriting, importing and deleting your secrets is recorded here: who, when, from where — never a value."
+              : "Changes to secrets, runs, participants and settings are recorded here: who, when, from where — never a value."}
+          </p>
         </div>
       ) : (
         <>
-          <div className="overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
+          <div className="relative overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
             <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label="Activity">
               <thead className="bg-slate-50">
                 <tr>
@@ -127,31 +127,40 @@ function Th({ children }: { children: string }) {
 }
 
 function EventRow({ event: e }: { event: TEvent }) {
-  const known = AUDIT_ACTIONS[e.action];
+  const known = isAuditAction(e.action) ? auditActions[e.action] : null;
   const listed = Array.isArray(e.detail.names) ? e.detail.names : Array.isArray(e.detail.secrets) ? e.detail.secrets : null;
   // A launcher's personal secrets: whose and how many, never their names.
   const personal = typeof e.detail.personalSecrets === "number" && e.detail.personalSecrets > 0 ? e.detail.personalSecrets : 0;
   const owner = typeof e.detail.personalSecretsOf === "string" ? e.detail.personalSecretsOf : "the launcher";
   const names = listed || personal ? [...(listed ?? []), ...(personal ? [personal === 1 ? `a personal secret of ${owner}` : `${personal} personal secrets of ${owner}`] : [])] : null;
   const count = (listed?.length ?? 0) + personal;
+  const notes = detailNotes(e.detail);
   return (
     <tr className="align-top">
       <td className="whitespace-nowrap px-4 py-3 text-slate-700">
         <time dateTime={e.at.toISOString()}>{formatTimestamp(e.at)}</time>
       </td>
-      <td className="px-4 py-3 text-slate-700">{e.actorEmail ?? <span className="text-slate-400">system</span>}</td>
-      <td className="whitespace-nowrap px-4 py-3">
-        {known ? <Badge tone={known.tone}>{known.label}</Badge> : <code className="font-mono text-xs text-slate-700">{e.action}</code>}
+      <td className="max-w-[16rem] truncate px-4 py-3 text-slate-700" title={e.actorEmail ?? undefined}>
+        {e.actorEmail ?? <span className="text-slate-400">system</span>}
       </td>
-      <td className="px-4 py-3">
-        {e.targetName ? <span className="font-mono text-[13px] text-slate-900">{e.targetName}</span> : null}
+      <td className="whitespace-nowrap px-4 py-3">
+        <Badge tone={known?.tone ?? "slate"}>{auditActionLabel(e.action)}</Badge>
+      </td>
+      <td className="max-w-md space-y-0.5 px-4 py-3">
+        {e.targetName ? (
+          <span className="block break-words font-mono text-[13px] text-slate-900">{e.targetName}</span>
+        ) : null}
         {names ? (
-          <span className="text-slate-700">
+          <span className="block break-words text-slate-700">
             {count} secret{count === 1 ? "" : "s"}: <span className="font-mono text-[13px]">{names.join(", ")}</span>
           </span>
         ) : null}
-        {!e.targetName && !names ? <span className="text-slate-400">—</span> : null}
-        {e.detail.via === "import" ? <span className="block text-xs text-slate-500">via import</span> : null}
+        {notes.map((n) => (
+          <span key={n} className="block text-xs text-slate-500">
+            {n}
+          </span>
+        ))}
+        {!e.targetName && !names && notes.length === 0 && !e.runId ? <span className="text-slate-400">—</span> : null}
         {e.runId ? <span className="block font-mono text-xs text-slate-500">run {e.runId.slice(0, 8)}</span> : null}
       </td>
       <td className="whitespace-nowrap px-4 py-3 font-mono text-xs text-slate-600">{e.ip ?? <span className="font-sans text-slate-400">—</span>}</td>
@@ -160,4 +169,15 @@ function EventRow({ event: e }: { event: TEvent }) {
       </td>
     </tr>
   );
+}
+
+/** The parts of an event's detail a person reads, each on its own line (never run together). */
+function detailNotes(detail: TEvent["detail"]): string[] {
+  const notes: string[] = [];
+  if (detail.via === "import") notes.push("via import");
+  if (typeof detail.from === "string" && typeof detail.to === "string") notes.push(`role ${detail.from} → ${detail.to}`);
+  else if (typeof detail.role === "string") notes.push(`role ${detail.role}`);
+  if (Array.isArray(detail.changed) && detail.changed.length > 0) notes.push(`changed: ${detail.changed.join(", ")}`);
+  if (typeof detail.status === "string") notes.push(`status ${detail.status.toLowerCase()}`);
+  return notes;
 }

@@ -76,7 +76,6 @@ export function AddSecretDialog({ target, onClose, onSaved }: { target: TSecrets
           }}
           code
           autoCapitalize="characters"
-          maxLength={200}
           placeholder="DB_PASSWORD"
           error={nameError}
           live

@@ -3,7 +3,7 @@ import { getComputeEnvById, getRun, isTerminal, recordAudit, recordValueCheck, s
 import { enqueue } from "@lockstep/queue";
 import { ExecutorError, type TExecutor, type THeadRef } from "@lockstep/launcher";
 import { ProviderError } from "@lockstep/secrets";
-import { secretValueProblem } from "@lockstep/validators";
+import { secretValueProblem, type TAuditAction } from "@lockstep/validators";
 import type { TProcessorContext } from "../types";
 
 export async function loadRun(ctx: TProcessorContext, runId: string) {
@@ -16,7 +16,7 @@ export async function loadComputeEnv(ctx: TProcessorContext, run: TRun) {
   return run.computeEnvId ? getComputeEnvById(ctx.db, run.computeEnvId) : null;
 }
 
-export function workerAudit(ctx: TProcessorContext, run: TRun, action: string, detail: Record<string, string | number | boolean | string[] | null> = {}) {
+export function workerAudit(ctx: TProcessorContext, run: TRun, action: TAuditAction, detail: Record<string, string | number | boolean | string[] | null> = {}) {
   return recordAudit(ctx.db, {
     actorId: null,
     actorEmail: null,

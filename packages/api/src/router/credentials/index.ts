@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { computeEnvsUsingCredential, deleteCredential, findCredential, insertCredential, listCredentials, overwriteCredential, recordAudit } from "@lockstep/db";
-import { credentialProblem, ZId } from "@lockstep/validators";
+import { credentialProblem, ZId, type TAuditAction } from "@lockstep/validators";
 import { AppError } from "../../errors";
 import { sealedFrom, type TValueInput } from "../../services/secrets";
 import { router, workspaceProcedure } from "../../trpc";
@@ -29,7 +29,7 @@ async function sealCredential(
   return sealedFrom(ctx.sealing, value, { scope: "credential", ownerId: ctx.workspace.id, name });
 }
 
-function audit(ctx: Parameters<typeof actorOf>[0] & { db: Parameters<typeof recordAudit>[0]; workspace: { id: string } }, action: string, ref: { id: string; name: string }) {
+function audit(ctx: Parameters<typeof actorOf>[0] & { db: Parameters<typeof recordAudit>[0]; workspace: { id: string } }, action: TAuditAction, ref: { id: string; name: string }) {
   const actor = actorOf(ctx);
   return recordAudit(ctx.db, {
     actorId: actor.id,
@@ -51,7 +51,7 @@ export const credentialsRouter = router({
     .query(({ ctx }) => listCredentials(ctx.db, ctx.workspace.id)),
 
   create: workspaceProcedure("compute-envs:manage")
-    .input(z.object({ name: z.string().trim().min(1, "Give the credentials a name.").max(100), provider: ZProvider, value: ZCredentialValue }))
+    .input(z.object({ name: z.string().trim().min(1, "Give the credentials a name.").max(100, "Name must be at most 100 characters."), provider: ZProvider, value: ZCredentialValue }))
     .output(ZCredentialRef)
     .mutation(async ({ ctx, input }) => {
       const { sealed, keyId } = await sealCredential(ctx, input.provider, input.name, input.value);

@@ -36,7 +36,7 @@ export const orgsRouter = router({
     .input(z.object({ name: ZDisplayName.optional(), slug: ZSlug.optional(), description: ZDescription.optional() }))
     .output(ZOrgOut)
     .mutation(async ({ ctx, input }) => {
-      const org = await updateOrganization(ctx.db, ctx.org.id, { name: input.name, slug: input.slug, description: input.description });
+      const org = await updateOrganization(ctx.db, ctx.org, actorOf(ctx), { name: input.name, slug: input.slug, description: input.description });
       return { ...pickOrg(org), role: ctx.orgRole };
     }),
 
@@ -75,7 +75,7 @@ export const orgsRouter = router({
       .input(z.object({ userId: ZId, role: ZOrgRole }))
       .output(ok)
       .mutation(async ({ ctx, input }) => {
-        await updateOrgMemberRole(ctx.db, ctx.org.id, input.userId, input.role);
+        await updateOrgMemberRole(ctx.db, ctx.org.id, actorOf(ctx), input.userId, input.role);
         return { ok: true as const };
       }),
 
@@ -83,7 +83,7 @@ export const orgsRouter = router({
       .input(z.object({ userId: ZId }))
       .output(ok)
       .mutation(async ({ ctx, input }) => {
-        await removeOrgMember(ctx.db, ctx.org.id, input.userId);
+        await removeOrgMember(ctx.db, ctx.org.id, actorOf(ctx), input.userId);
         return { ok: true as const };
       }),
   }),

@@ -73,7 +73,7 @@ export const workspacesRouter = router({
     .input(z.object({ name: ZDisplayName.optional(), slug: ZSlug.optional(), description: ZDescription.optional(), visibility: ZVisibility.optional() }))
     .output(ZWorkspaceOut)
     .mutation(async ({ ctx, input }) => {
-      const ws = await updateWorkspace(ctx.db, ctx.workspace, {
+      const ws = await updateWorkspace(ctx.db, ctx.workspace, actorOf(ctx), {
         name: input.name,
         slug: input.slug,
         description: input.description,
@@ -121,7 +121,7 @@ export const workspacesRouter = router({
       .input(z.object({ userId: ZId, role: ZWorkspaceRole }))
       .output(ok)
       .mutation(async ({ ctx, input }) => {
-        await updateParticipantRole(ctx.db, ctx.workspace, ctx.role, input.userId, input.role);
+        await updateParticipantRole(ctx.db, ctx.workspace, ctx.role, actorOf(ctx), input.userId, input.role);
         return { ok: true as const };
       }),
 
@@ -129,7 +129,7 @@ export const workspacesRouter = router({
       .input(z.object({ userId: ZId }))
       .output(ok)
       .mutation(async ({ ctx, input }) => {
-        await removeParticipant(ctx.db, ctx.workspace, ctx.role, input.userId);
+        await removeParticipant(ctx.db, ctx.workspace, ctx.role, actorOf(ctx), input.userId);
         return { ok: true as const };
       }),
   }),

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
+import { can } from "@lockstep/auth/permissions";
 import { Badge, Button, Card, EmptyState, Field, PageHeader } from "@lockstep/ui";
 import { fieldErrorsOf } from "~/components/errors";
 import { PendingInvitations } from "~/components/invitations/pending-invitations";
@@ -22,14 +23,27 @@ export function Dashboard() {
       ) : workspaces.data?.length ? (
         <ul className="divide-y divide-slate-200 overflow-hidden rounded-xl bg-white shadow-sm ring-1 ring-slate-200" aria-label="Workspaces">
           {workspaces.data.map((ws) => (
-            <li key={ws.id}>
-              <Link href={`/w/${ws.id}`} className="flex items-center justify-between px-5 py-4 hover:bg-slate-50">
-                <div>
-                  <p className="text-sm font-semibold text-slate-900">{ws.name}</p>
-                  <p className="text-xs text-slate-500">{ws.personal ? "Personal workspace" : `${ws.orgName} · ${ws.visibility}`}</p>
+            <li key={ws.id} className="flex items-center gap-3 pr-5 hover:bg-slate-50">
+              <Link href={`/w/${ws.id}`} className="flex min-w-0 flex-1 items-center justify-between gap-3 py-4 pl-5">
+                <div className="min-w-0">
+                  <p className="truncate text-sm font-semibold text-slate-900" title={ws.name}>
+                    {ws.name}
+                  </p>
+                  <p className="truncate text-xs text-slate-500" title={ws.personal ? undefined : `${ws.orgName ?? ""} · ${ws.visibility}`}>
+                    {ws.personal ? "Personal workspace" : `${ws.orgName} · ${ws.visibility}`}
+                  </p>
                 </div>
                 <Badge tone={ws.personal ? "indigo" : "slate"}>{ws.role}</Badge>
               </Link>
+              {can(ws.role, "runs:launch") ? (
+                <Link
+                  href={`/w/${ws.id}/launch`}
+                  title={`Launch a pipeline in ${ws.name}`}
+                  className="shrink-0 rounded-md px-2.5 py-1.5 text-sm font-medium text-indigo-600 ring-1 ring-inset ring-indigo-200 hover:bg-indigo-50"
+                >
+                  Launch
+                </Link>
+              ) : null}
             </li>
           ))}
         </ul>
@@ -37,14 +51,14 @@ export function Dashboard() {
         <EmptyState title="No workspaces yet" />
       )}
 
-      <div className="mt-10 grid gap-6 lg:grid-cols-2">
+      <div className="mt-10 grid grid-cols-1 gap-6 lg:grid-cols-2">
         <Card>
           <h2 className="text-base font-semibold text-slate-900">Organizations</h2>
           {orgs.data?.length ? (
             <ul className="mt-4 space-y-2" aria-label="Organizations">
               {orgs.data.map((org) => (
-                <li key={org.id} className="flex items-center justify-between">
-                  <Link href={`/orgs/${org.id}`} className="text-sm font-medium text-indigo-600 hover:text-indigo-500">
+                <li key={org.id} className="flex items-center justify-between gap-3">
+                  <Link href={`/orgs/${org.id}`} title={org.name} className="min-w-0 truncate text-sm font-medium text-indigo-600 hover:text-indigo-500">
                     {org.name}
                   </Link>
                   <Badge>{org.role}</Badge>

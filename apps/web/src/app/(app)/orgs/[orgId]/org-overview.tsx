@@ -135,8 +135,8 @@ function NewWorkspace({ orgId }: { orgId: string }) {
     <Card>
       <h2 className="text-base font-semibold text-slate-900">New workspace</h2>
       <form className="mt-4 space-y-4" onSubmit={onSubmit} noValidate aria-label="New workspace">
-        <Field id="ws-name" name="name" label="Workspace name" required maxLength={100} error={errors.name ?? errors.slug} />
-        <Field id="ws-description" name="description" label="Description (optional)" maxLength={1000} error={errors.description} />
+        <Field id="ws-name" name="name" label="Workspace name" required error={errors.name ?? errors.slug} />
+        <Field id="ws-description" name="description" label="Description (optional)" error={errors.description} />
         <SelectField
           id="ws-visibility"
           name="visibility"
@@ -144,10 +144,10 @@ function NewWorkspace({ orgId }: { orgId: string }) {
           defaultValue="private"
           selectClassName="h-9"
           error={errors.visibility}
-          hint="Collaborators see a workspace only when they are added to it."
+          hint="Private: only its participants see it. Shared: every organization member can view it. Collaborators see a workspace only when they are added to it."
         >
-          <option value="private">Private — participants only</option>
-          <option value="shared">Shared — every member can view</option>
+          <option value="private">Private</option>
+          <option value="shared">Shared</option>
         </SelectField>
         {errors.form ? <Alert>{errors.form}</Alert> : null}
         <Button type="submit" disabled={create.isPending}>

@@ -3,6 +3,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useDeferredValue, useState, type FormEvent } from "react";
 import { Alert, Badge, Button, Card, EmptyState, PageHeader, RadioCard } from "@lockstep/ui";
+import { auditActionLabel } from "@lockstep/validators";
 import { errorMessage } from "~/components/errors";
 import { DataTable } from "~/components/data-table";
 import { useTRPC } from "~/trpc/react";
@@ -487,7 +488,7 @@ function describeChange(c: TChange): string {
     case "instance.admin_revoked":
       return `Revoked instance admin from ${c.targetName ?? "a user"}`;
     default:
-      return c.action;
+      return auditActionLabel(c.action);
   }
 }
 

@@ -100,7 +100,7 @@ function TokenTable({ tokens }: { tokens: TToken[] }) {
           const expired = t.expiresAt.getTime() <= now;
           return (
             <tr key={t.id}>
-              <td className="px-5 py-3 font-medium text-slate-900">{t.name}</td>
+              <td className="min-w-[8rem] max-w-[16rem] px-5 py-3 font-medium text-slate-900 [overflow-wrap:anywhere]" title={t.name}>{t.name}</td>
               <td className="whitespace-nowrap px-5 py-3 font-mono text-xs text-slate-600">{t.prefix}…</td>
               <td className="px-5 py-3">
                 <span className="flex flex-wrap gap-1">
@@ -130,7 +130,7 @@ function TokenTable({ tokens }: { tokens: TToken[] }) {
               <td className="whitespace-nowrap px-5 py-3 text-right">
                 {confirming === t.id ? (
                   <span className="inline-flex items-center gap-2">
-                    <span className="text-slate-600">Revoke {t.name}? Anything using it stops working.</span>
+                    <span className="text-slate-600 [overflow-wrap:anywhere]">Revoke {t.name}? Anything using it stops working.</span>
                     <Button variant="danger" disabled={revoke.isPending} onClick={() => void onRevoke(t.id)}>
                       Confirm revoke
                     </Button>
@@ -195,7 +195,6 @@ function CreateToken({ onCreated }: { onCreated: (created: { name: string; token
             placeholder="e.g. CI on genomics-pipelines"
             autoComplete="off"
             required
-            maxLength={100}
             error={errors.name}
           />
           {limits.data ? (

@@ -55,8 +55,8 @@ function General({ workspace }: { workspace: TWorkspace }) {
     >
       {(errors) => (
         <>
-          <Field id="ws-name" name="name" label="Workspace name" defaultValue={workspace.name} required maxLength={100} error={errors.name} />
-          <Field id="ws-description" name="description" label="Description" defaultValue={workspace.description} maxLength={1000} error={errors.description} />
+          <Field id="ws-name" name="name" label="Workspace name" defaultValue={workspace.name} required error={errors.name} />
+          <Field id="ws-description" name="description" label="Description" defaultValue={workspace.description} error={errors.description} />
           {workspace.personal ? null : (
             <SelectField
               id="ws-visibility"
@@ -65,10 +65,10 @@ function General({ workspace }: { workspace: TWorkspace }) {
               defaultValue={workspace.visibility}
               selectClassName="h-9"
               error={errors.visibility}
-              hint="Collaborators see a workspace only when they are added to it, whatever its visibility."
+              hint="Private: only its participants see it. Shared: every organization member can view it. Collaborators see a workspace only when they are added to it."
             >
-              <option value="private">Private — participants only</option>
-              <option value="shared">Shared — every organization member can view</option>
+              <option value="private">Private</option>
+              <option value="shared">Shared</option>
             </SelectField>
           )}
         </>

@@ -1,9 +1,9 @@
 "use client";
 
-import Link from "next/link";
 import { can, permissions, type TPermission, type TWorkspaceRole } from "@lockstep/auth/permissions";
-import { Badge, Card } from "@lockstep/ui";
-import { TabLink, WorkspaceGate, type TWorkspace } from "~/components/workspace-gate";
+import { Card } from "@lockstep/ui";
+import { WorkspaceFrame, workspaceSections } from "~/components/runs/workspace-frame";
+import { WorkspaceGate, type TWorkspace } from "~/components/workspace-gate";
 import { ActivityTab } from "./activity-tab";
 import { ParticipantsTab } from "./participants-tab";
 import { SecretsTab } from "./secrets-tab";
@@ -39,85 +39,36 @@ const ROLE_SUMMARY: Record<TWorkspaceRole, string> = {
 };
 
 export function WorkspaceView({ workspaceId, tab }: { workspaceId: string; tab: TTab }) {
-  return <WorkspaceGate workspaceId={workspaceId}>{(w) => <WorkspacePage w={w} tab={tab} />}</WorkspaceGate>;
+  return (
+    <WorkspaceGate workspaceId={workspaceId}>
+      {(w) => {
+        const active = visibleTab(w, tab);
+        return (
+          <WorkspaceFrame workspaceId={w.id} section={active}>
+            {() => <TabBody w={w} active={active} />}
+          </WorkspaceFrame>
+        );
+      }}
+    </WorkspaceGate>
+  );
 }
 
-function WorkspacePage({ w, tab }: { w: TWorkspace; tab: TTab }) {
-  const showParticipants = !w.personal;
-  const showSettings = can(w.role, "workspace:settings");
-  const showActivity = can(w.role, "audit:read");
-  // A tab the caller may not see falls back to the overview rather than an empty page.
-  const active: TTab =
-    (tab === "participants" && !showParticipants) ||
-    (tab === "settings" && !showSettings) ||
-    (tab === "activity" && !showActivity)
-      ? "overview"
-      : tab;
-  const tabs: { id: TTab; label: string }[] = [
-    { id: "overview", label: "Overview" },
-    { id: "secrets", label: "Secrets" },
-    ...(showParticipants ? [{ id: "participants" as const, label: "Participants" }] : []),
-    ...(showActivity ? [{ id: "activity" as const, label: "Activity" }] : []),
-    ...(showSettings ? [{ id: "settings" as const, label: "Settings" }] : []),
-  ];
+// A tab the caller may not see falls back to the overview rather than an empty page.
+function visibleTab(w: TWorkspace, tab: TTab): TTab {
+  return workspaceSections(w).some((s) => s.id === tab) ? tab : "overview";
+}
 
-  return (
-    <>
-      <div className="mb-6">
-        <p className="text-sm text-slate-500">
-          {w.orgId ? (
-            <Link href={`/orgs/${w.orgId}`} className="font-medium text-slate-600 hover:text-indigo-600">
-              {w.orgName}
-            </Link>
-          ) : (
-            "Personal"
-          )}
-          <span className="mx-1.5 text-slate-300">/</span>
-          {w.personal ? "personal workspace" : `${w.visibility} workspace`}
-        </p>
-        <div className="mt-1 flex flex-wrap items-center gap-3">
-          <h1 className="text-2xl font-semibold tracking-tight text-slate-900">{w.name}</h1>
-          <Badge tone="indigo">
-            <span className="sr-only">Your role: </span>
-            {w.role}
-          </Badge>
-        </div>
-      </div>
-
-      <nav aria-label="Workspace sections" className="mb-8 border-b border-slate-200">
-        <ul className="-mb-px flex gap-6">
-          {tabs.map((t) => (
-            <li key={t.id}>
-              <TabLink href={t.id === "overview" ? `/w/${w.id}` : `/w/${w.id}?tab=${t.id}`} current={active === t.id}>
-                {t.label}
-              </TabLink>
-            </li>
-          ))}
-          {/* Runs and their setup live on pages of their own. */}
-          {[
-            { href: `/w/${w.id}/runs`, label: "Runs" },
-            { href: `/w/${w.id}/pipelines`, label: "Pipelines" },
-            { href: `/w/${w.id}/compute-envs`, label: "Compute environments" },
-          ].map((l) => (
-            <li key={l.href}>
-              <TabLink href={l.href}>{l.label}</TabLink>
-            </li>
-          ))}
-        </ul>
-      </nav>
-
-      {active === "overview" ? (
-        <Overview description={w.description} role={w.role} personal={w.personal} />
-      ) : active === "secrets" ? (
-        <SecretsTab workspaceId={w.id} role={w.role} personal={w.personal} />
-      ) : active === "participants" ? (
-        <ParticipantsTab workspaceId={w.id} role={w.role} />
-      ) : active === "activity" ? (
-        <ActivityTab workspaceId={w.id} />
-      ) : (
-        <SettingsTab workspace={w} />
-      )}
-    </>
+function TabBody({ w, active }: { w: TWorkspace; active: TTab }) {
+  return active === "overview" ? (
+    <Overview description={w.description} role={w.role} personal={w.personal} />
+  ) : active === "secrets" ? (
+    <SecretsTab workspaceId={w.id} role={w.role} personal={w.personal} />
+  ) : active === "participants" ? (
+    <ParticipantsTab workspaceId={w.id} role={w.role} />
+  ) : active === "activity" ? (
+    <ActivityTab workspaceId={w.id} />
+  ) : (
+    <SettingsTab workspace={w} />
   );
 }
 
@@ -125,7 +76,7 @@ function Overview({ description, role, personal }: { description: string; role: 
   return (
     <div className="space-y-6">
       {personal ? <NoSecretsNote /> : null}
-      <div className="grid items-start gap-6 lg:grid-cols-2">
+      <div className="grid grid-cols-1 items-start gap-6 lg:grid-cols-2">
         <Card>
           <h2 className="text-base font-semibold text-slate-900">About</h2>
           <p className={`mt-2 whitespace-pre-line text-sm ${description ? "text-slate-700" : "text-slate-500"}`}>

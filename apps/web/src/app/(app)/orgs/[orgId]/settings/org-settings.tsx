@@ -81,8 +81,8 @@ function GeneralSettings({ orgId, name, description }: { orgId: string; name: st
     >
       {(errors) => (
         <>
-          <Field id="org-name" name="name" label="Organization name" defaultValue={name} required maxLength={100} error={errors.name} />
-          <Field id="org-description" name="description" label="Description" defaultValue={description} maxLength={1000} error={errors.description} />
+          <Field id="org-name" name="name" label="Organization name" defaultValue={name} required error={errors.name} />
+          <Field id="org-description" name="description" label="Description" defaultValue={description} error={errors.description} />
         </>
       )}
     </GeneralSettingsCard>

@@ -272,7 +272,7 @@ function DeleteComputeEnvDialog({ workspaceId, ce, onClose, onDeleted }: { works
       }}
     >
       <p>
-        Delete <strong className="font-semibold text-slate-900">{ce.name}</strong>? Pipelines that use it by default will have no default compute environment;
+        Delete <strong className="font-semibold text-slate-900 [overflow-wrap:anywhere]">{ce.name}</strong>? Pipelines that use it by default will have no default compute environment;
         runs launched on it keep their record. Files under <code className="break-all font-mono text-xs">{ce.workDir}</code> are not touched.
       </p>
       {active > 0 ? (

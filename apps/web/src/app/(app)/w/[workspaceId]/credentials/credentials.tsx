@@ -161,7 +161,7 @@ const AWS_FIELDS = ["accessKeyId", "secretAccessKey", "roleArn", "externalId"] a
 /** Places a `credentialProblem` message ("value: field: rule") on its field. It never quotes a value. */
 function placeProblem(provider: TProvider, problem: string): TErrors {
   const message = problem.replace(/^value: /, "");
-  if (provider === "google") return { json: message === "must be JSON" ? "This is not valid JSON." : message };
+  if (provider === "google") return { json: message };
   const field = AWS_FIELDS.find((f) => message.startsWith(`${f}: `));
   return field ? { [field]: message.slice(field.length + 2) } : { form: message };
 }
@@ -304,7 +304,6 @@ function CredentialDialog({
               autoComplete="off"
               required
               error={errors.name}
-              maxLength={100}
               placeholder="aws-production"
             />
             <fieldset>
@@ -458,7 +457,7 @@ function DeleteCredentialDialog({
       }}
     >
       <p>
-        Delete <strong className="font-semibold text-slate-900">{credential.name}</strong> (
+        Delete <strong className="font-semibold text-slate-900 [overflow-wrap:anywhere]">{credential.name}</strong> (
         {PROVIDER_LABEL[credential.provider]})? They are erased for good and cannot be recovered; compute environments
         that use them can no longer reach the cloud with them.
       </p>

@@ -5,7 +5,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useId, useState, type FormEvent, type ReactNode } from "react";
 import { can } from "@lockstep/auth/permissions";
-import { Alert, Button, Card, EmptyState, PageHeader, Select, Textarea } from "@lockstep/ui";
+import { Alert, Button, Card, EmptyState, PageHeader, PathText, Select, Textarea } from "@lockstep/ui";
 import { errorMessage } from "~/components/errors";
 import { formErrorsOf, otherErrors } from "~/components/runs/form-errors";
 import { formatKeyValueLines, formatSeconds, parseKeyValueLines, plural } from "~/components/runs/format";
@@ -175,7 +175,7 @@ function Launch({ workspace, initialPipelineId }: { workspace: TWorkspace; initi
               ))}
             </Select>
             <p className="mt-1.5 break-all text-sm text-slate-500">
-              <code className="font-mono text-xs text-slate-600">{pipeline.repository}</code>
+              <code className="font-mono text-xs text-slate-600"><PathText>{pipeline.repository}</PathText></code>
               {pipeline.revision ? <span> · revision {pipeline.revision}</span> : null}
             </p>
           </div>

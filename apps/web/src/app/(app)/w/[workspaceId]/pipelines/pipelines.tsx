@@ -6,7 +6,7 @@ import Link from "next/link";
 import { useId, useState, type FormEvent } from "react";
 import { can } from "@lockstep/auth/permissions";
 import type { TAppRouter } from "@lockstep/api";
-import { Alert, Button, Dialog, EmptyState, Field, FormFooter, PageHeader, SelectField, Textarea } from "@lockstep/ui";
+import { Alert, Button, Dialog, EmptyState, Field, FormFooter, PageHeader, PathText, SelectField, Textarea } from "@lockstep/ui";
 import { errorMessage } from "~/components/errors";
 import { formErrorsOf, otherErrors } from "~/components/runs/form-errors";
 import { formatKeyValueLines, parseKeyValueLines } from "~/components/runs/format";
@@ -59,9 +59,9 @@ function PipelinesPage({ workspaceId, manages, launches }: { workspaceId: string
             const params = Object.entries(p.defaultParams);
             return (
               <tr key={p.id} className="align-top">
-                <td className="whitespace-nowrap px-5 py-3 font-medium text-slate-900">{p.name}</td>
+                <td className="min-w-[8rem] max-w-[16rem] px-5 py-3 font-medium text-slate-900 [overflow-wrap:anywhere]" title={p.name}>{p.name}</td>
                 <td className="max-w-sm px-5 py-3">
-                  <code className="break-all font-mono text-xs text-slate-700">{p.repository}</code>
+                  <code className="font-mono text-xs text-slate-700"><PathText>{p.repository}</PathText></code>
                   {p.revision ? <span className="mt-0.5 block text-xs text-slate-500">revision {p.revision}</span> : null}
                   <span className="mt-0.5 block text-xs text-slate-600" data-testid="secret-needs">
                     {p.secretNeedsText}
@@ -291,7 +291,7 @@ function DeletePipelineDialog({ workspaceId, pipeline, onClose, onDeleted }: { w
       }}
     >
       <p>
-        Delete <strong className="font-semibold text-slate-900">{pipeline.name}</strong>? It can no longer be launched. Runs already launched keep their record,
+        Delete <strong className="font-semibold text-slate-900 [overflow-wrap:anywhere]">{pipeline.name}</strong>? It can no longer be launched. Runs already launched keep their record,
         their logs and their secrets&apos; lifecycle.
       </p>
     </ConfirmDeleteDialog>

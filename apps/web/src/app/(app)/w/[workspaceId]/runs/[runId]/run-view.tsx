@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState, type ReactNode } from "react";
 import { can } from "@lockstep/auth/permissions";
-import { Alert, Button, Card, Dialog, EmptyState } from "@lockstep/ui";
+import { Alert, Button, Card, Dialog, EmptyState, PathText } from "@lockstep/ui";
 import { errorMessage } from "~/components/errors";
 import { formatDateTime, isLive, isTerminal, plural, runDuration, runSecretCount } from "~/components/runs/format";
 import { RunLog } from "~/components/runs/run-log";
@@ -101,9 +101,9 @@ function RunDetails({ workspace, run, own, mayCancel, refreshError }: { workspac
           ) : (
             run.pipelineName
           )}
-          <span className="mt-0.5 block break-all font-mono text-xs text-slate-500">
-            {run.repository}
-            {run.revision ? ` @ ${run.revision}` : ""}
+          <span className="mt-0.5 block font-mono text-xs text-slate-500">
+            <PathText>{run.repository}</PathText>
+            {run.revision ? <PathText>{` @ ${run.revision}`}</PathText> : null}
           </span>
         </Fact>
         <Fact term="Compute environment">
