@@ -88,12 +88,17 @@ function assertRunDir(run: { runId: string; runDir: string }) {
 }
 
 /**
- * Creates a host run's directory: 0700, owned by the run's identity, inside a runs directory that
+ * Creates a host run's directory (every failure an ExecutorError): 0700, owned by the run's identity, inside a runs directory that
  * run users may enter but not list (0711), so no run can find or read another's files.
  */
 export async function prepareHostRun(kind: THostKind, host: THostOptions, run: { runId: string; runDir: string }): Promise<{ owner: TSandboxIdentity | null }> {
-  assertRunDir(run);
-  const owner = await runIdentity(kind, host, run.runId);
+  let owner: TSandboxIdentity | null;
+  try {
+    assertRunDir(run);
+    owner = await runIdentity(kind, host, run.runId);
+  } catch (error) {
+    throw hostError(error);
+  }
   const runsDir = dirname(run.runDir);
   try {
     await mkdir(runsDir, { recursive: true, mode: 0o711 });

@@ -97,13 +97,7 @@ export function localExecutor(host: THostOptions): TExecutor {
   return {
     kind: "local",
 
-    async prepare(run) {
-      try {
-        return await prepareHostRun("local", host, run);
-      } catch (error) {
-        throw hostError(error);
-      }
-    },
+    prepare: (run) => prepareHostRun("local", host, run),
 
     async start(run) {
       try {

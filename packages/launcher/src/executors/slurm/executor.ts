@@ -69,13 +69,7 @@ export function slurmExecutor(config: TSlurmConfig, host: THostOptions): TExecut
   return {
     kind: "slurm",
 
-    async prepare(target) {
-      try {
-        return await prepareHostRun("slurm", host, target);
-      } catch (error) {
-        throw hostError(error);
-      }
-    },
+    prepare: (target) => prepareHostRun("slurm", host, target),
 
     async start(launch) {
       try {
