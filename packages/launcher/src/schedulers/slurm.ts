@@ -68,6 +68,17 @@ export function sinfoPartitions(): TCommand {
 }
 
 /**
+ * squeue's jobs of that name. `--me`: only this account's jobs, so another user's job of the same
+ * name is never taken for ours (over SSH, as the workspace's cluster account). The host executor
+ * submits as the run user (`--uid`) and so asks for any user's (`anyUser`). `-t all`: also a job
+ * that already ended but the controller still remembers.
+ */
+export function slurmFindByName(jobName: string, { anyUser = false }: { anyUser?: boolean } = {}): TCommand {
+  checkJobName(jobName);
+  return { argv: ["squeue", "-h", ...(anyUser ? [] : ["--me"]), "-t", "all", "--name", jobName, "-o", "%i"] };
+}
+
+/**
  * The `#SBATCH` lines, unchecked: `directives` checks the spec first. Exported for the tests that
  * show what an unchecked option would have written (a newline in a value starts a directive).
  */
@@ -108,10 +119,7 @@ export const slurmScheduler: TScheduler = {
   },
 
   findByName(jobName) {
-    checkJobName(jobName);
-    // --me: only this account's jobs, so another user's job of the same name is never taken for ours;
-    // -t all: also a job that already ended but the controller still remembers.
-    return { argv: ["squeue", "-h", "--me", "-t", "all", "--name", jobName, "-o", "%i"] };
+    return slurmFindByName(jobName);
   },
 
   parseFindByName(stdout) {
@@ -129,7 +137,7 @@ export const slurmScheduler: TScheduler = {
     return { argv: ["squeue", "-h", "-t", "all", "-j", jobId, "-O", QUERY_FORMAT] };
   },
 
-  parseQuery({ stdout, stderr, code }: TCommandResult) {
+  parseQuery({ stdout, stderr, code }: TCommandResult, jobId?: string) {
     if (code !== 0) {
       if (SLURM_UNKNOWN_JOB.test(stderr) || SLURM_UNKNOWN_JOB.test(stdout)) return { state: "unknown" };
       throw new SchedulerOutputError(`squeue failed (exit ${code}): ${firstLine(stderr) || firstLine(stdout) || "no reason given"}`);
@@ -137,7 +145,7 @@ export const slurmScheduler: TScheduler = {
     for (const line of stdout.split("\n")) {
       const [id, state, exitCode] = line.trim().split("|");
       if (!id || !state) continue;
-      if (SLURM_JOB_ID.test(id)) return stateOf(id, state, exitCode, "squeue");
+      if (SLURM_JOB_ID.test(id) && (jobId === undefined || id === jobId)) return stateOf(id, state, exitCode, "squeue");
     }
     // Newer Slurm answers a purged job with nothing at all.
     return { state: "unknown" };

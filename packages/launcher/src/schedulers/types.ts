@@ -52,8 +52,12 @@ export type TScheduler = {
   findByName(jobName: string): TCommand;
   parseFindByName(stdout: string): string | null;
   query(jobId: string): TCommand;
-  /** Reads the query's result; a non-zero exit with the scheduler's "unknown job" text is `unknown`. */
-  parseQuery(result: { stdout: string; stderr: string; code: number }): TSchedulerJobState;
+  /**
+   * Reads the query's result; a non-zero exit with the scheduler's "unknown job" text is `unknown`.
+   * `jobId` (added): the id asked about. Grid Engine's qstat lists all the user's jobs, so its
+   * parser needs it (and throws without it); the others check that the answer is about that job.
+   */
+  parseQuery(result: { stdout: string; stderr: string; code: number }, jobId?: string): TSchedulerJobState;
   cancel(jobId: string): TCommand;
   /**
    * Added for the schedulers whose query forgets a finished job (Slurm's squeue, Grid Engine's
