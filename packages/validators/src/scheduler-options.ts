@@ -265,7 +265,7 @@ export function schedulerOptionProblem(kind: TSchedulerOptionKind, option: strin
   const rules = SCHEDULER_OPTION_RULES[kind];
   const allowed = rules.map((r) => r.flag).join(", ");
   if (typeof option !== "string" || option.length === 0) return `each ${label} head option must be text of the form ${FORM[kind]}`;
-  if (option.length > 300) return `a ${label} head option is at most 300 characters`;
+  if (option.length > 300) return `${label} head options are at most 300 characters long`;
   const split = splitSchedulerOption(kind, option);
   const flag = split?.flag ?? flagOf(option);
   if (kind === "slurm" && flag && !flag.startsWith("--")) return `${flag}: only long options (--name=value) are passed to sbatch`;
