@@ -34,7 +34,7 @@ export function checkHeadOptions(kind: TSchedulerOptionKind, options: readonly s
     const problem = schedulerOptionProblem(kind, option);
     if (problem) problems.push(`head option ${i + 1}: ${problem}`);
   });
-  if (problems.length > 0) throw new Error(`${SCHEDULER_LABEL[kind]} ${problems.join("; ")}`);
+  if (problems.length > 0) throw new Error(`${SCHEDULER_LABEL[kind]} ${problems.join("; ")}.`);
 }
 
 /** The whole spec, checked before a directive or argv is built from it. */
@@ -46,18 +46,18 @@ export function checkSpec(kind: TSchedulerOptionKind, spec: THeadJobSpec): void 
     schedulerPathProblem("the launch directory", spec.workDir),
     schedulerPathProblem("the head's output file", spec.outputPath),
   ].filter((p): p is string => p !== null);
-  if (problems.length > 0) throw new Error(`${SCHEDULER_LABEL[kind]} head job: ${problems.join("; ")}`);
+  if (problems.length > 0) throw new Error(`${SCHEDULER_LABEL[kind]} head job: ${problems.join("; ")}.`);
   checkHeadOptions(kind, spec.options);
 }
 
 export function checkJobName(jobName: string): void {
   const problem = schedulerJobNameProblem(jobName);
-  if (problem) throw new Error(problem);
+  if (problem) throw new Error(`${problem[0]!.toUpperCase()}${problem.slice(1)}.`);
 }
 
 /** Job ids are what the scheduler printed; one that is not of the scheduler's form is refused before it reaches a command. */
 export function checkJobId(kind: TSchedulerOptionKind, jobId: string, form: RegExp): void {
-  if (!form.test(jobId)) throw new Error(`${JSON.stringify(jobId.slice(0, 40))} is not a ${SCHEDULER_LABEL[kind]} job id`);
+  if (!form.test(jobId)) throw new Error(`${JSON.stringify(jobId.slice(0, 40))} is not a ${SCHEDULER_LABEL[kind]} job id.`);
 }
 
 /** A process that ended on signal N reports 128+N, as the shell and Nextflow do. */

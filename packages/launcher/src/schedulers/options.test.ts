@@ -148,6 +148,8 @@ describe.each(KINDS)("%s head options", (kind) => {
       message = (error as Error).message;
     }
     expect(message).toMatch(/head option 2: /);
+    // A sentence for a person, as the project's messages are.
+    expect(message).toMatch(/^[A-Z][^\n]*\.$/);
     expect(message).not.toContain("\n");
     expect(message).not.toContain(bad.option.split("\n")[1]!);
   });
@@ -157,8 +159,8 @@ describe.each(KINDS)("%s head options", (kind) => {
       expect(() => scheduler.directives({ ...spec, queue })).toThrow(kind === "slurm" ? /the partition must be one name/ : /the queue must be one name/);
     }
     for (const jobName of ["1abc", "a b", "a\nb", "-N", "a;b", "x".repeat(101)]) {
-      expect(() => scheduler.directives({ ...spec, jobName })).toThrow(/the job name must start with a letter/);
-      expect(() => scheduler.findByName(jobName)).toThrow(/the job name must start with a letter/);
+      expect(() => scheduler.directives({ ...spec, jobName })).toThrow(/[Tt]he job name must start with a letter/);
+      expect(() => scheduler.findByName(jobName)).toThrow(/[Tt]he job name must start with a letter/);
     }
   });
 });

@@ -134,8 +134,8 @@ describe("slurm scheduler: what reaches the directives", () => {
     expect(() => slurm.directives({ ...spec, queue: "debug,long" })).toThrow(/the partition must be one name/);
     const nameAttack = { ...spec, jobName: "x\n#SBATCH --uid=0" };
     expect(scriptLines(nameAttack)).toContain("#SBATCH --uid=0");
-    expect(() => slurm.directives(nameAttack)).toThrow(/the job name must start with a letter/);
-    expect(() => slurm.findByName("a b")).toThrow(/the job name/);
+    expect(() => slurm.directives(nameAttack)).toThrow(/[Tt]he job name must start with a letter/);
+    expect(() => slurm.findByName("a b")).toThrow(/[Tt]he job name/);
   });
 
   it("paths with spaces, '%' patterns or '..' are refused", () => {
