@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { ZComputeEnvInput, ZEnvVars, ZLocalPipelineRoots, ZPipelineInput } from "./runs";
+import {
+  isSecretsSettled,
+  isTerminalRunStatus,
+  RUN_STATUSES,
+  SECRETS_STATES,
+  SETTLED_SECRETS_STATES,
+  TERMINAL_RUN_STATUSES,
+  ZComputeEnvInput,
+  ZEnvVars,
+  ZLocalPipelineRoots,
+  ZPipelineInput,
+} from "./runs";
 
 describe("compute environment input", () => {
   const local = { kind: "local", name: "Laptop", workDir: "/srv/lockstep", nextflowVersion: "24.10.5" } as const;
@@ -87,5 +98,14 @@ describe("cloud compute environments and credentials", async () => {
     expect(problem).not.toContain("MARKER");
     expect(credentialProblem("google", "not json")).toBe("value: Paste the JSON key file (this is not JSON).");
     expect(credentialProblem("google", '{"type":"service_account","project_id":"p","private_key":"k","client_email":"a@b.iam.gserviceaccount.com"}')).toBeNull();
+  });
+});
+
+describe("run statuses", () => {
+  it("one list: terminal and settled states are members of it, and the predicates agree with the lists", () => {
+    expect(RUN_STATUSES.filter(isTerminalRunStatus)).toEqual([...TERMINAL_RUN_STATUSES]);
+    expect(RUN_STATUSES.filter((s) => !isTerminalRunStatus(s))).toEqual(["SUBMITTED", "RUNNING"]);
+    expect(SECRETS_STATES.filter(isSecretsSettled)).toEqual([...SETTLED_SECRETS_STATES]);
+    expect(SECRETS_STATES.filter((s) => !isSecretsSettled(s))).toEqual(["PENDING", "PROVISIONED", "DELETING"]);
   });
 });

@@ -192,3 +192,21 @@ export function credentialProblem(provider: "aws" | "google", text: string): str
   // The path places the message on its field ("value: accessKeyId: …"); the message reads on its own.
   return `value: ${issue.path.length ? `${issue.path.join(".")}: ` : ""}${issue.message}`;
 }
+
+/**
+ * The run lifecycle's states, the one list every layer uses (the database enum, the API's output,
+ * the worker's transitions, the pages). DESIGN.md §4.
+ */
+export const RUN_STATUSES = ["SUBMITTED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "LOST"] as const;
+export type TRunStatus = (typeof RUN_STATUSES)[number];
+/** How a run ended; nothing follows but the cleanup of its secrets. */
+export const TERMINAL_RUN_STATUSES = ["SUCCEEDED", "FAILED", "CANCELLED", "LOST"] as const satisfies readonly TRunStatus[];
+export type TTerminalRunStatus = (typeof TERMINAL_RUN_STATUSES)[number];
+export const isTerminalRunStatus = (status: TRunStatus): status is TTerminalRunStatus => (TERMINAL_RUN_STATUSES as readonly TRunStatus[]).includes(status);
+
+/** Where a run's secrets are: not needed, being written, written, being deleted, gone, or failed to delete. */
+export const SECRETS_STATES = ["NONE", "PENDING", "PROVISIONED", "DELETING", "DELETED", "CLEANUP_FAILED"] as const;
+export type TSecretsState = (typeof SECRETS_STATES)[number];
+/** Secrets states after which nothing more will happen to the run's secrets. */
+export const SETTLED_SECRETS_STATES = ["NONE", "DELETED", "CLEANUP_FAILED"] as const satisfies readonly TSecretsState[];
+export const isSecretsSettled = (state: TSecretsState) => (SETTLED_SECRETS_STATES as readonly TSecretsState[]).includes(state);

@@ -6,6 +6,7 @@ import { createRateLimiter } from "@lockstep/auth";
 import { formatKeySpecs, generateKeyPair, OpeningKeyring, SealingKeyring } from "@lockstep/crypto";
 import { createUserWithPersonalWorkspace, eq, getRun, schema, type TDatabase, type TRun } from "@lockstep/db";
 import type { TQueues } from "@lockstep/queue";
+import { isSecretsSettled, isTerminalRunStatus } from "@lockstep/validators";
 
 /** Test helpers shared by the lifecycle suites: keys, API callers, a workspace with secrets, waiting on a run. */
 
@@ -95,4 +96,4 @@ export async function waitForRun(db: TDatabase, runId: string, done: (run: TRun)
 
 /** The run has ended and its secrets are settled one way or the other. */
 export const settled = (run: TRun) =>
-  ["SUCCEEDED", "FAILED", "CANCELLED", "LOST"].includes(run.status) && ["DELETED", "NONE", "CLEANUP_FAILED"].includes(run.secretsState);
+  isTerminalRunStatus(run.status) && isSecretsSettled(run.secretsState);

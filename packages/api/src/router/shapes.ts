@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { orgRoles, tokenScopes, workspaceRoles } from "@lockstep/auth";
-import { ZPipelineSecretNeeds, ZSecretUse } from "@lockstep/validators";
+import { RUN_STATUSES, SECRETS_STATES, ZPipelineSecretNeeds, ZSecretUse } from "@lockstep/validators";
 
 // Output shapes. None of them has a field for a secret value, a ciphertext, a password hash or
 // a token hash — a test walks every output schema to keep it that way.
@@ -171,8 +171,8 @@ export const ZRunSecretRefOut = z.object({ name: z.string(), source: z.enum(["wo
 
 export const ZRunOut = z.object({
   id: z.string(),
-  status: z.enum(["SUBMITTED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "LOST"]),
-  secretsState: z.enum(["NONE", "PENDING", "PROVISIONED", "DELETING", "DELETED", "CLEANUP_FAILED"]),
+  status: z.enum(RUN_STATUSES),
+  secretsState: z.enum(SECRETS_STATES),
   pipelineId: z.string().nullable(),
   pipelineName: z.string(),
   repository: z.string(),

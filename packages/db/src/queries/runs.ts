@@ -1,15 +1,13 @@
 import { and, desc, eq, inArray, isNull, lt, lte, notInArray, or, sql } from "drizzle-orm";
+import { isTerminalRunStatus, TERMINAL_RUN_STATUSES, type TRunStatus, type TSecretsState } from "@lockstep/validators";
 import type { TDatabase, TDbOrTx } from "../client";
 import { computeEnvs, pipelines, runLogLines, runs, secrets, users, type TRunSecretRef } from "../schema";
 
 
-export const TERMINAL_STATUSES = ["SUCCEEDED", "FAILED", "CANCELLED", "LOST"] as const;
-export type TRunStatus = (typeof runs.$inferSelect)["status"];
-export type TSecretsState = (typeof runs.$inferSelect)["secretsState"];
-
-export function isTerminal(status: TRunStatus): boolean {
-  return (TERMINAL_STATUSES as readonly string[]).includes(status);
-}
+// The statuses are @lockstep/validators' (one list for every layer); these names are the queries'.
+export const TERMINAL_STATUSES = TERMINAL_RUN_STATUSES;
+export type { TRunStatus, TSecretsState };
+export const isTerminal = isTerminalRunStatus;
 
 // ── Compute environments and pipelines ───────────────────────────────────────────────────────
 

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { bigint, boolean, index, integer, jsonb, pgEnum, pgSequence, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { RUN_STATUSES, SECRETS_STATES } from "@lockstep/validators";
 import { id, timestamps } from "./_columns";
 import { users } from "./users";
 import { workspaces } from "./tenancy";
@@ -74,8 +75,8 @@ export const pipelines = pgTable(
   (t) => [uniqueIndex("pipelines_workspace_name_key").on(t.workspaceId, t.name)],
 );
 
-export const runStatus = pgEnum("run_status", ["SUBMITTED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "LOST"]);
-export const secretsState = pgEnum("secrets_state", ["NONE", "PENDING", "PROVISIONED", "DELETING", "DELETED", "CLEANUP_FAILED"]);
+export const runStatus = pgEnum("run_status", RUN_STATUSES);
+export const secretsState = pgEnum("secrets_state", SECRETS_STATES);
 
 /**
  * Everything cleanup needs to find a run's copies, recorded when they are written. Cleanup and the

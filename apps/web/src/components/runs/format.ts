@@ -1,14 +1,12 @@
 /** Formatting and parsing shared by the run pages. Client-side: dates use the browser's clock and locale. */
 
-export type TRunStatus = "SUBMITTED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED" | "LOST";
-export type TSecretsState = "NONE" | "PENDING" | "PROVISIONED" | "DELETING" | "DELETED" | "CLEANUP_FAILED";
+import { isSecretsSettled, isTerminalRunStatus, type TRunStatus, type TSecretsState } from "@lockstep/validators";
+
+export type { TRunStatus, TSecretsState };
+export { isSecretsSettled };
 export type TParamValue = string | number | boolean;
 
-export const TERMINAL_STATUSES: readonly TRunStatus[] = ["SUCCEEDED", "FAILED", "CANCELLED", "LOST"];
-export const isTerminal = (status: TRunStatus) => TERMINAL_STATUSES.includes(status);
-
-/** Secrets states after which nothing more will happen to the run's secrets. */
-export const isSecretsSettled = (state: TSecretsState) => state === "NONE" || state === "DELETED" || state === "CLEANUP_FAILED";
+export const isTerminal = isTerminalRunStatus;
 
 /** A run needs watching until it has ended and its secrets are gone (or their deletion gave up). */
 export const isLive = (run: { status: TRunStatus; secretsState: TSecretsState }) => !isTerminal(run.status) || !isSecretsSettled(run.secretsState);

@@ -3,7 +3,7 @@ import { getComputeEnvById, getRun, isTerminal, recordAudit, recordValueCheck, s
 import { enqueue } from "@lockstep/queue";
 import { ExecutorError, type TExecutor, type THeadRef } from "@lockstep/launcher";
 import { ProviderError } from "@lockstep/secrets";
-import { secretValueProblem, type TAuditAction } from "@lockstep/validators";
+import { secretValueProblem, type TAuditAction, type TTerminalRunStatus } from "@lockstep/validators";
 import type { TProcessorContext } from "../types";
 
 export async function loadRun(ctx: TProcessorContext, runId: string) {
@@ -44,7 +44,7 @@ export function stopOutcome(run: Pick<TRun, "deadlineAt">, cancelled = "cancelle
 export async function finishRun(
   ctx: TProcessorContext,
   run: TRun,
-  status: "SUCCEEDED" | "FAILED" | "CANCELLED" | "LOST",
+  status: TTerminalRunStatus,
   extra: { exitCode?: number | null; errorMessage?: string | null } = {},
 ) {
   const updated = await updateRunIf(ctx.db, run.id, { status: ["SUBMITTED", "RUNNING"] }, { status, finishedAt: new Date(), ...extra });
