@@ -35,7 +35,10 @@ function lockstep(home: string, args: string[], stdin = ""): Promise<TRun> {
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("error", reject);
+    // A CLI that hangs fails its step instead of the whole spec's time.
+    const timer = setTimeout(() => child.kill("SIGKILL"), 240_000);
     child.on("close", (code) => {
+      clearTimeout(timer);
       printed.push(stdout, stderr);
       resolvePromise({ code: code ?? -1, stdout, stderr });
     });

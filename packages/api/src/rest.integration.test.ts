@@ -312,6 +312,12 @@ describe("REST API", () => {
     expect(logs1.body.items.map((l: { line: string }) => l.line)).toEqual(["line one", "line two"]);
     const logs2 = await rest(f.token, "GET", `/workspaces/${f.workspaceId}/runs/${f.runId}/logs?limit=2&cursor=${logs1.body.nextCursor}`);
     expect(logs2.body.items.map((l: { line: string }) => l.line)).toEqual(["line three"]);
+    expect(logs2.body.nextCursor).toBeNull();
+    // Following a live run: from the last line's seq, nothing new yet, then the new line.
+    const lastSeq = logs2.body.items[0].seq as number;
+    expect((await rest(f.token, "GET", `/workspaces/${f.workspaceId}/runs/${f.runId}/logs?cursor=${lastSeq}`)).body).toEqual({ items: [], nextCursor: null });
+    await appendRunLog(db, f.runId, ["line four"]);
+    expect((await rest(f.token, "GET", `/workspaces/${f.workspaceId}/runs/${f.runId}/logs?cursor=${lastSeq}`)).body.items.map((l: { line: string }) => l.line)).toEqual(["line four"]);
 
     // Audit: newest first, seq cursor.
     const audit = await rest(f.token, "GET", `/workspaces/${f.workspaceId}/audit?limit=2&action=secret.created`);

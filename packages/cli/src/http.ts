@@ -76,6 +76,7 @@ export class Api {
       const page = await this.request<{ items: T[]; nextCursor: string | null }>("GET", path, { query: { ...query, limit: 200, cursor } });
       out.push(...page.items);
       if (page.nextCursor === null) return out;
+      if (page.nextCursor === cursor) throw new CliError(`${path}: the server gave the same page cursor twice; stopping.`, EXIT.ERROR);
       cursor = page.nextCursor;
     }
   }

@@ -219,8 +219,9 @@ async function follow(api: Api, workspaceId: string, runId: string, showLog: boo
           query: { cursor, limit: 2000 },
         });
         for (const l of page.items) out.stderr(`  │ ${l.line}\n`);
-        cursor = page.nextCursor ?? cursor;
-        if (page.items.length < 2000) break;
+        // The last line's seq resumes the log where it stopped, also once this page ended it for now.
+        cursor = page.items.length > 0 ? String(page.items.at(-1)!.seq) : cursor;
+        if (page.nextCursor === null) break;
       }
     }
     const text = progressText(run);

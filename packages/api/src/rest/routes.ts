@@ -404,6 +404,7 @@ export const restRoutes: TRoute[] = [
     path: "/workspaces/{workspaceId}/runs/{runId}/logs",
     operationId: "ListRunLogLines",
     summary: "The run's log as stored (secret values masked), oldest first",
+    description: "nextCursor is null once the stored log is read to its end; to follow a live run, ask again with the last line's `seq` as cursor.",
     tag: "runs",
     procedures: ["runs.logs"],
     query: z.object({ limit: ZLimit(2000, 500), cursor: ZCursor }),
@@ -412,9 +413,9 @@ export const restRoutes: TRoute[] = [
       const afterSeq = query.cursor === undefined ? 0 : Number(query.cursor);
       if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) throw restProblem(400, "BAD_REQUEST", "cursor: not a cursor this list gave.", { cursor: "not a cursor this list gave" });
       const { lines } = await caller.runs.logs({ workspaceId: ws(params), runId: params.runId!, afterSeq, limit: query.limit });
-      // A full page may have more behind it; a short one is the end for now (a live run adds lines: ask again with the last cursor).
-      const last = lines.at(-1);
-      return { items: lines, nextCursor: last ? String(last.seq) : query.cursor ?? null };
+      // A full page may have more behind it; a short one is the end for now. A live run adds
+      // lines: to follow it, ask again with the last line's seq as cursor.
+      return { items: lines, nextCursor: lines.length === query.limit ? String(lines.at(-1)!.seq) : null };
     },
   }),
   route({
