@@ -205,6 +205,9 @@ describe("REST API", () => {
     // A cookie is no credential here.
     expect((await rest(null, "GET", "/me", undefined, { cookie: "next-auth.session-token=whatever" })).status).toBe(401);
     expect((await rest("lst_notarealtoken", "GET", "/me")).status).toBe(401);
+    // An invalid token learns nothing about the input either: 401 before validation.
+    expect((await rest("lst_notarealtoken", "POST", `/pipeline-secrets?workspaceId=${f.workspaceId}`, { name: "bad-name" })).status).toBe(401);
+    expect((await rest(f.token, "POST", `/pipeline-secrets?workspaceId=${f.workspaceId}`, { name: "bad-name" })).status).toBe(400);
     expect((await rest(f.token, "GET", "/me")).status).toBe(200);
 
     const readOnly = await tokenFor(f.callerId, ["read"]);

@@ -102,7 +102,7 @@ function parse<T extends z.ZodType>(schema: T, input: unknown, where: string): z
 export type TRestOptions = {
   /** Where the API is mounted, e.g. /api/v1. */
   basePath: string;
-  /** The API context of this request (identity from its bearer token). Called only once the route and input are known. */
+  /** The API context of this request (identity from its bearer token). Called only for a known route with a bearer token. */
   context: () => Promise<TContext>;
 };
 
@@ -129,6 +129,11 @@ export async function handleRest(req: Request, options: TRestOptions): Promise<R
   }
   try {
     const { route, params } = found;
+    // Who first (401), then what was sent (400/415), then what the procedures say (403/404/…).
+    const ctx = await options.context();
+    if (ctx.identity?.via !== "token") {
+      return restError(401, "UNAUTHORIZED", "This access token is not valid (unknown, revoked or expired).", undefined, { "www-authenticate": 'Bearer realm="lockstep", error="invalid_token"' });
+    }
     const query = route.query ? parse(route.query, Object.fromEntries(url.searchParams), "query") : {};
     let body: unknown;
     if (route.body) {
@@ -142,10 +147,6 @@ export async function handleRest(req: Request, options: TRestOptions): Promise<R
         return restError(400, "BAD_REQUEST", "The request body is not valid JSON.");
       }
       body = parse(route.body, raw, "body");
-    }
-    const ctx = await options.context();
-    if (ctx.identity?.via !== "token") {
-      return restError(401, "UNAUTHORIZED", "This access token is not valid (unknown, revoked or expired).", undefined, { "www-authenticate": 'Bearer realm="lockstep", error="invalid_token"' });
     }
     const result = await route.run(createCaller(ctx), { params, query, body });
     if (route.response === null) return new Response(null, { status: 204, headers: { "cache-control": "no-store" } });
