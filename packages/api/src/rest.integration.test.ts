@@ -60,7 +60,7 @@ const cloudEnv = (name: string, credentialId: string) => ({
   workDir: "s3://lockstep-rest/work",
   nextflowVersion: "24.10.8",
   config: { region: "eu-west-1", jobQueue: "q", executionRoleArn: "arn:aws:iam::123456789012:role/exec", headImage: "nextflow/nextflow:24.10.8", credentialId },
-});
+}) as const;
 
 /** An org workspace set up by an instance admin; `role` is held by a plain user, who gets a full-scope token. */
 async function fixture(role: TWorkspaceRole) {
@@ -133,6 +133,13 @@ const matrix: Record<string, { statuses: [number, number, number, number, number
     statuses: [200, 200, 200, 200, 200, 200, 404],
     call: (f) => rest(f.token, "GET", `/workspaces/${f.workspaceId}/compute-envs/${f.computeEnvId}`),
   },
+  "PUT /workspaces/{workspaceId}/compute-envs/{computeEnvId}": {
+    statuses: [200, 200, 200, 403, 403, 403, 404],
+    call: async (f) => {
+      const ce = await f.owner.computeEnvs.create({ workspaceId: f.workspaceId, computeEnv: cloudEnv("To edit", f.credentialId) });
+      return rest(f.token, "PUT", `/workspaces/${f.workspaceId}/compute-envs/${ce.id}`, { computeEnv: cloudEnv("Edited", f.credentialId) });
+    },
+  },
   "DELETE /workspaces/{workspaceId}/compute-envs/{computeEnvId}": {
     statuses: [204, 204, 204, 403, 403, 403, 404],
     call: async (f) => rest(f.token, "DELETE", `/workspaces/${f.workspaceId}/compute-envs/${(await f.owner.computeEnvs.create({ workspaceId: f.workspaceId, computeEnv: localEnv("Spare") })).id}`),
@@ -145,6 +152,10 @@ const matrix: Record<string, { statuses: [number, number, number, number, number
   "GET /workspaces/{workspaceId}/pipelines/{pipelineId}": {
     statuses: [200, 200, 200, 200, 200, 200, 404],
     call: (f) => rest(f.token, "GET", `/workspaces/${f.workspaceId}/pipelines/${f.pipelineId}`),
+  },
+  "PUT /workspaces/{workspaceId}/pipelines/{pipelineId}": {
+    statuses: [200, 200, 200, 403, 403, 403, 404],
+    call: (f) => rest(f.token, "PUT", `/workspaces/${f.workspaceId}/pipelines/${f.pipelineId}`, { name: "sleeps", repository: join(pipelinesRoot, "sleeps"), defaultParams: { seconds: 5 }, defaultComputeEnvId: f.computeEnvId }),
   },
   "DELETE /workspaces/{workspaceId}/pipelines/{pipelineId}": {
     statuses: [204, 204, 204, 403, 403, 403, 404],

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ZComputeEnvInput, ZId, ZParams, ZPipelineInput, ZSecretName, ZSecretSelection, ZSecretValue } from "@lockstep/validators";
+import { MAX_ENV_VARS, ZComputeEnvInput, ZEnvName, ZId, ZParams, ZPipelineInput, ZSecretName, ZSecretSelection, ZSecretValue } from "@lockstep/validators";
 import type { createCaller } from "../root";
 import { ZAuditEventOut, ZComputeEnvOut, ZLogLineOut, ZOrgOut, ZPipelineOut, ZRunOut, ZUserOut, ZWorkspaceOut } from "../router/shapes";
 import { cursorPage, restProblem } from "./paging";
@@ -296,6 +296,18 @@ export const restRoutes: TRoute[] = [
     run: (caller, { params }) => caller.computeEnvs.get({ workspaceId: ws(params), computeEnvId: params.computeEnvId! }),
   }),
   route({
+    method: "PUT",
+    path: "/workspaces/{workspaceId}/compute-envs/{computeEnvId}",
+    operationId: "UpdateComputeEnv",
+    summary: "Replace a compute environment's settings",
+    description: "Variable values are never sent back: list in `keepEnv` the stored variables to keep as they are (refused while a run holds the environment).",
+    tag: "compute-envs",
+    procedures: ["computeEnvs.update"],
+    body: z.object({ computeEnv: ZComputeEnvInput, keepEnv: z.array(ZEnvName).max(MAX_ENV_VARS).default([]) }),
+    response: ZComputeEnvOut,
+    run: (caller, { params, body }) => caller.computeEnvs.update({ workspaceId: ws(params), computeEnvId: params.computeEnvId!, ...body }),
+  }),
+  route({
     method: "DELETE",
     path: "/workspaces/{workspaceId}/compute-envs/{computeEnvId}",
     operationId: "DeleteComputeEnv",
@@ -342,6 +354,17 @@ export const restRoutes: TRoute[] = [
     procedures: ["pipelines.get"],
     response: ZPipelineOut,
     run: (caller, { params }) => caller.pipelines.get({ workspaceId: ws(params), pipelineId: params.pipelineId! }),
+  }),
+  route({
+    method: "PUT",
+    path: "/workspaces/{workspaceId}/pipelines/{pipelineId}",
+    operationId: "UpdatePipeline",
+    summary: "Replace a pipeline's settings",
+    tag: "pipelines",
+    procedures: ["pipelines.update"],
+    body: ZPipelineInput,
+    response: ZPipelineOut,
+    run: (caller, { params, body }) => caller.pipelines.update({ workspaceId: ws(params), pipelineId: params.pipelineId!, pipeline: body }),
   }),
   route({
     method: "DELETE",
