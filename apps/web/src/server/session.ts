@@ -1,9 +1,8 @@
 import { getServerSession } from "next-auth";
 import { getToken } from "next-auth/jwt";
 import type { NextRequest } from "next/server";
-import { findUserById, findUserByTokenHash, touchAccessToken, type TUser } from "@lockstep/db";
-import type { TIdentity } from "@lockstep/api";
-import { hashAccessToken, looksLikeAccessToken } from "@lockstep/auth";
+import { findUserById, type TUser } from "@lockstep/db";
+import { identityFromAccessToken, type TIdentity } from "@lockstep/api";
 import { webEnv } from "~/env";
 import { authOptions, usesSecureCookies } from "./auth";
 import { clientIp, services } from "./services";
@@ -34,11 +33,7 @@ export async function identityFromRequest(req: NextRequest): Promise<TIdentity |
   const header = req.headers.get("authorization");
   if (header) {
     const token = header.replace(/^Bearer\s+/i, "").trim();
-    if (!looksLikeAccessToken(token)) return null;
-    const found = await findUserByTokenHash(services().db, hashAccessToken(token));
-    if (!found) return null;
-    await touchAccessToken(services().db, found.token.id, clientIp(req.headers));
-    return { userId: found.user.id, via: "token", tokenId: found.token.id, scopes: found.token.scopes };
+    return identityFromAccessToken(services().db, token, clientIp(req.headers));
   }
   const jwt = await getToken({ req, secret: webEnv().NEXTAUTH_SECRET, secureCookie: usesSecureCookies() });
   const user = jwt ? await liveUser(jwt.uid, jwt.sv) : null;

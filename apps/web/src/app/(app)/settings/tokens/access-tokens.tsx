@@ -40,7 +40,11 @@ export function AccessTokens() {
           <>
             Tokens let scripts and CI call the Lockstep API as you: send one as{" "}
             <code className="rounded bg-slate-100 px-1 py-0.5 font-mono text-xs text-slate-700">Authorization: Bearer &lt;token&gt;</code>. Every
-            token expires and can do only what its scopes allow; tokens cannot create other tokens.
+            token expires and can do only what its scopes allow; tokens cannot create other tokens. See the{" "}
+            <a className="text-indigo-700 underline" href="/docs/api">
+              REST API
+            </a>{" "}
+            and the <code className="rounded bg-slate-100 px-1 py-0.5 font-mono text-xs text-slate-700">lockstep</code> command-line tool.
           </>
         }
       />
