@@ -13,7 +13,7 @@ const flag = (fallback: "true" | "false") =>
 /** Read lazily at request time, so `next build` does not need production secrets. */
 export const webEnv = () =>
   createEnv({
-    // DATABASE_URL (and the setup code), REDIS_URL and the queue prefix: declared once, by their packages.
+    // DATABASE_URL, REDIS_URL and the queue prefix: declared once, by their packages.
     extends: [dbEnv(), queueEnv()],
     server: {
       LOCKSTEP_SEAL_KEYS: z.string().min(1, "LOCKSTEP_SEAL_KEYS must list the public sealing keys (kid:base64url,…)"),

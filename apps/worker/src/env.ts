@@ -7,7 +7,7 @@ import { queueEnv } from "@lockstep/queue/env";
 
 export const workerEnv = () =>
   createEnv({
-    // DATABASE_URL (and the setup code), REDIS_URL and the queue prefix: declared once, by their packages.
+    // DATABASE_URL, REDIS_URL and the queue prefix: declared once, by their packages.
     extends: [dbEnv(), queueEnv()],
     server: {
       // The private keyring comes from a file only the worker's uid can read, never from the

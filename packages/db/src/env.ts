@@ -14,6 +14,16 @@ export const dbEnv = () =>
       DATABASE_URL: z
         .string({ error: "DATABASE_URL is required (postgres://user:password@host:port/database)" })
         .regex(/^postgres(ql)?:\/\//, "DATABASE_URL must start with postgres:// or postgresql://"),
+    },
+    runtimeEnv: process.env,
+    emptyStringAsUndefined: true,
+  });
+
+/** The migration step's variables: the database, and the setup code it stores for a new instance. */
+export const migrateEnv = () =>
+  createEnv({
+    extends: [dbEnv()],
+    server: {
       /** Presets the one-time setup code the first account needs to become instance admin (automated deployments). */
       LOCKSTEP_SETUP_CODE: z
         .string()

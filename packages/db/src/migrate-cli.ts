@@ -1,9 +1,9 @@
 import { createDatabase } from "./client";
-import { dbEnv } from "./env";
+import { migrateEnv } from "./env";
 import { runMigrations } from "./migrate";
 import { ensureSetupCode } from "./queries/setup";
 
-const env = dbEnv();
+const env = migrateEnv();
 await runMigrations(env.DATABASE_URL);
 console.log("[lockstep] database migrations applied");
 

@@ -406,6 +406,14 @@ function sharedPrefix(dockerfile: string): string {
 
 // ---------------------------------------------------------------------------------------------
 
+/** The text of one preset (`export const NAME = () => createEnv(…)`) in a package's env.ts, up to the next export. */
+function presetText(envTs: string, name: string): string {
+  const start = envTs.indexOf(`export const ${name} = `);
+  if (start < 0) throw new Error(`no preset ${name}`);
+  const next = envTs.indexOf("\nexport ", start + 1);
+  return envTs.slice(start, next < 0 ? undefined : next);
+}
+
 /** Variables an app's env.ts declares: its upper-case schema keys (`NAME: z…`, `NAME: flag(…)`). */
 function declaredVariables(envTs: string): string[] {
   return [...envTs.matchAll(/^\s+([A-Z][A-Z0-9_]*):\s/gm)].map((m) => m[1]!);
@@ -436,7 +444,13 @@ describe("docker-compose.yml", () => {
     ["web", "apps/web/src/env.ts"],
     ["worker", "apps/worker/src/env.ts"],
   ] as const)("passes %s every variable its env.ts declares", (app, path) => {
-    const declared = declaredVariables(read(path));
+    const envTs = read(path);
+    // Variables of the presets an app extends (`extends: [dbEnv(), queueEnv()]`) are its own too.
+    const presets = [
+      ["dbEnv", "packages/db/src/env.ts"],
+      ["queueEnv", "packages/queue/src/env.ts"],
+    ].filter(([name]) => envTs.includes(`${name!}()`));
+    const declared = [envTs, ...presets.map(([name, file]) => presetText(read(file!), name!))].flatMap(declaredVariables);
     // Guards against the pattern silently matching nothing after a reformat.
     expect(declared).toContain("DATABASE_URL");
     const never = NEVER_GIVEN[app] as readonly string[];
