@@ -3,9 +3,10 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createDatabase, createUserWithPersonalWorkspace, eq, insertRun, schema } from "@lockstep/db";
+import { createDatabase, createUserWithPersonalWorkspace, eq, insertRun, schema, updateRunIf } from "@lockstep/db";
 import { createQueues, createRedis, enqueue } from "@lockstep/queue";
 import { addParticipant, apiCaller, makeInstanceAdmin, testKeys } from "./test/fixtures";
+import { cleanup } from "./processors/runs/cleanup";
 import { finishRun } from "./processors/runs/common";
 import type { TProcessorContext } from "./processors/types";
 import type { TRuntime } from "./runtime";
@@ -203,6 +204,28 @@ describe("webhook delivery", () => {
     await r.close();
   });
 
+  it("sends run.cleanup_failed when the run's secrets cannot be deleted (the cleanup job's permanent failure)", async () => {
+    const r = await receiver();
+    const { owner, asOwner, ws } = await workspace();
+    const created = await asOwner.webhooks.create({ workspaceId: ws.id, url: r.url(), events: ["run.cleanup_failed"] });
+    const run = await insertRun(db, {
+      workspaceId: ws.id, pipelineId: null, computeEnvId: null, launchedBy: owner.id, pipelineName: "hello", repository: "/nowhere",
+      computeEnvName: "Gone", computeEnvKind: "local", deadlineAt: new Date(Date.now() + 3_600_000),
+    });
+    // Ended with copies out there, and neither a recorded store nor a compute environment to delete them with.
+    const ended = (await updateRunIf(db, run.id, {}, { status: "SUCCEEDED", secretsState: "PROVISIONED", finishedAt: new Date(), exitCode: 0 }))!;
+    const ctx: TProcessorContext = { db, keys, queues, runtime, logger, worker: workerIdentity() };
+    const job = { attemptsMade: 0, opts: { attempts: 14 } } as Parameters<typeof cleanup>[1];
+    await expect(cleanup({ runId: ended.id }, job, ctx)).rejects.toThrow(/compute environment was deleted/);
+    await until("run.cleanup_failed", () => r.received.length >= 1);
+    expect(verify(created.signingSecret, r.received[0]!)).toBe(true);
+    const body = JSON.parse(r.received[0]!.body) as { type: string; data: { run: Record<string, unknown>; cleanup: { attempts: number } } };
+    expect(body).toMatchObject({ type: "run.cleanup_failed", data: { run: { id: run.id, status: "SUCCEEDED" }, cleanup: { attempts: 1 } } });
+    // The provider's error text stays out of the message.
+    expect(r.received[0]!.body).not.toContain("compute environment was deleted");
+    await r.close();
+  });
+
   it("loses no event when the worker is down and Redis lost its jobs: the drain delivers it after a restart", async () => {
     const r = await receiver();
     const { asOwner, ws } = await workspace();
@@ -242,7 +265,8 @@ describe("webhook destinations (SSRF): the worker refuses internal addresses at 
   async function attempt(asOwner: ReturnType<typeof apiCaller>, workspaceId: string, url: string) {
     const created = await asOwner.webhooks.create({ workspaceId, url, events: ["secret.created"] });
     await asOwner.webhooks.test({ workspaceId, endpointId: created.endpoint.id });
-    return (await until(`an attempt to ${url}`, async () => (await attemptsOf(asOwner, workspaceId, created.endpoint.id))[0]))!;
+    // The first attempt (a retryable failure may already have a second one after it).
+    return (await until(`an attempt to ${url}`, async () => (await attemptsOf(asOwner, workspaceId, created.endpoint.id)).find((a) => a.attempt === 1)))!;
   }
 
   it("loopback is refused unless the instance admin allowlists it (positive control), by address and by name", async () => {
@@ -291,7 +315,9 @@ describe("webhook destinations (SSRF): the worker refuses internal addresses at 
     const redirected = await attempt(asOwner, ws.id, r.url("/g"));
     expect(redirected.errorKind).toBe("redirect_not_followed");
     await new Promise((res) => setTimeout(res, 300));
-    expect(r.received.map((x) => x.path)).toEqual(["/g"]);
+    // Only the endpoint itself was called (a retry may have followed); never the redirect's target.
+    expect(r.received.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(r.received.map((x) => x.path))).toEqual(new Set(["/g"]));
     await r.close();
   });
 
