@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, lt, lte, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, lte, sql } from "drizzle-orm";
 import type { TDatabase, TDbOrTx } from "../client";
 import { webhookAttempts, webhookDeliveries, webhookEndpoints, webhookEvents } from "../schema";
 
@@ -37,19 +37,21 @@ export async function insertWebhookEndpoint(
   return row!;
 }
 
-/** One page of a workspace's endpoints, oldest first; `after` is the last id of the previous page. */
+/**
+ * One page of a workspace's endpoints, oldest first; `after` is the last id of the previous page.
+ * The cursor row is compared in SQL at full (microsecond) precision: a JS Date keeps milliseconds
+ * only, which would skip rows created in the cursor's millisecond.
+ */
 export async function listWebhookEndpoints(db: TDbOrTx, workspaceId: string, page: { limit: number; after?: string }) {
-  const cursor = page.after
-    ? await db.select({ createdAt: webhookEndpoints.createdAt }).from(webhookEndpoints).where(and(eq(webhookEndpoints.workspaceId, workspaceId), eq(webhookEndpoints.id, page.after)))
-    : [];
-  const from = cursor[0];
   const rows = await db
     .select(endpointColumns)
     .from(webhookEndpoints)
     .where(
       and(
         eq(webhookEndpoints.workspaceId, workspaceId),
-        from ? or(sql`${webhookEndpoints.createdAt} > ${from.createdAt}`, and(eq(webhookEndpoints.createdAt, from.createdAt), sql`${webhookEndpoints.id} > ${page.after}`)) : undefined,
+        page.after
+          ? sql`(${webhookEndpoints.createdAt}, ${webhookEndpoints.id}) > (select e.created_at, e.id from webhook_endpoints e where e.id = ${page.after} and e.workspace_id = ${workspaceId})`
+          : undefined,
       ),
     )
     .orderBy(asc(webhookEndpoints.createdAt), asc(webhookEndpoints.id))
@@ -151,12 +153,8 @@ export async function closeWebhookDelivery(db: TDbOrTx, deliveryId: string, stat
   await db.update(webhookDeliveries).set({ state, updatedAt: new Date() }).where(eq(webhookDeliveries.id, deliveryId));
 }
 
-/** One page of an endpoint's delivery log, newest first; `after` is the last id of the previous page. */
+/** One page of an endpoint's delivery log, newest first; `after` is the last id of the previous page (compared in SQL, as above). */
 export async function listWebhookAttempts(db: TDbOrTx, endpointId: string, page: { limit: number; after?: string }) {
-  const cursor = page.after
-    ? await db.select({ at: webhookAttempts.at }).from(webhookAttempts).where(and(eq(webhookAttempts.endpointId, endpointId), eq(webhookAttempts.id, page.after)))
-    : [];
-  const from = cursor[0];
   const rows = await db
     .select({
       id: webhookAttempts.id,
@@ -173,7 +171,9 @@ export async function listWebhookAttempts(db: TDbOrTx, endpointId: string, page:
     .where(
       and(
         eq(webhookAttempts.endpointId, endpointId),
-        from ? or(lt(webhookAttempts.at, from.at), and(eq(webhookAttempts.at, from.at), sql`${webhookAttempts.id} < ${page.after}`)) : undefined,
+        page.after
+          ? sql`(${webhookAttempts.at}, ${webhookAttempts.id}) < (select a.at, a.id from webhook_attempts a where a.id = ${page.after} and a.endpoint_id = ${endpointId})`
+          : undefined,
       ),
     )
     .orderBy(desc(webhookAttempts.at), desc(webhookAttempts.id))
