@@ -2,13 +2,14 @@ import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs
 import { createEnv } from "@t3-oss/env-core";
 import { z } from "zod";
 import { ZLocalPipelineRoots } from "@lockstep/validators";
+import { dbEnv } from "@lockstep/db/env";
+import { queueEnv } from "@lockstep/queue/env";
 
 export const workerEnv = () =>
   createEnv({
+    // DATABASE_URL (and the setup code), REDIS_URL and the queue prefix: declared once, by their packages.
+    extends: [dbEnv(), queueEnv()],
     server: {
-      DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "DATABASE_URL must start with postgres:// or postgresql://"),
-      REDIS_URL: z.string().regex(/^rediss?:\/\//, "REDIS_URL must start with redis:// or rediss://"),
-      LOCKSTEP_QUEUE_PREFIX: z.string().regex(/^[a-z0-9:_-]+$/).default("lockstep"),
       // The private keyring comes from a file only the worker's uid can read, never from the
       // environment (readable through /proc by any process of the same uid): docs/security.md.
       LOCKSTEP_OPEN_KEYS_FILE: z.string().regex(/^\//, "LOCKSTEP_OPEN_KEYS_FILE must be the absolute path of a file (mode 0600 or 0400) holding the worker's private keys (kid:base64url,…)"),

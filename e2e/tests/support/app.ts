@@ -4,13 +4,18 @@ import { expect, test, type Page } from "@playwright/test";
 
 export type TUser = { name: string; email: string; password: string };
 
-/** Signs up through the form, as a new user does, and lands on the dashboard. */
-export async function signUp(page: Page, user: TUser) {
+/** Fills in and sends the sign-up form, as a new user does; what follows is the caller's to check. */
+export async function fillSignUp(page: Page, user: TUser) {
   await page.goto("/sign-up");
   await page.getByLabel("Name", { exact: true }).fill(user.name);
   await page.getByLabel("Email", { exact: true }).fill(user.email);
   await page.getByLabel("Password", { exact: true }).fill(user.password);
   await page.getByRole("button", { name: "Create account" }).click();
+}
+
+/** Signs up through the form, as a new user does, and lands on the dashboard. */
+export async function signUp(page: Page, user: TUser) {
+  await fillSignUp(page, user);
   await expect(page).toHaveURL(/\/dashboard$/);
 }
 

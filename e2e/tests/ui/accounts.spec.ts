@@ -1,6 +1,6 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { e2eAdmin, setSignupPolicy } from "../support/admin";
-import { type TUser, mutate, shot, signUp } from "../support/app";
+import { fillSignUp, mutate, shot, signUp, type TUser } from "../support/app";
 
 // Accounts: the sign-up policy (the e2e app leaves LOCKSTEP_SIGNUP unset, so the default applies
 // until the global setup's saved "open", which this spec takes back and restores), sign-up by
@@ -17,14 +17,6 @@ async function signIn(page: Page, user: { email: string; password: string }) {
   await page.getByLabel("Email", { exact: true }).fill(user.email);
   await page.getByLabel("Password", { exact: true }).fill(user.password);
   await page.getByRole("button", { name: "Sign in" }).click();
-}
-
-async function fillSignUp(page: Page, user: TUser) {
-  await page.goto("/sign-up");
-  await page.getByLabel("Name", { exact: true }).fill(user.name);
-  await page.getByLabel("Email", { exact: true }).fill(user.email);
-  await page.getByLabel("Password", { exact: true }).fill(user.password);
-  await page.getByRole("button", { name: "Create account" }).click();
 }
 
 async function withPage<T>(browser: Browser, use: (page: Page) => Promise<T>): Promise<T> {

@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { MOTO_ACCOUNT, prepareMotoBatch } from "@lockstep/devstack";
 import { awsEndpoint as endpoint } from "../../playwright.config";
-import { mutate, shot } from "../support/app";
+import { mutate, shot, signUp } from "../support/app";
 
 // A run on an AWS Batch compute environment, launched and followed through the UI, against moto
 // (npm test starts it and gives the app AWS_ENDPOINT_URL). moto's simple Batch backend ends the
@@ -37,12 +37,7 @@ test("an AWS Batch run: secrets go to Secrets Manager by ARN and are gone when t
   const { jobQueue, executionRoleArn } = await prepareMotoBatch(endpoint!, { region, name });
   const prefix = `${name}/`;
 
-  await page.goto("/sign-up");
-  await page.getByLabel("Name", { exact: true }).fill("Cleo Cloud");
-  await page.getByLabel("Email", { exact: true }).fill(`cleo-${tag}@example.org`);
-  await page.getByLabel("Password", { exact: true }).fill("correct horse battery");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/dashboard$/);
+  await signUp(page, { name: "Cleo Cloud", email: `cleo-${tag}@example.org`, password: "correct horse battery" });
   const org = await mutate<{ id: string }>(page, "orgs.create", { name: `Cloud ${tag}` });
   const ws = await mutate<{ id: string }>(page, "workspaces.create", { orgId: org.id, name: `Cloud ${tag}` });
   await mutate(page, "secrets.create", { workspaceId: ws.id, name: "DB_PASSWORD", value: { plain: values.dbPassword } });

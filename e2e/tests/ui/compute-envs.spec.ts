@@ -1,6 +1,6 @@
 import { expect, test, type Locator, type Page } from "@playwright/test";
 import { awsEndpoint } from "../../playwright.config";
-import { mutate } from "../support/app";
+import { mutate, signUp } from "../support/app";
 
 // Cloud compute environments (AWS Batch, Google Batch) through the form: the credentials they need,
 // the server's validation next to the field it is about, the summary in the table, and editing.
@@ -33,12 +33,7 @@ async function query<T = unknown>(page: Page, path: string, input: unknown): Pro
 }
 
 async function signUpWithWorkspace(page: Page) {
-  await page.goto("/sign-up");
-  await page.getByLabel("Name", { exact: true }).fill("Cleo Cloud");
-  await page.getByLabel("Email", { exact: true }).fill(`cleo-ce-${tag}@example.org`);
-  await page.getByLabel("Password", { exact: true }).fill("correct horse battery");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/dashboard$/);
+  await signUp(page, { name: "Cleo Cloud", email: `cleo-ce-${tag}@example.org`, password: "correct horse battery" });
   const org = await mutate<{ id: string }>(page, "orgs.create", { name: `Clouds ${tag}` });
   const ws = await mutate<{ id: string }>(page, "workspaces.create", { orgId: org.id, name: `Batch ${tag}` });
   return ws.id;

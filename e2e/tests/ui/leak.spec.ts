@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test, type Page } from "@playwright/test";
+import { signUp } from "../support/app";
 import { dataDir } from "../../playwright.config";
 import {
   contains,
@@ -74,14 +75,7 @@ test("the leak scanner finds a marker in every encoding, and nothing where it is
   expect(hit).toMatchObject({ surface: "log", where: "web.log:7", form: expect.stringMatching(/^plain/), offset: 7 });
 });
 
-async function signUp(page: Page, email: string) {
-  await page.goto("/sign-up");
-  await page.getByLabel("Name", { exact: true }).fill("Leak Tester");
-  await page.getByLabel("Email", { exact: true }).fill(email);
-  await page.getByLabel("Password", { exact: true }).fill("correct horse battery");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/dashboard$/);
-}
+const signUpAs = (page: Page, email: string) => signUp(page, { name: "Leak Tester", email, password: "correct horse battery" });
 
 /** Runs `action` and waits for the tRPC call to `procedure` it causes to succeed. */
 async function expectCall(page: Page, procedure: string, action: () => Promise<void>) {
@@ -147,7 +141,7 @@ test("no secret value reaches the server, its logs, the database or Redis", asyn
   const traffic = await recordTraffic(page, { intercept: (url) => url.host === appHost });
 
   // An organization and a workspace to hold workspace secrets.
-  await signUp(page, `leak-${tag}@example.org`);
+  await signUpAs(page, `leak-${tag}@example.org`);
   await page.getByLabel("Organization name").fill(`Leak Org ${tag}`);
   await page.getByRole("button", { name: "Create organization" }).click();
   await expect(page).toHaveURL(/\/orgs\/[0-9a-f-]{36}$/);

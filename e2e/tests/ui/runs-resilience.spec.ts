@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { expect, test, type Page } from "@playwright/test";
 import { dataDir, slurmConf } from "../../playwright.config";
 import { grantInstanceAdmin } from "../support/admin";
-import { mutate } from "../support/app";
+import { mutate, signUp } from "../support/app";
 
 // More real runs through the UI: on Slurm, a failing pipeline, a personal workspace, and a
 // worker killed with SIGKILL mid-run. Setup (org, workspace, secrets, environments, pipelines)
@@ -24,12 +24,7 @@ async function query<T = unknown>(page: Page, path: string, input: unknown): Pro
 }
 
 async function signUpWithWorkspace(page: Page, who: string) {
-  await page.goto("/sign-up");
-  await page.getByLabel("Name", { exact: true }).fill(`${who} Resilient`);
-  await page.getByLabel("Email", { exact: true }).fill(`${who.toLowerCase()}-res-${tag}@example.org`);
-  await page.getByLabel("Password", { exact: true }).fill("correct horse battery");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/dashboard$/);
+  await signUp(page, { name: `${who} Resilient`, email: `${who.toLowerCase()}-res-${tag}@example.org`, password: "correct horse battery" });
   const org = await mutate<{ id: string }>(page, "orgs.create", { name: `Res ${who} ${tag}` });
   const ws = await mutate<{ id: string }>(page, "workspaces.create", { orgId: org.id, name: `Res ${who}` });
   const values = { db: `db-${who}-${tag}`, token: `tok-${who}-${tag}` };

@@ -143,7 +143,9 @@ test("workspace secrets: add, overwrite, base64, import, delete, activity and CS
   const preview = importDialog.getByRole("table", { name: "Import preview" });
   await expect(preview.getByRole("row", { name: /^2 bucket-key/ })).toContainText("name may contain only letters, digits and single underscores");
   await expect(preview.getByRole("row", { name: /^1 API_TOKEN/ })).toContainText("new");
-  await expect(importDialog.getByRole("button", { name: "Import 2 secrets" })).toBeDisabled();
+  // One count everywhere: the summary and the button agree (2 ready + 1 to fix = 3 lines).
+  await expect(importDialog.getByText("2 secrets ready, 1 line to fix before importing.")).toBeVisible();
+  await expect(importDialog.getByRole("button", { name: "Fix 1 line to import" })).toBeDisabled();
   await expectNoValueInPreview();
   await shot(page, "dialog-import-error", false);
   await envText.fill(`API_TOKEN=${values.apiToken}\nBUCKET_KEY=${values.bucketKey}\nREGION="${values.region}"`);
@@ -158,7 +160,7 @@ test("workspace secrets: add, overwrite, base64, import, delete, activity and CS
   await page.getByRole("button", { name: "Import .env" }).click();
   await envText.fill(`REGION=${values.region}`);
   await expect(preview).toContainText("REGION already exists");
-  await expect(importDialog.getByRole("button", { name: "Import 1 secret" })).toBeDisabled();
+  await expect(importDialog.getByRole("button", { name: "Fix 1 line to import" })).toBeDisabled();
   await importDialog.getByLabel("Overwrite existing").check();
   await expect(preview).toContainText("overwrites the existing value");
   await importDialog.getByRole("button", { name: "Import 1 secret" }).click();
@@ -176,7 +178,7 @@ test("workspace secrets: add, overwrite, base64, import, delete, activity and CS
   await importDialog.getByRole("button", { name: "Import 1 secret" }).click();
   await expect(importDialog.getByText("The server refused the import; nothing was written.")).toBeVisible();
   await expect(preview.getByRole("row", { name: /^1 LATE_KEY/ })).toContainText("LATE_KEY already exists");
-  await expect(importDialog.getByRole("button", { name: "Import 1 secret" })).toBeDisabled();
+  await expect(importDialog.getByRole("button", { name: "Fix 1 line to import" })).toBeDisabled();
   await shot(page, "dialog-import-server-error", false);
   await importDialog.getByLabel("Overwrite existing").check();
   await importDialog.getByRole("button", { name: "Import 1 secret" }).click();

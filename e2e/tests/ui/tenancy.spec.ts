@@ -105,6 +105,8 @@ test("an org owner invites a launch participant, who accepts and then sees the w
 
   // In the organization's settings Bob is now a collaborator; the last owner cannot step down.
   await page.getByRole("link", { name: orgName }).click();
+  // The org page first (its server checks membership before answering), then its Settings link.
+  await expect(page).toHaveURL(/\/orgs\/[0-9a-f-]{36}$/);
   await page.getByRole("link", { name: "Settings" }).click();
   await expect(page).toHaveURL(/\/orgs\/[0-9a-f-]{36}\/settings$/);
   const members = page.getByRole("table", { name: "Members" });
@@ -154,8 +156,9 @@ test("an org owner invites a launch participant, who accepts and then sees the w
   await shot(page, "org-collaborator");
 
   // A workspace Bob cannot see is simply not found.
-  await page.goto("/w/00000000-0000-4000-8000-000000000000");
-  await expect(page.getByText("Workspace not found")).toBeVisible();
+  const absent = await page.goto("/w/00000000-0000-4000-8000-000000000000");
+  expect(absent!.status()).toBe(404);
+  await expect(page.getByRole("heading", { name: "Not found" })).toBeVisible();
   await shot(page, "workspace-not-found");
 
   // His personal workspace says its runs get no secrets and has no participants to manage.

@@ -1,15 +1,11 @@
 import { expect, test } from "@playwright/test";
+import { signUp } from "../support/app";
 
 const run = `${Date.now()}-${Math.random().toString(36).slice(2, 6)}`;
 const user = { name: "Tess Tokens", email: `tess-${run}@example.org`, password: "correct horse battery" };
 
 test("a token created in the UI authenticates the API until it is revoked", async ({ page, request }) => {
-  await page.goto("/sign-up");
-  await page.getByLabel("Name", { exact: true }).fill(user.name);
-  await page.getByLabel("Email", { exact: true }).fill(user.email);
-  await page.getByLabel("Password", { exact: true }).fill(user.password);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/dashboard$/);
+  await signUp(page, user);
 
   await page.getByRole("button", { name: "User menu" }).click();
   await page.getByRole("menuitem", { name: "Access tokens" }).click();

@@ -168,6 +168,14 @@ describe("organizations and workspaces", () => {
     expect(error).toBeInstanceOf(TRPCError);
     expect((error as TRPCError).code).toBe("CONFLICT");
     expect((error as TRPCError).message).toMatch(/^email: .* already has a pending invitation to this organization\.$/);
+    // Inviting a collaborator to be a member is a role change: the answer says where they stand.
+    const carol = await makeUser(db, "carol");
+    await addOrgMember(db, asAlice, { orgId: org.id, user: carol, role: "collaborator" });
+    const upgrade = await asAlice.orgs.members.add({ orgId: org.id, email: carol.email, role: "member" }).catch((e: TRPCError) => e);
+    expect((upgrade as TRPCError).code).toBe("CONFLICT");
+    expect((upgrade as TRPCError).message).toBe(
+      `email: ${carol.email} is already in this organization as a collaborator; change their role to member in the members list instead of inviting them.`,
+    );
   });
 
   it("renaming an org or a workspace to a sibling's name is a CONFLICT on the name field, as creating it is", async () => {

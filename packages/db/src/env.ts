@@ -1,7 +1,13 @@
 import { createEnv } from "@t3-oss/env-core";
 import { z } from "zod";
-import { SETUP_CODE_MIN_LENGTH } from "./queries/setup";
 
+/** Shortest LOCKSTEP_SETUP_CODE accepted: the code is all that stands between a stranger and the instance. */
+export const SETUP_CODE_MIN_LENGTH = 16;
+
+/**
+ * The database's own variables, declared once: the apps extend this (`extends: [dbEnv()]`), as
+ * create-t3-turbo's apps do. Its own module (`@lockstep/db/env`) so that importing it loads no driver.
+ */
 export const dbEnv = () =>
   createEnv({
     server: {

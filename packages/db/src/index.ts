@@ -17,3 +17,4 @@ export * from "./queries/instance";
 export * from "./queries/invitations";
 export * from "./queries/setup";
 export * from "./queries/webhooks";
+export { dbEnv, SETUP_CODE_MIN_LENGTH } from "./env";

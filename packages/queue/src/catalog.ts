@@ -1,13 +1,13 @@
 import { z } from "zod";
 import type { JobsOptions } from "bullmq";
+import { ZId } from "@lockstep/validators";
 
 /**
  * The one catalog of background jobs. Payloads carry ids only — never a secret value, ciphertext
  * or credential — and are parsed again by the worker before use. Job ids are derived from the
  * payload, so enqueueing the same work twice is a no-op.
  */
-export const ZUuid = z.uuid();
-const ZRunPayload = z.strictObject({ runId: ZUuid });
+const ZRunPayload = z.strictObject({ runId: ZId });
 
 const defaults = {
   removeOnComplete: { age: 24 * 3600, count: 1000 },
@@ -35,7 +35,7 @@ export const jobCatalog = {
    */
   "secrets.validate": {
     queue: "system",
-    payload: z.strictObject({ secretId: ZUuid, writtenAt: z.iso.datetime() }),
+    payload: z.strictObject({ secretId: ZId, writtenAt: z.iso.datetime() }),
     jobId: (p: { secretId: string; writtenAt: string }) => `validate-${p.secretId}-${Date.parse(p.writtenAt)}`,
     options: { ...defaults, attempts: 5, backoff: { type: "exponential", delay: 2_000 }, removeOnComplete: { age: 24 * 3600, count: 5000 } } satisfies JobsOptions,
   },
@@ -86,7 +86,7 @@ export const jobCatalog = {
    */
   "computeEnvs.check": {
     queue: "system",
-    payload: z.strictObject({ computeEnvId: ZUuid, requestedAt: z.iso.datetime() }),
+    payload: z.strictObject({ computeEnvId: ZId, requestedAt: z.iso.datetime() }),
     jobId: (p: { computeEnvId: string; requestedAt: string }) => `compute-env-check-${p.computeEnvId}-${Date.parse(p.requestedAt)}`,
     // A failed check is recorded as a result; attempts only cover the worker dying mid-check.
     options: { ...defaults, attempts: 2, backoff: { type: "fixed", delay: 2_000 }, removeOnComplete: { age: 3600, count: 200 } } satisfies JobsOptions,
@@ -99,7 +99,7 @@ export const jobCatalog = {
    */
   "webhooks.deliver": {
     queue: "webhooks",
-    payload: z.strictObject({ deliveryId: ZUuid, attempt: z.number().int().min(1).max(50) }),
+    payload: z.strictObject({ deliveryId: ZId, attempt: z.number().int().min(1).max(50) }),
     jobId: (p: { deliveryId: string; attempt: number }) => `webhook-${p.deliveryId}-${p.attempt}`,
     options: { ...defaults, attempts: 2, backoff: { type: "fixed", delay: 5_000 }, removeOnComplete: { age: 3600, count: 2000 } } satisfies JobsOptions,
   },

@@ -1,7 +1,6 @@
 "use client";
 
 import { useEffect, useId, useRef, type KeyboardEvent, type ReactNode } from "react";
-import { Button } from "./button";
 import { cn } from "./cn";
 
 const FOCUSABLE = [
@@ -120,33 +119,5 @@ export function Dialog({
         {footer ? <div className="flex shrink-0 flex-wrap items-center justify-end gap-3 rounded-b-xl border-t border-slate-100 bg-slate-50 px-6 py-3">{footer}</div> : null}
       </div>
     </div>
-  );
-}
-
-/** A form dialog's footer: Cancel, and the button that submits the form `formId` ("Saving…" while it does). */
-export function FormFooter({
-  formId,
-  onCancel,
-  saving,
-  disabled = false,
-  children,
-}: {
-  formId: string;
-  onCancel: () => void;
-  saving: boolean;
-  /** Keeps the submit button disabled for another reason than saving. */
-  disabled?: boolean;
-  /** The submit button's label. */
-  children: ReactNode;
-}) {
-  return (
-    <>
-      <Button variant="secondary" onClick={onCancel}>
-        Cancel
-      </Button>
-      <Button type="submit" form={formId} disabled={saving || disabled}>
-        {saving ? "Saving…" : children}
-      </Button>
-    </>
   );
 }

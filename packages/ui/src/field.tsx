@@ -1,4 +1,4 @@
-import type { InputHTMLAttributes, ReactNode, Ref, SelectHTMLAttributes } from "react";
+import type { InputHTMLAttributes, ReactNode, Ref } from "react";
 import { cn } from "./cn";
 
 type TFieldText = {
@@ -110,32 +110,6 @@ export function Field({
         {...fieldAria({ id, error, hint, live })}
         className={cn(inputClass, controlRing(error), (code || secret) && "font-mono")}
         {...codeAttributes({ code, secret })}
-        {...props}
-      />
-    </FieldFrame>
-  );
-}
-
-/** A labelled select, full width, with its error or hint below it. */
-export function SelectField({
-  label,
-  error,
-  hint,
-  id,
-  className,
-  selectClassName,
-  ...props
-}: SelectHTMLAttributes<HTMLSelectElement> & { label: string; error?: string; hint?: ReactNode; id: string; selectClassName?: string }) {
-  return (
-    <FieldFrame id={id} label={label} error={error} hint={hint} className={className}>
-      <select
-        id={id}
-        {...fieldAria({ id, error, hint })}
-        className={cn(
-          "mt-1.5 block w-full rounded-md border-0 py-2 pl-3 pr-8 text-sm text-slate-900 shadow-sm ring-1 ring-inset focus:ring-2 focus:ring-inset focus:ring-indigo-600",
-          controlRing(error),
-          selectClassName,
-        )}
         {...props}
       />
     </FieldFrame>

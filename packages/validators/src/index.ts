@@ -8,3 +8,4 @@ export * from "./secret-needs";
 export * from "./audit";
 export { personMessage } from "./messages";
 export * from "./webhooks";
+export * from "./scheduler-options";

@@ -2,7 +2,7 @@ import type { NextAuthOptions, User } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { decideOidcSignIn, oidcEmailVerified, verifyPassword } from "@lockstep/auth";
 import { effectiveSignupPolicy, findUserByEmail, findUserById, findUserByOidc, linkOidcAccount, registerUser } from "@lockstep/db";
-import { ZEmail } from "@lockstep/validators";
+import { waitPhrase, ZEmail } from "@lockstep/validators";
 import { oidcConfig, signupDefault, webEnv } from "~/env";
 import { clientIp, services } from "./services";
 
@@ -64,7 +64,7 @@ export function authOptions(): NextAuthOptions {
           if (!client) throw new Error("This server cannot tell client addresses apart, so it refuses sign-ins; its operator must start the web as npm start does.");
           const account = parsed.success ? parsed.data : "(not an email)";
           const wait = await signInLimiter.attempt(account, client);
-          if (wait !== null) throw new Error(`Too many failed sign-ins from your address; try again in ${wait} s.`);
+          if (wait !== null) throw new Error(`Too many failed sign-ins from your address; try again in ${waitPhrase(wait)}.`);
           const user = parsed.success ? await findUserByEmail(db, parsed.data) : null;
           // Always verify (against a dummy hash when there is no account): same time, same answer.
           const ok = await verifyPassword(user?.passwordHash ?? null, password);

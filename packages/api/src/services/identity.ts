@@ -1,5 +1,6 @@
 import { generateAccessToken, hashPassword, type TRateLimiter } from "@lockstep/auth";
 import { effectiveSignupPolicy, instanceHasAdmin, recordAudit, registerUser, type TDatabase, type TSignupPolicy } from "@lockstep/db";
+import { waitPhrase } from "@lockstep/validators";
 import { AppError } from "../errors";
 
 export const SETUP_CODE_NEEDED =
@@ -22,7 +23,7 @@ export async function signUp(
   // Limited per client address; a caller without one (no web front door) is refused, never put in a shared bucket.
   if (!deps.ip) throw new AppError("RATE_LIMITED", "This server cannot tell client addresses apart, so it refuses sign-ups; its operator must start the web as `npm start` does.");
   const wait = await deps.limiter.hit("sign-up:ip", deps.ip);
-  if (wait !== null) throw new AppError("RATE_LIMITED", `Too many sign-ups from this address; try again in ${wait} s.`);
+  if (wait !== null) throw new AppError("RATE_LIMITED", `Too many sign-ups from this address; try again in ${waitPhrase(wait)}.`);
   const policy = await effectiveSignupPolicy(deps.db, deps.signupDefault);
   // Refused before the (deliberately slow) password hash when nothing could change that answer.
   if (policy === "off" && (await instanceHasAdmin(deps.db))) throw new AppError("FORBIDDEN", SIGNUP_OFF);

@@ -63,6 +63,8 @@ function audit(actor: TActor, invitation: TInvitation, action: TAuditAction, det
   };
 }
 
+const ROLE_ARTICLE: Record<TOrgRole, string> = { owner: "an owner", member: "a member", collaborator: "a collaborator" };
+
 const NO_SUCH_INVITATION = "No such invitation: it may have expired, been revoked or been answered already.";
 
 async function userIdByEmail(tx: TDatabase | TTx, email: string) {
@@ -80,7 +82,16 @@ export async function inviteToOrg(db: TDatabase, org: { id: string; name: string
     if (userId) {
       const [member] = await tx.select().from(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, userId)));
       // The inviter can list the members anyway: this says nothing they could not see.
-      if (member) throw new AppError("CONFLICT", `email: ${input.email} is already a member of this organization.`);
+      if (member) {
+        // Inviting someone already in the organization (say, a collaborator to be a member) is a
+        // role change, which the members list does; say where they stand.
+        throw new AppError(
+          "CONFLICT",
+          member.role === input.role
+            ? `email: ${input.email} is already in this organization as ${ROLE_ARTICLE[member.role]}.`
+            : `email: ${input.email} is already in this organization as ${ROLE_ARTICLE[member.role]}; change their role to ${input.role} in the members list instead of inviting them.`,
+        );
+      }
     }
     const invitation = await insertInvitation(tx, { email: input.email, orgId: org.id, orgRole: input.role, invitedBy: actor.id });
     if (!invitation) throw new AppError("CONFLICT", `email: ${input.email} already has a pending invitation to this organization.`);

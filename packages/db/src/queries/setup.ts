@@ -7,9 +7,6 @@ import { instanceSetup, users } from "../schema";
 // The setup code lives here rather than in @lockstep/auth because the migration step of every
 // deployment (migrate-cli, `npm start`) creates it, and @lockstep/db cannot depend on auth.
 
-/** Shortest LOCKSTEP_SETUP_CODE accepted: the code is all that stands between a stranger and the instance. */
-export const SETUP_CODE_MIN_LENGTH = 16;
-
 /** Serialises account creation with the admin claim (also taken by sign-up). */
 export const ACCOUNTS_LOCK = 7263002;
 

@@ -1,7 +1,10 @@
 import Link from "next/link";
+import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { Logo } from "@lockstep/ui";
+import { safeReturnPath } from "@lockstep/validators";
+import { REQUESTED_PATH_HEADER } from "~/server/requested-path";
 import { currentUser } from "~/server/session";
 import { OrgSwitcher } from "~/components/org-switcher";
 import { UserMenu } from "~/components/user-menu";
@@ -10,7 +13,11 @@ export const dynamic = "force-dynamic";
 
 export default async function AppLayout({ children }: { children: ReactNode }) {
   const user = await currentUser();
-  if (!user) redirect("/sign-in");
+  if (!user) {
+    // Back to the page asked for once signed in (a deep link someone shared).
+    const back = safeReturnPath((await headers()).get(REQUESTED_PATH_HEADER));
+    redirect(back === "/dashboard" ? "/sign-in" : `/sign-in?callbackUrl=${encodeURIComponent(back)}`);
+  }
   return (
     <div className="min-h-full">
       <header className="border-b border-slate-200 bg-white">

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import { Card, Logo } from "@lockstep/ui";
 import { signUpState } from "@lockstep/api";
+import { safeReturnPath } from "@lockstep/validators";
 import { oidcConfig, signupDefault, webEnv } from "~/env";
 import { services } from "~/server/services";
 import { currentUser } from "~/server/session";
@@ -24,10 +25,12 @@ const ERRORS: Record<string, string> = {
 };
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<{ error?: string; callbackUrl?: string }> }) {
-  if (await currentUser()) redirect("/dashboard");
+  const { error, callbackUrl } = await searchParams;
+  // Only a path on this site: anything else (another origin, a scheme) returns to the dashboard.
+  const returnTo = safeReturnPath(callbackUrl);
+  if (await currentUser()) redirect(returnTo);
   const env = webEnv();
   const oidc = oidcConfig(env);
-  const { error } = await searchParams;
   const signup = await signUpState(services().db, signupDefault(env));
   return (
     <main className="flex min-h-full flex-col items-center justify-center px-6 py-12">
@@ -41,12 +44,12 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
               {ERRORS[error]}
             </p>
           ) : null}
-          <SignInForm oidcName={oidc?.name ?? null} />
+          <SignInForm oidcName={oidc?.name ?? null} returnTo={returnTo} />
         </Card>
         {signup.setupRequired || signup.policy !== "off" ? (
           <p className="mt-6 text-center text-sm text-slate-600">
             New to Lockstep?{" "}
-            <Link href="/sign-up" className="font-semibold text-indigo-600 hover:text-indigo-500">
+            <Link href={returnTo === "/dashboard" ? "/sign-up" : `/sign-up?callbackUrl=${encodeURIComponent(returnTo)}`} className="font-semibold text-indigo-600 hover:text-indigo-500">
               {signup.setupRequired ? "Set up this instance" : "Create an account"}
             </Link>
           </p>

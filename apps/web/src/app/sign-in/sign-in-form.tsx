@@ -7,7 +7,8 @@ import { Alert, Button, Field } from "@lockstep/ui";
 
 type TErrors = Partial<Record<"email" | "password" | "form", string>>;
 
-export function SignInForm({ oidcName }: { oidcName: string | null }) {
+/** `returnTo` is a path on this site, already checked by the page (safeReturnPath). */
+export function SignInForm({ oidcName, returnTo }: { oidcName: string | null; returnTo: string }) {
   const router = useRouter();
   const [errors, setErrors] = useState<TErrors>({});
   const [pending, setPending] = useState(false);
@@ -30,7 +31,7 @@ export function SignInForm({ oidcName }: { oidcName: string | null }) {
       setErrors({ form: message });
       return;
     }
-    router.replace("/dashboard");
+    router.replace(returnTo);
     router.refresh();
   }
 
@@ -62,7 +63,7 @@ export function SignInForm({ oidcName }: { oidcName: string | null }) {
               <span className="bg-white px-2 text-slate-500">or</span>
             </div>
           </div>
-          <Button variant="secondary" className="mt-6 w-full" onClick={() => void signIn("oidc", { callbackUrl: "/dashboard" })}>
+          <Button variant="secondary" className="mt-6 w-full" onClick={() => void signIn("oidc", { callbackUrl: returnTo })}>
             Continue with {oidcName}
           </Button>
         </div>

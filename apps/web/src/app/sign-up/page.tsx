@@ -3,6 +3,7 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import { signUpState } from "@lockstep/api";
 import { Card, Logo } from "@lockstep/ui";
+import { safeReturnPath } from "@lockstep/validators";
 import { signupDefault, webEnv } from "~/env";
 import { services } from "~/server/services";
 import { currentUser } from "~/server/session";
@@ -11,8 +12,9 @@ import { SignUpForm } from "./sign-up-form";
 export const metadata: Metadata = { title: "Create an account" };
 export const dynamic = "force-dynamic";
 
-export default async function SignUpPage() {
-  if (await currentUser()) redirect("/dashboard");
+export default async function SignUpPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string }> }) {
+  const returnTo = safeReturnPath((await searchParams).callbackUrl);
+  if (await currentUser()) redirect(returnTo);
   const { policy, setupRequired } = await signUpState(services().db, signupDefault(webEnv()));
   return (
     <main className="flex min-h-full flex-col items-center justify-center px-6 py-12">
@@ -28,7 +30,7 @@ export default async function SignUpPage() {
                 <code className="font-mono text-xs">setup code:</code> (or your deployment set it as{" "}
                 <code className="font-mono text-xs">LOCKSTEP_SETUP_CODE</code>).
               </p>
-              <SignUpForm setupCode />
+              <SignUpForm setupCode returnTo={returnTo} />
             </>
           ) : policy === "off" ? (
             <p className="mt-4 text-sm text-slate-600">Sign-up is turned off on this instance. Ask an administrator for an account.</p>
@@ -40,13 +42,13 @@ export default async function SignUpPage() {
                   your dashboard.
                 </p>
               ) : null}
-              <SignUpForm setupCode={false} />
+              <SignUpForm setupCode={false} returnTo={returnTo} />
             </>
           )}
         </Card>
         <p className="mt-6 text-center text-sm text-slate-600">
           Already have an account?{" "}
-          <Link href="/sign-in" className="font-semibold text-indigo-600 hover:text-indigo-500">
+          <Link href={returnTo === "/dashboard" ? "/sign-in" : `/sign-in?callbackUrl=${encodeURIComponent(returnTo)}`} className="font-semibold text-indigo-600 hover:text-indigo-500">
             Sign in
           </Link>
         </p>

@@ -8,8 +8,11 @@ import { Alert, Button, Field } from "@lockstep/ui";
 import { useTRPC } from "~/trpc/react";
 import { fieldErrorsOf } from "~/components/errors";
 
-/** `setupCode`: the instance has no admin yet, so the form asks for the one-time setup code. */
-export function SignUpForm({ setupCode }: { setupCode: boolean }) {
+/**
+ * `setupCode`: the instance has no admin yet, so the form asks for the one-time setup code.
+ * `returnTo`: where to go once signed up, a path on this site already checked by the page.
+ */
+export function SignUpForm({ setupCode, returnTo }: { setupCode: boolean; returnTo: string }) {
   const trpc = useTRPC();
   const router = useRouter();
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -37,7 +40,7 @@ export function SignUpForm({ setupCode }: { setupCode: boolean }) {
       setErrors({ form: "Your account could not be signed in. If you already have an account, sign in with its password." });
       return;
     }
-    router.replace("/dashboard");
+    router.replace(returnTo);
     router.refresh();
   }
 

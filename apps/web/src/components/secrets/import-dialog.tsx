@@ -59,8 +59,10 @@ export function ImportDialog({
   }, [parsed, existingNames, overwrite, serverDetails]);
 
   const count = parsed.entries.length;
-  const problems = rows.filter((r) => r.state === "error" || r.state === "exists").length;
-  const ready = rows.length - problems;
+  // One count for the summary and the button: a line is either ready (new, or overwriting when
+  // asked to) or to fix; the import sends all of them or none.
+  const ready = rows.filter((r) => r.state === "new" || r.state === "overwrite").length;
+  const problems = rows.length - ready;
   const busy = progress !== null;
 
   function edit(next: string, name: string | null) {
@@ -122,7 +124,7 @@ export function ImportDialog({
             Cancel
           </Button>
           <Button type="submit" form={formId} disabled={count === 0 || problems > 0 || busy}>
-            Import {plural(count, "secret")}
+            {problems > 0 ? `Fix ${plural(problems, "line")} to import` : `Import ${plural(ready, "secret")}`}
           </Button>
         </>
       }

@@ -5,6 +5,8 @@ import { ExecutorError, type TExecutor, type THeadState } from "../../executor";
 import { readExitCode, shellQuote } from "../../head-script";
 import { writeRunFile } from "../../safe-file";
 import { sandboxArgs, sandboxBaseEnv } from "../../sandbox";
+import { parseSinfoPartitions, SLURM_JOB_ID, SLURM_UNKNOWN_JOB, slurmFindByName, slurmScheduler, sinfoPartitions } from "../../schedulers/slurm";
+import type { TCommand, TCommandResult, TSchedulerJobState } from "../../schedulers/types";
 import {
   buildHostHead,
   checkHostSandbox,
@@ -21,12 +23,8 @@ const run = promisify(execFile);
 
 export type TSlurmConfig = { partition?: string; sbatchOptions: string[] };
 
-const ACTIVE = new Set(["PENDING", "RUNNING", "CONFIGURING", "COMPLETING", "SUSPENDED", "REQUEUED", "RESIZING", "SIGNALING", "STAGE_OUT"]);
-const JOB_ID = /^\d{1,12}$/;
 /** What Slurm's clients say when the controller is away or busy: worth another try later. */
 const TRANSIENT = /temporarily|timed? ?out|try again|unable to contact|connection refused|connect failure|socket|communication|busy/i;
-/** What squeue / scancel say about a job they no longer (or never) knew. */
-const UNKNOWN_JOB = /invalid job id|already completing or completed|job has already finished/i;
 
 type TExecFailure = { code?: number | string; killed?: boolean; signal?: string | null; stderr?: string; stdout?: string; message?: string };
 
@@ -55,15 +53,34 @@ export function slurmExecutor(config: TSlurmConfig, host: THostOptions): TExecut
   // sbatch/squeue/scancel need only PATH and where the cluster's config is.
   const clientEnv = { PATH: host.baseEnv.PATH ?? "/usr/bin:/bin", ...(host.baseEnv.SLURM_CONF ? { SLURM_CONF: host.baseEnv.SLURM_CONF } : {}) };
   const slurm = (command: string, args: string[]) => run(command, args, { env: clientEnv, timeout: 30_000 });
+  /** A command of the Slurm module, run: its answer whatever the exit code; rejects only when it did not run or answer. */
+  const answer = ({ argv }: TCommand): Promise<TCommandResult> =>
+    slurm(argv[0]!, argv.slice(1)).then(
+      ({ stdout, stderr }) => ({ stdout, stderr, code: 0 }),
+      (error: unknown) => {
+        const e = error as TExecFailure;
+        if (typeof e.code !== "number") throw slurmError(argv[0]!, error);
+        return { stdout: e.stdout ?? "", stderr: e.stderr ?? "", code: e.code };
+      },
+    );
+  /** The module's reading of an answer; a reading it refuses is the client's own trouble, retried when it sounds passing. */
+  const read = <T>(parse: () => T): T => {
+    try {
+      return parse();
+    } catch (error) {
+      const said = error instanceof Error ? error.message : String(error);
+      throw new ExecutorError(said, TRANSIENT.test(said));
+    }
+  };
   const jobName = (runId: string) => `lockstep-${runId}`;
 
-  /** A job already submitted for the run whose sbatch answer was lost: still queued or running under its name. */
+  /** A job already submitted for the run whose sbatch answer was lost, found under its name (any user's: the job runs as the run user). */
   async function queuedJob(runId: string): Promise<string | null> {
-    const { stdout } = await slurm("squeue", ["-h", "--name", jobName(runId), "-o", "%i"]).catch((error: unknown) => {
+    const { argv } = slurmFindByName(jobName(runId), { anyUser: true });
+    const { stdout } = await slurm(argv[0]!, argv.slice(1)).catch((error: unknown) => {
       throw slurmError("squeue", error);
     });
-    const ids = stdout.trim().split(/\s+/).filter((id) => JOB_ID.test(id));
-    return ids[0] ?? null;
+    return slurmScheduler.parseFindByName(stdout);
   }
 
   return {
@@ -73,7 +90,7 @@ export function slurmExecutor(config: TSlurmConfig, host: THostOptions): TExecut
 
     async start(launch) {
       try {
-        const recorded = (await readHeadRecord(launch, JOB_ID)) ?? (await queuedJob(launch.runId));
+        const recorded = (await readHeadRecord(launch, SLURM_JOB_ID)) ?? (await queuedJob(launch.runId));
         if (recorded) {
           await writeHeadRecord(launch, recorded);
           return { ref: recorded };
@@ -107,8 +124,7 @@ export function slurmExecutor(config: TSlurmConfig, host: THostOptions): TExecut
         const { stdout } = await slurm("sbatch", args).catch((error: unknown) => {
           throw slurmError("sbatch", error);
         });
-        const id = stdout.trim().split(";")[0] ?? "";
-        if (!JOB_ID.test(id)) throw new ExecutorError(`sbatch answered ${JSON.stringify(stdout.trim().slice(0, 200))}`, false);
+        const id = read(() => slurmScheduler.parseSubmit(stdout));
         await writeHeadRecord(launch, id);
         return { ref: id };
       } catch (error) {
@@ -117,32 +133,30 @@ export function slurmExecutor(config: TSlurmConfig, host: THostOptions): TExecut
     },
 
     async status({ ref, runDir }): Promise<THeadState> {
-      if (!JOB_ID.test(ref)) return { state: "vanished", detail: `${JSON.stringify(ref.slice(0, 40))} is not a Slurm job id` };
-      const queued = await slurm("squeue", ["-h", "-j", ref, "-o", "%T"]).then(
-        ({ stdout }) => ({ stdout, problem: null }),
-        (error: unknown) => {
-          const e = error as TExecFailure;
-          // A job squeue no longer knows has ended (or never existed); anything else is squeue's own trouble.
-          return { stdout: "", problem: UNKNOWN_JOB.test(`${e.stderr ?? ""}`) ? null : slurmError("squeue", error) };
-        },
-      );
-      if (ACTIVE.has(queued.stdout.trim())) return { state: "running" };
-      // Slurm cannot say whether the job still runs: ask again later rather than call it gone.
-      if (queued.problem) throw queued.problem;
+      if (!SLURM_JOB_ID.test(ref)) return { state: "vanished", detail: `${JSON.stringify(ref.slice(0, 40))} is not a Slurm job id` };
+      // Slurm cannot say whether the job still runs (the read throws): ask again later rather than call it gone.
+      const asked = await answer(slurmScheduler.query(ref));
+      const now = read(() => slurmScheduler.parseQuery(asked, ref));
+      if (now.state === "queued" || now.state === "running") return { state: "running" };
       // The exit code file lives where the pipeline can write: it only counts once Slurm no longer runs the job.
       const exitCode = await readExitCode(runDir);
       if (exitCode !== null) return { state: "finished", exitCode };
-      const acct = await slurm("sacct", ["-n", "-X", "-P", "-j", ref, "-o", "State,ExitCode"]).catch(() => ({ stdout: "" }));
-      const [accState, accExit] = acct.stdout.trim().split("\n")[0]?.split("|") ?? [];
-      if (accState && ACTIVE.has(accState.split(" ")[0]!)) return { state: "running" };
-      return { state: "vanished", detail: `Slurm job ${ref} ${accState ? `ended ${accState} (${accExit})` : "is unknown to squeue and sacct"} without an exit code` };
+      // sacct only adds detail: its own trouble (or no accounting) leaves the job unknown.
+      const history = await answer(slurmScheduler.history!(ref))
+        .then((r) => slurmScheduler.parseHistory!(r))
+        .catch((): TSchedulerJobState => ({ state: "unknown" }));
+      if (history.state === "queued" || history.state === "running") return { state: "running" };
+      const ended = now.state === "finished" ? now : history;
+      const detail = ended.state === "finished" ? `ended ${ended.exitCode === null ? "without an exit code of its own" : `with exit code ${ended.exitCode}`} (Slurm's record)` : "is unknown to squeue and sacct";
+      return { state: "vanished", detail: `Slurm job ${ref} ${detail}, and the head wrote no exit code` };
     },
 
     async cancel({ ref }) {
-      if (!JOB_ID.test(ref)) return;
-      await slurm("scancel", [ref]).catch((error: unknown) => {
+      if (!SLURM_JOB_ID.test(ref)) return;
+      const { argv } = slurmScheduler.cancel(ref);
+      await slurm(argv[0]!, argv.slice(1)).catch((error: unknown) => {
         const e = error as TExecFailure;
-        if (UNKNOWN_JOB.test(`${e.stderr ?? ""}`)) return; // ended already: nothing to stop
+        if (SLURM_UNKNOWN_JOB.test(`${e.stderr ?? ""}`)) return; // ended already: nothing to stop
         throw slurmError("scancel", error);
       });
     },
@@ -156,17 +170,11 @@ export function slurmExecutor(config: TSlurmConfig, host: THostOptions): TExecut
     async check() {
       try {
         await checkHostSandbox("slurm", host);
-        const { stdout } = await slurm("sinfo", ["-h", "-o", "%P %a"]).catch((error: unknown) => {
+        const { argv } = sinfoPartitions();
+        const { stdout } = await slurm(argv[0]!, argv.slice(1)).catch((error: unknown) => {
           throw slurmError("sinfo", error);
         });
-        const partitions = stdout
-          .trim()
-          .split("\n")
-          .filter(Boolean)
-          .map((line) => {
-            const [name = "", avail = ""] = line.trim().split(/\s+/);
-            return { name: name.replace(/\*$/, ""), isDefault: name.endsWith("*"), avail };
-          });
+        const partitions = parseSinfoPartitions(stdout);
         const partition = config.partition ? partitions.find((p) => p.name === config.partition) : partitions.find((p) => p.isDefault);
         if (!partition) {
           throw new ExecutorError(

@@ -16,12 +16,12 @@ import { ConfirmDeleteDialog } from "~/components/confirm-delete-dialog";
 import { DataTable, RowActions } from "~/components/data-table";
 import { PageNotice, usePageDialogs } from "~/components/page-dialogs";
 import { useTRPC } from "~/trpc/react";
+import { PROVIDER_LABEL } from "../compute-envs/kinds";
 
 type TCredential = inferRouterOutputs<TAppRouter>["credentials"]["list"][number];
 type TProvider = TCredential["provider"];
 type TAwsMode = "keys" | "role";
 
-const PROVIDER_LABEL: Record<TProvider, string> = { aws: "AWS", google: "Google Cloud" };
 /** A service-account key is a few KiB; the server takes at most 16 KiB of JSON. */
 const MAX_JSON_BYTES = 16_384;
 

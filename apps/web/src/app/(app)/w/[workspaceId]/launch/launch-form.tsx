@@ -228,7 +228,11 @@ function Launch({ workspace, initialPipelineId }: { workspace: TWorkspace; initi
             id={`${formId}-params`}
             label="Params"
             value={params}
-            onChange={(e) => setParamsText(e.target.value)}
+            onChange={(e) => {
+              setParamsText(e.target.value);
+              // An error about what was there goes with it; the next launch checks again.
+              if (errors.params) setErrors(({ params: _gone, ...rest }) => rest);
+            }}
             rows={Math.min(10, Math.max(3, params.split("\n").length + 1))}
             spellCheck={false}
             placeholder="name=value"
