@@ -76,6 +76,8 @@ export default defineConfig({
       LOCKSTEP_LOCAL_PIPELINE_ROOTS: pipelineRoot,
       // Every spec signs its users up from this machine's loopback address.
       LOCKSTEP_SIGNUPS_PER_ADDRESS_PER_HOUR: "1000",
+      // Webhook retries after 1 s, 2 s, … instead of minutes (webhooks.spec watches a retry happen).
+      LOCKSTEP_WEBHOOK_RETRY_BASE_MS: "1000",
       OIDC_ISSUER: oidc.issuer,
       OIDC_CLIENT_ID: oidc.clientId,
       OIDC_CLIENT_SECRET: oidc.clientSecret,

@@ -26,6 +26,10 @@ export const workerEnv = () =>
       /** Directories local-path pipelines may live in (colon-separated absolute paths); unset refuses every local path. */
       LOCKSTEP_LOCAL_PIPELINE_ROOTS: ZLocalPipelineRoots,
       MONITOR_INTERVAL_MS: z.coerce.number().int().min(200).max(60_000).default(2_000),
+      /** Webhooks: first retry after this long, doubling per attempt; each attempt's timeout; how often the outbox is drained. */
+      LOCKSTEP_WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(100).default(60_000),
+      LOCKSTEP_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(500).max(60_000).default(10_000),
+      LOCKSTEP_WEBHOOK_DRAIN_INTERVAL_MS: z.coerce.number().int().min(500).default(15_000),
       SWEEP_INTERVAL_MS: z.coerce.number().int().min(1_000).default(30_000),
       LOCKSTEP_BWRAP: z.string().default("bwrap"),
       LOCKSTEP_RUN_UID_BASE: z.coerce

@@ -9,6 +9,7 @@ import type { TRuntime } from "./runtime";
 import { startHealthServer } from "./health-server";
 import { createLogger } from "./logger";
 import { startWorkers } from "./worker";
+import { webhookBlockedPorts } from "./webhooks/ports";
 
 const env = workerEnv();
 const logger = createLogger(env.LOG_LEVEL);
@@ -60,6 +61,7 @@ const runtime: TRuntime = {
   java: env.JAVA_CMD,
   isolation: { sandbox, root, runUidBase: env.LOCKSTEP_RUN_UID_BASE, slurmRunUser: env.LOCKSTEP_SLURM_RUN_USER, problem: sandboxProblem, unsafeUnsandboxed, hidden },
   localPipelineRoots: env.LOCKSTEP_LOCAL_PIPELINE_ROOTS,
+  webhooks: { retryBaseMs: env.LOCKSTEP_WEBHOOK_RETRY_BASE_MS, timeoutMs: env.LOCKSTEP_WEBHOOK_TIMEOUT_MS, blockedPorts: webhookBlockedPorts(env) },
   async nextflowLib(version) {
     // Verified once per process (hashing ~40 MB of jars on every launch would stall the worker).
     const known = verifiedNextflow.get(version);
@@ -97,6 +99,14 @@ await systemQueue.upsertJobScheduler(
   { name: "runs.sweep", data: { requestedBy: "scheduler", nonce: "scheduled" }, opts: jobCatalog["runs.sweep"].options },
 );
 await enqueue(queues, "runs.sweep", { requestedBy: "worker", nonce: workers.identity.workerId.replace(/[^A-Za-z0-9-]/g, "-").slice(0, 64) });
+
+// Webhooks: the outbox drain delivers every pending event, now (a restart loses nothing) and periodically.
+await queues.get(jobCatalog["webhooks.drain"].queue).upsertJobScheduler(
+  "webhooks.drain",
+  { every: env.LOCKSTEP_WEBHOOK_DRAIN_INTERVAL_MS },
+  { name: "webhooks.drain", data: { requestedBy: "scheduler", nonce: "scheduled" }, opts: jobCatalog["webhooks.drain"].options },
+);
+await enqueue(queues, "webhooks.drain", { requestedBy: "worker", nonce: workers.identity.workerId.replace(/[^A-Za-z0-9-]/g, "-").slice(0, 64) });
 
 let stopping = false;
 async function shutdown(signal: string) {

@@ -44,6 +44,8 @@ export type TRuntime = {
   cloud?: TCloudOverrides;
   /** LOCKSTEP_LOCAL_PIPELINE_ROOTS: where local-path pipelines may live; absent or empty refuses every local path. */
   localPipelineRoots?: string[];
+  /** Webhook delivery: retry base (ms, doubled per attempt), per-attempt timeout, ports never called. */
+  webhooks?: { retryBaseMs?: number; timeoutMs?: number; blockedPorts?: number[] };
 };
 
 /**

@@ -46,6 +46,7 @@ describe("instance settings (instance admins only)", () => {
       expect(await asAdmin.instance.get()).toEqual({
         hostComputeEnvs: "instance-admins",
         signup: { policy: "invite", saved: null, environment: "invite" },
+        webhooks: { allowHttp: false, allowedNetworks: [] },
         updatedAt: null,
         updatedBy: null,
         localPipelineRoots: [pipelinesRoot],
@@ -59,6 +60,15 @@ describe("instance settings (instance admins only)", () => {
       // Saving the same value again changes nothing and records nothing.
       expect((await asAdmin.instance.update({ hostComputeEnvs: "workspace-maintainers" })).recentChanges).toHaveLength(1);
       expect(await codeOf(asAdmin.instance.update({ hostComputeEnvs: "everyone" as "instance-admins" }))).toBe("BAD_REQUEST");
+      // Webhook destinations: plain http and exempt networks, each change audited.
+      const hooks = await asAdmin.instance.update({ webhooksAllowHttp: true, webhooksAllowedNetworks: ["127.0.0.1/32", "fd00::/8"] });
+      expect(hooks.webhooks).toEqual({ allowHttp: true, allowedNetworks: ["127.0.0.1/32", "fd00::/8"] });
+      expect(hooks.recentChanges.slice(0, 2).map((c) => c.detail).sort((a, b) => String(a.setting).localeCompare(String(b.setting)))).toEqual([
+        { setting: "webhooksAllowedNetworks", from: "", to: "127.0.0.1/32, fd00::/8" },
+        { setting: "webhooksAllowHttp", from: false, to: true },
+      ]);
+      expect(await codeOf(asAdmin.instance.update({ webhooksAllowedNetworks: ["10.0.0.0/33"] }))).toBe("BAD_REQUEST");
+      expect((await asAdmin.instance.update({ webhooksAllowHttp: false, webhooksAllowedNetworks: [] })).webhooks).toEqual({ allowHttp: false, allowedNetworks: [] });
     } finally {
       await close();
     }

@@ -56,6 +56,13 @@ const expected: Record<string, [TOutcome, TOutcome, TOutcome, TOutcome, TOutcome
   "credentials.create": [O, O, O, F, F, F],
   "credentials.update": [O, O, O, F, F, F],
   "credentials.delete": [O, O, O, F, F, F],
+  "webhooks.list": [O, O, F, F, F, F],
+  "webhooks.deliveries": [O, O, F, F, F, F],
+  "webhooks.create": [O, O, F, F, F, F],
+  "webhooks.update": [O, O, F, F, F, F],
+  "webhooks.delete": [O, O, F, F, F, F],
+  "webhooks.rotateSecret": [O, O, F, F, F, F],
+  "webhooks.test": [O, O, F, F, F, F],
 };
 
 const awsKey = JSON.stringify({ accessKeyId: "AKIAABCDEFGHIJKLMNOP", secretAccessKey: "0123456789abcdef0123456789abcdef" });
@@ -67,7 +74,7 @@ function workspaceScopedProcedures(): Record<string, TPermission> {
   return out;
 }
 
-type TFixture = { workspaceId: string; targetUserId: string; newcomerEmail: string; invitationId: string; secretId: string; computeEnvId: string; spareComputeEnvId: string; cloudComputeEnvId: string; cloudCredentialId: string; pipelineId: string; runId: string; credentialId: string };
+type TFixture = { workspaceId: string; targetUserId: string; newcomerEmail: string; invitationId: string; secretId: string; computeEnvId: string; spareComputeEnvId: string; cloudComputeEnvId: string; cloudCredentialId: string; pipelineId: string; runId: string; credentialId: string; webhookId: string };
 
 const localEnv = { kind: "local", name: "Local", workDir: "/tmp/lockstep-matrix", nextflowVersion: "24.10.5" } as const;
 const cloudEnv = (credentialId: string) =>
@@ -113,6 +120,7 @@ async function fixture(role: TWorkspaceRole) {
     credentialId: (await owner.credentials.create({ workspaceId: ws.id, name: "aws", provider: "aws", value: { plain: awsKey } })).id,
     cloudComputeEnvId: "",
     cloudCredentialId: "",
+    webhookId: (await owner.webhooks.create({ workspaceId: ws.id, url: "https://hooks.example.test/lockstep", events: ["run.finished"] })).endpoint.id,
   };
   // "Check connection" applies to cloud environments only; its own credentials, so credentials.delete is not blocked by it.
   const cloudCredential = await owner.credentials.create({ workspaceId: ws.id, name: "aws-cloud", provider: "aws", value: { plain: awsKey } });
@@ -165,6 +173,13 @@ const invoke: Record<string, (call: ReturnType<typeof callerFor>, f: TFixture) =
   "credentials.create": (c, f) => c.credentials.create({ workspaceId: f.workspaceId, name: "another", provider: "aws", value: { plain: awsKey } }),
   "credentials.update": (c, f) => c.credentials.update({ workspaceId: f.workspaceId, credentialId: f.credentialId, value: { plain: awsKey } }),
   "credentials.delete": (c, f) => c.credentials.delete({ workspaceId: f.workspaceId, credentialId: f.credentialId }),
+  "webhooks.list": (c, f) => c.webhooks.list({ workspaceId: f.workspaceId }),
+  "webhooks.deliveries": (c, f) => c.webhooks.deliveries({ workspaceId: f.workspaceId, endpointId: f.webhookId }),
+  "webhooks.create": (c, f) => c.webhooks.create({ workspaceId: f.workspaceId, url: "https://hooks.example.test/other", events: ["secret.created"] }),
+  "webhooks.update": (c, f) => c.webhooks.update({ workspaceId: f.workspaceId, endpointId: f.webhookId, enabled: false }),
+  "webhooks.delete": (c, f) => c.webhooks.delete({ workspaceId: f.workspaceId, endpointId: f.webhookId }),
+  "webhooks.rotateSecret": (c, f) => c.webhooks.rotateSecret({ workspaceId: f.workspaceId, endpointId: f.webhookId }),
+  "webhooks.test": (c, f) => c.webhooks.test({ workspaceId: f.workspaceId, endpointId: f.webhookId }),
 };
 
 describe("role matrix: every workspace-scoped procedure × every role", () => {

@@ -12,6 +12,7 @@ import { runsRouter } from "./router/runs";
 import { secretsRouter } from "./router/secrets";
 import { systemRouter } from "./router/system";
 import { userSecretsRouter } from "./router/user-secrets";
+import { webhooksRouter } from "./router/webhooks";
 import { workspacesRouter } from "./router/workspaces";
 
 export const appRouter = router({
@@ -29,6 +30,7 @@ export const appRouter = router({
   runs: runsRouter,
   system: systemRouter,
   instance: instanceRouter,
+  webhooks: webhooksRouter,
 });
 
 export type TAppRouter = typeof appRouter;

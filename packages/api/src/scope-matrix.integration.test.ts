@@ -93,6 +93,13 @@ const expected: Record<string, TExpected> = {
   "instance.users.setAdmin": "admin",
   "instance.users.setDisabled": "admin",
   "instance.users.endSessions": "admin",
+  "webhooks.list": "read",
+  "webhooks.deliveries": "read",
+  "webhooks.create": "admin",
+  "webhooks.update": "admin",
+  "webhooks.delete": "admin",
+  "webhooks.rotateSecret": "admin",
+  "webhooks.test": "admin",
 };
 
 const procedureTypes = appRouter._def.procedures as unknown as Record<string, { _def: { type: "query" | "mutation" | "subscription" } }>;

@@ -27,7 +27,7 @@ describe("cross-tenant isolation", () => {
     const wsB = await asBob.workspaces.create({ orgId: orgB.id, name: "B private" });
     const sharedB = await asBob.workspaces.create({ orgId: orgB.id, name: "B shared", visibility: "shared" });
     const secretIds = new Map<string, string>();
-    const ids = new Map<string, { ce: string; pipeline: string; run: string; credential: string }>();
+    const ids = new Map<string, { ce: string; pipeline: string; run: string; credential: string; webhook: string }>();
     const awsKey = JSON.stringify({ accessKeyId: "AKIAABCDEFGHIJKLMNOP", secretAccessKey: "0123456789abcdef0123456789abcdef" });
     for (const ws of [wsB.id, sharedB.id, bob.personalWorkspaceId]) {
       secretIds.set(ws, (await asBob.secrets.create({ workspaceId: ws, name: "B_SECRET", value: { plain: "b-value" } })).id);
@@ -36,7 +36,8 @@ describe("cross-tenant isolation", () => {
       // "All": the workspace lacks the DB_PASSWORD the pipeline needs, which a default launch refuses.
       const run = await asBob.runs.launch({ workspaceId: ws, pipelineId: pipeline.id, secrets: { mode: "all" } });
       const credential = await asBob.credentials.create({ workspaceId: ws, name: "b-aws", provider: "aws", value: { plain: awsKey } });
-      ids.set(ws, { ce: ce.id, pipeline: pipeline.id, run: run.id, credential: credential.id });
+      const webhook = await asBob.webhooks.create({ workspaceId: ws, url: "https://hooks.example.test/b", events: ["secret.created"] });
+      ids.set(ws, { ce: ce.id, pipeline: pipeline.id, run: run.id, credential: credential.id, webhook: webhook.endpoint.id });
     }
 
     // Pending invitations on B's side, for the invitation procedures to aim at.
@@ -98,6 +99,13 @@ describe("cross-tenant isolation", () => {
       "credentials.create": (ws) => asAlice.credentials.create({ workspaceId: ws, name: "x", provider: "aws", value: { plain: awsKey } }),
       "credentials.update": (ws) => asAlice.credentials.update({ workspaceId: ws, credentialId: ids.get(ws)!.credential, value: { plain: awsKey } }),
       "credentials.delete": (ws) => asAlice.credentials.delete({ workspaceId: ws, credentialId: ids.get(ws)!.credential }),
+      "webhooks.list": (ws) => asAlice.webhooks.list({ workspaceId: ws }),
+      "webhooks.deliveries": (ws) => asAlice.webhooks.deliveries({ workspaceId: ws, endpointId: ids.get(ws)!.webhook }),
+      "webhooks.create": (ws) => asAlice.webhooks.create({ workspaceId: ws, url: "https://evil.example.test/", events: ["secret.created"] }),
+      "webhooks.update": (ws) => asAlice.webhooks.update({ workspaceId: ws, endpointId: ids.get(ws)!.webhook, url: "https://evil.example.test/" }),
+      "webhooks.delete": (ws) => asAlice.webhooks.delete({ workspaceId: ws, endpointId: ids.get(ws)!.webhook }),
+      "webhooks.rotateSecret": (ws) => asAlice.webhooks.rotateSecret({ workspaceId: ws, endpointId: ids.get(ws)!.webhook }),
+      "webhooks.test": (ws) => asAlice.webhooks.test({ workspaceId: ws, endpointId: ids.get(ws)!.webhook }),
     };
 
     // Every tenant-scoped procedure of the router is covered here.

@@ -37,6 +37,12 @@ const SCOPE_OF: Record<string, TRequiredScope> = {
   "workspaces.participants.remove": "admin",
   "orgs.members.invitations.revoke": "admin",
   "workspaces.participants.invitations.revoke": "admin",
+  // A webhook sends workspace activity to a URL and holds a signing secret: workspace settings.
+  "webhooks.create": "admin",
+  "webhooks.update": "admin",
+  "webhooks.delete": "admin",
+  "webhooks.rotateSecret": "admin",
+  "webhooks.test": "admin",
   // Joining a tenant is a person's own act, in a browser: a leaked token cannot accept for them.
   "invitations.accept": "session",
   "invitations.decline": "session",

@@ -16,4 +16,5 @@ export { and, asc, desc, eq, inArray, isNull, ne, or, sql } from "drizzle-orm";
 export * from "./queries/instance";
 export * from "./queries/invitations";
 export * from "./queries/setup";
+export * from "./queries/webhooks";
 export { dbEnv, SETUP_CODE_MIN_LENGTH } from "./env";

@@ -91,6 +91,25 @@ export const jobCatalog = {
     // A failed check is recorded as a result; attempts only cover the worker dying mid-check.
     options: { ...defaults, attempts: 2, backoff: { type: "fixed", delay: 2_000 }, removeOnComplete: { age: 3600, count: 200 } } satisfies JobsOptions,
   },
+  // ── Webhooks (docs/webhooks.md). Postgres holds every pending delivery; these jobs only carry them out. ──
+  /**
+   * One HTTP attempt of one delivery. The attempt number is in the id, so the retry the worker
+   * schedules and the drain's re-derivation of the same attempt are one job. BullMQ's own retries
+   * only cover a worker dying mid-attempt; a refused delivery is retried as the next attempt.
+   */
+  "webhooks.deliver": {
+    queue: "webhooks",
+    payload: z.strictObject({ deliveryId: ZId, attempt: z.number().int().min(1).max(50) }),
+    jobId: (p: { deliveryId: string; attempt: number }) => `webhook-${p.deliveryId}-${p.attempt}`,
+    options: { ...defaults, attempts: 2, backoff: { type: "fixed", delay: 5_000 }, removeOnComplete: { age: 3600, count: 2000 } } satisfies JobsOptions,
+  },
+  /** Repeatable: enqueues every pending delivery that is due (the outbox drain). */
+  "webhooks.drain": {
+    queue: "webhooks",
+    payload: z.strictObject({ requestedBy: z.enum(["scheduler", "worker", "test"]), nonce: z.string().regex(/^[A-Za-z0-9-]{1,64}$/) }),
+    jobId: (p: { nonce: string }) => `webhook-drain-${p.nonce}`,
+    options: { ...defaults, attempts: 1, removeOnComplete: { age: 600, count: 50 } } satisfies JobsOptions,
+  },
 } as const;
 
 export type TJobName = keyof typeof jobCatalog;

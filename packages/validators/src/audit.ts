@@ -51,6 +51,10 @@ export const auditActions = {
   // Settings.
   "workspace.updated": { label: "Workspace settings changed", group: "settings", tone: "amber" },
   "org.updated": { label: "Organization settings changed", group: "settings", tone: "amber" },
+  "webhook.created": { label: "Webhook endpoint added", group: "settings", tone: "indigo" },
+  "webhook.updated": { label: "Webhook endpoint changed", group: "settings", tone: "amber" },
+  "webhook.secret_rotated": { label: "Webhook signing secret rotated", group: "settings", tone: "amber" },
+  "webhook.deleted": { label: "Webhook endpoint deleted", group: "settings", tone: "red" },
   // Credentials and compute environments.
   "credential.created": { label: "Credential created", group: "credentials", tone: "green" },
   "credential.overwritten": { label: "Credential overwritten", group: "credentials", tone: "amber" },

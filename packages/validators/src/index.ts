@@ -7,4 +7,5 @@ export * from "./head-env";
 export * from "./secret-needs";
 export * from "./audit";
 export { personMessage } from "./messages";
+export * from "./webhooks";
 export * from "./scheduler-options";

@@ -9,6 +9,8 @@ import { sweep } from "./runs/sweep";
 import { reseal } from "./secrets/reseal";
 import { validate as validateSecret } from "./secrets/validate";
 import { healthCheck } from "./system/health-check";
+import { deliver as deliverWebhook } from "./webhooks/deliver";
+import { drain as drainWebhooks } from "./webhooks/drain";
 
 export const registry: TRegistry = {
   "system.health-check": healthCheck,
@@ -21,4 +23,6 @@ export const registry: TRegistry = {
   "runs.cleanup": cleanup,
   "runs.sweep": sweep,
   "computeEnvs.check": checkComputeEnv,
+  "webhooks.deliver": deliverWebhook,
+  "webhooks.drain": drainWebhooks,
 };

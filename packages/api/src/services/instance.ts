@@ -15,7 +15,9 @@ import type { TAuditAction } from "@lockstep/validators";
 import { AppError } from "../errors";
 import type { TActor } from "./secrets";
 
-type TSettingsChange = { hostComputeEnvs?: THostComputeEnvsPolicy; signup?: TSignupPolicy | null };
+type TSettingsChange = { hostComputeEnvs?: THostComputeEnvsPolicy; signup?: TSignupPolicy | null; webhooksAllowHttp?: boolean; webhooksAllowedNetworks?: string[] };
+
+const shown = (v: string | boolean | string[] | null | undefined) => (Array.isArray(v) ? v.join(", ") : (v ?? null));
 
 /**
  * Changes the instance settings given; an audit event records each setting that actually changed.
@@ -27,6 +29,10 @@ export async function updateInstanceSettings(db: TDatabase, actor: TActor, value
     const changed: TSettingsChange = {};
     if (values.hostComputeEnvs !== undefined && values.hostComputeEnvs !== before.hostComputeEnvs) changed.hostComputeEnvs = values.hostComputeEnvs;
     if (values.signup !== undefined && values.signup !== before.signup) changed.signup = values.signup;
+    if (values.webhooksAllowHttp !== undefined && values.webhooksAllowHttp !== before.webhooksAllowHttp) changed.webhooksAllowHttp = values.webhooksAllowHttp;
+    if (values.webhooksAllowedNetworks !== undefined && values.webhooksAllowedNetworks.join(",") !== before.webhooksAllowedNetworks.join(",")) {
+      changed.webhooksAllowedNetworks = values.webhooksAllowedNetworks;
+    }
     const settings = Object.keys(changed) as Array<keyof TSettingsChange>;
     if (settings.length === 0) return before;
     const after = await saveInstanceSettings(tx, changed, actor.id);
@@ -40,7 +46,7 @@ export async function updateInstanceSettings(db: TDatabase, actor: TActor, value
         action: "instance.settings_updated",
         targetType: "instance",
         targetName: setting,
-        detail: { setting, from: before[setting], to: after[setting] },
+        detail: { setting, from: shown(before[setting]), to: shown(after[setting]) },
       })),
     );
     return after;

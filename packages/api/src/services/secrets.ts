@@ -7,7 +7,9 @@ import {
   overwriteSecret,
   ownerId,
   recordAudit,
+  recordWebhookEvent,
   type TDatabase,
+  type TDbOrTx,
   type TSecretOwner,
 } from "@lockstep/db";
 import { enqueue, type TQueues } from "@lockstep/queue";
@@ -61,6 +63,32 @@ async function checkSealedLater(queues: TQueues, written: Array<{ id: string; up
   }
 }
 
+/**
+ * The webhook event of a workspace secret's write, recorded in the write's own transaction (the
+ * outbox: the event exists exactly when the change does). Personal secrets never make one. Ids,
+ * the name, who and when — never the value, its ciphertext or a fingerprint of it.
+ */
+async function secretWebhook(
+  tx: TDbOrTx,
+  owner: TSecretOwner,
+  actor: TActor,
+  type: "secret.created" | "secret.overwritten" | "secret.deleted",
+  row: { id: string; name: string },
+): Promise<string[]> {
+  if (owner.scope !== "workspace") return [];
+  return recordWebhookEvent(tx, {
+    workspaceId: owner.workspaceId,
+    type,
+    data: { workspaceId: owner.workspaceId, secret: { id: row.id, name: row.name }, actor: { id: actor.id, email: actor.email }, at: new Date().toISOString() },
+  });
+}
+
+/** After commit: ask the worker to deliver now. If Redis is away the worker's drain finds the pending deliveries. */
+export async function deliverSoon(queues: TQueues | undefined, deliveryIds: string[]) {
+  if (!queues) return;
+  for (const deliveryId of deliveryIds) await enqueue(queues, "webhooks.deliver", { deliveryId, attempt: 1 }).catch(() => undefined);
+}
+
 function where(owner: TSecretOwner) {
   return owner.scope === "workspace" ? "this workspace" : "your secrets";
 }
@@ -86,13 +114,14 @@ export async function validateSecretName(db: TDatabase, owner: TSecretOwner, nam
 
 export async function createSecret({ db, sealing, queues }: TSecretDeps, owner: TSecretOwner, actor: TActor, name: string, value: TValueInput) {
   const { sealed, keyId, checkedAt } = await sealedFrom(sealing, value, bindingOf(owner, name));
-  const row = await db.transaction(async (tx) => {
+  const { row, deliveries } = await db.transaction(async (tx) => {
     const row = await insertSecret(tx, owner, { name, sealed, keyId, actorId: actor.id, checkedAt });
     if (!row) throw new AppError("CONFLICT", `A secret named ${name} already exists in ${where(owner)}; overwrite it instead.`);
     await recordAudit(tx, { ...auditBase(owner, actor), action: "secret.created", targetId: row.id, targetName: name });
-    return row;
+    return { row, deliveries: await secretWebhook(tx, owner, actor, "secret.created", row) };
   });
   await checkSealedLater(queues, [{ ...row, checkedAt }]);
+  await deliverSoon(queues, deliveries);
   return row;
 }
 
@@ -100,23 +129,27 @@ export async function updateSecret({ db, sealing, queues }: TSecretDeps, owner: 
   const existing = await findSecretById(db, owner, secretId);
   if (!existing) throw new AppError("NOT_FOUND", "No such secret.");
   const { sealed, keyId, checkedAt } = await sealedFrom(sealing, value, bindingOf(owner, existing.name));
-  const row = await db.transaction(async (tx) => {
+  const { row, deliveries } = await db.transaction(async (tx) => {
     const row = await overwriteSecret(tx, owner, secretId, { sealed, keyId, actorId: actor.id, checkedAt });
     if (!row) throw new AppError("NOT_FOUND", "No such secret.");
     await recordAudit(tx, { ...auditBase(owner, actor), action: "secret.overwritten", targetId: row.id, targetName: row.name });
-    return row;
+    return { row, deliveries: await secretWebhook(tx, owner, actor, "secret.overwritten", row) };
   });
   await checkSealedLater(queues, [{ ...row, checkedAt }]);
+  await deliverSoon(queues, deliveries);
   return row;
 }
 
-export async function removeSecret(db: TDatabase, owner: TSecretOwner, actor: TActor, secretId: string) {
-  return db.transaction(async (tx) => {
+/** `queues` lets the webhook go out at once; without it the worker's drain delivers it. */
+export async function removeSecret(db: TDatabase, owner: TSecretOwner, actor: TActor, secretId: string, queues?: TQueues) {
+  const { row, deliveries } = await db.transaction(async (tx) => {
     const row = await deleteSecret(tx, owner, secretId);
     if (!row) throw new AppError("NOT_FOUND", "No such secret.");
     await recordAudit(tx, { ...auditBase(owner, actor), action: "secret.deleted", targetId: row.id, targetName: row.name });
-    return row;
+    return { row, deliveries: await secretWebhook(tx, owner, actor, "secret.deleted", row) };
   });
+  await deliverSoon(queues, deliveries);
+  return row;
 }
 
 export type TImportEntry = { line: number; name: string; value: TValueInput };
@@ -155,6 +188,7 @@ export async function importSecrets(
     }
   }
   const written: Array<{ name: string; action: "created" | "overwritten"; id: string; updatedAt: Date; checkedAt: Date | null }> = [];
+  const deliveries: string[] = [];
   const result = await db.transaction(async (tx) => {
     for (const p of prepared) {
       const existing = await findSecretByName(tx, owner, p.name);
@@ -179,6 +213,7 @@ export async function importSecrets(
       throw new AppError("INVALID", details.map((d) => `line ${d.line}: ${d.message}`).join("; "), details);
     }
     const base = auditBase(owner, actor);
+    for (const w of written) deliveries.push(...(await secretWebhook(tx, owner, actor, `secret.${w.action}`, { id: w.id, name: w.name })));
     await recordAudit(tx, [
       ...written.map((w) => ({ ...base, action: `secret.${w.action}` as const, targetId: w.id, targetName: w.name, detail: { via: "import" } })),
       { ...base, action: "secrets.imported" as const, targetId: null, targetName: null, detail: { count: written.length, names: written.map((w) => w.name) } },
@@ -186,5 +221,6 @@ export async function importSecrets(
     return { created: written.filter((w) => w.action === "created").length, overwritten: written.filter((w) => w.action === "overwritten").length };
   });
   await checkSealedLater(queues, written);
+  await deliverSoon(queues, deliveries);
   return result;
 }

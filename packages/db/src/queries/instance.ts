@@ -13,6 +13,10 @@ export type TInstanceSettings = {
   hostComputeEnvs: THostComputeEnvsPolicy;
   /** Null: never saved here, so LOCKSTEP_SIGNUP (the environment) decides. */
   signup: TSignupPolicy | null;
+  /** Webhooks may use plain http (off: https only). */
+  webhooksAllowHttp: boolean;
+  /** CIDRs exempt from the webhooks' private-address block (empty: none). */
+  webhooksAllowedNetworks: string[];
   updatedAt: Date | null;
   updatedBy: string | null;
 };
@@ -20,6 +24,8 @@ export type TInstanceSettings = {
 const settingsOf = (row: typeof instanceSettings.$inferSelect | undefined): TInstanceSettings => ({
   hostComputeEnvs: row?.hostComputeEnvs ?? "instance-admins",
   signup: row?.signup ?? null,
+  webhooksAllowHttp: row?.webhooksAllowHttp ?? false,
+  webhooksAllowedNetworks: row?.webhooksAllowedNetworks ?? [],
   updatedAt: row?.updatedAt ?? null,
   updatedBy: row?.updatedBy ?? null,
 });
@@ -33,7 +39,7 @@ export async function getInstanceSettings(db: TDbOrTx, opts: { forUpdate?: boole
 
 export async function saveInstanceSettings(
   db: TDbOrTx,
-  values: { hostComputeEnvs?: THostComputeEnvsPolicy; signup?: TSignupPolicy | null },
+  values: { hostComputeEnvs?: THostComputeEnvsPolicy; signup?: TSignupPolicy | null; webhooksAllowHttp?: boolean; webhooksAllowedNetworks?: string[] },
   updatedBy: string,
 ): Promise<TInstanceSettings> {
   const [row] = await db

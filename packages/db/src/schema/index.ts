@@ -4,3 +4,4 @@ export * from "./secrets";
 export * from "./runs";
 export * from "./system";
 export * from "./instance";
+export * from "./webhooks";

@@ -19,6 +19,13 @@ export const instanceSettings = pgTable(
     hostComputeEnvs: hostComputeEnvsPolicy().notNull().default("instance-admins"),
     /** Null = LOCKSTEP_SIGNUP (the environment) decides; once saved here, this wins. */
     signup: signupPolicy(),
+    /**
+     * Webhooks: deliveries go to https URLs on public addresses only. An instance admin may allow
+     * plain http and exempt networks (CIDRs) from the private-address block, e.g. a receiver on
+     * the same host in tests. Both off by default.
+     */
+    webhooksAllowHttp: boolean().notNull().default(false),
+    webhooksAllowedNetworks: text().array().notNull().default(sql`'{}'::text[]`),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedBy: uuid().references(() => users.id, { onDelete: "set null" }),
   },

@@ -4,6 +4,7 @@ import { jobCatalog } from "@lockstep/queue";
 import { ProviderError, type TSecretsProvider } from "@lockstep/secrets";
 import { providerForStore, storeOf } from "../../runtime";
 import type { THandler, TProcessorContext } from "../types";
+import { emit } from "../../webhooks/emit";
 import { loadComputeEnv, loadRun, workerAudit } from "./common";
 import { redactRunLogs } from "./redact";
 
@@ -57,6 +58,7 @@ export const cleanup: THandler<"runs.cleanup"> = async ({ runId }, job, ctx) => 
     if (permanent || lastAttempt) {
       await updateRunIf(ctx.db, runId, {}, { secretsState: "CLEANUP_FAILED" });
       await workerAudit(ctx, run, "secrets.cleanup_failed", { error: message, attempts: job.attemptsMade + 1 });
+      await emit(ctx, "run.cleanup_failed", run, { attempts: job.attemptsMade + 1 });
       ctx.logger.error({ runId, attempts: job.attemptsMade + 1, err: message }, "secrets of a finished run could not be deleted");
       throw new UnrecoverableError(message);
     }

@@ -5,6 +5,7 @@ import { ExecutorError, type TExecutor, type THeadRef } from "@lockstep/launcher
 import { ProviderError } from "@lockstep/secrets";
 import { secretValueProblem, type TAuditAction, type TTerminalRunStatus } from "@lockstep/validators";
 import type { TProcessorContext } from "../types";
+import { emit } from "../../webhooks/emit";
 
 export async function loadRun(ctx: TProcessorContext, runId: string) {
   const run = await getRun(ctx.db, runId);
@@ -49,6 +50,7 @@ export async function finishRun(
 ) {
   const updated = await updateRunIf(ctx.db, run.id, { status: ["SUBMITTED", "RUNNING"] }, { status, finishedAt: new Date(), ...extra });
   if (updated) await workerAudit(ctx, run, "run.finished", { status, exitCode: extra.exitCode ?? null });
+  if (updated) await emit(ctx, "run.finished", updated);
   const current = updated ?? run;
   if (!isTerminal(current.status)) return;
   if (current.secretsState !== "NONE" && current.secretsState !== "DELETED") await enqueue(ctx.queues, "runs.cleanup", { runId: run.id });

@@ -9,7 +9,7 @@ import {
   type TDatabase,
   type TSignupPolicy,
 } from "@lockstep/db";
-import { ZId } from "@lockstep/validators";
+import { ZCidrList, ZId } from "@lockstep/validators";
 import { endUserSessions, personOf, setUserDisabledByAdmin, setUserInstanceAdmin, updateInstanceSettings } from "../../services/instance";
 import { actorOf } from "../../actor";
 import { instanceAdminProcedure, router } from "../../trpc";
@@ -32,6 +32,8 @@ const ZInstanceOut = z.object({
   hostComputeEnvs: ZHostComputeEnvs,
   /** Who may create an account: `policy` is in force; `saved` (set here) wins over `environment` (LOCKSTEP_SIGNUP). */
   signup: z.object({ policy: ZSignupPolicy, saved: ZSignupPolicy.nullable(), environment: ZSignupPolicy }),
+  /** Webhooks: plain http allowed, and networks exempt from the private-address block (docs/webhooks.md). */
+  webhooks: z.object({ allowHttp: z.boolean(), allowedNetworks: z.array(z.string()) }),
   updatedAt: z.date().nullable(),
   updatedBy: z.object({ id: z.string(), name: z.string(), email: z.string() }).nullable(),
   /** LOCKSTEP_LOCAL_PIPELINE_ROOTS as the web app read it (set in the environment, not here). */
@@ -57,6 +59,7 @@ async function instanceOut(db: TDatabase, config: { localPipelineRoots: readonly
   return {
     hostComputeEnvs: settings.hostComputeEnvs,
     signup: { policy: settings.signup ?? config.signup, saved: settings.signup, environment: config.signup },
+    webhooks: { allowHttp: settings.webhooksAllowHttp, allowedNetworks: settings.webhooksAllowedNetworks },
     updatedAt: settings.updatedAt,
     updatedBy: await personOf(db, settings.updatedBy),
     localPipelineRoots: [...localPipelineRoots],
@@ -70,7 +73,14 @@ export const instanceRouter = router({
 
   /** Changes the settings given. `signup: null` goes back to LOCKSTEP_SIGNUP; a saved policy wins over it. */
   update: instanceAdminProcedure
-    .input(z.object({ hostComputeEnvs: ZHostComputeEnvs.optional(), signup: ZSignupPolicy.nullable().optional() }))
+    .input(
+      z.object({
+        hostComputeEnvs: ZHostComputeEnvs.optional(),
+        signup: ZSignupPolicy.nullable().optional(),
+        webhooksAllowHttp: z.boolean().optional(),
+        webhooksAllowedNetworks: ZCidrList.optional(),
+      }),
+    )
     .output(ZInstanceOut)
     .mutation(async ({ ctx, input }) => {
       await updateInstanceSettings(ctx.db, actorOf(ctx), input);

@@ -37,7 +37,7 @@ export const secretsRouter = router({
   delete: workspaceProcedure("secrets:write")
     .input(z.object({ secretId: ZId }))
     .output(ZSecretRefOut)
-    .mutation(({ ctx, input }) => removeSecret(ctx.db, ws(ctx), actorOf(ctx), input.secretId)),
+    .mutation(({ ctx, input }) => removeSecret(ctx.db, ws(ctx), actorOf(ctx), input.secretId, ctx.queues)),
 
   import: workspaceProcedure("secrets:write")
     .input(ZImportInput)

@@ -2,7 +2,7 @@
 
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useDeferredValue, useState, type FormEvent } from "react";
-import { Alert, Badge, Button, Card, EmptyState, PageHeader, RadioCard } from "@lockstep/ui";
+import { Alert, Badge, Button, Card, Checkbox, EmptyState, Field, PageHeader, RadioCard } from "@lockstep/ui";
 import { auditActionLabel } from "@lockstep/validators";
 import { errorMessage } from "~/components/errors";
 import { DataTable } from "~/components/data-table";
@@ -62,6 +62,7 @@ export function InstanceSettings({ currentUserId }: { currentUserId: string }) {
           updatedBy={instance.data.updatedBy?.name ?? instance.data.updatedBy?.email ?? null}
         />
         <PipelineRootsCard roots={instance.data.localPipelineRoots} />
+        <WebhookDestinationsCard webhooks={instance.data.webhooks} />
         <Users currentUserId={currentUserId} />
         <RecentChanges changes={instance.data.recentChanges} />
       </div>
@@ -251,6 +252,67 @@ function PipelineRootsCard({ roots }: { roots: string[] }) {
           </ul>
         )}
       </div>
+    </Card>
+  );
+}
+
+/**
+ * Where webhooks may go. By default https only and never to a private, loopback or link-local
+ * address; an instance admin may allow plain http and exempt networks (e.g. a receiver on the
+ * same private network). Every change is an audited instance setting.
+ */
+function WebhookDestinationsCard({ webhooks }: { webhooks: { allowHttp: boolean; allowedNetworks: string[] } }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const update = useMutation(trpc.instance.update.mutationOptions());
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const data = new FormData(event.currentTarget);
+    setError(null);
+    setSaved(false);
+    try {
+      const next = await update.mutateAsync({
+        webhooksAllowHttp: data.get("allowHttp") === "on",
+        webhooksAllowedNetworks: String(data.get("networks") ?? "")
+          .split(/[\s,]+/)
+          .filter(Boolean),
+      });
+      queryClient.setQueryData(trpc.instance.get.queryKey(), next);
+      setSaved(true);
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  }
+
+  return (
+    <Card>
+      <h2 id="webhook-destinations-heading" className="text-base font-semibold text-slate-900">
+        Webhook destinations
+      </h2>
+      <p className="mt-1 max-w-3xl text-sm text-slate-500">
+        Workspace admins choose where their webhooks go; the worker makes the calls. By default it calls only https URLs on public addresses, never
+        loopback, private, link-local (cloud metadata) or other special addresses, checked on the address it connects to. Exempt only networks you
+        mean workspace admins to reach from the worker.
+      </p>
+      <form className="mt-5 space-y-4" onSubmit={onSubmit} aria-labelledby="webhook-destinations-heading">
+        <Checkbox id="webhooks-allow-http" name="allowHttp" defaultChecked={webhooks.allowHttp} label="Allow plain http" hint="Messages and their signatures travel unencrypted." />
+        <Field
+          id="webhooks-networks"
+          name="networks"
+          label="Networks exempt from the private-address block"
+          placeholder="e.g. 10.20.0.0/16"
+          defaultValue={webhooks.allowedNetworks.join(", ")}
+          hint="CIDRs, separated by commas or spaces. The worker's own ports, Postgres and Redis stay refused."
+        />
+        {error ? <Alert>{error}</Alert> : null}
+        {saved ? <Alert tone="green">Webhook destinations saved.</Alert> : null}
+        <Button type="submit" disabled={update.isPending}>
+          {update.isPending ? "Saving…" : "Save webhook destinations"}
+        </Button>
+      </form>
     </Card>
   );
 }
@@ -474,6 +536,8 @@ function describeChange(c: TChange): string {
   switch (c.action) {
     case "instance.settings_updated":
       if (c.detail.setting === "signup") return `Sign-up: ${signupLabel(c.detail.from)} → ${signupLabel(c.detail.to)}`;
+      if (c.detail.setting === "webhooksAllowHttp") return `Webhooks over plain http: ${c.detail.to ? "allowed" : "refused"}`;
+      if (c.detail.setting === "webhooksAllowedNetworks") return `Webhook networks exempt from the private-address block: ${String(c.detail.to) || "none"}`;
       return `Local and host Slurm environments: ${POLICY_LABELS[String(c.detail.from)] ?? String(c.detail.from)} → ${POLICY_LABELS[String(c.detail.to)] ?? String(c.detail.to)}`;
     case "instance.setup_claimed":
       return `Set up the instance with the setup code (${c.targetName ?? "first account"})`;

@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { can, type TWorkspaceRole } from "@lockstep/auth/permissions";
 import { Field, SelectField } from "@lockstep/ui";
 import { DangerZone, GeneralSettingsCard } from "~/components/settings-forms";
+import { WebhooksSettings } from "~/components/webhooks/webhooks-settings";
 import { useTRPC } from "~/trpc/react";
 
 type TWorkspace = {
@@ -21,6 +22,7 @@ export function SettingsTab({ workspace }: { workspace: TWorkspace }) {
   return (
     <div className="space-y-8">
       <General workspace={workspace} />
+      {can(workspace.role, "workspace:settings") ? <WebhooksSettings workspaceId={workspace.id} /> : null}
       {workspace.personal ? (
         <p className="text-sm text-slate-500">A personal workspace stays private and cannot be deleted.</p>
       ) : can(workspace.role, "workspace:delete") ? (
