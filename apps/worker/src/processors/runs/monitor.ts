@@ -89,6 +89,14 @@ export const monitor: THandler<"runs.monitor"> = async ({ runId }, job, ctx, tok
       await releaseHead(ctx, executor, head);
       return { lost: true };
     }
+    if (executor.watchExit && ctx.exitWatch) {
+      const watchExit = executor.watchExit.bind(executor);
+      ctx.exitWatch.ensure(
+        runId,
+        (wake) => watchExit(head, wake),
+        () => withTarget(ctx, ce, async ({ executor: e }) => (await e.status(head)).state === "running"),
+      );
+    }
     if (run.deadlineAt.getTime() < Date.now()) {
       await executor.cancel(head);
       await finishRun(ctx, run, "FAILED", { errorMessage: OVERDUE });
@@ -97,7 +105,10 @@ export const monitor: THandler<"runs.monitor"> = async ({ runId }, job, ctx, tok
     }
     return null;
   });
-  if (outcome) return outcome;
+  if (outcome) {
+    ctx.exitWatch?.drop(runId);
+    return outcome;
+  }
   // Still running: look again shortly, as the same job (one monitor per run, surviving restarts).
   await job.moveToDelayed(Date.now() + ctx.runtime.monitorIntervalMs, token);
   throw new DelayedError();

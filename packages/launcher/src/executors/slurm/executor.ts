@@ -14,6 +14,7 @@ import {
   readHeadRecord,
   removeHeadRecord,
   writeHeadRecord,
+  watchHostExit,
   type THostOptions,
 } from "../host/host";
 
@@ -182,6 +183,8 @@ export function slurmExecutor(config: TSlurmConfig, host: THostOptions): TExecut
     },
 
     collect: collectHostOutput,
+
+    watchExit: watchHostExit,
 
     async close() {},
   };
