@@ -8,6 +8,7 @@ import { ZodError } from "zod";
 import type { TDatabase } from "@lockstep/db";
 import { jobCatalog, queueNames, type TJobName, type TQueues } from "@lockstep/queue";
 import { createExitWatch, type TExitWatch } from "./exit-watch";
+import { createWorkerMetrics } from "./metrics";
 import type { TRuntime } from "./runtime";
 import { registry } from "./processors/registry";
 import type { TKeys, TProcessorContext, TWorkerIdentity } from "./processors/types";
@@ -42,7 +43,7 @@ export function startWorkers(opts: {
 }): TWorkers {
   const identity = opts.identity ?? workerIdentity();
   const exitWatch = createExitWatch({ queues: opts.queues, logger: opts.logger, monitorIntervalMs: opts.runtime.monitorIntervalMs });
-  const ctx: TProcessorContext = { db: opts.db, keys: opts.keys, queues: opts.queues, runtime: opts.runtime, logger: opts.logger, worker: identity, exitWatch };
+  const ctx: TProcessorContext = { db: opts.db, keys: opts.keys, queues: opts.queues, runtime: opts.runtime, logger: opts.logger, worker: identity, exitWatch, metrics: createWorkerMetrics(opts.metrics, { db: opts.db, queues: opts.queues }) };
   const completed = new Counter({
     name: "lockstep_jobs_total",
     help: "Jobs processed, by name and outcome",
