@@ -20,4 +20,13 @@ export const benchEnv = {
   warmup: count("BENCH_WARMUP", 3, 0),
   /** Fault proxy seed, so a surprising retry run can be repeated exactly. */
   faultSeed: count("BENCH_FAULT_SEED", 42, 0),
+  /** bench:system — local runs (real Nextflow) for launch → provisioned and head exit → FINISHED / deleted. */
+  runs: count("BENCH_RUNS", 10, 1),
+  /** bench:system — rounds of 20 × `nextflow secrets set` (each round is 20 JVM starts). */
+  byHandRounds: count("BENCH_BY_HAND_ROUNDS", 1, 1),
+  /** bench:system — cloud runs (AWS Batch on moto) per throughput scenario (one worker, two workers). */
+  cloudRuns: count("BENCH_CLOUD_RUNS", 60, 1),
 };
+
+/** What bench:system's child processes (the web build, Nextflow by hand) inherit: PATH, HOME and the rest of the bench's environment. */
+export const inheritedEnv: Readonly<Record<string, string | undefined>> = { ...process.env };

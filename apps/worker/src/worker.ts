@@ -7,11 +7,13 @@ import { Counter, Histogram, type Registry } from "prom-client";
 import { ZodError } from "zod";
 import type { TDatabase } from "@lockstep/db";
 import { jobCatalog, queueNames, type TJobName, type TQueues } from "@lockstep/queue";
+import { createExitWatch, type TExitWatch } from "./exit-watch";
+import { createWorkerMetrics } from "./metrics";
 import type { TRuntime } from "./runtime";
 import { registry } from "./processors/registry";
 import type { TKeys, TProcessorContext, TWorkerIdentity } from "./processors/types";
 
-export type TWorkers = { identity: TWorkerIdentity; workers: Worker[]; close: () => Promise<void> };
+export type TWorkers = { identity: TWorkerIdentity; workers: Worker[]; exitWatch: TExitWatch; close: () => Promise<void> };
 
 export function workerIdentity(): TWorkerIdentity {
   return {
@@ -40,7 +42,8 @@ export function startWorkers(opts: {
   identity?: TWorkerIdentity;
 }): TWorkers {
   const identity = opts.identity ?? workerIdentity();
-  const ctx: TProcessorContext = { db: opts.db, keys: opts.keys, queues: opts.queues, runtime: opts.runtime, logger: opts.logger, worker: identity };
+  const exitWatch = createExitWatch({ queues: opts.queues, logger: opts.logger, monitorIntervalMs: opts.runtime.monitorIntervalMs });
+  const ctx: TProcessorContext = { db: opts.db, keys: opts.keys, queues: opts.queues, runtime: opts.runtime, logger: opts.logger, worker: identity, exitWatch, metrics: createWorkerMetrics(opts.metrics, { db: opts.db, queues: opts.queues }) };
   const completed = new Counter({
     name: "lockstep_jobs_total",
     help: "Jobs processed, by name and outcome",
@@ -96,7 +99,9 @@ export function startWorkers(opts: {
   return {
     identity,
     workers,
+    exitWatch,
     close: async () => {
+      exitWatch.close();
       await Promise.all(workers.map((w) => w.close()));
     },
   };

@@ -42,16 +42,14 @@ describe("timer queries use an index", () => {
     const { query, parameters } = await captured(() => runsNeedingWork(db), /"deadline_at" </);
     expect(await planOf(query, parameters)).toContain("runs_live_deadline_idx");
     // Positive control: the same query written as "not terminal" (as it was) cannot use that index.
-    const old = query
-      .replace(/"runs"\."status" in \(\$1, \$2\)/, `"runs"."status" not in ('SUCCEEDED', 'FAILED', 'CANCELLED', 'LOST')`)
-      .replace("$3", "$1");
+    const old = query.replace(`"runs"."status" in ('SUBMITTED', 'RUNNING')`, `"runs"."status" not in ('SUCCEEDED', 'FAILED', 'CANCELLED', 'LOST')`);
     expect(old).not.toBe(query);
-    expect(await planOf(old, parameters.slice(2))).not.toContain("runs_live_deadline_idx");
+    expect(await planOf(old, parameters)).not.toContain("runs_live_deadline_idx");
   });
 
-  it("runs holding a compute environment use runs_compute_env_idx", async () => {
+  it("runs holding a compute environment use runs_holding_env_idx (or runs_compute_env_idx)", async () => {
     const { query, parameters } = await captured(() => runsHoldingComputeEnv(db, randomUUID()), /"compute_env_id" = /);
-    expect(await planOf(query, parameters)).toContain("runs_compute_env_idx");
+    expect(await planOf(query, parameters)).toMatch(/runs_holding_env_idx|runs_compute_env_idx/);
   });
 });
 

@@ -83,6 +83,13 @@ export type TExecutor = {
    * run directory. Absent for cloud heads, whose output is in the cloud's logging service.
    */
   collect?(request: TCollectRequest): Promise<TCollected>;
+  /**
+   * Host executors: calls `wake` soon after something names the head's exit code file in the run
+   * directory (inotify on that one directory). A hint only, raised by a place the pipeline can
+   * write: the caller asks `status`, which trusts the head process or the scheduler first, never
+   * the file's appearance. Returns the function that stops watching. Absent for cloud heads.
+   */
+  watchExit?(head: THeadRef, wake: () => void): () => void;
   /** Closes the executor's clients. */
   close(): Promise<void>;
 };

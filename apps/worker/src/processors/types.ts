@@ -3,6 +3,8 @@ import type { Logger } from "pino";
 import type { OpeningKeyring, SealingKeyring } from "@lockstep/crypto";
 import type { TDatabase } from "@lockstep/db";
 import type { TJobName, TJobPayload, TQueues } from "@lockstep/queue";
+import type { TExitWatch } from "../exit-watch";
+import type { TWorkerMetrics } from "../metrics";
 import type { TRuntime } from "../runtime";
 
 export type TWorkerIdentity = {
@@ -22,6 +24,10 @@ export type TProcessorContext = {
   runtime: TRuntime;
   logger: Logger;
   worker: TWorkerIdentity;
+  /** Event-driven finish for heads on this machine (absent: the poll alone). */
+  exitWatch?: TExitWatch;
+  /** Run-phase histograms and sweeper gauges (docs/metrics.md). */
+  metrics?: TWorkerMetrics;
 };
 
 export type THandler<K extends TJobName> = (payload: TJobPayload<K>, job: Job, ctx: TProcessorContext, token?: string) => Promise<unknown>;

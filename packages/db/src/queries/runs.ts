@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull, lt, lte, notInArray, or, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
 import { isTerminalRunStatus, TERMINAL_RUN_STATUSES, type TRunStatus, type TSecretsState } from "@lockstep/validators";
 import type { TDatabase, TDbOrTx } from "../client";
 import { computeEnvs, pipelines, runLogLines, runs, secrets, users, type TRunSecretRef } from "../schema";
@@ -144,16 +144,28 @@ export async function bumpCleanupAttempts(db: TDbOrTx, id: string, error: string
   await db.update(runs).set({ cleanupAttempts: sql`${runs.cleanupAttempts} + 1`, lastCleanupError: error }).where(eq(runs.id, id));
 }
 
-/** Work implied by database state, for the sweeper (Redis may have lost it). */
+/**
+ * The partial indexes' predicates, written as literals (a bound parameter cannot prove a partial
+ * index's predicate in a generic plan): every timer query below says one of them.
+ */
+const LIVE = sql.raw(`"runs"."status" in ('SUBMITTED', 'RUNNING')`);
+const UNSETTLED = sql.raw(`"runs"."secrets_state" in ('PENDING', 'PROVISIONED', 'DELETING', 'CLEANUP_FAILED')`);
+const HOLDING = sql.raw(`("runs"."status" in ('SUBMITTED', 'RUNNING') or "runs"."secrets_state" in ('PENDING', 'PROVISIONED', 'DELETING'))`);
+
+/**
+ * Work implied by database state, for the sweeper (Redis may have lost it). Every part is served by
+ * a partial index of the few runs not settled yet (runs_live_deadline_idx for SUBMITTED and RUNNING,
+ * runs_unsettled_secrets_idx), however many finished runs the table holds.
+ */
 export async function runsNeedingWork(db: TDbOrTx) {
   const terminal = [...TERMINAL_STATUSES];
   const [toProvision, toLaunch, toMonitor, toCleanup, overdue] = await Promise.all([
-    db.select({ id: runs.id }).from(runs).where(and(eq(runs.status, "SUBMITTED"), inArray(runs.secretsState, ["PENDING", "NONE"]), eq(runs.cancelRequested, false), sql`${runs.provisionedAt} is null`)),
-    db.select({ id: runs.id }).from(runs).where(and(eq(runs.status, "SUBMITTED"), sql`${runs.provisionedAt} is not null`, eq(runs.cancelRequested, false))),
-    db.select({ id: runs.id }).from(runs).where(eq(runs.status, "RUNNING")),
-    db.select({ id: runs.id }).from(runs).where(and(inArray(runs.status, terminal), inArray(runs.secretsState, ["PENDING", "PROVISIONED", "DELETING"]))),
+    db.select({ id: runs.id }).from(runs).where(and(LIVE, eq(runs.status, "SUBMITTED"), inArray(runs.secretsState, ["PENDING", "NONE"]), eq(runs.cancelRequested, false), sql`${runs.provisionedAt} is null`)),
+    db.select({ id: runs.id }).from(runs).where(and(LIVE, eq(runs.status, "SUBMITTED"), sql`${runs.provisionedAt} is not null`, eq(runs.cancelRequested, false))),
+    db.select({ id: runs.id }).from(runs).where(and(LIVE, eq(runs.status, "RUNNING"))),
+    db.select({ id: runs.id }).from(runs).where(and(UNSETTLED, inArray(runs.status, terminal), inArray(runs.secretsState, ["PENDING", "PROVISIONED", "DELETING"]))),
     // Unfinished is SUBMITTED or RUNNING; said so, the partial index runs_live_deadline_idx serves it.
-    db.select({ id: runs.id }).from(runs).where(and(inArray(runs.status, ["SUBMITTED", "RUNNING"]), lt(runs.deadlineAt, new Date()))),
+    db.select({ id: runs.id }).from(runs).where(and(LIVE, lt(runs.deadlineAt, new Date()))),
   ]);
   return {
     toProvision: toProvision.map((r) => r.id),
@@ -161,6 +173,18 @@ export async function runsNeedingWork(db: TDbOrTx) {
     toMonitor: toMonitor.map((r) => r.id),
     toCleanup: toCleanup.map((r) => r.id),
     overdue: overdue.map((r) => r.id),
+  };
+}
+
+/** For the worker's gauges (every scrape): runs by status among the unsettled ones, and runs whose secrets could not be deleted. */
+export async function runGauges(db: TDbOrTx) {
+  const [live, unsettled] = await Promise.all([
+    db.select({ status: runs.status, count: sql<number>`count(*)::int` }).from(runs).where(LIVE).groupBy(runs.status),
+    db.select({ secretsState: runs.secretsState, count: sql<number>`count(*)::int` }).from(runs).where(UNSETTLED).groupBy(runs.secretsState),
+  ]);
+  return {
+    live: Object.fromEntries(live.map((r) => [r.status, r.count])) as Partial<Record<TRunStatus, number>>,
+    secrets: Object.fromEntries(unsettled.map((r) => [r.secretsState, r.count])) as Partial<Record<TSecretsState, number>>,
   };
 }
 
@@ -219,7 +243,8 @@ export async function runsHoldingComputeEnv(db: TDbOrTx, computeEnvId: string) {
     .where(
       and(
         eq(runs.computeEnvId, computeEnvId),
-        or(notInArray(runs.status, [...TERMINAL_STATUSES]), inArray(runs.secretsState, ["PENDING", "PROVISIONED", "DELETING"])),
+        // Not terminal is SUBMITTED or RUNNING; said so, the partial index runs_holding_env_idx serves it.
+        HOLDING,
       ),
     );
   return rows.map((r) => r.id);

@@ -167,6 +167,14 @@ export const runs = pgTable(
     index("runs_live_deadline_idx").on(t.deadlineAt).where(sql`${t.status} in ('SUBMITTED', 'RUNNING')`),
     // Which runs hold a compute environment (edits and deletes are refused while one does).
     index("runs_compute_env_idx").on(t.computeEnvId),
+    // The same for a compute environment with a million finished runs: only runs that still hold one (runsHoldingComputeEnv).
+    index("runs_holding_env_idx")
+      .on(t.computeEnvId)
+      .where(sql`${t.status} in ('SUBMITTED', 'RUNNING') or ${t.secretsState} in ('PENDING', 'PROVISIONED', 'DELETING')`),
+    // The sweeper's pending-work query and the worker's gauges: the few runs whose secrets are not settled yet.
+    index("runs_unsettled_secrets_idx")
+      .on(t.secretsState)
+      .where(sql`${t.secretsState} in ('PENDING', 'PROVISIONED', 'DELETING', 'CLEANUP_FAILED')`),
   ],
 );
 

@@ -39,6 +39,8 @@ export const secrets = pgTable(
     uniqueIndex("secrets_workspace_name_key").on(t.workspaceId, t.name).where(sql`${t.scope} = 'workspace'`),
     uniqueIndex("secrets_user_name_key").on(t.userId, t.name).where(sql`${t.scope} = 'user'`),
     index("secrets_key_id_idx").on(t.keyId),
+    // The sweeper's values-to-check query, every 30 s: only values no worker has checked, oldest write first.
+    index("secrets_unchecked_idx").on(t.updatedAt).where(sql`${t.valueCheckedAt} is null`),
     check(
       "secrets_owner_matches_scope",
       sql`(${t.scope} = 'workspace' and ${t.workspaceId} is not null and ${t.userId} is null) or (${t.scope} = 'user' and ${t.userId} is not null and ${t.workspaceId} is null)`,

@@ -64,7 +64,9 @@ export const cleanup: THandler<"runs.cleanup"> = async ({ runId }, job, ctx) => 
     }
     throw error;
   }
-  await updateRunIf(ctx.db, runId, {}, { secretsState: "DELETED", secretsDeletedAt: new Date(), lastCleanupError: null });
+  const deletedAt = new Date();
+  await updateRunIf(ctx.db, runId, {}, { secretsState: "DELETED", secretsDeletedAt: deletedAt, lastCleanupError: null });
+  ctx.metrics?.deleted(run, deletedAt);
   await workerAudit(ctx, run, "secrets.deleted", { provider: providerKind, location, verified: true, attempts: job.attemptsMade + 1 });
   return { deleted: true };
 };

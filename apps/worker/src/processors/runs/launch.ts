@@ -60,7 +60,9 @@ export const launch: THandler<"runs.launch"> = async ({ runId }, job, ctx) => {
     }
     throw error;
   }
-  await updateRunIf(ctx.db, runId, { status: ["SUBMITTED"] }, { status: "RUNNING", startedAt: new Date(), executorRef: ref });
+  const startedAt = new Date();
+  const started = await updateRunIf(ctx.db, runId, { status: ["SUBMITTED"] }, { status: "RUNNING", startedAt, executorRef: ref });
+  if (started) ctx.metrics?.running(run, startedAt);
   await workerAudit(ctx, run, "run.started", { executor: ce.kind, ref });
   await enqueue(ctx.queues, "runs.monitor", { runId });
   return { ref };

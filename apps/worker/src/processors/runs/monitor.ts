@@ -72,22 +72,29 @@ export const monitor: THandler<"runs.monitor"> = async ({ runId }, job, ctx, tok
   const head = { runId, runDir: run.runDir, ref: run.executorRef };
   const outcome = await withTarget(ctx, ce, async ({ executor }) => {
     const state = await executor.status(head);
-    await collectOutput(ctx, run, executor, false);
-
     if (state.state === "finished") {
-      const fresh = await loadRun(ctx, runId);
-      await collectOutput(ctx, fresh, executor, true);
-      await finishRun(ctx, fresh, state.exitCode === 0 ? "SUCCEEDED" : "FAILED", {
+      // One pass to the end of the console (opening the run's secrets once for the redactor), then the end.
+      await collectOutput(ctx, run, executor, true);
+      await finishRun(ctx, run, state.exitCode === 0 ? "SUCCEEDED" : "FAILED", {
         exitCode: state.exitCode,
         errorMessage: state.exitCode === 0 ? null : `Nextflow exited with code ${state.exitCode}`,
       });
       await releaseHead(ctx, executor, head);
       return { finished: state.exitCode };
     }
+    await collectOutput(ctx, run, executor, false);
     if (state.state === "vanished") {
       await finishRun(ctx, run, "LOST", { errorMessage: state.detail });
       await releaseHead(ctx, executor, head);
       return { lost: true };
+    }
+    if (executor.watchExit && ctx.exitWatch) {
+      const watchExit = executor.watchExit.bind(executor);
+      ctx.exitWatch.ensure(
+        runId,
+        (wake) => watchExit(head, wake),
+        () => withTarget(ctx, ce, async ({ executor: e }) => (await e.status(head)).state === "running"),
+      );
     }
     if (run.deadlineAt.getTime() < Date.now()) {
       await executor.cancel(head);
@@ -97,7 +104,10 @@ export const monitor: THandler<"runs.monitor"> = async ({ runId }, job, ctx, tok
     }
     return null;
   });
-  if (outcome) return outcome;
+  if (outcome) {
+    ctx.exitWatch?.drop(runId);
+    return outcome;
+  }
   // Still running: look again shortly, as the same job (one monitor per run, surviving restarts).
   await job.moveToDelayed(Date.now() + ctx.runtime.monitorIntervalMs, token);
   throw new DelayedError();

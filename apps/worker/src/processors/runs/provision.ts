@@ -75,14 +75,16 @@ export const provision: THandler<"runs.provision"> = async ({ runId }, _job, ctx
     }
     throw error;
   }
-  await updateRunIf(ctx.db, run.id, { status: ["SUBMITTED"] }, {
-    provisionedAt: new Date(),
+  const provisionedAt = new Date();
+  const updated = await updateRunIf(ctx.db, run.id, { status: ["SUBMITTED"] }, {
+    provisionedAt,
     runDir,
     headEnv,
     secretBindings,
     secretCopies,
     ...(run.secretRefs.length > 0 ? { secretsState: "PROVISIONED" as const } : {}),
   });
+  if (updated) ctx.metrics?.provisioned(run, provisionedAt);
   await enqueue(ctx.queues, "runs.launch", { runId });
   return { provisioned: run.secretRefs.length };
 };

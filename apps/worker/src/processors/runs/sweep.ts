@@ -72,5 +72,6 @@ export const sweep: THandler<"runs.sweep"> = async (_payload, _job, ctx) => {
   }
   // Reachable again (or gone): a later failure is news.
   reports.settle(unreachable);
+  ctx.metrics?.swept(leftovers, unreachable.size);
   return { ...Object.fromEntries(Object.entries(work).map(([k, v]) => [k, v.length])), unchecked: unchecked.length, leftovers, unreachable: unreachable.size };
 };

@@ -1,8 +1,9 @@
 import { spawnSync } from "node:child_process";
+import { lstatSync, watch, type FSWatcher } from "node:fs";
 import { chmod, chown, lchown, lstat, mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join } from "node:path";
 import { nextflowArgs } from "../../command";
-import { assertRunId, errorKind, ExecutorError, HEAD_FLAGS, type TCollected, type TCollectRequest, type TRunLaunch } from "../../executor";
+import { assertRunId, errorKind, ExecutorError, HEAD_FLAGS, type TCollected, type TCollectRequest, type THeadRef, type TRunLaunch } from "../../executor";
 import { writeHeadScript } from "../../head-script";
 import { isRemotePipeline, resolveLocalPipeline } from "../../local-pipeline";
 import { readLogTail } from "../../log-tail";
@@ -258,4 +259,25 @@ export function hostError(error: unknown): ExecutorError {
   const message = error instanceof Error ? error.message : "unknown error";
   if (typeof e?.code === "string") return new ExecutorError(message, !["ENOENT", "EACCES", "EPERM", "ENOTDIR", "EISDIR", "ELOOP", "EROFS", "EINVAL"].includes(e.code));
   return new ExecutorError(message, false);
+}
+
+/**
+ * The head script renames `.exitcode.tmp` to `exitcode` as its last step: one inotify watch on the
+ * run directory (not recursive, not following a symlink — a run directory that is one is not
+ * watched) calls `wake` when an entry of that name changes. The event carries only a name, decided
+ * by whatever wrote into the directory; `wake` is bound to the run the directory was opened for, so
+ * the worst a pipeline can do is wake its own run's check early (see TExecutor.watchExit).
+ */
+export function watchHostExit(head: THeadRef, wake: () => void): () => void {
+  let watcher: FSWatcher;
+  try {
+    if (!lstatSync(head.runDir).isDirectory()) return () => {};
+    watcher = watch(head.runDir, { persistent: false, recursive: false }, (_event, name) => {
+      if (name === "exitcode") wake();
+    });
+  } catch {
+    return () => {}; // no watch (inotify limits, the directory gone): the monitor's poll still sees the end
+  }
+  watcher.on("error", () => watcher.close());
+  return () => watcher.close();
 }

@@ -13,6 +13,7 @@ import {
   removeHeadRecord,
   writeHeadRecord,
   type THostHead,
+  watchHostExit,
   type THostOptions,
 } from "../host/host";
 
@@ -162,6 +163,8 @@ export function localExecutor(host: THostOptions): TExecutor {
     },
 
     collect: collectHostOutput,
+
+    watchExit: watchHostExit,
 
     async close() {},
   };

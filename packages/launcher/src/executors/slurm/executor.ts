@@ -16,6 +16,7 @@ import {
   readHeadRecord,
   removeHeadRecord,
   writeHeadRecord,
+  watchHostExit,
   type THostOptions,
 } from "../host/host";
 
@@ -190,6 +191,8 @@ export function slurmExecutor(config: TSlurmConfig, host: THostOptions): TExecut
     },
 
     collect: collectHostOutput,
+
+    watchExit: watchHostExit,
 
     async close() {},
   };
