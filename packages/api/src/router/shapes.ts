@@ -76,6 +76,18 @@ export const ZSecretOut = z.object({
   createdBy: ZPerson,
   updatedBy: ZPerson,
   lastUsedBy: ZPerson,
+  /** The run that last received it (a link on the list), and the value's current version. */
+  lastUsedRunId: z.string().nullable(),
+  version: z.number(),
+});
+
+/** A secret's write history: versions with who and when, never a value. */
+export const ZSecretHistoryOut = z.object({
+  id: z.string(),
+  name: z.string(),
+  versions: z.array(z.object({ version: z.number(), writtenAt: z.date(), action: z.string(), via: z.string().nullable(), writtenBy: ZPerson })),
+  /** Pass as `beforeVersion` for the next (older) page; null on the last. */
+  nextBeforeVersion: z.number().nullable(),
 });
 
 export const ZSecretRefOut = z.object({ id: z.string(), name: z.string() });
@@ -202,6 +214,24 @@ export const ZRunOut = z.object({
   lastCleanupError: z.string().nullable(),
   /** What the end-of-run pass overwrote in the run's log files: counts only. Null until it ran. */
   redaction: z.object({ occurrences: z.number(), files: z.number(), scannedFiles: z.number(), at: z.string() }).nullable(),
+});
+
+/** What versions of its secrets a run received, and what changed since (no fingerprint, only equality answers). */
+export const ZRunSecretVersionsOut = z.object({
+  runId: z.string(),
+  recorded: z.boolean(),
+  secrets: z.array(
+    z.object({
+      name: z.string(),
+      source: z.enum(["workspace", "user"]),
+      version: z.number(),
+      currentVersion: z.number().nullable(),
+      changed: z.boolean(),
+      sameValue: z.boolean().nullable(),
+    }),
+  ),
+  personal: z.object({ count: z.number(), changed: z.number() }),
+  comparedWith: z.string().nullable(),
 });
 
 export const ZLogLineOut = z.object({ seq: z.number(), line: z.string(), at: z.date() });

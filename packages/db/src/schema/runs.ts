@@ -99,6 +99,14 @@ export const runUidSeq = pgSequence("run_uid_seq", { startWith: 0, minValue: 0, 
 /** Which secret reaches a run, and from where (names and ids only). */
 export type TRunSecretRef = { name: string; source: "workspace" | "user"; secretId: string };
 
+/**
+ * Which version of each secret a run received, recorded by the worker as it writes the copies, and
+ * a keyed fingerprint of the value (HMAC-SHA256 under the worker's fingerprint key, labelled with
+ * that key's id): two runs' fingerprints under the same key are equal exactly when the values are.
+ * The fingerprint never leaves the database except as an equality answer (docs/security.md).
+ */
+export type TRunSecretVersion = { secretId: string; name: string; source: "workspace" | "user"; version: number; fingerprint: { kid: string; mac: string } };
+
 export const runs = pgTable(
   "runs",
   {
@@ -132,6 +140,8 @@ export const runs = pgTable(
      * what the run's deletion receipt lists.
      */
     secretCopies: jsonb().$type<Array<{ location: string; writtenAt: string }>>().notNull().default([]),
+    /** What each secret the run received was, by version and keyed fingerprint (set at provision). */
+    secretVersions: jsonb().$type<TRunSecretVersion[]>().notNull().default([]),
     /** Offset of the unprivileged uid the run's head and tasks run as (root workers), from runUidSeq. */
     runUid: integer(),
     cleanupTarget: jsonb().$type<TCleanupTarget>(),
