@@ -60,8 +60,8 @@ describe("secret versions", () => {
     // Paged: two at a time, then the rest.
     const first = await asOwner.secrets.history({ workspaceId: ws.id, secretId: created.id, limit: 2 });
     expect(first.versions.map((v) => v.version)).toEqual([3, 2]);
-    const rest = await asOwner.secrets.history({ workspaceId: ws.id, secretId: created.id, limit: 2, beforeVersion: first.nextBeforeVersion! });
-    expect([rest.versions.map((v) => v.version), rest.nextBeforeVersion]).toEqual([[1], null]);
+    const rest = await asOwner.secrets.history({ workspaceId: ws.id, secretId: created.id, limit: 2, cursor: first.nextCursor! });
+    expect([rest.versions.map((v) => v.version), rest.nextCursor]).toEqual([[1], null]);
 
     // Personal secrets keep theirs the same way, for their owner.
     const mine = await asOwner.userSecrets.create({ name: "MY_TOKEN", value: { plain: "mine-1" } });
@@ -200,10 +200,10 @@ describe("which versions a run received", () => {
   it("the secrets list says which run last received each secret", async () => {
     const { owner, asOwner, ws } = await setup();
     const s = await asOwner.secrets.create({ workspaceId: ws.id, name: "DB_PASSWORD", value: { plain: "x" } });
-    expect((await asOwner.secrets.list({ workspaceId: ws.id }))[0]!.lastUsedRunId).toBeNull();
+    expect((await asOwner.secrets.list({ workspaceId: ws.id }))[0]!.lastUsedRun).toBeNull();
     const run = await provisionedRun(ws, owner.id, [{ secretId: s.id, name: "DB_PASSWORD", source: "workspace", version: 1, value: "x" }]);
     await db.update(schema.secrets).set({ lastUsedRunId: run.id, lastUsedAt: new Date(), lastUsedBy: owner.id }).where(eq(schema.secrets.id, s.id));
-    expect((await asOwner.secrets.list({ workspaceId: ws.id }))[0]!.lastUsedRunId).toBe(run.id);
+    expect((await asOwner.secrets.list({ workspaceId: ws.id }))[0]!.lastUsedRun).toEqual({ id: run.id, workspaceId: ws.id });
   });
 
   it("a run of another workspace is NOT_FOUND, as the run and as the run to compare with", async () => {

@@ -76,8 +76,8 @@ export const ZSecretOut = z.object({
   createdBy: ZPerson,
   updatedBy: ZPerson,
   lastUsedBy: ZPerson,
-  /** The run that last received it (a link on the list), and the value's current version. */
-  lastUsedRunId: z.string().nullable(),
+  /** The run that last received it (a link on the list: a personal secret's may be in any workspace), and the value's current version. */
+  lastUsedRun: z.object({ id: z.string(), workspaceId: z.string() }).nullable(),
   version: z.number(),
 });
 
@@ -86,8 +86,8 @@ export const ZSecretHistoryOut = z.object({
   id: z.string(),
   name: z.string(),
   versions: z.array(z.object({ version: z.number(), writtenAt: z.date(), action: z.string(), via: z.string().nullable(), writtenBy: ZPerson })),
-  /** Pass as `beforeVersion` for the next (older) page; null on the last. */
-  nextBeforeVersion: z.number().nullable(),
+  /** Pass as `cursor` for the next (older) page; null on the last. */
+  nextCursor: z.number().nullable(),
 });
 
 export const ZSecretRefOut = z.object({ id: z.string(), name: z.string() });

@@ -1,6 +1,6 @@
 import { aliasedTable, and, asc, desc, eq, gt, inArray, isNull, lt, ne, sql, type SQL } from "drizzle-orm";
 import type { TDbOrTx } from "../client";
-import { auditEvents, secrets, secretVersions, users } from "../schema";
+import { auditEvents, runs, secrets, secretVersions, users } from "../schema";
 import type { TAuditAction } from "@lockstep/validators";
 
 export type TSecretOwner = { scope: "workspace"; workspaceId: string } | { scope: "user"; userId: string };
@@ -30,7 +30,7 @@ export async function listSecretMetadata(db: TDbOrTx, owner: TSecretOwner) {
       createdAt: secrets.createdAt,
       updatedAt: secrets.updatedAt,
       lastUsedAt: secrets.lastUsedAt,
-      lastUsedRunId: secrets.lastUsedRunId,
+      lastUsedRun: { id: runs.id, workspaceId: runs.workspaceId },
       version: secrets.version,
       valueProblem: secrets.valueProblem,
       valueCheckedAt: secrets.valueCheckedAt,
@@ -42,6 +42,7 @@ export async function listSecretMetadata(db: TDbOrTx, owner: TSecretOwner) {
     .leftJoin(createdBy, eq(createdBy.id, secrets.createdBy))
     .leftJoin(updatedBy, eq(updatedBy.id, secrets.updatedBy))
     .leftJoin(lastUsedBy, eq(lastUsedBy.id, secrets.lastUsedBy))
+    .leftJoin(runs, eq(runs.id, secrets.lastUsedRunId))
     .where(ownerWhere(owner))
     .orderBy(asc(secrets.name));
 }

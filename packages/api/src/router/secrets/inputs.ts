@@ -24,5 +24,6 @@ export { ZSecretName };
 export const ZHistoryInput = z.object({
   secretId: ZId,
   limit: z.number().int().min(1).max(100).default(20),
-  beforeVersion: z.number().int().min(1).optional(),
+  /** The `nextCursor` of the previous page: versions below it. */
+  cursor: z.number().int().min(1).optional(),
 });
