@@ -62,7 +62,6 @@ export async function nextflowConfigSecrets(opts: {
       NXF_DISABLE_CHECK_LATEST: "true",
       NXF_ANSI_LOG: "false",
       NXF_ENABLE_SECRETS: "true",
-      ...(process.env.JAVA_HOME ? { JAVA_HOME: process.env.JAVA_HOME } : {}),
     };
     const javaHome = javaHomeOutsideUsr(java);
     const argv = opts.sandbox
