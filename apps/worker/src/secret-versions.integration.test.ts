@@ -87,6 +87,10 @@ describe("which version of each secret a run received", () => {
     expect(fp.DB_PASSWORD).toEqual(keys.fingerprint.of(values.db1));
     expect(fp.API_TOKEN).toEqual(keys.fingerprint.of(values.token));
 
+    // The audit event says which versions went out (names and numbers only).
+    const provisioned = (await asOwner.audit.list({ workspaceId: ws.id, limit: 50 })).items.find((e) => e.action === "secrets.provisioned" && e.runId === a.id)!;
+    expect([...(provisioned.detail.versions as string[])].sort()).toEqual(["API_TOKEN v1", "DB_PASSWORD v1"]);
+
     // The secrets list names the run that last used each one (and no run for the one left home).
     const listed = Object.fromEntries((await asOwner.secrets.list({ workspaceId: ws.id })).map((s) => [s.name, s.lastUsedRun?.id ?? null]));
     expect(listed).toEqual({ API_TOKEN: a.id, DB_PASSWORD: a.id, UNRELATED_WS: null });

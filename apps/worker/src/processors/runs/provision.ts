@@ -65,6 +65,8 @@ export const provision: THandler<"runs.provision"> = async ({ runId }, _job, ctx
           // Workspace admins read this: personal secrets by count only.
           ...runSecretsAuditDetail(run.secretRefs, launcher?.name ?? null),
           copies: result.locations.length,
+          // Which version of each workspace secret went out (personal ones stay a count, as above).
+          versions: secretVersions.filter((v) => v.source === "workspace").map((v) => `${v.name} v${v.version}`),
         });
       } finally {
         await close().catch(() => {});
