@@ -121,6 +121,33 @@ describe("which version of each secret a run received", () => {
   });
 });
 
+describe("what the pinned Nextflow says of a pipeline's config", () => {
+  it("is asked by the worker when a pipeline is saved, and a name only Nextflow sees is needed at launch", { timeout: 240_000 }, async () => {
+    const { ws, pipeline, asOwner } = await setup("config-include");
+    // The scanner alone cannot see INCLUDED_KEY (set in an included conf/keys.cfg).
+    expect(pipeline.secretNeedsText).not.toContain("INCLUDED_KEY");
+    const deadline = Date.now() + 180_000;
+    let checked = await asOwner.pipelines.get({ workspaceId: ws.id, pipelineId: pipeline.id });
+    while (checked.nextflowCheck?.state !== "checked" && checked.nextflowCheck?.state !== "failed" && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 1000));
+      checked = await asOwner.pipelines.get({ workspaceId: ws.id, pipelineId: pipeline.id });
+    }
+    expect(checked.nextflowCheck).toMatchObject({ state: "checked", version: NEXTFLOW_VERSION, names: ["INCLUDED_KEY"] });
+    expect(checked.secretNeedsText).toBe("needs (config: INCLUDED_KEY)");
+    // A default launch now asks for it: missing, so refused, naming it.
+    const refused = await asOwner.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id }).then(
+      () => null,
+      (e: unknown) => (e as Error).message,
+    );
+    expect(refused).toContain("INCLUDED_KEY");
+    // With the value stored, the same launch sends exactly it.
+    await asOwner.secrets.create({ workspaceId: ws.id, name: "INCLUDED_KEY", value: { plain: `inc-${randomUUID()}` } });
+    const run = await asOwner.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id });
+    expect(run.secretNames).toEqual([{ name: "INCLUDED_KEY", source: "workspace" }]);
+    await waitFor(run.id, settled);
+  });
+});
+
 /** RFC 4180 reader (independent of the writer). */
 function parseCsv(text: string): Array<Record<string, string>> {
   const rows: string[][] = [];

@@ -9,6 +9,7 @@ CREATE TABLE "secret_versions" (
 --> statement-breakpoint
 ALTER TABLE "secrets" ADD COLUMN "last_used_run_id" uuid;--> statement-breakpoint
 ALTER TABLE "secrets" ADD COLUMN "version" integer DEFAULT 1 NOT NULL;--> statement-breakpoint
+ALTER TABLE "pipelines" ADD COLUMN "nextflow_secrets" jsonb;--> statement-breakpoint
 ALTER TABLE "runs" ADD COLUMN "secret_versions" jsonb DEFAULT '[]'::jsonb NOT NULL;--> statement-breakpoint
 ALTER TABLE "secret_versions" ADD CONSTRAINT "secret_versions_secret_id_secrets_id_fk" FOREIGN KEY ("secret_id") REFERENCES "public"."secrets"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "secret_versions" ADD CONSTRAINT "secret_versions_written_by_users_id_fk" FOREIGN KEY ("written_by") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint

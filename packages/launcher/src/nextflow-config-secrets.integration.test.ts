@@ -37,6 +37,12 @@ describe("the pinned Nextflow against the scanner, on every e2e fixture pipeline
     const nf = await nextflowConfigSecrets({ libDir, pipelineDir: dir, sandbox });
     if (!nf.ok) throw new Error(nf.reason);
     const inConfig = scanned.needs.filter((n) => n.uses.includes("config") || (n.uses.includes("process") && n.files.some((f) => f.endsWith(".config")))).map((n) => n.name);
+    if (name === "config-include") {
+      // The one the scanner misses (a file included by a name not ending in .config): Nextflow names it.
+      expect(nf.names).toEqual(["INCLUDED_KEY"]);
+      expect(inConfig).not.toContain("INCLUDED_KEY");
+      return;
+    }
     for (const n of [...nf.names, ...nf.directives]) expect(inConfig).toContain(n);
     if (name === "needs-config") {
       // The secret used only in nextflow.config: Nextflow itself names it.

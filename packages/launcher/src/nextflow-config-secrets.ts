@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { chown, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { nextflowJavaCommand } from "./nextflow-dist";
@@ -49,10 +49,13 @@ export async function nextflowConfigSecrets(opts: {
   java?: string;
   /** The worker's sandbox: required wherever the pipeline is not trusted (always, in Lockstep). */
   sandbox?: TSandboxConfig;
+  /** A root worker runs it as an unprivileged uid, as it runs heads. */
+  identity?: { uid: number; gid: number };
   timeoutMs?: number;
 }): Promise<TNextflowConfigSecrets> {
   const home = await mkdtemp(join(tmpdir(), "lockstep-nfconfig-"));
   try {
+    if (opts.identity) await chown(home, opts.identity.uid, opts.identity.gid);
     const java = opts.java ?? "java";
     const command = [...nextflowJavaCommand(opts.libDir, { java, tmpDir: "/tmp" }), "config", "-flat", opts.pipelineDir];
     const env = {
@@ -67,7 +70,7 @@ export async function nextflowConfigSecrets(opts: {
     const argv = opts.sandbox
       ? [opts.sandbox.bwrap, ...sandboxArgs({ ...opts.sandbox, readOnly: [...opts.sandbox.readOnly, opts.libDir, opts.pipelineDir, ...(javaHome ? [javaHome] : [])] }, home, command)]
       : command;
-    const { code, stdout, stderr } = await run(argv, env, home, opts.timeoutMs ?? 120_000);
+    const { code, stdout, stderr } = await run(argv, env, home, opts.timeoutMs ?? 120_000, opts.identity);
     if (code !== 0) {
       // Nextflow's message names a file and a line of the pipeline's config at most; keep it short.
       const first = (stderr || stdout).split("\n").find((l) => l.trim() && !l.startsWith("\tat ")) ?? `exit ${code}`;
@@ -79,9 +82,9 @@ export async function nextflowConfigSecrets(opts: {
   }
 }
 
-function run(argv: string[], env: Record<string, string>, cwd: string, timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(argv: string[], env: Record<string, string>, cwd: string, timeoutMs: number, identity?: { uid: number; gid: number }): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(argv[0]!, argv.slice(1), { cwd, env, stdio: ["ignore", "pipe", "pipe"], ...(identity ? { uid: identity.uid, gid: identity.gid } : {}) });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));

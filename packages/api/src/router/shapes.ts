@@ -150,6 +150,10 @@ export const ZPipelineOut = z.object({
   /** What the sources ask for (null: not scanned since this was added), and the same in words. */
   secretNeeds: ZPipelineSecretNeeds.nullable(),
   secretNeedsText: z.string(),
+  /** Whether the pinned Nextflow checked these sources' config (`nextflow config`, in the worker) and which names it saw. */
+  nextflowCheck: z
+    .object({ state: z.enum(["pending", "checked", "failed"]), version: z.string().nullable(), checkedAt: z.string().nullable(), names: z.array(z.string()), reason: z.string().nullable() })
+    .nullable(),
   createdAt: z.date(),
   updatedAt: z.date(),
 });

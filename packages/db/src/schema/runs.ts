@@ -48,6 +48,11 @@ export type TPipelineSecretNeedsRow =
     }
   | { status: "unknown"; reason: string; scannedAt: string };
 
+export type TNextflowSecretsRow = { fingerprint: string; version: string; checkedAt: string } & (
+  | { ok: true; names: string[]; directives: string[] }
+  | { ok: false; reason: string }
+);
+
 export const pipelines = pgTable(
   "pipelines",
   {
@@ -66,6 +71,11 @@ export const pipelines = pgTable(
      * (names, where used, the source fingerprint; never file content). Null: never scanned.
      */
     secretNeeds: jsonb().$type<TPipelineSecretNeedsRow>(),
+    /**
+     * What the pinned Nextflow itself said of the pipeline's config (`nextflow config`, run by the
+     * worker in its sandbox) for the sources with `fingerprint`: names only. Null: not checked yet.
+     */
+    nextflowSecrets: jsonb().$type<TNextflowSecretsRow>(),
     /** Names a run may go without (the pipeline setting; the sources can also say so in a comment). */
     optionalSecrets: jsonb().$type<string[]>().notNull().default([]),
     createdBy: uuid().references(() => users.id, { onDelete: "set null" }),

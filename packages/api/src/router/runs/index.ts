@@ -3,7 +3,7 @@ import { getPipeline, getRunInWorkspace, listRuns, readRunLog, type TRun } from 
 import { describeNeeds, ZId, ZParams, ZSecretSelection } from "@lockstep/validators";
 import { AppError } from "../../errors";
 import { scrubPersonalNames } from "../../services/personal-secrets";
-import { scanSecretNeeds } from "../../services/pipelines";
+import { scanSecretNeeds, withNextflow } from "../../services/pipelines";
 import { runReceipt } from "../../services/receipts";
 import { runSecretVersions } from "../../services/secret-versions";
 import { cancelRun, launchRun, secretsForLaunch } from "../../services/runs";
@@ -65,7 +65,7 @@ export const runsRouter = router({
     .query(async ({ ctx, input }) => {
       const pipeline = input.pipelineId ? await getPipeline(ctx.db, ctx.workspace.id, input.pipelineId) : undefined;
       if (input.pipelineId && !pipeline) throw new AppError("NOT_FOUND", "No such pipeline.");
-      const needs = pipeline ? await scanSecretNeeds(pipeline.repository, ctx.config.localPipelineRoots) : null;
+      const needs = pipeline ? withNextflow(await scanSecretNeeds(pipeline.repository, ctx.config.localPipelineRoots), pipeline.nextflowSecrets) : null;
       const all = await secretsForLaunch(ctx.db, ctx.workspace, ctx.user.id, { mode: "all" }, pipeline ? { optionalSecrets: pipeline.optionalSecrets, needs } : null);
       return {
         personal: ctx.workspace.personalOwnerId !== null,
