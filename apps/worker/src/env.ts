@@ -16,6 +16,9 @@ export const workerEnv = () =>
       LOCKSTEP_OPEN_KEYS: z
         .undefined({ message: "LOCKSTEP_OPEN_KEYS is no longer read from the environment: put the private keys in a file only the worker can read and set LOCKSTEP_OPEN_KEYS_FILE" })
         .optional(),
+      // The key of the keyed fingerprints (HMAC-SHA256) that tell whether two runs received the same
+      // value; a file only the worker's uid can read, like the private keyring. The web never holds it.
+      LOCKSTEP_FINGERPRINT_KEY_FILE: z.string().regex(/^\//, "LOCKSTEP_FINGERPRINT_KEY_FILE must be the absolute path of a file (mode 0600 or 0400) holding the worker's fingerprint key (kid:base64url of 32 random bytes)"),
       LOCKSTEP_SEAL_KEYS: z.string().min(1, "LOCKSTEP_SEAL_KEYS must list the public keys, active first (kid:base64url,…)"),
       WORKER_PORT: z.coerce.number().int().min(1).max(65535).default(3001),
       WORKER_HOST: z.string().default("127.0.0.1"),
@@ -61,21 +64,21 @@ export function childBaseEnv(): Record<string, string> {
  * The private keyring, read from a file that only the worker's uid may read: a file anyone else
  * can read (or one that is a link, or not a file) is refused rather than trusted.
  */
-export function readKeysFile(path: string): string {
+export function readKeysFile(path: string, variable = "LOCKSTEP_OPEN_KEYS_FILE"): string {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(`LOCKSTEP_OPEN_KEYS_FILE ${path} cannot be opened (${code === "ELOOP" ? "it is a symbolic link" : code ?? "error"})`);
+    throw new Error(`${variable} ${path} cannot be opened (${code === "ELOOP" ? "it is a symbolic link" : code ?? "error"})`);
   }
   try {
     const info = fstatSync(fd);
-    if (!info.isFile()) throw new Error(`LOCKSTEP_OPEN_KEYS_FILE ${path} is not a regular file`);
-    if ((info.mode & 0o077) !== 0) throw new Error(`LOCKSTEP_OPEN_KEYS_FILE ${path} is readable by others (mode ${(info.mode & 0o777).toString(8)}): chmod 600 it`);
-    if (info.uid !== process.getuid?.()) throw new Error(`LOCKSTEP_OPEN_KEYS_FILE ${path} belongs to uid ${info.uid}, not to the worker's uid ${process.getuid?.()}`);
+    if (!info.isFile()) throw new Error(`${variable} ${path} is not a regular file`);
+    if ((info.mode & 0o077) !== 0) throw new Error(`${variable} ${path} is readable by others (mode ${(info.mode & 0o777).toString(8)}): chmod 600 it`);
+    if (info.uid !== process.getuid?.()) throw new Error(`${variable} ${path} belongs to uid ${info.uid}, not to the worker's uid ${process.getuid?.()}`);
     const text = readFileSync(fd, "utf8").trim();
-    if (!text) throw new Error(`LOCKSTEP_OPEN_KEYS_FILE ${path} is empty`);
+    if (!text) throw new Error(`${variable} ${path} is empty`);
     return text;
   } finally {
     closeSync(fd);

@@ -4,6 +4,7 @@ import { chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, m
 import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { FingerprintKey } from "@lockstep/crypto/fingerprint";
 import { formatKeySpecs, generateKeyPair, SealingKeyring } from "@lockstep/crypto";
 import { createDatabase, createUserWithPersonalWorkspace, getRun, type TRun } from "@lockstep/db";
 import { installNextflow, NEXTFLOW_VERSION } from "@lockstep/launcher";
@@ -34,6 +35,7 @@ const redis = createRedis(inject("redisUrl"), "worker");
 const pair = await generateKeyPair("hostile");
 const sealing = await SealingKeyring.fromSpec(formatKeySpecs([{ kid: pair.kid, key: pair.publicKey }]));
 const keys = { sealing };
+const fingerprintSpec = FingerprintKey.generateSpec("hostile-fp");
 
 const nextauthCanary = `nextauth-CANARY-${randomBytes(16).toString("hex")}`;
 const cleanups: Array<() => void> = [];
@@ -42,23 +44,25 @@ const cleanups: Array<() => void> = [];
  * Where a worker keeps its things, laid out as `npm start` lays them out: a data directory with the
  * keys file and dev keys, a runs directory, a Nextflow cache — all owned by the worker's uid.
  */
-type TPlace = { dataDir: string; keysFile: string; workDir: string; cache: string; home: string; uid: number };
+type TPlace = { dataDir: string; keysFile: string; fingerprintFile: string; workDir: string; cache: string; home: string; uid: number };
 function placeFor(uid: number, cache: string): TPlace {
   const dataDir = mkdtempSync(join(tmpdir(), `lockstep-hostile-data-${uid}-`));
   chmodSync(dataDir, 0o711);
   const keysFile = join(dataDir, "worker-open-keys");
   writeFileSync(keysFile, `${formatKeySpecs([{ kid: pair.kid, key: pair.privateKey }])}\n`, { mode: 0o600 });
   writeFileSync(join(dataDir, "dev-keys.json"), JSON.stringify({ openKeys: pair.privateKey, authSecret: nextauthCanary }), { mode: 0o600 });
+  const fingerprintFile = join(dataDir, "worker-fingerprint-key");
+  writeFileSync(fingerprintFile, `${fingerprintSpec}\n`, { mode: 0o600 });
   const workDir = mkdtempSync(join(tmpdir(), `lockstep-hostile-runs-${uid}-`));
   chmodSync(workDir, 0o711);
   const home = mkdtempSync(join(tmpdir(), `lockstep-hostile-home-${uid}-`));
-  for (const path of [dataDir, keysFile, join(dataDir, "dev-keys.json"), workDir, home]) chownSync(path, uid, uid);
+  for (const path of [dataDir, keysFile, join(dataDir, "dev-keys.json"), fingerprintFile, workDir, home]) chownSync(path, uid, uid);
   cleanups.push(() => [dataDir, workDir, home].forEach((d) => rmSync(d, { recursive: true, force: true })));
-  return { dataDir, keysFile, workDir, cache, home, uid };
+  return { dataDir, keysFile, fingerprintFile, workDir, cache, home, uid };
 }
 
 const rootPlace = placeFor(process.getuid?.() ?? 0, join(homedir(), ".cache/lockstep/nextflow"));
-const { keysFile } = rootPlace;
+const { keysFile, fingerprintFile } = rootPlace;
 
 const urlPassword = (url: string) => decodeURIComponent(new URL(url).password);
 const dbPassword = urlPassword(inject("databaseUrl"));
@@ -85,6 +89,7 @@ async function startWorker(prefix: string, extra: Record<string, string> = {}, p
       LOCKSTEP_QUEUE_PREFIX: prefix,
       LOCKSTEP_SEAL_KEYS: formatKeySpecs([{ kid: pair.kid, key: pair.publicKey }]),
       LOCKSTEP_OPEN_KEYS_FILE: place.keysFile,
+      LOCKSTEP_FINGERPRINT_KEY_FILE: place.fingerprintFile,
       LOCKSTEP_DATA_DIR: place.dataDir,
       LOCKSTEP_LOCAL_PIPELINE_ROOTS: fixtures,
       LOCKSTEP_NEXTFLOW_CACHE: place.cache,
@@ -218,6 +223,7 @@ function readTree(dir: string): string {
 /** What the attacker must never see. */
 const privates = (victimValue: string) => ({
   "the private key": pair.privateKey,
+  "the fingerprint key": fingerprintSpec.slice(fingerprintSpec.indexOf(":") + 1),
   "the other tenant's secret": victimValue,
   "the web's NEXTAUTH_SECRET": nextauthCanary,
   "the Postgres password": dbPassword,
@@ -358,7 +364,7 @@ describe("the worker's keys", () => {
     const boot = (env: Record<string, string>) =>
       spawnSync(process.execPath, ["--import", "tsx", "src/main.ts"], {
         cwd: join(root, "apps/worker"),
-        env: { ...childBaseEnv(), DATABASE_URL: inject("databaseUrl"), REDIS_URL: inject("redisUrl"), LOCKSTEP_SEAL_KEYS: formatKeySpecs([{ kid: pair.kid, key: pair.publicKey }]), WORKER_PORT: "1", ...env },
+        env: { ...childBaseEnv(), DATABASE_URL: inject("databaseUrl"), REDIS_URL: inject("redisUrl"), LOCKSTEP_SEAL_KEYS: formatKeySpecs([{ kid: pair.kid, key: pair.publicKey }]), LOCKSTEP_FINGERPRINT_KEY_FILE: fingerprintFile, WORKER_PORT: "1", ...env },
         encoding: "utf8",
         timeout: 30_000,
       });
@@ -368,7 +374,17 @@ describe("the worker's keys", () => {
     const fromEnv = boot({ LOCKSTEP_OPEN_KEYS_FILE: keysFile, LOCKSTEP_OPEN_KEYS: formatKeySpecs([{ kid: pair.kid, key: pair.privateKey }]) });
     expect(fromEnv.status).not.toBe(0);
     expect(fromEnv.stdout + fromEnv.stderr).toContain("LOCKSTEP_OPEN_KEYS is no longer read from the environment");
-    // Neither refusal prints the key.
-    expect(wide.stdout + wide.stderr + fromEnv.stdout + fromEnv.stderr).not.toContain(pair.privateKey);
+    // The fingerprint key is held the same way: a file others can read is refused.
+    const exposedFingerprint = join(mkdtempSync(join(tmpdir(), "lockstep-exposed-")), "fingerprint");
+    writeFileSync(exposedFingerprint, fingerprintSpec, { mode: 0o644 });
+    chmodSync(exposedFingerprint, 0o644);
+    const wideFingerprint = boot({ LOCKSTEP_OPEN_KEYS_FILE: keysFile, LOCKSTEP_FINGERPRINT_KEY_FILE: exposedFingerprint });
+    expect(wideFingerprint.status).not.toBe(0);
+    expect(wideFingerprint.stdout + wideFingerprint.stderr).toContain("LOCKSTEP_FINGERPRINT_KEY_FILE");
+    expect(wideFingerprint.stdout + wideFingerprint.stderr).toContain("is readable by others (mode 644)");
+    // No refusal prints a key.
+    const printed = wide.stdout + wide.stderr + fromEnv.stdout + fromEnv.stderr + wideFingerprint.stdout + wideFingerprint.stderr;
+    expect(printed).not.toContain(pair.privateKey);
+    expect(printed).not.toContain(fingerprintSpec.slice(fingerprintSpec.indexOf(":") + 1));
   });
 });

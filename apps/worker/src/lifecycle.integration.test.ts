@@ -1,10 +1,11 @@
 import { createHash, randomUUID } from "node:crypto";
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { formatKeySpecs, generateKeyPair, OpeningKeyring, SealingKeyring } from "@lockstep/crypto";
+import { FingerprintKey } from "@lockstep/crypto/fingerprint";
 import { createDatabase, createUserWithPersonalWorkspace, eq, listAuditEvents, readRunLog, schema, type TRun } from "@lockstep/db";
 import { installNextflow, NEXTFLOW_VERSION } from "@lockstep/launcher";
 import { createQueues, createRedis } from "@lockstep/queue";
@@ -36,6 +37,7 @@ const pair = await generateKeyPair("life");
 const keys = {
   sealing: await SealingKeyring.fromSpec(formatKeySpecs([{ kid: pair.kid, key: pair.publicKey }])),
   opening: await OpeningKeyring.fromSpec(formatKeySpecs([{ kid: pair.kid, key: pair.privateKey }])),
+  fingerprint: FingerprintKey.fromSpec(FingerprintKey.generateSpec("life-fp")),
 };
 const cache = join(homedir(), ".cache/lockstep/nextflow");
 let workers: TWorkers;
@@ -274,6 +276,8 @@ describe("a worker killed with SIGKILL mid-run", () => {
     const ownQueues = createQueues(producer, ownPrefix);
     const keysFile = join(mkdtempSync(join(tmpdir(), "lockstep-keys-")), "open-keys");
     writeFileSync(keysFile, formatKeySpecs([{ kid: pair.kid, key: pair.privateKey }]), { mode: 0o600 });
+    const fingerprintFile = join(dirname(keysFile), "fingerprint-key");
+    writeFileSync(fingerprintFile, FingerprintKey.generateSpec("life-kill"), { mode: 0o600 });
     const spawnWorker = async (): Promise<ChildProcess> => {
       const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
         cwd: join(root, "apps/worker"),
@@ -284,6 +288,7 @@ describe("a worker killed with SIGKILL mid-run", () => {
           LOCKSTEP_QUEUE_PREFIX: ownPrefix,
           LOCKSTEP_SEAL_KEYS: formatKeySpecs([{ kid: pair.kid, key: pair.publicKey }]),
           LOCKSTEP_OPEN_KEYS_FILE: keysFile,
+          LOCKSTEP_FINGERPRINT_KEY_FILE: fingerprintFile,
           WORKER_PORT: String(await freePort()),
           MONITOR_INTERVAL_MS: "500",
           SWEEP_INTERVAL_MS: "2000",

@@ -1,6 +1,7 @@
 import type { Queue } from "bullmq";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { OpeningKeyring, SealingKeyring } from "@lockstep/crypto";
+import { FingerprintKey } from "@lockstep/crypto/fingerprint";
 import { countSecretsByKey, createDatabase } from "@lockstep/db";
 import { createRedis, enqueue, createQueues, jobCatalog } from "@lockstep/queue";
 import { assertHidden, installNextflow, nextflowLibDir, probeSandbox, SANDBOX_HELP, verifyNextflow } from "@lockstep/launcher";
@@ -16,18 +17,25 @@ const logger = createLogger(env.LOG_LEVEL);
 
 // Fail at boot, not at the first job, when the private keyring is unreadable, exposed or malformed.
 let openKeys: string;
+let fingerprint: FingerprintKey;
 try {
   openKeys = readKeysFile(env.LOCKSTEP_OPEN_KEYS_FILE);
 } catch (error) {
   logger.fatal({ file: env.LOCKSTEP_OPEN_KEYS_FILE }, error instanceof Error ? error.message : String(error));
   process.exit(1);
 }
-const keys = { opening: await OpeningKeyring.fromSpec(openKeys), sealing: await SealingKeyring.fromSpec(env.LOCKSTEP_SEAL_KEYS) };
+try {
+  fingerprint = FingerprintKey.fromSpec(readKeysFile(env.LOCKSTEP_FINGERPRINT_KEY_FILE, "LOCKSTEP_FINGERPRINT_KEY_FILE"));
+} catch (error) {
+  logger.fatal({ file: env.LOCKSTEP_FINGERPRINT_KEY_FILE }, `LOCKSTEP_FINGERPRINT_KEY_FILE: ${error instanceof Error ? error.message.replace(/^LOCKSTEP_FINGERPRINT_KEY_FILE /, "") : String(error)}`);
+  process.exit(1);
+}
+const keys = { opening: await OpeningKeyring.fromSpec(openKeys), sealing: await SealingKeyring.fromSpec(env.LOCKSTEP_SEAL_KEYS), fingerprint };
 if (!keys.opening.kids.includes(keys.sealing.active.kid)) {
   logger.fatal({ active: keys.sealing.active.kid }, "LOCKSTEP_OPEN_KEYS_FILE has no private key for the active public key (the first of LOCKSTEP_SEAL_KEYS)");
   process.exit(1);
 }
-logger.info({ keyIds: keys.opening.kids, active: keys.sealing.active.kid }, "keyrings loaded");
+logger.info({ keyIds: keys.opening.kids, active: keys.sealing.active.kid, fingerprintKey: fingerprint.kid }, "keyrings loaded");
 
 const { db, close: closeDb } = createDatabase(env.DATABASE_URL, { applicationName: "lockstep-worker" });
 const connection = createRedis(env.REDIS_URL, "worker");
@@ -45,7 +53,7 @@ const unsafeUnsandboxed = env.LOCKSTEP_UNSAFE_UNSANDBOXED_RUNS === "positive-con
 if (unsafeUnsandboxed) logger.error("LOCKSTEP_UNSAFE_UNSANDBOXED_RUNS: local runs start WITHOUT a sandbox (hostile-pipeline tests' positive control only)");
 const sandbox = { bwrap: env.LOCKSTEP_BWRAP, readOnly: [] };
 let sandboxProblem = await probeSandbox(sandbox, root ? { uid: env.LOCKSTEP_RUN_UID_BASE + 65_535, gid: env.LOCKSTEP_RUN_UID_BASE + 65_535 } : undefined);
-const hidden = [env.LOCKSTEP_OPEN_KEYS_FILE, ...(env.LOCKSTEP_DATA_DIR ? [env.LOCKSTEP_DATA_DIR] : [])];
+const hidden = [env.LOCKSTEP_OPEN_KEYS_FILE, env.LOCKSTEP_FINGERPRINT_KEY_FILE, ...(env.LOCKSTEP_DATA_DIR ? [env.LOCKSTEP_DATA_DIR] : [])];
 try {
   assertHidden(sandbox, hidden);
 } catch (error) {

@@ -3,6 +3,7 @@ import { QueueEvents } from "bullmq";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { formatKeySpecs, generateKeyPair, OpeningKeyring, SealingKeyring } from "@lockstep/crypto";
+import { FingerprintKey } from "@lockstep/crypto/fingerprint";
 import { createDatabase, createUserWithPersonalWorkspace, eq, heartbeatOf, insertSecret, listAuditEvents, recordHealthCheck, schema, sealedSecretsOf } from "@lockstep/db";
 import { createQueues, createRedis, enqueue, jobCatalog } from "@lockstep/queue";
 import { startWorkers, type TWorkers } from "./worker";
@@ -18,6 +19,7 @@ const oldSealing = await SealingKeyring.fromSpec(formatKeySpecs([{ kid: oldPair.
 const keys = {
   sealing: await SealingKeyring.fromSpec(formatKeySpecs([{ kid: newPair.kid, key: newPair.publicKey }, { kid: oldPair.kid, key: oldPair.publicKey }])),
   opening: await OpeningKeyring.fromSpec(formatKeySpecs([{ kid: oldPair.kid, key: oldPair.privateKey }, { kid: newPair.kid, key: newPair.privateKey }])),
+  fingerprint: FingerprintKey.fromSpec(FingerprintKey.generateSpec(`fp-${prefix}`)),
 };
 
 describe("worker consumes jobs from real Redis and records in real Postgres", () => {

@@ -6,3 +6,5 @@ export { handleRest, restError, type TRestError, type TRestOptions } from "./res
 export { openApiDocument } from "./rest/openapi";
 export { restRoutes } from "./rest/routes";
 export { bearerTokenOf, identityFromAccessToken } from "./rest/bearer";
+export { receiptCsv, RECEIPT_CSV_COLUMNS } from "./services/receipt-csv";
+export type { TReceipt } from "./services/receipts";

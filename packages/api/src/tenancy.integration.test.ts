@@ -71,6 +71,7 @@ describe("cross-tenant isolation", () => {
       "workspaces.participants.invitations.revoke": (ws) =>
         asAlice.workspaces.participants.invitations.revoke({ workspaceId: ws, invitationId: invitationIds.get(ws)! }),
       "secrets.list": (ws) => asAlice.secrets.list({ workspaceId: ws }),
+      "secrets.history": (ws) => asAlice.secrets.history({ workspaceId: ws, secretId: secretIds.get(ws)! }),
       "secrets.validateName": (ws) => asAlice.secrets.validateName({ workspaceId: ws, name: "B_SECRET" }),
       "secrets.create": (ws) => asAlice.secrets.create({ workspaceId: ws, name: "INJECTED", value: { plain: "x" } }),
       "secrets.update": (ws) => asAlice.secrets.update({ workspaceId: ws, secretId: secretIds.get(ws)!, value: { plain: "x" } }),
@@ -95,6 +96,7 @@ describe("cross-tenant isolation", () => {
       "runs.cancel": (ws) => asAlice.runs.cancel({ workspaceId: ws, runId: ids.get(ws)!.run }),
       "runs.logs": (ws) => asAlice.runs.logs({ workspaceId: ws, runId: ids.get(ws)!.run }),
       "runs.receipt": (ws) => asAlice.runs.receipt({ workspaceId: ws, runId: ids.get(ws)!.run }),
+      "runs.secretVersions": (ws) => asAlice.runs.secretVersions({ workspaceId: ws, runId: ids.get(ws)!.run }),
       "credentials.list": (ws) => asAlice.credentials.list({ workspaceId: ws }),
       "credentials.create": (ws) => asAlice.credentials.create({ workspaceId: ws, name: "x", provider: "aws", value: { plain: awsKey } }),
       "credentials.update": (ws) => asAlice.credentials.update({ workspaceId: ws, credentialId: ids.get(ws)!.credential, value: { plain: awsKey } }),

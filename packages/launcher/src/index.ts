@@ -15,3 +15,4 @@ export { googleBatchExecutor, type TGoogleBatchConfig } from "./executors/google
 export * from "./cloud-head";
 export * from "./sandbox";
 export * from "./local-pipeline";
+export { nextflowConfigSecrets, secretsInFlatConfig, type TNextflowConfigSecrets } from "./nextflow-config-secrets";

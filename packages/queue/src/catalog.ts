@@ -39,6 +39,16 @@ export const jobCatalog = {
     jobId: (p: { secretId: string; writtenAt: string }) => `validate-${p.secretId}-${Date.parse(p.writtenAt)}`,
     options: { ...defaults, attempts: 5, backoff: { type: "exponential", delay: 2_000 }, removeOnComplete: { age: 24 * 3600, count: 5000 } } satisfies JobsOptions,
   },
+  /**
+   * Asks the pinned Nextflow what a local pipeline's config says of secrets (`nextflow config`, in
+   * the worker's sandbox: config files are code). One job per pipeline and source fingerprint.
+   */
+  "pipelines.inspect": {
+    queue: "system",
+    payload: z.strictObject({ pipelineId: ZUuid, fingerprint: z.string().regex(/^sha256:[0-9a-f]{64}$/) }),
+    jobId: (p: { pipelineId: string; fingerprint: string }) => `inspect-${p.pipelineId}-${p.fingerprint.slice(7, 23)}`,
+    options: { ...defaults, attempts: 3, backoff: { type: "exponential", delay: 5_000 } } satisfies JobsOptions,
+  },
   // ── Run lifecycle (DESIGN.md §4). One job id per run and step: enqueueing twice is a no-op. ──
   "runs.provision": {
     queue: "runs",

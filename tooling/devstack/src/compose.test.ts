@@ -44,6 +44,7 @@ const NEEDS = {
     "REDIS_URL",
     "LOCKSTEP_QUEUE_PREFIX",
     "LOCKSTEP_OPEN_KEYS_FILE",
+    "LOCKSTEP_FINGERPRINT_KEY_FILE",
     "LOCKSTEP_SEAL_KEYS",
     "LOCKSTEP_BWRAP",
     "LOCKSTEP_RUN_UID_BASE",
@@ -253,6 +254,14 @@ function checkEnvironment(compose: TCompose): string[] {
   if (!secretName || !mounted.includes(secretName) || !compose.secrets?.[secretName]) {
     problems.push("worker.LOCKSTEP_OPEN_KEYS_FILE must name a compose secret mounted into the worker (/run/secrets/<name>)");
   }
+  // So does the fingerprint key (the web must never hold it: it would let the web test guesses).
+  const fingerprintFile = environmentOf(worker).get("LOCKSTEP_FINGERPRINT_KEY_FILE") ?? "";
+  const fingerprintSecret = fingerprintFile.startsWith("/run/secrets/") ? fingerprintFile.slice("/run/secrets/".length) : null;
+  if (!fingerprintSecret || !mounted.includes(fingerprintSecret) || !compose.secrets?.[fingerprintSecret]) {
+    problems.push("worker.LOCKSTEP_FINGERPRINT_KEY_FILE must name a compose secret mounted into the worker (/run/secrets/<name>)");
+  }
+  for (const [k, value] of webEnv)
+    if (k.includes("FINGERPRINT") || value.includes("LOCKSTEP_FINGERPRINT_KEY")) problems.push(`web.${k} carries the fingerprint key`);
   if ((web as { secrets?: unknown[] } | undefined)?.secrets?.length) problems.push("web must not mount any secret");
   // Redis requires a password: both URLs carry it, and compose refuses to start without one.
   for (const name of ["web", "worker"]) {

@@ -1,5 +1,6 @@
 import type { TRegistry } from "./types";
 import { check as checkComputeEnv } from "./compute-envs/check";
+import { inspect as inspectPipeline } from "./pipelines/inspect";
 import { cancel } from "./runs/cancel";
 import { cleanup } from "./runs/cleanup";
 import { launch } from "./runs/launch";
@@ -16,6 +17,7 @@ export const registry: TRegistry = {
   "system.health-check": healthCheck,
   "secrets.reseal": reseal,
   "secrets.validate": validateSecret,
+  "pipelines.inspect": inspectPipeline,
   "runs.provision": provision,
   "runs.launch": launch,
   "runs.monitor": monitor,

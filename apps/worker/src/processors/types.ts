@@ -1,6 +1,7 @@
 import type { Job } from "bullmq";
 import type { Logger } from "pino";
 import type { OpeningKeyring, SealingKeyring } from "@lockstep/crypto";
+import type { FingerprintKey } from "@lockstep/crypto/fingerprint";
 import type { TDatabase } from "@lockstep/db";
 import type { TJobName, TJobPayload, TQueues } from "@lockstep/queue";
 import type { TExitWatch } from "../exit-watch";
@@ -15,7 +16,8 @@ export type TWorkerIdentity = {
   startedAt: Date;
 };
 
-export type TKeys = { opening: OpeningKeyring; sealing: SealingKeyring };
+/** `fingerprint`: the HMAC key of the keyed fingerprints runs record (the worker alone holds it). */
+export type TKeys = { opening: OpeningKeyring; sealing: SealingKeyring; fingerprint: FingerprintKey };
 
 export type TProcessorContext = {
   db: TDatabase;

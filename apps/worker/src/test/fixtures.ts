@@ -4,6 +4,7 @@ import type { Redis } from "ioredis";
 import { createCaller } from "@lockstep/api";
 import { createRateLimiter } from "@lockstep/auth";
 import { formatKeySpecs, generateKeyPair, OpeningKeyring, SealingKeyring } from "@lockstep/crypto";
+import { FingerprintKey } from "@lockstep/crypto/fingerprint";
 import { createUserWithPersonalWorkspace, eq, getRun, schema, type TDatabase, type TRun } from "@lockstep/db";
 import type { TQueues } from "@lockstep/queue";
 import { isSecretsSettled, isTerminalRunStatus } from "@lockstep/validators";
@@ -15,6 +16,7 @@ export async function testKeys(kid: string) {
   return {
     sealing: await SealingKeyring.fromSpec(formatKeySpecs([{ kid: pair.kid, key: pair.publicKey }])),
     opening: await OpeningKeyring.fromSpec(formatKeySpecs([{ kid: pair.kid, key: pair.privateKey }])),
+    fingerprint: FingerprintKey.fromSpec(FingerprintKey.generateSpec(`${kid}-fp`)),
   };
 }
 

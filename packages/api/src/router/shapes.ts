@@ -76,6 +76,18 @@ export const ZSecretOut = z.object({
   createdBy: ZPerson,
   updatedBy: ZPerson,
   lastUsedBy: ZPerson,
+  /** The run that last received it (a link on the list: a personal secret's may be in any workspace), and the value's current version. */
+  lastUsedRun: z.object({ id: z.string(), workspaceId: z.string() }).nullable(),
+  version: z.number(),
+});
+
+/** A secret's write history: versions with who and when, never a value. */
+export const ZSecretHistoryOut = z.object({
+  id: z.string(),
+  name: z.string(),
+  versions: z.array(z.object({ version: z.number(), writtenAt: z.date(), action: z.string(), via: z.string().nullable(), writtenBy: ZPerson })),
+  /** Pass as `cursor` for the next (older) page; null on the last. */
+  nextCursor: z.number().nullable(),
 });
 
 export const ZSecretRefOut = z.object({ id: z.string(), name: z.string() });
@@ -138,6 +150,10 @@ export const ZPipelineOut = z.object({
   /** What the sources ask for (null: not scanned since this was added), and the same in words. */
   secretNeeds: ZPipelineSecretNeeds.nullable(),
   secretNeedsText: z.string(),
+  /** Whether the pinned Nextflow checked these sources' config (`nextflow config`, in the worker) and which names it saw. */
+  nextflowCheck: z
+    .object({ state: z.enum(["pending", "checked", "failed"]), version: z.string().nullable(), checkedAt: z.string().nullable(), names: z.array(z.string()), reason: z.string().nullable() })
+    .nullable(),
   createdAt: z.date(),
   updatedAt: z.date(),
 });
@@ -202,6 +218,24 @@ export const ZRunOut = z.object({
   lastCleanupError: z.string().nullable(),
   /** What the end-of-run pass overwrote in the run's log files: counts only. Null until it ran. */
   redaction: z.object({ occurrences: z.number(), files: z.number(), scannedFiles: z.number(), at: z.string() }).nullable(),
+});
+
+/** What versions of its secrets a run received, and what changed since (no fingerprint, only equality answers). */
+export const ZRunSecretVersionsOut = z.object({
+  runId: z.string(),
+  recorded: z.boolean(),
+  secrets: z.array(
+    z.object({
+      name: z.string(),
+      source: z.enum(["workspace", "user"]),
+      version: z.number(),
+      currentVersion: z.number().nullable(),
+      changed: z.boolean(),
+      sameValue: z.boolean().nullable(),
+    }),
+  ),
+  personal: z.object({ count: z.number(), changed: z.number() }),
+  comparedWith: z.string().nullable(),
 });
 
 export const ZLogLineOut = z.object({ seq: z.number(), line: z.string(), at: z.date() });

@@ -1,5 +1,7 @@
 import { isRemotePipeline, resolveLocalPipeline } from "@lockstep/launcher/local-pipeline";
 import { scanPipelineDir } from "@lockstep/launcher/pipeline-secrets";
+import type { TNextflowSecretsRow } from "@lockstep/db";
+import { enqueue, type TQueues } from "@lockstep/queue";
 import type { TPipelineSecretNeeds } from "@lockstep/validators";
 import { AppError } from "../errors";
 
@@ -27,4 +29,34 @@ export async function scanSecretNeeds(repository: string, roots: readonly string
   const resolved = await resolveLocalPipeline(repository, roots);
   if (!resolved.ok) return { status: "unknown", reason: "the pipeline's directory cannot be read", scannedAt };
   return scanPipelineDir(resolved.dir);
+}
+
+/**
+ * The scanner's needs with what the pinned Nextflow said of the same sources (`nextflow config`,
+ * run by the worker): a name Nextflow found in config that the scanner missed is needed too. Where
+ * Nextflow has not answered for these sources, or could not run, the scanner's answer stands.
+ */
+export function withNextflow(needs: TPipelineSecretNeeds, nf: TNextflowSecretsRow | null): TPipelineSecretNeeds {
+  if (needs.status !== "known" || !nf?.ok || nf.fingerprint !== needs.fingerprint) return needs;
+  const known = new Set(needs.needs.map((n) => n.name));
+  const added = [...new Set([...nf.names, ...nf.directives])].filter((n) => !known.has(n));
+  if (added.length === 0) return needs;
+  return {
+    ...needs,
+    needs: [...needs.needs, ...added.map((name) => ({ name, uses: ["config" as const], files: [`nextflow config (Nextflow ${nf.version})`] }))].sort((a, b) => a.name.localeCompare(b.name)),
+  };
+}
+
+/** For the pipelines page: whether Nextflow checked these sources, and what it confirmed or added. */
+export function nextflowCheckOf(needs: TPipelineSecretNeeds | null, nf: TNextflowSecretsRow | null) {
+  if (!needs || needs.status !== "known") return null;
+  if (!nf || nf.fingerprint !== needs.fingerprint) return { state: "pending" as const, version: null, checkedAt: null, names: [], reason: null };
+  if (!nf.ok) return { state: "failed" as const, version: nf.version, checkedAt: nf.checkedAt, names: [], reason: nf.reason };
+  return { state: "checked" as const, version: nf.version, checkedAt: nf.checkedAt, names: [...new Set([...nf.names, ...nf.directives])].sort(), reason: null };
+}
+
+/** Asks the worker to check these sources with Nextflow, unless it already has (the job id dedupes too). */
+export async function requestNextflowCheck(queues: TQueues, pipelineId: string, needs: TPipelineSecretNeeds, nf: TNextflowSecretsRow | null) {
+  if (needs.status !== "known" || nf?.fingerprint === needs.fingerprint) return;
+  await enqueue(queues, "pipelines.inspect", { pipelineId, fingerprint: needs.fingerprint }).catch(() => undefined);
 }

@@ -20,7 +20,7 @@ import { enqueue, type TQueues } from "@lockstep/queue";
 import { headEnvProblems, type TPipelineSecretNeeds, type TSecretSelection, type TSecretUse } from "@lockstep/validators";
 import { AppError } from "../errors";
 import { isHostKind } from "./compute-envs";
-import { assertPipelineSource, scanSecretNeeds } from "./pipelines";
+import { assertPipelineSource, requestNextflowCheck, scanSecretNeeds, withNextflow } from "./pipelines";
 import type { TActor } from "./secrets";
 
 /** One name the pipeline needs, and where a launch by this user would take it from. */
@@ -136,8 +136,11 @@ export async function launchRun(
     );
   }
   // Scanned again at launch: the sources may have changed since the pipeline was saved.
-  const needs = await scanSecretNeeds(pipeline.repository, deps.localPipelineRoots);
-  await db.update(schema.pipelines).set({ secretNeeds: needs }).where(eq(schema.pipelines.id, pipeline.id));
+  const scanned = await scanSecretNeeds(pipeline.repository, deps.localPipelineRoots);
+  await db.update(schema.pipelines).set({ secretNeeds: scanned }).where(eq(schema.pipelines.id, pipeline.id));
+  // What the pinned Nextflow said of these same sources counts too; new sources are checked for the next launch.
+  await requestNextflowCheck(deps.queues, pipeline.id, scanned, pipeline.nextflowSecrets);
+  const needs = withNextflow(scanned, pipeline.nextflowSecrets);
   const secretPlan = await secretsForLaunch(db, workspace, actor.id, input.secrets, { optionalSecrets: pipeline.optionalSecrets, needs });
   const refs = secretPlan.refs;
   const run = await db.transaction(async (tx) => {

@@ -196,7 +196,7 @@ export async function importSecrets(
         details.push({ line: p.line, name: p.name, message: `${p.name} already exists; tick "overwrite existing" to replace it` });
         continue;
       }
-      const write = { sealed: p.sealed, keyId: p.keyId, actorId: actor.id, checkedAt: p.checkedAt };
+      const write = { sealed: p.sealed, keyId: p.keyId, actorId: actor.id, checkedAt: p.checkedAt, via: "import" };
       if (existing) {
         const row = await overwriteSecret(tx, owner, existing.id, write);
         if (!row) throw new AppError("CONFLICT", `${p.name} was deleted by someone else during the import; try again.`);

@@ -75,14 +75,14 @@ export async function effectiveSecretRefs(db: TDbOrTx, workspaceId: string, user
 export async function sealedForRefs(db: TDbOrTx, refs: TRunSecretRef[]) {
   if (refs.length === 0) return [];
   return db
-    .select({ id: secrets.id, scope: secrets.scope, workspaceId: secrets.workspaceId, userId: secrets.userId, name: secrets.name, sealed: secrets.sealed })
+    .select({ id: secrets.id, scope: secrets.scope, workspaceId: secrets.workspaceId, userId: secrets.userId, name: secrets.name, sealed: secrets.sealed, version: secrets.version })
     .from(secrets)
     .where(inArray(secrets.id, refs.map((r) => r.secretId)));
 }
 
-export async function markSecretsUsed(db: TDbOrTx, secretIds: string[], userId: string | null) {
+export async function markSecretsUsed(db: TDbOrTx, secretIds: string[], userId: string | null, runId: string | null = null) {
   if (secretIds.length === 0) return;
-  await db.update(secrets).set({ lastUsedAt: new Date(), lastUsedBy: userId }).where(inArray(secrets.id, secretIds));
+  await db.update(secrets).set({ lastUsedAt: new Date(), lastUsedBy: userId, lastUsedRunId: runId }).where(inArray(secrets.id, secretIds));
 }
 
 // ── Runs ──────────────────────────────────────────────────────────────────────────────────────

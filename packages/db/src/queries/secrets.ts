@@ -1,6 +1,6 @@
 import { aliasedTable, and, asc, desc, eq, gt, inArray, isNull, lt, ne, sql, type SQL } from "drizzle-orm";
 import type { TDbOrTx } from "../client";
-import { auditEvents, secrets, users } from "../schema";
+import { auditEvents, runs, secrets, secretVersions, users } from "../schema";
 import type { TAuditAction } from "@lockstep/validators";
 
 export type TSecretOwner = { scope: "workspace"; workspaceId: string } | { scope: "user"; userId: string };
@@ -30,6 +30,8 @@ export async function listSecretMetadata(db: TDbOrTx, owner: TSecretOwner) {
       createdAt: secrets.createdAt,
       updatedAt: secrets.updatedAt,
       lastUsedAt: secrets.lastUsedAt,
+      lastUsedRun: { id: runs.id, workspaceId: runs.workspaceId },
+      version: secrets.version,
       valueProblem: secrets.valueProblem,
       valueCheckedAt: secrets.valueCheckedAt,
       createdBy: { id: createdBy.id, name: createdBy.name, email: createdBy.email },
@@ -40,6 +42,7 @@ export async function listSecretMetadata(db: TDbOrTx, owner: TSecretOwner) {
     .leftJoin(createdBy, eq(createdBy.id, secrets.createdBy))
     .leftJoin(updatedBy, eq(updatedBy.id, secrets.updatedBy))
     .leftJoin(lastUsedBy, eq(lastUsedBy.id, secrets.lastUsedBy))
+    .leftJoin(runs, eq(runs.id, secrets.lastUsedRunId))
     .where(ownerWhere(owner))
     .orderBy(asc(secrets.name));
 }
@@ -64,7 +67,7 @@ export async function findSecretById(db: TDbOrTx, owner: TSecretOwner, id: strin
  * `checkedAt`: when the value was checked against the value rules in plaintext (a plain value the
  * API checked); null for a value sealed by a client, which only the worker can open and check.
  */
-type TValueWrite = { sealed: string; keyId: string; actorId: string; checkedAt?: Date | null };
+type TValueWrite = { sealed: string; keyId: string; actorId: string; checkedAt?: Date | null; via?: string | null };
 
 export async function insertSecret(db: TDbOrTx, owner: TSecretOwner, input: TValueWrite & { name: string }) {
   const [row] = await db
@@ -81,7 +84,8 @@ export async function insertSecret(db: TDbOrTx, owner: TSecretOwner, input: TVal
       valueCheckedAt: input.checkedAt ?? null,
     })
     .onConflictDoNothing()
-    .returning({ id: secrets.id, name: secrets.name, updatedAt: secrets.updatedAt });
+    .returning({ id: secrets.id, name: secrets.name, updatedAt: secrets.updatedAt, version: secrets.version });
+  if (row) await db.insert(secretVersions).values({ secretId: row.id, version: row.version, writtenAt: row.updatedAt, writtenBy: input.actorId, action: "created", via: input.via ?? null });
   return row ?? null;
 }
 
@@ -89,10 +93,45 @@ export async function overwriteSecret(db: TDbOrTx, owner: TSecretOwner, id: stri
   const [row] = await db
     .update(secrets)
     // A new value: what was found about the old one no longer holds.
-    .set({ sealed: input.sealed, keyId: input.keyId, updatedBy: input.actorId, updatedAt: new Date(), valueProblem: null, valueCheckedAt: input.checkedAt ?? null })
+    // The old ciphertext is replaced in place and kept nowhere: history rows say who and when only.
+    .set({
+      sealed: input.sealed,
+      keyId: input.keyId,
+      updatedBy: input.actorId,
+      updatedAt: new Date(),
+      valueProblem: null,
+      valueCheckedAt: input.checkedAt ?? null,
+      version: sql`${secrets.version} + 1`,
+    })
     .where(and(ownerWhere(owner), eq(secrets.id, id)))
-    .returning({ id: secrets.id, name: secrets.name, updatedAt: secrets.updatedAt });
+    .returning({ id: secrets.id, name: secrets.name, updatedAt: secrets.updatedAt, version: secrets.version });
+  if (row) await db.insert(secretVersions).values({ secretId: row.id, version: row.version, writtenAt: row.updatedAt, writtenBy: input.actorId, action: "overwritten", via: input.via ?? null });
   return row ?? null;
+}
+
+const writtenBy = aliasedTable(users, "written_by_user");
+
+/**
+ * A secret's write history, newest first (`beforeVersion` pages on): version, when, who, how.
+ * Only for a secret `owner` holds; another owner's id reads as absent (null).
+ */
+export async function secretHistory(db: TDbOrTx, owner: TSecretOwner, id: string, page: { limit: number; beforeVersion?: number }) {
+  const secret = await findSecretById(db, owner, id);
+  if (!secret) return null;
+  const rows = await db
+    .select({
+      version: secretVersions.version,
+      writtenAt: secretVersions.writtenAt,
+      action: secretVersions.action,
+      via: secretVersions.via,
+      writtenBy: { id: writtenBy.id, name: writtenBy.name, email: writtenBy.email },
+    })
+    .from(secretVersions)
+    .leftJoin(writtenBy, eq(writtenBy.id, secretVersions.writtenBy))
+    .where(and(eq(secretVersions.secretId, id), page.beforeVersion !== undefined ? lt(secretVersions.version, page.beforeVersion) : undefined))
+    .orderBy(desc(secretVersions.version))
+    .limit(page.limit);
+  return { ...secret, versions: rows.map((r) => ({ ...r, writtenBy: r.writtenBy?.id ? r.writtenBy : null })) };
 }
 
 export async function deleteSecret(db: TDbOrTx, owner: TSecretOwner, id: string) {

@@ -49,6 +49,11 @@ export type TPipelineSecretNeedsRow =
     }
   | { status: "unknown"; reason: string; scannedAt: string };
 
+export type TNextflowSecretsRow = { fingerprint: string; version: string; checkedAt: string } & (
+  | { ok: true; names: string[]; directives: string[] }
+  | { ok: false; reason: string }
+);
+
 export const pipelines = pgTable(
   "pipelines",
   {
@@ -67,6 +72,11 @@ export const pipelines = pgTable(
      * (names, where used, the source fingerprint; never file content). Null: never scanned.
      */
     secretNeeds: jsonb().$type<TPipelineSecretNeedsRow>(),
+    /**
+     * What the pinned Nextflow itself said of the pipeline's config (`nextflow config`, run by the
+     * worker in its sandbox) for the sources with `fingerprint`: names only. Null: not checked yet.
+     */
+    nextflowSecrets: jsonb().$type<TNextflowSecretsRow>(),
     /** Names a run may go without (the pipeline setting; the sources can also say so in a comment). */
     optionalSecrets: jsonb().$type<string[]>().notNull().default([]),
     createdBy: uuid().references(() => users.id, { onDelete: "set null" }),
@@ -99,6 +109,14 @@ export const runUidSeq = pgSequence("run_uid_seq", { startWith: 0, minValue: 0, 
 
 /** Which secret reaches a run, and from where (names and ids only). */
 export type TRunSecretRef = { name: string; source: "workspace" | "user"; secretId: string };
+
+/**
+ * Which version of each secret a run received, recorded by the worker as it writes the copies, and
+ * a keyed fingerprint of the value (HMAC-SHA256 under the worker's fingerprint key, labelled with
+ * that key's id): two runs' fingerprints under the same key are equal exactly when the values are.
+ * The fingerprint never leaves the database except as an equality answer (docs/security.md).
+ */
+export type TRunSecretVersion = { secretId: string; name: string; source: "workspace" | "user"; version: number; fingerprint: { kid: string; mac: string } };
 
 export const runs = pgTable(
   "runs",
@@ -133,6 +151,8 @@ export const runs = pgTable(
      * what the run's deletion receipt lists.
      */
     secretCopies: jsonb().$type<Array<{ location: string; writtenAt: string }>>().notNull().default([]),
+    /** What each secret the run received was, by version and keyed fingerprint (set at provision). */
+    secretVersions: jsonb().$type<TRunSecretVersion[]>().notNull().default([]),
     /** Offset of the unprivileged uid the run's head and tasks run as (root workers), from runUidSeq. */
     runUid: integer(),
     cleanupTarget: jsonb().$type<TCleanupTarget>(),

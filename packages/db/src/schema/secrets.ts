@@ -1,8 +1,9 @@
-import { bigserial, check, index, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigserial, check, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { sql } from "drizzle-orm";
 import { id } from "./_columns";
 import { users } from "./users";
 import { workspaces } from "./tenancy";
+import { runs } from "./runs";
 
 export const secretScope = pgEnum("secret_scope", ["workspace", "user"]);
 
@@ -27,6 +28,10 @@ export const secrets = pgTable(
     updatedBy: uuid().references(() => users.id, { onDelete: "set null" }),
     lastUsedAt: timestamp({ withTimezone: true }),
     lastUsedBy: uuid().references(() => users.id, { onDelete: "set null" }),
+    /** The run that last received this secret (set by the worker when it writes the run's copies). */
+    lastUsedRunId: uuid().references(() => runs.id, { onDelete: "set null" }),
+    /** The value's version: 1 when created, +1 on every overwrite (a re-seal under a new key keeps it). */
+    version: integer().notNull().default(1),
     /**
      * The value rule the stored value breaks, found by the worker after it opened the value (a
      * value sealed in a client never passes the server's checks in plaintext). Null = fine or not
@@ -49,6 +54,27 @@ export const secrets = pgTable(
 );
 
 export type TSecretRow = typeof secrets.$inferSelect;
+
+/**
+ * A secret's write history: which version, who wrote it, when, and how (form, import, API). No
+ * value and no ciphertext: an overwrite replaces `secrets.sealed` in place, so an old value is
+ * gone from the table the moment the new one is written. Deleted with the secret.
+ */
+export const secretVersions = pgTable(
+  "secret_versions",
+  {
+    secretId: uuid()
+      .notNull()
+      .references(() => secrets.id, { onDelete: "cascade" }),
+    version: integer().notNull(),
+    writtenAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    writtenBy: uuid().references(() => users.id, { onDelete: "set null" }),
+    /** "created" or "overwritten", and "import" when it came with an .env import. */
+    action: text().notNull(),
+    via: text(),
+  },
+  (t) => [uniqueIndex("secret_versions_secret_version_key").on(t.secretId, t.version)],
+);
 
 /**
  * Append-only audit trail: who did what to which secret (or run), from where, when. Never a

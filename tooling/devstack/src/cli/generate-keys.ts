@@ -3,11 +3,14 @@
 // writes the PRIVATE keyring to PATH (default ./lockstep-open-keys, created with mode 0600, never
 // overwritten) for the worker alone, and prints the lines for .env: LOCKSTEP_SEAL_KEYS (public,
 // web and worker), NEXTAUTH_SECRET (web) and LOCKSTEP_OPEN_KEYS_PATH (where compose finds the file).
-// With Compose, give the file to the worker's uid: chown 10001:10001 lockstep-open-keys.
+// Beside it, PATH-fingerprint (./lockstep-fingerprint-key by default): the worker's fingerprint key
+// (LOCKSTEP_FINGERPRINT_KEY_PATH), also 0600 and never overwritten.
+// With Compose, give the files to the worker's uid: chown 10001:10001 lockstep-open-keys lockstep-fingerprint-key.
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { formatKeySpecs, generateKeyPair } from "@lockstep/crypto";
+import { FingerprintKey } from "@lockstep/crypto/fingerprint";
 
 async function main(): Promise<string> {
   const file = resolve(process.argv[2] ?? "lockstep-open-keys");
@@ -16,10 +19,13 @@ async function main(): Promise<string> {
   const kid = `k${new Date().toISOString().slice(0, 10).replace(/-/g, "")}-${randomBytes(3).toString("hex")}`;
   const pair = await generateKeyPair(kid);
   writeFileSync(file, `${formatKeySpecs([{ kid, key: pair.privateKey }])}\n`, { mode: 0o600, flag: "wx" });
+  const fingerprintFile = process.argv[2] ? `${file}-fingerprint` : resolve("lockstep-fingerprint-key");
+  writeFileSync(fingerprintFile, `${FingerprintKey.generateSpec(`fp-${kid}`)}\n`, { mode: 0o600, flag: "wx" });
   return [
     `LOCKSTEP_SEAL_KEYS=${formatKeySpecs([{ kid, key: pair.publicKey }])}`,
     `NEXTAUTH_SECRET=${randomBytes(32).toString("base64url")}`,
     `LOCKSTEP_OPEN_KEYS_PATH=${file}`,
+    `LOCKSTEP_FINGERPRINT_KEY_PATH=${fingerprintFile}`,
     "",
   ].join("\n");
 }

@@ -3,10 +3,11 @@
  * Postgres and a private Redis unless DATABASE_URL / REDIS_URL point elsewhere. Ctrl-C stops all.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { FingerprintKey } from "@lockstep/crypto/fingerprint";
 import { installNextflow, NEXTFLOW_VERSION } from "@lockstep/launcher";
 import { createDatabase, ensureSetupCode } from "@lockstep/db";
 import { runMigrations } from "@lockstep/db/migrate";
@@ -86,6 +87,8 @@ async function main() {
   }
   // The worker reads its private keys from a file only its uid can read, never from its environment.
   const openKeysFile = env.LOCKSTEP_OPEN_KEYS_FILE ?? writeOpenKeysFile(join(env.dataDir, "worker-open-keys"), openKeys!);
+  // Its fingerprint key the same way, made once and kept (fingerprints under a new key compare with no earlier run's).
+  const fingerprintKeyFile = env.LOCKSTEP_FINGERPRINT_KEY_FILE ?? ensureFingerprintKeyFile(join(env.dataDir, "worker-fingerprint-key"));
 
   say("applying database migrations…");
   await runMigrations(databaseUrl);
@@ -131,7 +134,14 @@ async function main() {
     cwd: webDir,
     logFile: join(logDir, "web.log"),
     // The web tier gets the public keys only; the private keyring goes to the worker alone.
-    env: { ...shared, LOCKSTEP_SEAL_KEYS: sealKeys, NEXTAUTH_SECRET: authSecret, LOCKSTEP_OPEN_KEYS: undefined, LOCKSTEP_OPEN_KEYS_FILE: undefined },
+    env: {
+      ...shared,
+      LOCKSTEP_SEAL_KEYS: sealKeys,
+      NEXTAUTH_SECRET: authSecret,
+      LOCKSTEP_OPEN_KEYS: undefined,
+      LOCKSTEP_OPEN_KEYS_FILE: undefined,
+      LOCKSTEP_FINGERPRINT_KEY_FILE: undefined,
+    },
   });
   const workerDir = join(root, "apps/worker");
   const startWorker = () =>
@@ -143,6 +153,7 @@ async function main() {
         ...shared,
         LOCKSTEP_OPEN_KEYS: undefined,
         LOCKSTEP_OPEN_KEYS_FILE: openKeysFile,
+        LOCKSTEP_FINGERPRINT_KEY_FILE: fingerprintKeyFile,
         LOCKSTEP_DATA_DIR: env.dataDir,
         LOCKSTEP_SEAL_KEYS: sealKeys,
         WORKER_PORT: String(env.WORKER_PORT),
@@ -203,6 +214,11 @@ async function announceSetupCode(databaseUrl: string, preset: string | undefined
   } finally {
     await close();
   }
+}
+
+function ensureFingerprintKeyFile(file: string): string {
+  if (!existsSync(file)) writeFileSync(file, `${FingerprintKey.generateSpec(`fp-${new Date().toISOString().slice(0, 10).replace(/-/g, "")}`)}\n`, { mode: 0o600, flag: "wx" });
+  return file;
 }
 
 function writeOpenKeysFile(file: string, keys: string): string {

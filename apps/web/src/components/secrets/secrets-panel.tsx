@@ -5,11 +5,19 @@ import { Alert, Button } from "@lockstep/ui";
 import { errorMessage } from "~/components/errors";
 import { DataTable, RowActions } from "~/components/data-table";
 import { formatDateTime, plural } from "./format";
+import Link from "next/link";
+import { SecretHistoryDialog } from "./history-dialog";
 import { ImportDialog } from "./import-dialog";
 import { AddSecretDialog, DeleteSecretDialog, OverwriteSecretDialog } from "./secret-dialogs";
 import { useSecretList, type TSecretRow, type TSecretsTarget } from "./use-secrets";
 
-type TOpen = { kind: "add" } | { kind: "import" } | { kind: "overwrite"; secret: TSecretRow } | { kind: "delete"; secret: TSecretRow } | null;
+type TOpen =
+  | { kind: "add" }
+  | { kind: "import" }
+  | { kind: "overwrite"; secret: TSecretRow }
+  | { kind: "delete"; secret: TSecretRow }
+  | { kind: "history"; secret: TSecretRow }
+  | null;
 
 /**
  * The list of secrets (names and dates, never values) with the controls the caller may use:
@@ -130,8 +138,23 @@ export function SecretsPanel({
                     {s.valueProblem ? <ValueProblem problem={s.valueProblem} /> : null}
                   </th>
                   <When at={s.createdAt} by={s.createdBy} />
-                  <When at={s.updatedAt} by={s.updatedBy} />
-                  <When at={s.lastUsedAt} by={s.lastUsedBy} never="Never used" />
+                  <When at={s.updatedAt} by={s.updatedBy}>
+                    <button
+                      type="button"
+                      className="mt-0.5 block text-xs font-medium text-indigo-600 hover:text-indigo-500"
+                      aria-label={`History of ${s.name} (version ${s.version})`}
+                      onClick={() => openDialog({ kind: "history", secret: s })}
+                    >
+                      v{s.version} · history
+                    </button>
+                  </When>
+                  <When at={s.lastUsedAt} by={s.lastUsedBy} never="Never used">
+                    {s.lastUsedRun ? (
+                      <Link href={`/w/${s.lastUsedRun.workspaceId}/runs/${s.lastUsedRun.id}`} className="block text-xs font-medium text-indigo-600 hover:text-indigo-500">
+                        last used by run <span className="font-mono">{s.lastUsedRun.id.slice(0, 8)}</span>
+                      </Link>
+                    ) : null}
+                  </When>
                   {canWrite ? (
                     <RowActions>
                       {canCreate ? (
@@ -154,6 +177,7 @@ export function SecretsPanel({
       {open?.kind === "add" ? <AddSecretDialog target={target} onClose={() => setOpen(null)} onSaved={done} /> : null}
       {open?.kind === "import" ? <ImportDialog target={target} existingNames={existingNames} onClose={() => setOpen(null)} onImported={done} /> : null}
       {open?.kind === "overwrite" ? <OverwriteSecretDialog target={target} secret={open.secret} onClose={() => setOpen(null)} onSaved={done} /> : null}
+      {open?.kind === "history" ? <SecretHistoryDialog target={target} secret={open.secret} onClose={() => setOpen(null)} /> : null}
       {open?.kind === "delete" ? <DeleteSecretDialog target={target} secret={open.secret} onClose={() => setOpen(null)} onDeleted={done} /> : null}
     </section>
   );
@@ -172,7 +196,7 @@ function ValueProblem({ problem }: { problem: string }) {
   );
 }
 
-function When({ at, by, never = "—" }: { at: Date | null; by: { name: string; email: string } | null; never?: string }) {
+function When({ at, by, never = "—", children }: { at: Date | null; by: { name: string; email: string } | null; never?: string; children?: ReactNode }) {
   if (!at) return <td className="whitespace-nowrap px-5 py-3 text-slate-400">{never}</td>;
   return (
     <td className="whitespace-nowrap px-5 py-3">
@@ -184,6 +208,7 @@ function When({ at, by, never = "—" }: { at: Date | null; by: { name: string; 
           by {by.name}
         </span>
       ) : null}
+      {children}
     </td>
   );
 }

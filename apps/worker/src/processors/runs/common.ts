@@ -78,7 +78,7 @@ export async function openRunSecrets(ctx: TProcessorContext, run: TRun, opts: { 
     const value = await ctx.keys.opening.open(row.sealed, { scope: row.scope, ownerId, name: row.name });
     const problem = opts.checkValues === false ? null : secretValueProblem(value);
     if (problem) broken.push({ id: row.id, sealed: row.sealed, label: `${ref.name} (${ref.source} secret)`, problem });
-    opened.push({ id: row.id, name: ref.name, value });
+    opened.push({ id: row.id, name: ref.name, source: ref.source, version: row.version, value });
   }
   if (broken.length > 0) {
     for (const b of broken) await recordValueCheck(ctx.db, b.id, b.sealed, `Secret value ${b.problem}.`);

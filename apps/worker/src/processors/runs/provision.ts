@@ -1,5 +1,5 @@
 import { UnrecoverableError } from "bullmq";
-import { findUserById, isTerminal, markSecretsUsed, runSecretsAuditDetail, updateRunIf } from "@lockstep/db";
+import { findUserById, isTerminal, markSecretsUsed, runSecretsAuditDetail, updateRunIf, type TRunSecretVersion } from "@lockstep/db";
 import { enqueue } from "@lockstep/queue";
 import { ProviderError } from "@lockstep/secrets";
 import { providerForStore, runDirOf, storeOf, withTarget } from "../../runtime";
@@ -31,6 +31,7 @@ export const provision: THandler<"runs.provision"> = async ({ runId }, _job, ctx
   let headEnv: Record<string, string> = {};
   let secretBindings: Array<{ name: string; location: string }> = [];
   let secretCopies: Array<{ location: string; writtenAt: string }> = [];
+  let secretVersions: TRunSecretVersion[] = [];
   let runDir: string;
   try {
     // A retry keeps the store recorded first (the settings may have changed in between).
@@ -55,13 +56,17 @@ export const provision: THandler<"runs.provision"> = async ({ runId }, _job, ctx
         secretBindings = result.bindings;
         const writtenAt = new Date().toISOString();
         secretCopies = result.locations.map((location) => ({ location, writtenAt }));
-        await markSecretsUsed(ctx.db, opened.map((s) => s.id), run.launchedBy);
+        // The version each value was read at (the same row read as the value) and its keyed fingerprint.
+        secretVersions = opened.map((s) => ({ secretId: s.id, name: s.name, source: s.source, version: s.version, fingerprint: ctx.keys.fingerprint.of(s.value) }));
+        await markSecretsUsed(ctx.db, opened.map((s) => s.id), run.launchedBy, run.id);
         const launcher = run.launchedBy ? await findUserById(ctx.db, run.launchedBy) : null;
         await workerAudit(ctx, run, "secrets.provisioned", {
           provider: provider.kind,
           // Workspace admins read this: personal secrets by count only.
           ...runSecretsAuditDetail(run.secretRefs, launcher?.name ?? null),
           copies: result.locations.length,
+          // Which version of each workspace secret went out (personal ones stay a count, as above).
+          versions: secretVersions.filter((v) => v.source === "workspace").map((v) => `${v.name} v${v.version}`),
         });
       } finally {
         await close().catch(() => {});
@@ -82,6 +87,7 @@ export const provision: THandler<"runs.provision"> = async ({ runId }, _job, ctx
     headEnv,
     secretBindings,
     secretCopies,
+    secretVersions,
     ...(run.secretRefs.length > 0 ? { secretsState: "PROVISIONED" as const } : {}),
   });
   if (updated) ctx.metrics?.provisioned(run, provisionedAt);

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { and, eq, getComputeEnv, getPipeline, listPipelines, schema, type TPipeline } from "@lockstep/db";
 import { describeNeeds, ZId, ZPipelineInput } from "@lockstep/validators";
 import { AppError, isUniqueViolation } from "../../errors";
-import { assertPipelineSource, scanSecretNeeds } from "../../services/pipelines";
+import { assertPipelineSource, nextflowCheckOf, requestNextflowCheck, scanSecretNeeds, withNextflow } from "../../services/pipelines";
 import { router, workspaceProcedure } from "../../trpc";
 import { ZPipelineOut } from "../shapes";
 
@@ -16,8 +16,9 @@ const out = (p: TPipeline): z.infer<typeof ZPipelineOut> => ({
   defaultParams: p.defaultParams,
   defaultComputeEnvId: p.defaultComputeEnvId,
   optionalSecrets: p.optionalSecrets,
-  secretNeeds: p.secretNeeds,
-  secretNeedsText: p.secretNeeds ? describeNeeds(p.secretNeeds) : "secrets needed: not scanned yet (save or launch the pipeline to scan it)",
+  secretNeeds: p.secretNeeds ? withNextflow(p.secretNeeds, p.nextflowSecrets) : null,
+  secretNeedsText: p.secretNeeds ? describeNeeds(withNextflow(p.secretNeeds, p.nextflowSecrets)) : "secrets needed: not scanned yet (save or launch the pipeline to scan it)",
+  nextflowCheck: nextflowCheckOf(p.secretNeeds, p.nextflowSecrets),
   createdAt: p.createdAt,
   updatedAt: p.updatedAt,
 });
@@ -49,6 +50,7 @@ export const pipelinesRouter = router({
       try {
         const secretNeeds = await scanSecretNeeds(input.pipeline.repository, ctx.config.localPipelineRoots);
         const [row] = await ctx.db.insert(pipelines).values({ ...input.pipeline, secretNeeds, workspaceId: ctx.workspace.id, createdBy: ctx.user.id }).returning();
+        await requestNextflowCheck(ctx.queues, row!.id, secretNeeds, null);
         return out(row!);
       } catch (error) {
         if (isUniqueViolation(error)) throw new AppError("CONFLICT", `A pipeline named "${input.pipeline.name}" already exists here.`);
@@ -73,6 +75,7 @@ export const pipelinesRouter = router({
           throw error;
         });
       if (!row) throw new AppError("NOT_FOUND", "No such pipeline.");
+      await requestNextflowCheck(ctx.queues, row.id, secretNeeds, row.nextflowSecrets);
       return out(row);
     }),
 

@@ -3,12 +3,13 @@ import { getPipeline, getRunInWorkspace, listRuns, readRunLog, type TRun } from 
 import { describeNeeds, ZId, ZParams, ZSecretSelection } from "@lockstep/validators";
 import { AppError } from "../../errors";
 import { scrubPersonalNames } from "../../services/personal-secrets";
-import { scanSecretNeeds } from "../../services/pipelines";
+import { scanSecretNeeds, withNextflow } from "../../services/pipelines";
 import { runReceipt } from "../../services/receipts";
+import { runSecretVersions } from "../../services/secret-versions";
 import { cancelRun, launchRun, secretsForLaunch } from "../../services/runs";
 import { router, workspaceProcedure } from "../../trpc";
 import { actorOf } from "../../actor";
-import { ZLaunchNeedsOut, ZLogLineOut, ZReceiptOut, ZRunOut, ZRunSecretRefOut } from "../shapes";
+import { ZLaunchNeedsOut, ZLogLineOut, ZReceiptOut, ZRunOut, ZRunSecretRefOut, ZRunSecretVersionsOut } from "../shapes";
 
 /**
  * A run as `viewerId` may read it: the launcher sees their personal secrets by name; everyone else
@@ -64,7 +65,7 @@ export const runsRouter = router({
     .query(async ({ ctx, input }) => {
       const pipeline = input.pipelineId ? await getPipeline(ctx.db, ctx.workspace.id, input.pipelineId) : undefined;
       if (input.pipelineId && !pipeline) throw new AppError("NOT_FOUND", "No such pipeline.");
-      const needs = pipeline ? await scanSecretNeeds(pipeline.repository, ctx.config.localPipelineRoots) : null;
+      const needs = pipeline ? withNextflow(await scanSecretNeeds(pipeline.repository, ctx.config.localPipelineRoots), pipeline.nextflowSecrets) : null;
       const all = await secretsForLaunch(ctx.db, ctx.workspace, ctx.user.id, { mode: "all" }, pipeline ? { optionalSecrets: pipeline.optionalSecrets, needs } : null);
       return {
         personal: ctx.workspace.personalOwnerId !== null,
@@ -129,6 +130,22 @@ export const runsRouter = router({
       const found = await getRunInWorkspace(ctx.db, ctx.workspace.id, input.runId);
       if (!found) throw new AppError("NOT_FOUND", "No such run.");
       return runReceipt(ctx.db, found.run, found.launcher?.name ?? null, ctx.user.id);
+    }),
+
+  /**
+   * Which version of each secret the run received, and whether it changed since (what a relaunch
+   * warns about). With `sameAs`, another run of this workspace: whether each secret had the same
+   * value there, answered by comparing keyed fingerprints here (they are never returned).
+   */
+  secretVersions: workspaceProcedure("workspace:view")
+    .input(z.object({ runId: ZId, sameAs: ZId.optional() }))
+    .output(ZRunSecretVersionsOut)
+    .query(async ({ ctx, input }) => {
+      const found = await getRunInWorkspace(ctx.db, ctx.workspace.id, input.runId);
+      if (!found) throw new AppError("NOT_FOUND", "No such run.");
+      const other = input.sameAs ? await getRunInWorkspace(ctx.db, ctx.workspace.id, input.sameAs) : null;
+      if (input.sameAs && !other) throw new AppError("NOT_FOUND", "sameAs: no such run in this workspace.");
+      return runSecretVersions(ctx.db, found.run, ctx.user.id, other?.run ?? null);
     }),
 
   cancel: workspaceProcedure("runs:cancel-own")

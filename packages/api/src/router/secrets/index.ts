@@ -4,8 +4,9 @@ import { ZId } from "@lockstep/validators";
 import { actorOf } from "../../actor";
 import { createSecret, importSecrets, removeSecret, updateSecret, validateSecretName } from "../../services/secrets";
 import { authedProcedure, router, workspaceProcedure } from "../../trpc";
-import { ZImportOut, ZSecretOut, ZSecretRefOut, ZValidateNameOut } from "../shapes";
-import { ZImportInput, ZSecretName, ZValueInput } from "./inputs";
+import { historyOf } from "../../services/secret-history";
+import { ZImportOut, ZSecretHistoryOut, ZSecretOut, ZSecretRefOut, ZValidateNameOut } from "../shapes";
+import { ZHistoryInput, ZImportInput, ZSecretName, ZValueInput } from "./inputs";
 
 const ws = (ctx: { workspace: { id: string } }): TSecretOwner => ({ scope: "workspace", workspaceId: ctx.workspace.id });
 
@@ -18,6 +19,12 @@ export const secretsRouter = router({
   list: workspaceProcedure("secrets:list")
     .output(z.array(ZSecretOut))
     .query(({ ctx }) => listSecretMetadata(ctx.db, ws(ctx))),
+
+  /** Who wrote each version of a secret and when (never a value). */
+  history: workspaceProcedure("secrets:list")
+    .input(ZHistoryInput)
+    .output(ZSecretHistoryOut)
+    .query(({ ctx, input }) => historyOf(ctx.db, ws(ctx), input)),
 
   validateName: workspaceProcedure("secrets:write")
     .input(z.object({ name: z.string().max(200) }))

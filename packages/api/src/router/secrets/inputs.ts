@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ZSecretName, ZSecretValue } from "@lockstep/validators";
+import { ZId, ZSecretName, ZSecretValue } from "@lockstep/validators";
 
 /**
  * A value arrives sealed by the client (preferred: the plaintext never reaches the server) or
@@ -19,3 +19,11 @@ export const ZImportInput = z.object({
 });
 
 export { ZSecretName };
+
+/** One page of a secret's write history, newest first. */
+export const ZHistoryInput = z.object({
+  secretId: ZId,
+  limit: z.number().int().min(1).max(100).default(20),
+  /** The `nextCursor` of the previous page: versions below it. */
+  cursor: z.number().int().min(1).optional(),
+});

@@ -4,14 +4,21 @@ import { ZId } from "@lockstep/validators";
 import { createSecret, importSecrets, removeSecret, updateSecret, validateSecretName } from "../../services/secrets";
 import { authedProcedure, router } from "../../trpc";
 import { actorOf } from "../../actor";
-import { ZImportInput, ZSecretName, ZValueInput } from "../secrets/inputs";
-import { ZImportOut, ZSecretOut, ZSecretRefOut, ZValidateNameOut } from "../shapes";
+import { historyOf } from "../../services/secret-history";
+import { ZHistoryInput, ZImportInput, ZSecretName, ZValueInput } from "../secrets/inputs";
+import { ZImportOut, ZSecretHistoryOut, ZSecretOut, ZSecretRefOut, ZValidateNameOut } from "../shapes";
 
 /** The caller's own secrets: nobody else sees them, not even their names. */
 const mine = (ctx: { user: { id: string } }): TSecretOwner => ({ scope: "user", userId: ctx.user.id });
 
 export const userSecretsRouter = router({
   list: authedProcedure.output(z.array(ZSecretOut)).query(({ ctx }) => listSecretMetadata(ctx.db, mine(ctx))),
+
+  /** Who wrote each version of one of your secrets and when (never a value). */
+  history: authedProcedure
+    .input(ZHistoryInput)
+    .output(ZSecretHistoryOut)
+    .query(({ ctx, input }) => historyOf(ctx.db, mine(ctx), input)),
 
   validateName: authedProcedure
     .input(z.object({ name: z.string().max(200) }))

@@ -9,17 +9,18 @@ import { Alert, Button, Card, EmptyState, PageHeader, PathText, Select, Textarea
 import { errorMessage } from "~/components/errors";
 import { formErrorsOf, otherErrors } from "~/components/runs/form-errors";
 import { formatKeyValueLines, formatSeconds, parseKeyValueLines, plural } from "~/components/runs/format";
+import { RelaunchWarning } from "~/components/runs/secret-versions";
 import { PersonalNoSecretsNote, WorkspaceFrame, type TWorkspace } from "~/components/runs/workspace-frame";
 import { useTRPC } from "~/trpc/react";
 
 type TMode = "needed" | "all" | "selected" | "none";
 
-export function LaunchForm({ workspaceId, initialPipelineId }: { workspaceId: string; initialPipelineId?: string }) {
+export function LaunchForm({ workspaceId, initialPipelineId, relaunchOf }: { workspaceId: string; initialPipelineId?: string; relaunchOf?: string }) {
   return (
     <WorkspaceFrame workspaceId={workspaceId} section="launch">
       {(w) =>
         can(w.role, "runs:launch") ? (
-          <Launch workspace={w} initialPipelineId={initialPipelineId} />
+          <Launch workspace={w} initialPipelineId={initialPipelineId} relaunchOf={relaunchOf} />
         ) : (
           <EmptyState title="Your role cannot launch runs">
             As <strong className="font-semibold text-slate-700">{w.role}</strong> you can follow the workspace&apos;s{" "}
@@ -36,7 +37,7 @@ export function LaunchForm({ workspaceId, initialPipelineId }: { workspaceId: st
 
 const FORM_FIELDS = ["pipelineId", "computeEnvId", "params", "secrets"] as const;
 
-function Launch({ workspace, initialPipelineId }: { workspace: TWorkspace; initialPipelineId?: string }) {
+function Launch({ workspace, initialPipelineId: pipelineParam, relaunchOf }: { workspace: TWorkspace; initialPipelineId?: string; relaunchOf?: string }) {
   const workspaceId = workspace.id;
   const trpc = useTRPC();
   const router = useRouter();
@@ -46,6 +47,10 @@ function Launch({ workspace, initialPipelineId }: { workspace: TWorkspace; initi
   const computeEnvs = useQuery(trpc.computeEnvs.list.queryOptions({ workspaceId }));
   const workspaceSecrets = useQuery(trpc.secrets.list.queryOptions({ workspaceId }, { enabled: !workspace.personal }));
   const launch = useMutation(trpc.runs.launch.mutationOptions());
+  // A relaunch starts from the original run's pipeline, compute environment and params.
+  const original = useQuery(trpc.runs.get.queryOptions({ workspaceId, runId: relaunchOf ?? "" }, { enabled: relaunchOf !== undefined, retry: false }));
+  const from = original.data;
+  const initialPipelineId = pipelineParam ?? from?.pipelineId ?? undefined;
 
   // Choices the user made; until then each follows the selected pipeline's defaults.
   const [chosenPipelineId, setChosenPipelineId] = useState<string | null>(null);
@@ -94,9 +99,11 @@ function Launch({ workspace, initialPipelineId }: { workspace: TWorkspace; initi
 
   const pipeline =
     pipelineList.find((p) => p.id === chosenPipelineId) ?? pipelineList.find((p) => p.id === initialPipelineId) ?? pipelineList[0]!;
-  const ceId = chosenCeId ?? pipeline.defaultComputeEnvId ?? (ceList.length === 1 ? ceList[0]!.id : "");
+  const relaunching = from !== undefined && from.pipelineId === pipeline.id;
+  const fromCe = relaunching && ceList.some((c) => c.id === from.computeEnvId) ? from.computeEnvId : null;
+  const ceId = chosenCeId ?? fromCe ?? pipeline.defaultComputeEnvId ?? (ceList.length === 1 ? ceList[0]!.id : "");
   const ce = ceList.find((c) => c.id === ceId);
-  const params = paramsText ?? formatKeyValueLines(pipeline.defaultParams);
+  const params = paramsText ?? formatKeyValueLines(relaunching ? from.params : pipeline.defaultParams);
   const available = effective.data?.secrets ?? [];
   const needs = effective.data?.needs ?? null;
   const needsKnown = needs?.known === true;
@@ -155,6 +162,11 @@ function Launch({ workspace, initialPipelineId }: { workspace: TWorkspace; initi
   return (
     <>
       <PageHeader title="Launch a run" description="Start a pipeline on a compute environment. You follow it on the run's page." />
+      {relaunchOf ? (
+        <div className="mb-6">
+          <RelaunchWarning workspaceId={workspaceId} runId={relaunchOf} />
+        </div>
+      ) : null}
       {personal ? (
         <div className="mb-6">
           <PersonalNoSecretsNote />

@@ -8,8 +8,14 @@ export default async function LaunchPage({
   searchParams,
 }: {
   params: Promise<{ workspaceId: string }>;
-  searchParams: Promise<{ pipelineId?: string | string[] }>;
+  searchParams: Promise<{ pipelineId?: string | string[]; from?: string | string[] }>;
 }) {
-  const [{ workspaceId }, { pipelineId }] = await Promise.all([params, searchParams]);
-  return <LaunchForm workspaceId={workspaceId} initialPipelineId={typeof pipelineId === "string" ? pipelineId : undefined} />;
+  const [{ workspaceId }, { pipelineId, from }] = await Promise.all([params, searchParams]);
+  return (
+    <LaunchForm
+      workspaceId={workspaceId}
+      initialPipelineId={typeof pipelineId === "string" ? pipelineId : undefined}
+      relaunchOf={typeof from === "string" && /^[0-9a-f-]{36}$/i.test(from) ? from : undefined}
+    />
+  );
 }

@@ -66,6 +66,15 @@ function PipelinesPage({ workspaceId, manages, launches }: { workspaceId: string
                   <span className="mt-0.5 block text-xs text-slate-600" data-testid="secret-needs">
                     {p.secretNeedsText}
                   </span>
+                  {p.nextflowCheck ? (
+                    <span className="mt-0.5 block text-xs text-slate-500" data-testid="nextflow-check">
+                      {p.nextflowCheck.state === "pending"
+                        ? "Nextflow has not checked its config yet."
+                        : p.nextflowCheck.state === "failed"
+                          ? `Nextflow could not check its config: ${p.nextflowCheck.reason ?? "unknown error"}`
+                          : `Config checked by Nextflow ${p.nextflowCheck.version}: ${p.nextflowCheck.names.length > 0 ? p.nextflowCheck.names.join(", ") : "no secret"}.`}
+                    </span>
+                  ) : null}
                   {p.secretNeeds?.status === "known" && p.secretNeeds.problems.length > 0 ? (
                     <ul className="mt-0.5 list-disc pl-4 text-xs text-amber-700" aria-label={`What Lockstep cannot read in ${p.name}`}>
                       {p.secretNeeds.problems.map((problem) => (

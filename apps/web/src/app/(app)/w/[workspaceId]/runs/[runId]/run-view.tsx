@@ -8,6 +8,7 @@ import { Alert, Button, Card, Dialog, EmptyState, PathText } from "@lockstep/ui"
 import { errorMessage } from "~/components/errors";
 import { formatDateTime, isLive, isTerminal, plural, runDuration, runSecretCount } from "~/components/runs/format";
 import { RunLog } from "~/components/runs/run-log";
+import { RunSecretVersions } from "~/components/runs/secret-versions";
 import { RunStatusBadge, SecretsStateBadge } from "~/components/runs/status-badge";
 import { RunTimeline, type TRun } from "~/components/runs/timeline";
 import { useNow } from "~/components/runs/use-now";
@@ -85,11 +86,21 @@ function RunDetails({ workspace, run, own, mayCancel, refreshError }: { workspac
           </div>
           <p className="mt-1 font-mono text-xs text-slate-500">run {run.id}</p>
         </div>
-        {mayCancel ? (
-          <Button variant="danger" onClick={() => setConfirming(true)} disabled={run.cancelRequested}>
-            {run.cancelRequested ? "Cancelling…" : "Cancel run"}
-          </Button>
-        ) : null}
+        <div className="flex items-center gap-2">
+          {run.pipelineId && can(workspace.role, "runs:launch") ? (
+            <Link
+              href={`/w/${workspace.id}/launch?from=${run.id}`}
+              className="rounded-md bg-white px-3 py-2 text-sm font-semibold text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 hover:bg-slate-50"
+            >
+              Relaunch
+            </Link>
+          ) : null}
+          {mayCancel ? (
+            <Button variant="danger" onClick={() => setConfirming(true)} disabled={run.cancelRequested}>
+              {run.cancelRequested ? "Cancelling…" : "Cancel run"}
+            </Button>
+          ) : null}
+        </div>
       </div>
 
       <dl className="mb-8 grid gap-x-6 gap-y-4 rounded-xl bg-white px-6 py-5 shadow-sm ring-1 ring-slate-200 sm:grid-cols-2 lg:grid-cols-4" aria-label="Run summary">
@@ -176,6 +187,7 @@ function RunDetails({ workspace, run, own, mayCancel, refreshError }: { workspac
       </Card>
 
       {run.secretsState !== "NONE" ? <DeletionReceipt key={run.secretsState} workspaceId={workspace.id} runId={run.id} /> : null}
+      {run.provisionedAt ? <RunSecretVersions workspaceId={workspace.id} runId={run.id} /> : null}
 
       {confirming ? <CancelDialog workspaceId={workspace.id} run={run} onClose={() => setConfirming(false)} /> : null}
     </>
@@ -377,9 +389,18 @@ function DeletionReceipt({ workspaceId, runId }: { workspaceId: string; runId: s
     <Card className="mt-6 p-6">
       <div className="flex items-center justify-between gap-3">
         <h2 className="text-base font-semibold text-slate-900">Deletion receipt</h2>
-        <Button variant="secondary" onClick={exportJson} disabled={!receipt.data}>
-          Export JSON
-        </Button>
+        <div className="flex items-center gap-2">
+          <a
+            href={`/api/runs/receipt?workspaceId=${encodeURIComponent(workspaceId)}&runId=${encodeURIComponent(runId)}`}
+            download
+            className="rounded-md bg-white px-3 py-2 text-sm font-semibold text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 hover:bg-slate-50"
+          >
+            Export CSV
+          </a>
+          <Button variant="secondary" onClick={exportJson} disabled={!receipt.data}>
+            Export JSON
+          </Button>
+        </div>
       </div>
       {receipt.isPending ? (
         <p className="mt-3 text-sm text-slate-500">Loading…</p>
