@@ -26,6 +26,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { createCaller } from "@lockstep/api";
 import { createRateLimiter, hashAccessToken } from "@lockstep/auth";
 import { SealingKeyring } from "@lockstep/crypto";
+import { FingerprintKey } from "@lockstep/crypto/fingerprint";
 import { createDatabase, createUserWithPersonalWorkspace, eq, getRun, schema, sql, type TRun } from "@lockstep/db";
 import { runMigrations } from "@lockstep/db/migrate";
 import {
@@ -138,6 +139,9 @@ async function main() {
   const keys = await ensureDevKeys(join(data, "dev-keys.json"));
   const openKeysFile = join(data, "worker-open-keys");
   writeFileSync(openKeysFile, `${keys.openKeys}\n`, { mode: 0o600 });
+  // The worker's fingerprint key (the web never gets it), as npm start makes one.
+  const fingerprintKeyFile = join(data, "worker-fingerprint-key");
+  writeFileSync(fingerprintKeyFile, `${FingerprintKey.generateSpec("bench-fp")}\n`, { mode: 0o600 });
   const libDir = installNextflow(join(homedir(), ".cache/lockstep/nextflow"), NEXTFLOW_VERSION, say);
 
   const webDir = join(root, "apps/web");
@@ -158,7 +162,7 @@ async function main() {
     const port = await freePort();
     child(name, process.execPath, ["--import", "tsx", "src/main.ts"], {
       cwd: join(root, "apps/worker"),
-      env: { ...shared, LOCKSTEP_QUEUE_PREFIX: prefix, LOCKSTEP_SEAL_KEYS: keys.sealKeys, LOCKSTEP_OPEN_KEYS_FILE: openKeysFile, LOCKSTEP_DATA_DIR: data, WORKER_PORT: String(port), LOG_LEVEL: "warn" },
+      env: { ...shared, LOCKSTEP_QUEUE_PREFIX: prefix, LOCKSTEP_SEAL_KEYS: keys.sealKeys, LOCKSTEP_OPEN_KEYS_FILE: openKeysFile, LOCKSTEP_FINGERPRINT_KEY_FILE: fingerprintKeyFile, LOCKSTEP_DATA_DIR: data, WORKER_PORT: String(port), LOG_LEVEL: "warn" },
     });
     await waitHealthy(`http://127.0.0.1:${port}/health`, 120_000);
   };
@@ -330,7 +334,7 @@ async function main() {
           PATH: inheritedEnv.PATH,
           AWS_ACCESS_KEY_ID: "testing",
           AWS_SECRET_ACCESS_KEY: "testing",
-          LOCKSTEP_TEST_WORKER: JSON.stringify({ databaseUrl: pg.url, redisUrl: redis.url, prefix, sealKeys, openKeysFile, awsEndpoint: moto.endpoint, monitorIntervalMs: 2_000, concurrency: 8 }),
+          LOCKSTEP_TEST_WORKER: JSON.stringify({ databaseUrl: pg.url, redisUrl: redis.url, prefix, sealKeys, openKeysFile, fingerprintKeyFile, awsEndpoint: moto.endpoint, monitorIntervalMs: 2_000, concurrency: 8 }),
         },
       });
       await new Promise<void>((resolve, reject) => {

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { formatKeySpecs, generateKeyPair, OpeningKeyring, SealingKeyring } from "@lockstep/crypto";
+import { FingerprintKey } from "@lockstep/crypto/fingerprint";
 import { createDatabase, listAuditEvents } from "@lockstep/db";
 import { ensureMoto, freePort, prepareMotoBatch, startFaultProxy, startMoto, type TFaultProxy, type TStartedMoto } from "@lockstep/devstack";
 import { NEXTFLOW_VERSION } from "@lockstep/launcher";
@@ -26,10 +27,17 @@ const prefix = `it-scale-${randomUUID().slice(0, 8)}`;
 const queues = createQueues(producer, prefix);
 const pair = await generateKeyPair("scale");
 const sealKeys = formatKeySpecs([{ kid: pair.kid, key: pair.publicKey }]);
-const keys = { sealing: await SealingKeyring.fromSpec(sealKeys), opening: await OpeningKeyring.fromSpec(formatKeySpecs([{ kid: pair.kid, key: pair.privateKey }])) };
+const fingerprintSpec = FingerprintKey.generateSpec("scale-fp");
+const keys = {
+  sealing: await SealingKeyring.fromSpec(sealKeys),
+  opening: await OpeningKeyring.fromSpec(formatKeySpecs([{ kid: pair.kid, key: pair.privateKey }])),
+  fingerprint: FingerprintKey.fromSpec(fingerprintSpec),
+};
 const dir = mkdtempSync(join(tmpdir(), "lockstep-scale-"));
 const openKeysFile = join(dir, "open-keys");
 writeFileSync(openKeysFile, `${formatKeySpecs([{ kid: pair.kid, key: pair.privateKey }])}\n`, { mode: 0o600 });
+const fingerprintKeyFile = join(dir, "fingerprint-key");
+writeFileSync(fingerprintKeyFile, `${fingerprintSpec}\n`, { mode: 0o600 });
 
 let moto: TStartedMoto;
 let proxy: TFaultProxy;
@@ -59,6 +67,7 @@ async function startWorkerProcess(): Promise<TWorkerProcess> {
         prefix,
         sealKeys,
         openKeysFile,
+        fingerprintKeyFile,
         awsEndpoint: proxy.endpoint,
         monitorIntervalMs: 300,
         concurrency: 4,

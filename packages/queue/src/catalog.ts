@@ -45,7 +45,7 @@ export const jobCatalog = {
    */
   "pipelines.inspect": {
     queue: "system",
-    payload: z.strictObject({ pipelineId: ZUuid, fingerprint: z.string().regex(/^sha256:[0-9a-f]{64}$/) }),
+    payload: z.strictObject({ pipelineId: ZId, fingerprint: z.string().regex(/^sha256:[0-9a-f]{64}$/) }),
     jobId: (p: { pipelineId: string; fingerprint: string }) => `inspect-${p.pipelineId}-${p.fingerprint.slice(7, 23)}`,
     options: { ...defaults, attempts: 3, backoff: { type: "exponential", delay: 5_000 } } satisfies JobsOptions,
   },

@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { pino } from "pino";
 import { OpeningKeyring, SealingKeyring } from "@lockstep/crypto";
+import { FingerprintKey } from "@lockstep/crypto/fingerprint";
 import { createDatabase } from "@lockstep/db";
 import { createQueues, createRedis } from "@lockstep/queue";
 import { startWorkers } from "../worker";
@@ -16,11 +17,16 @@ const cfg = JSON.parse(process.env.LOCKSTEP_TEST_WORKER ?? "{}") as {
   prefix: string;
   sealKeys: string;
   openKeysFile: string;
+  fingerprintKeyFile: string;
   awsEndpoint: string;
   monitorIntervalMs: number;
   concurrency: number;
 };
-const keys = { sealing: await SealingKeyring.fromSpec(cfg.sealKeys), opening: await OpeningKeyring.fromSpec(readFileSync(cfg.openKeysFile, "utf8").trim()) };
+const keys = {
+  sealing: await SealingKeyring.fromSpec(cfg.sealKeys),
+  opening: await OpeningKeyring.fromSpec(readFileSync(cfg.openKeysFile, "utf8").trim()),
+  fingerprint: FingerprintKey.fromSpec(readFileSync(cfg.fingerprintKeyFile, "utf8")),
+};
 const { db } = createDatabase(cfg.databaseUrl, { max: 4 });
 const connection = createRedis(cfg.redisUrl, "worker");
 const queues = createQueues(createRedis(cfg.redisUrl, "worker"), cfg.prefix);
