@@ -34,8 +34,9 @@ export function startHealthServer(opts: {
       return;
     }
     if (req.url === "/metrics") {
+      const body = await opts.metrics.metrics(); // before the 200: a failure must answer 500
       res.writeHead(200, { "content-type": opts.metrics.contentType });
-      res.end(await opts.metrics.metrics());
+      res.end(body);
       return;
     }
     res.writeHead(404, { "content-type": "application/json" });
