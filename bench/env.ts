@@ -1,7 +1,7 @@
 /**
  * The benchmark's knobs. The only file under bench/ that reads `process.env` (STYLE.md: one env.ts
- * owns configuration and fails fast naming the variable). Plain parsing rather than zod/env-core:
- * bench/ is not a workspace package, so only what the root depends on resolves from here.
+ * owns configuration and fails fast naming the variable). Plain parsing: three integers need no
+ * schema library.
  */
 function count(name: string, fallback: number, min: number): number {
   const raw = process.env[name];

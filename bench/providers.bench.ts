@@ -30,8 +30,6 @@ import {
   type TFaultStats,
 } from "@lockstep/devstack";
 import { format, resolveConfig } from "prettier";
-// By path, not `@lockstep/secrets`: the root package does not depend on it and adding the
-// dependency needs a `pnpm install`. The package exports its source, so this is the same module.
 import {
   awsSecretsManagerProvider,
   googleSecretManagerProvider,

@@ -10,5 +10,5 @@ const child = spawn(process.execPath, ["--import", "tsx", join(root, "tooling/de
   stdio: "inherit",
 });
 // The child handles SIGINT/SIGTERM itself (stopping services in order); forward ones sent to us alone.
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
+for (const signal of /** @type {const} */ (["SIGINT", "SIGTERM"])) process.on(signal, () => child.kill(signal));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

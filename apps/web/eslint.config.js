@@ -1,3 +1,3 @@
-import base from "@lockstep/eslint-config/base";
+import react from "@lockstep/eslint-config/react";
 
-export default [...base, { ignores: [".next/**", "next-env.d.ts"] }];
+export default [...react, { ignores: [".next/**", "next-env.d.ts"] }];

@@ -8,23 +8,31 @@ import { fileURLToPath } from "node:url";
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
+/** @param {string} message */
 export function say(message) {
   process.stdout.write(`[lockstep] ${message}\n`);
 }
 
+/**
+ * @param {string} message
+ * @returns {never}
+ */
 export function fail(message) {
   process.stderr.write(`[lockstep] error: ${message}\n`);
   process.exit(1);
 }
 
 function checkNode() {
-  const [major, minor] = process.versions.node.split(".").map(Number);
+  const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
   if (major < 20 || (major === 20 && minor < 9)) {
     fail(`Node ${process.versions.node} is too old: Lockstep needs Node 20.9 or newer.`);
   }
 }
 
-/** Returns the argv prefix that runs the pinned pnpm, installing it under .tools/ once. */
+/**
+ * Returns the argv prefix that runs the pinned pnpm, installing it under .tools/ once.
+ * @returns {[string, ...string[]]}
+ */
 export function pnpmCommand() {
   const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
   const version = String(pkg.packageManager).replace(/^pnpm@/, "");
@@ -47,6 +55,10 @@ export function pnpmCommand() {
   return [process.execPath, entry];
 }
 
+/**
+ * @param {string[]} args
+ * @param {import("node:child_process").SpawnSyncOptions} [options]
+ */
 export function runPnpm(args, options = {}) {
   const [cmd, ...pre] = pnpmCommand();
   const r = spawnSync(cmd, [...pre, ...args], { stdio: "inherit", cwd: root, ...options });
@@ -65,7 +77,7 @@ export function ensureDependencies() {
       if (existsSync(join(dir, name, "package.json"))) manifests.push(join(group, name, "package.json"));
     }
   }
-  manifests.push("e2e/package.json");
+  manifests.push("e2e/package.json", "bench/package.json", "scripts/package.json");
   const hash = createHash("sha256");
   for (const file of manifests) hash.update(readFileSync(join(root, file)));
   const digest = hash.digest("hex");

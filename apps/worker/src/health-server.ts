@@ -1,5 +1,6 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Redis } from "ioredis";
+import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { pingDatabase, probe, type TDatabase } from "@lockstep/db";
 import { pingRedis } from "@lockstep/queue";
@@ -12,8 +13,9 @@ export function startHealthServer(opts: {
   redis: Redis;
   workers: TWorkers;
   metrics: Registry;
+  logger: Logger;
 }): Promise<Server> {
-  const server = createServer(async (req, res) => {
+  const serve = async (req: IncomingMessage, res: ServerResponse) => {
     if (req.url === "/health") {
       const [postgres, redis] = await Promise.all([probe(() => pingDatabase(opts.db)), probe(() => pingRedis(opts.redis))]);
       const consuming = opts.workers.workers.every((w) => w.isRunning());
@@ -32,12 +34,21 @@ export function startHealthServer(opts: {
       return;
     }
     if (req.url === "/metrics") {
+      const body = await opts.metrics.metrics(); // before the 200: a failure must answer 500
       res.writeHead(200, { "content-type": opts.metrics.contentType });
-      res.end(await opts.metrics.metrics());
+      res.end(body);
       return;
     }
     res.writeHead(404, { "content-type": "application/json" });
     res.end(JSON.stringify({ error: "not found" }));
+  };
+  // http calls the listener and drops what it returns: a rejection there would be unhandled and end the worker.
+  const server = createServer((req, res) => {
+    serve(req, res).catch((error: unknown) => {
+      opts.logger.error({ err: error instanceof Error ? error.message : String(error), url: req.url }, "health server request failed");
+      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: "internal error" }));
+    });
   });
   return new Promise((resolve, reject) => {
     server.once("error", reject);

@@ -81,7 +81,7 @@ const runtime: TRuntime = {
   },
 };
 const workers = startWorkers({ db, keys, queues, runtime, connection, prefix: env.LOCKSTEP_QUEUE_PREFIX, logger, concurrency: env.WORKER_CONCURRENCY, metrics });
-const health = await startHealthServer({ host: env.WORKER_HOST, port: env.WORKER_PORT, db, redis: connection, workers, metrics });
+const health = await startHealthServer({ host: env.WORKER_HOST, port: env.WORKER_PORT, db, redis: connection, workers, metrics, logger });
 logger.info({ workerId: workers.identity.workerId, health: `http://${env.WORKER_HOST}:${env.WORKER_PORT}/health` }, "worker started");
 
 // A repeatable health check keeps the heartbeat fresh; one now proves the path at boot.

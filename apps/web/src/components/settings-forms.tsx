@@ -39,7 +39,7 @@ export function GeneralSettingsCard({
   return (
     <Card>
       <h2 className="text-base font-semibold text-slate-900">General</h2>
-      <form className="mt-4 max-w-xl space-y-4" onSubmit={onSubmit} noValidate aria-label={label}>
+      <form className="mt-4 max-w-xl space-y-4" onSubmit={(e) => void onSubmit(e)} noValidate aria-label={label}>
         {children(errors)}
         {errors.form ? <Alert>{errors.form}</Alert> : null}
         {saved ? <Alert tone="green">Saved.</Alert> : null}
@@ -91,7 +91,7 @@ export function DangerZone({
         Danger zone
       </h2>
       <p className="mt-1 max-w-2xl text-sm text-slate-600">{children}</p>
-      <form className="mt-4 max-w-xl space-y-4" onSubmit={onSubmit} noValidate aria-label={`Delete ${what}`}>
+      <form className="mt-4 max-w-xl space-y-4" onSubmit={(e) => void onSubmit(e)} noValidate aria-label={`Delete ${what}`}>
         <p className="text-sm text-slate-700">
           To confirm, type <strong className="font-semibold text-slate-900 [overflow-wrap:anywhere]">{name}</strong> below.
         </p>

@@ -24,7 +24,8 @@ export function SignInForm({ oidcName, returnTo }: { oidcName: string | null; re
     setErrors(next);
     if (Object.keys(next).length > 0) return;
     setPending(true);
-    const result = await signIn("credentials", { email, password, redirect: false });
+    // A network failure rejects: without the catch the button stayed on "Signing in…" for good.
+    const result = await signIn("credentials", { email, password, redirect: false }).catch(() => ({ error: "Lockstep could not be reached. Try again." }));
     setPending(false);
     if (!result || result.error) {
       const message = result?.error && result.error !== "CredentialsSignin" ? result.error : "Email or password is incorrect.";
@@ -37,7 +38,7 @@ export function SignInForm({ oidcName, returnTo }: { oidcName: string | null; re
 
   return (
     <>
-      <form className="mt-6 space-y-5" noValidate onSubmit={onSubmit} aria-label="Sign in">
+      <form className="mt-6 space-y-5" noValidate onSubmit={(e) => void onSubmit(e)} aria-label="Sign in">
         <Field id="email" name="email" type="email" label="Email" autoComplete="email" required error={errors.email} />
         <Field
           id="password"

@@ -34,7 +34,8 @@ export function SignUpForm({ setupCode, returnTo }: { setupCode: boolean; return
       setErrors(fieldErrorsOf(error));
       return;
     }
-    const result = await signIn("credentials", { email: input.email, password: input.password, redirect: false });
+    // A network failure rejects: answer it like a failed sign-in rather than leave it unhandled and the form silent.
+    const result = await signIn("credentials", { email: input.email, password: input.password, redirect: false }).catch(() => null);
     if (!result || result.error) {
       // Same answer whether or not the email was taken: the account exists but this password is not its own.
       setErrors({ form: "Your account could not be signed in. If you already have an account, sign in with its password." });
@@ -45,7 +46,7 @@ export function SignUpForm({ setupCode, returnTo }: { setupCode: boolean; return
   }
 
   return (
-    <form className="mt-6 space-y-5" noValidate onSubmit={onSubmit} aria-label="Create an account">
+    <form className="mt-6 space-y-5" noValidate onSubmit={(e) => void onSubmit(e)} aria-label="Create an account">
       {setupCode ? (
         <Field
           id="setupCode"

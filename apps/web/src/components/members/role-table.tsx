@@ -227,7 +227,7 @@ export function AddByEmail<TRole extends string>({
     <Card className="mt-4">
       <h3 className="text-sm font-semibold text-slate-900">{title}</h3>
       <p className="mt-1 text-sm text-slate-500">{intro}</p>
-      <form className="mt-4 space-y-4" onSubmit={onSubmit} noValidate aria-label={title}>
+      <form className="mt-4 space-y-4" onSubmit={(e) => void onSubmit(e)} noValidate aria-label={title}>
         <div className="grid items-start gap-4 sm:grid-cols-[1fr_12rem_auto]">
           <Field id={`${idPrefix}-email`} name="email" type="email" label="Email" autoComplete="off" required error={errors.email} />
           <SelectField

@@ -100,7 +100,7 @@ function CreateOrg() {
       <h2 id="new-org" className="text-base font-semibold text-slate-900">
         New organization
       </h2>
-      <form className="mt-4 space-y-4" onSubmit={onSubmit} noValidate aria-label="New organization">
+      <form className="mt-4 space-y-4" onSubmit={(e) => void onSubmit(e)} noValidate aria-label="New organization">
         <Field id="org-name" name="name" label="Organization name" required error={errors.name ?? errors.slug} />
         <Field id="org-description" name="description" label="Description (optional)" error={errors.description} />
         {errors.form ? <p className="text-sm text-red-600" role="alert">{errors.form}</p> : null}

@@ -134,7 +134,7 @@ function NewWorkspace({ orgId }: { orgId: string }) {
   return (
     <Card>
       <h2 className="text-base font-semibold text-slate-900">New workspace</h2>
-      <form className="mt-4 space-y-4" onSubmit={onSubmit} noValidate aria-label="New workspace">
+      <form className="mt-4 space-y-4" onSubmit={(e) => void onSubmit(e)} noValidate aria-label="New workspace">
         <Field id="ws-name" name="name" label="Workspace name" required error={errors.name ?? errors.slug} />
         <Field id="ws-description" name="description" label="Description (optional)" error={errors.description} />
         <SelectField

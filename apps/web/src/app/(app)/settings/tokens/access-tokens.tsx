@@ -190,7 +190,7 @@ function CreateToken({ onCreated }: { onCreated: (created: { name: string; token
   return (
     <Card>
       <h2 className="text-base font-semibold text-slate-900">New token</h2>
-      <form className="mt-4 space-y-4" onSubmit={onSubmit} noValidate aria-label="Create an access token">
+      <form className="mt-4 space-y-4" onSubmit={(e) => void onSubmit(e)} noValidate aria-label="Create an access token">
         <div className="grid items-start gap-4 sm:grid-cols-[1fr_14rem]">
           <Field
             id="token-name"

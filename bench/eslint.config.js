@@ -1,0 +1,3 @@
+import base from "@lockstep/eslint-config/base";
+
+export default [...base, { ignores: ["results/**"] }];
