@@ -39,9 +39,10 @@ let url: string;
 beforeAll(async () => {
   const libDir = installNextflow(join(homedir(), ".cache/lockstep/nextflow"), NEXTFLOW_VERSION);
   const runtime: TRuntime = { baseEnv: childBaseEnv(), monitorIntervalMs: 2_000, nextflowLib: async () => libDir, localPipelineRoots: [fixtures] };
-  workers = startWorkers({ db, keys, queues, runtime, connection: redis, prefix, logger: pino({ level: "warn" }), concurrency: 4, metrics: registry });
+  const logger = pino({ level: "warn" });
+  workers = startWorkers({ db, keys, queues, runtime, connection: redis, prefix, logger, concurrency: 4, metrics: registry });
   const port = await freePort();
-  server = await startHealthServer({ host: "127.0.0.1", port, db, redis, workers, metrics: registry });
+  server = await startHealthServer({ host: "127.0.0.1", port, db, redis, workers, metrics: registry, logger });
   url = `http://127.0.0.1:${port}/metrics`;
 }, 600_000);
 

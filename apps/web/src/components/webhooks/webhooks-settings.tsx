@@ -255,7 +255,7 @@ function CreateEndpoint({ workspaceId, onCreated }: { workspaceId: string; onCre
   return (
     <Card>
       <h3 className="text-base font-semibold text-slate-900">New endpoint</h3>
-      <form className="mt-4 space-y-4" onSubmit={onSubmit} noValidate aria-label="Add a webhook endpoint">
+      <form className="mt-4 space-y-4" onSubmit={(e) => void onSubmit(e)} noValidate aria-label="Add a webhook endpoint">
         <Field id="hook-url" name="url" label="URL" placeholder="https://hooks.example.com/lockstep" autoComplete="off" required error={errors.url} />
         <Field id="hook-description" name="description" label="Description" placeholder="e.g. Notify the lab's chat" error={errors.description} />
         <fieldset aria-describedby={errors.events ? "hook-events-error" : undefined}>

@@ -297,7 +297,7 @@ function WebhookDestinationsCard({ webhooks }: { webhooks: { allowHttp: boolean;
         loopback, private, link-local (cloud metadata) or other special addresses, checked on the address it connects to. Exempt only networks you
         mean workspace admins to reach from the worker.
       </p>
-      <form className="mt-5 space-y-4" onSubmit={onSubmit} aria-labelledby="webhook-destinations-heading">
+      <form className="mt-5 space-y-4" onSubmit={(e) => void onSubmit(e)} aria-labelledby="webhook-destinations-heading">
         <Checkbox id="webhooks-allow-http" name="allowHttp" defaultChecked={webhooks.allowHttp} label="Allow plain http" hint="Messages and their signatures travel unencrypted." />
         <Field
           id="webhooks-networks"
