@@ -15,3 +15,20 @@ export { googleBatchExecutor, type TGoogleBatchConfig } from "./executors/google
 export * from "./cloud-head";
 export * from "./sandbox";
 export * from "./local-pipeline";
+export { sshClusterExecutor, SSH_KINDS, type TSshClusterConfig, type TRemoteNextflow } from "./executors/ssh/executor";
+export {
+  connectSsh,
+  probeHostKey,
+  hostKeyFingerprint,
+  remoteFiles,
+  sshPool,
+  SshPool,
+  HostKeyMismatchError,
+  FINGERPRINT,
+  DEFAULT_SSH_TIMEOUTS,
+  type TSshEndpoint,
+  type TSshSession,
+  type TSshTimeouts,
+  type TRemoteFiles,
+} from "./executors/ssh/connection";
+export type * from "./schedulers/types";
