@@ -21,6 +21,7 @@ export {
   probeHostKey,
   hostKeyFingerprint,
   remoteFiles,
+  withRemoteFiles,
   sshPool,
   SshPool,
   HostKeyMismatchError,

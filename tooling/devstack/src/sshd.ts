@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { freePort } from "./ports";
 import { StartupError } from "./log";
 import { ensureSystemPackages } from "./system";
@@ -80,7 +80,12 @@ export async function startSshd(dir: string, opts: { users: string[]; env?: Reco
   const { missing } = ensureSystemPackages([{ binary: "sshd", debian: "openssh-server", why: "a login node for the SSH executor tests", elsewhere: "install openssh-server" }]);
   if (missing.length > 0) throw new StartupError("sshd is not installed (openssh-server)");
   const sshd = spawnSync("sh", ["-c", "command -v sshd"], { encoding: "utf8" }).stdout.trim() || "/usr/sbin/sshd";
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  mkdirSync(dir, { recursive: true, mode: 0o711 });
+  // sshd reads an account's authorized keys as that account: the way to them must be open to it (not readable).
+  chmodSync(dir, 0o711);
+  for (let up = dirname(dir); up !== "/"; up = dirname(up)) {
+    if ((statSync(up).mode & 0o001) === 0) throw new StartupError(`${up} must be enterable by others (chmod o+x) for sshd to read the accounts' keys below it`);
+  }
   mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
   const hostKey = join(dir, "ssh_host_ed25519_key");
   const newHostKey = () => {

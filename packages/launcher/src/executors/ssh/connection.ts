@@ -360,8 +360,35 @@ function statOf(s: Stats): TRemoteStat {
  * The remote file operations Lockstep needs, over one SFTP channel. Every path is absolute;
  * nothing follows a link it did not check (lstat before use; files created exclusively).
  */
-export function remoteFiles(sftp: SFTPWrapper) {
-  const call = <T>(fn: (cb: (err: Error | undefined | null, value: T) => void) => void) => promisified<T>(fn);
+export function remoteFiles(sftp: SFTPWrapper, opTimeoutMs = 60_000) {
+  // A request on a channel that closed is never answered: fail it at once, and bound every other.
+  let closed = false;
+  sftp.once("close", () => {
+    closed = true;
+  });
+  const call = <T>(fn: (cb: (err: Error | undefined | null, value: T) => void) => void) => {
+    if (closed) return Promise.reject(new ExecutorError("the SFTP channel to the cluster closed; will try again", true));
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new ExecutorError(`an SFTP request to the cluster got no answer in ${Math.round(opTimeoutMs / 1000)} s; will try again`, true)), opTimeoutMs);
+      const onClose = () => {
+        clearTimeout(timer);
+        reject(new ExecutorError("the SFTP channel to the cluster closed; will try again", true));
+      };
+      sftp.once("close", onClose);
+      try {
+        fn((err, value) => {
+          clearTimeout(timer);
+          sftp.off("close", onClose);
+          if (err) reject(err);
+          else resolve(value);
+        });
+      } catch (error) {
+        clearTimeout(timer);
+        sftp.off("close", onClose);
+        reject(error);
+      }
+    });
+  };
   const files = {
     lstat: async (path: string): Promise<TRemoteStat | null> => {
       try {
@@ -472,3 +499,19 @@ export function remoteFiles(sftp: SFTPWrapper) {
 }
 
 export type TRemoteFiles = ReturnType<typeof remoteFiles>;
+
+/**
+ * Runs `use` with the cluster's files over the endpoint's pooled connection (the SSH secrets
+ * store's transport). A connection found broken is dropped from the pool so the next use dials again.
+ */
+export async function withRemoteFiles<T>(endpoint: TSshEndpoint, use: (files: TRemoteFiles) => Promise<T>, pool: SshPool = sshPool): Promise<T> {
+  const session = await pool.acquire(endpoint);
+  try {
+    return await use(remoteFiles(await session.sftp()));
+  } catch (error) {
+    if (session.closed()) await pool.drop(endpoint);
+    throw error;
+  } finally {
+    pool.release(endpoint);
+  }
+}
