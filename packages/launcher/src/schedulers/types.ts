@@ -33,6 +33,9 @@ export type TSchedulerJobState =
 
 export type TCommand = { argv: readonly string[] };
 
+/** What a command said, as the transport got it. */
+export type TCommandResult = { stdout: string; stderr: string; code: number };
+
 export type TScheduler = {
   readonly kind: TSchedulerKind;
   /** Options a workspace may put on its head job: a name and a check of the value. */
@@ -52,6 +55,14 @@ export type TScheduler = {
   /** Reads the query's result; a non-zero exit with the scheduler's "unknown job" text is `unknown`. */
   parseQuery(result: { stdout: string; stderr: string; code: number }): TSchedulerJobState;
   cancel(jobId: string): TCommand;
+  /**
+   * Added for the schedulers whose query forgets a finished job (Slurm's squeue, Grid Engine's
+   * qstat): the accounting record (sacct, qacct), asked once `parseQuery` said `unknown`. Absent
+   * where the query itself already covers finished jobs (PBS Pro's `qstat -x`, LSF's bjobs).
+   * Accounting may be off on a cluster: its refusal parses as `unknown`.
+   */
+  history?(jobId: string): TCommand;
+  parseHistory?(result: TCommandResult): TSchedulerJobState;
   /** Queues or partitions the cluster has, for "Check connection". */
   listQueues(): TCommand;
   parseQueues(stdout: string): string[];
