@@ -74,13 +74,17 @@ function assertAbsolute(label: string, path: string) {
  * no scheduler client and no shared filesystem of its own.
  */
 export function sshClusterExecutor(config: TSshClusterConfig): TExecutor {
+  try {
+    config.scheduler.checkOptions(config.headOptions);
+  } catch (error) {
+    throw new ExecutorError(error instanceof Error ? error.message : "a head-job option is not allowed", false);
+  }
   const pool = config.pool ?? sshPool;
   const scheduler = config.scheduler;
   const name = SCHEDULER_NAMES[scheduler.kind];
   const kind: TComputeKind = SSH_KINDS[scheduler.kind];
   assertAbsolute("the launch directory", config.launchDir);
   assertAbsolute("the work directory", config.workDir);
-  scheduler.checkOptions(config.headOptions);
   const jobName = (runId: string) => `lockstep-${runId}`;
 
   function assertRun(run: { runId: string; runDir: string }) {
@@ -114,7 +118,10 @@ export function sshClusterExecutor(config: TSshClusterConfig): TExecutor {
   async function queryJob(s: TSshSession, ref: string): Promise<TSchedulerJobState> {
     const r = await run(s, scheduler.query(ref).argv);
     try {
-      return scheduler.parseQuery(r);
+      const state = scheduler.parseQuery(r);
+      // Schedulers whose query forgets ended jobs (Slurm, Grid Engine) may still have them in accounting.
+      if (state.state !== "unknown" || !scheduler.history || !scheduler.parseHistory) return state;
+      return scheduler.parseHistory(await run(s, scheduler.history(ref).argv));
     } catch (error) {
       throw new ExecutorError(`${name} could not say how job ${ref} is: ${error instanceof Error ? error.message.slice(0, 200) : "unreadable answer"}`, true);
     }
