@@ -2,13 +2,23 @@ import { join } from "node:path";
 import { TRPCError } from "@trpc/server";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { can, workspaceRoles, type TPermission, type TWorkspaceRole } from "@lockstep/auth";
-import { createDatabase, insertRun } from "@lockstep/db";
+import { createDatabase, eq, insertRun, schema } from "@lockstep/db";
 import { addOrgMember, addParticipant, callerFor, makeInstanceAdmin, makePlainUser, makeUser, pipelinesRoot, procedureMeta } from "./test/fixtures";
 
 const { db, close } = createDatabase(inject("databaseUrl"), { max: 4 });
 afterAll(close);
 
 type TOutcome = "ok" | "FORBIDDEN";
+
+const SEEN_HOST_KEY = `SHA256:${"A".repeat(43)}`;
+const SSH_KEY_TEXT = "-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-real-key-only-its-shape\n-----END OPENSSH PRIVATE KEY-----\n";
+const sshEnv = (credentialId: string) => ({
+  kind: "ssh-slurm" as const,
+  name: "Cluster",
+  workDir: "/scratch/alice/work",
+  nextflowVersion: "24.10.8",
+  config: { host: "login.cluster.example.org", credentialId, launchDir: "/home/alice/lockstep" },
+});
 const O: TOutcome = "ok";
 const F: TOutcome = "FORBIDDEN";
 
@@ -39,6 +49,7 @@ const expected: Record<string, [TOutcome, TOutcome, TOutcome, TOutcome, TOutcome
   "computeEnvs.create": [O, O, O, F, F, F],
   "computeEnvs.update": [O, O, O, F, F, F],
   "computeEnvs.check": [O, O, O, F, F, F],
+  "computeEnvs.confirmHostKey": [O, O, O, F, F, F],
   "computeEnvs.delete": [O, O, O, F, F, F],
   "pipelines.list": [O, O, O, O, O, O],
   "pipelines.get": [O, O, O, O, O, O],
@@ -67,7 +78,7 @@ function workspaceScopedProcedures(): Record<string, TPermission> {
   return out;
 }
 
-type TFixture = { workspaceId: string; targetUserId: string; newcomerEmail: string; invitationId: string; secretId: string; computeEnvId: string; spareComputeEnvId: string; cloudComputeEnvId: string; cloudCredentialId: string; pipelineId: string; runId: string; credentialId: string };
+type TFixture = { workspaceId: string; targetUserId: string; newcomerEmail: string; invitationId: string; secretId: string; computeEnvId: string; spareComputeEnvId: string; cloudComputeEnvId: string; cloudCredentialId: string; sshComputeEnvId: string; pipelineId: string; runId: string; credentialId: string };
 
 const localEnv = { kind: "local", name: "Local", workDir: "/tmp/lockstep-matrix", nextflowVersion: "24.10.5" } as const;
 const cloudEnv = (credentialId: string) =>
@@ -113,11 +124,16 @@ async function fixture(role: TWorkspaceRole) {
     credentialId: (await owner.credentials.create({ workspaceId: ws.id, name: "aws", provider: "aws", value: { plain: awsKey } })).id,
     cloudComputeEnvId: "",
     cloudCredentialId: "",
+    sshComputeEnvId: "",
   };
   // "Check connection" applies to cloud environments only; its own credentials, so credentials.delete is not blocked by it.
   const cloudCredential = await owner.credentials.create({ workspaceId: ws.id, name: "aws-cloud", provider: "aws", value: { plain: awsKey } });
   f.cloudCredentialId = cloudCredential.id;
   f.cloudComputeEnvId = (await owner.computeEnvs.create({ workspaceId: ws.id, computeEnv: cloudEnv(cloudCredential.id) })).id;
+  // An SSH cluster whose last check saw a host key waiting to be confirmed (what the worker records).
+  const sshCredential = await owner.credentials.create({ workspaceId: ws.id, name: "cluster", provider: "ssh", value: { plain: JSON.stringify({ user: "alice", privateKey: SSH_KEY_TEXT }) } });
+  f.sshComputeEnvId = (await owner.computeEnvs.create({ workspaceId: ws.id, computeEnv: sshEnv(sshCredential.id) })).id;
+  await db.update(schema.computeEnvs).set({ checkHostKey: SEEN_HOST_KEY }).where(eq(schema.computeEnvs.id, f.sshComputeEnvId));
   return { f, call: callerFor(db, caller.id) };
 }
 
@@ -147,6 +163,7 @@ const invoke: Record<string, (call: ReturnType<typeof callerFor>, f: TFixture) =
   "computeEnvs.create": (c, f) => c.computeEnvs.create({ workspaceId: f.workspaceId, computeEnv: { ...cloudEnv(f.cloudCredentialId), name: "Another" } }),
   "computeEnvs.update": (c, f) => c.computeEnvs.update({ workspaceId: f.workspaceId, computeEnvId: f.cloudComputeEnvId, computeEnv: { ...cloudEnv(f.cloudCredentialId), name: "Renamed" } }),
   "computeEnvs.check": (c, f) => c.computeEnvs.check({ workspaceId: f.workspaceId, computeEnvId: f.cloudComputeEnvId }),
+  "computeEnvs.confirmHostKey": (c, f) => c.computeEnvs.confirmHostKey({ workspaceId: f.workspaceId, computeEnvId: f.sshComputeEnvId, fingerprint: SEEN_HOST_KEY }),
   "computeEnvs.delete": (c, f) => c.computeEnvs.delete({ workspaceId: f.workspaceId, computeEnvId: f.spareComputeEnvId }),
   "pipelines.list": (c, f) => c.pipelines.list({ workspaceId: f.workspaceId }),
   "pipelines.get": (c, f) => c.pipelines.get({ workspaceId: f.workspaceId, pipelineId: f.pipelineId }),

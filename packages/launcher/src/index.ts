@@ -32,4 +32,5 @@ export {
   type TSshTimeouts,
   type TRemoteFiles,
 } from "./executors/ssh/connection";
+export { schedulerFor, slurmScheduler } from "./schedulers";
 export type * from "./schedulers/types";
