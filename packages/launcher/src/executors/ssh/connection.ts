@@ -360,14 +360,29 @@ function statOf(s: Stats): TRemoteStat {
  * The remote file operations Lockstep needs, over one SFTP channel. Every path is absolute;
  * nothing follows a link it did not check (lstat before use; files created exclusively).
  */
+const sftpClosed = new WeakMap<SFTPWrapper, { closed: boolean }>();
+
+/** Whether a (pooled, shared) SFTP channel has closed: one listener per channel, however many users it has. */
+function closedState(sftp: SFTPWrapper): { closed: boolean } {
+  let state = sftpClosed.get(sftp);
+  if (!state) {
+    const fresh = { closed: false };
+    state = fresh;
+    sftpClosed.set(sftp, fresh);
+    // Each request in flight listens for the close too (removed when it is answered).
+    sftp.setMaxListeners(200);
+    sftp.once("close", () => {
+      fresh.closed = true;
+    });
+  }
+  return state;
+}
+
 export function remoteFiles(sftp: SFTPWrapper, opTimeoutMs = 60_000) {
   // A request on a channel that closed is never answered: fail it at once, and bound every other.
-  let closed = false;
-  sftp.once("close", () => {
-    closed = true;
-  });
+  const state = closedState(sftp);
   const call = <T>(fn: (cb: (err: Error | undefined | null, value: T) => void) => void) => {
-    if (closed) return Promise.reject(new ExecutorError("the SFTP channel to the cluster closed; will try again", true));
+    if (state.closed) return Promise.reject(new ExecutorError("the SFTP channel to the cluster closed; will try again", true));
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => reject(new ExecutorError(`an SFTP request to the cluster got no answer in ${Math.round(opTimeoutMs / 1000)} s; will try again`, true)), opTimeoutMs);
       const onClose = () => {
