@@ -1,7 +1,8 @@
 import { join } from "node:path";
-import { allocateRunUid, sealedCredential, type TCleanupTarget, type TComputeEnv, type TRun } from "@lockstep/db";
+import { allocateRunUid, noteComputeEnvReachability, sealedCredential, type TCleanupTarget, type TComputeEnv, type TRun } from "@lockstep/db";
 import {
   awsBatchExecutor,
+  ExecutorError,
   googleBatchExecutor,
   localExecutor,
   schedulerFor,
@@ -359,8 +360,21 @@ export async function targetFor(ctx: TTargetContext, ce: TComputeEnv): Promise<T
 export async function withTarget<T>(ctx: TTargetContext, ce: TComputeEnv, use: (target: TTarget) => Promise<T>): Promise<T> {
   const target = await targetFor(ctx, ce);
   try {
-    return await use(target);
+    const result = await use(target);
+    if (isSshComputeKind(ce.kind) && ce.checkOk === false && ce.checkMessage?.startsWith(UNREACHABLE_NOTE)) {
+      await noteComputeEnvReachability(ctx.db, ce.id, { ok: true, message: "Reached again while working on a run.", at: new Date() }).catch(() => {});
+    }
+    return result;
+  } catch (error) {
+    // An SSH cluster that stops answering mid-run is retried with backoff by the job; the environment's status says so meanwhile.
+    if (isSshComputeKind(ce.kind) && (error instanceof ExecutorError || error instanceof ProviderError) && error.retryable) {
+      await noteComputeEnvReachability(ctx.db, ce.id, { ok: false, message: `${UNREACHABLE_NOTE}${error.message}`.slice(0, 500), at: new Date() }).catch(() => {});
+    }
+    throw error;
   } finally {
     await target.close().catch(() => {});
   }
 }
+
+/** How a compute environment's status starts when a run found its cluster away (cleared once it answers again). */
+export const UNREACHABLE_NOTE = "While working on a run: ";

@@ -4,8 +4,8 @@ import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createDatabase, createUserWithPersonalWorkspace, getComputeEnvById, readRunLog, type TRun } from "@lockstep/db";
-import { startSlurm, startSshd, type TSshAccount, type TStartedSlurm, type TStartedSshd } from "@lockstep/devstack";
+import { createDatabase, createUserWithPersonalWorkspace, eq, getComputeEnvById, readRunLog, schema, type TRun } from "@lockstep/db";
+import { freePort, startSlurm, startSshd, type TSshAccount, type TStartedSlurm, type TStartedSshd } from "@lockstep/devstack";
 import { installNextflow, NEXTFLOW_VERSION, SshPool, withRemoteFiles, type TSshEndpoint } from "@lockstep/launcher";
 import { createQueues, createRedis, enqueue } from "@lockstep/queue";
 import { sshFileProvider } from "@lockstep/secrets";
@@ -195,5 +195,23 @@ describe.runIf(isRoot)("Slurm over SSH, two workspaces as two cluster accounts",
 
     await enqueue(queues, "runs.sweep", { requestedBy: "test", nonce: randomUUID() });
     await until("the sweeper to remove both leftovers", async () => !existsSync(join(launchDirOf(account), interrupted, "secrets")) && !existsSync(join(launchDirOf(account), orphan, "secrets")), 120_000);
+  });
+
+  it("a login node that stops answering is retried, and the compute environment says so while it is", { timeout: 240_000 }, async () => {
+    const w = await workspaceOn(sshd.accounts[0]!);
+    // The same cluster, moved (as far as Lockstep knows) to a port nobody listens on, its key still the confirmed one.
+    const away = await freePort();
+    const row = (await getComputeEnvById(db, w.ce.id))!;
+    await db.update(schema.computeEnvs).set({ config: { ...row.config, port: away }, checkOk: null, checkMessage: null }).where(eq(schema.computeEnvs.id, w.ce.id));
+    const launched = await w.asLauncher.runs.launch({ workspaceId: w.ws.id, pipelineId: w.pipeline.id, params: { probe: "self" } });
+    const noted = await until("the environment to say the cluster is away", async () => {
+      const ce = await getComputeEnvById(db, w.ce.id);
+      return ce?.checkOk === false && ce.checkMessage ? ce.checkMessage : null;
+    });
+    expect(noted).toMatch(new RegExp(`^While working on a run: .*the cluster's login node lockstep-ws-a@127\\.0\\.0\\.1:${away} is unreachable \\(ECONNREFUSED\\); will try again`));
+    // Still waiting for the cluster, not failed: the job retries with backoff.
+    const run = await waitFor(launched.id, () => true);
+    expect(["SUBMITTED", "RUNNING"]).toContain(run.status);
+    await w.asLauncher.runs.cancel({ workspaceId: w.ws.id, runId: launched.id });
   });
 });

@@ -7,6 +7,7 @@ import { Counter, Histogram, type Registry } from "prom-client";
 import { ZodError } from "zod";
 import type { TDatabase } from "@lockstep/db";
 import { jobCatalog, queueNames, type TJobName, type TQueues } from "@lockstep/queue";
+import { sshPool } from "@lockstep/launcher";
 import type { TRuntime } from "./runtime";
 import { registry } from "./processors/registry";
 import type { TKeys, TProcessorContext, TWorkerIdentity } from "./processors/types";
@@ -98,6 +99,8 @@ export function startWorkers(opts: {
     workers,
     close: async () => {
       await Promise.all(workers.map((w) => w.close()));
+      // SSH connections to clusters' login nodes (pooled across jobs).
+      await (opts.runtime.sshPool ?? sshPool).closeAll();
     },
   };
 }

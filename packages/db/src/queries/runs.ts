@@ -46,6 +46,17 @@ export async function recordComputeEnvCheck(db: TDbOrTx, id: string, requestedAt
   return row ?? null;
 }
 
+/**
+ * What the worker saw of an environment while using it for a run (SSH clusters: the login node
+ * unreachable, or reached again), shown where a check's answer is. Not an edit: updatedAt stays.
+ */
+export async function noteComputeEnvReachability(db: TDbOrTx, id: string, result: { ok: boolean; message: string; at: Date }) {
+  await db
+    .update(computeEnvs)
+    .set({ checkedAt: result.at, checkOk: result.ok, checkMessage: result.message, updatedAt: sql`${computeEnvs.updatedAt}` })
+    .where(eq(computeEnvs.id, id));
+}
+
 export async function listPipelines(db: TDbOrTx, workspaceId: string) {
   return db.select().from(pipelines).where(eq(pipelines.workspaceId, workspaceId)).orderBy(pipelines.name);
 }

@@ -204,11 +204,15 @@ function ConnectionStatus({ ce }: { ce: TComputeEnv }) {
       </span>
     );
   }
+  // The worker found the cluster away while working on a run (and retries): not a check anyone asked for.
+  const duringRun = check.message?.startsWith("While working on a run: ") ?? false;
   return (
     <div className="flex w-52 flex-col gap-2">
       <span>
         <Badge tone="red">
-          <span>Check failed · {at}</span>
+          <span>
+            {duringRun ? "Unreachable" : "Check failed"} · {at}
+          </span>
         </Badge>
       </span>
       {check.message ? (
