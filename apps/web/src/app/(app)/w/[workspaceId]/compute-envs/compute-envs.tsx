@@ -194,6 +194,8 @@ function ConnectionStatus({ ce }: { ce: TComputeEnv }) {
       {formatDateTime(check.at)}
     </time>
   );
+  // Answered, but neither way (an SSH host key just trusted: the next check logs in).
+  if (check.ok === null) return <span className="block w-52 break-words text-xs text-slate-500">{check.message ?? "Not checked"}</span>;
   if (check.ok) {
     return (
       <span title={check.message ?? undefined}>
