@@ -94,7 +94,7 @@ describe("check connection (AWS Batch + Secrets Manager on moto)", () => {
     expect(row.updatedAt).toEqual(ce.updatedAt);
 
     const listed = (await asOwner.computeEnvs.list({ workspaceId: ws.id })).find((c) => c.id === ce.id)!;
-    expect(listed.check).toEqual({ requestedAt: row.checkRequestedAt, at: row.checkedAt, ok: true, message: row.checkMessage });
+    expect(listed.check).toEqual({ requestedAt: row.checkRequestedAt, at: row.checkedAt, ok: true, message: row.checkMessage, hostKey: null });
 
     const audit = await listAuditEvents(db, { workspaceId: ws.id, action: "computeEnv.checked", limit: 10 });
     expect(audit.map((e) => [e.targetId, e.detail])).toEqual([[ce.id, { ok: true }]]);
@@ -124,7 +124,7 @@ describe("check connection (AWS Batch + Secrets Manager on moto)", () => {
     const refused = (await asOwner.computeEnvs.check({ workspaceId: ws.id, computeEnvId: local.id }).catch((e: unknown) => e)) as { code?: string; message?: string };
     expect([refused.code, refused.message]).toEqual([
       "BAD_REQUEST",
-      "computeEnvId: only AWS Batch and Google Batch environments are checked",
+      "computeEnvId: only AWS Batch, Google Batch and SSH cluster environments are checked",
     ]);
     expect(local.check).toBeNull();
 

@@ -1,18 +1,36 @@
 import { join } from "node:path";
-import { allocateRunUid, sealedCredential, type TCleanupTarget, type TComputeEnv, type TRun } from "@lockstep/db";
+import { allocateRunUid, noteComputeEnvReachability, sealedCredential, type TCleanupTarget, type TComputeEnv, type TRun } from "@lockstep/db";
 import {
   awsBatchExecutor,
+  ExecutorError,
   googleBatchExecutor,
   localExecutor,
+  schedulerFor,
   slurmExecutor,
+  sshClusterExecutor,
+  sshPool,
+  withRemoteFiles,
+  type SshPool,
+  type TSshEndpoint,
   type TExecutor,
   type THostOptions,
   type TSandboxConfig,
   type TSandboxIdentity,
   type TSlurmConfig,
 } from "@lockstep/launcher";
-import { awsSecretsManagerProvider, googleSecretManagerProvider, nextflowFileProvider, ProviderError, type TSecretsProvider } from "@lockstep/secrets";
-import { ZAwsBatchConfig, ZAwsCredential, ZGoogleBatchConfig, ZGoogleCredential } from "@lockstep/validators";
+import { awsSecretsManagerProvider, googleSecretManagerProvider, nextflowFileProvider, ProviderError, sshFileProvider, type TSecretsProvider } from "@lockstep/secrets";
+import {
+  isSshComputeKind,
+  SSH_COMPUTE_KINDS,
+  SSH_CONFIG_SCHEMAS,
+  ZAwsBatchConfig,
+  ZAwsCredential,
+  ZGoogleBatchConfig,
+  ZGoogleCredential,
+  ZSshCredential,
+  type TSshClusterConfigInput,
+  type TSshComputeKind,
+} from "@lockstep/validators";
 import type { OpeningKeyring } from "@lockstep/crypto";
 import type { TDatabase } from "@lockstep/db";
 import { awsCredentialsFor } from "./aws-credentials";
@@ -46,6 +64,8 @@ export type TRuntime = {
   localPipelineRoots?: string[];
   /** Webhook delivery: retry base (ms, doubled per attempt), per-attempt timeout, ports never called. */
   webhooks?: { retryBaseMs?: number; timeoutMs?: number; blockedPorts?: number[] };
+  /** SSH connections to clusters' login nodes, pooled per compute environment (tests pass one with short timeouts). */
+  sshPool?: SshPool;
 };
 
 /**
@@ -88,15 +108,25 @@ export type TTarget = { provider: TSecretsProvider; executor: TExecutor; close()
 
 export type TTargetContext = { db: TDatabase; keys: { opening: OpeningKeyring }; runtime: TRuntime };
 
-/** Where a run's files live: a directory on the worker's machine, or the run's prefix in the cloud work directory. */
-export function runDirOf(ce: Pick<TComputeEnv, "workDir">, run: Pick<TRun, "id">): string {
+/**
+ * Where a run's files live: a directory on the worker's machine, the run's prefix in the cloud work
+ * directory, or (SSH clusters) the run's directory in the launch directory on the cluster.
+ */
+export function runDirOf(ce: Pick<TComputeEnv, "workDir" | "kind" | "config">, run: Pick<TRun, "id">): string {
+  if (isSshComputeKind(ce.kind)) return join(sshConfigOf(ce as TComputeEnv).launchDir, run.id);
   return ce.workDir.includes("://") ? `${ce.workDir.replace(/\/+$/, "")}/${run.id}` : join(ce.workDir, run.id);
 }
 
-async function openCredential(ctx: TTargetContext, ce: Pick<TComputeEnv, "workspaceId">, credentialId: string, provider: "aws" | "google") {
+function sshConfigOf(ce: TComputeEnv): TSshClusterConfigInput {
+  return SSH_CONFIG_SCHEMAS[ce.kind as TSshComputeKind].parse(ce.config);
+}
+
+const CREDENTIAL_LABEL = { aws: "AWS", google: "Google", ssh: "SSH" } as const;
+
+async function openCredential(ctx: TTargetContext, ce: Pick<TComputeEnv, "workspaceId">, credentialId: string, provider: "aws" | "google" | "ssh") {
   const row = await sealedCredential(ctx.db, credentialId);
   if (!row || row.workspaceId !== ce.workspaceId || row.provider !== provider) {
-    throw new ProviderError(`the compute environment's ${provider === "aws" ? "AWS" : "Google"} credentials were deleted or replaced`, false);
+    throw new ProviderError(`the compute environment's ${CREDENTIAL_LABEL[provider]} credentials were deleted or replaced`, false);
   }
   let text: string;
   try {
@@ -111,9 +141,38 @@ async function openCredential(ctx: TTargetContext, ce: Pick<TComputeEnv, "worksp
   }
 }
 
+/** The login node as the workspace's cluster account: its key opened here, for this connection's life only. */
+async function sshEndpointFor(ctx: TTargetContext, workspaceId: string, credentialId: string, node: { host: string; port: number; hostKeySha256: string | null }): Promise<TSshEndpoint> {
+  const credential = ZSshCredential.safeParse(await openCredential(ctx, { workspaceId }, credentialId, "ssh"));
+  if (!credential.success) throw new ProviderError("the SSH credentials no longer match the expected form", false);
+  return { ...node, user: credential.data.user, privateKey: credential.data.privateKey, ...(credential.data.passphrase ? { passphrase: credential.data.passphrase } : {}) };
+}
+
+function sshStoreProvider(ctx: TTargetContext, endpoint: TSshEndpoint, launchDir: string): TSecretsProvider {
+  const pool = ctx.runtime.sshPool ?? sshPool;
+  return sshFileProvider({ launchDir, where: `${endpoint.user}@${endpoint.host}:${endpoint.port}`, withFiles: (use) => withRemoteFiles(endpoint, use, pool) });
+}
+
 /** Where a compute environment's secrets store is, by its current settings (recorded on a run at provision). */
 export function storeOf(ce: TComputeEnv, run: Pick<TRun, "id">, owner: TSandboxIdentity | null): TCleanupTarget {
   switch (ce.kind) {
+    case "ssh-slurm":
+    case "ssh-lsf":
+    case "ssh-pbspro":
+    case "ssh-sge": {
+      const config = sshConfigOf(ce);
+      const runDir = join(config.launchDir, run.id);
+      return {
+        provider: "ssh-file",
+        credentialId: config.credentialId,
+        host: config.host,
+        port: config.port,
+        hostKeySha256: config.hostKeySha256 ?? "",
+        launchDir: config.launchDir,
+        runDir,
+        secretsDir: join(runDir, "secrets"),
+      };
+    }
     case "local":
     case "slurm": {
       const runDir = runDirOf(ce, run);
@@ -139,6 +198,8 @@ export function storeKey(store: TCleanupTarget): string {
       return `aws:${store.credentialId}:${store.region}:${store.prefix}`;
     case "google-secret-manager":
       return `google:${store.credentialId}:${store.projectId}:${store.prefix}`;
+    case "ssh-file":
+      return `ssh:${store.credentialId}:${store.host}:${store.port}:${store.launchDir}`;
   }
 }
 
@@ -156,6 +217,11 @@ export async function providerForStore(
   switch (store.provider) {
     case "nextflow-file":
       return { provider: nextflowFileProvider({ runsDir: store.runsDir, ...(owner ? { owner } : {}) }), close: async () => {} };
+    case "ssh-file": {
+      // The host key recorded with the store: cleanup never follows a login node that changed since.
+      const endpoint = await sshEndpointFor(ctx, workspaceId, store.credentialId, { host: store.host, port: store.port, hostKeySha256: store.hostKeySha256 || null });
+      return { provider: sshStoreProvider(ctx, endpoint, store.launchDir), close: async () => {} };
+    }
     case "aws-secrets-manager": {
       const credential = ZAwsCredential.safeParse(await openCredential(ctx, { workspaceId }, store.credentialId, "aws"));
       if (!credential.success) throw new ProviderError("the AWS credentials no longer match the expected form", false);
@@ -207,6 +273,32 @@ function hostOptions(ctx: TTargetContext): THostOptions {
 export async function targetFor(ctx: TTargetContext, ce: TComputeEnv): Promise<TTarget> {
   const overrides = ctx.runtime.cloud ?? {};
   switch (ce.kind) {
+    case "ssh-slurm":
+    case "ssh-lsf":
+    case "ssh-pbspro":
+    case "ssh-sge": {
+      const config = sshConfigOf(ce);
+      const endpoint = await sshEndpointFor(ctx, ce.workspaceId, config.credentialId, { host: config.host, port: config.port, hostKeySha256: config.hostKeySha256 ?? null });
+      let scheduler;
+      try {
+        scheduler = schedulerFor(SSH_COMPUTE_KINDS[ce.kind]);
+      } catch (error) {
+        throw new ProviderError(error instanceof Error ? error.message : `the ${ce.kind} scheduler is not available`, false);
+      }
+      const executor = sshClusterExecutor({
+        scheduler,
+        endpoint,
+        workDir: ce.workDir,
+        launchDir: config.launchDir,
+        ...(config.queue ? { queue: config.queue } : {}),
+        headOptions: config.headOptions,
+        java: config.java,
+        nextflow: config.nextflow.mode === "stage" ? { stage: true } : { libDir: config.nextflow.libDir },
+        nextflowLib: (version) => ctx.runtime.nextflowLib(version),
+        pool: ctx.runtime.sshPool ?? sshPool,
+      });
+      return { provider: sshStoreProvider(ctx, endpoint, config.launchDir), executor, close: () => executor.close() };
+    }
     case "local":
     case "slurm": {
       const executor = ce.kind === "local" ? localExecutor(hostOptions(ctx)) : slurmExecutor(ce.config as TSlurmConfig, hostOptions(ctx));
@@ -270,8 +362,21 @@ export async function targetFor(ctx: TTargetContext, ce: TComputeEnv): Promise<T
 export async function withTarget<T>(ctx: TTargetContext, ce: TComputeEnv, use: (target: TTarget) => Promise<T>): Promise<T> {
   const target = await targetFor(ctx, ce);
   try {
-    return await use(target);
+    const result = await use(target);
+    if (isSshComputeKind(ce.kind) && ce.checkOk === false && ce.checkMessage?.startsWith(UNREACHABLE_NOTE)) {
+      await noteComputeEnvReachability(ctx.db, ce.id, { ok: true, message: "Reached again while working on a run.", at: new Date() }).catch(() => {});
+    }
+    return result;
+  } catch (error) {
+    // An SSH cluster that stops answering mid-run is retried with backoff by the job; the environment's status says so meanwhile.
+    if (isSshComputeKind(ce.kind) && (error instanceof ExecutorError || error instanceof ProviderError) && error.retryable) {
+      await noteComputeEnvReachability(ctx.db, ce.id, { ok: false, message: `${UNREACHABLE_NOTE}${error.message}`.slice(0, 500), at: new Date() }).catch(() => {});
+    }
+    throw error;
   } finally {
     await target.close().catch(() => {});
   }
 }
+
+/** How a compute environment's status starts when a run found its cluster away (cleared once it answers again). */
+export const UNREACHABLE_NOTE = "While working on a run: ";

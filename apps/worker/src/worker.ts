@@ -7,6 +7,7 @@ import { Counter, Histogram, type Registry } from "prom-client";
 import { ZodError } from "zod";
 import type { TDatabase } from "@lockstep/db";
 import { jobCatalog, queueNames, type TJobName, type TQueues } from "@lockstep/queue";
+import { sshPool } from "@lockstep/launcher";
 import { createExitWatch, type TExitWatch } from "./exit-watch";
 import { createWorkerMetrics } from "./metrics";
 import type { TRuntime } from "./runtime";
@@ -103,6 +104,8 @@ export function startWorkers(opts: {
     close: async () => {
       exitWatch.close();
       await Promise.all(workers.map((w) => w.close()));
+      // SSH connections to clusters' login nodes (pooled across jobs).
+      await (opts.runtime.sshPool ?? sshPool).closeAll();
     },
   };
 }

@@ -1,6 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { createDatabase, getComputeEnv, listInstanceAuditEvents } from "@lockstep/db";
+import { and, createDatabase, eq, getComputeEnv, listInstanceAuditEvents, schema } from "@lockstep/db";
 import { addOrgMember, addParticipant, callerFor, freshDatabase, makeAdmin, makeInstanceAdmin, makePlainUser, makeUser } from "./test/fixtures";
 
 const { db, close } = createDatabase(inject("databaseUrl"), { max: 4 });
@@ -197,5 +197,63 @@ describe("who may create and edit local and host Slurm compute environments", ()
     } finally {
       await fresh.close();
     }
+  });
+});
+
+describe("SSH cluster environments: the host key is trusted only by confirming what a check saw", () => {
+  const seen = `SHA256:${"B".repeat(43)}`;
+  const other = `SHA256:${"C".repeat(43)}`;
+  const keyText = "-----BEGIN OPENSSH PRIVATE KEY-----\nssh-ce-test-key-marker\n-----END OPENSSH PRIVATE KEY-----\n";
+
+  async function sshSetup() {
+    const { asOwner, ws } = await setup();
+    const credential = await asOwner.credentials.create({ workspaceId: ws.id, name: "cluster", provider: "ssh", value: { plain: JSON.stringify({ user: "alice", privateKey: keyText }) } });
+    const sshEnv = {
+      kind: "ssh-slurm" as const,
+      name: "Cluster",
+      workDir: "/scratch/alice/work",
+      nextflowVersion: "24.10.8",
+      config: { host: "login.cluster.example.org", port: 2222, credentialId: credential.id, launchDir: "/home/alice/lockstep", queue: "debug" },
+    };
+    return { asOwner, ws, credential, sshEnv };
+  }
+
+  it("a create or an edit cannot set a host key; only the fingerprint the last check saw can be confirmed", async () => {
+    const { asOwner, ws, sshEnv } = await sshSetup();
+    const refused = await errorOf(asOwner.computeEnvs.create({ workspaceId: ws.id, computeEnv: { ...sshEnv, config: { ...sshEnv.config, hostKeySha256: seen } } }));
+    expect(refused).toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/^computeEnv\.config\.hostKeySha256: /) });
+    const ce = await asOwner.computeEnvs.create({ workspaceId: ws.id, computeEnv: sshEnv });
+    expect(ce.check).toMatchObject({ hostKey: null });
+    // Nothing seen yet: nothing can be confirmed.
+    expect(await errorOf(asOwner.computeEnvs.confirmHostKey({ workspaceId: ws.id, computeEnvId: ce.id, fingerprint: seen }))).toMatchObject({ code: "CONFLICT" });
+    // What the worker records when the login node presents its key.
+    await db.update(schema.computeEnvs).set({ checkHostKey: seen }).where(eq(schema.computeEnvs.id, ce.id));
+    expect(await errorOf(asOwner.computeEnvs.confirmHostKey({ workspaceId: ws.id, computeEnvId: ce.id, fingerprint: other }))).toMatchObject({ code: "CONFLICT", message: expect.stringMatching(/^fingerprint: /) });
+    const confirmed = await asOwner.computeEnvs.confirmHostKey({ workspaceId: ws.id, computeEnvId: ce.id, fingerprint: seen });
+    expect(confirmed.config).toMatchObject({ hostKeySha256: seen });
+    expect(confirmed.check).toMatchObject({ hostKey: null });
+    const events = await db.select().from(schema.auditEvents).where(and(eq(schema.auditEvents.targetId, ce.id), eq(schema.auditEvents.action, "computeEnv.hostKeyConfirmed")));
+    expect(events.map((e) => e.detail)).toEqual([{ fingerprint: seen }]);
+
+    // An edit that leaves the login node where it is keeps the key; an edit cannot swap it for another.
+    const renamed = await asOwner.computeEnvs.update({ workspaceId: ws.id, computeEnvId: ce.id, computeEnv: { ...sshEnv, name: "Cluster 2" } });
+    expect(renamed.config).toMatchObject({ hostKeySha256: seen });
+    expect(await errorOf(asOwner.computeEnvs.update({ workspaceId: ws.id, computeEnvId: ce.id, computeEnv: { ...sshEnv, config: { ...sshEnv.config, hostKeySha256: other } } }))).toMatchObject({
+      code: "BAD_REQUEST",
+    });
+    expect((await getComputeEnv(db, ws.id, ce.id))!.config).toMatchObject({ hostKeySha256: seen });
+    // Pointed at another login node, the key is dropped: the new node's must be checked and confirmed.
+    const moved = await asOwner.computeEnvs.update({ workspaceId: ws.id, computeEnvId: ce.id, computeEnv: { ...sshEnv, config: { ...sshEnv.config, host: "login2.cluster.example.org" } } });
+    expect(moved.config).not.toHaveProperty("hostKeySha256");
+  });
+
+  it("SSH credentials are write-only: the key is never in any answer", async () => {
+    const { asOwner, ws, credential } = await sshSetup();
+    expect(credential).toEqual({ id: expect.any(String), name: "cluster", provider: "ssh" });
+    const listed = await asOwner.credentials.list({ workspaceId: ws.id });
+    expect(JSON.stringify(listed)).not.toContain("ssh-ce-test-key-marker");
+    const bad = await errorOf(asOwner.credentials.create({ workspaceId: ws.id, name: "bad", provider: "ssh", value: { plain: JSON.stringify({ user: "alice", privateKey: "ssh-ce-bad-key-marker" }) } }));
+    expect(bad).toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/^value: privateKey: /) });
+    expect(bad!.message).not.toContain("ssh-ce-bad-key-marker");
   });
 });

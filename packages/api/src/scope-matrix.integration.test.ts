@@ -72,6 +72,7 @@ const expected: Record<string, TExpected> = {
   "computeEnvs.create": "write",
   "computeEnvs.update": "write",
   "computeEnvs.check": "write",
+  "computeEnvs.confirmHostKey": "session",
   "computeEnvs.delete": "write",
   "credentials.list": "read",
   "credentials.create": "write",

@@ -83,6 +83,7 @@ describe("cross-tenant isolation", () => {
       "computeEnvs.create": (ws) => asAlice.computeEnvs.create({ workspaceId: ws, computeEnv: { kind: "local", name: "x", workDir: "/tmp/x", nextflowVersion: "24.10.5" } }),
       "computeEnvs.update": (ws) => asAlice.computeEnvs.update({ workspaceId: ws, computeEnvId: ids.get(ws)!.ce, computeEnv: { kind: "local", name: "x", workDir: "/tmp/x", nextflowVersion: "24.10.5" } }),
       "computeEnvs.check": (ws) => asAlice.computeEnvs.check({ workspaceId: ws, computeEnvId: ids.get(ws)!.ce }),
+      "computeEnvs.confirmHostKey": (ws) => asAlice.computeEnvs.confirmHostKey({ workspaceId: ws, computeEnvId: ids.get(ws)!.ce, fingerprint: `SHA256:${"A".repeat(43)}` }),
       "computeEnvs.delete": (ws) => asAlice.computeEnvs.delete({ workspaceId: ws, computeEnvId: ids.get(ws)!.ce }),
       "pipelines.list": (ws) => asAlice.pipelines.list({ workspaceId: ws }),
       "pipelines.get": (ws) => asAlice.pipelines.get({ workspaceId: ws, pipelineId: ids.get(ws)!.pipeline }),

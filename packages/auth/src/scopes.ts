@@ -46,6 +46,8 @@ const SCOPE_OF: Record<string, TRequiredScope> = {
   // Joining a tenant is a person's own act, in a browser: a leaked token cannot accept for them.
   "invitations.accept": "session",
   "invitations.decline": "session",
+  // Trusting a cluster's host key is a person comparing a fingerprint: a leaked token cannot pin a login node of its choosing.
+  "computeEnvs.confirmHostKey": "session",
 };
 
 /**

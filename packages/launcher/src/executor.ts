@@ -11,7 +11,10 @@ import type { summariseTrace } from "./trace";
  * never learns an executor's files, flags or processes: each builds its own Nextflow command,
  * configuration and environment, and host executors own the sandbox (./sandbox.ts).
  */
-export type TComputeKind = "local" | "slurm" | "aws-batch" | "google-batch";
+export type TComputeKind = "local" | "slurm" | "aws-batch" | "google-batch" | TSshComputeKind;
+
+/** A batch scheduler on a cluster reached over SSH as the workspace's own account (./executors/ssh). */
+export type TSshComputeKind = "ssh-slurm" | "ssh-lsf" | "ssh-pbspro" | "ssh-sge";
 
 /** What the worker knows about a run when it asks for its head to start. Never a secret value. */
 export type TRunLaunch = {

@@ -11,7 +11,12 @@ export function shellQuote(arg: string): string {
  * `<runDir>/console.log`, and records the exit code atomically in `<runDir>/exitcode`.
  */
 export async function writeHeadScript(runDir: string, command: string[]): Promise<string> {
-  const body = [
+  return writeRunFile(runDir, "head.sh", headScriptBody(runDir, command), 0o700);
+}
+
+/** The text of `head.sh` (the SSH executor writes it over SFTP). */
+export function headScriptBody(runDir: string, command: string[]): string {
+  return [
     "#!/bin/sh",
     "# Written by Lockstep. Runs the Nextflow head process and records its exit code.",
     `cd ${shellQuote(runDir)} || exit 90`,
@@ -21,7 +26,6 @@ export async function writeHeadScript(runDir: string, command: string[]): Promis
     'exit "$code"',
     "",
   ].join("\n");
-  return writeRunFile(runDir, "head.sh", body, 0o700);
 }
 
 /** The recorded exit code; null while there is none (or the file is anything but a small plain file). */

@@ -16,3 +16,22 @@ export * from "./cloud-head";
 export * from "./sandbox";
 export * from "./local-pipeline";
 export { nextflowConfigSecrets, secretsInFlatConfig, type TNextflowConfigSecrets } from "./nextflow-config-secrets";
+export { sshClusterExecutor, SSH_KINDS, type TSshClusterConfig, type TRemoteNextflow } from "./executors/ssh/executor";
+export {
+  connectSsh,
+  probeHostKey,
+  hostKeyFingerprint,
+  remoteFiles,
+  withRemoteFiles,
+  sshPool,
+  SshPool,
+  HostKeyMismatchError,
+  FINGERPRINT,
+  DEFAULT_SSH_TIMEOUTS,
+  type TSshEndpoint,
+  type TSshSession,
+  type TSshTimeouts,
+  type TRemoteFiles,
+} from "./executors/ssh/connection";
+export { schedulerFor, slurmScheduler } from "./schedulers";
+export type * from "./schedulers/types";

@@ -1,4 +1,3 @@
-import type { FileHandle } from "node:fs/promises";
 import { MASK, type TRedactor } from "@lockstep/redact";
 import { openRunFile } from "./safe-file";
 
@@ -31,6 +30,13 @@ export type TLogTail = {
 };
 
 const NEWLINE = 0x0a;
+
+/** What the tail reads a console through: a local file handle, or a file open over SFTP (the SSH executor). */
+export type TReadableFile = {
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+  stat(): Promise<{ size: number }>;
+  close(): Promise<void>;
+};
 
 /**
  * Control characters become their visible Unicode "control picture" (NUL → ␀, ESC → ␛, DEL → ␡),
@@ -72,7 +78,7 @@ export function storedLine(head: Buffer, length: number, redactor: TRedactor, co
   return { line: parts.join(""), occurrences: spans.length };
 }
 
-async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
+async function readAt(handle: TReadableFile, position: number, length: number): Promise<Buffer> {
   const buffer = Buffer.alloc(length);
   let got = 0;
   while (got < length) {
@@ -84,7 +90,7 @@ async function readAt(handle: FileHandle, position: number, length: number): Pro
 }
 
 /** Offset just past the next newline at or after `from` (scanning at most `limit` bytes), or null. */
-async function findLineEnd(handle: FileHandle, from: number, size: number, limit: number): Promise<{ end: number | null; scanned: number }> {
+async function findLineEnd(handle: TReadableFile, from: number, size: number, limit: number): Promise<{ end: number | null; scanned: number }> {
   let at = from;
   while (at < size && at - from < limit) {
     const chunk = await readAt(handle, at, Math.min(SCAN_CHUNK, size - at, limit - (at - from)));
@@ -103,8 +109,12 @@ async function findLineEnd(handle: FileHandle, from: number, size: number, limit
  * endless line cannot stall the log or fill memory.
  */
 export async function readLogTail(runDir: string, rel: string, offset: number, redactor: TRedactor, opts: { final: boolean; room: number; longLineScan?: number }): Promise<TLogTail> {
+  return readLogTailOf(await openRunFile(runDir, rel), offset, redactor, opts);
+}
+
+/** readLogTail on a file already opened safely (null: there is none yet). Closes it. */
+export async function readLogTailOf(handle: TReadableFile | null, offset: number, redactor: TRedactor, opts: { final: boolean; room: number; longLineScan?: number }): Promise<TLogTail> {
   const longLineScan = opts.longLineScan ?? LONG_LINE_SCAN;
-  const handle = await openRunFile(runDir, rel);
   if (!handle) return { lines: [], offset, occurrences: 0, full: false };
   try {
     const { size } = await handle.stat();

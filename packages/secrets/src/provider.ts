@@ -22,7 +22,7 @@ export type TProvisioned = {
 
 export type TManagedCopy = { runId: string; location: string };
 
-export type TProviderKind = "nextflow-file" | "aws-secrets-manager" | "google-secret-manager";
+export type TProviderKind = "nextflow-file" | "aws-secrets-manager" | "google-secret-manager" | "ssh-file";
 
 export type TSecretsProvider = {
   readonly kind: TProviderKind;

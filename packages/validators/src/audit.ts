@@ -60,6 +60,7 @@ export const auditActions = {
   "credential.overwritten": { label: "Credential overwritten", group: "credentials", tone: "amber" },
   "credential.deleted": { label: "Credential deleted", group: "credentials", tone: "red" },
   "computeEnv.checked": { label: "Compute environment checked", group: "compute", tone: "slate" },
+  "computeEnv.hostKeyConfirmed": { label: "Cluster host key confirmed", group: "compute", tone: "amber" },
   // The instance (not shown in a workspace's Activity).
   "instance.setup_claimed": { label: "Instance set up", group: "instance", tone: "indigo" },
   "instance.settings_updated": { label: "Instance settings changed", group: "instance", tone: "amber" },

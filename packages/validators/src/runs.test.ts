@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  credentialProblem,
   isSecretsSettled,
   isTerminalRunStatus,
   RUN_STATUSES,
@@ -107,5 +108,46 @@ describe("run statuses", () => {
     expect(RUN_STATUSES.filter((s) => !isTerminalRunStatus(s))).toEqual(["SUBMITTED", "RUNNING"]);
     expect(SECRETS_STATES.filter(isSecretsSettled)).toEqual([...SETTLED_SECRETS_STATES]);
     expect(SECRETS_STATES.filter((s) => !isSecretsSettled(s))).toEqual(["PENDING", "PROVISIONED", "DELETING"]);
+  });
+});
+
+describe("SSH cluster compute environments", () => {
+  const ssh = {
+    name: "cluster",
+    kind: "ssh-slurm",
+    workDir: "/scratch/alice/work",
+    nextflowVersion: "24.10.8",
+    config: { host: "login.cluster.example.org", credentialId: "8d5bd8a4-6f0e-4a0e-9a51-2d2f0c6c3b1e", launchDir: "/home/alice/lockstep", queue: "debug", headOptions: ["--time=60"] },
+  };
+
+  it("takes a login node, a launch directory, a queue and allowed head options, with defaults for port, Java and Nextflow", () => {
+    expect(ZComputeEnvInput.parse(ssh).config).toEqual({ ...ssh.config, port: 22, java: "java", nextflow: { mode: "stage" } });
+  });
+
+  it("refuses a head option outside the scheduler's allowlist, naming the field", () => {
+    const issue = ZComputeEnvInput.safeParse({ ...ssh, config: { ...ssh.config, headOptions: ["--time=60", "--wrap=id"] } }).error?.issues[0];
+    expect(issue?.path).toEqual(["config", "headOptions", 1]);
+  });
+
+  it("checks options by the kind's own scheduler: an LSF option is not a Slurm one", () => {
+    expect(ZComputeEnvInput.safeParse({ ...ssh, config: { ...ssh.config, headOptions: ["-W 60"] } }).success).toBe(false);
+  });
+
+  it("refuses a host that is not a host name, and a fingerprint that is not OpenSSH's SHA256", () => {
+    expect(ZComputeEnvInput.safeParse({ ...ssh, config: { ...ssh.config, host: "login; rm -rf /" } }).error?.issues[0]?.path).toEqual(["config", "host"]);
+    expect(ZComputeEnvInput.safeParse({ ...ssh, config: { ...ssh.config, hostKeySha256: "MD5:aa:bb" } }).error?.issues[0]?.path).toEqual(["config", "hostKeySha256"]);
+  });
+});
+
+describe("SSH credentials", () => {
+  const key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+  it("takes an account and a private key, optionally a passphrase", () => {
+    expect(credentialProblem("ssh", JSON.stringify({ user: "alice", privateKey: key }))).toBeNull();
+    expect(credentialProblem("ssh", JSON.stringify({ user: "alice", privateKey: key, passphrase: "p" }))).toBeNull();
+  });
+  it("names the field and never repeats the value", () => {
+    const problem = credentialProblem("ssh", JSON.stringify({ user: "alice", privateKey: "not-a-key-marker-123" }))!;
+    expect(problem).toMatch(/^value: privateKey: /);
+    expect(problem).not.toContain("not-a-key-marker-123");
   });
 });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import "./messages";
 import { envNameProblem, sbatchOptionProblem } from "./head-env";
+import { schedulerOptionProblem, SCHEDULER_QUEUE, type TSchedulerOptionKind } from "./scheduler-options";
 import { ZSecretName } from "./secrets";
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -79,12 +80,71 @@ export const ZGoogleBatchConfig = z.object({
   credentialId: z.uuid({ error: "Choose the Google credentials to use." }),
 });
 
+/** The compute environment kinds that reach a cluster's login node over SSH as the workspace's own account (docs/hpc.md). */
+export const SSH_COMPUTE_KINDS = { "ssh-slurm": "slurm", "ssh-lsf": "lsf", "ssh-pbspro": "pbspro", "ssh-sge": "sge" } as const satisfies Record<string, TSchedulerOptionKind>;
+export type TSshComputeKind = keyof typeof SSH_COMPUTE_KINDS;
+export function isSshComputeKind(kind: string): kind is TSshComputeKind {
+  return Object.hasOwn(SSH_COMPUTE_KINDS, kind);
+}
+
+/** A host key fingerprint as OpenSSH prints it (`ssh-keygen -l`): SHA256, base64 without padding. */
+export const ZHostKeySha256 = z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, "A host key fingerprint looks like SHA256: followed by 43 characters, as ssh-keygen -l prints it.");
+
+const ZSshHost = z
+  .string()
+  .trim()
+  .regex(
+    /^(?:(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:]{2,39})$/,
+    "Enter the login node's host name or IP address, such as login.cluster.example.org.",
+  );
+
+/** Java on the cluster: `java` from the account's PATH, or an absolute path. */
+const ZClusterCommand = z.string().regex(/^(?:java|(?:\/[A-Za-z0-9_.+,@~-]+)+)$/, "Enter java (found on the account's PATH) or an absolute path such as /opt/java/bin/java.");
+
+function sshClusterConfig(kind: TSchedulerOptionKind) {
+  return z.object({
+    host: ZSshHost,
+    port: z.number().int().min(1, "Enter a port from 1 to 65535.").max(65_535, "Enter a port from 1 to 65535.").default(22),
+    credentialId: z.uuid({ error: "Choose the SSH credentials to use." }),
+    /** The host key the workspace confirmed after "Check connection"; absent: every connection is refused until one is. */
+    hostKeySha256: ZHostKeySha256.optional(),
+    /** One directory per run on the cluster (scripts, console, trace, the secrets store). */
+    launchDir: ZAbsolutePath,
+    queue: z.string().regex(SCHEDULER_QUEUE, "Queue and partition names use letters, digits, '_', '.' and '-' (at most 64).").optional(),
+    headOptions: z
+      .array(
+        z.string().superRefine((option, ctx) => {
+          const problem = schedulerOptionProblem(kind, option);
+          if (problem) ctx.addIssue({ code: "custom", message: problem });
+        }),
+      )
+      .max(20, "At most 20 head-job options.")
+      .default([]),
+    java: ZClusterCommand.default("java"),
+    /** `stage`: Lockstep copies its pinned Nextflow into the account's ~/.cache over SFTP (verified there); `path`: the pinned jars are already at libDir. */
+    nextflow: z
+      .discriminatedUnion("mode", [z.object({ mode: z.literal("stage") }), z.object({ mode: z.literal("path"), libDir: ZAbsolutePath })])
+      .default({ mode: "stage" }),
+  });
+}
+
+export const ZSshSlurmConfig = sshClusterConfig("slurm");
+export const ZSshLsfConfig = sshClusterConfig("lsf");
+export const ZSshPbsProConfig = sshClusterConfig("pbspro");
+export const ZSshSgeConfig = sshClusterConfig("sge");
+export type TSshClusterConfigInput = z.infer<typeof ZSshSlurmConfig>;
+export const SSH_CONFIG_SCHEMAS = { "ssh-slurm": ZSshSlurmConfig, "ssh-lsf": ZSshLsfConfig, "ssh-pbspro": ZSshPbsProConfig, "ssh-sge": ZSshSgeConfig } as const;
+
 const cloudBase = { ...base, workDir: z.string().trim().max(1024, "Must be at most 1,024 characters.") };
 
 export const ZComputeEnvInput = z.discriminatedUnion("kind", [
   z.object({ ...base, kind: z.literal("local"), config: ZLocalConfig.default({}) }),
   z.object({ ...base, kind: z.literal("slurm"), config: ZSlurmConfig.default({ sbatchOptions: [] }) }),
   z.object({ ...cloudBase, workDir: cloudBase.workDir.regex(/^s3:\/\/[a-z0-9.-]{3,63}(\/.*)?$/, "Enter an s3:// bucket path such as s3://my-bucket/work."), kind: z.literal("aws-batch"), config: ZAwsBatchConfig }),
+  z.object({ ...base, kind: z.literal("ssh-slurm"), config: ZSshSlurmConfig }),
+  z.object({ ...base, kind: z.literal("ssh-lsf"), config: ZSshLsfConfig }),
+  z.object({ ...base, kind: z.literal("ssh-pbspro"), config: ZSshPbsProConfig }),
+  z.object({ ...base, kind: z.literal("ssh-sge"), config: ZSshSgeConfig }),
   z.object({ ...cloudBase, workDir: cloudBase.workDir.regex(/^gs:\/\/[a-z0-9._-]{3,222}(\/.*)?$/, "Enter a gs:// bucket path such as gs://my-bucket/work."), kind: z.literal("google-batch"), config: ZGoogleBatchConfig }),
 ]);
 export type TComputeEnvInput = z.infer<typeof ZComputeEnvInput>;
@@ -174,15 +234,33 @@ export const ZGoogleCredential = z
   })
   .passthrough();
 
+/**
+ * SSH credentials of a cluster account: the account's name and its private key (OpenSSH or PEM),
+ * optionally with the key's passphrase. Where the key is used (host, port) and which host key is
+ * trusted belong to the compute environment, which a workspace can see and edit; the key never
+ * leaves the worker.
+ */
+export const ZSshCredential = z.strictObject({
+  user: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/, "The cluster account name uses letters, digits, '_', '.' and '-' (at most 32), not starting with a digit."),
+  privateKey: z
+    .string()
+    .max(16_384, "The private key must be at most 16 KiB.")
+    .regex(/^-----BEGIN (?:OPENSSH|RSA|EC|DSA|ENCRYPTED)? ?PRIVATE KEY-----\r?\n[\s\S]+-----END (?:OPENSSH|RSA|EC|DSA|ENCRYPTED)? ?PRIVATE KEY-----\s*$/, "Paste the whole private key, from -----BEGIN … PRIVATE KEY----- to -----END … PRIVATE KEY-----."),
+  passphrase: z.string().max(1024, "The passphrase must be at most 1,024 characters.").optional(),
+});
+export type TSshCredential = z.infer<typeof ZSshCredential>;
+
+export type TCredentialProvider = "aws" | "google" | "ssh";
+
 /** Checks a plain credential's JSON; messages name the field and rule, never a value. */
-export function credentialProblem(provider: "aws" | "google", text: string): string | null {
+export function credentialProblem(provider: TCredentialProvider, text: string): string | null {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
     return "value: Paste the JSON key file (this is not JSON).";
   }
-  const result = (provider === "aws" ? ZAwsCredential : ZGoogleCredential).safeParse(parsed);
+  const result = (provider === "aws" ? ZAwsCredential : provider === "ssh" ? ZSshCredential : ZGoogleCredential).safeParse(parsed);
   if (result.success) return null;
   const issue = result.error.issues[0]!;
   // No branch of the AWS shapes fits: say which keys make one, rather than zod's "invalid input".

@@ -12,3 +12,4 @@ export * from "./moto";
 export * from "./fault-proxy";
 export * from "./gcp-emulator";
 export * from "./fake-google-batch";
+export * from "./sshd";

@@ -25,6 +25,7 @@ export const SYSTEM_PACKAGES: TSystemPackage[] = [
   { binary: "mvn", debian: "maven", why: "Maven resolves the pinned Nextflow from Maven Central", elsewhere: "install Maven 3.8+" },
   { binary: "slurmctld", debian: "slurm-wlm", why: "a single-node Slurm for the slurm executor tests", elsewhere: "install slurm-wlm and munge (tests need root)" },
   { binary: "munged", debian: "munge", why: "munge authenticates Slurm", elsewhere: "install munge" },
+  { binary: "sshd", debian: "openssh-server", why: "a login node for the SSH cluster executor tests", elsewhere: "install openssh-server (tests need root)" },
 ];
 
 export function hasBinary(name: string): boolean {

@@ -119,20 +119,22 @@ export const ZAuditEventOut = z.object({
 export const ZComputeEnvOut = z.object({
   id: z.string(),
   name: z.string(),
-  kind: z.enum(["local", "slurm", "aws-batch", "google-batch"]),
+  kind: z.enum(["local", "slurm", "aws-batch", "google-batch", "ssh-slurm", "ssh-lsf", "ssh-pbspro", "ssh-sge"]),
   workDir: z.string(),
   nextflowVersion: z.string(),
   /** Names of the environment variables only (their values may be sensitive configuration). */
   envNames: z.array(z.string()),
   maxRunSeconds: z.number(),
   config: z.record(z.string(), z.unknown()),
-  /** "Check connection" (cloud kinds only; null otherwise): when one was asked for, and the worker's last answer. */
+  /** "Check connection" (cloud and SSH kinds; null otherwise): when one was asked for, and the worker's last answer. */
   check: z
     .object({
       requestedAt: z.date().nullable(),
       at: z.date().nullable(),
       ok: z.boolean().nullable(),
       message: z.string().nullable(),
+      /** SSH kinds: the host key fingerprint the login node presented, waiting for the workspace to confirm it (null: none waiting). */
+      hostKey: z.string().nullable(),
     })
     .nullable(),
   createdAt: z.date(),

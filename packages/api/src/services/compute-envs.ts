@@ -1,5 +1,5 @@
 import { and, eq, findCredential, getInstanceSettings, runsHoldingComputeEnv, schema, type TComputeEnv, type TDatabase, type TTx } from "@lockstep/db";
-import { envNameProblem, MAX_ENV_VARS, type TComputeEnvInput } from "@lockstep/validators";
+import { envNameProblem, isSshComputeKind, MAX_ENV_VARS, type TComputeEnvInput } from "@lockstep/validators";
 import { AppError, isUniqueViolation } from "../errors";
 
 const { computeEnvs } = schema;
@@ -26,17 +26,39 @@ export async function assertMayManageHostKind(db: TDatabase | TTx, editor: TComp
 
 /** A cloud environment's credentials must be this workspace's, for the same cloud. */
 async function checkCredential(db: TDatabase | TTx, workspaceId: string, input: TComputeEnvInput) {
-  if (input.kind !== "aws-batch" && input.kind !== "google-batch") return;
-  const credential = await findCredential(db, workspaceId, input.config.credentialId);
-  const wanted = input.kind === "aws-batch" ? "aws" : "google";
+  if (input.kind !== "aws-batch" && input.kind !== "google-batch" && !isSshComputeKind(input.kind)) return;
+  const credential = await findCredential(db, workspaceId, (input.config as { credentialId: string }).credentialId);
+  const wanted = input.kind === "aws-batch" ? "aws" : input.kind === "google-batch" ? "google" : "ssh";
   if (!credential || credential.provider !== wanted) {
-    throw new AppError("INVALID", `computeEnv.config.credentialId: choose ${wanted === "aws" ? "AWS" : "Google"} credentials of this workspace.`);
+    throw new AppError("INVALID", `computeEnv.config.credentialId: choose ${{ aws: "AWS", google: "Google", ssh: "SSH" }[wanted]} credentials of this workspace.`);
   }
+}
+
+const PIN_REFUSED =
+  "computeEnv.config.hostKeySha256: a host key is trusted only by confirming the fingerprint the login node presents at \"Check connection\"; leave it out.";
+
+/**
+ * The confirmed host key of an SSH environment is never set by a create or an edit (only by
+ * confirming what a check saw, computeEnvs.confirmHostKey). An edit keeps it while the login node
+ * (host, port) stays the same; pointing the environment elsewhere drops it, so the new node's key
+ * must be checked and confirmed before anything is sent there.
+ */
+function keepHostKey(current: TComputeEnv | null, input: TComputeEnvInput): TComputeEnvInput {
+  if (!isSshComputeKind(input.kind)) return input;
+  const after = input.config as { host: string; port: number; hostKeySha256?: string };
+  const before = current && isSshComputeKind(current.kind) ? (current.config as { host?: string; port?: number; hostKeySha256?: string }) : null;
+  const samePlace = before !== null && before.host === after.host && before.port === after.port;
+  const kept = samePlace ? before.hostKeySha256 : undefined;
+  if (after.hostKeySha256 !== undefined && after.hostKeySha256 !== kept) throw new AppError("INVALID", PIN_REFUSED);
+  const { hostKeySha256: _given, ...rest } = after;
+  void _given;
+  return { ...input, config: { ...rest, ...(kept ? { hostKeySha256: kept } : {}) } } as TComputeEnvInput;
 }
 
 export async function createComputeEnv(db: TDatabase, workspaceId: string, editor: TComputeEnvEditor, input: TComputeEnvInput): Promise<TComputeEnv> {
   if (isHostKind(input.kind)) await assertMayManageHostKind(db, editor, "create");
   await checkCredential(db, workspaceId, input);
+  input = keepHostKey(null, input);
   try {
     const [row] = await db
       .insert(computeEnvs)
@@ -106,6 +128,7 @@ export async function updateComputeEnv(
       if (!current) throw new AppError("NOT_FOUND", "No such compute environment.");
       if (isHostKind(current.kind) || isHostKind(input.kind)) await assertMayManageHostKind(tx, editor, "edit");
       await checkCredential(tx, workspaceId, input);
+      input = keepHostKey(current, input);
       // A run that holds the environment finds its store and head by these settings: they stay until it is done.
       const moved = storeFieldsChanged(current, input);
       if (moved) {
@@ -122,7 +145,7 @@ export async function updateComputeEnv(
       const [row] = await tx
         .update(computeEnvs)
         // A check answered for the old settings says nothing about the new ones.
-        .set({ ...input, env: merged.env, checkRequestedAt: null, checkedAt: null, checkOk: null, checkMessage: null })
+        .set({ ...input, env: merged.env, checkRequestedAt: null, checkedAt: null, checkOk: null, checkMessage: null, checkHostKey: null })
         .where(where)
         .returning();
       return row!;

@@ -39,7 +39,7 @@ export async function runReceipt(db: TDatabase, run: TRun, launcherName: string 
   const verified = deleted?.detail.verified === true;
   const target = run.cleanupTarget;
   const provider = typeof deleted?.detail.provider === "string" && deleted.detail.provider ? deleted.detail.provider : (target?.provider ?? null);
-  const store = !target ? null : target.provider === "nextflow-file" ? target.secretsDir : `${target.prefix}${run.id}`;
+  const store = !target ? null : target.provider === "nextflow-file" ? target.secretsDir : target.provider === "ssh-file" ? `sftp://${target.host}:${target.port}${target.secretsDir}` : `${target.prefix}${run.id}`;
   const goneAt = verified ? deleted!.at.toISOString() : null;
   return {
     runId: run.id,
@@ -52,8 +52,8 @@ export async function runReceipt(db: TDatabase, run: TRun, launcherName: string 
     personalSecretCount: run.secretRefs.filter((r) => r.source === "user").length,
     copies: run.secretCopies.map((c) => ({ location: hide(c.location), writtenAt: c.writtenAt, goneAt, verifiedBy: verified ? "list-after-delete" : null })),
     sidecars:
-      target?.provider === "nextflow-file"
-        ? `every .nf-*.secrets file Nextflow wrote beside store.json in ${target.secretsDir}, removed with that directory${verified ? " (verified by the same listing)" : ""}; their number is not recorded`
+      target?.provider === "nextflow-file" || target?.provider === "ssh-file"
+        ? `every .nf-*.secrets file Nextflow wrote beside store.json in ${target.secretsDir}${target.provider === "ssh-file" ? " on the cluster" : ""}, removed with that directory${verified ? " (verified by the same listing)" : ""}; their number is not recorded`
         : null,
     deletion: {
       verified,

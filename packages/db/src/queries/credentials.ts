@@ -14,7 +14,7 @@ export async function listCredentials(db: TDbOrTx, workspaceId: string) {
 
 export async function insertCredential(
   db: TDbOrTx,
-  input: { workspaceId: string; name: string; provider: "aws" | "google"; sealed: string; keyId: string; actorId: string },
+  input: { workspaceId: string; name: string; provider: "aws" | "google" | "ssh"; sealed: string; keyId: string; actorId: string },
 ) {
   const [row] = await db
     .insert(credentials)

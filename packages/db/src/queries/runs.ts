@@ -35,13 +35,24 @@ export async function requestComputeEnvCheck(db: TDbOrTx, workspaceId: string, i
  * on failure (never a secret value). A check superseded by a newer request records nothing (null),
  * so an old answer cannot end the wait for the new one.
  */
-export async function recordComputeEnvCheck(db: TDbOrTx, id: string, requestedAt: Date, result: { ok: boolean; message: string; at: Date }) {
+export async function recordComputeEnvCheck(db: TDbOrTx, id: string, requestedAt: Date, result: { ok: boolean; message: string; at: Date; hostKey?: string | null }) {
   const [row] = await db
     .update(computeEnvs)
-    .set({ checkedAt: result.at, checkOk: result.ok, checkMessage: result.message, updatedAt: sql`${computeEnvs.updatedAt}` })
+    .set({ checkedAt: result.at, checkOk: result.ok, checkMessage: result.message, checkHostKey: result.hostKey ?? null, updatedAt: sql`${computeEnvs.updatedAt}` })
     .where(and(eq(computeEnvs.id, id), or(isNull(computeEnvs.checkRequestedAt), lte(computeEnvs.checkRequestedAt, requestedAt))))
     .returning();
   return row ?? null;
+}
+
+/**
+ * What the worker saw of an environment while using it for a run (SSH clusters: the login node
+ * unreachable, or reached again), shown where a check's answer is. Not an edit: updatedAt stays.
+ */
+export async function noteComputeEnvReachability(db: TDbOrTx, id: string, result: { ok: boolean; message: string; at: Date }) {
+  await db
+    .update(computeEnvs)
+    .set({ checkedAt: result.at, checkOk: result.ok, checkMessage: result.message, updatedAt: sql`${computeEnvs.updatedAt}` })
+    .where(eq(computeEnvs.id, id));
 }
 
 export async function listPipelines(db: TDbOrTx, workspaceId: string) {

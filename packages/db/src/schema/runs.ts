@@ -5,7 +5,7 @@ import { id, timestamps } from "./_columns";
 import { users } from "./users";
 import { workspaces } from "./tenancy";
 
-export const computeEnvKind = pgEnum("compute_env_kind", ["local", "slurm", "aws-batch", "google-batch"]);
+export const computeEnvKind = pgEnum("compute_env_kind", ["local", "slurm", "aws-batch", "google-batch", "ssh-slurm", "ssh-lsf", "ssh-pbspro", "ssh-sge"]);
 
 /** Where runs execute. `config` holds the kind's own settings (validated by its zod schema). */
 export const computeEnvs = pgTable(
@@ -31,6 +31,11 @@ export const computeEnvs = pgTable(
     checkOk: boolean(),
     /** The check's outcome in words: the provider's error message on failure (never a secret value). */
     checkMessage: text(),
+    /**
+     * SSH kinds: the host key fingerprint the login node presented at the last check (`SHA256:…`).
+     * The workspace confirms it into `config.hostKeySha256`; until then no connection authenticates.
+     */
+    checkHostKey: text(),
     ...timestamps,
   },
   (t) => [uniqueIndex("compute_envs_workspace_name_key").on(t.workspaceId, t.name)],
@@ -96,7 +101,9 @@ export const secretsState = pgEnum("secrets_state", SECRETS_STATES);
 export type TCleanupTarget =
   | { provider: "nextflow-file"; runsDir: string; runDir: string; secretsDir: string; runUid: number | null }
   | { provider: "aws-secrets-manager"; region: string; prefix: string; credentialId: string; kmsKeyId?: string }
-  | { provider: "google-secret-manager"; projectId: string; region: string; prefix: string; credentialId: string };
+  | { provider: "google-secret-manager"; projectId: string; region: string; prefix: string; credentialId: string }
+  /** A Nextflow store on a cluster, reached over SSH as the workspace's account (host key as confirmed at provision). */
+  | { provider: "ssh-file"; credentialId: string; host: string; port: number; hostKeySha256: string; launchDir: string; runDir: string; secretsDir: string };
 
 /** What the end-of-run redaction masked in the run's files: counts only, never a value. */
 export type TRunRedaction = { occurrences: number; files: number; scannedFiles: number; at: string };

@@ -105,11 +105,11 @@ export const auditEvents = pgTable(
 
 export type TAuditEvent = typeof auditEvents.$inferSelect;
 
-export const credentialProvider = pgEnum("credential_provider", ["aws", "google"]);
+export const credentialProvider = pgEnum("credential_provider", ["aws", "google", "ssh"]);
 
 /**
- * Cloud credentials a workspace's compute environments use (an AWS key pair or role, a Google
- * service-account key). Sealed and write-only exactly like secrets (binding scope "credential",
+ * Credentials a workspace's compute environments use (an AWS key pair or role, a Google
+ * service-account key, a cluster account's SSH key). Sealed and write-only exactly like secrets (binding scope "credential",
  * owner = workspace, name); only the worker opens them.
  */
 export const credentials = pgTable(

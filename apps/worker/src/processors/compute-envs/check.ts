@@ -1,4 +1,6 @@
-import { recordAudit, recordComputeEnvCheck, getComputeEnvById } from "@lockstep/db";
+import { recordAudit, recordComputeEnvCheck, getComputeEnvById, type TComputeEnv } from "@lockstep/db";
+import { HostKeyMismatchError, probeHostKey } from "@lockstep/launcher";
+import { isSshComputeKind } from "@lockstep/validators";
 import type { TProviderKind } from "@lockstep/secrets";
 import { withTarget } from "../../runtime";
 import type { THandler } from "../types";
@@ -10,6 +12,7 @@ const STORE: Record<TProviderKind, string> = {
   "nextflow-file": "The runs directory",
   "aws-secrets-manager": "Secrets Manager",
   "google-secret-manager": "Secret Manager",
+  "ssh-file": "The cluster's launch directory",
 };
 
 /**
@@ -25,6 +28,20 @@ export const check: THandler<"computeEnvs.check"> = async ({ computeEnvId, reque
 
   let ok: boolean;
   let message: string;
+  let hostKey: string | null = null;
+  const node = sshNode(ce);
+  if (node && !node.hostKeySha256) {
+    // First check of an SSH cluster: the key the login node presents, for a person to confirm. Nothing is authenticated or sent.
+    try {
+      hostKey = await probeHostKey(node.host, node.port);
+      ok = false;
+      message = `The login node ${node.host}:${node.port} presented the host key ${hostKey}. Compare it with the fingerprint your cluster's administrators publish (ssh-keygen -l -f /etc/ssh/ssh_host_ed25519_key.pub on the login node) and confirm it; until then nothing is sent there.`;
+    } catch (error) {
+      ok = false;
+      message = (error instanceof Error && error.message ? error.message : "unknown error").slice(0, MAX_MESSAGE);
+    }
+    return record(ctx, ce, requestedAt, { ok, message, hostKey });
+  }
   try {
     message = await withTarget(ctx, ce, async ({ provider, executor }) => {
       await provider.listManaged();
@@ -36,9 +53,27 @@ export const check: THandler<"computeEnvs.check"> = async ({ computeEnvId, reque
     ok = false;
     // Provider and executor messages name the call and the cloud's reason; they never hold a secret value.
     message = (error instanceof Error && error.message ? error.message : "unknown error").replace(/\s+/g, " ").trim().slice(0, MAX_MESSAGE);
+    // A changed key can be confirmed too, by a person who learned the cluster's key was replaced.
+    if (error instanceof HostKeyMismatchError) hostKey = error.presented;
   }
+  return record(ctx, ce, requestedAt, { ok, message, hostKey });
+};
 
-  const recorded = await recordComputeEnvCheck(ctx.db, ce.id, new Date(requestedAt), { ok, message, at: new Date() });
+/** An SSH environment's login node and its confirmed host key; null for other kinds. */
+function sshNode(ce: TComputeEnv): { host: string; port: number; hostKeySha256: string | null } | null {
+  if (!isSshComputeKind(ce.kind)) return null;
+  const config = ce.config as { host?: unknown; port?: unknown; hostKeySha256?: unknown };
+  if (typeof config.host !== "string") return null;
+  return { host: config.host, port: typeof config.port === "number" ? config.port : 22, hostKeySha256: typeof config.hostKeySha256 === "string" ? config.hostKeySha256 : null };
+}
+
+async function record(
+  ctx: Parameters<THandler<"computeEnvs.check">>[2],
+  ce: TComputeEnv,
+  requestedAt: string,
+  { ok, message, hostKey }: { ok: boolean; message: string; hostKey: string | null },
+) {
+  const recorded = await recordComputeEnvCheck(ctx.db, ce.id, new Date(requestedAt), { ok, message, at: new Date(), hostKey });
   if (!recorded) return { superseded: true };
   await recordAudit(ctx.db, {
     actorId: null,
@@ -54,4 +89,4 @@ export const check: THandler<"computeEnvs.check"> = async ({ computeEnvId, reque
   });
   ctx.logger.info({ computeEnvId: ce.id, ok }, "compute environment checked");
   return { ok };
-};
+}

@@ -41,7 +41,7 @@ export const cleanup: THandler<"runs.cleanup"> = async ({ runId }, job, ctx) => 
   let location = "";
   try {
     const store = await recordedStore(ctx, run);
-    location = store.provider === "nextflow-file" ? store.secretsDir : `${store.prefix}${runId}`;
+    location = store.provider === "nextflow-file" || store.provider === "ssh-file" ? store.secretsDir : `${store.prefix}${runId}`;
     const { provider, close } = await providerForStore(ctx, run.workspaceId, store);
     try {
       providerKind = provider.kind;

@@ -36,7 +36,7 @@ export const provision: THandler<"runs.provision"> = async ({ runId }, _job, ctx
   try {
     // A retry keeps the store recorded first (the settings may have changed in between).
     const recorded = run.cleanupTarget;
-    runDir = recorded?.provider === "nextflow-file" ? recorded.runDir : runDirOf(ce, run);
+    runDir = recorded?.provider === "nextflow-file" || recorded?.provider === "ssh-file" ? recorded.runDir : runDirOf(ce, run);
     // The executor makes what the run needs first (a host run's directory, for the run's own
     // identity, which the secrets store must belong to as well).
     const { owner } = await withTarget(ctx, ce, ({ executor }) => executor.prepare({ runId: run.id, runDir }));

@@ -16,6 +16,8 @@ import { openRunSecrets, workerAudit } from "./common";
 export async function redactRunLogs(ctx: TProcessorContext, run: TRun): Promise<void> {
   // Cloud runs keep their files in the cloud work directory, which the worker does not rewrite.
   if (run.redaction || !run.runDir || run.runDir.includes("://") || run.secretRefs.length === 0) return;
+  // SSH clusters: the run directory is on the cluster, the account's own; its console reached the database redacted (collect), the files there are not rewritten (docs/hpc.md).
+  if (run.cleanupTarget?.provider === "ssh-file") return;
   try {
     const { opened } = await openRunSecrets(ctx, run, { checkValues: false });
     const redactor = createRedactor(opened.map((s) => s.value));

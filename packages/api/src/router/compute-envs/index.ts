@@ -1,7 +1,8 @@
 import { z } from "zod";
-import { getComputeEnv, listComputeEnvs, requestComputeEnvCheck, runsHoldingComputeEnv, schema, and, eq, type TComputeEnv } from "@lockstep/db";
+import { getComputeEnv, listComputeEnvs, recordAudit, requestComputeEnvCheck, runsHoldingComputeEnv, schema, and, eq, type TComputeEnv } from "@lockstep/db";
 import { enqueue } from "@lockstep/queue";
-import { MAX_ENV_VARS, ZComputeEnvInput, ZEnvName, ZId } from "@lockstep/validators";
+import { isSshComputeKind, MAX_ENV_VARS, ZComputeEnvInput, ZEnvName, ZHostKeySha256, ZId } from "@lockstep/validators";
+import { actorOf } from "../../actor";
 import { AppError } from "../../errors";
 import { createComputeEnv, updateComputeEnv } from "../../services/compute-envs";
 import { router, workspaceProcedure } from "../../trpc";
@@ -20,8 +21,8 @@ export function computeEnvOut(ce: TComputeEnv): z.infer<typeof ZComputeEnvOut> {
     maxRunSeconds: ce.maxRunSeconds,
     config: ce.config,
     check:
-      ce.kind === "aws-batch" || ce.kind === "google-batch"
-        ? { requestedAt: ce.checkRequestedAt, at: ce.checkedAt, ok: ce.checkOk, message: ce.checkMessage }
+      ce.kind === "aws-batch" || ce.kind === "google-batch" || isSshComputeKind(ce.kind)
+        ? { requestedAt: ce.checkRequestedAt, at: ce.checkedAt, ok: ce.checkOk, message: ce.checkMessage, hostKey: ce.checkHostKey ?? null }
         : null,
     createdAt: ce.createdAt,
     updatedAt: ce.updatedAt,
@@ -68,13 +69,50 @@ export const computeEnvsRouter = router({
     .mutation(async ({ ctx, input }) => {
       const ce = await getComputeEnv(ctx.db, ctx.workspace.id, input.computeEnvId);
       if (!ce) throw new AppError("NOT_FOUND", "No such compute environment.");
-      if (ce.kind !== "aws-batch" && ce.kind !== "google-batch") {
-        throw new AppError("INVALID", "computeEnvId: only AWS Batch and Google Batch environments are checked");
+      if (ce.kind !== "aws-batch" && ce.kind !== "google-batch" && !isSshComputeKind(ce.kind)) {
+        throw new AppError("INVALID", "computeEnvId: only AWS Batch, Google Batch and SSH cluster environments are checked");
       }
       const requestedAt = new Date();
       const row = await requestComputeEnvCheck(ctx.db, ctx.workspace.id, ce.id, requestedAt);
       if (!row) throw new AppError("NOT_FOUND", "No such compute environment.");
       await enqueue(ctx.queues, "computeEnvs.check", { computeEnvId: ce.id, requestedAt: requestedAt.toISOString() });
+      return computeEnvOut(row);
+    }),
+
+  /**
+   * Trusts the host key an SSH cluster's login node presented at the last "Check connection". Only
+   * that exact fingerprint can be confirmed (the person compares it with what the cluster's
+   * administrators publish); from then on a different key is refused.
+   */
+  confirmHostKey: workspaceProcedure("compute-envs:manage")
+    .input(z.object({ computeEnvId: ZId, fingerprint: ZHostKeySha256 }))
+    .output(ZComputeEnvOut)
+    .mutation(async ({ ctx, input }) => {
+      const ce = await getComputeEnv(ctx.db, ctx.workspace.id, input.computeEnvId);
+      if (!ce) throw new AppError("NOT_FOUND", "No such compute environment.");
+      if (!isSshComputeKind(ce.kind)) throw new AppError("INVALID", "computeEnvId: only SSH cluster environments have a host key");
+      if (ce.checkHostKey !== input.fingerprint) {
+        throw new AppError("CONFLICT", "fingerprint: this is not the host key the login node presented at the last check; check the connection again and confirm what it shows.");
+      }
+      const [row] = await ctx.db
+        .update(computeEnvs)
+        .set({ config: { ...ce.config, hostKeySha256: input.fingerprint }, checkHostKey: null, checkOk: null, checkMessage: "Host key confirmed: check the connection again.", updatedAt: new Date() })
+        .where(and(eq(computeEnvs.workspaceId, ctx.workspace.id), eq(computeEnvs.id, ce.id), eq(computeEnvs.checkHostKey, input.fingerprint)))
+        .returning();
+      if (!row) throw new AppError("CONFLICT", "fingerprint: the compute environment changed meanwhile; check the connection again.");
+      const actor = actorOf(ctx);
+      await recordAudit(ctx.db, {
+        actorId: actor.id,
+        actorEmail: actor.email,
+        ip: actor.ip,
+        userAgent: actor.userAgent,
+        action: "computeEnv.hostKeyConfirmed",
+        workspaceId: ctx.workspace.id,
+        targetType: "compute_env",
+        targetId: row.id,
+        targetName: row.name,
+        detail: { fingerprint: input.fingerprint },
+      });
       return computeEnvOut(row);
     }),
 

@@ -6,7 +6,7 @@ import { sealedFrom, type TValueInput } from "../../services/secrets";
 import { router, workspaceProcedure } from "../../trpc";
 import { actorOf } from "../../actor";
 
-const ZProvider = z.enum(["aws", "google"]);
+const ZProvider = z.enum(["aws", "google", "ssh"]);
 const ZCredentialOut = z.object({ id: z.string(), name: z.string(), provider: ZProvider, createdAt: z.date(), updatedAt: z.date() });
 const ZCredentialRef = z.object({ id: z.string(), name: z.string(), provider: ZProvider });
 
@@ -18,7 +18,7 @@ const ZCredentialValue = z.union([
 
 async function sealCredential(
   ctx: { sealing: Parameters<typeof sealedFrom>[0]; workspace: { id: string } },
-  provider: "aws" | "google",
+  provider: "aws" | "google" | "ssh",
   name: string,
   value: TValueInput,
 ) {
@@ -44,7 +44,7 @@ function audit(ctx: Parameters<typeof actorOf>[0] & { db: Parameters<typeof reco
   });
 }
 
-/** Write-only cloud credentials, like secrets: names and dates are listed, values never. */
+/** Write-only credentials (cloud keys, cluster SSH keys), like secrets: names and dates are listed, values never. */
 export const credentialsRouter = router({
   list: workspaceProcedure("workspace:view")
     .output(z.array(ZCredentialOut))

@@ -14,12 +14,14 @@ import {
   configText,
   DEFAULT_NEXTFLOW_VERSION,
   isCloudKind,
+  isSshKind,
   KIND_LABELS,
   type TComputeEnv,
   type TComputeEnvInput,
   type TKind,
 } from "./kinds";
 import { EnvFields } from "./env-fields";
+import { REQUIRED_SSH_FIELDS, SSH_FIELDS, SshFields } from "./ssh-fields";
 
 const FORM_FIELDS = [
   "kind",
@@ -32,7 +34,14 @@ const FORM_FIELDS = [
   "partition",
   "sbatchOptions",
   ...CLOUD_FIELDS,
+  ...SSH_FIELDS,
 ] as const;
+
+const overSsh = (scheduler: string) => (
+  <>
+    The head job is submitted with {scheduler} on a cluster's login node, over SSH, as the workspace's own cluster account.
+  </>
+);
 
 const KIND_DESCRIPTIONS: Record<TKind, ReactNode> = {
   local: "Nextflow runs on the worker's machine, as its own process group.",
@@ -43,7 +52,13 @@ const KIND_DESCRIPTIONS: Record<TKind, ReactNode> = {
   ),
   "aws-batch": "The head job runs on a Batch queue; run secrets go to Secrets Manager.",
   "google-batch": "The head job runs in a Cloud project; run secrets go to Secret Manager.",
+  "ssh-slurm": overSsh("sbatch"),
+  "ssh-lsf": overSsh("bsub"),
+  "ssh-pbspro": overSsh("qsub"),
+  "ssh-sge": overSsh("qsub"),
 };
+
+const CLUSTER_WORK_DIR = { placeholder: "/scratch/alice/lockstep/work", hint: "On the cluster's shared filesystem: Nextflow's task directories." };
 
 const WORK_DIR: Record<TKind, { placeholder: string; hint: string }> = {
   local: { placeholder: "/data/lockstep/runs", hint: "An absolute path on the worker's machine." },
@@ -53,6 +68,10 @@ const WORK_DIR: Record<TKind, { placeholder: string; hint: string }> = {
     hint: "An S3 path (s3://bucket/path) in the region below.",
   },
   "google-batch": { placeholder: "gs://my-bucket/lockstep/runs", hint: "A Cloud Storage path (gs://bucket/path)." },
+  "ssh-slurm": CLUSTER_WORK_DIR,
+  "ssh-lsf": CLUSTER_WORK_DIR,
+  "ssh-pbspro": CLUSTER_WORK_DIR,
+  "ssh-sge": CLUSTER_WORK_DIR,
 };
 
 const MAX_RUN_HINT = "A run still going after this is stopped and its secrets deleted.";
@@ -93,8 +112,9 @@ export function ComputeEnvDialog({
       : { status: "ready", list: credentialsQuery.data };
   // A cloud environment cannot be saved without credentials of its cloud: the field says where to add them.
   const lacksCredentials =
-    isCloudKind(kind) &&
-    (credentials.status !== "ready" || !credentials.list.some((c) => c.provider === CLOUD_PROVIDER[kind]));
+    (isCloudKind(kind) &&
+      (credentials.status !== "ready" || !credentials.list.some((c) => c.provider === CLOUD_PROVIDER[kind]))) ||
+    (isSshKind(kind) && (credentials.status !== "ready" || !credentials.list.some((c) => c.provider === "ssh")));
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -113,6 +133,10 @@ export function ComputeEnvDialog({
       for (const [field, message] of Object.entries(REQUIRED_CLOUD_FIELDS[kind]))
         if (text(field) === "") next[field] = message;
     }
+    if (isSshKind(kind)) {
+      for (const [field, message] of Object.entries(REQUIRED_SSH_FIELDS)) if (text(field) === "") next[field] = message;
+      if (text("nextflowMode") === "path" && text("libDir") === "") next.libDir = "Enter the directory holding the Nextflow jars.";
+    }
     setErrors(next);
     if (Object.keys(next).length > 0 || !env.ok) return;
 
@@ -124,8 +148,22 @@ export function ComputeEnvDialog({
       env: env.values,
       maxRunSeconds: Math.round(amountNumber * unitSeconds),
     };
-    const computeEnv: TComputeEnvInput =
-      kind === "local"
+    const computeEnv: TComputeEnvInput = isSshKind(kind)
+      ? {
+          ...base,
+          kind,
+          config: {
+            host: text("host"),
+            port: Number(text("port") || "22"),
+            credentialId: text("credentialId"),
+            launchDir: text("launchDir"),
+            queue: optional("queue"),
+            headOptions: nonEmptyLines(String(data.get("headOptions") ?? "")),
+            java: text("java") || "java",
+            nextflow: text("nextflowMode") === "path" ? { mode: "path", libDir: text("libDir") } : { mode: "stage" },
+          },
+        }
+      : kind === "local"
         ? { ...base, kind, config: {} }
         : kind === "slurm"
           ? {
@@ -246,12 +284,12 @@ export function ComputeEnvDialog({
         />
         <Field
           // Remounted per kind: a local path is no use as a bucket, and the other way round.
-          key={`workdir-${isCloudKind(kind) ? kind : "path"}`}
+          key={`workdir-${isCloudKind(kind) ? kind : isSshKind(kind) ? "cluster" : "path"}`}
           id={`${formId}-workdir`}
           name="workDir"
           label="Work directory"
           defaultValue={
-            existing && (existing.kind === kind || (!isCloudKind(kind) && !isCloudKind(existing.kind)))
+            existing && (existing.kind === kind || (!isCloudKind(kind) && !isCloudKind(existing.kind) && isSshKind(kind) === isSshKind(existing.kind)))
               ? existing.workDir
               : undefined
           }
@@ -331,6 +369,8 @@ export function ComputeEnvDialog({
           </div>
         ) : isCloudKind(kind) ? (
           <CloudFields key={kind} kind={kind} {...cloudProps} />
+        ) : isSshKind(kind) ? (
+          <SshFields key={kind} kind={kind} {...cloudProps} />
         ) : null}
 
         <EnvFields

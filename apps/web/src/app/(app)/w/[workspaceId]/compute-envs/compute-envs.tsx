@@ -3,7 +3,7 @@
 import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { can } from "@lockstep/auth/permissions";
-import { Alert, Badge, Button, EmptyState, PageHeader } from "@lockstep/ui";
+import { Alert, Badge, Button, Dialog, EmptyState, PageHeader } from "@lockstep/ui";
 import { errorMessage } from "~/components/errors";
 import { formatSeconds, isLive, plural } from "~/components/runs/format";
 import { formatDateTime } from "~/components/secrets/format";
@@ -13,13 +13,17 @@ import { DataTable, RowActions } from "~/components/data-table";
 import { PageNotice, usePageDialogs } from "~/components/page-dialogs";
 import { useTRPC } from "~/trpc/react";
 import { ComputeEnvDialog } from "./compute-env-dialog";
-import { configList, configText, KIND_LABELS, type TComputeEnv } from "./kinds";
+import { configList, configNumber, configText, KIND_LABELS, type TComputeEnv } from "./kinds";
 
 export function ComputeEnvs({ workspaceId }: { workspaceId: string }) {
   return <WorkspaceFrame workspaceId={workspaceId} section="compute-envs">{(w) => <ComputeEnvsPage workspaceId={w.id} manages={can(w.role, "compute-envs:manage")} />}</WorkspaceFrame>;
 }
 
-type TDialog = { kind: "create" } | { kind: "edit"; ce: TComputeEnv } | { kind: "delete"; ce: TComputeEnv };
+type TDialog =
+  | { kind: "create" }
+  | { kind: "edit"; ce: TComputeEnv }
+  | { kind: "delete"; ce: TComputeEnv }
+  | { kind: "host-key"; ce: TComputeEnv; fingerprint: string };
 
 /** How long the page keeps asking for a check's answer; a worker that is down does not answer at all. */
 const CHECK_WAIT_MS = 3 * 60_000;
@@ -96,6 +100,13 @@ function ComputeEnvsPage({ workspaceId, manages }: { workspaceId: string; manage
                     <ConnectionStatus ce={ce} />
                   </div>
                 ) : null}
+                {manages && ce.check?.hostKey && !checkPending(ce) ? (
+                  <div className="mt-2">
+                    <Button variant="secondary" aria-label={`Review host key of ${ce.name}`} onClick={() => open({ kind: "host-key", ce, fingerprint: ce.check!.hostKey! })}>
+                      Review host key…
+                    </Button>
+                  </div>
+                ) : null}
               </td>
               <td className="px-5 py-3">
                 <code className="break-all font-mono text-xs text-slate-700">{ce.workDir}</code>
@@ -149,6 +160,17 @@ function ComputeEnvsPage({ workspaceId, manages }: { workspaceId: string; manage
         <ComputeEnvDialog workspaceId={workspaceId} existing={dialog.ce} onClose={close} onSaved={(ce) => done(`Saved ${ce.name}.`)} />
       ) : dialog?.kind === "delete" ? (
         <DeleteComputeEnvDialog workspaceId={workspaceId} ce={dialog.ce} onClose={close} onDeleted={() => done(`Deleted ${dialog.ce.name}.`)} />
+      ) : dialog?.kind === "host-key" ? (
+        <ConfirmHostKeyDialog
+          workspaceId={workspaceId}
+          ce={dialog.ce}
+          fingerprint={dialog.fingerprint}
+          onClose={close}
+          onConfirmed={(confirmed) => {
+            done(`Trusted the host key of ${confirmed.name}. Checking the connection again…`);
+            startCheck(confirmed);
+          }}
+        />
       ) : null}
     </>
   );
@@ -172,6 +194,8 @@ function ConnectionStatus({ ce }: { ce: TComputeEnv }) {
       {formatDateTime(check.at)}
     </time>
   );
+  // Answered, but neither way (an SSH host key just trusted: the next check logs in).
+  if (check.ok === null) return <span className="block w-52 break-words text-xs text-slate-500">{check.message ?? "Not checked"}</span>;
   if (check.ok) {
     return (
       <span title={check.message ?? undefined}>
@@ -182,11 +206,15 @@ function ConnectionStatus({ ce }: { ce: TComputeEnv }) {
       </span>
     );
   }
+  // The worker found the cluster away while working on a run (and retries): not a check anyone asked for.
+  const duringRun = check.message?.startsWith("While working on a run: ") ?? false;
   return (
     <div className="flex w-52 flex-col gap-2">
       <span>
         <Badge tone="red">
-          <span>Check failed · {at}</span>
+          <span>
+            {duringRun ? "Unreachable" : "Check failed"} · {at}
+          </span>
         </Badge>
       </span>
       {check.message ? (
@@ -246,7 +274,105 @@ function kindSummary(ce: TComputeEnv) {
           <span className="block">{configText(ce, "region")}</span>
         </>
       );
+    case "ssh-slurm":
+    case "ssh-lsf":
+    case "ssh-pbspro":
+    case "ssh-sge": {
+      const queue = configText(ce, "queue");
+      const pinned = configText(ce, "hostKeySha256");
+      return (
+        <>
+          <span className="block">
+            <code className="whitespace-nowrap font-mono">
+              {configText(ce, "host")}:{configNumber(ce, "port") ?? 22}
+            </code>
+          </span>
+          <span className="block">{queue ? `${ce.kind === "ssh-slurm" ? "partition" : "queue"} ${queue}` : "default queue"}</span>
+          <span className="block" title={pinned || undefined}>
+            {pinned ? "host key confirmed" : "host key not confirmed"}
+          </span>
+        </>
+      );
+    }
   }
+}
+
+/**
+ * Trusting a login node's host key: the fingerprint the last check saw, for a person to compare
+ * with what the cluster's administrators publish. Nothing authenticates there until this is done;
+ * a different key afterwards is refused.
+ */
+function ConfirmHostKeyDialog({
+  workspaceId,
+  ce,
+  fingerprint,
+  onClose,
+  onConfirmed,
+}: {
+  workspaceId: string;
+  ce: TComputeEnv;
+  fingerprint: string;
+  onClose: () => void;
+  onConfirmed: (ce: TComputeEnv) => void;
+}) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const confirm = useMutation(trpc.computeEnvs.confirmHostKey.mutationOptions());
+  const [error, setError] = useState<string | null>(null);
+  const pinned = configText(ce, "hostKeySha256");
+  return (
+    <Dialog
+      title={`Host key of ${ce.name}`}
+      description="Compare this fingerprint with the one your cluster's administrators publish before you trust it."
+      onClose={onClose}
+      footer={
+        <div className="flex justify-end gap-3">
+          <Button variant="secondary" onClick={onClose}>
+            Cancel
+          </Button>
+          <Button
+            disabled={confirm.isPending}
+            onClick={() =>
+              confirm.mutate(
+                { workspaceId, computeEnvId: ce.id, fingerprint },
+                {
+                  onSuccess: async (saved) => {
+                    await queryClient.invalidateQueries({ queryKey: trpc.computeEnvs.list.queryKey({ workspaceId }) });
+                    onConfirmed(saved);
+                  },
+                  onError: (e) => setError(errorMessage(e)),
+                },
+              )
+            }
+          >
+            Trust this host key
+          </Button>
+        </div>
+      }
+    >
+      <div className="space-y-3 text-sm text-slate-700">
+        <p>
+          The login node <code className="font-mono">{configText(ce, "host")}:{configNumber(ce, "port") ?? 22}</code> presented:
+        </p>
+        <p>
+          <code aria-label="Host key fingerprint" className="block break-all rounded bg-slate-100 px-2 py-1.5 font-mono text-xs text-slate-900">
+            {fingerprint}
+          </code>
+        </p>
+        {pinned ? (
+          <Alert tone="amber">
+            This is not the key trusted until now (<code className="break-all font-mono text-xs">{pinned}</code>). Trust it only if the cluster&apos;s administrators
+            replaced the login node&apos;s key; otherwise someone may be impersonating it.
+          </Alert>
+        ) : null}
+        <p>
+          On the login node, <code className="font-mono">ssh-keygen -l -f /etc/ssh/ssh_host_ed25519_key.pub</code> prints it. Until you trust it, Lockstep sends nothing
+          there; afterwards, a login node with any other key is refused.
+        </p>
+        {error ? <Alert>{error}</Alert> : null}
+      </div>
+    </Dialog>
+  );
 }
 
 function DeleteComputeEnvDialog({ workspaceId, ce, onClose, onDeleted }: { workspaceId: string; ce: TComputeEnv; onClose: () => void; onDeleted: () => void }) {

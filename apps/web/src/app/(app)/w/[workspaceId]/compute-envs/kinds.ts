@@ -6,6 +6,7 @@ export type TComputeEnvInput = inferRouterInputs<TAppRouter>["computeEnvs"]["cre
 export type TCredential = inferRouterOutputs<TAppRouter>["credentials"]["list"][number];
 export type TKind = TComputeEnv["kind"];
 export type TCloudKind = Extract<TKind, "aws-batch" | "google-batch">;
+export type TSshKind = Extract<TKind, "ssh-slurm" | "ssh-lsf" | "ssh-pbspro" | "ssh-sge">;
 
 /** The release installed with Lockstep (scripts resolve it from Maven Central). */
 export const DEFAULT_NEXTFLOW_VERSION = "24.10.8";
@@ -17,6 +18,10 @@ export const KIND_LABELS: Record<TKind, string> = {
   slurm: "Slurm",
   "aws-batch": "AWS Batch",
   "google-batch": "Google Batch",
+  "ssh-slurm": "Slurm over SSH",
+  "ssh-lsf": "LSF over SSH",
+  "ssh-pbspro": "PBS Pro over SSH",
+  "ssh-sge": "Grid Engine over SSH",
 };
 
 /** The credentials a cloud kind needs, by the provider the credentials page stores them under. */
@@ -24,9 +29,16 @@ export const CLOUD_PROVIDER = { "aws-batch": "aws", "google-batch": "google" } a
   TCloudKind,
   TCredential["provider"]
 >;
-export const PROVIDER_LABEL: Record<TCredential["provider"], string> = { aws: "AWS", google: "Google Cloud" };
+export const PROVIDER_LABEL: Record<TCredential["provider"], string> = { aws: "AWS", google: "Google Cloud", ssh: "SSH (cluster account)" };
 
 export const isCloudKind = (kind: TKind): kind is TCloudKind => kind === "aws-batch" || kind === "google-batch";
+export const isSshKind = (kind: TKind): kind is TSshKind => kind.startsWith("ssh-");
+
+/** A number setting of `ce.config`, or undefined. */
+export function configNumber(ce: TComputeEnv | undefined, key: string): number | undefined {
+  const value = ce?.config[key];
+  return typeof value === "number" ? value : undefined;
+}
 
 /** A string setting of `ce.config`, or "" (the output types config loosely: it depends on the kind). */
 export function configText(ce: TComputeEnv | undefined, key: string): string {

@@ -44,7 +44,7 @@ function CredentialsPage({ workspaceId, manages }: { workspaceId: string; manage
     <>
       <PageHeader
         title="Credentials"
-        description="Cloud credentials (AWS, Google Cloud) for the compute environments of this workspace. Write-only: once saved, nobody can read them back."
+        description="Cloud credentials (AWS, Google Cloud) and cluster accounts' SSH keys for the compute environments of this workspace. Write-only: once saved, nobody can read them back."
         actions={manages ? <Button onClick={() => open({ kind: "create" })}>Add credentials</Button> : null}
       />
       <PageNotice notice={notice} />
@@ -57,7 +57,7 @@ function CredentialsPage({ workspaceId, manages }: { workspaceId: string; manage
           Credentials are write-only: they are encrypted in your browser before they are sent, nobody can view them once
           saved, and only the worker that runs the pipelines can read them.{" "}
           {manages
-            ? "Add an AWS access key or role, or a Google service-account key."
+            ? "Add an AWS access key or role, a Google service-account key, or a cluster account's SSH key."
             : "Owners, admins and maintainers of this workspace add them."}
         </EmptyState>
       ) : (
@@ -154,15 +154,19 @@ function useCredentialSealer(workspaceId: string) {
 }
 
 type TErrors = Partial<
-  Record<"name" | "accessKeyId" | "secretAccessKey" | "roleArn" | "externalId" | "json" | "form", string>
+  Record<
+    "name" | "accessKeyId" | "secretAccessKey" | "roleArn" | "externalId" | "json" | "user" | "privateKey" | "passphrase" | "form",
+    string
+  >
 >;
 const AWS_FIELDS = ["accessKeyId", "secretAccessKey", "roleArn", "externalId"] as const;
+const SSH_FIELDS = ["user", "privateKey", "passphrase"] as const;
 
 /** Places a `credentialProblem` message ("value: field: rule") on its field. It never quotes a value. */
 function placeProblem(provider: TProvider, problem: string): TErrors {
   const message = problem.replace(/^value: /, "");
   if (provider === "google") return { json: message };
-  const field = AWS_FIELDS.find((f) => message.startsWith(`${f}: `));
+  const field = (provider === "ssh" ? SSH_FIELDS : AWS_FIELDS).find((f) => message.startsWith(`${f}: `));
   return field ? { [field]: message.slice(field.length + 2) } : { form: message };
 }
 
@@ -196,7 +200,7 @@ function CredentialDialog({
     event.target.value = "";
     if (!file) return;
     if (file.size > MAX_JSON_BYTES) {
-      setErrors({ json: `${file.name} is larger than 16 KiB; a service-account key is a few KiB of JSON.` });
+      setErrors(provider === "ssh" ? { privateKey: `${file.name} is larger than 16 KiB; a private key is a few KiB.` } : { json: `${file.name} is larger than 16 KiB; a service-account key is a few KiB of JSON.` });
       return;
     }
     try {
@@ -204,7 +208,7 @@ function CredentialDialog({
       setFileNote(`Read ${file.name}.`);
       setErrors({});
     } catch {
-      setErrors({ json: `${file.name} could not be read.` });
+      setErrors(provider === "ssh" ? { privateKey: `${file.name} could not be read.` } : { json: `${file.name} could not be read.` });
     }
   }
 
@@ -220,6 +224,13 @@ function CredentialDialog({
     if (provider === "google") {
       if (json.trim() === "") missing.json = "Paste the service-account key JSON, or upload its file.";
       value = json.trim();
+    } else if (provider === "ssh") {
+      // The key as pasted (its line breaks matter); the passphrase exactly as typed.
+      const privateKey = json.trim() === "" ? "" : `${json.trim()}\n`;
+      const passphrase = String(data.get("passphrase") ?? "");
+      if (text("user") === "") missing.user = "Enter the cluster account's name.";
+      if (privateKey === "") missing.privateKey = "Paste the private key, or upload its file.";
+      value = JSON.stringify({ user: text("user"), privateKey, ...(passphrase ? { passphrase } : {}) });
     } else if (awsMode === "keys") {
       if (text("accessKeyId") === "") missing.accessKeyId = "Enter the access key ID.";
       if (text("secretAccessKey") === "") missing.secretAccessKey = "Enter the secret access key.";
@@ -308,7 +319,7 @@ function CredentialDialog({
             />
             <fieldset>
               <legend className="text-sm font-medium text-slate-900">Provider</legend>
-              <div className="mt-1.5 grid gap-3 sm:grid-cols-2">
+              <div className="mt-1.5 grid gap-3 sm:grid-cols-3">
                 <RadioCard
                   id={`${formId}-aws`}
                   value="AWS"
@@ -328,6 +339,16 @@ function CredentialDialog({
                   title="Google"
                 >
                   A service-account key (JSON).
+                </RadioCard>
+                <RadioCard
+                  id={`${formId}-ssh`}
+                  value="SSH"
+                  name="provider"
+                  checked={provider === "ssh"}
+                  onChange={() => setProvider("ssh")}
+                  title="SSH"
+                >
+                  A cluster account and its private key.
                 </RadioCard>
               </div>
             </fieldset>
@@ -400,6 +421,33 @@ function CredentialDialog({
               </>
             )}
           </>
+        ) : provider === "ssh" ? (
+          <div className="space-y-3">
+            <Field id={`${formId}-user`} name="user" label="Cluster account" placeholder="alice" code autoComplete="off" error={errors.user} hint="The Unix account on the cluster every run of environments using these credentials runs as." />
+            <Textarea
+              id={`${formId}-key`}
+              label="Private key"
+              value={json}
+              onChange={(e) => {
+                setJson(e.target.value);
+                setFileNote(null);
+                setErrors((prev) => ({ ...prev, privateKey: undefined }));
+              }}
+              rows={8}
+              secret
+              code
+              placeholder={"-----BEGIN OPENSSH PRIVATE KEY-----\n…\n-----END OPENSSH PRIVATE KEY-----"}
+              error={errors.privateKey}
+              hint={fileNote ?? "OpenSSH or PEM. Use a key made for Lockstep, authorised only for this account. The login node's host key is confirmed on the compute environment."}
+            />
+            <div className="flex flex-wrap items-center gap-3">
+              <FileButton id={`${formId}-keyfile`} onFile={(e) => void onFile(e)}>
+                Upload the key file
+              </FileButton>
+              <span className="text-sm text-slate-500">Read in this browser; only its sealed form is sent.</span>
+            </div>
+            <Field id={`${formId}-passphrase`} name="passphrase" label="Passphrase (optional)" type="password" secret error={errors.passphrase} hint="If the key is encrypted." />
+          </div>
         ) : (
           <div className="space-y-3">
             <Textarea
@@ -459,7 +507,7 @@ function DeleteCredentialDialog({
       <p>
         Delete <strong className="font-semibold text-slate-900 [overflow-wrap:anywhere]">{credential.name}</strong> (
         {PROVIDER_LABEL[credential.provider]})? They are erased for good and cannot be recovered; compute environments
-        that use them can no longer reach the cloud with them.
+        that use them can no longer reach the cloud or cluster with them.
       </p>
     </ConfirmDeleteDialog>
   );
