@@ -336,9 +336,11 @@ function ConfirmHostKeyDialog({
               confirm.mutate(
                 { workspaceId, computeEnvId: ce.id, fingerprint },
                 {
-                  onSuccess: async (saved) => {
-                    await queryClient.invalidateQueries({ queryKey: trpc.computeEnvs.list.queryKey({ workspaceId }) });
-                    onConfirmed(saved);
+                  onSuccess: (saved) => {
+                    void queryClient.invalidateQueries({ queryKey: trpc.computeEnvs.list.queryKey({ workspaceId }) }).then(
+                      () => onConfirmed(saved),
+                      (e: unknown) => setError(errorMessage(e)),
+                    );
                   },
                   onError: (e) => setError(errorMessage(e)),
                 },
