@@ -11,6 +11,7 @@ import { formErrorsOf, otherErrors } from "~/components/runs/form-errors";
 import { formatKeyValueLines, formatSeconds, parseKeyValueLines, plural } from "~/components/runs/format";
 import { PersonalNoSecretsNote, WorkspaceFrame, type TWorkspace } from "~/components/runs/workspace-frame";
 import { useTRPC } from "~/trpc/react";
+import { SECRETS_REACH } from "../compute-envs/kinds";
 
 type TMode = "needed" | "all" | "selected" | "none";
 
@@ -203,7 +204,8 @@ function Launch({ workspace, initialPipelineId }: { workspace: TWorkspace; initi
               {errors.computeEnvId ??
                 (ce ? (
                   <>
-                    Nextflow {ce.nextflowVersion} in <code className="break-all font-mono text-xs">{ce.workDir}</code>; stopped after {formatSeconds(ce.maxRunSeconds)}.
+                    Nextflow {ce.nextflowVersion} in <code className="break-all font-mono text-xs">{ce.workDir}</code>; stopped after {formatSeconds(ce.maxRunSeconds)}.{" "}
+                    <span data-testid="secrets-reach">{SECRETS_REACH[ce.kind]}</span>
                   </>
                 ) : ceList.length === 0 ? (
                   <>
