@@ -312,7 +312,8 @@ describe("AWS Secrets Manager (moto)", () => {
   });
 
   it("without credentials the head fails naming the secret, before any task", { timeout: 240_000 }, () => {
-    const run = runHead(manifest(), pipeline([]));
+    // No key in the environment, no ECS endpoint, and the instance metadata service switched off (as AWS's SDKs allow).
+    const run = runHead(manifest(), pipeline([]), { AWS_EC2_METADATA_DISABLED: "true" });
     expect(run.status).not.toBe(0);
     expect(run.out).toContain("cannot read secret 'API_TOKEN': no AWS credentials");
     expect(existsSync(join(run.runDir, "work"))).toBe(false);

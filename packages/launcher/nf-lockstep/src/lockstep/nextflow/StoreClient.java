@@ -116,7 +116,12 @@ final class StoreClient {
         String relative = System.getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
         String full = System.getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI");
         String url = relative != null ? "http://169.254.170.2" + relative : full;
-        if (url == null) throw new IllegalStateException("no AWS credentials: neither AWS_ACCESS_KEY_ID nor the ECS container credentials endpoint is set");
+        if (url == null) {
+            if ("true".equalsIgnoreCase(System.getenv("AWS_EC2_METADATA_DISABLED"))) {
+                throw new IllegalStateException("no AWS credentials: neither AWS_ACCESS_KEY_ID nor the ECS container credentials endpoint is set, and the instance metadata service is disabled");
+            }
+            return instanceCredentials();
+        }
         HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET();
         String auth = System.getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN");
         if (relative == null && auth != null) req.header("Authorization", auth);
@@ -125,6 +130,27 @@ final class StoreClient {
         JsonObject c = GSON.fromJson(res.body(), JsonObject.class);
         JsonElement token = c.get("Token");
         return new String[] {c.get("AccessKeyId").getAsString(), c.get("SecretAccessKey").getAsString(), token == null ? null : token.getAsString()};
+    }
+
+    /** The EC2 instance profile through IMDSv2: what a Batch job without a job role runs with. */
+    private static String[] instanceCredentials() throws Exception {
+        String base = "http://169.254.169.254/latest";
+        HttpResponse<String> token;
+        try {
+            token = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/token")).timeout(Duration.ofSeconds(2))
+                    .header("X-aws-ec2-metadata-token-ttl-seconds", "300").PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("no AWS credentials: not in the environment, no ECS container credentials endpoint, and no instance metadata service");
+        }
+        if (token.statusCode() != 200) throw new IllegalStateException("the instance metadata service refused a token (HTTP " + token.statusCode() + ")");
+        String path = base + "/meta-data/iam/security-credentials/";
+        HttpResponse<String> role = HTTP.send(HttpRequest.newBuilder(URI.create(path)).timeout(Duration.ofSeconds(2)).header("X-aws-ec2-metadata-token", token.body()).GET().build(), HttpResponse.BodyHandlers.ofString());
+        String name = role.body().trim().split("\n")[0];
+        if (role.statusCode() != 200 || name.isEmpty()) throw new IllegalStateException("the instance has no IAM role (instance metadata answered HTTP " + role.statusCode() + ")");
+        HttpResponse<String> res = HTTP.send(HttpRequest.newBuilder(URI.create(path + name)).timeout(Duration.ofSeconds(2)).header("X-aws-ec2-metadata-token", token.body()).GET().build(), HttpResponse.BodyHandlers.ofString());
+        if (res.statusCode() != 200) throw new IllegalStateException("the instance metadata service answered HTTP " + res.statusCode() + " for the role's credentials");
+        JsonObject c = GSON.fromJson(res.body(), JsonObject.class);
+        return new String[] {c.get("AccessKeyId").getAsString(), c.get("SecretAccessKey").getAsString(), c.get("Token").getAsString()};
     }
 
     // ---- Google Secret Manager: versions.access over REST ----

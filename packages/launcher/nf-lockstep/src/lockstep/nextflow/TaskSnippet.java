@@ -15,8 +15,9 @@ final class TaskSnippet {
         String endpoint = run.endpoint != null ? run.endpoint : "https://secretmanager.googleapis.com";
         StringBuilder sh = new StringBuilder();
         sh.append("# Lockstep: this task's secrets, read from Google Secret Manager now (the wrapper holds references only)\n");
+        sh.append("command -v curl >/dev/null || { echo \"Lockstep: this task's image has no curl, which it needs to read its secrets from Secret Manager\" >&2; exit 1; }\n");
         if (run.endpoint == null) {
-            sh.append("lockstep_sm_auth=\"Authorization: Bearer $(curl -sf -H 'Metadata-Flavor: Google' '")
+            sh.append("lockstep_sm_auth=\"Authorization: Bearer $(curl -sf --retry 3 --max-time 30 -H 'Metadata-Flavor: Google' '")
               .append(StoreClient.GOOGLE_METADATA_TOKEN)
               .append("' | tr -d '\\n' | sed -n 's/.*\"access_token\" *: *\"\\([^\"]*\\)\".*/\\1/p')\"\n");
             sh.append("[[ \"$lockstep_sm_auth\" != 'Authorization: Bearer ' ]] || { echo \"Lockstep: no access token from the metadata server: the task cannot read its secrets\" >&2; exit 1; }\n");
@@ -26,7 +27,7 @@ final class TaskSnippet {
         }
         for (String name : names) {
             String url = endpoint + "/v1/" + run.refs.get(name) + ":access";
-            sh.append("lockstep_sm_b64=$(curl -sf -H \"$lockstep_sm_auth\" '").append(url)
+            sh.append("lockstep_sm_b64=$(curl -sf --retry 3 --max-time 60 -H \"$lockstep_sm_auth\" '").append(url)
               .append("' | tr -d '\\n' | sed -n 's/.*\"data\" *: *\"\\([A-Za-z0-9+\\/=_-]*\\)\".*/\\1/p')\n");
             sh.append("[[ -n \"$lockstep_sm_b64\" ]] || { echo \"Lockstep: cannot read secret '").append(name)
               .append("' (").append(run.refs.get(name)).append(") from Google Secret Manager\" >&2; exit 1; }\n");
