@@ -79,6 +79,11 @@ export function buildNfLockstep(libDir: string, cacheDir: string, nextflowVersio
   cpSync(classes, join(plugin, "classes"), { recursive: true });
   writeFileSync(join(plugin, "classes", "META-INF", "MANIFEST.MF"), manifest);
 
+  // Another worker may have finished the same build meanwhile, and its heads use it: keep that one.
+  if (existsSync(join(out, ".built"))) {
+    rmSync(work, { recursive: true, force: true });
+    return result;
+  }
   mkdirSync(out, { recursive: true });
   rmSync(join(out, "plugins"), { recursive: true, force: true });
   renameSync(join(work, "plugins"), join(out, "plugins"));
