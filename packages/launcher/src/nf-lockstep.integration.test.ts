@@ -220,12 +220,40 @@ describe("Google Secret Manager (emulator, REST gateway)", () => {
     expect(filesUnder(dir).flatMap((f) => leaks(readFileSync(f, "utf8")))).toHaveLength(1);
   });
 
-  it("a process secret the run was not given fails that task before it runs, naming the secret", { timeout: 240_000 }, () => {
-    const run = runHead(manifest(), pipeline(["API_TOKEN", "NOT_GIVEN"]));
+  it("a process secret the run was not given stops the run before any task starts, naming the secret and the process", { timeout: 240_000 }, () => {
+    const dir = mkdtempSync(join(root, "pipeline-"));
+    writeFileSync(join(dir, "nextflow.config"), PIPELINE_CONFIG);
+    // FIRST needs nothing and could start at once; SECOND asks for a secret the run lacks.
+    writeFileSync(
+      join(dir, "main.nf"),
+      `workflow { FIRST() ; SECOND() }
+process FIRST {
+  script:
+  'echo first ran'
+}
+process SECOND {
+  secret 'API_TOKEN'
+  secret 'NOT_GIVEN'
+  script:
+  'echo second ran'
+}
+`,
+    );
+    const run = runHead(manifest(), dir);
     expect(run.status).not.toBe(0);
-    expect(run.out).toContain("Secret 'NOT_GIVEN' is not among this run's secrets");
-    expect(filesUnder(join(run.runDir, "work")).filter((f) => f.endsWith(".command.sh") || f.endsWith(".exitcode"))).toEqual([]);
+    expect(run.out).toContain("Lockstep: Secret 'NOT_GIVEN' (process SECOND) is not among this run's secrets (it has: API_TOKEN, DB_PASS, UNUSED)");
+    // No task of any process was written, let alone started.
+    expect(filesUnder(join(run.runDir, "work")).filter((f) => /\.command\.(sh|run)$|\.exitcode$/.test(f))).toEqual([]);
     expectNoValueIn(run);
+  });
+
+  it("positive control: the same pipeline with every secret given runs both processes", { timeout: 240_000 }, () => {
+    const dir = mkdtempSync(join(root, "pipeline-"));
+    writeFileSync(join(dir, "nextflow.config"), PIPELINE_CONFIG);
+    writeFileSync(join(dir, "main.nf"), "workflow { FIRST() ; SECOND() }\nprocess FIRST {\n  script:\n  'echo first ran'\n}\nprocess SECOND {\n  secret 'API_TOKEN'\n  secret 'DB_PASS'\n  script:\n  'echo second ran'\n}\n");
+    const run = runHead(manifest(), dir);
+    expect(run.status).toBe(0);
+    expect(filesUnder(join(run.runDir, "work")).filter((f) => f.endsWith(".exitcode"))).toHaveLength(2);
   });
 
   it("a config secret the run was not given stops the run before any task, naming it", { timeout: 240_000 }, () => {
