@@ -270,6 +270,19 @@ process SECOND {
     expect(run.out).toMatch(/cannot read secret 'API_TOKEN': Google Secret Manager answered HTTP 404/);
   });
 
+  it("refuses a manifest that would send requests elsewhere or break out of the task snippet's quotes", { timeout: 240_000 }, () => {
+    const elsewhere = secretsManifest({ store: "google-secret-manager", endpoint: "http://metadata.evil.example:80" }, refs);
+    const away = runHead(elsewhere, pipeline([]));
+    expect(away.status).not.toBe(0);
+    expect(away.out).toContain("endpoint is for emulators only and must be http://127.0.0.1:<port>");
+    const pwned = join(root, "PWNED");
+    const quoted = secretsManifest({ store: "google-secret-manager", endpoint: gsm.restEndpoint }, [{ name: "API_TOKEN", ref: `${project}/secrets/x'; touch ${pwned}; '/versions/latest` }]);
+    const broken = runHead(quoted, pipeline(["API_TOKEN"]));
+    expect(broken.status).not.toBe(0);
+    expect(broken.out).toContain("the reference of API_TOKEN is not a Secret Manager version name");
+    expect(existsSync(pwned)).toBe(false);
+  });
+
   it("the head without the manifest is stock Nextflow: config secrets resolve from the (empty) local store", { timeout: 240_000 }, () => {
     // Positive control for the tests above: the same pipeline without Lockstep's provider gets no value.
     const run = runHead(manifest(), pipeline(["API_TOKEN"]), { [SECRETS_MANIFEST_VAR]: "" });
