@@ -4,7 +4,7 @@ import { SecretManagerServiceClient } from "@google-cloud/secret-manager";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDatabase, getComputeEnvById, listAuditEvents } from "@lockstep/db";
-import { HEAD_CONFIG_VAR, NEXTFLOW_VERSION } from "@lockstep/launcher";
+import { HEAD_CONFIG_VAR, HEAD_EXTENSION_VAR, NEXTFLOW_VERSION, SECRETS_MANIFEST_VAR } from "@lockstep/launcher";
 import { createQueues, createRedis } from "@lockstep/queue";
 import {
   ensureGcpSecretManagerEmulator,
@@ -55,6 +55,8 @@ beforeAll(async () => {
     baseEnv: {},
     monitorIntervalMs: 300,
     nextflowLib: () => Promise.reject(new Error("a cloud run must not start Nextflow on the worker")),
+    // The wire is what matters here; the real jar with the real Nextflow: packages/launcher/src/nf-lockstep.integration.test.ts.
+    nfLockstepJar: async () => Buffer.from("stand-in nf-lockstep jar"),
     cloud: { googleSecretManager: { host: sm.host, port: sm.port }, googleBatch: { host: batch.endpoint, port: batch.port } },
   };
   workers = startWorkers({ db, keys, queues, runtime, connection: redis, prefix: queuePrefix, logger, concurrency: 4 });
@@ -125,6 +127,11 @@ describe(`cloud run lifecycle (Google Batch fake + ${GCP_SM_EMULATOR_NAME})`, ()
       resolved[name] = Buffer.from(access.payload!.data!).toString("utf8");
     }
     expect(resolved).toEqual({ DB_PASSWORD: values.db, API_TOKEN: values.userToken });
+    // What nf-lockstep in the head (and each task) reads: the manifest's version names, built from the provider's bindings.
+    expect(Buffer.from(env[HEAD_EXTENSION_VAR]!, "base64").toString("utf8")).toBe("stand-in nf-lockstep jar");
+    const manifest = JSON.parse(Buffer.from(env[SECRETS_MANIFEST_VAR]!, "base64").toString("utf8")) as { store: string; secrets: Record<string, string> };
+    expect(manifest.store).toBe("google-secret-manager");
+    expect(manifest.secrets).toEqual(vars);
 
     batch.setState(job.name, "RUNNING");
     batch.setState(job.name, "SUCCEEDED");

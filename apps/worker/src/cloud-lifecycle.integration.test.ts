@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDatabase, listAuditEvents } from "@lockstep/db";
-import { HEAD_CONFIG_VAR, HEAD_PARAMS_VAR, NEXTFLOW_VERSION } from "@lockstep/launcher";
+import { HEAD_CONFIG_VAR, HEAD_EXTENSION_VAR, HEAD_PARAMS_VAR, NEXTFLOW_VERSION, SECRETS_MANIFEST_VAR } from "@lockstep/launcher";
 import { createQueues, createRedis, enqueue } from "@lockstep/queue";
 import { awsSecretsManagerProvider } from "@lockstep/secrets";
 import { ensureMoto, freePort, prepareMotoBatch, startFaultProxy, startMoto, type TFaultProxy, type TStartedMoto } from "@lockstep/devstack";
@@ -80,6 +80,8 @@ async function startCloud(env: Record<string, string> = {}): Promise<TCloud> {
     baseEnv: {},
     monitorIntervalMs: 300,
     nextflowLib: () => Promise.reject(new Error("a cloud run must not start Nextflow on the worker")),
+    // The wire is what matters here; the real jar with the real Nextflow: packages/launcher/src/nf-lockstep.integration.test.ts.
+    nfLockstepJar: async () => Buffer.from("stand-in nf-lockstep jar"),
     cloud: { awsEndpoint: proxy.endpoint, awsRetryBaseDelayMs: 20 },
   };
   const workers = startWorkers({ db, keys, queues, runtime, connection: redis, prefix: queuePrefix, logger, concurrency: 4 });
@@ -186,6 +188,14 @@ describe("cloud run lifecycle (AWS Batch + Secrets Manager on moto)", () => {
     const env = Object.fromEntries(def.containerProperties.environment.map((e) => [e.name, e.value]));
     expect(env).toMatchObject({ NXF_ENABLE_SECRETS: "true", NXF_SINGULARITY_CACHEDIR: "/scratch/images", NXF_ANSI_LOG: "false" });
     expect(Buffer.from(env[HEAD_CONFIG_VAR]!, "base64").toString("utf8")).toBe(`process.executor = 'awsbatch'\nprocess.queue = '${ok.jobQueue}'\naws.region = '${region}'\n`);
+    // nf-lockstep in the head reads the same ARNs the job definition names, from a manifest of references.
+    expect(Buffer.from(env[HEAD_EXTENSION_VAR]!, "base64").toString("utf8")).toBe("stand-in nf-lockstep jar");
+    expect(JSON.parse(Buffer.from(env[SECRETS_MANIFEST_VAR]!, "base64").toString("utf8"))).toEqual({
+      v: 1,
+      store: "aws-secrets-manager",
+      region,
+      secrets: Object.fromEntries(run.secretBindings.map((b) => [b.name, b.location])),
+    });
     const command = def.containerProperties.command;
     expect(command.slice(0, 2)).toEqual(["bash", "-c"]);
     expect(command.slice(3)).toEqual([

@@ -1,10 +1,11 @@
+import { readFileSync } from "node:fs";
 import type { Queue } from "bullmq";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { OpeningKeyring, SealingKeyring } from "@lockstep/crypto";
 import { FingerprintKey } from "@lockstep/crypto/fingerprint";
 import { countSecretsByKey, createDatabase } from "@lockstep/db";
 import { createRedis, enqueue, createQueues, jobCatalog } from "@lockstep/queue";
-import { assertHidden, installNextflow, nextflowLibDir, probeSandbox, SANDBOX_HELP, verifyNextflow } from "@lockstep/launcher";
+import { assertHidden, buildNfLockstep, installNextflow, nextflowLibDir, probeSandbox, SANDBOX_HELP, verifyNextflow } from "@lockstep/launcher";
 import { childBaseEnv, readKeysFile, workerEnv } from "./env";
 import type { TRuntime } from "./runtime";
 import { startHealthServer } from "./health-server";
@@ -78,6 +79,11 @@ const runtime: TRuntime = {
     if (verifyNextflow(libDir, version) !== null) installNextflow(env.LOCKSTEP_NEXTFLOW_CACHE, version, (line) => logger.info(line));
     verifiedNextflow.set(version, libDir);
     return libDir;
+  },
+  async nfLockstepJar(version) {
+    // Compiled once per source digest and Nextflow release into the Nextflow cache (needs a JDK: javac, jar).
+    const built = buildNfLockstep(await runtime.nextflowLib(version), env.LOCKSTEP_NEXTFLOW_CACHE, version);
+    return readFileSync(built.jar);
   },
 };
 const workers = startWorkers({ db, keys, queues, runtime, connection, prefix: env.LOCKSTEP_QUEUE_PREFIX, logger, concurrency: env.WORKER_CONCURRENCY, metrics });

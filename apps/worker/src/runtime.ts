@@ -51,6 +51,12 @@ export type TCloudOverrides = {
 export type TRuntime = {
   /** The verified lib directory of a Nextflow release (staged next to runs before a head starts). */
   nextflowLib(version: string): Promise<string>;
+  /**
+   * nf-lockstep's jar for cloud heads, built with javac against this Nextflow release's verified
+   * jars (packages/launcher/src/nf-lockstep.ts). Absent: cloud heads start without it, and only
+   * the head receives the run's secrets (the tests that check the head job alone).
+   */
+  nfLockstepJar?(version: string): Promise<Buffer>;
   /** The Java a head runs Nextflow with (default `java`). */
   java?: string;
   /** The worker's environment minus Lockstep's own settings: what sbatch and friends are called with (PATH, SLURM_CONF). */
@@ -323,6 +329,7 @@ export async function targetFor(ctx: TTargetContext, ce: TComputeEnv): Promise<T
         executionRoleArn: config.executionRoleArn,
         image: config.headImage,
         credentials,
+        ...(ctx.runtime.nfLockstepJar ? { nfLockstepJar: () => ctx.runtime.nfLockstepJar!(ce.nextflowVersion) } : {}),
         ...(overrides.awsEndpoint ? { endpoint: overrides.awsEndpoint } : {}),
       });
       return { provider, executor, close: () => executor.close() };
@@ -345,6 +352,7 @@ export async function targetFor(ctx: TTargetContext, ce: TComputeEnv): Promise<T
         serviceAccount: config.serviceAccount,
         image: config.headImage ?? `nextflow/nextflow:${ce.nextflowVersion}`,
         ...(config.machineType ? { machineType: config.machineType } : {}),
+        ...(ctx.runtime.nfLockstepJar ? { nfLockstepJar: () => ctx.runtime.nfLockstepJar!(ce.nextflowVersion) } : {}),
         ...(gb ? { apiEndpoint: gb.host, port: gb.port, insecure: true } : { credentials: credential.data }),
       });
       return {

@@ -56,10 +56,14 @@ test("AWS Batch and Google Batch compute environments are created and edited thr
   await expect(dialog.getByRole("radio", { name: "AWS Batch", exact: true })).toHaveAccessibleDescription(
     /Secrets Manager/,
   );
+  // What a run's secrets reach is said for the kind chosen (issue 14): on AWS Batch, not the tasks yet.
+  await expect(dialog.getByTestId("secrets-reach")).toHaveText(/every task that declares them/);
   await dialog.getByRole("radio", { name: "Google Batch", exact: true }).check();
+  await expect(dialog.getByTestId("secrets-reach")).toContainText("each task that declares one reads it from Secret Manager when it starts");
   await expect(dialog.getByRole("note", { name: "No Google Cloud credentials" })).toBeVisible();
   await expect(create).toBeDisabled();
   await dialog.getByRole("radio", { name: "AWS Batch", exact: true }).check();
+  await expect(dialog.getByTestId("secrets-reach")).toContainText("tasks running on AWS Batch do not receive them yet");
   const noAws = dialog.getByRole("note", { name: "No AWS credentials" });
   await expect(noAws).toContainText("This workspace has no AWS credentials yet.");
   await expect(dialog.getByLabel("AWS credentials", { exact: true })).toHaveCount(0);

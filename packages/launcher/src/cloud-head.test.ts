@@ -118,3 +118,43 @@ describe("cloud head for a run", () => {
     }
   });
 });
+
+describe("cloud head with nf-lockstep", () => {
+  it("writes the jar to a 0600 file, drops it from the environment and runs the image's Nextflow jar with it on the class path", () => {
+    const dir = mkdtempSync(join(tmpdir(), "lockstep-head-ext-"));
+    const home = join(dir, "nxf");
+    execFileSync("mkdir", ["-p", join(home, "framework", "24.10.8"), join(dir, "bin"), join(dir, "tmp")]);
+    writeFileSync(join(home, "framework", "24.10.8", "nextflow-24.10.8-one.jar"), "");
+    // A stand-in `java` that reports its class path, the jar's bytes and mode, and whether the jar variable survived.
+    writeFileSync(
+      join(dir, "bin", "java"),
+      '#!/bin/sh\nwhile [ "$1" != "-cp" ]; do shift; done\nshift\necho "CP:$1"\next="${1##*:}"\necho "JAR:$(cat "$ext") MODE:$(stat -c %a "$ext")"\necho "LEFT:${LOCKSTEP_NXF_EXT:-unset}"\nshift\nprintf "ARG[%s]\\n" "$@"\n',
+    );
+    writeFileSync(join(dir, "bin", "nextflow"), "#!/bin/sh\necho STOCK-NEXTFLOW\n");
+    chmodSync(join(dir, "bin", "java"), 0o755);
+    chmodSync(join(dir, "bin", "nextflow"), 0o755);
+    const target = { kind: "aws-batch", region: "eu-west-1", jobQueue: "q" } as const;
+    const { command, env } = cloudHeadCommand(target, ["run", "x"], {}, { extensionJar: Buffer.from("JARBYTES"), manifest: "bWFuaWZlc3Q=" });
+    expect(env.LOCKSTEP_SECRETS_MANIFEST).toBe("bWFuaWZlc3Q=");
+    const out = execFileSync(command[0]!, command.slice(1), { env: { ...env, PATH: `${join(dir, "bin")}:/usr/bin:/bin`, NXF_HOME: home, TMPDIR: join(dir, "tmp") }, encoding: "utf8" });
+    expect(out).toContain(`CP:${join(home, "framework", "24.10.8", "nextflow-24.10.8-one.jar")}:${join(dir, "tmp", "nf-lockstep.jar")}`);
+    expect(out).toContain("JAR:JARBYTES MODE:600");
+    expect(out).toContain("LEFT:unset");
+    expect(out).toContain("ARG[nextflow.cli.Launcher]\nARG[-c]");
+    expect(out).not.toContain("STOCK-NEXTFLOW");
+
+    // Without nf-lockstep: the image's `nextflow`, as before.
+    const plain = cloudHeadCommand(target, ["run", "x"], {});
+    expect(Object.keys(plain.env)).toEqual([HEAD_CONFIG_VAR, HEAD_PARAMS_VAR]);
+    const tmp2 = mkdtempSync(join(dir, "tmp2-"));
+    expect(execFileSync(plain.command[0]!, plain.command.slice(1), { env: { ...plain.env, PATH: `${join(dir, "bin")}:/usr/bin:/bin`, TMPDIR: tmp2 }, encoding: "utf8" })).toContain("STOCK-NEXTFLOW");
+  });
+
+  it("fails clearly when the head image has no Nextflow jar", () => {
+    const dir = mkdtempSync(join(tmpdir(), "lockstep-head-nojar-"));
+    const { command, env } = cloudHeadCommand({ kind: "aws-batch", region: "eu-west-1", jobQueue: "q" }, ["run", "x"], {}, { extensionJar: Buffer.from("J"), manifest: "m" });
+    const r = spawnSync(command[0]!, command.slice(1), { env: { ...env, PATH: "/usr/bin:/bin", NXF_HOME: join(dir, "none"), TMPDIR: dir }, encoding: "utf8" });
+    expect(r.status).toBe(127);
+    expect(r.stderr).toContain("the head image must have Nextflow installed");
+  });
+});

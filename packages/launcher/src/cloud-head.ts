@@ -6,12 +6,15 @@ import { renderParamsJson, type TParams } from "./params";
  * configuration, not CLI options: so the config and the params travel base64-encoded in two
  * environment variables, and a shell prologue decodes them to 0600 files (created exclusively)
  * before exec'ing Nextflow with the run's arguments as "$@" and `-params-file` (no shell ever
- * parses a param, and no param is ever an argument). The config holds names and ids only —
- * secrets reach the head through the job definition (AWS) or NXF_GOOGLE_SECRET_VARS (Google).
+ * parses a param, and no param is ever an argument). The config holds names and ids only. With
+ * nf-lockstep, LOCKSTEP_SECRETS_MANIFEST gives Nextflow the run's secrets as references into the
+ * cloud store, which its provider resolves in the head (and, on Google Batch, in each task).
  */
 import { nextflowArgs } from "./command";
 import { ExecutorError, HEAD_FLAGS, type TRunLaunch } from "./executor";
 import { isRemotePipeline } from "./local-pipeline";
+import { JVM_OPENS } from "./nextflow-dist";
+import { SECRETS_MANIFEST_VAR } from "./nf-lockstep";
 
 export type TCloudTarget =
   | { kind: "aws-batch"; region: string; jobQueue: string }
@@ -47,22 +50,41 @@ export function cloudNextflowConfig(target: TCloudTarget): string {
   }
 }
 
-// umask 077 and noclobber (-C): both files are created 0600, and a file already at either path fails the head instead of being used.
+export const HEAD_EXTENSION_VAR = "LOCKSTEP_NXF_EXT";
+
+/** The --add-opens flags Nextflow's own launcher script passes on Java 17+. */
+const OPENS = JVM_OPENS.map((p) => `--add-opens=${p}=ALL-UNNAMED`).join(" ");
+
+// umask 077 and noclobber (-C): every file is created 0600, and a file already at a path fails the head instead of being used.
+// With nf-lockstep (LOCKSTEP_NXF_EXT, base64 of its jar) the head runs the image's Nextflow jar
+// with nf-lockstep beside it on the class path, so Nextflow finds Lockstep's secrets provider
+// when it first reads `secrets.X` in nextflow.config (a plugin would start too late for that).
 const PROLOGUE = [
   `set -euC; umask 077; dir="\${TMPDIR:-/tmp}"; config="$dir/lockstep.config"; params="$dir/lockstep-params.json"`,
   `printf '%s' "$${HEAD_CONFIG_VAR}" | base64 -d > "$config"; printf '%s' "$${HEAD_PARAMS_VAR}" | base64 -d > "$params"`,
+  `if [ -n "\${${HEAD_EXTENSION_VAR}:-}" ]; then ext="$dir/nf-lockstep.jar"; printf '%s' "$${HEAD_EXTENSION_VAR}" | base64 -d > "$ext"; unset ${HEAD_EXTENSION_VAR}`,
+  `nxf_jar=""; for j in "\${NXF_HOME:-\${HOME:-/root}/.nextflow}"/framework/*/nextflow-*-one.jar; do if [ -f "$j" ]; then nxf_jar="$j"; fi; done`,
+  `if [ -z "$nxf_jar" ]; then echo "lockstep: no Nextflow jar under \${NXF_HOME:-\${HOME:-/root}/.nextflow}/framework: the head image must have Nextflow installed (run 'nextflow info' when building it)" >&2; exit 127; fi`,
+  `exec java -Dfile.encoding=UTF-8 \${NXF_OPTS:-} ${OPENS} -cp "$nxf_jar:$ext" nextflow.cli.Launcher -c "$config" "$@" -params-file "$params"; fi`,
   `exec nextflow -c "$config" "$@" -params-file "$params"`,
 ].join("; ");
 
+/** What a head needs so Nextflow resolves the run's secrets from its cloud store (see nf-lockstep.ts). */
+export type THeadSecrets = { extensionJar: Buffer; manifest: string };
+
 /** argv for the head container, and the environment variables carrying the config and the params. */
-export function cloudHeadCommand(target: TCloudTarget, nextflowArgs: string[], params: TParams): { command: string[]; env: Record<string, string> } {
+export function cloudHeadCommand(target: TCloudTarget, nextflowArgs: string[], params: TParams, secrets?: THeadSecrets): { command: string[]; env: Record<string, string> } {
   const encodedParams = Buffer.from(renderParamsJson(params), "utf8").toString("base64");
   if (HEAD_PARAMS_VAR.length + 1 + encodedParams.length > MAX_ENV_STRING) {
     throw new Error(`the run's params are ${encodedParams.length.toLocaleString("en")} bytes once encoded; a cloud head takes at most ${MAX_ENV_STRING.toLocaleString("en")}`);
   }
   return {
     command: ["bash", "-c", PROLOGUE, "lockstep-head", ...nextflowArgs],
-    env: { [HEAD_CONFIG_VAR]: Buffer.from(cloudNextflowConfig(target), "utf8").toString("base64"), [HEAD_PARAMS_VAR]: encodedParams },
+    env: {
+      [HEAD_CONFIG_VAR]: Buffer.from(cloudNextflowConfig(target), "utf8").toString("base64"),
+      [HEAD_PARAMS_VAR]: encodedParams,
+      ...(secrets ? { [HEAD_EXTENSION_VAR]: secrets.extensionJar.toString("base64"), [SECRETS_MANIFEST_VAR]: secrets.manifest } : {}),
+    },
   };
 }
 
@@ -73,7 +95,7 @@ const LABEL: Record<TCloudTarget["kind"], string> = { "aws-batch": "AWS Batch", 
  * work directory and trace under the run's prefix), the config variable, and the environment —
  * the compute environment's variables, the provider's, the config, then Lockstep's flags.
  */
-export function cloudHeadFor(target: TCloudTarget, run: TRunLaunch): { command: string[]; env: Record<string, string> } {
+export function cloudHeadFor(target: TCloudTarget, run: TRunLaunch, secrets?: THeadSecrets): { command: string[]; env: Record<string, string> } {
   // A path on Lockstep's machine means nothing in the head container.
   if (!isRemotePipeline(run.pipeline)) throw new ExecutorError(`${LABEL[target.kind]} runs pipelines in the cloud: the pipeline must be an https:// repository`, false);
   let args: string[];
@@ -84,7 +106,7 @@ export function cloudHeadFor(target: TCloudTarget, run: TRunLaunch): { command: 
   }
   let head: { command: string[]; env: Record<string, string> };
   try {
-    head = cloudHeadCommand(target, args, run.params);
+    head = cloudHeadCommand(target, args, run.params, secrets);
   } catch (error) {
     throw new ExecutorError(error instanceof Error ? error.message : "the run's params cannot be handed to the head", false);
   }

@@ -13,6 +13,7 @@ export * from "./nextflow-dist";
 export { awsBatchExecutor, type TAwsBatchConfig } from "./executors/aws-batch/executor";
 export { googleBatchExecutor, type TGoogleBatchConfig } from "./executors/google-batch/executor";
 export * from "./cloud-head";
+export * from "./nf-lockstep";
 export * from "./sandbox";
 export * from "./local-pipeline";
 export { nextflowConfigSecrets, secretsInFlatConfig, type TNextflowConfigSecrets } from "./nextflow-config-secrets";

@@ -87,7 +87,7 @@ export function installNextflow(cacheDir: string, version: string, log: (line: s
 }
 
 /** The JVM flags Nextflow's own launcher script passes on Java 17 (its module system needs them). */
-const JVM_OPENS = [
+export const JVM_OPENS = [
   "java.base/java.lang",
   "java.base/java.io",
   "java.base/java.nio",

@@ -47,6 +47,8 @@ describe("compute environment variables", () => {
     ["NXF_ANSI_LOG", /set by Lockstep/],
     ["LOCKSTEP_NXF_CONFIG", /set by Lockstep/],
     ["LOCKSTEP_NXF_PARAMS", /set by Lockstep/],
+    ["LOCKSTEP_NXF_EXT", /set by Lockstep/],
+    ["LOCKSTEP_SECRETS_MANIFEST", /set by Lockstep/],
     ["SINGULARITYENV_LD_PRELOAD", /inside task containers.*dynamic loader/],
     ["APPTAINERENV_PATH", /inside task containers/],
   ])("refuses %s, saying why", (name, why) => {

@@ -22,6 +22,9 @@ const SET_BY_LOCKSTEP = new Set([
   // The cloud head's config and params (cloud-head.ts in @lockstep/launcher).
   "LOCKSTEP_NXF_CONFIG",
   "LOCKSTEP_NXF_PARAMS",
+  // nf-lockstep: a jar the head puts on Nextflow's class path, and the run's secret references.
+  "LOCKSTEP_NXF_EXT",
+  "LOCKSTEP_SECRETS_MANIFEST",
 ]);
 
 /**

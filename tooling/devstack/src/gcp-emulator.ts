@@ -159,3 +159,72 @@ function run(command: string, args: string[], opts: { env: NodeJS.ProcessEnv; cw
     child.once("exit", (code) => resolve({ ok: code === 0, output: tail.slice(-5).join(" | ") }));
   });
 }
+
+export type TStartedGcpSecretManagerRest = TStartedGcpSecretManagerEmulator & {
+  /** `http://127.0.0.1:<httpPort>`: Secret Manager's REST API (the JSON mapping Google serves at secretmanager.googleapis.com). */
+  restEndpoint: string;
+};
+
+/**
+ * The same emulator module's `cmd/server-dual`: the gRPC server plus its REST gateway (generated
+ * from Google's HTTP annotations by grpc-gateway). nf-lockstep reads secrets over REST (a JVM or
+ * a task's curl has no gRPC client), so its tests need this one. Built beside `server` from the
+ * pinned module, with the same fallback for a proxy that withholds the version list.
+ */
+export async function ensureGcpSecretManagerRestEmulator(opts: { dir?: string } = {}): Promise<string> {
+  const { dir } = await ensureGcpSecretManagerEmulator(opts);
+  const server = join(dir, "server-dual");
+  const marker = join(dir, ".lockstep-installed-dual");
+  if (existsSync(server) && existsSync(marker) && readFileSync(marker, "utf8").trim() === GCP_SM_EMULATOR_VERSION) return server;
+  const build = join(dir, "build");
+  mkdirSync(build, { recursive: true });
+  if (!existsSync(join(build, "go.mod"))) {
+    writeFileSync(join(build, "go.mod"), `module lockstep.local/gcp-sm-emulator-build\n\ngo 1.24.0\n\nrequire ${GCP_SM_EMULATOR_MODULE} ${GCP_SM_EMULATOR_VERSION}\n`);
+  }
+  const pkg = `${GCP_SM_EMULATOR_MODULE}/cmd/server-dual`;
+  say(`building ${GCP_SM_EMULATOR_NAME} with its REST gateway (cmd/server-dual) into ${dir}…`);
+  const built = await run("go", ["install", "-mod=mod", pkg], { env: { ...process.env, GOBIN: dir }, cwd: build });
+  if (!built.ok || !existsSync(server)) throw new StartupError(`building ${pkg}@${GCP_SM_EMULATOR_VERSION} failed: ${built.output}`);
+  writeFileSync(marker, `${GCP_SM_EMULATOR_VERSION}\n`);
+  return server;
+}
+
+/** Runs server-dual: gRPC on `port`, REST on `httpPort`, both in memory, IAM off, until stop(). */
+export async function startGcpSecretManagerRestEmulator(opts: { port: number; httpPort: number }): Promise<TStartedGcpSecretManagerRest> {
+  const server = await ensureGcpSecretManagerRestEmulator();
+  const host = "127.0.0.1";
+  for (const port of [opts.port, opts.httpPort]) {
+    if (!(await isPortFree(port, host))) throw new StartupError(`port ${port} is already in use; cannot start ${GCP_SM_EMULATOR_NAME} there`);
+  }
+  const output: string[] = [];
+  const child = spawn(server, ["--grpc-port", String(opts.port), "--http-port", String(opts.httpPort), "--log-level", "warn"], {
+    env: { ...process.env, IAM_MODE: "off" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const keep = (chunk: Buffer) => {
+    output.push(...chunk.toString("utf8").split("\n").filter(Boolean));
+    output.splice(0, Math.max(0, output.length - 20));
+  };
+  child.stdout.on("data", keep);
+  child.stderr.on("data", keep);
+  const exited = new Promise<number | null>((r) => child.once("exit", (code, signal) => r(code ?? (signal ? 128 : null))));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGTERM");
+    const done = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5_000))]);
+    if (!done) child.kill("SIGKILL");
+  };
+  const restEndpoint = `http://${host}:${opts.httpPort}`;
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const early = await Promise.race([exited, new Promise<"waiting">((r) => setTimeout(() => r("waiting"), 100))]);
+    if (early !== "waiting") throw new StartupError(`${GCP_SM_EMULATOR_NAME} (server-dual) exited with code ${early}: ${output.slice(-5).join(" | ")}`);
+    const ready = await fetch(`${restEndpoint}/healthz`).then((r) => r.ok, () => false);
+    if (ready && (await acceptsConnections(host, opts.port))) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new StartupError(`${GCP_SM_EMULATOR_NAME} (server-dual) did not answer on ${restEndpoint} within 15 s: ${output.slice(-5).join(" | ")}`);
+    }
+  }
+  return { endpoint: `${host}:${opts.port}`, host, port: opts.port, restEndpoint, stop };
+}

@@ -15,6 +15,12 @@ export const RUNTIME_PACKAGES: TSystemPackage[] = [
   },
   { binary: "java", debian: "openjdk-17-jre-headless", why: "Nextflow cannot run", elsewhere: "install a Java 17+ runtime" },
   { binary: "mvn", debian: "maven", why: "the pinned Nextflow cannot be resolved from Maven Central", elsewhere: "install Maven 3.8+" },
+  {
+    binary: "javac",
+    debian: "openjdk-17-jdk-headless",
+    why: "cloud runs cannot start (the worker compiles nf-lockstep, the secrets provider cloud heads load, with javac)",
+    elsewhere: "install a Java 17+ JDK",
+  },
 ];
 
 export const SYSTEM_PACKAGES: TSystemPackage[] = [
@@ -23,6 +29,7 @@ export const SYSTEM_PACKAGES: TSystemPackage[] = [
   { binary: "chromium", debian: "chromium", why: "browser for end-to-end tests", elsewhere: "install Chromium and set CHROMIUM_PATH" },
   { binary: "java", debian: "openjdk-17-jre-headless", why: "Java 17+ runs Nextflow", elsewhere: "install a Java 17+ runtime" },
   { binary: "mvn", debian: "maven", why: "Maven resolves the pinned Nextflow from Maven Central", elsewhere: "install Maven 3.8+" },
+  { binary: "javac", debian: "openjdk-17-jdk-headless", why: "JDK that builds nf-lockstep for the cloud secrets tests", elsewhere: "install a Java 17+ JDK" },
   { binary: "slurmctld", debian: "slurm-wlm", why: "a single-node Slurm for the slurm executor tests", elsewhere: "install slurm-wlm and munge (tests need root)" },
   { binary: "munged", debian: "munge", why: "munge authenticates Slurm", elsewhere: "install munge" },
   { binary: "sshd", debian: "openssh-server", why: "a login node for the SSH cluster executor tests", elsewhere: "install openssh-server (tests need root)" },

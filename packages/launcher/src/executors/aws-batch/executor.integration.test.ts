@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { BatchClient, DescribeJobDefinitionsCommand, DescribeJobsCommand, ListJobsCommand } from "@aws-sdk/client-batch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureMoto, freePort, MOTO_ACCOUNT, prepareMotoBatch, startMoto, type TStartedMoto } from "@lockstep/devstack";
-import { HEAD_CONFIG_VAR, HEAD_PARAMS_VAR } from "../../cloud-head";
+import { HEAD_CONFIG_VAR, HEAD_EXTENSION_VAR, HEAD_PARAMS_VAR } from "../../cloud-head";
+import { SECRETS_MANIFEST_VAR } from "../../nf-lockstep";
 import { executorContract } from "../../contract";
 import { ExecutorError, type TExecutor, type TRunLaunch } from "../../executor";
 import { awsBatchExecutor, type TAwsBatchConfig } from "./executor";
@@ -82,6 +83,32 @@ executorContract("aws-batch (moto)", async () => ({
 describe("aws-batch head job (moto)", () => {
   const bindings = (runId: string) =>
     ["DB_PASSWORD", "API_TOKEN"].map((name) => ({ name, location: `arn:aws:secretsmanager:${region}:${account}:secret:lockstep-${runId}/${name}-AbCdEf` }));
+
+  it("with nf-lockstep: the job definition carries the jar and a manifest of ARNs, never a value", async () => {
+    const runId = randomUUID();
+    const jar = Buffer.from(`stand-in jar ${randomUUID()}`);
+    const withExt = connect({ nfLockstepJar: async () => jar });
+    await withExt.start(launch(runId, { secretBindings: bindings(runId) }));
+    const defs = await batch.send(new DescribeJobDefinitionsCommand({ jobDefinitionName: `lockstep-${runId}` }));
+    const env = Object.fromEntries((defs.jobDefinitions![0]!.containerProperties?.environment ?? []).map((e) => [e.name, e.value]));
+    expect(Buffer.from(env[HEAD_EXTENSION_VAR]!, "base64")).toEqual(jar);
+    expect(JSON.parse(Buffer.from(env[SECRETS_MANIFEST_VAR]!, "base64").toString("utf8"))).toEqual({
+      v: 1,
+      store: "aws-secrets-manager",
+      region,
+      secrets: Object.fromEntries(bindings(runId).map((b) => [b.name, b.location])),
+    });
+  });
+
+  it("with nf-lockstep that cannot be built: the launch fails with the reason and submits nothing", async () => {
+    const runId = randomUUID();
+    const broken = connect({ nfLockstepJar: () => Promise.reject(new Error("cannot run javac to build nf-lockstep (spawn javac ENOENT): a JDK 17+ (javac, jar) is needed")) });
+    const failure = await broken.start(launch(runId, { secretBindings: bindings(runId) })).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(ExecutorError);
+    expect((failure as ExecutorError).message).toMatch(/^nf-lockstep .* is not available: cannot run javac/);
+    expect((failure as ExecutorError).retryable).toBe(false);
+    expect(await jobsNamed(runId)).toHaveLength(0);
+  });
 
   it("registers lockstep-<runId> with the secret ARNs, the execution role, NXF_ENABLE_SECRETS and the head command, and submits it", async () => {
     const runId = randomUUID();

@@ -12,6 +12,7 @@ import {
   type JobDetail,
 } from "@aws-sdk/client-batch";
 import { cloudHeadFor } from "../../cloud-head";
+import { headExtensionJar, secretsManifest } from "../../nf-lockstep";
 import { assertRunId, ExecutorError, type TExecutor, type THeadState } from "../../executor";
 
 export type TAwsBatchConfig = {
@@ -26,6 +27,12 @@ export type TAwsBatchConfig = {
   jobRoleArn?: string;
   vcpus?: number;
   memoryMiB?: number;
+  /**
+   * nf-lockstep's jar (see nf-lockstep.ts), built on demand at start. With it the head resolves
+   * `secrets.X` in the config and the workflow body from Secrets Manager by ARN, with its job role.
+   * Task containers on AWS Batch still receive no secrets (docs/aws.md, "Secrets in tasks").
+   */
+  nfLockstepJar?: () => Promise<Buffer>;
   /** Only for emulators (moto). */
   endpoint?: string;
   credentials?: BatchClientConfig["credentials"];
@@ -141,7 +148,13 @@ export function awsBatchExecutor(config: TAwsBatchConfig): TExecutor {
 
     async start(run) {
       nameOf(run.runId);
-      const { command, env } = cloudHeadFor({ kind: "aws-batch", region: config.region, jobQueue: config.jobQueue }, run);
+      const secrets = config.nfLockstepJar
+        ? {
+            extensionJar: await headExtensionJar(config.nfLockstepJar),
+            manifest: secretsManifest({ store: "aws-secrets-manager", region: config.region }, run.secretBindings.map((b) => ({ name: b.name, ref: b.location }))),
+          }
+        : undefined;
+      const { command, env } = cloudHeadFor({ kind: "aws-batch", region: config.region, jobQueue: config.jobQueue }, run, secrets);
       const { jobId } = await submit({ runId: run.runId, env, command, secretArns: run.secretBindings.map((b) => ({ name: b.name, arn: b.location })) });
       return { ref: jobId };
     },

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startFakeGoogleBatch, type TFakeJob, type TStartedFakeGoogleBatch } from "@lockstep/devstack";
-import { HEAD_CONFIG_VAR, HEAD_PARAMS_VAR } from "../../cloud-head";
+import { HEAD_CONFIG_VAR, HEAD_EXTENSION_VAR, HEAD_PARAMS_VAR } from "../../cloud-head";
+import { SECRETS_MANIFEST_VAR } from "../../nf-lockstep";
 import { executorContract } from "../../contract";
 import { ExecutorError, type TExecutor, type TRunLaunch } from "../../executor";
 import { googleBatchExecutor, type TGoogleBatchConfig } from "./executor";
@@ -81,6 +82,21 @@ executorContract("google-batch (fake Google Batch)", async () => ({
 }));
 
 describe("google-batch head job (fake Google Batch)", () => {
+  it("with nf-lockstep: the job spec as received carries the jar and a manifest of version names, never a value", async () => {
+    const runId = randomUUID();
+    const jar = Buffer.from(`stand-in jar ${randomUUID()}`);
+    const withExt = connect({ nfLockstepJar: async () => jar });
+    const secretBindings = ["DB_PASSWORD", "API_TOKEN"].map((n) => ({ name: n, location: `projects/${projectId}/secrets/lockstep-${runId}-${n}` }));
+    await withExt.start(launch(runId, { secretBindings }));
+    const variables = recorded(runId)[0]!.job.taskGroups![0]!.taskSpec!.environment!.variables!;
+    expect(Buffer.from(variables[HEAD_EXTENSION_VAR]!, "base64")).toEqual(jar);
+    expect(JSON.parse(Buffer.from(variables[SECRETS_MANIFEST_VAR]!, "base64").toString("utf8"))).toEqual({
+      v: 1,
+      store: "google-secret-manager",
+      secrets: Object.fromEntries(secretBindings.map((b) => [b.name, `${b.location}/versions/latest`])),
+    });
+  });
+
   it("creates lockstep-<runId> with the image, command, environment, service account and no retries", async () => {
     const runId = randomUUID();
     const secretsEnv = {

@@ -3,6 +3,7 @@ import { BatchServiceClient, type protos } from "@google-cloud/batch";
 import { status as grpcStatus } from "@grpc/grpc-js";
 import { redactText } from "@lockstep/redact";
 import { cloudHeadFor } from "../../cloud-head";
+import { googleVersionRef, headExtensionJar, secretsManifest } from "../../nf-lockstep";
 import { assertRunId, ExecutorError, type TExecutor, type THeadState } from "../../executor";
 
 type TClientOptions = NonNullable<ConstructorParameters<typeof BatchServiceClient>[0]>;
@@ -21,6 +22,12 @@ export type TGoogleBatchConfig = {
   machineType?: string;
   /** A parsed service-account key JSON; omitted: Application Default Credentials. */
   credentials?: object;
+  /**
+   * nf-lockstep's jar (see nf-lockstep.ts), built on demand at start. With it the head resolves
+   * `secrets.X` from Secret Manager, and each task that declares `secret 'X'` reads X from Secret
+   * Manager at task start with the VM's service account (docs/google.md, "Secrets in tasks").
+   */
+  nfLockstepJar?: () => Promise<Buffer>;
   /** Emulators/fakes only: host, port, plain-text gRPC without credentials. */
   apiEndpoint?: string;
   port?: number;
@@ -157,7 +164,13 @@ export function googleBatchExecutor(config: TGoogleBatchConfig): TExecutor {
 
     async start(run) {
       jobIdOf(run.runId);
-      const { command, env } = cloudHeadFor({ kind: "google-batch", projectId: config.projectId, region: config.region, serviceAccount: config.serviceAccount }, run);
+      const secrets = config.nfLockstepJar
+        ? {
+            extensionJar: await headExtensionJar(config.nfLockstepJar),
+            manifest: secretsManifest({ store: "google-secret-manager" }, run.secretBindings.map((b) => ({ name: b.name, ref: googleVersionRef(b.location) }))),
+          }
+        : undefined;
+      const { command, env } = cloudHeadFor({ kind: "google-batch", projectId: config.projectId, region: config.region, serviceAccount: config.serviceAccount }, run, secrets);
       const { jobId } = await submit({ runId: run.runId, env, command });
       return { ref: jobId };
     },

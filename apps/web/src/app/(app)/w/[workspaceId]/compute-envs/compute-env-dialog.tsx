@@ -16,6 +16,7 @@ import {
   isCloudKind,
   isSshKind,
   KIND_LABELS,
+  SECRETS_REACH,
   type TComputeEnv,
   type TComputeEnvInput,
   type TKind,
@@ -272,6 +273,9 @@ export function ComputeEnvDialog({
             ))}
           </div>
           {errors.kind ? <p className="mt-1.5 text-sm text-red-600">{errors.kind}</p> : null}
+          <p className="mt-1.5 text-sm text-slate-500" data-testid="secrets-reach">
+            {SECRETS_REACH[kind]}
+          </p>
         </fieldset>
         <Field
           id={`${formId}-name`}

@@ -31,6 +31,19 @@ export const CLOUD_PROVIDER = { "aws-batch": "aws", "google-batch": "google" } a
 >;
 export const PROVIDER_LABEL: Record<TCredential["provider"], string> = { aws: "AWS", google: "Google Cloud", ssh: "SSH (cluster account)" };
 
+/**
+ * What a run's secrets reach on each kind, said plainly wherever a kind is chosen (the
+ * compute-environment and launch forms). Keep in step with docs/aws.md and docs/google.md.
+ */
+export const SECRETS_REACH: Record<TKind, string> = {
+  local: "Secrets reach nextflow.config, the workflow and every task that declares them.",
+  slurm: "Secrets reach nextflow.config, the workflow and every task that declares them.",
+  "aws-batch":
+    "Secrets reach the head job only: nextflow.config and the workflow read them, but tasks running on AWS Batch do not receive them yet (a process's secret directive gets nothing there).",
+  "google-batch":
+    "Secrets reach nextflow.config and the workflow in the head job, and each task that declares one reads it from Secret Manager when it starts, with the jobs' service account (the task image needs curl). Tested against emulators here, not yet in a real project.",
+};
+
 export const isCloudKind = (kind: TKind): kind is TCloudKind => kind === "aws-batch" || kind === "google-batch";
 export const isSshKind = (kind: TKind): kind is TSshKind => kind.startsWith("ssh-");
 

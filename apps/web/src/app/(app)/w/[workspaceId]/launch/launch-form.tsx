@@ -12,6 +12,7 @@ import { formatKeyValueLines, formatSeconds, parseKeyValueLines, plural } from "
 import { RelaunchWarning } from "~/components/runs/secret-versions";
 import { PersonalNoSecretsNote, WorkspaceFrame, type TWorkspace } from "~/components/runs/workspace-frame";
 import { useTRPC } from "~/trpc/react";
+import { SECRETS_REACH } from "../compute-envs/kinds";
 
 type TMode = "needed" | "all" | "selected" | "none";
 
@@ -215,7 +216,8 @@ function Launch({ workspace, initialPipelineId: pipelineParam, relaunchOf }: { w
               {errors.computeEnvId ??
                 (ce ? (
                   <>
-                    Nextflow {ce.nextflowVersion} in <code className="break-all font-mono text-xs">{ce.workDir}</code>; stopped after {formatSeconds(ce.maxRunSeconds)}.
+                    Nextflow {ce.nextflowVersion} in <code className="break-all font-mono text-xs">{ce.workDir}</code>; stopped after {formatSeconds(ce.maxRunSeconds)}.{" "}
+                    <span data-testid="secrets-reach">{SECRETS_REACH[ce.kind]}</span>
                   </>
                 ) : ceList.length === 0 ? (
                   <>
