@@ -38,6 +38,12 @@ export const PROVIDER_LABEL: Record<TCredential["provider"], string> = { aws: "A
 export const SECRETS_REACH: Record<TKind, string> = {
   local: "Secrets reach nextflow.config, the workflow and every task that declares them.",
   slurm: "Secrets reach nextflow.config, the workflow and every task that declares them.",
+  ...(Object.fromEntries(
+    (["ssh-slurm", "ssh-lsf", "ssh-pbspro", "ssh-sge"] as const).map((kind) => [
+      kind,
+      "Secrets reach nextflow.config, the workflow and every task that declares them, in the cluster account's 0700 store on the cluster (tasks read Nextflow's per-task secrets file from the shared work directory).",
+    ]),
+  ) as Record<TSshKind, string>),
   "aws-batch":
     "Secrets reach the head job only: nextflow.config and the workflow read them, but tasks running on AWS Batch do not receive them yet (a process's secret directive gets nothing there).",
   "google-batch":
