@@ -11,6 +11,7 @@ export * from "./queries/users";
 export * from "./queries/tenancy";
 export * from "./queries/secrets";
 export * from "./queries/runs";
+export * from "./queries/paging";
 export * from "./queries/credentials";
 export { and, asc, desc, eq, inArray, isNull, ne, or, sql } from "drizzle-orm";
 export * from "./queries/instance";

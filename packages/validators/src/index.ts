@@ -7,3 +7,4 @@ export * from "./head-env";
 export * from "./secret-needs";
 export * from "./audit";
 export { personMessage } from "./messages";
+export * from "./paging";

@@ -39,6 +39,9 @@ export const secrets = pgTable(
     uniqueIndex("secrets_workspace_name_key").on(t.workspaceId, t.name).where(sql`${t.scope} = 'workspace'`),
     uniqueIndex("secrets_user_name_key").on(t.userId, t.name).where(sql`${t.scope} = 'user'`),
     index("secrets_key_id_idx").on(t.keyId),
+    // Keyset pages of a list sorted by last write (secrets.list sort "updated").
+    index("secrets_workspace_updated_idx").on(t.workspaceId, t.updatedAt, t.id).where(sql`${t.scope} = 'workspace'`),
+    index("secrets_user_updated_idx").on(t.userId, t.updatedAt, t.id).where(sql`${t.scope} = 'user'`),
     check(
       "secrets_owner_matches_scope",
       sql`(${t.scope} = 'workspace' and ${t.workspaceId} is not null and ${t.userId} is null) or (${t.scope} = 'user' and ${t.userId} is not null and ${t.workspaceId} is null)`,

@@ -6,7 +6,7 @@ import { Alert, Badge, Button } from "@lockstep/ui";
 import { errorMessage } from "~/components/errors";
 import { useTRPC } from "~/trpc/react";
 
-const formatDate = (date: Date) => date.toLocaleDateString("en", { year: "numeric", month: "short", day: "numeric" });
+const formatDate = (date: Date | string) => new Date(date).toLocaleDateString("en", { year: "numeric", month: "short", day: "numeric" });
 
 /**
  * The signed-in user's pending invitations, each accepted or declined here. Nothing joins anyone
@@ -30,7 +30,7 @@ export function PendingInvitations() {
       setMessage({ tone: "red", text: errorMessage(error) });
     }
     await Promise.all([
-      queryClient.invalidateQueries({ queryKey: trpc.invitations.list.queryKey() }),
+      queryClient.invalidateQueries({ queryKey: trpc.invitations.list.pathKey() }),
       queryClient.invalidateQueries({ queryKey: trpc.workspaces.list.queryKey() }),
       queryClient.invalidateQueries({ queryKey: trpc.orgs.list.queryKey() }),
     ]);

@@ -1,12 +1,16 @@
 import { z } from "zod";
-import { getPipeline, getRunInWorkspace, listRuns, readRunLog, type TRun } from "@lockstep/db";
+import { getPipeline, getRunInWorkspace, listRuns, overriddenSecretNames, readRunLog, type TRun } from "@lockstep/db";
 import { describeNeeds, ZId, ZParams, ZSecretSelection } from "@lockstep/validators";
 import { AppError } from "../../errors";
 import { scrubPersonalNames } from "../../services/personal-secrets";
 import { scanSecretNeeds } from "../../services/pipelines";
 import { runReceipt } from "../../services/receipts";
 import { cancelRun, launchRun, secretsForLaunch } from "../../services/runs";
+import { cursored, pageOf, withCursor, ZPageInput } from "../../paging";
 import { router, workspaceProcedure } from "../../trpc";
+
+const RUNS_SORT = "submitted";
+const ZRunStatus = z.enum(["SUBMITTED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "LOST"]);
 import { actorOf } from "../../actor";
 import { ZLaunchNeedsOut, ZLogLineOut, ZReceiptOut, ZRunOut, ZRunSecretRefOut } from "../shapes";
 
@@ -14,7 +18,7 @@ import { ZLaunchNeedsOut, ZLogLineOut, ZReceiptOut, ZRunOut, ZRunSecretRefOut } 
  * A run as `viewerId` may read it: the launcher sees their personal secrets by name; everyone else
  * sees only how many there were (`personalSecretCount`), and error texts with those names replaced.
  */
-export function runOut(run: TRun, launcher: { id: string | null; name: string | null; email: string | null } | null, viewerId: string): z.infer<typeof ZRunOut> {
+export function runOut(run: TRun, launcher: { id: string | null; name: string | null; email: string | null } | null, viewerId: string): z.input<typeof ZRunOut> {
   const own = run.launchedBy !== null && run.launchedBy === viewerId;
   const visibleText = (text: string | null) => (text === null || own ? text : scrubPersonalNames(text, run.secretRefs, launcher?.name ?? null));
   return {
@@ -60,15 +64,25 @@ export const runsRouter = router({
    */
   effectiveSecrets: workspaceProcedure("runs:launch")
     .input(z.object({ pipelineId: ZId.optional() }).default({}))
-    .output(z.object({ personal: z.boolean(), secrets: z.array(ZRunSecretRefOut), needs: ZLaunchNeedsOut.nullable() }))
+    .output(
+      z.object({
+        personal: z.boolean(),
+        secrets: z.array(ZRunSecretRefOut),
+        /** Names of the caller's secrets that override a workspace secret of the same name. */
+        overridden: z.array(z.string()),
+        needs: ZLaunchNeedsOut.nullable(),
+      }),
+    )
     .query(async ({ ctx, input }) => {
       const pipeline = input.pipelineId ? await getPipeline(ctx.db, ctx.workspace.id, input.pipelineId) : undefined;
       if (input.pipelineId && !pipeline) throw new AppError("NOT_FOUND", "No such pipeline.");
       const needs = pipeline ? await scanSecretNeeds(pipeline.repository, ctx.config.localPipelineRoots) : null;
       const all = await secretsForLaunch(ctx.db, ctx.workspace, ctx.user.id, { mode: "all" }, pipeline ? { optionalSecrets: pipeline.optionalSecrets, needs } : null);
+      const overridden = ctx.workspace.personalOwnerId ? [] : await overriddenSecretNames(ctx.db, ctx.workspace.id, ctx.user.id);
       return {
         personal: ctx.workspace.personalOwnerId !== null,
         secrets: all.refs.map((r) => ({ name: r.name, source: r.source })),
+        overridden,
         needs: needs
           ? {
               known: needs.status === "known",
@@ -95,22 +109,24 @@ export const runsRouter = router({
       return runOut(run, ctx.user, ctx.user.id);
     }),
 
+  /** Newest first, one page: pass the last run's `cursor` for the next (older) page. */
   list: workspaceProcedure("workspace:view")
     .input(
-      z
-        .object({
-          limit: z.number().int().min(1).max(200).default(50),
-          /** The id of the last run of the previous page: the next page starts right below it. */
-          after: ZId.optional(),
-          /** Deprecated (millisecond precision can skip runs at a page boundary): use `after`. */
-          before: z.date().optional(),
-        })
-        .default({ limit: 50 }),
+      ZPageInput.extend({
+        /** The id of the last run of the previous page: the same as its `cursor`, with one more lookup. */
+        after: ZId.optional(),
+        /** Deprecated (millisecond precision can skip runs at a page boundary): use `cursor`. */
+        before: z.coerce.date().optional(),
+        /** Only runs in these states. */
+        status: z.array(ZRunStatus).max(6).optional(),
+      }).default({ limit: 50 }),
     )
-    .output(z.array(ZRunOut))
-    .query(async ({ ctx, input }) =>
-      (await listRuns(ctx.db, ctx.workspace.id, input.limit, { after: input.after, before: input.before })).map((r) => runOut(r.run, r.launcher, ctx.user.id)),
-    ),
+    .output(z.array(withCursor(ZRunOut)))
+    .query(async ({ ctx, input }) => {
+      const page = pageOf(input, RUNS_SORT);
+      const rows = await listRuns(ctx.db, ctx.workspace.id, input.limit, { after: input.after, before: input.before, cursor: page.after, search: page.search, status: input.status });
+      return cursored(rows, RUNS_SORT, (r) => r.run.id).map((r) => ({ ...runOut(r.run, r.launcher, ctx.user.id), cursor: r.cursor }));
+    }),
 
   get: workspaceProcedure("workspace:view")
     .input(z.object({ runId: ZId }))

@@ -24,8 +24,8 @@ const SCOPES = [
   { scope: "admin", label: "admin", hint: "Manage members, participants and workspace settings; instance settings for instance admins." },
 ] as const;
 
-const formatDate = (date: Date) => date.toLocaleDateString("en", { year: "numeric", month: "short", day: "numeric" });
-const formatDateTime = (date: Date) => date.toLocaleString("en", { dateStyle: "medium", timeStyle: "short" });
+const formatDate = (date: Date | string) => new Date(date).toLocaleDateString("en", { year: "numeric", month: "short", day: "numeric" });
+const formatDateTime = (date: Date | string) => new Date(date).toLocaleString("en", { dateStyle: "medium", timeStyle: "short" });
 
 export function AccessTokens() {
   const trpc = useTRPC();
@@ -66,7 +66,7 @@ export function AccessTokens() {
   );
 }
 
-type TToken = { id: string; name: string; prefix: string; scopes: string[]; createdAt: Date; lastUsedAt: Date | null; lastUsedIp: string | null; expiresAt: Date };
+type TToken = { id: string; name: string; prefix: string; scopes: string[]; createdAt: string; lastUsedAt: string | null; lastUsedIp: string | null; expiresAt: string };
 
 function TokenTable({ tokens }: { tokens: TToken[] }) {
   const trpc = useTRPC();
@@ -81,7 +81,7 @@ function TokenTable({ tokens }: { tokens: TToken[] }) {
     setError(null);
     try {
       await revoke.mutateAsync({ tokenId });
-      await queryClient.invalidateQueries({ queryKey: trpc.me.tokens.list.queryKey() });
+      await queryClient.invalidateQueries({ queryKey: trpc.me.tokens.list.pathKey() });
     } catch (e) {
       setError(errorMessage(e));
     }
@@ -97,7 +97,7 @@ function TokenTable({ tokens }: { tokens: TToken[] }) {
       ) : null}
       <DataTable label="Access tokens" columns={["Name", "Token", "Scopes", "Created", "Last used", "Expires"]} actions>
         {tokens.map((t) => {
-          const expired = t.expiresAt.getTime() <= now;
+          const expired = Date.parse(t.expiresAt) <= now;
           return (
             <tr key={t.id}>
               <td className="min-w-[8rem] max-w-[16rem] px-5 py-3 font-medium text-slate-900 [overflow-wrap:anywhere]" title={t.name}>{t.name}</td>
@@ -177,7 +177,7 @@ function CreateToken({ onCreated }: { onCreated: (created: { name: string; token
       });
       form.reset();
       onCreated({ name: result.accessToken.name, token: result.token });
-      await queryClient.invalidateQueries({ queryKey: trpc.me.tokens.list.queryKey() });
+      await queryClient.invalidateQueries({ queryKey: trpc.me.tokens.list.pathKey() });
     } catch (error) {
       setErrors(fieldErrorsOf(error));
     }

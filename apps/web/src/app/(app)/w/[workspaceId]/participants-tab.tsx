@@ -33,8 +33,8 @@ export function ParticipantsTab({ workspaceId, role }: { workspaceId: string; ro
 
   const refresh = () =>
     Promise.all([
-      queryClient.invalidateQueries({ queryKey: trpc.workspaces.participants.list.queryKey({ workspaceId }) }),
-      queryClient.invalidateQueries({ queryKey: trpc.workspaces.participants.invitations.list.queryKey({ workspaceId }) }),
+      queryClient.invalidateQueries({ queryKey: trpc.workspaces.participants.list.pathKey() }),
+      queryClient.invalidateQueries({ queryKey: trpc.workspaces.participants.invitations.list.pathKey() }),
       // Changing one's own role changes what this page may show.
       queryClient.invalidateQueries({ queryKey: trpc.workspaces.get.queryKey({ workspaceId }) }),
       queryClient.invalidateQueries({ queryKey: trpc.workspaces.list.queryKey() }),

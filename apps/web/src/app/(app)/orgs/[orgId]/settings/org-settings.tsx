@@ -103,8 +103,8 @@ function Members({ orgId, manages }: { orgId: string; manages: boolean }) {
   // A change to one's own membership changes what this page may show, so the org is refetched too.
   const refresh = () =>
     Promise.all([
-      queryClient.invalidateQueries({ queryKey: trpc.orgs.members.list.queryKey({ orgId }) }),
-      queryClient.invalidateQueries({ queryKey: trpc.orgs.members.invitations.list.queryKey({ orgId }) }),
+      queryClient.invalidateQueries({ queryKey: trpc.orgs.members.list.pathKey() }),
+      queryClient.invalidateQueries({ queryKey: trpc.orgs.members.invitations.list.pathKey() }),
       queryClient.invalidateQueries({ queryKey: trpc.orgs.get.queryKey({ orgId }) }),
       queryClient.invalidateQueries({ queryKey: trpc.orgs.list.queryKey() }),
     ]);

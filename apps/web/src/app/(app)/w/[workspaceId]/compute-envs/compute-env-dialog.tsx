@@ -172,7 +172,7 @@ export function ComputeEnvDialog({
             keepEnv: savedEnv.filter((name) => keepEnv.has(name)),
           })
         : await create.mutateAsync({ workspaceId, computeEnv });
-      await queryClient.invalidateQueries({ queryKey: trpc.computeEnvs.list.queryKey({ workspaceId }) });
+      await queryClient.invalidateQueries({ queryKey: trpc.computeEnvs.list.pathKey() });
       onSaved(saved);
     } catch (error) {
       setErrors(formErrorsOf(error, "computeEnv"));

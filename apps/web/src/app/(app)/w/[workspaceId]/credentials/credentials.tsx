@@ -67,10 +67,10 @@ function CredentialsPage({ workspaceId, manages }: { workspaceId: string; manage
               <td className="whitespace-nowrap px-5 py-3 font-medium text-slate-900">{c.name}</td>
               <td className="whitespace-nowrap px-5 py-3 text-slate-700">{PROVIDER_LABEL[c.provider]}</td>
               <td className="whitespace-nowrap px-5 py-3 text-slate-600">
-                <time dateTime={c.createdAt.toISOString()}>{formatDateTime(c.createdAt)}</time>
+                <time dateTime={c.createdAt}>{formatDateTime(c.createdAt)}</time>
               </td>
               <td className="whitespace-nowrap px-5 py-3 text-slate-600">
-                <time dateTime={c.updatedAt.toISOString()}>{formatDateTime(c.updatedAt)}</time>
+                <time dateTime={c.updatedAt}>{formatDateTime(c.updatedAt)}</time>
               </td>
               {manages ? (
                 <RowActions>
@@ -252,7 +252,7 @@ function CredentialDialog({
       }
       if (existing) await update.mutateAsync({ workspaceId, credentialId: existing.id, value: { sealed } });
       else await create.mutateAsync({ workspaceId, name, provider, value: { sealed } });
-      await queryClient.invalidateQueries({ queryKey: trpc.credentials.list.queryKey({ workspaceId }) });
+      await queryClient.invalidateQueries({ queryKey: trpc.credentials.list.pathKey() });
       onSaved(name);
     } catch (error) {
       const e = writeErrorsOf(error);
@@ -453,7 +453,7 @@ function DeleteCredentialDialog({
       onDeleted={onDeleted}
       onConfirm={async () => {
         await remove.mutateAsync({ workspaceId, credentialId: credential.id });
-        await queryClient.invalidateQueries({ queryKey: trpc.credentials.list.queryKey({ workspaceId }) });
+        await queryClient.invalidateQueries({ queryKey: trpc.credentials.list.pathKey() });
       }}
     >
       <p>

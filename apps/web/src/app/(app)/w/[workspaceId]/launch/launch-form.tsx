@@ -10,6 +10,7 @@ import { errorMessage } from "~/components/errors";
 import { formErrorsOf, otherErrors } from "~/components/runs/form-errors";
 import { formatKeyValueLines, formatSeconds, parseKeyValueLines, plural } from "~/components/runs/format";
 import { PersonalNoSecretsNote, WorkspaceFrame, type TWorkspace } from "~/components/runs/workspace-frame";
+import { PAGE_MAX } from "~/components/paging";
 import { useTRPC } from "~/trpc/react";
 
 type TMode = "needed" | "all" | "selected" | "none";
@@ -42,9 +43,9 @@ function Launch({ workspace, initialPipelineId }: { workspace: TWorkspace; initi
   const router = useRouter();
   const queryClient = useQueryClient();
   const formId = useId();
-  const pipelines = useQuery(trpc.pipelines.list.queryOptions({ workspaceId }));
-  const computeEnvs = useQuery(trpc.computeEnvs.list.queryOptions({ workspaceId }));
-  const workspaceSecrets = useQuery(trpc.secrets.list.queryOptions({ workspaceId }, { enabled: !workspace.personal }));
+  // Pickers over short lists: the largest page. Secrets come by name only from effectiveSecrets.
+  const pipelines = useQuery(trpc.pipelines.list.queryOptions({ workspaceId, limit: PAGE_MAX }));
+  const computeEnvs = useQuery(trpc.computeEnvs.list.queryOptions({ workspaceId, limit: PAGE_MAX }));
   const launch = useMutation(trpc.runs.launch.mutationOptions());
 
   // Choices the user made; until then each follows the selected pipeline's defaults.
@@ -113,7 +114,7 @@ function Launch({ workspace, initialPipelineId }: { workspace: TWorkspace; initi
         : mode === "needed"
           ? (needs?.items ?? []).flatMap((i) => (i.source === "missing" ? [] : [{ name: i.name, source: i.source }]))
           : available.filter((s) => isTicked(s.name));
-  const workspaceNames = new Set((workspaceSecrets.data ?? []).map((s) => s.name));
+  const overrides = new Set(effective.data?.overridden ?? []);
 
   function pickPipeline(id: string) {
     setChosenPipelineId(id);
@@ -260,7 +261,7 @@ function Launch({ workspace, initialPipelineId }: { workspace: TWorkspace; initi
                 isTicked={isTicked}
                 onToggle={(name, on) => setToggled((prev) => new Map(prev).set(name, on))}
                 sourceText={(s) =>
-                  s.source === "workspace" ? "workspace" : workspaceNames.has(s.name) ? "your secret — overrides the workspace secret of the same name" : "your secret"
+                  s.source === "workspace" ? "workspace" : overrides.has(s.name) ? "your secret — overrides the workspace secret of the same name" : "your secret"
                 }
                 missingRequired={missingRequired}
                 error={errors.secrets || undefined}

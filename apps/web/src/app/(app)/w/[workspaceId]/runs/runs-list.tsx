@@ -110,7 +110,7 @@ function Runs({ workspace }: { workspace: TWorkspace }) {
                 <td className="px-5 py-3 text-slate-700">{r.computeEnvName}</td>
                 <td className="whitespace-nowrap px-5 py-3 tabular-nums text-slate-600">
                   {r.startedAt ? (
-                    <time dateTime={r.startedAt.toISOString()}>{formatDateTime(r.startedAt)}</time>
+                    <time dateTime={r.startedAt}>{formatDateTime(r.startedAt)}</time>
                   ) : (
                     <span className="text-slate-400" title={`Submitted ${formatDateTime(r.submittedAt)}`}>
                       not started
