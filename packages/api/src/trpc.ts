@@ -12,7 +12,7 @@ import {
   type TRateLimiter,
 } from "@lockstep/auth";
 import type { SealingKeyring } from "@lockstep/crypto";
-import { findUserById, orgMembership, workspaceAccessFacts, type TDatabase, type TSignupPolicy, type TUser } from "@lockstep/db";
+import { findUserById, orgMembership, workspaceAccessFacts, type TDatabase, type TRunEventSource, type TSignupPolicy, type TUser } from "@lockstep/db";
 import type { TQueues } from "@lockstep/queue";
 import { AppError, toTRPCError } from "./errors";
 
@@ -32,6 +32,8 @@ export type TContext = {
   /** Producer side of the job queues (enqueue only). */
   queues: TQueues;
   identity: TIdentity | null;
+  /** Run changes announced by Postgres (LISTEN), for runs.onChange; absent where nothing listens. */
+  runEvents?: TRunEventSource;
   config: {
     /** LOCKSTEP_SIGNUP: the sign-up policy until an instance admin saves one on the Instance settings page. */
     signup: TSignupPolicy;
@@ -48,7 +50,13 @@ export type TContext = {
  * Procedure metadata: which permission a tenant-scoped procedure checks, or that it is for instance
  * admins only (read by the role-matrix test).
  */
-export type TMeta = { permission?: TPermission; orgPermission?: TOrgPermission; instanceAdmin?: true };
+export type TMeta = {
+  permission?: TPermission;
+  orgPermission?: TOrgPermission;
+  instanceAdmin?: true;
+  /** Subscriptions: the schema every event is checked against before it is sent (read by the output-schema test). */
+  events?: z.ZodType;
+};
 
 const t = initTRPC.context<TContext>().meta<TMeta>().create({
   transformer: superjson,

@@ -17,3 +17,4 @@ export { and, asc, desc, eq, inArray, isNull, ne, or, sql } from "drizzle-orm";
 export * from "./queries/instance";
 export * from "./queries/invitations";
 export * from "./queries/setup";
+export * from "./run-events";

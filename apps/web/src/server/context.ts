@@ -9,7 +9,7 @@ const holder = globalThis as unknown as { __lockstepQueues?: TQueues };
 
 /** The API context of a request: the caller (session cookie or bearer token) and the services. */
 export async function apiContext(req: NextRequest): Promise<TContext> {
-  const { db, redis, limiter, sealing } = services();
+  const { db, redis, limiter, sealing, runEvents } = services();
   holder.__lockstepQueues ??= createQueues(redis, webEnv().LOCKSTEP_QUEUE_PREFIX);
   return {
     db,
@@ -18,6 +18,7 @@ export async function apiContext(req: NextRequest): Promise<TContext> {
     queues: holder.__lockstepQueues,
     pingRedis: () => pingRedis(redis),
     identity: await identityFromRequest(req),
+    runEvents,
     config: {
       signup: signupDefault(webEnv()),
       localPipelineRoots: webEnv().LOCKSTEP_LOCAL_PIPELINE_ROOTS,

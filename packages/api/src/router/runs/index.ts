@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { getPipeline, getRunInWorkspace, listRuns, overriddenSecretNames, readRunLog, type TRun } from "@lockstep/db";
+import { findUserById, getPipeline, getRunInWorkspace, listRuns, overriddenSecretNames, readRunLog, workspaceAccessFacts, type TRun, type TRunEvent } from "@lockstep/db";
+import { can, effectiveWorkspaceRole } from "@lockstep/auth";
 import { describeNeeds, ZId, ZParams, ZSecretSelection } from "@lockstep/validators";
 import { AppError } from "../../errors";
 import { scrubPersonalNames } from "../../services/personal-secrets";
@@ -10,6 +11,29 @@ import { cursored, pageOf, withCursor, ZPageInput } from "../../paging";
 import { router, workspaceProcedure } from "../../trpc";
 
 const RUNS_SORT = "submitted";
+
+/** A run changed: which, and its states. Never params, errors or secret names: a page refetches what it shows. */
+export const ZRunEventOut = z.strictObject({
+  id: z.string(),
+  status: z.enum(["SUBMITTED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "LOST"]),
+  secretsState: z.enum(["NONE", "PENDING", "PROVISIONED", "DELETING", "DELETED", "CLEANUP_FAILED"]),
+});
+
+/** How long a subscriber's access holds before the next event checks it again (a removed participant stops getting events). */
+const RECHECK_MS = 30_000;
+
+async function stillMayView(db: Parameters<typeof workspaceAccessFacts>[0], userId: string, workspaceId: string): Promise<boolean> {
+  const [user, facts] = await Promise.all([findUserById(db, userId), workspaceAccessFacts(db, userId, workspaceId)]);
+  if (!user || user.disabledAt || !facts) return false;
+  const role = effectiveWorkspaceRole({
+    personalOwnerId: facts.workspace.personalOwnerId,
+    visibility: facts.workspace.visibility,
+    participantRole: facts.participantRole,
+    orgRole: facts.orgRole,
+    userId,
+  });
+  return role !== null && can(role, "workspace:view");
+}
 const ZRunStatus = z.enum(["SUBMITTED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "LOST"]);
 import { actorOf } from "../../actor";
 import { ZLaunchNeedsOut, ZLogLineOut, ZReceiptOut, ZRunOut, ZRunSecretRefOut } from "../shapes";
@@ -126,6 +150,49 @@ export const runsRouter = router({
       const page = pageOf(input, RUNS_SORT);
       const rows = await listRuns(ctx.db, ctx.workspace.id, input.limit, { after: input.after, before: input.before, cursor: page.after, search: page.search, status: input.status });
       return cursored(rows, RUNS_SORT, (r) => r.run.id).map((r) => ({ ...runOut(r.run, r.launcher, ctx.user.id), cursor: r.cursor }));
+    }),
+
+  /**
+   * Pushed run changes (SSE): each time a run of this workspace (or `runId` only) changes state or
+   * progress, its id and states. Nothing runs while nothing changes: no poll, no timer. Only the
+   * workspace the caller may view; access is checked again on an event after 30 s, so someone
+   * removed from the workspace stops receiving.
+   */
+  onChange: workspaceProcedure("workspace:view")
+    .meta({ events: ZRunEventOut })
+    .input(z.object({ runId: ZId.optional() }))
+    .subscription(async function* ({ ctx, input, signal }) {
+      if (!ctx.runEvents) throw new AppError("INVALID", "Live run updates are not available on this server; refresh the page instead.");
+      // Latest state per run: a slow reader gets each changed run once, not a growing backlog.
+      const pending = new Map<string, TRunEvent>();
+      let wake: (() => void) | null = null;
+      const unsubscribe = ctx.runEvents.subscribe(ctx.workspace.id, (event) => {
+        if (input.runId && event.id !== input.runId) return;
+        pending.set(event.id, event);
+        wake?.();
+      });
+      let checkedAt = Date.now();
+      try {
+        while (!signal?.aborted) {
+          if (pending.size === 0) {
+            await new Promise<void>((resolve) => {
+              wake = resolve;
+              signal?.addEventListener("abort", () => resolve(), { once: true });
+            });
+            wake = null;
+            continue;
+          }
+          if (Date.now() - checkedAt > RECHECK_MS) {
+            if (!(await stillMayView(ctx.db, ctx.user.id, ctx.workspace.id))) return;
+            checkedAt = Date.now();
+          }
+          const events = [...pending.values()];
+          pending.clear();
+          for (const event of events) yield ZRunEventOut.parse({ id: event.id, status: event.status, secretsState: event.secretsState });
+        }
+      } finally {
+        unsubscribe();
+      }
     }),
 
   get: workspaceProcedure("workspace:view")
