@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Alert, Badge, Button } from "@lockstep/ui";
 import { errorMessage } from "~/components/errors";
+import { PAGE_MAX } from "~/components/paging";
 import { useTRPC } from "~/trpc/react";
 
 const formatDate = (date: Date | string) => new Date(date).toLocaleDateString("en", { year: "numeric", month: "short", day: "numeric" });
@@ -15,7 +16,7 @@ const formatDate = (date: Date | string) => new Date(date).toLocaleDateString("e
 export function PendingInvitations() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const invitations = useQuery(trpc.invitations.list.queryOptions());
+  const invitations = useQuery(trpc.invitations.list.queryOptions({ limit: PAGE_MAX }));
   const accept = useMutation(trpc.invitations.accept.mutationOptions());
   const decline = useMutation(trpc.invitations.decline.mutationOptions());
   const [message, setMessage] = useState<{ tone: "green" | "red"; text: string } | null>(null);

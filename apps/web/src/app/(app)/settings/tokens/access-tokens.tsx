@@ -1,10 +1,11 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRef, useState, type FormEvent } from "react";
 import { Alert, Badge, Button, Card, Checkbox, EmptyState, Field, PageHeader, SelectField } from "@lockstep/ui";
 import { errorMessage, fieldErrorsOf } from "~/components/errors";
 import { DataTable } from "~/components/data-table";
+import { LoadMore, nextPageAfter, PAGE_SIZE, rowsOf } from "~/components/paging";
 import { useTRPC } from "~/trpc/react";
 
 const EXPIRY_DAYS = [7, 30, 90, 180, 365] as const;
@@ -29,7 +30,8 @@ const formatDateTime = (date: Date | string) => new Date(date).toLocaleString("e
 
 export function AccessTokens() {
   const trpc = useTRPC();
-  const tokens = useQuery(trpc.me.tokens.list.queryOptions());
+  const tokens = useInfiniteQuery(trpc.me.tokens.list.infiniteQueryOptions({ limit: PAGE_SIZE }, { getNextPageParam: nextPageAfter() }));
+  const tokenRows = rowsOf(tokens.data);
   const [created, setCreated] = useState<{ name: string; token: string } | null>(null);
 
   return (
@@ -54,10 +56,13 @@ export function AccessTokens() {
             <p className="text-sm text-slate-500">Loading tokens…</p>
           ) : tokens.isError ? (
             <Alert>{errorMessage(tokens.error)}</Alert>
-          ) : tokens.data.length === 0 ? (
+          ) : tokenRows.length === 0 ? (
             <EmptyState title="No access tokens">Create one below to use the API from a script or a CI job.</EmptyState>
           ) : (
-            <TokenTable tokens={tokens.data} />
+            <>
+              <TokenTable tokens={tokenRows} />
+              <LoadMore query={tokens} label="Load more tokens" />
+            </>
           )}
         </section>
         <CreateToken onCreated={setCreated} />

@@ -128,7 +128,8 @@ function PipelinesPage({ workspaceId, manages, launches }: { workspaceId: string
       {list.isSuccess ? <LoadMore query={list} label="Load more pipelines" /> : null}
       {!manages && rows.length ? <p className="mt-3 text-sm text-slate-500">Only owners, admins and maintainers change pipelines.</p> : null}
 
-      {dialog?.kind === "create" || dialog?.kind === "edit" ? (
+      {/* Opened once the environments are known: the form preselects the only one. */}
+      {(dialog?.kind === "create" || dialog?.kind === "edit") && !computeEnvs.isPending ? (
         <PipelineDialog
           workspaceId={workspaceId}
           existing={dialog.kind === "edit" ? dialog.pipeline : undefined}
