@@ -94,10 +94,10 @@ describe("check connection (AWS Batch + Secrets Manager on moto)", () => {
     const row = await waitForCheck(ce.id);
     expect([row.checkOk, row.checkMessage]).toEqual([true, `Secrets Manager and job queue ${jobQueue} reachable`]);
     // A check is not an edit.
-    expect(row.updatedAt).toEqual(ce.updatedAt);
+    expect(row.updatedAt.toISOString()).toEqual(ce.updatedAt);
 
     const listed = (await asOwner.computeEnvs.list({ workspaceId: ws.id })).find((c) => c.id === ce.id)!;
-    expect(listed.check).toEqual({ requestedAt: row.checkRequestedAt, at: row.checkedAt, ok: true, message: row.checkMessage });
+    expect(listed.check).toEqual({ requestedAt: row.checkRequestedAt?.toISOString(), at: row.checkedAt?.toISOString(), ok: true, message: row.checkMessage });
 
     const audit = await listAuditEvents(db, { workspaceId: ws.id, action: "computeEnv.checked", limit: 10 });
     expect(audit.map((e) => [e.targetId, e.detail])).toEqual([[ce.id, { ok: true }]]);
