@@ -30,3 +30,15 @@ export const benchEnv = {
 
 /** What bench:system's child processes (the web build, Nextflow by hand) inherit: PATH, HOME and the rest of the bench's environment. */
 export const inheritedEnv: Readonly<Record<string, string | undefined>> = { ...process.env };
+/** bench/lists.bench.ts: a page of a list at concurrency, against its floor. */
+export const listsEnv = {
+  /** Requests in flight at once. */
+  concurrency: count("BENCH_CONCURRENCY", 50, 1),
+  /** Measured requests per scenario. */
+  requests: count("BENCH_REQUESTS", 2000, 1),
+  /** Secrets and runs seeded in the benchmark's workspace. */
+  secrets: count("BENCH_SECRETS", 1000, 50),
+  runs: count("BENCH_RUNS", 20_000, 50),
+  /** An existing database to use instead of an embedded one (the system benchmark passes its own). */
+  databaseUrl: process.env.BENCH_DATABASE_URL?.trim() || null,
+};

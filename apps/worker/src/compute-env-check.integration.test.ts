@@ -9,6 +9,9 @@ import type { TRuntime } from "./runtime";
 import { testKeys, workspaceWithSecrets } from "./test/fixtures";
 import { startWorkers, type TWorkers } from "./worker";
 
+/** Dates leave the API as ISO 8601 strings. */
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
 /**
  * "Check connection" end to end against moto: the API records the request and enqueues the check,
  * the worker opens the workspace's AWS credentials, lists the managed secrets under the prefix and
@@ -86,15 +89,15 @@ describe("check connection (AWS Batch + Secrets Manager on moto)", () => {
   it("reports a working environment as reachable", { timeout: 90_000 }, async () => {
     const { ws, ce, asOwner } = await setup(() => jobQueue);
     const asked = await asOwner.computeEnvs.check({ workspaceId: ws.id, computeEnvId: ce.id });
-    expect(asked.check?.requestedAt).toBeInstanceOf(Date);
+    expect(asked.check?.requestedAt).toMatch(ISO);
 
     const row = await waitForCheck(ce.id);
     expect([row.checkOk, row.checkMessage]).toEqual([true, `Secrets Manager and job queue ${jobQueue} reachable`]);
     // A check is not an edit.
-    expect(row.updatedAt).toEqual(ce.updatedAt);
+    expect(row.updatedAt.toISOString()).toEqual(ce.updatedAt);
 
     const listed = (await asOwner.computeEnvs.list({ workspaceId: ws.id })).find((c) => c.id === ce.id)!;
-    expect(listed.check).toEqual({ requestedAt: row.checkRequestedAt, at: row.checkedAt, ok: true, message: row.checkMessage, hostKey: null });
+    expect(listed.check).toEqual({ requestedAt: row.checkRequestedAt?.toISOString(), at: row.checkedAt?.toISOString(), ok: true, message: row.checkMessage, hostKey: null });
 
     const audit = await listAuditEvents(db, { workspaceId: ws.id, action: "computeEnv.checked", limit: 10 });
     expect(audit.map((e) => [e.targetId, e.detail])).toEqual([[ce.id, { ok: true }]]);

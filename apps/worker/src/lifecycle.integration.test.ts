@@ -16,6 +16,9 @@ import type { TRuntime } from "./runtime";
 import { addParticipant, apiCaller, makeInstanceAdmin, settled, waitForRun } from "./test/fixtures";
 import { startWorkers, type TWorkers } from "./worker";
 
+/** Dates leave the API as ISO 8601 strings. */
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
 /**
  * The whole run lifecycle against real components: the API launches, the worker provisions the
  * Nextflow secrets file, a real Nextflow (resolved from Maven Central) runs the fixture pipeline
@@ -154,7 +157,7 @@ describe("run lifecycle with real Nextflow (local executor)", () => {
     for (const v of Object.values(values)) expect(everything).not.toContain(v);
     // The secrets' "last used" is recorded.
     const listed = await asLauncher.secrets.list({ workspaceId: ws.id });
-    expect(listed.find((s) => s.name === "DB_PASSWORD")?.lastUsedAt).toBeInstanceOf(Date);
+    expect(listed.find((s) => s.name === "DB_PASSWORD")?.lastUsedAt).toMatch(ISO);
 
     // The personal secret's name: the launcher reads it (positive control); the workspace owner, in
     // the run, the run list and Activity, reads "2 personal secrets of Launcher"; the events the

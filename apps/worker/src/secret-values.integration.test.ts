@@ -13,6 +13,9 @@ import type { TRuntime } from "./runtime";
 import { addParticipant, apiCaller, makeInstanceAdmin, settled, testKeys, waitForRun } from "./test/fixtures";
 import { startWorkers, type TWorkers } from "./worker";
 
+/** Dates leave the API as ISO 8601 strings. */
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
 /**
  * Values sealed in a client obey the value rules too (issue 11, item 3), with real Postgres, Redis,
  * worker and Nextflow: the API accepts a sealed value it cannot read, the worker's secrets.validate
@@ -82,7 +85,7 @@ async function setup() {
 }
 
 /** Waits for the worker's check of the named secret's current value. */
-async function checked(list: () => Promise<Array<{ name: string; valueProblem: string | null; valueCheckedAt: Date | null; updatedAt: Date }>>, name: string) {
+async function checked(list: () => Promise<Array<{ name: string; valueProblem: string | null; valueCheckedAt: string | null; updatedAt: string }>>, name: string) {
   const deadline = Date.now() + 30_000;
   for (;;) {
     const row = (await list()).find((s) => s.name === name);
@@ -127,7 +130,7 @@ describe("values sealed in a client", () => {
 
     // Workspace secret: overwrite a good value with the bad one, then back.
     const wsToken = (await wsList()).find((s) => s.name === "API_TOKEN")!;
-    expect(wsToken).toMatchObject({ valueProblem: null, valueCheckedAt: expect.any(Date) }); // plain: checked by the API
+    expect(wsToken).toMatchObject({ valueProblem: null, valueCheckedAt: expect.stringMatching(ISO) }); // plain: checked by the API
     await asOwner.secrets.update({ workspaceId: ws.id, secretId: wsToken.id, value: { sealed: await sealInClient(asOwner, hostile, wsBinding("API_TOKEN")) } });
     expect((await checked(wsList, "API_TOKEN")).valueProblem).toMatch(/^Secret value contains a double quote/);
     await asOwner.secrets.update({ workspaceId: ws.id, secretId: wsToken.id, value: { sealed: await sealInClient(asOwner, good, wsBinding("API_TOKEN")) } });

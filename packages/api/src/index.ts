@@ -5,6 +5,7 @@ export { signUpState } from "./services/identity";
 export { handleRest, restError, type TRestError, type TRestOptions } from "./rest/handler";
 export { openApiDocument } from "./rest/openapi";
 export { restRoutes } from "./rest/routes";
-export { bearerTokenOf, identityFromAccessToken } from "./rest/bearer";
+export { bearerTokenOf } from "./rest/bearer";
 export { receiptCsv, RECEIPT_CSV_COLUMNS } from "./services/receipt-csv";
 export type { TReceipt } from "./services/receipts";
+export { identityFromSession, identityFromToken, liveSessionUser } from "./services/authenticate";

@@ -3,6 +3,9 @@ import { describe, expect, inject, it } from "vitest";
 import { findUserById, setUserDisabled } from "@lockstep/db";
 import { callerFor, freshDatabase, makeAdmin, makeUser, pipelinesRoot } from "./test/fixtures";
 
+/** Dates leave the API as ISO 8601 strings. */
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
 const codeOf = (p: Promise<unknown>) => p.then(() => "ok", (e: unknown) => (e instanceof TRPCError ? e.code : String(e)));
 const errorOf = (p: Promise<unknown>) => p.then(() => null, (e: TRPCError) => ({ code: e.code, message: e.message }));
 
@@ -85,7 +88,7 @@ describe("instance settings (instance admins only)", () => {
       ]);
       const last = await asAdmin.instance.users.list({ page: 3, pageSize: 2 });
       expect(last.items.map((u) => u.email)).toEqual([others[3]!.email]);
-      expect(last.items[0]).toEqual({ id: others[3]!.id, email: others[3]!.email, name: others[3]!.name, isInstanceAdmin: false, disabledAt: null, createdAt: expect.any(Date) });
+      expect(last.items[0]).toEqual({ id: others[3]!.id, email: others[3]!.email, name: others[3]!.name, isInstanceAdmin: false, disabledAt: null, createdAt: expect.stringMatching(ISO) });
       const found = await asAdmin.instance.users.list({ search: others[2]!.email.toUpperCase() });
       expect(found.items.map((u) => u.id)).toEqual([others[2]!.id]);
       expect(found.total).toBe(1);
@@ -161,13 +164,13 @@ describe("disabling accounts and ending sessions (instance admins only)", () => 
       const before = (await findUserById(db, bob.id))!.sessionVersion;
 
       const disabled = await asAdmin.instance.users.setDisabled({ userId: bob.id, disabled: true });
-      expect(disabled).toMatchObject({ id: bob.id, disabledAt: expect.any(Date) });
+      expect(disabled).toMatchObject({ id: bob.id, disabledAt: expect.stringMatching(ISO) });
       // Sessions carry the old version: they end, as with "sign out everywhere".
       expect((await findUserById(db, bob.id))!.sessionVersion).toBe(before + 1);
       for (const call of [() => bySession.me.get(), () => bySession.workspaces.list(), () => byToken.workspaces.list(), () => byToken.me.tokens.create({ name: "again" })]) {
         expect(await errorOf(call())).toEqual({ code: "UNAUTHORIZED", message: "This account has been disabled by an instance admin." });
       }
-      expect((await asAdmin.instance.users.list({ search: bob.email })).items[0]!.disabledAt).toEqual(expect.any(Date));
+      expect((await asAdmin.instance.users.list({ search: bob.email })).items[0]!.disabledAt).toEqual(expect.stringMatching(ISO));
 
       expect(await asAdmin.instance.users.setDisabled({ userId: bob.id, disabled: false })).toMatchObject({ disabledAt: null });
       expect(await codeOf(bySession.me.get())).toBe("ok");
@@ -194,7 +197,7 @@ describe("disabling accounts and ending sessions (instance admins only)", () => 
       await asAdmin.instance.users.setAdmin({ userId: carol.id, isInstanceAdmin: true });
       const asCarol = callerFor(db, carol.id);
       // Carol disables the first admin: allowed, she remains.
-      expect(await asCarol.instance.users.setDisabled({ userId: admin.id, disabled: true })).toMatchObject({ disabledAt: expect.any(Date) });
+      expect(await asCarol.instance.users.setDisabled({ userId: admin.id, disabled: true })).toMatchObject({ disabledAt: expect.stringMatching(ISO) });
       expect(await codeOf(asAdmin.instance.get())).toBe("UNAUTHORIZED");
       // A disabled admin does not count: Carol is the only active one, and cannot step down either.
       expect((await asCarol.instance.users.list()).admins).toBe(1);

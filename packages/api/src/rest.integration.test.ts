@@ -4,7 +4,7 @@ import { afterAll, describe, expect, inject, it } from "vitest";
 import { workspaceRoles, type TWorkspaceRole } from "@lockstep/auth";
 import { importPublicKey, seal } from "@lockstep/crypto";
 import { appendRunLog, createDatabase, insertRun, sealedSecretById } from "@lockstep/db";
-import { identityFromAccessToken } from "./rest/bearer";
+import { identityFromToken } from "./services/authenticate";
 import { handleRest } from "./rest/handler";
 import { openApiDocument } from "./rest/openapi";
 import { restRoutes } from "./rest/routes";
@@ -35,7 +35,7 @@ async function rest(token: string | null, method: string, path: string, body?: u
   // As apps/web builds it: the identity from the bearer token (the web's session.ts calls the same function).
   const res = await handleRest(req, {
     basePath: "/api/v1",
-    context: async () => contextFor(db, null, { identity: token ? await identityFromAccessToken(db, token, "127.0.0.9") : null }),
+    context: async () => contextFor(db, null, { identity: token ? await identityFromToken(db, token, "127.0.0.9") : null }),
   });
   const text = await res.text();
   seen.push(text);

@@ -61,6 +61,7 @@ const expected: Record<string, [TOutcome, TOutcome, TOutcome, TOutcome, TOutcome
   "runs.launch": [O, O, O, O, F, F],
   "runs.list": [O, O, O, O, O, O],
   "runs.get": [O, O, O, O, O, O],
+  "runs.onChange": [O, O, O, O, O, O],
   "runs.cancel": [O, O, O, O, F, F],
   "runs.logs": [O, O, O, O, O, O],
   "runs.receipt": [O, O, O, O, O, O],
@@ -186,6 +187,8 @@ const invoke: Record<string, (call: ReturnType<typeof callerFor>, f: TFixture) =
   "runs.launch": (c, f) => c.runs.launch({ workspaceId: f.workspaceId, pipelineId: f.pipelineId, secrets: { mode: "all" } }),
   "runs.list": (c, f) => c.runs.list({ workspaceId: f.workspaceId }),
   "runs.get": (c, f) => c.runs.get({ workspaceId: f.workspaceId, runId: f.runId }),
+  // Authorised when the stream is opened; not iterated here (nothing is subscribed until it is).
+  "runs.onChange": (c, f) => c.runs.onChange({ workspaceId: f.workspaceId }),
   "runs.cancel": (c, f) => c.runs.cancel({ workspaceId: f.workspaceId, runId: f.runId }),
   "runs.logs": (c, f) => c.runs.logs({ workspaceId: f.workspaceId, runId: f.runId }),
   "runs.receipt": (c, f) => c.runs.receipt({ workspaceId: f.workspaceId, runId: f.runId }),

@@ -45,6 +45,8 @@ describe("launching runs", () => {
         { name: "API_TOKEN", source: "user" },
         { name: "DB_PASSWORD", source: "workspace" },
       ],
+      // The launcher's API_TOKEN overrides the workspace's: the Launch form says so without listing the workspace's secrets.
+      overridden: ["API_TOKEN"],
       needs: null,
     });
     const run = await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id, params: { n: 2 } });
@@ -85,7 +87,7 @@ describe("launching runs", () => {
     await me.secrets.create({ workspaceId: user.personalWorkspaceId, name: "DB_PASSWORD", value: { plain: "x" } });
     const ce = await me.computeEnvs.create({ workspaceId: user.personalWorkspaceId, computeEnv: localEnv });
     const pipeline = await me.pipelines.create({ workspaceId: user.personalWorkspaceId, pipeline: { name: "p", repository: pipelineDir, defaultComputeEnvId: ce.id } });
-    expect(await me.runs.effectiveSecrets({ workspaceId: user.personalWorkspaceId })).toEqual({ personal: true, secrets: [], needs: null });
+    expect(await me.runs.effectiveSecrets({ workspaceId: user.personalWorkspaceId })).toEqual({ personal: true, secrets: [], overridden: [], needs: null });
     const run = await me.runs.launch({ workspaceId: user.personalWorkspaceId, pipelineId: pipeline.id });
     expect(run).toMatchObject({ secretNames: [], secretsState: "NONE" });
   });

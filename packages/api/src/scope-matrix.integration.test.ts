@@ -87,6 +87,7 @@ const expected: Record<string, TExpected> = {
   "runs.launch": "launch",
   "runs.list": "read",
   "runs.get": "read",
+  "runs.onChange": "read",
   "runs.cancel": "launch",
   "runs.logs": "read",
   "runs.receipt": "read",

@@ -94,6 +94,8 @@ describe("cross-tenant isolation", () => {
       "runs.launch": (ws) => asAlice.runs.launch({ workspaceId: ws, pipelineId: ids.get(ws)!.pipeline }),
       "runs.list": (ws) => asAlice.runs.list({ workspaceId: ws }),
       "runs.get": (ws) => asAlice.runs.get({ workspaceId: ws, runId: ids.get(ws)!.run }),
+      // The push channel: opening a stream on another tenant's workspace is refused before anything is subscribed.
+      "runs.onChange": (ws) => asAlice.runs.onChange({ workspaceId: ws }),
       "runs.cancel": (ws) => asAlice.runs.cancel({ workspaceId: ws, runId: ids.get(ws)!.run }),
       "runs.logs": (ws) => asAlice.runs.logs({ workspaceId: ws, runId: ids.get(ws)!.run }),
       "runs.receipt": (ws) => asAlice.runs.receipt({ workspaceId: ws, runId: ids.get(ws)!.run }),

@@ -12,12 +12,15 @@ import {
   type TRateLimiter,
 } from "@lockstep/auth";
 import type { SealingKeyring } from "@lockstep/crypto";
-import { findUserById, orgMembership, workspaceAccessFacts, type TDatabase, type TSignupPolicy } from "@lockstep/db";
+import { findUserById, orgMembership, workspaceAccessFacts, type TDatabase, type TRunEventSource, type TSignupPolicy, type TUser } from "@lockstep/db";
 import type { TQueues } from "@lockstep/queue";
 import { AppError, toTRPCError } from "./errors";
 
-/** Who calls: a browser session, or an access token with its scopes (checked per procedure). */
-export type TIdentity = { userId: string; via: "session" } | { userId: string; via: "token"; tokenId: string; scopes: readonly string[] };
+/**
+ * Who calls: a browser session, or an access token with its scopes (checked per procedure). `user`:
+ * the row read while authenticating (services/authenticate.ts), so it is not fetched twice.
+ */
+export type TIdentity = ({ userId: string; via: "session" } | { userId: string; via: "token"; tokenId: string; scopes: readonly string[] }) & { user?: TUser };
 
 export type TContext = {
   db: TDatabase;
@@ -29,6 +32,8 @@ export type TContext = {
   /** Producer side of the job queues (enqueue only). */
   queues: TQueues;
   identity: TIdentity | null;
+  /** Run changes announced by Postgres (LISTEN), for runs.onChange; absent where nothing listens. */
+  runEvents?: TRunEventSource;
   config: {
     /** LOCKSTEP_SIGNUP: the sign-up policy until an instance admin saves one on the Instance settings page. */
     signup: TSignupPolicy;
@@ -45,7 +50,13 @@ export type TContext = {
  * Procedure metadata: which permission a tenant-scoped procedure checks, or that it is for instance
  * admins only (read by the role-matrix test).
  */
-export type TMeta = { permission?: TPermission; orgPermission?: TOrgPermission; instanceAdmin?: true };
+export type TMeta = {
+  permission?: TPermission;
+  orgPermission?: TOrgPermission;
+  instanceAdmin?: true;
+  /** Subscriptions: the schema every event is checked against before it is sent (read by the output-schema test). */
+  events?: z.ZodType;
+};
 
 const t = initTRPC.context<TContext>().meta<TMeta>().create({
   transformer: superjson,
@@ -97,7 +108,7 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, path, type, met
     throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in, or send an access token as Authorization: Bearer." });
   }
   // Who it is first (401), then what the token may do (403).
-  const user = await findUserById(ctx.db, ctx.identity.userId);
+  const user = ctx.identity.user ?? (await findUserById(ctx.db, ctx.identity.userId));
   if (!user) throw new TRPCError({ code: "UNAUTHORIZED", message: "This account no longer exists." });
   // Checked on every request, session or token alike: disabling an account takes effect at once.
   if (user.disabledAt) throw new TRPCError({ code: "UNAUTHORIZED", message: "This account has been disabled by an instance admin." });

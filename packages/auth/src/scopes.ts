@@ -25,6 +25,8 @@ const SCOPE_OF: Record<string, TRequiredScope> = {
   "me.tokens.revoke": "session",
   "runs.launch": "launch",
   "runs.cancel": "launch",
+  // A subscription reads: it says which runs changed and their states, as runs.list does.
+  "runs.onChange": "read",
   "orgs.update": "admin",
   "orgs.delete": "admin",
   "orgs.members.add": "admin",

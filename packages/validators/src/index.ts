@@ -9,3 +9,4 @@ export * from "./audit";
 export { personMessage } from "./messages";
 export * from "./webhooks";
 export * from "./scheduler-options";
+export * from "./paging";

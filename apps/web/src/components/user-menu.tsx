@@ -6,6 +6,7 @@ import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
 import { Alert, Button, Checkbox, Dialog } from "@lockstep/ui";
 import { errorMessage } from "~/components/errors";
+import { PAGE_MAX } from "~/components/paging";
 import { useTRPC } from "~/trpc/react";
 
 export function UserMenu({ name, email, isInstanceAdmin }: { name: string; email: string; isInstanceAdmin: boolean }) {
@@ -81,7 +82,7 @@ export function UserMenu({ name, email, isInstanceAdmin }: { name: string; email
 /** Ends every session of the user; optionally revokes every access token too (an account taken over may have minted some). */
 function SignOutEverywhereDialog({ onClose }: { onClose: () => void }) {
   const trpc = useTRPC();
-  const tokens = useQuery(trpc.me.tokens.list.queryOptions());
+  const tokens = useQuery(trpc.me.tokens.list.queryOptions({ limit: PAGE_MAX }));
   const everywhere = useMutation(trpc.me.signOutEverywhere.mutationOptions());
   const [revokeTokens, setRevokeTokens] = useState(false);
   const [error, setError] = useState<string | null>(null);

@@ -19,11 +19,11 @@ export async function apiContext(req: NextRequest): Promise<TContext> {
  */
 export async function pageCaller() {
   const user = await currentUser();
-  return createCaller(await contextFor(user ? { userId: user.id, via: "session" } : null, await headers()));
+  return createCaller(await contextFor(user ? { userId: user.id, via: "session", user } : null, await headers()));
 }
 
 async function contextFor(identity: TIdentity | null, requestHeaders: Headers): Promise<TContext> {
-  const { db, redis, limiter, sealing } = services();
+  const { db, redis, limiter, sealing, runEvents } = services();
   holder.__lockstepQueues ??= createQueues(redis, webEnv().LOCKSTEP_QUEUE_PREFIX);
   return {
     db,
@@ -32,6 +32,7 @@ async function contextFor(identity: TIdentity | null, requestHeaders: Headers): 
     queues: holder.__lockstepQueues,
     pingRedis: () => pingRedis(redis),
     identity,
+    runEvents,
     config: {
       signup: signupDefault(webEnv()),
       localPipelineRoots: webEnv().LOCKSTEP_LOCAL_PIPELINE_ROOTS,

@@ -4,15 +4,24 @@ import { RUN_STATUSES, SECRETS_STATES, ZPipelineSecretNeeds, ZSecretUse } from "
 
 // Output shapes. None of them has a field for a secret value, a ciphertext, a password hash or
 // a token hash — a test walks every output schema to keep it that way.
+/**
+ * Every date leaves the API as an ISO 8601 string (UTC, milliseconds), not a Date: superjson would
+ * otherwise write a type annotation for each date of each row, which cost more than the query.
+ */
+export const ZIsoDate = z
+  .date()
+  .transform((d) => d.toISOString())
+  .pipe(z.string());
+
 export const ZOrgRole = z.enum(orgRoles);
 export const ZWorkspaceRole = z.enum(workspaceRoles);
 export const ZVisibility = z.enum(["private", "shared"]);
 
-export const ZUserOut = z.object({ id: z.string(), email: z.string(), name: z.string(), isInstanceAdmin: z.boolean(), createdAt: z.date() });
+export const ZUserOut = z.object({ id: z.string(), email: z.string(), name: z.string(), isInstanceAdmin: z.boolean(), createdAt: ZIsoDate });
 
-export const ZOrgOut = z.object({ id: z.string(), name: z.string(), slug: z.string(), description: z.string(), role: ZOrgRole, createdAt: z.date() });
+export const ZOrgOut = z.object({ id: z.string(), name: z.string(), slug: z.string(), description: z.string(), role: ZOrgRole, createdAt: ZIsoDate });
 
-export const ZMemberOut = z.object({ userId: z.string(), email: z.string(), name: z.string(), role: ZOrgRole, since: z.date() });
+export const ZMemberOut = z.object({ userId: z.string(), email: z.string(), name: z.string(), role: ZOrgRole, since: ZIsoDate });
 
 export const ZWorkspaceOut = z.object({
   id: z.string(),
@@ -24,10 +33,10 @@ export const ZWorkspaceOut = z.object({
   orgId: z.string().nullable(),
   orgName: z.string().nullable(),
   role: ZWorkspaceRole,
-  createdAt: z.date(),
+  createdAt: ZIsoDate,
 });
 
-export const ZParticipantOut = z.object({ userId: z.string(), email: z.string(), name: z.string(), role: ZWorkspaceRole, since: z.date() });
+export const ZParticipantOut = z.object({ userId: z.string(), email: z.string(), name: z.string(), role: ZWorkspaceRole, since: ZIsoDate });
 
 /** An invitation to an organization or one of its workspaces (what "add a member / participant" creates). */
 export const ZInvitationOut = z.object({
@@ -42,8 +51,8 @@ export const ZInvitationOut = z.object({
   /** The org role (organization invitations) or the workspace role (workspace invitations). */
   role: z.union([ZOrgRole, ZWorkspaceRole]),
   invitedBy: z.object({ name: z.string(), email: z.string() }).nullable(),
-  createdAt: z.date(),
-  expiresAt: z.date(),
+  createdAt: ZIsoDate,
+  expiresAt: ZIsoDate,
 });
 
 export const ZTokenOut = z.object({
@@ -51,11 +60,11 @@ export const ZTokenOut = z.object({
   name: z.string(),
   prefix: z.string(),
   scopes: z.array(z.enum(tokenScopes)),
-  createdAt: z.date(),
-  lastUsedAt: z.date().nullable(),
+  createdAt: ZIsoDate,
+  lastUsedAt: ZIsoDate.nullable(),
   /** Where the token was last used from (client address), shown so its owner can spot misuse. */
   lastUsedIp: z.string().nullable(),
-  expiresAt: z.date(),
+  expiresAt: ZIsoDate,
 });
 
 const ZPerson = z.object({ id: z.string(), name: z.string(), email: z.string() }).nullable();
@@ -64,15 +73,15 @@ const ZPerson = z.object({ id: z.string(), name: z.string(), email: z.string() }
 export const ZSecretOut = z.object({
   id: z.string(),
   name: z.string(),
-  createdAt: z.date(),
-  updatedAt: z.date(),
-  lastUsedAt: z.date().nullable(),
+  createdAt: ZIsoDate,
+  updatedAt: ZIsoDate,
+  lastUsedAt: ZIsoDate.nullable(),
   /**
    * The value rule the stored value breaks, in the rule's words (found by the worker for values
    * sealed in a client); null when it is fine or not yet checked — valueCheckedAt says which.
    */
   valueProblem: z.string().nullable(),
-  valueCheckedAt: z.date().nullable(),
+  valueCheckedAt: ZIsoDate.nullable(),
   createdBy: ZPerson,
   updatedBy: ZPerson,
   lastUsedBy: ZPerson,
@@ -103,7 +112,7 @@ export const ZImportOut = z.object({ created: z.number(), overwritten: z.number(
 export const ZAuditEventOut = z.object({
   seq: z.number(),
   id: z.string(),
-  at: z.date(),
+  at: ZIsoDate,
   actorId: z.string().nullable(),
   actorEmail: z.string().nullable(),
   ip: z.string().nullable(),
@@ -129,16 +138,16 @@ export const ZComputeEnvOut = z.object({
   /** "Check connection" (cloud and SSH kinds; null otherwise): when one was asked for, and the worker's last answer. */
   check: z
     .object({
-      requestedAt: z.date().nullable(),
-      at: z.date().nullable(),
+      requestedAt: ZIsoDate.nullable(),
+      at: ZIsoDate.nullable(),
       ok: z.boolean().nullable(),
       message: z.string().nullable(),
       /** SSH kinds: the host key fingerprint the login node presented, waiting for the workspace to confirm it (null: none waiting). */
       hostKey: z.string().nullable(),
     })
     .nullable(),
-  createdAt: z.date(),
-  updatedAt: z.date(),
+  createdAt: ZIsoDate,
+  updatedAt: ZIsoDate,
 });
 
 export const ZPipelineOut = z.object({
@@ -156,8 +165,8 @@ export const ZPipelineOut = z.object({
   nextflowCheck: z
     .object({ state: z.enum(["pending", "checked", "failed"]), version: z.string().nullable(), checkedAt: z.string().nullable(), names: z.array(z.string()), reason: z.string().nullable() })
     .nullable(),
-  createdAt: z.date(),
-  updatedAt: z.date(),
+  createdAt: ZIsoDate,
+  updatedAt: ZIsoDate,
 });
 
 export const ZLaunchNeedsOut = z.object({
@@ -210,12 +219,12 @@ export const ZRunOut = z.object({
   errorMessage: z.string().nullable(),
   cancelRequested: z.boolean(),
   progress: z.object({ tasks: z.number().optional(), succeeded: z.number().optional(), failed: z.number().optional(), running: z.number().optional() }),
-  submittedAt: z.date(),
-  provisionedAt: z.date().nullable(),
-  startedAt: z.date().nullable(),
-  finishedAt: z.date().nullable(),
-  secretsDeletedAt: z.date().nullable(),
-  deadlineAt: z.date(),
+  submittedAt: ZIsoDate,
+  provisionedAt: ZIsoDate.nullable(),
+  startedAt: ZIsoDate.nullable(),
+  finishedAt: ZIsoDate.nullable(),
+  secretsDeletedAt: ZIsoDate.nullable(),
+  deadlineAt: ZIsoDate,
   cleanupAttempts: z.number(),
   lastCleanupError: z.string().nullable(),
   /** What the end-of-run pass overwrote in the run's log files: counts only. Null until it ran. */
@@ -240,4 +249,4 @@ export const ZRunSecretVersionsOut = z.object({
   comparedWith: z.string().nullable(),
 });
 
-export const ZLogLineOut = z.object({ seq: z.number(), line: z.string(), at: z.date() });
+export const ZLogLineOut = z.object({ seq: z.number(), line: z.string(), at: ZIsoDate });

@@ -1,15 +1,19 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { TDbOrTx } from "../client";
 import { computeEnvs, credentials } from "../schema";
+import { keysetAfter, keysetKey, keysetOrder, nameContains, type TKeyset, type TPage } from "./paging";
+
+const credentialKeyset: TKeyset = { key: credentials.name, id: credentials.id, kind: "text", direction: "asc" };
 
 
 /** Metadata only; the sealed value is never selected here. */
-export async function listCredentials(db: TDbOrTx, workspaceId: string) {
-  return db
-    .select({ id: credentials.id, name: credentials.name, provider: credentials.provider, createdAt: credentials.createdAt, updatedAt: credentials.updatedAt })
+export async function listCredentials(db: TDbOrTx, workspaceId: string, page?: TPage) {
+  const query = db
+    .select({ id: credentials.id, name: credentials.name, provider: credentials.provider, createdAt: credentials.createdAt, updatedAt: credentials.updatedAt, cursorKey: keysetKey(credentialKeyset) })
     .from(credentials)
-    .where(eq(credentials.workspaceId, workspaceId))
-    .orderBy(asc(credentials.name));
+    .where(and(eq(credentials.workspaceId, workspaceId), keysetAfter(credentialKeyset, page?.after), nameContains(credentials.name, page?.search)))
+    .orderBy(...keysetOrder(credentialKeyset));
+  return page ? query.limit(page.limit) : query;
 }
 
 export async function insertCredential(

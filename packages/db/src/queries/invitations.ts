@@ -1,6 +1,15 @@
-import { aliasedTable, and, asc, eq, gt, isNull, lte, sql } from "drizzle-orm";
+import { aliasedTable, and, eq, gt, isNull, lte, sql } from "drizzle-orm";
 import type { TDbOrTx, TTx } from "../client";
 import { invitations, organizations, users, workspaces } from "../schema";
+import { keysetAfter, keysetKey, keysetOrder, nameContains, type TKeyset, type TPage } from "./paging";
+
+/** Invitation lists: oldest first for the invitee, by email for the org/workspace admin. */
+const byCreated: TKeyset = { key: invitations.createdAt, id: invitations.id, kind: "timestamp", direction: "asc" };
+const byEmail: TKeyset = { key: invitations.email, id: invitations.id, kind: "text", direction: "asc" };
+
+function paged<T extends { limit: (n: number) => unknown }>(query: T, page: TPage | undefined) {
+  return (page ? query.limit(page.limit) : query) as T;
+}
 
 
 type TOrgRole = NonNullable<(typeof invitations.$inferSelect)["orgRole"]>;
@@ -60,6 +69,8 @@ function describedInvitations(db: TDbOrTx) {
       workspaceName: workspaces.name,
       inviterName: inviter.name,
       inviterEmail: inviter.email,
+      createdKey: keysetKey(byCreated),
+      emailKey: keysetKey(byEmail),
     })
     .from(invitations)
     .innerJoin(organizations, eq(organizations.id, invitations.orgId))
@@ -70,23 +81,35 @@ function describedInvitations(db: TDbOrTx) {
 export type TDescribedInvitation = Awaited<ReturnType<typeof listInvitationsForEmail>>[number];
 
 /** The live invitations addressed to this email, oldest first. */
-export async function listInvitationsForEmail(db: TDbOrTx, email: string) {
-  return describedInvitations(db)
-    .where(and(eq(invitations.email, email.toLowerCase()), live()))
-    .orderBy(asc(invitations.createdAt));
+export async function listInvitationsForEmail(db: TDbOrTx, email: string, page?: TPage) {
+  return paged(
+    describedInvitations(db)
+      .where(and(eq(invitations.email, email.toLowerCase()), live(), keysetAfter(byCreated, page?.after)))
+      .orderBy(...keysetOrder(byCreated))
+      .$dynamic(),
+    page,
+  );
 }
 
 /** Live invitations to the org itself (not to its workspaces). */
-export async function listOrgInvitations(db: TDbOrTx, orgId: string) {
-  return describedInvitations(db)
-    .where(and(eq(invitations.orgId, orgId), isNull(invitations.workspaceId), live()))
-    .orderBy(asc(invitations.email));
+export async function listOrgInvitations(db: TDbOrTx, orgId: string, page?: TPage) {
+  return paged(
+    describedInvitations(db)
+      .where(and(eq(invitations.orgId, orgId), isNull(invitations.workspaceId), live(), keysetAfter(byEmail, page?.after), nameContains(invitations.email, page?.search)))
+      .orderBy(...keysetOrder(byEmail))
+      .$dynamic(),
+    page,
+  );
 }
 
-export async function listWorkspaceInvitations(db: TDbOrTx, workspaceId: string) {
-  return describedInvitations(db)
-    .where(and(eq(invitations.workspaceId, workspaceId), live()))
-    .orderBy(asc(invitations.email));
+export async function listWorkspaceInvitations(db: TDbOrTx, workspaceId: string, page?: TPage) {
+  return paged(
+    describedInvitations(db)
+      .where(and(eq(invitations.workspaceId, workspaceId), live(), keysetAfter(byEmail, page?.after), nameContains(invitations.email, page?.search)))
+      .orderBy(...keysetOrder(byEmail))
+      .$dynamic(),
+    page,
+  );
 }
 
 export async function describeInvitation(db: TDbOrTx, id: string) {

@@ -1,7 +1,8 @@
-import { and, desc, eq, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
 import { isTerminalRunStatus, TERMINAL_RUN_STATUSES, type TRunStatus, type TSecretsState } from "@lockstep/validators";
 import type { TDatabase, TDbOrTx } from "../client";
 import { computeEnvs, pipelines, runLogLines, runs, secrets, users, type TRunSecretRef } from "../schema";
+import { keysetAfter, keysetKey, keysetOrder, nameContains, type TKeyset, type TPage } from "./paging";
 
 
 // The statuses are @lockstep/validators' (one list for every layer); these names are the queries'.
@@ -11,8 +12,17 @@ export const isTerminal = isTerminalRunStatus;
 
 // ── Compute environments and pipelines ───────────────────────────────────────────────────────
 
-export async function listComputeEnvs(db: TDbOrTx, workspaceId: string) {
-  return db.select().from(computeEnvs).where(eq(computeEnvs.workspaceId, workspaceId)).orderBy(computeEnvs.name);
+const computeEnvKeyset: TKeyset = { key: computeEnvs.name, id: computeEnvs.id, kind: "text", direction: "asc" };
+
+/** By name (compute_envs_workspace_name_key); with `page`, one page after the previous one's last row. */
+export async function listComputeEnvs(db: TDbOrTx, workspaceId: string, page?: TPage) {
+  const query = db
+    .select({ ce: computeEnvs, cursorKey: keysetKey(computeEnvKeyset) })
+    .from(computeEnvs)
+    .where(and(eq(computeEnvs.workspaceId, workspaceId), keysetAfter(computeEnvKeyset, page?.after), nameContains(computeEnvs.name, page?.search)))
+    .orderBy(...keysetOrder(computeEnvKeyset));
+  const rows = await (page ? query.limit(page.limit) : query);
+  return rows.map((r) => ({ ...r.ce, cursorKey: r.cursorKey }));
 }
 
 export async function getComputeEnv(db: TDbOrTx, workspaceId: string, id: string) {
@@ -55,8 +65,17 @@ export async function noteComputeEnvReachability(db: TDbOrTx, id: string, result
     .where(eq(computeEnvs.id, id));
 }
 
-export async function listPipelines(db: TDbOrTx, workspaceId: string) {
-  return db.select().from(pipelines).where(eq(pipelines.workspaceId, workspaceId)).orderBy(pipelines.name);
+const pipelineKeyset: TKeyset = { key: pipelines.name, id: pipelines.id, kind: "text", direction: "asc" };
+
+/** By name (pipelines_workspace_name_key); with `page`, one page after the previous one's last row. */
+export async function listPipelines(db: TDbOrTx, workspaceId: string, page?: TPage) {
+  const query = db
+    .select({ p: pipelines, cursorKey: keysetKey(pipelineKeyset) })
+    .from(pipelines)
+    .where(and(eq(pipelines.workspaceId, workspaceId), keysetAfter(pipelineKeyset, page?.after), nameContains(pipelines.name, page?.search)))
+    .orderBy(...keysetOrder(pipelineKeyset));
+  const rows = await (page ? query.limit(page.limit) : query);
+  return rows.map((r) => ({ ...r.p, cursorKey: r.cursorKey }));
 }
 
 export async function getPipeline(db: TDbOrTx, workspaceId: string, id: string) {
@@ -75,11 +94,23 @@ export async function effectiveSecretRefs(db: TDbOrTx, workspaceId: string, user
   const rows = await db
     .select({ id: secrets.id, name: secrets.name, scope: secrets.scope })
     .from(secrets)
-    .where(or(and(eq(secrets.scope, "workspace"), eq(secrets.workspaceId, workspaceId)), and(eq(secrets.scope, "user"), eq(secrets.userId, userId))));
+    .where(or(and(eq(secrets.scope, "workspace"), eq(secrets.workspaceId, workspaceId)), and(eq(secrets.scope, "user"), eq(secrets.userId, userId))))
+    // The database's name order, as the Secrets list pages in: the two lists read the same way.
+    .orderBy(secrets.name);
   const byName = new Map<string, TRunSecretRef>();
-  for (const r of rows.filter((r) => r.scope === "workspace")) byName.set(r.name, { name: r.name, source: "workspace", secretId: r.id });
-  for (const r of rows.filter((r) => r.scope === "user")) byName.set(r.name, { name: r.name, source: "user", secretId: r.id });
-  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+  for (const r of rows) {
+    if (r.scope === "user") byName.set(r.name, { name: r.name, source: "user", secretId: r.id });
+    else if (!byName.has(r.name)) byName.set(r.name, { name: r.name, source: "workspace", secretId: r.id });
+  }
+  return [...byName.values()];
+}
+
+/** Names of the user's secrets that override a workspace secret of the same name (names only). */
+export async function overriddenSecretNames(db: TDbOrTx, workspaceId: string, userId: string): Promise<string[]> {
+  const rows = await db.execute<{ name: string }>(
+    sql`select u.name from secrets u join secrets w on w.scope = 'workspace' and w.workspace_id = ${workspaceId} and w.name = u.name where u.scope = 'user' and u.user_id = ${userId} order by u.name`,
+  );
+  return [...rows].map((r) => r.name);
 }
 
 /** For the worker: the sealed rows behind a run's refs (a secret deleted since launch is absent). */
@@ -117,21 +148,39 @@ export async function getRunInWorkspace(db: TDbOrTx, workspaceId: string, id: st
   return row ?? null;
 }
 
+/** runs.list's one order: newest submitted first, id breaking ties; runs_workspace_submitted_id_idx serves it. */
+export const runsKeyset: TKeyset = { key: runs.submittedAt, id: runs.id, kind: "timestamp", direction: "desc" };
+
 /**
- * A workspace's runs, newest first, a page at a time. `after` is the last run of the previous page:
- * the page continues below its (submitted_at, id) at the column's full (microsecond) precision, so
+ * A workspace's runs, newest first, a page at a time. `cursor` is the previous page's last run as
+ * (submitted_at text at microseconds, id); `after` (that run's id) does the same with a lookup. So
  * runs submitted within the same millisecond are neither skipped nor repeated at a page boundary.
+ * `search`: part of the pipeline name; `status`: only runs in these states.
  */
-export async function listRuns(db: TDbOrTx, workspaceId: string, limit: number, page: { after?: string; before?: Date } = {}) {
+export async function listRuns(
+  db: TDbOrTx,
+  workspaceId: string,
+  limit: number,
+  page: { after?: string; before?: Date; cursor?: TPage["after"]; search?: string | null; status?: TRunStatus[] } = {},
+) {
   const after = page.after
     ? sql`(${runs.submittedAt}, ${runs.id}) < (select c.submitted_at, c.id from runs c where c.id = ${page.after} and c.workspace_id = ${workspaceId})`
     : undefined;
   return db
-    .select({ run: runs, launcher: { id: users.id, name: users.name, email: users.email } })
+    .select({ run: runs, launcher: { id: users.id, name: users.name, email: users.email }, cursorKey: keysetKey(runsKeyset) })
     .from(runs)
     .leftJoin(users, eq(users.id, runs.launchedBy))
-    .where(and(eq(runs.workspaceId, workspaceId), after, page.before ? lt(runs.submittedAt, page.before) : undefined))
-    .orderBy(desc(runs.submittedAt), desc(runs.id))
+    .where(
+      and(
+        eq(runs.workspaceId, workspaceId),
+        after,
+        keysetAfter(runsKeyset, page.cursor),
+        page.before ? lt(runs.submittedAt, page.before) : undefined,
+        nameContains(runs.pipelineName, page.search),
+        page.status?.length ? inArray(runs.status, page.status) : undefined,
+      ),
+    )
+    .orderBy(...keysetOrder(runsKeyset))
     .limit(limit);
 }
 

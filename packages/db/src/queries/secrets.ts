@@ -2,6 +2,7 @@ import { aliasedTable, and, asc, desc, eq, gt, inArray, isNull, lt, ne, sql, typ
 import type { TDbOrTx } from "../client";
 import { auditEvents, runs, secrets, secretVersions, users } from "../schema";
 import type { TAuditAction } from "@lockstep/validators";
+import { keysetAfter, keysetKey, keysetOrder, nameContains, type TKeyset, type TPage } from "./paging";
 
 export type TSecretOwner = { scope: "workspace"; workspaceId: string } | { scope: "user"; userId: string };
 
@@ -20,9 +21,23 @@ const createdBy = aliasedTable(users, "created_by_user");
 const updatedBy = aliasedTable(users, "updated_by_user");
 const lastUsedBy = aliasedTable(users, "last_used_by_user");
 
-/** Secret metadata only — the sealed value is never selected here. */
-export async function listSecretMetadata(db: TDbOrTx, owner: TSecretOwner) {
-  return db
+export const secretSorts = ["name", "updated"] as const;
+export type TSecretSort = (typeof secretSorts)[number];
+
+/** Name: A→Z (the Launch form's order too); updated: last written first. Each served by an index. */
+const secretKeysets: Record<TSecretSort, TKeyset> = {
+  name: { key: secrets.name, id: secrets.id, kind: "text", direction: "asc" },
+  updated: { key: secrets.updatedAt, id: secrets.id, kind: "timestamp", direction: "desc" },
+};
+
+/**
+ * Secret metadata only — the sealed value is never selected here. With `page`, one page in `sort`
+ * order after the previous page's last row (`cursorKey` + id), names filtered by `search`; without
+ * it, every row (for internal callers that need the whole set).
+ */
+export async function listSecretMetadata(db: TDbOrTx, owner: TSecretOwner, page?: TPage & { sort?: TSecretSort }) {
+  const k = secretKeysets[page?.sort ?? "name"];
+  const query = db
     .select({
       id: secrets.id,
       name: secrets.name,
@@ -37,14 +52,16 @@ export async function listSecretMetadata(db: TDbOrTx, owner: TSecretOwner) {
       createdBy: { id: createdBy.id, name: createdBy.name, email: createdBy.email },
       updatedBy: { id: updatedBy.id, name: updatedBy.name, email: updatedBy.email },
       lastUsedBy: { id: lastUsedBy.id, name: lastUsedBy.name, email: lastUsedBy.email },
+      cursorKey: keysetKey(k),
     })
     .from(secrets)
     .leftJoin(createdBy, eq(createdBy.id, secrets.createdBy))
     .leftJoin(updatedBy, eq(updatedBy.id, secrets.updatedBy))
     .leftJoin(lastUsedBy, eq(lastUsedBy.id, secrets.lastUsedBy))
     .leftJoin(runs, eq(runs.id, secrets.lastUsedRunId))
-    .where(ownerWhere(owner))
-    .orderBy(asc(secrets.name));
+    .where(and(ownerWhere(owner), keysetAfter(k, page?.after), nameContains(secrets.name, page?.search)))
+    .orderBy(...keysetOrder(k));
+  return page ? query.limit(page.limit) : query;
 }
 
 export async function findSecretByName(db: TDbOrTx, owner: TSecretOwner, name: string) {

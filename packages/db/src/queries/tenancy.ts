@@ -1,6 +1,10 @@
 import { and, asc, eq, or, sql } from "drizzle-orm";
 import type { TDatabase } from "../client";
 import { organizations, orgMembers, users, workspaceParticipants, workspaces } from "../schema";
+import { keysetAfter, keysetKey, keysetOrder, nameContains, type TKeyset, type TPage } from "./paging";
+
+/** People lists: by name, the user id breaking ties (two people may share a name). */
+const byPerson: TKeyset = { key: users.name, id: users.id, kind: "text", direction: "asc" };
 
 type TOrgRole = (typeof orgMembers.$inferSelect)["role"];
 type TWorkspaceRole = (typeof workspaceParticipants.$inferSelect)["role"];
@@ -65,20 +69,26 @@ export async function listOrgsOf(db: TDatabase, userId: string) {
     .orderBy(asc(organizations.name));
 }
 
-export async function listOrgMembers(db: TDatabase, orgId: string) {
-  return db
-    .select({ userId: users.id, email: users.email, name: users.name, role: orgMembers.role, since: orgMembers.createdAt })
+export async function listOrgMembers(db: TDatabase, orgId: string, page?: TPage) {
+  const query = db
+    .select({ userId: users.id, email: users.email, name: users.name, role: orgMembers.role, since: orgMembers.createdAt, cursorKey: keysetKey(byPerson) })
     .from(orgMembers)
     .innerJoin(users, eq(users.id, orgMembers.userId))
-    .where(eq(orgMembers.orgId, orgId))
-    .orderBy(asc(users.name), asc(users.email));
+    .where(and(eq(orgMembers.orgId, orgId), keysetAfter(byPerson, page?.after), personMatches(page?.search)))
+    .orderBy(...keysetOrder(byPerson));
+  return page ? query.limit(page.limit) : query;
 }
 
-export async function listWorkspaceParticipants(db: TDatabase, workspaceId: string) {
-  return db
-    .select({ userId: users.id, email: users.email, name: users.name, role: workspaceParticipants.role, since: workspaceParticipants.createdAt })
+function personMatches(search: string | null | undefined) {
+  return search ? or(nameContains(users.name, search), nameContains(users.email, search)) : undefined;
+}
+
+export async function listWorkspaceParticipants(db: TDatabase, workspaceId: string, page?: TPage) {
+  const query = db
+    .select({ userId: users.id, email: users.email, name: users.name, role: workspaceParticipants.role, since: workspaceParticipants.createdAt, cursorKey: keysetKey(byPerson) })
     .from(workspaceParticipants)
     .innerJoin(users, eq(users.id, workspaceParticipants.userId))
-    .where(eq(workspaceParticipants.workspaceId, workspaceId))
-    .orderBy(asc(users.name), asc(users.email));
+    .where(and(eq(workspaceParticipants.workspaceId, workspaceId), keysetAfter(byPerson, page?.after), personMatches(page?.search)))
+    .orderBy(...keysetOrder(byPerson));
+  return page ? query.limit(page.limit) : query;
 }

@@ -2,6 +2,7 @@ import { and, eq, isNull, sql } from "drizzle-orm";
 import type { TDatabase, TTx } from "../client";
 import { accessTokens, oidcAccounts, users, workspaceParticipants, workspaces, type TUser } from "../schema";
 import { hasLiveInvitation } from "./invitations";
+import { keysetAfter, keysetKey, keysetOrder, nameContains, type TKeyset, type TPage } from "./paging";
 import type { TSignupPolicy } from "./instance";
 import { ACCOUNTS_LOCK, consumeSetupCode, instanceHasAdmin, setupCodeMatches } from "./setup";
 
@@ -116,12 +117,17 @@ export async function insertAccessToken(
   return row!;
 }
 
-export async function listAccessTokens(db: TDatabase, userId: string) {
-  return db
-    .select()
+const tokenKeyset: TKeyset = { key: accessTokens.createdAt, id: accessTokens.id, kind: "timestamp", direction: "asc" };
+
+/** Live tokens, oldest first (access_tokens_user_created_idx); with `page`, one page. */
+export async function listAccessTokens(db: TDatabase, userId: string, page?: TPage) {
+  const query = db
+    .select({ token: accessTokens, cursorKey: keysetKey(tokenKeyset) })
     .from(accessTokens)
-    .where(and(eq(accessTokens.userId, userId), isNull(accessTokens.revokedAt)))
-    .orderBy(accessTokens.createdAt);
+    .where(and(eq(accessTokens.userId, userId), isNull(accessTokens.revokedAt), keysetAfter(tokenKeyset, page?.after), nameContains(accessTokens.name, page?.search)))
+    .orderBy(...keysetOrder(tokenKeyset));
+  const rows = await (page ? query.limit(page.limit) : query);
+  return rows.map((r) => ({ ...r.token, cursorKey: r.cursorKey }));
 }
 
 /** Revokes one of the user's tokens; false when it is not theirs or already revoked. */
@@ -144,16 +150,27 @@ export async function revokeAllAccessTokens(db: TDatabase, userId: string) {
   return rows.length;
 }
 
-/** The live token with this hash and its user, or null (unknown, revoked or expired). */
+/**
+ * The live token with this hash and its user, or null (unknown, revoked or expired): one statement,
+ * and no cache, so a revoked token fails on its very next request.
+ */
 export async function findUserByTokenHash(db: TDatabase, tokenHash: string) {
   const [row] = await db
     .select({ token: accessTokens, user: users })
     .from(accessTokens)
     .innerJoin(users, eq(users.id, accessTokens.userId))
-    .where(and(eq(accessTokens.tokenHash, tokenHash), isNull(accessTokens.revokedAt)));
+    .where(and(eq(accessTokens.tokenHash, tokenHash), isNull(accessTokens.revokedAt), sql`${accessTokens.expiresAt} > now()`));
   if (!row) return null;
   if (row.token.expiresAt.getTime() <= Date.now()) return null;
   return row;
+}
+
+/** How stale a token's "last used" may get before a request writes it again. */
+export const TOKEN_TOUCH_INTERVAL_MS = 60_000;
+
+/** Whether a use at `now` from `ip` must be recorded (the last one is older, or came from elsewhere). */
+export function tokenTouchDue(token: { lastUsedAt: Date | null; lastUsedIp: string | null }, ip: string | null, now = Date.now()): boolean {
+  return token.lastUsedAt === null || now - token.lastUsedAt.getTime() >= TOKEN_TOUCH_INTERVAL_MS || token.lastUsedIp !== ip;
 }
 
 /** Records a use of the token and the client address it came from. */

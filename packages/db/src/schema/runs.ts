@@ -186,7 +186,8 @@ export const runs = pgTable(
       .$onUpdate(() => new Date()),
   },
   (t) => [
-    index("runs_workspace_submitted_idx").on(t.workspaceId, t.submittedAt),
+    // Keyset pages of runs.list: (submitted_at, id) after the previous page's last run.
+    index("runs_workspace_submitted_id_idx").on(t.workspaceId, t.submittedAt, t.id),
     index("runs_status_idx").on(t.status),
     index("runs_secrets_state_idx").on(t.secretsState),
     uniqueIndex("runs_live_uid_key").on(t.runUid).where(sql`${t.runUid} is not null and ${t.finishedAt} is null`),

@@ -46,6 +46,9 @@ export const secrets = pgTable(
     index("secrets_key_id_idx").on(t.keyId),
     // The sweeper's values-to-check query, every 30 s: only values no worker has checked, oldest write first.
     index("secrets_unchecked_idx").on(t.updatedAt).where(sql`${t.valueCheckedAt} is null`),
+    // Keyset pages of a list sorted by last write (secrets.list sort "updated").
+    index("secrets_workspace_updated_idx").on(t.workspaceId, t.updatedAt, t.id).where(sql`${t.scope} = 'workspace'`),
+    index("secrets_user_updated_idx").on(t.userId, t.updatedAt, t.id).where(sql`${t.scope} = 'user'`),
     check(
       "secrets_owner_matches_scope",
       sql`(${t.scope} = 'workspace' and ${t.workspaceId} is not null and ${t.userId} is null) or (${t.scope} = 'user' and ${t.userId} is not null and ${t.workspaceId} is null)`,

@@ -1,4 +1,4 @@
-import { boolean, integer, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { sql } from "drizzle-orm";
 import { id, timestamps } from "./_columns";
 
@@ -63,7 +63,7 @@ export const accessTokens = pgTable(
     expiresAt: timestamp({ withTimezone: true }).notNull(),
     revokedAt: timestamp({ withTimezone: true }),
   },
-  (t) => [uniqueIndex("access_tokens_hash_key").on(t.tokenHash)],
+  (t) => [uniqueIndex("access_tokens_hash_key").on(t.tokenHash), index("access_tokens_user_created_idx").on(t.userId, t.createdAt, t.id)],
 );
 
 export type TAccessToken = typeof accessTokens.$inferSelect;

@@ -4,9 +4,10 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Alert, Badge, Button } from "@lockstep/ui";
 import { errorMessage } from "~/components/errors";
+import { PAGE_MAX } from "~/components/paging";
 import { useTRPC } from "~/trpc/react";
 
-const formatDate = (date: Date) => date.toLocaleDateString("en", { year: "numeric", month: "short", day: "numeric" });
+const formatDate = (date: Date | string) => new Date(date).toLocaleDateString("en", { year: "numeric", month: "short", day: "numeric" });
 
 /**
  * The signed-in user's pending invitations, each accepted or declined here. Nothing joins anyone
@@ -15,7 +16,7 @@ const formatDate = (date: Date) => date.toLocaleDateString("en", { year: "numeri
 export function PendingInvitations() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const invitations = useQuery(trpc.invitations.list.queryOptions());
+  const invitations = useQuery(trpc.invitations.list.queryOptions({ limit: PAGE_MAX }));
   const accept = useMutation(trpc.invitations.accept.mutationOptions());
   const decline = useMutation(trpc.invitations.decline.mutationOptions());
   const [message, setMessage] = useState<{ tone: "green" | "red"; text: string } | null>(null);
@@ -30,7 +31,7 @@ export function PendingInvitations() {
       setMessage({ tone: "red", text: errorMessage(error) });
     }
     await Promise.all([
-      queryClient.invalidateQueries({ queryKey: trpc.invitations.list.queryKey() }),
+      queryClient.invalidateQueries({ queryKey: trpc.invitations.list.pathKey() }),
       queryClient.invalidateQueries({ queryKey: trpc.workspaces.list.queryKey() }),
       queryClient.invalidateQueries({ queryKey: trpc.orgs.list.queryKey() }),
     ]);

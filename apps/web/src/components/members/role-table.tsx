@@ -6,12 +6,12 @@ import { DataTable } from "~/components/data-table";
 import { errorMessage, fieldErrorsOf } from "~/components/errors";
 
 /** Someone holding a role in an organization (a member) or a workspace (a participant). */
-export type TRoleHolder<TRole extends string> = { userId: string; name: string; email: string; role: TRole; since: Date };
+export type TRoleHolder<TRole extends string> = { userId: string; name: string; email: string; role: TRole; since: string };
 
 /** An invitation not answered yet: shown as a pending row until accepted, declined, revoked or expired. */
-export type TPendingInvitation = { id: string; email: string; role: string; expiresAt: Date; invitedBy: { name: string; email: string } | null };
+export type TPendingInvitation = { id: string; email: string; role: string; expiresAt: string; invitedBy: { name: string; email: string } | null };
 
-const formatDate = (date: Date) => date.toLocaleDateString("en", { year: "numeric", month: "short", day: "numeric" });
+const formatDate = (date: Date | string) => new Date(date).toLocaleDateString("en", { year: "numeric", month: "short", day: "numeric" });
 
 /**
  * Role changes, removals and revoked invitations with one error line for all. A role change refetches either way, so

@@ -13,9 +13,9 @@ describe("durations", () => {
   });
 
   it("counts a run from its start to its end, or to now while it runs", () => {
-    const submittedAt = new Date(0);
-    expect(runDuration({ submittedAt, startedAt: new Date(2000), finishedAt: new Date(12_000) }, 99_000)).toBe("10 s");
-    expect(runDuration({ submittedAt, startedAt: new Date(2000), finishedAt: null }, 7000)).toBe("5 s");
+    const submittedAt = new Date(0).toISOString();
+    expect(runDuration({ submittedAt, startedAt: new Date(2000).toISOString(), finishedAt: new Date(12_000).toISOString() }, 99_000)).toBe("10 s");
+    expect(runDuration({ submittedAt, startedAt: new Date(2000).toISOString(), finishedAt: null }, 7000)).toBe("5 s");
   });
 
   it("reads a maximum run time in the largest exact unit", () => {

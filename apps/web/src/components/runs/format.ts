@@ -11,7 +11,7 @@ export const isTerminal = isTerminalRunStatus;
 /** A run needs watching until it has ended and its secrets are gone (or their deletion gave up). */
 export const isLive = (run: { status: TRunStatus; secretsState: TSecretsState }) => !isTerminal(run.status) || !isSecretsSettled(run.secretsState);
 
-export const formatDateTime = (date: Date) => date.toLocaleString("en", { dateStyle: "medium", timeStyle: "medium" });
+export const formatDateTime = (date: Date | string) => new Date(date).toLocaleString("en", { dateStyle: "medium", timeStyle: "medium" });
 
 
 /** "850 ms", "12 s", "3 min 4 s", "2 h 5 min", "3 d 4 h": two units at most, enough to compare runs. */
@@ -29,10 +29,10 @@ export function formatDuration(ms: number): string {
 }
 
 /** A run's duration: from start (or submission, before it starts) to its end, or to `now` while it goes on. */
-export function runDuration(run: { submittedAt: Date; startedAt: Date | null; finishedAt: Date | null }, now: number): string {
+export function runDuration(run: { submittedAt: string; startedAt: string | null; finishedAt: string | null }, now: number): string {
   const from = run.startedAt ?? run.submittedAt;
-  const to = run.finishedAt?.getTime() ?? now;
-  return formatDuration(to - from.getTime());
+  const to = run.finishedAt ? Date.parse(run.finishedAt) : now;
+  return formatDuration(to - Date.parse(from));
 }
 
 export const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString("en")} ${n === 1 ? one : many}`;

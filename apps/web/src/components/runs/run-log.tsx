@@ -5,7 +5,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import { errorMessage } from "~/components/errors";
 import { useTRPC } from "~/trpc/react";
 
-type TLine = { seq: number; line: string; at: Date };
+type TLine = { seq: number; line: string; at: string };
 
 const PAGE = 500;
 /** What the browser keeps; the full log stays in the database. */
@@ -110,7 +110,7 @@ export function RunLog({ workspaceId, runId, live }: { workspaceId: string; runI
         ) : (
           <pre className="whitespace-pre-wrap break-all">
             {lines.map((l) => (
-              <span key={l.seq} className="block" title={l.at.toLocaleTimeString("en")}>
+              <span key={l.seq} className="block" title={new Date(l.at).toLocaleTimeString("en")}>
                 {l.line === "" ? " " : l.line}
               </span>
             ))}

@@ -8,7 +8,7 @@ export type TRun = inferRouterOutputs<TAppRouter>["runs"]["get"];
 
 type TStepState = "done" | "current" | "pending" | "skipped" | "stopped" | "failed";
 
-type TStep = { key: string; title: string; state: TStepState; at: Date | null; detail?: ReactNode };
+type TStep = { key: string; title: string; state: TStepState; at: string | null; detail?: ReactNode };
 
 const FINISHED_TEXT: Record<TRun["status"], string> = {
   SUBMITTED: "",
@@ -70,7 +70,7 @@ export function stepsOf(run: TRun): TStep[] {
       at: run.finishedAt,
       detail: (
         <>
-          {[exit, run.startedAt && run.finishedAt ? `ran ${formatDuration(run.finishedAt.getTime() - run.startedAt.getTime())}` : null]
+          {[exit, run.startedAt && run.finishedAt ? `ran ${formatDuration(Date.parse(run.finishedAt) - Date.parse(run.startedAt))}` : null]
             .filter(Boolean)
             .join(" · ") || null}
           {reason ? <span className={`mt-1 block ${run.status === "CANCELLED" ? "text-slate-600" : "text-red-700"}`}>{reason}</span> : null}
@@ -142,7 +142,7 @@ const MARKERS: Record<TStepState, { ring: string; icon: ReactNode; label: string
 
 export function RunTimeline({ run }: { run: TRun }) {
   const steps = stepsOf(run);
-  const t0 = run.submittedAt.getTime();
+  const t0 = Date.parse(run.submittedAt);
   return (
     <ol aria-label="Timeline" className="space-y-0">
       {steps.map((step, i) => {
@@ -166,8 +166,8 @@ export function RunTimeline({ run }: { run: TRun }) {
                 </p>
                 {step.at ? (
                   <p className="text-xs tabular-nums text-slate-500">
-                    <time dateTime={step.at.toISOString()}>{formatDateTime(step.at)}</time>
-                    {step.key !== "submitted" ? <span className="ml-1.5 text-slate-400">+{formatDuration(step.at.getTime() - t0)}</span> : null}
+                    <time dateTime={step.at}>{formatDateTime(step.at)}</time>
+                    {step.key !== "submitted" ? <span className="ml-1.5 text-slate-400">+{formatDuration(Date.parse(step.at) - t0)}</span> : null}
                   </p>
                 ) : null}
               </div>

@@ -138,7 +138,7 @@ function EventRow({ event: e }: { event: TEvent }) {
   return (
     <tr className="align-top">
       <td className="whitespace-nowrap px-4 py-3 text-slate-700">
-        <time dateTime={e.at.toISOString()}>{formatTimestamp(e.at)}</time>
+        <time dateTime={e.at}>{formatTimestamp(e.at)}</time>
       </td>
       <td className="max-w-[16rem] truncate px-4 py-3 text-slate-700" title={e.actorEmail ?? undefined}>
         {e.actorEmail ?? <span className="text-slate-400">system</span>}

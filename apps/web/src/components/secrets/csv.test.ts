@@ -19,7 +19,7 @@ describe("CSV export", () => {
 
   it("writes an audit event with its detail as JSON", () => {
     const row = auditCsvRow({
-      at: new Date("2025-01-02T03:04:05.000Z"),
+      at: "2025-01-02T03:04:05.000Z",
       actorEmail: "ada@example.org",
       action: "secrets.imported",
       targetType: "workspace-secret",

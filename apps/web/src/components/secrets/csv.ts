@@ -17,7 +17,7 @@ export function csvRow(fields: Array<string | number | null | undefined>): strin
 export const AUDIT_CSV_COLUMNS = ["time", "actor_email", "action", "target_type", "target_name", "run_id", "ip", "user_agent", "detail"] as const;
 
 type TAuditEventLike = {
-  at: Date;
+  at: string;
   actorEmail: string | null;
   action: string;
   targetType: string;
@@ -31,5 +31,5 @@ type TAuditEventLike = {
 /** One audit event as a CSV row. Audit events hold no values, so neither does the export. */
 export function auditCsvRow(e: TAuditEventLike): string {
   const detail = Object.keys(e.detail).length > 0 ? JSON.stringify(e.detail) : "";
-  return csvRow([e.at.toISOString(), e.actorEmail, e.action, e.targetType, e.targetName, e.runId, e.ip, e.userAgent, detail]);
+  return csvRow([e.at, e.actorEmail, e.action, e.targetType, e.targetName, e.runId, e.ip, e.userAgent, detail]);
 }

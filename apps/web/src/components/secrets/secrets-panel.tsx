@@ -4,12 +4,13 @@ import { useMemo, useState, type ReactNode } from "react";
 import { Alert, Button } from "@lockstep/ui";
 import { errorMessage } from "~/components/errors";
 import { DataTable, RowActions } from "~/components/data-table";
+import { LoadMore, rowsOf } from "~/components/paging";
 import { formatDateTime, plural } from "./format";
 import Link from "next/link";
 import { SecretHistoryDialog } from "./history-dialog";
 import { ImportDialog } from "./import-dialog";
 import { AddSecretDialog, DeleteSecretDialog, OverwriteSecretDialog } from "./secret-dialogs";
-import { useSecretList, type TSecretRow, type TSecretsTarget } from "./use-secrets";
+import { useDebounced, useSecretList, type TSecretRow, type TSecretsTarget } from "./use-secrets";
 
 type TOpen =
   | { kind: "add" }
@@ -40,19 +41,19 @@ export function SecretsPanel({
   /** Shown when there are no secrets; `null` hides the whole panel then. */
   emptyState: ReactNode;
 }) {
-  const list = useSecretList(target);
   const [query, setQuery] = useState("");
+  // Searched on the server (every secret, not only the pages loaded), once typing pauses.
+  const search = useDebounced(query.trim(), 250);
+  const list = useSecretList(target, search);
   const [open, setOpen] = useState<TOpen>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const secrets = useMemo(() => list.data ?? [], [list.data]);
-  const filtered = useMemo(() => {
-    const q = query.trim().toLowerCase();
-    return q ? secrets.filter((s) => s.name.toLowerCase().includes(q)) : secrets;
-  }, [secrets, query]);
-  const existingNames = useMemo(() => new Set(secrets.map((s) => s.name)), [secrets]);
+  const filtered = useMemo(() => rowsOf(list.data), [list.data]);
+  // What the import dialog can warn about before sending; the server decides either way.
+  const existingNames = useMemo(() => new Set(filtered.map((s) => s.name)), [filtered]);
   const headingId = `${target.scope}-secrets-heading`;
+  const none = list.data !== undefined && filtered.length === 0 && search === "";
   // Nothing to list and nothing to say: the caller chose to show nothing at all.
-  if (list.data?.length === 0 && emptyState === null && !open && !notice) return null;
+  if (none && query === "" && emptyState === null && !open && !notice) return null;
 
   const done = (message: string) => {
     setOpen(null);
@@ -69,7 +70,11 @@ export function SecretsPanel({
         <div className="min-w-0">
           <h2 id={headingId} className="text-base font-semibold text-slate-900">
             {heading}
-            {list.data && secrets.length > 0 ? <span className="ml-2 text-sm font-normal text-slate-500">{plural(secrets.length, "secret")}</span> : null}
+            {list.data && filtered.length > 0 && search === "" ? (
+              <span className="ml-2 text-sm font-normal text-slate-500">
+                {list.hasNextPage ? `first ${plural(filtered.length, "secret")}` : plural(filtered.length, "secret")}
+              </span>
+            ) : null}
           </h2>
           {intro ? <div className="mt-1 max-w-3xl text-sm text-slate-600">{intro}</div> : null}
         </div>
@@ -96,7 +101,7 @@ export function SecretsPanel({
         <p className="text-sm text-slate-500">Loading secrets…</p>
       ) : list.isError ? (
         <Alert>{errorMessage(list.error)}</Alert>
-      ) : secrets.length === 0 ? (
+      ) : none && query === "" ? (
         emptyState
       ) : (
         <>
@@ -127,7 +132,7 @@ export function SecretsPanel({
             {filtered.length === 0 ? (
               <tr>
                 <td colSpan={canWrite ? 5 : 4} className="px-5 py-8 text-center text-slate-500">
-                  No secret name contains “{query.trim()}”.
+                  {search === query.trim() ? <>No secret name contains “{query.trim()}”.</> : "Searching…"}
                 </td>
               </tr>
             ) : (
@@ -171,6 +176,7 @@ export function SecretsPanel({
               ))
             )}
           </DataTable>
+          <LoadMore query={list} label="Load more secrets" />
         </>
       )}
 
@@ -196,11 +202,11 @@ function ValueProblem({ problem }: { problem: string }) {
   );
 }
 
-function When({ at, by, never = "—", children }: { at: Date | null; by: { name: string; email: string } | null; never?: string; children?: ReactNode }) {
+function When({ at, by, never = "—", children }: { at: string | null; by: { name: string; email: string } | null; never?: string; children?: ReactNode }) {
   if (!at) return <td className="whitespace-nowrap px-5 py-3 text-slate-400">{never}</td>;
   return (
     <td className="whitespace-nowrap px-5 py-3">
-      <time dateTime={at.toISOString()} className="text-slate-700">
+      <time dateTime={at} className="text-slate-700">
         {formatDateTime(at)}
       </time>
       {by ? (

@@ -1,12 +1,13 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { TRPCClientError } from "@trpc/client";
 import type { inferRouterOutputs } from "@trpc/server";
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { TAppRouter } from "@lockstep/api";
 import { importPublicKey, seal, type TPublicKey } from "@lockstep/crypto";
 import { secretNameProblem } from "@lockstep/validators";
+import { nextPageAfter, PAGE_SIZE } from "~/components/paging";
 import { useTRPC } from "~/trpc/react";
 
 /** Whose secrets a panel manages: a workspace's, or the signed-in user's own. */
@@ -21,17 +22,23 @@ export type TImportDetail = { line?: number; name?: string; message: string };
  * two seconds while a value written in the last minute awaits its check, so a broken one is marked
  * while its author is still here.
  */
-function whileChecking(query: { state: { data?: Array<{ updatedAt: Date; valueCheckedAt: Date | null }> } }): number | false {
-  const recent = (query.state.data ?? []).some((s) => s.valueCheckedAt === null && Date.now() - s.updatedAt.getTime() < 60_000);
+function whileChecking(query: { state: { data?: { pages: Array<Array<{ updatedAt: string; valueCheckedAt: string | null }>> } } }): number | false {
+  const recent = (query.state.data?.pages ?? []).flat().some((s) => s.valueCheckedAt === null && Date.now() - Date.parse(s.updatedAt) < 60_000);
   return recent ? 2_000 : false;
 }
 
-/** The list of secrets (metadata only: the API has no way to return a value). */
-export function useSecretList(target: TSecretsTarget) {
+/**
+ * The list of secrets (metadata only: the API has no way to return a value), a page at a time in
+ * name order, filtered by `search` on the server.
+ */
+export function useSecretList(target: TSecretsTarget, search = "") {
   const trpc = useTRPC();
   const workspaceId = target.scope === "workspace" ? target.workspaceId : null;
-  const ws = useQuery({ ...trpc.secrets.list.queryOptions({ workspaceId: workspaceId ?? "" }), enabled: workspaceId !== null, refetchInterval: whileChecking });
-  const mine = useQuery({ ...trpc.userSecrets.list.queryOptions(), enabled: workspaceId === null, refetchInterval: whileChecking });
+  const input = { limit: PAGE_SIZE, sort: "name" as const, ...(search ? { search } : {}) };
+  // The rows already shown stay while the next search's first page loads (the search box keeps focus).
+  const paging = { getNextPageParam: nextPageAfter<TSecretRow>(), refetchInterval: whileChecking, placeholderData: keepPreviousData };
+  const ws = useInfiniteQuery({ ...trpc.secrets.list.infiniteQueryOptions({ workspaceId: workspaceId ?? "", ...input }, paging), enabled: workspaceId !== null });
+  const mine = useInfiniteQuery({ ...trpc.userSecrets.list.infiniteQueryOptions(input, paging), enabled: workspaceId === null });
   return workspaceId !== null ? ws : mine;
 }
 
@@ -52,7 +59,7 @@ export function useSecretWrites(target: TSecretsTarget) {
   const refresh = () =>
     Promise.all([
       queryClient.invalidateQueries({
-        queryKey: workspaceId !== null ? trpc.secrets.list.queryKey({ workspaceId }) : trpc.userSecrets.list.queryKey(),
+        queryKey: workspaceId !== null ? trpc.secrets.list.pathKey() : trpc.userSecrets.list.pathKey(),
       }),
       // Every write is an audit event: the activity lists are stale now.
       queryClient.invalidateQueries({ queryKey: trpc.audit.pathKey() }),

@@ -11,8 +11,8 @@ const ZFilters = z.object({
   action: z.string().max(100).optional(),
   actorId: ZId.optional(),
   targetName: z.string().max(200).optional(),
-  from: z.date().optional(),
-  to: z.date().optional(),
+  from: z.coerce.date().optional(),
+  to: z.coerce.date().optional(),
 });
 
 const ZPage = z.object({ items: z.array(ZAuditEventOut), nextCursor: z.number().nullable() });

@@ -5,12 +5,13 @@ import { isSshComputeKind, MAX_ENV_VARS, ZComputeEnvInput, ZEnvName, ZHostKeySha
 import { actorOf } from "../../actor";
 import { AppError } from "../../errors";
 import { createComputeEnv, updateComputeEnv } from "../../services/compute-envs";
+import { cursored, pageOf, withCursor, ZPageInput } from "../../paging";
 import { router, workspaceProcedure } from "../../trpc";
 import { ZComputeEnvOut } from "../shapes";
 
 const { computeEnvs } = schema;
 
-export function computeEnvOut(ce: TComputeEnv): z.infer<typeof ZComputeEnvOut> {
+export function computeEnvOut(ce: TComputeEnv): z.input<typeof ZComputeEnvOut> {
   return {
     id: ce.id,
     name: ce.name,
@@ -30,9 +31,13 @@ export function computeEnvOut(ce: TComputeEnv): z.infer<typeof ZComputeEnvOut> {
 }
 
 export const computeEnvsRouter = router({
+  /** By name, one page (search: part of the name). */
   list: workspaceProcedure("workspace:view")
-    .output(z.array(ZComputeEnvOut))
-    .query(async ({ ctx }) => (await listComputeEnvs(ctx.db, ctx.workspace.id)).map(computeEnvOut)),
+    .input(ZPageInput)
+    .output(z.array(withCursor(ZComputeEnvOut)))
+    .query(async ({ ctx, input }) =>
+      cursored(await listComputeEnvs(ctx.db, ctx.workspace.id, pageOf(input, "name")), "name", (c) => c.id).map((c) => ({ ...computeEnvOut(c), cursor: c.cursor })),
+    ),
 
   get: workspaceProcedure("workspace:view")
     .input(z.object({ computeEnvId: ZId }))

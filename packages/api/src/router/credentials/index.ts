@@ -1,13 +1,15 @@
 import { z } from "zod";
+import { ZIsoDate } from "../shapes";
 import { computeEnvsUsingCredential, deleteCredential, findCredential, insertCredential, listCredentials, overwriteCredential, recordAudit } from "@lockstep/db";
 import { credentialProblem, ZId, type TAuditAction } from "@lockstep/validators";
+import { cursored, pageOf, withCursor, ZPageInput } from "../../paging";
 import { AppError } from "../../errors";
 import { sealedFrom, type TValueInput } from "../../services/secrets";
 import { router, workspaceProcedure } from "../../trpc";
 import { actorOf } from "../../actor";
 
 const ZProvider = z.enum(["aws", "google", "ssh"]);
-const ZCredentialOut = z.object({ id: z.string(), name: z.string(), provider: ZProvider, createdAt: z.date(), updatedAt: z.date() });
+const ZCredentialOut = z.object({ id: z.string(), name: z.string(), provider: ZProvider, createdAt: ZIsoDate, updatedAt: ZIsoDate });
 const ZCredentialRef = z.object({ id: z.string(), name: z.string(), provider: ZProvider });
 
 /** A credential arrives sealed by the browser, or as plain JSON checked then sealed here. */
@@ -46,9 +48,11 @@ function audit(ctx: Parameters<typeof actorOf>[0] & { db: Parameters<typeof reco
 
 /** Write-only credentials (cloud keys, cluster SSH keys), like secrets: names and dates are listed, values never. */
 export const credentialsRouter = router({
+  /** By name, one page (search: part of the name). */
   list: workspaceProcedure("workspace:view")
-    .output(z.array(ZCredentialOut))
-    .query(({ ctx }) => listCredentials(ctx.db, ctx.workspace.id)),
+    .input(ZPageInput)
+    .output(z.array(withCursor(ZCredentialOut)))
+    .query(async ({ ctx, input }) => cursored(await listCredentials(ctx.db, ctx.workspace.id, pageOf(input, "name")), "name", (c) => c.id)),
 
   create: workspaceProcedure("compute-envs:manage")
     .input(z.object({ name: z.string().trim().min(1, "Give the credentials a name.").max(100, "Name must be at most 100 characters."), provider: ZProvider, value: ZCredentialValue }))

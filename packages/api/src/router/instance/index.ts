@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ZIsoDate } from "../shapes";
 import {
   countInstanceAdmins,
   getInstanceSettings,
@@ -23,8 +24,8 @@ const ZInstanceUserOut = z.object({
   name: z.string(),
   isInstanceAdmin: z.boolean(),
   /** When an instance admin disabled the account; null while it is active. */
-  disabledAt: z.date().nullable(),
-  createdAt: z.date(),
+  disabledAt: ZIsoDate.nullable(),
+  createdAt: ZIsoDate,
 });
 
 const ZInstanceOut = z.object({
@@ -34,7 +35,7 @@ const ZInstanceOut = z.object({
   signup: z.object({ policy: ZSignupPolicy, saved: ZSignupPolicy.nullable(), environment: ZSignupPolicy }),
   /** Webhooks: plain http allowed, and networks exempt from the private-address block (docs/webhooks.md). */
   webhooks: z.object({ allowHttp: z.boolean(), allowedNetworks: z.array(z.string()) }),
-  updatedAt: z.date().nullable(),
+  updatedAt: ZIsoDate.nullable(),
   updatedBy: z.object({ id: z.string(), name: z.string(), email: z.string() }).nullable(),
   /** LOCKSTEP_LOCAL_PIPELINE_ROOTS as the web app read it (set in the environment, not here). */
   localPipelineRoots: z.array(z.string()),
@@ -42,7 +43,7 @@ const ZInstanceOut = z.object({
   recentChanges: z.array(
     z.object({
       id: z.string(),
-      at: z.date(),
+      at: ZIsoDate,
       action: z.string(),
       actorEmail: z.string().nullable(),
       ip: z.string().nullable(),
@@ -52,7 +53,7 @@ const ZInstanceOut = z.object({
   ),
 });
 
-async function instanceOut(db: TDatabase, config: { localPipelineRoots: readonly string[]; signup: TSignupPolicy }): Promise<z.infer<typeof ZInstanceOut>> {
+async function instanceOut(db: TDatabase, config: { localPipelineRoots: readonly string[]; signup: TSignupPolicy }): Promise<z.input<typeof ZInstanceOut>> {
   const { localPipelineRoots } = config;
   const settings = await getInstanceSettings(db);
   const events = await listInstanceAuditEvents(db, 10);

@@ -4,10 +4,11 @@ import { bumpSessionVersion, insertAccessToken, listAccessTokens, revokeAccessTo
 import { ZId, ZTokenName } from "@lockstep/validators";
 import { AppError } from "../../errors";
 import { newAccessToken } from "../../services/identity";
+import { cursored, pageOf, withCursor, ZPageInput } from "../../paging";
 import { authedProcedure, router } from "../../trpc";
 import { ZTokenOut, ZUserOut } from "../shapes";
 
-const tokenOut = (t: TAccessToken) => ({
+const tokenOut = (t: Omit<TAccessToken, "cursorKey">) => ({
   id: t.id,
   name: t.name,
   prefix: t.prefix,
@@ -51,7 +52,13 @@ export const meRouter = router({
       defaultDays: Math.min(DEFAULT_TOKEN_DAYS, ctx.config.tokenMaxDays),
     })),
 
-    list: authedProcedure.output(z.array(ZTokenOut)).query(async ({ ctx }) => (await listAccessTokens(ctx.db, ctx.user.id)).map(tokenOut)),
+    /** Live tokens, oldest first, one page. */
+    list: authedProcedure
+      .input(ZPageInput.default({ limit: 50 }))
+      .output(z.array(withCursor(ZTokenOut)))
+      .query(async ({ ctx, input }) =>
+        cursored(await listAccessTokens(ctx.db, ctx.user.id, pageOf(input, "created")), "created", (t) => t.id).map((t) => ({ ...tokenOut(t), cursor: t.cursor })),
+      ),
 
     /** The token itself is in this answer and nowhere else, ever. */
     create: authedProcedure

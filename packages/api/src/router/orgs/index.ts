@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { listOrgInvitations, listOrgMembers, listOrgsOf } from "@lockstep/db";
-import { slugify, ZDescription, ZDisplayName, ZEmail, ZId, ZSlug } from "@lockstep/validators";
+import { encodeCursor, slugify, ZDescription, ZDisplayName, ZEmail, ZId, ZSlug } from "@lockstep/validators";
+import { cursored, pageOf, withCursor, ZPageInput } from "../../paging";
 import { invitationOut, inviteToOrg, revokeInvitation } from "../../services/invitations";
 import {
   createOrganization,
@@ -48,7 +49,11 @@ export const orgsRouter = router({
     }),
 
   members: router({
-    list: orgProcedure("org:members:list").output(z.array(ZMemberOut)).query(({ ctx }) => listOrgMembers(ctx.db, ctx.org.id)),
+    /** By name, one page (search: part of the name or email). */
+    list: orgProcedure("org:members:list")
+      .input(ZPageInput)
+      .output(z.array(withCursor(ZMemberOut)))
+      .query(async ({ ctx, input }) => cursored(await listOrgMembers(ctx.db, ctx.org.id, pageOf(input, "name")), "name", (m) => m.userId)),
 
     /**
      * Invites an email: they become a member only once they accept. The answer is the same
@@ -62,8 +67,11 @@ export const orgsRouter = router({
     /** Pending invitations to the organization (not to its workspaces). */
     invitations: router({
       list: orgProcedure("org:manage")
-        .output(z.array(ZInvitationOut))
-        .query(async ({ ctx }) => (await listOrgInvitations(ctx.db, ctx.org.id)).map(invitationOut)),
+        .input(ZPageInput)
+        .output(z.array(withCursor(ZInvitationOut)))
+        .query(async ({ ctx, input }) =>
+          (await listOrgInvitations(ctx.db, ctx.org.id, pageOf(input, "email"))).map((r) => ({ ...invitationOut(r), cursor: encodeCursor({ sort: "email", key: r.emailKey, id: r.invitation.id }) })),
+        ),
 
       revoke: orgProcedure("org:manage")
         .input(z.object({ invitationId: ZId }))

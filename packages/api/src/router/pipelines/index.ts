@@ -3,12 +3,13 @@ import { and, eq, getComputeEnv, getPipeline, listPipelines, schema, type TPipel
 import { describeNeeds, ZId, ZPipelineInput } from "@lockstep/validators";
 import { AppError, isUniqueViolation } from "../../errors";
 import { assertPipelineSource, nextflowCheckOf, requestNextflowCheck, scanSecretNeeds, withNextflow } from "../../services/pipelines";
+import { cursored, pageOf, withCursor, ZPageInput } from "../../paging";
 import { router, workspaceProcedure } from "../../trpc";
 import { ZPipelineOut } from "../shapes";
 
 const { pipelines } = schema;
 
-const out = (p: TPipeline): z.infer<typeof ZPipelineOut> => ({
+const out = (p: Omit<TPipeline, "cursorKey">): z.input<typeof ZPipelineOut> => ({
   id: p.id,
   name: p.name,
   repository: p.repository,
@@ -28,9 +29,11 @@ async function checkComputeEnv(db: Parameters<typeof getComputeEnv>[0], workspac
 }
 
 export const pipelinesRouter = router({
+  /** By name, one page (search: part of the name). */
   list: workspaceProcedure("workspace:view")
-    .output(z.array(ZPipelineOut))
-    .query(async ({ ctx }) => (await listPipelines(ctx.db, ctx.workspace.id)).map(out)),
+    .input(ZPageInput)
+    .output(z.array(withCursor(ZPipelineOut)))
+    .query(async ({ ctx, input }) => cursored(await listPipelines(ctx.db, ctx.workspace.id, pageOf(input, "name")), "name", (p) => p.id).map((p) => ({ ...out(p), cursor: p.cursor }))),
 
   get: workspaceProcedure("workspace:view")
     .input(z.object({ pipelineId: ZId }))

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { getPipeline, getRunInWorkspace, listRuns, readRunLog, type TRun } from "@lockstep/db";
+import { findUserById, getPipeline, getRunInWorkspace, listRuns, overriddenSecretNames, readRunLog, workspaceAccessFacts, type TRun, type TRunEvent } from "@lockstep/db";
+import { can, effectiveWorkspaceRole } from "@lockstep/auth";
 import { describeNeeds, ZId, ZParams, ZSecretSelection } from "@lockstep/validators";
 import { AppError } from "../../errors";
 import { scrubPersonalNames } from "../../services/personal-secrets";
@@ -7,7 +8,34 @@ import { scanSecretNeeds, withNextflow } from "../../services/pipelines";
 import { runReceipt } from "../../services/receipts";
 import { runSecretVersions } from "../../services/secret-versions";
 import { cancelRun, launchRun, secretsForLaunch } from "../../services/runs";
+import { cursored, pageOf, withCursor, ZPageInput } from "../../paging";
 import { router, workspaceProcedure } from "../../trpc";
+
+const RUNS_SORT = "submitted";
+
+/** A run changed: which, and its states. Never params, errors or secret names: a page refetches what it shows. */
+export const ZRunEventOut = z.strictObject({
+  id: z.string(),
+  status: z.enum(["SUBMITTED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "LOST"]),
+  secretsState: z.enum(["NONE", "PENDING", "PROVISIONED", "DELETING", "DELETED", "CLEANUP_FAILED"]),
+});
+
+/** How long a subscriber's access holds before the next event checks it again (a removed participant stops getting events). */
+const RECHECK_MS = 30_000;
+
+async function stillMayView(db: Parameters<typeof workspaceAccessFacts>[0], userId: string, workspaceId: string): Promise<boolean> {
+  const [user, facts] = await Promise.all([findUserById(db, userId), workspaceAccessFacts(db, userId, workspaceId)]);
+  if (!user || user.disabledAt || !facts) return false;
+  const role = effectiveWorkspaceRole({
+    personalOwnerId: facts.workspace.personalOwnerId,
+    visibility: facts.workspace.visibility,
+    participantRole: facts.participantRole,
+    orgRole: facts.orgRole,
+    userId,
+  });
+  return role !== null && can(role, "workspace:view");
+}
+const ZRunStatus = z.enum(["SUBMITTED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "LOST"]);
 import { actorOf } from "../../actor";
 import { ZLaunchNeedsOut, ZLogLineOut, ZReceiptOut, ZRunOut, ZRunSecretRefOut, ZRunSecretVersionsOut } from "../shapes";
 
@@ -15,7 +43,7 @@ import { ZLaunchNeedsOut, ZLogLineOut, ZReceiptOut, ZRunOut, ZRunSecretRefOut, Z
  * A run as `viewerId` may read it: the launcher sees their personal secrets by name; everyone else
  * sees only how many there were (`personalSecretCount`), and error texts with those names replaced.
  */
-export function runOut(run: TRun, launcher: { id: string | null; name: string | null; email: string | null } | null, viewerId: string): z.infer<typeof ZRunOut> {
+export function runOut(run: TRun, launcher: { id: string | null; name: string | null; email: string | null } | null, viewerId: string): z.input<typeof ZRunOut> {
   const own = run.launchedBy !== null && run.launchedBy === viewerId;
   const visibleText = (text: string | null) => (text === null || own ? text : scrubPersonalNames(text, run.secretRefs, launcher?.name ?? null));
   return {
@@ -61,15 +89,25 @@ export const runsRouter = router({
    */
   effectiveSecrets: workspaceProcedure("runs:launch")
     .input(z.object({ pipelineId: ZId.optional() }).default({}))
-    .output(z.object({ personal: z.boolean(), secrets: z.array(ZRunSecretRefOut), needs: ZLaunchNeedsOut.nullable() }))
+    .output(
+      z.object({
+        personal: z.boolean(),
+        secrets: z.array(ZRunSecretRefOut),
+        /** Names of the caller's secrets that override a workspace secret of the same name. */
+        overridden: z.array(z.string()),
+        needs: ZLaunchNeedsOut.nullable(),
+      }),
+    )
     .query(async ({ ctx, input }) => {
       const pipeline = input.pipelineId ? await getPipeline(ctx.db, ctx.workspace.id, input.pipelineId) : undefined;
       if (input.pipelineId && !pipeline) throw new AppError("NOT_FOUND", "No such pipeline.");
       const needs = pipeline ? withNextflow(await scanSecretNeeds(pipeline.repository, ctx.config.localPipelineRoots), pipeline.nextflowSecrets) : null;
       const all = await secretsForLaunch(ctx.db, ctx.workspace, ctx.user.id, { mode: "all" }, pipeline ? { optionalSecrets: pipeline.optionalSecrets, needs } : null);
+      const overridden = ctx.workspace.personalOwnerId ? [] : await overriddenSecretNames(ctx.db, ctx.workspace.id, ctx.user.id);
       return {
         personal: ctx.workspace.personalOwnerId !== null,
         secrets: all.refs.map((r) => ({ name: r.name, source: r.source })),
+        overridden,
         needs: needs
           ? {
               known: needs.status === "known",
@@ -96,22 +134,67 @@ export const runsRouter = router({
       return runOut(run, ctx.user, ctx.user.id);
     }),
 
+  /** Newest first, one page: pass the last run's `cursor` for the next (older) page. */
   list: workspaceProcedure("workspace:view")
     .input(
-      z
-        .object({
-          limit: z.number().int().min(1).max(200).default(50),
-          /** The id of the last run of the previous page: the next page starts right below it. */
-          after: ZId.optional(),
-          /** Deprecated (millisecond precision can skip runs at a page boundary): use `after`. */
-          before: z.date().optional(),
-        })
-        .default({ limit: 50 }),
+      ZPageInput.extend({
+        /** The id of the last run of the previous page: the same as its `cursor`, with one more lookup. */
+        after: ZId.optional(),
+        /** Deprecated (millisecond precision can skip runs at a page boundary): use `cursor`. */
+        before: z.coerce.date().optional(),
+        /** Only runs in these states. */
+        status: z.array(ZRunStatus).max(6).optional(),
+      }).default({ limit: 50 }),
     )
-    .output(z.array(ZRunOut))
-    .query(async ({ ctx, input }) =>
-      (await listRuns(ctx.db, ctx.workspace.id, input.limit, { after: input.after, before: input.before })).map((r) => runOut(r.run, r.launcher, ctx.user.id)),
-    ),
+    .output(z.array(withCursor(ZRunOut)))
+    .query(async ({ ctx, input }) => {
+      const page = pageOf(input, RUNS_SORT);
+      const rows = await listRuns(ctx.db, ctx.workspace.id, input.limit, { after: input.after, before: input.before, cursor: page.after, search: page.search, status: input.status });
+      return cursored(rows, RUNS_SORT, (r) => r.run.id).map((r) => ({ ...runOut(r.run, r.launcher, ctx.user.id), cursor: r.cursor }));
+    }),
+
+  /**
+   * Pushed run changes (SSE): each time a run of this workspace (or `runId` only) changes state or
+   * progress, its id and states. Nothing runs while nothing changes: no poll, no timer. Only the
+   * workspace the caller may view; access is checked again on an event after 30 s, so someone
+   * removed from the workspace stops receiving.
+   */
+  onChange: workspaceProcedure("workspace:view")
+    .meta({ events: ZRunEventOut })
+    .input(z.object({ runId: ZId.optional() }))
+    .subscription(async function* ({ ctx, input, signal }) {
+      if (!ctx.runEvents) throw new AppError("INVALID", "Live run updates are not available on this server; refresh the page instead.");
+      // Latest state per run: a slow reader gets each changed run once, not a growing backlog.
+      const pending = new Map<string, TRunEvent>();
+      let wake: (() => void) | null = null;
+      const unsubscribe = ctx.runEvents.subscribe(ctx.workspace.id, (event) => {
+        if (input.runId && event.id !== input.runId) return;
+        pending.set(event.id, event);
+        wake?.();
+      });
+      let checkedAt = Date.now();
+      try {
+        while (!signal?.aborted) {
+          if (pending.size === 0) {
+            await new Promise<void>((resolve) => {
+              wake = resolve;
+              signal?.addEventListener("abort", () => resolve(), { once: true });
+            });
+            wake = null;
+            continue;
+          }
+          if (Date.now() - checkedAt > RECHECK_MS) {
+            if (!(await stillMayView(ctx.db, ctx.user.id, ctx.workspace.id))) return;
+            checkedAt = Date.now();
+          }
+          const events = [...pending.values()];
+          pending.clear();
+          for (const event of events) yield ZRunEventOut.parse({ id: event.id, status: event.status, secretsState: event.secretsState });
+        }
+      } finally {
+        unsubscribe();
+      }
+    }),
 
   get: workspaceProcedure("workspace:view")
     .input(z.object({ runId: ZId }))

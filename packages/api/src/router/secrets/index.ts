@@ -1,12 +1,22 @@
 import { z } from "zod";
-import { listSecretMetadata, type TSecretOwner } from "@lockstep/db";
+import { listSecretMetadata, secretSorts, type TSecretOwner } from "@lockstep/db";
 import { ZId } from "@lockstep/validators";
 import { actorOf } from "../../actor";
 import { createSecret, importSecrets, removeSecret, updateSecret, validateSecretName } from "../../services/secrets";
+import { cursored, pageOf, withCursor, ZPageInput } from "../../paging";
 import { authedProcedure, router, workspaceProcedure } from "../../trpc";
 import { historyOf } from "../../services/secret-history";
 import { ZImportOut, ZSecretHistoryOut, ZSecretOut, ZSecretRefOut, ZValidateNameOut } from "../shapes";
 import { ZHistoryInput, ZImportInput, ZSecretName, ZValueInput } from "./inputs";
+
+export const ZSecretListInput = ZPageInput.extend({ sort: z.enum(secretSorts).default("name") }).default({ limit: 50, sort: "name" });
+export const ZSecretPageRow = withCursor(ZSecretOut);
+
+/** A page of a secrets list (workspace or personal): rows with their cursors. */
+export async function listSecretPage(db: Parameters<typeof listSecretMetadata>[0], owner: TSecretOwner, input: z.output<typeof ZSecretListInput>) {
+  const rows = await listSecretMetadata(db, owner, { ...pageOf(input, input.sort), sort: input.sort });
+  return cursored(rows, input.sort, (r) => r.id);
+}
 
 const ws = (ctx: { workspace: { id: string } }): TSecretOwner => ({ scope: "workspace", workspaceId: ctx.workspace.id });
 
@@ -16,9 +26,11 @@ export const secretsRouter = router({
     .output(z.object({ kid: z.string(), publicKey: z.string(), algorithm: z.literal("HPKE-Base-X25519-SHA256-AES256GCM") }))
     .query(({ ctx }) => ({ kid: ctx.sealing.activeSpec.kid, publicKey: ctx.sealing.activeSpec.key, algorithm: "HPKE-Base-X25519-SHA256-AES256GCM" as const })),
 
+  /** One page of secret metadata: by name (A→Z, the Launch form's order) or last written first. */
   list: workspaceProcedure("secrets:list")
-    .output(z.array(ZSecretOut))
-    .query(({ ctx }) => listSecretMetadata(ctx.db, ws(ctx))),
+    .input(ZSecretListInput)
+    .output(z.array(ZSecretPageRow))
+    .query(({ ctx, input }) => listSecretPage(ctx.db, ws(ctx), input)),
 
   /** Who wrote each version of a secret and when (never a value). */
   history: workspaceProcedure("secrets:list")

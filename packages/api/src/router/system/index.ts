@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ZIsoDate } from "../shapes";
 import { latestHeartbeat, pingDatabase, probe } from "@lockstep/db";
 import { publicProcedure, router } from "../../trpc";
 
@@ -14,7 +15,7 @@ export const systemRouter = router({
         status: z.enum(["ok", "degraded"]),
         postgres: ZProbe,
         redis: ZProbe,
-        worker: z.object({ lastHealthCheckAt: z.date().nullable() }),
+        worker: z.object({ lastHealthCheckAt: ZIsoDate.nullable() }),
       }),
     )
     .query(async ({ ctx }) => {

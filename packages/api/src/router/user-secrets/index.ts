@@ -1,18 +1,22 @@
 import { z } from "zod";
-import { listSecretMetadata, type TSecretOwner } from "@lockstep/db";
+import type { TSecretOwner } from "@lockstep/db";
 import { ZId } from "@lockstep/validators";
 import { createSecret, importSecrets, removeSecret, updateSecret, validateSecretName } from "../../services/secrets";
 import { authedProcedure, router } from "../../trpc";
 import { actorOf } from "../../actor";
 import { historyOf } from "../../services/secret-history";
 import { ZHistoryInput, ZImportInput, ZSecretName, ZValueInput } from "../secrets/inputs";
+import { listSecretPage, ZSecretListInput, ZSecretPageRow } from "../secrets";
 import { ZImportOut, ZSecretHistoryOut, ZSecretOut, ZSecretRefOut, ZValidateNameOut } from "../shapes";
 
 /** The caller's own secrets: nobody else sees them, not even their names. */
 const mine = (ctx: { user: { id: string } }): TSecretOwner => ({ scope: "user", userId: ctx.user.id });
 
 export const userSecretsRouter = router({
-  list: authedProcedure.output(z.array(ZSecretOut)).query(({ ctx }) => listSecretMetadata(ctx.db, mine(ctx))),
+  list: authedProcedure
+    .input(ZSecretListInput)
+    .output(z.array(ZSecretPageRow))
+    .query(({ ctx, input }) => listSecretPage(ctx.db, mine(ctx), input)),
 
   /** Who wrote each version of one of your secrets and when (never a value). */
   history: authedProcedure

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { effectiveWorkspaceRole } from "@lockstep/auth";
 import { listWorkspaceInvitations, listWorkspaceParticipants, visibleWorkspaceFacts, type TWorkspaceAccessFacts } from "@lockstep/db";
-import { slugify, ZDescription, ZDisplayName, ZEmail, ZId, ZSlug } from "@lockstep/validators";
+import { encodeCursor, slugify, ZDescription, ZDisplayName, ZEmail, ZId, ZSlug } from "@lockstep/validators";
+import { cursored, pageOf, withCursor, ZPageInput } from "../../paging";
 import { invitationOut, inviteToWorkspace, revokeInvitation } from "../../services/invitations";
 import {
   createWorkspace,
@@ -90,9 +91,11 @@ export const workspacesRouter = router({
     }),
 
   participants: router({
+    /** By name, one page (search: part of the name or email). */
     list: workspaceProcedure("workspace:view")
-      .output(z.array(ZParticipantOut))
-      .query(({ ctx }) => listWorkspaceParticipants(ctx.db, ctx.workspace.id)),
+      .input(ZPageInput)
+      .output(z.array(withCursor(ZParticipantOut)))
+      .query(async ({ ctx, input }) => cursored(await listWorkspaceParticipants(ctx.db, ctx.workspace.id, pageOf(input, "name")), "name", (p) => p.userId)),
 
     /**
      * Invites an email: they participate only once they accept. The answer is the same whether
@@ -106,8 +109,14 @@ export const workspacesRouter = router({
     /** Pending invitations to this workspace. */
     invitations: router({
       list: workspaceProcedure("participants:manage")
-        .output(z.array(ZInvitationOut))
-        .query(async ({ ctx }) => (await listWorkspaceInvitations(ctx.db, ctx.workspace.id)).map(invitationOut)),
+        .input(ZPageInput)
+        .output(z.array(withCursor(ZInvitationOut)))
+        .query(async ({ ctx, input }) =>
+          (await listWorkspaceInvitations(ctx.db, ctx.workspace.id, pageOf(input, "email"))).map((r) => ({
+            ...invitationOut(r),
+            cursor: encodeCursor({ sort: "email", key: r.emailKey, id: r.invitation.id }),
+          })),
+        ),
 
       revoke: workspaceProcedure("participants:manage")
         .input(z.object({ invitationId: ZId }))

@@ -41,8 +41,8 @@ const SIGNUP_LABELS: Record<string, string> = { open: "open", invite: "by invita
 const signupLabel = (value: unknown) => (value === null || value === undefined ? "LOCKSTEP_SIGNUP (environment)" : (SIGNUP_LABELS[String(value)] ?? String(value)));
 
 const PAGE_SIZE = 20;
-const formatDate = (date: Date) => date.toLocaleDateString("en", { year: "numeric", month: "short", day: "numeric" });
-const formatDateTime = (date: Date) => date.toLocaleString("en", { dateStyle: "medium", timeStyle: "short" });
+const formatDate = (date: Date | string) => new Date(date).toLocaleDateString("en", { year: "numeric", month: "short", day: "numeric" });
+const formatDateTime = (date: Date | string) => new Date(date).toLocaleString("en", { dateStyle: "medium", timeStyle: "short" });
 
 export function InstanceSettings({ currentUserId }: { currentUserId: string }) {
   const trpc = useTRPC();
@@ -70,7 +70,7 @@ export function InstanceSettings({ currentUserId }: { currentUserId: string }) {
   );
 }
 
-function HostComputeEnvsCard({ current, updatedAt, updatedBy }: { current: THostPolicy; updatedAt: Date | null; updatedBy: string | null }) {
+function HostComputeEnvsCard({ current, updatedAt, updatedBy }: { current: THostPolicy; updatedAt: string | null; updatedBy: string | null }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const update = useMutation(trpc.instance.update.mutationOptions());
@@ -530,7 +530,7 @@ function Users({ currentUserId }: { currentUserId: string }) {
   );
 }
 
-type TChange = { id: string; at: Date; action: string; actorEmail: string | null; ip: string | null; targetName: string | null; detail: Record<string, unknown> };
+type TChange = { id: string; at: string; action: string; actorEmail: string | null; ip: string | null; targetName: string | null; detail: Record<string, unknown> };
 
 function describeChange(c: TChange): string {
   switch (c.action) {

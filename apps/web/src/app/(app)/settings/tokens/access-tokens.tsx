@@ -1,10 +1,11 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRef, useState, type FormEvent } from "react";
 import { Alert, Badge, Button, Card, Checkbox, EmptyState, Field, PageHeader, SelectField } from "@lockstep/ui";
 import { errorMessage, fieldErrorsOf } from "~/components/errors";
 import { DataTable } from "~/components/data-table";
+import { LoadMore, nextPageAfter, PAGE_SIZE, rowsOf } from "~/components/paging";
 import { useTRPC } from "~/trpc/react";
 
 const EXPIRY_DAYS = [7, 30, 90, 180, 365] as const;
@@ -24,12 +25,13 @@ const SCOPES = [
   { scope: "admin", label: "admin", hint: "Manage members, participants and workspace settings; instance settings for instance admins." },
 ] as const;
 
-const formatDate = (date: Date) => date.toLocaleDateString("en", { year: "numeric", month: "short", day: "numeric" });
-const formatDateTime = (date: Date) => date.toLocaleString("en", { dateStyle: "medium", timeStyle: "short" });
+const formatDate = (date: Date | string) => new Date(date).toLocaleDateString("en", { year: "numeric", month: "short", day: "numeric" });
+const formatDateTime = (date: Date | string) => new Date(date).toLocaleString("en", { dateStyle: "medium", timeStyle: "short" });
 
 export function AccessTokens() {
   const trpc = useTRPC();
-  const tokens = useQuery(trpc.me.tokens.list.queryOptions());
+  const tokens = useInfiniteQuery(trpc.me.tokens.list.infiniteQueryOptions({ limit: PAGE_SIZE }, { getNextPageParam: nextPageAfter() }));
+  const tokenRows = rowsOf(tokens.data);
   const [created, setCreated] = useState<{ name: string; token: string } | null>(null);
 
   return (
@@ -58,10 +60,13 @@ export function AccessTokens() {
             <p className="text-sm text-slate-500">Loading tokens…</p>
           ) : tokens.isError ? (
             <Alert>{errorMessage(tokens.error)}</Alert>
-          ) : tokens.data.length === 0 ? (
+          ) : tokenRows.length === 0 ? (
             <EmptyState title="No access tokens">Create one below to use the API from a script or a CI job.</EmptyState>
           ) : (
-            <TokenTable tokens={tokens.data} />
+            <>
+              <TokenTable tokens={tokenRows} />
+              <LoadMore query={tokens} label="Load more tokens" />
+            </>
           )}
         </section>
         <CreateToken onCreated={setCreated} />
@@ -70,7 +75,7 @@ export function AccessTokens() {
   );
 }
 
-type TToken = { id: string; name: string; prefix: string; scopes: string[]; createdAt: Date; lastUsedAt: Date | null; lastUsedIp: string | null; expiresAt: Date };
+type TToken = { id: string; name: string; prefix: string; scopes: string[]; createdAt: string; lastUsedAt: string | null; lastUsedIp: string | null; expiresAt: string };
 
 function TokenTable({ tokens }: { tokens: TToken[] }) {
   const trpc = useTRPC();
@@ -85,7 +90,7 @@ function TokenTable({ tokens }: { tokens: TToken[] }) {
     setError(null);
     try {
       await revoke.mutateAsync({ tokenId });
-      await queryClient.invalidateQueries({ queryKey: trpc.me.tokens.list.queryKey() });
+      await queryClient.invalidateQueries({ queryKey: trpc.me.tokens.list.pathKey() });
     } catch (e) {
       setError(errorMessage(e));
     }
@@ -101,7 +106,7 @@ function TokenTable({ tokens }: { tokens: TToken[] }) {
       ) : null}
       <DataTable label="Access tokens" columns={["Name", "Token", "Scopes", "Created", "Last used", "Expires"]} actions>
         {tokens.map((t) => {
-          const expired = t.expiresAt.getTime() <= now;
+          const expired = Date.parse(t.expiresAt) <= now;
           return (
             <tr key={t.id}>
               <td className="min-w-[8rem] max-w-[16rem] px-5 py-3 font-medium text-slate-900 [overflow-wrap:anywhere]" title={t.name}>{t.name}</td>
@@ -181,7 +186,7 @@ function CreateToken({ onCreated }: { onCreated: (created: { name: string; token
       });
       form.reset();
       onCreated({ name: result.accessToken.name, token: result.token });
-      await queryClient.invalidateQueries({ queryKey: trpc.me.tokens.list.queryKey() });
+      await queryClient.invalidateQueries({ queryKey: trpc.me.tokens.list.pathKey() });
     } catch (error) {
       setErrors(fieldErrorsOf(error));
     }

@@ -1,10 +1,11 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { can, roleRank, workspaceRoles, type TWorkspaceRole } from "@lockstep/auth/permissions";
 import { Alert, EmptyState } from "@lockstep/ui";
 import { errorMessage } from "~/components/errors";
 import { AddByEmail, RoleTable, useRoleActions } from "~/components/members/role-table";
+import { LoadMore, nextPageAfter, PAGE_SIZE, rowsOf } from "~/components/paging";
 import { useTRPC } from "~/trpc/react";
 
 const ROLE_HINTS: Record<TWorkspaceRole, string> = {
@@ -19,7 +20,8 @@ const ROLE_HINTS: Record<TWorkspaceRole, string> = {
 export function ParticipantsTab({ workspaceId, role }: { workspaceId: string; role: TWorkspaceRole }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const participants = useQuery(trpc.workspaces.participants.list.queryOptions({ workspaceId }));
+  const participants = useInfiniteQuery(trpc.workspaces.participants.list.infiniteQueryOptions({ workspaceId, limit: PAGE_SIZE }, { getNextPageParam: nextPageAfter() }));
+  const participantRows = rowsOf(participants.data);
   const me = useQuery(trpc.me.get.queryOptions());
   const updateRole = useMutation(trpc.workspaces.participants.updateRole.mutationOptions());
   const remove = useMutation(trpc.workspaces.participants.remove.mutationOptions());
@@ -27,14 +29,17 @@ export function ParticipantsTab({ workspaceId, role }: { workspaceId: string; ro
   const revoke = useMutation(trpc.workspaces.participants.invitations.revoke.mutationOptions());
 
   const manages = can(role, "participants:manage");
-  const invitations = useQuery(trpc.workspaces.participants.invitations.list.queryOptions({ workspaceId }, { enabled: manages }));
+  const invitations = useInfiniteQuery({
+    ...trpc.workspaces.participants.invitations.list.infiniteQueryOptions({ workspaceId, limit: PAGE_SIZE }, { getNextPageParam: nextPageAfter() }),
+    enabled: manages,
+  });
   // Nobody hands out (or takes away) more than they hold: the server refuses it, so the UI does not offer it.
   const grantable = workspaceRoles.filter((r) => roleRank(r) <= roleRank(role));
 
   const refresh = () =>
     Promise.all([
-      queryClient.invalidateQueries({ queryKey: trpc.workspaces.participants.list.queryKey({ workspaceId }) }),
-      queryClient.invalidateQueries({ queryKey: trpc.workspaces.participants.invitations.list.queryKey({ workspaceId }) }),
+      queryClient.invalidateQueries({ queryKey: trpc.workspaces.participants.list.pathKey() }),
+      queryClient.invalidateQueries({ queryKey: trpc.workspaces.participants.invitations.list.pathKey() }),
       // Changing one's own role changes what this page may show.
       queryClient.invalidateQueries({ queryKey: trpc.workspaces.get.queryKey({ workspaceId }) }),
       queryClient.invalidateQueries({ queryKey: trpc.workspaces.list.queryKey() }),
@@ -63,12 +68,12 @@ export function ParticipantsTab({ workspaceId, role }: { workspaceId: string; ro
         <p className="text-sm text-slate-500">Loading participants…</p>
       ) : participants.isError ? (
         <Alert>{errorMessage(participants.error)}</Alert>
-      ) : participants.data.length === 0 ? (
+      ) : participantRows.length === 0 ? (
         <EmptyState title="No participants yet">Organization owners act as owners of every workspace.</EmptyState>
       ) : (
         <RoleTable
           label="Participants"
-          holders={participants.data}
+          holders={participantRows}
           meId={me.data?.id}
           manages={manages}
           roles={grantable}
@@ -77,11 +82,13 @@ export function ParticipantsTab({ workspaceId, role }: { workspaceId: string; ro
           removing={remove.isPending}
           onChangeRole={actions.changeRole}
           onRemove={actions.removeHolder}
-          pending={invitations.data ?? []}
+          pending={rowsOf(invitations.data)}
           revoking={revoke.isPending}
           onRevoke={actions.revokeInvitation}
         />
       )}
+      {participants.data ? <LoadMore query={participants} label="Load more participants" /> : null}
+      {invitations.data ? <LoadMore query={invitations} label="Load more invitations" /> : null}
       {manages ? (
         <AddByEmail<TWorkspaceRole>
           title="Invite a participant"

@@ -1,6 +1,6 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { orgCan, orgRoles, type TOrgRole } from "@lockstep/auth/permissions";
@@ -8,6 +8,7 @@ import { Alert, EmptyState, Field, PageHeader } from "@lockstep/ui";
 import { errorMessage } from "~/components/errors";
 import { AddByEmail, RoleTable, useRoleActions } from "~/components/members/role-table";
 import { DangerZone, GeneralSettingsCard } from "~/components/settings-forms";
+import { LoadMore, nextPageAfter, PAGE_SIZE, rowsOf } from "~/components/paging";
 import { useTRPC } from "~/trpc/react";
 
 const ROLE_HINTS: Record<TOrgRole, string> = {
@@ -92,19 +93,22 @@ function GeneralSettings({ orgId, name, description }: { orgId: string; name: st
 function Members({ orgId, manages }: { orgId: string; manages: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const members = useQuery(trpc.orgs.members.list.queryOptions({ orgId }));
+  const members = useInfiniteQuery(trpc.orgs.members.list.infiniteQueryOptions({ orgId, limit: PAGE_SIZE }, { getNextPageParam: nextPageAfter() }));
   const me = useQuery(trpc.me.get.queryOptions());
   const updateRole = useMutation(trpc.orgs.members.updateRole.mutationOptions());
   const remove = useMutation(trpc.orgs.members.remove.mutationOptions());
   const add = useMutation(trpc.orgs.members.add.mutationOptions());
   const revoke = useMutation(trpc.orgs.members.invitations.revoke.mutationOptions());
-  const invitations = useQuery(trpc.orgs.members.invitations.list.queryOptions({ orgId }, { enabled: manages }));
+  const invitations = useInfiniteQuery({
+    ...trpc.orgs.members.invitations.list.infiniteQueryOptions({ orgId, limit: PAGE_SIZE }, { getNextPageParam: nextPageAfter() }),
+    enabled: manages,
+  });
 
   // A change to one's own membership changes what this page may show, so the org is refetched too.
   const refresh = () =>
     Promise.all([
-      queryClient.invalidateQueries({ queryKey: trpc.orgs.members.list.queryKey({ orgId }) }),
-      queryClient.invalidateQueries({ queryKey: trpc.orgs.members.invitations.list.queryKey({ orgId }) }),
+      queryClient.invalidateQueries({ queryKey: trpc.orgs.members.list.pathKey() }),
+      queryClient.invalidateQueries({ queryKey: trpc.orgs.members.invitations.list.pathKey() }),
       queryClient.invalidateQueries({ queryKey: trpc.orgs.get.queryKey({ orgId }) }),
       queryClient.invalidateQueries({ queryKey: trpc.orgs.list.queryKey() }),
     ]);
@@ -132,7 +136,7 @@ function Members({ orgId, manages }: { orgId: string; manages: boolean }) {
       ) : (
         <RoleTable
           label="Members"
-          holders={members.data}
+          holders={rowsOf(members.data)}
           meId={me.data?.id}
           manages={manages}
           roles={orgRoles}
@@ -141,11 +145,13 @@ function Members({ orgId, manages }: { orgId: string; manages: boolean }) {
           removing={remove.isPending}
           onChangeRole={actions.changeRole}
           onRemove={actions.removeHolder}
-          pending={invitations.data ?? []}
+          pending={rowsOf(invitations.data)}
           revoking={revoke.isPending}
           onRevoke={actions.revokeInvitation}
         />
       )}
+      {members.data ? <LoadMore query={members} label="Load more members" /> : null}
+      {invitations.data ? <LoadMore query={invitations} label="Load more invitations" /> : null}
       {manages ? (
         <AddByEmail<TOrgRole>
           title="Invite a member"

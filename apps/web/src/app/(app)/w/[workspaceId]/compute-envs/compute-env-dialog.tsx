@@ -6,6 +6,7 @@ import { Alert, controlRing, Dialog, Field, fieldAria, FieldFrame, FormFooter, R
 import { errorMessage } from "~/components/errors";
 import { formErrorsOf, otherErrors } from "~/components/runs/form-errors";
 import { nonEmptyLines, parseKeyValueLines, splitSeconds, TIME_UNITS, type TTimeUnit } from "~/components/runs/format";
+import { PAGE_MAX } from "~/components/paging";
 import { useTRPC } from "~/trpc/react";
 import { CLOUD_FIELDS, CloudFields, REQUIRED_CLOUD_FIELDS, type TCredentialsState } from "./cloud-fields";
 import {
@@ -94,7 +95,7 @@ export function ComputeEnvDialog({
   const create = useMutation(trpc.computeEnvs.create.mutationOptions());
   const update = useMutation(trpc.computeEnvs.update.mutationOptions());
   // Loaded with the dialog, so switching to a cloud kind shows its credentials at once.
-  const credentialsQuery = useQuery(trpc.credentials.list.queryOptions({ workspaceId }));
+  const credentialsQuery = useQuery(trpc.credentials.list.queryOptions({ workspaceId, limit: PAGE_MAX }));
   const initialTime = splitSeconds(existing?.maxRunSeconds ?? 86_400);
   const [kind, setKind] = useState<TKind>(existing?.kind ?? "local");
   const [amount, setAmount] = useState(String(initialTime.amount));
@@ -211,7 +212,7 @@ export function ComputeEnvDialog({
             keepEnv: savedEnv.filter((name) => keepEnv.has(name)),
           })
         : await create.mutateAsync({ workspaceId, computeEnv });
-      await queryClient.invalidateQueries({ queryKey: trpc.computeEnvs.list.queryKey({ workspaceId }) });
+      await queryClient.invalidateQueries({ queryKey: trpc.computeEnvs.list.pathKey() });
       onSaved(saved);
     } catch (error) {
       setErrors(formErrorsOf(error, "computeEnv"));

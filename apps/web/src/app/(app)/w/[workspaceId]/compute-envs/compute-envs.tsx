@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { can } from "@lockstep/auth/permissions";
 import { Alert, Badge, Button, Dialog, EmptyState, PageHeader } from "@lockstep/ui";
 import { errorMessage } from "~/components/errors";
@@ -10,6 +10,7 @@ import { formatDateTime } from "~/components/secrets/format";
 import { WorkspaceFrame } from "~/components/runs/workspace-frame";
 import { ConfirmDeleteDialog } from "~/components/confirm-delete-dialog";
 import { DataTable, RowActions } from "~/components/data-table";
+import { LoadMore, nextPageAfter, PAGE_SIZE, rowsOf } from "~/components/paging";
 import { PageNotice, usePageDialogs } from "~/components/page-dialogs";
 import { useTRPC } from "~/trpc/react";
 import { ComputeEnvDialog } from "./compute-env-dialog";
@@ -32,15 +33,21 @@ const CHECK_WAIT_MS = 3 * 60_000;
 function checkPending(ce: TComputeEnv, now = Date.now()): boolean {
   const check = ce.check;
   if (!check?.requestedAt) return false;
-  if (check.at && check.at >= check.requestedAt) return false;
-  return now - check.requestedAt.getTime() < CHECK_WAIT_MS;
+  if (check.at && Date.parse(check.at) >= Date.parse(check.requestedAt)) return false;
+  return now - Date.parse(check.requestedAt) < CHECK_WAIT_MS;
 }
 
 function ComputeEnvsPage({ workspaceId, manages }: { workspaceId: string; manages: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   // Polls only while a check is waiting for the worker's answer.
-  const list = useQuery(trpc.computeEnvs.list.queryOptions({ workspaceId }, { refetchInterval: (q) => (q.state.data?.some((ce) => checkPending(ce)) ? 1500 : false) }));
+  const list = useInfiniteQuery(
+    trpc.computeEnvs.list.infiniteQueryOptions(
+      { workspaceId, limit: PAGE_SIZE },
+      { getNextPageParam: nextPageAfter(), refetchInterval: (q) => (rowsOf(q.state.data).some((ce) => checkPending(ce)) ? 1500 : false) },
+    ),
+  );
+  const rows = rowsOf(list.data);
   const { dialog, notice, open, close, done } = usePageDialogs<TDialog>();
   const check = useMutation(trpc.computeEnvs.check.mutationOptions());
   const [checkError, setCheckError] = useState<string | null>(null);
@@ -51,8 +58,10 @@ function ComputeEnvsPage({ workspaceId, manages }: { workspaceId: string; manage
       {
         onSuccess: (asked) => {
           // Show "Checking…" at once; the polling list then brings the worker's answer.
-          queryClient.setQueryData(trpc.computeEnvs.list.queryKey({ workspaceId }), (rows) => rows?.map((row) => (row.id === asked.id ? asked : row)));
-          void queryClient.invalidateQueries({ queryKey: trpc.computeEnvs.list.queryKey({ workspaceId }) });
+          queryClient.setQueryData(trpc.computeEnvs.list.infiniteQueryKey({ workspaceId, limit: PAGE_SIZE }), (data) =>
+            data ? { ...data, pages: data.pages.map((page) => page.map((row) => (row.id === asked.id ? { ...asked, cursor: row.cursor } : row))) } : data,
+          );
+          void queryClient.invalidateQueries({ queryKey: trpc.computeEnvs.list.pathKey() });
         },
         onError: (error) => setCheckError(`Could not check ${ce.name}: ${errorMessage(error)}`),
       },
@@ -76,7 +85,7 @@ function ComputeEnvsPage({ workspaceId, manages }: { workspaceId: string; manage
         <p className="text-sm text-slate-500">Loading compute environments…</p>
       ) : list.isError ? (
         <Alert>{errorMessage(list.error)}</Alert>
-      ) : list.data.length === 0 ? (
+      ) : rows.length === 0 ? (
         <EmptyState title="No compute environments yet">
           {manages
             ? "Add one to tell Lockstep where to run pipelines: on this machine (local), on a Slurm cluster, on AWS Batch or on Google Batch."
@@ -89,7 +98,7 @@ function ComputeEnvsPage({ workspaceId, manages }: { workspaceId: string; manage
           columns={["Name", "Kind", "Work directory", "Nextflow", { label: "Environment variables", wrap: true }]}
           actions={manages}
         >
-          {list.data.map((ce) => (
+          {rows.map((ce) => (
             <tr key={ce.id} className="align-top">
               <td className="whitespace-nowrap px-5 py-3 font-medium text-slate-900">{ce.name}</td>
               <td className="px-5 py-3 text-slate-700">
@@ -152,7 +161,8 @@ function ComputeEnvsPage({ workspaceId, manages }: { workspaceId: string; manage
           ))}
         </DataTable>
       )}
-      {!manages && list.data?.length ? <p className="mt-3 text-sm text-slate-500">Only owners, admins and maintainers change compute environments.</p> : null}
+      {list.isSuccess ? <LoadMore query={list} label="Load more compute environments" /> : null}
+      {!manages && rows.length ? <p className="mt-3 text-sm text-slate-500">Only owners, admins and maintainers change compute environments.</p> : null}
 
       {dialog?.kind === "create" ? (
         <ComputeEnvDialog workspaceId={workspaceId} onClose={close} onSaved={(ce) => done(`Created ${ce.name}.`)} />
@@ -190,7 +200,7 @@ function ConnectionStatus({ ce }: { ce: TComputeEnv }) {
   }
   if (!check.at) return <span className="whitespace-nowrap text-xs text-slate-400">Not checked</span>;
   const at = (
-    <time dateTime={check.at.toISOString()} className="whitespace-nowrap">
+    <time dateTime={check.at} className="whitespace-nowrap">
       {formatDateTime(check.at)}
     </time>
   );
@@ -394,8 +404,8 @@ function DeleteComputeEnvDialog({ workspaceId, ce, onClose, onDeleted }: { works
       onConfirm={async () => {
         await remove.mutateAsync({ workspaceId, computeEnvId: ce.id });
         await Promise.all([
-          queryClient.invalidateQueries({ queryKey: trpc.computeEnvs.list.queryKey({ workspaceId }) }),
-          queryClient.invalidateQueries({ queryKey: trpc.pipelines.list.queryKey({ workspaceId }) }),
+          queryClient.invalidateQueries({ queryKey: trpc.computeEnvs.list.pathKey() }),
+          queryClient.invalidateQueries({ queryKey: trpc.pipelines.list.pathKey() }),
         ]);
       }}
     >

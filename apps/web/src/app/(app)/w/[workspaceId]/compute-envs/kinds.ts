@@ -1,7 +1,7 @@
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import type { TAppRouter } from "@lockstep/api";
 
-export type TComputeEnv = inferRouterOutputs<TAppRouter>["computeEnvs"]["list"][number];
+export type TComputeEnv = inferRouterOutputs<TAppRouter>["computeEnvs"]["get"];
 export type TComputeEnvInput = inferRouterInputs<TAppRouter>["computeEnvs"]["create"]["computeEnv"];
 export type TCredential = inferRouterOutputs<TAppRouter>["credentials"]["list"][number];
 export type TKind = TComputeEnv["kind"];

@@ -1,6 +1,6 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import { useCallback, useId, useRef, useState, type ChangeEvent, type FormEvent } from "react";
 import { can } from "@lockstep/auth/permissions";
@@ -15,6 +15,7 @@ import { WorkspaceFrame } from "~/components/runs/workspace-frame";
 import { ConfirmDeleteDialog } from "~/components/confirm-delete-dialog";
 import { DataTable, RowActions } from "~/components/data-table";
 import { PageNotice, usePageDialogs } from "~/components/page-dialogs";
+import { LoadMore, nextPageAfter, PAGE_SIZE, rowsOf } from "~/components/paging";
 import { useTRPC } from "~/trpc/react";
 import { PROVIDER_LABEL } from "../compute-envs/kinds";
 
@@ -37,7 +38,8 @@ type TDialog = { kind: "create" } | { kind: "replace"; credential: TCredential }
 
 function CredentialsPage({ workspaceId, manages }: { workspaceId: string; manages: boolean }) {
   const trpc = useTRPC();
-  const list = useQuery(trpc.credentials.list.queryOptions({ workspaceId }));
+  const list = useInfiniteQuery(trpc.credentials.list.infiniteQueryOptions({ workspaceId, limit: PAGE_SIZE }, { getNextPageParam: nextPageAfter() }));
+  const rows = rowsOf(list.data);
   const { dialog, notice, open, close, done } = usePageDialogs<TDialog>();
 
   return (
@@ -52,7 +54,7 @@ function CredentialsPage({ workspaceId, manages }: { workspaceId: string; manage
         <p className="text-sm text-slate-500">Loading credentials…</p>
       ) : list.isError ? (
         <Alert>{errorMessage(list.error)}</Alert>
-      ) : list.data.length === 0 ? (
+      ) : rows.length === 0 ? (
         <EmptyState title="No credentials yet">
           Credentials are write-only: they are encrypted in your browser before they are sent, nobody can view them once
           saved, and only the worker that runs the pipelines can read them.{" "}
@@ -62,15 +64,15 @@ function CredentialsPage({ workspaceId, manages }: { workspaceId: string; manage
         </EmptyState>
       ) : (
         <DataTable label="Credentials" columns={["Name", "Provider", "Created", "Updated"]} actions={manages}>
-          {list.data.map((c) => (
+          {rows.map((c) => (
             <tr key={c.id}>
               <td className="whitespace-nowrap px-5 py-3 font-medium text-slate-900">{c.name}</td>
               <td className="whitespace-nowrap px-5 py-3 text-slate-700">{PROVIDER_LABEL[c.provider]}</td>
               <td className="whitespace-nowrap px-5 py-3 text-slate-600">
-                <time dateTime={c.createdAt.toISOString()}>{formatDateTime(c.createdAt)}</time>
+                <time dateTime={c.createdAt}>{formatDateTime(c.createdAt)}</time>
               </td>
               <td className="whitespace-nowrap px-5 py-3 text-slate-600">
-                <time dateTime={c.updatedAt.toISOString()}>{formatDateTime(c.updatedAt)}</time>
+                <time dateTime={c.updatedAt}>{formatDateTime(c.updatedAt)}</time>
               </td>
               {manages ? (
                 <RowActions>
@@ -94,7 +96,8 @@ function CredentialsPage({ workspaceId, manages }: { workspaceId: string; manage
           ))}
         </DataTable>
       )}
-      {list.data?.length ? (
+      {list.data ? <LoadMore query={list} label="Load more credentials" /> : null}
+      {rows.length ? (
         <p className="mt-3 text-sm text-slate-500">
           Values are never shown: only the worker can read them.
           {manages ? "" : " Only owners, admins and maintainers change credentials."}
@@ -263,7 +266,7 @@ function CredentialDialog({
       }
       if (existing) await update.mutateAsync({ workspaceId, credentialId: existing.id, value: { sealed } });
       else await create.mutateAsync({ workspaceId, name, provider, value: { sealed } });
-      await queryClient.invalidateQueries({ queryKey: trpc.credentials.list.queryKey({ workspaceId }) });
+      await queryClient.invalidateQueries({ queryKey: trpc.credentials.list.pathKey() });
       onSaved(name);
     } catch (error) {
       const e = writeErrorsOf(error);
@@ -501,7 +504,7 @@ function DeleteCredentialDialog({
       onDeleted={onDeleted}
       onConfirm={async () => {
         await remove.mutateAsync({ workspaceId, credentialId: credential.id });
-        await queryClient.invalidateQueries({ queryKey: trpc.credentials.list.queryKey({ workspaceId }) });
+        await queryClient.invalidateQueries({ queryKey: trpc.credentials.list.pathKey() });
       }}
     >
       <p>

@@ -11,6 +11,7 @@ import { formErrorsOf, otherErrors } from "~/components/runs/form-errors";
 import { formatKeyValueLines, formatSeconds, parseKeyValueLines, plural } from "~/components/runs/format";
 import { RelaunchWarning } from "~/components/runs/secret-versions";
 import { PersonalNoSecretsNote, WorkspaceFrame, type TWorkspace } from "~/components/runs/workspace-frame";
+import { PAGE_MAX } from "~/components/paging";
 import { useTRPC } from "~/trpc/react";
 import { SECRETS_REACH } from "../compute-envs/kinds";
 
@@ -44,9 +45,9 @@ function Launch({ workspace, initialPipelineId: pipelineParam, relaunchOf }: { w
   const router = useRouter();
   const queryClient = useQueryClient();
   const formId = useId();
-  const pipelines = useQuery(trpc.pipelines.list.queryOptions({ workspaceId }));
-  const computeEnvs = useQuery(trpc.computeEnvs.list.queryOptions({ workspaceId }));
-  const workspaceSecrets = useQuery(trpc.secrets.list.queryOptions({ workspaceId }, { enabled: !workspace.personal }));
+  // Pickers over short lists: the largest page. Secrets come by name only from effectiveSecrets.
+  const pipelines = useQuery(trpc.pipelines.list.queryOptions({ workspaceId, limit: PAGE_MAX }));
+  const computeEnvs = useQuery(trpc.computeEnvs.list.queryOptions({ workspaceId, limit: PAGE_MAX }));
   const launch = useMutation(trpc.runs.launch.mutationOptions());
   // A relaunch starts from the original run's pipeline, compute environment and params.
   const original = useQuery(trpc.runs.get.queryOptions({ workspaceId, runId: relaunchOf ?? "" }, { enabled: relaunchOf !== undefined, retry: false }));
@@ -121,7 +122,7 @@ function Launch({ workspace, initialPipelineId: pipelineParam, relaunchOf }: { w
         : mode === "needed"
           ? (needs?.items ?? []).flatMap((i) => (i.source === "missing" ? [] : [{ name: i.name, source: i.source }]))
           : available.filter((s) => isTicked(s.name));
-  const workspaceNames = new Set((workspaceSecrets.data ?? []).map((s) => s.name));
+  const overrides = new Set(effective.data?.overridden ?? []);
 
   function pickPipeline(id: string) {
     setChosenPipelineId(id);
@@ -278,7 +279,7 @@ function Launch({ workspace, initialPipelineId: pipelineParam, relaunchOf }: { w
                 isTicked={isTicked}
                 onToggle={(name, on) => setToggled((prev) => new Map(prev).set(name, on))}
                 sourceText={(s) =>
-                  s.source === "workspace" ? "workspace" : workspaceNames.has(s.name) ? "your secret — overrides the workspace secret of the same name" : "your secret"
+                  s.source === "workspace" ? "workspace" : overrides.has(s.name) ? "your secret — overrides the workspace secret of the same name" : "your secret"
                 }
                 missingRequired={missingRequired}
                 error={errors.secrets || undefined}

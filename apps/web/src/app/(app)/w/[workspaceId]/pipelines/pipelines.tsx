@@ -1,6 +1,6 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import Link from "next/link";
 import { useId, useState, type FormEvent } from "react";
@@ -14,10 +14,11 @@ import { WorkspaceFrame } from "~/components/runs/workspace-frame";
 import { ConfirmDeleteDialog } from "~/components/confirm-delete-dialog";
 import { DataTable, RowActions } from "~/components/data-table";
 import { PageNotice, usePageDialogs } from "~/components/page-dialogs";
+import { LoadMore, nextPageAfter, PAGE_MAX, PAGE_SIZE, rowsOf } from "~/components/paging";
 import { useTRPC } from "~/trpc/react";
 
 type TOutputs = inferRouterOutputs<TAppRouter>;
-type TPipeline = TOutputs["pipelines"]["list"][number];
+type TPipeline = TOutputs["pipelines"]["get"];
 type TComputeEnv = TOutputs["computeEnvs"]["list"][number];
 
 export function Pipelines({ workspaceId }: { workspaceId: string }) {
@@ -32,8 +33,10 @@ type TDialog = { kind: "create" } | { kind: "edit"; pipeline: TPipeline } | { ki
 
 function PipelinesPage({ workspaceId, manages, launches }: { workspaceId: string; manages: boolean; launches: boolean }) {
   const trpc = useTRPC();
-  const list = useQuery(trpc.pipelines.list.queryOptions({ workspaceId }));
-  const computeEnvs = useQuery(trpc.computeEnvs.list.queryOptions({ workspaceId }));
+  const list = useInfiniteQuery(trpc.pipelines.list.infiniteQueryOptions({ workspaceId, limit: PAGE_SIZE }, { getNextPageParam: nextPageAfter() }));
+  const rows = rowsOf(list.data);
+  // Names for the "Compute environment" column: the largest page (environments are few).
+  const computeEnvs = useQuery(trpc.computeEnvs.list.queryOptions({ workspaceId, limit: PAGE_MAX }));
   const { dialog, notice, open, close, done } = usePageDialogs<TDialog>();
   const ceName = new Map((computeEnvs.data ?? []).map((ce) => [ce.id, ce.name]));
 
@@ -49,13 +52,13 @@ function PipelinesPage({ workspaceId, manages, launches }: { workspaceId: string
         <p className="text-sm text-slate-500">Loading pipelines…</p>
       ) : list.isError ? (
         <Alert>{errorMessage(list.error)}</Alert>
-      ) : list.data.length === 0 ? (
+      ) : rows.length === 0 ? (
         <EmptyState title="No pipelines yet">
           {manages ? "Add a pipeline to launch it from here." : "Owners, admins and maintainers of this workspace add them."}
         </EmptyState>
       ) : (
         <DataTable label="Pipelines" columns={["Name", "Repository", "Default params", "Compute environment"]} actions={manages || launches}>
-          {list.data.map((p) => {
+          {rows.map((p) => {
             const params = Object.entries(p.defaultParams);
             return (
               <tr key={p.id} className="align-top">
@@ -131,9 +134,11 @@ function PipelinesPage({ workspaceId, manages, launches }: { workspaceId: string
           })}
         </DataTable>
       )}
-      {!manages && list.data?.length ? <p className="mt-3 text-sm text-slate-500">Only owners, admins and maintainers change pipelines.</p> : null}
+      {list.isSuccess ? <LoadMore query={list} label="Load more pipelines" /> : null}
+      {!manages && rows.length ? <p className="mt-3 text-sm text-slate-500">Only owners, admins and maintainers change pipelines.</p> : null}
 
-      {dialog?.kind === "create" || dialog?.kind === "edit" ? (
+      {/* Opened once the environments are known: the form preselects the only one. */}
+      {(dialog?.kind === "create" || dialog?.kind === "edit") && !computeEnvs.isPending ? (
         <PipelineDialog
           workspaceId={workspaceId}
           existing={dialog.kind === "edit" ? dialog.pipeline : undefined}
@@ -195,7 +200,7 @@ function PipelineDialog({
     };
     try {
       const saved = existing ? await update.mutateAsync({ workspaceId, pipelineId: existing.id, pipeline }) : await create.mutateAsync({ workspaceId, pipeline });
-      await queryClient.invalidateQueries({ queryKey: trpc.pipelines.list.queryKey({ workspaceId }) });
+      await queryClient.invalidateQueries({ queryKey: trpc.pipelines.list.pathKey() });
       onSaved(saved);
     } catch (error) {
       setErrors(formErrorsOf(error, "pipeline"));
@@ -296,7 +301,7 @@ function DeletePipelineDialog({ workspaceId, pipeline, onClose, onDeleted }: { w
       onDeleted={onDeleted}
       onConfirm={async () => {
         await remove.mutateAsync({ workspaceId, pipelineId: pipeline.id });
-        await queryClient.invalidateQueries({ queryKey: trpc.pipelines.list.queryKey({ workspaceId }) });
+        await queryClient.invalidateQueries({ queryKey: trpc.pipelines.list.pathKey() });
       }}
     >
       <p>

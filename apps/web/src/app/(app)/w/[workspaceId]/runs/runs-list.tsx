@@ -1,12 +1,14 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
+import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { can } from "@lockstep/auth/permissions";
 import { Alert, EmptyState, PageHeader } from "@lockstep/ui";
 import { errorMessage } from "~/components/errors";
 import { DataTable } from "~/components/data-table";
+import { LoadMore, nextPageAfter, PAGE_SIZE, rowsOf } from "~/components/paging";
+import { FALLBACK_POLL_MS, useRunEvents } from "~/components/runs/use-run-events";
 import { formatDateTime, plural, runDuration } from "~/components/runs/format";
 import { RunStatusBadge, SecretsStateBadge } from "~/components/runs/status-badge";
 import { useNow } from "~/components/runs/use-now";
@@ -26,11 +28,18 @@ const LAUNCH_LINK = "inline-flex items-center justify-center rounded-md bg-indig
 function Runs({ workspace }: { workspace: TWorkspace }) {
   const trpc = useTRPC();
   const router = useRouter();
-  // Polled rather than pushed: the worker writes progress to Postgres, which is the one record (DESIGN.md §1).
-  const runs = useQuery(trpc.runs.list.queryOptions({ workspaceId: workspace.id }, { refetchInterval: 2000 }));
-  const now = useNow(1000, runs.data?.some((r) => r.startedAt && !r.finishedAt) ?? false);
+  const queryClient = useQueryClient();
+  // Pushed, not polled: Postgres announces each run change and the server streams it here
+  // (runs.onChange); the pages loaded so far are read again only when a run changed. A slow poll
+  // stands in only while the stream is down.
+  const { live } = useRunEvents(workspace.id, undefined, () => void queryClient.invalidateQueries({ queryKey: trpc.runs.list.pathKey() }));
+  const runs = useInfiniteQuery(
+    trpc.runs.list.infiniteQueryOptions({ workspaceId: workspace.id, limit: PAGE_SIZE }, { getNextPageParam: nextPageAfter(), refetchInterval: live ? false : FALLBACK_POLL_MS }),
+  );
+  const rows = rowsOf(runs.data);
+  const now = useNow(1000, rows.some((r) => r.startedAt && !r.finishedAt));
   const launches = can(workspace.role, "runs:launch");
-  const failedCleanup = runs.data?.filter((r) => r.secretsState === "CLEANUP_FAILED").length ?? 0;
+  const failedCleanup = rows.filter((r) => r.secretsState === "CLEANUP_FAILED").length;
 
   return (
     <>
@@ -70,7 +79,7 @@ function Runs({ workspace }: { workspace: TWorkspace }) {
         ) : (
           <p className="text-sm text-slate-500">Loading runs…</p>
         )
-      ) : runs.data.length === 0 ? (
+      ) : rows.length === 0 ? (
         <EmptyState title="No runs yet">
           {launches ? (
             <>
@@ -85,7 +94,7 @@ function Runs({ workspace }: { workspace: TWorkspace }) {
         </EmptyState>
       ) : (
         <DataTable label="Runs" columns={["Status", "Pipeline", "Launched by", "Compute environment", "Started", "Duration", "Secrets"]}>
-          {runs.data.map((r) => {
+          {rows.map((r) => {
             const href = `/w/${workspace.id}/runs/${r.id}`;
             return (
               <tr
@@ -110,7 +119,7 @@ function Runs({ workspace }: { workspace: TWorkspace }) {
                 <td className="px-5 py-3 text-slate-700">{r.computeEnvName}</td>
                 <td className="whitespace-nowrap px-5 py-3 tabular-nums text-slate-600">
                   {r.startedAt ? (
-                    <time dateTime={r.startedAt.toISOString()}>{formatDateTime(r.startedAt)}</time>
+                    <time dateTime={r.startedAt}>{formatDateTime(r.startedAt)}</time>
                   ) : (
                     <span className="text-slate-400" title={`Submitted ${formatDateTime(r.submittedAt)}`}>
                       not started
@@ -126,6 +135,7 @@ function Runs({ workspace }: { workspace: TWorkspace }) {
           })}
         </DataTable>
       )}
+      {runs.data ? <LoadMore query={runs} label="Load older runs" /> : null}
       {runs.isError && runs.data ? <p className="mt-2 text-xs text-slate-500">Could not refresh; retrying.</p> : null}
     </>
   );

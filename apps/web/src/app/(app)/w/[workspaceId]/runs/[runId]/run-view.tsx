@@ -13,6 +13,7 @@ import { RunStatusBadge, SecretsStateBadge } from "~/components/runs/status-badg
 import { RunTimeline, type TRun } from "~/components/runs/timeline";
 import { useNow } from "~/components/runs/use-now";
 import { Crumb, WorkspaceFrame, type TWorkspace } from "~/components/runs/workspace-frame";
+import { FALLBACK_POLL_MS, useRunEvents } from "~/components/runs/use-run-events";
 import { useTRPC } from "~/trpc/react";
 
 export function RunView({ workspaceId, runId }: { workspaceId: string; runId: string }) {
@@ -37,11 +38,22 @@ export function RunView({ workspaceId, runId }: { workspaceId: string; runId: st
 function RunPage({ workspace, runId }: { workspace: TWorkspace; runId: string }) {
   const trpc = useTRPC();
   const workspaceId = workspace.id;
-  // Live every 2 s until there is nothing more to see: the run has ended and its secrets are settled.
+  const queryClient = useQueryClient();
+  // Pushed: read again when the server says this run changed (runs.onChange); a slow poll only
+  // while that stream is down and there is still something to see.
+  const { live } = useRunEvents(workspaceId, runId, () =>
+    Promise.all([
+      queryClient.invalidateQueries({ queryKey: trpc.runs.get.queryKey({ workspaceId, runId }) }),
+      queryClient.invalidateQueries({ queryKey: trpc.runs.receipt.queryKey({ workspaceId, runId }) }),
+    ]),
+  );
   const run = useQuery(
     trpc.runs.get.queryOptions(
       { workspaceId, runId },
-      { retry: (count, error) => error.data?.code !== "NOT_FOUND" && error.data?.code !== "BAD_REQUEST" && count < 3, refetchInterval: (q) => (q.state.data && !isLive(q.state.data) ? false : 2000) },
+      {
+        retry: (count, error) => error.data?.code !== "NOT_FOUND" && error.data?.code !== "BAD_REQUEST" && count < 3,
+        refetchInterval: (q) => (live || (q.state.data && !isLive(q.state.data)) ? false : FALLBACK_POLL_MS),
+      },
     ),
   );
   const me = useQuery(trpc.me.get.queryOptions());

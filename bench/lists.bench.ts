@@ -1,0 +1,262 @@
+/**
+ * A page of a list, served through the real API stack, against its floor (issue #15):
+ *
+ *   node --import tsx bench/lists.bench.ts        (or `npm run bench:lists` from the root)
+ *
+ * Scenarios, each at the same concurrency, side by side in one process:
+ * - `health`: a GET answered with one `select 1` (the web's /api/health minus its Redis ping);
+ * - `secrets.list` / `runs.list`: a page of 50 over HTTP with a bearer token, through tRPC's fetch
+ *   adapter, the real router, authentication (identityFromToken) and superjson;
+ * - `floor(...)`: `health`, then the very statements that list request sent (captured on the wire:
+ *   token lookup, access check, the page) replayed one after the other on the same pool.
+ *
+ * Goal: each list serves at least half the floor's throughput, and its p99 stays within 10× the
+ * health check's. The server here is a plain node:http server around the API's fetch handler, not
+ * Next.js: the same router, context and wire format without Next's routing layer (see README).
+ *
+ * Exported as `benchLists` so the system benchmark (`bench:system`) can run it on its own instance.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import { createServer, Agent, request, type IncomingMessage, type Server } from "node:http";
+import { createRequire } from "node:module";
+import { dirname, join, relative } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { freePort, startEmbeddedPostgres } from "@lockstep/devstack";
+// By path: bench/ is not a workspace package, and each package exports its source.
+import { appRouter, identityFromToken, type TContext } from "../packages/api/src/index";
+import { generateAccessToken } from "../packages/auth/src/index";
+import { createDatabase, insertAccessToken, pingDatabase, sql as dsql, type TDatabase } from "../packages/db/src/index";
+import { runMigrations } from "../packages/db/src/migrate";
+import { listsEnv } from "./env";
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+// The fetch adapter comes from the API package's own dependency (the root does not depend on tRPC).
+const fromApi = createRequire(join(benchDir, "../packages/api/package.json"));
+type TFetchHandler = (opts: { endpoint: string; req: Request; router: typeof appRouter; createContext: () => Promise<TContext> }) => Promise<Response>;
+const { fetchRequestHandler } = (await import(fromApi.resolve("@trpc/server/adapters/fetch"))) as { fetchRequestHandler: TFetchHandler };
+
+export type TScenarioResult = { scenario: string; requests: number; seconds: number; perSecond: number; p50Ms: number; p99Ms: number; errors: number };
+export type TListsBenchResult = {
+  at: string;
+  concurrency: number;
+  requests: number;
+  seeded: { secrets: number; runs: number };
+  statementsPerRequest: Record<string, number>;
+  scenarios: TScenarioResult[];
+  goals: Array<{ list: string; throughputVsFloor: number; p99VsHealth: number; meetsThroughput: boolean; meetsP99: boolean }>;
+};
+
+/** A context field the list procedures never touch: using one is a bug in the benchmark, so it throws. */
+function unused<T>(name: string): T {
+  return new Proxy({}, { get: () => { throw new Error(`bench: ${name} is not used by list procedures`); } }) as T;
+}
+
+async function seed(db: TDatabase, secrets: number, runs: number) {
+  const tag = randomUUID().slice(0, 8);
+  const [user] = await db.execute<{ id: string }>(dsql`insert into users (email, name) values (${`bench-${tag}@example.test`}, 'Bench') returning id`);
+  const [org] = await db.execute<{ id: string }>(dsql`insert into organizations (name, slug) values (${`Bench ${tag}`}, ${`bench-${tag}`}) returning id`);
+  await db.execute(dsql`insert into org_members (org_id, user_id, role) values (${org!.id}, ${user!.id}, 'owner')`);
+  const [ws] = await db.execute<{ id: string }>(dsql`insert into workspaces (org_id, name, slug, visibility) values (${org!.id}, 'Bench', ${`bench-${tag}`}, 'private') returning id`);
+  await db.execute(dsql`insert into workspace_participants (workspace_id, user_id, role) values (${ws!.id}, ${user!.id}, 'owner')`);
+  await db.execute(dsql`insert into secrets (scope, workspace_id, name, sealed, key_id, created_by, updated_by)
+    select 'workspace', ${ws!.id}, 'SECRET_' || lpad(g::text, 5, '0'), 'not-a-real-envelope', 'bench', ${user!.id}, ${user!.id} from generate_series(1, ${secrets}) g`);
+  for (let done = 0; done < runs; done += 10_000) {
+    const n = Math.min(10_000, runs - done);
+    await db.execute(dsql`insert into runs (workspace_id, launched_by, pipeline_name, repository, compute_env_name, compute_env_kind, status, secrets_state, submitted_at, deadline_at)
+      select ${ws!.id}, ${user!.id}, 'bench-pipeline', 'https://example.test/p', 'ce', 'local', 'SUCCEEDED', 'DELETED', now() - (${done} + g) * interval '1 second', now() + interval '1 day'
+      from generate_series(1, ${n}) g`);
+  }
+  await db.execute(dsql`analyze`);
+  const t = generateAccessToken();
+  await insertAccessToken(db, { userId: user!.id, name: "bench", prefix: t.prefix, tokenHash: t.tokenHash, scopes: ["read"], expiresAt: new Date(Date.now() + 86_400_000) });
+  return { workspaceId: ws!.id, token: t.token };
+}
+
+function startServer(db: TDatabase): Promise<{ server: Server; port: number }> {
+  const server = createServer(async (req, res) => {
+    if (req.url === "/health") {
+      await pingDatabase(db);
+      res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
+      return;
+    }
+    const url = `http://localhost${req.url}`;
+    const response = await fetchRequestHandler({
+      endpoint: "/api/trpc",
+      req: new Request(url, { method: req.method, headers: req.headers as Record<string, string> }),
+      router: appRouter,
+      createContext: async (): Promise<TContext> => ({
+        db,
+        identity: await identityFromToken(db, (req.headers.authorization ?? "").replace(/^Bearer\s+/i, ""), "127.0.0.1"),
+        pingRedis: async () => 0,
+        limiter: unused("limiter"),
+        sealing: unused("sealing"),
+        queues: unused("queues"),
+        config: { signup: "invite", localPipelineRoots: [], tokenMaxDays: 90 },
+        ip: "127.0.0.1",
+        userAgent: "bench",
+      }),
+    });
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    res.end(Buffer.from(await response.arrayBuffer()));
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, port: (server.address() as { port: number }).port })));
+}
+
+function get(agent: Agent, port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path, agent, headers }, (res: IncomingMessage) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => (body += d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+
+/** Runs `op` `requests` times with `concurrency` in flight; an op that throws counts as an error, its time left out. */
+async function measure(scenario: string, requests: number, concurrency: number, op: () => Promise<void>): Promise<TScenarioResult> {
+  const times: number[] = [];
+  let errors = 0;
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < requests) {
+        next++;
+        const t0 = performance.now();
+        try {
+          await op();
+          times.push(performance.now() - t0);
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  times.sort((a, b) => a - b);
+  const round = (n: number) => Math.round(n * 100) / 100;
+  return { scenario, requests, seconds: round(seconds), perSecond: round(times.length / seconds), p50Ms: round(quantile(times, 0.5)), p99Ms: round(quantile(times, 0.99)), errors };
+}
+
+export async function benchLists(opts: { databaseUrl: string; concurrency?: number; requests?: number; secrets?: number; runs?: number }): Promise<TListsBenchResult> {
+  const concurrency = opts.concurrency ?? listsEnv.concurrency;
+  const requests = opts.requests ?? listsEnv.requests;
+  const secrets = opts.secrets ?? listsEnv.secrets;
+  const runs = opts.runs ?? listsEnv.runs;
+  await runMigrations(opts.databaseUrl);
+  let capture: Array<{ query: string; parameters: unknown[] }> | null = null;
+  const { db, sql, close } = createDatabase(opts.databaseUrl, { max: 10, applicationName: "lockstep-bench", onQuery: (query, parameters) => void capture?.push({ query, parameters }) });
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const { server, port } = await startServer(db);
+  try {
+    const { workspaceId, token } = await seed(db, secrets, runs);
+    const auth = { authorization: `Bearer ${token}` };
+    const path = (procedure: string) => `/api/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify({ json: { workspaceId, limit: 50 } }))}`;
+    const list = (procedure: string) => async () => {
+      const r = await get(agent, port, path(procedure), auth);
+      if (r.status !== 200) throw new Error(`${procedure}: HTTP ${r.status}`);
+    };
+    const health = async () => {
+      const r = await get(agent, port, "/health");
+      if (r.status !== 200) throw new Error(`health: HTTP ${r.status}`);
+    };
+
+    // Correctness first: each list answers a full page, and the statements it sends are captured for its floor.
+    const statementsOf = async (procedure: string) => {
+      await identityFromToken(db, token, "127.0.0.1"); // records the token's first use, so the capture is a steady-state request
+      await new Promise((r) => setTimeout(r, 50));
+      capture = [];
+      const r = await get(agent, port, path(procedure), auth);
+      const sent = capture;
+      capture = null;
+      const rows = (JSON.parse(r.body) as { result: { data: { json: unknown[] } } }).result.data.json;
+      if (r.status !== 200 || rows.length !== 50) throw new Error(`${procedure} answered HTTP ${r.status} with ${rows.length} rows, not a page of 50`);
+      return sent;
+    };
+    const floors = { "secrets.list": await statementsOf("secrets.list"), "runs.list": await statementsOf("runs.list") };
+    const floor = (statements: Array<{ query: string; parameters: unknown[] }>) => async () => {
+      await health();
+      for (const s of statements) await sql.unsafe(s.query, s.parameters as never[]);
+    };
+
+    const scenarios: Array<[string, () => Promise<void>]> = [
+      ["health", health],
+      ["floor(secrets.list)", floor(floors["secrets.list"])],
+      ["secrets.list", list("secrets.list")],
+      ["floor(runs.list)", floor(floors["runs.list"])],
+      ["runs.list", list("runs.list")],
+    ];
+    for (const [name, op] of scenarios) await measure(`${name} (warm-up)`, Math.min(200, requests), concurrency, op);
+    const results: TScenarioResult[] = [];
+    for (const [name, op] of scenarios) results.push(await measure(name, requests, concurrency, op));
+
+    const byName = new Map(results.map((r) => [r.scenario, r]));
+    const goals = (["secrets.list", "runs.list"] as const).map((l) => {
+      const r = byName.get(l)!;
+      const f = byName.get(`floor(${l})`)!;
+      const h = byName.get("health")!;
+      const throughputVsFloor = Math.round((r.perSecond / f.perSecond) * 100) / 100;
+      const p99VsHealth = Math.round((r.p99Ms / h.p99Ms) * 100) / 100;
+      return { list: l, throughputVsFloor, p99VsHealth, meetsThroughput: throughputVsFloor >= 0.5, meetsP99: p99VsHealth <= 10 };
+    });
+    return {
+      at: new Date().toISOString(),
+      concurrency,
+      requests,
+      seeded: { secrets, runs },
+      statementsPerRequest: { "secrets.list": floors["secrets.list"].length, "runs.list": floors["runs.list"].length },
+      scenarios: results,
+      goals,
+    };
+  } finally {
+    agent.destroy();
+    await new Promise((r) => server.close(r));
+    await close();
+  }
+}
+
+function table(result: TListsBenchResult): string {
+  const rows = result.scenarios.map((s) => `| ${s.scenario.padEnd(20)} | ${String(s.perSecond).padStart(8)} | ${String(s.p50Ms).padStart(7)} | ${String(s.p99Ms).padStart(7)} | ${String(s.errors).padStart(6)} |`);
+  const goals = result.goals.map(
+    (g) => `| ${g.list.padEnd(12)} | ${String(g.throughputVsFloor).padStart(12)} ${g.meetsThroughput ? "✓" : "✗"} | ${String(g.p99VsHealth).padStart(11)} ${g.meetsP99 ? "✓" : "✗"} |`,
+  );
+  return [
+    `concurrency ${result.concurrency}, ${result.requests} requests per scenario, ${result.seeded.secrets} secrets and ${result.seeded.runs} runs in the workspace`,
+    `statements per request: ${Object.entries(result.statementsPerRequest).map(([k, v]) => `${k} ${v}`).join(", ")}`,
+    "",
+    "| scenario             |    req/s | p50 ms  | p99 ms  | errors |",
+    "| -------------------- | -------- | ------- | ------- | ------ |",
+    ...rows,
+    "",
+    "| list         | ×floor req/s (≥ 0.5) | ×health p99 (≤ 10) |",
+    "| ------------ | -------------------- | ------------------ |",
+    ...goals,
+  ].join("\n");
+}
+
+async function main() {
+  const dataDir = join(benchDir, "../.data/bench-lists/postgres");
+  await mkdir(dirname(dataDir), { recursive: true });
+  const pg = listsEnv.databaseUrl ? null : await startEmbeddedPostgres({ dataDir, port: await freePort(), quiet: true });
+  const stop = async () => void (await pg?.stop());
+  process.once("SIGINT", () => void stop().finally(() => process.exit(130)));
+  try {
+    const result = await benchLists({ databaseUrl: listsEnv.databaseUrl ?? pg!.url });
+    console.log(table(result));
+    const out = join(benchDir, "results", `lists-${result.at.slice(0, 10)}.json`);
+    await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`\nwritten to ${relative(process.cwd(), out)}`);
+    process.exitCode = result.scenarios.some((s) => s.errors > 0) ? 1 : 0;
+  } finally {
+    await stop();
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();

@@ -1,0 +1,32 @@
+import { asc, desc, sql, type AnyColumn, type SQL } from "drizzle-orm";
+import { likePattern } from "@lockstep/validators";
+
+/**
+ * One keyset order: a sort column and the id that breaks its ties. Pages continue strictly after
+ * the (key, id) pair of the previous page's last row, compared in SQL at the column's full
+ * precision (a timestamp cursor is Postgres' own text to the microsecond, cast back in SQL).
+ */
+export type TKeyset = { key: AnyColumn | SQL; id: AnyColumn; kind: "timestamp" | "text"; direction: "asc" | "desc" };
+
+/** What a list query takes: how many, and the previous page's last (key, id), if any. */
+export type TPage = { limit: number; after?: { key: string; id: string } | null; search?: string | null };
+
+/** The sort key as text, selected beside each row so its cursor carries the exact value. */
+export function keysetKey(k: TKeyset): SQL<string> {
+  return k.kind === "timestamp" ? sql<string>`to_char(${k.key} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` : sql<string>`${k.key}`;
+}
+
+export function keysetAfter(k: TKeyset, after: TPage["after"]): SQL | undefined {
+  if (!after) return undefined;
+  const key = k.kind === "timestamp" ? sql`${after.key}::timestamptz` : sql`${after.key}`;
+  return k.direction === "asc" ? sql`(${k.key}, ${k.id}) > (${key}, ${after.id}::uuid)` : sql`(${k.key}, ${k.id}) < (${key}, ${after.id}::uuid)`;
+}
+
+export function keysetOrder(k: TKeyset): SQL[] {
+  return k.direction === "asc" ? [asc(k.key), asc(k.id)] : [desc(k.key), desc(k.id)];
+}
+
+/** Case-insensitive "name contains", wildcards in the search taken literally. */
+export function nameContains(column: AnyColumn, search: string | null | undefined): SQL | undefined {
+  return search ? sql`${column} ilike ${likePattern(search)}` : undefined;
+}
