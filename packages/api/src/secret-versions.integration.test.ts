@@ -54,7 +54,7 @@ describe("secret versions", () => {
       [2, "overwritten", null, owner.id],
       [1, "created", null, owner.id],
     ]);
-    expect(history.versions[0]!.writtenAt.getTime()).toBeGreaterThanOrEqual(history.versions[2]!.writtenAt.getTime());
+    expect(Date.parse(history.versions[0]!.writtenAt)).toBeGreaterThanOrEqual(Date.parse(history.versions[2]!.writtenAt));
     expect(JSON.stringify(history)).not.toMatch(/v[123]-value/);
 
     // Paged: two at a time, then the rest.

@@ -48,7 +48,7 @@ const ZLimit = (max: number, fallback: number) =>
     .min(1, "limit must be at least 1.")
     .max(max, `limit must be at most ${max}.`)
     .default(fallback);
-const ZCursor = z.string().max(200, "cursor is at most 200 characters.").optional().describe("nextCursor of the previous page; omit for the first page.");
+const ZCursor = z.string().max(1000, "cursor is at most 1,000 characters.").optional().describe("nextCursor of the previous page; omit for the first page.");
 const paged = { limit: ZLimit(200, 50), cursor: ZCursor };
 
 /** A page of a list: stable ids, newest or natural order as the list documents, and the cursor of the next page. */
@@ -62,9 +62,9 @@ const ZWorkspaceQuery = z.object({
 const ZPipelineSecret = z.object({
   id: z.string(),
   name: z.string(),
-  lastUsed: z.date().nullable(),
-  dateCreated: z.date(),
-  lastUpdated: z.date(),
+  lastUsed: z.iso.datetime().nullable(),
+  dateCreated: z.iso.datetime(),
+  lastUpdated: z.iso.datetime(),
 });
 
 /**
@@ -83,15 +83,33 @@ function valueOf(body: { value?: string; sealedValue?: string }) {
   return body.value !== undefined ? { plain: body.value } : { sealed: body.sealedValue! };
 }
 
-function pipelineSecretOut(s: { id: string; name: string; createdAt: Date; updatedAt: Date; lastUsedAt: Date | null }) {
+function pipelineSecretOut(s: { id: string; name: string; createdAt: string; updatedAt: string; lastUsedAt: string | null }) {
   return { id: s.id, name: s.name, lastUsed: s.lastUsedAt, dateCreated: s.createdAt, lastUpdated: s.updatedAt };
 }
 
-async function listSecretsOf(caller: TCaller, workspaceId: string | undefined) {
-  return workspaceId !== undefined ? caller.secrets.list({ workspaceId }) : caller.userSecrets.list();
+/** One page of the workspace's (or, without workspaceId, the caller's own) secrets, by name. */
+async function listSecretsOf(caller: TCaller, workspaceId: string | undefined, page: { limit: number; cursor?: string } = { limit: 200 }) {
+  return workspaceId !== undefined ? caller.secrets.list({ workspaceId, ...page }) : caller.userSecrets.list(page);
+}
+
+/** A page a procedure answered (each row with its `cursor`) in the REST shape: the next page's cursor, or null after the last. */
+function fromProcedurePage<T extends { cursor: string }>(rows: readonly T[], limit: number): { items: T[]; nextCursor: string | null } {
+  return { items: [...rows], nextCursor: rows.length >= limit ? rows.at(-1)!.cursor : null };
 }
 
 const ws = (params: Record<string, string>) => params.workspaceId!;
+
+/** A secret by id, through the paged list (the procedures have no get): null when it is not there for the caller. */
+async function findSecretById(caller: TCaller, workspaceId: string | undefined, secretId: string) {
+  let cursor: string | undefined;
+  for (;;) {
+    const rows = await listSecretsOf(caller, workspaceId, { limit: 200, cursor });
+    const found = rows.find((s) => s.id === secretId);
+    if (found) return found;
+    if (rows.length < 200) return null;
+    cursor = rows.at(-1)!.cursor;
+  }
+}
 
 // ── Routes ────────────────────────────────────────────────────────────────────────────────────
 
@@ -107,9 +125,10 @@ export const restRoutes: TRoute[] = [
     query: ZWorkspaceQuery.extend(paged),
     response: z.object({ pipelineSecrets: z.array(ZPipelineSecret), totalSize: z.number().int(), nextCursor: z.string().nullable() }),
     run: async (caller, { query }) => {
-      const all = (await listSecretsOf(caller, query.workspaceId)).map(pipelineSecretOut);
-      const page = cursorPage(all, query.cursor, query.limit);
-      return { pipelineSecrets: page.items, totalSize: all.length, nextCursor: page.nextCursor };
+      const page = fromProcedurePage(await listSecretsOf(caller, query.workspaceId, { limit: query.limit, cursor: query.cursor }), query.limit);
+      // Seqera's list is not paged; here a page is, and totalSize counts the secrets in this page.
+      const items = page.items.map(pipelineSecretOut);
+      return { pipelineSecrets: items, totalSize: items.length, nextCursor: page.nextCursor };
     },
   }),
   route({
@@ -155,7 +174,7 @@ export const restRoutes: TRoute[] = [
     query: ZWorkspaceQuery,
     response: z.object({ pipelineSecret: ZPipelineSecret }),
     run: async (caller, { params, query }) => {
-      const found = (await listSecretsOf(caller, query.workspaceId)).find((s) => s.id === params.secretId);
+      const found = await findSecretById(caller, query.workspaceId, params.secretId!);
       if (!found) throw restProblem(404, "NOT_FOUND", "No such secret.");
       return { pipelineSecret: pipelineSecretOut(found) };
     },
@@ -271,7 +290,7 @@ export const restRoutes: TRoute[] = [
     procedures: ["computeEnvs.list"],
     query: z.object(paged),
     response: ZPage(ZComputeEnvOut),
-    run: async (caller, { params, query }) => cursorPage(await caller.computeEnvs.list({ workspaceId: ws(params) }), query.cursor, query.limit),
+    run: async (caller, { params, query }) => fromProcedurePage(await caller.computeEnvs.list({ workspaceId: ws(params), limit: query.limit, cursor: query.cursor }), query.limit),
   }),
   route({
     method: "POST",
@@ -331,7 +350,7 @@ export const restRoutes: TRoute[] = [
     procedures: ["pipelines.list"],
     query: z.object(paged),
     response: ZPage(ZPipelineOut),
-    run: async (caller, { params, query }) => cursorPage(await caller.pipelines.list({ workspaceId: ws(params) }), query.cursor, query.limit),
+    run: async (caller, { params, query }) => fromProcedurePage(await caller.pipelines.list({ workspaceId: ws(params), limit: query.limit, cursor: query.cursor }), query.limit),
   }),
   route({
     method: "POST",

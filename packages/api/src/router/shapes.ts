@@ -94,7 +94,7 @@ export const ZSecretOut = z.object({
 export const ZSecretHistoryOut = z.object({
   id: z.string(),
   name: z.string(),
-  versions: z.array(z.object({ version: z.number(), writtenAt: z.date(), action: z.string(), via: z.string().nullable(), writtenBy: ZPerson })),
+  versions: z.array(z.object({ version: z.number(), writtenAt: ZIsoDate, action: z.string(), via: z.string().nullable(), writtenBy: ZPerson })),
   /** Pass as `cursor` for the next (older) page; null on the last. */
   nextCursor: z.number().nullable(),
 });

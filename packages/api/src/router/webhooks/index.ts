@@ -5,6 +5,7 @@ import { actorOf } from "../../actor";
 import { AppError } from "../../errors";
 import { createWebhook, removeWebhook, rotateWebhookSecret, testWebhook, updateWebhook } from "../../services/webhooks";
 import { router, workspaceProcedure } from "../../trpc";
+import { ZIsoDate } from "../shapes";
 
 /** An endpoint as listed: never its signing secret (that is shown once, by create and rotateSecret). */
 const ZEndpointOut = z.object({
@@ -13,11 +14,11 @@ const ZEndpointOut = z.object({
   description: z.string(),
   events: z.array(z.string()),
   enabled: z.boolean(),
-  secretRotatedAt: z.date(),
-  createdAt: z.date(),
-  updatedAt: z.date(),
+  secretRotatedAt: ZIsoDate,
+  createdAt: ZIsoDate,
+  updatedAt: ZIsoDate,
 });
-const endpointOut = (e: z.infer<typeof ZEndpointOut>) => ({
+const endpointOut = (e: z.input<typeof ZEndpointOut>) => ({
   id: e.id,
   url: e.url,
   description: e.description,
@@ -93,11 +94,11 @@ export const webhooksRouter = router({
             eventId: z.string(),
             eventType: z.string(),
             attempt: z.number(),
-            at: z.date(),
+            at: ZIsoDate,
             statusCode: z.number().nullable(),
             durationMs: z.number(),
             errorKind: z.string().nullable(),
-            nextRetryAt: z.date().nullable(),
+            nextRetryAt: ZIsoDate.nullable(),
           }),
         ),
         nextCursor: z.string().nullable(),
