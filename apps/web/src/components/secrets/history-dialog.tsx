@@ -58,7 +58,7 @@ export function SecretHistoryDialog({ target, secret, onClose }: { target: TSecr
                     </span>
                   ) : null}
                 </span>
-                <time dateTime={v.writtenAt.toISOString()} className="shrink-0 text-slate-500">
+                <time dateTime={v.writtenAt} className="shrink-0 text-slate-500">
                   {formatDateTime(v.writtenAt)}
                 </time>
               </li>

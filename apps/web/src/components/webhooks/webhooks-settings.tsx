@@ -8,7 +8,7 @@ import { errorMessage, fieldErrorsOf } from "~/components/errors";
 import { DataTable } from "~/components/data-table";
 import { useTRPC } from "~/trpc/react";
 
-const formatDateTime = (date: Date) => date.toLocaleString("en", { dateStyle: "medium", timeStyle: "medium" });
+const formatDateTime = (date: string) => new Date(date).toLocaleString("en", { dateStyle: "medium", timeStyle: "medium" });
 
 /** Splits "url: must …" / "events: …" messages onto their fields (the API names the field first). */
 function hookErrorsOf(error: unknown): Record<string, string> {
@@ -72,7 +72,7 @@ export function WebhooksSettings({ workspaceId }: { workspaceId: string }) {
   );
 }
 
-type TEndpoint = { id: string; url: string; description: string; events: string[]; enabled: boolean; secretRotatedAt: Date; createdAt: Date };
+type TEndpoint = { id: string; url: string; description: string; events: string[]; enabled: boolean; secretRotatedAt: string; createdAt: string };
 
 function Endpoint({ workspaceId, endpoint, onSecret }: { workspaceId: string; endpoint: TEndpoint; onSecret: (secret: string) => void }) {
   const trpc = useTRPC();

@@ -7,7 +7,7 @@ import { actorOf } from "../../actor";
 import { historyOf } from "../../services/secret-history";
 import { ZHistoryInput, ZImportInput, ZSecretName, ZValueInput } from "../secrets/inputs";
 import { listSecretPage, ZSecretListInput, ZSecretPageRow } from "../secrets";
-import { ZImportOut, ZSecretHistoryOut, ZSecretOut, ZSecretRefOut, ZValidateNameOut } from "../shapes";
+import { ZImportOut, ZSecretHistoryOut, ZSecretRefOut, ZValidateNameOut } from "../shapes";
 
 /** The caller's own secrets: nobody else sees them, not even their names. */
 const mine = (ctx: { user: { id: string } }): TSecretOwner => ({ scope: "user", userId: ctx.user.id });
