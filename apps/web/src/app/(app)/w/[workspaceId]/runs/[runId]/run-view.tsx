@@ -41,12 +41,11 @@ function RunPage({ workspace, runId }: { workspace: TWorkspace; runId: string })
   const queryClient = useQueryClient();
   // Pushed: read again when the server says this run changed (runs.onChange); a slow poll only
   // while that stream is down and there is still something to see.
-  const { live } = useRunEvents(workspaceId, runId, () =>
-    Promise.all([
-      queryClient.invalidateQueries({ queryKey: trpc.runs.get.queryKey({ workspaceId, runId }) }),
-      queryClient.invalidateQueries({ queryKey: trpc.runs.receipt.queryKey({ workspaceId, runId }) }),
-    ]),
-  );
+  const { live } = useRunEvents(workspaceId, runId, () => {
+    // Refetches in the background; a failed one shows on the queries themselves.
+    void queryClient.invalidateQueries({ queryKey: trpc.runs.get.queryKey({ workspaceId, runId }) });
+    void queryClient.invalidateQueries({ queryKey: trpc.runs.receipt.queryKey({ workspaceId, runId }) });
+  });
   const run = useQuery(
     trpc.runs.get.queryOptions(
       { workspaceId, runId },
