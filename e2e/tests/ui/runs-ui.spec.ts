@@ -85,7 +85,7 @@ test("a run launched from the UI gets the effective secrets, reports its lifecyc
   await expect(ceDialog.getByLabel("Nextflow version")).toHaveValue("24.10.8");
   await ceDialog.getByLabel("Name", { exact: true }).fill("This machine");
   await ceDialog.getByLabel("Work directory").fill("runs/relative");
-  await ceDialog.getByLabel("Slurm").check();
+  await ceDialog.getByLabel("Slurm", { exact: true }).check();
   await expect(ceDialog.getByLabel("Partition (optional)")).toBeVisible();
   await ceDialog.getByLabel("Extra sbatch options (optional)").fill("--mem=8G\n--bad option");
   await ceDialog.getByRole("button", { name: "Create compute environment" }).click();
