@@ -34,10 +34,25 @@ import { listsEnv } from "./env";
 const benchDir = dirname(fileURLToPath(import.meta.url));
 // The fetch adapter comes from the API package's own dependency (the root does not depend on tRPC).
 const fromApi = createRequire(join(benchDir, "../packages/api/package.json"));
-type TFetchHandler = (opts: { endpoint: string; req: Request; router: typeof appRouter; createContext: () => Promise<TContext> }) => Promise<Response>;
-const { fetchRequestHandler } = (await import(fromApi.resolve("@trpc/server/adapters/fetch"))) as { fetchRequestHandler: TFetchHandler };
+type TFetchHandler = (opts: {
+  endpoint: string;
+  req: Request;
+  router: typeof appRouter;
+  createContext: () => Promise<TContext>;
+}) => Promise<Response>;
+const { fetchRequestHandler } = (await import(fromApi.resolve("@trpc/server/adapters/fetch"))) as {
+  fetchRequestHandler: TFetchHandler;
+};
 
-export type TScenarioResult = { scenario: string; requests: number; seconds: number; perSecond: number; p50Ms: number; p99Ms: number; errors: number };
+export type TScenarioResult = {
+  scenario: string;
+  requests: number;
+  seconds: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+};
 export type TListsBenchResult = {
   at: string;
   concurrency: number;
@@ -45,21 +60,42 @@ export type TListsBenchResult = {
   seeded: { secrets: number; runs: number };
   statementsPerRequest: Record<string, number>;
   scenarios: TScenarioResult[];
-  goals: Array<{ list: string; throughputVsFloor: number; p99VsHealth: number; meetsThroughput: boolean; meetsP99: boolean }>;
+  goals: Array<{
+    list: string;
+    throughputVsFloor: number;
+    p99VsHealth: number;
+    meetsThroughput: boolean;
+    meetsP99: boolean;
+  }>;
 };
 
 /** A context field the list procedures never touch: using one is a bug in the benchmark, so it throws. */
 function unused<T>(name: string): T {
-  return new Proxy({}, { get: () => { throw new Error(`bench: ${name} is not used by list procedures`); } }) as T;
+  return new Proxy(
+    {},
+    {
+      get: () => {
+        throw new Error(`bench: ${name} is not used by list procedures`);
+      },
+    },
+  ) as T;
 }
 
 async function seed(db: TDatabase, secrets: number, runs: number) {
   const tag = randomUUID().slice(0, 8);
-  const [user] = await db.execute<{ id: string }>(dsql`insert into users (email, name) values (${`bench-${tag}@example.test`}, 'Bench') returning id`);
-  const [org] = await db.execute<{ id: string }>(dsql`insert into organizations (name, slug) values (${`Bench ${tag}`}, ${`bench-${tag}`}) returning id`);
+  const [user] = await db.execute<{ id: string }>(
+    dsql`insert into users (email, name) values (${`bench-${tag}@example.test`}, 'Bench') returning id`,
+  );
+  const [org] = await db.execute<{ id: string }>(
+    dsql`insert into organizations (name, slug) values (${`Bench ${tag}`}, ${`bench-${tag}`}) returning id`,
+  );
   await db.execute(dsql`insert into org_members (org_id, user_id, role) values (${org!.id}, ${user!.id}, 'owner')`);
-  const [ws] = await db.execute<{ id: string }>(dsql`insert into workspaces (org_id, name, slug, visibility) values (${org!.id}, 'Bench', ${`bench-${tag}`}, 'private') returning id`);
-  await db.execute(dsql`insert into workspace_participants (workspace_id, user_id, role) values (${ws!.id}, ${user!.id}, 'owner')`);
+  const [ws] = await db.execute<{ id: string }>(
+    dsql`insert into workspaces (org_id, name, slug, visibility) values (${org!.id}, 'Bench', ${`bench-${tag}`}, 'private') returning id`,
+  );
+  await db.execute(
+    dsql`insert into workspace_participants (workspace_id, user_id, role) values (${ws!.id}, ${user!.id}, 'owner')`,
+  );
   await db.execute(dsql`insert into secrets (scope, workspace_id, name, sealed, key_id, created_by, updated_by)
     select 'workspace', ${ws!.id}, 'SECRET_' || lpad(g::text, 5, '0'), 'not-a-real-envelope', 'bench', ${user!.id}, ${user!.id} from generate_series(1, ${secrets}) g`);
   for (let done = 0; done < runs; done += 10_000) {
@@ -70,7 +106,14 @@ async function seed(db: TDatabase, secrets: number, runs: number) {
   }
   await db.execute(dsql`analyze`);
   const t = generateAccessToken();
-  await insertAccessToken(db, { userId: user!.id, name: "bench", prefix: t.prefix, tokenHash: t.tokenHash, scopes: ["read"], expiresAt: new Date(Date.now() + 86_400_000) });
+  await insertAccessToken(db, {
+    userId: user!.id,
+    name: "bench",
+    prefix: t.prefix,
+    tokenHash: t.tokenHash,
+    scopes: ["read"],
+    expiresAt: new Date(Date.now() + 86_400_000),
+  });
   return { workspaceId: ws!.id, token: t.token };
 }
 
@@ -90,7 +133,11 @@ function startServer(db: TDatabase): Promise<{ server: Server; port: number }> {
       router: appRouter,
       createContext: async (): Promise<TContext> => ({
         db,
-        identity: await identityFromToken(db, (req.headers.authorization ?? "").replace(/^Bearer\s+/i, ""), "127.0.0.1"),
+        identity: await identityFromToken(
+          db,
+          (req.headers.authorization ?? "").replace(/^Bearer\s+/i, ""),
+          "127.0.0.1",
+        ),
         pingRedis: async () => 0,
         limiter: unused("limiter"),
         sealing: unused("sealing"),
@@ -103,10 +150,17 @@ function startServer(db: TDatabase): Promise<{ server: Server; port: number }> {
     res.writeHead(response.status, Object.fromEntries(response.headers));
     res.end(Buffer.from(await response.arrayBuffer()));
   }
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, port: (server.address() as { port: number }).port })));
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve({ server, port: (server.address() as { port: number }).port })),
+  );
 }
 
-function get(agent: Agent, port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+function get(
+  agent: Agent,
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: "127.0.0.1", port, path, agent, headers }, (res: IncomingMessage) => {
       let body = "";
@@ -119,10 +173,16 @@ function get(agent: Agent, port: number, path: string, headers: Record<string, s
   });
 }
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+const quantile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 
 /** Runs `op` `requests` times with `concurrency` in flight; an op that throws counts as an error, its time left out. */
-async function measure(scenario: string, requests: number, concurrency: number, op: () => Promise<void>): Promise<TScenarioResult> {
+async function measure(
+  scenario: string,
+  requests: number,
+  concurrency: number,
+  op: () => Promise<void>,
+): Promise<TScenarioResult> {
   const times: number[] = [];
   let errors = 0;
   let next = 0;
@@ -144,23 +204,42 @@ async function measure(scenario: string, requests: number, concurrency: number, 
   const seconds = (performance.now() - started) / 1000;
   times.sort((a, b) => a - b);
   const round = (n: number) => Math.round(n * 100) / 100;
-  return { scenario, requests, seconds: round(seconds), perSecond: round(times.length / seconds), p50Ms: round(quantile(times, 0.5)), p99Ms: round(quantile(times, 0.99)), errors };
+  return {
+    scenario,
+    requests,
+    seconds: round(seconds),
+    perSecond: round(times.length / seconds),
+    p50Ms: round(quantile(times, 0.5)),
+    p99Ms: round(quantile(times, 0.99)),
+    errors,
+  };
 }
 
-export async function benchLists(opts: { databaseUrl: string; concurrency?: number; requests?: number; secrets?: number; runs?: number }): Promise<TListsBenchResult> {
+export async function benchLists(opts: {
+  databaseUrl: string;
+  concurrency?: number;
+  requests?: number;
+  secrets?: number;
+  runs?: number;
+}): Promise<TListsBenchResult> {
   const concurrency = opts.concurrency ?? listsEnv.concurrency;
   const requests = opts.requests ?? listsEnv.requests;
   const secrets = opts.secrets ?? listsEnv.secrets;
   const runs = opts.runs ?? listsEnv.runs;
   await runMigrations(opts.databaseUrl);
   let capture: Array<{ query: string; parameters: unknown[] }> | null = null;
-  const { db, sql, close } = createDatabase(opts.databaseUrl, { max: 10, applicationName: "lockstep-bench", onQuery: (query, parameters) => void capture?.push({ query, parameters }) });
+  const { db, sql, close } = createDatabase(opts.databaseUrl, {
+    max: 10,
+    applicationName: "lockstep-bench",
+    onQuery: (query, parameters) => void capture?.push({ query, parameters }),
+  });
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const { server, port } = await startServer(db);
   try {
     const { workspaceId, token } = await seed(db, secrets, runs);
     const auth = { authorization: `Bearer ${token}` };
-    const path = (procedure: string) => `/api/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify({ json: { workspaceId, limit: 50 } }))}`;
+    const path = (procedure: string) =>
+      `/api/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify({ json: { workspaceId, limit: 50 } }))}`;
     const list = (procedure: string) => async () => {
       const r = await get(agent, port, path(procedure), auth);
       if (r.status !== 200) throw new Error(`${procedure}: HTTP ${r.status}`);
@@ -179,7 +258,8 @@ export async function benchLists(opts: { databaseUrl: string; concurrency?: numb
       const sent = capture;
       capture = null;
       const rows = (JSON.parse(r.body) as { result: { data: { json: unknown[] } } }).result.data.json;
-      if (r.status !== 200 || rows.length !== 50) throw new Error(`${procedure} answered HTTP ${r.status} with ${rows.length} rows, not a page of 50`);
+      if (r.status !== 200 || rows.length !== 50)
+        throw new Error(`${procedure} answered HTTP ${r.status} with ${rows.length} rows, not a page of 50`);
       return sent;
     };
     const floors = { "secrets.list": await statementsOf("secrets.list"), "runs.list": await statementsOf("runs.list") };
@@ -206,7 +286,13 @@ export async function benchLists(opts: { databaseUrl: string; concurrency?: numb
       const h = byName.get("health")!;
       const throughputVsFloor = Math.round((r.perSecond / f.perSecond) * 100) / 100;
       const p99VsHealth = Math.round((r.p99Ms / h.p99Ms) * 100) / 100;
-      return { list: l, throughputVsFloor, p99VsHealth, meetsThroughput: throughputVsFloor >= 0.5, meetsP99: p99VsHealth <= 10 };
+      return {
+        list: l,
+        throughputVsFloor,
+        p99VsHealth,
+        meetsThroughput: throughputVsFloor >= 0.5,
+        meetsP99: p99VsHealth <= 10,
+      };
     });
     return {
       at: new Date().toISOString(),
@@ -225,13 +311,19 @@ export async function benchLists(opts: { databaseUrl: string; concurrency?: numb
 }
 
 function table(result: TListsBenchResult): string {
-  const rows = result.scenarios.map((s) => `| ${s.scenario.padEnd(20)} | ${String(s.perSecond).padStart(8)} | ${String(s.p50Ms).padStart(7)} | ${String(s.p99Ms).padStart(7)} | ${String(s.errors).padStart(6)} |`);
+  const rows = result.scenarios.map(
+    (s) =>
+      `| ${s.scenario.padEnd(20)} | ${String(s.perSecond).padStart(8)} | ${String(s.p50Ms).padStart(7)} | ${String(s.p99Ms).padStart(7)} | ${String(s.errors).padStart(6)} |`,
+  );
   const goals = result.goals.map(
-    (g) => `| ${g.list.padEnd(12)} | ${String(g.throughputVsFloor).padStart(12)} ${g.meetsThroughput ? "✓" : "✗"} | ${String(g.p99VsHealth).padStart(11)} ${g.meetsP99 ? "✓" : "✗"} |`,
+    (g) =>
+      `| ${g.list.padEnd(12)} | ${String(g.throughputVsFloor).padStart(12)} ${g.meetsThroughput ? "✓" : "✗"} | ${String(g.p99VsHealth).padStart(11)} ${g.meetsP99 ? "✓" : "✗"} |`,
   );
   return [
     `concurrency ${result.concurrency}, ${result.requests} requests per scenario, ${result.seeded.secrets} secrets and ${result.seeded.runs} runs in the workspace`,
-    `statements per request: ${Object.entries(result.statementsPerRequest).map(([k, v]) => `${k} ${v}`).join(", ")}`,
+    `statements per request: ${Object.entries(result.statementsPerRequest)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")}`,
     "",
     "| scenario             |    req/s | p50 ms  | p99 ms  | errors |",
     "| -------------------- | -------- | ------- | ------- | ------ |",
@@ -246,7 +338,9 @@ function table(result: TListsBenchResult): string {
 async function main() {
   const dataDir = join(benchDir, "../.data/bench-lists/postgres");
   await mkdir(dirname(dataDir), { recursive: true });
-  const pg = listsEnv.databaseUrl ? null : await startEmbeddedPostgres({ dataDir, port: await freePort(), quiet: true });
+  const pg = listsEnv.databaseUrl
+    ? null
+    : await startEmbeddedPostgres({ dataDir, port: await freePort(), quiet: true });
   const stop = async () => void (await pg?.stop());
   process.once("SIGINT", () => void stop().finally(() => process.exit(130)));
   try {

@@ -254,8 +254,11 @@ async function main(): Promise<void> {
     stops.push(() => rm(runsDir, { recursive: true, force: true }));
 
     const nextflow = nextflowFileProvider({ runsDir });
-    const aws = (prefix: string, endpoint: string, options?: { retryBaseDelayMs?: number; maxAttempts?: number; deleteConcurrency?: number }) =>
-      awsSecretsManagerProvider({ region: AWS_REGION, prefix, endpoint, credentials: AWS_CREDENTIALS, ...options });
+    const aws = (
+      prefix: string,
+      endpoint: string,
+      options?: { retryBaseDelayMs?: number; maxAttempts?: number; deleteConcurrency?: number },
+    ) => awsSecretsManagerProvider({ region: AWS_REGION, prefix, endpoint, credentials: AWS_CREDENTIALS, ...options });
     const awsDirect = aws("bench-", moto.endpoint);
     // Each proxied scenario has its own prefix, so its verifier (straight to moto) sees only its runs.
     const awsViaCleanProxy = aws("bench-proxy-", cleanProxy.endpoint);

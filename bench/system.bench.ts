@@ -62,7 +62,8 @@ process.on("SIGINT", () => void stopAll().then(() => process.exit(130)));
 
 // ── statistics ──────────────────────────────────────────────────────────────────────────────
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
 function summary(samples: number[], wallMs?: number) {
   const s = [...samples].sort((a, b) => a - b);
   const round = (n: number) => Math.round(n * 100) / 100;
@@ -95,10 +96,20 @@ async function load(call: () => Promise<void>, concurrency: number, total: numbe
 
 // ── the instance ────────────────────────────────────────────────────────────────────────────
 
-function child(name: string, command: string, args: string[], opts: { cwd: string; env: Record<string, string | undefined> }): ChildProcess {
+function child(
+  name: string,
+  command: string,
+  args: string[],
+  opts: { cwd: string; env: Record<string, string | undefined> },
+): ChildProcess {
   const logFile = join(data, `${name}.log`);
   const out: string[] = [];
-  const p = spawn(command, args, { cwd: opts.cwd, env: opts.env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"], detached: false });
+  const p = spawn(command, args, {
+    cwd: opts.cwd,
+    env: opts.env as NodeJS.ProcessEnv,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: false,
+  });
   p.stdout!.on("data", (d: Buffer) => out.push(d.toString("utf8")));
   p.stderr!.on("data", (d: Buffer) => out.push(d.toString("utf8")));
   stops.push(
@@ -122,14 +133,20 @@ async function waitHealthy(url: string, timeoutMs: number) {
     } catch {
       /* not yet */
     }
-    if (Date.now() > deadline) throw new Error(`${url} did not become healthy within ${timeoutMs / 1000} s (logs in ${data})`);
+    if (Date.now() > deadline)
+      throw new Error(`${url} did not become healthy within ${timeoutMs / 1000} s (logs in ${data})`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
 
 async function main() {
   const loadAtStart = loadavg().map((l) => Math.round(l * 100) / 100);
-  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "?", memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? "?",
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  };
   say(`data in ${data}`);
   const pg = await startEmbeddedPostgres({ dataDir: join(data, "postgres"), port: await freePort(), quiet: true });
   stops.push(pg.stop);
@@ -147,22 +164,61 @@ async function main() {
   const webDir = join(root, "apps/web");
   if (!webBuildIsCurrent(root)) {
     say("building the web app (its sources changed since the last build)…");
-    const build = spawnSync(process.execPath, [join(webDir, "node_modules/next/dist/bin/next"), "build"], { cwd: webDir, stdio: "inherit", env: { ...inheritedEnv, NEXT_TELEMETRY_DISABLED: "1" } });
+    const build = spawnSync(process.execPath, [join(webDir, "node_modules/next/dist/bin/next"), "build"], {
+      cwd: webDir,
+      stdio: "inherit",
+      env: { ...inheritedEnv, NEXT_TELEMETRY_DISABLED: "1" },
+    });
     if (build.status !== 0) throw new Error(`next build failed (exit ${build.status})`);
     markWebBuilt(root, webSourceFingerprint(root));
   }
   const webPort = await freePort();
   const base = `http://127.0.0.1:${webPort}`;
-  const shared = { PATH: inheritedEnv.PATH, HOME: inheritedEnv.HOME, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", DATABASE_URL: pg.url, REDIS_URL: redis.url, LOCKSTEP_LOCAL_PIPELINE_ROOTS: fixtures };
-  child("web", process.execPath, ["--import", pathToFileURL(join(webDir, "front-door.mjs")).href, join(webDir, "node_modules/next/dist/bin/next"), "start", "-p", String(webPort)], {
-    cwd: webDir,
-    env: { ...shared, NEXTAUTH_URL: base, NEXTAUTH_SECRET: keys.authSecret, LOCKSTEP_SEAL_KEYS: keys.sealKeys, LOCKSTEP_TRUST_PROXY: "false" },
-  });
+  const shared = {
+    PATH: inheritedEnv.PATH,
+    HOME: inheritedEnv.HOME,
+    NODE_ENV: "production",
+    NEXT_TELEMETRY_DISABLED: "1",
+    DATABASE_URL: pg.url,
+    REDIS_URL: redis.url,
+    LOCKSTEP_LOCAL_PIPELINE_ROOTS: fixtures,
+  };
+  child(
+    "web",
+    process.execPath,
+    [
+      "--import",
+      pathToFileURL(join(webDir, "front-door.mjs")).href,
+      join(webDir, "node_modules/next/dist/bin/next"),
+      "start",
+      "-p",
+      String(webPort),
+    ],
+    {
+      cwd: webDir,
+      env: {
+        ...shared,
+        NEXTAUTH_URL: base,
+        NEXTAUTH_SECRET: keys.authSecret,
+        LOCKSTEP_SEAL_KEYS: keys.sealKeys,
+        LOCKSTEP_TRUST_PROXY: "false",
+      },
+    },
+  );
   const startWorker = async (name: string, prefix: string) => {
     const port = await freePort();
     child(name, process.execPath, ["--import", "tsx", "src/main.ts"], {
       cwd: join(root, "apps/worker"),
-      env: { ...shared, LOCKSTEP_QUEUE_PREFIX: prefix, LOCKSTEP_SEAL_KEYS: keys.sealKeys, LOCKSTEP_OPEN_KEYS_FILE: openKeysFile, LOCKSTEP_FINGERPRINT_KEY_FILE: fingerprintKeyFile, LOCKSTEP_DATA_DIR: data, WORKER_PORT: String(port), LOG_LEVEL: "warn" },
+      env: {
+        ...shared,
+        LOCKSTEP_QUEUE_PREFIX: prefix,
+        LOCKSTEP_SEAL_KEYS: keys.sealKeys,
+        LOCKSTEP_OPEN_KEYS_FILE: openKeysFile,
+        LOCKSTEP_FINGERPRINT_KEY_FILE: fingerprintKeyFile,
+        LOCKSTEP_DATA_DIR: data,
+        WORKER_PORT: String(port),
+        LOG_LEVEL: "warn",
+      },
     });
     await waitHealthy(`http://127.0.0.1:${port}/health`, 120_000);
   };
@@ -178,7 +234,11 @@ async function main() {
   const queues = createQueues(producer, "lockstep");
   stops.push(() => queues.close());
   const sealing = await SealingKeyring.fromSpec(keys.sealKeys);
-  const user = (await createUserWithPersonalWorkspace(db, { email: `bench-${randomUUID()}@example.test`, name: "Bench", passwordHash: null }))!;
+  const user = (await createUserWithPersonalWorkspace(db, {
+    email: `bench-${randomUUID()}@example.test`,
+    name: "Bench",
+    passwordHash: null,
+  }))!;
   await db.update(schema.users).set({ isInstanceAdmin: true }).where(eq(schema.users.id, user.id));
   const caller = (queuesFor = queues) =>
     createCaller({
@@ -197,7 +257,15 @@ async function main() {
   const ws = await api.workspaces.create({ orgId: org.id, name: "Bench" });
   say("seeding 1,000 secrets…");
   for (let i = 0; i < 1000; i += 50) {
-    await Promise.all(Array.from({ length: 50 }, (_, j) => api.secrets.create({ workspaceId: ws.id, name: `SECRET_${String(i + j).padStart(4, "0")}`, value: { plain: `bench-value-${i + j}-${randomUUID()}` } })));
+    await Promise.all(
+      Array.from({ length: 50 }, (_, j) =>
+        api.secrets.create({
+          workspaceId: ws.id,
+          name: `SECRET_${String(i + j).padStart(4, "0")}`,
+          value: { plain: `bench-value-${i + j}-${randomUUID()}` },
+        }),
+      ),
+    );
   }
   say("seeding 100,000 runs…");
   await db.execute(sql`
@@ -209,18 +277,26 @@ async function main() {
   const auth = { authorization: `Bearer ${token}` };
 
   // ── 1. API reads ──────────────────────────────────────────────────────────────────────────
-  const trpcGet = (procedure: string, input: unknown) => `${base}/api/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`;
+  const trpcGet = (procedure: string, input: unknown) =>
+    `${base}/api/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`;
   const fetchOk = async (url: string, headers: Record<string, string> = {}) => {
     const r = await fetch(url, { headers });
     const body = await r.arrayBuffer();
-    if (!r.ok) throw new Error(`${url.split("?")[0]} answered ${r.status}: ${Buffer.from(body).toString("utf8").slice(0, 300)}`);
+    if (!r.ok)
+      throw new Error(`${url.split("?")[0]} answered ${r.status}: ${Buffer.from(body).toString("utf8").slice(0, 300)}`);
     return body.byteLength;
   };
   // The secrets list: a page of 50 where the API pages it (issue #15), the whole list where it does not yet.
   const secretsInput: Record<string, unknown> = { workspaceId: ws.id, limit: 50 };
-  const listed = (await (await fetch(trpcGet("secrets.list", secretsInput), { headers: auth })).json()) as { result?: { data?: { json?: unknown } } };
+  const listed = (await (await fetch(trpcGet("secrets.list", secretsInput), { headers: auth })).json()) as {
+    result?: { data?: { json?: unknown } };
+  };
   const page = listed.result?.data?.json;
-  const secretsReturned = Array.isArray(page) ? page.length : Array.isArray((page as { items?: unknown[] } | undefined)?.items) ? (page as { items: unknown[] }).items.length : -1;
+  const secretsReturned = Array.isArray(page)
+    ? page.length
+    : Array.isArray((page as { items?: unknown[] } | undefined)?.items)
+      ? (page as { items: unknown[] }).items.length
+      : -1;
   const secretsBytes = await fetchOk(trpcGet("secrets.list", secretsInput), auth);
   const runsUrl = trpcGet("runs.list", { workspaceId: ws.id, limit: 50 });
   const runsBytes = await fetchOk(runsUrl, auth);
@@ -228,23 +304,42 @@ async function main() {
   const tokenHash = hashAccessToken(token);
   const directPrologue = async () => {
     await db.execute(sql`select id, user_id, scopes, expires_at from access_tokens where token_hash = ${tokenHash}`);
-    await db.execute(sql`select role from workspace_participants where workspace_id = ${ws.id} and user_id = ${user.id}`);
+    await db.execute(
+      sql`select role from workspace_participants where workspace_id = ${ws.id} and user_id = ${user.id}`,
+    );
   };
   const directSecrets = async () => {
     await directPrologue();
-    await db.execute(sql`select id, name, created_at, updated_at, last_used_at, value_problem from secrets where workspace_id = ${ws.id} and scope = 'workspace' order by name ${secretsReturned <= 50 ? sql`limit 50` : sql``}`);
+    await db.execute(
+      sql`select id, name, created_at, updated_at, last_used_at, value_problem from secrets where workspace_id = ${ws.id} and scope = 'workspace' order by name ${secretsReturned <= 50 ? sql`limit 50` : sql``}`,
+    );
   };
   const directRuns = async () => {
     await directPrologue();
-    await db.execute(sql`select * from runs where workspace_id = ${ws.id} order by submitted_at desc, id desc limit 50`);
+    await db.execute(
+      sql`select * from runs where workspace_id = ${ws.id} order by submitted_at desc, id desc limit 50`,
+    );
   };
-  const reads: Record<string, unknown> = { secretsReturned, secretsResponseBytes: secretsBytes, runsResponseBytes: runsBytes };
+  const reads: Record<string, unknown> = {
+    secretsReturned,
+    secretsResponseBytes: secretsBytes,
+    runsResponseBytes: runsBytes,
+  };
   for (const concurrency of [1, 50]) {
     const total = concurrency === 1 ? benchEnv.iterations * 5 : benchEnv.iterations * 20;
-    for (let i = 0; i < benchEnv.warmup * 5; i++) await Promise.all([fetchOk(`${base}/api/health`), fetchOk(runsUrl, auth), fetchOk(trpcGet("secrets.list", secretsInput), auth)]);
+    for (let i = 0; i < benchEnv.warmup * 5; i++)
+      await Promise.all([
+        fetchOk(`${base}/api/health`),
+        fetchOk(runsUrl, auth),
+        fetchOk(trpcGet("secrets.list", secretsInput), auth),
+      ]);
     reads[`c${concurrency}`] = {
       health: await load(async () => void (await fetchOk(`${base}/api/health`)), concurrency, total),
-      secretsApi: await load(async () => void (await fetchOk(trpcGet("secrets.list", secretsInput), auth)), concurrency, total),
+      secretsApi: await load(
+        async () => void (await fetchOk(trpcGet("secrets.list", secretsInput), auth)),
+        concurrency,
+        total,
+      ),
       secretsSql: await load(directSecrets, concurrency, total),
       runsApi: await load(async () => void (await fetchOk(runsUrl, auth)), concurrency, total),
       runsSql: await load(directRuns, concurrency, total),
@@ -256,8 +351,14 @@ async function main() {
   const workDir = join(data, "runs");
   mkdirSync(workDir, { mode: 0o755 });
   chmodSync(workDir, 0o755);
-  const ce = await api.computeEnvs.create({ workspaceId: ws.id, computeEnv: { kind: "local", name: "Local", workDir, nextflowVersion: NEXTFLOW_VERSION } });
-  const pipeline = await api.pipelines.create({ workspaceId: ws.id, pipeline: { name: "fakes-exit", repository: join(fixtures, "fakes-exit"), defaultComputeEnvId: ce.id } });
+  const ce = await api.computeEnvs.create({
+    workspaceId: ws.id,
+    computeEnv: { kind: "local", name: "Local", workDir, nextflowVersion: NEXTFLOW_VERSION },
+  });
+  const pipeline = await api.pipelines.create({
+    workspaceId: ws.id,
+    pipeline: { name: "fakes-exit", repository: join(fixtures, "fakes-exit"), defaultComputeEnvId: ce.id },
+  });
   const twenty = Array.from({ length: 20 }, (_, i) => `SECRET_${String(i).padStart(4, "0")}`);
   twenty[0] = "DB_PASSWORD";
   await api.secrets.create({ workspaceId: ws.id, name: "DB_PASSWORD", value: { plain: `bench-db-${randomUUID()}` } });
@@ -266,11 +367,14 @@ async function main() {
     for (;;) {
       const run = (await getRun(db, id))!;
       if (done(run)) return run;
-      if (Date.now() > deadline) throw new Error(`run ${id} stuck at ${run.status}/${run.secretsState}: ${run.errorMessage ?? ""}`);
+      if (Date.now() > deadline)
+        throw new Error(`run ${id} stuck at ${run.status}/${run.secretsState}: ${run.errorMessage ?? ""}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   };
-  const settled = (r: TRun) => ["SUCCEEDED", "FAILED", "CANCELLED", "LOST"].includes(r.status) && ["DELETED", "NONE", "CLEANUP_FAILED"].includes(r.secretsState);
+  const settled = (r: TRun) =>
+    ["SUCCEEDED", "FAILED", "CANCELLED", "LOST"].includes(r.status) &&
+    ["DELETED", "NONE", "CLEANUP_FAILED"].includes(r.secretsState);
   const launchRuns = benchEnv.runs;
   const provisionMs: number[] = [];
   const finishedMs: number[] = [];
@@ -278,9 +382,15 @@ async function main() {
   const bad: string[] = [];
   say(`launching ${launchRuns} local runs with 20 secrets each…`);
   for (let i = 0; i < launchRuns; i++) {
-    const launched = await api.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id, params: { seconds: 1 }, secrets: { mode: "selected", names: twenty } });
+    const launched = await api.runs.launch({
+      workspaceId: ws.id,
+      pipelineId: pipeline.id,
+      params: { seconds: 1 },
+      secrets: { mode: "selected", names: twenty },
+    });
     const provisioned = await waitRun(launched.id, (r) => r.provisionedAt !== null || settled(r));
-    if (provisioned.provisionedAt) provisionMs.push(provisioned.provisionedAt.getTime() - provisioned.submittedAt.getTime());
+    if (provisioned.provisionedAt)
+      provisionMs.push(provisioned.provisionedAt.getTime() - provisioned.submittedAt.getTime());
     const run = await waitRun(launched.id, settled);
     if (run.status !== "SUCCEEDED" || run.secretsState !== "DELETED") {
       bad.push(`${run.status}/${run.secretsState}: ${run.errorMessage ?? ""}`);
@@ -299,7 +409,10 @@ async function main() {
     const t = performance.now();
     for (const name of twenty) {
       const [java, ...args] = nextflowJavaCommand(libDir);
-      const r = spawnSync(java!, [...args, "secrets", "set", `${name}_${round}`, `value-${randomUUID()}`], { env: { ...inheritedEnv, NXF_HOME: nxfHome, NXF_OFFLINE: "true" }, encoding: "utf8" });
+      const r = spawnSync(java!, [...args, "secrets", "set", `${name}_${round}`, `value-${randomUUID()}`], {
+        env: { ...inheritedEnv, NXF_HOME: nxfHome, NXF_OFFLINE: "true" },
+        encoding: "utf8",
+      });
       if (r.status !== 0) throw new Error(`nextflow secrets set failed: ${r.stderr.slice(0, 300)}`);
     }
     byHand.push(performance.now() - t);
@@ -310,7 +423,17 @@ async function main() {
   stops.push(moto.stop);
   const region = "eu-west-1";
   const batch = await prepareMotoBatch(moto.endpoint, { region, name: "bench" });
-  const cred = await api.credentials.create({ workspaceId: ws.id, name: "aws", provider: "aws", value: { plain: JSON.stringify({ accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" }) } });
+  const cred = await api.credentials.create({
+    workspaceId: ws.id,
+    name: "aws",
+    provider: "aws",
+    value: {
+      plain: JSON.stringify({
+        accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+        secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+      }),
+    },
+  });
   const cloudCe = await api.computeEnvs.create({
     workspaceId: ws.id,
     computeEnv: {
@@ -318,25 +441,50 @@ async function main() {
       name: "AWS Batch",
       workDir: "s3://lockstep-bench/runs",
       nextflowVersion: NEXTFLOW_VERSION,
-      config: { region, jobQueue: batch.jobQueue, executionRoleArn: batch.executionRoleArn, headImage: "public.ecr.aws/seqera-labs/nextflow:24.10.8", secretPrefix: "bench/", credentialId: cred.id },
+      config: {
+        region,
+        jobQueue: batch.jobQueue,
+        executionRoleArn: batch.executionRoleArn,
+        headImage: "public.ecr.aws/seqera-labs/nextflow:24.10.8",
+        secretPrefix: "bench/",
+        credentialId: cred.id,
+      },
     },
   });
-  const cloudPipeline = await api.pipelines.create({ workspaceId: ws.id, pipeline: { name: "hello", repository: "https://github.com/nextflow-io/hello", defaultComputeEnvId: cloudCe.id } });
+  const cloudPipeline = await api.pipelines.create({
+    workspaceId: ws.id,
+    pipeline: { name: "hello", repository: "https://github.com/nextflow-io/hello", defaultComputeEnvId: cloudCe.id },
+  });
   const sealKeys = keys.sealKeys;
   const throughput: Record<string, unknown> = {};
   for (const workers of [1, 2]) {
     // Workers of their own queue prefix, with the moto endpoint (apps/worker/src/test/worker-process.ts).
     const prefix = `bench-${workers}w`;
     for (let i = 0; i < workers; i++) {
-      const p = child(`cloud-worker-${workers}-${i}`, process.execPath, ["--import", "tsx", "src/test/worker-process.ts"], {
-        cwd: join(root, "apps/worker"),
-        env: {
-          PATH: inheritedEnv.PATH,
-          AWS_ACCESS_KEY_ID: "testing",
-          AWS_SECRET_ACCESS_KEY: "testing",
-          LOCKSTEP_TEST_WORKER: JSON.stringify({ databaseUrl: pg.url, redisUrl: redis.url, prefix, sealKeys, openKeysFile, fingerprintKeyFile, awsEndpoint: moto.endpoint, monitorIntervalMs: 2_000, concurrency: 8 }),
+      const p = child(
+        `cloud-worker-${workers}-${i}`,
+        process.execPath,
+        ["--import", "tsx", "src/test/worker-process.ts"],
+        {
+          cwd: join(root, "apps/worker"),
+          env: {
+            PATH: inheritedEnv.PATH,
+            AWS_ACCESS_KEY_ID: "testing",
+            AWS_SECRET_ACCESS_KEY: "testing",
+            LOCKSTEP_TEST_WORKER: JSON.stringify({
+              databaseUrl: pg.url,
+              redisUrl: redis.url,
+              prefix,
+              sealKeys,
+              openKeysFile,
+              fingerprintKeyFile,
+              awsEndpoint: moto.endpoint,
+              monitorIntervalMs: 2_000,
+              concurrency: 8,
+            }),
+          },
         },
-      });
+      );
       await new Promise<void>((resolve, reject) => {
         let out = "";
         p.stdout!.on("data", (d: Buffer) => {
@@ -351,25 +499,59 @@ async function main() {
     const n = benchEnv.cloudRuns;
     const t = performance.now();
     const ids: string[] = [];
-    for (let i = 0; i < n; i++) ids.push((await cloudApi.runs.launch({ workspaceId: ws.id, pipelineId: cloudPipeline.id, secrets: { mode: "selected", names: twenty.slice(0, 2) } })).id);
+    for (let i = 0; i < n; i++)
+      ids.push(
+        (
+          await cloudApi.runs.launch({
+            workspaceId: ws.id,
+            pipelineId: cloudPipeline.id,
+            secrets: { mode: "selected", names: twenty.slice(0, 2) },
+          })
+        ).id,
+      );
     const launchedMs = performance.now() - t;
     const ended = await Promise.all(ids.map((id) => waitRun(id, settled, 600_000)));
     const wallMs = performance.now() - t;
     const ok = ended.filter((r) => r.status === "SUCCEEDED" && r.secretsState === "DELETED").length;
-    throughput[`${workers}w`] = { runs: n, ok, launchedPerSecond: Math.round((n / launchedMs) * 100000) / 100, completedPerSecond: Math.round((n / wallMs) * 100000) / 100, wallSeconds: Math.round(wallMs / 10) / 100 };
+    throughput[`${workers}w`] = {
+      runs: n,
+      ok,
+      launchedPerSecond: Math.round((n / launchedMs) * 100000) / 100,
+      completedPerSecond: Math.round((n / wallMs) * 100000) / 100,
+      wallSeconds: Math.round(wallMs / 10) / 100,
+    };
     await cloudQueues.close();
     say(`${workers} worker(s): ${n} cloud runs through the lifecycle in ${(wallMs / 1000).toFixed(1)} s`);
   }
 
   const results = {
     date: new Date().toISOString(),
-    machine: { ...machine, loadAverage1m5m15m: { start: loadAtStart, end: loadavg().map((l) => Math.round(l * 100) / 100) } },
-    settings: { iterations: benchEnv.iterations, localRuns: launchRuns, cloudRuns: benchEnv.cloudRuns, seeded: { secrets: 1000, runs: 100_000 } },
+    machine: {
+      ...machine,
+      loadAverage1m5m15m: { start: loadAtStart, end: loadavg().map((l) => Math.round(l * 100) / 100) },
+    },
+    settings: {
+      iterations: benchEnv.iterations,
+      localRuns: launchRuns,
+      cloudRuns: benchEnv.cloudRuns,
+      seeded: { secrets: 1000, runs: 100_000 },
+    },
     reads,
     launch: {
       provisionedMs: summary(provisionMs),
       byHandTwentySecretsSetMs: summary(byHand),
-      ratio: Math.round((pct([...byHand].sort((a, b) => a - b), 50) / pct([...provisionMs].sort((a, b) => a - b), 50)) * 10) / 10,
+      ratio:
+        Math.round(
+          (pct(
+            [...byHand].sort((a, b) => a - b),
+            50,
+          ) /
+            pct(
+              [...provisionMs].sort((a, b) => a - b),
+              50,
+            )) *
+            10,
+        ) / 10,
     },
     finish: { headExitToFinishedMs: summary(finishedMs), headExitToDeletedMs: summary(deletedMs), failedRuns: bad },
     throughput,
@@ -388,7 +570,9 @@ main()
     process.exit(ok ? 0 : 1);
   })
   .catch(async (error: unknown) => {
-    process.stderr.write(`[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     await stopAll();
     process.exit(1);
   });

@@ -24,7 +24,8 @@ export default async function globalSetup(config: FullConfig) {
     await claimThroughTheForm(config, baseURL);
     await signInRequest(request, e2eAdmin);
     const me = await trpcQuery<{ isInstanceAdmin: boolean }>(request, "me.get");
-    if (!me.isInstanceAdmin) throw new Error("the first account is not the instance admin: the e2e app must start on a fresh data directory");
+    if (!me.isInstanceAdmin)
+      throw new Error("the first account is not the instance admin: the e2e app must start on a fresh data directory");
   } finally {
     await request.dispose();
   }
@@ -46,7 +47,9 @@ async function claimThroughTheForm(config: FullConfig, baseURL: string) {
     await page.getByLabel("Email", { exact: true }).fill(e2eAdmin.email);
     await page.getByLabel("Password", { exact: true }).fill(e2eAdmin.password);
     await page.getByRole("button", { name: "Create the admin account" }).click();
-    await expect(page.getByText(/^This instance has no administrator yet\. The first account needs the one-time setup code/)).toBeVisible();
+    await expect(
+      page.getByText(/^This instance has no administrator yet\. The first account needs the one-time setup code/),
+    ).toBeVisible();
     await page.screenshot({ path: join(outputDir, "setup-wrong-code.png"), fullPage: true });
     await page.getByLabel("Setup code").fill(setupCode);
     await page.getByRole("button", { name: "Create the admin account" }).click();

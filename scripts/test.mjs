@@ -5,5 +5,8 @@ import { join } from "node:path";
 import { bootstrap, root } from "./lib/bootstrap.mjs";
 
 bootstrap();
-const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "tooling/devstack/src/cli/test.ts")], { cwd: root, stdio: "inherit" });
+const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "tooling/devstack/src/cli/test.ts")], {
+  cwd: root,
+  stdio: "inherit",
+});
 process.exit(r.status ?? 1);

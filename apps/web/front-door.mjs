@@ -27,7 +27,8 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 // eslint-disable-next-line no-restricted-properties
 export function maxBodyBytes(raw = process.env.LOCKSTEP_MAX_BODY_BYTES) {
   if (raw === undefined || raw === "") return DEFAULT_MAX_BODY_BYTES;
-  if (!/^[1-9][0-9]*$/.test(raw)) throw new Error(`LOCKSTEP_MAX_BODY_BYTES must be a positive whole number of bytes (got "${raw.slice(0, 40)}")`);
+  if (!/^[1-9][0-9]*$/.test(raw))
+    throw new Error(`LOCKSTEP_MAX_BODY_BYTES must be a positive whole number of bytes (got "${raw.slice(0, 40)}")`);
   return Number(raw);
 }
 
@@ -67,7 +68,11 @@ export function admit(req, res, maxBody) {
     refuse(res, 413, "PAYLOAD_TOO_LARGE", `The request body is larger than this server accepts (${maxBody} bytes).`);
     return false;
   }
-  if (declared === undefined && req.headers["transfer-encoding"] !== undefined && METHODS_WITH_BODY.has(req.method ?? "")) {
+  if (
+    declared === undefined &&
+    req.headers["transfer-encoding"] !== undefined &&
+    METHODS_WITH_BODY.has(req.method ?? "")
+  ) {
     refuse(res, 411, "LENGTH_REQUIRED", "Send the request body with a Content-Length header.");
     return false;
   }

@@ -9,7 +9,12 @@ const securityHeaders = [
 ];
 
 // API answers are data, never documents: nothing in one may run or load anything.
-const apiPolicy = [{ key: "Content-Security-Policy", value: "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'" }];
+const apiPolicy = [
+  {
+    key: "Content-Security-Policy",
+    value: "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  },
+];
 
 const config: NextConfig = {
   // Docker images build with NEXT_OUTPUT=standalone; `next start` needs the default output.

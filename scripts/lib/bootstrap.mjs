@@ -47,7 +47,17 @@ export function pnpmCommand() {
     // npm verifies the tarball's integrity; corepack's signature keys lag behind pnpm releases.
     const r = spawnSync(
       "npm",
-      ["install", "--prefix", toolsDir, "--no-save", "--no-package-lock", "--no-audit", "--no-fund", "--loglevel=error", `pnpm@${version}`],
+      [
+        "install",
+        "--prefix",
+        toolsDir,
+        "--no-save",
+        "--no-package-lock",
+        "--no-audit",
+        "--no-fund",
+        "--loglevel=error",
+        `pnpm@${version}`,
+      ],
       { stdio: "inherit", cwd: root },
     );
     if (r.status !== 0) fail(`could not install pnpm ${version} with npm (exit ${r.status}).`);

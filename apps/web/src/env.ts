@@ -32,9 +32,18 @@ export const webEnv = () =>
        */
       LOCKSTEP_TRUST_PROXY: flag("false"),
       /** Largest request body accepted (bytes); enforced by the front door (front-door.mjs), which reads the same variable. */
-      LOCKSTEP_MAX_BODY_BYTES: z.coerce.number({ error: "LOCKSTEP_MAX_BODY_BYTES must be a number of bytes" }).int().positive().default(1024 * 1024),
+      LOCKSTEP_MAX_BODY_BYTES: z.coerce
+        .number({ error: "LOCKSTEP_MAX_BODY_BYTES must be a number of bytes" })
+        .int()
+        .positive()
+        .default(1024 * 1024),
       /** Longest lifetime of a new access token, in days. */
-      LOCKSTEP_TOKEN_MAX_DAYS: z.coerce.number({ error: "LOCKSTEP_TOKEN_MAX_DAYS must be a number of days" }).int().min(1).max(3650).default(90),
+      LOCKSTEP_TOKEN_MAX_DAYS: z.coerce
+        .number({ error: "LOCKSTEP_TOKEN_MAX_DAYS must be a number of days" })
+        .int()
+        .min(1)
+        .max(3650)
+        .default(90),
       /** Sign-ups accepted per client address per hour (raise it for many users behind one NAT). */
       LOCKSTEP_SIGNUPS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).default(10),
       /** Directories local-path pipelines may live in (colon-separated absolute paths); unset refuses every local path. */
@@ -59,7 +68,12 @@ export function oidcConfig(env: TWebEnv) {
   if (!env.OIDC_CLIENT_ID || !env.OIDC_CLIENT_SECRET) {
     throw new Error("OIDC_ISSUER is set: OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are required too");
   }
-  return { issuer: env.OIDC_ISSUER, clientId: env.OIDC_CLIENT_ID, clientSecret: env.OIDC_CLIENT_SECRET, name: env.OIDC_DISPLAY_NAME };
+  return {
+    issuer: env.OIDC_ISSUER,
+    clientId: env.OIDC_CLIENT_ID,
+    clientSecret: env.OIDC_CLIENT_SECRET,
+    name: env.OIDC_DISPLAY_NAME,
+  };
 }
 
 let warnedAboutSignupEnabled = false;

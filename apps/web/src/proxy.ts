@@ -9,7 +9,10 @@ import { REQUESTED_PATH_HEADER } from "~/server/requested-path";
  */
 export function proxy(request: NextRequest) {
   const nonce = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64");
-  const csp = contentSecurityPolicy(nonce, { dev: isDevServer(), https: webEnv().NEXTAUTH_URL?.startsWith("https://") ?? false });
+  const csp = contentSecurityPolicy(nonce, {
+    dev: isDevServer(),
+    https: webEnv().NEXTAUTH_URL?.startsWith("https://") ?? false,
+  });
   const headers = new Headers(request.headers);
   headers.set("x-nonce", nonce);
   headers.set("content-security-policy", csp);

@@ -9,9 +9,16 @@ import type { ZAwsCredential } from "@lockstep/validators";
  * external id when the role's trust policy asks for one; the SDK refreshes the session before it
  * expires. The session name carries "lockstep" so CloudTrail shows who acted.
  */
-export function awsCredentialsFor(credential: z.infer<typeof ZAwsCredential>, opts: { region: string; endpoint?: string }): TAwsCredentials {
+export function awsCredentialsFor(
+  credential: z.infer<typeof ZAwsCredential>,
+  opts: { region: string; endpoint?: string },
+): TAwsCredentials {
   if ("accessKeyId" in credential) {
-    return { accessKeyId: credential.accessKeyId, secretAccessKey: credential.secretAccessKey, ...(credential.sessionToken ? { sessionToken: credential.sessionToken } : {}) };
+    return {
+      accessKeyId: credential.accessKeyId,
+      secretAccessKey: credential.secretAccessKey,
+      ...(credential.sessionToken ? { sessionToken: credential.sessionToken } : {}),
+    };
   }
   return fromTemporaryCredentials({
     params: {

@@ -3,10 +3,24 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDatabase, listAuditEvents } from "@lockstep/db";
-import { HEAD_CONFIG_VAR, HEAD_EXTENSION_VAR, HEAD_PARAMS_VAR, NEXTFLOW_VERSION, SECRETS_MANIFEST_VAR } from "@lockstep/launcher";
+import {
+  HEAD_CONFIG_VAR,
+  HEAD_EXTENSION_VAR,
+  HEAD_PARAMS_VAR,
+  NEXTFLOW_VERSION,
+  SECRETS_MANIFEST_VAR,
+} from "@lockstep/launcher";
 import { createQueues, createRedis, enqueue } from "@lockstep/queue";
 import { awsSecretsManagerProvider } from "@lockstep/secrets";
-import { ensureMoto, freePort, prepareMotoBatch, startFaultProxy, startMoto, type TFaultProxy, type TStartedMoto } from "@lockstep/devstack";
+import {
+  ensureMoto,
+  freePort,
+  prepareMotoBatch,
+  startFaultProxy,
+  startMoto,
+  type TFaultProxy,
+  type TStartedMoto,
+} from "@lockstep/devstack";
 import type { TRuntime } from "./runtime";
 import { pipelinesRoot, settled, testKeys, waitForRun, workspaceWithSecrets } from "./test/fixtures";
 import { startWorkers, type TWorkers } from "./worker";
@@ -60,16 +74,21 @@ async function startCloud(env: Record<string, string> = {}): Promise<TCloud> {
     failureRate: 0,
     async observe(operation, body) {
       const text = body.toString("utf8");
-      if (operation.startsWith("POST /v1/") || text.includes("Action=AssumeRole")) controlPlane.push({ operation, body: text });
+      if (operation.startsWith("POST /v1/") || text.includes("Action=AssumeRole"))
+        controlPlane.push({ operation, body: text });
       if (operation === "POST /v1/registerjobdefinition") {
-        const def = JSON.parse(text) as { jobDefinitionName: string; containerProperties: { secrets?: Array<{ name: string; valueFrom: string }> } };
+        const def = JSON.parse(text) as {
+          jobDefinitionName: string;
+          containerProperties: { secrets?: Array<{ name: string; valueFrom: string }> };
+        };
         definitions.set(def.jobDefinitionName, def.containerProperties.secrets ?? []);
       }
       if (operation === "POST /v1/submitjob") {
         // What ECS does at container start: GetSecretValue on each valueFrom.
         const { jobName } = JSON.parse(text) as { jobName: string };
         const values: Record<string, string> = {};
-        for (const secret of definitions.get(jobName) ?? []) values[secret.name] = await getSecretValue(moto.endpoint, secret.valueFrom);
+        for (const secret of definitions.get(jobName) ?? [])
+          values[secret.name] = await getSecretValue(moto.endpoint, secret.valueFrom);
         resolvedAtSubmit.set(jobName, values);
       }
     },
@@ -84,8 +103,27 @@ async function startCloud(env: Record<string, string> = {}): Promise<TCloud> {
     nfLockstepJar: async () => Buffer.from("stand-in nf-lockstep jar"),
     cloud: { awsEndpoint: proxy.endpoint, awsRetryBaseDelayMs: 20 },
   };
-  const workers = startWorkers({ db, keys, queues, runtime, connection: redis, prefix: queuePrefix, logger, concurrency: 4 });
-  return { moto, proxy, jobQueue, executionRoleArn, prefix: `${name}/`, queues, workers, controlPlane, resolvedAtSubmit };
+  const workers = startWorkers({
+    db,
+    keys,
+    queues,
+    runtime,
+    connection: redis,
+    prefix: queuePrefix,
+    logger,
+    concurrency: 4,
+  });
+  return {
+    moto,
+    proxy,
+    jobQueue,
+    executionRoleArn,
+    prefix: `${name}/`,
+    queues,
+    workers,
+    controlPlane,
+    resolvedAtSubmit,
+  };
 }
 
 async function getSecretValue(endpoint: string, secretId: string): Promise<string> {
@@ -121,9 +159,25 @@ afterAll(async () => {
   await close();
 });
 
-async function setup(cloud: TCloud, credential: object = { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" }) {
-  const { ws, asOwner, asLauncher, values } = await workspaceWithSecrets({ db, redis: producer, queues: cloud.queues, keys });
-  const cred = await asOwner.credentials.create({ workspaceId: ws.id, name: "aws", provider: "aws", value: { plain: JSON.stringify(credential) } });
+async function setup(
+  cloud: TCloud,
+  credential: object = {
+    accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+    secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+  },
+) {
+  const { ws, asOwner, asLauncher, values } = await workspaceWithSecrets({
+    db,
+    redis: producer,
+    queues: cloud.queues,
+    keys,
+  });
+  const cred = await asOwner.credentials.create({
+    workspaceId: ws.id,
+    name: "aws",
+    provider: "aws",
+    value: { plain: JSON.stringify(credential) },
+  });
   const ce = await asOwner.computeEnvs.create({
     workspaceId: ws.id,
     computeEnv: {
@@ -144,7 +198,13 @@ async function setup(cloud: TCloud, credential: object = { accessKeyId: "AKIAIOS
   });
   const pipeline = await asOwner.pipelines.create({
     workspaceId: ws.id,
-    pipeline: { name: "hello", repository: "https://github.com/nextflow-io/hello", revision: "master", defaultComputeEnvId: ce.id, defaultParams: { greeting: "hi there" } },
+    pipeline: {
+      name: "hello",
+      repository: "https://github.com/nextflow-io/hello",
+      revision: "master",
+      defaultComputeEnvId: ce.id,
+      defaultParams: { greeting: "hi there" },
+    },
   });
   return { ws, ce, cred, asOwner, asLauncher, values, pipeline };
 }
@@ -153,90 +213,134 @@ const waitFor = (runId: string, done: Parameters<typeof waitForRun>[2]) => waitF
 
 /** What Secrets Manager holds under the cloud's prefix, read straight from moto. */
 const managedIn = (cloud: TCloud) =>
-  awsSecretsManagerProvider({ region, prefix: cloud.prefix, endpoint: cloud.moto.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } }).listManaged();
+  awsSecretsManagerProvider({
+    region,
+    prefix: cloud.prefix,
+    endpoint: cloud.moto.endpoint,
+    credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+  }).listManaged();
 
 async function activeJobDefinitions(cloud: TCloud, name: string) {
   const response = await fetch(`${cloud.moto.endpoint}/v1/describejobdefinitions`, {
     method: "POST",
-    headers: { "content-type": "application/json", authorization: `AWS4-HMAC-SHA256 Credential=testing/20250101/${region}/batch/aws4_request, SignedHeaders=host, Signature=0` },
+    headers: {
+      "content-type": "application/json",
+      authorization: `AWS4-HMAC-SHA256 Credential=testing/20250101/${region}/batch/aws4_request, SignedHeaders=host, Signature=0`,
+    },
     body: JSON.stringify({ jobDefinitionName: name, status: "ACTIVE" }),
   });
   return ((await response.json()) as { jobDefinitions: unknown[] }).jobDefinitions;
 }
 
 describe("cloud run lifecycle (AWS Batch + Secrets Manager on moto)", () => {
-  it("hands the run's secrets to the head job by ARN, then deletes them and the job definition", { timeout: 120_000 }, async () => {
-    const { ws, asLauncher, values, pipeline } = await setup(ok);
-    const launched = await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id });
-    const run = await waitFor(launched.id, settled);
-    expect([run.status, run.secretsState, run.exitCode, run.errorMessage]).toEqual(["SUCCEEDED", "DELETED", 0, null]);
-    const jobName = `lockstep-${run.id}`;
+  it(
+    "hands the run's secrets to the head job by ARN, then deletes them and the job definition",
+    { timeout: 120_000 },
+    async () => {
+      const { ws, asLauncher, values, pipeline } = await setup(ok);
+      const launched = await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id });
+      const run = await waitFor(launched.id, settled);
+      expect([run.status, run.secretsState, run.exitCode, run.errorMessage]).toEqual(["SUCCEEDED", "DELETED", 0, null]);
+      const jobName = `lockstep-${run.id}`;
 
-    // At submission each ARN resolved to the right value — the launcher's API_TOKEN over the workspace's.
-    expect(ok.resolvedAtSubmit.get(jobName)).toEqual({ DB_PASSWORD: values.db, API_TOKEN: values.userToken });
-    expect(run.secretBindings.map((b) => b.name).sort()).toEqual(["API_TOKEN", "DB_PASSWORD"]);
-    for (const b of run.secretBindings) expect(b.location).toMatch(new RegExp(`^arn:aws:secretsmanager:${region}:\\d{12}:secret:${ok.prefix}${run.id}/${b.name}-`));
+      // At submission each ARN resolved to the right value — the launcher's API_TOKEN over the workspace's.
+      expect(ok.resolvedAtSubmit.get(jobName)).toEqual({ DB_PASSWORD: values.db, API_TOKEN: values.userToken });
+      expect(run.secretBindings.map((b) => b.name).sort()).toEqual(["API_TOKEN", "DB_PASSWORD"]);
+      for (const b of run.secretBindings)
+        expect(b.location).toMatch(
+          new RegExp(`^arn:aws:secretsmanager:${region}:\\d{12}:secret:${ok.prefix}${run.id}/${b.name}-`),
+        );
 
-    // The job definition: the execution role, the ARNs, Lockstep's flag, the head config, the command.
-    const registered = ok.controlPlane.find((c) => c.operation === "POST /v1/registerjobdefinition" && c.body.includes(jobName))!;
-    const def = JSON.parse(registered.body) as {
-      containerProperties: { image: string; executionRoleArn: string; command: string[]; environment: Array<{ name: string; value: string }>; secrets: Array<{ name: string; valueFrom: string }> };
-    };
-    expect(def.containerProperties.executionRoleArn).toBe(ok.executionRoleArn);
-    expect(def.containerProperties.image).toBe("public.ecr.aws/seqera-labs/nextflow:24.10.8");
-    expect(def.containerProperties.secrets).toEqual(run.secretBindings.map((b) => ({ name: b.name, valueFrom: b.location })));
-    const env = Object.fromEntries(def.containerProperties.environment.map((e) => [e.name, e.value]));
-    expect(env).toMatchObject({ NXF_ENABLE_SECRETS: "true", NXF_SINGULARITY_CACHEDIR: "/scratch/images", NXF_ANSI_LOG: "false" });
-    expect(Buffer.from(env[HEAD_CONFIG_VAR]!, "base64").toString("utf8")).toBe(`process.executor = 'awsbatch'\nprocess.queue = '${ok.jobQueue}'\naws.region = '${region}'\n`);
-    // nf-lockstep in the head reads the same ARNs the job definition names, from a manifest of references.
-    expect(Buffer.from(env[HEAD_EXTENSION_VAR]!, "base64").toString("utf8")).toBe("stand-in nf-lockstep jar");
-    expect(JSON.parse(Buffer.from(env[SECRETS_MANIFEST_VAR]!, "base64").toString("utf8"))).toEqual({
-      v: 1,
-      store: "aws-secrets-manager",
-      region,
-      secrets: Object.fromEntries(run.secretBindings.map((b) => [b.name, b.location])),
-    });
-    const command = def.containerProperties.command;
-    expect(command.slice(0, 2)).toEqual(["bash", "-c"]);
-    expect(command.slice(3)).toEqual([
-      "lockstep-head",
-      "run",
-      "https://github.com/nextflow-io/hello",
-      "-name",
-      `lockstep-${run.id.slice(0, 8)}`,
-      "-work-dir",
-      `s3://lockstep-it-bucket/runs/${run.id}/work`,
-      "-r",
-      "master",
-      "-with-trace",
-      `s3://lockstep-it-bucket/runs/${run.id}/trace.tsv`,
-      "-ansi-log",
-      "false",
-    ]);
-    // Params are never arguments: the head's prologue writes them to a 0600 -params-file.
-    expect(JSON.parse(Buffer.from(env[HEAD_PARAMS_VAR]!, "base64").toString("utf8"))).toEqual({ greeting: "hi there" });
-    expect(run.runDir).toBe(`s3://lockstep-it-bucket/runs/${run.id}`);
-    expect(run.executorRef).toMatch(/^[0-9a-f-]{36}$/);
+      // The job definition: the execution role, the ARNs, Lockstep's flag, the head config, the command.
+      const registered = ok.controlPlane.find(
+        (c) => c.operation === "POST /v1/registerjobdefinition" && c.body.includes(jobName),
+      )!;
+      const def = JSON.parse(registered.body) as {
+        containerProperties: {
+          image: string;
+          executionRoleArn: string;
+          command: string[];
+          environment: Array<{ name: string; value: string }>;
+          secrets: Array<{ name: string; valueFrom: string }>;
+        };
+      };
+      expect(def.containerProperties.executionRoleArn).toBe(ok.executionRoleArn);
+      expect(def.containerProperties.image).toBe("public.ecr.aws/seqera-labs/nextflow:24.10.8");
+      expect(def.containerProperties.secrets).toEqual(
+        run.secretBindings.map((b) => ({ name: b.name, valueFrom: b.location })),
+      );
+      const env = Object.fromEntries(def.containerProperties.environment.map((e) => [e.name, e.value]));
+      expect(env).toMatchObject({
+        NXF_ENABLE_SECRETS: "true",
+        NXF_SINGULARITY_CACHEDIR: "/scratch/images",
+        NXF_ANSI_LOG: "false",
+      });
+      expect(Buffer.from(env[HEAD_CONFIG_VAR]!, "base64").toString("utf8")).toBe(
+        `process.executor = 'awsbatch'\nprocess.queue = '${ok.jobQueue}'\naws.region = '${region}'\n`,
+      );
+      // nf-lockstep in the head reads the same ARNs the job definition names, from a manifest of references.
+      expect(Buffer.from(env[HEAD_EXTENSION_VAR]!, "base64").toString("utf8")).toBe("stand-in nf-lockstep jar");
+      expect(JSON.parse(Buffer.from(env[SECRETS_MANIFEST_VAR]!, "base64").toString("utf8"))).toEqual({
+        v: 1,
+        store: "aws-secrets-manager",
+        region,
+        secrets: Object.fromEntries(run.secretBindings.map((b) => [b.name, b.location])),
+      });
+      const command = def.containerProperties.command;
+      expect(command.slice(0, 2)).toEqual(["bash", "-c"]);
+      expect(command.slice(3)).toEqual([
+        "lockstep-head",
+        "run",
+        "https://github.com/nextflow-io/hello",
+        "-name",
+        `lockstep-${run.id.slice(0, 8)}`,
+        "-work-dir",
+        `s3://lockstep-it-bucket/runs/${run.id}/work`,
+        "-r",
+        "master",
+        "-with-trace",
+        `s3://lockstep-it-bucket/runs/${run.id}/trace.tsv`,
+        "-ansi-log",
+        "false",
+      ]);
+      // Params are never arguments: the head's prologue writes them to a 0600 -params-file.
+      expect(JSON.parse(Buffer.from(env[HEAD_PARAMS_VAR]!, "base64").toString("utf8"))).toEqual({
+        greeting: "hi there",
+      });
+      expect(run.runDir).toBe(`s3://lockstep-it-bucket/runs/${run.id}`);
+      expect(run.executorRef).toMatch(/^[0-9a-f-]{36}$/);
 
-    // Nothing is left: no secret under the prefix, no active job definition.
-    expect((await managedIn(ok)).filter((c) => c.runId === run.id)).toEqual([]);
-    expect(await activeJobDefinitions(ok, jobName)).toEqual([]);
-    const actions = (await listAuditEvents(db, { workspaceId: ws.id, limit: 50 })).map((e) => e.action);
-    expect(actions).toEqual(expect.arrayContaining(["run.launched", "secrets.provisioned", "run.started", "run.finished", "secrets.deleted"]));
+      // Nothing is left: no secret under the prefix, no active job definition.
+      expect((await managedIn(ok)).filter((c) => c.runId === run.id)).toEqual([]);
+      expect(await activeJobDefinitions(ok, jobName)).toEqual([]);
+      const actions = (await listAuditEvents(db, { workspaceId: ws.id, limit: 50 })).map((e) => e.action);
+      expect(actions).toEqual(
+        expect.arrayContaining([
+          "run.launched",
+          "secrets.provisioned",
+          "run.started",
+          "run.finished",
+          "secrets.deleted",
+        ]),
+      );
 
-    // No value anywhere Lockstep writes or sends besides Secrets Manager itself.
-    const everywhere = [
-      logLines.join("\n"),
-      JSON.stringify(run),
-      JSON.stringify(await listAuditEvents(db, { workspaceId: ws.id, limit: 50 })),
-      JSON.stringify(ok.controlPlane),
-    ].join("\n");
-    for (const v of Object.values(values)) expect(everywhere).not.toContain(v);
-  });
+      // No value anywhere Lockstep writes or sends besides Secrets Manager itself.
+      const everywhere = [
+        logLines.join("\n"),
+        JSON.stringify(run),
+        JSON.stringify(await listAuditEvents(db, { workspaceId: ws.id, limit: 50 })),
+        JSON.stringify(ok.controlPlane),
+      ].join("\n");
+      for (const v of Object.values(values)) expect(everywhere).not.toContain(v);
+    },
+  );
 
   it("a head job that fails ends FAILED with every secret deleted", { timeout: 120_000 }, async () => {
     const { ws, asLauncher, pipeline } = await setup(failing);
-    const run = await waitFor((await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id })).id, settled);
+    const run = await waitFor(
+      (await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id })).id,
+      settled,
+    );
     expect([run.status, run.secretsState]).toEqual(["FAILED", "DELETED"]);
     expect(run.exitCode).not.toBe(0);
     expect(failing.resolvedAtSubmit.get(`lockstep-${run.id}`)).toHaveProperty("DB_PASSWORD");
@@ -247,9 +351,15 @@ describe("cloud run lifecycle (AWS Batch + Secrets Manager on moto)", () => {
     const roleArn = "arn:aws:iam::123456789012:role/lockstep-workspace";
     const { ws, asLauncher, values, pipeline } = await setup(ok, { roleArn, externalId: "ext-1234" });
     const before = ok.controlPlane.filter((c) => c.body.includes("Action=AssumeRole")).length;
-    const run = await waitFor((await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id })).id, settled);
+    const run = await waitFor(
+      (await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id })).id,
+      settled,
+    );
     expect([run.status, run.secretsState]).toEqual(["SUCCEEDED", "DELETED"]);
-    expect(ok.resolvedAtSubmit.get(`lockstep-${run.id}`)).toEqual({ DB_PASSWORD: values.db, API_TOKEN: values.userToken });
+    expect(ok.resolvedAtSubmit.get(`lockstep-${run.id}`)).toEqual({
+      DB_PASSWORD: values.db,
+      API_TOKEN: values.userToken,
+    });
     const assumed = ok.controlPlane.filter((c) => c.body.includes("Action=AssumeRole")).slice(before);
     expect(assumed.length).toBeGreaterThan(0);
     const params = new URLSearchParams(assumed[0]!.body);
@@ -260,7 +370,12 @@ describe("cloud run lifecycle (AWS Batch + Secrets Manager on moto)", () => {
   it("the sweeper deletes cloud copies of a run the database does not know", { timeout: 120_000 }, async () => {
     await setup(ok); // a compute environment on this prefix, so the sweeper looks there
     const stray = { runId: randomUUID(), workspaceId: randomUUID() };
-    const provider = awsSecretsManagerProvider({ region, prefix: ok.prefix, endpoint: ok.moto.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+    const provider = awsSecretsManagerProvider({
+      region,
+      prefix: ok.prefix,
+      endpoint: ok.moto.endpoint,
+      credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+    });
     await provider.provision(stray, [{ name: "LEFT_BEHIND", value: `stray-MARKER-${randomUUID()}` }]);
     expect((await managedIn(ok)).map((c) => c.runId)).toContain(stray.runId);
     await enqueue(ok.queues, "runs.sweep", { requestedBy: "test", nonce: randomUUID() });
@@ -273,7 +388,10 @@ describe("cloud run lifecycle (AWS Batch + Secrets Manager on moto)", () => {
 
   it("refuses a pipeline given as a local path: the head runs in the cloud", async () => {
     const { ws, asOwner, asLauncher, ce } = await setup(ok);
-    const local = await asOwner.pipelines.create({ workspaceId: ws.id, pipeline: { name: "local", repository: join(pipelinesRoot, "sleeps"), defaultComputeEnvId: ce.id } });
+    const local = await asOwner.pipelines.create({
+      workspaceId: ws.id,
+      pipeline: { name: "local", repository: join(pipelinesRoot, "sleeps"), defaultComputeEnvId: ce.id },
+    });
     await expect(asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: local.id })).rejects.toThrow(
       /^computeEnvId: AWS Batch runs pipelines in the cloud; the pipeline's repository must be an https:\/\/ URL/,
     );

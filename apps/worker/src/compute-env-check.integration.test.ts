@@ -60,7 +60,12 @@ async function setup(queue: () => string) {
     workspaceId: ws.id,
     name: "aws",
     provider: "aws",
-    value: { plain: JSON.stringify({ accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" }) },
+    value: {
+      plain: JSON.stringify({
+        accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+        secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+      }),
+    },
   });
   const ce = await asOwner.computeEnvs.create({
     workspaceId: ws.id,
@@ -69,7 +74,14 @@ async function setup(queue: () => string) {
       name: "AWS Batch",
       workDir: "s3://lockstep-it-bucket/runs",
       nextflowVersion: NEXTFLOW_VERSION,
-      config: { region, jobQueue: queue(), executionRoleArn, headImage: "public.ecr.aws/seqera-labs/nextflow:24.10.8", secretPrefix: prefix, credentialId: cred.id },
+      config: {
+        region,
+        jobQueue: queue(),
+        executionRoleArn,
+        headImage: "public.ecr.aws/seqera-labs/nextflow:24.10.8",
+        secretPrefix: prefix,
+        credentialId: cred.id,
+      },
     },
   });
   return { ws, ce, asOwner };
@@ -97,26 +109,36 @@ describe("check connection (AWS Batch + Secrets Manager on moto)", () => {
     expect(row.updatedAt.toISOString()).toEqual(ce.updatedAt);
 
     const listed = (await asOwner.computeEnvs.list({ workspaceId: ws.id })).find((c) => c.id === ce.id)!;
-    expect(listed.check).toEqual({ requestedAt: row.checkRequestedAt?.toISOString(), at: row.checkedAt?.toISOString(), ok: true, message: row.checkMessage, hostKey: null });
+    expect(listed.check).toEqual({
+      requestedAt: row.checkRequestedAt?.toISOString(),
+      at: row.checkedAt?.toISOString(),
+      ok: true,
+      message: row.checkMessage,
+      hostKey: null,
+    });
 
     const audit = await listAuditEvents(db, { workspaceId: ws.id, action: "computeEnv.checked", limit: 10 });
     expect(audit.map((e) => [e.targetId, e.detail])).toEqual([[ce.id, { ok: true }]]);
   });
 
-  it("reports a job queue moto does not have, by name, as a failed check (not a failed job)", { timeout: 90_000 }, async () => {
-    const missing = `no-such-queue-${randomUUID().slice(0, 8)}`;
-    const { ws, ce, asOwner } = await setup(() => missing);
-    await asOwner.computeEnvs.check({ workspaceId: ws.id, computeEnvId: ce.id });
+  it(
+    "reports a job queue moto does not have, by name, as a failed check (not a failed job)",
+    { timeout: 90_000 },
+    async () => {
+      const missing = `no-such-queue-${randomUUID().slice(0, 8)}`;
+      const { ws, ce, asOwner } = await setup(() => missing);
+      await asOwner.computeEnvs.check({ workspaceId: ws.id, computeEnvId: ce.id });
 
-    const row = await waitForCheck(ce.id);
-    expect(row.checkOk).toBe(false);
-    expect(row.checkMessage).toContain(`job queue ${missing} not found in ${region}`);
+      const row = await waitForCheck(ce.id);
+      expect(row.checkOk).toBe(false);
+      expect(row.checkMessage).toContain(`job queue ${missing} not found in ${region}`);
 
-    const audit = await listAuditEvents(db, { workspaceId: ws.id, action: "computeEnv.checked", limit: 10 });
-    expect(audit.map((e) => e.detail)).toEqual([{ ok: false }]);
-    // The job itself succeeded: the failure is the answer.
-    expect(await queues.get("system").getFailedCount()).toBe(0);
-  });
+      const audit = await listAuditEvents(db, { workspaceId: ws.id, action: "computeEnv.checked", limit: 10 });
+      expect(audit.map((e) => e.detail)).toEqual([{ ok: false }]);
+      // The job itself succeeded: the failure is the answer.
+      expect(await queues.get("system").getFailedCount()).toBe(0);
+    },
+  );
 
   it("refuses local environments and other workspaces' environments", { timeout: 30_000 }, async () => {
     const { ws, ce, asOwner } = await setup(() => jobQueue);
@@ -124,7 +146,9 @@ describe("check connection (AWS Batch + Secrets Manager on moto)", () => {
       workspaceId: ws.id,
       computeEnv: { kind: "local", name: "Local", workDir: "/tmp/lockstep-check", nextflowVersion: NEXTFLOW_VERSION },
     });
-    const refused = (await asOwner.computeEnvs.check({ workspaceId: ws.id, computeEnvId: local.id }).catch((e: unknown) => e)) as { code?: string; message?: string };
+    const refused = (await asOwner.computeEnvs
+      .check({ workspaceId: ws.id, computeEnvId: local.id })
+      .catch((e: unknown) => e)) as { code?: string; message?: string };
     expect([refused.code, refused.message]).toEqual([
       "BAD_REQUEST",
       "computeEnvId: only AWS Batch, Google Batch and SSH cluster environments are checked",
@@ -132,7 +156,9 @@ describe("check connection (AWS Batch + Secrets Manager on moto)", () => {
     expect(local.check).toBeNull();
 
     const other = await setup(() => jobQueue);
-    const foreign = await other.asOwner.computeEnvs.check({ workspaceId: other.ws.id, computeEnvId: ce.id }).catch((e: unknown) => e);
+    const foreign = await other.asOwner.computeEnvs
+      .check({ workspaceId: other.ws.id, computeEnvId: ce.id })
+      .catch((e: unknown) => e);
     expect((foreign as { code?: string }).code).toBe("NOT_FOUND");
     expect((await getComputeEnvById(db, ce.id))?.checkRequestedAt).toBeNull();
   });

@@ -41,7 +41,12 @@ let workers: TWorkers;
 
 beforeAll(async () => {
   const libDir = installNextflow(join(homedir(), ".cache/lockstep/nextflow"), NEXTFLOW_VERSION);
-  const runtime: TRuntime = { baseEnv: childBaseEnv(), monitorIntervalMs: POLL_MS, nextflowLib: async () => libDir, localPipelineRoots: [fixtures] };
+  const runtime: TRuntime = {
+    baseEnv: childBaseEnv(),
+    monitorIntervalMs: POLL_MS,
+    nextflowLib: async () => libDir,
+    localPipelineRoots: [fixtures],
+  };
   workers = startWorkers({ db, keys, queues, runtime, connection: redis, prefix, logger, concurrency: 4 });
 }, 600_000);
 
@@ -57,10 +62,21 @@ afterAll(async () => {
 async function setup() {
   const deps = { db, redis: producer, queues, keys };
   const { ws, asOwner, asLauncher } = await workspaceWithSecrets(deps);
-  const ce = await asOwner.computeEnvs.create({ workspaceId: ws.id, computeEnv: { kind: "local", name: "Local", workDir, nextflowVersion: NEXTFLOW_VERSION } });
-  const pipeline = await asOwner.pipelines.create({ workspaceId: ws.id, pipeline: { name: "fakes-exit", repository: join(fixtures, "fakes-exit"), defaultComputeEnvId: ce.id } });
+  const ce = await asOwner.computeEnvs.create({
+    workspaceId: ws.id,
+    computeEnv: { kind: "local", name: "Local", workDir, nextflowVersion: NEXTFLOW_VERSION },
+  });
+  const pipeline = await asOwner.pipelines.create({
+    workspaceId: ws.id,
+    pipeline: { name: "fakes-exit", repository: join(fixtures, "fakes-exit"), defaultComputeEnvId: ce.id },
+  });
   const launch = (params: Record<string, string | number | boolean>) =>
-    asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id, params, secrets: { mode: "selected", names: ["DB_PASSWORD"] } });
+    asLauncher.runs.launch({
+      workspaceId: ws.id,
+      pipelineId: pipeline.id,
+      params,
+      secrets: { mode: "selected", names: ["DB_PASSWORD"] },
+    });
   return { launch };
 }
 
@@ -91,50 +107,54 @@ describe("a local head's end is noticed from its exit code file", () => {
     expect(workers.exitWatch.wakes.get(run.id)).toBeGreaterThan(0);
   });
 
-  it("a pipeline faking its exit code file (plain, symlinked out of the run, rewritten in a loop) ends no run early", { timeout: 300_000 }, async () => {
-    const { launch } = await setup();
-    const neighbour = await launch({ seconds: 40 });
-    const attacker = await launch({ attack: true, decoy, seconds: 4 });
-    const running = async (id: string) => (await getRun(db, id))!.status === "RUNNING";
-    await until("both runs running", async () => (await running(neighbour.id)) && (await running(attacker.id)));
-    const runDir = (await getRun(db, attacker.id))!.runDir!;
-    const neighbourDir = (await getRun(db, neighbour.id))!.runDir!;
+  it(
+    "a pipeline faking its exit code file (plain, symlinked out of the run, rewritten in a loop) ends no run early",
+    { timeout: 300_000 },
+    async () => {
+      const { launch } = await setup();
+      const neighbour = await launch({ seconds: 40 });
+      const attacker = await launch({ attack: true, decoy, seconds: 4 });
+      const running = async (id: string) => (await getRun(db, id))!.status === "RUNNING";
+      await until("both runs running", async () => (await running(neighbour.id)) && (await running(attacker.id)));
+      const runDir = (await getRun(db, attacker.id))!.runDir!;
+      const neighbourDir = (await getRun(db, neighbour.id))!.runDir!;
 
-    // Phase 1: a plain file saying 0, written as the head script writes it.
-    await until("the faked exit code file", () => existsSync(join(runDir, "faked-file")));
-    const wakesAtFake = workers.exitWatch.wakes.get(attacker.id) ?? 0;
-    // Positive control: the attack reached the watcher, and a watcher trusting the file would read 0 and end the run.
-    expect(wakesAtFake).toBeGreaterThan(0);
-    expect(await readExitCode(runDir)).toBe(0);
-    await new Promise((r) => setTimeout(r, 700));
-    expect((await getRun(db, attacker.id))!.status).toBe("RUNNING");
+      // Phase 1: a plain file saying 0, written as the head script writes it.
+      await until("the faked exit code file", () => existsSync(join(runDir, "faked-file")));
+      const wakesAtFake = workers.exitWatch.wakes.get(attacker.id) ?? 0;
+      // Positive control: the attack reached the watcher, and a watcher trusting the file would read 0 and end the run.
+      expect(wakesAtFake).toBeGreaterThan(0);
+      expect(await readExitCode(runDir)).toBe(0);
+      await new Promise((r) => setTimeout(r, 700));
+      expect((await getRun(db, attacker.id))!.status).toBe("RUNNING");
 
-    // Phase 2: a symlink to a file outside the run that says 0.
-    await until("the symlinked exit code file", () => existsSync(join(runDir, "faked-link")));
-    // Positive control: following the link reads the outsider's 0; the run-file reader refuses it.
-    expect(readFileSync(join(runDir, "exitcode"), "utf8").trim()).toBe("0");
-    expect(await readExitCode(runDir)).toBeNull();
-    await new Promise((r) => setTimeout(r, 700));
-    expect((await getRun(db, attacker.id))!.status).toBe("RUNNING");
+      // Phase 2: a symlink to a file outside the run that says 0.
+      await until("the symlinked exit code file", () => existsSync(join(runDir, "faked-link")));
+      // Positive control: following the link reads the outsider's 0; the run-file reader refuses it.
+      expect(readFileSync(join(runDir, "exitcode"), "utf8").trim()).toBe("0");
+      expect(await readExitCode(runDir)).toBeNull();
+      await new Promise((r) => setTimeout(r, 700));
+      expect((await getRun(db, attacker.id))!.status).toBe("RUNNING");
 
-    // Phase 3: rewritten ten times in a second.
-    await until("the rewritten exit code file", () => existsSync(join(runDir, "faked-spam")));
-    expect(workers.exitWatch.wakes.get(attacker.id)!).toBeGreaterThan(wakesAtFake);
-    await new Promise((r) => setTimeout(r, 700));
-    expect((await getRun(db, attacker.id))!.status).toBe("RUNNING");
-    // The neighbour was never woken and is still running.
-    expect(workers.exitWatch.wakes.get(neighbour.id) ?? 0).toBe(0);
-    expect(existsSync(join(neighbourDir, "exitcode"))).toBe(false);
-    expect((await getRun(db, neighbour.id))!.status).toBe("RUNNING");
+      // Phase 3: rewritten ten times in a second.
+      await until("the rewritten exit code file", () => existsSync(join(runDir, "faked-spam")));
+      expect(workers.exitWatch.wakes.get(attacker.id)!).toBeGreaterThan(wakesAtFake);
+      await new Promise((r) => setTimeout(r, 700));
+      expect((await getRun(db, attacker.id))!.status).toBe("RUNNING");
+      // The neighbour was never woken and is still running.
+      expect(workers.exitWatch.wakes.get(neighbour.id) ?? 0).toBe(0);
+      expect(existsSync(join(neighbourDir, "exitcode"))).toBe(false);
+      expect((await getRun(db, neighbour.id))!.status).toBe("RUNNING");
 
-    // The real end still ends the run at once (the fakes did not silence the watch), and the neighbour's too.
-    const ended = await waitForRun(db, attacker.id, settled, 120_000);
-    expect([ended.status, ended.secretsState, ended.exitCode]).toEqual(["SUCCEEDED", "DELETED", 0]);
-    expect(latencies(ended).finished).toBeLessThan(10_000);
-    const other = await waitForRun(db, neighbour.id, settled, 120_000);
-    expect([other.status, other.secretsState, other.exitCode]).toEqual(["SUCCEEDED", "DELETED", 0]);
-    expect(latencies(other).finished).toBeLessThan(10_000);
-    // Nothing outside the run was touched.
-    expect(readFileSync(decoy, "utf8")).toBe("0\n");
-  });
+      // The real end still ends the run at once (the fakes did not silence the watch), and the neighbour's too.
+      const ended = await waitForRun(db, attacker.id, settled, 120_000);
+      expect([ended.status, ended.secretsState, ended.exitCode]).toEqual(["SUCCEEDED", "DELETED", 0]);
+      expect(latencies(ended).finished).toBeLessThan(10_000);
+      const other = await waitForRun(db, neighbour.id, settled, 120_000);
+      expect([other.status, other.secretsState, other.exitCode]).toEqual(["SUCCEEDED", "DELETED", 0]);
+      expect(latencies(other).finished).toBeLessThan(10_000);
+      // Nothing outside the run was touched.
+      expect(readFileSync(decoy, "utf8")).toBe("0\n");
+    },
+  );
 });

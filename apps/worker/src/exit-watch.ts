@@ -27,7 +27,14 @@ export type TExitWatch = {
   close(): void;
 };
 
-type TEntry = { stop: () => void; isRunning: () => Promise<boolean>; touched: number; checking: boolean; quietUntil: number; pending: boolean };
+type TEntry = {
+  stop: () => void;
+  isRunning: () => Promise<boolean>;
+  touched: number;
+  checking: boolean;
+  quietUntil: number;
+  pending: boolean;
+};
 
 /** Delays between the status checks after a wake: fast at first (a local head exits within milliseconds), then backing off. */
 const CHECK_DELAYS_MS = [0, 5, 5, 10, 10, 20, 20, 40, 50, 100, 100, 200, 200, 400, 400];
@@ -39,10 +46,13 @@ export function createExitWatch(opts: { queues: TQueues; logger: Logger; monitor
   const wakes = new Map<string, number>();
   // A watch not refreshed by a monitor look in this long belongs to a run this worker no longer monitors.
   const ttl = Math.max(60_000, opts.monitorIntervalMs * 10);
-  const reaper = setInterval(() => {
-    const now = Date.now();
-    for (const [runId, e] of entries) if (now - e.touched > ttl) drop(runId);
-  }, Math.min(ttl, 30_000));
+  const reaper = setInterval(
+    () => {
+      const now = Date.now();
+      for (const [runId, e] of entries) if (now - e.touched > ttl) drop(runId);
+    },
+    Math.min(ttl, 30_000),
+  );
   reaper.unref();
 
   function drop(runId: string) {
@@ -95,7 +105,10 @@ export function createExitWatch(opts: { queues: TQueues; logger: Logger; monitor
         void check(runId, e);
       }, QUIET_MS).unref();
     } catch (error) {
-      opts.logger.warn({ runId, err: error instanceof Error ? error.name : "unknown" }, "could not check a run after its exit code file appeared; the monitor's next look will");
+      opts.logger.warn(
+        { runId, err: error instanceof Error ? error.name : "unknown" },
+        "could not check a run after its exit code file appeared; the monitor's next look will",
+      );
     } finally {
       e.checking = false;
     }
@@ -110,7 +123,14 @@ export function createExitWatch(opts: { queues: TQueues; logger: Logger; monitor
         known.isRunning = isRunning;
         return;
       }
-      const entry: TEntry = { stop: () => {}, isRunning, touched: Date.now(), checking: false, quietUntil: 0, pending: false };
+      const entry: TEntry = {
+        stop: () => {},
+        isRunning,
+        touched: Date.now(),
+        checking: false,
+        quietUntil: 0,
+        pending: false,
+      };
       entries.set(runId, entry);
       entry.stop = watch(() => {
         wakes.set(runId, (wakes.get(runId) ?? 0) + 1);

@@ -49,7 +49,14 @@ describe("health server", () => {
 
   it("serves metrics when collecting works (positive control)", async () => {
     const metrics = new Registry();
-    new Gauge({ name: "fine_gauge", help: "collects", registers: [metrics], collect() { this.set(1); } });
+    new Gauge({
+      name: "fine_gauge",
+      help: "collects",
+      registers: [metrics],
+      collect() {
+        this.set(1);
+      },
+    });
     const { url } = await start(metrics);
     const res = await fetch(`${url}/metrics`);
     expect(res.status).toBe(200);

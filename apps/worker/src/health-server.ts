@@ -17,7 +17,10 @@ export function startHealthServer(opts: {
 }): Promise<Server> {
   const serve = async (req: IncomingMessage, res: ServerResponse) => {
     if (req.url === "/health") {
-      const [postgres, redis] = await Promise.all([probe(() => pingDatabase(opts.db)), probe(() => pingRedis(opts.redis))]);
+      const [postgres, redis] = await Promise.all([
+        probe(() => pingDatabase(opts.db)),
+        probe(() => pingRedis(opts.redis)),
+      ]);
       const consuming = opts.workers.workers.every((w) => w.isRunning());
       const ok = postgres.ok && redis.ok && consuming;
       res.writeHead(ok ? 200 : 503, { "content-type": "application/json", "cache-control": "no-store" });
@@ -45,7 +48,10 @@ export function startHealthServer(opts: {
   // http calls the listener and drops what it returns: a rejection there would be unhandled and end the worker.
   const server = createServer((req, res) => {
     serve(req, res).catch((error: unknown) => {
-      opts.logger.error({ err: error instanceof Error ? error.message : String(error), url: req.url }, "health server request failed");
+      opts.logger.error(
+        { err: error instanceof Error ? error.message : String(error), url: req.url },
+        "health server request failed",
+      );
       if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: "internal error" }));
     });

@@ -1,6 +1,18 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -44,19 +56,32 @@ const cleanups: Array<() => void> = [];
  * Where a worker keeps its things, laid out as `npm start` lays them out: a data directory with the
  * keys file and dev keys, a runs directory, a Nextflow cache — all owned by the worker's uid.
  */
-type TPlace = { dataDir: string; keysFile: string; fingerprintFile: string; workDir: string; cache: string; home: string; uid: number };
+type TPlace = {
+  dataDir: string;
+  keysFile: string;
+  fingerprintFile: string;
+  workDir: string;
+  cache: string;
+  home: string;
+  uid: number;
+};
 function placeFor(uid: number, cache: string): TPlace {
   const dataDir = mkdtempSync(join(tmpdir(), `lockstep-hostile-data-${uid}-`));
   chmodSync(dataDir, 0o711);
   const keysFile = join(dataDir, "worker-open-keys");
   writeFileSync(keysFile, `${formatKeySpecs([{ kid: pair.kid, key: pair.privateKey }])}\n`, { mode: 0o600 });
-  writeFileSync(join(dataDir, "dev-keys.json"), JSON.stringify({ openKeys: pair.privateKey, authSecret: nextauthCanary }), { mode: 0o600 });
+  writeFileSync(
+    join(dataDir, "dev-keys.json"),
+    JSON.stringify({ openKeys: pair.privateKey, authSecret: nextauthCanary }),
+    { mode: 0o600 },
+  );
   const fingerprintFile = join(dataDir, "worker-fingerprint-key");
   writeFileSync(fingerprintFile, `${fingerprintSpec}\n`, { mode: 0o600 });
   const workDir = mkdtempSync(join(tmpdir(), `lockstep-hostile-runs-${uid}-`));
   chmodSync(workDir, 0o711);
   const home = mkdtempSync(join(tmpdir(), `lockstep-hostile-home-${uid}-`));
-  for (const path of [dataDir, keysFile, join(dataDir, "dev-keys.json"), fingerprintFile, workDir, home]) chownSync(path, uid, uid);
+  for (const path of [dataDir, keysFile, join(dataDir, "dev-keys.json"), fingerprintFile, workDir, home])
+    chownSync(path, uid, uid);
   cleanups.push(() => [dataDir, workDir, home].forEach((d) => rmSync(d, { recursive: true, force: true })));
   return { dataDir, keysFile, fingerprintFile, workDir, cache, home, uid };
 }
@@ -110,8 +135,14 @@ async function startWorker(prefix: string, extra: Record<string, string> = {}, p
   // Ready once its boot sweep is done: a sweep by a worker that starts while another's run is under
   // way would hand that run to it as well (the workers share this database, not their queues).
   const deadline = Date.now() + 120_000;
-  while (!logs.join("").split("\n").some((l) => l.includes('"job":"runs.sweep"') && l.includes("job completed"))) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the worker did not start:\n${logs.join("").slice(-3000)}`);
+  while (
+    !logs
+      .join("")
+      .split("\n")
+      .some((l) => l.includes('"job":"runs.sweep"') && l.includes("job completed"))
+  ) {
+    if (Date.now() > deadline || child.exitCode !== null)
+      throw new Error(`the worker did not start:\n${logs.join("").slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
   return { queues, logs, place };
@@ -124,10 +155,20 @@ beforeAll(async () => {
   installNextflow(join(homedir(), ".cache/lockstep/nextflow"), NEXTFLOW_VERSION);
   if (isRoot) slurm = await startSlurm(mkdtempSync(join(tmpdir(), "lockstep-hostile-slurm-")));
   // The web process holds NEXTAUTH_SECRET in its environment; a stand-in with the same uid.
-  const web = spawn("sleep", ["600"], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", NEXTAUTH_SECRET: nextauthCanary, DATABASE_URL: inject("databaseUrl") }, stdio: "ignore" });
+  const web = spawn("sleep", ["600"], {
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      NEXTAUTH_SECRET: nextauthCanary,
+      DATABASE_URL: inject("databaseUrl"),
+    },
+    stdio: "ignore",
+  });
   processes.push(web);
   sandboxed = await startWorker(`it-hostile-${randomUUID().slice(0, 8)}`);
-  unsandboxed = await startWorker(`it-hostile-ctl-${randomUUID().slice(0, 8)}`, { NODE_ENV: "test", LOCKSTEP_UNSAFE_UNSANDBOXED_RUNS: "positive-control" });
+  unsandboxed = await startWorker(`it-hostile-ctl-${randomUUID().slice(0, 8)}`, {
+    NODE_ENV: "test",
+    LOCKSTEP_UNSAFE_UNSANDBOXED_RUNS: "positive-control",
+  });
 }, 600_000);
 
 afterAll(async () => {
@@ -139,7 +180,8 @@ afterAll(async () => {
   for (const cleanup of cleanups) cleanup();
 });
 
-const waitFor = (runId: string, done: (run: TRun) => boolean, timeoutMs = 240_000) => waitForRun(db, runId, done, timeoutMs);
+const waitFor = (runId: string, done: (run: TRun) => boolean, timeoutMs = 240_000) =>
+  waitForRun(db, runId, done, timeoutMs);
 
 /**
  * An admin's org with a local and a Slurm compute environment and the hostile pipeline; the
@@ -151,7 +193,11 @@ async function world(worker: { queues: TQueues; place: TPlace }) {
   const { workDir, keysFile, dataDir } = worker.place;
   const caller = (userId: string) => apiCaller({ db, redis, queues, keys }, userId);
   const user = async (label: string, admin = false) => {
-    const u = (await createUserWithPersonalWorkspace(db, { email: `${label}-${randomUUID()}@example.test`, name: label, passwordHash: null }))!;
+    const u = (await createUserWithPersonalWorkspace(db, {
+      email: `${label}-${randomUUID()}@example.test`,
+      name: label,
+      passwordHash: null,
+    }))!;
     if (admin) await makeInstanceAdmin(db, u.id);
     return u;
   };
@@ -162,11 +208,20 @@ async function world(worker: { queues: TQueues; place: TPlace }) {
   const org = await asAdmin.orgs.create({ name: "Shared", slug: `shared-${admin.id.slice(0, 8)}` });
   const ws = await asAdmin.workspaces.create({ orgId: org.id, name: "Shared" });
   await addParticipant({ db, redis, queues, keys }, asAdmin, { workspaceId: ws.id, user: attacker, role: "launch" });
-  const local = await asAdmin.computeEnvs.create({ workspaceId: ws.id, computeEnv: { kind: "local", name: "Local", workDir, nextflowVersion: NEXTFLOW_VERSION } });
+  const local = await asAdmin.computeEnvs.create({
+    workspaceId: ws.id,
+    computeEnv: { kind: "local", name: "Local", workDir, nextflowVersion: NEXTFLOW_VERSION },
+  });
   const slurmCe = slurm
     ? await asAdmin.computeEnvs.create({
         workspaceId: ws.id,
-        computeEnv: { kind: "slurm", name: "Slurm", workDir, nextflowVersion: NEXTFLOW_VERSION, config: { partition: slurm.partition, sbatchOptions: [] } },
+        computeEnv: {
+          kind: "slurm",
+          name: "Slurm",
+          workDir,
+          nextflowVersion: NEXTFLOW_VERSION,
+          config: { partition: slurm.partition, sbatchOptions: [] },
+        },
       })
     : null;
   // The attacker's own workspace secret, so its run has a store of its own too.
@@ -176,12 +231,20 @@ async function world(worker: { queues: TQueues; place: TPlace }) {
   const asVictim = caller(victim.id);
   const vorg = await asVictim.orgs.create({ name: "Victim", slug: `victim-${victim.id.slice(0, 8)}` });
   const vws = await asVictim.workspaces.create({ orgId: vorg.id, name: "Victim" });
-  const vce = await asVictim.computeEnvs.create({ workspaceId: vws.id, computeEnv: { kind: "local", name: "Local", workDir, nextflowVersion: NEXTFLOW_VERSION } });
+  const vce = await asVictim.computeEnvs.create({
+    workspaceId: vws.id,
+    computeEnv: { kind: "local", name: "Local", workDir, nextflowVersion: NEXTFLOW_VERSION },
+  });
   const victimValue = `victim-MARKER-${randomUUID()}`;
   await asVictim.secrets.create({ workspaceId: vws.id, name: "DB_PASSWORD", value: { plain: victimValue } });
   const sleeper = await asVictim.pipelines.create({
     workspaceId: vws.id,
-    pipeline: { name: "sleeps", repository: join(fixtures, "sleeps"), defaultComputeEnvId: vce.id, defaultParams: { seconds: 120 } },
+    pipeline: {
+      name: "sleeps",
+      repository: join(fixtures, "sleeps"),
+      defaultComputeEnvId: vce.id,
+      defaultParams: { seconds: 120 },
+    },
   });
   const victimRun = await asVictim.runs.launch({ workspaceId: vws.id, pipelineId: sleeper.id });
   const probe = async (computeEnvId: string, victimRunDir: string) => {
@@ -198,7 +261,9 @@ async function world(worker: { queues: TQueues; place: TPlace }) {
     // "All": the probe declares no secret, yet its run must hold its workspace's (a store to look beside).
     const launched = await asAttacker.runs.launch({ workspaceId: ws.id, pipelineId: p.id, secrets: { mode: "all" } });
     const run = await waitFor(launched.id, settled);
-    const log = (await asAttacker.runs.logs({ workspaceId: ws.id, runId: run.id, limit: 2000 })).lines.map((l) => l.line).join("\n");
+    const log = (await asAttacker.runs.logs({ workspaceId: ws.id, runId: run.id, limit: 2000 })).lines
+      .map((l) => l.line)
+      .join("\n");
     return { run, log, files: readTree(run.runDir!) };
   };
   return { victimRun, victimValue, ownValue, local, slurmCe, probe, asVictim, vws };
@@ -232,23 +297,33 @@ const privates = (victimValue: string) => ({
 
 /** What a run printed, for failure messages (test runs only: nothing of another tenant's secrets is in a victim's console). */
 function consoleTail(run: TRun): string {
-  return run.runDir && existsSync(join(run.runDir, "console.log")) ? readFileSync(join(run.runDir, "console.log"), "utf8").slice(-3000) : "(no console.log)";
+  return run.runDir && existsSync(join(run.runDir, "console.log"))
+    ? readFileSync(join(run.runDir, "console.log"), "utf8").slice(-3000)
+    : "(no console.log)";
 }
 
 /** The probe did not disturb the other tenant: its run is still going. Then it is cancelled. */
-async function victimUndisturbed(w: { victimRun: { id: string }; asVictim: { runs: { cancel: (i: { workspaceId: string; runId: string }) => Promise<unknown> } }; vws: { id: string } }) {
+async function victimUndisturbed(w: {
+  victimRun: { id: string };
+  asVictim: { runs: { cancel: (i: { workspaceId: string; runId: string }) => Promise<unknown> } };
+  vws: { id: string };
+}) {
   const victim = (await getRun(db, w.victimRun.id))!;
-  if (victim.status !== "RUNNING") throw new Error(`the victim run ended ${victim.status} (${victim.errorMessage ?? ""}):\n${consoleTail(victim)}`);
+  if (victim.status !== "RUNNING")
+    throw new Error(`the victim run ended ${victim.status} (${victim.errorMessage ?? ""}):\n${consoleTail(victim)}`);
   await w.asVictim.runs.cancel({ workspaceId: w.vws.id, runId: w.victimRun.id });
   await waitFor(w.victimRun.id, settled);
 }
 
 async function victimStoreLive(victimRunId: string) {
-  const live = (r: TRun) => r.status === "RUNNING" && r.secretsState === "PROVISIONED" && existsSync(join(r.runDir!, "secrets", "store.json"));
+  const live = (r: TRun) =>
+    r.status === "RUNNING" && r.secretsState === "PROVISIONED" && existsSync(join(r.runDir!, "secrets", "store.json"));
   const run = await waitFor(victimRunId, (r) => live(r) || settled(r), 180_000);
   if (!live(run)) {
     // Say why, so a failure here is not a mystery (the victim's console holds no secret of the attacker's).
-    throw new Error(`the victim run ended ${run.status} (${run.errorMessage ?? ""}) before its store could be attacked:\n${consoleTail(run)}`);
+    throw new Error(
+      `the victim run ended ${run.status} (${run.errorMessage ?? ""}) before its store could be attacked:\n${consoleTail(run)}`,
+    );
   }
   return run.runDir!;
 }
@@ -276,33 +351,41 @@ describe("a hostile pipeline launched by a launch-role user", () => {
     await victimUndisturbed(w);
   });
 
-  it.runIf(isRoot)("finds nothing private to Lockstep from a sandboxed host-Slurm run", { timeout: 480_000 }, async () => {
-    const w = await world(sandboxed);
-    const victimRunDir = await victimStoreLive(w.victimRun.id);
-    const { run, log, files } = await w.probe(w.slurmCe!.id, victimRunDir);
-    expect(log).toContain("HEAD-PROBE uid:");
-    expect(files).toContain("TASK-PROBE done");
-    const runUser = spawnSync("id", ["-u", "lockstep-run"], { encoding: "utf8" }).stdout.trim();
-    expect(log).toContain(`HEAD-PROBE uid: uid=${runUser}`);
-    const everything = `${log}\n${files}\n${sandboxed.logs.join("")}`;
-    for (const [what, value] of Object.entries(privates(w.victimValue))) {
-      expect(everything.includes(value), `${what} reached the attacker`).toBe(false);
-    }
-    expect([run.status, run.secretsState]).toEqual(["SUCCEEDED", "DELETED"]);
-    await victimUndisturbed(w);
-  });
+  it.runIf(isRoot)(
+    "finds nothing private to Lockstep from a sandboxed host-Slurm run",
+    { timeout: 480_000 },
+    async () => {
+      const w = await world(sandboxed);
+      const victimRunDir = await victimStoreLive(w.victimRun.id);
+      const { run, log, files } = await w.probe(w.slurmCe!.id, victimRunDir);
+      expect(log).toContain("HEAD-PROBE uid:");
+      expect(files).toContain("TASK-PROBE done");
+      const runUser = spawnSync("id", ["-u", "lockstep-run"], { encoding: "utf8" }).stdout.trim();
+      expect(log).toContain(`HEAD-PROBE uid: uid=${runUser}`);
+      const everything = `${log}\n${files}\n${sandboxed.logs.join("")}`;
+      for (const [what, value] of Object.entries(privates(w.victimValue))) {
+        expect(everything.includes(value), `${what} reached the attacker`).toBe(false);
+      }
+      expect([run.status, run.secretsState]).toEqual(["SUCCEEDED", "DELETED"]);
+      await victimUndisturbed(w);
+    },
+  );
 
-  it("positive control: the same probe without the sandbox finds the key, the other tenant's value and NEXTAUTH_SECRET", { timeout: 480_000 }, async () => {
-    const w = await world(unsandboxed);
-    const victimRunDir = await victimStoreLive(w.victimRun.id);
-    const { log, files } = await w.probe(w.local.id, victimRunDir);
-    const everything = `${log}\n${files}`;
-    expect(everything).toContain(pair.privateKey);
-    expect(everything).toContain(w.victimValue);
-    expect(everything).toContain(nextauthCanary);
-    expect(unsandboxed.logs.join("")).toContain("WITHOUT a sandbox");
-    await victimUndisturbed(w);
-  });
+  it(
+    "positive control: the same probe without the sandbox finds the key, the other tenant's value and NEXTAUTH_SECRET",
+    { timeout: 480_000 },
+    async () => {
+      const w = await world(unsandboxed);
+      const victimRunDir = await victimStoreLive(w.victimRun.id);
+      const { log, files } = await w.probe(w.local.id, victimRunDir);
+      const everything = `${log}\n${files}`;
+      expect(everything).toContain(pair.privateKey);
+      expect(everything).toContain(w.victimValue);
+      expect(everything).toContain(nextauthCanary);
+      expect(unsandboxed.logs.join("")).toContain("WITHOUT a sandbox");
+      await victimUndisturbed(w);
+    },
+  );
 });
 
 /**
@@ -328,7 +411,11 @@ describe.runIf(isRoot)("a worker that is not root (the image's uid 10001)", () =
     cleanups.push(() => rmSync(cache, { recursive: true, force: true }));
     place = placeFor(uid, cache);
     plain = await startWorker(`it-hostile-u-${randomUUID().slice(0, 8)}`, {}, place);
-    control = await startWorker(`it-hostile-uctl-${randomUUID().slice(0, 8)}`, { NODE_ENV: "test", LOCKSTEP_UNSAFE_UNSANDBOXED_RUNS: "positive-control" }, place);
+    control = await startWorker(
+      `it-hostile-uctl-${randomUUID().slice(0, 8)}`,
+      { NODE_ENV: "test", LOCKSTEP_UNSAFE_UNSANDBOXED_RUNS: "positive-control" },
+      place,
+    );
   }, 120_000);
 
   it("finds nothing private to Lockstep from a sandboxed local run", { timeout: 480_000 }, async () => {
@@ -346,45 +433,68 @@ describe.runIf(isRoot)("a worker that is not root (the image's uid 10001)", () =
     await victimUndisturbed(w);
   });
 
-  it("positive control: unsandboxed, the same uid reads the worker's keys file and the other tenant's store", { timeout: 480_000 }, async () => {
-    const w = await world(control);
-    const victimRunDir = await victimStoreLive(w.victimRun.id);
-    const { log, files } = await w.probe(w.local.id, victimRunDir);
-    expect(`${log}\n${files}`).toContain(pair.privateKey);
-    expect(`${log}\n${files}`).toContain(w.victimValue);
-    await victimUndisturbed(w);
-  });
+  it(
+    "positive control: unsandboxed, the same uid reads the worker's keys file and the other tenant's store",
+    { timeout: 480_000 },
+    async () => {
+      const w = await world(control);
+      const victimRunDir = await victimStoreLive(w.victimRun.id);
+      const { log, files } = await w.probe(w.local.id, victimRunDir);
+      expect(`${log}\n${files}`).toContain(pair.privateKey);
+      expect(`${log}\n${files}`).toContain(w.victimValue);
+      await victimUndisturbed(w);
+    },
+  );
 });
 
 describe("the worker's keys", () => {
-  it("refuses a keys file others can read, and LOCKSTEP_OPEN_KEYS in its environment", { timeout: 60_000 }, async () => {
-    const exposed = join(mkdtempSync(join(tmpdir(), "lockstep-exposed-")), "keys");
-    writeFileSync(exposed, formatKeySpecs([{ kid: pair.kid, key: pair.privateKey }]), { mode: 0o644 });
-    chmodSync(exposed, 0o644);
-    const boot = (env: Record<string, string>) =>
-      spawnSync(process.execPath, ["--import", "tsx", "src/main.ts"], {
-        cwd: join(root, "apps/worker"),
-        env: { ...childBaseEnv(), DATABASE_URL: inject("databaseUrl"), REDIS_URL: inject("redisUrl"), LOCKSTEP_SEAL_KEYS: formatKeySpecs([{ kid: pair.kid, key: pair.publicKey }]), LOCKSTEP_FINGERPRINT_KEY_FILE: fingerprintFile, WORKER_PORT: "1", ...env },
-        encoding: "utf8",
-        timeout: 30_000,
+  it(
+    "refuses a keys file others can read, and LOCKSTEP_OPEN_KEYS in its environment",
+    { timeout: 60_000 },
+    async () => {
+      const exposed = join(mkdtempSync(join(tmpdir(), "lockstep-exposed-")), "keys");
+      writeFileSync(exposed, formatKeySpecs([{ kid: pair.kid, key: pair.privateKey }]), { mode: 0o644 });
+      chmodSync(exposed, 0o644);
+      const boot = (env: Record<string, string>) =>
+        spawnSync(process.execPath, ["--import", "tsx", "src/main.ts"], {
+          cwd: join(root, "apps/worker"),
+          env: {
+            ...childBaseEnv(),
+            DATABASE_URL: inject("databaseUrl"),
+            REDIS_URL: inject("redisUrl"),
+            LOCKSTEP_SEAL_KEYS: formatKeySpecs([{ kid: pair.kid, key: pair.publicKey }]),
+            LOCKSTEP_FINGERPRINT_KEY_FILE: fingerprintFile,
+            WORKER_PORT: "1",
+            ...env,
+          },
+          encoding: "utf8",
+          timeout: 30_000,
+        });
+      const wide = boot({ LOCKSTEP_OPEN_KEYS_FILE: exposed });
+      expect(wide.status).not.toBe(0);
+      expect(wide.stdout + wide.stderr).toContain("is readable by others (mode 644)");
+      const fromEnv = boot({
+        LOCKSTEP_OPEN_KEYS_FILE: keysFile,
+        LOCKSTEP_OPEN_KEYS: formatKeySpecs([{ kid: pair.kid, key: pair.privateKey }]),
       });
-    const wide = boot({ LOCKSTEP_OPEN_KEYS_FILE: exposed });
-    expect(wide.status).not.toBe(0);
-    expect(wide.stdout + wide.stderr).toContain("is readable by others (mode 644)");
-    const fromEnv = boot({ LOCKSTEP_OPEN_KEYS_FILE: keysFile, LOCKSTEP_OPEN_KEYS: formatKeySpecs([{ kid: pair.kid, key: pair.privateKey }]) });
-    expect(fromEnv.status).not.toBe(0);
-    expect(fromEnv.stdout + fromEnv.stderr).toContain("LOCKSTEP_OPEN_KEYS is no longer read from the environment");
-    // The fingerprint key is held the same way: a file others can read is refused.
-    const exposedFingerprint = join(mkdtempSync(join(tmpdir(), "lockstep-exposed-")), "fingerprint");
-    writeFileSync(exposedFingerprint, fingerprintSpec, { mode: 0o644 });
-    chmodSync(exposedFingerprint, 0o644);
-    const wideFingerprint = boot({ LOCKSTEP_OPEN_KEYS_FILE: keysFile, LOCKSTEP_FINGERPRINT_KEY_FILE: exposedFingerprint });
-    expect(wideFingerprint.status).not.toBe(0);
-    expect(wideFingerprint.stdout + wideFingerprint.stderr).toContain("LOCKSTEP_FINGERPRINT_KEY_FILE");
-    expect(wideFingerprint.stdout + wideFingerprint.stderr).toContain("is readable by others (mode 644)");
-    // No refusal prints a key.
-    const printed = wide.stdout + wide.stderr + fromEnv.stdout + fromEnv.stderr + wideFingerprint.stdout + wideFingerprint.stderr;
-    expect(printed).not.toContain(pair.privateKey);
-    expect(printed).not.toContain(fingerprintSpec.slice(fingerprintSpec.indexOf(":") + 1));
-  });
+      expect(fromEnv.status).not.toBe(0);
+      expect(fromEnv.stdout + fromEnv.stderr).toContain("LOCKSTEP_OPEN_KEYS is no longer read from the environment");
+      // The fingerprint key is held the same way: a file others can read is refused.
+      const exposedFingerprint = join(mkdtempSync(join(tmpdir(), "lockstep-exposed-")), "fingerprint");
+      writeFileSync(exposedFingerprint, fingerprintSpec, { mode: 0o644 });
+      chmodSync(exposedFingerprint, 0o644);
+      const wideFingerprint = boot({
+        LOCKSTEP_OPEN_KEYS_FILE: keysFile,
+        LOCKSTEP_FINGERPRINT_KEY_FILE: exposedFingerprint,
+      });
+      expect(wideFingerprint.status).not.toBe(0);
+      expect(wideFingerprint.stdout + wideFingerprint.stderr).toContain("LOCKSTEP_FINGERPRINT_KEY_FILE");
+      expect(wideFingerprint.stdout + wideFingerprint.stderr).toContain("is readable by others (mode 644)");
+      // No refusal prints a key.
+      const printed =
+        wide.stdout + wide.stderr + fromEnv.stdout + fromEnv.stderr + wideFingerprint.stdout + wideFingerprint.stderr;
+      expect(printed).not.toContain(pair.privateKey);
+      expect(printed).not.toContain(fingerprintSpec.slice(fingerprintSpec.indexOf(":") + 1));
+    },
+  );
 });

@@ -39,7 +39,8 @@ beforeAll(async () => {
   apiOnlyRoot = join(base, "api-only");
   workDir = join(base, "runs");
   const outside = join(base, "private");
-  for (const dir of [join(workerRoot, "good"), join(apiOnlyRoot, "elsewhere"), outside, workDir]) await mkdir(dir, { recursive: true });
+  for (const dir of [join(workerRoot, "good"), join(apiOnlyRoot, "elsewhere"), outside, workDir])
+    await mkdir(dir, { recursive: true });
   await writeFile(join(workerRoot, "good", "main.nf"), `// ${MARKER}\nworkflow { println 'hi' }\n`);
   await writeFile(join(apiOnlyRoot, "elsewhere", "main.nf"), `// ${MARKER}\n`);
   await writeFile(join(outside, "main.nf"), `${MARKER}\n`);
@@ -63,7 +64,10 @@ afterAll(async () => {
 
 async function localWorkspace() {
   const { ws, asOwner } = await workspaceWithSecrets({ db, redis: producer, queues, keys });
-  const ce = await asOwner.computeEnvs.create({ workspaceId: ws.id, computeEnv: { kind: "local", name: "Local", workDir, nextflowVersion: NEXTFLOW_VERSION } });
+  const ce = await asOwner.computeEnvs.create({
+    workspaceId: ws.id,
+    computeEnv: { kind: "local", name: "Local", workDir, nextflowVersion: NEXTFLOW_VERSION },
+  });
   return { ws, asOwner, ce };
 }
 
@@ -73,22 +77,44 @@ async function readable(runId: string, errorMessage: string | null) {
 }
 
 describe("the worker re-checks a local pipeline before it starts the head", () => {
-  it("lets a directory holding main.nf inside its roots through (positive control: the run gets as far as starting Nextflow)", { timeout: 60_000 }, async () => {
-    const { ws, asOwner, ce } = await localWorkspace();
-    const asApi = apiCaller({ db, redis: producer, queues, keys }, (await asOwner.me.get()).id, { localPipelineRoots: [workerRoot] });
-    const pipeline = await asApi.pipelines.create({ workspaceId: ws.id, pipeline: { name: "good", repository: join(workerRoot, "good"), defaultComputeEnvId: ce.id } });
-    const launched = await asApi.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id, secrets: { mode: "none" } });
-    const run = await waitForRun(db, launched.id, settled);
-    expect(run.status).toBe("FAILED");
-    expect(run.errorMessage).toBe(`could not start: Nextflow ${NEXTFLOW_VERSION} is not available: ${NO_NEXTFLOW}`);
-  });
+  it(
+    "lets a directory holding main.nf inside its roots through (positive control: the run gets as far as starting Nextflow)",
+    { timeout: 60_000 },
+    async () => {
+      const { ws, asOwner, ce } = await localWorkspace();
+      const asApi = apiCaller({ db, redis: producer, queues, keys }, (await asOwner.me.get()).id, {
+        localPipelineRoots: [workerRoot],
+      });
+      const pipeline = await asApi.pipelines.create({
+        workspaceId: ws.id,
+        pipeline: { name: "good", repository: join(workerRoot, "good"), defaultComputeEnvId: ce.id },
+      });
+      const launched = await asApi.runs.launch({
+        workspaceId: ws.id,
+        pipelineId: pipeline.id,
+        secrets: { mode: "none" },
+      });
+      const run = await waitForRun(db, launched.id, settled);
+      expect(run.status).toBe("FAILED");
+      expect(run.errorMessage).toBe(`could not start: Nextflow ${NEXTFLOW_VERSION} is not available: ${NO_NEXTFLOW}`);
+    },
+  );
 
   it("refuses a path the API accepted under a root the worker does not have", { timeout: 60_000 }, async () => {
     const { ws, asOwner, ce } = await localWorkspace();
     const userId = (await asOwner.me.get()).id;
-    const asApi = apiCaller({ db, redis: producer, queues, keys }, userId, { localPipelineRoots: [workerRoot, apiOnlyRoot] });
-    const pipeline = await asApi.pipelines.create({ workspaceId: ws.id, pipeline: { name: "elsewhere", repository: join(apiOnlyRoot, "elsewhere"), defaultComputeEnvId: ce.id } });
-    const launched = await asApi.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id, secrets: { mode: "none" } });
+    const asApi = apiCaller({ db, redis: producer, queues, keys }, userId, {
+      localPipelineRoots: [workerRoot, apiOnlyRoot],
+    });
+    const pipeline = await asApi.pipelines.create({
+      workspaceId: ws.id,
+      pipeline: { name: "elsewhere", repository: join(apiOnlyRoot, "elsewhere"), defaultComputeEnvId: ce.id },
+    });
+    const launched = await asApi.runs.launch({
+      workspaceId: ws.id,
+      pipelineId: pipeline.id,
+      secrets: { mode: "none" },
+    });
     const run = await waitForRun(db, launched.id, settled);
     expect([run.status, run.errorMessage]).toEqual([
       "FAILED",
@@ -100,25 +126,40 @@ describe("the worker re-checks a local pipeline before it starts the head", () =
 
   it.each([
     ["/etc/shadow", () => "/etc/shadow", "The path is outside the allowed pipeline directories."],
-    ["a symlink out of the root", () => join(workerRoot, "escape"), "The path leads out of the allowed pipeline directories through a symbolic link."],
+    [
+      "a symlink out of the root",
+      () => join(workerRoot, "escape"),
+      "The path leads out of the allowed pipeline directories through a symbolic link.",
+    ],
     ["a path with ..", () => `${workerRoot}/good/../escape`, "The path must not contain '..'."],
-    ["a file instead of a directory", () => join(workerRoot, "good", "main.nf"), "The path is a file, not a directory: give the directory that holds main.nf."],
-  ])("refuses %s in a run row written behind the API's back, echoing no file content", { timeout: 60_000 }, async (_, path, problem) => {
-    const { ws, ce } = await localWorkspace();
-    const row = await insertRun(db, {
-      workspaceId: ws.id,
-      computeEnvId: ce.id,
-      pipelineName: "hostile",
-      repository: path(),
-      computeEnvName: ce.name,
-      computeEnvKind: "local",
-      deadlineAt: new Date(Date.now() + 3_600_000),
-    });
-    await enqueue(queues, "runs.provision", { runId: row.id });
-    const run = await waitForRun(db, row.id, settled);
-    expect([run.status, run.errorMessage]).toEqual(["FAILED", `could not start: ${problem} A local pipeline must be a directory holding main.nf inside ${workerRoot}.`]);
-    const everything = await readable(run.id, run.errorMessage);
-    expect(everything).not.toContain(MARKER);
-    expect(everything).not.toMatch(/root:/);
-  });
+    [
+      "a file instead of a directory",
+      () => join(workerRoot, "good", "main.nf"),
+      "The path is a file, not a directory: give the directory that holds main.nf.",
+    ],
+  ])(
+    "refuses %s in a run row written behind the API's back, echoing no file content",
+    { timeout: 60_000 },
+    async (_, path, problem) => {
+      const { ws, ce } = await localWorkspace();
+      const row = await insertRun(db, {
+        workspaceId: ws.id,
+        computeEnvId: ce.id,
+        pipelineName: "hostile",
+        repository: path(),
+        computeEnvName: ce.name,
+        computeEnvKind: "local",
+        deadlineAt: new Date(Date.now() + 3_600_000),
+      });
+      await enqueue(queues, "runs.provision", { runId: row.id });
+      const run = await waitForRun(db, row.id, settled);
+      expect([run.status, run.errorMessage]).toEqual([
+        "FAILED",
+        `could not start: ${problem} A local pipeline must be a directory holding main.nf inside ${workerRoot}.`,
+      ]);
+      const everything = await readable(run.id, run.errorMessage);
+      expect(everything).not.toContain(MARKER);
+      expect(everything).not.toMatch(/root:/);
+    },
+  );
 });

@@ -9,7 +9,20 @@ export function createLogger(level: string): Logger {
     level,
     base: { service: "worker" },
     redact: {
-      paths: ["value", "*.value", "plaintext", "*.plaintext", "ciphertext", "*.ciphertext", "password", "*.password", "token", "*.token", "secret", "*.secret"],
+      paths: [
+        "value",
+        "*.value",
+        "plaintext",
+        "*.plaintext",
+        "ciphertext",
+        "*.ciphertext",
+        "password",
+        "*.password",
+        "token",
+        "*.token",
+        "secret",
+        "*.secret",
+      ],
       censor: "[redacted]",
     },
   });

@@ -14,7 +14,11 @@ function registered() {
   createWorkerMetrics(registry, { db: {} as TDatabase, queues: {} as TQueues });
   collectDefaultMetrics({ register: registry, prefix: "lockstep_worker_" });
   // Registered by startWorkers (worker.ts) next to these.
-  return new Set([...registry.getMetricsAsArray().map((m) => m.name), "lockstep_jobs_total", "lockstep_job_duration_seconds"]);
+  return new Set([
+    ...registry.getMetricsAsArray().map((m) => m.name),
+    "lockstep_jobs_total",
+    "lockstep_job_duration_seconds",
+  ]);
 }
 
 const seriesOf = (name: string) => name.replace(/_(bucket|sum|count)$/, "");

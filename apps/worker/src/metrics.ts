@@ -19,18 +19,56 @@ export type TWorkerMetrics = {
 };
 
 const PHASE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900];
-const JOB_STATES = ["waiting", "active", "delayed", "prioritized", "waiting-children", "completed", "failed", "paused"] as const;
+const JOB_STATES = [
+  "waiting",
+  "active",
+  "delayed",
+  "prioritized",
+  "waiting-children",
+  "completed",
+  "failed",
+  "paused",
+] as const;
 
-export function createWorkerMetrics(registry: Registry | undefined, deps: { db: TDatabase; queues: TQueues }): TWorkerMetrics {
+export function createWorkerMetrics(
+  registry: Registry | undefined,
+  deps: { db: TDatabase; queues: TQueues },
+): TWorkerMetrics {
   const registers = registry ? [registry] : [];
-  const phase = (name: string, help: string) => new Histogram({ name, help, labelNames: ["kind"], buckets: PHASE_BUCKETS, registers });
-  const toProvisioned = phase("lockstep_run_submitted_to_provisioned_seconds", "Launch to the run's secrets written to its store (or nothing to write), by compute environment kind");
-  const toRunning = phase("lockstep_run_provisioned_to_running_seconds", "Secrets provisioned to the head started (RUNNING), by compute environment kind");
-  const toDeleted = phase("lockstep_run_finished_to_deleted_seconds", "Run ended to every copy of its secrets deleted and verified gone, by compute environment kind");
-  const leftoversTotal = new Counter({ name: "lockstep_sweeper_leftovers_deleted_total", help: "Secret copies the sweeper deleted because their run had ended or was unknown", registers });
-  const lastLeftovers = new Gauge({ name: "lockstep_sweeper_leftovers_last_pass", help: "Secret copies the sweeper's last pass of this worker found and deleted", registers });
-  const unreachable = new Gauge({ name: "lockstep_sweeper_unreachable_stores", help: "Secrets stores the sweeper's last pass of this worker could not reach", registers });
-  const lastSweep = new Gauge({ name: "lockstep_sweeper_last_pass_timestamp_seconds", help: "When this worker's sweeper last completed a pass", registers });
+  const phase = (name: string, help: string) =>
+    new Histogram({ name, help, labelNames: ["kind"], buckets: PHASE_BUCKETS, registers });
+  const toProvisioned = phase(
+    "lockstep_run_submitted_to_provisioned_seconds",
+    "Launch to the run's secrets written to its store (or nothing to write), by compute environment kind",
+  );
+  const toRunning = phase(
+    "lockstep_run_provisioned_to_running_seconds",
+    "Secrets provisioned to the head started (RUNNING), by compute environment kind",
+  );
+  const toDeleted = phase(
+    "lockstep_run_finished_to_deleted_seconds",
+    "Run ended to every copy of its secrets deleted and verified gone, by compute environment kind",
+  );
+  const leftoversTotal = new Counter({
+    name: "lockstep_sweeper_leftovers_deleted_total",
+    help: "Secret copies the sweeper deleted because their run had ended or was unknown",
+    registers,
+  });
+  const lastLeftovers = new Gauge({
+    name: "lockstep_sweeper_leftovers_last_pass",
+    help: "Secret copies the sweeper's last pass of this worker found and deleted",
+    registers,
+  });
+  const unreachable = new Gauge({
+    name: "lockstep_sweeper_unreachable_stores",
+    help: "Secrets stores the sweeper's last pass of this worker could not reach",
+    registers,
+  });
+  const lastSweep = new Gauge({
+    name: "lockstep_sweeper_last_pass_timestamp_seconds",
+    help: "When this worker's sweeper last completed a pass",
+    registers,
+  });
 
   new Gauge({
     name: "lockstep_queue_jobs",
@@ -98,7 +136,8 @@ export function createWorkerMetrics(registry: Registry | undefined, deps: { db: 
     registers,
     async collect() {
       const g = await gauges();
-      for (const state of ["PENDING", "PROVISIONED", "DELETING", "CLEANUP_FAILED"] as const) this.set({ state }, g.secrets[state] ?? 0);
+      for (const state of ["PENDING", "PROVISIONED", "DELETING", "CLEANUP_FAILED"] as const)
+        this.set({ state }, g.secrets[state] ?? 0);
     },
   });
   new Gauge({

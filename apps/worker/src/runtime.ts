@@ -1,5 +1,12 @@
 import { join } from "node:path";
-import { allocateRunUid, noteComputeEnvReachability, sealedCredential, type TCleanupTarget, type TComputeEnv, type TRun } from "@lockstep/db";
+import {
+  allocateRunUid,
+  noteComputeEnvReachability,
+  sealedCredential,
+  type TCleanupTarget,
+  type TComputeEnv,
+  type TRun,
+} from "@lockstep/db";
 import {
   awsBatchExecutor,
   ExecutorError,
@@ -18,7 +25,14 @@ import {
   type TSandboxIdentity,
   type TSlurmConfig,
 } from "@lockstep/launcher";
-import { awsSecretsManagerProvider, googleSecretManagerProvider, nextflowFileProvider, ProviderError, sshFileProvider, type TSecretsProvider } from "@lockstep/secrets";
+import {
+  awsSecretsManagerProvider,
+  googleSecretManagerProvider,
+  nextflowFileProvider,
+  ProviderError,
+  sshFileProvider,
+  type TSecretsProvider,
+} from "@lockstep/secrets";
 import {
   isSshComputeKind,
   SSH_COMPUTE_KINDS,
@@ -129,10 +143,18 @@ function sshConfigOf(ce: TComputeEnv): TSshClusterConfigInput {
 
 const CREDENTIAL_LABEL = { aws: "AWS", google: "Google", ssh: "SSH" } as const;
 
-async function openCredential(ctx: TTargetContext, ce: Pick<TComputeEnv, "workspaceId">, credentialId: string, provider: "aws" | "google" | "ssh") {
+async function openCredential(
+  ctx: TTargetContext,
+  ce: Pick<TComputeEnv, "workspaceId">,
+  credentialId: string,
+  provider: "aws" | "google" | "ssh",
+) {
   const row = await sealedCredential(ctx.db, credentialId);
   if (!row || row.workspaceId !== ce.workspaceId || row.provider !== provider) {
-    throw new ProviderError(`the compute environment's ${CREDENTIAL_LABEL[provider]} credentials were deleted or replaced`, false);
+    throw new ProviderError(
+      `the compute environment's ${CREDENTIAL_LABEL[provider]} credentials were deleted or replaced`,
+      false,
+    );
   }
   let text: string;
   try {
@@ -148,15 +170,29 @@ async function openCredential(ctx: TTargetContext, ce: Pick<TComputeEnv, "worksp
 }
 
 /** The login node as the workspace's cluster account: its key opened here, for this connection's life only. */
-async function sshEndpointFor(ctx: TTargetContext, workspaceId: string, credentialId: string, node: { host: string; port: number; hostKeySha256: string | null }): Promise<TSshEndpoint> {
+async function sshEndpointFor(
+  ctx: TTargetContext,
+  workspaceId: string,
+  credentialId: string,
+  node: { host: string; port: number; hostKeySha256: string | null },
+): Promise<TSshEndpoint> {
   const credential = ZSshCredential.safeParse(await openCredential(ctx, { workspaceId }, credentialId, "ssh"));
   if (!credential.success) throw new ProviderError("the SSH credentials no longer match the expected form", false);
-  return { ...node, user: credential.data.user, privateKey: credential.data.privateKey, ...(credential.data.passphrase ? { passphrase: credential.data.passphrase } : {}) };
+  return {
+    ...node,
+    user: credential.data.user,
+    privateKey: credential.data.privateKey,
+    ...(credential.data.passphrase ? { passphrase: credential.data.passphrase } : {}),
+  };
 }
 
 function sshStoreProvider(ctx: TTargetContext, endpoint: TSshEndpoint, launchDir: string): TSecretsProvider {
   const pool = ctx.runtime.sshPool ?? sshPool;
-  return sshFileProvider({ launchDir, where: `${endpoint.user}@${endpoint.host}:${endpoint.port}`, withFiles: (use) => withRemoteFiles(endpoint, use, pool) });
+  return sshFileProvider({
+    launchDir,
+    where: `${endpoint.user}@${endpoint.host}:${endpoint.port}`,
+    withFiles: (use) => withRemoteFiles(endpoint, use, pool),
+  });
 }
 
 /** Where a compute environment's secrets store is, by its current settings (recorded on a run at provision). */
@@ -182,15 +218,33 @@ export function storeOf(ce: TComputeEnv, run: Pick<TRun, "id">, owner: TSandboxI
     case "local":
     case "slurm": {
       const runDir = runDirOf(ce, run);
-      return { provider: "nextflow-file", runsDir: ce.workDir, runDir, secretsDir: join(runDir, "secrets"), runUid: owner?.uid ?? null };
+      return {
+        provider: "nextflow-file",
+        runsDir: ce.workDir,
+        runDir,
+        secretsDir: join(runDir, "secrets"),
+        runUid: owner?.uid ?? null,
+      };
     }
     case "aws-batch": {
       const config = ZAwsBatchConfig.parse(ce.config);
-      return { provider: "aws-secrets-manager", region: config.region, prefix: config.secretPrefix, credentialId: config.credentialId, ...(config.kmsKeyId ? { kmsKeyId: config.kmsKeyId } : {}) };
+      return {
+        provider: "aws-secrets-manager",
+        region: config.region,
+        prefix: config.secretPrefix,
+        credentialId: config.credentialId,
+        ...(config.kmsKeyId ? { kmsKeyId: config.kmsKeyId } : {}),
+      };
     }
     case "google-batch": {
       const config = ZGoogleBatchConfig.parse(ce.config);
-      return { provider: "google-secret-manager", projectId: config.projectId, region: config.region, prefix: config.secretPrefix, credentialId: config.credentialId };
+      return {
+        provider: "google-secret-manager",
+        projectId: config.projectId,
+        region: config.region,
+        prefix: config.secretPrefix,
+        credentialId: config.credentialId,
+      };
     }
   }
 }
@@ -222,14 +276,23 @@ export async function providerForStore(
   const overrides = ctx.runtime.cloud ?? {};
   switch (store.provider) {
     case "nextflow-file":
-      return { provider: nextflowFileProvider({ runsDir: store.runsDir, ...(owner ? { owner } : {}) }), close: async () => {} };
+      return {
+        provider: nextflowFileProvider({ runsDir: store.runsDir, ...(owner ? { owner } : {}) }),
+        close: async () => {},
+      };
     case "ssh-file": {
       // The host key recorded with the store: cleanup never follows a login node that changed since.
-      const endpoint = await sshEndpointFor(ctx, workspaceId, store.credentialId, { host: store.host, port: store.port, hostKeySha256: store.hostKeySha256 || null });
+      const endpoint = await sshEndpointFor(ctx, workspaceId, store.credentialId, {
+        host: store.host,
+        port: store.port,
+        hostKeySha256: store.hostKeySha256 || null,
+      });
       return { provider: sshStoreProvider(ctx, endpoint, store.launchDir), close: async () => {} };
     }
     case "aws-secrets-manager": {
-      const credential = ZAwsCredential.safeParse(await openCredential(ctx, { workspaceId }, store.credentialId, "aws"));
+      const credential = ZAwsCredential.safeParse(
+        await openCredential(ctx, { workspaceId }, store.credentialId, "aws"),
+      );
       if (!credential.success) throw new ProviderError("the AWS credentials no longer match the expected form", false);
       const credentials = awsCredentialsFor(credential.data, { region: store.region, endpoint: overrides.awsEndpoint });
       const provider = awsSecretsManagerProvider({
@@ -243,8 +306,11 @@ export async function providerForStore(
       return { provider, close: async () => {} };
     }
     case "google-secret-manager": {
-      const credential = ZGoogleCredential.safeParse(await openCredential(ctx, { workspaceId }, store.credentialId, "google"));
-      if (!credential.success) throw new ProviderError("the Google credentials no longer match the expected form", false);
+      const credential = ZGoogleCredential.safeParse(
+        await openCredential(ctx, { workspaceId }, store.credentialId, "google"),
+      );
+      if (!credential.success)
+        throw new ProviderError("the Google credentials no longer match the expected form", false);
       const sm = overrides.googleSecretManager;
       const provider = googleSecretManagerProvider({
         projectId: store.projectId,
@@ -284,12 +350,19 @@ export async function targetFor(ctx: TTargetContext, ce: TComputeEnv): Promise<T
     case "ssh-pbspro":
     case "ssh-sge": {
       const config = sshConfigOf(ce);
-      const endpoint = await sshEndpointFor(ctx, ce.workspaceId, config.credentialId, { host: config.host, port: config.port, hostKeySha256: config.hostKeySha256 ?? null });
+      const endpoint = await sshEndpointFor(ctx, ce.workspaceId, config.credentialId, {
+        host: config.host,
+        port: config.port,
+        hostKeySha256: config.hostKeySha256 ?? null,
+      });
       let scheduler;
       try {
         scheduler = schedulerFor(SSH_COMPUTE_KINDS[ce.kind]);
       } catch (error) {
-        throw new ProviderError(error instanceof Error ? error.message : `the ${ce.kind} scheduler is not available`, false);
+        throw new ProviderError(
+          error instanceof Error ? error.message : `the ${ce.kind} scheduler is not available`,
+          false,
+        );
       }
       const executor = sshClusterExecutor({
         scheduler,
@@ -307,14 +380,20 @@ export async function targetFor(ctx: TTargetContext, ce: TComputeEnv): Promise<T
     }
     case "local":
     case "slurm": {
-      const executor = ce.kind === "local" ? localExecutor(hostOptions(ctx)) : slurmExecutor(ce.config as TSlurmConfig, hostOptions(ctx));
+      const executor =
+        ce.kind === "local"
+          ? localExecutor(hostOptions(ctx))
+          : slurmExecutor(ce.config as TSlurmConfig, hostOptions(ctx));
       return { provider: nextflowFileProvider({ runsDir: ce.workDir }), executor, close: () => executor.close() };
     }
     case "aws-batch": {
       const config = ZAwsBatchConfig.parse(ce.config);
       const credential = ZAwsCredential.safeParse(await openCredential(ctx, ce, config.credentialId, "aws"));
       if (!credential.success) throw new ProviderError("the AWS credentials no longer match the expected form", false);
-      const credentials = awsCredentialsFor(credential.data, { region: config.region, endpoint: overrides.awsEndpoint });
+      const credentials = awsCredentialsFor(credential.data, {
+        region: config.region,
+        endpoint: overrides.awsEndpoint,
+      });
       const provider = awsSecretsManagerProvider({
         region: config.region,
         prefix: config.secretPrefix,
@@ -337,7 +416,8 @@ export async function targetFor(ctx: TTargetContext, ce: TComputeEnv): Promise<T
     case "google-batch": {
       const config = ZGoogleBatchConfig.parse(ce.config);
       const credential = ZGoogleCredential.safeParse(await openCredential(ctx, ce, config.credentialId, "google"));
-      if (!credential.success) throw new ProviderError("the Google credentials no longer match the expected form", false);
+      if (!credential.success)
+        throw new ProviderError("the Google credentials no longer match the expected form", false);
       const sm = overrides.googleSecretManager;
       const provider = googleSecretManagerProvider({
         projectId: config.projectId,
@@ -367,18 +447,34 @@ export async function targetFor(ctx: TTargetContext, ce: TComputeEnv): Promise<T
 }
 
 /** Runs `use` with the compute environment's target and always releases its clients. */
-export async function withTarget<T>(ctx: TTargetContext, ce: TComputeEnv, use: (target: TTarget) => Promise<T>): Promise<T> {
+export async function withTarget<T>(
+  ctx: TTargetContext,
+  ce: TComputeEnv,
+  use: (target: TTarget) => Promise<T>,
+): Promise<T> {
   const target = await targetFor(ctx, ce);
   try {
     const result = await use(target);
     if (isSshComputeKind(ce.kind) && ce.checkOk === false && ce.checkMessage?.startsWith(UNREACHABLE_NOTE)) {
-      await noteComputeEnvReachability(ctx.db, ce.id, { ok: true, message: "Reached again while working on a run.", at: new Date() }).catch(() => {});
+      await noteComputeEnvReachability(ctx.db, ce.id, {
+        ok: true,
+        message: "Reached again while working on a run.",
+        at: new Date(),
+      }).catch(() => {});
     }
     return result;
   } catch (error) {
     // An SSH cluster that stops answering mid-run is retried with backoff by the job; the environment's status says so meanwhile.
-    if (isSshComputeKind(ce.kind) && (error instanceof ExecutorError || error instanceof ProviderError) && error.retryable) {
-      await noteComputeEnvReachability(ctx.db, ce.id, { ok: false, message: `${UNREACHABLE_NOTE}${error.message}`.slice(0, 500), at: new Date() }).catch(() => {});
+    if (
+      isSshComputeKind(ce.kind) &&
+      (error instanceof ExecutorError || error instanceof ProviderError) &&
+      error.retryable
+    ) {
+      await noteComputeEnvReachability(ctx.db, ce.id, {
+        ok: false,
+        message: `${UNREACHABLE_NOTE}${error.message}`.slice(0, 500),
+        at: new Date(),
+      }).catch(() => {});
     }
     throw error;
   } finally {

@@ -7,7 +7,15 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { formatKeySpecs, generateKeyPair, OpeningKeyring, SealingKeyring } from "@lockstep/crypto";
 import { FingerprintKey } from "@lockstep/crypto/fingerprint";
 import { createDatabase, listAuditEvents } from "@lockstep/db";
-import { ensureMoto, freePort, prepareMotoBatch, startFaultProxy, startMoto, type TFaultProxy, type TStartedMoto } from "@lockstep/devstack";
+import {
+  ensureMoto,
+  freePort,
+  prepareMotoBatch,
+  startFaultProxy,
+  startMoto,
+  type TFaultProxy,
+  type TStartedMoto,
+} from "@lockstep/devstack";
 import { NEXTFLOW_VERSION } from "@lockstep/launcher";
 import { createQueues, createRedis, jobCatalog } from "@lockstep/queue";
 import { settled, waitForRun, workspaceWithSecrets } from "./test/fixtures";
@@ -81,13 +89,18 @@ async function startWorkerProcess(): Promise<TWorkerProcess> {
   children.push(worker);
   const deadline = Date.now() + 60_000;
   while (!logs.join("").includes("test worker ready")) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the worker did not start:\n${logs.join("").slice(-2000)}`);
+    if (Date.now() > deadline || child.exitCode !== null)
+      throw new Error(`the worker did not start:\n${logs.join("").slice(-2000)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return worker;
 }
 
-const completedBy = (w: TWorkerProcess, job: string) => w.logs.join("").split("\n").filter((l) => l.includes('"msg":"job completed"') && l.includes(`"job":"${job}"`)).length;
+const completedBy = (w: TWorkerProcess, job: string) =>
+  w.logs
+    .join("")
+    .split("\n")
+    .filter((l) => l.includes('"msg":"job completed"') && l.includes(`"job":"${job}"`)).length;
 
 function runIdIn(text: string): string | null {
   return /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/.exec(text)?.[0] ?? null;
@@ -97,13 +110,19 @@ beforeAll(async () => {
   process.env.AWS_ACCESS_KEY_ID = "testing";
   process.env.AWS_SECRET_ACCESS_KEY = "testing";
   moto = await startMoto({ port: await freePort(), moto: await ensureMoto() });
-  ({ jobQueue, executionRoleArn } = await prepareMotoBatch(moto.endpoint, { region, name: `lst-${randomUUID().slice(0, 8)}` }));
+  ({ jobQueue, executionRoleArn } = await prepareMotoBatch(moto.endpoint, {
+    region,
+    name: `lst-${randomUUID().slice(0, 8)}`,
+  }));
   proxy = await startFaultProxy({
     target: moto.endpoint,
     failureRate: 0,
     async observe(operation, body) {
       const count = (m: Map<string, number>) => {
-        const name = (JSON.parse(body.toString("utf8")) as { Name?: string; SecretId?: string }).Name ?? (JSON.parse(body.toString("utf8")) as { SecretId?: string }).SecretId ?? "";
+        const name =
+          (JSON.parse(body.toString("utf8")) as { Name?: string; SecretId?: string }).Name ??
+          (JSON.parse(body.toString("utf8")) as { SecretId?: string }).SecretId ??
+          "";
         const runId = name.startsWith(secretPrefix) || name.includes(`:secret:${secretPrefix}`) ? runIdIn(name) : null;
         if (runId) m.set(runId, (m.get(runId) ?? 0) + 1);
       };
@@ -127,7 +146,17 @@ afterAll(async () => {
 
 async function setup() {
   const { ws, asOwner, asLauncher, values } = await workspaceWithSecrets({ db, redis: producer, queues, keys });
-  const cred = await asOwner.credentials.create({ workspaceId: ws.id, name: "aws", provider: "aws", value: { plain: JSON.stringify({ accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" }) } });
+  const cred = await asOwner.credentials.create({
+    workspaceId: ws.id,
+    name: "aws",
+    provider: "aws",
+    value: {
+      plain: JSON.stringify({
+        accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+        secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+      }),
+    },
+  });
   const ce = await asOwner.computeEnvs.create({
     workspaceId: ws.id,
     computeEnv: {
@@ -135,13 +164,24 @@ async function setup() {
       name: "AWS Batch",
       workDir: "s3://lockstep-it-bucket/runs",
       nextflowVersion: NEXTFLOW_VERSION,
-      config: { region, jobQueue, executionRoleArn, headImage: "public.ecr.aws/seqera-labs/nextflow:24.10.8", secretPrefix, credentialId: cred.id },
+      config: {
+        region,
+        jobQueue,
+        executionRoleArn,
+        headImage: "public.ecr.aws/seqera-labs/nextflow:24.10.8",
+        secretPrefix,
+        credentialId: cred.id,
+      },
     },
   });
-  const pipeline = await asOwner.pipelines.create({ workspaceId: ws.id, pipeline: { name: "hello", repository: "https://github.com/nextflow-io/hello", defaultComputeEnvId: ce.id } });
+  const pipeline = await asOwner.pipelines.create({
+    workspaceId: ws.id,
+    pipeline: { name: "hello", repository: "https://github.com/nextflow-io/hello", defaultComputeEnvId: ce.id },
+  });
   const launch = async (n: number) => {
     const ids: string[] = [];
-    for (let i = 0; i < n; i++) ids.push((await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id })).id);
+    for (let i = 0; i < n; i++)
+      ids.push((await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id })).id);
     return ids;
   };
   return { ws, launch, values };
@@ -158,55 +198,67 @@ describe("two workers on one Postgres and one Redis", () => {
   let a: TWorkerProcess;
   let b: TWorkerProcess;
 
-  it("provision and cleanup each happen exactly once per run while both race on the same queues", { timeout: 240_000 }, async () => {
-    [a, b] = await Promise.all([startWorkerProcess(), startWorkerProcess()]);
-    const { ws, launch } = await setup();
-    const ids = await launch(16);
-    for (const id of ids) {
-      const run = await waitForRun(db, id, settled, 120_000);
-      expect([run.status, run.secretsState]).toEqual(["SUCCEEDED", "DELETED"]);
-    }
-    // Two secrets per run (DB_PASSWORD, and the launcher's API_TOKEN over the workspace's): written once, deleted once.
-    for (const id of ids) expect([id, writes.get(id), deletes.get(id)]).toEqual([id, 2, 2]);
-    const provisioned = await auditCounts(ws.id, "secrets.provisioned");
-    const deleted = await auditCounts(ws.id, "secrets.deleted");
-    const started = await auditCounts(ws.id, "run.started");
-    for (const id of ids) expect([id, provisioned.get(id), deleted.get(id), started.get(id)]).toEqual([id, 1, 1, 1]);
-    // Both took part (otherwise this proves nothing about racing).
-    for (const job of ["runs.provision", "runs.cleanup"]) {
-      expect(completedBy(a, job) + completedBy(b, job)).toBeGreaterThanOrEqual(ids.length);
-    }
-    expect(completedBy(a, "runs.provision") + completedBy(a, "runs.launch") + completedBy(a, "runs.cleanup")).toBeGreaterThan(0);
-    expect(completedBy(b, "runs.provision") + completedBy(b, "runs.launch") + completedBy(b, "runs.cleanup")).toBeGreaterThan(0);
-  });
+  it(
+    "provision and cleanup each happen exactly once per run while both race on the same queues",
+    { timeout: 240_000 },
+    async () => {
+      [a, b] = await Promise.all([startWorkerProcess(), startWorkerProcess()]);
+      const { ws, launch } = await setup();
+      const ids = await launch(16);
+      for (const id of ids) {
+        const run = await waitForRun(db, id, settled, 120_000);
+        expect([run.status, run.secretsState]).toEqual(["SUCCEEDED", "DELETED"]);
+      }
+      // Two secrets per run (DB_PASSWORD, and the launcher's API_TOKEN over the workspace's): written once, deleted once.
+      for (const id of ids) expect([id, writes.get(id), deletes.get(id)]).toEqual([id, 2, 2]);
+      const provisioned = await auditCounts(ws.id, "secrets.provisioned");
+      const deleted = await auditCounts(ws.id, "secrets.deleted");
+      const started = await auditCounts(ws.id, "run.started");
+      for (const id of ids) expect([id, provisioned.get(id), deleted.get(id), started.get(id)]).toEqual([id, 1, 1, 1]);
+      // Both took part (otherwise this proves nothing about racing).
+      for (const job of ["runs.provision", "runs.cleanup"]) {
+        expect(completedBy(a, job) + completedBy(b, job)).toBeGreaterThanOrEqual(ids.length);
+      }
+      expect(
+        completedBy(a, "runs.provision") + completedBy(a, "runs.launch") + completedBy(a, "runs.cleanup"),
+      ).toBeGreaterThan(0);
+      expect(
+        completedBy(b, "runs.provision") + completedBy(b, "runs.launch") + completedBy(b, "runs.cleanup"),
+      ).toBeGreaterThan(0);
+    },
+  );
 
-  it("a worker killed while it holds runs' monitor jobs: the other finishes every run and deletes every secret", { timeout: 300_000 }, async () => {
-    const { ws, launch, values } = await setup();
-    let release!: () => void;
-    hold = { promise: new Promise<void>((r) => (release = r)), release: () => release() };
-    const ids = await launch(6);
-    // Every run RUNNING, its monitor's look stuck in DescribeJobs: at least 5 active monitor jobs
-    // means the worker killed below holds at least one (each takes at most 4 at a time).
-    for (const id of ids) await waitForRun(db, id, (r) => r.status === "RUNNING", 120_000);
-    const monitorQueue = queues.get(jobCatalog["runs.monitor"].queue);
-    const deadline = Date.now() + 30_000;
-    while (((await monitorQueue.getJobCounts("active")).active ?? 0) < 5) {
-      if (Date.now() > deadline) throw new Error("the monitor jobs did not become active");
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    a.child.kill("SIGKILL");
-    await new Promise((r) => a.child.once("exit", r));
-    release();
-    hold = null;
-    // B's own looks go on at once; A's jobs come back to B when their locks expire (BullMQ's stalled check, ~30–60 s).
-    for (const id of ids) {
-      const run = await waitForRun(db, id, settled, 180_000);
-      expect([run.status, run.secretsState]).toEqual(["SUCCEEDED", "DELETED"]);
-    }
-    for (const id of ids) expect([id, writes.get(id), deletes.get(id)]).toEqual([id, 2, 2]);
-    const deleted = await auditCounts(ws.id, "secrets.deleted");
-    for (const id of ids) expect([id, deleted.get(id)]).toEqual([id, 1]);
-    // No value in either worker's log.
-    for (const value of Object.values(values)) expect([...a.logs, ...b.logs].join("")).not.toContain(value);
-  });
+  it(
+    "a worker killed while it holds runs' monitor jobs: the other finishes every run and deletes every secret",
+    { timeout: 300_000 },
+    async () => {
+      const { ws, launch, values } = await setup();
+      let release!: () => void;
+      hold = { promise: new Promise<void>((r) => (release = r)), release: () => release() };
+      const ids = await launch(6);
+      // Every run RUNNING, its monitor's look stuck in DescribeJobs: at least 5 active monitor jobs
+      // means the worker killed below holds at least one (each takes at most 4 at a time).
+      for (const id of ids) await waitForRun(db, id, (r) => r.status === "RUNNING", 120_000);
+      const monitorQueue = queues.get(jobCatalog["runs.monitor"].queue);
+      const deadline = Date.now() + 30_000;
+      while (((await monitorQueue.getJobCounts("active")).active ?? 0) < 5) {
+        if (Date.now() > deadline) throw new Error("the monitor jobs did not become active");
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      a.child.kill("SIGKILL");
+      await new Promise((r) => a.child.once("exit", r));
+      release();
+      hold = null;
+      // B's own looks go on at once; A's jobs come back to B when their locks expire (BullMQ's stalled check, ~30–60 s).
+      for (const id of ids) {
+        const run = await waitForRun(db, id, settled, 180_000);
+        expect([run.status, run.secretsState]).toEqual(["SUCCEEDED", "DELETED"]);
+      }
+      for (const id of ids) expect([id, writes.get(id), deletes.get(id)]).toEqual([id, 2, 2]);
+      const deleted = await auditCounts(ws.id, "secrets.deleted");
+      for (const id of ids) expect([id, deleted.get(id)]).toEqual([id, 1]);
+      // No value in either worker's log.
+      for (const value of Object.values(values)) expect([...a.logs, ...b.logs].join("")).not.toContain(value);
+    },
+  );
 });

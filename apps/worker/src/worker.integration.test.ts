@@ -4,7 +4,17 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { formatKeySpecs, generateKeyPair, OpeningKeyring, SealingKeyring } from "@lockstep/crypto";
 import { FingerprintKey } from "@lockstep/crypto/fingerprint";
-import { createDatabase, createUserWithPersonalWorkspace, eq, heartbeatOf, insertSecret, listAuditEvents, recordHealthCheck, schema, sealedSecretsOf } from "@lockstep/db";
+import {
+  createDatabase,
+  createUserWithPersonalWorkspace,
+  eq,
+  heartbeatOf,
+  insertSecret,
+  listAuditEvents,
+  recordHealthCheck,
+  schema,
+  sealedSecretsOf,
+} from "@lockstep/db";
 import { createQueues, createRedis, enqueue, jobCatalog } from "@lockstep/queue";
 import { startWorkers, type TWorkers } from "./worker";
 
@@ -17,8 +27,18 @@ const logger = pino({ level: "debug" }, { write: (line: string) => void logLines
 const [oldPair, newPair] = await Promise.all([generateKeyPair(`old-${prefix}`), generateKeyPair(`new-${prefix}`)]);
 const oldSealing = await SealingKeyring.fromSpec(formatKeySpecs([{ kid: oldPair.kid, key: oldPair.publicKey }]));
 const keys = {
-  sealing: await SealingKeyring.fromSpec(formatKeySpecs([{ kid: newPair.kid, key: newPair.publicKey }, { kid: oldPair.kid, key: oldPair.publicKey }])),
-  opening: await OpeningKeyring.fromSpec(formatKeySpecs([{ kid: oldPair.kid, key: oldPair.privateKey }, { kid: newPair.kid, key: newPair.privateKey }])),
+  sealing: await SealingKeyring.fromSpec(
+    formatKeySpecs([
+      { kid: newPair.kid, key: newPair.publicKey },
+      { kid: oldPair.kid, key: oldPair.publicKey },
+    ]),
+  ),
+  opening: await OpeningKeyring.fromSpec(
+    formatKeySpecs([
+      { kid: oldPair.kid, key: oldPair.privateKey },
+      { kid: newPair.kid, key: newPair.privateKey },
+    ]),
+  ),
   fingerprint: FingerprintKey.fromSpec(FingerprintKey.generateSpec(`fp-${prefix}`)),
 };
 
@@ -31,9 +51,16 @@ describe("worker consumes jobs from real Redis and records in real Postgres", ()
   let events: QueueEvents;
 
   beforeAll(async () => {
-    const runtime = { baseEnv: {}, monitorIntervalMs: 1000, nextflowLib: () => Promise.reject(new Error("no runs in this test")) };
+    const runtime = {
+      baseEnv: {},
+      monitorIntervalMs: 1000,
+      nextflowLib: () => Promise.reject(new Error("no runs in this test")),
+    };
     workers = startWorkers({ db, keys, queues, runtime, connection, prefix, logger, concurrency: 2 });
-    events = new QueueEvents(jobCatalog["system.health-check"].queue, { connection: createRedis(inject("redisUrl"), "worker"), prefix });
+    events = new QueueEvents(jobCatalog["system.health-check"].queue, {
+      connection: createRedis(inject("redisUrl"), "worker"),
+      prefix,
+    });
     await events.waitUntilReady();
     await Promise.all(workers.workers.map((w) => w.waitUntilReady()));
   });
@@ -55,11 +82,26 @@ describe("worker consumes jobs from real Redis and records in real Postgres", ()
   });
 
   it("prunes heartbeats of workers gone for over a week, and keeps the recent ones", async () => {
-    const gone = { workerId: `gone-${randomUUID()}`, hostname: "old-host", pid: 1, version: "0", startedAt: new Date(0) };
-    const recent = { workerId: `recent-${randomUUID()}`, hostname: "other-host", pid: 2, version: "0", startedAt: new Date() };
+    const gone = {
+      workerId: `gone-${randomUUID()}`,
+      hostname: "old-host",
+      pid: 1,
+      version: "0",
+      startedAt: new Date(0),
+    };
+    const recent = {
+      workerId: `recent-${randomUUID()}`,
+      hostname: "other-host",
+      pid: 2,
+      version: "0",
+      startedAt: new Date(),
+    };
     await recordHealthCheck(db, gone, "old-job");
     await recordHealthCheck(db, recent, "recent-job");
-    await db.update(schema.workerHeartbeats).set({ lastSeenAt: new Date(Date.now() - 8 * 24 * 3_600_000) }).where(eq(schema.workerHeartbeats.workerId, gone.workerId));
+    await db
+      .update(schema.workerHeartbeats)
+      .set({ lastSeenAt: new Date(Date.now() - 8 * 24 * 3_600_000) })
+      .where(eq(schema.workerHeartbeats.workerId, gone.workerId));
     const job = await enqueue(queues, "system.health-check", { requestedBy: "test", nonce: randomUUID() });
     await job.waitUntilFinished(events, 15_000);
     expect(await heartbeatOf(db, gone.workerId)).toBeNull();
@@ -81,7 +123,9 @@ describe("worker consumes jobs from real Redis and records in real Postgres", ()
   it("fails a malformed payload permanently without logging its contents", async () => {
     const marker = `MARKER-${randomUUID()}`;
     // Bypass enqueue() (which validates) to simulate a payload written by something else.
-    const job = await queues.get("system").add("system.health-check", { requestedBy: "test", nonce: "n", value: marker }, { attempts: 5 });
+    const job = await queues
+      .get("system")
+      .add("system.health-check", { requestedBy: "test", nonce: "n", value: marker }, { attempts: 5 });
     await expect(job.waitUntilFinished(events, 15_000)).rejects.toThrow(/invalid payload for system.health-check/);
     const failed = await queues.get("system").getJob(job.id!);
     expect(failed?.attemptsMade).toBe(1); // UnrecoverableError: no retries
@@ -90,7 +134,11 @@ describe("worker consumes jobs from real Redis and records in real Postgres", ()
   });
 
   it("re-seals every value under the active key after a rotation, values unchanged", async () => {
-    const user = (await createUserWithPersonalWorkspace(db, { email: `rot-${randomUUID()}@example.test`, name: "Rot", passwordHash: null }))!;
+    const user = (await createUserWithPersonalWorkspace(db, {
+      email: `rot-${randomUUID()}@example.test`,
+      name: "Rot",
+      passwordHash: null,
+    }))!;
     const owner = { scope: "user" as const, userId: user.id };
     const markers = Array.from({ length: 3 }, () => `MARKER-${randomUUID()}`);
     for (const [i, marker] of markers.entries()) {

@@ -14,7 +14,12 @@ import type { TRuntime } from "./runtime";
 import { registry } from "./processors/registry";
 import type { TKeys, TProcessorContext, TWorkerIdentity } from "./processors/types";
 
-export type TWorkers = { identity: TWorkerIdentity; workers: Worker[]; exitWatch: TExitWatch; close: () => Promise<void> };
+export type TWorkers = {
+  identity: TWorkerIdentity;
+  workers: Worker[];
+  exitWatch: TExitWatch;
+  close: () => Promise<void>;
+};
 
 export function workerIdentity(): TWorkerIdentity {
   return {
@@ -43,8 +48,21 @@ export function startWorkers(opts: {
   identity?: TWorkerIdentity;
 }): TWorkers {
   const identity = opts.identity ?? workerIdentity();
-  const exitWatch = createExitWatch({ queues: opts.queues, logger: opts.logger, monitorIntervalMs: opts.runtime.monitorIntervalMs });
-  const ctx: TProcessorContext = { db: opts.db, keys: opts.keys, queues: opts.queues, runtime: opts.runtime, logger: opts.logger, worker: identity, exitWatch, metrics: createWorkerMetrics(opts.metrics, { db: opts.db, queues: opts.queues }) };
+  const exitWatch = createExitWatch({
+    queues: opts.queues,
+    logger: opts.logger,
+    monitorIntervalMs: opts.runtime.monitorIntervalMs,
+  });
+  const ctx: TProcessorContext = {
+    db: opts.db,
+    keys: opts.keys,
+    queues: opts.queues,
+    runtime: opts.runtime,
+    logger: opts.logger,
+    worker: identity,
+    exitWatch,
+    metrics: createWorkerMetrics(opts.metrics, { db: opts.db, queues: opts.queues }),
+  };
   const completed = new Counter({
     name: "lockstep_jobs_total",
     help: "Jobs processed, by name and outcome",
@@ -68,7 +86,8 @@ export function startWorkers(opts: {
         payload = jobCatalog[name].payload.parse(job.data);
       } catch (error) {
         // Never log the payload itself: report only which fields failed.
-        const fields = error instanceof ZodError ? error.issues.map((i) => i.path.join(".") || "(root)").join(", ") : "";
+        const fields =
+          error instanceof ZodError ? error.issues.map((i) => i.path.join(".") || "(root)").join(", ") : "";
         throw new UnrecoverableError(`invalid payload for ${name}: ${fields}`);
       }
       const handler = registry[name] as (p: unknown, j: Job, c: TProcessorContext, t?: string) => Promise<unknown>;
@@ -91,7 +110,10 @@ export function startWorkers(opts: {
     worker.on("failed", (job, error) => {
       if (error.name === "DelayedError") return;
       completed.inc({ job: job?.name ?? "unknown", outcome: "failed" });
-      opts.logger.warn({ queue, job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err: error.message }, "job failed");
+      opts.logger.warn(
+        { queue, job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err: error.message },
+        "job failed",
+      );
     });
     worker.on("error", (error) => opts.logger.error({ queue, err: error.message }, "worker error"));
     return worker;

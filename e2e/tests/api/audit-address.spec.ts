@@ -8,12 +8,23 @@ test("the audit log records the client's socket address; forwarding headers it s
   const password = "correct horse battery";
   expect((await client.mutation("auth.signUp", { email, name: "Audit", password })).status).toBe(200);
   expect(await client.signIn(email, password)).toBeNull();
-  const workspaces = (await client.query<Array<{ id: string; personal: boolean }>>("workspaces.list")).body.result!.data.json;
+  const workspaces = (await client.query<Array<{ id: string; personal: boolean }>>("workspaces.list")).body.result!.data
+    .json;
   const workspaceId = workspaces.find((w) => w.personal)!.id;
 
-  const forged = { "x-forwarded-for": "198.51.100.99", "x-real-ip": "198.51.100.98", "x-lockstep-client-address": "198.51.100.97" };
-  const created = await client.mutation("secrets.create", { workspaceId, name: "AUDITED", value: { plain: "audit-address-value" } }, forged);
+  const forged = {
+    "x-forwarded-for": "198.51.100.99",
+    "x-real-ip": "198.51.100.98",
+    "x-lockstep-client-address": "198.51.100.97",
+  };
+  const created = await client.mutation(
+    "secrets.create",
+    { workspaceId, name: "AUDITED", value: { plain: "audit-address-value" } },
+    forged,
+  );
   expect(created.status).toBe(200);
-  const events = (await client.query<{ items: Array<{ action: string; ip: string | null }> }>("audit.list", { workspaceId })).body.result!.data.json.items;
+  const events = (
+    await client.query<{ items: Array<{ action: string; ip: string | null }> }>("audit.list", { workspaceId })
+  ).body.result!.data.json.items;
   expect(events[0]).toEqual(expect.objectContaining({ action: "secret.created", ip: "127.0.0.61" }));
 });

@@ -46,7 +46,9 @@ function lockstep(home: string, args: string[], stdin = ""): Promise<TRun> {
   });
 }
 
-test("the lockstep CLI: login, secrets from stdin sealed client-side, launch --wait of real runs with their exit codes", async ({ baseURL }) => {
+test("the lockstep CLI: login, secrets from stdin sealed client-side, launch --wait of real runs with their exit codes", async ({
+  baseURL,
+}) => {
   test.setTimeout(600_000);
   const tag = randomUUID().slice(0, 8);
   const email = `cli-${tag}@example.org`;
@@ -61,17 +63,38 @@ test("the lockstep CLI: login, secrets from stdin sealed client-side, launch --w
     return body.result!.data.json;
   };
   const org = await data<{ id: string }>(session.mutation("orgs.create", { name: `CLI ${tag}` }));
-  const ws = await data<{ id: string; slug: string }>(session.mutation("workspaces.create", { orgId: org.id, name: `CLI runs ${tag}` }));
+  const ws = await data<{ id: string; slug: string }>(
+    session.mutation("workspaces.create", { orgId: org.id, name: `CLI runs ${tag}` }),
+  );
   const ce = await data<{ id: string }>(
     session.mutation("computeEnvs.create", {
       workspaceId: ws.id,
-      computeEnv: { kind: "local", name: "This machine", workDir: join(dataDir, "runs"), nextflowVersion: "24.10.8", env: {}, maxRunSeconds: 3600, config: {} },
+      computeEnv: {
+        kind: "local",
+        name: "This machine",
+        workDir: join(dataDir, "runs"),
+        nextflowVersion: "24.10.8",
+        env: {},
+        maxRunSeconds: 3600,
+        config: {},
+      },
     }),
   );
-  for (const [name, dir] of [["Leaky", "leaky"], ["Fails", "fails"], ["Sleeps", "sleeps"]]) {
-    await data(session.mutation("pipelines.create", { workspaceId: ws.id, pipeline: { name, repository: join(pipelineRoot, dir!), defaultComputeEnvId: ce.id } }));
+  for (const [name, dir] of [
+    ["Leaky", "leaky"],
+    ["Fails", "fails"],
+    ["Sleeps", "sleeps"],
+  ]) {
+    await data(
+      session.mutation("pipelines.create", {
+        workspaceId: ws.id,
+        pipeline: { name, repository: join(pipelineRoot, dir!), defaultComputeEnvId: ce.id },
+      }),
+    );
   }
-  const { token } = await data<{ token: string }>(session.mutation("me.tokens.create", { name: "cli", expiresInDays: 1, scopes: ["read", "write", "launch"] }));
+  const { token } = await data<{ token: string }>(
+    session.mutation("me.tokens.create", { name: "cli", expiresInDays: 1, scopes: ["read", "write", "launch"] }),
+  );
 
   const home = mkdtempSync(join(tmpdir(), "lockstep-cli-"));
   try {
@@ -114,7 +137,10 @@ test("the lockstep CLI: login, secrets from stdin sealed client-side, launch --w
     // The secret was used (Seqera's lastUsed), and the REST API shows the same.
     const script = new Client("127.0.0.72");
     const bearer = { authorization: `Bearer ${token}` };
-    const secrets = await script.json<{ pipelineSecrets: Array<{ lastUsed: string | null }> }>(`/api/v1/pipeline-secrets?workspaceId=${ws.id}`, { headers: bearer });
+    const secrets = await script.json<{ pipelineSecrets: Array<{ lastUsed: string | null }> }>(
+      `/api/v1/pipeline-secrets?workspaceId=${ws.id}`,
+      { headers: bearer },
+    );
     printed.push(JSON.stringify(secrets.body));
     expect(secrets.body.pipelineSecrets[0]!.lastUsed).not.toBeNull();
     const restLog = await script.send(`/api/v1/workspaces/${ws.id}/runs/${runId}/logs?limit=2000`, { headers: bearer });
@@ -134,7 +160,9 @@ test("the lockstep CLI: login, secrets from stdin sealed client-side, launch --w
     expect(sleeper.params).toEqual({ seconds: 120 });
     const cancel = await lockstep(home, ["runs", "cancel", sleeper.id, "-w", ws.id]);
     expect(cancel.code, cancel.stderr).toBe(0);
-    const runs = JSON.parse((await lockstep(home, ["runs", "list", "-w", ws.id, "--json"])).stdout) as { items: Array<{ id: string; cancelRequested?: boolean }> };
+    const runs = JSON.parse((await lockstep(home, ["runs", "list", "-w", ws.id, "--json"])).stdout) as {
+      items: Array<{ id: string; cancelRequested?: boolean }>;
+    };
     expect(runs.items.map((r) => r.id)).toEqual(expect.arrayContaining([runId, sleeper.id]));
     const cancelled = await lockstep(home, ["runs", "logs", sleeper.id, "-w", ws.id, "--follow"]);
     expect(cancelled.code).toBe(11);
@@ -169,7 +197,9 @@ test("the OpenAPI document is served and browsable in the app", async () => {
   const doc = await anyone.json<{ openapi: string; paths: Record<string, unknown> }>("/api/v1/openapi.json");
   expect(doc.status).toBe(200);
   expect(doc.body.openapi).toBe("3.1.0");
-  expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(["/pipeline-secrets", "/pipeline-secrets/{secretId}", "/pipeline-secrets/validate"]));
+  expect(Object.keys(doc.body.paths)).toEqual(
+    expect.arrayContaining(["/pipeline-secrets", "/pipeline-secrets/{secretId}", "/pipeline-secrets/validate"]),
+  );
   expect((await anyone.json<{ error: { code: string } }>("/api/v1/me")).status).toBe(401);
 
   const email = `docs-${randomUUID().slice(0, 8)}@example.org`;

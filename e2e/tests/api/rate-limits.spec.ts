@@ -7,7 +7,8 @@ import { Client } from "../support/client";
  * each client below has its own socket address (127.0.0.x), as separate machines would.
  */
 const password = "correct horse battery";
-const TOO_MANY = /^Too many failed sign-ins from your address; try again in about \d+ (second|seconds|minute|minutes|hour|hours)\.$/;
+const TOO_MANY =
+  /^Too many failed sign-ins from your address; try again in about \d+ (second|seconds|minute|minutes|hour|hours)\.$/;
 
 async function newAccount(client: Client, label: string) {
   const email = `${label}-${randomUUID().slice(0, 8)}@example.test`;
@@ -25,7 +26,10 @@ test("320 failed sign-ins with random emails from one client lock out neither an
   let forged = 0;
   const answers: Array<string | null> = [];
   for (let i = 0; i < 320; i++) {
-    sprayer.extraHeaders = { "x-forwarded-for": `198.51.100.${forged % 250}`, "x-lockstep-client-address": `203.0.113.${forged++ % 250}` };
+    sprayer.extraHeaders = {
+      "x-forwarded-for": `198.51.100.${forged % 250}`,
+      "x-lockstep-client-address": `203.0.113.${forged++ % 250}`,
+    };
     answers.push(await sprayer.signIn(`nobody-${randomUUID()}@example.test`, "wrong password"));
   }
   const checked = answers.filter((a) => a === "CredentialsSignin").length;

@@ -4,7 +4,11 @@ import { expect, request as requests, type APIRequestContext } from "@playwright
  * The e2e instance's first account, signed up by the global setup with the setup code: its
  * instance admin. (Only a test instance's password; it is in the repository.)
  */
-export const e2eAdmin = { name: "Instance Admin", email: "instance-admin@e2e.example.org", password: "correct horse battery staple" };
+export const e2eAdmin = {
+  name: "Instance Admin",
+  email: "instance-admin@e2e.example.org",
+  password: "correct horse battery staple",
+};
 
 export type THostComputeEnvs = "instance-admins" | "workspace-maintainers";
 
@@ -27,7 +31,10 @@ export async function trpcQuery<T = unknown>(request: APIRequestContext, path: s
 /** next-auth's credentials sign-in, as the sign-in form posts it. */
 export async function signInRequest(request: APIRequestContext, user: { email: string; password: string }) {
   const { csrfToken } = (await (await request.get("/api/auth/csrf")).json()) as { csrfToken: string };
-  const response = await request.post("/api/auth/callback/credentials", { form: { csrfToken, email: user.email, password: user.password, json: "true" }, maxRedirects: 0 });
+  const response = await request.post("/api/auth/callback/credentials", {
+    form: { csrfToken, email: user.email, password: user.password, json: "true" },
+    maxRedirects: 0,
+  });
   const body = (await response.json().catch(() => ({}))) as { url?: string };
   expect(new URL(body.url ?? "http://x/").searchParams.get("error"), `signing in as ${user.email}`).toBeNull();
 }
@@ -56,7 +63,9 @@ export async function setSignupPolicy(baseURL: string, signup: "open" | "invite"
 /** Makes the account with this email an instance admin (found through the users list). */
 export async function grantInstanceAdmin(baseURL: string, email: string) {
   await asInstanceAdmin(baseURL, async (request) => {
-    const { items } = await trpcQuery<{ items: Array<{ id: string; email: string }> }>(request, "instance.users.list", { search: email });
+    const { items } = await trpcQuery<{ items: Array<{ id: string; email: string }> }>(request, "instance.users.list", {
+      search: email,
+    });
     const user = items.find((u) => u.email === email);
     expect(user, `no account ${email}`).toBeTruthy();
     await trpcMutation(request, "instance.users.setAdmin", { userId: user!.id, isInstanceAdmin: true });

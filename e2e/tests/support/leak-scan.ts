@@ -12,7 +12,14 @@ import postgres from "postgres";
 /** One place a marker could hide: a surface ("response", "database", ...), where in it, and its content. */
 export type THaystack = { surface: string; where: string; text: string | Buffer };
 
-export type TFinding = { marker: string; form: string; surface: string; where: string; offset: number; excerpt: string };
+export type TFinding = {
+  marker: string;
+  form: string;
+  surface: string;
+  where: string;
+  offset: number;
+  excerpt: string;
+};
 
 // ---------------------------------------------------------------------------------------------
 // Marker forms and the search
@@ -48,7 +55,11 @@ export function markerForms(marker: string): TForm[] {
   for (let shift = 0; shift < 3; shift++) {
     const core = base64Core(bytes, shift);
     forms.push({ form: `base64@${shift}`, needle: core, caseInsensitive: false });
-    forms.push({ form: `base64url@${shift}`, needle: core.replaceAll("+", "-").replaceAll("/", "_"), caseInsensitive: false });
+    forms.push({
+      form: `base64url@${shift}`,
+      needle: core.replaceAll("+", "-").replaceAll("/", "_"),
+      caseInsensitive: false,
+    });
   }
   // The full, padded encodings too (the cores above are substrings of them, but reported names matter).
   forms.push({ form: "base64", needle: bytes.toString("base64"), caseInsensitive: false });
@@ -108,14 +119,17 @@ export function findMarkers(haystacks: Iterable<THaystack>, markers: readonly st
 
 /** A readable list of findings for assertion messages. */
 export function describeFindings(findings: TFinding[]): string {
-  return findings.map((f) => `${f.surface} › ${f.where} @${f.offset}: ${f.form} of ${f.marker} …${f.excerpt}…`).join("\n");
+  return findings
+    .map((f) => `${f.surface} › ${f.where} @${f.offset}: ${f.form} of ${f.marker} …${f.excerpt}…`)
+    .join("\n");
 }
 
 /** Whether `needle` occurs plainly in any haystack (for positive controls). */
 export function contains(haystacks: Iterable<THaystack>, needle: string): boolean {
   const asLatin1 = Buffer.from(needle, "utf8").toString("latin1");
   for (const hay of haystacks) {
-    if (Buffer.isBuffer(hay.text) ? hay.text.toString("latin1").includes(asLatin1) : hay.text.includes(needle)) return true;
+    if (Buffer.isBuffer(hay.text) ? hay.text.toString("latin1").includes(asLatin1) : hay.text.includes(needle))
+      return true;
   }
   return false;
 }
@@ -243,8 +257,12 @@ export async function recordTraffic(page: Page, opts: { intercept?: (url: URL) =
   };
   const onRequestFinished = (request: Request) => void inFlight.delete(request);
   const onWebSocket = (ws: WebSocket) => {
-    ws.on("framesent", (frame) => webSocketFrames.push({ url: ws.url(), direction: "sent", payload: String(frame.payload) }));
-    ws.on("framereceived", (frame) => webSocketFrames.push({ url: ws.url(), direction: "received", payload: String(frame.payload) }));
+    ws.on("framesent", (frame) =>
+      webSocketFrames.push({ url: ws.url(), direction: "sent", payload: String(frame.payload) }),
+    );
+    ws.on("framereceived", (frame) =>
+      webSocketFrames.push({ url: ws.url(), direction: "received", payload: String(frame.payload) }),
+    );
   };
 
   const intercept = opts.intercept;
@@ -314,12 +332,18 @@ export async function recordTraffic(page: Page, opts: { intercept?: (url: URL) =
         const label = `#${i} ${e.method} ${e.url} (${e.resourceType}, ${e.status ?? "no response"})`;
         const request = requestOf.get(e);
         const h = request ? headers.get(request) : undefined;
-        out.push({ surface: "request", where: `${label} url+headers`, text: `${e.url}\n${JSON.stringify(h?.request ?? {})}` });
+        out.push({
+          surface: "request",
+          where: `${label} url+headers`,
+          text: `${e.url}\n${JSON.stringify(h?.request ?? {})}`,
+        });
         if (e.requestBody !== null) out.push({ surface: "request body", where: label, text: e.requestBody });
         if (h?.response) out.push({ surface: "response headers", where: label, text: JSON.stringify(h.response) });
         if (e.responseBody !== null) out.push({ surface: "response body", where: label, text: e.responseBody });
       });
-      webSocketFrames.forEach((f, i) => out.push({ surface: `websocket ${f.direction}`, where: `#${i} ${f.url}`, text: f.payload }));
+      webSocketFrames.forEach((f, i) =>
+        out.push({ surface: `websocket ${f.direction}`, where: `#${i} ${f.url}`, text: f.payload }),
+      );
       return out;
     },
   };
@@ -348,8 +372,12 @@ export async function dumpDatabase(url: string): Promise<TDatabaseDump> {
     const counts: TDatabaseDump["tables"] = [];
     for (const { schema, table } of tables) {
       const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
-      const rows = await sql.unsafe<Array<{ row: string }>>(`select t::text as row from ${ident(schema)}.${ident(table)} t`);
-      rows.forEach((r, i) => haystacks.push({ surface: "database", where: `${schema}.${table} row ${i}`, text: r.row }));
+      const rows = await sql.unsafe<Array<{ row: string }>>(
+        `select t::text as row from ${ident(schema)}.${ident(table)} t`,
+      );
+      rows.forEach((r, i) =>
+        haystacks.push({ surface: "database", where: `${schema}.${table} row ${i}`, text: r.row }),
+      );
       counts.push({ schema, table, rows: rows.length });
     }
     return { haystacks, tables: counts };
@@ -390,7 +418,11 @@ export async function dumpRedis(url: string): Promise<TRedisDump> {
             parts.push((await client.getBuffer(key)) ?? Buffer.alloc(0));
             break;
           case "hash":
-            parts.push(...(await client.hgetallBuffer(key).then((h) => Object.entries(h).flatMap(([f, v]) => [Buffer.from(f), v]))));
+            parts.push(
+              ...(await client
+                .hgetallBuffer(key)
+                .then((h) => Object.entries(h).flatMap(([f, v]) => [Buffer.from(f), v]))),
+            );
             break;
           case "list":
             parts.push(...(await client.lrangeBuffer(key, 0, -1)));
@@ -412,7 +444,11 @@ export async function dumpRedis(url: string): Promise<TRedisDump> {
         }
         const name = key.toString("utf8");
         keys.push({ db, key: name, type });
-        haystacks.push({ surface: "redis", where: `db${db} ${type} ${name}`, text: Buffer.concat([key, Buffer.from("\n"), ...parts.flatMap((p) => [p, Buffer.from("\n")])]) });
+        haystacks.push({
+          surface: "redis",
+          where: `db${db} ${type} ${name}`,
+          text: Buffer.concat([key, Buffer.from("\n"), ...parts.flatMap((p) => [p, Buffer.from("\n")])]),
+        });
       }
     }
     await client.select(0);
@@ -426,7 +462,11 @@ export async function dumpRedis(url: string): Promise<TRedisDump> {
 // Files: logs, Redis' append-only file, Postgres' data directory
 
 /** Every regular file under `dir` (recursively) as raw bytes. */
-export function readFilesUnder(dir: string, surface: string, filter: (path: string) => boolean = () => true): THaystack[] {
+export function readFilesUnder(
+  dir: string,
+  surface: string,
+  filter: (path: string) => boolean = () => true,
+): THaystack[] {
   if (!existsSync(dir)) return [];
   const out: THaystack[] = [];
   const walk = (d: string) => {

@@ -9,5 +9,6 @@ import { dataDir, ports } from "../../playwright.config";
  */
 const secret = (path: string) => encodeURIComponent(readFileSync(join(dataDir, path), "utf8").trim());
 
-export const databaseUrl = () => `postgres://lockstep:${secret("postgres.password")}@127.0.0.1:${ports.postgres}/lockstep`;
+export const databaseUrl = () =>
+  `postgres://lockstep:${secret("postgres.password")}@127.0.0.1:${ports.postgres}/lockstep`;
 export const redisUrl = () => `redis://:${secret("redis/redis.password")}@127.0.0.1:${ports.redis}`;

@@ -7,10 +7,15 @@ import { fillSignUp, mutate, shot, signUp, type TUser } from "../support/app";
 // invitation, and an instance admin disabling an account.
 
 const tag = `${Date.now()}-${Math.random().toString(36).slice(2, 6)}`;
-const stranger: TUser = { name: "Sam Stranger", email: `stranger-${tag}@example.org`, password: "correct horse battery" };
+const stranger: TUser = {
+  name: "Sam Stranger",
+  email: `stranger-${tag}@example.org`,
+  password: "correct horse battery",
+};
 const newbie: TUser = { name: "Nina Newbie", email: `newbie-${tag}@example.org`, password: "battery staple horse" };
 const worker: TUser = { name: "Wes Worker", email: `wes-${tag}@example.org`, password: "staple horse battery" };
-const INVITE_ONLY = "Sign-up on this instance is by invitation only. Ask an organization owner or workspace admin to invite this email address, then sign up with it.";
+const INVITE_ONLY =
+  "Sign-up on this instance is by invitation only. Ask an organization owner or workspace admin to invite this email address, then sign up with it.";
 
 async function signIn(page: Page, user: { email: string; password: string }) {
   await page.goto("/sign-in");
@@ -32,7 +37,11 @@ test.afterAll(async ({ baseURL }) => {
   await setSignupPolicy(baseURL!, "open");
 });
 
-test("by default sign-up is by invitation: a stranger is refused, an invited email signs up and accepts", async ({ browser, page, baseURL }) => {
+test("by default sign-up is by invitation: a stranger is refused, an invited email signs up and accepts", async ({
+  browser,
+  page,
+  baseURL,
+}) => {
   test.setTimeout(120_000);
   // Back to the environment's policy: LOCKSTEP_SIGNUP is unset, so the default.
   await setSignupPolicy(baseURL!, null);
@@ -41,13 +50,20 @@ test("by default sign-up is by invitation: a stranger is refused, an invited ema
   await page.goto("/settings/instance");
   const signupCard = page.getByRole("form", { name: "Sign-up" });
   await expect(signupCard.getByRole("radio", { name: "By invitation (recommended)" })).toBeChecked();
-  await expect(page.getByTestId("signup-source")).toHaveText("In force: by invitation, from the environment (LOCKSTEP_SIGNUP=invite). Saving a policy here overrides it.");
+  await expect(page.getByTestId("signup-source")).toHaveText(
+    "In force: by invitation, from the environment (LOCKSTEP_SIGNUP=invite). Saving a policy here overrides it.",
+  );
   await shot(page, "instance-signup-default");
 
   // A stranger: the page says it is by invitation, and the server refuses, on the email field.
   await withPage(browser, async (spage) => {
     await fillSignUp(spage, stranger);
-    await expect(spage.getByText("Sign-up is by invitation: use the email address an organization owner or workspace admin invited.", { exact: false })).toBeVisible();
+    await expect(
+      spage.getByText(
+        "Sign-up is by invitation: use the email address an organization owner or workspace admin invited.",
+        { exact: false },
+      ),
+    ).toBeVisible();
     await expect(spage.getByText(INVITE_ONLY)).toBeVisible();
     await expect(spage.getByLabel("Email", { exact: true })).toHaveAttribute("aria-invalid", "true");
     await expect(spage).toHaveURL(/\/sign-up$/);
@@ -59,8 +75,15 @@ test("by default sign-up is by invitation: a stranger is refused, an invited ema
 
   // The admin invites an email nobody uses yet to a workspace.
   const org = await mutate<{ id: string }>(page, "orgs.create", { name: `Accounts ${tag}` });
-  const ws = await mutate<{ id: string; name: string }>(page, "workspaces.create", { orgId: org.id, name: `Onboarding ${tag}` });
-  const invitation = await mutate<{ email: string; status: string; role: string }>(page, "workspaces.participants.add", { workspaceId: ws.id, email: newbie.email, role: "launch" });
+  const ws = await mutate<{ id: string; name: string }>(page, "workspaces.create", {
+    orgId: org.id,
+    name: `Onboarding ${tag}`,
+  });
+  const invitation = await mutate<{ email: string; status: string; role: string }>(
+    page,
+    "workspaces.participants.add",
+    { workspaceId: ws.id, email: newbie.email, role: "launch" },
+  );
   expect(invitation).toMatchObject({ email: newbie.email, status: "pending", role: "launch" });
 
   // That email may sign up, and finds the invitation on its dashboard; the workspace appears on accepting.
@@ -82,7 +105,9 @@ test("by default sign-up is by invitation: a stranger is refused, an invited ema
   await signupCard.getByRole("radio", { name: "Open" }).check();
   await page.getByRole("button", { name: "Save sign-up policy" }).click();
   await expect(page.getByText("Sign-up policy saved.")).toBeVisible();
-  await expect(page.getByTestId("signup-source")).toContainText("In force: open, saved on this page; it wins over the environment (LOCKSTEP_SIGNUP=invite)");
+  await expect(page.getByTestId("signup-source")).toContainText(
+    "In force: open, saved on this page; it wins over the environment (LOCKSTEP_SIGNUP=invite)",
+  );
   await withPage(browser, (spage) => signUp(spage, stranger));
   await page.getByRole("button", { name: "Use LOCKSTEP_SIGNUP again" }).click();
   await expect(page.getByText("LOCKSTEP_SIGNUP applies again.")).toBeVisible();
@@ -93,7 +118,12 @@ test("by default sign-up is by invitation: a stranger is refused, an invited ema
   await shot(page, "instance-signup-changes");
 });
 
-test("an instance admin disables an account: its session and tokens stop at once, it cannot sign in until enabled", async ({ browser, page, baseURL, playwright }) => {
+test("an instance admin disables an account: its session and tokens stop at once, it cannot sign in until enabled", async ({
+  browser,
+  page,
+  baseURL,
+  playwright,
+}) => {
   test.setTimeout(120_000);
   await setSignupPolicy(baseURL!, "open");
   const wcontext = await browser.newContext();
@@ -101,7 +131,10 @@ test("an instance admin disables an account: its session and tokens stop at once
   try {
     await signUp(wpage, worker);
     const { token } = await mutate<{ token: string }>(wpage, "me.tokens.create", { name: "ci" });
-    const api = await playwright.request.newContext({ baseURL, extraHTTPHeaders: { authorization: `Bearer ${token}` } });
+    const api = await playwright.request.newContext({
+      baseURL,
+      extraHTTPHeaders: { authorization: `Bearer ${token}` },
+    });
     try {
       expect((await api.get("/api/trpc/me.get")).status()).toBe(200);
 
@@ -114,12 +147,16 @@ test("an instance admin disables an account: its session and tokens stop at once
       await expect(row).not.toContainText("Disabled");
       // Never yourself: the admin's own row offers no "Disable".
       await page.getByLabel("Search users by email or name").fill(e2eAdmin.email);
-      await expect(users.getByRole("row", { name: new RegExp(e2eAdmin.email) }).getByRole("button", { name: /^Disable / })).toHaveCount(0);
+      await expect(
+        users.getByRole("row", { name: new RegExp(e2eAdmin.email) }).getByRole("button", { name: /^Disable / }),
+      ).toHaveCount(0);
       await page.getByLabel("Search users by email or name").fill(worker.email);
       await row.getByRole("button", { name: `Disable ${worker.email}` }).click();
       await expect(row).toContainText(`Disable ${worker.name}? They are signed out everywhere.`);
       await row.getByRole("button", { name: "Confirm disable" }).click();
-      await expect(page.getByText(`Disabled ${worker.email}: their sessions and access tokens no longer work.`)).toBeVisible();
+      await expect(
+        page.getByText(`Disabled ${worker.email}: their sessions and access tokens no longer work.`),
+      ).toBeVisible();
       await expect(row).toContainText("Disabled");
       await shot(page, "instance-user-disabled");
 

@@ -11,7 +11,11 @@ import { mutate, shot, signUp } from "../support/app";
 
 const region = "eu-west-1";
 const tag = `${Date.now()}-${Math.random().toString(36).slice(2, 6)}`;
-const values = { dbPassword: `db-${tag}-cloud`, workspaceToken: `tok-${tag}-cloud-ws`, userToken: `tok-${tag}-cloud-mine` };
+const values = {
+  dbPassword: `db-${tag}-cloud`,
+  workspaceToken: `tok-${tag}-cloud-ws`,
+  userToken: `tok-${tag}-cloud-mine`,
+};
 const secretKey = `MARKER${tag.replace(/-/g, "")}secretkey`;
 
 /** A call to moto as the AWS JSON protocol sends it (moto routes by target and signing scope). */
@@ -31,7 +35,10 @@ async function aws<T>(service: "secretsmanager" | "batch", target: string, body:
 }
 
 test("an AWS Batch run: secrets go to Secrets Manager by ARN and are gone when the run ends", async ({ page }) => {
-  expect(endpoint, "the cloud run tests need moto: run them with npm test, which starts it and sets AWS_ENDPOINT_URL").toBeTruthy();
+  expect(
+    endpoint,
+    "the cloud run tests need moto: run them with npm test, which starts it and sets AWS_ENDPOINT_URL",
+  ).toBeTruthy();
   test.setTimeout(180_000);
   const name = `e2e-${tag}`.slice(0, 40);
   const { jobQueue, executionRoleArn } = await prepareMotoBatch(endpoint!, { region, name });
@@ -40,8 +47,16 @@ test("an AWS Batch run: secrets go to Secrets Manager by ARN and are gone when t
   await signUp(page, { name: "Cleo Cloud", email: `cleo-${tag}@example.org`, password: "correct horse battery" });
   const org = await mutate<{ id: string }>(page, "orgs.create", { name: `Cloud ${tag}` });
   const ws = await mutate<{ id: string }>(page, "workspaces.create", { orgId: org.id, name: `Cloud ${tag}` });
-  await mutate(page, "secrets.create", { workspaceId: ws.id, name: "DB_PASSWORD", value: { plain: values.dbPassword } });
-  await mutate(page, "secrets.create", { workspaceId: ws.id, name: "API_TOKEN", value: { plain: values.workspaceToken } });
+  await mutate(page, "secrets.create", {
+    workspaceId: ws.id,
+    name: "DB_PASSWORD",
+    value: { plain: values.dbPassword },
+  });
+  await mutate(page, "secrets.create", {
+    workspaceId: ws.id,
+    name: "API_TOKEN",
+    value: { plain: values.workspaceToken },
+  });
   await mutate(page, "userSecrets.create", { name: "API_TOKEN", value: { plain: values.userToken } });
   const cred = await mutate<{ id: string }>(page, "credentials.create", {
     workspaceId: ws.id,
@@ -56,7 +71,14 @@ test("an AWS Batch run: secrets go to Secrets Manager by ARN and are gone when t
       name: "AWS Batch",
       workDir: "s3://lockstep-e2e/runs",
       nextflowVersion: "24.10.8",
-      config: { region, jobQueue, executionRoleArn, headImage: "public.ecr.aws/seqera-labs/nextflow:24.10.8", secretPrefix: prefix, credentialId: cred.id },
+      config: {
+        region,
+        jobQueue,
+        executionRoleArn,
+        headImage: "public.ecr.aws/seqera-labs/nextflow:24.10.8",
+        secretPrefix: prefix,
+        credentialId: cred.id,
+      },
     },
   });
   const pipeline = await mutate<{ id: string }>(page, "pipelines.create", {
@@ -82,24 +104,34 @@ test("an AWS Batch run: secrets go to Secrets Manager by ARN and are gone when t
   const received = page.getByRole("list", { name: "Secrets the run received" });
   await expect(received.getByRole("listitem")).toHaveCount(2);
   const html = await page.content();
-  for (const v of [...Object.values(values), secretKey]) expect(html, "a secret value appeared on the run page").not.toContain(v);
+  for (const v of [...Object.values(values), secretKey])
+    expect(html, "a secret value appeared on the run page").not.toContain(v);
   await shot(page, "cloud-run-succeeded");
 
   // In moto: the job definition named the run's ARNs and is deregistered; no secret is left.
-  const defs = await aws<{ jobDefinitions: Array<{ status: string; containerProperties: { secrets: Array<{ name: string; valueFrom: string }> } }> }>(
-    "batch",
-    "/v1/describejobdefinitions",
-    { jobDefinitionName: `lockstep-${runId}` },
-  );
+  const defs = await aws<{
+    jobDefinitions: Array<{
+      status: string;
+      containerProperties: { secrets: Array<{ name: string; valueFrom: string }> };
+    }>;
+  }>("batch", "/v1/describejobdefinitions", { jobDefinitionName: `lockstep-${runId}` });
   expect(defs.jobDefinitions.map((d) => d.status)).toEqual(["INACTIVE"]);
   expect(defs.jobDefinitions[0]!.containerProperties.secrets.map((s) => s.valueFrom).sort()).toEqual(
-    ["API_TOKEN", "DB_PASSWORD"].map((n) => expect.stringMatching(new RegExp(`^arn:aws:secretsmanager:${region}:${MOTO_ACCOUNT}:secret:${prefix}${runId}/${n}-`))),
+    ["API_TOKEN", "DB_PASSWORD"].map((n) =>
+      expect.stringMatching(
+        new RegExp(`^arn:aws:secretsmanager:${region}:${MOTO_ACCOUNT}:secret:${prefix}${runId}/${n}-`),
+      ),
+    ),
   );
-  const left = await aws<{ SecretList: Array<{ Name: string }> }>("secretsmanager", "ListSecrets", { Filters: [{ Key: "name", Values: [prefix] }] });
+  const left = await aws<{ SecretList: Array<{ Name: string }> }>("secretsmanager", "ListSecrets", {
+    Filters: [{ Key: "name", Values: [prefix] }],
+  });
   expect(left.SecretList.map((s) => s.Name)).toEqual([]);
 
   // The credentials cannot be deleted while the environment uses them.
-  const refused = await page.request.post("/api/trpc/credentials.delete", { data: { json: { workspaceId: ws.id, credentialId: cred.id } } });
+  const refused = await page.request.post("/api/trpc/credentials.delete", {
+    data: { json: { workspaceId: ws.id, credentialId: cred.id } },
+  });
   expect(refused.status()).toBe(409);
   expect(await refused.text()).toContain('used by compute environment \\"AWS Batch\\"');
 });

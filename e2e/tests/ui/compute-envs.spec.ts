@@ -59,7 +59,9 @@ test("AWS Batch and Google Batch compute environments are created and edited thr
   // What a run's secrets reach is said for the kind chosen (issue 14): on AWS Batch, not the tasks yet.
   await expect(dialog.getByTestId("secrets-reach")).toHaveText(/every task that declares them/);
   await dialog.getByRole("radio", { name: "Google Batch", exact: true }).check();
-  await expect(dialog.getByTestId("secrets-reach")).toContainText("each task that declares one reads it from Secret Manager when it starts");
+  await expect(dialog.getByTestId("secrets-reach")).toContainText(
+    "each task that declares one reads it from Secret Manager when it starts",
+  );
   await expect(dialog.getByRole("note", { name: "No Google Cloud credentials" })).toBeVisible();
   await expect(create).toBeDisabled();
   await dialog.getByRole("radio", { name: "AWS Batch", exact: true }).check();
@@ -114,7 +116,9 @@ test("AWS Batch and Google Batch compute environments are created and edited thr
   await shotDialog(page, dialog, "/tmp/ce-aws.png");
   await create.click();
   await expect(role).toHaveAttribute("aria-invalid", "true");
-  await expect(role).toHaveAccessibleDescription("Enter an IAM role ARN such as arn:aws:iam::123456789012:role/lockstep.");
+  await expect(role).toHaveAccessibleDescription(
+    "Enter an IAM role ARN such as arn:aws:iam::123456789012:role/lockstep.",
+  );
   await expect(dialog.getByRole("alert")).toHaveCount(0);
   for (const other of ["Region", "Job queue", "Head image", "Work directory"])
     await expect(dialog.getByLabel(other)).not.toHaveAttribute("aria-invalid", "true");
@@ -177,7 +181,9 @@ test("AWS Batch and Google Batch compute environments are created and edited thr
   await expect(awsRow.getByText(/^Check failed · /)).toBeVisible({ timeout: 90_000 });
   const checkAlert = awsRow.getByRole("alert");
   await expect(checkAlert).toContainText(
-    awsEndpoint ? "AWS Batch: job queue lockstep-head-spot not found in eu-west-1" : "aws-secrets-manager: listing managed secrets failed",
+    awsEndpoint
+      ? "AWS Batch: job queue lockstep-head-spot not found in eu-west-1"
+      : "aws-secrets-manager: listing managed secrets failed",
   );
   await expect(checkAlert).not.toContainText(secretAccessKey);
   await expect(checkButton).toBeEnabled();

@@ -60,7 +60,11 @@ test("cloud credentials are added sealed, listed without their value, replaced a
   await dialog.getByLabel("Access key ID", { exact: true }).fill("not-a-key");
   await dialog.getByLabel("Secret access key", { exact: true }).fill(first);
   await dialog.getByRole("button", { name: "Add credentials" }).click();
-  await expect(dialog.getByText("The access key id starts with AKIA or ASIA, then upper-case letters and digits.", { exact: true })).toBeVisible();
+  await expect(
+    dialog.getByText("The access key id starts with AKIA or ASIA, then upper-case letters and digits.", {
+      exact: true,
+    }),
+  ).toBeVisible();
   await expect(dialog.getByLabel("Access key ID", { exact: true })).toHaveAttribute("aria-invalid", "true");
   await dialog.getByLabel("Access key ID", { exact: true }).fill(accessKeyId);
   await shot(page, "credentials-add-dialog");

@@ -4,9 +4,15 @@ import { signUp } from "../support/app";
 
 /** Pages carry a Content-Security-Policy with a fresh nonce; no inline script runs without it. */
 
-const scriptSrc = (csp: string) => csp.split(";").map((d) => d.trim()).find((d) => d.startsWith("script-src "))!;
+const scriptSrc = (csp: string) =>
+  csp
+    .split(";")
+    .map((d) => d.trim())
+    .find((d) => d.startsWith("script-src "))!;
 
-test("each page gets a fresh nonce, every script of the page carries it, and scripts have no 'unsafe-inline'", async ({ request }) => {
+test("each page gets a fresh nonce, every script of the page carries it, and scripts have no 'unsafe-inline'", async ({
+  request,
+}) => {
   const nonces = [];
   for (let i = 0; i < 2; i++) {
     const page = await request.get("/sign-in");
@@ -27,17 +33,25 @@ test("each page gets a fresh nonce, every script of the page carries it, and scr
   expect((await request.get("/api/health")).headers()["content-security-policy"]).toContain("default-src 'none'");
 });
 
-test("the app works under the policy: no violations while signing up and moving around; an injected inline handler is blocked", async ({ page }) => {
+test("the app works under the policy: no violations while signing up and moving around; an injected inline handler is blocked", async ({
+  page,
+}) => {
   const violations: string[] = [];
   page.on("console", (m) => {
     if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
   });
   await page.addInitScript(() => {
     document.addEventListener("securitypolicyviolation", (e) =>
-      console.error(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI} at ${e.sourceFile}:${e.lineNumber}`),
+      console.error(
+        `Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI} at ${e.sourceFile}:${e.lineNumber}`,
+      ),
     );
   });
-  await signUp(page, { name: "Cora Csp", email: `cora-${randomUUID().slice(0, 8)}@example.org`, password: "correct horse battery" });
+  await signUp(page, {
+    name: "Cora Csp",
+    email: `cora-${randomUUID().slice(0, 8)}@example.org`,
+    password: "correct horse battery",
+  });
   await page.getByRole("button", { name: "User menu" }).click();
   await page.getByRole("menuitem", { name: "Access tokens" }).click();
   await expect(page.getByRole("heading", { name: "Access tokens" })).toBeVisible();
@@ -54,7 +68,10 @@ test("the app works under the policy: no violations while signing up and moving 
   // created from page.evaluate are no test: Chrome trusts code that DevTools runs.)
   const ran = await page.evaluate(async () => {
     const w = window as unknown as { injected?: boolean; handled?: boolean };
-    document.body.insertAdjacentHTML("beforeend", '<img alt="" src="/no-such-image.png" onerror="window.injected = true">');
+    document.body.insertAdjacentHTML(
+      "beforeend",
+      '<img alt="" src="/no-such-image.png" onerror="window.injected = true">',
+    );
     const img = new Image();
     img.addEventListener("error", () => (w.handled = true));
     img.src = "/no-such-image-either.png";

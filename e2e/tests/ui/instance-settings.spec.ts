@@ -8,7 +8,11 @@ import { type TUser, mutate, shot, signUp } from "../support/app";
 // maintainers for the other specs; this spec sets the default back, and restores that at the end.
 
 const tag = `${Date.now()}-${Math.random().toString(36).slice(2, 6)}`;
-const stranger: TUser = { name: "Stranger Danger", email: `stranger-${tag}@example.org`, password: "correct horse battery" };
+const stranger: TUser = {
+  name: "Stranger Danger",
+  email: `stranger-${tag}@example.org`,
+  password: "correct horse battery",
+};
 const REFUSED = "Only an instance admin can create local or host Slurm compute environments on this instance.";
 
 async function signIn(page: Page, user: { email: string; password: string }) {
@@ -41,7 +45,11 @@ test.afterAll(async ({ baseURL }) => {
   await setHostComputeEnvs(baseURL!, "workspace-maintainers");
 });
 
-test("instance settings: the admin's page, the default refusal for everyone else, and handing it to maintainers", async ({ browser, page, baseURL }) => {
+test("instance settings: the admin's page, the default refusal for everyone else, and handing it to maintainers", async ({
+  browser,
+  page,
+  baseURL,
+}) => {
   test.setTimeout(120_000);
   // ── The instance admin (the first account, signed up by the global setup) ───────────────────────
   await signIn(page, e2eAdmin);
@@ -59,13 +67,17 @@ test("instance settings: the admin's page, the default refusal for everyone else
   await expect(page.getByText(/^Last changed .* by Instance Admin\.$/)).toBeVisible();
   await expect(page.getByRole("list", { name: "Allowed pipeline directories" })).toHaveText(pipelineRoot);
   const changes = page.getByRole("table", { name: "Recent changes" });
-  await expect(changes.getByRole("row").nth(1)).toContainText("Local and host Slurm environments: workspace maintainers → instance admins only");
+  await expect(changes.getByRole("row").nth(1)).toContainText(
+    "Local and host Slurm environments: workspace maintainers → instance admins only",
+  );
   await expect(changes.getByRole("row").nth(1)).toContainText(e2eAdmin.email);
   const users = page.getByRole("table", { name: "Users" });
   const adminRow = users.getByRole("row", { name: new RegExp(e2eAdmin.email) });
   await expect(adminRow).toContainText("Instance admin");
   await expect(adminRow).toContainText("(you)");
-  await expect(page.getByRole("navigation", { name: "Users pages" })).toContainText(/^1–\d+ of \d+ users? · \d+ instance admins?/);
+  await expect(page.getByRole("navigation", { name: "Users pages" })).toContainText(
+    /^1–\d+ of \d+ users? · \d+ instance admins?/,
+  );
   await shot(page, "instance-settings");
 
   // ── A stranger signs up: no instance powers, and no local environment, even at home ────────────
@@ -99,7 +111,11 @@ test("instance settings: the admin's page, the default refusal for everyone else
     await pDialog.getByLabel("Name", { exact: true }).fill("Shadow");
     await pDialog.getByLabel("Repository").fill("/etc/shadow");
     await pDialog.getByRole("button", { name: "Create pipeline" }).click();
-    await expect(pDialog.getByText(`The path is outside the allowed pipeline directories. A local pipeline must be a directory holding main.nf inside ${pipelineRoot}.`)).toBeVisible();
+    await expect(
+      pDialog.getByText(
+        `The path is outside the allowed pipeline directories. A local pipeline must be a directory holding main.nf inside ${pipelineRoot}.`,
+      ),
+    ).toBeVisible();
     await expect(pDialog).not.toContainText("root:");
     await shot(spage, "stranger-pipeline-refused");
     await pDialog.getByRole("button", { name: "Cancel" }).click();
@@ -110,10 +126,17 @@ test("instance settings: the admin's page, the default refusal for everyone else
     await expect(again).toHaveCount(0);
     await expect(spage.getByText("Created My laptop.")).toBeVisible();
     // …yet from a personal workspace only an instance admin may launch on it.
-    const pipeline = await mutate<{ id: string }>(spage, "pipelines.create", { workspaceId: home, pipeline: { name: "Sleeps", repository: `${pipelineRoot}/sleeps` } });
+    const pipeline = await mutate<{ id: string }>(spage, "pipelines.create", {
+      workspaceId: home,
+      pipeline: { name: "Sleeps", repository: `${pipelineRoot}/sleeps` },
+    });
     await spage.goto(`/w/${home}/launch?pipelineId=${pipeline.id}`);
     await spage.getByRole("button", { name: "Launch run" }).click();
-    await expect(spage.getByText(/^Only an instance admin can launch runs on local or host Slurm compute environments from a personal workspace/)).toBeVisible();
+    await expect(
+      spage.getByText(
+        /^Only an instance admin can launch runs on local or host Slurm compute environments from a personal workspace/,
+      ),
+    ).toBeVisible();
     await expect(spage).toHaveURL(new RegExp(`/w/${home}/launch`));
     await shot(spage, "stranger-launch-refused");
   } finally {
@@ -134,12 +157,16 @@ test("instance settings: the admin's page, the default refusal for everyone else
   await expect(changes.getByRole("row").nth(2)).toContainText(`Made ${stranger.email} an instance admin`);
   await page.getByLabel("Search users by email or name").fill(e2eAdmin.email);
   // Other specs may have made more admins: the button is disabled exactly when this is the only one.
-  await expect(adminRow.getByRole("button", { name: `Revoke instance admin from ${e2eAdmin.email}` })).toBeEnabled({ enabled: (await adminCount(page)) > 1 });
+  await expect(adminRow.getByRole("button", { name: `Revoke instance admin from ${e2eAdmin.email}` })).toBeEnabled({
+    enabled: (await adminCount(page)) > 1,
+  });
   await page.getByLabel("Search users by email or name").fill("");
   await shot(page, "instance-settings-after");
 });
 
 async function adminCount(page: Page): Promise<number> {
-  const response = await page.request.get(`/api/trpc/instance.users.list?input=${encodeURIComponent(JSON.stringify({ json: { page: 1, pageSize: 1 } }))}`);
+  const response = await page.request.get(
+    `/api/trpc/instance.users.list?input=${encodeURIComponent(JSON.stringify({ json: { page: 1, pageSize: 1 } }))}`,
+  );
   return ((await response.json()) as { result: { data: { json: { admins: number } } } }).result.data.json.admins;
 }

@@ -13,12 +13,16 @@ const tag = `${Date.now()}-${Math.random().toString(36).slice(2, 6)}`;
 const fixtures = resolve(dirname(fileURLToPath(import.meta.url)), "../../fixtures/pipelines");
 
 async function query<T = unknown>(page: Page, path: string, input: unknown): Promise<T> {
-  const response = await page.request.get(`/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`);
+  const response = await page.request.get(
+    `/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`,
+  );
   const body = (await response.json()) as { result?: { data?: { json?: T } } };
   return body.result!.data!.json as T;
 }
 
-test("the launch form preselects what the pipeline needs, says where each comes from, and names the missing ones", async ({ page }) => {
+test("the launch form preselects what the pipeline needs, says where each comes from, and names the missing ones", async ({
+  page,
+}) => {
   test.setTimeout(300_000);
   const user: TUser = { name: "Nia Needs", email: `nia-needs-${tag}@example.org`, password: "correct horse battery" };
   await signUp(page, user);
@@ -26,9 +30,20 @@ test("the launch form preselects what the pipeline needs, says where each comes 
   const ws = await mutate<{ id: string }>(page, "workspaces.create", { orgId: org.id, name: `Needs ${tag}` });
   const ce = await mutate<{ id: string }>(page, "computeEnvs.create", {
     workspaceId: ws.id,
-    computeEnv: { kind: "local", name: "Local", workDir: join(dataDir, "runs"), nextflowVersion: "24.10.8", env: {}, maxRunSeconds: 3600, config: {} },
+    computeEnv: {
+      kind: "local",
+      name: "Local",
+      workDir: join(dataDir, "runs"),
+      nextflowVersion: "24.10.8",
+      env: {},
+      maxRunSeconds: 3600,
+      config: {},
+    },
   });
-  await mutate(page, "pipelines.create", { workspaceId: ws.id, pipeline: { name: "Needs config", repository: join(fixtures, "needs-config"), defaultComputeEnvId: ce.id } });
+  await mutate(page, "pipelines.create", {
+    workspaceId: ws.id,
+    pipeline: { name: "Needs config", repository: join(fixtures, "needs-config"), defaultComputeEnvId: ce.id },
+  });
   await mutate(page, "secrets.create", { workspaceId: ws.id, name: "DB_PASSWORD", value: { plain: `db-${tag}` } });
   await mutate(page, "secrets.create", { workspaceId: ws.id, name: "UNRELATED_WS", value: { plain: `other-${tag}` } });
   await mutate(page, "userSecrets.create", { name: "MY_UNRELATED", value: { plain: `mine-${tag}` } });
@@ -36,7 +51,9 @@ test("the launch form preselects what the pipeline needs, says where each comes 
   // The pipeline page says what it needs.
   await page.goto(`/w/${ws.id}/pipelines`);
   const row = page.getByRole("table", { name: "Pipelines" }).getByRole("row", { name: /Needs config/ });
-  await expect(row.getByTestId("secret-needs")).toHaveText("needs DB_PASSWORD, SLACK_WEBHOOK (optional) (config: AWS_KEY)");
+  await expect(row.getByTestId("secret-needs")).toHaveText(
+    "needs DB_PASSWORD, SLACK_WEBHOOK (optional) (config: AWS_KEY)",
+  );
 
   await page.goto(`/w/${ws.id}/launch`);
   await expect(page.getByLabel("What it needs")).toBeChecked();
@@ -49,7 +66,10 @@ test("the launch form preselects what the pipeline needs, says where each comes 
   await expect(needed).not.toContainText("UNRELATED");
   const missing = page.getByRole("alert").filter({ hasText: "Missing:" });
   await expect(missing).toContainText("Missing: AWS_KEY.");
-  await expect(missing.getByRole("link", { name: "workspace's secrets" })).toHaveAttribute("href", `/w/${ws.id}?tab=secrets`);
+  await expect(missing.getByRole("link", { name: "workspace's secrets" })).toHaveAttribute(
+    "href",
+    `/w/${ws.id}?tab=secrets`,
+  );
   await expect(missing.getByRole("link", { name: "your secrets" })).toHaveAttribute("href", "/settings/secrets");
   await expect(page.getByRole("button", { name: "Launch run" })).toBeDisabled();
   await shot(page, "launch-needs-missing");
@@ -74,7 +94,10 @@ test("the launch form preselects what the pipeline needs, says where each comes 
   await page.getByRole("button", { name: "Launch run" }).click();
   await expect(page).toHaveURL(new RegExp(`/w/${ws.id}/runs/[0-9a-f-]{36}$`));
   const runId = page.url().split("/").at(-1)!;
-  const run = await query<{ secretNames: Array<{ name: string; source: string }> }>(page, "runs.get", { workspaceId: ws.id, runId });
+  const run = await query<{ secretNames: Array<{ name: string; source: string }> }>(page, "runs.get", {
+    workspaceId: ws.id,
+    runId,
+  });
   expect(run.secretNames).toEqual([
     { name: "AWS_KEY", source: "user" },
     { name: "DB_PASSWORD", source: "workspace" },
@@ -91,7 +114,11 @@ test("the launch form preselects what the pipeline needs, says where each comes 
   const download = page.waitForEvent("download");
   await page.getByRole("button", { name: "Export JSON" }).click();
   const file = await (await download).path();
-  const exported = JSON.parse(readFileSync(file, "utf8")) as { runId: string; copies: Array<{ location: string; goneAt: string | null }>; deletion: { verified: boolean } };
+  const exported = JSON.parse(readFileSync(file, "utf8")) as {
+    runId: string;
+    copies: Array<{ location: string; goneAt: string | null }>;
+    deletion: { verified: boolean };
+  };
   expect(exported.runId).toBe(runId);
   expect(exported.deletion.verified).toBe(true);
   expect(exported.copies).toHaveLength(1);

@@ -26,7 +26,6 @@ import {
 } from "../support/leak-scan";
 import { databaseUrl, redisUrl } from "../support/services";
 
-
 const tag = randomBytes(4).toString("hex");
 const marker = (label: string) => `lsk-marker-${label}-${randomBytes(12).toString("hex")}`;
 
@@ -43,7 +42,11 @@ function plantedEverywhere(value: string): THaystack[] {
   for (const prefix of ["", "a", "ab", "abc"]) {
     const blob = Buffer.concat([Buffer.from(prefix), bytes, Buffer.from("!?>")]);
     out.push({ surface: "fake", where: `base64 after ${prefix.length}`, text: `data:${blob.toString("base64")}` });
-    out.push({ surface: "fake", where: `base64url after ${prefix.length}`, text: `token=${blob.toString("base64url")}` });
+    out.push({
+      surface: "fake",
+      where: `base64url after ${prefix.length}`,
+      text: `token=${blob.toString("base64url")}`,
+    });
   }
   return out;
 }
@@ -65,7 +68,18 @@ test("the leak scanner finds a marker in every encoding, and nothing where it is
   }
   // The base64 forms cover all three alignments and both alphabets; short needles are dropped.
   const forms = markerForms(tricky).flatMap((f) => f.form.split("+"));
-  for (const form of ["plain", "url-encoded", "form-encoded", "hex", "base64@0", "base64@1", "base64@2", "base64url@0", "base64url@1", "base64url@2"]) {
+  for (const form of [
+    "plain",
+    "url-encoded",
+    "form-encoded",
+    "hex",
+    "base64@0",
+    "base64@1",
+    "base64@2",
+    "base64url@0",
+    "base64url@1",
+    "base64url@2",
+  ]) {
     expect(forms).toContain(form);
   }
   expect(markerForms("short").map((f) => f.form)).not.toContain("plain");
@@ -75,11 +89,15 @@ test("the leak scanner finds a marker in every encoding, and nothing where it is
   expect(hit).toMatchObject({ surface: "log", where: "web.log:7", form: expect.stringMatching(/^plain/), offset: 7 });
 });
 
-const signUpAs = (page: Page, email: string) => signUp(page, { name: "Leak Tester", email, password: "correct horse battery" });
+const signUpAs = (page: Page, email: string) =>
+  signUp(page, { name: "Leak Tester", email, password: "correct horse battery" });
 
 /** Runs `action` and waits for the tRPC call to `procedure` it causes to succeed. */
 async function expectCall(page: Page, procedure: string, action: () => Promise<void>) {
-  const response = page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname.split("/").pop()!.split(",").includes(procedure));
+  const response = page.waitForResponse(
+    (r) =>
+      r.request().method() === "POST" && new URL(r.url()).pathname.split("/").pop()!.split(",").includes(procedure),
+  );
   await action();
   const r = await response;
   expect(r.status(), `${procedure}: ${await r.text().catch(() => "")}`).toBe(200);
@@ -112,7 +130,8 @@ async function deleteSecret(page: Page, procedure: string, name: string) {
   await expect(page.getByRole("button", { name: `Delete ${name}`, exact: true })).toHaveCount(0);
 }
 
-const shot = (page: Page, name: string) => page.screenshot({ path: test.info().outputPath(`${name}.png`), fullPage: true });
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: test.info().outputPath(`${name}.png`), fullPage: true });
 
 test("no secret value reaches the server, its logs, the database or Redis", async ({ page, baseURL }) => {
   test.setTimeout(240_000);
@@ -157,16 +176,22 @@ test("no secret value reaches the server, its logs, the database or Redis", asyn
   await addSecret(page, "secrets.create", names.beta, markers.beta);
   await traffic.idle();
   await page.reload();
-  for (const name of [names.alpha, names.beta]) await expect(page.getByRole("button", { name: `Overwrite ${name}`, exact: true })).toBeVisible();
+  for (const name of [names.alpha, names.beta])
+    await expect(page.getByRole("button", { name: `Overwrite ${name}`, exact: true })).toBeVisible();
   await overwriteSecret(page, "secrets.update", names.alpha, markers.alphaOverwritten);
 
   await page.getByRole("button", { name: "Import .env" }).click();
   const importDialog = page.getByRole("dialog", { name: "Import .env" });
-  await importDialog.getByLabel(".env contents").fill(`# leak test\n${names.gamma}=${markers.gamma}\nexport ${names.delta}='${markers.delta}'\n`);
+  await importDialog
+    .getByLabel(".env contents")
+    .fill(`# leak test\n${names.gamma}=${markers.gamma}\nexport ${names.delta}='${markers.delta}'\n`);
   await expect(importDialog.getByRole("table", { name: "Import preview" })).toContainText(names.delta);
-  await expectCall(page, "secrets.import", () => importDialog.getByRole("button", { name: "Import 2 secrets" }).click());
+  await expectCall(page, "secrets.import", () =>
+    importDialog.getByRole("button", { name: "Import 2 secrets" }).click(),
+  );
   await expect(importDialog).toHaveCount(0);
-  for (const name of [names.gamma, names.delta]) await expect(page.getByRole("button", { name: `Overwrite ${name}`, exact: true })).toBeVisible();
+  for (const name of [names.gamma, names.delta])
+    await expect(page.getByRole("button", { name: `Overwrite ${name}`, exact: true })).toBeVisible();
 
   await deleteSecret(page, "secrets.delete", names.beta);
   await traffic.idle();
@@ -196,7 +221,8 @@ test("no secret value reaches the server, its logs, the database or Redis", asyn
 
   // ---- The scanner itself works on these very markers (no vacuous pass).
   for (const m of allMarkers) {
-    for (const hay of plantedEverywhere(m)) expect(findMarkers([hay], allMarkers).length, `planted ${hay.where}`).toBeGreaterThan(0);
+    for (const hay of plantedEverywhere(m))
+      expect(findMarkers([hay], allMarkers).length, `planted ${hay.where}`).toBeGreaterThan(0);
   }
 
   // ---- HTTP traffic.
@@ -206,15 +232,27 @@ test("no secret value reaches the server, its logs, the database or Redis", asyn
   const mutations = trpc.filter((e) => e.method === "POST");
   // Every response from the app was read from the server by the recorder, aborted ones included.
   const appExchanges = exchanges.filter((e) => new URL(e.url).host === appHost);
-  expect(appExchanges.filter((e) => !e.intercepted || e.responseBody === null).map((e) => `${e.method} ${e.url}: ${e.bodyError}`)).toEqual([]);
+  expect(
+    appExchanges
+      .filter((e) => !e.intercepted || e.responseBody === null)
+      .map((e) => `${e.method} ${e.url}: ${e.bodyError}`),
+  ).toEqual([]);
   const unreadTrpc = trpc.filter((e) => e.responseBody === null);
   expect(exchanges.filter((e) => e.resourceType === "document" && e.responseBody !== null).length).toBeGreaterThan(3);
-  expect(unreadTrpc.map((e) => `${e.url}: ${e.bodyError}`), "every tRPC response body was read").toEqual([]);
-  expect(mutations.filter((e) => e.requestBody === null).map((e) => e.url), "every tRPC POST body was read").toEqual([]);
+  expect(
+    unreadTrpc.map((e) => `${e.url}: ${e.bodyError}`),
+    "every tRPC response body was read",
+  ).toEqual([]);
+  expect(
+    mutations.filter((e) => e.requestBody === null).map((e) => e.url),
+    "every tRPC POST body was read",
+  ).toEqual([]);
   const requestBodies = http.filter((h) => h.surface === "request body");
   const responseBodies = http.filter((h) => h.surface === "response body");
   // Positive controls: the values went out sealed, and the names came back in the lists.
-  const sealedOut = requestBodies.filter((h) => /lsv1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/.test(String(h.text)));
+  const sealedOut = requestBodies.filter((h) =>
+    /lsv1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/.test(String(h.text)),
+  );
   expect(sealedOut.length, "request bodies with sealed envelopes").toBeGreaterThanOrEqual(6);
   for (const name of Object.values(names)) {
     expect(contains(requestBodies, name), `${name} in a request body`).toBe(true);
@@ -235,25 +273,46 @@ test("no secret value reaches the server, its logs, the database or Redis", asyn
   const db = await dumpDatabase(databaseUrl());
   const tableNames = db.tables.map((t) => `${t.schema}.${t.table}`);
   expect(tableNames).toEqual(expect.arrayContaining(["public.secrets", "public.audit_events", "public.users"]));
-  expect(db.tables.find((t) => t.schema === "drizzle")?.rows ?? 0, "drizzle's migrations table is dumped").toBeGreaterThan(0);
+  expect(
+    db.tables.find((t) => t.schema === "drizzle")?.rows ?? 0,
+    "drizzle's migrations table is dumped",
+  ).toBeGreaterThan(0);
   const secretRows = db.haystacks.filter((h) => h.where.startsWith("public.secrets "));
   for (const name of [names.alpha, names.gamma, names.delta, names.mine]) {
-    expect(secretRows.some((h) => String(h.text).includes(name) && String(h.text).includes("lsv1.")), `${name} stored sealed`).toBe(true);
+    expect(
+      secretRows.some((h) => String(h.text).includes(name) && String(h.text).includes("lsv1.")),
+      `${name} stored sealed`,
+    ).toBe(true);
   }
-  expect(contains(db.haystacks.filter((h) => h.where.startsWith("public.audit_events ")), names.beta), "the deletion is audited").toBe(true);
+  expect(
+    contains(
+      db.haystacks.filter((h) => h.where.startsWith("public.audit_events ")),
+      names.beta,
+    ),
+    "the deletion is audited",
+  ).toBe(true);
   const dbFindings = findMarkers(db.haystacks, allMarkers);
   expect(dbFindings, describeFindings(dbFindings)).toEqual([]);
 
   const pgFiles = readFilesUnder(join(dataDir, "postgres"), "postgres files");
-  expect(pgFiles.some((f) => f.where.startsWith("pg_wal/")), "the WAL is scanned").toBe(true);
-  expect(contains(pgFiles, names.delta) && contains(pgFiles, "lsv1."), "the secrets' rows are in the scanned files").toBe(true);
+  expect(
+    pgFiles.some((f) => f.where.startsWith("pg_wal/")),
+    "the WAL is scanned",
+  ).toBe(true);
+  expect(
+    contains(pgFiles, names.delta) && contains(pgFiles, "lsv1."),
+    "the secrets' rows are in the scanned files",
+  ).toBe(true);
   const pgFileFindings = findMarkers(pgFiles, allMarkers);
   expect(pgFileFindings, describeFindings(pgFileFindings)).toEqual([]);
 
   // ---- Redis: every key by type, and the append-only file.
   const redis = await dumpRedis(redisUrl());
   expect(redis.keys.length, "Redis holds keys").toBeGreaterThan(0);
-  expect(redis.keys.some((k) => /system/.test(k.key) && ["hash", "zset", "list", "stream"].includes(k.type)), "BullMQ's system queue is there").toBe(true);
+  expect(
+    redis.keys.some((k) => /system/.test(k.key) && ["hash", "zset", "list", "stream"].includes(k.type)),
+    "BullMQ's system queue is there",
+  ).toBe(true);
   expect(new Set(redis.keys.map((k) => k.type)).size, "several key types were read").toBeGreaterThan(1);
   const redisFindings = findMarkers(redis.haystacks, allMarkers);
   expect(redisFindings, describeFindings(redisFindings)).toEqual([]);
@@ -261,7 +320,10 @@ test("no secret value reaches the server, its logs, the database or Redis", asyn
   const redisDir = join(dataDir, "redis");
   const redisFiles = readFilesUnder(redisDir, "redis files");
   const aof = redisFiles.filter((f) => /appendonly|\.aof/.test(f.where));
-  expect(aof.reduce((n, f) => n + f.text.length, 0), "the append-only file has content").toBeGreaterThan(0);
+  expect(
+    aof.reduce((n, f) => n + f.text.length, 0),
+    "the append-only file has content",
+  ).toBeGreaterThan(0);
   expect(existsSync(redisDir) && statSync(redisDir).isDirectory()).toBe(true);
   const redisFileFindings = findMarkers(redisFiles, allMarkers);
   expect(redisFileFindings, describeFindings(redisFileFindings)).toEqual([]);
@@ -277,15 +339,23 @@ test("no secret value reaches the server, its logs, the database or Redis", asyn
       requestBodies: requestBodies.length,
       sealedRequestBodies: sealedOut.length,
       responseBodies: responseBodies.length,
-      unreadBodies: exchanges.filter((e) => e.responseBody === null).map((e) => `${e.method} ${e.url} ${e.status ?? "-"} ${e.failure ?? e.bodyError}`),
+      unreadBodies: exchanges
+        .filter((e) => e.responseBody === null)
+        .map((e) => `${e.method} ${e.url} ${e.status ?? "-"} ${e.failure ?? e.bodyError}`),
       webSocketFrames: traffic.webSocketFrames.length,
     },
     logs: Object.fromEntries([...logFiles].map((f) => [f, logs.filter((l) => l.where.startsWith(`${f}:`)).length])),
     database: { tables: db.tables.length, rows: db.haystacks.length, perTable: db.tables },
     postgresFiles: { files: pgFiles.length, bytes: pgFiles.reduce((n, f) => n + f.text.length, 0) },
-    redis: { keys: redis.keys.length, types: [...new Set(redis.keys.map((k) => k.type))], keyNames: redis.keys.map((k) => `${k.type} ${k.key}`) },
+    redis: {
+      keys: redis.keys.length,
+      types: [...new Set(redis.keys.map((k) => k.type))],
+      keyNames: redis.keys.map((k) => `${k.type} ${k.key}`),
+    },
     redisFiles: redisFiles.map((f) => `${f.where} (${f.text.length} bytes)`),
   };
-  await test.info().attach("leak-scan-coverage.json", { body: JSON.stringify(coverage, null, 2), contentType: "application/json" });
+  await test
+    .info()
+    .attach("leak-scan-coverage.json", { body: JSON.stringify(coverage, null, 2), contentType: "application/json" });
   console.log(`leak scan coverage: ${JSON.stringify(coverage, null, 2)}`);
 });

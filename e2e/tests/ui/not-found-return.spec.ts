@@ -20,7 +20,10 @@ async function signIn(page: Page, who: TUser) {
   await page.getByRole("button", { name: "Sign in" }).click();
 }
 
-test("signing in from a deep link returns to it; a link to another site returns to the dashboard", async ({ page, browser }) => {
+test("signing in from a deep link returns to it; a link to another site returns to the dashboard", async ({
+  page,
+  browser,
+}) => {
   await signUp(page, owner);
   const org = await mutate<{ id: string }>(page, "orgs.create", { name: `Deep ${run}` });
   const ws = await mutate<{ id: string }>(page, "workspaces.create", { orgId: org.id, name: `Deep link ${run}` });
@@ -28,7 +31,9 @@ test("signing in from a deep link returns to it; a link to another site returns 
 
   const fresh = await (await browser.newContext()).newPage();
   await fresh.goto(deep);
-  await expect(fresh).toHaveURL(new RegExp(`/sign-in\\?callbackUrl=${encodeURIComponent(deep).replace(/[?]/g, "\\?")}$`));
+  await expect(fresh).toHaveURL(
+    new RegExp(`/sign-in\\?callbackUrl=${encodeURIComponent(deep).replace(/[?]/g, "\\?")}$`),
+  );
   await signIn(fresh, owner);
   await expect(fresh).toHaveURL(new RegExp(`${deep.replace(/[?]/g, "\\?")}$`));
 
@@ -42,7 +47,10 @@ test("signing in from a deep link returns to it; a link to another site returns 
   }
 });
 
-test("unknown pages, and workspaces, organizations and runs the user cannot see, answer 404 with the app's own page", async ({ page, browser }) => {
+test("unknown pages, and workspaces, organizations and runs the user cannot see, answer 404 with the app's own page", async ({
+  page,
+  browser,
+}) => {
   const own = await newUserPage(browser, { ...owner, email: `nora2-${run}@example.test` });
   const org = await mutate<{ id: string }>(own, "orgs.create", { name: `Private ${run}` });
   const ws = await mutate<{ id: string }>(own, "workspaces.create", { orgId: org.id, name: `Private ws ${run}` });
@@ -53,7 +61,16 @@ test("unknown pages, and workspaces, organizations and runs the user cannot see,
   }
 
   await signUp(page, stranger);
-  for (const path of [`/w/${ws.id}`, `/w/${ws.id}/runs`, `/w/${ws.id}/launch`, `/orgs/${org.id}`, `/orgs/${org.id}/settings`, `/w/${randomUUID()}`, "/w/not-an-id/runs", `/w/${ws.id}/runs/${randomUUID()}`]) {
+  for (const path of [
+    `/w/${ws.id}`,
+    `/w/${ws.id}/runs`,
+    `/w/${ws.id}/launch`,
+    `/orgs/${org.id}`,
+    `/orgs/${org.id}/settings`,
+    `/w/${randomUUID()}`,
+    "/w/not-an-id/runs",
+    `/w/${ws.id}/runs/${randomUUID()}`,
+  ]) {
     const response = await page.goto(path);
     expect(response!.status(), path).toBe(404);
     await expect(page.getByRole("heading", { name: "Not found" })).toBeVisible();
@@ -75,13 +92,21 @@ test("a collaborator has no members page: 404 instead of an empty page", async (
   const colleague: TUser = { name: "Cleo Collaborator", email: `cleo-${run}@example.test`, password };
   const colleaguePage = await newUserPage(browser, colleague);
   const org = await mutate<{ id: string }>(ownerPage, "orgs.create", { name: `Members ${run}` });
-  const invitation = await mutate<{ id: string }>(ownerPage, "orgs.members.add", { orgId: org.id, email: colleague.email, role: "collaborator" });
+  const invitation = await mutate<{ id: string }>(ownerPage, "orgs.members.add", {
+    orgId: org.id,
+    email: colleague.email,
+    role: "collaborator",
+  });
   await mutate(colleaguePage, "invitations.accept", { invitationId: invitation.id });
   expect((await colleaguePage.goto(`/orgs/${org.id}`))!.status()).toBe(200);
   expect((await colleaguePage.goto(`/orgs/${org.id}/settings`))!.status()).toBe(404);
   // Positive control: promoted to member, the same page is theirs.
-  const list = await ownerPage.request.get(`/api/trpc/orgs.members.list?input=${encodeURIComponent(JSON.stringify({ json: { orgId: org.id } }))}`);
-  const members = ((await list.json()) as { result: { data: { json: Array<{ userId?: string; id?: string; email: string }> } } }).result.data.json;
+  const list = await ownerPage.request.get(
+    `/api/trpc/orgs.members.list?input=${encodeURIComponent(JSON.stringify({ json: { orgId: org.id } }))}`,
+  );
+  const members = (
+    (await list.json()) as { result: { data: { json: Array<{ userId?: string; id?: string; email: string }> } } }
+  ).result.data.json;
   const cleo = members.find((m) => m.email === colleague.email)!;
   await mutate(ownerPage, "orgs.members.updateRole", { orgId: org.id, userId: cleo.userId ?? cleo.id, role: "member" });
   expect((await colleaguePage.goto(`/orgs/${org.id}/settings`))!.status()).toBe(200);

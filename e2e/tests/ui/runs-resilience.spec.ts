@@ -18,13 +18,19 @@ const sha256 = (text: string) => createHash("sha256").update(text, "utf8").diges
 const TERMINAL = ["SUCCEEDED", "FAILED", "CANCELLED", "LOST"];
 
 async function query<T = unknown>(page: Page, path: string, input: unknown): Promise<T> {
-  const response = await page.request.get(`/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`);
+  const response = await page.request.get(
+    `/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`,
+  );
   const body = (await response.json()) as { result?: { data?: { json?: T } } };
   return body.result!.data!.json as T;
 }
 
 async function signUpWithWorkspace(page: Page, who: string) {
-  await signUp(page, { name: `${who} Resilient`, email: `${who.toLowerCase()}-res-${tag}@example.org`, password: "correct horse battery" });
+  await signUp(page, {
+    name: `${who} Resilient`,
+    email: `${who.toLowerCase()}-res-${tag}@example.org`,
+    password: "correct horse battery",
+  });
   const org = await mutate<{ id: string }>(page, "orgs.create", { name: `Res ${who} ${tag}` });
   const ws = await mutate<{ id: string }>(page, "workspaces.create", { orgId: org.id, name: `Res ${who}` });
   const values = { db: `db-${who}-${tag}`, token: `tok-${who}-${tag}` };
@@ -33,11 +39,22 @@ async function signUpWithWorkspace(page: Page, who: string) {
   return { workspaceId: ws.id, values };
 }
 
-async function pipelineOn(page: Page, workspaceId: string, fixture: string, computeEnv: Record<string, unknown>, params: Record<string, number> = {}) {
+async function pipelineOn(
+  page: Page,
+  workspaceId: string,
+  fixture: string,
+  computeEnv: Record<string, unknown>,
+  params: Record<string, number> = {},
+) {
   const ce = await mutate<{ id: string }>(page, "computeEnvs.create", { workspaceId, computeEnv });
   return mutate<{ id: string }>(page, "pipelines.create", {
     workspaceId,
-    pipeline: { name: `${fixture}-${String(computeEnv.kind)}`, repository: join(fixtures, fixture), defaultParams: params, defaultComputeEnvId: ce.id },
+    pipeline: {
+      name: `${fixture}-${String(computeEnv.kind)}`,
+      repository: join(fixtures, fixture),
+      defaultParams: params,
+      defaultComputeEnvId: ce.id,
+    },
   });
 }
 
@@ -51,22 +68,40 @@ async function launchFromUi(page: Page, workspaceId: string, pipelineId: string)
 
 async function waitForStatus(page: Page, statuses: string[], timeoutMs: number) {
   const badge = page.getByTestId("run-header").locator("[data-status]");
-  await expect.poll(async () => badge.getAttribute("data-status").catch(() => null), { timeout: timeoutMs, intervals: [250] }).toMatch(new RegExp(`^(${statuses.join("|")})$`));
+  await expect
+    .poll(async () => badge.getAttribute("data-status").catch(() => null), { timeout: timeoutMs, intervals: [250] })
+    .toMatch(new RegExp(`^(${statuses.join("|")})$`));
   return badge.getAttribute("data-status");
 }
 
 async function expectSecretsDeleted(page: Page, runDir: string) {
-  await expect(page.getByRole("list", { name: "Timeline" }).locator('[data-step="deleted"]')).toHaveAttribute("data-state", "done", { timeout: 90_000 });
-  const leftovers = existsSync(runDir) ? walk(runDir).filter((p) => p.endsWith("/store.json") || /\/\.nf-[^/]*\.secrets$/.test(p)) : [];
+  await expect(page.getByRole("list", { name: "Timeline" }).locator('[data-step="deleted"]')).toHaveAttribute(
+    "data-state",
+    "done",
+    { timeout: 90_000 },
+  );
+  const leftovers = existsSync(runDir)
+    ? walk(runDir).filter((p) => p.endsWith("/store.json") || /\/\.nf-[^/]*\.secrets$/.test(p))
+    : [];
   expect(leftovers).toEqual([]);
   expect(existsSync(join(runDir, "secrets"))).toBe(false);
 }
 
 function walk(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
+  );
 }
 
-const local = { kind: "local", name: "Local", workDir: runsDir, nextflowVersion: "24.10.8", env: {}, maxRunSeconds: 3600, config: {} };
+const local = {
+  kind: "local",
+  name: "Local",
+  workDir: runsDir,
+  nextflowVersion: "24.10.8",
+  env: {},
+  maxRunSeconds: 3600,
+  config: {},
+};
 
 test("on a real Slurm: the head job gets the secrets through sbatch and leaves none behind", async ({ page }) => {
   test.setTimeout(300_000);
@@ -75,7 +110,12 @@ test("on a real Slurm: the head job gets the secrets through sbatch and leaves n
   const { workspaceId, values } = await signUpWithWorkspace(page, "Slurm");
   const userToken = `tok-mine-${tag}`;
   await mutate(page, "userSecrets.create", { name: "API_TOKEN", value: { plain: userToken } });
-  const pipeline = await pipelineOn(page, workspaceId, "secrets-hash", { ...local, kind: "slurm", name: "Slurm", config: { partition: "debug", sbatchOptions: ["--time=10"] } });
+  const pipeline = await pipelineOn(page, workspaceId, "secrets-hash", {
+    ...local,
+    kind: "slurm",
+    name: "Slurm",
+    config: { partition: "debug", sbatchOptions: ["--time=10"] },
+  });
   const runId = await launchFromUi(page, workspaceId, pipeline.id);
   expect(await waitForStatus(page, TERMINAL, 180_000)).toBe("SUCCEEDED");
   const runDir = join(runsDir, runId);
@@ -113,12 +153,17 @@ test("a launch from a personal workspace provisions no secrets", async ({ page, 
   const runId = page.url().split("/").at(-1)!;
   // The pipeline needs DB_PASSWORD, which a personal workspace does not send: Nextflow fails it.
   expect(await waitForStatus(page, TERMINAL, 180_000)).toBe("FAILED");
-  const run = await query<{ secretsState: string; secretNames: unknown[] }>(page, "runs.get", { workspaceId: personal.id, runId });
+  const run = await query<{ secretsState: string; secretNames: unknown[] }>(page, "runs.get", {
+    workspaceId: personal.id,
+    runId,
+  });
   expect(run).toMatchObject({ secretsState: "NONE", secretNames: [] });
   expect(existsSync(join(runsDir, runId, "secrets"))).toBe(false);
 });
 
-test("a worker killed with SIGKILL mid-run is restarted and the run still ends with its secrets deleted", async ({ page }) => {
+test("a worker killed with SIGKILL mid-run is restarted and the run still ends with its secrets deleted", async ({
+  page,
+}) => {
   test.setTimeout(300_000);
   const { workspaceId } = await signUpWithWorkspace(page, "Crash");
   const pipeline = await pipelineOn(page, workspaceId, "sleeps", local, { seconds: 15 });
@@ -129,6 +174,8 @@ test("a worker killed with SIGKILL mid-run is restarted and the run still ends w
   process.kill(worker, "SIGKILL");
   expect(await waitForStatus(page, TERMINAL, 240_000)).toBe("SUCCEEDED");
   await expectSecretsDeleted(page, join(runsDir, runId));
-  const { worker: replacement } = JSON.parse(readFileSync(join(dataDir, "children.json"), "utf8")) as { worker: number };
+  const { worker: replacement } = JSON.parse(readFileSync(join(dataDir, "children.json"), "utf8")) as {
+    worker: number;
+  };
   expect(replacement).not.toBe(worker);
 });

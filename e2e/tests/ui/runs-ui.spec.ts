@@ -29,12 +29,27 @@ const sha256 = (text: string) => createHash("sha256").update(text, "utf8").diges
 
 /** A user with an organization workspace holding DB_PASSWORD and API_TOKEN, and their own API_TOKEN. */
 async function setUp(page: Page, who: string) {
-  const user: TUser = { name: `${who} Runner`, email: `${who.toLowerCase()}-runs-${tag}@example.org`, password: "correct horse battery" };
+  const user: TUser = {
+    name: `${who} Runner`,
+    email: `${who.toLowerCase()}-runs-${tag}@example.org`,
+    password: "correct horse battery",
+  };
   await signUp(page, user);
   const org = await mutate<{ id: string }>(page, "orgs.create", { name: `Runs ${who} ${tag}` });
-  const ws = await mutate<{ id: string }>(page, "workspaces.create", { orgId: org.id, name: `Pipelines ${who} ${tag}` });
-  await mutate(page, "secrets.create", { workspaceId: ws.id, name: "DB_PASSWORD", value: { plain: values.dbPassword } });
-  await mutate(page, "secrets.create", { workspaceId: ws.id, name: "API_TOKEN", value: { plain: values.workspaceToken } });
+  const ws = await mutate<{ id: string }>(page, "workspaces.create", {
+    orgId: org.id,
+    name: `Pipelines ${who} ${tag}`,
+  });
+  await mutate(page, "secrets.create", {
+    workspaceId: ws.id,
+    name: "DB_PASSWORD",
+    value: { plain: values.dbPassword },
+  });
+  await mutate(page, "secrets.create", {
+    workspaceId: ws.id,
+    name: "API_TOKEN",
+    value: { plain: values.workspaceToken },
+  });
   await mutate(page, "userSecrets.create", { name: "API_TOKEN", value: { plain: values.userToken } });
   return { user, workspaceId: ws.id };
 }
@@ -63,7 +78,9 @@ function walk(dir: string): string[] {
   });
 }
 
-test("a run launched from the UI gets the effective secrets, reports its lifecycle live, and leaves no secret behind", async ({ page }) => {
+test("a run launched from the UI gets the effective secrets, reports its lifecycle live, and leaves no secret behind", async ({
+  page,
+}) => {
   test.setTimeout(300_000);
   const { workspaceId } = await setUp(page, "Ada");
 
@@ -106,7 +123,9 @@ test("a run launched from the UI gets the effective secrets, reports its lifecyc
   await expect(ceRow).toContainText(runsDir);
   await expect(ceRow).toContainText("24.10.8");
   await expect(ceRow).toContainText("1 day");
-  await expect(ceRow.getByRole("list", { name: "Environment variables of This machine" })).toHaveText(/LOCKSTEP_E2E\s*TZ/);
+  await expect(ceRow.getByRole("list", { name: "Environment variables of This machine" })).toHaveText(
+    /LOCKSTEP_E2E\s*TZ/,
+  );
   await expect(ceRow).not.toContainText("UTC");
   await shot(page, "compute-envs");
   // Values of environment variables are never shown again: an edit keeps the saved ones it is not told to drop.
@@ -131,11 +150,15 @@ test("a run launched from the UI gets the effective secrets, reports its lifecyc
   await expect(editDialog).toHaveCount(0);
   await expect(page.getByText("Saved This machine.")).toBeVisible();
   await expect(ceRow.getByRole("list", { name: "Environment variables of This machine" })).toHaveText("TZ");
-  await expect(ceRow.getByRole("list", { name: "Environment variables of This machine" }).getByRole("listitem")).toHaveCount(1);
+  await expect(
+    ceRow.getByRole("list", { name: "Environment variables of This machine" }).getByRole("listitem"),
+  ).toHaveCount(1);
   // The kept variable still has the value it was created with, though the form never had it.
   const sql = postgres(databaseUrl(), { max: 1, onnotice: () => {} });
   try {
-    const [stored] = await sql<{ env: Record<string, string> }[]>`select env from compute_envs where workspace_id = ${workspaceId} and name = 'This machine'`;
+    const [stored] = await sql<
+      { env: Record<string, string> }[]
+    >`select env from compute_envs where workspace_id = ${workspaceId} and name = 'This machine'`;
     expect(stored?.env).toEqual({ TZ: "UTC" });
   } finally {
     await sql.end();
@@ -150,7 +173,9 @@ test("a run launched from the UI gets the effective secrets, reports its lifecyc
   // A local pipeline is its directory (holding main.nf), inside the instance's pipeline directories.
   await pDialog.getByLabel("Repository").fill(join(fixtures, "secrets-hash/main.nf"));
   await pDialog.getByRole("button", { name: "Create pipeline" }).click();
-  await expect(pDialog.getByText(/^The path is a file, not a directory: give the directory that holds main\.nf\./)).toBeVisible();
+  await expect(
+    pDialog.getByText(/^The path is a file, not a directory: give the directory that holds main\.nf\./),
+  ).toBeVisible();
   await expect(pDialog.getByLabel("Repository")).toHaveAttribute("aria-invalid", "true");
   await pDialog.getByLabel("Repository").fill(join(fixtures, "secrets-hash"));
   await pDialog.getByLabel("Default params (optional)").fill("outdir=results");
@@ -177,7 +202,9 @@ test("a run launched from the UI gets the effective secrets, reports its lifecyc
   const effective = page.getByRole("table", { name: "Secrets this run gets" });
   await expect(effective.getByRole("row")).toHaveCount(3);
   await expect(effective.getByRole("row", { name: /DB_PASSWORD/ })).toContainText(/DB_PASSWORD\s*workspace$/);
-  await expect(effective.getByRole("row", { name: /API_TOKEN/ })).toContainText("your secret — overrides the workspace secret of the same name");
+  await expect(effective.getByRole("row", { name: /API_TOKEN/ })).toContainText(
+    "your secret — overrides the workspace secret of the same name",
+  );
   await shot(page, "launch");
   // "Only these" narrows the set; back to "All" for the run.
   await page.getByLabel("Only these").check();
@@ -241,11 +268,24 @@ test("a running run is cancelled from its page: it ends CANCELLED and its secret
   const { workspaceId } = await setUp(page, "Cy");
   const ce = await mutate<{ id: string }>(page, "computeEnvs.create", {
     workspaceId,
-    computeEnv: { kind: "local", name: "Local", workDir: runsDir, nextflowVersion: "24.10.8", env: {}, maxRunSeconds: 3600, config: {} },
+    computeEnv: {
+      kind: "local",
+      name: "Local",
+      workDir: runsDir,
+      nextflowVersion: "24.10.8",
+      env: {},
+      maxRunSeconds: 3600,
+      config: {},
+    },
   });
   await mutate(page, "pipelines.create", {
     workspaceId,
-    pipeline: { name: "Sleeps", repository: join(fixtures, "sleeps"), defaultParams: { seconds: 300 }, defaultComputeEnvId: ce.id },
+    pipeline: {
+      name: "Sleeps",
+      repository: join(fixtures, "sleeps"),
+      defaultParams: { seconds: 300 },
+      defaultComputeEnvId: ce.id,
+    },
   });
 
   await page.goto(`/w/${workspaceId}/launch`);
@@ -283,18 +323,37 @@ test("a running run is cancelled from its page: it ends CANCELLED and its secret
   expect(walk(runDir).filter((p) => /\.nf-[^/]*\.secrets$/.test(p))).toEqual([]);
 });
 
-test("a run whose secrets could not be deleted is flagged in red on the runs list and on its page", async ({ page }) => {
+test("a run whose secrets could not be deleted is flagged in red on the runs list and on its page", async ({
+  page,
+}) => {
   test.setTimeout(240_000);
   const { workspaceId } = await setUp(page, "Lin");
   const ce = await mutate<{ id: string }>(page, "computeEnvs.create", {
     workspaceId,
-    computeEnv: { kind: "local", name: "Doomed", workDir: runsDir, nextflowVersion: "24.10.8", env: {}, maxRunSeconds: 3600, config: {} },
+    computeEnv: {
+      kind: "local",
+      name: "Doomed",
+      workDir: runsDir,
+      nextflowVersion: "24.10.8",
+      env: {},
+      maxRunSeconds: 3600,
+      config: {},
+    },
   });
   const pipeline = await mutate<{ id: string }>(page, "pipelines.create", {
     workspaceId,
-    pipeline: { name: "Sleeps", repository: join(fixtures, "sleeps"), defaultParams: { seconds: 20 }, defaultComputeEnvId: ce.id },
+    pipeline: {
+      name: "Sleeps",
+      repository: join(fixtures, "sleeps"),
+      defaultParams: { seconds: 20 },
+      defaultComputeEnvId: ce.id,
+    },
   });
-  const run = await mutate<{ id: string }>(page, "runs.launch", { workspaceId, pipelineId: pipeline.id, secrets: { mode: "all" } });
+  const run = await mutate<{ id: string }>(page, "runs.launch", {
+    workspaceId,
+    pipelineId: pipeline.id,
+    secrets: { mode: "all" },
+  });
   const runDir = join(runsDir, run.id);
 
   try {
@@ -311,7 +370,9 @@ test("a run whose secrets could not be deleted is flagged in red on the runs lis
     await confirm.getByRole("button", { name: "Cancel" }).click();
 
     // Nor will the API.
-    const refused = await page.request.post("/api/trpc/computeEnvs.delete", { data: { json: { workspaceId, computeEnvId: ce.id } } });
+    const refused = await page.request.post("/api/trpc/computeEnvs.delete", {
+      data: { json: { workspaceId, computeEnvId: ce.id } },
+    });
     expect(refused.status()).toBe(409);
     expect(await refused.text()).toContain("computeEnvId: 1 run uses this compute environment");
     // Removed behind Lockstep's back (a database restore, a manual DELETE): the run is then lost.
@@ -335,7 +396,9 @@ test("a run whose secrets could not be deleted is flagged in red on the runs lis
     await row.getByRole("link", { name: "Sleeps" }).click();
     const deleted = page.getByRole("list", { name: "Timeline" }).locator('[data-step="deleted"]');
     await expect(deleted).toHaveAttribute("data-state", "failed");
-    await expect(deleted.getByRole("alert")).toContainText(/Cleanup failed after 1 attempt: .*runsDir must be an absolute path/);
+    await expect(deleted.getByRole("alert")).toContainText(
+      /Cleanup failed after 1 attempt: .*runsDir must be an absolute path/,
+    );
     await shot(page, "run-cleanup-failed");
   } finally {
     // The test left real secret values on disk by design; do not keep them.

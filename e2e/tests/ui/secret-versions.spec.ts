@@ -13,7 +13,9 @@ const tag = `${Date.now()}-${Math.random().toString(36).slice(2, 6)}`;
 const fixtures = resolve(dirname(fileURLToPath(import.meta.url)), "../../fixtures/pipelines");
 
 async function query<T = unknown>(page: Page, path: string, input: unknown): Promise<T> {
-  const response = await page.request.get(`/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`);
+  const response = await page.request.get(
+    `/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`,
+  );
   const body = (await response.json()) as { result?: { data?: { json?: T } } };
   return body.result!.data!.json as T;
 }
@@ -50,20 +52,40 @@ function parseCsv(text: string): Array<Record<string, string>> {
 
 test("secret versions, history, last used by, the relaunch warning and the CSV receipt", async ({ page }) => {
   test.setTimeout(420_000);
-  const user: TUser = { name: "Vera Versions", email: `vera-versions-${tag}@example.org`, password: "correct horse battery" };
+  const user: TUser = {
+    name: "Vera Versions",
+    email: `vera-versions-${tag}@example.org`,
+    password: "correct horse battery",
+  };
   await signUp(page, user);
   const org = await mutate<{ id: string }>(page, "orgs.create", { name: `Versions ${tag}` });
   const ws = await mutate<{ id: string }>(page, "workspaces.create", { orgId: org.id, name: `Versions ${tag}` });
   const ce = await mutate<{ id: string }>(page, "computeEnvs.create", {
     workspaceId: ws.id,
-    computeEnv: { kind: "local", name: "Local", workDir: join(dataDir, "runs"), nextflowVersion: "24.10.8", env: {}, maxRunSeconds: 3600, config: {} },
+    computeEnv: {
+      kind: "local",
+      name: "Local",
+      workDir: join(dataDir, "runs"),
+      nextflowVersion: "24.10.8",
+      env: {},
+      maxRunSeconds: 3600,
+      config: {},
+    },
   });
   const pipeline = await mutate<{ id: string }>(page, "pipelines.create", {
     workspaceId: ws.id,
     pipeline: { name: "Secrets hash", repository: join(fixtures, "secrets-hash"), defaultComputeEnvId: ce.id },
   });
-  const dbSecret = await mutate<{ id: string }>(page, "secrets.create", { workspaceId: ws.id, name: "DB_PASSWORD", value: { plain: `db1-${tag}` } });
-  const tokSecret = await mutate<{ id: string }>(page, "secrets.create", { workspaceId: ws.id, name: "API_TOKEN", value: { plain: `tok-${tag}` } });
+  const dbSecret = await mutate<{ id: string }>(page, "secrets.create", {
+    workspaceId: ws.id,
+    name: "DB_PASSWORD",
+    value: { plain: `db1-${tag}` },
+  });
+  const tokSecret = await mutate<{ id: string }>(page, "secrets.create", {
+    workspaceId: ws.id,
+    name: "API_TOKEN",
+    value: { plain: `tok-${tag}` },
+  });
 
   // The first run, with what the pipeline needs; its page shows the versions it got and the receipt.
   const first = await mutate<{ id: string }>(page, "runs.launch", { workspaceId: ws.id, pipelineId: pipeline.id });
@@ -78,8 +100,14 @@ test("secret versions, history, last used by, the relaunch warning and the CSV r
   await page.getByRole("link", { name: "Export CSV" }).click();
   const csvText = readFileSync(await (await download).path(), "utf8");
   const rows = parseCsv(csvText);
-  const receipt = await query<{ copies: Array<{ location: string; writtenAt: string; goneAt: string | null }> }>(page, "runs.receipt", { workspaceId: ws.id, runId: first.id });
-  expect(rows.map((r) => [r.location, r.written_at, r.gone_at])).toEqual(receipt.copies.map((c) => [c.location, c.writtenAt, c.goneAt]));
+  const receipt = await query<{ copies: Array<{ location: string; writtenAt: string; goneAt: string | null }> }>(
+    page,
+    "runs.receipt",
+    { workspaceId: ws.id, runId: first.id },
+  );
+  expect(rows.map((r) => [r.location, r.written_at, r.gone_at])).toEqual(
+    receipt.copies.map((c) => [c.location, c.writtenAt, c.goneAt]),
+  );
   expect(rows[0]!.location).toContain(`${first.id}/secrets/store.json`);
   expect(rows[0]!.deletion_verified).toBe("true");
   for (const v of [`db1-${tag}`, `tok-${tag}`]) expect(csvText).not.toContain(v);
@@ -91,7 +119,10 @@ test("secret versions, history, last used by, the relaunch warning and the CSV r
   // The secrets list: version, history, and the run that last used each secret.
   await page.goto(`/w/${ws.id}?tab=secrets`);
   const dbRow = page.getByRole("row", { name: /DB_PASSWORD/ });
-  await expect(dbRow.getByRole("link", { name: /last used by run/ })).toHaveAttribute("href", `/w/${ws.id}/runs/${first.id}`);
+  await expect(dbRow.getByRole("link", { name: /last used by run/ })).toHaveAttribute(
+    "href",
+    `/w/${ws.id}/runs/${first.id}`,
+  );
   await dbRow.getByRole("button", { name: "History of DB_PASSWORD (version 2)" }).click();
   const history = page.getByRole("list", { name: "Versions of DB_PASSWORD" });
   await expect(history.getByRole("listitem")).toHaveCount(2);

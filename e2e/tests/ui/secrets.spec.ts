@@ -4,8 +4,16 @@ import { importPublicKey, seal } from "@lockstep/crypto";
 import { mutate, type TUser, shot, signUp } from "../support/app";
 
 const run = `${Date.now()}-${Math.random().toString(36).slice(2, 6)}`;
-const alice: TUser = { name: "Alice Keeper", email: `alice-secrets-${run}@example.org`, password: "correct horse battery" };
-const victor: TUser = { name: "Victor Viewer", email: `victor-secrets-${run}@example.org`, password: "staple battery horse" };
+const alice: TUser = {
+  name: "Alice Keeper",
+  email: `alice-secrets-${run}@example.org`,
+  password: "correct horse battery",
+};
+const victor: TUser = {
+  name: "Victor Viewer",
+  email: `victor-secrets-${run}@example.org`,
+  password: "staple battery horse",
+};
 
 // Values that must never come back: not on a page, not in a request (the browser seals them),
 // not in a response, not in the CSV export.
@@ -28,7 +36,11 @@ function recordTraffic(page: Page, into: string[]) {
     if (r.url().includes("/api/")) into.push(r.postData() ?? "");
   });
   page.on("response", (r) => {
-    if (r.url().includes("/api/")) r.text().then((t) => into.push(t), () => {});
+    if (r.url().includes("/api/"))
+      r.text().then(
+        (t) => into.push(t),
+        () => {},
+      );
   });
 }
 
@@ -39,7 +51,11 @@ async function expectNoValueOnPage(page: Page) {
 
 // Pages full length; dialogs as seen in the window (a modal covers the window, not the document).
 
-test("workspace secrets: add, overwrite, base64, import, delete, activity and CSV; viewers read only; user secrets", async ({ page, browser, baseURL }) => {
+test("workspace secrets: add, overwrite, base64, import, delete, activity and CSV; viewers read only; user secrets", async ({
+  page,
+  browser,
+  baseURL,
+}) => {
   test.setTimeout(300_000);
   const traffic: string[] = [];
   recordTraffic(page, traffic);
@@ -110,7 +126,9 @@ test("workspace secrets: add, overwrite, base64, import, delete, activity and CS
   // ── A multi-line value is refused as such, with base64 offered; encoded, it saves ───────────
   await page.getByRole("button", { name: "Add secret" }).click();
   await add.getByLabel("Name", { exact: true }).fill("TLS_CERT");
-  await add.getByLabel("Value", { exact: true }).fill(`-----BEGIN CERTIFICATE-----\n${values.certLine}\n-----END CERTIFICATE-----`);
+  await add
+    .getByLabel("Value", { exact: true })
+    .fill(`-----BEGIN CERTIFICATE-----\n${values.certLine}\n-----END CERTIFICATE-----`);
   await expect(add.getByText("Encode it as base64")).toBeVisible();
   await expect(add.getByText(/line break, which Nextflow cannot deliver intact/)).toBeVisible();
   await shot(page, "dialog-add-multiline", false);
@@ -126,7 +144,11 @@ test("workspace secrets: add, overwrite, base64, import, delete, activity and CS
   // ── A file is read in the browser and stored base64-encoded ─────────────────────────────────
   await page.getByRole("button", { name: "Add secret" }).click();
   await add.getByLabel("Name", { exact: true }).fill("SERVICE_KEY");
-  await add.getByLabel("Upload a file").setInputFiles({ name: "service-key.json", mimeType: "application/json", buffer: Buffer.from(`{"key":"${values.fileBody}"}\n`) });
+  await add.getByLabel("Upload a file").setInputFiles({
+    name: "service-key.json",
+    mimeType: "application/json",
+    buffer: Buffer.from(`{"key":"${values.fileBody}"}\n`),
+  });
   await expect(add.getByText("service-key.json")).toBeVisible();
   await expect(add.getByText(/\d+ bytes · stored base64-encoded/)).toBeVisible();
   await shot(page, "dialog-add-file", false);
@@ -141,7 +163,9 @@ test("workspace secrets: add, overwrite, base64, import, delete, activity and CS
   await expect(envText).toBeFocused();
   await envText.fill(`API_TOKEN=${values.apiToken}\nbucket-key=${values.bucketKey}\nREGION="${values.region}"`);
   const preview = importDialog.getByRole("table", { name: "Import preview" });
-  await expect(preview.getByRole("row", { name: /^2 bucket-key/ })).toContainText("name may contain only letters, digits and single underscores");
+  await expect(preview.getByRole("row", { name: /^2 bucket-key/ })).toContainText(
+    "name may contain only letters, digits and single underscores",
+  );
   await expect(preview.getByRole("row", { name: /^1 API_TOKEN/ })).toContainText("new");
   // One count everywhere: the summary and the button agree (2 ready + 1 to fix = 3 lines).
   await expect(importDialog.getByText("2 secrets ready, 1 line to fix before importing.")).toBeVisible();
@@ -154,7 +178,8 @@ test("workspace secrets: add, overwrite, base64, import, delete, activity and CS
   await importDialog.getByRole("button", { name: "Import 3 secrets" }).click();
   await expect(importDialog).toHaveCount(0);
   await expect(page.getByRole("status")).toContainText("Imported 3 secrets (3 new).");
-  for (const name of ["API_TOKEN", "BUCKET_KEY", "REGION"]) await expect(table.getByRole("row", { name: new RegExp(name) })).toBeVisible();
+  for (const name of ["API_TOKEN", "BUCKET_KEY", "REGION"])
+    await expect(table.getByRole("row", { name: new RegExp(name) })).toBeVisible();
 
   // Importing one of them again is flagged before sending, until "Overwrite existing" is ticked.
   await page.getByRole("button", { name: "Import .env" }).click();
@@ -213,10 +238,18 @@ test("workspace secrets: add, overwrite, base64, import, delete, activity and CS
   await sections.getByRole("link", { name: "Activity" }).click();
   await expect(page).toHaveURL(/\?tab=activity$/);
   const activity = page.getByRole("table", { name: "Activity" });
-  await expect(activity.getByRole("row").filter({ hasText: "Secret created" }).filter({ hasText: "DB_PASSWORD" })).toHaveCount(1);
-  await expect(activity.getByRole("row").filter({ hasText: "Secret overwritten" }).filter({ hasText: "DB_PASSWORD" })).toHaveCount(1);
-  await expect(activity.getByRole("row").filter({ hasText: "Secret deleted" }).filter({ hasText: "REGION" })).toHaveCount(1);
-  await expect(activity.getByRole("row").filter({ hasText: "3 secrets: API_TOKEN, BUCKET_KEY, REGION" })).toContainText("Secrets imported");
+  await expect(
+    activity.getByRole("row").filter({ hasText: "Secret created" }).filter({ hasText: "DB_PASSWORD" }),
+  ).toHaveCount(1);
+  await expect(
+    activity.getByRole("row").filter({ hasText: "Secret overwritten" }).filter({ hasText: "DB_PASSWORD" }),
+  ).toHaveCount(1);
+  await expect(
+    activity.getByRole("row").filter({ hasText: "Secret deleted" }).filter({ hasText: "REGION" }),
+  ).toHaveCount(1);
+  await expect(activity.getByRole("row").filter({ hasText: "3 secrets: API_TOKEN, BUCKET_KEY, REGION" })).toContainText(
+    "Secrets imported",
+  );
   await expect(activity).toContainText(alice.email);
   await expect(activity).toContainText("Chrome");
   await shot(page, "activity");
@@ -232,12 +265,19 @@ test("workspace secrets: add, overwrite, base64, import, delete, activity and CS
   const csv = readFileSync((await download.path())!, "utf8");
   const lines = csv.trimEnd().split("\r\n");
   expect(lines[0]).toBe("time,actor_email,action,target_type,target_name,run_id,ip,user_agent,detail");
-  const has = (action: string, target: string) => lines.some((l) => l.includes(`,${action},workspace-secret,${target},`));
+  const has = (action: string, target: string) =>
+    lines.some((l) => l.includes(`,${action},workspace-secret,${target},`));
   expect(has("secret.created", "DB_PASSWORD")).toBe(true);
   expect(has("secret.overwritten", "DB_PASSWORD")).toBe(true);
   expect(has("secret.deleted", "REGION")).toBe(true);
   expect(has("secret.created", "API_TOKEN")).toBe(true);
-  expect(lines.some((l) => l.includes(",secrets.imported,workspace-secret,,") && l.includes('""names"":[""API_TOKEN"",""BUCKET_KEY"",""REGION""]'))).toBe(true);
+  expect(
+    lines.some(
+      (l) =>
+        l.includes(",secrets.imported,workspace-secret,,") &&
+        l.includes('""names"":[""API_TOKEN"",""BUCKET_KEY"",""REGION""]'),
+    ),
+  ).toBe(true);
   for (const v of allValues) expect(csv).not.toContain(v);
 
   // "Load more" pages through with the cursor: 30 more secrets make 31 more events than one page holds.
@@ -270,7 +310,10 @@ test("workspace secrets: add, overwrite, base64, import, delete, activity and CS
   await page.getByRole("button", { name: "Invite participant" }).click();
   await expect(page.getByText(`Invited ${victor.email} as view. They participate once they accept.`)).toBeVisible();
   await vpage.goto("/dashboard");
-  await vpage.getByRole("list", { name: "Invitations" }).getByRole("button", { name: /^Accept the invitation to / }).click();
+  await vpage
+    .getByRole("list", { name: "Invitations" })
+    .getByRole("button", { name: /^Accept the invitation to / })
+    .click();
   await expect(vpage.getByText(/^You joined .* as view\.$/)).toBeVisible();
 
   await vpage.goto(`${workspaceUrl}?tab=secrets`);
@@ -281,7 +324,9 @@ test("workspace secrets: add, overwrite, base64, import, delete, activity and CS
   await expect(vpage.getByRole("button", { name: "Import .env" })).toHaveCount(0);
   await expect(vpage.getByRole("button", { name: /^Overwrite / })).toHaveCount(0);
   await expect(vpage.getByRole("button", { name: /^Delete / })).toHaveCount(0);
-  await expect(vpage.getByRole("navigation", { name: "Workspace sections" }).getByRole("link", { name: "Activity" })).toHaveCount(0);
+  await expect(
+    vpage.getByRole("navigation", { name: "Workspace sections" }).getByRole("link", { name: "Activity" }),
+  ).toHaveCount(0);
   await shot(vpage, "secrets-view-role");
   await vpage.goto(`${workspaceUrl}?tab=activity`);
   await expect(vpage.getByRole("heading", { name: "Your role: view" })).toBeVisible();
@@ -291,7 +336,10 @@ test("workspace secrets: add, overwrite, base64, import, delete, activity and CS
   // ── The personal workspace: no secrets for its runs, and where to go instead ────────────────
   await vpage.goto("/dashboard");
   await vpage.getByRole("link", { name: /Personal workspace/ }).click();
-  await vpage.getByRole("navigation", { name: "Workspace sections" }).getByRole("link", { name: "Secrets", exact: true }).click();
+  await vpage
+    .getByRole("navigation", { name: "Workspace sections" })
+    .getByRole("link", { name: "Secrets", exact: true })
+    .click();
   await expect(vpage.getByText("Runs launched from a personal workspace get no secrets.")).toBeVisible();
   await expect(vpage.getByRole("button", { name: "Add secret" })).toHaveCount(0);
   await shot(vpage, "secrets-personal-workspace");
@@ -313,7 +361,9 @@ test("workspace secrets: add, overwrite, base64, import, delete, activity and CS
   await expect(vadd).toHaveCount(0);
   const mine = vpage.getByRole("table", { name: "User secrets" });
   await expect(mine.getByRole("row", { name: /DB_PASSWORD/ })).toBeVisible();
-  await expect(vpage.getByRole("table", { name: "Activity" }).getByRole("row").filter({ hasText: "Secret created" })).toContainText("DB_PASSWORD");
+  await expect(
+    vpage.getByRole("table", { name: "Activity" }).getByRole("row").filter({ hasText: "Secret created" }),
+  ).toContainText("DB_PASSWORD");
   await expect(mine.getByRole("button", { name: "Overwrite DB_PASSWORD" })).toBeVisible();
   await expectNoValueOnPage(vpage);
   await shot(vpage, "your-secrets");
@@ -330,7 +380,11 @@ test("workspace secrets: add, overwrite, base64, import, delete, activity and CS
 
   // Every value travelled sealed: no request or response carried one in plain text.
   await page.waitForTimeout(500);
-  for (const v of allValues) expect(traffic.some((t) => t.includes(v)), `value ${v.slice(0, 6)}… crossed the network in plain text`).toBe(false);
+  for (const v of allValues)
+    expect(
+      traffic.some((t) => t.includes(v)),
+      `value ${v.slice(0, 6)}… crossed the network in plain text`,
+    ).toBe(false);
   expect(traffic.some((t) => t.includes('"sealed":"lsv1.'))).toBe(true);
   await victorContext.close();
 
@@ -340,30 +394,52 @@ test("workspace secrets: add, overwrite, base64, import, delete, activity and CS
   }
 });
 
-test("a value sealed by another client that breaks a value rule is marked with the rule in the secrets table", async ({ page }) => {
+test("a value sealed by another client that breaks a value rule is marked with the rule in the secrets table", async ({
+  page,
+}) => {
   test.setTimeout(120_000);
-  const carol: TUser = { name: "Carol Client", email: `carol-secrets-${run}@example.org`, password: "battery staple correct" };
+  const carol: TUser = {
+    name: "Carol Client",
+    email: `carol-secrets-${run}@example.org`,
+    password: "battery staple correct",
+  };
   const marker = `MARK${run.replace(/-/g, "")}`;
   await signUp(page, carol);
   // An API client that seals values itself (as the browser does): the server never sees them, so it cannot check them.
-  const query = async <T,>(path: string) => ((await (await page.request.get(`/api/trpc/${path}`)).json()) as { result: { data: { json: T } } }).result.data.json;
+  const query = async <T>(path: string) =>
+    ((await (await page.request.get(`/api/trpc/${path}`)).json()) as { result: { data: { json: T } } }).result.data
+      .json;
   const spec = await query<{ kid: string; publicKey: string }>("secrets.publicKey");
   const me = await query<{ id: string }>("me.get");
   const key = await importPublicKey(spec.kid, spec.publicKey);
   const sealFor = (name: string, value: string) => seal(key, value, { scope: "user", ownerId: me.id, name });
-  await mutate(page, "userSecrets.create", { name: "BAD_TOKEN", value: { sealed: await sealFor("BAD_TOKEN", `a"; echo ${marker} \`id\`; : "`) } });
-  await mutate(page, "userSecrets.create", { name: "GOOD_TOKEN", value: { sealed: await sealFor("GOOD_TOKEN", `good-${marker}`) } });
+  await mutate(page, "userSecrets.create", {
+    name: "BAD_TOKEN",
+    value: { sealed: await sealFor("BAD_TOKEN", `a"; echo ${marker} \`id\`; : "`) },
+  });
+  await mutate(page, "userSecrets.create", {
+    name: "GOOD_TOKEN",
+    value: { sealed: await sealFor("GOOD_TOKEN", `good-${marker}`) },
+  });
 
   await page.goto("/settings/secrets");
   const table = page.getByRole("table", { name: "User secrets" });
   const bad = table.getByRole("row", { name: /BAD_TOKEN/ });
   // The worker's check lands within seconds; the list looks again while a fresh value awaits it.
   await expect(bad).toContainText("Invalid value", { timeout: 30_000 });
-  await expect(bad).toContainText('Secret value contains a double quote ("), which Nextflow cannot deliver intact to a task');
+  await expect(bad).toContainText(
+    'Secret value contains a double quote ("), which Nextflow cannot deliver intact to a task',
+  );
   await expect(bad).toContainText("Runs that use it are refused until it is overwritten.");
   // Positive control: the good value, once checked the same way, carries no mark.
   await expect
-    .poll(async () => (await query<Array<{ name: string; valueCheckedAt: string | null }>>("userSecrets.list")).find((s) => s.name === "GOOD_TOKEN")?.valueCheckedAt ?? null, { timeout: 30_000 })
+    .poll(
+      async () =>
+        (await query<Array<{ name: string; valueCheckedAt: string | null }>>("userSecrets.list")).find(
+          (s) => s.name === "GOOD_TOKEN",
+        )?.valueCheckedAt ?? null,
+      { timeout: 30_000 },
+    )
     .not.toBeNull();
   await page.reload();
   await expect(table.getByRole("row", { name: /BAD_TOKEN/ })).toContainText("Invalid value");

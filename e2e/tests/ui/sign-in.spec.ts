@@ -8,7 +8,9 @@ test("the root sends a visitor to a finished sign-in page", async ({ page }) => 
   await expect(page.getByLabel("Email")).toBeVisible();
   await expect(page.getByLabel("Password")).toBeVisible();
   // Styles are applied (Tailwind compiled): the primary button is not the browser default.
-  const background = await page.getByRole("button", { name: "Sign in" }).evaluate((el) => getComputedStyle(el).backgroundColor);
+  const background = await page
+    .getByRole("button", { name: "Sign in" })
+    .evaluate((el) => getComputedStyle(el).backgroundColor);
   expect(background).not.toBe("rgba(0, 0, 0, 0)");
   await page.screenshot({ path: test.info().outputPath("sign-in.png"), fullPage: true });
 });

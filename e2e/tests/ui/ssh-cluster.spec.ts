@@ -20,7 +20,10 @@ test.beforeAll(async () => {
   if (!isRoot) return;
   dir = mkdtempSync(join(tmpdir(), "lockstep-e2e-sshd-"));
   chmodSync(dir, 0o711);
-  sshd = await startSshd(join(dir, "sshd"), { users: ["lockstep-ws-a"], ...(slurmConf ? { env: { SLURM_CONF: slurmConf } } : {}) });
+  sshd = await startSshd(join(dir, "sshd"), {
+    users: ["lockstep-ws-a"],
+    ...(slurmConf ? { env: { SLURM_CONF: slurmConf } } : {}),
+  });
 });
 
 test.afterAll(async () => {
@@ -28,7 +31,9 @@ test.afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-test("an SSH cluster is set up through the pages: write-only key, allowlisted head options, host key shown then trusted", async ({ page }) => {
+test("an SSH cluster is set up through the pages: write-only key, allowlisted head options, host key shown then trusted", async ({
+  page,
+}) => {
   test.skip(!isRoot, "the login node's accounts need root");
   test.setTimeout(180_000);
   const account = sshd!.accounts[0]!;

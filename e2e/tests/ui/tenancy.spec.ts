@@ -19,7 +19,9 @@ async function signOut(page: Page) {
   await expect(page).toHaveURL(/\/sign-in/);
 }
 
-test("an org owner invites a launch participant, who accepts and then sees the workspace but cannot manage it", async ({ page }) => {
+test("an org owner invites a launch participant, who accepts and then sees the workspace but cannot manage it", async ({
+  page,
+}) => {
   const orgName = `Genomics Core ${run}`;
   const wsName = `Variant calling ${run}`;
 
@@ -110,7 +112,9 @@ test("an org owner invites a launch participant, who accepts and then sees the w
   await page.getByRole("link", { name: "Settings" }).click();
   await expect(page).toHaveURL(/\/orgs\/[0-9a-f-]{36}\/settings$/);
   const members = page.getByRole("table", { name: "Members" });
-  await expect(members.getByRole("row", { name: new RegExp(bob.email) }).getByRole("combobox")).toHaveValue("collaborator");
+  await expect(members.getByRole("row", { name: new RegExp(bob.email) }).getByRole("combobox")).toHaveValue(
+    "collaborator",
+  );
   await members.getByRole("combobox", { name: `Role of ${alice.name}` }).selectOption("member");
   await expect(page.getByText(/An organization needs at least one owner/)).toBeVisible();
   await expect(members.getByRole("combobox", { name: `Role of ${alice.name}` })).toHaveValue("owner");
@@ -131,7 +135,9 @@ test("an org owner invites a launch participant, who accepts and then sees the w
   await page.getByRole("link", { name: new RegExp(wsName) }).click();
   await expect(page.getByRole("heading", { level: 1, name: wsName })).toBeVisible();
   await expect(page.getByRole("heading", { name: "Your role: launch" })).toBeVisible();
-  await expect(page.getByRole("list", { name: "What your role allows" })).toContainText("Launch runs with the workspace's secrets");
+  await expect(page.getByRole("list", { name: "What your role allows" })).toContainText(
+    "Launch runs with the workspace's secrets",
+  );
   await expect(sections.getByRole("link", { name: "Settings" })).toHaveCount(0);
   await sections.getByRole("link", { name: "Participants" }).click();
   await expect(participants.getByRole("row", { name: new RegExp(alice.email) })).toBeVisible();

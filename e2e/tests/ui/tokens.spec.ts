@@ -54,7 +54,10 @@ test("a token created in the UI authenticates the API until it is revoked", asyn
   await page.screenshot({ path: test.info().outputPath("tokens-last-used.png"), fullPage: true });
 
   // The scopes hold: this token may read and launch, not write.
-  const write = await request.post("/api/trpc/orgs.create", { data: { json: { name: "No", slug: `no-${run}` } }, headers: { Authorization: `Bearer ${token}` } });
+  const write = await request.post("/api/trpc/orgs.create", {
+    data: { json: { name: "No", slug: `no-${run}` } },
+    headers: { Authorization: `Bearer ${token}` },
+  });
   expect(write.status()).toBe(403);
 
   await row.getByRole("button", { name: "Revoke CI" }).click();

@@ -30,7 +30,9 @@ test.beforeAll(async () => {
 
 test.afterAll(async ({ baseURL }) => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  await asInstanceAdmin(baseURL!, (request) => trpcMutation(request, "instance.update", { webhooksAllowHttp: false, webhooksAllowedNetworks: [] }));
+  await asInstanceAdmin(baseURL!, (request) =>
+    trpcMutation(request, "instance.update", { webhooksAllowHttp: false, webhooksAllowedNetworks: [] }),
+  );
 });
 
 function verify(secret: string, r: TReceived): boolean {
@@ -49,7 +51,9 @@ async function signInAsAdmin(page: Page) {
   await expect(page).toHaveURL(/\/dashboard$/);
 }
 
-test("a workspace admin adds a webhook, copies its secret once, and sees a retried test delivery in the log", async ({ page }) => {
+test("a workspace admin adds a webhook, copies its secret once, and sees a retried test delivery in the log", async ({
+  page,
+}) => {
   test.setTimeout(180_000);
   await signInAsAdmin(page);
 
@@ -64,7 +68,9 @@ test("a workspace admin adds a webhook, copies its secret once, and sees a retri
   await destinations.getByRole("button", { name: "Save webhook destinations" }).click();
   await expect(destinations.getByText("Webhook destinations saved.")).toBeVisible();
 
-  const workspaces = (await (await page.request.get("/api/trpc/workspaces.list")).json()) as { result: { data: { json: Array<{ id: string; personal: boolean }> } } };
+  const workspaces = (await (await page.request.get("/api/trpc/workspaces.list")).json()) as {
+    result: { data: { json: Array<{ id: string; personal: boolean }> } };
+  };
   const workspaceId = workspaces.result.data.json.find((w) => w.personal)!.id;
   await page.goto(`/w/${workspaceId}?tab=settings`);
   await expect(page.getByRole("heading", { name: "Webhooks" })).toBeVisible();

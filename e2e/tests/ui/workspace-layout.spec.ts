@@ -8,12 +8,27 @@ import { type TUser, mutate, shot, signUp } from "../support/app";
  */
 
 const run = `${Date.now()}-${Math.random().toString(36).slice(2, 6)}`;
-const user = (name: string): TUser => ({ name, email: `${name.toLowerCase().replace(/\W+/g, "-")}-${run}@example.org`, password: "correct horse battery" });
+const user = (name: string): TUser => ({
+  name,
+  email: `${name.toLowerCase().replace(/\W+/g, "-")}-${run}@example.org`,
+  password: "correct horse battery",
+});
 const alice = user("Alice Owner");
 const vera = user("Vera Viewer");
 const lars = user("Lars Launcher");
 
-const ALL = ["Overview", "Runs", "Launch", "Pipelines", "Compute environments", "Secrets", "Credentials", "Participants", "Activity", "Settings"];
+const ALL = [
+  "Overview",
+  "Runs",
+  "Launch",
+  "Pipelines",
+  "Compute environments",
+  "Secrets",
+  "Credentials",
+  "Participants",
+  "Activity",
+  "Settings",
+];
 const EXPECTED: Record<"owner" | "launch" | "view", string[]> = {
   owner: ALL,
   launch: ALL.filter((s) => !["Activity", "Settings"].includes(s)),
@@ -40,7 +55,11 @@ async function newUserPage(browser: Browser, who: TUser): Promise<Page> {
 
 /** Invites `who` into the workspace with `role` and accepts as them. */
 async function join(owner: Page, guest: Page, workspaceId: string, who: TUser, role: string) {
-  const invitation = await mutate<{ id: string }>(owner, "workspaces.participants.add", { workspaceId, email: who.email, role });
+  const invitation = await mutate<{ id: string }>(owner, "workspaces.participants.add", {
+    workspaceId,
+    email: who.email,
+    role,
+  });
   await mutate(guest, "invitations.accept", { invitationId: invitation.id });
 }
 
@@ -56,7 +75,11 @@ test("one tab bar on every workspace page holds every section the role may see",
   await join(page, veraPage, ws.id, vera, "view");
   await join(page, larsPage, ws.id, lars, "launch");
 
-  for (const [role, p] of [["owner", page], ["launch", larsPage], ["view", veraPage]] as const) {
+  for (const [role, p] of [
+    ["owner", page],
+    ["launch", larsPage],
+    ["view", veraPage],
+  ] as const) {
     const expected = EXPECTED[role];
     for (const section of expected) {
       await p.goto(`/w/${ws.id}${PATHS[section]}`);
@@ -75,11 +98,13 @@ test("one tab bar on every workspace page holds every section the role may see",
     // Every link leads where it says, from a page other than the overview too.
     await p.goto(`/w/${ws.id}/runs`);
     for (const section of expected) {
-      await p.getByRole("navigation", { name: "Workspace sections" }).getByRole("link", { name: section, exact: true }).click();
-      await expect(p.getByRole("navigation", { name: "Workspace sections" }).getByRole("link", { name: section, exact: true })).toHaveAttribute(
-        "aria-current",
-        "page",
-      );
+      await p
+        .getByRole("navigation", { name: "Workspace sections" })
+        .getByRole("link", { name: section, exact: true })
+        .click();
+      await expect(
+        p.getByRole("navigation", { name: "Workspace sections" }).getByRole("link", { name: section, exact: true }),
+      ).toHaveAttribute("aria-current", "page");
     }
     // The dashboard offers Launch to those who may launch, and only to them.
     await p.goto("/dashboard");
@@ -88,14 +113,18 @@ test("one tab bar on every workspace page holds every section the role may see",
     if (role !== "view") {
       await row.getByRole("link", { name: "Launch", exact: true }).click();
       await expect(p).toHaveURL(new RegExp(`/w/${ws.id}/launch$`));
-      await expect(p.getByRole("navigation", { name: "Workspace sections" }).getByRole("link", { name: "Launch", exact: true })).toHaveAttribute("aria-current", "page");
+      await expect(
+        p.getByRole("navigation", { name: "Workspace sections" }).getByRole("link", { name: "Launch", exact: true }),
+      ).toHaveAttribute("aria-current", "page");
     }
   }
   await shot(page, "workspace-nav-owner");
   await shot(veraPage, "workspace-nav-view");
 });
 
-test("renaming to a sibling's name is refused on the name field, and the rename is in the Activity", async ({ page }) => {
+test("renaming to a sibling's name is refused on the name field, and the rename is in the Activity", async ({
+  page,
+}) => {
   const owner = user("Rena Owner");
   await signUp(page, owner);
   const orgA = await mutate<{ id: string; name: string }>(page, "orgs.create", { name: `Rename A ${run}` });
@@ -141,12 +170,18 @@ test("long names keep every layout inside the viewport, at 1280 and 390 px", asy
   await signUp(page, owner);
   const longWs = `W${"orkspace".repeat(13)}`.slice(0, 100);
   const longSpaced = `${"A workspace name that goes on and on ".repeat(3).slice(0, 99)}!`;
-  const org = await mutate<{ id: string }>(page, "orgs.create", { name: `An organization with a rather long name too ${run}` });
+  const org = await mutate<{ id: string }>(page, "orgs.create", {
+    name: `An organization with a rather long name too ${run}`,
+  });
   const ws = await mutate<{ id: string }>(page, "workspaces.create", { orgId: org.id, name: longWs });
   await mutate(page, "workspaces.create", { orgId: org.id, name: longSpaced });
   await mutate(page, "me.tokens.create", { name: `ci-token-${"x".repeat(80)}`.slice(0, 100) });
-  const repository = "https://github.com/an-organization-with-a-long-name/a-pipeline-repository-with-a-very-long-name/tree/main/workflows";
-  await mutate(page, "pipelines.create", { workspaceId: ws.id, pipeline: { name: `Pipeline ${"p".repeat(90)}`, repository } });
+  const repository =
+    "https://github.com/an-organization-with-a-long-name/a-pipeline-repository-with-a-very-long-name/tree/main/workflows";
+  await mutate(page, "pipelines.create", {
+    workspaceId: ws.id,
+    pipeline: { name: `Pipeline ${"p".repeat(90)}`, repository },
+  });
   expect(longWs).toHaveLength(100);
   expect(longSpaced).toHaveLength(100);
 
@@ -166,8 +201,15 @@ test("long names keep every layout inside the viewport, at 1280 and 390 px", asy
       const { overflow, culprits } = await page.evaluate(() => {
         const limit = document.documentElement.clientWidth;
         // The outermost elements reaching past the viewport, to name in a failure.
-        const past = [...document.querySelectorAll("body *")].filter((el) => el.getBoundingClientRect().right > limit + 1);
-        const outermost = past.filter((el) => !past.some((other) => other !== el && other.contains(el) && other.getBoundingClientRect().right > limit + 1) || el.children.length === 0);
+        const past = [...document.querySelectorAll("body *")].filter(
+          (el) => el.getBoundingClientRect().right > limit + 1,
+        );
+        const outermost = past.filter(
+          (el) =>
+            !past.some(
+              (other) => other !== el && other.contains(el) && other.getBoundingClientRect().right > limit + 1,
+            ) || el.children.length === 0,
+        );
         return {
           overflow: document.documentElement.scrollWidth - limit,
           culprits: outermost
@@ -178,10 +220,16 @@ test("long names keep every layout inside the viewport, at 1280 and 390 px", asy
       });
       // Measured before the screenshot: a full-page screenshot resizes the page for a moment.
       await shot(page, `long-names-${label}-${width}`);
-      expect(overflow, `${label} at ${width}px scrolls sideways by ${overflow}px: ${culprits.join(" | ")}`).toBeLessThanOrEqual(0);
+      expect(
+        overflow,
+        `${label} at ${width}px scrolls sideways by ${overflow}px: ${culprits.join(" | ")}`,
+      ).toBeLessThanOrEqual(0);
       // Every badge (role, scope) stays whole and inside the viewport.
       if (label === "dashboard" || label === "workspace") {
-        const badges = label === "dashboard" ? page.getByRole("list", { name: "Workspaces" }).getByText("owner", { exact: true }) : page.getByText("Your role: owner", { exact: true }).locator("..");
+        const badges =
+          label === "dashboard"
+            ? page.getByRole("list", { name: "Workspaces" }).getByText("owner", { exact: true })
+            : page.getByText("Your role: owner", { exact: true }).locator("..");
         for (const badge of await badges.all()) {
           const box = (await badge.boundingBox())!;
           expect(box.x).toBeGreaterThanOrEqual(0);

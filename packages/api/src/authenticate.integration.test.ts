@@ -14,7 +14,11 @@ const statements: string[] = [];
 const { db, close } = createDatabase(inject("databaseUrl"), { max: 2, onQuery: (q) => void statements.push(q) });
 afterAll(close);
 
-const codeOf = (p: Promise<unknown>) => p.then(() => "ok", (e: unknown) => (e instanceof TRPCError ? e.code : String(e)));
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => "ok",
+    (e: unknown) => (e instanceof TRPCError ? e.code : String(e)),
+  );
 const settle = () => new Promise((r) => setTimeout(r, 100));
 
 async function tokenUser() {
@@ -42,7 +46,9 @@ describe("authentication costs one statement", () => {
 
     const request = await counted(async () => {
       const identity = await identityFromToken(db, token, "10.0.0.1");
-      return createCaller({ ...contextFor(db, null), identity }).secrets.list({ workspaceId: user.personalWorkspaceId });
+      return createCaller({ ...contextFor(db, null), identity }).secrets.list({
+        workspaceId: user.personalWorkspaceId,
+      });
     });
     await settle();
     expect(request.statements).toHaveLength(3);
@@ -51,7 +57,9 @@ describe("authentication costs one statement", () => {
     // Positive control: an identity without its user row makes the procedure fetch the user again.
     const refetch = await counted(async () => {
       const { user: _u, ...bare } = (await identityFromToken(db, token, "10.0.0.1"))!;
-      return createCaller({ ...contextFor(db, null), identity: bare }).secrets.list({ workspaceId: user.personalWorkspaceId });
+      return createCaller({ ...contextFor(db, null), identity: bare }).secrets.list({
+        workspaceId: user.personalWorkspaceId,
+      });
     });
     expect(refetch.statements).toHaveLength(4);
     expect(refetch.statements[1]).toMatch(/from "users"/);
@@ -69,7 +77,10 @@ describe("authentication costs one statement", () => {
 
   it("records a token's use at most once a minute per address, and at once from a new address", async () => {
     const { token, tokenId } = await tokenUser();
-    const lastUse = async () => (await db.execute<{ ip: string | null }>(sql`select last_used_ip as ip from access_tokens where id = ${tokenId}`))[0]?.ip ?? null;
+    const lastUse = async () =>
+      (
+        await db.execute<{ ip: string | null }>(sql`select last_used_ip as ip from access_tokens where id = ${tokenId}`)
+      )[0]?.ip ?? null;
     const first = await counted(async () => {
       await identityFromToken(db, token, "10.0.0.7");
       await settle();
@@ -91,21 +102,39 @@ describe("revocation takes effect on the next request (no cache)", () => {
   it("a revoked token fails at once; the same token worked the request before (control)", async () => {
     const { user, token, tokenId } = await tokenUser();
     const identity = await identityFromToken(db, token, null);
-    expect(await codeOf(createCaller({ ...contextFor(db, null), identity }).secrets.list({ workspaceId: user.personalWorkspaceId }))).toBe("ok");
+    expect(
+      await codeOf(
+        createCaller({ ...contextFor(db, null), identity }).secrets.list({ workspaceId: user.personalWorkspaceId }),
+      ),
+    ).toBe("ok");
     await callerFor(db, user.id).me.tokens.revoke({ tokenId });
     expect(await identityFromToken(db, token, null)).toBeNull();
-    expect(await codeOf(createCaller({ ...contextFor(db, null), identity: await identityFromToken(db, token, null) }).secrets.list({ workspaceId: user.personalWorkspaceId }))).toBe(
-      "UNAUTHORIZED",
-    );
+    expect(
+      await codeOf(
+        createCaller({ ...contextFor(db, null), identity: await identityFromToken(db, token, null) }).secrets.list({
+          workspaceId: user.personalWorkspaceId,
+        }),
+      ),
+    ).toBe("UNAUTHORIZED");
   });
 
   it("a disabled account's token fails at once", async () => {
     const { user, token } = await tokenUser();
-    expect(await codeOf(createCaller({ ...contextFor(db, null), identity: await identityFromToken(db, token, null) }).secrets.list({ workspaceId: user.personalWorkspaceId }))).toBe("ok");
+    expect(
+      await codeOf(
+        createCaller({ ...contextFor(db, null), identity: await identityFromToken(db, token, null) }).secrets.list({
+          workspaceId: user.personalWorkspaceId,
+        }),
+      ),
+    ).toBe("ok");
     await db.execute(sql`update users set disabled_at = now() where id = ${user.id}`);
-    expect(await codeOf(createCaller({ ...contextFor(db, null), identity: await identityFromToken(db, token, null) }).secrets.list({ workspaceId: user.personalWorkspaceId }))).toBe(
-      "UNAUTHORIZED",
-    );
+    expect(
+      await codeOf(
+        createCaller({ ...contextFor(db, null), identity: await identityFromToken(db, token, null) }).secrets.list({
+          workspaceId: user.personalWorkspaceId,
+        }),
+      ),
+    ).toBe("UNAUTHORIZED");
   });
 
   it("an expired token fails", async () => {

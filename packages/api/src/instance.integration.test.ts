@@ -6,8 +6,16 @@ import { callerFor, freshDatabase, makeAdmin, makeUser, pipelinesRoot } from "./
 /** Dates leave the API as ISO 8601 strings. */
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
-const codeOf = (p: Promise<unknown>) => p.then(() => "ok", (e: unknown) => (e instanceof TRPCError ? e.code : String(e)));
-const errorOf = (p: Promise<unknown>) => p.then(() => null, (e: TRPCError) => ({ code: e.code, message: e.message }));
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => "ok",
+    (e: unknown) => (e instanceof TRPCError ? e.code : String(e)),
+  );
+const errorOf = (p: Promise<unknown>) =>
+  p.then(
+    () => null,
+    (e: TRPCError) => ({ code: e.code, message: e.message }),
+  );
 
 /** An empty instance of its own: the users list and the admin count are exact. */
 async function instance() {
@@ -24,19 +32,28 @@ describe("instance settings (instance admins only)", () => {
     try {
       const calls = {
         "instance.get": (c: ReturnType<typeof callerFor>) => c.instance.get(),
-        "instance.update": (c: ReturnType<typeof callerFor>) => c.instance.update({ hostComputeEnvs: "instance-admins" }),
+        "instance.update": (c: ReturnType<typeof callerFor>) =>
+          c.instance.update({ hostComputeEnvs: "instance-admins" }),
         "instance.users.list": (c: ReturnType<typeof callerFor>) => c.instance.users.list(),
-        "instance.users.setAdmin": (c: ReturnType<typeof callerFor>) => c.instance.users.setAdmin({ userId: admin.id, isInstanceAdmin: true }),
-        "instance.users.setDisabled": (c: ReturnType<typeof callerFor>) => c.instance.users.setDisabled({ userId: others[1]!.id, disabled: false }),
-        "instance.users.endSessions": (c: ReturnType<typeof callerFor>) => c.instance.users.endSessions({ userId: others[1]!.id }),
+        "instance.users.setAdmin": (c: ReturnType<typeof callerFor>) =>
+          c.instance.users.setAdmin({ userId: admin.id, isInstanceAdmin: true }),
+        "instance.users.setDisabled": (c: ReturnType<typeof callerFor>) =>
+          c.instance.users.setDisabled({ userId: others[1]!.id, disabled: false }),
+        "instance.users.endSessions": (c: ReturnType<typeof callerFor>) =>
+          c.instance.users.endSessions({ userId: others[1]!.id }),
       };
       for (const [path, call] of Object.entries(calls)) {
         expect([path, await codeOf(call(callerFor(db, others[0]!.id)))]).toEqual([path, "FORBIDDEN"]);
         expect([path, await codeOf(call(callerFor(db, null)))]).toEqual([path, "UNAUTHORIZED"]);
         expect([path, await codeOf(call(callerFor(db, admin.id)))]).toEqual([path, "ok"]);
       }
-      const refused = await errorOf(callerFor(db, others[0]!.id).instance.users.setAdmin({ userId: others[0]!.id, isInstanceAdmin: true }));
-      expect(refused).toEqual({ code: "FORBIDDEN", message: "Only an instance admin can do this; ask one of this instance's admins." });
+      const refused = await errorOf(
+        callerFor(db, others[0]!.id).instance.users.setAdmin({ userId: others[0]!.id, isInstanceAdmin: true }),
+      );
+      expect(refused).toEqual({
+        code: "FORBIDDEN",
+        message: "Only an instance admin can do this; ask one of this instance's admins.",
+      });
       expect((await findUserById(db, others[0]!.id))!.isInstanceAdmin).toBe(false);
     } finally {
       await close();
@@ -56,22 +73,44 @@ describe("instance settings (instance admins only)", () => {
         recentChanges: [],
       });
       const updated = await asAdmin.instance.update({ hostComputeEnvs: "workspace-maintainers" });
-      expect(updated).toMatchObject({ hostComputeEnvs: "workspace-maintainers", updatedBy: { id: admin.id, email: admin.email } });
+      expect(updated).toMatchObject({
+        hostComputeEnvs: "workspace-maintainers",
+        updatedBy: { id: admin.id, email: admin.email },
+      });
       expect(updated.recentChanges).toEqual([
-        expect.objectContaining({ action: "instance.settings_updated", actorEmail: admin.email, ip: "198.51.100.7", detail: { setting: "hostComputeEnvs", from: "instance-admins", to: "workspace-maintainers" } }),
+        expect.objectContaining({
+          action: "instance.settings_updated",
+          actorEmail: admin.email,
+          ip: "198.51.100.7",
+          detail: { setting: "hostComputeEnvs", from: "instance-admins", to: "workspace-maintainers" },
+        }),
       ]);
       // Saving the same value again changes nothing and records nothing.
-      expect((await asAdmin.instance.update({ hostComputeEnvs: "workspace-maintainers" })).recentChanges).toHaveLength(1);
-      expect(await codeOf(asAdmin.instance.update({ hostComputeEnvs: "everyone" as "instance-admins" }))).toBe("BAD_REQUEST");
+      expect((await asAdmin.instance.update({ hostComputeEnvs: "workspace-maintainers" })).recentChanges).toHaveLength(
+        1,
+      );
+      expect(await codeOf(asAdmin.instance.update({ hostComputeEnvs: "everyone" as "instance-admins" }))).toBe(
+        "BAD_REQUEST",
+      );
       // Webhook destinations: plain http and exempt networks, each change audited.
-      const hooks = await asAdmin.instance.update({ webhooksAllowHttp: true, webhooksAllowedNetworks: ["127.0.0.1/32", "fd00::/8"] });
+      const hooks = await asAdmin.instance.update({
+        webhooksAllowHttp: true,
+        webhooksAllowedNetworks: ["127.0.0.1/32", "fd00::/8"],
+      });
       expect(hooks.webhooks).toEqual({ allowHttp: true, allowedNetworks: ["127.0.0.1/32", "fd00::/8"] });
-      expect(hooks.recentChanges.slice(0, 2).map((c) => c.detail).sort((a, b) => String(a.setting).localeCompare(String(b.setting)))).toEqual([
+      expect(
+        hooks.recentChanges
+          .slice(0, 2)
+          .map((c) => c.detail)
+          .sort((a, b) => String(a.setting).localeCompare(String(b.setting))),
+      ).toEqual([
         { setting: "webhooksAllowedNetworks", from: "", to: "127.0.0.1/32, fd00::/8" },
         { setting: "webhooksAllowHttp", from: false, to: true },
       ]);
       expect(await codeOf(asAdmin.instance.update({ webhooksAllowedNetworks: ["10.0.0.0/33"] }))).toBe("BAD_REQUEST");
-      expect((await asAdmin.instance.update({ webhooksAllowHttp: false, webhooksAllowedNetworks: [] })).webhooks).toEqual({ allowHttp: false, allowedNetworks: [] });
+      expect(
+        (await asAdmin.instance.update({ webhooksAllowHttp: false, webhooksAllowedNetworks: [] })).webhooks,
+      ).toEqual({ allowHttp: false, allowedNetworks: [] });
     } finally {
       await close();
     }
@@ -88,7 +127,14 @@ describe("instance settings (instance admins only)", () => {
       ]);
       const last = await asAdmin.instance.users.list({ page: 3, pageSize: 2 });
       expect(last.items.map((u) => u.email)).toEqual([others[3]!.email]);
-      expect(last.items[0]).toEqual({ id: others[3]!.id, email: others[3]!.email, name: others[3]!.name, isInstanceAdmin: false, disabledAt: null, createdAt: expect.stringMatching(ISO) });
+      expect(last.items[0]).toEqual({
+        id: others[3]!.id,
+        email: others[3]!.email,
+        name: others[3]!.name,
+        isInstanceAdmin: false,
+        disabledAt: null,
+        createdAt: expect.stringMatching(ISO),
+      });
       const found = await asAdmin.instance.users.list({ search: others[2]!.email.toUpperCase() });
       expect(found.items.map((u) => u.id)).toEqual([others[2]!.id]);
       expect(found.total).toBe(1);
@@ -108,14 +154,24 @@ describe("instance settings (instance admins only)", () => {
         code: "CONFLICT",
         message: "userId: This is the instance's only admin. Make someone else an instance admin first.",
       });
-      expect(await asAdmin.instance.users.setAdmin({ userId: bob.id, isInstanceAdmin: true })).toMatchObject({ id: bob.id, isInstanceAdmin: true });
+      expect(await asAdmin.instance.users.setAdmin({ userId: bob.id, isInstanceAdmin: true })).toMatchObject({
+        id: bob.id,
+        isInstanceAdmin: true,
+      });
       // Bob now has the powers: he can revoke the first admin, who then has none.
       const asBob = callerFor(db, bob.id, { ip: "203.0.113.9" });
       expect(await codeOf(asBob.instance.get())).toBe("ok");
-      expect(await asBob.instance.users.setAdmin({ userId: admin.id, isInstanceAdmin: false })).toMatchObject({ id: admin.id, isInstanceAdmin: false });
+      expect(await asBob.instance.users.setAdmin({ userId: admin.id, isInstanceAdmin: false })).toMatchObject({
+        id: admin.id,
+        isInstanceAdmin: false,
+      });
       expect(await codeOf(asAdmin.instance.get())).toBe("FORBIDDEN");
       expect(await codeOf(asBob.instance.users.setAdmin({ userId: bob.id, isInstanceAdmin: false }))).toBe("CONFLICT");
-      expect(await codeOf(asBob.instance.users.setAdmin({ userId: "00000000-0000-4000-8000-000000000000", isInstanceAdmin: true }))).toBe("NOT_FOUND");
+      expect(
+        await codeOf(
+          asBob.instance.users.setAdmin({ userId: "00000000-0000-4000-8000-000000000000", isInstanceAdmin: true }),
+        ),
+      ).toBe("NOT_FOUND");
       expect((await findUserById(db, bob.id))!.isInstanceAdmin).toBe(true);
 
       const { recentChanges } = await asBob.instance.get();
@@ -158,7 +214,14 @@ describe("disabling accounts and ending sessions (instance admins only)", () => 
     try {
       const bob = others[0]!;
       const bySession = callerFor(db, bob.id);
-      const byToken = callerFor(db, bob.id, { identity: { userId: bob.id, via: "token", tokenId: "00000000-0000-4000-8000-000000000001", scopes: ["read", "write", "launch", "admin"] } });
+      const byToken = callerFor(db, bob.id, {
+        identity: {
+          userId: bob.id,
+          via: "token",
+          tokenId: "00000000-0000-4000-8000-000000000001",
+          scopes: ["read", "write", "launch", "admin"],
+        },
+      });
       expect(await codeOf(bySession.me.get())).toBe("ok");
       expect(await codeOf(byToken.workspaces.list())).toBe("ok");
       const before = (await findUserById(db, bob.id))!.sessionVersion;
@@ -167,12 +230,24 @@ describe("disabling accounts and ending sessions (instance admins only)", () => 
       expect(disabled).toMatchObject({ id: bob.id, disabledAt: expect.stringMatching(ISO) });
       // Sessions carry the old version: they end, as with "sign out everywhere".
       expect((await findUserById(db, bob.id))!.sessionVersion).toBe(before + 1);
-      for (const call of [() => bySession.me.get(), () => bySession.workspaces.list(), () => byToken.workspaces.list(), () => byToken.me.tokens.create({ name: "again" })]) {
-        expect(await errorOf(call())).toEqual({ code: "UNAUTHORIZED", message: "This account has been disabled by an instance admin." });
+      for (const call of [
+        () => bySession.me.get(),
+        () => bySession.workspaces.list(),
+        () => byToken.workspaces.list(),
+        () => byToken.me.tokens.create({ name: "again" }),
+      ]) {
+        expect(await errorOf(call())).toEqual({
+          code: "UNAUTHORIZED",
+          message: "This account has been disabled by an instance admin.",
+        });
       }
-      expect((await asAdmin.instance.users.list({ search: bob.email })).items[0]!.disabledAt).toEqual(expect.stringMatching(ISO));
+      expect((await asAdmin.instance.users.list({ search: bob.email })).items[0]!.disabledAt).toEqual(
+        expect.stringMatching(ISO),
+      );
 
-      expect(await asAdmin.instance.users.setDisabled({ userId: bob.id, disabled: false })).toMatchObject({ disabledAt: null });
+      expect(await asAdmin.instance.users.setDisabled({ userId: bob.id, disabled: false })).toMatchObject({
+        disabledAt: null,
+      });
       expect(await codeOf(bySession.me.get())).toBe("ok");
       expect(await codeOf(byToken.workspaces.list())).toBe("ok");
 
@@ -197,20 +272,30 @@ describe("disabling accounts and ending sessions (instance admins only)", () => 
       await asAdmin.instance.users.setAdmin({ userId: carol.id, isInstanceAdmin: true });
       const asCarol = callerFor(db, carol.id);
       // Carol disables the first admin: allowed, she remains.
-      expect(await asCarol.instance.users.setDisabled({ userId: admin.id, disabled: true })).toMatchObject({ disabledAt: expect.stringMatching(ISO) });
+      expect(await asCarol.instance.users.setDisabled({ userId: admin.id, disabled: true })).toMatchObject({
+        disabledAt: expect.stringMatching(ISO),
+      });
       expect(await codeOf(asAdmin.instance.get())).toBe("UNAUTHORIZED");
       // A disabled admin does not count: Carol is the only active one, and cannot step down either.
       expect((await asCarol.instance.users.list()).admins).toBe(1);
-      expect(await codeOf(asCarol.instance.users.setAdmin({ userId: carol.id, isInstanceAdmin: false }))).toBe("CONFLICT");
+      expect(await codeOf(asCarol.instance.users.setAdmin({ userId: carol.id, isInstanceAdmin: false }))).toBe(
+        "CONFLICT",
+      );
       // Disabling the last active admin could only be asked by that admin, about themselves (refused
       // above); the query refuses it too, against races.
       expect(await db.transaction((tx) => setUserDisabled(tx, carol.id, true))).toEqual({ status: "last-admin" });
       expect((await findUserById(db, carol.id))!.disabledAt).toBeNull();
-      expect(await codeOf(asCarol.instance.users.setDisabled({ userId: "00000000-0000-4000-8000-000000000000", disabled: true }))).toBe("NOT_FOUND");
+      expect(
+        await codeOf(
+          asCarol.instance.users.setDisabled({ userId: "00000000-0000-4000-8000-000000000000", disabled: true }),
+        ),
+      ).toBe("NOT_FOUND");
       // A disabled admin has no powers left.
       await asCarol.instance.users.setAdmin({ userId: others[2]!.id, isInstanceAdmin: true });
       await asCarol.instance.users.setDisabled({ userId: others[2]!.id, disabled: true });
-      expect(await errorOf(callerFor(db, others[2]!.id).instance.users.setDisabled({ userId: carol.id, disabled: true }))).toMatchObject({ code: "UNAUTHORIZED" });
+      expect(
+        await errorOf(callerFor(db, others[2]!.id).instance.users.setDisabled({ userId: carol.id, disabled: true })),
+      ).toMatchObject({ code: "UNAUTHORIZED" });
       expect((await findUserById(db, carol.id))!.disabledAt).toBeNull();
     } finally {
       await close();
@@ -224,8 +309,14 @@ describe("disabling accounts and ending sessions (instance admins only)", () => 
       const before = (await findUserById(db, dave.id))!.sessionVersion;
       expect(await asAdmin.instance.users.endSessions({ userId: dave.id })).toEqual({ ok: true });
       expect((await findUserById(db, dave.id))!).toMatchObject({ sessionVersion: before + 1, disabledAt: null });
-      expect((await asAdmin.instance.get()).recentChanges[0]).toMatchObject({ action: "instance.sessions_ended", actorEmail: admin.email, targetName: dave.email });
-      expect(await codeOf(asAdmin.instance.users.endSessions({ userId: "00000000-0000-4000-8000-000000000000" }))).toBe("NOT_FOUND");
+      expect((await asAdmin.instance.get()).recentChanges[0]).toMatchObject({
+        action: "instance.sessions_ended",
+        actorEmail: admin.email,
+        targetName: dave.email,
+      });
+      expect(await codeOf(asAdmin.instance.users.endSessions({ userId: "00000000-0000-4000-8000-000000000000" }))).toBe(
+        "NOT_FOUND",
+      );
     } finally {
       await close();
     }

@@ -3,7 +3,8 @@ import { z } from "zod";
 import { appRouter } from "./root";
 
 // Field names that would carry a secret value, its ciphertext or other key material.
-const FORBIDDEN = /^(value|values|plain|plaintext|sealed|sealedValue|ciphertext|envelope|secretValue|password|passwordHash|tokenHash|privateKey|privateKeys)$/i;
+const FORBIDDEN =
+  /^(value|values|plain|plaintext|sealed|sealedValue|ciphertext|envelope|secretValue|password|passwordHash|tokenHash|privateKey|privateKeys)$/i;
 
 function propertyNames(schema: unknown, out = new Set<string>()): Set<string> {
   if (!schema || typeof schema !== "object") return out;

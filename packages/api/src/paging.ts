@@ -19,14 +19,32 @@ export function withCursor<S extends z.ZodRawShape>(row: z.ZodObject<S>) {
 /** The previous page's last (key, id) for the query; a cursor of another sort order is refused by name. */
 export function pageOf(input: TPageInput, sort = "default"): TPage {
   const cursor = input.cursor ? decodeCursor(input.cursor) : null;
-  if (input.cursor && !cursor) throw new AppError("INVALID", "cursor: Not a cursor from this list: pass the `cursor` of the last row of the previous page, unchanged.");
+  if (input.cursor && !cursor)
+    throw new AppError(
+      "INVALID",
+      "cursor: Not a cursor from this list: pass the `cursor` of the last row of the previous page, unchanged.",
+    );
   if (cursor && cursor.sort !== sort) {
-    throw new AppError("INVALID", `cursor: This cursor belongs to the "${cursor.sort}" order, not "${sort}": start again without a cursor when you change the sort.`);
+    throw new AppError(
+      "INVALID",
+      `cursor: This cursor belongs to the "${cursor.sort}" order, not "${sort}": start again without a cursor when you change the sort.`,
+    );
   }
-  return { limit: input.limit, after: cursor ? { key: cursor.key, id: cursor.id } : null, search: input.search?.trim() || null };
+  return {
+    limit: input.limit,
+    after: cursor ? { key: cursor.key, id: cursor.id } : null,
+    search: input.search?.trim() || null,
+  };
 }
 
 /** Gives each row its cursor (from the sort key the query selected beside it) and drops the key. */
-export function cursored<R extends { cursorKey: string }>(rows: R[], sort: string, idOf: (row: R) => string): Array<Omit<R, "cursorKey"> & { cursor: string }> {
-  return rows.map(({ cursorKey, ...rest }) => ({ ...rest, cursor: encodeCursor({ sort, key: cursorKey, id: idOf({ cursorKey, ...rest } as R) }) }));
+export function cursored<R extends { cursorKey: string }>(
+  rows: R[],
+  sort: string,
+  idOf: (row: R) => string,
+): Array<Omit<R, "cursorKey"> & { cursor: string }> {
+  return rows.map(({ cursorKey, ...rest }) => ({
+    ...rest,
+    cursor: encodeCursor({ sort, key: cursorKey, id: idOf({ cursorKey, ...rest } as R) }),
+  }));
 }

@@ -20,7 +20,11 @@ afterAll(async () => {
   await close();
 });
 
-const codeOf = (p: Promise<unknown>) => p.then(() => "ok", (e: unknown) => (e instanceof TRPCError ? e.code : String(e)));
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => "ok",
+    (e: unknown) => (e instanceof TRPCError ? e.code : String(e)),
+  );
 
 async function orgWorkspace(label: string) {
   const owner = await makeUser(db, label);
@@ -31,7 +35,14 @@ async function orgWorkspace(label: string) {
 }
 
 const newRun = (workspaceId: string, pipelineName: string) =>
-  insertRun(db, { workspaceId, pipelineName, repository: "https://example.test/p", computeEnvName: "ce", computeEnvKind: "local", deadlineAt: new Date(Date.now() + 3_600_000) });
+  insertRun(db, {
+    workspaceId,
+    pipelineName,
+    repository: "https://example.test/p",
+    computeEnvName: "ce",
+    computeEnvKind: "local",
+    deadlineAt: new Date(Date.now() + 3_600_000),
+  });
 
 /** Collects events until `count` arrived or `ms` passed, then stops the stream. */
 async function collect(stream: AsyncIterable<unknown>, count: number, ms: number) {
@@ -39,7 +50,10 @@ async function collect(stream: AsyncIterable<unknown>, count: number, ms: number
   const iterator = stream[Symbol.asyncIterator]();
   const deadline = Date.now() + ms;
   while (got.length < count && Date.now() < deadline) {
-    const next = await Promise.race([iterator.next(), new Promise<"timeout">((r) => setTimeout(() => r("timeout"), Math.max(1, deadline - Date.now())))]);
+    const next = await Promise.race([
+      iterator.next(),
+      new Promise<"timeout">((r) => setTimeout(() => r("timeout"), Math.max(1, deadline - Date.now()))),
+    ]);
     if (next === "timeout" || next.done) break;
     got.push(next.value);
   }
@@ -100,7 +114,9 @@ describe("runs.onChange", () => {
     const run = await newRun(a.ws.id, "quiet");
     // As the HTTP adapter does when the browser goes away: the request's signal aborts.
     const abort = new AbortController();
-    const stream = await createCaller(contextFor(db, a.owner.id, { runEvents: hub }), { signal: abort.signal }).runs.onChange({ workspaceId: a.ws.id });
+    const stream = await createCaller(contextFor(db, a.owner.id, { runEvents: hub }), {
+      signal: abort.signal,
+    }).runs.onChange({ workspaceId: a.ws.id });
     const iterator = stream[Symbol.asyncIterator]();
     const next = iterator.next();
     await new Promise((r) => setTimeout(r, 200));

@@ -5,13 +5,31 @@ import { join } from "node:path";
 import { TRPCError } from "@trpc/server";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { createDatabase, getRun, recordAudit, updateRunIf } from "@lockstep/db";
-import { addParticipant, callerFor, freshDatabase, makeAdmin, makeInstanceAdmin, makeUser, pipelinesRoot, testQueues } from "./test/fixtures";
+import {
+  addParticipant,
+  callerFor,
+  freshDatabase,
+  makeAdmin,
+  makeInstanceAdmin,
+  makeUser,
+  pipelinesRoot,
+  testQueues,
+} from "./test/fixtures";
 
 const { db, close } = createDatabase(inject("databaseUrl"), { max: 4 });
 afterAll(close);
 
-const codeOf = (p: Promise<unknown>) => p.then(() => "ok", (e: unknown) => (e instanceof TRPCError ? e.code : String(e)));
-const localEnv = { kind: "local", name: "Local", workDir: "/tmp/lockstep-runs-it", nextflowVersion: "24.10.5" } as const;
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => "ok",
+    (e: unknown) => (e instanceof TRPCError ? e.code : String(e)),
+  );
+const localEnv = {
+  kind: "local",
+  name: "Local",
+  workDir: "/tmp/lockstep-runs-it",
+  nextflowVersion: "24.10.5",
+} as const;
 /** A real pipeline directory (holding main.nf) under the test context's allowed root. */
 const pipelineDir = join(pipelinesRoot, "secrets-hash");
 
@@ -27,9 +45,18 @@ async function setup() {
   const ce = await asOwner.computeEnvs.create({ workspaceId: ws.id, computeEnv: localEnv });
   const pipeline = await asOwner.pipelines.create({
     workspaceId: ws.id,
-    pipeline: { name: "hello", repository: pipelineDir, defaultComputeEnvId: ce.id, defaultParams: { greeting: "hi", n: 1 } },
+    pipeline: {
+      name: "hello",
+      repository: pipelineDir,
+      defaultComputeEnvId: ce.id,
+      defaultParams: { greeting: "hi", n: 1 },
+    },
   });
-  const markers = { db: `MARKER-${randomUUID()}`, wsToken: `MARKER-${randomUUID()}`, userToken: `MARKER-${randomUUID()}` };
+  const markers = {
+    db: `MARKER-${randomUUID()}`,
+    wsToken: `MARKER-${randomUUID()}`,
+    userToken: `MARKER-${randomUUID()}`,
+  };
   await asOwner.secrets.create({ workspaceId: ws.id, name: "DB_PASSWORD", value: { plain: markers.db } });
   await asOwner.secrets.create({ workspaceId: ws.id, name: "API_TOKEN", value: { plain: markers.wsToken } });
   await callerFor(db, launcher.id).userSecrets.create({ name: "API_TOKEN", value: { plain: markers.userToken } });
@@ -50,7 +77,12 @@ describe("launching runs", () => {
       needs: null,
     });
     const run = await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id, params: { n: 2 } });
-    expect(run).toMatchObject({ status: "SUBMITTED", secretsState: "PENDING", params: { greeting: "hi", n: 2 }, computeEnvName: "Local" });
+    expect(run).toMatchObject({
+      status: "SUBMITTED",
+      secretsState: "PENDING",
+      params: { greeting: "hi", n: 2 },
+      computeEnvName: "Local",
+    });
     expect(run.secretNames).toEqual([
       { name: "API_TOKEN", source: "user" },
       { name: "DB_PASSWORD", source: "workspace" },
@@ -62,19 +94,28 @@ describe("launching runs", () => {
     const job = await testQueues.get("runs").getJob(`provision-${run.id}`);
     expect(job?.name).toBe("runs.provision");
     expect(job?.data).toEqual({ runId: run.id });
-    for (const marker of Object.values(markers)) expect(JSON.stringify(run) + JSON.stringify(job?.data)).not.toContain(marker);
+    for (const marker of Object.values(markers))
+      expect(JSON.stringify(run) + JSON.stringify(job?.data)).not.toContain(marker);
   });
 
   it("narrows to selected names, and refuses names that do not exist", async () => {
     const { asLauncher, ws, pipeline } = await setup();
-    const run = await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id, secrets: { mode: "selected", names: ["DB_PASSWORD"] } });
+    const run = await asLauncher.runs.launch({
+      workspaceId: ws.id,
+      pipelineId: pipeline.id,
+      secrets: { mode: "selected", names: ["DB_PASSWORD"] },
+    });
     expect(run.secretNames).toEqual([{ name: "DB_PASSWORD", source: "workspace" }]);
     const error = await asLauncher.runs
       .launch({ workspaceId: ws.id, pipelineId: pipeline.id, secrets: { mode: "selected", names: ["NOPE_X"] } })
       .catch((e: TRPCError) => e);
     expect((error as TRPCError).code).toBe("BAD_REQUEST");
     expect((error as TRPCError).message).toBe("secrets: no secret named NOPE_X in this workspace or your secrets.");
-    const none = await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id, secrets: { mode: "none" } });
+    const none = await asLauncher.runs.launch({
+      workspaceId: ws.id,
+      pipelineId: pipeline.id,
+      secrets: { mode: "none" },
+    });
     expect(none).toMatchObject({ secretNames: [], secretsState: "NONE" });
   });
 
@@ -86,8 +127,16 @@ describe("launching runs", () => {
     await me.userSecrets.create({ name: "API_TOKEN", value: { plain: "mine" } });
     await me.secrets.create({ workspaceId: user.personalWorkspaceId, name: "DB_PASSWORD", value: { plain: "x" } });
     const ce = await me.computeEnvs.create({ workspaceId: user.personalWorkspaceId, computeEnv: localEnv });
-    const pipeline = await me.pipelines.create({ workspaceId: user.personalWorkspaceId, pipeline: { name: "p", repository: pipelineDir, defaultComputeEnvId: ce.id } });
-    expect(await me.runs.effectiveSecrets({ workspaceId: user.personalWorkspaceId })).toEqual({ personal: true, secrets: [], overridden: [], needs: null });
+    const pipeline = await me.pipelines.create({
+      workspaceId: user.personalWorkspaceId,
+      pipeline: { name: "p", repository: pipelineDir, defaultComputeEnvId: ce.id },
+    });
+    expect(await me.runs.effectiveSecrets({ workspaceId: user.personalWorkspaceId })).toEqual({
+      personal: true,
+      secrets: [],
+      overridden: [],
+      needs: null,
+    });
     const run = await me.runs.launch({ workspaceId: user.personalWorkspaceId, pipelineId: pipeline.id });
     expect(run).toMatchObject({ secretNames: [], secretsState: "NONE" });
   });
@@ -116,7 +165,9 @@ describe("launching runs", () => {
   it("refuses to delete a compute environment a run still needs, until its secrets are deleted", async () => {
     const { asOwner, asLauncher, ws, ce, pipeline } = await setup();
     const run = await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id });
-    const refused = await asOwner.computeEnvs.delete({ workspaceId: ws.id, computeEnvId: ce.id }).catch((e: TRPCError) => e);
+    const refused = await asOwner.computeEnvs
+      .delete({ workspaceId: ws.id, computeEnvId: ce.id })
+      .catch((e: TRPCError) => e);
     expect((refused as TRPCError).code).toBe("CONFLICT");
     expect((refused as TRPCError).message).toBe(
       "computeEnvId: 1 run uses this compute environment (running, or its secrets not yet deleted); cancel or wait for it first.",
@@ -146,10 +197,18 @@ describe("launching on Lockstep's own machines", () => {
       await asAdmin.instance.update({ hostComputeEnvs: "workspace-maintainers" });
       const home = stranger.personalWorkspaceId;
       const local = await asStranger.computeEnvs.create({ workspaceId: home, computeEnv: localEnv });
-      const slurm = await asStranger.computeEnvs.create({ workspaceId: home, computeEnv: { ...localEnv, kind: "slurm", name: "Slurm", config: {} } });
-      const pipeline = await asStranger.pipelines.create({ workspaceId: home, pipeline: { name: "p", repository: pipelineDir, defaultComputeEnvId: local.id } });
+      const slurm = await asStranger.computeEnvs.create({
+        workspaceId: home,
+        computeEnv: { ...localEnv, kind: "slurm", name: "Slurm", config: {} },
+      });
+      const pipeline = await asStranger.pipelines.create({
+        workspaceId: home,
+        pipeline: { name: "p", repository: pipelineDir, defaultComputeEnvId: local.id },
+      });
       for (const computeEnvId of [local.id, slurm.id]) {
-        const error = await asStranger.runs.launch({ workspaceId: home, pipelineId: pipeline.id, computeEnvId }).catch((e: TRPCError) => e);
+        const error = await asStranger.runs
+          .launch({ workspaceId: home, pipelineId: pipeline.id, computeEnvId })
+          .catch((e: TRPCError) => e);
         expect([(error as TRPCError).code, (error as TRPCError).message]).toEqual(["FORBIDDEN", REFUSED]);
       }
       expect(await asStranger.runs.list({ workspaceId: home })).toEqual([]);
@@ -158,12 +217,25 @@ describe("launching on Lockstep's own machines", () => {
       const org = await asStranger.orgs.create({ name: "Stranger's lab", slug: "stranger-lab" });
       const ws = await asStranger.workspaces.create({ orgId: org.id, name: "Lab" });
       const labEnv = await asStranger.computeEnvs.create({ workspaceId: ws.id, computeEnv: localEnv });
-      const labPipeline = await asStranger.pipelines.create({ workspaceId: ws.id, pipeline: { name: "p", repository: pipelineDir, defaultComputeEnvId: labEnv.id } });
+      const labPipeline = await asStranger.pipelines.create({
+        workspaceId: ws.id,
+        pipeline: { name: "p", repository: pipelineDir, defaultComputeEnvId: labEnv.id },
+      });
       // The lab has none of the secrets the pipeline needs: "All" (here, none) launches anyway.
-      expect(await asStranger.runs.launch({ workspaceId: ws.id, pipelineId: labPipeline.id, secrets: { mode: "all" } })).toMatchObject({ status: "SUBMITTED" });
-      const adminEnv = await asAdmin.computeEnvs.create({ workspaceId: admin.personalWorkspaceId, computeEnv: localEnv });
-      const adminPipeline = await asAdmin.pipelines.create({ workspaceId: admin.personalWorkspaceId, pipeline: { name: "p", repository: pipelineDir, defaultComputeEnvId: adminEnv.id } });
-      expect(await asAdmin.runs.launch({ workspaceId: admin.personalWorkspaceId, pipelineId: adminPipeline.id })).toMatchObject({ status: "SUBMITTED", secretsState: "NONE" });
+      expect(
+        await asStranger.runs.launch({ workspaceId: ws.id, pipelineId: labPipeline.id, secrets: { mode: "all" } }),
+      ).toMatchObject({ status: "SUBMITTED" });
+      const adminEnv = await asAdmin.computeEnvs.create({
+        workspaceId: admin.personalWorkspaceId,
+        computeEnv: localEnv,
+      });
+      const adminPipeline = await asAdmin.pipelines.create({
+        workspaceId: admin.personalWorkspaceId,
+        pipeline: { name: "p", repository: pipelineDir, defaultComputeEnvId: adminEnv.id },
+      });
+      expect(
+        await asAdmin.runs.launch({ workspaceId: admin.personalWorkspaceId, pipelineId: adminPipeline.id }),
+      ).toMatchObject({ status: "SUBMITTED", secretsState: "NONE" });
     } finally {
       await fresh.close();
     }
@@ -176,10 +248,17 @@ describe("launching on Lockstep's own machines", () => {
       await writeFile(join(root, "hello", "main.nf"), "workflow { println 'hello' }\n");
       const { owner, ws, ce } = await setup();
       const asOwner = callerFor(db, owner.id, { config: { localPipelineRoots: [root] } });
-      const pipeline = await asOwner.pipelines.create({ workspaceId: ws.id, pipeline: { name: "temp", repository: join(root, "hello"), defaultComputeEnvId: ce.id } });
-      expect(await asOwner.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id })).toMatchObject({ status: "SUBMITTED" });
+      const pipeline = await asOwner.pipelines.create({
+        workspaceId: ws.id,
+        pipeline: { name: "temp", repository: join(root, "hello"), defaultComputeEnvId: ce.id },
+      });
+      expect(await asOwner.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id })).toMatchObject({
+        status: "SUBMITTED",
+      });
       await rm(join(root, "hello", "main.nf"));
-      const error = await asOwner.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id }).catch((e: TRPCError) => e);
+      const error = await asOwner.runs
+        .launch({ workspaceId: ws.id, pipelineId: pipeline.id })
+        .catch((e: TRPCError) => e);
       expect((error as TRPCError).code).toBe("BAD_REQUEST");
       expect((error as TRPCError).message).toBe(
         `pipelineId: This pipeline cannot be run from its path. The directory has no main.nf (a regular file, not a link). A local pipeline must be a directory holding main.nf inside ${root}.`,
@@ -187,7 +266,9 @@ describe("launching on Lockstep's own machines", () => {
       // An instance whose roots were removed refuses every local path, saying how to allow them.
       const noRoots = callerFor(db, owner.id, { config: { localPipelineRoots: [] } });
       const off = await noRoots.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id }).catch((e: TRPCError) => e);
-      expect((off as TRPCError).message).toMatch(/^pipelineId: This pipeline cannot be run from its path\. Local pipeline paths are turned off on this instance\..*LOCKSTEP_LOCAL_PIPELINE_ROOTS/);
+      expect((off as TRPCError).message).toMatch(
+        /^pipelineId: This pipeline cannot be run from its path\. Local pipeline paths are turned off on this instance\..*LOCKSTEP_LOCAL_PIPELINE_ROOTS/,
+      );
       expect((await asOwner.runs.list({ workspaceId: ws.id })).length).toBe(1);
     } finally {
       await rm(root, { recursive: true, force: true });
@@ -201,15 +282,29 @@ describe("a personal secret's name is its owner's alone", () => {
     const marker = `PERSONAL_${randomUUID().replace(/-/g, "").slice(0, 12).toUpperCase()}`;
     await asLauncher.userSecrets.create({ name: marker, value: { plain: "personal value" } });
     // The pipeline does not need the marker: only naming it sends it (personal secrets never go along wholesale).
-    const launched = await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id, secrets: { mode: "selected", names: ["DB_PASSWORD", "API_TOKEN", marker] } });
+    const launched = await asLauncher.runs.launch({
+      workspaceId: ws.id,
+      pipelineId: pipeline.id,
+      secrets: { mode: "selected", names: ["DB_PASSWORD", "API_TOKEN", marker] },
+    });
 
     // Positive control: the launcher sees their own names, and the row holds them.
     expect(launched.secretNames).toEqual(expect.arrayContaining([{ name: marker, source: "user" }]));
-    expect((await asLauncher.runs.get({ workspaceId: ws.id, runId: launched.id })).secretNames.map((s) => s.name)).toContain(marker);
+    expect(
+      (await asLauncher.runs.get({ workspaceId: ws.id, runId: launched.id })).secretNames.map((s) => s.name),
+    ).toContain(marker);
     expect(JSON.stringify((await getRun(db, launched.id))!.secretRefs)).toContain(marker);
 
     // What the worker writes when a cloud API quotes the name, and an event in the old form (names with "(user)").
-    await updateRunIf(db, launched.id, {}, { errorMessage: `could not provision secrets: Secrets Manager returned no ARN for lockstep-${launched.id}/${marker}`, lastCleanupError: `could not delete ${marker}` });
+    await updateRunIf(
+      db,
+      launched.id,
+      {},
+      {
+        errorMessage: `could not provision secrets: Secrets Manager returned no ARN for lockstep-${launched.id}/${marker}`,
+        lastCleanupError: `could not delete ${marker}`,
+      },
+    );
     await recordAudit(db, {
       actorId: null,
       actorEmail: null,
@@ -221,7 +316,11 @@ describe("a personal secret's name is its owner's alone", () => {
       targetId: launched.id,
       targetName: "hello",
       runId: launched.id,
-      detail: { provider: "aws-secrets-manager", names: ["DB_PASSWORD (workspace)", `${marker} (user)`, "API_TOKEN (user)"], error: `AccessDenied on ${marker}` },
+      detail: {
+        provider: "aws-secrets-manager",
+        names: ["DB_PASSWORD (workspace)", `${marker} (user)`, "API_TOKEN (user)"],
+        error: `AccessDenied on ${marker}`,
+      },
     });
 
     const asOwnerGet = await asOwner.runs.get({ workspaceId: ws.id, runId: launched.id });
@@ -232,7 +331,9 @@ describe("a personal secret's name is its owner's alone", () => {
     expect(readable).not.toContain("(user)");
     expect(asOwnerGet.secretNames).toEqual([{ name: "DB_PASSWORD", source: "workspace" }]);
     expect(asOwnerGet.personalSecretCount).toBe(2);
-    expect(asOwnerGet.errorMessage).toBe(`could not provision secrets: Secrets Manager returned no ARN for lockstep-${launched.id}/[a personal secret of ${launcher.name}]`);
+    expect(asOwnerGet.errorMessage).toBe(
+      `could not provision secrets: Secrets Manager returned no ARN for lockstep-${launched.id}/[a personal secret of ${launcher.name}]`,
+    );
 
     const launchedEvent = activity.items.find((e) => e.action === "run.launched" && e.runId === launched.id)!;
     expect(launchedEvent.detail).toEqual({

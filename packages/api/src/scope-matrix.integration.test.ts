@@ -107,7 +107,10 @@ const expected: Record<string, TExpected> = {
   "webhooks.test": "admin",
 };
 
-const procedureTypes = appRouter._def.procedures as unknown as Record<string, { _def: { type: "query" | "mutation" | "subscription" } }>;
+const procedureTypes = appRouter._def.procedures as unknown as Record<
+  string,
+  { _def: { type: "query" | "mutation" | "subscription" } }
+>;
 const typeOf = (path: string) => procedureTypes[path]!._def.type;
 
 /**
@@ -117,7 +120,9 @@ const typeOf = (path: string) => procedureTypes[path]!._def.type;
  */
 async function outcome(identity: TIdentity | null, path: string): Promise<"refused" | "passed" | "UNAUTHORIZED"> {
   const caller = createCaller(contextFor(db, null, { identity })) as unknown as Record<string, unknown>;
-  const fn = path.split(".").reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], caller) as (input: unknown) => Promise<unknown>;
+  const fn = path.split(".").reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], caller) as (
+    input: unknown,
+  ) => Promise<unknown>;
   try {
     await fn({ scopeMatrixProbe: true });
     return "passed";
@@ -131,13 +136,20 @@ async function outcome(identity: TIdentity | null, path: string): Promise<"refus
 
 describe("scope matrix: every procedure × the scope an access token needs", () => {
   it("the hand-written table covers exactly the router's procedures", () => {
-    expect(Object.keys(expected).sort()).toEqual(procedureMeta().map(([path]) => path).sort());
+    expect(Object.keys(expected).sort()).toEqual(
+      procedureMeta()
+        .map(([path]) => path)
+        .sort(),
+    );
   });
 
   it("the hand-written table agrees with requiredScope for every procedure behind sign-in", () => {
     for (const [path, meta] of procedureMeta()) {
       if (expected[path] === "public") continue;
-      expect([path, requiredScope({ path, type: typeOf(path), instanceAdmin: meta.instanceAdmin === true })]).toEqual([path, expected[path]]);
+      expect([path, requiredScope({ path, type: typeOf(path), instanceAdmin: meta.instanceAdmin === true })]).toEqual([
+        path,
+        expected[path],
+      ]);
     }
   });
 
@@ -147,20 +159,38 @@ describe("scope matrix: every procedure × the scope an access token needs", () 
     expect(await outcome(null, path)).toBe("UNAUTHORIZED");
   });
 
-  it.each(authed)("%s → %s: a token with every other scope is refused; one with it, or a session, passes", async (path, scope) => {
-    const user = await makePlainUser(db, "scopes");
-    // An instance admin, so the instance procedures get past their own check when the scope allows.
-    await makeInstanceAdmin(db, user.id);
-    const token = (scopes: readonly string[]): TIdentity => ({ userId: user.id, via: "token", tokenId: "00000000-0000-4000-8000-000000000000", scopes });
-    const others = tokenScopes.filter((s) => s !== scope);
-    expect(await outcome(token(others), path)).toBe("refused");
-    expect(await outcome(token([]), path)).toBe("refused");
-    if (scope === "session") expect(await outcome(token(tokenScopes), path)).toBe("refused");
-    else expect(await outcome(token([scope]), path)).toBe("passed");
-    expect(await outcome({ userId: user.id, via: "session" }, path)).toBe("passed");
-  });
+  it.each(authed)(
+    "%s → %s: a token with every other scope is refused; one with it, or a session, passes",
+    async (path, scope) => {
+      const user = await makePlainUser(db, "scopes");
+      // An instance admin, so the instance procedures get past their own check when the scope allows.
+      await makeInstanceAdmin(db, user.id);
+      const token = (scopes: readonly string[]): TIdentity => ({
+        userId: user.id,
+        via: "token",
+        tokenId: "00000000-0000-4000-8000-000000000000",
+        scopes,
+      });
+      const others = tokenScopes.filter((s) => s !== scope);
+      expect(await outcome(token(others), path)).toBe("refused");
+      expect(await outcome(token([]), path)).toBe("refused");
+      if (scope === "session") expect(await outcome(token(tokenScopes), path)).toBe("refused");
+      else expect(await outcome(token([scope]), path)).toBe("passed");
+      expect(await outcome({ userId: user.id, via: "session" }, path)).toBe("passed");
+    },
+  );
 
   it("public procedures answer a token without any scope", async () => {
-    expect(await outcome({ userId: "00000000-0000-4000-8000-000000000000", via: "token", tokenId: "00000000-0000-4000-8000-000000000000", scopes: [] }, "system.health")).toBe("passed");
+    expect(
+      await outcome(
+        {
+          userId: "00000000-0000-4000-8000-000000000000",
+          via: "token",
+          tokenId: "00000000-0000-4000-8000-000000000000",
+          scopes: [],
+        },
+        "system.health",
+      ),
+    ).toBe("passed");
   });
 });

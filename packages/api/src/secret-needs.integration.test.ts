@@ -13,9 +13,18 @@ afterAll(async () => {
   for (const t of temps) await rm(t, { recursive: true, force: true });
 });
 
-const localEnv = { kind: "local", name: "Local", workDir: "/tmp/lockstep-needs-it", nextflowVersion: "24.10.5" } as const;
+const localEnv = {
+  kind: "local",
+  name: "Local",
+  workDir: "/tmp/lockstep-needs-it",
+  nextflowVersion: "24.10.5",
+} as const;
 const needsDir = join(pipelinesRoot, "needs-config");
-const errorOf = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => (e instanceof TRPCError ? { code: e.code, message: e.message } : { code: "?", message: String(e) }));
+const errorOf = (p: Promise<unknown>) =>
+  p.then(
+    () => null,
+    (e: unknown) => (e instanceof TRPCError ? { code: e.code, message: e.message } : { code: "?", message: String(e) }),
+  );
 
 async function setup(repository = needsDir, overrides: Parameters<typeof callerFor>[2] = {}) {
   const owner = await makeUser(db, "owner");
@@ -26,7 +35,10 @@ async function setup(repository = needsDir, overrides: Parameters<typeof callerF
   const ws = await asOwner.workspaces.create({ orgId: org.id, name: "Needs" });
   await addParticipant(db, asOwner, { workspaceId: ws.id, user: launcher, role: "launch" });
   const ce = await asOwner.computeEnvs.create({ workspaceId: ws.id, computeEnv: localEnv });
-  const pipeline = await asOwner.pipelines.create({ workspaceId: ws.id, pipeline: { name: "needs", repository, defaultComputeEnvId: ce.id } });
+  const pipeline = await asOwner.pipelines.create({
+    workspaceId: ws.id,
+    pipeline: { name: "needs", repository, defaultComputeEnvId: ce.id },
+  });
   return { owner, launcher, asOwner, asLauncher: callerFor(db, launcher.id, overrides), ws, ce, pipeline };
 }
 
@@ -46,7 +58,10 @@ describe("what a pipeline needs", () => {
       problems: [],
     });
     expect(pipeline.secretNeedsText).toBe("needs DB_PASSWORD, SLACK_WEBHOOK (optional) (config: AWS_KEY)");
-    const remote = await asOwner.pipelines.create({ workspaceId: ws.id, pipeline: { name: "remote", repository: "https://github.com/nf-core/demo", defaultComputeEnvId: ce.id } });
+    const remote = await asOwner.pipelines.create({
+      workspaceId: ws.id,
+      pipeline: { name: "remote", repository: "https://github.com/nf-core/demo", defaultComputeEnvId: ce.id },
+    });
     expect(remote.secretNeeds).toMatchObject({ status: "unknown" });
     expect(remote.secretNeedsText).toMatch(/unknown until launch/);
   });
@@ -82,17 +97,27 @@ describe("what a pipeline needs", () => {
     // Positive controls: "All" sends the unrelated workspace secret; naming a personal one sends it.
     const all = await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id, secrets: { mode: "all" } });
     expect(await sent(all.id)).toEqual(["AWS_KEY:workspace", "DB_PASSWORD:user", "UNRELATED_WS:workspace"]);
-    const only = await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id, secrets: { mode: "selected", names: ["MY_OTHER"] } });
+    const only = await asLauncher.runs.launch({
+      workspaceId: ws.id,
+      pipelineId: pipeline.id,
+      secrets: { mode: "selected", names: ["MY_OTHER"] },
+    });
     expect(await sent(only.id)).toEqual(["MY_OTHER:user"]);
 
     // Once the optional one has a value it goes along too.
     await asOwner.secrets.create({ workspaceId: ws.id, name: "SLACK_WEBHOOK", value: { plain: "hook" } });
-    const withHook = await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id, secrets: { mode: "needed" } });
+    const withHook = await asLauncher.runs.launch({
+      workspaceId: ws.id,
+      pipelineId: pipeline.id,
+      secrets: { mode: "needed" },
+    });
     expect(await sent(withHook.id)).toEqual(["AWS_KEY:workspace", "DB_PASSWORD:user", "SLACK_WEBHOOK:workspace"]);
 
     // The audit event says how the set was chosen and from which sources, never a value.
     const events = await asOwner.audit.list({ workspaceId: ws.id, limit: 100 });
-    const launched = events.items.find((e: { action: string; runId: string | null }) => e.action === "run.launched" && e.runId === run.id);
+    const launched = events.items.find(
+      (e: { action: string; runId: string | null }) => e.action === "run.launched" && e.runId === run.id,
+    );
     expect(launched?.detail).toMatchObject({ secretsMode: "needed", optionalLeftOut: ["SLACK_WEBHOOK"] });
     expect(JSON.stringify(events)).not.toMatch(/ws-db|ws-aws|mine-db|mine-other|ws-other/);
   });
@@ -104,8 +129,14 @@ describe("what a pipeline needs", () => {
       message: expect.stringMatching(/needs AWS_KEY, DB_PASSWORD, which have no value/),
     });
     await asOwner.secrets.create({ workspaceId: ws.id, name: "DB_PASSWORD", value: { plain: "x" } });
-    expect((await errorOf(asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id })))?.message).toMatch(/needs AWS_KEY, which has no value/);
-    await asOwner.pipelines.update({ workspaceId: ws.id, pipelineId: pipeline.id, pipeline: { name: "needs", repository: needsDir, defaultComputeEnvId: ce.id, optionalSecrets: ["AWS_KEY"] } });
+    expect((await errorOf(asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id })))?.message).toMatch(
+      /needs AWS_KEY, which has no value/,
+    );
+    await asOwner.pipelines.update({
+      workspaceId: ws.id,
+      pipelineId: pipeline.id,
+      pipeline: { name: "needs", repository: needsDir, defaultComputeEnvId: ce.id, optionalSecrets: ["AWS_KEY"] },
+    });
     const run = await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id });
     expect(await sent(run.id)).toEqual(["DB_PASSWORD:workspace"]);
   });
@@ -113,12 +144,21 @@ describe("what a pipeline needs", () => {
   it("when the needs are unknown (https), no selection keeps sending all, and asking for 'needed' says why it cannot", async () => {
     const { asOwner, asLauncher, ws } = await setup();
     const ce = await asOwner.computeEnvs.create({ workspaceId: ws.id, computeEnv: { ...localEnv, name: "Local 2" } });
-    const remote = await asOwner.pipelines.create({ workspaceId: ws.id, pipeline: { name: "remote", repository: "https://github.com/nf-core/demo", defaultComputeEnvId: ce.id } });
+    const remote = await asOwner.pipelines.create({
+      workspaceId: ws.id,
+      pipeline: { name: "remote", repository: "https://github.com/nf-core/demo", defaultComputeEnvId: ce.id },
+    });
     await asOwner.secrets.create({ workspaceId: ws.id, name: "DB_PASSWORD", value: { plain: "x" } });
     await asLauncher.userSecrets.create({ name: "MY_OTHER", value: { plain: "y" } });
     const run = await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: remote.id });
     expect(await sent(run.id)).toEqual(["DB_PASSWORD:workspace", "MY_OTHER:user"]);
-    expect((await errorOf(asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: remote.id, secrets: { mode: "needed" } })))?.message).toMatch(/unknown until launch/);
+    expect(
+      (
+        await errorOf(
+          asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: remote.id, secrets: { mode: "needed" } }),
+        )
+      )?.message,
+    ).toMatch(/unknown until launch/);
   });
 
   it("is scanned again at launch: a directive added since the pipeline was saved is needed, with a new fingerprint", async () => {
@@ -147,23 +187,59 @@ describe("what a pipeline needs", () => {
     // What the worker records for a Secrets Manager store (locations are ARNs holding the names).
     const arn = (n: string) => `arn:aws:secretsmanager:eu-west-1:123456789012:secret:lockstep-${run.id}/${n}-AbCdEf`;
     const writtenAt = new Date().toISOString();
-    await updateRunIf(db, run.id, {}, {
-      status: "SUCCEEDED",
-      secretsState: "DELETED",
-      cleanupTarget: { provider: "aws-secrets-manager", region: "eu-west-1", prefix: "lockstep-", credentialId: run.id },
-      secretCopies: [{ location: arn("AWS_KEY"), writtenAt }, { location: arn("DB_PASSWORD"), writtenAt }],
-    });
+    await updateRunIf(
+      db,
+      run.id,
+      {},
+      {
+        status: "SUCCEEDED",
+        secretsState: "DELETED",
+        cleanupTarget: {
+          provider: "aws-secrets-manager",
+          region: "eu-west-1",
+          prefix: "lockstep-",
+          credentialId: run.id,
+        },
+        secretCopies: [
+          { location: arn("AWS_KEY"), writtenAt },
+          { location: arn("DB_PASSWORD"), writtenAt },
+        ],
+      },
+    );
     const before = await asOwner.runs.receipt({ workspaceId: ws.id, runId: run.id });
     expect(before.deletion.verified).toBe(false);
     expect(before.copies.every((c) => c.goneAt === null)).toBe(true);
-    await recordAudit(db, { actorId: null, actorEmail: null, ip: null, userAgent: "worker", action: "secrets.deleted", workspaceId: ws.id, targetType: "run", targetId: run.id, targetName: "needs", runId: run.id, detail: { provider: "aws-secrets-manager", location: `lockstep-${run.id}`, verified: true, attempts: 2 } });
+    await recordAudit(db, {
+      actorId: null,
+      actorEmail: null,
+      ip: null,
+      userAgent: "worker",
+      action: "secrets.deleted",
+      workspaceId: ws.id,
+      targetType: "run",
+      targetId: run.id,
+      targetName: "needs",
+      runId: run.id,
+      detail: { provider: "aws-secrets-manager", location: `lockstep-${run.id}`, verified: true, attempts: 2 },
+    });
 
     const mine = await asLauncher.runs.receipt({ workspaceId: ws.id, runId: run.id });
-    expect(mine).toMatchObject({ provider: "aws-secrets-manager", store: `lockstep-${run.id}`, sidecars: null, deletion: { verified: true, attempts: 2 } });
+    expect(mine).toMatchObject({
+      provider: "aws-secrets-manager",
+      store: `lockstep-${run.id}`,
+      sidecars: null,
+      deletion: { verified: true, attempts: 2 },
+    });
     expect(mine.copies.map((c) => c.location)).toEqual([arn("AWS_KEY"), arn("DB_PASSWORD")]);
-    expect(mine.copies.every((c) => c.writtenAt === writtenAt && c.goneAt === mine.deletion.at && c.verifiedBy === "list-after-delete")).toBe(true);
+    expect(
+      mine.copies.every(
+        (c) => c.writtenAt === writtenAt && c.goneAt === mine.deletion.at && c.verifiedBy === "list-after-delete",
+      ),
+    ).toBe(true);
     const theirs = await asOwner.runs.receipt({ workspaceId: ws.id, runId: run.id });
-    expect(theirs.copies[0]!.location).toBe(`arn:aws:secretsmanager:eu-west-1:123456789012:secret:lockstep-${run.id}/[a personal secret of ${launcher.name}]-AbCdEf`);
+    expect(theirs.copies[0]!.location).toBe(
+      `arn:aws:secretsmanager:eu-west-1:123456789012:secret:lockstep-${run.id}/[a personal secret of ${launcher.name}]-AbCdEf`,
+    );
     expect(theirs.copies[1]!.location).toBe(arn("DB_PASSWORD"));
     expect(JSON.stringify(theirs)).not.toContain("AWS_KEY");
     expect(theirs.personalSecretCount).toBe(1);

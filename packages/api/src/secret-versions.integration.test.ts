@@ -15,7 +15,11 @@ import { addParticipant, callerFor, makeUser, pipelinesRoot } from "./test/fixtu
 const { db, close } = createDatabase(inject("databaseUrl"), { max: 4 });
 afterAll(close);
 
-const codeOf = (p: Promise<unknown>) => p.then(() => "ok", (e: unknown) => (e instanceof TRPCError ? e.code : String(e)));
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => "ok",
+    (e: unknown) => (e instanceof TRPCError ? e.code : String(e)),
+  );
 
 async function setup() {
   const owner = await makeUser(db, "owner");
@@ -29,7 +33,9 @@ async function setup() {
 
 /** Every row of every table in the schema, as text: where an old value or ciphertext could hide. */
 async function everythingStored(): Promise<string> {
-  const tables = await db.execute<{ table_name: string }>(sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`);
+  const tables = await db.execute<{ table_name: string }>(
+    sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`,
+  );
   const parts: string[] = [];
   for (const { table_name } of tables as unknown as Array<{ table_name: string }>) {
     const rows = await db.execute(sql.raw(`select t::text as row from "${table_name.replace(/"/g, '""')}" t`));
@@ -41,9 +47,17 @@ async function everythingStored(): Promise<string> {
 describe("secret versions", () => {
   it("start at 1, go up by one on every overwrite (form, import, personal), and keep who and when — never a value", async () => {
     const { owner, asOwner, asViewer, ws } = await setup();
-    const created = await asOwner.secrets.create({ workspaceId: ws.id, name: "DB_PASSWORD", value: { plain: "v1-value" } });
+    const created = await asOwner.secrets.create({
+      workspaceId: ws.id,
+      name: "DB_PASSWORD",
+      value: { plain: "v1-value" },
+    });
     await asOwner.secrets.update({ workspaceId: ws.id, secretId: created.id, value: { plain: "v2-value" } });
-    await asOwner.secrets.import({ workspaceId: ws.id, entries: [{ line: 1, name: "DB_PASSWORD", value: { plain: "v3-value" } }], overwrite: true });
+    await asOwner.secrets.import({
+      workspaceId: ws.id,
+      entries: [{ line: 1, name: "DB_PASSWORD", value: { plain: "v3-value" } }],
+      overwrite: true,
+    });
     const listed = (await asOwner.secrets.list({ workspaceId: ws.id })).find((s) => s.name === "DB_PASSWORD")!;
     expect(listed.version).toBe(3);
 
@@ -54,13 +68,20 @@ describe("secret versions", () => {
       [2, "overwritten", null, owner.id],
       [1, "created", null, owner.id],
     ]);
-    expect(Date.parse(history.versions[0]!.writtenAt)).toBeGreaterThanOrEqual(Date.parse(history.versions[2]!.writtenAt));
+    expect(Date.parse(history.versions[0]!.writtenAt)).toBeGreaterThanOrEqual(
+      Date.parse(history.versions[2]!.writtenAt),
+    );
     expect(JSON.stringify(history)).not.toMatch(/v[123]-value/);
 
     // Paged: two at a time, then the rest.
     const first = await asOwner.secrets.history({ workspaceId: ws.id, secretId: created.id, limit: 2 });
     expect(first.versions.map((v) => v.version)).toEqual([3, 2]);
-    const rest = await asOwner.secrets.history({ workspaceId: ws.id, secretId: created.id, limit: 2, cursor: first.nextCursor! });
+    const rest = await asOwner.secrets.history({
+      workspaceId: ws.id,
+      secretId: created.id,
+      limit: 2,
+      cursor: first.nextCursor!,
+    });
     expect([rest.versions.map((v) => v.version), rest.nextCursor]).toEqual([[1], null]);
 
     // Personal secrets keep theirs the same way, for their owner.
@@ -74,7 +95,10 @@ describe("secret versions", () => {
     const { asOwner, ws } = await setup();
     const marker = `OLDVALUE${randomUUID().replace(/-/g, "")}`;
     const created = await asOwner.secrets.create({ workspaceId: ws.id, name: "API_TOKEN", value: { plain: marker } });
-    const [before] = await db.select({ sealed: schema.secrets.sealed }).from(schema.secrets).where(eq(schema.secrets.id, created.id));
+    const [before] = await db
+      .select({ sealed: schema.secrets.sealed })
+      .from(schema.secrets)
+      .where(eq(schema.secrets.id, created.id));
     const oldCiphertext = before!.sealed;
     // Positive control: the scan finds the ciphertext while it is the current value.
     expect(await everythingStored()).toContain(oldCiphertext);
@@ -109,8 +133,18 @@ describe("which versions a run received", () => {
   const key = FingerprintKey.fromSpec(FingerprintKey.generateSpec("api-fp"));
 
   /** A run as the worker leaves it after provisioning: the versions it read and their keyed fingerprints. */
-  async function provisionedRun(ws: { id: string }, launchedBy: string, received: Array<{ secretId: string; name: string; source: "workspace" | "user"; version: number; value: string }>) {
-    const secretVersions: TRunSecretVersion[] = received.map((r) => ({ secretId: r.secretId, name: r.name, source: r.source, version: r.version, fingerprint: key.of(r.value) }));
+  async function provisionedRun(
+    ws: { id: string },
+    launchedBy: string,
+    received: Array<{ secretId: string; name: string; source: "workspace" | "user"; version: number; value: string }>,
+  ) {
+    const secretVersions: TRunSecretVersion[] = received.map((r) => ({
+      secretId: r.secretId,
+      name: r.name,
+      source: r.source,
+      version: r.version,
+      fingerprint: key.of(r.value),
+    }));
     return insertRun(db, {
       workspaceId: ws.id,
       launchedBy,
@@ -173,12 +207,23 @@ describe("which versions a run received", () => {
       ["MY_KEY", true],
     ]);
     // Personal secrets are compared only for the launcher of both runs.
-    expect((await asViewer.runs.secretVersions({ workspaceId: ws.id, runId: runB.id, sameAs: runA.id })).secrets.map((s) => [s.name, s.sameValue])).toEqual([
+    expect(
+      (await asViewer.runs.secretVersions({ workspaceId: ws.id, runId: runB.id, sameAs: runA.id })).secrets.map((s) => [
+        s.name,
+        s.sameValue,
+      ]),
+    ).toEqual([
       ["DB_PASSWORD", false],
       ["API_TOKEN", true],
     ]);
     // No output carries a fingerprint.
-    const outputs = JSON.stringify([since, asOther, compared, await asOwner.runs.get({ workspaceId: ws.id, runId: runB.id }), await asOwner.runs.list({ workspaceId: ws.id })]);
+    const outputs = JSON.stringify([
+      since,
+      asOther,
+      compared,
+      await asOwner.runs.get({ workspaceId: ws.id, runId: runB.id }),
+      await asOwner.runs.list({ workspaceId: ws.id }),
+    ]);
     for (const v of ["db-1", "db-2", "tok-1", "mine-1"]) expect(outputs).not.toContain(key.of(v).mac);
 
     // Fingerprints under another key say nothing: "cannot tell", not "different".
@@ -192,18 +237,32 @@ describe("which versions a run received", () => {
       computeEnvKind: "local",
       deadlineAt: new Date(Date.now() + 3_600_000),
       secretRefs: [{ name: "API_TOKEN", source: "workspace", secretId: tok.id }],
-      secretVersions: [{ secretId: tok.id, name: "API_TOKEN", source: "workspace", version: 2, fingerprint: otherKey.of("tok-1") }],
+      secretVersions: [
+        { secretId: tok.id, name: "API_TOKEN", source: "workspace", version: 2, fingerprint: otherKey.of("tok-1") },
+      ],
     });
-    expect((await asOwner.runs.secretVersions({ workspaceId: ws.id, runId: runC.id, sameAs: runB.id })).secrets.map((s) => s.sameValue)).toEqual([null]);
+    expect(
+      (await asOwner.runs.secretVersions({ workspaceId: ws.id, runId: runC.id, sameAs: runB.id })).secrets.map(
+        (s) => s.sameValue,
+      ),
+    ).toEqual([null]);
   });
 
   it("the secrets list says which run last received each secret", async () => {
     const { owner, asOwner, ws } = await setup();
     const s = await asOwner.secrets.create({ workspaceId: ws.id, name: "DB_PASSWORD", value: { plain: "x" } });
     expect((await asOwner.secrets.list({ workspaceId: ws.id }))[0]!.lastUsedRun).toBeNull();
-    const run = await provisionedRun(ws, owner.id, [{ secretId: s.id, name: "DB_PASSWORD", source: "workspace", version: 1, value: "x" }]);
-    await db.update(schema.secrets).set({ lastUsedRunId: run.id, lastUsedAt: new Date(), lastUsedBy: owner.id }).where(eq(schema.secrets.id, s.id));
-    expect((await asOwner.secrets.list({ workspaceId: ws.id }))[0]!.lastUsedRun).toEqual({ id: run.id, workspaceId: ws.id });
+    const run = await provisionedRun(ws, owner.id, [
+      { secretId: s.id, name: "DB_PASSWORD", source: "workspace", version: 1, value: "x" },
+    ]);
+    await db
+      .update(schema.secrets)
+      .set({ lastUsedRunId: run.id, lastUsedAt: new Date(), lastUsedBy: owner.id })
+      .where(eq(schema.secrets.id, s.id));
+    expect((await asOwner.secrets.list({ workspaceId: ws.id }))[0]!.lastUsedRun).toEqual({
+      id: run.id,
+      workspaceId: ws.id,
+    });
   });
 
   it("a run of another workspace is NOT_FOUND, as the run and as the run to compare with", async () => {
@@ -212,7 +271,9 @@ describe("which versions a run received", () => {
     const runB = await provisionedRun(b.ws, b.owner.id, []);
     const runA = await provisionedRun(a.ws, a.owner.id, []);
     expect(await codeOf(a.asOwner.runs.secretVersions({ workspaceId: a.ws.id, runId: runB.id }))).toBe("NOT_FOUND");
-    expect(await codeOf(a.asOwner.runs.secretVersions({ workspaceId: a.ws.id, runId: runA.id, sameAs: runB.id }))).toBe("NOT_FOUND");
+    expect(await codeOf(a.asOwner.runs.secretVersions({ workspaceId: a.ws.id, runId: runA.id, sameAs: runB.id }))).toBe(
+      "NOT_FOUND",
+    );
     expect(await codeOf(a.asOwner.runs.secretVersions({ workspaceId: b.ws.id, runId: runB.id }))).toBe("NOT_FOUND");
     expect(await codeOf(a.asOwner.runs.secretVersions({ workspaceId: a.ws.id, runId: runA.id }))).toBe("ok");
   });

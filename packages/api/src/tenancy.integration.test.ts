@@ -2,7 +2,15 @@ import { join } from "node:path";
 import { TRPCError } from "@trpc/server";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { createDatabase, sql } from "@lockstep/db";
-import { addOrgMember, addParticipant, callerFor, makeInstanceAdmin, makeUser, pipelinesRoot, procedureMeta } from "./test/fixtures";
+import {
+  addOrgMember,
+  addParticipant,
+  callerFor,
+  makeInstanceAdmin,
+  makeUser,
+  pipelinesRoot,
+  procedureMeta,
+} from "./test/fixtures";
 
 const { db, close } = createDatabase(inject("databaseUrl"), { max: 4 });
 afterAll(close);
@@ -28,23 +36,62 @@ describe("cross-tenant isolation", () => {
     const sharedB = await asBob.workspaces.create({ orgId: orgB.id, name: "B shared", visibility: "shared" });
     const secretIds = new Map<string, string>();
     const ids = new Map<string, { ce: string; pipeline: string; run: string; credential: string; webhook: string }>();
-    const awsKey = JSON.stringify({ accessKeyId: "AKIAABCDEFGHIJKLMNOP", secretAccessKey: "0123456789abcdef0123456789abcdef" });
+    const awsKey = JSON.stringify({
+      accessKeyId: "AKIAABCDEFGHIJKLMNOP",
+      secretAccessKey: "0123456789abcdef0123456789abcdef",
+    });
     for (const ws of [wsB.id, sharedB.id, bob.personalWorkspaceId]) {
-      secretIds.set(ws, (await asBob.secrets.create({ workspaceId: ws, name: "B_SECRET", value: { plain: "b-value" } })).id);
-      const ce = await asBob.computeEnvs.create({ workspaceId: ws, computeEnv: { kind: "local", name: "B env", workDir: "/tmp/lockstep-b", nextflowVersion: "24.10.5" } });
-      const pipeline = await asBob.pipelines.create({ workspaceId: ws, pipeline: { name: "b-pipe", repository: join(pipelinesRoot, "sleeps"), defaultComputeEnvId: ce.id } });
+      secretIds.set(
+        ws,
+        (await asBob.secrets.create({ workspaceId: ws, name: "B_SECRET", value: { plain: "b-value" } })).id,
+      );
+      const ce = await asBob.computeEnvs.create({
+        workspaceId: ws,
+        computeEnv: { kind: "local", name: "B env", workDir: "/tmp/lockstep-b", nextflowVersion: "24.10.5" },
+      });
+      const pipeline = await asBob.pipelines.create({
+        workspaceId: ws,
+        pipeline: { name: "b-pipe", repository: join(pipelinesRoot, "sleeps"), defaultComputeEnvId: ce.id },
+      });
       // "All": the workspace lacks the DB_PASSWORD the pipeline needs, which a default launch refuses.
       const run = await asBob.runs.launch({ workspaceId: ws, pipelineId: pipeline.id, secrets: { mode: "all" } });
-      const credential = await asBob.credentials.create({ workspaceId: ws, name: "b-aws", provider: "aws", value: { plain: awsKey } });
-      const webhook = await asBob.webhooks.create({ workspaceId: ws, url: "https://hooks.example.test/b", events: ["secret.created"] });
-      ids.set(ws, { ce: ce.id, pipeline: pipeline.id, run: run.id, credential: credential.id, webhook: webhook.endpoint.id });
+      const credential = await asBob.credentials.create({
+        workspaceId: ws,
+        name: "b-aws",
+        provider: "aws",
+        value: { plain: awsKey },
+      });
+      const webhook = await asBob.webhooks.create({
+        workspaceId: ws,
+        url: "https://hooks.example.test/b",
+        events: ["secret.created"],
+      });
+      ids.set(ws, {
+        ce: ce.id,
+        pipeline: pipeline.id,
+        run: run.id,
+        credential: credential.id,
+        webhook: webhook.endpoint.id,
+      });
     }
 
     // Pending invitations on B's side, for the invitation procedures to aim at.
-    const orgInvitation = await asBob.orgs.members.add({ orgId: orgB.id, email: `invitee-${orgB.id.slice(0, 8)}@example.test` });
+    const orgInvitation = await asBob.orgs.members.add({
+      orgId: orgB.id,
+      email: `invitee-${orgB.id.slice(0, 8)}@example.test`,
+    });
     const invitationIds = new Map<string, string>([[bob.personalWorkspaceId, orgInvitation.id]]);
     for (const ws of [wsB.id, sharedB.id]) {
-      invitationIds.set(ws, (await asBob.workspaces.participants.add({ workspaceId: ws, email: `invitee-${ws.slice(0, 8)}@example.test`, role: "view" })).id);
+      invitationIds.set(
+        ws,
+        (
+          await asBob.workspaces.participants.add({
+            workspaceId: ws,
+            email: `invitee-${ws.slice(0, 8)}@example.test`,
+            role: "view",
+          })
+        ).id,
+      );
     }
 
     const orgIds = { orgId: orgB.id };
@@ -57,38 +104,64 @@ describe("cross-tenant isolation", () => {
       "orgs.members.updateRole": () => asAlice.orgs.members.updateRole({ ...orgIds, userId: bob.id, role: "member" }),
       "orgs.members.remove": () => asAlice.orgs.members.remove({ ...orgIds, userId: bob.id }),
       "orgs.members.invitations.list": () => asAlice.orgs.members.invitations.list(orgIds),
-      "orgs.members.invitations.revoke": () => asAlice.orgs.members.invitations.revoke({ ...orgIds, invitationId: orgInvitation.id }),
+      "orgs.members.invitations.revoke": () =>
+        asAlice.orgs.members.invitations.revoke({ ...orgIds, invitationId: orgInvitation.id }),
       "workspaces.create": () => asAlice.workspaces.create({ ...orgIds, name: "intruder" }),
       "workspaces.get": (ws) => asAlice.workspaces.get({ workspaceId: ws }),
       "workspaces.update": (ws) => asAlice.workspaces.update({ workspaceId: ws, name: "pwned" }),
       "workspaces.delete": (ws) => asAlice.workspaces.delete({ workspaceId: ws }),
       "workspaces.participants.list": (ws) => asAlice.workspaces.participants.list({ workspaceId: ws }),
-      "workspaces.participants.add": (ws) => asAlice.workspaces.participants.add({ workspaceId: ws, email: alice.email, role: "owner" }),
+      "workspaces.participants.add": (ws) =>
+        asAlice.workspaces.participants.add({ workspaceId: ws, email: alice.email, role: "owner" }),
       "workspaces.participants.updateRole": (ws) =>
         asAlice.workspaces.participants.updateRole({ workspaceId: ws, userId: bob.id, role: "view" }),
-      "workspaces.participants.remove": (ws) => asAlice.workspaces.participants.remove({ workspaceId: ws, userId: bob.id }),
-      "workspaces.participants.invitations.list": (ws) => asAlice.workspaces.participants.invitations.list({ workspaceId: ws }),
+      "workspaces.participants.remove": (ws) =>
+        asAlice.workspaces.participants.remove({ workspaceId: ws, userId: bob.id }),
+      "workspaces.participants.invitations.list": (ws) =>
+        asAlice.workspaces.participants.invitations.list({ workspaceId: ws }),
       "workspaces.participants.invitations.revoke": (ws) =>
         asAlice.workspaces.participants.invitations.revoke({ workspaceId: ws, invitationId: invitationIds.get(ws)! }),
       "secrets.list": (ws) => asAlice.secrets.list({ workspaceId: ws }),
       "secrets.history": (ws) => asAlice.secrets.history({ workspaceId: ws, secretId: secretIds.get(ws)! }),
       "secrets.validateName": (ws) => asAlice.secrets.validateName({ workspaceId: ws, name: "B_SECRET" }),
       "secrets.create": (ws) => asAlice.secrets.create({ workspaceId: ws, name: "INJECTED", value: { plain: "x" } }),
-      "secrets.update": (ws) => asAlice.secrets.update({ workspaceId: ws, secretId: secretIds.get(ws)!, value: { plain: "x" } }),
+      "secrets.update": (ws) =>
+        asAlice.secrets.update({ workspaceId: ws, secretId: secretIds.get(ws)!, value: { plain: "x" } }),
       "secrets.delete": (ws) => asAlice.secrets.delete({ workspaceId: ws, secretId: secretIds.get(ws)! }),
-      "secrets.import": (ws) => asAlice.secrets.import({ workspaceId: ws, entries: [{ line: 1, name: "INJECTED", value: { plain: "x" } }] }),
+      "secrets.import": (ws) =>
+        asAlice.secrets.import({ workspaceId: ws, entries: [{ line: 1, name: "INJECTED", value: { plain: "x" } }] }),
       "audit.list": (ws) => asAlice.audit.list({ workspaceId: ws }),
       "computeEnvs.list": (ws) => asAlice.computeEnvs.list({ workspaceId: ws }),
       "computeEnvs.get": (ws) => asAlice.computeEnvs.get({ workspaceId: ws, computeEnvId: ids.get(ws)!.ce }),
-      "computeEnvs.create": (ws) => asAlice.computeEnvs.create({ workspaceId: ws, computeEnv: { kind: "local", name: "x", workDir: "/tmp/x", nextflowVersion: "24.10.5" } }),
-      "computeEnvs.update": (ws) => asAlice.computeEnvs.update({ workspaceId: ws, computeEnvId: ids.get(ws)!.ce, computeEnv: { kind: "local", name: "x", workDir: "/tmp/x", nextflowVersion: "24.10.5" } }),
+      "computeEnvs.create": (ws) =>
+        asAlice.computeEnvs.create({
+          workspaceId: ws,
+          computeEnv: { kind: "local", name: "x", workDir: "/tmp/x", nextflowVersion: "24.10.5" },
+        }),
+      "computeEnvs.update": (ws) =>
+        asAlice.computeEnvs.update({
+          workspaceId: ws,
+          computeEnvId: ids.get(ws)!.ce,
+          computeEnv: { kind: "local", name: "x", workDir: "/tmp/x", nextflowVersion: "24.10.5" },
+        }),
       "computeEnvs.check": (ws) => asAlice.computeEnvs.check({ workspaceId: ws, computeEnvId: ids.get(ws)!.ce }),
-      "computeEnvs.confirmHostKey": (ws) => asAlice.computeEnvs.confirmHostKey({ workspaceId: ws, computeEnvId: ids.get(ws)!.ce, fingerprint: `SHA256:${"A".repeat(43)}` }),
+      "computeEnvs.confirmHostKey": (ws) =>
+        asAlice.computeEnvs.confirmHostKey({
+          workspaceId: ws,
+          computeEnvId: ids.get(ws)!.ce,
+          fingerprint: `SHA256:${"A".repeat(43)}`,
+        }),
       "computeEnvs.delete": (ws) => asAlice.computeEnvs.delete({ workspaceId: ws, computeEnvId: ids.get(ws)!.ce }),
       "pipelines.list": (ws) => asAlice.pipelines.list({ workspaceId: ws }),
       "pipelines.get": (ws) => asAlice.pipelines.get({ workspaceId: ws, pipelineId: ids.get(ws)!.pipeline }),
-      "pipelines.create": (ws) => asAlice.pipelines.create({ workspaceId: ws, pipeline: { name: "x", repository: "/x" } }),
-      "pipelines.update": (ws) => asAlice.pipelines.update({ workspaceId: ws, pipelineId: ids.get(ws)!.pipeline, pipeline: { name: "x", repository: "/x" } }),
+      "pipelines.create": (ws) =>
+        asAlice.pipelines.create({ workspaceId: ws, pipeline: { name: "x", repository: "/x" } }),
+      "pipelines.update": (ws) =>
+        asAlice.pipelines.update({
+          workspaceId: ws,
+          pipelineId: ids.get(ws)!.pipeline,
+          pipeline: { name: "x", repository: "/x" },
+        }),
       "pipelines.delete": (ws) => asAlice.pipelines.delete({ workspaceId: ws, pipelineId: ids.get(ws)!.pipeline }),
       "runs.effectiveSecrets": (ws) => asAlice.runs.effectiveSecrets({ workspaceId: ws }),
       "runs.launch": (ws) => asAlice.runs.launch({ workspaceId: ws, pipelineId: ids.get(ws)!.pipeline }),
@@ -101,15 +174,29 @@ describe("cross-tenant isolation", () => {
       "runs.receipt": (ws) => asAlice.runs.receipt({ workspaceId: ws, runId: ids.get(ws)!.run }),
       "runs.secretVersions": (ws) => asAlice.runs.secretVersions({ workspaceId: ws, runId: ids.get(ws)!.run }),
       "credentials.list": (ws) => asAlice.credentials.list({ workspaceId: ws }),
-      "credentials.create": (ws) => asAlice.credentials.create({ workspaceId: ws, name: "x", provider: "aws", value: { plain: awsKey } }),
-      "credentials.update": (ws) => asAlice.credentials.update({ workspaceId: ws, credentialId: ids.get(ws)!.credential, value: { plain: awsKey } }),
-      "credentials.delete": (ws) => asAlice.credentials.delete({ workspaceId: ws, credentialId: ids.get(ws)!.credential }),
+      "credentials.create": (ws) =>
+        asAlice.credentials.create({ workspaceId: ws, name: "x", provider: "aws", value: { plain: awsKey } }),
+      "credentials.update": (ws) =>
+        asAlice.credentials.update({
+          workspaceId: ws,
+          credentialId: ids.get(ws)!.credential,
+          value: { plain: awsKey },
+        }),
+      "credentials.delete": (ws) =>
+        asAlice.credentials.delete({ workspaceId: ws, credentialId: ids.get(ws)!.credential }),
       "webhooks.list": (ws) => asAlice.webhooks.list({ workspaceId: ws }),
       "webhooks.deliveries": (ws) => asAlice.webhooks.deliveries({ workspaceId: ws, endpointId: ids.get(ws)!.webhook }),
-      "webhooks.create": (ws) => asAlice.webhooks.create({ workspaceId: ws, url: "https://evil.example.test/", events: ["secret.created"] }),
-      "webhooks.update": (ws) => asAlice.webhooks.update({ workspaceId: ws, endpointId: ids.get(ws)!.webhook, url: "https://evil.example.test/" }),
+      "webhooks.create": (ws) =>
+        asAlice.webhooks.create({ workspaceId: ws, url: "https://evil.example.test/", events: ["secret.created"] }),
+      "webhooks.update": (ws) =>
+        asAlice.webhooks.update({
+          workspaceId: ws,
+          endpointId: ids.get(ws)!.webhook,
+          url: "https://evil.example.test/",
+        }),
       "webhooks.delete": (ws) => asAlice.webhooks.delete({ workspaceId: ws, endpointId: ids.get(ws)!.webhook }),
-      "webhooks.rotateSecret": (ws) => asAlice.webhooks.rotateSecret({ workspaceId: ws, endpointId: ids.get(ws)!.webhook }),
+      "webhooks.rotateSecret": (ws) =>
+        asAlice.webhooks.rotateSecret({ workspaceId: ws, endpointId: ids.get(ws)!.webhook }),
       "webhooks.test": (ws) => asAlice.webhooks.test({ workspaceId: ws, endpointId: ids.get(ws)!.webhook }),
     };
 
@@ -130,12 +217,16 @@ describe("cross-tenant isolation", () => {
       expect((await asBob.secrets.list({ workspaceId: ws })).map((x) => x.name)).toEqual(["B_SECRET"]);
     }
     expect((await asBob.orgs.get(orgIds)).name).toBe("Org B");
-    expect((await asBob.workspaces.list()).map((w) => w.name)).toEqual(expect.arrayContaining(["B private", "B shared"]));
+    expect((await asBob.workspaces.list()).map((w) => w.name)).toEqual(
+      expect.arrayContaining(["B private", "B shared"]),
+    );
     expect((await asAlice.workspaces.list()).some((w) => w.orgId === orgB.id)).toBe(false);
     // B's invitations are all still pending.
     expect((await asBob.orgs.members.invitations.list(orgIds)).map((i) => i.id)).toEqual([orgInvitation.id]);
     for (const ws of [wsB.id, sharedB.id]) {
-      expect((await asBob.workspaces.participants.invitations.list({ workspaceId: ws })).map((i) => i.id)).toEqual([invitationIds.get(ws)]);
+      expect((await asBob.workspaces.participants.invitations.list({ workspaceId: ws })).map((i) => i.id)).toEqual([
+        invitationIds.get(ws),
+      ]);
     }
   });
 
@@ -155,12 +246,19 @@ describe("organizations and workspaces", () => {
     const asAlice = callerFor(db, alice.id);
     const org = await asAlice.orgs.create({ name: "Genomics Core" });
     expect(org).toMatchObject({ slug: "genomics-core", role: "owner" });
-    expect(await codeOf(asAlice.orgs.members.updateRole({ orgId: org.id, userId: alice.id, role: "member" }))).toBe("CONFLICT");
+    expect(await codeOf(asAlice.orgs.members.updateRole({ orgId: org.id, userId: alice.id, role: "member" }))).toBe(
+      "CONFLICT",
+    );
     expect(await codeOf(asAlice.orgs.members.remove({ orgId: org.id, userId: alice.id }))).toBe("CONFLICT");
     await addOrgMember(db, asAlice, { orgId: org.id, user: bob, role: "owner" });
     await asAlice.orgs.members.updateRole({ orgId: org.id, userId: alice.id, role: "member" });
     const members = await callerFor(db, bob.id).orgs.members.list({ orgId: org.id });
-    expect(members.map((m) => [m.email, m.role]).sort()).toEqual([[alice.email, "member"], [bob.email, "owner"]].sort());
+    expect(members.map((m) => [m.email, m.role]).sort()).toEqual(
+      [
+        [alice.email, "member"],
+        [bob.email, "owner"],
+      ].sort(),
+    );
   });
 
   it("a duplicate org short name is a CONFLICT, and inviting an email twice a CONFLICT naming the field", async () => {
@@ -169,14 +267,18 @@ describe("organizations and workspaces", () => {
     const org = await asAlice.orgs.create({ name: "Dup", slug: `dup-${alice.id.slice(0, 8)}` });
     expect(await codeOf(asAlice.orgs.create({ name: "Dup", slug: org.slug }))).toBe("CONFLICT");
     await asAlice.orgs.members.add({ orgId: org.id, email: `nobody-${alice.id.slice(0, 8)}@example.test` });
-    const error = await asAlice.orgs.members.add({ orgId: org.id, email: `nobody-${alice.id.slice(0, 8)}@example.test` }).catch((e: TRPCError) => e);
+    const error = await asAlice.orgs.members
+      .add({ orgId: org.id, email: `nobody-${alice.id.slice(0, 8)}@example.test` })
+      .catch((e: TRPCError) => e);
     expect(error).toBeInstanceOf(TRPCError);
     expect((error as TRPCError).code).toBe("CONFLICT");
     expect((error as TRPCError).message).toMatch(/^email: .* already has a pending invitation to this organization\.$/);
     // Inviting a collaborator to be a member is a role change: the answer says where they stand.
     const carol = await makeUser(db, "carol");
     await addOrgMember(db, asAlice, { orgId: org.id, user: carol, role: "collaborator" });
-    const upgrade = await asAlice.orgs.members.add({ orgId: org.id, email: carol.email, role: "member" }).catch((e: TRPCError) => e);
+    const upgrade = await asAlice.orgs.members
+      .add({ orgId: org.id, email: carol.email, role: "member" })
+      .catch((e: TRPCError) => e);
     expect((upgrade as TRPCError).code).toBe("CONFLICT");
     expect((upgrade as TRPCError).message).toBe(
       `email: ${carol.email} is already in this organization as a collaborator; change their role to member in the members list instead of inviting them.`,
@@ -201,8 +303,12 @@ describe("organizations and workspaces", () => {
     }
     expect((await asAlice.orgs.get({ orgId: second.id })).name).toBe(second.name);
     // Keeping its own name, or a free one, is still a rename.
-    expect((await asAlice.orgs.update({ orgId: second.id, name: second.name, description: "same name" })).name).toBe(second.name);
-    expect((await asAlice.orgs.update({ orgId: second.id, name: `Rename Three ${tag}` })).name).toBe(`Rename Three ${tag}`);
+    expect((await asAlice.orgs.update({ orgId: second.id, name: second.name, description: "same name" })).name).toBe(
+      second.name,
+    );
+    expect((await asAlice.orgs.update({ orgId: second.id, name: `Rename Three ${tag}` })).name).toBe(
+      `Rename Three ${tag}`,
+    );
 
     // The workspace: siblings in one org, renamed by an admin participant who is not the org owner.
     const build = await asAlice.workspaces.create({ orgId: first.id, name: "Build" });
@@ -221,7 +327,9 @@ describe("organizations and workspaces", () => {
     // The same name in another org is no sibling.
     const other = await asAlice.workspaces.create({ orgId: second.id, name: "Other" });
     expect((await asAlice.workspaces.update({ workspaceId: other.id, name: "Build" })).name).toBe("Build");
-    expect((await asAlice.workspaces.update({ workspaceId: build.id, name: "Build", description: "kept" })).name).toBe("Build");
+    expect((await asAlice.workspaces.update({ workspaceId: build.id, name: "Build", description: "kept" })).name).toBe(
+      "Build",
+    );
   });
 
   it("settings, role and membership changes are in the Activity, with who and what changed", async () => {
@@ -232,7 +340,12 @@ describe("organizations and workspaces", () => {
     const ws = await asAlice.workspaces.create({ orgId: org.id, name: "Logged" });
     await addOrgMember(db, asAlice, { orgId: org.id, user: bob, role: "collaborator" });
     await addParticipant(db, asAlice, { workspaceId: ws.id, user: bob, role: "launch" });
-    await asAlice.workspaces.update({ workspaceId: ws.id, name: "Logged renamed", visibility: "shared", description: "" });
+    await asAlice.workspaces.update({
+      workspaceId: ws.id,
+      name: "Logged renamed",
+      visibility: "shared",
+      description: "",
+    });
     await asAlice.workspaces.participants.updateRole({ workspaceId: ws.id, userId: bob.id, role: "maintainer" });
     await asAlice.workspaces.participants.remove({ workspaceId: ws.id, userId: bob.id });
     await asAlice.orgs.members.updateRole({ orgId: org.id, userId: bob.id, role: "member" });
@@ -242,11 +355,27 @@ describe("organizations and workspaces", () => {
     const { items } = await asAlice.audit.list({ workspaceId: ws.id, limit: 50 });
     const byAction = new Map(items.map((e) => [e.action, e]));
     expect(items.map((e) => e.action)).toEqual(
-      expect.arrayContaining(["participant.invited", "invitation.accepted", "workspace.updated", "participant.role_changed", "participant.removed"]),
+      expect.arrayContaining([
+        "participant.invited",
+        "invitation.accepted",
+        "workspace.updated",
+        "participant.role_changed",
+        "participant.removed",
+      ]),
     );
-    expect(byAction.get("workspace.updated")).toMatchObject({ actorEmail: alice.email, targetName: "Logged renamed", detail: { changed: ["name", "visibility"] } });
-    expect(byAction.get("participant.role_changed")).toMatchObject({ targetName: bob.email, detail: { from: "launch", to: "maintainer" } });
-    expect(byAction.get("participant.removed")).toMatchObject({ targetName: bob.email, detail: { role: "maintainer" } });
+    expect(byAction.get("workspace.updated")).toMatchObject({
+      actorEmail: alice.email,
+      targetName: "Logged renamed",
+      detail: { changed: ["name", "visibility"] },
+    });
+    expect(byAction.get("participant.role_changed")).toMatchObject({
+      targetName: bob.email,
+      detail: { from: "launch", to: "maintainer" },
+    });
+    expect(byAction.get("participant.removed")).toMatchObject({
+      targetName: bob.email,
+      detail: { role: "maintainer" },
+    });
     // Org-level events are recorded too (no workspace's Activity shows them).
     const orgEvents = await db.execute<{ action: string; detail: Record<string, unknown> }>(
       sql`select action, detail from audit_events where target_id in (${org.id}, ${bob.id}) and action in ('org.updated', 'member.role_changed', 'member.removed') order by seq`,
@@ -263,7 +392,7 @@ describe("organizations and workspaces", () => {
     const member = await makeUser(db, "member");
     const outsider = await makeUser(db, "outsider");
     const asOwner = callerFor(db, owner.id);
-    const org = await asOwner.orgs.create({ name: "Vis" , slug: `vis-${owner.id.slice(0, 8)}` });
+    const org = await asOwner.orgs.create({ name: "Vis", slug: `vis-${owner.id.slice(0, 8)}` });
     await addOrgMember(db, asOwner, { orgId: org.id, user: member, role: "member" });
     const shared = await asOwner.workspaces.create({ orgId: org.id, name: "Shared", visibility: "shared" });
     const secret = await asOwner.workspaces.create({ orgId: org.id, name: "Private" });
@@ -284,10 +413,18 @@ describe("organizations and workspaces", () => {
     const bob = await makeUser(db, "bob");
     const mine = await callerFor(db, alice.id).workspaces.get({ workspaceId: alice.personalWorkspaceId });
     expect(mine).toMatchObject({ personal: true, role: "owner", orgId: null });
-    expect(await codeOf(callerFor(db, alice.id).workspaces.participants.add({ workspaceId: alice.personalWorkspaceId, email: bob.email, role: "view" }))).toBe(
+    expect(
+      await codeOf(
+        callerFor(db, alice.id).workspaces.participants.add({
+          workspaceId: alice.personalWorkspaceId,
+          email: bob.email,
+          role: "view",
+        }),
+      ),
+    ).toBe("BAD_REQUEST");
+    expect(await codeOf(callerFor(db, alice.id).workspaces.delete({ workspaceId: alice.personalWorkspaceId }))).toBe(
       "BAD_REQUEST",
     );
-    expect(await codeOf(callerFor(db, alice.id).workspaces.delete({ workspaceId: alice.personalWorkspaceId }))).toBe("BAD_REQUEST");
   });
 
   it("an admin cannot grant the owner role", async () => {
@@ -298,11 +435,17 @@ describe("organizations and workspaces", () => {
     const org = await asOwner.orgs.create({ name: "Esc", slug: `esc-${owner.id.slice(0, 8)}` });
     const ws = await asOwner.workspaces.create({ orgId: org.id, name: "W" });
     await addParticipant(db, asOwner, { workspaceId: ws.id, user: admin, role: "admin" });
-    expect(await codeOf(callerFor(db, admin.id).workspaces.participants.add({ workspaceId: ws.id, email: other.email, role: "owner" }))).toBe(
-      "FORBIDDEN",
-    );
+    expect(
+      await codeOf(
+        callerFor(db, admin.id).workspaces.participants.add({ workspaceId: ws.id, email: other.email, role: "owner" }),
+      ),
+    ).toBe("FORBIDDEN");
     // Positive control: the role they hold, they can hand out.
-    expect(await codeOf(callerFor(db, admin.id).workspaces.participants.add({ workspaceId: ws.id, email: other.email, role: "admin" }))).toBe("ok");
+    expect(
+      await codeOf(
+        callerFor(db, admin.id).workspaces.participants.add({ workspaceId: ws.id, email: other.email, role: "admin" }),
+      ),
+    ).toBe("ok");
   });
 
   it("without a session or token every procedure but sign-up answers UNAUTHORIZED", async () => {

@@ -11,7 +11,11 @@ const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const { db, close } = createDatabase(inject("databaseUrl"), { max: 4 });
 afterAll(close);
 
-const errorOf = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => (e instanceof TRPCError ? { code: e.code, message: e.message } : { code: "?", message: String(e) }));
+const errorOf = (p: Promise<unknown>) =>
+  p.then(
+    () => null,
+    (e: unknown) => (e instanceof TRPCError ? { code: e.code, message: e.message } : { code: "?", message: String(e) }),
+  );
 const DAY = 86_400_000;
 
 async function tokenIdentity(token: string) {
@@ -23,7 +27,10 @@ describe("access tokens: lifetime, scopes, who may mint them", () => {
   it("expire within the instance's maximum: longer is refused, never-expiring is impossible, the default fits", async () => {
     const user = await makeUser(db, "lifetime");
     const me = callerFor(db, user.id, { config: { tokenMaxDays: 30 } });
-    expect(await errorOf(me.me.tokens.create({ name: "too long", expiresInDays: 31 }))).toEqual({ code: "BAD_REQUEST", message: "Tokens on this instance live at most 30 days." });
+    expect(await errorOf(me.me.tokens.create({ name: "too long", expiresInDays: 31 }))).toEqual({
+      code: "BAD_REQUEST",
+      message: "Tokens on this instance live at most 30 days.",
+    });
     const never = await errorOf(me.me.tokens.create({ name: "never", expiresInDays: null as unknown as number }));
     expect(never?.code).toBe("BAD_REQUEST");
     // Positive controls: the maximum itself, and no lifetime given (90 days, lowered to the maximum).
@@ -42,12 +49,17 @@ describe("access tokens: lifetime, scopes, who may mint them", () => {
     expect(plain.accessToken.scopes).toEqual(["read"]);
     const ci = await me.me.tokens.create({ name: "ci", expiresInDays: 7, scopes: ["launch", "read", "launch"] });
     expect(ci.accessToken.scopes).toEqual(["read", "launch"]);
-    expect((await errorOf(me.me.tokens.create({ name: "none", expiresInDays: 7, scopes: [] })))?.code).toBe("BAD_REQUEST");
+    expect((await errorOf(me.me.tokens.create({ name: "none", expiresInDays: 7, scopes: [] })))?.code).toBe(
+      "BAD_REQUEST",
+    );
 
     const asCi = callerFor(db, null, { identity: await tokenIdentity(ci.token) });
     expect((await asCi.me.get()).id).toBe(user.id);
     const write = await errorOf(asCi.workspaces.create({ orgId: randomUUID(), name: "nope", visibility: "private" }));
-    expect(write).toEqual({ code: "FORBIDDEN", message: 'This access token lacks the "write" scope (it has: read, launch).' });
+    expect(write).toEqual({
+      code: "FORBIDDEN",
+      message: 'This access token lacks the "write" scope (it has: read, launch).',
+    });
 
     await touchAccessToken(db, ci.accessToken.id, "198.51.100.23");
     const listed = (await me.me.tokens.list()).find((t) => t.id === ci.accessToken.id)!;
@@ -57,12 +69,22 @@ describe("access tokens: lifetime, scopes, who may mint them", () => {
 
   it("cannot mint tokens, list or revoke them, or sign out everywhere — even with every scope", async () => {
     const user = await makeUser(db, "minting");
-    const all = await callerFor(db, user.id).me.tokens.create({ name: "all", expiresInDays: 7, scopes: ["read", "write", "launch", "admin"] });
+    const all = await callerFor(db, user.id).me.tokens.create({
+      name: "all",
+      expiresInDays: 7,
+      scopes: ["read", "write", "launch", "admin"],
+    });
     const asToken = callerFor(db, null, { identity: await tokenIdentity(all.token) });
     const session = "Access tokens cannot do this: sign in to Lockstep in a browser.";
-    expect(await errorOf(asToken.me.tokens.create({ name: "child", expiresInDays: 1 }))).toEqual({ code: "FORBIDDEN", message: session });
+    expect(await errorOf(asToken.me.tokens.create({ name: "child", expiresInDays: 1 }))).toEqual({
+      code: "FORBIDDEN",
+      message: session,
+    });
     expect(await errorOf(asToken.me.tokens.list())).toEqual({ code: "FORBIDDEN", message: session });
-    expect(await errorOf(asToken.me.tokens.revoke({ tokenId: all.accessToken.id }))).toEqual({ code: "FORBIDDEN", message: session });
+    expect(await errorOf(asToken.me.tokens.revoke({ tokenId: all.accessToken.id }))).toEqual({
+      code: "FORBIDDEN",
+      message: session,
+    });
     expect(await errorOf(asToken.me.signOutEverywhere())).toEqual({ code: "FORBIDDEN", message: session });
     expect(await callerFor(db, user.id).me.tokens.list()).toHaveLength(1);
   });

@@ -12,7 +12,15 @@ import {
   type TRateLimiter,
 } from "@lockstep/auth";
 import type { SealingKeyring } from "@lockstep/crypto";
-import { findUserById, orgMembership, workspaceAccessFacts, type TDatabase, type TRunEventSource, type TSignupPolicy, type TUser } from "@lockstep/db";
+import {
+  findUserById,
+  orgMembership,
+  workspaceAccessFacts,
+  type TDatabase,
+  type TRunEventSource,
+  type TSignupPolicy,
+  type TUser,
+} from "@lockstep/db";
 import type { TQueues } from "@lockstep/queue";
 import { AppError, toTRPCError } from "./errors";
 
@@ -20,7 +28,9 @@ import { AppError, toTRPCError } from "./errors";
  * Who calls: a browser session, or an access token with its scopes (checked per procedure). `user`:
  * the row read while authenticating (services/authenticate.ts), so it is not fetched twice.
  */
-export type TIdentity = ({ userId: string; via: "session" } | { userId: string; via: "token"; tokenId: string; scopes: readonly string[] }) & { user?: TUser };
+export type TIdentity = (
+  { userId: string; via: "session" } | { userId: string; via: "token"; tokenId: string; scopes: readonly string[] }
+) & { user?: TUser };
 
 export type TContext = {
   db: TDatabase;
@@ -58,22 +68,25 @@ export type TMeta = {
   events?: z.ZodType;
 };
 
-const t = initTRPC.context<TContext>().meta<TMeta>().create({
-  transformer: superjson,
-  errorFormatter({ shape, error }) {
-    // Field messages from zod so a form can show each next to its input; never the input itself.
-    // A domain error about one input (a name already taken) travels the same way.
-    const details = error.cause instanceof AppError ? error.cause.details : undefined;
-    const onFields = details?.filter((d): d is typeof d & { field: string } => d.field !== undefined) ?? [];
-    const fieldErrors =
-      error.cause instanceof ZodError
-        ? Object.fromEntries(error.cause.issues.map((i) => [i.path.join(".") || "input", i.message]))
-        : onFields.length > 0
-          ? Object.fromEntries(onFields.map((d) => [d.field, d.message]))
-          : undefined;
-    return { ...shape, data: { ...shape.data, stack: undefined, fieldErrors, details } };
-  },
-});
+const t = initTRPC
+  .context<TContext>()
+  .meta<TMeta>()
+  .create({
+    transformer: superjson,
+    errorFormatter({ shape, error }) {
+      // Field messages from zod so a form can show each next to its input; never the input itself.
+      // A domain error about one input (a name already taken) travels the same way.
+      const details = error.cause instanceof AppError ? error.cause.details : undefined;
+      const onFields = details?.filter((d): d is typeof d & { field: string } => d.field !== undefined) ?? [];
+      const fieldErrors =
+        error.cause instanceof ZodError
+          ? Object.fromEntries(error.cause.issues.map((i) => [i.path.join(".") || "input", i.message]))
+          : onFields.length > 0
+            ? Object.fromEntries(onFields.map((d) => [d.field, d.message]))
+            : undefined;
+      return { ...shape, data: { ...shape.data, stack: undefined, fieldErrors, details } };
+    },
+  });
 
 /** "field: message; field: message" — names each field and rule, never echoes the input. */
 function describeZodError(error: ZodError): string {
@@ -105,15 +118,22 @@ export const publicProcedure = t.procedure.use(mapAppErrors);
  */
 export const authedProcedure = publicProcedure.use(async ({ ctx, path, type, meta, next }) => {
   if (!ctx.identity) {
-    throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in, or send an access token as Authorization: Bearer." });
+    throw new TRPCError({
+      code: "UNAUTHORIZED",
+      message: "Sign in, or send an access token as Authorization: Bearer.",
+    });
   }
   // Who it is first (401), then what the token may do (403).
   const user = ctx.identity.user ?? (await findUserById(ctx.db, ctx.identity.userId));
   if (!user) throw new TRPCError({ code: "UNAUTHORIZED", message: "This account no longer exists." });
   // Checked on every request, session or token alike: disabling an account takes effect at once.
-  if (user.disabledAt) throw new TRPCError({ code: "UNAUTHORIZED", message: "This account has been disabled by an instance admin." });
+  if (user.disabledAt)
+    throw new TRPCError({ code: "UNAUTHORIZED", message: "This account has been disabled by an instance admin." });
   if (ctx.identity.via === "token") {
-    const refusal = scopeRefusal(ctx.identity.scopes, requiredScope({ path, type, instanceAdmin: meta?.instanceAdmin === true }));
+    const refusal = scopeRefusal(
+      ctx.identity.scopes,
+      requiredScope({ path, type, instanceAdmin: meta?.instanceAdmin === true }),
+    );
     if (refusal) throw new TRPCError({ code: "FORBIDDEN", message: refusal });
   }
   return next({ ctx: { ...ctx, identity: ctx.identity, user } });
@@ -126,7 +146,10 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, path, type, met
  */
 export const instanceAdminProcedure = authedProcedure.meta({ instanceAdmin: true }).use(async ({ ctx, next }) => {
   if (!ctx.user.isInstanceAdmin) {
-    throw new TRPCError({ code: "FORBIDDEN", message: "Only an instance admin can do this; ask one of this instance's admins." });
+    throw new TRPCError({
+      code: "FORBIDDEN",
+      message: "Only an instance admin can do this; ask one of this instance's admins.",
+    });
   }
   return next({ ctx });
 });
@@ -152,9 +175,14 @@ export function workspaceProcedure(permission: TPermission) {
         : null;
       if (!facts || !role) throw new TRPCError({ code: "NOT_FOUND", message: "No such workspace." });
       if (!can(role, permission)) {
-        throw new TRPCError({ code: "FORBIDDEN", message: `Your role in this workspace (${role}) does not allow this (${permission}).` });
+        throw new TRPCError({
+          code: "FORBIDDEN",
+          message: `Your role in this workspace (${role}) does not allow this (${permission}).`,
+        });
       }
-      return next({ ctx: { ...ctx, workspace: facts.workspace, orgName: facts.orgName, role, orgRole: facts.orgRole } });
+      return next({
+        ctx: { ...ctx, workspace: facts.workspace, orgName: facts.orgName, role, orgRole: facts.orgRole },
+      });
     });
 }
 

@@ -29,9 +29,15 @@ export function decideOidcSignIn(facts: {
   /** The account using `email`, if any (looked up only when the identity is not linked). */
   byEmail: TAccount | null;
 }): TOidcDecision {
-  if (facts.linked) return facts.linked.disabledAt ? { action: "refuse", reason: "disabled" } : { action: "sign-in", userId: facts.linked.id };
+  if (facts.linked)
+    return facts.linked.disabledAt
+      ? { action: "refuse", reason: "disabled" }
+      : { action: "sign-in", userId: facts.linked.id };
   if (!facts.email) return { action: "refuse", reason: "no-email" };
   if (!facts.emailVerified) return { action: "refuse", reason: "unverified-email" };
-  if (facts.byEmail) return facts.byEmail.disabledAt ? { action: "refuse", reason: "disabled" } : { action: "link", userId: facts.byEmail.id };
+  if (facts.byEmail)
+    return facts.byEmail.disabledAt
+      ? { action: "refuse", reason: "disabled" }
+      : { action: "link", userId: facts.byEmail.id };
   return { action: "create" };
 }

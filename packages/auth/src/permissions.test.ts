@@ -4,9 +4,43 @@ import { can, effectiveWorkspaceRole, permissionsOf, type TPermission, type TWor
 // Written by hand from DESIGN.md §2, independently of the table: a change to one without the
 // other fails here.
 const expected: Record<TWorkspaceRole, TPermission[]> = {
-  owner: ["workspace:view", "secrets:list", "secrets:write", "runs:launch", "runs:cancel-own", "runs:cancel-any", "pipelines:manage", "compute-envs:manage", "participants:manage", "workspace:settings", "audit:read", "workspace:delete"],
-  admin: ["workspace:view", "secrets:list", "secrets:write", "runs:launch", "runs:cancel-own", "runs:cancel-any", "pipelines:manage", "compute-envs:manage", "participants:manage", "workspace:settings", "audit:read"],
-  maintainer: ["workspace:view", "secrets:list", "secrets:write", "runs:launch", "runs:cancel-own", "runs:cancel-any", "pipelines:manage", "compute-envs:manage"],
+  owner: [
+    "workspace:view",
+    "secrets:list",
+    "secrets:write",
+    "runs:launch",
+    "runs:cancel-own",
+    "runs:cancel-any",
+    "pipelines:manage",
+    "compute-envs:manage",
+    "participants:manage",
+    "workspace:settings",
+    "audit:read",
+    "workspace:delete",
+  ],
+  admin: [
+    "workspace:view",
+    "secrets:list",
+    "secrets:write",
+    "runs:launch",
+    "runs:cancel-own",
+    "runs:cancel-any",
+    "pipelines:manage",
+    "compute-envs:manage",
+    "participants:manage",
+    "workspace:settings",
+    "audit:read",
+  ],
+  maintainer: [
+    "workspace:view",
+    "secrets:list",
+    "secrets:write",
+    "runs:launch",
+    "runs:cancel-own",
+    "runs:cancel-any",
+    "pipelines:manage",
+    "compute-envs:manage",
+  ],
   launch: ["workspace:view", "secrets:list", "runs:launch", "runs:cancel-own"],
   connect: ["workspace:view", "secrets:list"],
   view: ["workspace:view", "secrets:list"],
@@ -23,7 +57,13 @@ describe("role → permission table", () => {
 });
 
 describe("effective workspace role", () => {
-  const base = { personalOwnerId: null, visibility: "private" as const, participantRole: null, orgRole: null, userId: "u1" };
+  const base = {
+    personalOwnerId: null,
+    visibility: "private" as const,
+    participantRole: null,
+    orgRole: null,
+    userId: "u1",
+  };
 
   it("a personal workspace is its owner's alone", () => {
     expect(effectiveWorkspaceRole({ ...base, personalOwnerId: "u1" })).toBe("owner");
@@ -35,7 +75,9 @@ describe("effective workspace role", () => {
     expect(effectiveWorkspaceRole({ ...base, orgRole: "member" })).toBeNull();
     expect(effectiveWorkspaceRole({ ...base, orgRole: "member", visibility: "shared" })).toBe("view");
     expect(effectiveWorkspaceRole({ ...base, orgRole: "collaborator", visibility: "shared" })).toBeNull();
-    expect(effectiveWorkspaceRole({ ...base, orgRole: "member", visibility: "shared", participantRole: "launch" })).toBe("launch");
+    expect(
+      effectiveWorkspaceRole({ ...base, orgRole: "member", visibility: "shared", participantRole: "launch" }),
+    ).toBe("launch");
     expect(effectiveWorkspaceRole({ ...base, orgRole: "owner", participantRole: "view" })).toBe("owner");
   });
 });

@@ -45,7 +45,8 @@ describe("sign-in backoff in real Redis", () => {
     const limiter = createSignInLimiter(redis, `it-${randomUUID()}`);
     const sprayer = "203.0.113.9";
     let checked = 0;
-    for (let i = 0; i < 320; i++) if ((await signIn(limiter, `nobody-${i}@example.test`, sprayer, false)) === "wrong") checked++;
+    for (let i = 0; i < 320; i++)
+      if ((await signIn(limiter, `nobody-${i}@example.test`, sprayer, false)) === "wrong") checked++;
     // 30 passwords were checked; the rest were refused without one.
     expect(checked).toBe(30);
     expect(await signIn(limiter, "carol@example.test", sprayer, true)).toMatch(/^wait /);
@@ -55,9 +56,11 @@ describe("sign-in backoff in real Redis", () => {
 
   it("a success takes its attempt back and clears the client's record for that account", async () => {
     const limiter = createSignInLimiter(redis, `it-${randomUUID()}`);
-    for (let i = 0; i < 4; i++) expect(await signIn(limiter, "erin@example.test", "198.51.100.40", false)).toBe("wrong");
+    for (let i = 0; i < 4; i++)
+      expect(await signIn(limiter, "erin@example.test", "198.51.100.40", false)).toBe("wrong");
     expect(await signIn(limiter, "erin@example.test", "198.51.100.40", true)).toBe("ok");
-    for (let i = 0; i < 5; i++) expect(await signIn(limiter, "erin@example.test", "198.51.100.40", false)).toBe("wrong");
+    for (let i = 0; i < 5; i++)
+      expect(await signIn(limiter, "erin@example.test", "198.51.100.40", false)).toBe("wrong");
     // Many successful sign-ins never add up to a client limit.
     const fresh = createSignInLimiter(redis, `it-${randomUUID()}`, { clientFree: 3 });
     for (let i = 0; i < 10; i++) expect(await signIn(fresh, "frank@example.test", "198.51.100.41", true)).toBe("ok");
@@ -65,23 +68,28 @@ describe("sign-in backoff in real Redis", () => {
 
   it("parallel attempts cannot all pass before the failures are recorded", async () => {
     const limiter = createSignInLimiter(redis, `it-${randomUUID()}`);
-    const answers = await Promise.all(Array.from({ length: 20 }, () => limiter.attempt("gina@example.test", "203.0.113.77")));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => limiter.attempt("gina@example.test", "203.0.113.77")),
+    );
     expect(answers.filter((a) => a === null)).toHaveLength(5);
   });
 
   it("an account attacked from many addresses backs off each failing address after one failure; a fresh one still signs in", async () => {
     const limiter = createSignInLimiter(redis, `it-${randomUUID()}`, { attackThreshold: 6 });
-    for (let i = 0; i < 6; i++) expect(await signIn(limiter, "hana@example.test", `203.0.113.${100 + i}`, false)).toBe("wrong");
+    for (let i = 0; i < 6; i++)
+      expect(await signIn(limiter, "hana@example.test", `203.0.113.${100 + i}`, false)).toBe("wrong");
     expect(await signIn(limiter, "hana@example.test", "203.0.113.100", false)).toMatch(/^wait /);
     expect(await signIn(limiter, "hana@example.test", "203.0.113.120", true)).toBe("ok");
   });
 
   it("counts an IPv6 client as its /64, and IPv4-mapped addresses as IPv4", async () => {
     const limiter = createSignInLimiter(redis, `it-${randomUUID()}`);
-    for (let i = 0; i < 5; i++) expect(await signIn(limiter, "ivan@example.test", `2001:db8:1:2::${i + 1}`, false)).toBe("wrong");
+    for (let i = 0; i < 5; i++)
+      expect(await signIn(limiter, "ivan@example.test", `2001:db8:1:2::${i + 1}`, false)).toBe("wrong");
     expect(await signIn(limiter, "ivan@example.test", "2001:db8:1:2:ffff::9", true)).toMatch(/^wait /);
     expect(await signIn(limiter, "ivan@example.test", "2001:db8:1:3::1", true)).toBe("ok");
-    for (let i = 0; i < 5; i++) expect(await signIn(limiter, "jo@example.test", "::ffff:192.0.2.1", false)).toBe("wrong");
+    for (let i = 0; i < 5; i++)
+      expect(await signIn(limiter, "jo@example.test", "::ffff:192.0.2.1", false)).toBe("wrong");
     expect(await signIn(limiter, "jo@example.test", "192.0.2.1", true)).toMatch(/^wait /);
   });
 

@@ -18,7 +18,8 @@ describe("client keys", () => {
   });
 
   it("refuse anything that is not an address", () => {
-    for (const bad of ["", "unknown-client", "localhost", "1.2.3", "192.0.2.1, 10.0.0.1"]) expect(() => clientKey(bad)).toThrow("not an IP address");
+    for (const bad of ["", "unknown-client", "localhost", "1.2.3", "192.0.2.1, 10.0.0.1"])
+      expect(() => clientKey(bad)).toThrow("not an IP address");
   });
 });
 

@@ -47,13 +47,23 @@ function ipv6Groups(address: string): string[] {
 }
 
 /** Fixed-window limits kept in Redis, so they hold across web replicas and restarts. */
-export function createRateLimiter(redis: Redis, prefix: string, overrides: Partial<Record<TLimitKind, TLimitRule>> = {}): TRateLimiter {
+export function createRateLimiter(
+  redis: Redis,
+  prefix: string,
+  overrides: Partial<Record<TLimitKind, TLimitRule>> = {},
+): TRateLimiter {
   const limiters = new Map<TLimitKind, RateLimiterRedis>();
   const limiter = (kind: TLimitKind) => {
     let l = limiters.get(kind);
     if (!l) {
       const rule = overrides[kind] ?? RULES[kind];
-      l = new RateLimiterRedis({ storeClient: redis, keyPrefix: `${prefix}:rl:${kind}`, points: rule.points, duration: rule.duration, useRedisPackage: false });
+      l = new RateLimiterRedis({
+        storeClient: redis,
+        keyPrefix: `${prefix}:rl:${kind}`,
+        points: rule.points,
+        duration: rule.duration,
+        useRedisPackage: false,
+      });
       limiters.set(kind, l);
     }
     return l;
@@ -164,7 +174,11 @@ if tonumber(redis.call('GET', KEYS[3]) or '0') > 0 then redis.call('DECR', KEYS[
 return 0
 `;
 
-export function createSignInLimiter(redis: Redis, prefix: string, overrides: Partial<TSignInRules> = {}): TSignInLimiter {
+export function createSignInLimiter(
+  redis: Redis,
+  prefix: string,
+  overrides: Partial<TSignInRules> = {},
+): TSignInLimiter {
   const rules = { ...SIGN_IN_RULES, ...overrides };
   const keys = (account: string, client: string) => {
     const a = account.trim().toLowerCase();
@@ -173,7 +187,14 @@ export function createSignInLimiter(redis: Redis, prefix: string, overrides: Par
   };
   return {
     async attempt(account, client) {
-      const args = [rules.pairFree, rules.clientFree, rules.attackThreshold, rules.baseMs, rules.capMs, rules.windowSeconds];
+      const args = [
+        rules.pairFree,
+        rules.clientFree,
+        rules.attackThreshold,
+        rules.baseMs,
+        rules.capMs,
+        rules.windowSeconds,
+      ];
       const waitMs = Number(await redis.eval(ATTEMPT, 3, ...keys(account, client), ...args.map(String)));
       return waitMs > 0 ? Math.max(1, Math.ceil(waitMs / 1000)) : null;
     },

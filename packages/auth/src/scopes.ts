@@ -57,7 +57,11 @@ const SCOPE_OF: Record<string, TRequiredScope> = {
  * kind; a procedure that is not in the table gets its kind's default, so a new query is readable
  * with `read` and a new mutation needs `write` — never less.
  */
-export function requiredScope(procedure: { path: string; type: "query" | "mutation" | "subscription"; instanceAdmin?: boolean }): TRequiredScope {
+export function requiredScope(procedure: {
+  path: string;
+  type: "query" | "mutation" | "subscription";
+  instanceAdmin?: boolean;
+}): TRequiredScope {
   const listed = SCOPE_OF[procedure.path];
   if (listed) return listed;
   if (procedure.instanceAdmin) return "admin";

@@ -11,7 +11,11 @@ export type TConfig = { url: string; tokenIn: "keychain" | "file" };
 
 const SERVICE = "lockstep";
 
-type TKeyringEntry = { setPassword(p: string): void; getPassword(): string | null | undefined; deletePassword(): boolean };
+type TKeyringEntry = {
+  setPassword(p: string): void;
+  getPassword(): string | null | undefined;
+  deletePassword(): boolean;
+};
 
 async function keychainEntry(url: string): Promise<TKeyringEntry | null> {
   try {

@@ -16,7 +16,10 @@ export type TCliEnv = {
 };
 
 export function cliEnv(env: NodeJS.ProcessEnv = process.env): TCliEnv {
-  const base = env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME.startsWith("/") ? env.XDG_CONFIG_HOME : join(env.HOME ?? homedir(), ".config");
+  const base =
+    env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME.startsWith("/")
+      ? env.XDG_CONFIG_HOME
+      : join(env.HOME ?? homedir(), ".config");
   return {
     url: env.LOCKSTEP_URL || undefined,
     token: env.LOCKSTEP_TOKEN || undefined,

@@ -40,18 +40,29 @@ export class Api {
     private readonly token: string,
   ) {}
 
-  async request<T>(method: string, path: string, init: { query?: Record<string, string | number | undefined>; body?: unknown } = {}): Promise<T> {
+  async request<T>(
+    method: string,
+    path: string,
+    init: { query?: Record<string, string | number | undefined>; body?: unknown } = {},
+  ): Promise<T> {
     const target = new URL(`${this.url.replace(/\/+$/, "")}/api/v1${path}`);
     for (const [k, v] of Object.entries(init.query ?? {})) if (v !== undefined) target.searchParams.set(k, String(v));
     let response: Response;
     try {
       response = await fetch(target, {
         method,
-        headers: { authorization: `Bearer ${this.token}`, accept: "application/json", ...(init.body !== undefined ? { "content-type": "application/json" } : {}) },
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          accept: "application/json",
+          ...(init.body !== undefined ? { "content-type": "application/json" } : {}),
+        },
         body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
       });
     } catch (error) {
-      throw new CliError(`Cannot reach ${this.url}: ${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : "network error"}`, EXIT.ERROR);
+      throw new CliError(
+        `Cannot reach ${this.url}: ${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : "network error"}`,
+        EXIT.ERROR,
+      );
     }
     if (response.status === 204) return undefined as T;
     const text = await response.text();
@@ -59,11 +70,18 @@ export class Api {
     try {
       body = text ? JSON.parse(text) : undefined;
     } catch {
-      throw new CliError(`${method} ${path}: the server answered ${response.status} with something that is not JSON (is ${this.url} a Lockstep instance?).`, EXIT.ERROR);
+      throw new CliError(
+        `${method} ${path}: the server answered ${response.status} with something that is not JSON (is ${this.url} a Lockstep instance?).`,
+        EXIT.ERROR,
+      );
     }
     if (!response.ok) {
       const error = (body as { error?: { message?: string; fields?: Record<string, string> } } | undefined)?.error;
-      throw new CliError(error?.message ?? `${method} ${path}: HTTP ${response.status}`, exitFor(response.status), error?.fields);
+      throw new CliError(
+        error?.message ?? `${method} ${path}: HTTP ${response.status}`,
+        exitFor(response.status),
+        error?.fields,
+      );
     }
     return body as T;
   }
@@ -73,10 +91,13 @@ export class Api {
     const out: T[] = [];
     let cursor: string | undefined;
     for (;;) {
-      const page = await this.request<{ items: T[]; nextCursor: string | null }>("GET", path, { query: { ...query, limit: 200, cursor } });
+      const page = await this.request<{ items: T[]; nextCursor: string | null }>("GET", path, {
+        query: { ...query, limit: 200, cursor },
+      });
       out.push(...page.items);
       if (page.nextCursor === null) return out;
-      if (page.nextCursor === cursor) throw new CliError(`${path}: the server gave the same page cursor twice; stopping.`, EXIT.ERROR);
+      if (page.nextCursor === cursor)
+        throw new CliError(`${path}: the server gave the same page cursor twice; stopping.`, EXIT.ERROR);
       cursor = page.nextCursor;
     }
   }

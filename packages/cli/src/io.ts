@@ -6,7 +6,11 @@ export type TColumn<T> = { header: string; value: (row: T) => string };
 export function table<T>(rows: readonly T[], columns: TColumn<T>[]): string {
   const cells = rows.map((row) => columns.map((c) => c.value(row)));
   const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => r[i]!.length)));
-  const line = (parts: string[]) => parts.map((p, i) => (i === parts.length - 1 ? p : p.padEnd(widths[i]!))).join("  ").trimEnd();
+  const line = (parts: string[]) =>
+    parts
+      .map((p, i) => (i === parts.length - 1 ? p : p.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
   return [line(columns.map((c) => c.header.toUpperCase())), ...cells.map(line)].join("\n") + "\n";
 }
 

@@ -62,7 +62,12 @@ type TRun = {
 };
 
 const TERMINAL = new Set(["SUCCEEDED", "FAILED", "CANCELLED", "LOST"]);
-const RUN_EXIT: Record<string, number> = { SUCCEEDED: EXIT.OK, FAILED: EXIT.RUN_FAILED, CANCELLED: EXIT.RUN_CANCELLED, LOST: EXIT.RUN_LOST };
+const RUN_EXIT: Record<string, number> = {
+  SUCCEEDED: EXIT.OK,
+  FAILED: EXIT.RUN_FAILED,
+  CANCELLED: EXIT.RUN_CANCELLED,
+  LOST: EXIT.RUN_LOST,
+};
 
 function parse(argv: string[]) {
   try {
@@ -95,9 +100,17 @@ function parse(argv: string[]) {
 async function connect(env: TCliEnv): Promise<Api> {
   const config = await readConfig(env);
   const url = env.url ?? config?.url;
-  if (!url) throw new CliError("Not signed in: run `lockstep login --url https://lockstep.example.org` (or set LOCKSTEP_URL and LOCKSTEP_TOKEN).", EXIT.UNAUTHENTICATED);
+  if (!url)
+    throw new CliError(
+      "Not signed in: run `lockstep login --url https://lockstep.example.org` (or set LOCKSTEP_URL and LOCKSTEP_TOKEN).",
+      EXIT.UNAUTHENTICATED,
+    );
   const token = env.token ?? (config && config.url === url ? await readToken(env, config) : null);
-  if (!token) throw new CliError(`No access token for ${url}: run \`lockstep login\` (or set LOCKSTEP_TOKEN).`, EXIT.UNAUTHENTICATED);
+  if (!token)
+    throw new CliError(
+      `No access token for ${url}: run \`lockstep login\` (or set LOCKSTEP_TOKEN).`,
+      EXIT.UNAUTHENTICATED,
+    );
   return new Api(url, token);
 }
 
@@ -109,16 +122,28 @@ async function secretInput(question: string): Promise<string> {
 
 async function resolveWorkspace(api: Api, env: TCliEnv, flags: TFlags): Promise<TWorkspace> {
   const ref = flags.workspace ?? env.workspace;
-  if (!ref) throw new CliError("Which workspace? Give -w <id or slug> (see `lockstep workspaces list`) or set LOCKSTEP_WORKSPACE.", EXIT.USAGE);
+  if (!ref)
+    throw new CliError(
+      "Which workspace? Give -w <id or slug> (see `lockstep workspaces list`) or set LOCKSTEP_WORKSPACE.",
+      EXIT.USAGE,
+    );
   const all = await api.all<TWorkspace>("/workspaces");
   const matches = all.filter((w) => w.id === ref || w.slug === ref || (ref === "personal" && w.personal));
   if (matches.length === 1) return matches[0]!;
-  if (matches.length > 1) throw new CliError(`Several workspaces are called ${ref}; give its id (see \`lockstep workspaces list\`).`, EXIT.USAGE);
+  if (matches.length > 1)
+    throw new CliError(
+      `Several workspaces are called ${ref}; give its id (see \`lockstep workspaces list\`).`,
+      EXIT.USAGE,
+    );
   throw new CliError(`No workspace ${ref} that you can see.`, EXIT.NOT_FOUND);
 }
 
 /** workspaceId for the pipeline-secrets routes: none for your user secrets (--user). */
-async function secretsScope(api: Api, env: TCliEnv, flags: TFlags): Promise<{ workspaceId: string | undefined; scope: "workspace" | "user"; ownerId: string }> {
+async function secretsScope(
+  api: Api,
+  env: TCliEnv,
+  flags: TFlags,
+): Promise<{ workspaceId: string | undefined; scope: "workspace" | "user"; ownerId: string }> {
   if (flags.user) {
     const me = await api.request<{ id: string }>("GET", "/me");
     return { workspaceId: undefined, scope: "user", ownerId: me.id };
@@ -131,7 +156,11 @@ async function listSecrets(api: Api, workspaceId: string | undefined): Promise<T
   const all: TSecret[] = [];
   let cursor: string | undefined;
   for (;;) {
-    const page = await api.request<{ pipelineSecrets: TSecret[]; nextCursor: string | null }>("GET", "/pipeline-secrets", { query: { workspaceId, limit: 200, cursor } });
+    const page = await api.request<{ pipelineSecrets: TSecret[]; nextCursor: string | null }>(
+      "GET",
+      "/pipeline-secrets",
+      { query: { workspaceId, limit: 200, cursor } },
+    );
     all.push(...page.pipelineSecrets);
     if (page.nextCursor === null) return all;
     cursor = page.nextCursor;
@@ -146,7 +175,13 @@ async function sealerFor(api: Api, scope: "workspace" | "user", ownerId: string)
 }
 
 /** Creates or overwrites one secret from an already sealed value. */
-async function upsertSealed(api: Api, workspaceId: string | undefined, name: string, sealedValue: string, existing: TSecret | undefined): Promise<"created" | "overwritten"> {
+async function upsertSealed(
+  api: Api,
+  workspaceId: string | undefined,
+  name: string,
+  sealedValue: string,
+  existing: TSecret | undefined,
+): Promise<"created" | "overwritten"> {
   if (existing) {
     await api.request("PUT", `/pipeline-secrets/${existing.id}`, { query: { workspaceId }, body: { sealedValue } });
     return "overwritten";
@@ -177,7 +212,8 @@ async function launchParams(flags: TFlags): Promise<Record<string, string | numb
     } catch {
       throw new CliError(`--params-file ${flags["params-file"]}: not a readable JSON object.`, EXIT.USAGE);
     }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new CliError(`--params-file: must hold a JSON object of params.`, EXIT.USAGE);
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+      throw new CliError(`--params-file: must hold a JSON object of params.`, EXIT.USAGE);
     params = parsed as typeof params;
   }
   for (const p of flags.param) {
@@ -191,7 +227,10 @@ async function launchParams(flags: TFlags): Promise<Record<string, string | numb
 function secretSelection(raw: string | undefined) {
   if (raw === undefined) return undefined;
   if (raw === "needed" || raw === "all" || raw === "none") return { mode: raw };
-  const names = raw.split(",").map((n) => n.trim()).filter(Boolean);
+  const names = raw
+    .split(",")
+    .map((n) => n.trim())
+    .filter(Boolean);
   for (const n of names) {
     const problem = secretNameProblem(n);
     if (problem) throw new CliError(`--secrets: ${n} ${problem}.`, EXIT.USAGE);
@@ -202,7 +241,10 @@ function secretSelection(raw: string | undefined) {
 function progressText(run: TRun): string {
   const p = run.progress;
   const parts: string[] = [run.status];
-  if (p.tasks !== undefined) parts.push(`tasks ${p.succeeded ?? 0}/${p.tasks} done${p.running ? `, ${p.running} running` : ""}${p.failed ? `, ${p.failed} failed` : ""}`);
+  if (p.tasks !== undefined)
+    parts.push(
+      `tasks ${p.succeeded ?? 0}/${p.tasks} done${p.running ? `, ${p.running} running` : ""}${p.failed ? `, ${p.failed} failed` : ""}`,
+    );
   parts.push(`secrets ${run.secretsState}`);
   return parts.join(" · ");
 }
@@ -215,9 +257,13 @@ async function follow(api: Api, workspaceId: string, runId: string, showLog: boo
     const run = await api.request<TRun>("GET", `/workspaces/${workspaceId}/runs/${runId}`);
     if (showLog) {
       for (;;) {
-        const page = await api.request<{ items: Array<{ seq: number; line: string }>; nextCursor: string | null }>("GET", `/workspaces/${workspaceId}/runs/${runId}/logs`, {
-          query: { cursor, limit: 2000 },
-        });
+        const page = await api.request<{ items: Array<{ seq: number; line: string }>; nextCursor: string | null }>(
+          "GET",
+          `/workspaces/${workspaceId}/runs/${runId}/logs`,
+          {
+            query: { cursor, limit: 2000 },
+          },
+        );
         for (const l of page.items) out.stderr(`  │ ${l.line}\n`);
         // The last line's seq resumes the log where it stopped, also once this page ended it for now.
         cursor = page.items.length > 0 ? String(page.items.at(-1)!.seq) : cursor;
@@ -251,7 +297,8 @@ async function run(argv: string[], env: TCliEnv): Promise<number> {
     out.stdout(USAGE);
     return command || flags.help ? EXIT.OK : EXIT.USAGE;
   }
-  const print = (data: unknown, human: () => string) => out.stdout(flags.json ? `${JSON.stringify(data, null, 2)}\n` : human());
+  const print = (data: unknown, human: () => string) =>
+    out.stdout(flags.json ? `${JSON.stringify(data, null, 2)}\n` : human());
 
   switch (command) {
     case "login": {
@@ -262,12 +309,20 @@ async function run(argv: string[], env: TCliEnv): Promise<number> {
       if (!token) throw new CliError("No token given.", EXIT.USAGE);
       const me = await new Api(url, token).request<{ email: string; name: string }>("GET", "/me");
       const where = await saveLogin(env, url, token);
-      print({ url, email: me.email, tokenStoredIn: where }, () => `Signed in to ${url} as ${me.name} <${me.email}>; the token is in ${where === "keychain" ? "the OS keychain" : `${env.configDir}/credentials.json (mode 0600; no OS keychain answered)`}.\n`);
+      print(
+        { url, email: me.email, tokenStoredIn: where },
+        () =>
+          `Signed in to ${url} as ${me.name} <${me.email}>; the token is in ${where === "keychain" ? "the OS keychain" : `${env.configDir}/credentials.json (mode 0600; no OS keychain answered)`}.\n`,
+      );
       return EXIT.OK;
     }
     case "logout": {
       await forget(env, await readConfig(env));
-      print({ ok: true }, () => "Signed out: the saved token is gone from this machine (revoke it under Settings → Access tokens if it may have leaked).\n");
+      print(
+        { ok: true },
+        () =>
+          "Signed out: the saved token is gone from this machine (revoke it under Settings → Access tokens if it may have leaked).\n",
+      );
       return EXIT.OK;
     }
     case "whoami": {
@@ -291,7 +346,11 @@ async function run(argv: string[], env: TCliEnv): Promise<number> {
       return EXIT.OK;
     }
     case "secrets": {
-      if (sub === "set" && args.length > 3) throw new CliError("secrets set takes the value from stdin or a prompt, never from the command line (where ps and shell history would keep it).", EXIT.USAGE);
+      if (sub === "set" && args.length > 3)
+        throw new CliError(
+          "secrets set takes the value from stdin or a prompt, never from the command line (where ps and shell history would keep it).",
+          EXIT.USAGE,
+        );
       const api = await connect(env);
       const scope = await secretsScope(api, env, flags);
       switch (sub) {
@@ -325,7 +384,9 @@ async function run(argv: string[], env: TCliEnv): Promise<number> {
           const name = need(arg, "the secret's NAME");
           const existing = (await listSecrets(api, scope.workspaceId)).find((s) => s.name === name || s.id === name);
           if (!existing) throw new CliError(`No secret named ${name} here.`, EXIT.NOT_FOUND);
-          await api.request("DELETE", `/pipeline-secrets/${existing.id}`, { query: { workspaceId: scope.workspaceId } });
+          await api.request("DELETE", `/pipeline-secrets/${existing.id}`, {
+            query: { workspaceId: scope.workspaceId },
+          });
           print({ name: existing.name, action: "deleted" }, () => `${existing.name}: deleted.\n`);
           return EXIT.OK;
         }
@@ -338,16 +399,33 @@ async function run(argv: string[], env: TCliEnv): Promise<number> {
             ...entries.flatMap((e) => {
               const n = secretNameProblem(e.name);
               const v = secretValueProblem(e.value);
-              return [...(n ? [`line ${e.line}: name ${n}`] : []), ...(v ? [`line ${e.line}: ${e.name}'s value ${v}`] : [])];
+              return [
+                ...(n ? [`line ${e.line}: name ${n}`] : []),
+                ...(v ? [`line ${e.line}: ${e.name}'s value ${v}`] : []),
+              ];
             }),
           ];
           const existing = new Map((await listSecrets(api, scope.workspaceId)).map((s) => [s.name, s]));
-          if (!flags.overwrite) for (const e of entries) if (existing.has(e.name)) problems.push(`line ${e.line}: ${e.name} already exists; add --overwrite to replace it`);
-          if (entries.length === 0 && problems.length === 0) problems.push("nothing to import: the file has no NAME=value lines");
+          if (!flags.overwrite)
+            for (const e of entries)
+              if (existing.has(e.name))
+                problems.push(`line ${e.line}: ${e.name} already exists; add --overwrite to replace it`);
+          if (entries.length === 0 && problems.length === 0)
+            problems.push("nothing to import: the file has no NAME=value lines");
           if (problems.length > 0) throw new CliError(`Nothing was imported:\n  ${problems.join("\n  ")}`, EXIT.USAGE);
           const sealer = await sealerFor(api, scope.scope, scope.ownerId);
           const done: Array<{ name: string; action: string }> = [];
-          for (const e of entries) done.push({ name: e.name, action: await upsertSealed(api, scope.workspaceId, e.name, await sealer(e.name, e.value), existing.get(e.name)) });
+          for (const e of entries)
+            done.push({
+              name: e.name,
+              action: await upsertSealed(
+                api,
+                scope.workspaceId,
+                e.name,
+                await sealer(e.name, e.value),
+                existing.get(e.name),
+              ),
+            });
           print(done, () => done.map((d) => `${d.name}: ${d.action}\n`).join(""));
           return EXIT.OK;
         }
@@ -360,7 +438,9 @@ async function run(argv: string[], env: TCliEnv): Promise<number> {
       if (sub !== "list") throw new CliError(`Unknown: ${command} ${sub ?? ""}\n\n${USAGE}`, EXIT.USAGE);
       const api = await connect(env);
       const ws = await resolveWorkspace(api, env, flags);
-      const all = await api.all<{ id: string; name: string; repository?: string; kind?: string; updatedAt: string }>(`/workspaces/${ws.id}/${command}`);
+      const all = await api.all<{ id: string; name: string; repository?: string; kind?: string; updatedAt: string }>(
+        `/workspaces/${ws.id}/${command}`,
+      );
       print(all, () =>
         table(all, [
           { header: "id", value: (p) => p.id },
@@ -377,16 +457,26 @@ async function run(argv: string[], env: TCliEnv): Promise<number> {
       const ws = await resolveWorkspace(api, env, flags);
       const pipelines = await api.all<{ id: string; name: string }>(`/workspaces/${ws.id}/pipelines`);
       const pipeline = pipelines.find((p) => p.id === ref) ?? pipelines.find((p) => p.name === ref);
-      if (!pipeline) throw new CliError(`No pipeline ${ref} in ${ws.slug} (see \`lockstep pipelines list\`).`, EXIT.NOT_FOUND);
+      if (!pipeline)
+        throw new CliError(`No pipeline ${ref} in ${ws.slug} (see \`lockstep pipelines list\`).`, EXIT.NOT_FOUND);
       let computeEnvId: string | undefined;
       if (flags.ce) {
         const envs = await api.all<{ id: string; name: string }>(`/workspaces/${ws.id}/compute-envs`);
         const ce = envs.find((c) => c.id === flags.ce) ?? envs.find((c) => c.name === flags.ce);
-        if (!ce) throw new CliError(`No compute environment ${flags.ce} in ${ws.slug} (see \`lockstep compute-envs list\`).`, EXIT.NOT_FOUND);
+        if (!ce)
+          throw new CliError(
+            `No compute environment ${flags.ce} in ${ws.slug} (see \`lockstep compute-envs list\`).`,
+            EXIT.NOT_FOUND,
+          );
         computeEnvId = ce.id;
       }
       const launched = await api.request<TRun>("POST", `/workspaces/${ws.id}/runs`, {
-        body: { pipelineId: pipeline.id, computeEnvId, params: await launchParams(flags), secrets: secretSelection(flags.secrets) },
+        body: {
+          pipelineId: pipeline.id,
+          computeEnvId,
+          params: await launchParams(flags),
+          secrets: secretSelection(flags.secrets),
+        },
       });
       if (!flags.wait) {
         print(launched, () => `Launched run ${launched.id} (${launched.status}).\n`);
@@ -394,13 +484,19 @@ async function run(argv: string[], env: TCliEnv): Promise<number> {
       }
       out.stderr(`Launched run ${launched.id}; following it (Ctrl-C stops following, not the run).\n`);
       const stop = () => {
-        out.stderr(`\nStopped following; the run goes on. Cancel it with: lockstep runs cancel ${launched.id} -w ${ws.id}\n`);
+        out.stderr(
+          `\nStopped following; the run goes on. Cancel it with: lockstep runs cancel ${launched.id} -w ${ws.id}\n`,
+        );
         process.exit(EXIT.INTERRUPTED);
       };
       process.once("SIGINT", stop);
       const final = await follow(api, ws.id, launched.id, true);
       process.off("SIGINT", stop);
-      print(final, () => `Run ${final.id} ${final.status}${final.exitCode !== null ? ` (exit ${final.exitCode})` : ""}${final.errorMessage ? `: ${final.errorMessage}` : ""}\n`);
+      print(
+        final,
+        () =>
+          `Run ${final.id} ${final.status}${final.exitCode !== null ? ` (exit ${final.exitCode})` : ""}${final.errorMessage ? `: ${final.errorMessage}` : ""}\n`,
+      );
       return RUN_EXIT[final.status] ?? EXIT.ERROR;
     }
     case "runs": {
@@ -409,7 +505,11 @@ async function run(argv: string[], env: TCliEnv): Promise<number> {
       switch (sub) {
         case "list": {
           const limit = flags.limit ?? "50";
-          const page = await api.request<{ items: TRun[]; nextCursor: string | null }>("GET", `/workspaces/${ws.id}/runs`, { query: { limit } });
+          const page = await api.request<{ items: TRun[]; nextCursor: string | null }>(
+            "GET",
+            `/workspaces/${ws.id}/runs`,
+            { query: { limit } },
+          );
           print(page, () => table(page.items, runColumns));
           return EXIT.OK;
         }
@@ -424,7 +524,9 @@ async function run(argv: string[], env: TCliEnv): Promise<number> {
             const final = await follow(api, ws.id, runId, true);
             return RUN_EXIT[final.status] ?? EXIT.ERROR;
           }
-          const lines = await api.all<{ seq: number; line: string; at: string }>(`/workspaces/${ws.id}/runs/${runId}/logs`);
+          const lines = await api.all<{ seq: number; line: string; at: string }>(
+            `/workspaces/${ws.id}/runs/${runId}/logs`,
+          );
           print(lines, () => lines.map((l) => `${l.line}\n`).join(""));
           return EXIT.OK;
         }
@@ -448,8 +550,14 @@ export async function main(argv: string[], env: TCliEnv = cliEnv()): Promise<num
   try {
     return await run(argv, env);
   } catch (error) {
-    const cli = error instanceof CliError ? error : new CliError(error instanceof Error ? error.message : "unexpected error", EXIT.ERROR);
-    if (argv.includes("--json")) out.stderr(`${JSON.stringify({ error: { message: cli.message, exitCode: cli.exitCode, ...(cli.fields ? { fields: cli.fields } : {}) } })}\n`);
+    const cli =
+      error instanceof CliError
+        ? error
+        : new CliError(error instanceof Error ? error.message : "unexpected error", EXIT.ERROR);
+    if (argv.includes("--json"))
+      out.stderr(
+        `${JSON.stringify({ error: { message: cli.message, exitCode: cli.exitCode, ...(cli.fields ? { fields: cli.fields } : {}) } })}\n`,
+      );
     else out.stderr(`lockstep: ${cli.message}\n`);
     return cli.exitCode;
   }

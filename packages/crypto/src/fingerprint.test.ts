@@ -22,7 +22,9 @@ describe("FingerprintKey", () => {
   });
 
   it("refuses short keys and malformed specs, naming the rule", () => {
-    expect(() => FingerprintKey.fromSpec("k:" + Buffer.alloc(16).toString("base64url"))).toThrow(/at least 32 bytes \(it holds 16\)/);
+    expect(() => FingerprintKey.fromSpec("k:" + Buffer.alloc(16).toString("base64url"))).toThrow(
+      /at least 32 bytes \(it holds 16\)/,
+    );
     expect(() => FingerprintKey.fromSpec("no-kid")).toThrow(/kid:base64url/);
     expect(() => FingerprintKey.fromSpec("k:not base64!")).toThrow(/base64url/);
   });

@@ -22,7 +22,8 @@ export class FingerprintKey {
     const i = text.indexOf(":");
     if (i <= 0) throw new Error('the fingerprint key must be "kid:base64url"');
     const kid = text.slice(0, i);
-    if (!/^[A-Za-z0-9._-]{1,64}$/.test(kid)) throw new Error("the fingerprint key's kid must be 1-64 letters, digits, '.', '_' or '-'");
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(kid))
+      throw new Error("the fingerprint key's kid must be 1-64 letters, digits, '.', '_' or '-'");
     const encoded = text.slice(i + 1);
     if (!/^[A-Za-z0-9_-]+$/.test(encoded)) throw new Error("the fingerprint key must be base64url after the kid");
     const key = Buffer.from(encoded, "base64url");
@@ -38,7 +39,10 @@ export class FingerprintKey {
   /** The value's fingerprint under this key, labelled with the key's id. */
   of(value: string): { kid: string; mac: string } {
     // A fixed context string keeps these MACs from matching any other use of the key.
-    const mac = createHmac("sha256", this.key).update("lockstep secret fingerprint v1\0").update(value, "utf8").digest("base64url");
+    const mac = createHmac("sha256", this.key)
+      .update("lockstep secret fingerprint v1\0")
+      .update(value, "utf8")
+      .digest("base64url");
     return { kid: this.kid, mac };
   }
 }

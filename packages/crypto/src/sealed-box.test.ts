@@ -35,7 +35,11 @@ describe("sealed box", () => {
 
   it("does not let field boundaries collide in the associated data", async () => {
     const pair = await generateKeyPair("k1");
-    const envelope = await seal(await importPublicKey("k1", pair.publicKey), MARKER, { scope: "a", ownerId: "bc", name: "XY" });
+    const envelope = await seal(await importPublicKey("k1", pair.publicKey), MARKER, {
+      scope: "a",
+      ownerId: "bc",
+      name: "XY",
+    });
     const priv = await importPrivateKey("k1", pair.privateKey);
     await expect(open(priv, envelope, { scope: "ab", ownerId: "c", name: "XY" })).rejects.toThrow(SealedBoxError);
   });
@@ -63,14 +67,22 @@ describe("keyrings", () => {
   it("seals with the first public key and opens with any private key, for rotation", async () => {
     const old = await generateKeyPair("2025");
     const next = await generateKeyPair("2026");
-    const sealedOld = await (await SealingKeyring.fromSpec(formatKeySpecs([{ kid: old.kid, key: old.publicKey }]))).seal(MARKER, binding);
+    const sealedOld = await (
+      await SealingKeyring.fromSpec(formatKeySpecs([{ kid: old.kid, key: old.publicKey }]))
+    ).seal(MARKER, binding);
     const sealing = await SealingKeyring.fromSpec(
-      formatKeySpecs([{ kid: next.kid, key: next.publicKey }, { kid: old.kid, key: old.publicKey }]),
+      formatKeySpecs([
+        { kid: next.kid, key: next.publicKey },
+        { kid: old.kid, key: old.publicKey },
+      ]),
     );
     const sealedNew = await sealing.seal(MARKER, binding);
     expect(sealedNew.split(".")[1]).toBe("2026");
     const opening = await OpeningKeyring.fromSpec(
-      formatKeySpecs([{ kid: old.kid, key: old.privateKey }, { kid: next.kid, key: next.privateKey }]),
+      formatKeySpecs([
+        { kid: old.kid, key: old.privateKey },
+        { kid: next.kid, key: next.privateKey },
+      ]),
     );
     expect(await opening.open(sealedOld, binding)).toBe(MARKER);
     expect(await opening.open(sealedNew, binding)).toBe(MARKER);

@@ -9,11 +9,16 @@ export type TTx = Parameters<Parameters<TDatabase["transaction"]>[0]>[0];
 export type TDbOrTx = TDatabase | TTx;
 
 /** Opens a pooled connection. The caller owns it and must `close()` it on shutdown. */
-export function createDatabase(url: string, options: { max?: number; applicationName?: string; onQuery?: (query: string, parameters: unknown[]) => void } = {}) {
+export function createDatabase(
+  url: string,
+  options: { max?: number; applicationName?: string; onQuery?: (query: string, parameters: unknown[]) => void } = {},
+) {
   const onQuery = options.onQuery;
   const sql = postgres(url, {
     // For tests and benchmarks that count the statements a request sends.
-    ...(onQuery ? { debug: (_connection: number, query: string, parameters: unknown[]) => onQuery(query, parameters) } : {}),
+    ...(onQuery
+      ? { debug: (_connection: number, query: string, parameters: unknown[]) => onQuery(query, parameters) }
+      : {}),
     max: options.max ?? 10,
     connect_timeout: 10,
     idle_timeout: 30,

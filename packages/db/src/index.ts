@@ -4,7 +4,16 @@ export * as schema from "./schema";
 export type { TUser, TAccessToken } from "./schema/users";
 export type { TOrganization, TWorkspace, TInvitation } from "./schema/tenancy";
 export type { TSecretRow, TAuditEvent } from "./schema/secrets";
-export type { TRun, TComputeEnv, TPipeline, TRunSecretRef, TRunSecretVersion, TCleanupTarget, TRunRedaction, TNextflowSecretsRow } from "./schema/runs";
+export type {
+  TRun,
+  TComputeEnv,
+  TPipeline,
+  TRunSecretRef,
+  TRunSecretVersion,
+  TCleanupTarget,
+  TRunRedaction,
+  TNextflowSecretsRow,
+} from "./schema/runs";
 export type { TInstanceSettingsRow } from "./schema/instance";
 export * from "./queries/system";
 export * from "./queries/users";

@@ -23,7 +23,11 @@ import * as schema from "./schema";
  * sharing a millisecond (or their whole timestamp) at a page boundary are neither skipped nor repeated.
  */
 const issued: Array<{ query: string; parameters: unknown[] }> = [];
-const client = postgres(inject("databaseUrl"), { max: 1, onnotice: () => {}, debug: (_c, query, parameters) => void issued.push({ query, parameters: parameters as unknown[] }) });
+const client = postgres(inject("databaseUrl"), {
+  max: 1,
+  onnotice: () => {},
+  debug: (_c, query, parameters) => void issued.push({ query, parameters: parameters as unknown[] }),
+});
 const db = drizzle(client, { schema, casing: "snake_case" });
 const plain = postgres(inject("databaseUrl"), { max: 1, onnotice: () => {} });
 
@@ -51,14 +55,20 @@ async function lastIssued(use: () => Promise<unknown>): Promise<{ query: string;
 let userId = "";
 let workspaceId = "";
 beforeAll(async () => {
-  const user = (await createUserWithPersonalWorkspace(db, { email: `lists-${randomUUID()}@example.test`, name: "Lister", passwordHash: null }))!;
+  const user = (await createUserWithPersonalWorkspace(db, {
+    email: `lists-${randomUUID()}@example.test`,
+    name: "Lister",
+    passwordHash: null,
+  }))!;
   userId = user.id;
   const [w] = await plain<Array<{ id: string }>>`select id from workspaces where personal_owner_id = ${user.id}`;
   workspaceId = w!.id;
 });
 
 /** Pages through `list` two rows at a time; returns the ids in the order seen. */
-async function pageThrough<R extends { id: string; cursorKey: string }>(list: (page: TPage) => Promise<R[]>): Promise<string[]> {
+async function pageThrough<R extends { id: string; cursorKey: string }>(
+  list: (page: TPage) => Promise<R[]>,
+): Promise<string[]> {
   const seen: string[] = [];
   let after: TPage["after"] = null;
   for (let guard = 0; guard < 50; guard++) {
@@ -79,10 +89,19 @@ describe("keyset cursors keep full precision", () => {
       ids.push(row!.id);
     }
     // Microseconds apart within one millisecond, and the last two exactly equal (only the id orders them).
-    const stamps = ["2026-11-30 12:00:00.123001+00", "2026-11-30 12:00:00.123002+00", "2026-11-30 12:00:00.123003+00", "2026-11-30 12:00:00.123004+00", "2026-11-30 12:00:00.123004+00"];
+    const stamps = [
+      "2026-11-30 12:00:00.123001+00",
+      "2026-11-30 12:00:00.123002+00",
+      "2026-11-30 12:00:00.123003+00",
+      "2026-11-30 12:00:00.123004+00",
+      "2026-11-30 12:00:00.123004+00",
+    ];
     // A literal: a timestamptz parameter would go through a JS Date, which keeps milliseconds only.
-    for (const [i, id] of ids.entries()) await plain.unsafe(`update secrets set updated_at = '${stamps[i]!}' where id = $1`, [id]);
-    const rows = await plain<Array<{ id: string }>>`select id from secrets where user_id = ${userId} and scope = 'user' order by updated_at desc, id desc`;
+    for (const [i, id] of ids.entries())
+      await plain.unsafe(`update secrets set updated_at = '${stamps[i]!}' where id = $1`, [id]);
+    const rows = await plain<
+      Array<{ id: string }>
+    >`select id from secrets where user_id = ${userId} and scope = 'user' order by updated_at desc, id desc`;
     const seen = await pageThrough((page) => listSecretMetadata(db, owner, { ...page, sort: "updated" }));
     expect(seen).toEqual(rows.map((r) => r.id));
     expect(new Set(seen).size).toBe(5);
@@ -90,7 +109,11 @@ describe("keyset cursors keep full precision", () => {
     // Positive control: a cursor cut to milliseconds (what a JS Date keeps) loses the rest of that millisecond.
     const first = await listSecretMetadata(db, owner, { limit: 2, sort: "updated" });
     const msKey = new Date(first.at(-1)!.cursorKey).toISOString();
-    const cut = await listSecretMetadata(db, owner, { limit: 10, sort: "updated", after: { key: msKey, id: first.at(-1)!.id } });
+    const cut = await listSecretMetadata(db, owner, {
+      limit: 10,
+      sort: "updated",
+      after: { key: msKey, id: first.at(-1)!.id },
+    });
     expect(first.at(-1)!.cursorKey).toBe("2026-11-30T12:00:00.123004Z");
     expect(cut).toEqual([]);
   });
@@ -98,12 +121,29 @@ describe("keyset cursors keep full precision", () => {
   it("runs: five runs in one millisecond, two of them at the same microsecond", async () => {
     const ids: string[] = [];
     for (let i = 1; i <= 5; i++) {
-      const run = await insertRun(db, { workspaceId, pipelineName: `p${i}`, repository: "https://example.test/p", computeEnvName: "ce", computeEnvKind: "local", deadlineAt: new Date(Date.now() + 3_600_000) });
-      await plain.unsafe(`update runs set submitted_at = '2026-11-30 12:00:00.45600${Math.min(i, 4)}+00' where id = $1`, [run.id]);
+      const run = await insertRun(db, {
+        workspaceId,
+        pipelineName: `p${i}`,
+        repository: "https://example.test/p",
+        computeEnvName: "ce",
+        computeEnvKind: "local",
+        deadlineAt: new Date(Date.now() + 3_600_000),
+      });
+      await plain.unsafe(
+        `update runs set submitted_at = '2026-11-30 12:00:00.45600${Math.min(i, 4)}+00' where id = $1`,
+        [run.id],
+      );
       ids.push(run.id);
     }
-    const expected = await plain<Array<{ id: string }>>`select id from runs where workspace_id = ${workspaceId} order by submitted_at desc, id desc`;
-    const seen = await pageThrough(async (page) => (await listRuns(db, workspaceId, page.limit, { cursor: page.after })).map((r) => ({ id: r.run.id, cursorKey: r.cursorKey })));
+    const expected = await plain<
+      Array<{ id: string }>
+    >`select id from runs where workspace_id = ${workspaceId} order by submitted_at desc, id desc`;
+    const seen = await pageThrough(async (page) =>
+      (await listRuns(db, workspaceId, page.limit, { cursor: page.after })).map((r) => ({
+        id: r.run.id,
+        cursorKey: r.cursorKey,
+      })),
+    );
     expect(seen).toEqual(expected.map((r) => r.id));
     expect(new Set(seen).size).toBe(5);
   });
@@ -113,14 +153,38 @@ describe("every list's page query uses an index", () => {
   const cursor = { key: "M", id: "00000000-0000-4000-8000-000000000000" };
   const at = { key: "2026-11-30T12:00:00.123456Z", id: cursor.id };
   const cases: Array<[string, () => Promise<unknown>, string]> = [
-    ["workspace secrets by name", () => listSecretMetadata(db, { scope: "workspace", workspaceId }, { limit: 50, after: cursor }), "secrets_workspace_name_key"],
-    ["workspace secrets by last write", () => listSecretMetadata(db, { scope: "workspace", workspaceId }, { limit: 50, after: at, sort: "updated" }), "secrets_workspace_updated_idx"],
-    ["user secrets by name", () => listSecretMetadata(db, { scope: "user", userId }, { limit: 50, after: cursor }), "secrets_user_name_key"],
-    ["user secrets by last write", () => listSecretMetadata(db, { scope: "user", userId }, { limit: 50, after: at, sort: "updated" }), "secrets_user_updated_idx"],
+    [
+      "workspace secrets by name",
+      () => listSecretMetadata(db, { scope: "workspace", workspaceId }, { limit: 50, after: cursor }),
+      "secrets_workspace_name_key",
+    ],
+    [
+      "workspace secrets by last write",
+      () => listSecretMetadata(db, { scope: "workspace", workspaceId }, { limit: 50, after: at, sort: "updated" }),
+      "secrets_workspace_updated_idx",
+    ],
+    [
+      "user secrets by name",
+      () => listSecretMetadata(db, { scope: "user", userId }, { limit: 50, after: cursor }),
+      "secrets_user_name_key",
+    ],
+    [
+      "user secrets by last write",
+      () => listSecretMetadata(db, { scope: "user", userId }, { limit: 50, after: at, sort: "updated" }),
+      "secrets_user_updated_idx",
+    ],
     ["runs", () => listRuns(db, workspaceId, 50, { cursor: at }), "runs_workspace_submitted_id_idx"],
     ["pipelines", () => listPipelines(db, workspaceId, { limit: 50, after: cursor }), "pipelines_workspace_name_key"],
-    ["compute environments", () => listComputeEnvs(db, workspaceId, { limit: 50, after: cursor }), "compute_envs_workspace_name_key"],
-    ["access tokens", () => listAccessTokens(db as never, userId, { limit: 50, after: at }), "access_tokens_user_created_idx"],
+    [
+      "compute environments",
+      () => listComputeEnvs(db, workspaceId, { limit: 50, after: cursor }),
+      "compute_envs_workspace_name_key",
+    ],
+    [
+      "access tokens",
+      () => listAccessTokens(db as never, userId, { limit: 50, after: at }),
+      "access_tokens_user_created_idx",
+    ],
   ];
   it.each(cases)("%s", async (_name, use, index) => {
     const { query, parameters } = await lastIssued(use);
@@ -146,6 +210,13 @@ describe("every list's page query uses an index", () => {
 });
 
 it("the token list helper keeps tokens of its user only", async () => {
-  await insertAccessToken(db as never, { userId, name: "t", prefix: "lst_x", tokenHash: randomUUID(), scopes: ["read"], expiresAt: new Date(Date.now() + 86_400_000) });
+  await insertAccessToken(db as never, {
+    userId,
+    name: "t",
+    prefix: "lst_x",
+    tokenHash: randomUUID(),
+    scopes: ["read"],
+    expiresAt: new Date(Date.now() + 86_400_000),
+  });
   expect((await listAccessTokens(db as never, userId, { limit: 5 })).every((t) => t.userId === userId)).toBe(true);
 });

@@ -14,9 +14,13 @@ try {
   const setup = await ensureSetupCode(db, env.LOCKSTEP_SETUP_CODE);
   if (setup.status === "generated") {
     console.log(`[lockstep] this instance has no admin yet. setup code: ${setup.code}`);
-    console.log("[lockstep] sign up at /sign-up with this code to become the instance admin (a new code is made at each start until then)");
+    console.log(
+      "[lockstep] sign up at /sign-up with this code to become the instance admin (a new code is made at each start until then)",
+    );
   } else if (setup.status === "preset") {
-    console.log("[lockstep] this instance has no admin yet: sign up at /sign-up with the setup code from LOCKSTEP_SETUP_CODE");
+    console.log(
+      "[lockstep] this instance has no admin yet: sign up at /sign-up with the setup code from LOCKSTEP_SETUP_CODE",
+    );
   }
 } finally {
   await close();

@@ -16,7 +16,14 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function parseRunEvent(payload: string): TRunEvent | null {
   try {
     const e = JSON.parse(payload) as Partial<TRunEvent>;
-    if (typeof e.id !== "string" || !UUID.test(e.id) || typeof e.workspaceId !== "string" || typeof e.status !== "string" || typeof e.secretsState !== "string") return null;
+    if (
+      typeof e.id !== "string" ||
+      !UUID.test(e.id) ||
+      typeof e.workspaceId !== "string" ||
+      typeof e.status !== "string" ||
+      typeof e.secretsState !== "string"
+    )
+      return null;
     return { id: e.id, workspaceId: e.workspaceId, status: e.status, secretsState: e.secretsState };
   } catch {
     return null;
@@ -29,7 +36,10 @@ export function parseRunEvent(payload: string): TRunEvent | null {
  * map entry, not a query: nothing runs until a run changes. Listening starts with the first
  * subscriber.
  */
-export function createRunEventHub(sql: postgres.Sql, onError: (error: unknown) => void = () => {}): TRunEventSource & { close(): Promise<void> } {
+export function createRunEventHub(
+  sql: postgres.Sql,
+  onError: (error: unknown) => void = () => {},
+): TRunEventSource & { close(): Promise<void> } {
   const byWorkspace = new Map<string, Set<(event: TRunEvent) => void>>();
   let listening: Promise<{ unlisten: () => Promise<void> }> | null = null;
 

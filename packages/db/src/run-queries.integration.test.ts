@@ -12,7 +12,11 @@ import * as schema from "./schema";
  * still scans the table means no index can serve the query's predicate.
  */
 const issued: Array<{ query: string; parameters: unknown[] }> = [];
-const client = postgres(inject("databaseUrl"), { max: 1, onnotice: () => {}, debug: (_c, query, parameters) => void issued.push({ query, parameters: parameters as unknown[] }) });
+const client = postgres(inject("databaseUrl"), {
+  max: 1,
+  onnotice: () => {},
+  debug: (_c, query, parameters) => void issued.push({ query, parameters: parameters as unknown[] }),
+});
 const db = drizzle(client, { schema, casing: "snake_case" });
 const plain = postgres(inject("databaseUrl"), { max: 1, onnotice: () => {} });
 
@@ -42,7 +46,10 @@ describe("timer queries use an index", () => {
     const { query, parameters } = await captured(() => runsNeedingWork(db), /"deadline_at" </);
     expect(await planOf(query, parameters)).toContain("runs_live_deadline_idx");
     // Positive control: the same query written as "not terminal" (as it was) cannot use that index.
-    const old = query.replace(`"runs"."status" in ('SUBMITTED', 'RUNNING')`, `"runs"."status" not in ('SUCCEEDED', 'FAILED', 'CANCELLED', 'LOST')`);
+    const old = query.replace(
+      `"runs"."status" in ('SUBMITTED', 'RUNNING')`,
+      `"runs"."status" not in ('SUCCEEDED', 'FAILED', 'CANCELLED', 'LOST')`,
+    );
     expect(old).not.toBe(query);
     expect(await planOf(old, parameters)).not.toContain("runs_live_deadline_idx");
   });
@@ -55,8 +62,14 @@ describe("timer queries use an index", () => {
 
 describe("runs.list paging", () => {
   it("pages by the last run at full precision: runs submitted in the same millisecond are neither skipped nor repeated", async () => {
-    const user = (await createUserWithPersonalWorkspace(db, { email: `pager-${randomUUID()}@example.test`, name: "Pager", passwordHash: null }))!;
-    const [workspace] = await plain<Array<{ id: string }>>`select id from workspaces where personal_owner_id = ${user.id}`;
+    const user = (await createUserWithPersonalWorkspace(db, {
+      email: `pager-${randomUUID()}@example.test`,
+      name: "Pager",
+      passwordHash: null,
+    }))!;
+    const [workspace] = await plain<
+      Array<{ id: string }>
+    >`select id from workspaces where personal_owner_id = ${user.id}`;
     const workspaceId = workspace!.id;
     const ids: string[] = [];
     for (let i = 1; i <= 5; i++) {

@@ -47,10 +47,18 @@ let runId: string;
 beforeAll(async () => {
   await admin.unsafe(`create database ${name}`);
   await runMigrations(url);
-  client = postgres(url, { max: 1, onnotice: () => {}, debug: (_c, query, parameters) => void issued.push({ query, parameters: parameters as unknown[] }) });
+  client = postgres(url, {
+    max: 1,
+    onnotice: () => {},
+    debug: (_c, query, parameters) => void issued.push({ query, parameters: parameters as unknown[] }),
+  });
   plain = postgres(url, { max: 1, onnotice: () => {} });
   db = drizzle(client, { schema, casing: "snake_case" });
-  const user = (await createUserWithPersonalWorkspace(db, { email: `timers-${randomUUID()}@example.test`, name: "Timers", passwordHash: null }))!;
+  const user = (await createUserWithPersonalWorkspace(db, {
+    email: `timers-${randomUUID()}@example.test`,
+    name: "Timers",
+    passwordHash: null,
+  }))!;
   const [ws] = await plain<Array<{ id: string }>>`select id from workspaces where personal_owner_id = ${user.id}`;
   const [ce] = await plain<Array<{ id: string }>>`
     insert into compute_envs (workspace_id, name, kind, work_dir, nextflow_version) values (${ws!.id}, 'Local', 'local', '/tmp/runs', '24.10.8') returning id`;
@@ -106,7 +114,8 @@ async function capture(use: () => Promise<unknown>) {
   return [...issued].filter((q) => !/^(begin|commit|rollback|savepoint|release)/i.test(q.query.trim()));
 }
 
-const seqScans = (plan: string) => plan.split("\n").filter((l) => /Seq Scan on (runs|secrets|worker_heartbeats)\b/.test(l));
+const seqScans = (plan: string) =>
+  plan.split("\n").filter((l) => /Seq Scan on (runs|secrets|worker_heartbeats)\b/.test(l));
 
 type TCase = { what: string; use: () => Promise<unknown>; indexes: Array<{ match: RegExp; index: RegExp }> };
 const cases: TCase[] = [
@@ -120,11 +129,34 @@ const cases: TCase[] = [
       { match: /"secrets_state" in \(\$\d+, \$\d+, \$\d+\)/, index: /runs_unsettled_secrets_idx|runs_holding_env_idx/ },
     ],
   },
-  { what: "runs holding a compute environment", use: () => runsHoldingComputeEnv(db, computeEnvId), indexes: [{ match: /"compute_env_id" = /, index: /runs_holding_env_idx/ }] },
-  { what: "the worker's run gauges", use: () => runGauges(db), indexes: [{ match: /group by "runs"."status"/, index: /runs_live_deadline_idx|runs_status_idx/ }, { match: /group by "runs"."secrets_state"/, index: /runs_unsettled_secrets_idx/ }] },
-  { what: "secrets to validate", use: () => secretsToValidate(db, 200), indexes: [{ match: /"value_checked_at" is null/, index: /secrets_unchecked_idx/ }] },
-  { what: "pruning heartbeats", use: () => pruneHeartbeats(db as never, new Date(Date.now() - 30 * 86_400_000)), indexes: [{ match: /"last_seen_at" </, index: /worker_heartbeats_last_seen_idx/ }] },
-  { what: "the latest heartbeat", use: () => latestHeartbeat(db as never), indexes: [{ match: /order by/, index: /worker_heartbeats_last_check_idx/ }] },
+  {
+    what: "runs holding a compute environment",
+    use: () => runsHoldingComputeEnv(db, computeEnvId),
+    indexes: [{ match: /"compute_env_id" = /, index: /runs_holding_env_idx/ }],
+  },
+  {
+    what: "the worker's run gauges",
+    use: () => runGauges(db),
+    indexes: [
+      { match: /group by "runs"."status"/, index: /runs_live_deadline_idx|runs_status_idx/ },
+      { match: /group by "runs"."secrets_state"/, index: /runs_unsettled_secrets_idx/ },
+    ],
+  },
+  {
+    what: "secrets to validate",
+    use: () => secretsToValidate(db, 200),
+    indexes: [{ match: /"value_checked_at" is null/, index: /secrets_unchecked_idx/ }],
+  },
+  {
+    what: "pruning heartbeats",
+    use: () => pruneHeartbeats(db as never, new Date(Date.now() - 30 * 86_400_000)),
+    indexes: [{ match: /"last_seen_at" </, index: /worker_heartbeats_last_seen_idx/ }],
+  },
+  {
+    what: "the latest heartbeat",
+    use: () => latestHeartbeat(db as never),
+    indexes: [{ match: /order by/, index: /worker_heartbeats_last_check_idx/ }],
+  },
   { what: "one heartbeat", use: () => heartbeatOf(db as never, "w-1"), indexes: [] },
   { what: "the monitor's run", use: () => getRun(db, runId), indexes: [] },
   { what: "the monitor's log position", use: () => lastRunLogSeq(db, runId), indexes: [] },
@@ -148,28 +180,44 @@ describe("with a million runs, every timer query uses an index", () => {
     }
   });
 
-  it("positive control: the check sees a plan that reads the whole table, and the old form of a query was one", { timeout: 120_000 }, async () => {
-    const holding = (await capture(() => runsHoldingComputeEnv(db, computeEnvId))).find((q) => /"compute_env_id" = /.test(q.query))!;
-    expect(await planOf(holding.query, holding.parameters)).toMatch(/runs_holding_env_idx/);
-    // Without the indexes a timer query relies on, its plan reads the table and the check says so.
-    const bare = await plain
-      .begin(async (tx) => {
-        for (const index of ["runs_holding_env_idx", "runs_compute_env_idx", "runs_status_idx", "runs_secrets_state_idx", "runs_unsettled_secrets_idx", "runs_live_deadline_idx"]) {
-          await tx.unsafe(`drop index ${index}`);
-        }
-        const rows = await tx.unsafe(`explain ${holding.query}`, holding.parameters as never[]);
-        throw Object.assign(new Error("rollback"), { plan: rows.map((r) => String(r["QUERY PLAN"])).join("\n") });
-      })
-      .catch((e: { plan: string }) => e.plan);
-    expect(seqScans(bare)).not.toEqual([]);
-    const unchecked = (await capture(() => secretsToValidate(db, 200)))[0]!;
-    expect(seqScans(await planOf(unchecked.query, unchecked.parameters, "secrets_unchecked_idx"))).not.toEqual([]);
-    // The query as it was before migration 0014 ("status not in the terminal ones"): no partial index
-    // can serve it, so it walks every run of the environment (a million here) or the table.
-    const old = holding.query.replace(`"runs"."status" in ('SUBMITTED', 'RUNNING') or`, `"runs"."status" not in ('SUCCEEDED', 'FAILED', 'CANCELLED', 'LOST') or`);
-    expect(old).not.toBe(holding.query);
-    const oldPlan = await planOf(old, holding.parameters);
-    expect(oldPlan).not.toMatch(/runs_holding_env_idx/);
-    expect(oldPlan).toMatch(/Seq Scan on runs|runs_compute_env_idx/);
-  });
+  it(
+    "positive control: the check sees a plan that reads the whole table, and the old form of a query was one",
+    { timeout: 120_000 },
+    async () => {
+      const holding = (await capture(() => runsHoldingComputeEnv(db, computeEnvId))).find((q) =>
+        /"compute_env_id" = /.test(q.query),
+      )!;
+      expect(await planOf(holding.query, holding.parameters)).toMatch(/runs_holding_env_idx/);
+      // Without the indexes a timer query relies on, its plan reads the table and the check says so.
+      const bare = await plain
+        .begin(async (tx) => {
+          for (const index of [
+            "runs_holding_env_idx",
+            "runs_compute_env_idx",
+            "runs_status_idx",
+            "runs_secrets_state_idx",
+            "runs_unsettled_secrets_idx",
+            "runs_live_deadline_idx",
+          ]) {
+            await tx.unsafe(`drop index ${index}`);
+          }
+          const rows = await tx.unsafe(`explain ${holding.query}`, holding.parameters as never[]);
+          throw Object.assign(new Error("rollback"), { plan: rows.map((r) => String(r["QUERY PLAN"])).join("\n") });
+        })
+        .catch((e: { plan: string }) => e.plan);
+      expect(seqScans(bare)).not.toEqual([]);
+      const unchecked = (await capture(() => secretsToValidate(db, 200)))[0]!;
+      expect(seqScans(await planOf(unchecked.query, unchecked.parameters, "secrets_unchecked_idx"))).not.toEqual([]);
+      // The query as it was before migration 0014 ("status not in the terminal ones"): no partial index
+      // can serve it, so it walks every run of the environment (a million here) or the table.
+      const old = holding.query.replace(
+        `"runs"."status" in ('SUBMITTED', 'RUNNING') or`,
+        `"runs"."status" not in ('SUCCEEDED', 'FAILED', 'CANCELLED', 'LOST') or`,
+      );
+      expect(old).not.toBe(holding.query);
+      const oldPlan = await planOf(old, holding.parameters);
+      expect(oldPlan).not.toMatch(/runs_holding_env_idx/);
+      expect(oldPlan).toMatch(/Seq Scan on runs|runs_compute_env_idx/);
+    },
+  );
 });

@@ -23,13 +23,20 @@ describe("migration 0009: existing tokens", () => {
     const before = mkdtempSync(join(tmpdir(), "lockstep-mig-"));
     try {
       cpSync(migrationsFolder, before, { recursive: true });
-      const journal = JSON.parse(readFileSync(join(before, "meta/_journal.json"), "utf8")) as { entries: Array<{ tag: string }> };
+      const journal = JSON.parse(readFileSync(join(before, "meta/_journal.json"), "utf8")) as {
+        entries: Array<{ tag: string }>;
+      };
       const upTo = journal.entries.findIndex((e) => e.tag === "0009_access_token_scopes");
       expect(upTo).toBeGreaterThan(0);
-      writeFileSync(join(before, "meta/_journal.json"), JSON.stringify({ ...journal, entries: journal.entries.slice(0, upTo) }));
+      writeFileSync(
+        join(before, "meta/_journal.json"),
+        JSON.stringify({ ...journal, entries: journal.entries.slice(0, upTo) }),
+      );
       await migrate(drizzle(sql), { migrationsFolder: before });
 
-      const [user] = await sql<Array<{ id: string }>>`insert into users (email, name) values ('old@example.test', 'Old') returning id`;
+      const [user] = await sql<
+        Array<{ id: string }>
+      >`insert into users (email, name) values ('old@example.test', 'Old') returning id`;
       const token = (label: string, expires: string | null, revoked: string | null) =>
         sql`insert into access_tokens (user_id, name, prefix, token_hash, expires_at, revoked_at)
             values (${user!.id}, ${label}, 'lst_x', ${label}, ${expires}::timestamptz, ${revoked}::timestamptz)`;
@@ -40,7 +47,9 @@ describe("migration 0009: existing tokens", () => {
 
       await migrate(drizzle(sql), { migrationsFolder });
       // Times as epoch milliseconds: drizzle's driver changes how this client parses timestamps.
-      const rows = await sql<Array<{ name: string; scopes: string[]; expires: number }>>`select name, scopes, (extract(epoch from expires_at) * 1000)::float8 as expires from access_tokens order by name`;
+      const rows = await sql<
+        Array<{ name: string; scopes: string[]; expires: number }>
+      >`select name, scopes, (extract(epoch from expires_at) * 1000)::float8 as expires from access_tokens order by name`;
       const byName = Object.fromEntries(rows.map((r) => [r.name, r]));
       for (const r of rows) expect(r.scopes).toEqual(["read", "write", "launch", "admin"]);
       const in90 = Date.now() + 90 * DAY;
@@ -49,7 +58,9 @@ describe("migration 0009: existing tokens", () => {
       expect(Math.abs(byName["next-week"]!.expires - (Date.now() + 7 * DAY))).toBeLessThan(60_000);
       expect(new Date(byName.revoked!.expires).toISOString()).toBe("2026-01-02T03:04:05.000Z");
       // New rows must say their scopes: the column has no default any more.
-      await expect(sql`insert into access_tokens (user_id, name, prefix, token_hash, expires_at) values (${user!.id}, 'x', 'lst_x', 'x2', now())`).rejects.toThrow(/scopes/);
+      await expect(
+        sql`insert into access_tokens (user_id, name, prefix, token_hash, expires_at) values (${user!.id}, 'x', 'lst_x', 'x2', now())`,
+      ).rejects.toThrow(/scopes/);
     } finally {
       rmSync(before, { recursive: true, force: true });
       await sql.end();

@@ -2,7 +2,13 @@ import { randomUUID } from "node:crypto";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { createUserWithPersonalWorkspace, dueWebhookDeliveries, insertWebhookEndpoint, listWebhookAttempts, recordWebhookEvent } from "./index";
+import {
+  createUserWithPersonalWorkspace,
+  dueWebhookDeliveries,
+  insertWebhookEndpoint,
+  listWebhookAttempts,
+  recordWebhookEvent,
+} from "./index";
 import * as schema from "./schema";
 
 /**
@@ -12,7 +18,11 @@ import * as schema from "./schema";
  * run-queries.integration.test.ts.
  */
 const issued: Array<{ query: string; parameters: unknown[] }> = [];
-const client = postgres(inject("databaseUrl"), { max: 1, onnotice: () => {}, debug: (_c, query, parameters) => void issued.push({ query, parameters: parameters as unknown[] }) });
+const client = postgres(inject("databaseUrl"), {
+  max: 1,
+  onnotice: () => {},
+  debug: (_c, query, parameters) => void issued.push({ query, parameters: parameters as unknown[] }),
+});
 const db = drizzle(client, { schema, casing: "snake_case" });
 const plain = postgres(inject("databaseUrl"), { max: 1, onnotice: () => {} });
 
@@ -38,13 +48,30 @@ async function captured<T>(use: () => Promise<T>, match: RegExp): Promise<{ quer
 }
 
 async function endpointWithDelivery() {
-  const user = (await createUserWithPersonalWorkspace(db, { email: `hooks-${randomUUID()}@example.test`, name: "Hooks", passwordHash: null }))!;
-  const [workspace] = await plain<Array<{ id: string }>>`select id from workspaces where personal_owner_id = ${user.id}`;
+  const user = (await createUserWithPersonalWorkspace(db, {
+    email: `hooks-${randomUUID()}@example.test`,
+    name: "Hooks",
+    passwordHash: null,
+  }))!;
+  const [workspace] = await plain<
+    Array<{ id: string }>
+  >`select id from workspaces where personal_owner_id = ${user.id}`;
   const endpoint = await insertWebhookEndpoint(db, {
-    id: randomUUID(), workspaceId: workspace!.id, url: "https://hooks.example.test/", description: "", events: ["run.finished"], enabled: true,
-    secretSealed: "lsv1.test.x.y", secretKeyId: "test", createdBy: user.id,
+    id: randomUUID(),
+    workspaceId: workspace!.id,
+    url: "https://hooks.example.test/",
+    description: "",
+    events: ["run.finished"],
+    enabled: true,
+    secretSealed: "lsv1.test.x.y",
+    secretKeyId: "test",
+    createdBy: user.id,
   });
-  const [deliveryId] = await recordWebhookEvent(db, { workspaceId: workspace!.id, type: "run.finished", data: { run: { id: "r" } } });
+  const [deliveryId] = await recordWebhookEvent(db, {
+    workspaceId: workspace!.id,
+    type: "run.finished",
+    data: { run: { id: "r" } },
+  });
   return { endpoint, deliveryId: deliveryId! };
 }
 
@@ -53,7 +80,10 @@ describe("webhook queries", () => {
     const { query, parameters } = await captured(() => dueWebhookDeliveries(db, 500), /"next_attempt_at" <=/);
     expect(await planOf(query, parameters)).toContain("webhook_deliveries_pending_due_idx");
     // Positive control: without the pending predicate the partial index cannot serve it.
-    const all = query.replace(/"webhook_deliveries"\."state" = \$1 and /, "").replace("$2", "$1").replace("$3", "$2");
+    const all = query
+      .replace(/"webhook_deliveries"\."state" = \$1 and /, "")
+      .replace("$2", "$1")
+      .replace("$3", "$2");
     expect(all).not.toBe(query);
     expect(await planOf(all, parameters.slice(1))).not.toContain("webhook_deliveries_pending_due_idx");
   });
@@ -61,7 +91,9 @@ describe("webhook queries", () => {
   it("records a delivery only for endpoints that want the event, and the drain finds it", async () => {
     const { endpoint, deliveryId } = await endpointWithDelivery();
     expect((await dueWebhookDeliveries(db, 10_000)).map((d) => d.id)).toContain(deliveryId);
-    expect(await recordWebhookEvent(db, { workspaceId: endpoint.workspaceId, type: "secret.deleted", data: {} })).toEqual([]);
+    expect(
+      await recordWebhookEvent(db, { workspaceId: endpoint.workspaceId, type: "secret.deleted", data: {} }),
+    ).toEqual([]);
   });
 
   it("the delivery log pages by index, newest first, neither skipping nor repeating attempts of one millisecond", async () => {
@@ -73,10 +105,14 @@ describe("webhook queries", () => {
         select ${deliveryId}, ${endpoint.id}, event_id, 'run.finished', ${i}, now(), 500, 1 from webhook_deliveries where id = ${deliveryId}
         returning id`;
       // Five attempts within one millisecond, a microsecond apart (a literal: a timestamptz parameter goes through a JS Date).
-      await plain.unsafe(`update webhook_attempts set at = '2026-11-30 12:00:00.12300${i}+00' where id = $1`, [row!.id]);
+      await plain.unsafe(`update webhook_attempts set at = '2026-11-30 12:00:00.12300${i}+00' where id = $1`, [
+        row!.id,
+      ]);
       ids.push(row!.id);
     }
-    const stored = await plain<Array<{ at: string }>>`select at::text as at from webhook_attempts where endpoint_id = ${endpoint.id} order by attempt`;
+    const stored = await plain<
+      Array<{ at: string }>
+    >`select at::text as at from webhook_attempts where endpoint_id = ${endpoint.id} order by attempt`;
     expect(stored.map((r) => r.at)).toEqual([1, 2, 3, 4, 5].map((i) => `2026-11-30 12:00:00.12300${i}+00`));
     const seen: string[] = [];
     let after: string | undefined;
@@ -87,7 +123,10 @@ describe("webhook queries", () => {
       after = page.nextCursor;
     }
     expect(seen).toEqual([...ids].reverse());
-    const { query, parameters } = await captured(() => listWebhookAttempts(db, endpoint.id, { limit: 2, after: ids[3] }), /from "webhook_attempts"/);
+    const { query, parameters } = await captured(
+      () => listWebhookAttempts(db, endpoint.id, { limit: 2, after: ids[3] }),
+      /from "webhook_attempts"/,
+    );
     expect(await planOf(query, parameters)).toContain("webhook_attempts_endpoint_at_idx");
   });
 });

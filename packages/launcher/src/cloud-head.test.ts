@@ -29,8 +29,15 @@ describe("cloud head command", () => {
       lines: "a\nb",
       n: "3",
     };
-    const { command, env } = cloudHeadCommand({ kind: "aws-batch", region: "eu-west-1", jobQueue: "queue-1" }, args, params);
-    const out = execFileSync(command[0]!, command.slice(1), { env: { PATH: `${dir}:/usr/bin:/bin`, TMPDIR: dir, ...env }, encoding: "utf8" });
+    const { command, env } = cloudHeadCommand(
+      { kind: "aws-batch", region: "eu-west-1", jobQueue: "queue-1" },
+      args,
+      params,
+    );
+    const out = execFileSync(command[0]!, command.slice(1), {
+      env: { PATH: `${dir}:/usr/bin:/bin`, TMPDIR: dir, ...env },
+      encoding: "utf8",
+    });
     const received = [...out.matchAll(/^ARG\[([\s\S]*?)\]$/gm)].map((m) => m[1]);
     const paramsFile = join(dir, "lockstep-params.json");
     expect(received).toEqual(["-c", join(dir, "lockstep.config"), ...args, "-params-file", paramsFile]);
@@ -49,24 +56,41 @@ describe("cloud head command", () => {
     writeFileSync(join(dir, "nextflow"), "#!/bin/sh\necho RAN\n");
     chmodSync(join(dir, "nextflow"), 0o755);
     writeFileSync(join(dir, "lockstep-params.json"), '{"planted":true}');
-    const { command, env } = cloudHeadCommand({ kind: "aws-batch", region: "eu-west-1", jobQueue: "q" }, ["run", "x"], { a: "1" });
-    const r = spawnSync(command[0]!, command.slice(1), { env: { PATH: `${dir}:/usr/bin:/bin`, TMPDIR: dir, ...env }, encoding: "utf8" });
+    const { command, env } = cloudHeadCommand({ kind: "aws-batch", region: "eu-west-1", jobQueue: "q" }, ["run", "x"], {
+      a: "1",
+    });
+    const r = spawnSync(command[0]!, command.slice(1), {
+      env: { PATH: `${dir}:/usr/bin:/bin`, TMPDIR: dir, ...env },
+      encoding: "utf8",
+    });
     expect(r.status).not.toBe(0);
     expect(r.stdout).not.toContain("RAN");
     // Positive control: the same command in a fresh directory starts the head.
     const fresh = mkdtempSync(join(tmpdir(), "lockstep-head-"));
     writeFileSync(join(fresh, "nextflow"), "#!/bin/sh\necho RAN\n");
     chmodSync(join(fresh, "nextflow"), 0o755);
-    expect(execFileSync(command[0]!, command.slice(1), { env: { PATH: `${fresh}:/usr/bin:/bin`, TMPDIR: fresh, ...env }, encoding: "utf8" })).toContain("RAN");
+    expect(
+      execFileSync(command[0]!, command.slice(1), {
+        env: { PATH: `${fresh}:/usr/bin:/bin`, TMPDIR: fresh, ...env },
+        encoding: "utf8",
+      }),
+    ).toContain("RAN");
   });
 
   it("refuses params too large for one environment string", () => {
     const huge = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`p${i}`, "x".repeat(4096)]));
-    expect(() => cloudHeadCommand({ kind: "aws-batch", region: "eu-west-1", jobQueue: "q" }, ["run", "x"], huge)).toThrow(/at most/);
+    expect(() =>
+      cloudHeadCommand({ kind: "aws-batch", region: "eu-west-1", jobQueue: "q" }, ["run", "x"], huge),
+    ).toThrow(/at most/);
   });
 
   it("writes Google Batch settings as Groovy literals that cannot be broken out of", () => {
-    const config = cloudNextflowConfig({ kind: "google-batch", projectId: "proj-1", region: "europe-west4", serviceAccount: "a'b@x.iam.gserviceaccount.com" });
+    const config = cloudNextflowConfig({
+      kind: "google-batch",
+      projectId: "proj-1",
+      region: "europe-west4",
+      serviceAccount: "a'b@x.iam.gserviceaccount.com",
+    });
     expect(config).toContain("process.executor = 'google-batch'");
     expect(config).toContain("google.location = 'europe-west4'");
     expect(config).toContain("google.batch.serviceAccountEmail = 'a\\'b@x.iam.gserviceaccount.com'");
@@ -85,7 +109,12 @@ describe("cloud head for a run", () => {
     secretsEnv: { GOOGLE_CLOUD_PROJECT: "proj-1" },
     secretBindings: [],
   };
-  const target = { kind: "google-batch", projectId: "proj-1", region: "europe-west4", serviceAccount: "sa@proj-1.iam.gserviceaccount.com" } as const;
+  const target = {
+    kind: "google-batch",
+    projectId: "proj-1",
+    region: "europe-west4",
+    serviceAccount: "sa@proj-1.iam.gserviceaccount.com",
+  } as const;
 
   it("layers the environment: the compute environment's, the provider's, then the config and Lockstep's flags, which win", () => {
     const { command, env } = cloudHeadFor(target, run);
@@ -100,13 +129,18 @@ describe("cloud head for a run", () => {
     // The params travel in their own variable, never on the command line.
     expect(JSON.parse(Buffer.from(env[HEAD_PARAMS_VAR]!, "base64").toString("utf8"))).toEqual({ n: 1 });
     expect(command).not.toContain("--n");
-    expect(Buffer.from(env[HEAD_CONFIG_VAR]!, "base64").toString("utf8")).toContain("process.executor = 'google-batch'");
+    expect(Buffer.from(env[HEAD_CONFIG_VAR]!, "base64").toString("utf8")).toContain(
+      "process.executor = 'google-batch'",
+    );
     expect(command.slice(3, 6)).toEqual(["lockstep-head", "run", "https://github.com/org/pipe"]);
     expect(command).toContain("gs://bucket/runs/r1/work");
   });
 
   it("refuses, permanently, a local path and a run name Nextflow would not take", () => {
-    for (const bad of [{ ...run, pipeline: "/srv/pipelines/p" }, { ...run, runName: "Bad Name" }]) {
+    for (const bad of [
+      { ...run, pipeline: "/srv/pipelines/p" },
+      { ...run, runName: "Bad Name" },
+    ]) {
       let thrown: unknown;
       try {
         cloudHeadFor(target, bad);
@@ -134,10 +168,20 @@ describe("cloud head with nf-lockstep", () => {
     chmodSync(join(dir, "bin", "java"), 0o755);
     chmodSync(join(dir, "bin", "nextflow"), 0o755);
     const target = { kind: "aws-batch", region: "eu-west-1", jobQueue: "q" } as const;
-    const { command, env } = cloudHeadCommand(target, ["run", "x"], {}, { extensionJar: Buffer.from("JARBYTES"), manifest: "bWFuaWZlc3Q=" });
+    const { command, env } = cloudHeadCommand(
+      target,
+      ["run", "x"],
+      {},
+      { extensionJar: Buffer.from("JARBYTES"), manifest: "bWFuaWZlc3Q=" },
+    );
     expect(env.LOCKSTEP_SECRETS_MANIFEST).toBe("bWFuaWZlc3Q=");
-    const out = execFileSync(command[0]!, command.slice(1), { env: { ...env, PATH: `${join(dir, "bin")}:/usr/bin:/bin`, NXF_HOME: home, TMPDIR: join(dir, "tmp") }, encoding: "utf8" });
-    expect(out).toContain(`CP:${join(home, "framework", "24.10.8", "nextflow-24.10.8-one.jar")}:${join(dir, "tmp", "nf-lockstep.jar")}`);
+    const out = execFileSync(command[0]!, command.slice(1), {
+      env: { ...env, PATH: `${join(dir, "bin")}:/usr/bin:/bin`, NXF_HOME: home, TMPDIR: join(dir, "tmp") },
+      encoding: "utf8",
+    });
+    expect(out).toContain(
+      `CP:${join(home, "framework", "24.10.8", "nextflow-24.10.8-one.jar")}:${join(dir, "tmp", "nf-lockstep.jar")}`,
+    );
     expect(out).toContain("JAR:JARBYTES MODE:600");
     expect(out).toContain("LEFT:unset");
     expect(out).toContain("ARG[nextflow.cli.Launcher]\nARG[-c]");
@@ -147,13 +191,26 @@ describe("cloud head with nf-lockstep", () => {
     const plain = cloudHeadCommand(target, ["run", "x"], {});
     expect(Object.keys(plain.env)).toEqual([HEAD_CONFIG_VAR, HEAD_PARAMS_VAR]);
     const tmp2 = mkdtempSync(join(dir, "tmp2-"));
-    expect(execFileSync(plain.command[0]!, plain.command.slice(1), { env: { ...plain.env, PATH: `${join(dir, "bin")}:/usr/bin:/bin`, TMPDIR: tmp2 }, encoding: "utf8" })).toContain("STOCK-NEXTFLOW");
+    expect(
+      execFileSync(plain.command[0]!, plain.command.slice(1), {
+        env: { ...plain.env, PATH: `${join(dir, "bin")}:/usr/bin:/bin`, TMPDIR: tmp2 },
+        encoding: "utf8",
+      }),
+    ).toContain("STOCK-NEXTFLOW");
   });
 
   it("fails clearly when the head image has no Nextflow jar", () => {
     const dir = mkdtempSync(join(tmpdir(), "lockstep-head-nojar-"));
-    const { command, env } = cloudHeadCommand({ kind: "aws-batch", region: "eu-west-1", jobQueue: "q" }, ["run", "x"], {}, { extensionJar: Buffer.from("J"), manifest: "m" });
-    const r = spawnSync(command[0]!, command.slice(1), { env: { ...env, PATH: "/usr/bin:/bin", NXF_HOME: join(dir, "none"), TMPDIR: dir }, encoding: "utf8" });
+    const { command, env } = cloudHeadCommand(
+      { kind: "aws-batch", region: "eu-west-1", jobQueue: "q" },
+      ["run", "x"],
+      {},
+      { extensionJar: Buffer.from("J"), manifest: "m" },
+    );
+    const r = spawnSync(command[0]!, command.slice(1), {
+      env: { ...env, PATH: "/usr/bin:/bin", NXF_HOME: join(dir, "none"), TMPDIR: dir },
+      encoding: "utf8",
+    });
     expect(r.status).toBe(127);
     expect(r.stderr).toContain("the head image must have Nextflow installed");
   });

@@ -73,17 +73,26 @@ const PROLOGUE = [
 export type THeadSecrets = { extensionJar: Buffer; manifest: string };
 
 /** argv for the head container, and the environment variables carrying the config and the params. */
-export function cloudHeadCommand(target: TCloudTarget, nextflowArgs: string[], params: TParams, secrets?: THeadSecrets): { command: string[]; env: Record<string, string> } {
+export function cloudHeadCommand(
+  target: TCloudTarget,
+  nextflowArgs: string[],
+  params: TParams,
+  secrets?: THeadSecrets,
+): { command: string[]; env: Record<string, string> } {
   const encodedParams = Buffer.from(renderParamsJson(params), "utf8").toString("base64");
   if (HEAD_PARAMS_VAR.length + 1 + encodedParams.length > MAX_ENV_STRING) {
-    throw new Error(`the run's params are ${encodedParams.length.toLocaleString("en")} bytes once encoded; a cloud head takes at most ${MAX_ENV_STRING.toLocaleString("en")}`);
+    throw new Error(
+      `the run's params are ${encodedParams.length.toLocaleString("en")} bytes once encoded; a cloud head takes at most ${MAX_ENV_STRING.toLocaleString("en")}`,
+    );
   }
   return {
     command: ["bash", "-c", PROLOGUE, "lockstep-head", ...nextflowArgs],
     env: {
       [HEAD_CONFIG_VAR]: Buffer.from(cloudNextflowConfig(target), "utf8").toString("base64"),
       [HEAD_PARAMS_VAR]: encodedParams,
-      ...(secrets ? { [HEAD_EXTENSION_VAR]: secrets.extensionJar.toString("base64"), [SECRETS_MANIFEST_VAR]: secrets.manifest } : {}),
+      ...(secrets
+        ? { [HEAD_EXTENSION_VAR]: secrets.extensionJar.toString("base64"), [SECRETS_MANIFEST_VAR]: secrets.manifest }
+        : {}),
     },
   };
 }
@@ -95,12 +104,27 @@ const LABEL: Record<TCloudTarget["kind"], string> = { "aws-batch": "AWS Batch", 
  * work directory and trace under the run's prefix), the config variable, and the environment —
  * the compute environment's variables, the provider's, the config, then Lockstep's flags.
  */
-export function cloudHeadFor(target: TCloudTarget, run: TRunLaunch, secrets?: THeadSecrets): { command: string[]; env: Record<string, string> } {
+export function cloudHeadFor(
+  target: TCloudTarget,
+  run: TRunLaunch,
+  secrets?: THeadSecrets,
+): { command: string[]; env: Record<string, string> } {
   // A path on Lockstep's machine means nothing in the head container.
-  if (!isRemotePipeline(run.pipeline)) throw new ExecutorError(`${LABEL[target.kind]} runs pipelines in the cloud: the pipeline must be an https:// repository`, false);
+  if (!isRemotePipeline(run.pipeline))
+    throw new ExecutorError(
+      `${LABEL[target.kind]} runs pipelines in the cloud: the pipeline must be an https:// repository`,
+      false,
+    );
   let args: string[];
   try {
-    args = nextflowArgs({ pipeline: run.pipeline, revision: run.revision, runDir: run.runDir, workDir: `${run.runDir}/work`, runName: run.runName, place: "cloud" });
+    args = nextflowArgs({
+      pipeline: run.pipeline,
+      revision: run.revision,
+      runDir: run.runDir,
+      workDir: `${run.runDir}/work`,
+      runName: run.runName,
+      place: "cloud",
+    });
   } catch (error) {
     throw new ExecutorError(error instanceof Error ? error.message : "the run's Nextflow arguments are invalid", false);
   }
@@ -108,7 +132,10 @@ export function cloudHeadFor(target: TCloudTarget, run: TRunLaunch, secrets?: TH
   try {
     head = cloudHeadCommand(target, args, run.params, secrets);
   } catch (error) {
-    throw new ExecutorError(error instanceof Error ? error.message : "the run's params cannot be handed to the head", false);
+    throw new ExecutorError(
+      error instanceof Error ? error.message : "the run's params cannot be handed to the head",
+      false,
+    );
   }
   const { command, env } = head;
   return { command, env: { ...run.env, ...run.secretsEnv, ...env, ...HEAD_FLAGS } };

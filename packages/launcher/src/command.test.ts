@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { nextflowArgs } from "./command";
 
-const base = { pipeline: "/p/main.nf", runDir: "/runs/r1", workDir: "/runs/r1/work", paramsFile: "/runs/r1/params.json", runName: "run-r1" };
+const base = {
+  pipeline: "/p/main.nf",
+  runDir: "/runs/r1",
+  workDir: "/runs/r1/work",
+  paramsFile: "/runs/r1/params.json",
+  runName: "run-r1",
+};
 
 describe("nextflow head command", () => {
   it("asks for a trace file and a log inside the run directory", () => {
@@ -24,7 +30,13 @@ describe("nextflow head command", () => {
   });
 
   it("leaves the params file to the cloud head's prologue", () => {
-    const args = nextflowArgs({ pipeline: "https://github.com/org/p", runDir: "s3://b/r1", workDir: "s3://b/r1/work", runName: "run-r1", place: "cloud" });
+    const args = nextflowArgs({
+      pipeline: "https://github.com/org/p",
+      runDir: "s3://b/r1",
+      workDir: "s3://b/r1/work",
+      runName: "run-r1",
+      place: "cloud",
+    });
     expect(args).not.toContain("-params-file");
     expect(args).not.toContain("-offline");
   });

@@ -31,7 +31,8 @@ export type TNextflowRun = {
 );
 
 export function nextflowArgs(run: TNextflowRun): string[] {
-  if (!/^[a-z][a-z0-9_-]{0,79}$/.test(run.runName)) throw new Error("runName must be lower-case letters, digits, '_' or '-'");
+  if (!/^[a-z][a-z0-9_-]{0,79}$/.test(run.runName))
+    throw new Error("runName must be lower-case letters, digits, '_' or '-'");
   // An option's value that starts with '-' can be read as an option of its own.
   if (run.revision?.startsWith("-")) throw new Error("revision must not start with '-'");
   const cloud = run.place === "cloud";

@@ -46,18 +46,24 @@ export function executorContract(label: string, subject: () => Promise<TExecutor
     const runId = randomUUID();
     return { runId, runDir: s.runDir(runId) };
   };
-  const waitUntil = async (s: TExecutorContractSubject, head: THeadRef, done: (state: THeadState) => boolean): Promise<THeadState> => {
+  const waitUntil = async (
+    s: TExecutorContractSubject,
+    head: THeadRef,
+    done: (state: THeadState) => boolean,
+  ): Promise<THeadState> => {
     const deadline = Date.now() + s.timeoutMs;
     for (;;) {
       const state = await s.executor.status(head);
       if (done(state)) return state;
-      if (Date.now() > deadline) throw new Error(`head ${head.ref} still ${JSON.stringify(state)} after ${s.timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`head ${head.ref} still ${JSON.stringify(state)} after ${s.timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 250));
     }
   };
 
   // One finished run, shared by the statements about finished heads (real runs take a while).
-  let finished: Promise<{ s: TExecutorContractSubject; head: THeadRef; state: THeadState; starts: string[] }> | undefined;
+  let finished:
+    Promise<{ s: TExecutorContractSubject; head: THeadRef; state: THeadState; starts: string[] }> | undefined;
   const finishedRun = () =>
     (finished ??= (async () => {
       const s = await subject();
@@ -73,39 +79,60 @@ export function executorContract(label: string, subject: () => Promise<TExecutor
     })());
 
   describe(`executor contract: ${label}`, () => {
-    it("start is idempotent for a run id: a repeated start returns the same head and starts no second one", { timeout: 600_000 }, async () => {
-      const { s, head, state, starts } = await finishedRun();
-      expect(starts[1]).toBe(starts[0]);
-      expect(await s.headsOf(head)).toBe(1);
-      expect(state).toEqual({ state: "finished", exitCode: 0 });
-    });
+    it(
+      "start is idempotent for a run id: a repeated start returns the same head and starts no second one",
+      { timeout: 600_000 },
+      async () => {
+        const { s, head, state, starts } = await finishedRun();
+        expect(starts[1]).toBe(starts[0]);
+        expect(await s.headsOf(head)).toBe(1);
+        expect(state).toEqual({ state: "finished", exitCode: 0 });
+      },
+    );
 
-    it("a finished head stays finished: cancel is a no-op and release is idempotent", { timeout: 600_000 }, async () => {
-      const { s, head, state } = await finishedRun();
-      await expect(s.executor.cancel(head)).resolves.toBeUndefined();
-      expect(await s.executor.status(head)).toEqual(state);
-      await expect(s.executor.release(head)).resolves.toBeUndefined();
-      await expect(s.executor.release(head)).resolves.toBeUndefined();
-      expect(await s.executor.status(head)).toEqual(state);
-    });
+    it(
+      "a finished head stays finished: cancel is a no-op and release is idempotent",
+      { timeout: 600_000 },
+      async () => {
+        const { s, head, state } = await finishedRun();
+        await expect(s.executor.cancel(head)).resolves.toBeUndefined();
+        expect(await s.executor.status(head)).toEqual(state);
+        await expect(s.executor.release(head)).resolves.toBeUndefined();
+        await expect(s.executor.release(head)).resolves.toBeUndefined();
+        expect(await s.executor.status(head)).toEqual(state);
+      },
+    );
 
-    it("collect (where the head's output is on this machine) gives the console, redacted, and the task counts", { timeout: 600_000 }, async () => {
-      const { s, head } = await finishedRun();
-      if (!s.executor.collect) return; // cloud heads log to the cloud's logging service
-      const collected = await s.executor.collect({ runDir: head.runDir, offset: 0, redactor: createRedactor(["contract-greeting"]), final: true, room: 1000 });
-      expect(collected.logError).toBeUndefined();
-      const lines = collected.log!.lines;
-      // The pipeline printed "contract-greeting from the task": it is there, masked.
-      expect(lines.some((l) => l.includes("*** from the task"))).toBe(true);
-      expect(lines.join("\n")).not.toContain("contract-greeting");
-      expect(collected.progress).toMatchObject({ tasks: 1, succeeded: 1, failed: 0 });
-    });
+    it(
+      "collect (where the head's output is on this machine) gives the console, redacted, and the task counts",
+      { timeout: 600_000 },
+      async () => {
+        const { s, head } = await finishedRun();
+        if (!s.executor.collect) return; // cloud heads log to the cloud's logging service
+        const collected = await s.executor.collect({
+          runDir: head.runDir,
+          offset: 0,
+          redactor: createRedactor(["contract-greeting"]),
+          final: true,
+          room: 1000,
+        });
+        expect(collected.logError).toBeUndefined();
+        const lines = collected.log!.lines;
+        // The pipeline printed "contract-greeting from the task": it is there, masked.
+        expect(lines.some((l) => l.includes("*** from the task"))).toBe(true);
+        expect(lines.join("\n")).not.toContain("contract-greeting");
+        expect(collected.progress).toMatchObject({ tasks: 1, succeeded: 1, failed: 0 });
+      },
+    );
 
     it("status of a ref the backend never knew says vanished", { timeout: 120_000 }, async () => {
       const s = await subject();
       const run = newRun(s);
       await s.executor.prepare(run);
-      expect(await s.executor.status({ ...run, ref: s.unknownRef() })).toMatchObject({ state: "vanished", detail: expect.any(String) });
+      expect(await s.executor.status({ ...run, ref: s.unknownRef() })).toMatchObject({
+        state: "vanished",
+        detail: expect.any(String),
+      });
     });
 
     it("cancel stops a running head, once and for all", { timeout: 600_000 }, async () => {
@@ -123,15 +150,19 @@ export function executorContract(label: string, subject: () => Promise<TExecutor
       await s.executor.release(head);
     });
 
-    it("check says what answered; misconfigured, it throws a permanent ExecutorError saying what is wrong", { timeout: 120_000 }, async () => {
-      const s = await subject();
-      const { reached } = await s.executor.check();
-      expect(reached).toMatch(/\S/);
-      const refused = await rejection(s.misconfigured.executor.check());
-      expect(refused).toBeInstanceOf(ExecutorError);
-      expect((refused as ExecutorError).retryable).toBe(false);
-      expect((refused as ExecutorError).message).toMatch(s.misconfigured.problem);
-    });
+    it(
+      "check says what answered; misconfigured, it throws a permanent ExecutorError saying what is wrong",
+      { timeout: 120_000 },
+      async () => {
+        const s = await subject();
+        const { reached } = await s.executor.check();
+        expect(reached).toMatch(/\S/);
+        const refused = await rejection(s.misconfigured.executor.check());
+        expect(refused).toBeInstanceOf(ExecutorError);
+        expect((refused as ExecutorError).retryable).toBe(false);
+        expect((refused as ExecutorError).message).toMatch(s.misconfigured.problem);
+      },
+    );
 
     it("failures are ExecutorErrors saying whether a retry can help", { timeout: 180_000 }, async () => {
       const s = await subject();
@@ -149,7 +180,11 @@ export function executorContract(label: string, subject: () => Promise<TExecutor
       if (!s.unreachable) return; // local: no remote backend to be away
       const away = newRun(s);
       const unreachable = s.unreachable;
-      for (const call of [() => unreachable.check(), () => unreachable.start(s.launch(away)), () => unreachable.status({ ...away, ref: s.unknownRef() })]) {
+      for (const call of [
+        () => unreachable.check(),
+        () => unreachable.start(s.launch(away)),
+        () => unreachable.status({ ...away, ref: s.unknownRef() }),
+      ]) {
         const error = await rejection(call());
         expect(error).toBeInstanceOf(ExecutorError);
         expect((error as ExecutorError).retryable, (error as Error).message).toBe(true);

@@ -39,7 +39,8 @@ export type TRunLaunch = {
 /** A started head, as the worker recorded it. */
 export type THeadRef = { runId: string; runDir: string; ref: string };
 
-export type THeadState = { state: "running" } | { state: "finished"; exitCode: number } | { state: "vanished"; detail: string };
+export type THeadState =
+  { state: "running" } | { state: "finished"; exitCode: number } | { state: "vanished"; detail: string };
 
 export type TTaskProgress = ReturnType<typeof summariseTrace>;
 

@@ -37,10 +37,23 @@ afterAll(async () => {
 
 describe("resolveLocalPipeline", () => {
   it("accepts a directory holding main.nf inside a root, and returns its real path (positive control)", async () => {
-    expect(await resolveLocalPipeline(join(root, "good"), [root])).toEqual({ ok: true, dir: join(root, "good"), mainScript: join(root, "good", "main.nf") });
-    expect(await resolveLocalPipeline(`${join(root, "good")}/`, [root])).toMatchObject({ ok: true, dir: join(root, "good") });
-    expect(await resolveLocalPipeline(join(root, "alias"), ["/nonexistent-root", root])).toMatchObject({ ok: true, dir: join(root, "good") });
-    expect(await resolveLocalPipeline(join(fixturesRoot, "sleeps"), [fixturesRoot])).toMatchObject({ ok: true, mainScript: join(await realpath(fixturesRoot), "sleeps", "main.nf") });
+    expect(await resolveLocalPipeline(join(root, "good"), [root])).toEqual({
+      ok: true,
+      dir: join(root, "good"),
+      mainScript: join(root, "good", "main.nf"),
+    });
+    expect(await resolveLocalPipeline(`${join(root, "good")}/`, [root])).toMatchObject({
+      ok: true,
+      dir: join(root, "good"),
+    });
+    expect(await resolveLocalPipeline(join(root, "alias"), ["/nonexistent-root", root])).toMatchObject({
+      ok: true,
+      dir: join(root, "good"),
+    });
+    expect(await resolveLocalPipeline(join(fixturesRoot, "sleeps"), [fixturesRoot])).toMatchObject({
+      ok: true,
+      mainScript: join(await realpath(fixturesRoot), "sleeps", "main.nf"),
+    });
   });
 
   it.each([
@@ -51,7 +64,11 @@ describe("resolveLocalPipeline", () => {
     ["a path with .. that stays inside", () => `${root}/empty/../good`, /must not contain '\.\.'/],
     ["a file instead of a directory", () => join(root, "good", "main.nf"), /a file, not a directory/],
     ["a directory without main.nf", () => join(root, "empty"), /has no main\.nf/],
-    ["a main.nf that is a symlink out", () => join(root, "linked-main"), /has no main\.nf \(a regular file, not a link\)/],
+    [
+      "a main.nf that is a symlink out",
+      () => join(root, "linked-main"),
+      /has no main\.nf \(a regular file, not a link\)/,
+    ],
     ["a path that does not exist", () => join(root, "missing"), /does not exist/],
     ["a relative path", () => "good", /not absolute/],
   ])("refuses %s without echoing any file content", async (_, path, message) => {

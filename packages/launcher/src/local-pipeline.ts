@@ -9,7 +9,11 @@ import { isAbsolute, join, relative, resolve } from "node:path";
  * message can carry any of it.
  */
 export type TLocalPipeline =
-  | { ok: true; /** The real directory. */ dir: string; /** `<dir>/main.nf`: the script Nextflow is given. */ mainScript: string }
+  | {
+      ok: true;
+      /** The real directory. */ dir: string;
+      /** `<dir>/main.nf`: the script Nextflow is given. */ mainScript: string;
+    }
   | { ok: false; message: string };
 
 /** What a pipeline's repository is when it is not a local path. */
@@ -56,9 +60,11 @@ export async function resolveLocalPipeline(path: string, roots: readonly string[
   }
   const dir = await realpath(given).catch(() => null);
   if (!dir) return refuse("The path does not exist (or cannot be read).");
-  if (!real.some((r) => inside(r, dir))) return refuse("The path leads out of the allowed pipeline directories through a symbolic link.");
+  if (!real.some((r) => inside(r, dir)))
+    return refuse("The path leads out of the allowed pipeline directories through a symbolic link.");
   const dirStat = await stat(dir).catch(() => null);
-  if (!dirStat?.isDirectory()) return refuse("The path is a file, not a directory: give the directory that holds main.nf.");
+  if (!dirStat?.isDirectory())
+    return refuse("The path is a file, not a directory: give the directory that holds main.nf.");
   const mainScript = join(dir, "main.nf");
   const mainStat = await lstat(mainScript).catch(() => null);
   if (!mainStat?.isFile()) return refuse("The directory has no main.nf (a regular file, not a link).");

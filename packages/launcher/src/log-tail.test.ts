@@ -34,7 +34,9 @@ describe("bytes Postgres would refuse", () => {
   });
 
   it("invalid UTF-8 becomes U+FFFD and nothing else changes", () => {
-    expect(printable(Buffer.from([0x61, 0xff, 0xfe, 0x62, 0xc3, 0x28, 0xe2, 0x82]))).toBe("a\ufffd\ufffdb\ufffd(\ufffd");
+    expect(printable(Buffer.from([0x61, 0xff, 0xfe, 0x62, 0xc3, 0x28, 0xe2, 0x82]))).toBe(
+      "a\ufffd\ufffdb\ufffd(\ufffd",
+    );
   });
 
   it("a stored line never holds a NUL, whatever the bytes", () => {
@@ -62,12 +64,14 @@ describe("whole lines only", () => {
     const next = await readLogTail(runDir, "console.log", live.offset, red, { final: false, room: 100 });
     expect(next.lines).toEqual([`two and ${MASK}`]);
     appendFileSync(file(), "last, no newline");
-    expect((await readLogTail(runDir, "console.log", next.offset, red, { final: true, room: 100 })).lines).toEqual(["last, no newline"]);
+    expect((await readLogTail(runDir, "console.log", next.offset, red, { final: true, room: 100 })).lines).toEqual([
+      "last, no newline",
+    ]);
   });
 
   it("property: values anywhere, file grown in random pieces, looked at between pieces — no value is ever stored", async () => {
     let seed = 7;
-    const rand = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     for (let round = 0; round < 5; round++) {
       writeFileSync(file(), "");
       const expected: string[] = [];
@@ -93,7 +97,9 @@ describe("whole lines only", () => {
       const last = await readLogTail(runDir, "console.log", offset, red, { final: true, room: 1e9 });
       lines.push(...last.lines);
       expect(lines).toEqual(expected);
-      for (const line of lines) for (const form of [VALUE, Buffer.from(VALUE).toString("base64"), Buffer.from(VALUE).toString("hex")]) expect(line).not.toContain(form);
+      for (const line of lines)
+        for (const form of [VALUE, Buffer.from(VALUE).toString("base64"), Buffer.from(VALUE).toString("hex")])
+          expect(line).not.toContain(form);
     }
   });
 });
@@ -109,7 +115,10 @@ describe("a 10 MB line", () => {
 
   it("is cut at 16 KiB with the exact number of bytes dropped, a value across the cut masked whole", async () => {
     const acrossCut = LOG_LINE_MAX_BYTES - 5;
-    writeFileSync(file(), Buffer.concat([Buffer.from("before\n"), bigLine([100, acrossCut, length - 100]), Buffer.from("\nafter\n")]));
+    writeFileSync(
+      file(),
+      Buffer.concat([Buffer.from("before\n"), bigLine([100, acrossCut, length - 100]), Buffer.from("\nafter\n")]),
+    );
     const { lines } = await drain();
     expect(lines).toHaveLength(3);
     const [, cut] = lines;
@@ -169,6 +178,9 @@ describe("a flood", () => {
     const skipped = await readLogTail(runDir, "console.log", first.offset, red, { final: true, room: -1 });
     expect(skipped).toMatchObject({ lines: [], offset: 50_000 * (VALUE.length + 1), full: false });
     // Filled to the line by earlier looks, new output still gets its one marker.
-    expect(await readLogTail(runDir, "console.log", first.offset, red, { final: true, room: 0 })).toMatchObject({ lines: [], full: true });
+    expect(await readLogTail(runDir, "console.log", first.offset, red, { final: true, room: 0 })).toMatchObject({
+      lines: [],
+      full: true,
+    });
   });
 });

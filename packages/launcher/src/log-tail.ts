@@ -44,8 +44,12 @@ export type TReadableFile = {
  * Postgres `text` column stores.
  */
 export function printable(bytes: Buffer): string {
-  // eslint-disable-next-line no-control-regex
-  return bytes.toString("utf8").replace(/[\x00-\x08\x0a-\x1f\x7f]/g, (c) => String.fromCharCode(c === "\x7f" ? 0x2421 : 0x2400 + c.charCodeAt(0)));
+  const text = bytes.toString("utf8");
+  /* eslint-disable no-control-regex -- the point: control characters become visible symbols */
+  return text.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, (c) =>
+    String.fromCharCode(c === "\x7f" ? 0x2421 : 0x2400 + c.charCodeAt(0)),
+  );
+  /* eslint-enable no-control-regex */
 }
 
 /**
@@ -53,7 +57,12 @@ export function printable(bytes: Buffer): string {
  * lookahead of it when the line is longer). `length` is the whole line's length in bytes,
  * `continues` says its end has not been seen yet.
  */
-export function storedLine(head: Buffer, length: number, redactor: TRedactor, continues = false): { line: string; occurrences: number } {
+export function storedLine(
+  head: Buffer,
+  length: number,
+  redactor: TRedactor,
+  continues = false,
+): { line: string; occurrences: number } {
   let line = head.subarray(0, length);
   let total = length;
   if (!continues && line.length === length && line[length - 1] === 0x0d) {
@@ -90,7 +99,12 @@ async function readAt(handle: TReadableFile, position: number, length: number): 
 }
 
 /** Offset just past the next newline at or after `from` (scanning at most `limit` bytes), or null. */
-async function findLineEnd(handle: TReadableFile, from: number, size: number, limit: number): Promise<{ end: number | null; scanned: number }> {
+async function findLineEnd(
+  handle: TReadableFile,
+  from: number,
+  size: number,
+  limit: number,
+): Promise<{ end: number | null; scanned: number }> {
   let at = from;
   while (at < size && at - from < limit) {
     const chunk = await readAt(handle, at, Math.min(SCAN_CHUNK, size - at, limit - (at - from)));
@@ -108,12 +122,23 @@ async function findLineEnd(handle: TReadableFile, from: number, size: number, li
  * ended). A line longer than LONG_LINE_SCAN is stored by its head and the rest skipped, so one
  * endless line cannot stall the log or fill memory.
  */
-export async function readLogTail(runDir: string, rel: string, offset: number, redactor: TRedactor, opts: { final: boolean; room: number; longLineScan?: number }): Promise<TLogTail> {
+export async function readLogTail(
+  runDir: string,
+  rel: string,
+  offset: number,
+  redactor: TRedactor,
+  opts: { final: boolean; room: number; longLineScan?: number },
+): Promise<TLogTail> {
   return readLogTailOf(await openRunFile(runDir, rel), offset, redactor, opts);
 }
 
 /** readLogTail on a file already opened safely (null: there is none yet). Closes it. */
-export async function readLogTailOf(handle: TReadableFile | null, offset: number, redactor: TRedactor, opts: { final: boolean; room: number; longLineScan?: number }): Promise<TLogTail> {
+export async function readLogTailOf(
+  handle: TReadableFile | null,
+  offset: number,
+  redactor: TRedactor,
+  opts: { final: boolean; room: number; longLineScan?: number },
+): Promise<TLogTail> {
   const longLineScan = opts.longLineScan ?? LONG_LINE_SCAN;
   if (!handle) return { lines: [], offset, occurrences: 0, full: false };
   try {

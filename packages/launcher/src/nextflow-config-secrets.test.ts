@@ -11,10 +11,16 @@ describe("secretsInFlatConfig", () => {
       "process.secret = ['SHARED']",
       "params.note = 'no secret here'",
     ].join("\n");
-    expect(secretsInFlatConfig(flat)).toEqual({ names: ["AWS_KEY", "TOWER_TOKEN"], directives: ["API_TOKEN", "DB_PASSWORD", "SHARED"] });
+    expect(secretsInFlatConfig(flat)).toEqual({
+      names: ["AWS_KEY", "TOWER_TOKEN"],
+      directives: ["API_TOKEN", "DB_PASSWORD", "SHARED"],
+    });
   });
 
   it("finds nothing in a config without secrets", () => {
-    expect(secretsInFlatConfig("process.executor = 'local'\nparams.outdir = 'results'\n")).toEqual({ names: [], directives: [] });
+    expect(secretsInFlatConfig("process.executor = 'local'\nparams.outdir = 'results'\n")).toEqual({
+      names: [],
+      directives: [],
+    });
   });
 });

@@ -22,8 +22,7 @@ import { javaHomeOutsideUsr, sandboxArgs, sandboxBaseEnv, type TSandboxConfig } 
  * network use (NXF_OFFLINE) and none of the caller's environment.
  */
 export type TNextflowConfigSecrets =
-  | { ok: true; names: string[]; directives: string[] }
-  | { ok: false; reason: string };
+  { ok: true; names: string[]; directives: string[] } | { ok: false; reason: string };
 
 const NAME = /secrets\.([A-Za-z_][A-Za-z0-9_]*)/g;
 
@@ -38,7 +37,8 @@ export function secretsInFlatConfig(flat: string): { names: string[]; directives
     const value = line.slice(eq + 3);
     for (const m of value.matchAll(NAME)) names.add(m[1]!);
     // process.secret = ['A', 'B'] / process.'withName:X'.secret = ['A']
-    if (/^process\b.*\.secret$/.test(key)) for (const m of value.matchAll(/'([A-Za-z_][A-Za-z0-9_]*)'/g)) directives.add(m[1]!);
+    if (/^process\b.*\.secret$/.test(key))
+      for (const m of value.matchAll(/'([A-Za-z_][A-Za-z0-9_]*)'/g)) directives.add(m[1]!);
   }
   return { names: [...names].sort(), directives: [...directives].sort() };
 }
@@ -57,7 +57,12 @@ export async function nextflowConfigSecrets(opts: {
   try {
     if (opts.identity) await chown(home, opts.identity.uid, opts.identity.gid);
     const java = opts.java ?? "java";
-    const command = [...nextflowJavaCommand(opts.libDir, { java, tmpDir: "/tmp" }), "config", "-flat", opts.pipelineDir];
+    const command = [
+      ...nextflowJavaCommand(opts.libDir, { java, tmpDir: "/tmp" }),
+      "config",
+      "-flat",
+      opts.pipelineDir,
+    ];
     const env = {
       ...sandboxBaseEnv(home),
       NXF_HOME: join(home, ".nextflow"),
@@ -68,7 +73,17 @@ export async function nextflowConfigSecrets(opts: {
     };
     const javaHome = javaHomeOutsideUsr(java);
     const argv = opts.sandbox
-      ? [opts.sandbox.bwrap, ...sandboxArgs({ ...opts.sandbox, readOnly: [...opts.sandbox.readOnly, opts.libDir, opts.pipelineDir, ...(javaHome ? [javaHome] : [])] }, home, command)]
+      ? [
+          opts.sandbox.bwrap,
+          ...sandboxArgs(
+            {
+              ...opts.sandbox,
+              readOnly: [...opts.sandbox.readOnly, opts.libDir, opts.pipelineDir, ...(javaHome ? [javaHome] : [])],
+            },
+            home,
+            command,
+          ),
+        ]
       : command;
     const { code, stdout, stderr } = await run(argv, env, home, opts.timeoutMs ?? 120_000, opts.identity);
     if (code !== 0) {
@@ -82,9 +97,20 @@ export async function nextflowConfigSecrets(opts: {
   }
 }
 
-function run(argv: string[], env: Record<string, string>, cwd: string, timeoutMs: number, identity?: { uid: number; gid: number }): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  argv: string[],
+  env: Record<string, string>,
+  cwd: string,
+  timeoutMs: number,
+  identity?: { uid: number; gid: number },
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd, env, stdio: ["ignore", "pipe", "pipe"], ...(identity ? { uid: identity.uid, gid: identity.gid } : {}) });
+    const child = spawn(argv[0]!, argv.slice(1), {
+      cwd,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+      ...(identity ? { uid: identity.uid, gid: identity.gid } : {}),
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));

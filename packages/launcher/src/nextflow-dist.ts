@@ -1,6 +1,16 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -35,11 +45,16 @@ export function verifyNextflow(libDir: string, version: string): string | null {
   const sums = pinnedSums(version);
   if (!sums) return `no pinned checksums for Nextflow ${version} (packages/launcher/nextflow/${version}.sha256)`;
   if (!existsSync(libDir)) return `${libDir} does not exist`;
-  const jars = readdirSync(libDir).filter((f) => f.endsWith(".jar")).sort();
+  const jars = readdirSync(libDir)
+    .filter((f) => f.endsWith(".jar"))
+    .sort();
   const expected = [...sums.keys()].sort();
-  if (jars.join() !== expected.join()) return `the jars in ${libDir} are not the pinned set (${jars.length} found, ${expected.length} expected)`;
+  if (jars.join() !== expected.join())
+    return `the jars in ${libDir} are not the pinned set (${jars.length} found, ${expected.length} expected)`;
   for (const jar of jars) {
-    const actual = createHash("sha256").update(readFileSync(join(libDir, jar))).digest("hex");
+    const actual = createHash("sha256")
+      .update(readFileSync(join(libDir, jar)))
+      .digest("hex");
     if (actual !== sums.get(jar)) return `${jar} does not match its pinned SHA-256`;
   }
   return null;
@@ -70,11 +85,20 @@ export function installNextflow(cacheDir: string, version: string, log: (line: s
   log(`resolving Nextflow ${version} from Maven Central (about 40 MB, once)…`);
   const r = spawnSync(
     "mvn",
-    ["-B", "-q", "org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy-dependencies", "-DoutputDirectory=lib", "-DincludeScope=runtime"],
+    [
+      "-B",
+      "-q",
+      "org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy-dependencies",
+      "-DoutputDirectory=lib",
+      "-DincludeScope=runtime",
+    ],
     { cwd: work, encoding: "utf8" },
   );
   if (r.error) throw new Error(`cannot run mvn (${r.error.message}): install Maven 3.8+ and Java 17+`);
-  if (r.status !== 0) throw new Error(`mvn could not resolve io.nextflow:nextflow:${version}: ${(r.stdout + r.stderr).trim().split("\n").slice(-5).join(" | ")}`);
+  if (r.status !== 0)
+    throw new Error(
+      `mvn could not resolve io.nextflow:nextflow:${version}: ${(r.stdout + r.stderr).trim().split("\n").slice(-5).join(" | ")}`,
+    );
   const problem = verifyNextflow(join(work, "lib"), version);
   if (problem) throw new Error(`the resolved Nextflow ${version} failed verification: ${problem}`);
   // Another process may have finished first, and its runs use that copy: never delete a good one.

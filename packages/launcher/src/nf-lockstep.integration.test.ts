@@ -15,7 +15,15 @@ import {
 } from "@lockstep/devstack";
 import { cloudHeadCommand, HEAD_CONFIG_VAR, HEAD_EXTENSION_VAR } from "./cloud-head";
 import { installNextflow, NEXTFLOW_VERSION, nextflowJavaCommand } from "./nextflow-dist";
-import { buildNfLockstep, googleVersionRef, NF_LOCKSTEP_ID, NF_LOCKSTEP_VERSION, SECRETS_MANIFEST_VAR, secretsManifest, type TNfLockstep } from "./nf-lockstep";
+import {
+  buildNfLockstep,
+  googleVersionRef,
+  NF_LOCKSTEP_ID,
+  NF_LOCKSTEP_VERSION,
+  SECRETS_MANIFEST_VAR,
+  secretsManifest,
+  type TNfLockstep,
+} from "./nf-lockstep";
 
 /**
  * nf-lockstep with the real pinned Nextflow, offline, against the stores' emulators: moto (AWS
@@ -54,8 +62,24 @@ function fakeHeadImageHome(): string {
   // Manifest lines are at most 72 bytes; longer ones continue on lines starting with a space.
   const line = `Class-Path: ${classPath}`;
   const chunks = [line.slice(0, 70), ...(line.slice(70).match(/.{1,69}/g) ?? []).map((c) => ` ${c}`)];
-  writeFileSync(join(root, "one.mf"), `Manifest-Version: 1.0\nMain-Class: nextflow.cli.Launcher\n${chunks.join("\n")}\n`);
-  const r = spawnSync("jar", ["--create", "--file", join(dir, `nextflow-${NEXTFLOW_VERSION}-one.jar`), "--manifest", join(root, "one.mf"), "-C", join(root, "empty"), "."], { encoding: "utf8" });
+  writeFileSync(
+    join(root, "one.mf"),
+    `Manifest-Version: 1.0\nMain-Class: nextflow.cli.Launcher\n${chunks.join("\n")}\n`,
+  );
+  const r = spawnSync(
+    "jar",
+    [
+      "--create",
+      "--file",
+      join(dir, `nextflow-${NEXTFLOW_VERSION}-one.jar`),
+      "--manifest",
+      join(root, "one.mf"),
+      "-C",
+      join(root, "empty"),
+      ".",
+    ],
+    { encoding: "utf8" },
+  );
   if (r.status !== 0) throw new Error(r.stderr);
   return home;
 }
@@ -96,10 +120,15 @@ function runHead(manifest: string, pipelineDir: string, extraEnv: Record<string,
   const tmp = join(runDir, "tmp");
   mkdirSync(tmp);
   const args = ["run", pipelineDir, "-work-dir", join(runDir, "work"), "-ansi-log", "false", "-offline"];
-  const { command, env } = cloudHeadCommand({ kind: "google-batch", projectId: "p", region: "europe-west4", serviceAccount: "sa@p.iam.gserviceaccount.com" }, args, {}, {
-    extensionJar: readFileSync(ext.jar),
-    manifest,
-  });
+  const { command, env } = cloudHeadCommand(
+    { kind: "google-batch", projectId: "p", region: "europe-west4", serviceAccount: "sa@p.iam.gserviceaccount.com" },
+    args,
+    {},
+    {
+      extensionJar: readFileSync(ext.jar),
+      manifest,
+    },
+  );
   const headEnv = {
     ...env,
     // Batch needs a cloud; here tasks run on this machine.
@@ -124,7 +153,12 @@ function filesUnder(dir: string): string[] {
 
 /** Every form of every marker value (plain, base64, hex, URL-encoded) found in `text`. */
 function leaks(text: string): string[] {
-  return VALUES.flatMap((v) => [v, Buffer.from(v).toString("base64"), Buffer.from(v).toString("hex"), encodeURIComponent(v)]).filter((form) => text.includes(form));
+  return VALUES.flatMap((v) => [
+    v,
+    Buffer.from(v).toString("base64"),
+    Buffer.from(v).toString("hex"),
+    encodeURIComponent(v),
+  ]).filter((form) => text.includes(form));
 }
 
 function expectNoValueIn(run: THeadRun) {
@@ -156,11 +190,19 @@ describe("the build", () => {
   it("is reproducible from the sources and holds the extension index and the plugin manifest", () => {
     const again = buildNfLockstep(libDir, join(root, "cache-2"), NEXTFLOW_VERSION);
     expect(again.digest).toBe(ext.digest);
-    expect(createHash("sha256").update(readFileSync(again.jar)).digest("hex")).toBe(createHash("sha256").update(readFileSync(ext.jar)).digest("hex"));
+    expect(createHash("sha256").update(readFileSync(again.jar)).digest("hex")).toBe(
+      createHash("sha256").update(readFileSync(ext.jar)).digest("hex"),
+    );
     const listed = spawnSync("jar", ["--list", "--file", ext.jar], { encoding: "utf8" }).stdout;
     expect(listed).toContain("META-INF/extensions.idx");
     expect(listed).toContain("lockstep/nextflow/LockstepSecretsProvider.class");
-    const plugin = join(ext.pluginsDir, `${NF_LOCKSTEP_ID}-${NF_LOCKSTEP_VERSION}`, "classes", "META-INF", "MANIFEST.MF");
+    const plugin = join(
+      ext.pluginsDir,
+      `${NF_LOCKSTEP_ID}-${NF_LOCKSTEP_VERSION}`,
+      "classes",
+      "META-INF",
+      "MANIFEST.MF",
+    );
     expect(readFileSync(plugin, "utf8")).toContain(`Plugin-Id: ${NF_LOCKSTEP_ID}`);
     // Small enough to travel in the head's environment (Linux allows 128 KiB per variable).
     expect(readFileSync(ext.jar).toString("base64").length).toBeLessThan(40_000);
@@ -175,7 +217,10 @@ describe("Google Secret Manager (emulator, REST gateway)", () => {
     const created = await fetch(`${gsm.restEndpoint}/v1/${project}/secrets?secretId=${id}`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ replication: { userManaged: { replicas: [{ location: "europe-west4" }] } }, labels: { "lockstep-managed": "true" } }),
+      body: JSON.stringify({
+        replication: { userManaged: { replicas: [{ location: "europe-west4" }] } },
+        labels: { "lockstep-managed": "true" },
+      }),
     });
     expect(created.status).toBe(200);
     const added = await fetch(`${gsm.restEndpoint}/v1/${project}/secrets/${id}:addVersion`, {
@@ -197,22 +242,26 @@ describe("Google Secret Manager (emulator, REST gateway)", () => {
 
   const manifest = () => secretsManifest({ store: "google-secret-manager", endpoint: gsm.restEndpoint }, refs);
 
-  it("config, workflow body and each task get the exact values; nothing the run leaves holds one", { timeout: 240_000 }, () => {
-    const run = runHead(manifest(), pipeline(["API_TOKEN", "DB_PASS"]));
-    expect(run.out).toContain(`CONFIG_MD5=${md5(TOKEN)}`);
-    expect(run.out).toContain(`BODY_MD5=${md5(TOKEN)}`);
-    expect(run.out).toContain(`TASK_SHA256=${sha256(TOKEN)},${sha256(DB_PASS)}`);
-    expect(run.status).toBe(0);
-    // The task's wrapper fetched by reference: the version names are in it, the values are not.
-    const wrapper = filesUnder(join(run.runDir, "work")).find((f) => f.endsWith(".command.run"))!;
-    const text = readFileSync(wrapper, "utf8");
-    expect(text).toContain(`${refs[0]!.ref}:access`);
-    expect(text).toContain(`${refs[1]!.ref}:access`);
-    expect(text).not.toContain(refs[2]!.ref);
-    // The jar is out of the environment Nextflow (and so every task) inherits; the manifest is references only.
-    expect(run.out).not.toContain(HEAD_EXTENSION_VAR);
-    expectNoValueIn(run);
-  });
+  it(
+    "config, workflow body and each task get the exact values; nothing the run leaves holds one",
+    { timeout: 240_000 },
+    () => {
+      const run = runHead(manifest(), pipeline(["API_TOKEN", "DB_PASS"]));
+      expect(run.out).toContain(`CONFIG_MD5=${md5(TOKEN)}`);
+      expect(run.out).toContain(`BODY_MD5=${md5(TOKEN)}`);
+      expect(run.out).toContain(`TASK_SHA256=${sha256(TOKEN)},${sha256(DB_PASS)}`);
+      expect(run.status).toBe(0);
+      // The task's wrapper fetched by reference: the version names are in it, the values are not.
+      const wrapper = filesUnder(join(run.runDir, "work")).find((f) => f.endsWith(".command.run"))!;
+      const text = readFileSync(wrapper, "utf8");
+      expect(text).toContain(`${refs[0]!.ref}:access`);
+      expect(text).toContain(`${refs[1]!.ref}:access`);
+      expect(text).not.toContain(refs[2]!.ref);
+      // The jar is out of the environment Nextflow (and so every task) inherits; the manifest is references only.
+      expect(run.out).not.toContain(HEAD_EXTENSION_VAR);
+      expectNoValueIn(run);
+    },
+  );
 
   it("positive control: the leak scan finds a value when one is written to a file", () => {
     const dir = mkdtempSync(join(root, "control-"));
@@ -220,13 +269,16 @@ describe("Google Secret Manager (emulator, REST gateway)", () => {
     expect(filesUnder(dir).flatMap((f) => leaks(readFileSync(f, "utf8")))).toHaveLength(1);
   });
 
-  it("a process secret the run was not given stops the run before any task starts, naming the secret and the process", { timeout: 240_000 }, () => {
-    const dir = mkdtempSync(join(root, "pipeline-"));
-    writeFileSync(join(dir, "nextflow.config"), PIPELINE_CONFIG);
-    // FIRST needs nothing and could start at once; SECOND asks for a secret the run lacks.
-    writeFileSync(
-      join(dir, "main.nf"),
-      `workflow { FIRST() ; SECOND() }
+  it(
+    "a process secret the run was not given stops the run before any task starts, naming the secret and the process",
+    { timeout: 240_000 },
+    () => {
+      const dir = mkdtempSync(join(root, "pipeline-"));
+      writeFileSync(join(dir, "nextflow.config"), PIPELINE_CONFIG);
+      // FIRST needs nothing and could start at once; SECOND asks for a secret the run lacks.
+      writeFileSync(
+        join(dir, "main.nf"),
+        `workflow { FIRST() ; SECOND() }
 process FIRST {
   script:
   'echo first ran'
@@ -238,81 +290,134 @@ process SECOND {
   'echo second ran'
 }
 `,
-    );
-    const run = runHead(manifest(), dir);
-    expect(run.status).not.toBe(0);
-    expect(run.out).toContain("Lockstep: Secret 'NOT_GIVEN' (process SECOND) is not among this run's secrets (it has: API_TOKEN, DB_PASS, UNUSED)");
-    // No task of any process was written, let alone started.
-    expect(filesUnder(join(run.runDir, "work")).filter((f) => /\.command\.(sh|run)$|\.exitcode$/.test(f))).toEqual([]);
-    expectNoValueIn(run);
-  });
+      );
+      const run = runHead(manifest(), dir);
+      expect(run.status).not.toBe(0);
+      expect(run.out).toContain(
+        "Lockstep: Secret 'NOT_GIVEN' (process SECOND) is not among this run's secrets (it has: API_TOKEN, DB_PASS, UNUSED)",
+      );
+      // No task of any process was written, let alone started.
+      expect(filesUnder(join(run.runDir, "work")).filter((f) => /\.command\.(sh|run)$|\.exitcode$/.test(f))).toEqual(
+        [],
+      );
+      expectNoValueIn(run);
+    },
+  );
 
   it("positive control: the same pipeline with every secret given runs both processes", { timeout: 240_000 }, () => {
     const dir = mkdtempSync(join(root, "pipeline-"));
     writeFileSync(join(dir, "nextflow.config"), PIPELINE_CONFIG);
-    writeFileSync(join(dir, "main.nf"), "workflow { FIRST() ; SECOND() }\nprocess FIRST {\n  script:\n  'echo first ran'\n}\nprocess SECOND {\n  secret 'API_TOKEN'\n  secret 'DB_PASS'\n  script:\n  'echo second ran'\n}\n");
+    writeFileSync(
+      join(dir, "main.nf"),
+      "workflow { FIRST() ; SECOND() }\nprocess FIRST {\n  script:\n  'echo first ran'\n}\nprocess SECOND {\n  secret 'API_TOKEN'\n  secret 'DB_PASS'\n  script:\n  'echo second ran'\n}\n",
+    );
     const run = runHead(manifest(), dir);
     expect(run.status).toBe(0);
     expect(filesUnder(join(run.runDir, "work")).filter((f) => f.endsWith(".exitcode"))).toHaveLength(2);
   });
 
   it("a config secret the run was not given stops the run before any task, naming it", { timeout: 240_000 }, () => {
-    const run = runHead(manifest(), pipeline(["API_TOKEN"], { config: `params.config_md5 = "\${secrets.ABSENT_ONE}".md5()\n` }));
+    const run = runHead(
+      manifest(),
+      pipeline(["API_TOKEN"], { config: `params.config_md5 = "\${secrets.ABSENT_ONE}".md5()\n` }),
+    );
     expect(run.status).not.toBe(0);
     expect(run.out).toContain("Secret 'ABSENT_ONE' is not among this run's secrets");
     expect(existsSync(join(run.runDir, "work"))).toBe(false);
   });
 
-  it("a secret the store cannot give fails with the secret's name and the HTTP status, no body", { timeout: 240_000 }, () => {
-    const broken = secretsManifest({ store: "google-secret-manager", endpoint: gsm.restEndpoint }, [{ name: "API_TOKEN", ref: `${project}/secrets/lockstep-missing/versions/latest` }]);
-    const run = runHead(broken, pipeline([]));
-    expect(run.status).not.toBe(0);
-    expect(run.out).toMatch(/cannot read secret 'API_TOKEN': Google Secret Manager answered HTTP 404/);
-  });
+  it(
+    "a secret the store cannot give fails with the secret's name and the HTTP status, no body",
+    { timeout: 240_000 },
+    () => {
+      const broken = secretsManifest({ store: "google-secret-manager", endpoint: gsm.restEndpoint }, [
+        { name: "API_TOKEN", ref: `${project}/secrets/lockstep-missing/versions/latest` },
+      ]);
+      const run = runHead(broken, pipeline([]));
+      expect(run.status).not.toBe(0);
+      expect(run.out).toMatch(/cannot read secret 'API_TOKEN': Google Secret Manager answered HTTP 404/);
+    },
+  );
 
-  it("refuses a manifest that would send requests elsewhere or break out of the task snippet's quotes", { timeout: 240_000 }, () => {
-    const elsewhere = secretsManifest({ store: "google-secret-manager", endpoint: "http://metadata.evil.example:80" }, refs);
-    const away = runHead(elsewhere, pipeline([]));
-    expect(away.status).not.toBe(0);
-    expect(away.out).toContain("endpoint is for emulators only and must be http://127.0.0.1:<port>");
-    const pwned = join(root, "PWNED");
-    const quoted = secretsManifest({ store: "google-secret-manager", endpoint: gsm.restEndpoint }, [{ name: "API_TOKEN", ref: `${project}/secrets/x'; touch ${pwned}; '/versions/latest` }]);
-    const broken = runHead(quoted, pipeline(["API_TOKEN"]));
-    expect(broken.status).not.toBe(0);
-    expect(broken.out).toContain("the reference of API_TOKEN is not a Secret Manager version name");
-    expect(existsSync(pwned)).toBe(false);
-  });
+  it(
+    "refuses a manifest that would send requests elsewhere or break out of the task snippet's quotes",
+    { timeout: 240_000 },
+    () => {
+      const elsewhere = secretsManifest(
+        { store: "google-secret-manager", endpoint: "http://metadata.evil.example:80" },
+        refs,
+      );
+      const away = runHead(elsewhere, pipeline([]));
+      expect(away.status).not.toBe(0);
+      expect(away.out).toContain("endpoint is for emulators only and must be http://127.0.0.1:<port>");
+      const pwned = join(root, "PWNED");
+      const quoted = secretsManifest({ store: "google-secret-manager", endpoint: gsm.restEndpoint }, [
+        { name: "API_TOKEN", ref: `${project}/secrets/x'; touch ${pwned}; '/versions/latest` },
+      ]);
+      const broken = runHead(quoted, pipeline(["API_TOKEN"]));
+      expect(broken.status).not.toBe(0);
+      expect(broken.out).toContain("the reference of API_TOKEN is not a Secret Manager version name");
+      expect(existsSync(pwned)).toBe(false);
+    },
+  );
 
-  it("the head without the manifest is stock Nextflow: config secrets resolve from the (empty) local store", { timeout: 240_000 }, () => {
-    // Positive control for the tests above: the same pipeline without Lockstep's provider gets no value.
-    const run = runHead(manifest(), pipeline(["API_TOKEN"]), { [SECRETS_MANIFEST_VAR]: "" });
-    expect(run.out).not.toContain(`CONFIG_MD5=${md5(TOKEN)}`);
-    expect(run.status).not.toBe(0);
-  });
+  it(
+    "the head without the manifest is stock Nextflow: config secrets resolve from the (empty) local store",
+    { timeout: 240_000 },
+    () => {
+      // Positive control for the tests above: the same pipeline without Lockstep's provider gets no value.
+      const run = runHead(manifest(), pipeline(["API_TOKEN"]), { [SECRETS_MANIFEST_VAR]: "" });
+      expect(run.out).not.toContain(`CONFIG_MD5=${md5(TOKEN)}`);
+      expect(run.status).not.toBe(0);
+    },
+  );
 
-  it("as a plugin in NXF_PLUGINS_DIR it loads offline and serves the workflow body and tasks (the config is read before plugins start)", { timeout: 240_000 }, () => {
-    const runDir = mkdtempSync(join(root, "plugin-run-"));
-    const dir = pipeline(["API_TOKEN"], { config: `plugins { id '${NF_LOCKSTEP_ID}@${NF_LOCKSTEP_VERSION}' }\nparams.config_md5 = secrets.API_TOKEN ?: 'none'\n` });
-    const java = nextflowJavaCommand(libDir);
-    const r = spawnSync(java[0]!, [...java.slice(1), "run", dir, "-work-dir", join(runDir, "work"), "-ansi-log", "false", "-offline"], {
-      cwd: runDir,
-      encoding: "utf8",
-      timeout: 180_000,
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: runDir, NXF_HOME: join(runDir, "home"), NXF_PLUGINS_DIR: ext.pluginsDir, NXF_OFFLINE: "true", [SECRETS_MANIFEST_VAR]: manifest() },
-    });
-    const out = `${r.stdout}\n${r.stderr}`;
-    expect(readFileSync(join(runDir, ".nextflow.log"), "utf8")).toContain(`Plugin started ${NF_LOCKSTEP_ID}@${NF_LOCKSTEP_VERSION}`);
-    expect(out).toContain("CONFIG_MD5=none");
-    expect(out).toContain(`BODY_MD5=${md5(TOKEN)}`);
-    expect(out).toContain(`TASK_SHA256=${sha256(TOKEN)}`);
-    expect(r.status).toBe(0);
-  });
+  it(
+    "as a plugin in NXF_PLUGINS_DIR it loads offline and serves the workflow body and tasks (the config is read before plugins start)",
+    { timeout: 240_000 },
+    () => {
+      const runDir = mkdtempSync(join(root, "plugin-run-"));
+      const dir = pipeline(["API_TOKEN"], {
+        config: `plugins { id '${NF_LOCKSTEP_ID}@${NF_LOCKSTEP_VERSION}' }\nparams.config_md5 = secrets.API_TOKEN ?: 'none'\n`,
+      });
+      const java = nextflowJavaCommand(libDir);
+      const r = spawnSync(
+        java[0]!,
+        [...java.slice(1), "run", dir, "-work-dir", join(runDir, "work"), "-ansi-log", "false", "-offline"],
+        {
+          cwd: runDir,
+          encoding: "utf8",
+          timeout: 180_000,
+          env: {
+            PATH: process.env.PATH ?? "/usr/bin:/bin",
+            HOME: runDir,
+            NXF_HOME: join(runDir, "home"),
+            NXF_PLUGINS_DIR: ext.pluginsDir,
+            NXF_OFFLINE: "true",
+            [SECRETS_MANIFEST_VAR]: manifest(),
+          },
+        },
+      );
+      const out = `${r.stdout}\n${r.stderr}`;
+      expect(readFileSync(join(runDir, ".nextflow.log"), "utf8")).toContain(
+        `Plugin started ${NF_LOCKSTEP_ID}@${NF_LOCKSTEP_VERSION}`,
+      );
+      expect(out).toContain("CONFIG_MD5=none");
+      expect(out).toContain(`BODY_MD5=${md5(TOKEN)}`);
+      expect(out).toContain(`TASK_SHA256=${sha256(TOKEN)}`);
+      expect(r.status).toBe(0);
+    },
+  );
 });
 
 describe("AWS Secrets Manager (moto)", () => {
   const region = "eu-west-1";
   const refs: Array<{ name: string; ref: string }> = [];
-  const creds = { AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing-secret", AWS_SESSION_TOKEN: "testing-session" };
+  const creds = {
+    AWS_ACCESS_KEY_ID: "testing",
+    AWS_SECRET_ACCESS_KEY: "testing-secret",
+    AWS_SESSION_TOKEN: "testing-session",
+  };
 
   async function createSecret(name: string, value: string): Promise<string> {
     const res = await fetch(`${moto.endpoint}/`, {
@@ -337,20 +442,28 @@ describe("AWS Secrets Manager (moto)", () => {
 
   const manifest = () => secretsManifest({ store: "aws-secrets-manager", region, endpoint: moto.endpoint }, refs);
 
-  it("config and workflow body get the exact values, read by ARN with SigV4-signed GetSecretValue", { timeout: 240_000 }, () => {
-    const run = runHead(manifest(), pipeline([]), creds);
-    expect(run.out).toContain(`CONFIG_MD5=${md5(TOKEN)}`);
-    expect(run.out).toContain(`BODY_MD5=${md5(TOKEN)}`);
-    expect(run.status).toBe(0);
-    expectNoValueIn(run);
-  });
+  it(
+    "config and workflow body get the exact values, read by ARN with SigV4-signed GetSecretValue",
+    { timeout: 240_000 },
+    () => {
+      const run = runHead(manifest(), pipeline([]), creds);
+      expect(run.out).toContain(`CONFIG_MD5=${md5(TOKEN)}`);
+      expect(run.out).toContain(`BODY_MD5=${md5(TOKEN)}`);
+      expect(run.status).toBe(0);
+      expectNoValueIn(run);
+    },
+  );
 
-  it("a task on an executor that is not AWS Batch is refused, naming why (Lockstep writes no values to a file)", { timeout: 240_000 }, () => {
-    const run = runHead(manifest(), pipeline(["DB_PASS"]), creds);
-    expect(run.status).not.toBe(0);
-    expect(run.out).toContain("tasks of this run can receive AWS secrets only on AWS Batch");
-    expectNoValueIn(run);
-  });
+  it(
+    "a task on an executor that is not AWS Batch is refused, naming why (Lockstep writes no values to a file)",
+    { timeout: 240_000 },
+    () => {
+      const run = runHead(manifest(), pipeline(["DB_PASS"]), creds);
+      expect(run.status).not.toBe(0);
+      expect(run.out).toContain("tasks of this run can receive AWS secrets only on AWS Batch");
+      expectNoValueIn(run);
+    },
+  );
 
   it("without credentials the head fails naming the secret, before any task", { timeout: 240_000 }, () => {
     // No key in the environment, no ECS endpoint, and the instance metadata service switched off (as AWS's SDKs allow).

@@ -34,14 +34,19 @@ function sources(): string[] {
 
 function digestOf(version: string): string {
   const h = createHash("sha256").update(`nextflow ${version}\nnf-lockstep ${NF_LOCKSTEP_VERSION}\n`);
-  for (const file of [...sources(), join(sourceRoot, "resources", "extensions.idx")]) h.update(file.slice(sourceRoot.length)).update("\0").update(readFileSync(file));
+  for (const file of [...sources(), join(sourceRoot, "resources", "extensions.idx")])
+    h.update(file.slice(sourceRoot.length)).update("\0").update(readFileSync(file));
   return h.digest("hex").slice(0, 16);
 }
 
 function run(command: string, args: string[], cwd: string, what: string) {
   const r = spawnSync(command, args, { cwd, encoding: "utf8" });
-  if (r.error) throw new Error(`cannot run ${command} to build nf-lockstep (${r.error.message}): a JDK 17+ (javac, jar) is needed`);
-  if (r.status !== 0) throw new Error(`${what} failed: ${(r.stdout + r.stderr).trim().split("\n").slice(-8).join(" | ")}`);
+  if (r.error)
+    throw new Error(
+      `cannot run ${command} to build nf-lockstep (${r.error.message}): a JDK 17+ (javac, jar) is needed`,
+    );
+  if (r.status !== 0)
+    throw new Error(`${what} failed: ${(r.stdout + r.stderr).trim().split("\n").slice(-8).join(" | ")}`);
 }
 
 /**
@@ -51,7 +56,11 @@ function run(command: string, args: string[], cwd: string, what: string) {
 export function buildNfLockstep(libDir: string, cacheDir: string, nextflowVersion: string): TNfLockstep {
   const digest = digestOf(nextflowVersion);
   const out = join(cacheDir, "nf-lockstep", digest);
-  const result: TNfLockstep = { jar: join(out, `${NF_LOCKSTEP_ID}-${NF_LOCKSTEP_VERSION}.jar`), pluginsDir: join(out, "plugins"), digest };
+  const result: TNfLockstep = {
+    jar: join(out, `${NF_LOCKSTEP_ID}-${NF_LOCKSTEP_VERSION}.jar`),
+    pluginsDir: join(out, "plugins"),
+    digest,
+  };
   if (existsSync(join(out, ".built"))) return result;
 
   const work = `${out}.tmp-${process.pid}`;
@@ -59,7 +68,12 @@ export function buildNfLockstep(libDir: string, cacheDir: string, nextflowVersio
   const classes = join(work, "classes");
   mkdirSync(join(classes, "META-INF"), { recursive: true });
   // -proc:none: no annotation processor from the class path runs; the extension index is ours.
-  run("javac", ["--release", "17", "-proc:none", "-encoding", "UTF-8", "-cp", `${libDir}/*`, "-d", classes, ...sources()], work, "javac (nf-lockstep)");
+  run(
+    "javac",
+    ["--release", "17", "-proc:none", "-encoding", "UTF-8", "-cp", `${libDir}/*`, "-d", classes, ...sources()],
+    work,
+    "javac (nf-lockstep)",
+  );
   cpSync(join(sourceRoot, "resources", "extensions.idx"), join(classes, "META-INF", "extensions.idx"));
   const manifest = [
     "Manifest-Version: 1.0",
@@ -72,7 +86,23 @@ export function buildNfLockstep(libDir: string, cacheDir: string, nextflowVersio
   ].join("\n");
   writeFileSync(join(work, "MANIFEST.MF"), manifest);
   // A fixed date makes the jar byte-for-byte reproducible from the same sources.
-  run("jar", ["--create", "--file", join(work, "nf-lockstep.jar"), "--manifest", join(work, "MANIFEST.MF"), "--date", "2000-01-01T00:00:02Z", "-C", classes, "."], work, "jar (nf-lockstep)");
+  run(
+    "jar",
+    [
+      "--create",
+      "--file",
+      join(work, "nf-lockstep.jar"),
+      "--manifest",
+      join(work, "MANIFEST.MF"),
+      "--date",
+      "2000-01-01T00:00:02Z",
+      "-C",
+      classes,
+      ".",
+    ],
+    work,
+    "jar (nf-lockstep)",
+  );
 
   // The plugin layout Nextflow's LocalPluginManager expects: <id>-<version>/classes/META-INF/MANIFEST.MF.
   const plugin = join(work, "plugins", `${NF_LOCKSTEP_ID}-${NF_LOCKSTEP_VERSION}`);
@@ -119,6 +149,9 @@ export async function headExtensionJar(load: () => Promise<Buffer>): Promise<Buf
   try {
     return await load();
   } catch (error) {
-    throw new ExecutorError(`nf-lockstep (Lockstep's secrets provider for Nextflow) is not available: ${error instanceof Error ? error.message : String(error)}`, false);
+    throw new ExecutorError(
+      `nf-lockstep (Lockstep's secrets provider for Nextflow) is not available: ${error instanceof Error ? error.message : String(error)}`,
+      false,
+    );
   }
 }

@@ -62,10 +62,21 @@ function runNextflow(argv: string[], cwd: string, env: Record<string, string> = 
     cwd,
     encoding: "utf8",
     timeout: 180_000,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: cwd, NXF_HOME: join(cwd, ".nextflow"), NXF_OFFLINE: "true", NXF_PLUGINS_DEFAULT: "false", NXF_DISABLE_CHECK_LATEST: "true", ...env },
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: cwd,
+      NXF_HOME: join(cwd, ".nextflow"),
+      NXF_OFFLINE: "true",
+      NXF_PLUGINS_DEFAULT: "false",
+      NXF_DISABLE_CHECK_LATEST: "true",
+      ...env,
+    },
   });
   if (r.status !== 0) throw new Error(`nextflow exited ${r.status}: ${(r.stdout + r.stderr).slice(-2000)}`);
-  return JSON.parse(readFileSync(join(cwd, "received.json"), "utf8")) as { params: Record<string, { sha: string; type: string }>; map: Record<string, unknown> };
+  return JSON.parse(readFileSync(join(cwd, "received.json"), "utf8")) as {
+    params: Record<string, { sha: string; type: string }>;
+    map: Record<string, unknown>;
+  };
 }
 
 function freshDir(name: string) {
@@ -86,20 +97,50 @@ beforeAll(() => {
 }, 600_000);
 
 describe("params through the real Nextflow", () => {
-  it("positive control: the old `--name value` form lets a value become a Nextflow option", { timeout: 200_000 }, () => {
-    const dir = freshDir("old-cli");
-    const old = ["-log", join(dir, "nextflow.log"), "run", join(dir, "main.nf"), "-name", "old-cli", "-work-dir", join(dir, "work"), "-offline", "-ansi-log", "false", "--option", hostile.option];
-    runNextflow([...java, ...old], dir);
-    expect(existsSync(marker)).toBe(true); // the beforeScript ran in the task: this is the attack
-    expect(readFileSync(marker, "utf8")).toMatch(/^uid=/);
-  });
+  it(
+    "positive control: the old `--name value` form lets a value become a Nextflow option",
+    { timeout: 200_000 },
+    () => {
+      const dir = freshDir("old-cli");
+      const old = [
+        "-log",
+        join(dir, "nextflow.log"),
+        "run",
+        join(dir, "main.nf"),
+        "-name",
+        "old-cli",
+        "-work-dir",
+        join(dir, "work"),
+        "-offline",
+        "-ansi-log",
+        "false",
+        "--option",
+        hostile.option,
+      ];
+      runNextflow([...java, ...old], dir);
+      expect(existsSync(marker)).toBe(true); // the beforeScript ran in the task: this is the attack
+      expect(readFileSync(marker, "utf8")).toMatch(/^uid=/);
+    },
+  );
 
   it("host: every value reaches the pipeline unchanged and none becomes an option", { timeout: 200_000 }, async () => {
     const dir = freshDir("host");
     rmSync(marker, { force: true });
-    const paramsFile = await writeParamsFile(dir, { ...hostile, n: "42", flag: "true", typed: 7, "nested.inner-name": "x" });
+    const paramsFile = await writeParamsFile(dir, {
+      ...hostile,
+      n: "42",
+      flag: "true",
+      typed: 7,
+      "nested.inner-name": "x",
+    });
     expect(statSync(paramsFile).mode & 0o777).toBe(0o600);
-    const args = nextflowArgs({ pipeline: join(dir, "main.nf"), runDir: dir, workDir: join(dir, "work"), runName: "host-params", paramsFile });
+    const args = nextflowArgs({
+      pipeline: join(dir, "main.nf"),
+      runDir: dir,
+      workDir: join(dir, "work"),
+      runName: "host-params",
+      paramsFile,
+    });
     const received = runNextflow([...java, ...args], dir);
     expectUnchanged(received.params);
     expect(received.params.n).toEqual({ sha: sha("42"), type: "Integer" });
@@ -115,24 +156,63 @@ describe("params through the real Nextflow", () => {
     // Stands in for the head image's `nextflow`: drops the Batch config (`-c <file>`: no cloud here) and runs the pinned release.
     const bin = join(dir, "bin");
     mkdirSync(bin);
-    writeFileSync(join(bin, "nextflow"), `#!/bin/sh\n[ "$1" = "-c" ] || exit 64\nshift 2\nexec ${java.map((a) => `'${a}'`).join(" ")} "$@"\n`);
+    writeFileSync(
+      join(bin, "nextflow"),
+      `#!/bin/sh\n[ "$1" = "-c" ] || exit 64\nshift 2\nexec ${java.map((a) => `'${a}'`).join(" ")} "$@"\n`,
+    );
     chmodSync(join(bin, "nextflow"), 0o755);
-    const args = nextflowArgs({ pipeline: join(dir, "main.nf"), runDir: dir, workDir: join(dir, "work"), runName: "cloud-params", place: "cloud" });
+    const args = nextflowArgs({
+      pipeline: join(dir, "main.nf"),
+      runDir: dir,
+      workDir: join(dir, "work"),
+      runName: "cloud-params",
+      place: "cloud",
+    });
     const { command, env } = cloudHeadCommand({ kind: "aws-batch", region: "eu-west-1", jobQueue: "q" }, args, hostile);
-    const received = runNextflow(command, dir, { ...env, PATH: `${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`, TMPDIR: dir });
+    const received = runNextflow(command, dir, {
+      ...env,
+      PATH: `${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`,
+      TMPDIR: dir,
+    });
     expectUnchanged(received.params);
     expect(existsSync(marker)).toBe(false);
   });
 
-  it("gives a pipeline the same params map the old command line gave, for values it kept intact", { timeout: 200_000 }, async () => {
-    const benign = { "max-cpus": "4", "genome.fasta-path": "ref.fa", genome_build: "GRCh38", n: "12", flag: "false", greeting: "hello world" };
-    const cliDir = freshDir("compat-cli");
-    const cli = Object.entries(benign).flatMap(([k, v]) => [`--${k}`, v]);
-    const viaCli = runNextflow([...java, "run", join(cliDir, "main.nf"), "-offline", "-ansi-log", "false", ...cli], cliDir);
-    const fileDir = freshDir("compat-file");
-    const paramsFile = await writeParamsFile(fileDir, benign);
-    const viaFile = runNextflow([...java, ...nextflowArgs({ pipeline: join(fileDir, "main.nf"), runDir: fileDir, workDir: join(fileDir, "work"), runName: "compat", paramsFile })], fileDir);
-    expect(viaFile.map).toEqual(viaCli.map);
-    expect(viaFile.map).toMatchObject({ maxCpus: 4, genome: { fastaPath: "ref.fa" }, flag: false });
-  });
+  it(
+    "gives a pipeline the same params map the old command line gave, for values it kept intact",
+    { timeout: 200_000 },
+    async () => {
+      const benign = {
+        "max-cpus": "4",
+        "genome.fasta-path": "ref.fa",
+        genome_build: "GRCh38",
+        n: "12",
+        flag: "false",
+        greeting: "hello world",
+      };
+      const cliDir = freshDir("compat-cli");
+      const cli = Object.entries(benign).flatMap(([k, v]) => [`--${k}`, v]);
+      const viaCli = runNextflow(
+        [...java, "run", join(cliDir, "main.nf"), "-offline", "-ansi-log", "false", ...cli],
+        cliDir,
+      );
+      const fileDir = freshDir("compat-file");
+      const paramsFile = await writeParamsFile(fileDir, benign);
+      const viaFile = runNextflow(
+        [
+          ...java,
+          ...nextflowArgs({
+            pipeline: join(fileDir, "main.nf"),
+            runDir: fileDir,
+            workDir: join(fileDir, "work"),
+            runName: "compat",
+            paramsFile,
+          }),
+        ],
+        fileDir,
+      );
+      expect(viaFile.map).toEqual(viaCli.map);
+      expect(viaFile.map).toMatchObject({ maxCpus: 4, genome: { fastaPath: "ref.fa" }, flag: false });
+    },
+  );
 });

@@ -20,9 +20,21 @@ describe("params for Nextflow", () => {
   });
 
   it("types values as Nextflow's command line did, only where the text is kept", () => {
-    expect(paramsForNextflow({ n: "3", big: "123456789012345678", t: "true", f: "false", z: "0" })).toEqual({ n: 3, big: "123456789012345678", t: true, f: false, z: 0 });
+    expect(paramsForNextflow({ n: "3", big: "123456789012345678", t: "true", f: "false", z: "0" })).toEqual({
+      n: 3,
+      big: "123456789012345678",
+      t: true,
+      f: false,
+      z: 0,
+    });
     // Nextflow's own rule made these 7, true and 1.5: they stay what was typed.
-    expect(paramsForNextflow({ a: "007", b: "TRUE", c: "1.50", d: "-1", e: "1e5" })).toEqual({ a: "007", b: "TRUE", c: "1.50", d: "-1", e: "1e5" });
+    expect(paramsForNextflow({ a: "007", b: "TRUE", c: "1.50", d: "-1", e: "1e5" })).toEqual({
+      a: "007",
+      b: "TRUE",
+      c: "1.50",
+      d: "-1",
+      e: "1e5",
+    });
     expect(paramsForNextflow({ n: 3, ok: false })).toEqual({ n: 3, ok: false });
   });
 

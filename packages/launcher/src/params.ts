@@ -51,7 +51,8 @@ export function paramsForNextflow(params: TParams): TJsonMap {
   for (const [name, value] of Object.entries(params)) {
     if (!PARAM_KEY.test(name)) throw new Error(`param name ${JSON.stringify(name)} must match ${PARAM_KEY.source}`);
     const path = name.split(".");
-    if (path.some((p) => p === "")) throw new Error(`param name ${JSON.stringify(name)} has an empty part between dots`);
+    if (path.some((p) => p === ""))
+      throw new Error(`param name ${JSON.stringify(name)} has an empty part between dots`);
     if (typeof value === "number" && !Number.isFinite(value)) throw new Error(`param ${name} is not a finite number`);
     let node = result;
     for (const part of path.slice(0, -1)) {
@@ -70,7 +71,10 @@ export function paramsForNextflow(params: TParams): TJsonMap {
  * placeholders in the file's raw text before parsing it.
  */
 export function renderParamsJson(params: TParams): string {
-  return JSON.stringify(paramsForNextflow(params)).replace(/[^\x20-\x7e]|\$/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return JSON.stringify(paramsForNextflow(params)).replace(
+    /[^\x20-\x7e]|\$/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 /**
@@ -83,7 +87,11 @@ export async function writeParamsFile(runDir: string, params: TParams): Promise<
   const path = join(runDir, PARAMS_FILE);
   const temp = join(runDir, `.params-${randomBytes(6).toString("hex")}.tmp`);
   try {
-    const handle = await open(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW, 0o600);
+    const handle = await open(
+      temp,
+      constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW,
+      0o600,
+    );
     try {
       await handle.writeFile(content, "utf8");
       await handle.sync();

@@ -150,7 +150,8 @@ function secretsRefs(toks: TTok[], use: TSecretUse): TFound[] {
     const a = toks[k + 1];
     const b = toks[k + 2];
     if (a?.t === "p" && a.v === "." && b?.t === "id") out.push({ name: b.v, use, line: b.line });
-    else if (a?.t === "p" && a.v === "[" && b?.t === "str" && !b.interp && toks[k + 3]?.t === "p") out.push({ name: b.v, use, line: b.line });
+    else if (a?.t === "p" && a.v === "[" && b?.t === "str" && !b.interp && toks[k + 3]?.t === "p")
+      out.push({ name: b.v, use, line: b.line });
   }
   return out;
 }
@@ -158,7 +159,10 @@ function secretsRefs(toks: TTok[], use: TSecretUse): TFound[] {
 const endsStatement = (t: TTok | undefined) => !t || t.t === "nl" || (t.t === "p" && (t.v === ";" || t.v === "}"));
 
 /** One source file: `kind` says whether it is a script (.nf, directives count) or a config file. */
-export function scanSource(src: string, kind: "script" | "config"): { found: TFound[]; optional: string[]; problems: Array<{ line: number; why: string }> } {
+export function scanSource(
+  src: string,
+  kind: "script" | "config",
+): { found: TFound[]; optional: string[]; problems: Array<{ line: number; why: string }> } {
   const { toks, interpolations, optional } = lex(src);
   const use: TSecretUse = kind === "config" ? "config" : "script";
   const found = secretsRefs(toks, use);
@@ -179,13 +183,19 @@ export function scanSource(src: string, kind: "script" | "config"): { found: TFo
       if (arg?.t === "p" && (arg.v === "=" || arg.v === ".")) continue; // a variable called `secret`
       if (endsStatement(arg)) continue;
       if (arg?.t !== "str" || arg.interp) {
-        problems.push({ line: tok.line, why: "a secret directive whose name is computed; it is known only when the run starts" });
+        problems.push({
+          line: tok.line,
+          why: "a secret directive whose name is computed; it is known only when the run starts",
+        });
         continue;
       }
       let after = toks[j + 1];
       if (paren && after?.t === "p" && after.v === ")") after = toks[j + 2];
       if (after?.t === "p" && after.v === ",") {
-        problems.push({ line: tok.line, why: "a secret directive with more than one name; Nextflow takes one name per `secret` line" });
+        problems.push({
+          line: tok.line,
+          why: "a secret directive with more than one name; Nextflow takes one name per `secret` line",
+        });
         for (let m = j; m < toks.length && !endsStatement(toks[m]); m++) {
           const t = toks[m]!;
           if (t.t === "str" && !t.interp) found.push({ name: t.v, use: "process", line: t.line });
@@ -219,11 +229,19 @@ export function scanSource(src: string, kind: "script" | "config"): { found: TFo
       if (literal.length > 0 && literal.every((t) => t.t === "str" && !t.interp)) {
         for (const t of literal) found.push({ name: (t as { v: string }).v, use: "process", line: t.line });
       } else {
-        problems.push({ line: tok.line, why: "a secret directive set in config whose names are not a literal list; they are known only when the run starts" });
+        problems.push({
+          line: tok.line,
+          why: "a secret directive set in config whose names are not a literal list; they are known only when the run starts",
+        });
       }
     }
   }
-  for (const f of found) if (!validName(f.name)) problems.push({ line: f.line, why: "a secret name Nextflow does not accept (not repeated here: only valid names leave the scanner)" });
+  for (const f of found)
+    if (!validName(f.name))
+      problems.push({
+        line: f.line,
+        why: "a secret name Nextflow does not accept (not repeated here: only valid names leave the scanner)",
+      });
   return { found: found.filter((f) => validName(f.name)), optional, problems };
 }
 
@@ -285,4 +303,3 @@ export async function scanPipelineDir(dir: string): Promise<TPipelineSecretNeeds
     scannedAt: new Date().toISOString(),
   };
 }
-

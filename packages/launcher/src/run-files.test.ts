@@ -7,7 +7,14 @@ import { isRunLogFile, redactRunFile, redactRunFiles } from "./run-files";
 
 const VALUE = "db-MARKER-9d2e41aa-5c71";
 const OTHER = "ws-MARKER-0b8f33e1-aa02";
-const forms = (v: string) => [v, Buffer.from(v).toString("base64"), Buffer.from(v).toString("base64url"), Buffer.from(v).toString("hex"), Buffer.from(v).toString("hex").toUpperCase(), encodeURIComponent(`${v}/x`).slice(0, -4)];
+const forms = (v: string) => [
+  v,
+  Buffer.from(v).toString("base64"),
+  Buffer.from(v).toString("base64url"),
+  Buffer.from(v).toString("hex"),
+  Buffer.from(v).toString("hex").toUpperCase(),
+  encodeURIComponent(`${v}/x`).slice(0, -4),
+];
 const red = createRedactor([VALUE, OTHER]);
 
 let runDir: string;
@@ -23,8 +30,31 @@ function put(rel: string, content: string | Buffer) {
 
 describe("which files are logs", () => {
   it("top-level logs and task logs two levels under work/, nothing else", () => {
-    const yes = ["console.log", "nextflow.log", ".nextflow.log", ".nextflow.log.2", "nextflow.log.1", "trace.tsv", "slurm-42.out", "work/ab/cdef0123/.command.out", "work/ab/cdef0123/.command.err", "work/ab/cdef0123/.command.log", "work/ab/cdef0123/.command.sh", "work/ab/cdef0123/.command.run"];
-    const no = ["head.sh", "params.json", "results/console.log", "work/ab/.command.out", "work/ab/cdef/out/.command.out", "secrets/store.json", ".nextflow/history", "work/ab/cdef/.exitcode", "work/ab/cdef/result.txt"];
+    const yes = [
+      "console.log",
+      "nextflow.log",
+      ".nextflow.log",
+      ".nextflow.log.2",
+      "nextflow.log.1",
+      "trace.tsv",
+      "slurm-42.out",
+      "work/ab/cdef0123/.command.out",
+      "work/ab/cdef0123/.command.err",
+      "work/ab/cdef0123/.command.log",
+      "work/ab/cdef0123/.command.sh",
+      "work/ab/cdef0123/.command.run",
+    ];
+    const no = [
+      "head.sh",
+      "params.json",
+      "results/console.log",
+      "work/ab/.command.out",
+      "work/ab/cdef/out/.command.out",
+      "secrets/store.json",
+      ".nextflow/history",
+      "work/ab/cdef/.exitcode",
+      "work/ab/cdef/result.txt",
+    ];
     for (const rel of yes) expect(isRunLogFile(rel, rel.split("/").at(-1)!), rel).toBe(true);
     for (const rel of no) expect(isRunLogFile(rel, rel.split("/").at(-1)!), rel).toBe(false);
   });
@@ -32,8 +62,20 @@ describe("which files are logs", () => {
 
 describe("redactRunFiles", () => {
   it("masks every form of every value in every log file, in place, sizes unchanged, other files untouched", async () => {
-    const leaky = (v: string) => forms(v).map((f, i) => `line ${i}: ${f} \x00\xff end`).join("\n");
-    const logs = ["console.log", "nextflow.log", ".nextflow.log", "trace.tsv", "work/ab/cdef0123/.command.out", "work/ab/cdef0123/.command.err", "work/ab/cdef0123/.command.log", "work/12/3456789a/.command.sh"];
+    const leaky = (v: string) =>
+      forms(v)
+        .map((f, i) => `line ${i}: ${f} \x00\xff end`)
+        .join("\n");
+    const logs = [
+      "console.log",
+      "nextflow.log",
+      ".nextflow.log",
+      "trace.tsv",
+      "work/ab/cdef0123/.command.out",
+      "work/ab/cdef0123/.command.err",
+      "work/ab/cdef0123/.command.log",
+      "work/12/3456789a/.command.sh",
+    ];
     // Raw bytes: a NUL and an invalid UTF-8 byte beside each value.
     for (const rel of logs) put(rel, Buffer.from(`${leaky(VALUE)}\n${leaky(OTHER)}\n`, "latin1"));
     put("work/ab/cdef0123/.command.begin", "nothing here\n");
@@ -42,7 +84,13 @@ describe("redactRunFiles", () => {
     const sizes = logs.map((rel) => statSync(join(runDir, rel)).size);
 
     const result = await redactRunFiles(runDir, red);
-    expect(result).toEqual({ occurrences: logs.length * 12, files: logs.length, scannedFiles: logs.length, refused: 0, incomplete: false });
+    expect(result).toEqual({
+      occurrences: logs.length * 12,
+      files: logs.length,
+      scannedFiles: logs.length,
+      refused: 0,
+      incomplete: false,
+    });
     for (const [i, rel] of logs.entries()) {
       const text = readFileSync(join(runDir, rel), "latin1");
       for (const v of [VALUE, OTHER]) for (const f of forms(v)) expect(text, `${rel}: ${f}`).not.toContain(f);
@@ -59,7 +107,7 @@ describe("redactRunFiles", () => {
 
   it("property: across 1 MiB chunk boundaries the file ends exactly as a whole-buffer redaction would", async () => {
     let seed = 99;
-    const rand = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     for (let round = 0; round < 4; round++) {
       const content = Buffer.alloc(3 * 1024 * 1024 + Math.floor(rand() * 1000), "q");
       // Values right across each chunk boundary, overlapping pairs, base64 inside base64.
@@ -68,7 +116,8 @@ describe("redactRunFiles", () => {
         content.write(VALUE, at);
         content.write(OTHER, at + VALUE.length - 3);
       }
-      for (let i = 0; i < 50; i++) content.write(forms(i % 2 ? VALUE : OTHER)[i % 6]!, Math.floor(rand() * (content.length - 100)));
+      for (let i = 0; i < 50; i++)
+        content.write(forms(i % 2 ? VALUE : OTHER)[i % 6]!, Math.floor(rand() * (content.length - 100)));
       put("console.log", content);
       const expected = Buffer.from(content);
       for (const [s, e] of red.spans(content)) expected.fill("*", s, e);

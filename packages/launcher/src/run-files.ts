@@ -45,7 +45,12 @@ const PASS_BUDGET = 4 * 1024 * 1024 * 1024;
  * (the overlap between chunks is kept in memory, not read back), so two overlapping values are
  * both found even when the first was masked already. Reads at most `maxBytes`.
  */
-export async function redactRunFile(runDir: string, rel: string, redactor: TRedactor, maxBytes = Number.POSITIVE_INFINITY): Promise<{ occurrences: number; bytes: number; partial: boolean } | null> {
+export async function redactRunFile(
+  runDir: string,
+  rel: string,
+  redactor: TRedactor,
+  maxBytes = Number.POSITIVE_INFINITY,
+): Promise<{ occurrences: number; bytes: number; partial: boolean } | null> {
   const handle = await openRunFile(runDir, rel, "r+");
   if (!handle) return null;
   try {

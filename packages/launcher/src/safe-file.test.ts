@@ -49,7 +49,9 @@ describe("a symlink planted at console.log, pointing at the worker's keys", () =
   it("is refused by openRunFile, readRunFile and the log tail", async () => {
     await expect(openRunFile(runDir, "console.log")).rejects.toBeInstanceOf(UnsafeRunFileError);
     await expect(readRunFile(runDir, "console.log", { maxBytes: 1024 })).rejects.toThrow(/symbolic link/);
-    await expect(readLogTail(runDir, "console.log", 0, createRedactor([]), { final: true, room: 100 })).rejects.toBeInstanceOf(UnsafeRunFileError);
+    await expect(
+      readLogTail(runDir, "console.log", 0, createRedactor([]), { final: true, room: 100 }),
+    ).rejects.toBeInstanceOf(UnsafeRunFileError);
   });
 
   it("is neither read nor rewritten by the end-of-run redaction", async () => {
@@ -95,7 +97,12 @@ describe("a FIFO planted at console.log and exitcode", () => {
   });
 
   it("is refused at once, and an exit code read from it is none", async () => {
-    expect(await withTimeout(openRunFile(runDir, "console.log").catch((e: unknown) => e), 2000)).toBeInstanceOf(UnsafeRunFileError);
+    expect(
+      await withTimeout(
+        openRunFile(runDir, "console.log").catch((e: unknown) => e),
+        2000,
+      ),
+    ).toBeInstanceOf(UnsafeRunFileError);
     expect(await withTimeout(readExitCode(runDir), 2000)).toBeNull();
     expect(await withTimeout(redactRunFiles(runDir, createRedactor([VALUE])), 2000)).toMatchObject({ scannedFiles: 0 });
   });
@@ -160,7 +167,11 @@ describe("walkRunDir bounds", () => {
     const few = await walkRunDir(runDir, { want: () => true, maxDepth: 20, maxEntries: 10 });
     expect(few.truncated).toBe(true);
     expect(few.files.length).toBeLessThanOrEqual(10);
-    const shallow = await walkRunDir(runDir, { want: (_rel, name) => name === "bottom", maxDepth: 3, maxEntries: 1000 });
+    const shallow = await walkRunDir(runDir, {
+      want: (_rel, name) => name === "bottom",
+      maxDepth: 3,
+      maxEntries: 1000,
+    });
     expect(shallow).toEqual({ files: [], truncated: true });
   });
 });

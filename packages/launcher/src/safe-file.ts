@@ -30,7 +30,8 @@ export class UnsafeRunFileError extends Error {
 export async function openRunFile(runDir: string, rel: string, mode: "r" | "r+" = "r"): Promise<FileHandle | null> {
   const root = await realpath(runDir);
   const path = join(root, rel);
-  if (relative(root, path).startsWith("..") || relative(root, path) === "") throw new UnsafeRunFileError(rel, "outside the run directory");
+  if (relative(root, path).startsWith("..") || relative(root, path) === "")
+    throw new UnsafeRunFileError(rel, "outside the run directory");
   const access = mode === "r" ? constants.O_RDONLY : constants.O_RDWR;
   let handle: FileHandle;
   try {
@@ -58,7 +59,11 @@ export async function openRunFile(runDir: string, rel: string, mode: "r" | "r+" 
  * Reads at most `maxBytes` from `offset` of a run file (null when it does not exist). The caller
  * learns the file's size, so it can tell a short read from the end of the file.
  */
-export async function readRunFile(runDir: string, rel: string, opts: { offset?: number; maxBytes: number }): Promise<{ bytes: Buffer; size: number } | null> {
+export async function readRunFile(
+  runDir: string,
+  rel: string,
+  opts: { offset?: number; maxBytes: number },
+): Promise<{ bytes: Buffer; size: number } | null> {
   const handle = await openRunFile(runDir, rel);
   if (!handle) return null;
   try {
@@ -83,14 +88,24 @@ export async function readRunFile(runDir: string, rel: string, opts: { offset?: 
  * (a file, or a symbolic link a pipeline planted) is unlinked first, and the file is created with
  * O_EXCL | O_NOFOLLOW, so the write lands in a fresh inode of the worker's own.
  */
-export async function writeRunFile(runDir: string, rel: string, content: string | Buffer, mode: number): Promise<string> {
+export async function writeRunFile(
+  runDir: string,
+  rel: string,
+  content: string | Buffer,
+  mode: number,
+): Promise<string> {
   const root = await realpath(runDir);
   const path = join(root, rel);
-  if (relative(root, path).startsWith("..") || relative(root, path) === "") throw new UnsafeRunFileError(rel, "outside the run directory");
+  if (relative(root, path).startsWith("..") || relative(root, path) === "")
+    throw new UnsafeRunFileError(rel, "outside the run directory");
   await unlink(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== "ENOENT") throw error;
   });
-  const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+  const handle = await open(
+    path,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    mode,
+  );
   try {
     await handle.writeFile(content);
     await handle.chmod(mode);
@@ -110,7 +125,12 @@ export type TRunDirWalk = { files: string[]; truncated: boolean };
  */
 export async function walkRunDir(
   runDir: string,
-  opts: { want: (rel: string, name: string) => boolean; descend?: (rel: string, depth: number) => boolean; maxDepth: number; maxEntries: number },
+  opts: {
+    want: (rel: string, name: string) => boolean;
+    descend?: (rel: string, depth: number) => boolean;
+    maxDepth: number;
+    maxEntries: number;
+  },
 ): Promise<TRunDirWalk> {
   const root = await realpath(runDir);
   const files: string[] = [];

@@ -12,7 +12,15 @@ describe("sandboxArgs", () => {
   const pairs = (flag: string) => args.flatMap((a, i) => (a === flag ? [args[i + 1]] : []));
 
   it("unshares every namespace but the network, and forbids nested user namespaces", () => {
-    for (const flag of ["--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--disable-userns", "--new-session"]) expect(args).toContain(flag);
+    for (const flag of [
+      "--unshare-user",
+      "--unshare-pid",
+      "--unshare-ipc",
+      "--unshare-uts",
+      "--disable-userns",
+      "--new-session",
+    ])
+      expect(args).toContain(flag);
     expect(args).not.toContain("--unshare-net");
     expect(args).not.toContain("--share-net"); // not --unshare-all: the network stays by omission
     expect(pairs("--cap-drop")).toEqual(["ALL"]);
@@ -28,8 +36,11 @@ describe("sandboxArgs", () => {
 
   it("mounts no home, data, or whole-/etc directory", () => {
     const mounted = [...pairs("--ro-bind"), ...pairs("--ro-bind-try"), ...pairs("--bind")];
-    for (const forbidden of ["/", "/etc", "/root", "/home", "/var", "/work", "/srv", "/opt"]) expect(mounted).not.toContain(forbidden);
-    expect(mounted.filter((m) => m!.startsWith("/etc/")).every((m) => !/shadow|sudoers|ssh|munge|slurm/.test(m!))).toBe(true);
+    for (const forbidden of ["/", "/etc", "/root", "/home", "/var", "/work", "/srv", "/opt"])
+      expect(mounted).not.toContain(forbidden);
+    expect(mounted.filter((m) => m!.startsWith("/etc/")).every((m) => !/shadow|sudoers|ssh|munge|slurm/.test(m!))).toBe(
+      true,
+    );
   });
 
   it("gives the head an environment of its own, nothing of the caller's", () => {

@@ -123,7 +123,9 @@ export function assertHidden(config: TSandboxConfig, secretPaths: string[]): voi
     }
     for (const path of shown) {
       if (isWithin(real, path) || isWithin(secret, path)) {
-        throw new SandboxError(`${secret} would be visible inside run sandboxes (it is under ${path}); move it out of the sandbox's read-only mounts`);
+        throw new SandboxError(
+          `${secret} would be visible inside run sandboxes (it is under ${path}); move it out of the sandbox's read-only mounts`,
+        );
       }
     }
   }
@@ -131,7 +133,9 @@ export function assertHidden(config: TSandboxConfig, secretPaths: string[]): voi
 
 /** The Java home a `java` command resolves to, when it lies outside /usr (then it must be mounted). */
 export function javaHomeOutsideUsr(java: string): string | null {
-  const which = java.includes("/") ? java : spawnSync("sh", ["-c", `command -v ${java}`], { encoding: "utf8" }).stdout.trim();
+  const which = java.includes("/")
+    ? java
+    : spawnSync("sh", ["-c", `command -v ${java}`], { encoding: "utf8" }).stdout.trim();
   if (!which) return null;
   let real: string;
   try {

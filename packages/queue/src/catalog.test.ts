@@ -28,6 +28,8 @@ describe("job catalog", () => {
     const first = entry.jobId({ secretId, writtenAt: "2026-01-01T00:00:00.000Z" });
     expect(first).toBe(`validate-${secretId}-1767225600000`);
     expect(entry.jobId({ secretId, writtenAt: "2026-01-01T00:00:00.001Z" })).not.toBe(first);
-    expect(() => parsePayload("secrets.validate", { secretId, writtenAt: "2026-01-01T00:00:00.000Z", value: "hunter2" })).toThrow(z.ZodError);
+    expect(() =>
+      parsePayload("secrets.validate", { secretId, writtenAt: "2026-01-01T00:00:00.000Z", value: "hunter2" }),
+    ).toThrow(z.ZodError);
   });
 });

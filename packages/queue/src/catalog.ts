@@ -17,14 +17,20 @@ const defaults = {
 export const jobCatalog = {
   "system.health-check": {
     queue: "system",
-    payload: z.strictObject({ requestedBy: z.enum(["web", "worker", "scheduler", "test"]), nonce: z.string().regex(/^[A-Za-z0-9-]{1,64}$/) }),
+    payload: z.strictObject({
+      requestedBy: z.enum(["web", "worker", "scheduler", "test"]),
+      nonce: z.string().regex(/^[A-Za-z0-9-]{1,64}$/),
+    }),
     jobId: (p: { nonce: string }) => `health-check-${p.nonce}`,
     options: { ...defaults, attempts: 1, removeOnComplete: { age: 3600, count: 100 } } satisfies JobsOptions,
   },
   /** Re-seals every stored value not sealed under the active key (key rotation). */
   "secrets.reseal": {
     queue: "system",
-    payload: z.strictObject({ activeKeyId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), requestedBy: z.enum(["worker", "operator", "test"]) }),
+    payload: z.strictObject({
+      activeKeyId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+      requestedBy: z.enum(["worker", "operator", "test"]),
+    }),
     jobId: (p: { activeKeyId: string }) => `reseal-${p.activeKeyId}`,
     options: { ...defaults, attempts: 12, backoff: { type: "exponential", delay: 5_000 } } satisfies JobsOptions,
   },
@@ -37,7 +43,12 @@ export const jobCatalog = {
     queue: "system",
     payload: z.strictObject({ secretId: ZId, writtenAt: z.iso.datetime() }),
     jobId: (p: { secretId: string; writtenAt: string }) => `validate-${p.secretId}-${Date.parse(p.writtenAt)}`,
-    options: { ...defaults, attempts: 5, backoff: { type: "exponential", delay: 2_000 }, removeOnComplete: { age: 24 * 3600, count: 5000 } } satisfies JobsOptions,
+    options: {
+      ...defaults,
+      attempts: 5,
+      backoff: { type: "exponential", delay: 2_000 },
+      removeOnComplete: { age: 24 * 3600, count: 5000 },
+    } satisfies JobsOptions,
   },
   /**
    * Asks the pinned Nextflow what a local pipeline's config says of secrets (`nextflow config`, in
@@ -86,7 +97,10 @@ export const jobCatalog = {
   /** Repeatable: re-derives pending work from Postgres and deletes leftovers (see the sweeper). */
   "runs.sweep": {
     queue: "system",
-    payload: z.strictObject({ requestedBy: z.enum(["scheduler", "worker", "test"]), nonce: z.string().regex(/^[A-Za-z0-9-]{1,64}$/) }),
+    payload: z.strictObject({
+      requestedBy: z.enum(["scheduler", "worker", "test"]),
+      nonce: z.string().regex(/^[A-Za-z0-9-]{1,64}$/),
+    }),
     jobId: (p: { nonce: string }) => `sweep-${p.nonce}`,
     options: { ...defaults, attempts: 1, removeOnComplete: { age: 3600, count: 50 } } satisfies JobsOptions,
   },
@@ -97,9 +111,15 @@ export const jobCatalog = {
   "computeEnvs.check": {
     queue: "system",
     payload: z.strictObject({ computeEnvId: ZId, requestedAt: z.iso.datetime() }),
-    jobId: (p: { computeEnvId: string; requestedAt: string }) => `compute-env-check-${p.computeEnvId}-${Date.parse(p.requestedAt)}`,
+    jobId: (p: { computeEnvId: string; requestedAt: string }) =>
+      `compute-env-check-${p.computeEnvId}-${Date.parse(p.requestedAt)}`,
     // A failed check is recorded as a result; attempts only cover the worker dying mid-check.
-    options: { ...defaults, attempts: 2, backoff: { type: "fixed", delay: 2_000 }, removeOnComplete: { age: 3600, count: 200 } } satisfies JobsOptions,
+    options: {
+      ...defaults,
+      attempts: 2,
+      backoff: { type: "fixed", delay: 2_000 },
+      removeOnComplete: { age: 3600, count: 200 },
+    } satisfies JobsOptions,
   },
   // ── Webhooks (docs/webhooks.md). Postgres holds every pending delivery; these jobs only carry them out. ──
   /**
@@ -111,12 +131,20 @@ export const jobCatalog = {
     queue: "webhooks",
     payload: z.strictObject({ deliveryId: ZId, attempt: z.number().int().min(1).max(50) }),
     jobId: (p: { deliveryId: string; attempt: number }) => `webhook-${p.deliveryId}-${p.attempt}`,
-    options: { ...defaults, attempts: 2, backoff: { type: "fixed", delay: 5_000 }, removeOnComplete: { age: 3600, count: 2000 } } satisfies JobsOptions,
+    options: {
+      ...defaults,
+      attempts: 2,
+      backoff: { type: "fixed", delay: 5_000 },
+      removeOnComplete: { age: 3600, count: 2000 },
+    } satisfies JobsOptions,
   },
   /** Repeatable: enqueues every pending delivery that is due (the outbox drain). */
   "webhooks.drain": {
     queue: "webhooks",
-    payload: z.strictObject({ requestedBy: z.enum(["scheduler", "worker", "test"]), nonce: z.string().regex(/^[A-Za-z0-9-]{1,64}$/) }),
+    payload: z.strictObject({
+      requestedBy: z.enum(["scheduler", "worker", "test"]),
+      nonce: z.string().regex(/^[A-Za-z0-9-]{1,64}$/),
+    }),
     jobId: (p: { nonce: string }) => `webhook-drain-${p.nonce}`,
     options: { ...defaults, attempts: 1, removeOnComplete: { age: 600, count: 50 } } satisfies JobsOptions,
   },

@@ -26,11 +26,18 @@ export function createQueues(connection: Redis, prefix: string): TQueues {
  * The only producer of jobs: validates the payload, derives the job id, applies the catalog
  * options. `delay` (ms) holds the job back, e.g. a webhook's next attempt.
  */
-export async function enqueue<K extends TJobName>(queues: TQueues, name: K, payload: TJobPayload<K>, opts: { delay?: number } = {}) {
+export async function enqueue<K extends TJobName>(
+  queues: TQueues,
+  name: K,
+  payload: TJobPayload<K>,
+  opts: { delay?: number } = {},
+) {
   const entry = jobCatalog[name];
   const data = entry.payload.parse(payload);
   const jobId = entry.jobId(data as never);
-  return queues.get(entry.queue).add(name, data, { ...entry.options, jobId, ...(opts.delay ? { delay: opts.delay } : {}) });
+  return queues
+    .get(entry.queue)
+    .add(name, data, { ...entry.options, jobId, ...(opts.delay ? { delay: opts.delay } : {}) });
 }
 
 /**

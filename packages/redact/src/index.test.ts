@@ -106,7 +106,9 @@ describe("the minimum length", () => {
 describe("redactText for error messages", () => {
   it("masks a value a cloud API echoed, in any form", () => {
     const v = "sk_live_0123456789";
-    expect(redactText(`ValidationException: bad value ${v} (${Buffer.from(v).toString("base64")})`, [v])).toBe(`ValidationException: bad value ${MASK} (${MASK})`);
+    expect(redactText(`ValidationException: bad value ${v} (${Buffer.from(v).toString("base64")})`, [v])).toBe(
+      `ValidationException: bad value ${MASK} (${MASK})`,
+    );
   });
 });
 
@@ -124,7 +126,14 @@ function prng(seed: number) {
 }
 
 // Characters a secret value may hold (no control characters, quotes, backticks or backslashes).
-const VALUE_CHARS = [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 !#$%&'()*+,-./:;<=>?@[]^_{|}~", "é", "ß", "€", "漢", "🔑"];
+const VALUE_CHARS = [
+  ..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 !#$%&'()*+,-./:;<=>?@[]^_{|}~",
+  "é",
+  "ß",
+  "€",
+  "漢",
+  "🔑",
+];
 
 function randomValue(next: () => number, min = MIN_REDACTED_CHARS, max = 80) {
   const length = min + Math.floor(next() * (max - min));
@@ -162,7 +171,11 @@ describe("properties over random values", () => {
       const red = createRedactor([value, randomValue(next)]);
       const kind = i % 6;
       const form = encodeAs(kind, Buffer.from(value));
-      const input = Buffer.concat([randomBytes(next, Math.floor(next() * 40)), Buffer.from(form), randomBytes(next, Math.floor(next() * 40))]);
+      const input = Buffer.concat([
+        randomBytes(next, Math.floor(next() * 40)),
+        Buffer.from(form),
+        randomBytes(next, Math.floor(next() * 40)),
+      ]);
       const { bytes: out, occurrences } = red.redactBytes(input);
       expect(occurrences, `kind ${kind}`).toBeGreaterThanOrEqual(1);
       expect(out.includes(Buffer.from(form)), `kind ${kind}`).toBe(false);

@@ -59,7 +59,9 @@ const urlSafe = (b64: string) => b64.replace(/\+/g, "-").replace(/\//g, "_");
 /** Base64 text a value turns into: whole (padded or not) and the parts of longer base64 text it fixes. */
 function base64Forms(bytes: Buffer): Array<{ text: string; extendLeft: boolean; extendRight: boolean }> {
   const whole = bytes.toString("base64");
-  const forms = [whole, whole.replace(/=+$/, "")].flatMap((t) => [t, urlSafe(t)]).map((text) => ({ text, extendLeft: false, extendRight: false }));
+  const forms = [whole, whole.replace(/=+$/, "")]
+    .flatMap((t) => [t, urlSafe(t)])
+    .map((text) => ({ text, extendLeft: false, extendRight: false }));
   for (let shift = 0; shift < 3; shift++) {
     // The value preceded by `shift` unknown bytes: a character is the value's alone when all six
     // of its bits fall inside the value's bits.
@@ -105,14 +107,24 @@ export function encodedForms(value: string): Array<{ text: string; extendLeft: b
   const bytes = Buffer.from(value, "utf8");
   const hex = bytes.toString("hex");
   const plainish = [value, hex, hex.toUpperCase()];
-  for (const { keep, plusForSpace } of URL_ENCODERS) for (const lower of [false, true]) plainish.push(percentEncode(bytes, keep, plusForSpace, lower));
+  for (const { keep, plusForSpace } of URL_ENCODERS)
+    for (const lower of [false, true]) plainish.push(percentEncode(bytes, keep, plusForSpace, lower));
   const all = [...plainish.map((text) => ({ text, extendLeft: false, extendRight: false })), ...base64Forms(bytes)];
   // One entry per text; a base64 core that also stands alone keeps its neighbours' masking.
   const byText = new Map<string, { text: string; extendLeft: boolean; extendRight: boolean }>();
   for (const form of all) {
     if ([...form.text].length < MIN_REDACTED_CHARS) continue;
     const seen = byText.get(form.text);
-    byText.set(form.text, seen ? { text: form.text, extendLeft: seen.extendLeft || form.extendLeft, extendRight: seen.extendRight || form.extendRight } : form);
+    byText.set(
+      form.text,
+      seen
+        ? {
+            text: form.text,
+            extendLeft: seen.extendLeft || form.extendLeft,
+            extendRight: seen.extendRight || form.extendRight,
+          }
+        : form,
+    );
   }
   return [...byText.values()];
 }
@@ -138,7 +150,11 @@ export function createRedactor(values: Iterable<string>): TRedactor {
     const found: TSpan[] = [];
     for (const needle of list) {
       // Every occurrence, overlapping ones included ("abababab" twice in "ababababab").
-      for (let at = bytes.indexOf(needle.bytes, from); at !== -1 && at < until; at = bytes.indexOf(needle.bytes, at + 1)) {
+      for (
+        let at = bytes.indexOf(needle.bytes, from);
+        at !== -1 && at < until;
+        at = bytes.indexOf(needle.bytes, at + 1)
+      ) {
         let start = at;
         let end = at + needle.bytes.length;
         if (needle.extendLeft && start > 0 && BASE64_CHAR[bytes[start - 1]!]) start--;

@@ -14,7 +14,11 @@ const FOCUSABLE = [
 
 // Fields first: a dialog that asks for input starts in its first field, one that only asks for
 // confirmation on its safest button (marked data-autofocus), else on its first control.
-const INITIAL = ["[data-autofocus]", "input:not([disabled]):not([type=hidden]):not([type=file]), textarea:not([disabled]), select:not([disabled])", FOCUSABLE];
+const INITIAL = [
+  "[data-autofocus]",
+  "input:not([disabled]):not([type=hidden]):not([type=file]), textarea:not([disabled]), select:not([disabled])",
+  FOCUSABLE,
+];
 
 /**
  * A modal dialog (WAI-ARIA dialog pattern): `role="dialog"`, `aria-modal`, labelled by its title,
@@ -64,7 +68,9 @@ export function Dialog({
       return;
     }
     if (event.key !== "Tab" || !panel.current) return;
-    const items = [...panel.current.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((el) => el.offsetParent !== null || el === document.activeElement);
+    const items = [...panel.current.querySelectorAll<HTMLElement>(FOCUSABLE)].filter(
+      (el) => el.offsetParent !== null || el === document.activeElement,
+    );
     if (items.length === 0) return;
     const firstItem = items[0]!;
     const lastItem = items.at(-1)!;
@@ -111,12 +117,19 @@ export function Dialog({
             className="-mr-2 -mt-1 rounded-md p-1.5 text-slate-400 hover:bg-slate-100 hover:text-slate-600 focus-visible:outline focus-visible:outline-2 focus-visible:outline-indigo-600"
           >
             <svg aria-hidden="true" viewBox="0 0 20 20" className="h-5 w-5">
-              <path fill="currentColor" d="M5.3 5.3a1 1 0 0 1 1.4 0L10 8.6l3.3-3.3a1 1 0 1 1 1.4 1.4L11.4 10l3.3 3.3a1 1 0 0 1-1.4 1.4L10 11.4l-3.3 3.3a1 1 0 0 1-1.4-1.4L8.6 10 5.3 6.7a1 1 0 0 1 0-1.4z" />
+              <path
+                fill="currentColor"
+                d="M5.3 5.3a1 1 0 0 1 1.4 0L10 8.6l3.3-3.3a1 1 0 1 1 1.4 1.4L11.4 10l3.3 3.3a1 1 0 0 1-1.4 1.4L10 11.4l-3.3 3.3a1 1 0 0 1-1.4-1.4L8.6 10 5.3 6.7a1 1 0 0 1 0-1.4z"
+              />
             </svg>
           </button>
         </div>
         {children ? <div className="min-h-0 flex-1 overflow-y-auto px-6 py-5">{children}</div> : null}
-        {footer ? <div className="flex shrink-0 flex-wrap items-center justify-end gap-3 rounded-b-xl border-t border-slate-100 bg-slate-50 px-6 py-3">{footer}</div> : null}
+        {footer ? (
+          <div className="flex shrink-0 flex-wrap items-center justify-end gap-3 rounded-b-xl border-t border-slate-100 bg-slate-50 px-6 py-3">
+            {footer}
+          </div>
+        ) : null}
       </div>
     </div>
   );

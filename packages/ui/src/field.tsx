@@ -10,7 +10,10 @@ type TFieldText = {
 };
 
 /** The attributes a control inside a `FieldFrame` takes, so its error (or else hint) is announced with it. */
-export function fieldAria({ id, error, hint, live }: TFieldText): { "aria-invalid"?: true; "aria-describedby"?: string } {
+export function fieldAria({ id, error, hint, live }: TFieldText): {
+  "aria-invalid"?: true;
+  "aria-describedby"?: string;
+} {
   return {
     "aria-invalid": error ? true : undefined,
     "aria-describedby": live ? `${id}-status` : error ? `${id}-error` : hint ? `${id}-hint` : undefined,

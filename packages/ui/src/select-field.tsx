@@ -11,7 +11,13 @@ export function SelectField({
   className,
   selectClassName,
   ...props
-}: SelectHTMLAttributes<HTMLSelectElement> & { label: string; error?: string; hint?: ReactNode; id: string; selectClassName?: string }) {
+}: SelectHTMLAttributes<HTMLSelectElement> & {
+  label: string;
+  error?: string;
+  hint?: ReactNode;
+  id: string;
+  selectClassName?: string;
+}) {
   return (
     <FieldFrame id={id} label={label} error={error} hint={hint} className={className}>
       <select

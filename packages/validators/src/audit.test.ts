@@ -1,7 +1,14 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { auditActionLabel, auditActionNames, auditActions, auditFilterGroups, isAuditAction, ZAuditAction } from "./audit";
+import {
+  auditActionLabel,
+  auditActionNames,
+  auditActions,
+  auditFilterGroups,
+  isAuditAction,
+  ZAuditAction,
+} from "./audit";
 
 const root = resolve(import.meta.dirname, "../../..");
 
@@ -34,7 +41,8 @@ function writtenActions(): Map<string, string> {
       if (!/recordAudit|workerAudit|TAuditAction/.test(text)) continue;
       for (const pattern of patterns) {
         for (const m of text.matchAll(pattern)) {
-          for (const action of m.slice(1).filter(Boolean)) found.set(action === "secret" ? "secret.created" : action, relative(root, file));
+          for (const action of m.slice(1).filter(Boolean))
+            found.set(action === "secret" ? "secret.created" : action, relative(root, file));
         }
       }
     }
@@ -46,10 +54,22 @@ describe("the audit action catalogue", () => {
   it("holds every action a writer uses (static scan of the writers' source)", () => {
     const written = writtenActions();
     // The scan must find the writers it is about, or it proves nothing.
-    for (const sure of ["secret.created", "run.launched", "secrets.deleted", "participant.invited", "credential.created", "instance.admin_granted", "workspace.updated", "participant.role_changed", "member.removed"]) {
+    for (const sure of [
+      "secret.created",
+      "run.launched",
+      "secrets.deleted",
+      "participant.invited",
+      "credential.created",
+      "instance.admin_granted",
+      "workspace.updated",
+      "participant.role_changed",
+      "member.removed",
+    ]) {
       expect(written.has(sure), `${sure} not found by the scan`).toBe(true);
     }
-    const unknown = [...written].filter(([action]) => !isAuditAction(action)).map(([action, file]) => `${action} (${file})`);
+    const unknown = [...written]
+      .filter(([action]) => !isAuditAction(action))
+      .map(([action, file]) => `${action} (${file})`);
     expect(unknown).toEqual([]);
     expect(written.size).toBeGreaterThanOrEqual(30);
   });

@@ -89,8 +89,11 @@ export function auditActionLabel(action: string): string {
 }
 
 /** The actions a filter offers for a source, grouped as a person scans them. */
-export function auditFilterGroups(source: "workspace" | "mine"): { group: TAuditGroup; label: string; actions: { value: TAuditAction; label: string }[] }[] {
-  const groups: TAuditGroup[] = source === "mine" ? ["secrets"] : ["secrets", "runs", "people", "settings", "credentials", "compute"];
+export function auditFilterGroups(
+  source: "workspace" | "mine",
+): { group: TAuditGroup; label: string; actions: { value: TAuditAction; label: string }[] }[] {
+  const groups: TAuditGroup[] =
+    source === "mine" ? ["secrets"] : ["secrets", "runs", "people", "settings", "credentials", "compute"];
   return groups.map((group) => ({
     group,
     label: auditGroupLabels[group],

@@ -3,7 +3,14 @@ import { parseDotenv } from "./dotenv";
 
 describe(".env import parsing", () => {
   it("reads names and values, skipping comments and blank lines", () => {
-    const text = ["# database", "DB_PASSWORD=s3cr3t", "", "export API_TOKEN = 'tok en'", 'QUOTED="a b"', "TRAILING=value # comment"].join("\n");
+    const text = [
+      "# database",
+      "DB_PASSWORD=s3cr3t",
+      "",
+      "export API_TOKEN = 'tok en'",
+      'QUOTED="a b"',
+      "TRAILING=value # comment",
+    ].join("\n");
     const { entries, errors } = parseDotenv(text);
     expect(errors).toEqual([]);
     expect(entries).toEqual([
@@ -15,7 +22,15 @@ describe(".env import parsing", () => {
   });
 
   it("reports each bad line by number and never quotes a value", () => {
-    const text = ["GOOD=ok", "bad-name=x", "NO_EQUALS", 'MULTI="line1\\nline2"', "GOOD=again", "EMPTY=", 'OPEN="never closed'].join("\n");
+    const text = [
+      "GOOD=ok",
+      "bad-name=x",
+      "NO_EQUALS",
+      'MULTI="line1\\nline2"',
+      "GOOD=again",
+      "EMPTY=",
+      'OPEN="never closed',
+    ].join("\n");
     const { entries, errors } = parseDotenv(text);
     expect(entries.map((e) => e.name)).toEqual(["GOOD"]);
     expect(errors.map((e) => e.line)).toEqual([2, 3, 4, 5, 6, 7]);

@@ -28,9 +28,14 @@ export function parseDotenv(text: string): { entries: TDotenvEntry[]; errors: TD
     const quote = value[0];
     if ((quote === '"' || quote === "'") && value.length >= 2 && value.endsWith(quote)) {
       value = value.slice(1, -1);
-      if (quote === '"') value = value.replace(/\\([nt"\\])/g, (_, c: string) => ({ n: "\n", t: "\t", '"': '"', "\\": "\\" })[c]!);
+      if (quote === '"')
+        value = value.replace(/\\([nt"\\])/g, (_, c: string) => ({ n: "\n", t: "\t", '"': '"', "\\": "\\" })[c]!);
     } else if (quote === '"' || quote === "'") {
-      errors.push({ line, name, message: "the quoted value is not closed on this line (multi-line values must be base64-encoded)" });
+      errors.push({
+        line,
+        name,
+        message: "the quoted value is not closed on this line (multi-line values must be base64-encoded)",
+      });
       return;
     } else {
       value = value.replace(/\s+#.*$/, "").trim();

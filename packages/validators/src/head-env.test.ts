@@ -53,22 +53,44 @@ describe("compute environment variables", () => {
     ["APPTAINERENV_PATH", /inside task containers/],
   ])("refuses %s, saying why", (name, why) => {
     expect(envNameProblem(name)).toMatch(why);
-    expect(ZEnvVars.safeParse({ [name]: "-XX:OnOutOfMemoryError=MARKER" }).error?.issues[0]).toMatchObject({ path: [name], message: expect.stringMatching(why) });
+    expect(ZEnvVars.safeParse({ [name]: "-XX:OnOutOfMemoryError=MARKER" }).error?.issues[0]).toMatchObject({
+      path: [name],
+      message: expect.stringMatching(why),
+    });
   });
 
-  it.each(["AWS_REGION", "TZ", "LANG", "LC_ALL", "http_proxy", "HTTPS_PROXY", "MY_SETTING", "SINGULARITYENV_MY_SETTING", "LOCKSTEP_E2E", ...ALLOWED_NXF_VARS])("allows %s", (name) => {
+  it.each([
+    "AWS_REGION",
+    "TZ",
+    "LANG",
+    "LC_ALL",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "MY_SETTING",
+    "SINGULARITYENV_MY_SETTING",
+    "LOCKSTEP_E2E",
+    ...ALLOWED_NXF_VARS,
+  ])("allows %s", (name) => {
     expect(envNameProblem(name)).toBeNull();
     expect(ZEnvVars.safeParse({ [name]: "x" }).success).toBe(true);
   });
 
   it("names the variable, never its value", () => {
-    const issues = ZEnvVars.safeParse({ JAVA_TOOL_OPTIONS: "-XX:OnOutOfMemoryError=MARKER-1", NXF_OPTS: "MARKER-2" }).error?.issues ?? [];
+    const issues =
+      ZEnvVars.safeParse({ JAVA_TOOL_OPTIONS: "-XX:OnOutOfMemoryError=MARKER-1", NXF_OPTS: "MARKER-2" }).error
+        ?.issues ?? [];
     expect(issues.map((i) => i.path)).toEqual([["JAVA_TOOL_OPTIONS"], ["NXF_OPTS"]]);
     expect(JSON.stringify(issues)).not.toContain("MARKER");
   });
 
   it("gives the field error on computeEnv.env.<NAME> through the compute environment schema", () => {
-    const input = { kind: "local", name: "L", workDir: "/srv/l", nextflowVersion: "24.10.8", env: { JAVA_TOOL_OPTIONS: "x" } };
+    const input = {
+      kind: "local",
+      name: "L",
+      workDir: "/srv/l",
+      nextflowVersion: "24.10.8",
+      env: { JAVA_TOOL_OPTIONS: "x" },
+    };
     expect(ZComputeEnvInput.safeParse(input).error?.issues[0]?.path).toEqual(["env", "JAVA_TOOL_OPTIONS"]);
   });
 });
@@ -131,8 +153,17 @@ describe("Slurm head options", () => {
   });
 
   it("gives the field error on computeEnv.config.sbatchOptions.<i>", () => {
-    const slurm = { kind: "slurm", name: "S", workDir: "/srv/s", nextflowVersion: "24.10.8", config: { sbatchOptions: ["--mem=4G", "--output=/tmp/x"] } };
-    expect(ZComputeEnvInput.safeParse(slurm).error?.issues[0]).toMatchObject({ path: ["config", "sbatchOptions", 1], message: expect.stringMatching(/--output is not allowed/) });
+    const slurm = {
+      kind: "slurm",
+      name: "S",
+      workDir: "/srv/s",
+      nextflowVersion: "24.10.8",
+      config: { sbatchOptions: ["--mem=4G", "--output=/tmp/x"] },
+    };
+    expect(ZComputeEnvInput.safeParse(slurm).error?.issues[0]).toMatchObject({
+      path: ["config", "sbatchOptions", 1],
+      message: expect.stringMatching(/--output is not allowed/),
+    });
   });
 });
 
@@ -143,14 +174,24 @@ describe("a stored compute environment, checked again at launch", () => {
       env: { OK_VAR: "fine", NXF_OPTS: "MARKER-opts", JAVA_TOOL_OPTIONS: "-XX:OnOutOfMemoryError=MARKER-cmd" },
       config: { sbatchOptions: ["--time=10", "--export=ALL"] },
     });
-    expect(problems.map((p) => p.field)).toEqual(["computeEnv.env.JAVA_TOOL_OPTIONS", "computeEnv.env.NXF_OPTS", "computeEnv.config.sbatchOptions.1"]);
+    expect(problems.map((p) => p.field)).toEqual([
+      "computeEnv.env.JAVA_TOOL_OPTIONS",
+      "computeEnv.env.NXF_OPTS",
+      "computeEnv.config.sbatchOptions.1",
+    ]);
     expect(problems[0]!.message).toMatch(/^JAVA_TOOL_OPTIONS changes how the Java VM/);
     expect(problems[2]!.message).toMatch(/^Slurm option 2: --export is not allowed/);
     expect(JSON.stringify(problems)).not.toContain("MARKER");
   });
 
   it("finds nothing wrong with an environment the rules allow (positive control)", () => {
-    expect(headEnvProblems({ kind: "slurm", env: { AWS_REGION: "eu-west-1" }, config: { partition: "debug", sbatchOptions: ["--time=10"] } })).toEqual([]);
+    expect(
+      headEnvProblems({
+        kind: "slurm",
+        env: { AWS_REGION: "eu-west-1" },
+        config: { partition: "debug", sbatchOptions: ["--time=10"] },
+      }),
+    ).toEqual([]);
     expect(headEnvProblems({ kind: "local", env: {}, config: {} })).toEqual([]);
   });
 });

@@ -49,11 +49,15 @@ export const ALLOWED_NXF_VARS = [
 ] as const;
 const ALLOWED_NXF = new Set<string>(ALLOWED_NXF_VARS);
 
-const JAVA = "changes how the Java VM that runs Nextflow starts (its options, class path or which java runs): it can make the VM run any command";
-const LOADER = "changes how the dynamic loader and C library start every program (which libraries and modules they load): it can load other code into Nextflow and the shells";
-const SHELL = "changes how the shells that start Nextflow and its tasks behave before the first command: it can make them run other commands";
+const JAVA =
+  "changes how the Java VM that runs Nextflow starts (its options, class path or which java runs): it can make the VM run any command";
+const LOADER =
+  "changes how the dynamic loader and C library start every program (which libraries and modules they load): it can load other code into Nextflow and the shells";
+const SHELL =
+  "changes how the shells that start Nextflow and its tasks behave before the first command: it can make them run other commands";
 const INTERPRETER = "loads code or options into every Python, Perl, Node.js or Ruby program the head starts";
-const SLURM = "changes how sbatch submits jobs (sbatch reads its options from these variables); use the Slurm head options instead";
+const SLURM =
+  "changes how sbatch submits jobs (sbatch reads its options from these variables); use the Slurm head options instead";
 
 /** Why an environment variable may not be set on a compute environment, or null when it may. */
 export function envNameProblem(name: string): string | null {
@@ -66,12 +70,19 @@ export function envNameProblem(name: string): string | null {
   }
   if (SET_BY_LOCKSTEP.has(name)) return "is set by Lockstep and cannot be overridden";
   if (name === "CLASSPATH" || name === "_JAVA_OPTIONS" || /^(JAVA|JDK|CAPSULE)_/.test(name)) return JAVA;
-  if (/^(LD|DYLD)_/.test(name) || /^(GLIBC_TUNABLES|GCONV_PATH|GETCONF_DIR|LOCPATH|NLSPATH|MALLOC_[A-Z_]*)$/.test(name)) return LOADER;
-  if (/^BASH_/.test(name) || /^(ENV|SHELLOPTS|BASHOPTS|PS4|PROMPT_COMMAND|IFS|CDPATH|GLOBIGNORE|EXECIGNORE)$/.test(name)) return SHELL;
-  if (name === "PATH") return "decides which programs run when Nextflow, its shells and its tasks call a command by name";
+  if (/^(LD|DYLD)_/.test(name) || /^(GLIBC_TUNABLES|GCONV_PATH|GETCONF_DIR|LOCPATH|NLSPATH|MALLOC_[A-Z_]*)$/.test(name))
+    return LOADER;
+  if (
+    /^BASH_/.test(name) ||
+    /^(ENV|SHELLOPTS|BASHOPTS|PS4|PROMPT_COMMAND|IFS|CDPATH|GLOBIGNORE|EXECIGNORE)$/.test(name)
+  )
+    return SHELL;
+  if (name === "PATH")
+    return "decides which programs run when Nextflow, its shells and its tasks call a command by name";
   if (name === "HOME") return "decides where Java, the shell and Nextflow read their start-up settings";
   if (name === "TMPDIR") return "is set by Lockstep (each run's temporary files stay in its run directory)";
-  if (/^(PYTHON|PERL5)/.test(name) || /^(PERLLIB|NODE_OPTIONS|NODE_PATH|RUBYOPT|RUBYLIB)$/.test(name)) return INTERPRETER;
+  if (/^(PYTHON|PERL5)/.test(name) || /^(PERLLIB|NODE_OPTIONS|NODE_PATH|RUBYOPT|RUBYLIB)$/.test(name))
+    return INTERPRETER;
   if (/^(SLURM|SBATCH|SALLOC|SRUN)_/.test(name)) return SLURM;
   if (name.startsWith("NXF_") && !ALLOWED_NXF.has(name)) {
     return `changes how Nextflow starts or runs (NXF_OPTS, for instance, passes options to its Java VM); the NXF_ variables a compute environment may set are ${ALLOWED_NXF_VARS.join(", ")}`;
@@ -192,8 +203,10 @@ export function sbatchOptionProblem(option: string): string | null {
   }
   if (value === undefined) return rule.value === "required" ? `--${name} needs a value (--${name}=…)` : null;
   if (rule.value === "none") return `--${name} takes no value`;
-  if (!SBATCH_VALUE.test(value)) return `--${name}: the value may hold only ${VALUE_CHARS}, at most 256 characters, with no spaces, quotes, '=' or '/'`;
-  if (rule.pattern && !rule.pattern.test(value)) return `--${name}: ${JSON.stringify(value)} is not a value Lockstep passes through`;
+  if (!SBATCH_VALUE.test(value))
+    return `--${name}: the value may hold only ${VALUE_CHARS}, at most 256 characters, with no spaces, quotes, '=' or '/'`;
+  if (rule.pattern && !rule.pattern.test(value))
+    return `--${name}: ${JSON.stringify(value)} is not a value Lockstep passes through`;
   return null;
 }
 
@@ -218,7 +231,8 @@ export function headEnvProblems(ce: { kind: string; env: Record<string, string>;
     list.forEach((option, i) => {
       const problem = typeof option === "string" ? sbatchOptionProblem(option) : "each option must be text";
       // An option refused for its form may carry a value: name only the option's position then.
-      if (problem) problems.push({ field: `computeEnv.config.sbatchOptions.${i}`, message: `Slurm option ${i + 1}: ${problem}` });
+      if (problem)
+        problems.push({ field: `computeEnv.config.sbatchOptions.${i}`, message: `Slurm option ${i + 1}: ${problem}` });
     });
   }
   return problems;

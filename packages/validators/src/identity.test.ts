@@ -14,7 +14,9 @@ describe("identity inputs", () => {
 
   it("refuses a password made of spaces, with the rule named", () => {
     // Positive control: ten spaces pass the length rule alone.
-    expect(ZPassword.safeParse(" ".repeat(10)).error?.issues.map((i) => i.message)).toEqual(["Password must have at least 10 characters that are not spaces."]);
+    expect(ZPassword.safeParse(" ".repeat(10)).error?.issues.map((i) => i.message)).toEqual([
+      "Password must have at least 10 characters that are not spaces.",
+    ]);
     expect(ZPassword.safeParse("\t \n".repeat(5)).success).toBe(false);
     expect(ZPassword.safeParse("a b c d e f g h i j").success).toBe(true);
   });
@@ -34,7 +36,18 @@ describe("identity inputs", () => {
   it("returns after sign-in only to a path on this site", () => {
     expect(safeReturnPath("/w/abc/runs?page=2#top")).toBe("/w/abc/runs?page=2#top");
     expect(safeReturnPath("/orgs/x/members")).toBe("/orgs/x/members");
-    for (const attack of ["//evil.example/x", "/\\evil.example", "https://evil.example/", "javascript:alert(1)", "/\tevil", "/%0d%0aSet-Cookie:x", "", "dashboard", "/sign-in?callbackUrl=//evil.example", "/api/trpc/x"]) {
+    for (const attack of [
+      "//evil.example/x",
+      "/\\evil.example",
+      "https://evil.example/",
+      "javascript:alert(1)",
+      "/\tevil",
+      "/%0d%0aSet-Cookie:x",
+      "",
+      "dashboard",
+      "/sign-in?callbackUrl=//evil.example",
+      "/api/trpc/x",
+    ]) {
       const back = safeReturnPath(attack);
       expect(back.startsWith("/") && !back.startsWith("//"), attack).toBe(true);
       expect(new URL(back, "https://lockstep.example").origin).toBe("https://lockstep.example");

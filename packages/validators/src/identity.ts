@@ -23,11 +23,18 @@ export const ZSlug = z
   .trim()
   .min(2, "Short name must be at least 2 characters.")
   .max(40, "Short name must be at most 40 characters.")
-  .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, "Short name may contain only lower-case letters, digits and inner hyphens.");
+  .regex(
+    /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/,
+    "Short name may contain only lower-case letters, digits and inner hyphens.",
+  );
 
 export const ZDescription = z.string().trim().max(1000, "Description must be at most 1,000 characters.");
 
-export const ZTokenName = z.string().trim().min(1, "Give the token a name.").max(100, "Token name must be at most 100 characters.");
+export const ZTokenName = z
+  .string()
+  .trim()
+  .min(1, "Give the token a name.")
+  .max(100, "Token name must be at most 100 characters.");
 
 export const ZId = z.uuid({ error: "Must be an id (UUID)." });
 

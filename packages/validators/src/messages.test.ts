@@ -43,7 +43,12 @@ const google = {
   name: "GCP",
   workDir: "gs://bucket/work",
   nextflowVersion: "24.10.5",
-  config: { projectId: "my-project-123", region: "europe-west4", serviceAccount: "a@b.iam.gserviceaccount.com", credentialId: "00000000-0000-4000-8000-000000000000" },
+  config: {
+    projectId: "my-project-123",
+    region: "europe-west4",
+    serviceAccount: "a@b.iam.gserviceaccount.com",
+    credentialId: "00000000-0000-4000-8000-000000000000",
+  },
 };
 
 const cases: Array<[string, z.ZodType, unknown]> = [
@@ -70,7 +75,11 @@ const cases: Array<[string, z.ZodType, unknown]> = [
   ["max run seconds", ZComputeEnvInput, { ...local, maxRunSeconds: 5 }],
   ["env value too long", ZComputeEnvInput, { ...local, env: { A: long(5000) } }],
   ["slurm partition", ZComputeEnvInput, { ...local, kind: "slurm", config: { partition: "a b" } }],
-  ["slurm options, too many", ZComputeEnvInput, { ...local, kind: "slurm", config: { sbatchOptions: Array.from({ length: 21 }, () => "--mem=1G") } }],
+  [
+    "slurm options, too many",
+    ZComputeEnvInput,
+    { ...local, kind: "slurm", config: { sbatchOptions: Array.from({ length: 21 }, () => "--mem=1G") } },
+  ],
   ["aws region", ZAwsBatchConfig, { ...aws.config, region: "Europe" }],
   ["aws job queue empty", ZAwsBatchConfig, { ...aws.config, jobQueue: "" }],
   ["aws role", ZAwsBatchConfig, { ...aws.config, executionRoleArn: "role" }],
@@ -90,7 +99,11 @@ const cases: Array<[string, z.ZodType, unknown]> = [
   ["pipeline compute env", ZPipelineInput, { name: "p", repository: "/srv/p", defaultComputeEnvId: "nope" }],
   ["param name", ZParams, { "a b": "x" }],
   ["param value too long", ZParams, { a: long(5000) }],
-  ["secret selection, too many", ZSecretSelection, { mode: "selected", names: Array.from({ length: 201 }, (_, i) => `S_${i}`) }],
+  [
+    "secret selection, too many",
+    ZSecretSelection,
+    { mode: "selected", names: Array.from({ length: 201 }, (_, i) => `S_${i}`) },
+  ],
 ];
 
 describe("messages people read", () => {
@@ -105,7 +118,10 @@ describe("messages people read", () => {
 
   it("names the rule the three reported messages broke, on their own field", () => {
     const root = ZComputeEnvInput.safeParse({ ...local, workDir: "/" }).error!.issues[0]!;
-    expect([root.path.join("."), root.message]).toEqual(["workDir", "Choose a directory below /, such as /data/lockstep."]);
+    expect([root.path.join("."), root.message]).toEqual([
+      "workDir",
+      "Choose a directory below /, such as /data/lockstep.",
+    ]);
     expect(ZDisplayName.safeParse(long(101)).error!.issues[0]!.message).toBe("Name must be at most 100 characters.");
     expect(credentialProblem("aws", JSON.stringify({ accessKeyId: "not-a-key", secretAccessKey: long(20) }))).toBe(
       "value: accessKeyId: The access key id starts with AKIA or ASIA, then upper-case letters and digits.",
@@ -123,7 +139,13 @@ describe("messages people read", () => {
   });
 
   it("gives schemas written elsewhere (no message of their own) the same style", () => {
-    const bare = z.object({ name: z.string().max(100), n: z.number().int().min(1), id: z.uuid(), tags: z.array(z.string()).max(2), req: z.string() });
+    const bare = z.object({
+      name: z.string().max(100),
+      n: z.number().int().min(1),
+      id: z.uuid(),
+      tags: z.array(z.string()).max(2),
+      req: z.string(),
+    });
     const issues = bare.safeParse({ name: long(101), n: 0, id: "x", tags: ["a", "b", "c"] }).error!.issues;
     expect(Object.fromEntries(issues.map((i) => [i.path.join("."), i.message]))).toEqual({
       name: "Must be at most 100 characters.",
@@ -141,7 +163,10 @@ describe("messages people read", () => {
       ["aws", JSON.stringify({ accessKeyId: "AKIAABCDEFGHIJKLMNOP", secretAccessKey: "MARKER" })],
       ["aws", JSON.stringify({ roleArn: "MARKER" })],
       ["google", JSON.stringify({ type: "MARKER" })],
-      ["google", JSON.stringify({ type: "service_account", project_id: "p", private_key: "k", client_email: "MARKER" })],
+      [
+        "google",
+        JSON.stringify({ type: "service_account", project_id: "p", private_key: "k", client_email: "MARKER" }),
+      ],
     ] as const) {
       const problem = credentialProblem(provider, text)!;
       expect(problem).toMatch(/^value: /);

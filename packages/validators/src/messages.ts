@@ -17,18 +17,23 @@ export const personMessage: z.core.$ZodErrorMap = (issue) => {
       const max = issue.maximum;
       if (issue.origin === "string") return `Must be at most ${count(max, "character")}.`;
       if (issue.origin === "array" || issue.origin === "set") return `At most ${count(max, "entry", "entries")}.`;
-      if (issue.origin === "number" || issue.origin === "int" || issue.origin === "bigint") return `Must be at most ${max.toLocaleString("en")}.`;
+      if (issue.origin === "number" || issue.origin === "int" || issue.origin === "bigint")
+        return `Must be at most ${max.toLocaleString("en")}.`;
       return "Too large.";
     }
     case "too_small": {
       const min = issue.minimum;
-      if (issue.origin === "string") return Number(min) <= 1 ? "Required." : `Must be at least ${count(min, "character")}.`;
+      if (issue.origin === "string")
+        return Number(min) <= 1 ? "Required." : `Must be at least ${count(min, "character")}.`;
       if (issue.origin === "array" || issue.origin === "set") return `At least ${count(min, "entry", "entries")}.`;
-      if (issue.origin === "number" || issue.origin === "int" || issue.origin === "bigint") return `Must be at least ${min.toLocaleString("en")}.`;
+      if (issue.origin === "number" || issue.origin === "int" || issue.origin === "bigint")
+        return `Must be at least ${min.toLocaleString("en")}.`;
       return "Too small.";
     }
     case "invalid_type":
-      return issue.input === undefined || issue.input === null || issue.input === "" ? "Required." : `Must be ${article(issue.expected)}.`;
+      return issue.input === undefined || issue.input === null || issue.input === ""
+        ? "Required."
+        : `Must be ${article(issue.expected)}.`;
     case "invalid_format":
       if (issue.format === "uuid" || issue.format === "guid") return "Choose one from the list.";
       if (issue.format === "email") return "Enter an email address like ada@example.org.";
@@ -48,7 +53,15 @@ export const personMessage: z.core.$ZodErrorMap = (issue) => {
 };
 
 function article(expected: string): string {
-  const words: Record<string, string> = { string: "text", number: "a number", int: "a whole number", boolean: "yes or no", array: "a list", object: "a group of fields", date: "a date" };
+  const words: Record<string, string> = {
+    string: "text",
+    number: "a number",
+    int: "a whole number",
+    boolean: "yes or no",
+    array: "a list",
+    object: "a group of fields",
+    date: "a date",
+  };
   return words[expected] ?? `a ${expected}`;
 }
 

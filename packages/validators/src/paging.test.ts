@@ -19,8 +19,14 @@ describe("paging", () => {
 
   it("bounds the page size with a clear message", () => {
     expect(ZPageInput.parse({}).limit).toBe(50);
-    expect(ZPageInput.safeParse({ limit: 201 }).error?.issues[0]).toMatchObject({ path: ["limit"], message: expect.stringMatching(/at most 200/) });
-    expect(ZPageInput.safeParse({ limit: 0 }).error?.issues[0]).toMatchObject({ path: ["limit"], message: "Must be at least 1." });
+    expect(ZPageInput.safeParse({ limit: 201 }).error?.issues[0]).toMatchObject({
+      path: ["limit"],
+      message: expect.stringMatching(/at most 200/),
+    });
+    expect(ZPageInput.safeParse({ limit: 0 }).error?.issues[0]).toMatchObject({
+      path: ["limit"],
+      message: "Must be at least 1.",
+    });
   });
 
   it("escapes LIKE wildcards", () => {

@@ -45,7 +45,10 @@ export function decodeCursor(text: string): TCursor | null {
 
 const CURSOR_HELP = "Not a cursor from this list: pass the `cursor` of the last row of the previous page, unchanged.";
 
-export const ZCursorText = z.string().max(1000, "Must be at most 1,000 characters.").refine((t) => decodeCursor(t) !== null, CURSOR_HELP);
+export const ZCursorText = z
+  .string()
+  .max(1000, "Must be at most 1,000 characters.")
+  .refine((t) => decodeCursor(t) !== null, CURSOR_HELP);
 
 /**
  * Paging input every list takes. `limit` is bounded so one request cannot ask for a whole table;
@@ -53,7 +56,12 @@ export const ZCursorText = z.string().max(1000, "Must be at most 1,000 character
  * order is refused by the procedure, naming the sort it belongs to.
  */
 export const ZPageInput = z.object({
-  limit: z.number().int("Must be a whole number.").min(1, "Must be at least 1.").max(PAGE_MAX, `Must be at most ${PAGE_MAX} (ask for the next page with cursor).`).default(PAGE_DEFAULT),
+  limit: z
+    .number()
+    .int("Must be a whole number.")
+    .min(1, "Must be at least 1.")
+    .max(PAGE_MAX, `Must be at most ${PAGE_MAX} (ask for the next page with cursor).`)
+    .default(PAGE_DEFAULT),
   cursor: ZCursorText.nullish(),
   search: z.string().max(200, "Must be at most 200 characters.").optional(),
 });

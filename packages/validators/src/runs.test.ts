@@ -34,7 +34,10 @@ describe("compute environment input", () => {
   it("refuses sbatch options that could inject shell or override the script", () => {
     const slurm = { ...local, kind: "slurm", config: { sbatchOptions: ["--mem=4G", "--wrap='rm -rf /'"] } };
     expect(ZComputeEnvInput.safeParse(slurm).error?.issues[0]?.message).toMatch(/--wrap is not allowed/);
-    expect(ZComputeEnvInput.parse({ ...slurm, config: { partition: "debug", sbatchOptions: ["--mem=4G", "--qos=normal"] } }).config).toEqual({
+    expect(
+      ZComputeEnvInput.parse({ ...slurm, config: { partition: "debug", sbatchOptions: ["--mem=4G", "--qos=normal"] } })
+        .config,
+    ).toEqual({
       partition: "debug",
       sbatchOptions: ["--mem=4G", "--qos=normal"],
     });
@@ -42,10 +45,14 @@ describe("compute environment input", () => {
 
   it("keeps the variables that deliver secrets under Lockstep's control", () => {
     expect(ZEnvVars.safeParse({ NXF_SECRETS_FILE: "/tmp/x" }).error?.issues[0]?.message).toMatch(/set by Lockstep/);
-    expect(ZEnvVars.safeParse({ "BAD-NAME": "x" }).error?.issues[0]?.message).toMatch(/not a valid environment variable name/);
+    expect(ZEnvVars.safeParse({ "BAD-NAME": "x" }).error?.issues[0]?.message).toMatch(
+      /not a valid environment variable name/,
+    );
     // NXF_OPTS is Java VM options for the head (issue 11): refused, with the reason.
     expect(ZEnvVars.safeParse({ NXF_OPTS: "-Xmx1g" }).error?.issues[0]?.message).toMatch(/Nextflow starts/);
-    expect(ZEnvVars.parse({ NXF_SINGULARITY_CACHEDIR: "/scratch/images" })).toEqual({ NXF_SINGULARITY_CACHEDIR: "/scratch/images" });
+    expect(ZEnvVars.parse({ NXF_SINGULARITY_CACHEDIR: "/scratch/images" })).toEqual({
+      NXF_SINGULARITY_CACHEDIR: "/scratch/images",
+    });
   });
 });
 
@@ -53,7 +60,9 @@ describe("pipeline input", () => {
   it("accepts https repositories and absolute paths only", () => {
     expect(ZPipelineInput.safeParse({ name: "p", repository: "https://github.com/nf-core/rnaseq" }).success).toBe(true);
     expect(ZPipelineInput.safeParse({ name: "p", repository: "/pipelines/hello" }).success).toBe(true);
-    expect(ZPipelineInput.safeParse({ name: "p", repository: "git@github.com:x/y" }).error?.issues[0]?.message).toMatch(/https:\/\//);
+    expect(ZPipelineInput.safeParse({ name: "p", repository: "git@github.com:x/y" }).error?.issues[0]?.message).toMatch(
+      /https:\/\//,
+    );
   });
 });
 
@@ -83,7 +92,13 @@ describe("cloud compute environments and credentials", async () => {
     name: "AWS",
     workDir: "s3://my-bucket/work",
     nextflowVersion: "24.10.8",
-    config: { region: "eu-west-1", jobQueue: "q", executionRoleArn: "arn:aws:iam::123456789012:role/batch-exec", headImage: "nextflow/nextflow:24.10.8", credentialId: "00000000-0000-4000-8000-000000000000" },
+    config: {
+      region: "eu-west-1",
+      jobQueue: "q",
+      executionRoleArn: "arn:aws:iam::123456789012:role/batch-exec",
+      headImage: "nextflow/nextflow:24.10.8",
+      credentialId: "00000000-0000-4000-8000-000000000000",
+    },
   } as const;
 
   it("accepts an aws-batch environment with the default secret prefix", () => {
@@ -92,13 +107,23 @@ describe("cloud compute environments and credentials", async () => {
   });
 
   it("checks credential JSON without echoing it", () => {
-    expect(credentialProblem("aws", '{"accessKeyId":"AKIAABCDEFGHIJKLMNOP","secretAccessKey":"0123456789abcdef0123456789abcdef"}')).toBeNull();
+    expect(
+      credentialProblem(
+        "aws",
+        '{"accessKeyId":"AKIAABCDEFGHIJKLMNOP","secretAccessKey":"0123456789abcdef0123456789abcdef"}',
+      ),
+    ).toBeNull();
     expect(credentialProblem("aws", '{"roleArn":"arn:aws:iam::123456789012:role/lockstep"}')).toBeNull();
     const problem = credentialProblem("aws", '{"accessKeyId":"nope-MARKER","secretAccessKey":"x"}');
     expect(problem).toMatch(/^value: /);
     expect(problem).not.toContain("MARKER");
     expect(credentialProblem("google", "not json")).toBe("value: Paste the JSON key file (this is not JSON).");
-    expect(credentialProblem("google", '{"type":"service_account","project_id":"p","private_key":"k","client_email":"a@b.iam.gserviceaccount.com"}')).toBeNull();
+    expect(
+      credentialProblem(
+        "google",
+        '{"type":"service_account","project_id":"p","private_key":"k","client_email":"a@b.iam.gserviceaccount.com"}',
+      ),
+    ).toBeNull();
   });
 });
 
@@ -117,25 +142,46 @@ describe("SSH cluster compute environments", () => {
     kind: "ssh-slurm",
     workDir: "/scratch/alice/work",
     nextflowVersion: "24.10.8",
-    config: { host: "login.cluster.example.org", credentialId: "8d5bd8a4-6f0e-4a0e-9a51-2d2f0c6c3b1e", launchDir: "/home/alice/lockstep", queue: "debug", headOptions: ["--time=60"] },
+    config: {
+      host: "login.cluster.example.org",
+      credentialId: "8d5bd8a4-6f0e-4a0e-9a51-2d2f0c6c3b1e",
+      launchDir: "/home/alice/lockstep",
+      queue: "debug",
+      headOptions: ["--time=60"],
+    },
   };
 
   it("takes a login node, a launch directory, a queue and allowed head options, with defaults for port, Java and Nextflow", () => {
-    expect(ZComputeEnvInput.parse(ssh).config).toEqual({ ...ssh.config, port: 22, java: "java", nextflow: { mode: "stage" } });
+    expect(ZComputeEnvInput.parse(ssh).config).toEqual({
+      ...ssh.config,
+      port: 22,
+      java: "java",
+      nextflow: { mode: "stage" },
+    });
   });
 
   it("refuses a head option outside the scheduler's allowlist, naming the field", () => {
-    const issue = ZComputeEnvInput.safeParse({ ...ssh, config: { ...ssh.config, headOptions: ["--time=60", "--wrap=id"] } }).error?.issues[0];
+    const issue = ZComputeEnvInput.safeParse({
+      ...ssh,
+      config: { ...ssh.config, headOptions: ["--time=60", "--wrap=id"] },
+    }).error?.issues[0];
     expect(issue?.path).toEqual(["config", "headOptions", 1]);
   });
 
   it("checks options by the kind's own scheduler: an LSF option is not a Slurm one", () => {
-    expect(ZComputeEnvInput.safeParse({ ...ssh, config: { ...ssh.config, headOptions: ["-W 60"] } }).success).toBe(false);
+    expect(ZComputeEnvInput.safeParse({ ...ssh, config: { ...ssh.config, headOptions: ["-W 60"] } }).success).toBe(
+      false,
+    );
   });
 
   it("refuses a host that is not a host name, and a fingerprint that is not OpenSSH's SHA256", () => {
-    expect(ZComputeEnvInput.safeParse({ ...ssh, config: { ...ssh.config, host: "login; rm -rf /" } }).error?.issues[0]?.path).toEqual(["config", "host"]);
-    expect(ZComputeEnvInput.safeParse({ ...ssh, config: { ...ssh.config, hostKeySha256: "MD5:aa:bb" } }).error?.issues[0]?.path).toEqual(["config", "hostKeySha256"]);
+    expect(
+      ZComputeEnvInput.safeParse({ ...ssh, config: { ...ssh.config, host: "login; rm -rf /" } }).error?.issues[0]?.path,
+    ).toEqual(["config", "host"]);
+    expect(
+      ZComputeEnvInput.safeParse({ ...ssh, config: { ...ssh.config, hostKeySha256: "MD5:aa:bb" } }).error?.issues[0]
+        ?.path,
+    ).toEqual(["config", "hostKeySha256"]);
   });
 });
 

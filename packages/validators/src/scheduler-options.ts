@@ -57,9 +57,17 @@ const SLURM: TSchedulerOptionRule[] = [
     value: /^[A-Za-z0-9_][A-Za-z0-9_.]{0,63}(?:[&|][A-Za-z0-9_][A-Za-z0-9_.]{0,63}){0,7}$/,
     description: "node features: names of letters, digits, '_' and '.', joined by '&' (and) or '|' (or)",
   },
-  { flag: "--gres", value: /^[a-z][a-z0-9_]{0,31}(?::[A-Za-z0-9_.-]{1,32})?(?::[1-9]\d{0,2})?$/, description: "a generic resource, as name[:type][:count], for example gpu:a100:1" },
+  {
+    flag: "--gres",
+    value: /^[a-z][a-z0-9_]{0,31}(?::[A-Za-z0-9_.-]{1,32})?(?::[1-9]\d{0,2})?$/,
+    description: "a generic resource, as name[:type][:count], for example gpu:a100:1",
+  },
   { flag: "--tmp", value: SLURM_MEM, description: `temporary disk space, ${SLURM_MEM_RULE}` },
-  { flag: "--nice", value: /^\d{1,4}$/, description: "a scheduling niceness from 0 to 9999 (lowers the head job's priority)" },
+  {
+    flag: "--nice",
+    value: /^\d{1,4}$/,
+    description: "a scheduling niceness from 0 to 9999 (lowers the head job's priority)",
+  },
 ];
 
 const SLURM_REFUSED: Record<string, string> = {
@@ -102,14 +110,20 @@ const LSF: TSchedulerOptionRule[] = [
   { flag: "-n", value: COUNT, description: `job slots, ${COUNT_RULE}` },
   {
     flag: "-R",
-    value: /^(?:rusage\[mem=[1-9]\d{0,8}(?:[KMGT]B?)?\]|span\[hosts=1\]|span\[ptile=[1-9]\d{0,3}\]|select\[[A-Za-z][A-Za-z0-9_]{0,63}\])$/,
-    description: "one resource requirement of rusage[mem=N], span[hosts=1], span[ptile=N] or select[name] (give -R more than once for more)",
+    value:
+      /^(?:rusage\[mem=[1-9]\d{0,8}(?:[KMGT]B?)?\]|span\[hosts=1\]|span\[ptile=[1-9]\d{0,3}\]|select\[[A-Za-z][A-Za-z0-9_]{0,63}\])$/,
+    description:
+      "one resource requirement of rusage[mem=N], span[hosts=1], span[ptile=N] or select[name] (give -R more than once for more)",
   },
   { flag: "-P", value: NAME, description: `the project charged, ${NAME_RULE}` },
   { flag: "-G", value: NAME, description: `the user group charged, ${NAME_RULE}` },
   { flag: "-sla", value: NAME, description: `the service class, ${NAME_RULE}` },
   { flag: "-app", value: NAME, description: `the application profile, ${NAME_RULE}` },
-  { flag: "-sp", value: /^[1-9]\d{0,3}$/, description: "the user-assigned job priority, a whole number from 1 to 9999" },
+  {
+    flag: "-sp",
+    value: /^[1-9]\d{0,3}$/,
+    description: "the user-assigned job priority, a whole number from 1 to 9999",
+  },
 ];
 
 const LSF_REFUSED: Record<string, string> = {
@@ -152,7 +166,11 @@ const PBSPRO: TSchedulerOptionRule[] = [
     value: /^1(?::(?:ncpus=[1-9]\d{0,3}|mem=[1-9]\d{0,8}(?:[kmgt]?[bw])?|ngpus=[1-9]\d{0,2}))+$/,
     description: "one chunk, as 1:ncpus=N[:mem=SIZE][:ngpus=N]",
   },
-  { flag: "-l place", value: /^(?:free|pack|scatter|vscatter)(?::(?:excl|shared|exclhost))?$/, description: "the placement, as free, pack, scatter or vscatter, optionally :excl, :shared or :exclhost" },
+  {
+    flag: "-l place",
+    value: /^(?:free|pack|scatter|vscatter)(?::(?:excl|shared|exclhost))?$/,
+    description: "the placement, as free, pack, scatter or vscatter, optionally :excl, :shared or :exclhost",
+  },
   { flag: "-A", value: NAME, description: `the account charged, ${NAME_RULE}` },
   { flag: "-P", value: NAME, description: `the project, ${NAME_RULE}` },
   { flag: "-p", value: /^-?\d{1,4}$/, description: "the job priority, a whole number from -1024 to 1023" },
@@ -195,10 +213,18 @@ const SGE: TSchedulerOptionRule[] = [
   { flag: "-l h_vmem", value: SGE_SIZE, description: `the hard virtual-memory limit, ${SGE_SIZE_RULE}` },
   { flag: "-l mem_free", value: SGE_SIZE, description: `free memory needed, ${SGE_SIZE_RULE}` },
   { flag: "-l m_mem_free", value: SGE_SIZE, description: `free memory needed (Univa), ${SGE_SIZE_RULE}` },
-  { flag: "-pe", value: /^[A-Za-z][A-Za-z0-9_.-]{0,63} [1-9]\d{0,3}(?:-[1-9]\d{0,3})?$/, description: "a parallel environment and slot count, as 'NAME N' or 'NAME N-M' (one space)" },
+  {
+    flag: "-pe",
+    value: /^[A-Za-z][A-Za-z0-9_.-]{0,63} [1-9]\d{0,3}(?:-[1-9]\d{0,3})?$/,
+    description: "a parallel environment and slot count, as 'NAME N' or 'NAME N-M' (one space)",
+  },
   { flag: "-P", value: NAME, description: `the project, ${NAME_RULE}` },
   { flag: "-A", value: NAME, description: `the account string, ${NAME_RULE}` },
-  { flag: "-p", value: /^-?\d{1,4}$/, description: "the job priority, a whole number from -1023 to 0 (1024 for operators)" },
+  {
+    flag: "-p",
+    value: /^-?\d{1,4}$/,
+    description: "the job priority, a whole number from -1023 to 0 (1024 for operators)",
+  },
 ];
 
 const SGE_REFUSED: Record<string, string> = {
@@ -226,11 +252,26 @@ const SGE_REFUSED: Record<string, string> = {
   "-u": "it changes the user the head job runs as",
 };
 
-export const SCHEDULER_OPTION_RULES: Record<TSchedulerOptionKind, readonly TSchedulerOptionRule[]> = { slurm: SLURM, lsf: LSF, pbspro: PBSPRO, sge: SGE };
+export const SCHEDULER_OPTION_RULES: Record<TSchedulerOptionKind, readonly TSchedulerOptionRule[]> = {
+  slurm: SLURM,
+  lsf: LSF,
+  pbspro: PBSPRO,
+  sge: SGE,
+};
 
-const REFUSED: Record<TSchedulerOptionKind, Record<string, string>> = { slurm: SLURM_REFUSED, lsf: LSF_REFUSED, pbspro: PBS_REFUSED, sge: SGE_REFUSED };
+const REFUSED: Record<TSchedulerOptionKind, Record<string, string>> = {
+  slurm: SLURM_REFUSED,
+  lsf: LSF_REFUSED,
+  pbspro: PBS_REFUSED,
+  sge: SGE_REFUSED,
+};
 
-export const SCHEDULER_LABEL: Record<TSchedulerOptionKind, string> = { slurm: "Slurm", lsf: "LSF", pbspro: "PBS Pro", sge: "Grid Engine" };
+export const SCHEDULER_LABEL: Record<TSchedulerOptionKind, string> = {
+  slurm: "Slurm",
+  lsf: "LSF",
+  pbspro: "PBS Pro",
+  sge: "Grid Engine",
+};
 
 const FORM: Record<TSchedulerOptionKind, string> = {
   slurm: "--name=value",
@@ -240,11 +281,15 @@ const FORM: Record<TSchedulerOptionKind, string> = {
 };
 
 /** An option split as its scheduler writes it: the flag (with the resource for `-l`) and the value. */
-export function splitSchedulerOption(kind: TSchedulerOptionKind, option: string): { flag: string; value: string } | null {
+export function splitSchedulerOption(
+  kind: TSchedulerOptionKind,
+  option: string,
+): { flag: string; value: string } | null {
   const m =
     kind === "slurm"
       ? /^(--[a-z][a-z0-9-]*)=([\s\S]*)$/.exec(option)
-      : ((kind === "pbspro" || kind === "sge") && /^-l ([a-z_]+)=([\s\S]*)$/.exec(option)) || /^(-[A-Za-z@][A-Za-z_]*) ([\s\S]*)$/.exec(option);
+      : ((kind === "pbspro" || kind === "sge") && /^-l ([a-z_]+)=([\s\S]*)$/.exec(option)) ||
+        /^(-[A-Za-z@][A-Za-z_]*) ([\s\S]*)$/.exec(option);
   if (!m) return null;
   return { flag: kind !== "slurm" && option.startsWith("-l ") ? `-l ${m[1]}` : m[1]!, value: m[2]! };
 }
@@ -264,11 +309,13 @@ export function schedulerOptionProblem(kind: TSchedulerOptionKind, option: strin
   const label = SCHEDULER_LABEL[kind];
   const rules = SCHEDULER_OPTION_RULES[kind];
   const allowed = rules.map((r) => r.flag).join(", ");
-  if (typeof option !== "string" || option.length === 0) return `each ${label} head option must be text of the form ${FORM[kind]}`;
+  if (typeof option !== "string" || option.length === 0)
+    return `each ${label} head option must be text of the form ${FORM[kind]}`;
   if (option.length > 300) return `${label} head options are at most 300 characters long`;
   const split = splitSchedulerOption(kind, option);
   const flag = split?.flag ?? flagOf(option);
-  if (kind === "slurm" && flag && !flag.startsWith("--")) return `${flag}: only long options (--name=value) are passed to sbatch`;
+  if (kind === "slurm" && flag && !flag.startsWith("--"))
+    return `${flag}: only long options (--name=value) are passed to sbatch`;
   const refusedWhy = flag ? REFUSED[kind][flag] : undefined;
   if (flag && refusedWhy) return `${flag} is not allowed: ${refusedWhy}`;
   const rule = flag ? rules.find((r) => r.flag === flag) : undefined;
@@ -278,7 +325,8 @@ export function schedulerOptionProblem(kind: TSchedulerOptionKind, option: strin
     return `each ${label} head option must be of the form ${FORM[kind]}`;
   }
   if (!rule) return `${split.flag} is not one of the ${label} head options Lockstep passes through (${allowed})`;
-  if (!rule.value.test(split.value)) return `${split.flag}: the value must be ${rule.description}; no spaces, quotes, newlines or shell characters`;
+  if (!rule.value.test(split.value))
+    return `${split.flag}: the value must be ${rule.description}; no spaces, quotes, newlines or shell characters`;
   return null;
 }
 
@@ -293,12 +341,14 @@ export const SCHEDULER_PATH = /^(?:\/[A-Za-z0-9_.+,@~-]+)+\/?$/;
 
 export function schedulerQueueProblem(kind: TSchedulerOptionKind, queue: string): string | null {
   const what = kind === "slurm" ? "partition" : "queue";
-  if (!SCHEDULER_QUEUE.test(queue)) return `the ${what} must be one name of letters, digits, '_', '.' and '-' (not starting with '.' or '-'), at most 64 characters, with no spaces, commas or shell characters`;
+  if (!SCHEDULER_QUEUE.test(queue))
+    return `the ${what} must be one name of letters, digits, '_', '.' and '-' (not starting with '.' or '-'), at most 64 characters, with no spaces, commas or shell characters`;
   return null;
 }
 
 export function schedulerJobNameProblem(name: string): string | null {
-  if (!SCHEDULER_JOB_NAME.test(name)) return "the job name must start with a letter and hold only letters, digits, '_', '.' and '-', at most 100 characters";
+  if (!SCHEDULER_JOB_NAME.test(name))
+    return "the job name must start with a letter and hold only letters, digits, '_', '.' and '-', at most 100 characters";
   return null;
 }
 

@@ -37,7 +37,10 @@ export function requiredNeeds(needs: TPipelineSecretNeeds): string[] {
 /** "needs DB_PASSWORD, API_TOKEN (config: AWS_KEY)": names used by processes/scripts first, config-only ones in brackets. */
 export function describeNeeds(needs: TPipelineSecretNeeds): string {
   if (needs.status === "unknown") return `secrets needed: unknown until launch (${needs.reason})`;
-  const unknown = needs.problems.length === 0 ? "" : `; ${needs.problems.length === 1 ? "1 place" : `${needs.problems.length} places`} in the sources Lockstep cannot read before the run`;
+  const unknown =
+    needs.problems.length === 0
+      ? ""
+      : `; ${needs.problems.length === 1 ? "1 place" : `${needs.problems.length} places`} in the sources Lockstep cannot read before the run`;
   if (needs.needs.length === 0) return `needs no secrets${unknown}`;
   const opt = new Set(needs.optional);
   const label = (n: TSecretNeed) => (opt.has(n.name) ? `${n.name} (optional)` : n.name);

@@ -25,7 +25,8 @@ describe("secret names follow Nextflow's rule", () => {
   it("agrees with Nextflow's regex on every name it accepts", () => {
     const samples = ["ab", "a_b_c", "_a", "Z9", "a1_b2_", "x_".repeat(25), "x_".repeat(26)];
     for (const name of samples) {
-      if (secretNameProblem(name) === null) expect(NEXTFLOW_SECRET_NAME.test(name) && !name.startsWith("__")).toBe(true);
+      if (secretNameProblem(name) === null)
+        expect(NEXTFLOW_SECRET_NAME.test(name) && !name.startsWith("__")).toBe(true);
     }
     // 50 tokens exceed Nextflow's {1,49}, even though the name is under 100 characters.
     expect(secretNameProblem("a" + "_b".repeat(25))).toMatch(/Nextflow's name rule/);
@@ -33,9 +34,12 @@ describe("secret names follow Nextflow's rule", () => {
 });
 
 describe("secret values are deliverable by Nextflow", () => {
-  it.each(["s3cr3t", "p@ss word$with'single'quotes", "é✓ unicode", "x".repeat(65_536)])("accepts a deliverable value", (v) => {
-    expect(secretValueProblem(v)).toBeNull();
-  });
+  it.each(["s3cr3t", "p@ss word$with'single'quotes", "é✓ unicode", "x".repeat(65_536)])(
+    "accepts a deliverable value",
+    (v) => {
+      expect(secretValueProblem(v)).toBeNull();
+    },
+  );
 
   it.each([
     ["", /must not be empty/],

@@ -15,7 +15,8 @@ export function secretNameProblem(name: string): string | null {
   if (name.length > SECRET_NAME_MAX) return `must be at most ${SECRET_NAME_MAX} characters`;
   if (/^[0-9]/.test(name)) return "must start with a letter or an underscore, not a digit";
   if (name.startsWith("__")) return "must not start with two underscores";
-  if (/[^0-9A-Za-z_]/.test(name)) return "may contain only letters, digits and single underscores (no '-', spaces or dots)";
+  if (/[^0-9A-Za-z_]/.test(name))
+    return "may contain only letters, digits and single underscores (no '-', spaces or dots)";
   if (name.includes("__")) return "must not contain two underscores in a row";
   if (!NEXTFLOW_SECRET_NAME.test(name)) return "is too long for Nextflow's name rule (at most 49 letter/digit runs)";
   return null;
@@ -43,7 +44,16 @@ export function secretValueProblem(value: string): string | null {
   }
   const ch = firstUndeliverable(value);
   if (ch !== null) {
-    const what = ch === "\n" || ch === "\r" ? "a line break" : ch === '"' ? 'a double quote (")' : ch === "`" ? "a backtick (`)" : ch === "\\" ? "a backslash (\\)" : `a control character (U+${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")})`;
+    const what =
+      ch === "\n" || ch === "\r"
+        ? "a line break"
+        : ch === '"'
+          ? 'a double quote (")'
+          : ch === "`"
+            ? "a backtick (`)"
+            : ch === "\\"
+              ? "a backslash (\\)"
+              : `a control character (U+${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")})`;
     return `contains ${what}, which Nextflow cannot deliver intact to a task; encode the value as base64 and decode it in the pipeline`;
   }
   return null;

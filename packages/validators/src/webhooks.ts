@@ -1,9 +1,17 @@
 import { z } from "zod";
 
 /** Events an endpoint may subscribe to. `webhook.test` is sent only by "Send test event". */
-export const webhookEventTypes = ["run.finished", "run.cleanup_failed", "secret.created", "secret.overwritten", "secret.deleted"] as const;
+export const webhookEventTypes = [
+  "run.finished",
+  "run.cleanup_failed",
+  "secret.created",
+  "secret.overwritten",
+  "secret.deleted",
+] as const;
 export type TWebhookEventType = (typeof webhookEventTypes)[number];
-export const ZWebhookEventType = z.enum(webhookEventTypes, { error: `events: each must be one of ${webhookEventTypes.join(", ")}.` });
+export const ZWebhookEventType = z.enum(webhookEventTypes, {
+  error: `events: each must be one of ${webhookEventTypes.join(", ")}.`,
+});
 export type TWebhookMessageType = TWebhookEventType | "webhook.test";
 
 export const webhookEventLabels: Record<TWebhookEventType, string> = {
@@ -30,9 +38,12 @@ export function webhookUrlProblem(raw: string, opts: { allowHttp: boolean }): st
     return "url: must be an absolute URL such as https://hooks.example.com/lockstep.";
   }
   if (url.protocol !== "https:" && !(opts.allowHttp && url.protocol === "http:")) {
-    return opts.allowHttp ? "url: must start with https:// or http://." : "url: must start with https:// (plain http is allowed only when an instance admin allows it).";
+    return opts.allowHttp
+      ? "url: must start with https:// or http://."
+      : "url: must start with https:// (plain http is allowed only when an instance admin allows it).";
   }
-  if (url.username || url.password) return "url: must not carry a user name or password; authenticate with the signature instead.";
+  if (url.username || url.password)
+    return "url: must not carry a user name or password; authenticate with the signature instead.";
   if (url.hash) return "url: must not have a #fragment.";
   if (!url.hostname) return "url: must name a host.";
   return null;

@@ -24,7 +24,12 @@ export async function checkPostgres(url: string, variable = "DATABASE_URL"): Pro
 }
 
 export async function checkRedis(url: string, variable = "REDIS_URL"): Promise<void> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 8_000 });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 8_000,
+  });
   client.on("error", () => {});
   try {
     await client.connect();

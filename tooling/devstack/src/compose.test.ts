@@ -76,7 +76,10 @@ const REQUIRED_SECRETS = [
 
 // Declared by an env.ts, never given by compose: the worker refuses its private keys from the
 // environment, and the unsandboxed switch is the hostile-pipeline tests' positive control only.
-const NEVER_GIVEN = { web: [] as string[], worker: ["LOCKSTEP_OPEN_KEYS", "LOCKSTEP_UNSAFE_UNSANDBOXED_RUNS", "NODE_ENV"] } as const;
+const NEVER_GIVEN = {
+  web: [] as string[],
+  worker: ["LOCKSTEP_OPEN_KEYS", "LOCKSTEP_UNSAFE_UNSANDBOXED_RUNS", "NODE_ENV"],
+} as const;
 
 const DOCKERFILES = { web: "apps/web/Dockerfile", worker: "apps/worker/Dockerfile" } as const;
 const NODE_IMAGE = "node:20-bookworm-slim";
@@ -107,7 +110,10 @@ const ZService = z.object({
   secrets: z.array(z.union([z.string(), z.object({ source: z.string() })])).optional(),
   security_opt: z.array(z.string()).optional(),
 });
-const ZCompose = z.object({ services: z.record(z.string(), ZService), secrets: z.record(z.string(), z.object({ file: z.string() })).optional() });
+const ZCompose = z.object({
+  services: z.record(z.string(), ZService),
+  secrets: z.record(z.string(), z.object({ file: z.string() })).optional(),
+});
 type TCompose = z.infer<typeof ZCompose>;
 type TService = z.infer<typeof ZService>;
 
@@ -252,16 +258,23 @@ function checkEnvironment(compose: TCompose): string[] {
   const mounted = (worker?.secrets ?? []).map((x) => (typeof x === "string" ? x : x.source));
   const secretName = keysFile.startsWith("/run/secrets/") ? keysFile.slice("/run/secrets/".length) : null;
   if (!secretName || !mounted.includes(secretName) || !compose.secrets?.[secretName]) {
-    problems.push("worker.LOCKSTEP_OPEN_KEYS_FILE must name a compose secret mounted into the worker (/run/secrets/<name>)");
+    problems.push(
+      "worker.LOCKSTEP_OPEN_KEYS_FILE must name a compose secret mounted into the worker (/run/secrets/<name>)",
+    );
   }
   // So does the fingerprint key (the web must never hold it: it would let the web test guesses).
   const fingerprintFile = environmentOf(worker).get("LOCKSTEP_FINGERPRINT_KEY_FILE") ?? "";
-  const fingerprintSecret = fingerprintFile.startsWith("/run/secrets/") ? fingerprintFile.slice("/run/secrets/".length) : null;
+  const fingerprintSecret = fingerprintFile.startsWith("/run/secrets/")
+    ? fingerprintFile.slice("/run/secrets/".length)
+    : null;
   if (!fingerprintSecret || !mounted.includes(fingerprintSecret) || !compose.secrets?.[fingerprintSecret]) {
-    problems.push("worker.LOCKSTEP_FINGERPRINT_KEY_FILE must name a compose secret mounted into the worker (/run/secrets/<name>)");
+    problems.push(
+      "worker.LOCKSTEP_FINGERPRINT_KEY_FILE must name a compose secret mounted into the worker (/run/secrets/<name>)",
+    );
   }
   for (const [k, value] of webEnv)
-    if (k.includes("FINGERPRINT") || value.includes("LOCKSTEP_FINGERPRINT_KEY")) problems.push(`web.${k} carries the fingerprint key`);
+    if (k.includes("FINGERPRINT") || value.includes("LOCKSTEP_FINGERPRINT_KEY"))
+      problems.push(`web.${k} carries the fingerprint key`);
   if ((web as { secrets?: unknown[] } | undefined)?.secrets?.length) problems.push("web must not mount any secret");
   // Redis requires a password: both URLs carry it, and compose refuses to start without one.
   for (const name of ["web", "worker"]) {
@@ -462,7 +475,9 @@ describe("docker-compose.yml", () => {
       ["dbEnv", "packages/db/src/env.ts"],
       ["queueEnv", "packages/queue/src/env.ts"],
     ].filter(([name]) => envTs.includes(`${name!}()`));
-    const declared = [envTs, ...presets.map(([name, file]) => presetText(read(file!), name!))].flatMap(declaredVariables);
+    const declared = [envTs, ...presets.map(([name, file]) => presetText(read(file!), name!))].flatMap(
+      declaredVariables,
+    );
     // Guards against the pattern silently matching nothing after a reformat.
     expect(declared).toContain("DATABASE_URL");
     const never = NEVER_GIVEN[app] as readonly string[];
@@ -591,9 +606,9 @@ describe("the checks catch", () => {
         pnpmVersion,
       ),
     ).toEqual(["web: the final stage must copy .next/standalone"]);
-    expect(checkDockerfile("web", web.replace(/"--import", "\.\/apps\/web\/front-door\.mjs", /, ""), pnpmVersion)).toEqual([
-      "web: the final stage must copy front-door.mjs and start the server with --import of it",
-    ]);
+    expect(
+      checkDockerfile("web", web.replace(/"--import", "\.\/apps\/web\/front-door\.mjs", /, ""), pnpmVersion),
+    ).toEqual(["web: the final stage must copy front-door.mjs and start the server with --import of it"]);
     expect(checkDockerfile("web", web, "9.0.0")).toEqual([
       "web: must install pnpm@9.0.0 (package.json packageManager) with npm",
     ]);

@@ -28,7 +28,10 @@ const ZStartEnv = z.object({
   LOCKSTEP_SEAL_KEYS: z.string().optional(),
   LOCKSTEP_OPEN_KEYS: z.string().optional(),
   LOCKSTEP_OPEN_KEYS_FILE: z.string().regex(/^\//, "LOCKSTEP_OPEN_KEYS_FILE must be an absolute path").optional(),
-  LOCKSTEP_FINGERPRINT_KEY_FILE: z.string().regex(/^\//, "LOCKSTEP_FINGERPRINT_KEY_FILE must be an absolute path").optional(),
+  LOCKSTEP_FINGERPRINT_KEY_FILE: z
+    .string()
+    .regex(/^\//, "LOCKSTEP_FINGERPRINT_KEY_FILE must be an absolute path")
+    .optional(),
   NEXTAUTH_SECRET: z.string().min(32, "NEXTAUTH_SECRET must be at least 32 characters").optional(),
   NEXTAUTH_URL: z.url({ error: "NEXTAUTH_URL must be a URL like https://lockstep.example.org" }).optional(),
   LOCKSTEP_SETUP_CODE: z

@@ -91,7 +91,8 @@ class FakeStatus extends Error {
 
 export async function startFakeGoogleBatch(opts: { port: number }): Promise<TStartedFakeGoogleBatch> {
   const host = "127.0.0.1";
-  if (!(await isPortFree(opts.port, host))) throw new StartupError(`port ${opts.port} is already in use; cannot start the ${NAME} there`);
+  if (!(await isPortFree(opts.port, host)))
+    throw new StartupError(`port ${opts.port} is already in use; cannot start the ${NAME} there`);
   const definition = loadBatchProtos();
 
   const records: TFakeJob[] = [];
@@ -99,7 +100,11 @@ export async function startFakeGoogleBatch(opts: { port: number }): Promise<TSta
   const calls: string[] = [];
   const live = (name: string) => records.find((r) => r.name === name && !r.deleted);
   const mustFind = (name: string) => {
-    if (!JOB_NAME.test(name)) throw new FakeStatus(grpc.status.INVALID_ARGUMENT, `${JSON.stringify(name)} is not a job name (projects/*/locations/*/jobs/*)`);
+    if (!JOB_NAME.test(name))
+      throw new FakeStatus(
+        grpc.status.INVALID_ARGUMENT,
+        `${JSON.stringify(name)} is not a job name (projects/*/locations/*/jobs/*)`,
+      );
     const record = live(name);
     if (!record) throw new FakeStatus(grpc.status.NOT_FOUND, `job ${name} not found`);
     return record;
@@ -125,7 +130,10 @@ export async function startFakeGoogleBatch(opts: { port: number }): Promise<TSta
   };
 
   /** Wraps a handler: records the call, turns FakeStatus into a gRPC status the client decodes. */
-  function unary<TRequest, TResponse>(method: string, handle: (request: TRequest) => TResponse): grpc.handleUnaryCall<TRequest, TResponse> {
+  function unary<TRequest, TResponse>(
+    method: string,
+    handle: (request: TRequest) => TResponse,
+  ): grpc.handleUnaryCall<TRequest, TResponse> {
     return (call, callback) => {
       calls.push(method);
       try {
@@ -134,7 +142,10 @@ export async function startFakeGoogleBatch(opts: { port: number }): Promise<TSta
         const fail: TFail =
           error instanceof FakeStatus
             ? { code: error.code, details: error.message }
-            : { code: grpc.status.INTERNAL, details: `${NAME}: ${error instanceof Error ? error.message : String(error)}` };
+            : {
+                code: grpc.status.INTERNAL,
+                details: `${NAME}: ${error instanceof Error ? error.message : String(error)}`,
+              };
         callback(fail);
       }
     };
@@ -143,39 +154,72 @@ export async function startFakeGoogleBatch(opts: { port: number }): Promise<TSta
   const batchService: grpc.UntypedServiceImplementation = {
     CreateJob: unary("CreateJob", (request: protos.google.cloud.batch.v1.ICreateJobRequest): TJob => {
       const parent = request.parent ?? "";
-      if (!PARENT.test(parent)) throw new FakeStatus(grpc.status.INVALID_ARGUMENT, `parent ${JSON.stringify(parent)} is not projects/*/locations/*`);
+      if (!PARENT.test(parent))
+        throw new FakeStatus(
+          grpc.status.INVALID_ARGUMENT,
+          `parent ${JSON.stringify(parent)} is not projects/*/locations/*`,
+        );
       const jobId = request.jobId || `job-${randomUUID()}`;
       if (!JOB_ID.test(jobId)) {
-        throw new FakeStatus(grpc.status.INVALID_ARGUMENT, `job id ${JSON.stringify(jobId)} must match ${JOB_ID.source}`);
+        throw new FakeStatus(
+          grpc.status.INVALID_ARGUMENT,
+          `job id ${JSON.stringify(jobId)} must match ${JOB_ID.source}`,
+        );
       }
       const job = request.job;
       if (!job) throw new FakeStatus(grpc.status.INVALID_ARGUMENT, "job is required");
-      if (job.taskGroups?.length !== 1) throw new FakeStatus(grpc.status.INVALID_ARGUMENT, "a job must have exactly one task group");
-      if (!job.taskGroups[0]?.taskSpec?.runnables?.length) throw new FakeStatus(grpc.status.INVALID_ARGUMENT, "the task group needs at least one runnable");
+      if (job.taskGroups?.length !== 1)
+        throw new FakeStatus(grpc.status.INVALID_ARGUMENT, "a job must have exactly one task group");
+      if (!job.taskGroups[0]?.taskSpec?.runnables?.length)
+        throw new FakeStatus(grpc.status.INVALID_ARGUMENT, "the task group needs at least one runnable");
       const name = `${parent}/jobs/${jobId}`;
       if (live(name)) throw new FakeStatus(grpc.status.ALREADY_EXISTS, `job ${name} already exists`);
       const uid = `${jobId.slice(0, 40)}-${randomUUID()}`;
-      const record: TFakeJob = { name, parent, jobId, uid, job: structuredClone(job), state: "STATE_UNSPECIFIED", statusEvents: [], deleted: false };
+      const record: TFakeJob = {
+        name,
+        parent,
+        jobId,
+        uid,
+        job: structuredClone(job),
+        state: "STATE_UNSPECIFIED",
+        statusEvents: [],
+        deleted: false,
+      };
       changeState(record, "QUEUED");
       records.push(record);
       return served(record);
     }),
 
-    GetJob: unary("GetJob", (request: protos.google.cloud.batch.v1.IGetJobRequest) => served(mustFind(request.name ?? ""))),
+    GetJob: unary("GetJob", (request: protos.google.cloud.batch.v1.IGetJobRequest) =>
+      served(mustFind(request.name ?? "")),
+    ),
 
-    ListJobs: unary("ListJobs", (request: protos.google.cloud.batch.v1.IListJobsRequest): protos.google.cloud.batch.v1.IListJobsResponse => {
-      const parent = request.parent ?? "";
-      if (!PARENT.test(parent)) throw new FakeStatus(grpc.status.INVALID_ARGUMENT, `parent ${JSON.stringify(parent)} is not projects/*/locations/*`);
-      if (request.filter || request.orderBy) throw new FakeStatus(grpc.status.UNIMPLEMENTED, "the fake does not evaluate filter or order_by");
-      // `locations/-` lists every location of the project, as Google does.
-      const matches = (r: TFakeJob) => r.parent === parent || (parent.endsWith("/locations/-") && r.parent.startsWith(parent.slice(0, -1)));
-      const all = records.filter((r) => !r.deleted && matches(r));
-      const start = request.pageToken ? Number(request.pageToken) : 0;
-      if (!Number.isInteger(start) || start < 0) throw new FakeStatus(grpc.status.INVALID_ARGUMENT, "invalid page token");
-      const size = request.pageSize && request.pageSize > 0 ? request.pageSize : 100;
-      const page = all.slice(start, start + size);
-      return { jobs: page.map(served), ...(start + size < all.length ? { nextPageToken: String(start + size) } : {}) };
-    }),
+    ListJobs: unary(
+      "ListJobs",
+      (request: protos.google.cloud.batch.v1.IListJobsRequest): protos.google.cloud.batch.v1.IListJobsResponse => {
+        const parent = request.parent ?? "";
+        if (!PARENT.test(parent))
+          throw new FakeStatus(
+            grpc.status.INVALID_ARGUMENT,
+            `parent ${JSON.stringify(parent)} is not projects/*/locations/*`,
+          );
+        if (request.filter || request.orderBy)
+          throw new FakeStatus(grpc.status.UNIMPLEMENTED, "the fake does not evaluate filter or order_by");
+        // `locations/-` lists every location of the project, as Google does.
+        const matches = (r: TFakeJob) =>
+          r.parent === parent || (parent.endsWith("/locations/-") && r.parent.startsWith(parent.slice(0, -1)));
+        const all = records.filter((r) => !r.deleted && matches(r));
+        const start = request.pageToken ? Number(request.pageToken) : 0;
+        if (!Number.isInteger(start) || start < 0)
+          throw new FakeStatus(grpc.status.INVALID_ARGUMENT, "invalid page token");
+        const size = request.pageSize && request.pageSize > 0 ? request.pageSize : 100;
+        const page = all.slice(start, start + size);
+        return {
+          jobs: page.map(served),
+          ...(start + size < all.length ? { nextPageToken: String(start + size) } : {}),
+        };
+      },
+    ),
 
     DeleteJob: unary("DeleteJob", (request: protos.google.cloud.batch.v1.IDeleteJobRequest) => {
       const record = mustFind(request.name ?? "");
@@ -185,7 +229,8 @@ export async function startFakeGoogleBatch(opts: { port: number }): Promise<TSta
 
     CancelJob: unary("CancelJob", (request: protos.google.cloud.batch.v1.ICancelJobRequest) => {
       const record = mustFind(request.name ?? "");
-      if (TERMINAL.has(record.state)) throw new FakeStatus(grpc.status.FAILED_PRECONDITION, `job ${record.name} already ended (${record.state})`);
+      if (TERMINAL.has(record.state))
+        throw new FakeStatus(grpc.status.FAILED_PRECONDITION, `job ${record.name} already ended (${record.state})`);
       changeState(record, "CANCELLED");
       return doneOperation(record.parent, "google.cloud.batch.v1.CancelJobResponse");
     }),
@@ -205,7 +250,9 @@ export async function startFakeGoogleBatch(opts: { port: number }): Promise<TSta
   server.addService(definition.operations, operationsService);
   await new Promise<void>((resolve, reject) =>
     server.bindAsync(`${host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (error) =>
-      error ? reject(new StartupError(`the ${NAME} could not listen on ${host}:${opts.port}: ${error.message}`)) : resolve(),
+      error
+        ? reject(new StartupError(`the ${NAME} could not listen on ${host}:${opts.port}: ${error.message}`))
+        : resolve(),
     ),
   );
 
@@ -275,7 +322,10 @@ function loadBatchProtos(): { batch: grpc.ServiceDefinition; operations: grpc.Se
   });
   const batch = definition["google.cloud.batch.v1.BatchService"];
   const operations = definition["google.longrunning.Operations"];
-  if (!batch || !operations) throw new StartupError(`the ${NAME} could not find BatchService and Operations in the protos under ${includeDirs.join(", ")}`);
+  if (!batch || !operations)
+    throw new StartupError(
+      `the ${NAME} could not find BatchService and Operations in the protos under ${includeDirs.join(", ")}`,
+    );
   return { batch: batch as grpc.ServiceDefinition, operations: operations as grpc.ServiceDefinition };
 }
 

@@ -24,7 +24,17 @@ const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_IN_FLIGHT = 64;
 const UPSTREAM_TIMEOUT_MS = 30_000;
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "host", "content-length"]);
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+  "te",
+  "trailer",
+  "host",
+  "content-length",
+]);
 
 /**
  * A loopback HTTP proxy in front of an emulator (moto) that makes a deterministic share of
@@ -54,7 +64,15 @@ export async function startFaultProxy(opts: {
   if (!(opts.failureRate >= 0 && opts.failureRate <= 1)) throw new StartupError("failureRate must be between 0 and 1");
   const random = mulberry32(opts.seed ?? 1);
   const kinds: TFaultKind[] = ["throttling", "500", "503"];
-  const stats: TFaultStats = { requests: 0, forwarded: 0, injectedBefore: 0, injectedAfter: 0, byKind: { throttling: 0, "500": 0, "503": 0 }, refused: 0, operations: {} };
+  const stats: TFaultStats = {
+    requests: 0,
+    forwarded: 0,
+    injectedBefore: 0,
+    injectedAfter: 0,
+    byKind: { throttling: 0, "500": 0, "503": 0 },
+    refused: 0,
+    operations: {},
+  };
   let inFlight = 0;
   let injected = 0;
 
@@ -80,7 +98,12 @@ export async function startFaultProxy(opts: {
     });
   });
 
-  async function handle(req: IncomingMessage, res: ServerResponse, operation: string, fault: { kind: TFaultKind; after: boolean } | null) {
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    operation: string,
+    fault: { kind: TFaultKind; after: boolean } | null,
+  ) {
     const body = await readBody(req);
     if (body === null) {
       stats.refused += 1;
@@ -148,7 +171,14 @@ function forward(target: URL, req: IncomingMessage, body: Buffer): Promise<TUpst
     const headers = copyHeaders(req.headers);
     headers["content-length"] = String(body.length);
     const upstream = request(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers, timeout: UPSTREAM_TIMEOUT_MS },
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers,
+        timeout: UPSTREAM_TIMEOUT_MS,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
@@ -169,7 +199,8 @@ function forward(target: URL, req: IncomingMessage, body: Buffer): Promise<TUpst
 
 function copyHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+  for (const [name, value] of Object.entries(headers))
+    if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
   return out;
 }
 
@@ -179,7 +210,11 @@ function answerFailure(res: ServerResponse, kind: TFaultKind) {
     kind === "throttling"
       ? [400, "ThrottlingException", "Rate exceeded"]
       : kind === "500"
-        ? [500, "InternalFailure", "The request processing has failed because of an unknown error, exception or failure."]
+        ? [
+            500,
+            "InternalFailure",
+            "The request processing has failed because of an unknown error, exception or failure.",
+          ]
         : [503, "ServiceUnavailable", "The request has failed due to a temporary failure of the server."];
   const body = JSON.stringify({ __type: type, message });
   res

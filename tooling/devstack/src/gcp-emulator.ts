@@ -53,7 +53,9 @@ export async function ensureGcpSecretManagerEmulator(opts: { dir?: string } = {}
   mkdirSync(dir, { recursive: true });
   const env = { ...process.env, GOBIN: dir };
   const pkg = `${GCP_SM_EMULATOR_MODULE}/cmd/server`;
-  say(`building ${GCP_SM_EMULATOR_NAME} (Google Secret Manager emulator for tests) with go install into ${dir} (a minute or two the first time)…`);
+  say(
+    `building ${GCP_SM_EMULATOR_NAME} (Google Secret Manager emulator for tests) with go install into ${dir} (a minute or two the first time)…`,
+  );
   const direct = await run("go", ["install", `${pkg}@${GCP_SM_EMULATOR_VERSION}`], { env, cwd: dir });
   if (!direct.ok) {
     // `go install pkg@version` also reads the module's version list to check for a deprecation
@@ -63,7 +65,9 @@ export async function ensureGcpSecretManagerEmulator(opts: { dir?: string } = {}
     if (!/loading deprecation|@v\/list/.test(direct.output)) {
       throw new StartupError(`go install ${pkg}@${GCP_SM_EMULATOR_VERSION} failed: ${direct.output}`);
     }
-    say("the Go module proxy does not list the emulator's versions; building the pinned version from a go.mod that requires it instead…");
+    say(
+      "the Go module proxy does not list the emulator's versions; building the pinned version from a go.mod that requires it instead…",
+    );
     const build = join(dir, "build");
     mkdirSync(build, { recursive: true });
     writeFileSync(
@@ -107,13 +111,18 @@ export async function startGcpSecretManagerEmulator(opts: {
   };
   child.stdout.on("data", keep);
   child.stderr.on("data", keep);
-  const exited = new Promise<number | null>((r) => child.once("exit", (code, signal) => r(code ?? (signal ? 128 : null))));
+  const exited = new Promise<number | null>((r) =>
+    child.once("exit", (code, signal) => r(code ?? (signal ? 128 : null))),
+  );
   child.once("error", (e) => output.push(`spawn failed: ${e.message}`));
 
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill("SIGTERM"); // the emulator stops gracefully on SIGTERM
-    const done = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5_000))]);
+    const done = await Promise.race([
+      exited.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 5_000)),
+    ]);
     if (!done) child.kill("SIGKILL");
   };
 
@@ -126,7 +135,9 @@ export async function startGcpSecretManagerEmulator(opts: {
     if (await acceptsConnections(host, opts.port)) break;
     if (Date.now() > deadline) {
       await stop();
-      throw new StartupError(`${GCP_SM_EMULATOR_NAME} did not accept connections on ${endpoint} within 15 s: ${output.slice(-5).join(" | ")}`);
+      throw new StartupError(
+        `${GCP_SM_EMULATOR_NAME} did not accept connections on ${endpoint} within 15 s: ${output.slice(-5).join(" | ")}`,
+      );
     }
   }
   return { endpoint, host, port: opts.port, stop };
@@ -145,7 +156,11 @@ function acceptsConnections(host: string, port: number): Promise<boolean> {
   });
 }
 
-function run(command: string, args: string[], opts: { env: NodeJS.ProcessEnv; cwd: string }): Promise<{ ok: boolean; output: string }> {
+function run(
+  command: string,
+  args: string[],
+  opts: { env: NodeJS.ProcessEnv; cwd: string },
+): Promise<{ ok: boolean; output: string }> {
   return new Promise((resolve) => {
     const tail: string[] = [];
     const child = spawn(command, args, { ...opts, stdio: ["ignore", "pipe", "pipe"] });
@@ -175,55 +190,81 @@ export async function ensureGcpSecretManagerRestEmulator(opts: { dir?: string } 
   const { dir } = await ensureGcpSecretManagerEmulator(opts);
   const server = join(dir, "server-dual");
   const marker = join(dir, ".lockstep-installed-dual");
-  if (existsSync(server) && existsSync(marker) && readFileSync(marker, "utf8").trim() === GCP_SM_EMULATOR_VERSION) return server;
+  if (existsSync(server) && existsSync(marker) && readFileSync(marker, "utf8").trim() === GCP_SM_EMULATOR_VERSION)
+    return server;
   const build = join(dir, "build");
   mkdirSync(build, { recursive: true });
   if (!existsSync(join(build, "go.mod"))) {
-    writeFileSync(join(build, "go.mod"), `module lockstep.local/gcp-sm-emulator-build\n\ngo 1.24.0\n\nrequire ${GCP_SM_EMULATOR_MODULE} ${GCP_SM_EMULATOR_VERSION}\n`);
+    writeFileSync(
+      join(build, "go.mod"),
+      `module lockstep.local/gcp-sm-emulator-build\n\ngo 1.24.0\n\nrequire ${GCP_SM_EMULATOR_MODULE} ${GCP_SM_EMULATOR_VERSION}\n`,
+    );
   }
   const pkg = `${GCP_SM_EMULATOR_MODULE}/cmd/server-dual`;
   say(`building ${GCP_SM_EMULATOR_NAME} with its REST gateway (cmd/server-dual) into ${dir}…`);
   const built = await run("go", ["install", "-mod=mod", pkg], { env: { ...process.env, GOBIN: dir }, cwd: build });
-  if (!built.ok || !existsSync(server)) throw new StartupError(`building ${pkg}@${GCP_SM_EMULATOR_VERSION} failed: ${built.output}`);
+  if (!built.ok || !existsSync(server))
+    throw new StartupError(`building ${pkg}@${GCP_SM_EMULATOR_VERSION} failed: ${built.output}`);
   writeFileSync(marker, `${GCP_SM_EMULATOR_VERSION}\n`);
   return server;
 }
 
 /** Runs server-dual: gRPC on `port`, REST on `httpPort`, both in memory, IAM off, until stop(). */
-export async function startGcpSecretManagerRestEmulator(opts: { port: number; httpPort: number }): Promise<TStartedGcpSecretManagerRest> {
+export async function startGcpSecretManagerRestEmulator(opts: {
+  port: number;
+  httpPort: number;
+}): Promise<TStartedGcpSecretManagerRest> {
   const server = await ensureGcpSecretManagerRestEmulator();
   const host = "127.0.0.1";
   for (const port of [opts.port, opts.httpPort]) {
-    if (!(await isPortFree(port, host))) throw new StartupError(`port ${port} is already in use; cannot start ${GCP_SM_EMULATOR_NAME} there`);
+    if (!(await isPortFree(port, host)))
+      throw new StartupError(`port ${port} is already in use; cannot start ${GCP_SM_EMULATOR_NAME} there`);
   }
   const output: string[] = [];
-  const child = spawn(server, ["--grpc-port", String(opts.port), "--http-port", String(opts.httpPort), "--log-level", "warn"], {
-    env: { ...process.env, IAM_MODE: "off" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    server,
+    ["--grpc-port", String(opts.port), "--http-port", String(opts.httpPort), "--log-level", "warn"],
+    {
+      env: { ...process.env, IAM_MODE: "off" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   const keep = (chunk: Buffer) => {
     output.push(...chunk.toString("utf8").split("\n").filter(Boolean));
     output.splice(0, Math.max(0, output.length - 20));
   };
   child.stdout.on("data", keep);
   child.stderr.on("data", keep);
-  const exited = new Promise<number | null>((r) => child.once("exit", (code, signal) => r(code ?? (signal ? 128 : null))));
+  const exited = new Promise<number | null>((r) =>
+    child.once("exit", (code, signal) => r(code ?? (signal ? 128 : null))),
+  );
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill("SIGTERM");
-    const done = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5_000))]);
+    const done = await Promise.race([
+      exited.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 5_000)),
+    ]);
     if (!done) child.kill("SIGKILL");
   };
   const restEndpoint = `http://${host}:${opts.httpPort}`;
   const deadline = Date.now() + 15_000;
   for (;;) {
     const early = await Promise.race([exited, new Promise<"waiting">((r) => setTimeout(() => r("waiting"), 100))]);
-    if (early !== "waiting") throw new StartupError(`${GCP_SM_EMULATOR_NAME} (server-dual) exited with code ${early}: ${output.slice(-5).join(" | ")}`);
-    const ready = await fetch(`${restEndpoint}/healthz`).then((r) => r.ok, () => false);
+    if (early !== "waiting")
+      throw new StartupError(
+        `${GCP_SM_EMULATOR_NAME} (server-dual) exited with code ${early}: ${output.slice(-5).join(" | ")}`,
+      );
+    const ready = await fetch(`${restEndpoint}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready && (await acceptsConnections(host, opts.port))) break;
     if (Date.now() > deadline) {
       await stop();
-      throw new StartupError(`${GCP_SM_EMULATOR_NAME} (server-dual) did not answer on ${restEndpoint} within 15 s: ${output.slice(-5).join(" | ")}`);
+      throw new StartupError(
+        `${GCP_SM_EMULATOR_NAME} (server-dual) did not answer on ${restEndpoint} within 15 s: ${output.slice(-5).join(" | ")}`,
+      );
     }
   }
   return { endpoint: `${host}:${opts.port}`, host, port: opts.port, restEndpoint, stop };

@@ -37,7 +37,8 @@ export async function ensureMoto(opts: { dir?: string } = {}): Promise<TMoto> {
       // A lock older than any install is left over from a killed process.
       const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
       if (age > 15 * 60_000) rmSync(lock, { recursive: true, force: true });
-      if (waited > 10 * 60_000) throw new StartupError(`another process has been installing moto for 10 minutes (remove ${lock} if none is)`);
+      if (waited > 10 * 60_000)
+        throw new StartupError(`another process has been installing moto for 10 minutes (remove ${lock} if none is)`);
       if (waited === 0) say(`waiting for another process to finish installing moto in ${venv}…`);
       await new Promise((r) => setTimeout(r, 2_000));
       if (ready()) return { venv, server };
@@ -77,11 +78,18 @@ async function install(venv: string, server: string, marker: string): Promise<TM
  * Runs moto's server on 127.0.0.1:<port> until stop(). One server emulates every service; each
  * server starts empty, so tests that share one must use their own names.
  */
-export async function startMoto(opts: { port: number; moto?: TMoto; env?: Record<string, string> }): Promise<TStartedMoto> {
+export async function startMoto(opts: {
+  port: number;
+  moto?: TMoto;
+  env?: Record<string, string>;
+}): Promise<TStartedMoto> {
   const { server } = opts.moto ?? (await ensureMoto());
   const endpoint = `http://127.0.0.1:${opts.port}`;
   const output: string[] = [];
-  const child = spawn(server, ["-H", "127.0.0.1", "-p", String(opts.port)], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...opts.env } });
+  const child = spawn(server, ["-H", "127.0.0.1", "-p", String(opts.port)], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...opts.env },
+  });
   // Keep the last lines only, for the error message if it does not come up; moto logs every request.
   const keep = (chunk: Buffer) => {
     output.push(...chunk.toString("utf8").split("\n").filter(Boolean));
@@ -89,19 +97,25 @@ export async function startMoto(opts: { port: number; moto?: TMoto; env?: Record
   };
   child.stdout.on("data", keep);
   child.stderr.on("data", keep);
-  const exited = new Promise<number | null>((r) => child.once("exit", (code, signal) => r(code ?? (signal ? 128 : null))));
+  const exited = new Promise<number | null>((r) =>
+    child.once("exit", (code, signal) => r(code ?? (signal ? 128 : null))),
+  );
 
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill("SIGTERM");
-    const done = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5_000))]);
+    const done = await Promise.race([
+      exited.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 5_000)),
+    ]);
     if (!done) child.kill("SIGKILL");
   };
 
   const deadline = Date.now() + 30_000;
   for (;;) {
     const early = await Promise.race([exited, new Promise<"waiting">((r) => setTimeout(() => r("waiting"), 200))]);
-    if (early !== "waiting") throw new StartupError(`moto_server exited with code ${early}: ${output.slice(-5).join(" | ")}`);
+    if (early !== "waiting")
+      throw new StartupError(`moto_server exited with code ${early}: ${output.slice(-5).join(" | ")}`);
     if (await answers(`${endpoint}/moto-api/`)) break;
     if (Date.now() > deadline) {
       await stop();
@@ -135,7 +149,9 @@ function run(command: string, args: string[], what: string): Promise<void> {
     child.stderr.on("data", keep);
     child.once("error", (e) => reject(new StartupError(`${what} could not start: ${e.message}`)));
     child.once("exit", (code) =>
-      code === 0 ? resolve() : reject(new StartupError(`${what} failed with code ${code}: ${tail.slice(-5).join(" | ")}`)),
+      code === 0
+        ? resolve()
+        : reject(new StartupError(`${what} failed with code ${code}: ${tail.slice(-5).join(" | ")}`)),
     );
   });
 }
@@ -150,31 +166,62 @@ export const MOTO_ACCOUNT = "123456789012";
  * environment with its service role and a job queue. Plain HTTP requests, as the SDKs send them:
  * moto routes by the signing scope and does not verify signatures.
  */
-export async function prepareMotoBatch(endpoint: string, opts: { region: string; name: string }): Promise<{ jobQueue: string; executionRoleArn: string }> {
-  const config = await fetch(`${endpoint}/moto-api/config`, { method: "POST", body: JSON.stringify({ batch: { use_docker: false } }) });
+export async function prepareMotoBatch(
+  endpoint: string,
+  opts: { region: string; name: string },
+): Promise<{ jobQueue: string; executionRoleArn: string }> {
+  const config = await fetch(`${endpoint}/moto-api/config`, {
+    method: "POST",
+    body: JSON.stringify({ batch: { use_docker: false } }),
+  });
   if (!config.ok) throw new StartupError(`moto refused the simple Batch backend: HTTP ${config.status}`);
-  const auth = (service: string) => `AWS4-HMAC-SHA256 Credential=testing/20250101/${opts.region}/${service}/aws4_request, SignedHeaders=host, Signature=0`;
+  const auth = (service: string) =>
+    `AWS4-HMAC-SHA256 Credential=testing/20250101/${opts.region}/${service}/aws4_request, SignedHeaders=host, Signature=0`;
   const createRole = async (roleName: string, service: string) => {
-    const trust = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }] };
+    const trust = {
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
+    };
     const response = await fetch(endpoint, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8", authorization: auth("iam") },
-      body: new URLSearchParams({ Action: "CreateRole", Version: "2010-05-08", RoleName: roleName, AssumeRolePolicyDocument: JSON.stringify(trust) }),
+      body: new URLSearchParams({
+        Action: "CreateRole",
+        Version: "2010-05-08",
+        RoleName: roleName,
+        AssumeRolePolicyDocument: JSON.stringify(trust),
+      }),
     });
     const text = await response.text();
     const arn = /<Arn>([^<]+)<\/Arn>/.exec(text)?.[1];
-    if (!response.ok || !arn) throw new StartupError(`moto CreateRole answered ${response.status}: ${text.slice(0, 200)}`);
+    if (!response.ok || !arn)
+      throw new StartupError(`moto CreateRole answered ${response.status}: ${text.slice(0, 200)}`);
     return arn;
   };
   const batch = async (path: string, body: object) => {
-    const response = await fetch(`${endpoint}${path}`, { method: "POST", headers: { "content-type": "application/json", authorization: auth("batch") }, body: JSON.stringify(body) });
+    const response = await fetch(`${endpoint}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: auth("batch") },
+      body: JSON.stringify(body),
+    });
     const json = (await response.json().catch(() => ({}))) as Record<string, string>;
-    if (!response.ok) throw new StartupError(`moto Batch ${path} answered ${response.status}: ${JSON.stringify(json).slice(0, 200)}`);
+    if (!response.ok)
+      throw new StartupError(`moto Batch ${path} answered ${response.status}: ${JSON.stringify(json).slice(0, 200)}`);
     return json;
   };
   const serviceRoleArn = await createRole(`${opts.name}-service`, "batch.amazonaws.com");
   const executionRoleArn = await createRole(`${opts.name}-execution`, "ecs-tasks.amazonaws.com");
-  const ce = await batch("/v1/createcomputeenvironment", { computeEnvironmentName: `${opts.name}-ce`, type: "UNMANAGED", state: "ENABLED", serviceRole: serviceRoleArn });
-  await batch("/v1/createjobqueue", { jobQueueName: opts.name, state: "ENABLED", priority: 1, computeEnvironmentOrder: [{ order: 1, computeEnvironment: ce.computeEnvironmentArn }] });
+  const ce = await batch("/v1/createcomputeenvironment", {
+    computeEnvironmentName: `${opts.name}-ce`,
+    type: "UNMANAGED",
+    state: "ENABLED",
+    serviceRole: serviceRoleArn,
+  });
+  await batch("/v1/createjobqueue", {
+    jobQueueName: opts.name,
+    state: "ENABLED",
+    priority: 1,
+    computeEnvironmentOrder: [{ order: 1, computeEnvironment: ce.computeEnvironmentArn }],
+  });
   return { jobQueue: opts.name, executionRoleArn };
 }

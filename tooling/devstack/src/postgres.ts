@@ -45,13 +45,19 @@ function passwordFor(dataDir: string): { password: string; created: boolean } {
  * Postgres refuses to run, so the package creates a `postgres` system user and the data directory
  * (and every parent) must be traversable by it.
  */
-export async function startEmbeddedPostgres(opts: { dataDir: string; port: number; quiet?: boolean }): Promise<TStartedPostgres> {
+export async function startEmbeddedPostgres(opts: {
+  dataDir: string;
+  port: number;
+  quiet?: boolean;
+}): Promise<TStartedPostgres> {
   const { dataDir, port } = opts;
   mkdirSync(dirname(dataDir), { recursive: true });
   makeTraversable(dirname(dataDir));
   await stopStaleServer(dataDir);
   if (!(await isPortFree(port, "127.0.0.1"))) {
-    throw new StartupError(`embedded Postgres port ${port} is already in use (set LOCKSTEP_POSTGRES_PORT or DATABASE_URL)`);
+    throw new StartupError(
+      `embedded Postgres port ${port} is already in use (set LOCKSTEP_POSTGRES_PORT or DATABASE_URL)`,
+    );
   }
   const logs: string[] = [];
   const fresh = !existsSync(join(dataDir, "PG_VERSION"));

@@ -14,7 +14,12 @@ export function startChild(
   args: string[],
   opts: { cwd: string; env: NodeJS.ProcessEnv; logFile?: string },
 ): TChild {
-  const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const child = spawn(command, args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
   const prefix = (line: string) => `${name.padEnd(6)} | ${line}\n`;
   // Each child's output also goes to <data dir>/logs/<name>.log, for operators and leak tests.
   const emit = (line: string, out: NodeJS.WriteStream) => {
@@ -34,7 +39,9 @@ export function startChild(
   };
   pipe(child.stdout, process.stdout);
   pipe(child.stderr, process.stderr);
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code, signal) => resolve(code ?? (signal ? 128 : null))));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code, signal) => resolve(code ?? (signal ? 128 : null))),
+  );
   return { name, process: child, exited };
 }
 
@@ -46,7 +53,10 @@ export async function stopChild(child: TChild, timeoutMs = 15_000): Promise<void
   } catch {
     return;
   }
-  const done = await Promise.race([child.exited.then(() => true), new Promise((r) => setTimeout(() => r(false), timeoutMs))]);
+  const done = await Promise.race([
+    child.exited.then(() => true),
+    new Promise((r) => setTimeout(() => r(false), timeoutMs)),
+  ]);
   if (!done) {
     say(`${child.name} did not stop within ${timeoutMs / 1000} s; killing it`);
     try {

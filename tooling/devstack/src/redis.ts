@@ -31,7 +31,8 @@ export async function startPrivateRedis(opts: { dir: string; port: number }): Pr
   // A password only Lockstep's processes know (pipelines share the network), in a 0600 config file
   // rather than on the command line, which any local user can read through /proc.
   const passwordFile = join(opts.dir, "redis.password");
-  if (!existsSync(passwordFile)) writeFileSync(passwordFile, `${randomBytes(24).toString("base64url")}\n`, { mode: 0o600, flag: "wx" });
+  if (!existsSync(passwordFile))
+    writeFileSync(passwordFile, `${randomBytes(24).toString("base64url")}\n`, { mode: 0o600, flag: "wx" });
   const password = readFileSync(passwordFile, "utf8").trim();
   const conf = join(opts.dir, "redis.conf");
   writeFileSync(conf, `requirepass ${password}\n`, { mode: 0o600 });
@@ -40,17 +41,27 @@ export async function startPrivateRedis(opts: { dir: string; port: number }): Pr
     binary,
     [
       conf,
-      "--port", String(opts.port),
-      "--bind", "127.0.0.1",
-      "--protected-mode", "yes",
-      "--dir", opts.dir,
-      "--pidfile", pidfile,
-      "--appendonly", "yes",
-      "--save", "",
+      "--port",
+      String(opts.port),
+      "--bind",
+      "127.0.0.1",
+      "--protected-mode",
+      "yes",
+      "--dir",
+      opts.dir,
+      "--pidfile",
+      pidfile,
+      "--appendonly",
+      "yes",
+      "--save",
+      "",
       // BullMQ requires that Redis never evicts its keys.
-      "--maxmemory-policy", "noeviction",
-      "--daemonize", "no",
-      "--logfile", join(opts.dir, "redis.log"),
+      "--maxmemory-policy",
+      "noeviction",
+      "--daemonize",
+      "no",
+      "--logfile",
+      join(opts.dir, "redis.log"),
     ],
     { stdio: "ignore" },
   );
@@ -80,7 +91,12 @@ export async function startPrivateRedis(opts: { dir: string; port: number }): Pr
 }
 
 async function canPing(url: string): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 500 });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 500,
+  });
   client.on("error", () => {});
   try {
     await client.connect();

@@ -19,8 +19,13 @@ export type TStartedSlurm = {
  */
 export function ensureRunUser(name: string) {
   if (spawnSync("id", ["-u", name], { stdio: "ignore" }).status === 0) return;
-  const r = spawnSync("useradd", ["--system", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", name], { encoding: "utf8" });
-  if (r.status !== 0) throw new StartupError(`could not create the Slurm run user ${name}: ${(r.stderr || r.stdout).trim()}`);
+  const r = spawnSync(
+    "useradd",
+    ["--system", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", name],
+    { encoding: "utf8" },
+  );
+  if (r.status !== 0)
+    throw new StartupError(`could not create the Slurm run user ${name}: ${(r.stderr || r.stdout).trim()}`);
 }
 
 /**
@@ -30,7 +35,12 @@ export function ensureRunUser(name: string) {
 export async function startSlurm(dir: string): Promise<TStartedSlurm> {
   if (process.getuid?.() !== 0) throw new StartupError("a private Slurm needs root (slurmd runs jobs as their user)");
   const { missing } = ensureSystemPackages([
-    { binary: "slurmctld", debian: "slurm-wlm", why: "Slurm for the slurm executor tests", elsewhere: "install slurm-wlm" },
+    {
+      binary: "slurmctld",
+      debian: "slurm-wlm",
+      why: "Slurm for the slurm executor tests",
+      elsewhere: "install slurm-wlm",
+    },
     { binary: "munged", debian: "munge", why: "munge authenticates Slurm", elsewhere: "install munge" },
   ]);
   if (missing.length > 0) throw new StartupError(`Slurm is not installed (${missing.map((m) => m.debian).join(", ")})`);
@@ -45,14 +55,17 @@ export async function startSlurm(dir: string): Promise<TStartedSlurm> {
   if (spawnSync("munge", ["-n"], { stdio: "ignore" }).status !== 0) {
     mkdirSync("/run/munge", { recursive: true });
     spawnSync("chown", ["munge:munge", "/run/munge"]);
-    if (!existsSync("/etc/munge/munge.key") && hasBinary("mungekey")) spawnSync("mungekey", ["--create"], { stdio: "ignore" });
+    if (!existsSync("/etc/munge/munge.key") && hasBinary("mungekey"))
+      spawnSync("mungekey", ["--create"], { stdio: "ignore" });
     spawnSync("chown", ["munge:munge", "/etc/munge/munge.key"]);
     const r = spawnSync("munged", ["--force"], { encoding: "utf8" });
     if (r.status !== 0) throw new StartupError(`munged did not start: ${(r.stderr || r.stdout).trim()}`);
   }
 
   const host = hostname().split(".")[0]!;
-  const memMb = Math.floor(Number(/MemTotal:\s+(\d+)/.exec(readFileSync("/proc/meminfo", "utf8"))?.[1] ?? 2_000_000) / 1024 / 2);
+  const memMb = Math.floor(
+    Number(/MemTotal:\s+(\d+)/.exec(readFileSync("/proc/meminfo", "utf8"))?.[1] ?? 2_000_000) / 1024 / 2,
+  );
   const [ctldPort, dPort] = [await freePort(), await freePort()];
   const conf = join(dir, "slurm.conf");
   writeFileSync(
@@ -91,7 +104,8 @@ export async function startSlurm(dir: string): Promise<TStartedSlurm> {
   for (;;) {
     const r = spawnSync("sinfo", ["-h", "-o", "%t"], { env, encoding: "utf8" });
     if (r.status === 0 && /idle|mix|alloc/.test(r.stdout)) break;
-    if (Date.now() > deadline) throw new StartupError(`Slurm did not become ready: ${r.stdout.trim()} ${r.stderr.trim()}`);
+    if (Date.now() > deadline)
+      throw new StartupError(`Slurm did not become ready: ${r.stdout.trim()} ${r.stderr.trim()}`);
     await new Promise((res) => setTimeout(res, 500));
   }
   return {

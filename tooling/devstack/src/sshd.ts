@@ -23,7 +23,8 @@ export type TStartedSshd = {
 
 function run(command: string, args: string[]) {
   const r = spawnSync(command, args, { encoding: "utf8" });
-  if (r.status !== 0) throw new StartupError(`${command} ${args.join(" ")} failed: ${(r.stderr || r.stdout || "").trim()}`);
+  if (r.status !== 0)
+    throw new StartupError(`${command} ${args.join(" ")} failed: ${(r.stderr || r.stdout || "").trim()}`);
   return r.stdout;
 }
 
@@ -52,7 +53,8 @@ export function ensureClusterAccount(user: string): { uid: number; home: string 
 async function waitForPort(port: number, child: ChildProcess, log: string) {
   const deadline = Date.now() + 20_000;
   for (;;) {
-    if (child.exitCode !== null) throw new StartupError(`sshd exited (${child.exitCode}): ${readFileSync(log, "utf8").trim().slice(-500)}`);
+    if (child.exitCode !== null)
+      throw new StartupError(`sshd exited (${child.exitCode}): ${readFileSync(log, "utf8").trim().slice(-500)}`);
     const ok = await new Promise<boolean>((resolve) => {
       const socket = connect(port, "127.0.0.1");
       socket.once("connect", () => {
@@ -62,7 +64,10 @@ async function waitForPort(port: number, child: ChildProcess, log: string) {
       socket.once("error", () => resolve(false));
     });
     if (ok) return;
-    if (Date.now() > deadline) throw new StartupError(`sshd did not listen on 127.0.0.1:${port}: ${readFileSync(log, "utf8").trim().slice(-500)}`);
+    if (Date.now() > deadline)
+      throw new StartupError(
+        `sshd did not listen on 127.0.0.1:${port}: ${readFileSync(log, "utf8").trim().slice(-500)}`,
+      );
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -75,16 +80,29 @@ async function waitForPort(port: number, child: ChildProcess, log: string) {
  * separation). The accounts' keys are written under `dir` (0600); the second account's key has a
  * passphrase, so both kinds are exercised.
  */
-export async function startSshd(dir: string, opts: { users: string[]; env?: Record<string, string> }): Promise<TStartedSshd> {
+export async function startSshd(
+  dir: string,
+  opts: { users: string[]; env?: Record<string, string> },
+): Promise<TStartedSshd> {
   if (process.getuid?.() !== 0) throw new StartupError("a private sshd with cluster accounts needs root");
-  const { missing } = ensureSystemPackages([{ binary: "sshd", debian: "openssh-server", why: "a login node for the SSH executor tests", elsewhere: "install openssh-server" }]);
+  const { missing } = ensureSystemPackages([
+    {
+      binary: "sshd",
+      debian: "openssh-server",
+      why: "a login node for the SSH executor tests",
+      elsewhere: "install openssh-server",
+    },
+  ]);
   if (missing.length > 0) throw new StartupError("sshd is not installed (openssh-server)");
   const sshd = spawnSync("sh", ["-c", "command -v sshd"], { encoding: "utf8" }).stdout.trim() || "/usr/sbin/sshd";
   mkdirSync(dir, { recursive: true, mode: 0o711 });
   // sshd reads an account's authorized keys as that account: the way to them must be open to it (not readable).
   chmodSync(dir, 0o711);
   for (let up = dirname(dir); up !== "/"; up = dirname(up)) {
-    if ((statSync(up).mode & 0o001) === 0) throw new StartupError(`${up} must be enterable by others (chmod o+x) for sshd to read the accounts' keys below it`);
+    if ((statSync(up).mode & 0o001) === 0)
+      throw new StartupError(
+        `${up} must be enterable by others (chmod o+x) for sshd to read the accounts' keys below it`,
+      );
   }
   mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
   const hostKey = join(dir, "ssh_host_ed25519_key");
@@ -128,7 +146,13 @@ export async function startSshd(dir: string, opts: { users: string[]; env?: Reco
       "Subsystem sftp internal-sftp",
       "MaxSessions 20",
       "MaxStartups 50",
-      ...(opts.env && Object.keys(opts.env).length > 0 ? [`SetEnv ${Object.entries(opts.env).map(([k, v]) => `${k}=${v}`).join(" ")}`] : []),
+      ...(opts.env && Object.keys(opts.env).length > 0
+        ? [
+            `SetEnv ${Object.entries(opts.env)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(" ")}`,
+          ]
+        : []),
       "LogLevel INFO",
       "",
     ].join("\n"),

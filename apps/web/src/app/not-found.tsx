@@ -13,8 +13,13 @@ export default function NotFound() {
         <Card>
           <p className="text-sm font-semibold text-indigo-600">404</p>
           <h1 className="mt-1 text-xl font-semibold text-slate-900">Page not found</h1>
-          <p className="mt-2 text-sm text-slate-600">There is nothing at this address. Check the link, or start again from your dashboard.</p>
-          <Link href="/dashboard" className="mt-6 inline-block text-sm font-semibold text-indigo-600 hover:text-indigo-500">
+          <p className="mt-2 text-sm text-slate-600">
+            There is nothing at this address. Check the link, or start again from your dashboard.
+          </p>
+          <Link
+            href="/dashboard"
+            className="mt-6 inline-block text-sm font-semibold text-indigo-600 hover:text-indigo-500"
+          >
             Go to your dashboard →
           </Link>
         </Card>

@@ -7,7 +7,17 @@ export type TColumn = string | { label: string; wrap: boolean };
  * The tables of the app's list pages: a card that scrolls sideways on narrow screens, a header row,
  * and, with `actions`, a last column (named for screen readers only) for each row's buttons.
  */
-export function DataTable({ label, columns, actions = false, children }: { label: string; columns: readonly TColumn[]; actions?: boolean; children: ReactNode }) {
+export function DataTable({
+  label,
+  columns,
+  actions = false,
+  children,
+}: {
+  label: string;
+  columns: readonly TColumn[];
+  actions?: boolean;
+  children: ReactNode;
+}) {
   return (
     <div className="relative overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
       <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label={label}>

@@ -39,12 +39,24 @@ export function OrgSwitcher() {
         <span className="text-slate-400">/</span>
         <span className="min-w-0 truncate">{current?.name ?? "Personal"}</span>
         <svg aria-hidden="true" viewBox="0 0 20 20" className="h-4 w-4 shrink-0 text-slate-400">
-          <path fill="currentColor" d="M5.3 7.3a1 1 0 0 1 1.4 0L10 10.6l3.3-3.3a1 1 0 1 1 1.4 1.4l-4 4a1 1 0 0 1-1.4 0l-4-4a1 1 0 0 1 0-1.4z" />
+          <path
+            fill="currentColor"
+            d="M5.3 7.3a1 1 0 0 1 1.4 0L10 10.6l3.3-3.3a1 1 0 1 1 1.4 1.4l-4 4a1 1 0 0 1-1.4 0l-4-4a1 1 0 0 1 0-1.4z"
+          />
         </svg>
       </button>
       {open ? (
-        <div role="menu" aria-label="Switch organization" className="absolute left-0 z-20 mt-1 w-64 rounded-lg bg-white p-1 shadow-lg ring-1 ring-slate-200">
-          <Link role="menuitem" href="/dashboard" onClick={() => setOpen(false)} className="block rounded-md px-3 py-2 text-sm hover:bg-slate-50">
+        <div
+          role="menu"
+          aria-label="Switch organization"
+          className="absolute left-0 z-20 mt-1 w-64 rounded-lg bg-white p-1 shadow-lg ring-1 ring-slate-200"
+        >
+          <Link
+            role="menuitem"
+            href="/dashboard"
+            onClick={() => setOpen(false)}
+            className="block rounded-md px-3 py-2 text-sm hover:bg-slate-50"
+          >
             Personal
           </Link>
           {orgs.data?.length ? <div className="my-1 border-t border-slate-100" /> : null}
@@ -63,7 +75,12 @@ export function OrgSwitcher() {
             </Link>
           ))}
           <div className="my-1 border-t border-slate-100" />
-          <Link role="menuitem" href="/dashboard#new-org" onClick={() => setOpen(false)} className="block rounded-md px-3 py-2 text-sm text-indigo-600 hover:bg-slate-50">
+          <Link
+            role="menuitem"
+            href="/dashboard#new-org"
+            onClick={() => setOpen(false)}
+            className="block rounded-md px-3 py-2 text-sm text-indigo-600 hover:bg-slate-50"
+          >
             + New organization
           </Link>
         </div>

@@ -91,9 +91,15 @@ export function DangerZone({
         Danger zone
       </h2>
       <p className="mt-1 max-w-2xl text-sm text-slate-600">{children}</p>
-      <form className="mt-4 max-w-xl space-y-4" onSubmit={(e) => void onSubmit(e)} noValidate aria-label={`Delete ${what}`}>
+      <form
+        className="mt-4 max-w-xl space-y-4"
+        onSubmit={(e) => void onSubmit(e)}
+        noValidate
+        aria-label={`Delete ${what}`}
+      >
         <p className="text-sm text-slate-700">
-          To confirm, type <strong className="font-semibold text-slate-900 [overflow-wrap:anywhere]">{name}</strong> below.
+          To confirm, type <strong className="font-semibold text-slate-900 [overflow-wrap:anywhere]">{name}</strong>{" "}
+          below.
         </p>
         <Field
           id={inputId}

@@ -37,28 +37,51 @@ export function UserMenu({ name, email, isInstanceAdmin }: { name: string; email
         {initials || "?"}
       </button>
       {open ? (
-        <div role="menu" className="absolute right-0 z-20 mt-2 w-64 rounded-lg bg-white p-1 shadow-lg ring-1 ring-slate-200">
+        <div
+          role="menu"
+          className="absolute right-0 z-20 mt-2 w-64 rounded-lg bg-white p-1 shadow-lg ring-1 ring-slate-200"
+        >
           <div className="px-3 py-2">
             <p className="text-sm font-medium text-slate-900">{name}</p>
             <p className="truncate text-xs text-slate-500">{email}</p>
           </div>
           <div className="my-1 border-t border-slate-100" />
-          <Link role="menuitem" href="/settings/secrets" onClick={() => setOpen(false)} className="block rounded-md px-3 py-2 text-sm hover:bg-slate-50">
+          <Link
+            role="menuitem"
+            href="/settings/secrets"
+            onClick={() => setOpen(false)}
+            className="block rounded-md px-3 py-2 text-sm hover:bg-slate-50"
+          >
             Your secrets
           </Link>
-          <Link role="menuitem" href="/settings/tokens" onClick={() => setOpen(false)} className="block rounded-md px-3 py-2 text-sm hover:bg-slate-50">
+          <Link
+            role="menuitem"
+            href="/settings/tokens"
+            onClick={() => setOpen(false)}
+            className="block rounded-md px-3 py-2 text-sm hover:bg-slate-50"
+          >
             Access tokens
           </Link>
           {isInstanceAdmin ? (
             <>
               <div className="my-1 border-t border-slate-100" />
-              <Link role="menuitem" href="/settings/instance" onClick={() => setOpen(false)} className="block rounded-md px-3 py-2 text-sm hover:bg-slate-50">
+              <Link
+                role="menuitem"
+                href="/settings/instance"
+                onClick={() => setOpen(false)}
+                className="block rounded-md px-3 py-2 text-sm hover:bg-slate-50"
+              >
                 Instance settings
               </Link>
             </>
           ) : null}
           <div className="my-1 border-t border-slate-100" />
-          <button role="menuitem" type="button" onClick={() => void signOut({ callbackUrl: "/sign-in" })} className="block w-full rounded-md px-3 py-2 text-left text-sm hover:bg-slate-50">
+          <button
+            role="menuitem"
+            type="button"
+            onClick={() => void signOut({ callbackUrl: "/sign-in" })}
+            className="block w-full rounded-md px-3 py-2 text-left text-sm hover:bg-slate-50"
+          >
             Sign out
           </button>
           <button
@@ -119,7 +142,11 @@ function SignOutEverywhereDialog({ onClose }: { onClose: () => void }) {
           id="revoke-tokens"
           checked={revokeTokens}
           onChange={(e) => setRevokeTokens(e.currentTarget.checked)}
-          label={count === 1 ? "Also revoke my access token" : `Also revoke all my access tokens${tokens.data ? ` (${count})` : ""}`}
+          label={
+            count === 1
+              ? "Also revoke my access token"
+              : `Also revoke all my access tokens${tokens.data ? ` (${count})` : ""}`
+          }
           hint={`Scripts and CI jobs using ${count === 1 ? "it" : "them"} stop working. Do this if someone else may have used your account.`}
         />
         {error ? <Alert>{error}</Alert> : null}

@@ -25,15 +25,26 @@ function configure(publicUrl: string) {
 async function csrfCookies(publicUrl: string) {
   const set: string[] = [];
   const res = {
-    setHeader: (name: string, value: string | string[]) => name.toLowerCase() === "set-cookie" && set.push(...[value].flat()),
+    setHeader: (name: string, value: string | string[]) =>
+      name.toLowerCase() === "set-cookie" && set.push(...[value].flat()),
     getHeader: (name: string) => (name.toLowerCase() === "set-cookie" ? set : undefined),
     status: () => res,
     send: () => res,
     json: () => res,
     end: () => res,
   };
-  const req = { method: "GET", query: { nextauth: ["csrf"] }, headers: { host: new URL(publicUrl).host }, cookies: {}, body: {} };
-  await (NextAuth as unknown as (req: unknown, res: unknown, options: unknown) => Promise<void>)(req, res, authOptions());
+  const req = {
+    method: "GET",
+    query: { nextauth: ["csrf"] },
+    headers: { host: new URL(publicUrl).host },
+    cookies: {},
+    body: {},
+  };
+  await (NextAuth as unknown as (req: unknown, res: unknown, options: unknown) => Promise<void>)(
+    req,
+    res,
+    authOptions(),
+  );
   return set;
 }
 

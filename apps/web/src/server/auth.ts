@@ -1,7 +1,14 @@
 import type { NextAuthOptions, User } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { decideOidcSignIn, oidcEmailVerified, verifyPassword } from "@lockstep/auth";
-import { effectiveSignupPolicy, findUserByEmail, findUserById, findUserByOidc, linkOidcAccount, registerUser } from "@lockstep/db";
+import {
+  effectiveSignupPolicy,
+  findUserByEmail,
+  findUserById,
+  findUserByOidc,
+  linkOidcAccount,
+  registerUser,
+} from "@lockstep/db";
 import { waitPhrase, ZEmail } from "@lockstep/validators";
 import { oidcConfig, signupDefault, webEnv } from "~/env";
 import { clientIp, services } from "./services";
@@ -9,7 +16,13 @@ import { clientIp, services } from "./services";
 export const SIGN_IN_ERROR = "Email or password is incorrect.";
 export const ACCOUNT_DISABLED = "This account has been disabled by an instance admin.";
 
-type TOidcProfile = { sub: string; email?: string; email_verified?: unknown; name?: string; preferred_username?: string };
+type TOidcProfile = {
+  sub: string;
+  email?: string;
+  email_verified?: unknown;
+  name?: string;
+  preferred_username?: string;
+};
 type TOidcUser = { id: string; email: string | null; name: string; emailVerified: boolean };
 
 const discovered = new Map<string, Promise<{ userinfo_endpoint?: string }>>();
@@ -17,7 +30,11 @@ const discovered = new Map<string, Promise<{ userinfo_endpoint?: string }>>();
 /** The provider's userinfo for this access token; claims for another subject are refused. */
 async function userinfo(issuer: string, accessToken: string, sub: string): Promise<Partial<TOidcProfile>> {
   const wellKnown = `${issuer.replace(/\/$/, "")}/.well-known/openid-configuration`;
-  if (!discovered.has(issuer)) discovered.set(issuer, fetch(wellKnown).then((r) => r.json() as Promise<{ userinfo_endpoint?: string }>));
+  if (!discovered.has(issuer))
+    discovered.set(
+      issuer,
+      fetch(wellKnown).then((r) => r.json() as Promise<{ userinfo_endpoint?: string }>),
+    );
   const endpoint = (await discovered.get(issuer)!).userinfo_endpoint;
   if (!endpoint) return {};
   const response = await fetch(endpoint, { headers: { authorization: `Bearer ${accessToken}` } });
@@ -61,10 +78,14 @@ export function authOptions(): NextAuthOptions {
           // Backoff is per client address and account (see @lockstep/auth rate-limit.ts): a client
           // that has not failed against this account always gets its password checked.
           const client = clientIp(headersOf(req));
-          if (!client) throw new Error("This server cannot tell client addresses apart, so it refuses sign-ins; its operator must start the web as npm start does.");
+          if (!client)
+            throw new Error(
+              "This server cannot tell client addresses apart, so it refuses sign-ins; its operator must start the web as npm start does.",
+            );
           const account = parsed.success ? parsed.data : "(not an email)";
           const wait = await signInLimiter.attempt(account, client);
-          if (wait !== null) throw new Error(`Too many failed sign-ins from your address; try again in ${waitPhrase(wait)}.`);
+          if (wait !== null)
+            throw new Error(`Too many failed sign-ins from your address; try again in ${waitPhrase(wait)}.`);
           const user = parsed.success ? await findUserByEmail(db, parsed.data) : null;
           // Always verify (against a dummy hash when there is no account): same time, same answer.
           const ok = await verifyPassword(user?.passwordHash ?? null, password);
@@ -91,7 +112,10 @@ export function authOptions(): NextAuthOptions {
               // granted email and name come from the userinfo endpoint when missing.
               async profile(claims: TOidcProfile, tokens: { access_token?: string }) {
                 const incomplete = !claims.email || claims.email_verified === undefined;
-                const merged = incomplete && tokens.access_token ? { ...(await userinfo(oidc.issuer, tokens.access_token, claims.sub)), ...claims } : claims;
+                const merged =
+                  incomplete && tokens.access_token
+                    ? { ...(await userinfo(oidc.issuer, tokens.access_token, claims.sub)), ...claims }
+                    : claims;
                 return {
                   id: claims.sub,
                   email: merged.email ?? null,
@@ -129,10 +153,18 @@ export function authOptions(): NextAuthOptions {
             return `/sign-in?error=${decision.reason === "disabled" ? "AccountDisabled" : "OIDCEmail"}`;
           case "create": {
             const policy = await effectiveSignupPolicy(db, signupDefault(env));
-            const result = await registerUser(db, { email: u.email!, name: u.name ?? u.email!, passwordHash: null, oidc: { provider, subject: u.id }, setupCode: null, policy });
+            const result = await registerUser(db, {
+              email: u.email!,
+              name: u.name ?? u.email!,
+              passwordHash: null,
+              oidc: { provider, subject: u.id },
+              setupCode: null,
+              policy,
+            });
             if (result.status === "created") return true;
             if (result.status === "needs-setup-code") return "/sign-in?error=OIDCSetup";
-            if (result.status === "refused") return `/sign-in?error=${result.policy === "off" ? "SignupOff" : "SignupInvite"}`;
+            if (result.status === "refused")
+              return `/sign-in?error=${result.policy === "off" ? "SignupOff" : "SignupInvite"}`;
             // Registered meanwhile under this email: sign in only through a link, decided again next time.
             return "/sign-in?error=OIDCEmail";
           }

@@ -9,6 +9,8 @@ describe("content security policy", () => {
     expect(csp).toContain("object-src 'none'");
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).not.toContain("upgrade-insecure-requests");
-    expect(contentSecurityPolicy("n", { dev: true, https: true })).toMatch(/script-src [^;]*'unsafe-eval'.*upgrade-insecure-requests$/);
+    expect(contentSecurityPolicy("n", { dev: true, https: true })).toMatch(
+      /script-src [^;]*'unsafe-eval'.*upgrade-insecure-requests$/,
+    );
   });
 });

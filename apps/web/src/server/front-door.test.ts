@@ -34,7 +34,11 @@ function exchange(head: string, body = "", localAddress = "127.0.0.1"): Promise<
 describe("front door", () => {
   it("states the socket's address and removes any copy the client sent", async () => {
     seen = [];
-    const answer = await exchange(`GET / HTTP/1.1\r\nHost: x\r\n${CLIENT_ADDRESS_HEADER}: 203.0.113.1\r\nX-Lockstep-Client-Address: 203.0.113.2\r\nConnection: close\r\n\r\n`, "", "127.0.0.2");
+    const answer = await exchange(
+      `GET / HTTP/1.1\r\nHost: x\r\n${CLIENT_ADDRESS_HEADER}: 203.0.113.1\r\nX-Lockstep-Client-Address: 203.0.113.2\r\nConnection: close\r\n\r\n`,
+      "",
+      "127.0.0.2",
+    );
     expect(answer).toContain('"address":"127.0.0.2"');
     expect(seen[0]!.rawHeaders.filter((h) => h.toLowerCase() === CLIENT_ADDRESS_HEADER)).toHaveLength(1);
     expect(seen[0]!.rawHeaders).not.toContain("203.0.113.1");
@@ -42,18 +46,27 @@ describe("front door", () => {
 
   it("refuses a declared body over the limit before reading it, and one without a declared length", async () => {
     seen = [];
-    const tooBig = await exchange(`POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 52428800\r\n\r\n`, "x".repeat(2048));
+    const tooBig = await exchange(
+      `POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 52428800\r\n\r\n`,
+      "x".repeat(2048),
+    );
     expect(tooBig).toMatch(/^HTTP\/1\.1 413 /);
     expect(tooBig.toLowerCase()).toContain("connection: close");
     expect(tooBig).toContain("PAYLOAD_TOO_LARGE");
-    const chunked = await exchange(`POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n`, "5\r\nhello\r\n0\r\n\r\n");
+    const chunked = await exchange(
+      `POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n`,
+      "5\r\nhello\r\n0\r\n\r\n",
+    );
     expect(chunked).toMatch(/^HTTP\/1\.1 411 /);
     // The app never saw either.
     expect(seen).toHaveLength(0);
   });
 
   it("draws the line at the limit exactly: 1024 bytes pass (positive control), 1025 do not", async () => {
-    const answer = await exchange(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1024\r\nConnection: close\r\n\r\n`, "y".repeat(1024));
+    const answer = await exchange(
+      `POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1024\r\nConnection: close\r\n\r\n`,
+      "y".repeat(1024),
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 200 /);
     expect(answer).toContain('"bytes":1024');
     const over = await exchange(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1025\r\n\r\n`, "y".repeat(1025));

@@ -42,8 +42,16 @@ const api = (userId: string) =>
 
 describe("GET /admin/queues", () => {
   it("404 for anonymous callers, non-admins and an admin's token without the admin scope; the queues for an admin, with no value in them", async () => {
-    const admin = (await createUserWithPersonalWorkspace(db, { email: `qadmin-${randomUUID()}@example.test`, name: "Admin", passwordHash: null }))!;
-    const member = (await createUserWithPersonalWorkspace(db, { email: `qmember-${randomUUID()}@example.test`, name: "Member", passwordHash: null }))!;
+    const admin = (await createUserWithPersonalWorkspace(db, {
+      email: `qadmin-${randomUUID()}@example.test`,
+      name: "Admin",
+      passwordHash: null,
+    }))!;
+    const member = (await createUserWithPersonalWorkspace(db, {
+      email: `qmember-${randomUUID()}@example.test`,
+      name: "Member",
+      passwordHash: null,
+    }))!;
     await db.update(schema.users).set({ isInstanceAdmin: true }).where(eq(schema.users.id, admin.id));
     const asAdmin = api(admin.id);
     const org = await asAdmin.orgs.create({ name: "Q", slug: `q-${admin.id.slice(0, 8)}` });
@@ -52,9 +60,34 @@ describe("GET /admin/queues", () => {
     await asAdmin.secrets.create({ workspaceId: ws.id, name: "DB_PASSWORD", value: { plain: marker } });
     const ce = await asAdmin.computeEnvs.create({
       workspaceId: ws.id,
-      computeEnv: { kind: "aws-batch", name: "AWS", workDir: "s3://bucket-q/runs", nextflowVersion: "24.10.8", config: { region: "eu-west-1", jobQueue: "q", executionRoleArn: "arn:aws:iam::123456789012:role/x", headImage: "public.ecr.aws/seqera-labs/nextflow:24.10.8", secretPrefix: "q/", credentialId: (await asAdmin.credentials.create({ workspaceId: ws.id, name: "aws", provider: "aws", value: { plain: JSON.stringify({ accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "x".repeat(40) }) } })).id } },
+      computeEnv: {
+        kind: "aws-batch",
+        name: "AWS",
+        workDir: "s3://bucket-q/runs",
+        nextflowVersion: "24.10.8",
+        config: {
+          region: "eu-west-1",
+          jobQueue: "q",
+          executionRoleArn: "arn:aws:iam::123456789012:role/x",
+          headImage: "public.ecr.aws/seqera-labs/nextflow:24.10.8",
+          secretPrefix: "q/",
+          credentialId: (
+            await asAdmin.credentials.create({
+              workspaceId: ws.id,
+              name: "aws",
+              provider: "aws",
+              value: {
+                plain: JSON.stringify({ accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "x".repeat(40) }),
+              },
+            })
+          ).id,
+        },
+      },
     });
-    const pipeline = await asAdmin.pipelines.create({ workspaceId: ws.id, pipeline: { name: "hello", repository: "https://github.com/nextflow-io/hello", defaultComputeEnvId: ce.id } });
+    const pipeline = await asAdmin.pipelines.create({
+      workspaceId: ws.id,
+      pipeline: { name: "hello", repository: "https://github.com/nextflow-io/hello", defaultComputeEnvId: ce.id },
+    });
     const run = await asAdmin.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id });
 
     const adminRow = (await findUserById(db, admin.id))!;

@@ -11,7 +11,11 @@ const STATES = ["waiting", "active", "delayed", "prioritized", "completed", "fai
 const LISTED = ["failed", "active", "waiting", "delayed"] as const;
 
 export type TQueueJobRow = { id: string; name: string; attempts: number; at: number | null; reason: string | null };
-export type TQueueSummary = { name: string; counts: Record<(typeof STATES)[number], number>; jobs: Record<(typeof LISTED)[number], TQueueJobRow[]> };
+export type TQueueSummary = {
+  name: string;
+  counts: Record<(typeof STATES)[number], number>;
+  jobs: Record<(typeof LISTED)[number], TQueueJobRow[]>;
+};
 
 export async function queueSummaries(queues: TQueues, perState = 20): Promise<TQueueSummary[]> {
   return Promise.all(
@@ -48,7 +52,9 @@ export function renderQueueView(summaries: TQueueSummary[], now = new Date()): s
     const lists = LISTED.filter((s) => q.jobs[s].length > 0)
       .map(
         (s) =>
-          `<h3>${s} (latest ${q.jobs[s].length} of ${q.counts[s]})</h3><table border="1" cellpadding="4"><tr><th>job</th><th>id</th><th>attempts</th><th>at</th>${s === "failed" ? "<th>reason</th>" : ""}</tr>${q.jobs[s]
+          `<h3>${s} (latest ${q.jobs[s].length} of ${q.counts[s]})</h3><table border="1" cellpadding="4"><tr><th>job</th><th>id</th><th>attempts</th><th>at</th>${s === "failed" ? "<th>reason</th>" : ""}</tr>${q.jobs[
+            s
+          ]
             .map(
               (j) =>
                 `<tr><td>${escape(j.name)}</td><td><code>${escape(j.id)}</code></td><td>${j.attempts}</td><td>${j.at ? new Date(j.at).toISOString() : ""}</td>${s === "failed" ? `<td>${escape(j.reason ?? "")}</td>` : ""}</tr>`,
@@ -61,10 +67,17 @@ export function renderQueueView(summaries: TQueueSummary[], now = new Date()): s
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Queues · Lockstep</title><meta name="robots" content="noindex"></head><body><h1>Queues</h1><p>As of ${now.toISOString()}. Job payloads are not shown (they hold ids only).</p>${sections.join("")}</body></html>`;
 }
 
-const notFound = () => new Response("Not found\n", { status: 404, headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" } });
+const notFound = () =>
+  new Response("Not found\n", {
+    status: 404,
+    headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
+  });
 
 /** The whole answer for a caller: 404 unless an instance admin (a bearer token needs the `admin` scope too). */
-export async function queueViewResponse(caller: { isInstanceAdmin: boolean; disabledAt: Date | null; tokenScopes?: readonly string[] } | null, queues: TQueues): Promise<Response> {
+export async function queueViewResponse(
+  caller: { isInstanceAdmin: boolean; disabledAt: Date | null; tokenScopes?: readonly string[] } | null,
+  queues: TQueues,
+): Promise<Response> {
   if (!caller || !caller.isInstanceAdmin || caller.disabledAt) return notFound();
   if (caller.tokenScopes && !caller.tokenScopes.includes("admin")) return notFound();
   const html = renderQueueView(await queueSummaries(queues));

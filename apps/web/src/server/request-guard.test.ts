@@ -4,7 +4,10 @@ import { crossSiteReason, guardRequest } from "./request-guard";
 
 const publicUrl = "https://lockstep.example.org";
 const post = (headers: Record<string, string>, method = "POST") =>
-  new Request("https://lockstep.example.org/api/trpc/me.signOutEverywhere", { method, headers: { [CLIENT_ADDRESS_HEADER]: "192.0.2.1", ...headers } });
+  new Request("https://lockstep.example.org/api/trpc/me.signOutEverywhere", {
+    method,
+    headers: { [CLIENT_ADDRESS_HEADER]: "192.0.2.1", ...headers },
+  });
 const statusOf = (req: Request, jsonOnly = true) => guardRequest(req, { publicUrl, jsonOnly })?.status ?? "passes";
 
 describe("state-changing requests come from the app's own pages", () => {
@@ -30,9 +33,13 @@ describe("state-changing requests come from the app's own pages", () => {
   });
 
   it("skips the origin check for bearer-token requests (the API then ignores cookies)", () => {
-    expect(statusOf(post({ ...json, origin: "http://evil.example", authorization: `Bearer lst_${"a".repeat(43)}` }))).toBe("passes");
+    expect(
+      statusOf(post({ ...json, origin: "http://evil.example", authorization: `Bearer lst_${"a".repeat(43)}` })),
+    ).toBe("passes");
     // Basic credentials a browser may attach by itself are no token.
-    expect(crossSiteReason(new Headers({ origin: "http://evil.example", authorization: "Basic dXNlcjpwYXNz" }), publicUrl)).not.toBeNull();
+    expect(
+      crossSiteReason(new Headers({ origin: "http://evil.example", authorization: "Basic dXNlcjpwYXNz" }), publicUrl),
+    ).not.toBeNull();
   });
 
   it("accepts only JSON for tRPC, whatever the origin", () => {
@@ -42,7 +49,9 @@ describe("state-changing requests come from the app's own pages", () => {
     expect(statusOf(post({}))).toBe(415);
     expect(statusOf(post({ "content-type": "application/json; charset=utf-8" }))).toBe("passes");
     // next-auth's forms are not JSON.
-    expect(statusOf(post({ "content-type": "application/x-www-form-urlencoded", origin: publicUrl }), false)).toBe("passes");
+    expect(statusOf(post({ "content-type": "application/x-www-form-urlencoded", origin: publicUrl }), false)).toBe(
+      "passes",
+    );
   });
 
   it("leaves reads alone, but refuses everything when the front door did not run", () => {

@@ -35,7 +35,8 @@ export function refusal(status: number, code: string, message: string): Response
 export function crossSiteReason(headers: Headers, publicUrl: string | undefined): string | null {
   if (/^Bearer\s+\S/i.test(headers.get("authorization") ?? "")) return null;
   const site = headers.get("sec-fetch-site");
-  if (site !== null && site !== "same-origin" && site !== "none") return `it was sent from another site (Sec-Fetch-Site: ${site})`;
+  if (site !== null && site !== "same-origin" && site !== "none")
+    return `it was sent from another site (Sec-Fetch-Site: ${site})`;
   const origin = headers.get("origin");
   if (origin === null) return null;
   if (isOwnOrigin(origin, headers.get("host"), publicUrl)) return null;
@@ -64,12 +65,26 @@ function isJson(contentType: string | null): boolean {
 /** A response refusing the request, or null to let it through. */
 export function guardRequest(req: Request, guard: TGuard): Response | null {
   if (!req.headers.get(CLIENT_ADDRESS_HEADER)) {
-    console.error(JSON.stringify({ level: "error", msg: "request without the front door's client address: start the web with node --import ./front-door.mjs (npm start and the Docker image do)" }));
-    return refusal(500, "NO_FRONT_DOOR", "This server was started without its front door (apps/web/front-door.mjs), so it refuses API requests.");
+    console.error(
+      JSON.stringify({
+        level: "error",
+        msg: "request without the front door's client address: start the web with node --import ./front-door.mjs (npm start and the Docker image do)",
+      }),
+    );
+    return refusal(
+      500,
+      "NO_FRONT_DOOR",
+      "This server was started without its front door (apps/web/front-door.mjs), so it refuses API requests.",
+    );
   }
   if (SAFE_METHODS.has(req.method)) return null;
   const crossSite = crossSiteReason(req.headers, guard.publicUrl);
-  if (crossSite) return refusal(403, "CROSS_SITE", `Refused: ${crossSite}. Lockstep accepts changes only from its own pages or with an access token.`);
+  if (crossSite)
+    return refusal(
+      403,
+      "CROSS_SITE",
+      `Refused: ${crossSite}. Lockstep accepts changes only from its own pages or with an access token.`,
+    );
   if (guard.jsonOnly && !isJson(req.headers.get("content-type"))) {
     return refusal(415, "UNSUPPORTED_MEDIA_TYPE", "Send API calls as JSON (Content-Type: application/json).");
   }

@@ -10,7 +10,14 @@ import { clientAddress } from "./client-address";
  * Process-wide connections, created on first use. Kept on globalThis so Next's dev server does not
  * open a new pool on every hot reload.
  */
-type TServices = { db: TDatabase; redis: Redis; limiter: TRateLimiter; signInLimiter: TSignInLimiter; sealing: Promise<SealingKeyring>; runEvents: TRunEventSource };
+type TServices = {
+  db: TDatabase;
+  redis: Redis;
+  limiter: TRateLimiter;
+  signInLimiter: TSignInLimiter;
+  sealing: Promise<SealingKeyring>;
+  runEvents: TRunEventSource;
+};
 const holder = globalThis as unknown as { __lockstepServices?: TServices };
 
 export function services(): TServices {
@@ -22,13 +29,21 @@ export function services(): TServices {
     holder.__lockstepServices = {
       db,
       redis,
-      limiter: createRateLimiter(redis, env.LOCKSTEP_QUEUE_PREFIX, { "sign-up:ip": { points: env.LOCKSTEP_SIGNUPS_PER_ADDRESS_PER_HOUR, duration: 3600 } }),
+      limiter: createRateLimiter(redis, env.LOCKSTEP_QUEUE_PREFIX, {
+        "sign-up:ip": { points: env.LOCKSTEP_SIGNUPS_PER_ADDRESS_PER_HOUR, duration: 3600 },
+      }),
       signInLimiter: createSignInLimiter(redis, env.LOCKSTEP_QUEUE_PREFIX),
       // Public keys only; the private keyring is the worker's alone.
       sealing: SealingKeyring.fromSpec(env.LOCKSTEP_SEAL_KEYS),
       // One LISTEN connection per web process, opened with the first live page (runs.onChange).
       runEvents: createRunEventHub(sql, (error) =>
-        console.error(JSON.stringify({ level: "warn", msg: "run events: listening failed; pages fall back to polling", error: error instanceof Error ? error.message : String(error) })),
+        console.error(
+          JSON.stringify({
+            level: "warn",
+            msg: "run events: listening failed; pages fall back to polling",
+            error: error instanceof Error ? error.message : String(error),
+          }),
+        ),
       ),
     };
   }

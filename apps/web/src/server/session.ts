@@ -23,7 +23,13 @@ export async function identityFromRequest(req: NextRequest): Promise<TIdentity |
   if (header) {
     const token = header.replace(/^Bearer\s+/i, "").trim();
     return identityFromToken(services().db, token, clientIp(req.headers), (error) =>
-      console.error(JSON.stringify({ level: "warn", msg: "could not record an access token's use", error: error instanceof Error ? error.message : String(error) })),
+      console.error(
+        JSON.stringify({
+          level: "warn",
+          msg: "could not record an access token's use",
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      ),
     );
   }
   const jwt = await getToken({ req, secret: webEnv().NEXTAUTH_SECRET, secureCookie: usesSecureCookies() });

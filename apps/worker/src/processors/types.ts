@@ -32,7 +32,12 @@ export type TProcessorContext = {
   metrics?: TWorkerMetrics;
 };
 
-export type THandler<K extends TJobName> = (payload: TJobPayload<K>, job: Job, ctx: TProcessorContext, token?: string) => Promise<unknown>;
+export type THandler<K extends TJobName> = (
+  payload: TJobPayload<K>,
+  job: Job,
+  ctx: TProcessorContext,
+  token?: string,
+) => Promise<unknown>;
 
 /** Every job in the catalog has exactly one handler; a missing one does not compile. */
 export type TRegistry = { [K in TJobName]: THandler<K> };

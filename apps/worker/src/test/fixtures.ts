@@ -53,9 +53,17 @@ type TApiCaller = ReturnType<typeof apiCaller>;
 export async function addParticipant(
   deps: { db: TDatabase; redis: Redis; queues: TQueues; keys: Pick<TKeys, "sealing"> },
   inviter: TApiCaller,
-  input: { workspaceId: string; user: { id: string; email: string }; role: Parameters<TApiCaller["workspaces"]["participants"]["add"]>[0]["role"] },
+  input: {
+    workspaceId: string;
+    user: { id: string; email: string };
+    role: Parameters<TApiCaller["workspaces"]["participants"]["add"]>[0]["role"];
+  },
 ) {
-  const invitation = await inviter.workspaces.participants.add({ workspaceId: input.workspaceId, email: input.user.email, role: input.role });
+  const invitation = await inviter.workspaces.participants.add({
+    workspaceId: input.workspaceId,
+    email: input.user.email,
+    role: input.role,
+  });
   return apiCaller(deps, input.user.id).invitations.accept({ invitationId: invitation.id });
 }
 
@@ -70,15 +78,27 @@ export async function makeInstanceAdmin(db: TDatabase, userId: string) {
  */
 export async function workspaceWithSecrets(deps: { db: TDatabase; redis: Redis; queues: TQueues; keys: TKeys }) {
   const { db } = deps;
-  const owner = (await createUserWithPersonalWorkspace(db, { email: `owner-${randomUUID()}@example.test`, name: "Owner", passwordHash: null }))!;
-  const launcher = (await createUserWithPersonalWorkspace(db, { email: `launcher-${randomUUID()}@example.test`, name: "Launcher", passwordHash: null }))!;
+  const owner = (await createUserWithPersonalWorkspace(db, {
+    email: `owner-${randomUUID()}@example.test`,
+    name: "Owner",
+    passwordHash: null,
+  }))!;
+  const launcher = (await createUserWithPersonalWorkspace(db, {
+    email: `launcher-${randomUUID()}@example.test`,
+    name: "Launcher",
+    passwordHash: null,
+  }))!;
   await makeInstanceAdmin(db, owner.id);
   const caller = (userId: string) => apiCaller(deps, userId);
   const asOwner = caller(owner.id);
   const org = await asOwner.orgs.create({ name: "Cloud", slug: `cloud-${owner.id.slice(0, 8)}` });
   const ws = await asOwner.workspaces.create({ orgId: org.id, name: "Cloud runs" });
   await addParticipant(deps, asOwner, { workspaceId: ws.id, user: launcher, role: "launch" });
-  const values = { db: `db-MARKER-${randomUUID()}`, wsToken: `ws-MARKER-${randomUUID()}`, userToken: `user-MARKER-${randomUUID()}` };
+  const values = {
+    db: `db-MARKER-${randomUUID()}`,
+    wsToken: `ws-MARKER-${randomUUID()}`,
+    userToken: `user-MARKER-${randomUUID()}`,
+  };
   await asOwner.secrets.create({ workspaceId: ws.id, name: "DB_PASSWORD", value: { plain: values.db } });
   await asOwner.secrets.create({ workspaceId: ws.id, name: "API_TOKEN", value: { plain: values.wsToken } });
   const asLauncher = caller(launcher.id);
@@ -86,16 +106,21 @@ export async function workspaceWithSecrets(deps: { db: TDatabase; redis: Redis; 
   return { ws, asOwner, asLauncher, values };
 }
 
-export async function waitForRun(db: TDatabase, runId: string, done: (run: TRun) => boolean, timeoutMs = 60_000): Promise<TRun> {
+export async function waitForRun(
+  db: TDatabase,
+  runId: string,
+  done: (run: TRun) => boolean,
+  timeoutMs = 60_000,
+): Promise<TRun> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const run = (await getRun(db, runId))!;
     if (done(run)) return run;
-    if (Date.now() > deadline) throw new Error(`run ${runId} stuck at ${run.status}/${run.secretsState}: ${run.errorMessage ?? ""}`);
+    if (Date.now() > deadline)
+      throw new Error(`run ${runId} stuck at ${run.status}/${run.secretsState}: ${run.errorMessage ?? ""}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
 
 /** The run has ended and its secrets are settled one way or the other. */
-export const settled = (run: TRun) =>
-  isTerminalRunStatus(run.status) && isSecretsSettled(run.secretsState);
+export const settled = (run: TRun) => isTerminalRunStatus(run.status) && isSecretsSettled(run.secretsState);

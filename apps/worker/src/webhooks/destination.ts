@@ -23,12 +23,36 @@ export type TDestinationPolicy = {
 
 /** Special-purpose ranges (IANA registries): nothing a public webhook receiver lives on. */
 const BLOCKED_V4 = [
-  "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24",
-  "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+  "0.0.0.0/8",
+  "10.0.0.0/8",
+  "100.64.0.0/10",
+  "127.0.0.0/8",
+  "169.254.0.0/16",
+  "172.16.0.0/12",
+  "192.0.0.0/24",
+  "192.0.2.0/24",
+  "192.88.99.0/24",
+  "192.168.0.0/16",
+  "198.18.0.0/15",
+  "198.51.100.0/24",
+  "203.0.113.0/24",
+  "224.0.0.0/4",
+  "240.0.0.0/4",
 ];
 const BLOCKED_V6 = [
-  "::/128", "::1/128", "::ffff:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32", "2002::/16",
-  "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
+  "::/128",
+  "::1/128",
+  "::ffff:0:0/96",
+  "64:ff9b::/96",
+  "64:ff9b:1::/48",
+  "100::/64",
+  "2001::/23",
+  "2001:db8::/32",
+  "2002::/16",
+  "fc00::/7",
+  "fe80::/10",
+  "fec0::/10",
+  "ff00::/8",
 ];
 
 /**
@@ -62,7 +86,10 @@ export function unmapped(address: string): string {
 }
 
 /** Null when the worker may connect to `address`, else why not ("blocked_address"). */
-export function addressRefusal(rawAddress: string, policy: Pick<TDestinationPolicy, "allowedNetworks">): "blocked_address" | null {
+export function addressRefusal(
+  rawAddress: string,
+  policy: Pick<TDestinationPolicy, "allowedNetworks">,
+): "blocked_address" | null {
   const address = unmapped(rawAddress);
   const family = isIP(address);
   if (family === 0) return "blocked_address";
@@ -86,7 +113,8 @@ function guardedLookup(policy: TDestinationPolicy): LookupFunction {
       if (addresses.length === 0 || addresses.some((a) => addressRefusal(a.address, policy))) {
         return callback(Object.assign(new DestinationRefused("blocked_address"), { code: "EBLOCKED" }), "", 0);
       }
-      if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
+      if ((options as { all?: boolean }).all)
+        return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
       return callback(null, addresses[0]!.address, addresses[0]!.family);
     });
   };
@@ -101,7 +129,8 @@ function kindOf(error: unknown): string {
   const code = (error as { code?: string }).code ?? "";
   const name = (error as { name?: string }).name ?? "";
   if (code === "EBLOCKED") return "blocked_address";
-  if (name === "TimeoutError" || name === "AbortError" || code === "ETIMEDOUT" || code === "ABORT_ERR") return "timeout";
+  if (name === "TimeoutError" || name === "AbortError" || code === "ETIMEDOUT" || code === "ABORT_ERR")
+    return "timeout";
   if (code === "ECONNREFUSED") return "connection_refused";
   if (code === "ECONNRESET" || code === "EPIPE") return "connection_reset";
   if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "ENODATA") return "dns";
@@ -115,9 +144,19 @@ function kindOf(error: unknown): string {
  * 64 KiB of the answer and keeps none of it. What comes back is safe to log: a status code, a
  * duration and a fixed word for the kind of failure.
  */
-export async function postWebhook(rawUrl: string, body: string, headers: Record<string, string>, policy: TDestinationPolicy, timeoutMs: number): Promise<TDeliveryOutcome> {
+export async function postWebhook(
+  rawUrl: string,
+  body: string,
+  headers: Record<string, string>,
+  policy: TDestinationPolicy,
+  timeoutMs: number,
+): Promise<TDeliveryOutcome> {
   const started = performance.now();
-  const done = (statusCode: number | null, errorKind: string | null): TDeliveryOutcome => ({ statusCode, durationMs: Math.round(performance.now() - started), errorKind });
+  const done = (statusCode: number | null, errorKind: string | null): TDeliveryOutcome => ({
+    statusCode,
+    durationMs: Math.round(performance.now() - started),
+    errorKind,
+  });
   let url: URL;
   try {
     url = new URL(rawUrl);
@@ -145,7 +184,12 @@ export async function postWebhook(rawUrl: string, body: string, headers: Record<
       url,
       {
         method: "POST",
-        headers: { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(body).toString(), "user-agent": "Lockstep-Webhooks/1" },
+        headers: {
+          ...headers,
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(body).toString(),
+          "user-agent": "Lockstep-Webhooks/1",
+        },
         lookup: guardedLookup(policy),
         // No connection reuse: each attempt resolves and checks the address afresh.
         agent: false,
@@ -159,8 +203,12 @@ export async function postWebhook(rawUrl: string, body: string, headers: Record<
         });
         const status = response.statusCode ?? 0;
         const ok = status >= 200 && status < 300;
-        response.on("end", () => finish(status, ok ? null : status >= 300 && status < 400 ? "redirect_not_followed" : "http_status"));
-        response.on("close", () => finish(status, ok ? null : status >= 300 && status < 400 ? "redirect_not_followed" : "http_status"));
+        response.on("end", () =>
+          finish(status, ok ? null : status >= 300 && status < 400 ? "redirect_not_followed" : "http_status"),
+        );
+        response.on("close", () =>
+          finish(status, ok ? null : status >= 300 && status < 400 ? "redirect_not_followed" : "http_status"),
+        );
         response.on("error", () => finish(status, ok ? null : "http_status"));
       },
     );

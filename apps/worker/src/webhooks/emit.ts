@@ -33,9 +33,15 @@ export async function emit(
       },
       ...(type === "run.cleanup_failed" ? { cleanup: { attempts: facts.attempts ?? run.cleanupAttempts } } : {}),
     };
-    const deliveries = await ctx.db.transaction((tx) => recordWebhookEvent(tx, { workspaceId: run.workspaceId, type, data }));
-    for (const deliveryId of deliveries) await enqueue(ctx.queues, "webhooks.deliver", { deliveryId, attempt: 1 }).catch(() => undefined);
+    const deliveries = await ctx.db.transaction((tx) =>
+      recordWebhookEvent(tx, { workspaceId: run.workspaceId, type, data }),
+    );
+    for (const deliveryId of deliveries)
+      await enqueue(ctx.queues, "webhooks.deliver", { deliveryId, attempt: 1 }).catch(() => undefined);
   } catch (error) {
-    ctx.logger.warn({ runId: run.id, event: type, err: error instanceof Error ? error.name : "unknown" }, "could not record a webhook event");
+    ctx.logger.warn(
+      { runId: run.id, event: type, err: error instanceof Error ? error.name : "unknown" },
+      "could not record a webhook event",
+    );
   }
 }

@@ -3,4 +3,3 @@ export function bearerTokenOf(header: string | null): string | null {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
   return match ? match[1]! : null;
 }
-

@@ -12,14 +12,26 @@ import { restRoutes, type TRoute } from "./routes";
 /** The error body of every refusal: a code (tRPC's, e.g. NOT_FOUND), a message for people, and per-field messages. */
 export type TRestError = { error: { code: string; message: string; fields?: Record<string, string> } };
 
-const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "x-content-type-options": "nosniff" };
+const JSON_HEADERS = {
+  "content-type": "application/json; charset=utf-8",
+  "cache-control": "no-store",
+  "x-content-type-options": "nosniff",
+};
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
 }
 
-export function restError(status: number, code: string, message: string, fields?: Record<string, string>, headers?: Record<string, string>): Response {
-  const body: TRestError = { error: { code, message, ...(fields && Object.keys(fields).length > 0 ? { fields } : {}) } };
+export function restError(
+  status: number,
+  code: string,
+  message: string,
+  fields?: Record<string, string>,
+  headers?: Record<string, string>,
+): Response {
+  const body: TRestError = {
+    error: { code, message, ...(fields && Object.keys(fields).length > 0 ? { fields } : {}) },
+  };
   return json(status, body, headers);
 }
 
@@ -78,7 +90,11 @@ function fromError(error: unknown): Response {
       cause instanceof ZodError
         ? fieldsOf(cause)
         : cause instanceof AppError
-          ? Object.fromEntries((cause.details ?? []).flatMap((d) => (d.field ? [[d.field, d.message]] : d.line !== undefined ? [[`line ${d.line}`, d.message]] : [])))
+          ? Object.fromEntries(
+              (cause.details ?? []).flatMap((d) =>
+                d.field ? [[d.field, d.message]] : d.line !== undefined ? [[`line ${d.line}`, d.message]] : [],
+              ),
+            )
           : undefined;
     const status = getHTTPStatusCodeFromError(error);
     if (status >= 500) {
@@ -88,7 +104,13 @@ function fromError(error: unknown): Response {
     }
     return restError(status, error.code, error.message, fields);
   }
-  console.error(JSON.stringify({ level: "error", msg: "REST internal error", error: error instanceof Error ? error.message : "unknown" }));
+  console.error(
+    JSON.stringify({
+      level: "error",
+      msg: "REST internal error",
+      error: error instanceof Error ? error.message : "unknown",
+    }),
+  );
   return restError(500, "INTERNAL_SERVER_ERROR", "Something went wrong on the server; try again.");
 }
 
@@ -114,31 +136,56 @@ export type TRestOptions = {
  */
 export async function handleRest(req: Request, options: TRestOptions): Promise<Response> {
   const url = new URL(req.url);
-  const path = url.pathname.startsWith(options.basePath) ? url.pathname.slice(options.basePath.length) || "/" : url.pathname;
+  const path = url.pathname.startsWith(options.basePath)
+    ? url.pathname.slice(options.basePath.length) || "/"
+    : url.pathname;
   if (path === "/openapi.json" && (req.method === "GET" || req.method === "HEAD")) {
     return json(200, openApiDocument(options.basePath), { "cache-control": "public, max-age=60" });
   }
   const { found, allowed } = match(req.method, path);
   if (!found) {
-    if (allowed.length > 0) return restError(405, "METHOD_NOT_SUPPORTED", `${req.method} is not supported here; use ${allowed.join(", ")}.`, undefined, { allow: allowed.join(", ") });
+    if (allowed.length > 0)
+      return restError(
+        405,
+        "METHOD_NOT_SUPPORTED",
+        `${req.method} is not supported here; use ${allowed.join(", ")}.`,
+        undefined,
+        { allow: allowed.join(", ") },
+      );
     return restError(404, "NOT_FOUND", `No API route ${path}; see ${options.basePath}/openapi.json.`);
   }
   const token = bearerTokenOf(req.headers.get("authorization"));
   if (!token) {
-    return restError(401, "UNAUTHORIZED", "Send an access token as Authorization: Bearer <token> (Settings → Access tokens).", undefined, { "www-authenticate": 'Bearer realm="lockstep"' });
+    return restError(
+      401,
+      "UNAUTHORIZED",
+      "Send an access token as Authorization: Bearer <token> (Settings → Access tokens).",
+      undefined,
+      { "www-authenticate": 'Bearer realm="lockstep"' },
+    );
   }
   try {
     const { route, params } = found;
     // Who first (401), then what was sent (400/415), then what the procedures say (403/404/…).
     const ctx = await options.context();
     if (ctx.identity?.via !== "token") {
-      return restError(401, "UNAUTHORIZED", "This access token is not valid (unknown, revoked or expired).", undefined, { "www-authenticate": 'Bearer realm="lockstep", error="invalid_token"' });
+      return restError(
+        401,
+        "UNAUTHORIZED",
+        "This access token is not valid (unknown, revoked or expired).",
+        undefined,
+        { "www-authenticate": 'Bearer realm="lockstep", error="invalid_token"' },
+      );
     }
     const query = route.query ? parse(route.query, Object.fromEntries(url.searchParams), "query") : {};
     let body: unknown;
     if (route.body) {
       if (!/^application\/json\s*(;|$)/i.test(req.headers.get("content-type") ?? "")) {
-        return restError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the request body as JSON (Content-Type: application/json).");
+        return restError(
+          415,
+          "UNSUPPORTED_MEDIA_TYPE",
+          "Send the request body as JSON (Content-Type: application/json).",
+        );
       }
       let raw: unknown;
       try {

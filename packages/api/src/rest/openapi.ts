@@ -31,17 +31,32 @@ const ERROR_SCHEMA: TJsonSchema = {
       type: "object",
       required: ["code", "message"],
       properties: {
-        code: { type: "string", description: "UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, BAD_REQUEST, TOO_MANY_REQUESTS, …" },
+        code: {
+          type: "string",
+          description: "UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, BAD_REQUEST, TOO_MANY_REQUESTS, …",
+        },
         message: { type: "string" },
-        fields: { type: "object", additionalProperties: { type: "string" }, description: "Per-field messages naming the rule broken (never the value sent)." },
+        fields: {
+          type: "object",
+          additionalProperties: { type: "string" },
+          description: "Per-field messages naming the rule broken (never the value sent).",
+        },
       },
     },
   },
 };
 
-const errorRef = (description: string) => ({ description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } });
+const errorRef = (description: string) => ({
+  description,
+  content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+});
 
-type TProcedure = { _def: { type: "query" | "mutation" | "subscription"; meta?: { instanceAdmin?: true; permission?: string; orgPermission?: string } } };
+type TProcedure = {
+  _def: {
+    type: "query" | "mutation" | "subscription";
+    meta?: { instanceAdmin?: true; permission?: string; orgPermission?: string };
+  };
+};
 
 /** Which token scope and workspace permission each route needs: those of the procedures it calls. */
 function accessOf(route: TRoute): { scopes: string[]; permissions: string[] } {
@@ -68,14 +83,25 @@ function operation(route: TRoute) {
     for (const [name, schema] of Object.entries(route.query.shape as Record<string, z.ZodType>)) {
       const s = jsonSchema(schema, "input");
       const { description, ...rest } = s;
-      parameters.push({ name, in: "query", required: !schema.safeParse(undefined).success, schema: rest, ...(description ? { description } : {}) });
+      parameters.push({
+        name,
+        in: "query",
+        required: !schema.safeParse(undefined).success,
+        schema: rest,
+        ...(description ? { description } : {}),
+      });
     }
   }
   const { scopes, permissions } = accessOf(route);
   const success =
     route.response === null
       ? { "204": { description: "Done (no content)." } }
-      : { [String(route.status ?? 200)]: { description: "OK", content: { "application/json": { schema: jsonSchema(route.response, "output") } } } };
+      : {
+          [String(route.status ?? 200)]: {
+            description: "OK",
+            content: { "application/json": { schema: jsonSchema(route.response, "output") } },
+          },
+        };
   return {
     operationId: route.operationId,
     summary: route.summary,
@@ -90,14 +116,20 @@ function operation(route: TRoute) {
     tags: [route.tag],
     "x-lockstep-scopes": scopes,
     parameters,
-    ...(route.body ? { requestBody: { required: true, content: { "application/json": { schema: jsonSchema(route.body, "input") } } } } : {}),
+    ...(route.body
+      ? {
+          requestBody: { required: true, content: { "application/json": { schema: jsonSchema(route.body, "input") } } },
+        }
+      : {}),
     responses: {
       ...success,
       "400": errorRef("Invalid input: `fields` names each field and rule."),
       "401": errorRef("No valid access token."),
       "403": errorRef("The token lacks the scope, or your role lacks the permission."),
       "404": errorRef("Absent, or in a tenant you cannot see."),
-      ...(route.method !== "GET" ? { "409": errorRef("Conflicts with the current state (a duplicate name, a run holding it).") } : {}),
+      ...(route.method !== "GET"
+        ? { "409": errorRef("Conflicts with the current state (a duplicate name, a run holding it).") }
+        : {}),
     },
   };
 }
@@ -123,7 +155,9 @@ export function openApiDocument(basePath = "/api/v1"): TJsonSchema {
     },
     servers: [{ url: basePath }],
     security: [{ bearer: [] }],
-    tags: ["pipeline-secrets", "account", "orgs", "workspaces", "compute-envs", "pipelines", "runs", "audit"].map((name) => ({ name })),
+    tags: ["pipeline-secrets", "account", "orgs", "workspaces", "compute-envs", "pipelines", "runs", "audit"].map(
+      (name) => ({ name }),
+    ),
     paths,
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "A Lockstep access token (lst_…)." } },

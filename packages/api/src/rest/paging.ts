@@ -20,11 +20,21 @@ export function restProblem(status: number, code: string, message: string, field
  * id of the last item of the previous page. A thin adapter: when the procedure pages itself
  * (cursor + limit), the route passes both through instead and keeps this answer's shape.
  */
-export function cursorPage<T extends { id: string }>(all: readonly T[], cursor: string | undefined, limit: number): { items: T[]; nextCursor: string | null } {
+export function cursorPage<T extends { id: string }>(
+  all: readonly T[],
+  cursor: string | undefined,
+  limit: number,
+): { items: T[]; nextCursor: string | null } {
   let start = 0;
   if (cursor !== undefined) {
     const at = all.findIndex((item) => item.id === cursor);
-    if (at < 0) throw restProblem(400, "BAD_REQUEST", "cursor: not a cursor this list gave (or its item is gone); start again without it.", { cursor: "not a cursor this list gave" });
+    if (at < 0)
+      throw restProblem(
+        400,
+        "BAD_REQUEST",
+        "cursor: not a cursor this list gave (or its item is gone); start again without it.",
+        { cursor: "not a cursor this list gave" },
+      );
     start = at + 1;
   }
   const items = all.slice(start, start + limit);

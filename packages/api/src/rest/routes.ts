@@ -1,7 +1,26 @@
 import { z } from "zod";
-import { MAX_ENV_VARS, ZComputeEnvInput, ZEnvName, ZId, ZParams, ZPipelineInput, ZSecretName, ZSecretSelection, ZSecretValue } from "@lockstep/validators";
+import {
+  MAX_ENV_VARS,
+  ZComputeEnvInput,
+  ZEnvName,
+  ZId,
+  ZParams,
+  ZPipelineInput,
+  ZSecretName,
+  ZSecretSelection,
+  ZSecretValue,
+} from "@lockstep/validators";
 import type { createCaller } from "../root";
-import { ZAuditEventOut, ZComputeEnvOut, ZLogLineOut, ZOrgOut, ZPipelineOut, ZRunOut, ZUserOut, ZWorkspaceOut } from "../router/shapes";
+import {
+  ZAuditEventOut,
+  ZComputeEnvOut,
+  ZLogLineOut,
+  ZOrgOut,
+  ZPipelineOut,
+  ZRunOut,
+  ZUserOut,
+  ZWorkspaceOut,
+} from "../router/shapes";
 import { cursorPage, restProblem } from "./paging";
 
 /**
@@ -34,7 +53,11 @@ export type TRoute = {
 };
 
 function route<Q extends z.ZodObject = z.ZodObject<Record<string, never>>, B extends z.ZodType = z.ZodUndefined>(
-  r: Omit<TRoute, "query" | "body" | "run"> & { query?: Q; body?: B; run: (caller: TCaller, input: TRouteInput<z.output<Q>, z.output<B>>) => Promise<unknown> },
+  r: Omit<TRoute, "query" | "body" | "run"> & {
+    query?: Q;
+    body?: B;
+    run: (caller: TCaller, input: TRouteInput<z.output<Q>, z.output<B>>) => Promise<unknown>;
+  },
 ): TRoute {
   return r as unknown as TRoute;
 }
@@ -48,7 +71,11 @@ const ZLimit = (max: number, fallback: number) =>
     .min(1, "limit must be at least 1.")
     .max(max, `limit must be at most ${max}.`)
     .default(fallback);
-const ZCursor = z.string().max(1000, "cursor is at most 1,000 characters.").optional().describe("nextCursor of the previous page; omit for the first page.");
+const ZCursor = z
+  .string()
+  .max(1000, "cursor is at most 1,000 characters.")
+  .optional()
+  .describe("nextCursor of the previous page; omit for the first page.");
 const paged = { limit: ZLimit(200, 50), cursor: ZCursor };
 
 /** A page of a list: stable ids, newest or natural order as the list documents, and the cursor of the next page. */
@@ -74,26 +101,47 @@ const ZPipelineSecret = z.object({
  */
 const valueFields = {
   value: ZSecretValue.optional().describe("The plaintext value, sealed by the server on receipt. Write-only."),
-  sealedValue: z.string().max(100_000).optional().describe("The value sealed client-side (HPKE, GET /secrets/public-key), bound to the secret's scope, owner and name. Write-only."),
+  sealedValue: z
+    .string()
+    .max(100_000)
+    .optional()
+    .describe(
+      "The value sealed client-side (HPKE, GET /secrets/public-key), bound to the secret's scope, owner and name. Write-only.",
+    ),
 };
 function valueOf(body: { value?: string; sealedValue?: string }) {
   if ((body.value === undefined) === (body.sealedValue === undefined)) {
-    throw restProblem(400, "BAD_REQUEST", "Send exactly one of value and sealedValue.", { value: "Send exactly one of value and sealedValue." });
+    throw restProblem(400, "BAD_REQUEST", "Send exactly one of value and sealedValue.", {
+      value: "Send exactly one of value and sealedValue.",
+    });
   }
   return body.value !== undefined ? { plain: body.value } : { sealed: body.sealedValue! };
 }
 
-function pipelineSecretOut(s: { id: string; name: string; createdAt: string; updatedAt: string; lastUsedAt: string | null }) {
+function pipelineSecretOut(s: {
+  id: string;
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+  lastUsedAt: string | null;
+}) {
   return { id: s.id, name: s.name, lastUsed: s.lastUsedAt, dateCreated: s.createdAt, lastUpdated: s.updatedAt };
 }
 
 /** One page of the workspace's (or, without workspaceId, the caller's own) secrets, by name. */
-async function listSecretsOf(caller: TCaller, workspaceId: string | undefined, page: { limit: number; cursor?: string } = { limit: 200 }) {
+async function listSecretsOf(
+  caller: TCaller,
+  workspaceId: string | undefined,
+  page: { limit: number; cursor?: string } = { limit: 200 },
+) {
   return workspaceId !== undefined ? caller.secrets.list({ workspaceId, ...page }) : caller.userSecrets.list(page);
 }
 
 /** A page a procedure answered (each row with its `cursor`) in the REST shape: the next page's cursor, or null after the last. */
-function fromProcedurePage<T extends { cursor: string }>(rows: readonly T[], limit: number): { items: T[]; nextCursor: string | null } {
+function fromProcedurePage<T extends { cursor: string }>(
+  rows: readonly T[],
+  limit: number,
+): { items: T[]; nextCursor: string | null } {
   return { items: [...rows], nextCursor: rows.length >= limit ? rows.at(-1)!.cursor : null };
 }
 
@@ -123,9 +171,16 @@ export const restRoutes: TRoute[] = [
     tag: "pipeline-secrets",
     procedures: ["secrets.list", "userSecrets.list"],
     query: ZWorkspaceQuery.extend(paged),
-    response: z.object({ pipelineSecrets: z.array(ZPipelineSecret), totalSize: z.number().int(), nextCursor: z.string().nullable() }),
+    response: z.object({
+      pipelineSecrets: z.array(ZPipelineSecret),
+      totalSize: z.number().int(),
+      nextCursor: z.string().nullable(),
+    }),
     run: async (caller, { query }) => {
-      const page = fromProcedurePage(await listSecretsOf(caller, query.workspaceId, { limit: query.limit, cursor: query.cursor }), query.limit);
+      const page = fromProcedurePage(
+        await listSecretsOf(caller, query.workspaceId, { limit: query.limit, cursor: query.cursor }),
+        query.limit,
+      );
       // Seqera's list is not paged; here a page is, and totalSize counts the secrets in this page.
       const items = page.items.map(pipelineSecretOut);
       return { pipelineSecrets: items, totalSize: items.length, nextCursor: page.nextCursor };
@@ -143,7 +198,10 @@ export const restRoutes: TRoute[] = [
     response: z.object({ secretId: z.string() }),
     run: async (caller, { query, body }) => {
       const input = { name: body.name, value: valueOf(body) };
-      const row = query.workspaceId !== undefined ? await caller.secrets.create({ workspaceId: query.workspaceId, ...input }) : await caller.userSecrets.create(input);
+      const row =
+        query.workspaceId !== undefined
+          ? await caller.secrets.create({ workspaceId: query.workspaceId, ...input })
+          : await caller.userSecrets.create(input);
       return { secretId: row.id };
     },
   }),
@@ -158,7 +216,9 @@ export const restRoutes: TRoute[] = [
     response: null,
     run: async (caller, { query }) => {
       const answer =
-        query.workspaceId !== undefined ? await caller.secrets.validateName({ workspaceId: query.workspaceId, name: query.name }) : await caller.userSecrets.validateName({ name: query.name });
+        query.workspaceId !== undefined
+          ? await caller.secrets.validateName({ workspaceId: query.workspaceId, name: query.name })
+          : await caller.userSecrets.validateName({ name: query.name });
       if (answer.status === "invalid") throw restProblem(400, "BAD_REQUEST", answer.reason, { name: answer.reason });
       if (answer.status === "duplicate") throw restProblem(409, "CONFLICT", answer.reason, { name: answer.reason });
       return null;
@@ -206,7 +266,8 @@ export const restRoutes: TRoute[] = [
     query: ZWorkspaceQuery,
     response: null,
     run: async (caller, { params, query }) => {
-      if (query.workspaceId !== undefined) await caller.secrets.delete({ workspaceId: query.workspaceId, secretId: params.secretId! });
+      if (query.workspaceId !== undefined)
+        await caller.secrets.delete({ workspaceId: query.workspaceId, secretId: params.secretId! });
       else await caller.userSecrets.delete({ secretId: params.secretId! });
       return null;
     },
@@ -267,7 +328,8 @@ export const restRoutes: TRoute[] = [
     procedures: ["workspaces.list"],
     query: z.object({ orgId: ZId.optional(), ...paged }),
     response: ZPage(ZWorkspaceOut),
-    run: async (caller, { query }) => cursorPage(await caller.workspaces.list({ orgId: query.orgId }), query.cursor, query.limit),
+    run: async (caller, { query }) =>
+      cursorPage(await caller.workspaces.list({ orgId: query.orgId }), query.cursor, query.limit),
   }),
   route({
     method: "GET",
@@ -290,7 +352,11 @@ export const restRoutes: TRoute[] = [
     procedures: ["computeEnvs.list"],
     query: z.object(paged),
     response: ZPage(ZComputeEnvOut),
-    run: async (caller, { params, query }) => fromProcedurePage(await caller.computeEnvs.list({ workspaceId: ws(params), limit: query.limit, cursor: query.cursor }), query.limit),
+    run: async (caller, { params, query }) =>
+      fromProcedurePage(
+        await caller.computeEnvs.list({ workspaceId: ws(params), limit: query.limit, cursor: query.cursor }),
+        query.limit,
+      ),
   }),
   route({
     method: "POST",
@@ -312,19 +378,22 @@ export const restRoutes: TRoute[] = [
     tag: "compute-envs",
     procedures: ["computeEnvs.get"],
     response: ZComputeEnvOut,
-    run: (caller, { params }) => caller.computeEnvs.get({ workspaceId: ws(params), computeEnvId: params.computeEnvId! }),
+    run: (caller, { params }) =>
+      caller.computeEnvs.get({ workspaceId: ws(params), computeEnvId: params.computeEnvId! }),
   }),
   route({
     method: "PUT",
     path: "/workspaces/{workspaceId}/compute-envs/{computeEnvId}",
     operationId: "UpdateComputeEnv",
     summary: "Replace a compute environment's settings",
-    description: "Variable values are never sent back: list in `keepEnv` the stored variables to keep as they are (refused while a run holds the environment).",
+    description:
+      "Variable values are never sent back: list in `keepEnv` the stored variables to keep as they are (refused while a run holds the environment).",
     tag: "compute-envs",
     procedures: ["computeEnvs.update"],
     body: z.object({ computeEnv: ZComputeEnvInput, keepEnv: z.array(ZEnvName).max(MAX_ENV_VARS).default([]) }),
     response: ZComputeEnvOut,
-    run: (caller, { params, body }) => caller.computeEnvs.update({ workspaceId: ws(params), computeEnvId: params.computeEnvId!, ...body }),
+    run: (caller, { params, body }) =>
+      caller.computeEnvs.update({ workspaceId: ws(params), computeEnvId: params.computeEnvId!, ...body }),
   }),
   route({
     method: "DELETE",
@@ -350,7 +419,11 @@ export const restRoutes: TRoute[] = [
     procedures: ["pipelines.list"],
     query: z.object(paged),
     response: ZPage(ZPipelineOut),
-    run: async (caller, { params, query }) => fromProcedurePage(await caller.pipelines.list({ workspaceId: ws(params), limit: query.limit, cursor: query.cursor }), query.limit),
+    run: async (caller, { params, query }) =>
+      fromProcedurePage(
+        await caller.pipelines.list({ workspaceId: ws(params), limit: query.limit, cursor: query.cursor }),
+        query.limit,
+      ),
   }),
   route({
     method: "POST",
@@ -383,7 +456,8 @@ export const restRoutes: TRoute[] = [
     procedures: ["pipelines.update"],
     body: ZPipelineInput,
     response: ZPipelineOut,
-    run: (caller, { params, body }) => caller.pipelines.update({ workspaceId: ws(params), pipelineId: params.pipelineId!, pipeline: body }),
+    run: (caller, { params, body }) =>
+      caller.pipelines.update({ workspaceId: ws(params), pipelineId: params.pipelineId!, pipeline: body }),
   }),
   route({
     method: "DELETE",
@@ -405,10 +479,16 @@ export const restRoutes: TRoute[] = [
     path: "/workspaces/{workspaceId}/runs",
     operationId: "LaunchRun",
     summary: "Launch a pipeline",
-    description: "Without `secrets`, the run gets exactly the secrets the pipeline's sources need (see the pipeline's secretNeeds).",
+    description:
+      "Without `secrets`, the run gets exactly the secrets the pipeline's sources need (see the pipeline's secretNeeds).",
     tag: "runs",
     procedures: ["runs.launch"],
-    body: z.object({ pipelineId: ZId, computeEnvId: ZId.optional(), params: ZParams.optional(), secrets: ZSecretSelection.optional() }),
+    body: z.object({
+      pipelineId: ZId,
+      computeEnvId: ZId.optional(),
+      params: ZParams.optional(),
+      secrets: ZSecretSelection.optional(),
+    }),
     response: ZRunOut,
     status: 201,
     run: (caller, { params, body }) => caller.runs.launch({ workspaceId: ws(params), ...body }),
@@ -424,7 +504,10 @@ export const restRoutes: TRoute[] = [
     response: ZPage(ZRunOut),
     run: async (caller, { params, query }) => {
       const after = query.cursor === undefined ? undefined : ZId.safeParse(query.cursor).data;
-      if (query.cursor !== undefined && after === undefined) throw restProblem(400, "BAD_REQUEST", "cursor: not a cursor this list gave.", { cursor: "not a cursor this list gave" });
+      if (query.cursor !== undefined && after === undefined)
+        throw restProblem(400, "BAD_REQUEST", "cursor: not a cursor this list gave.", {
+          cursor: "not a cursor this list gave",
+        });
       // One more than asked for tells whether there is a next page.
       const rows = await caller.runs.list({ workspaceId: ws(params), limit: query.limit + 1, after });
       const items = rows.slice(0, query.limit);
@@ -446,15 +529,24 @@ export const restRoutes: TRoute[] = [
     path: "/workspaces/{workspaceId}/runs/{runId}/logs",
     operationId: "ListRunLogLines",
     summary: "The run's log as stored (secret values masked), oldest first",
-    description: "nextCursor is null once the stored log is read to its end; to follow a live run, ask again with the last line's `seq` as cursor.",
+    description:
+      "nextCursor is null once the stored log is read to its end; to follow a live run, ask again with the last line's `seq` as cursor.",
     tag: "runs",
     procedures: ["runs.logs"],
     query: z.object({ limit: ZLimit(2000, 500), cursor: ZCursor }),
     response: ZPage(ZLogLineOut),
     run: async (caller, { params, query }) => {
       const afterSeq = query.cursor === undefined ? 0 : Number(query.cursor);
-      if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) throw restProblem(400, "BAD_REQUEST", "cursor: not a cursor this list gave.", { cursor: "not a cursor this list gave" });
-      const { lines } = await caller.runs.logs({ workspaceId: ws(params), runId: params.runId!, afterSeq, limit: query.limit });
+      if (!Number.isSafeInteger(afterSeq) || afterSeq < 0)
+        throw restProblem(400, "BAD_REQUEST", "cursor: not a cursor this list gave.", {
+          cursor: "not a cursor this list gave",
+        });
+      const { lines } = await caller.runs.logs({
+        workspaceId: ws(params),
+        runId: params.runId!,
+        afterSeq,
+        limit: query.limit,
+      });
       // A full page may have more behind it; a short one is the end for now. A live run adds
       // lines: to follow it, ask again with the last line's seq as cursor.
       return { items: lines, nextCursor: lines.length === query.limit ? String(lines.at(-1)!.seq) : null };
@@ -486,8 +578,16 @@ export const restRoutes: TRoute[] = [
     response: ZPage(ZAuditEventOut),
     run: async (caller, { params, query }) => {
       const cursor = query.cursor === undefined ? undefined : Number(query.cursor);
-      if (cursor !== undefined && (!Number.isSafeInteger(cursor) || cursor < 1)) throw restProblem(400, "BAD_REQUEST", "cursor: not a cursor this list gave.", { cursor: "not a cursor this list gave" });
-      const page = await caller.audit.list({ workspaceId: ws(params), cursor, limit: query.limit, action: query.action });
+      if (cursor !== undefined && (!Number.isSafeInteger(cursor) || cursor < 1))
+        throw restProblem(400, "BAD_REQUEST", "cursor: not a cursor this list gave.", {
+          cursor: "not a cursor this list gave",
+        });
+      const page = await caller.audit.list({
+        workspaceId: ws(params),
+        cursor,
+        limit: query.limit,
+        action: query.action,
+      });
       return { items: page.items, nextCursor: page.nextCursor === null ? null : String(page.nextCursor) };
     },
   }),

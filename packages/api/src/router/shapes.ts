@@ -17,11 +17,30 @@ export const ZOrgRole = z.enum(orgRoles);
 export const ZWorkspaceRole = z.enum(workspaceRoles);
 export const ZVisibility = z.enum(["private", "shared"]);
 
-export const ZUserOut = z.object({ id: z.string(), email: z.string(), name: z.string(), isInstanceAdmin: z.boolean(), createdAt: ZIsoDate });
+export const ZUserOut = z.object({
+  id: z.string(),
+  email: z.string(),
+  name: z.string(),
+  isInstanceAdmin: z.boolean(),
+  createdAt: ZIsoDate,
+});
 
-export const ZOrgOut = z.object({ id: z.string(), name: z.string(), slug: z.string(), description: z.string(), role: ZOrgRole, createdAt: ZIsoDate });
+export const ZOrgOut = z.object({
+  id: z.string(),
+  name: z.string(),
+  slug: z.string(),
+  description: z.string(),
+  role: ZOrgRole,
+  createdAt: ZIsoDate,
+});
 
-export const ZMemberOut = z.object({ userId: z.string(), email: z.string(), name: z.string(), role: ZOrgRole, since: ZIsoDate });
+export const ZMemberOut = z.object({
+  userId: z.string(),
+  email: z.string(),
+  name: z.string(),
+  role: ZOrgRole,
+  since: ZIsoDate,
+});
 
 export const ZWorkspaceOut = z.object({
   id: z.string(),
@@ -36,7 +55,13 @@ export const ZWorkspaceOut = z.object({
   createdAt: ZIsoDate,
 });
 
-export const ZParticipantOut = z.object({ userId: z.string(), email: z.string(), name: z.string(), role: ZWorkspaceRole, since: ZIsoDate });
+export const ZParticipantOut = z.object({
+  userId: z.string(),
+  email: z.string(),
+  name: z.string(),
+  role: ZWorkspaceRole,
+  since: ZIsoDate,
+});
 
 /** An invitation to an organization or one of its workspaces (what "add a member / participant" creates). */
 export const ZInvitationOut = z.object({
@@ -94,7 +119,15 @@ export const ZSecretOut = z.object({
 export const ZSecretHistoryOut = z.object({
   id: z.string(),
   name: z.string(),
-  versions: z.array(z.object({ version: z.number(), writtenAt: ZIsoDate, action: z.string(), via: z.string().nullable(), writtenBy: ZPerson })),
+  versions: z.array(
+    z.object({
+      version: z.number(),
+      writtenAt: ZIsoDate,
+      action: z.string(),
+      via: z.string().nullable(),
+      writtenBy: ZPerson,
+    }),
+  ),
   /** Pass as `cursor` for the next (older) page; null on the last. */
   nextCursor: z.number().nullable(),
 });
@@ -163,7 +196,13 @@ export const ZPipelineOut = z.object({
   secretNeedsText: z.string(),
   /** Whether the pinned Nextflow checked these sources' config (`nextflow config`, in the worker) and which names it saw. */
   nextflowCheck: z
-    .object({ state: z.enum(["pending", "checked", "failed"]), version: z.string().nullable(), checkedAt: z.string().nullable(), names: z.array(z.string()), reason: z.string().nullable() })
+    .object({
+      state: z.enum(["pending", "checked", "failed"]),
+      version: z.string().nullable(),
+      checkedAt: z.string().nullable(),
+      names: z.array(z.string()),
+      reason: z.string().nullable(),
+    })
     .nullable(),
   createdAt: ZIsoDate,
   updatedAt: ZIsoDate,
@@ -175,7 +214,14 @@ export const ZLaunchNeedsOut = z.object({
   reason: z.string().nullable(),
   fingerprint: z.string().nullable(),
   problems: z.array(z.string()),
-  items: z.array(z.object({ name: z.string(), uses: z.array(ZSecretUse), optional: z.boolean(), source: z.enum(["workspace", "user", "missing"]) })),
+  items: z.array(
+    z.object({
+      name: z.string(),
+      uses: z.array(ZSecretUse),
+      optional: z.boolean(),
+      source: z.enum(["workspace", "user", "missing"]),
+    }),
+  ),
 });
 
 export const ZReceiptOut = z.object({
@@ -187,10 +233,25 @@ export const ZReceiptOut = z.object({
   store: z.string().nullable(),
   secrets: z.array(z.object({ name: z.string(), source: z.enum(["workspace", "user"]) })),
   personalSecretCount: z.number(),
-  copies: z.array(z.object({ location: z.string(), writtenAt: z.string(), goneAt: z.string().nullable(), verifiedBy: z.string().nullable() })),
+  copies: z.array(
+    z.object({
+      location: z.string(),
+      writtenAt: z.string(),
+      goneAt: z.string().nullable(),
+      verifiedBy: z.string().nullable(),
+    }),
+  ),
   sidecars: z.string().nullable(),
-  deletion: z.object({ verified: z.boolean(), at: z.string().nullable(), method: z.string().nullable(), attempts: z.number(), lastError: z.string().nullable() }),
-  redaction: z.object({ occurrences: z.number(), files: z.number(), scannedFiles: z.number(), at: z.string() }).nullable(),
+  deletion: z.object({
+    verified: z.boolean(),
+    at: z.string().nullable(),
+    method: z.string().nullable(),
+    attempts: z.number(),
+    lastError: z.string().nullable(),
+  }),
+  redaction: z
+    .object({ occurrences: z.number(), files: z.number(), scannedFiles: z.number(), at: z.string() })
+    .nullable(),
   generatedAt: z.string(),
 });
 
@@ -218,7 +279,12 @@ export const ZRunOut = z.object({
   exitCode: z.number().nullable(),
   errorMessage: z.string().nullable(),
   cancelRequested: z.boolean(),
-  progress: z.object({ tasks: z.number().optional(), succeeded: z.number().optional(), failed: z.number().optional(), running: z.number().optional() }),
+  progress: z.object({
+    tasks: z.number().optional(),
+    succeeded: z.number().optional(),
+    failed: z.number().optional(),
+    running: z.number().optional(),
+  }),
   submittedAt: ZIsoDate,
   provisionedAt: ZIsoDate.nullable(),
   startedAt: ZIsoDate.nullable(),
@@ -228,7 +294,9 @@ export const ZRunOut = z.object({
   cleanupAttempts: z.number(),
   lastCleanupError: z.string().nullable(),
   /** What the end-of-run pass overwrote in the run's log files: counts only. Null until it ran. */
-  redaction: z.object({ occurrences: z.number(), files: z.number(), scannedFiles: z.number(), at: z.string() }).nullable(),
+  redaction: z
+    .object({ occurrences: z.number(), files: z.number(), scannedFiles: z.number(), at: z.string() })
+    .nullable(),
 });
 
 /** What versions of its secrets a run received, and what changed since (no fingerprint, only equality answers). */

@@ -1,4 +1,11 @@
-import { findUserById, findUserByTokenHash, tokenTouchDue, touchAccessToken, type TDatabase, type TUser } from "@lockstep/db";
+import {
+  findUserById,
+  findUserByTokenHash,
+  tokenTouchDue,
+  touchAccessToken,
+  type TDatabase,
+  type TUser,
+} from "@lockstep/db";
 import { hashAccessToken, looksLikeAccessToken } from "@lockstep/auth";
 import type { TIdentity } from "../trpc";
 
@@ -9,7 +16,12 @@ import type { TIdentity } from "../trpc";
  * fails on the very next request. A token's "last used" is written at most once a minute per
  * address, after the answer is decided, and never holds the request up.
  */
-export async function identityFromToken(db: TDatabase, token: string, ip: string | null, onTouchError: (error: unknown) => void = () => {}): Promise<TIdentity | null> {
+export async function identityFromToken(
+  db: TDatabase,
+  token: string,
+  ip: string | null,
+  onTouchError: (error: unknown) => void = () => {},
+): Promise<TIdentity | null> {
   if (!looksLikeAccessToken(token)) return null;
   const found = await findUserByTokenHash(db, hashAccessToken(token));
   if (!found) return null;
@@ -18,7 +30,11 @@ export async function identityFromToken(db: TDatabase, token: string, ip: string
 }
 
 /** A session is valid while its user exists, is not disabled, and has not signed out everywhere since. */
-export async function identityFromSession(db: TDatabase, uid: unknown, sv: unknown): Promise<(TIdentity & { user: TUser }) | null> {
+export async function identityFromSession(
+  db: TDatabase,
+  uid: unknown,
+  sv: unknown,
+): Promise<(TIdentity & { user: TUser }) | null> {
   const user = await liveSessionUser(db, uid, sv);
   return user ? { userId: user.id, via: "session", user } : null;
 }

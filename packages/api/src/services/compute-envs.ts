@@ -1,4 +1,14 @@
-import { and, eq, findCredential, getInstanceSettings, runsHoldingComputeEnv, schema, type TComputeEnv, type TDatabase, type TTx } from "@lockstep/db";
+import {
+  and,
+  eq,
+  findCredential,
+  getInstanceSettings,
+  runsHoldingComputeEnv,
+  schema,
+  type TComputeEnv,
+  type TDatabase,
+  type TTx,
+} from "@lockstep/db";
 import { envNameProblem, isSshComputeKind, MAX_ENV_VARS, type TComputeEnvInput } from "@lockstep/validators";
 import { AppError, isUniqueViolation } from "../errors";
 
@@ -17,11 +27,18 @@ export function isHostKind(kind: TComputeEnv["kind"]): kind is "local" | "slurm"
  * and database: by default only an instance admin may create or edit them. An instance admin may
  * hand that to every workspace's maintainers (instance setting `hostComputeEnvs`).
  */
-export async function assertMayManageHostKind(db: TDatabase | TTx, editor: TComputeEnvEditor, action: "create" | "edit"): Promise<void> {
+export async function assertMayManageHostKind(
+  db: TDatabase | TTx,
+  editor: TComputeEnvEditor,
+  action: "create" | "edit",
+): Promise<void> {
   if (editor.isInstanceAdmin) return;
   const { hostComputeEnvs } = await getInstanceSettings(db);
   if (hostComputeEnvs === "workspace-maintainers") return;
-  throw new AppError("FORBIDDEN", `computeEnv.kind: Only an instance admin can ${action} local or host Slurm compute environments on this instance.`);
+  throw new AppError(
+    "FORBIDDEN",
+    `computeEnv.kind: Only an instance admin can ${action} local or host Slurm compute environments on this instance.`,
+  );
 }
 
 /** A cloud environment's credentials must be this workspace's, for the same cloud. */
@@ -30,12 +47,15 @@ async function checkCredential(db: TDatabase | TTx, workspaceId: string, input: 
   const credential = await findCredential(db, workspaceId, (input.config as { credentialId: string }).credentialId);
   const wanted = input.kind === "aws-batch" ? "aws" : input.kind === "google-batch" ? "google" : "ssh";
   if (!credential || credential.provider !== wanted) {
-    throw new AppError("INVALID", `computeEnv.config.credentialId: choose ${{ aws: "AWS", google: "Google", ssh: "SSH" }[wanted]} credentials of this workspace.`);
+    throw new AppError(
+      "INVALID",
+      `computeEnv.config.credentialId: choose ${{ aws: "AWS", google: "Google", ssh: "SSH" }[wanted]} credentials of this workspace.`,
+    );
   }
 }
 
 const PIN_REFUSED =
-  "computeEnv.config.hostKeySha256: a host key is trusted only by confirming the fingerprint the login node presents at \"Check connection\"; leave it out.";
+  'computeEnv.config.hostKeySha256: a host key is trusted only by confirming the fingerprint the login node presents at "Check connection"; leave it out.';
 
 /**
  * The confirmed host key of an SSH environment is never set by a create or an edit (only by
@@ -46,7 +66,10 @@ const PIN_REFUSED =
 function keepHostKey(current: TComputeEnv | null, input: TComputeEnvInput): TComputeEnvInput {
   if (!isSshComputeKind(input.kind)) return input;
   const after = input.config as { host: string; port: number; hostKeySha256?: string };
-  const before = current && isSshComputeKind(current.kind) ? (current.config as { host?: string; port?: number; hostKeySha256?: string }) : null;
+  const before =
+    current && isSshComputeKind(current.kind)
+      ? (current.config as { host?: string; port?: number; hostKeySha256?: string })
+      : null;
   const samePlace = before !== null && before.host === after.host && before.port === after.port;
   const kept = samePlace ? before.hostKeySha256 : undefined;
   if (after.hostKeySha256 !== undefined && after.hostKeySha256 !== kept) throw new AppError("INVALID", PIN_REFUSED);
@@ -55,7 +78,12 @@ function keepHostKey(current: TComputeEnv | null, input: TComputeEnvInput): TCom
   return { ...input, config: { ...rest, ...(kept ? { hostKeySha256: kept } : {}) } } as TComputeEnvInput;
 }
 
-export async function createComputeEnv(db: TDatabase, workspaceId: string, editor: TComputeEnvEditor, input: TComputeEnvInput): Promise<TComputeEnv> {
+export async function createComputeEnv(
+  db: TDatabase,
+  workspaceId: string,
+  editor: TComputeEnvEditor,
+  input: TComputeEnvInput,
+): Promise<TComputeEnv> {
   if (isHostKind(input.kind)) await assertMayManageHostKind(db, editor, "create");
   await checkCredential(db, workspaceId, input);
   input = keepHostKey(null, input);
@@ -66,22 +94,30 @@ export async function createComputeEnv(db: TDatabase, workspaceId: string, edito
       .returning();
     return row!;
   } catch (error) {
-    if (isUniqueViolation(error)) throw new AppError("CONFLICT", `A compute environment named "${input.name}" already exists here.`);
+    if (isUniqueViolation(error))
+      throw new AppError("CONFLICT", `A compute environment named "${input.name}" already exists here.`);
     throw error;
   }
 }
 
-export type TEnvMerge = { ok: true; env: Record<string, string> } | { ok: false; field: "keepEnv" | "computeEnv.env" | `computeEnv.env.${string}`; message: string };
+export type TEnvMerge =
+  | { ok: true; env: Record<string, string> }
+  | { ok: false; field: "keepEnv" | "computeEnv.env" | `computeEnv.env.${string}`; message: string };
 
 /**
  * The environment an edit leaves: the stored values of the kept names, then the given ones (a name
  * both kept and given takes the given value). Values are write-only, so an edit that did not list a
  * stored name in `keep` or `given` removes it.
  */
-export function mergeEnv(stored: Record<string, string>, keep: readonly string[], given: Record<string, string>): TEnvMerge {
+export function mergeEnv(
+  stored: Record<string, string>,
+  keep: readonly string[],
+  given: Record<string, string>,
+): TEnvMerge {
   const env: Record<string, string> = {};
   for (const name of keep) {
-    if (!Object.hasOwn(stored, name)) return { ok: false, field: "keepEnv", message: `${name} is not set on this compute environment` };
+    if (!Object.hasOwn(stored, name))
+      return { ok: false, field: "keepEnv", message: `${name} is not set on this compute environment` };
     // Stored before the variable rules existed: keeping it is setting it again.
     const problem = envNameProblem(name);
     if (problem) return { ok: false, field: `computeEnv.env.${name}`, message: `${name} ${problem}; remove it` };
@@ -90,13 +126,20 @@ export function mergeEnv(stored: Record<string, string>, keep: readonly string[]
   Object.assign(env, given);
   const count = Object.keys(env).length;
   if (count > MAX_ENV_VARS) {
-    return { ok: false, field: "computeEnv.env", message: `at most ${MAX_ENV_VARS} environment variables (${count} kept and given)` };
+    return {
+      ok: false,
+      field: "computeEnv.env",
+      message: `at most ${MAX_ENV_VARS} environment variables (${count} kept and given)`,
+    };
   }
   return { ok: true, env };
 }
 
 /** The first setting a running run depends on that an edit would change, or null. */
-export function storeFieldsChanged(current: Pick<TComputeEnv, "kind" | "workDir" | "config">, input: Pick<TComputeEnvInput, "kind" | "workDir" | "config">): string | null {
+export function storeFieldsChanged(
+  current: Pick<TComputeEnv, "kind" | "workDir" | "config">,
+  input: Pick<TComputeEnvInput, "kind" | "workDir" | "config">,
+): string | null {
   if (current.kind !== input.kind) return "kind";
   if (current.workDir !== input.workDir) return "workDir";
   const before = current.config as Record<string, unknown>;
@@ -145,13 +188,22 @@ export async function updateComputeEnv(
       const [row] = await tx
         .update(computeEnvs)
         // A check answered for the old settings says nothing about the new ones.
-        .set({ ...input, env: merged.env, checkRequestedAt: null, checkedAt: null, checkOk: null, checkMessage: null, checkHostKey: null })
+        .set({
+          ...input,
+          env: merged.env,
+          checkRequestedAt: null,
+          checkedAt: null,
+          checkOk: null,
+          checkMessage: null,
+          checkHostKey: null,
+        })
         .where(where)
         .returning();
       return row!;
     })
     .catch((error: unknown) => {
-      if (isUniqueViolation(error)) throw new AppError("CONFLICT", `A compute environment named "${input.name}" already exists here.`);
+      if (isUniqueViolation(error))
+        throw new AppError("CONFLICT", `A compute environment named "${input.name}" already exists here.`);
       throw error;
     });
 }

@@ -1,5 +1,12 @@
 import { generateAccessToken, hashPassword, type TRateLimiter } from "@lockstep/auth";
-import { effectiveSignupPolicy, instanceHasAdmin, recordAudit, registerUser, type TDatabase, type TSignupPolicy } from "@lockstep/db";
+import {
+  effectiveSignupPolicy,
+  instanceHasAdmin,
+  recordAudit,
+  registerUser,
+  type TDatabase,
+  type TSignupPolicy,
+} from "@lockstep/db";
 import { waitPhrase } from "@lockstep/validators";
 import { AppError } from "../errors";
 
@@ -17,18 +24,35 @@ export const SIGNUP_INVITE_ONLY =
  * a taken email simply cannot sign in with the new password.
  */
 export async function signUp(
-  deps: { db: TDatabase; limiter: TRateLimiter; signupDefault: TSignupPolicy; ip: string | null; userAgent: string | null },
+  deps: {
+    db: TDatabase;
+    limiter: TRateLimiter;
+    signupDefault: TSignupPolicy;
+    ip: string | null;
+    userAgent: string | null;
+  },
   input: { email: string; name: string; password: string; setupCode?: string },
 ): Promise<{ ok: true }> {
   // Limited per client address; a caller without one (no web front door) is refused, never put in a shared bucket.
-  if (!deps.ip) throw new AppError("RATE_LIMITED", "This server cannot tell client addresses apart, so it refuses sign-ups; its operator must start the web as `npm start` does.");
+  if (!deps.ip)
+    throw new AppError(
+      "RATE_LIMITED",
+      "This server cannot tell client addresses apart, so it refuses sign-ups; its operator must start the web as `npm start` does.",
+    );
   const wait = await deps.limiter.hit("sign-up:ip", deps.ip);
-  if (wait !== null) throw new AppError("RATE_LIMITED", `Too many sign-ups from this address; try again in ${waitPhrase(wait)}.`);
+  if (wait !== null)
+    throw new AppError("RATE_LIMITED", `Too many sign-ups from this address; try again in ${waitPhrase(wait)}.`);
   const policy = await effectiveSignupPolicy(deps.db, deps.signupDefault);
   // Refused before the (deliberately slow) password hash when nothing could change that answer.
   if (policy === "off" && (await instanceHasAdmin(deps.db))) throw new AppError("FORBIDDEN", SIGNUP_OFF);
   const passwordHash = await hashPassword(input.password);
-  const result = await registerUser(deps.db, { email: input.email, name: input.name, passwordHash, setupCode: input.setupCode ?? null, policy });
+  const result = await registerUser(deps.db, {
+    email: input.email,
+    name: input.name,
+    passwordHash,
+    setupCode: input.setupCode ?? null,
+    policy,
+  });
   switch (result.status) {
     case "needs-setup-code":
       throw new AppError("FORBIDDEN", SETUP_CODE_NEEDED);
@@ -54,7 +78,10 @@ export async function signUp(
 }
 
 /** What the sign-up page offers: the first account's setup form, a closed door, or the form. */
-export async function signUpState(db: TDatabase, signupDefault: TSignupPolicy): Promise<{ policy: TSignupPolicy; setupRequired: boolean }> {
+export async function signUpState(
+  db: TDatabase,
+  signupDefault: TSignupPolicy,
+): Promise<{ policy: TSignupPolicy; setupRequired: boolean }> {
   return { policy: await effectiveSignupPolicy(db, signupDefault), setupRequired: !(await instanceHasAdmin(db)) };
 }
 

@@ -15,7 +15,12 @@ import type { TAuditAction } from "@lockstep/validators";
 import { AppError } from "../errors";
 import type { TActor } from "./secrets";
 
-type TSettingsChange = { hostComputeEnvs?: THostComputeEnvsPolicy; signup?: TSignupPolicy | null; webhooksAllowHttp?: boolean; webhooksAllowedNetworks?: string[] };
+type TSettingsChange = {
+  hostComputeEnvs?: THostComputeEnvsPolicy;
+  signup?: TSignupPolicy | null;
+  webhooksAllowHttp?: boolean;
+  webhooksAllowedNetworks?: string[];
+};
 
 const shown = (v: string | boolean | string[] | null | undefined) => (Array.isArray(v) ? v.join(", ") : (v ?? null));
 
@@ -27,10 +32,15 @@ export async function updateInstanceSettings(db: TDatabase, actor: TActor, value
   return db.transaction(async (tx) => {
     const before = await getInstanceSettings(tx, { forUpdate: true });
     const changed: TSettingsChange = {};
-    if (values.hostComputeEnvs !== undefined && values.hostComputeEnvs !== before.hostComputeEnvs) changed.hostComputeEnvs = values.hostComputeEnvs;
+    if (values.hostComputeEnvs !== undefined && values.hostComputeEnvs !== before.hostComputeEnvs)
+      changed.hostComputeEnvs = values.hostComputeEnvs;
     if (values.signup !== undefined && values.signup !== before.signup) changed.signup = values.signup;
-    if (values.webhooksAllowHttp !== undefined && values.webhooksAllowHttp !== before.webhooksAllowHttp) changed.webhooksAllowHttp = values.webhooksAllowHttp;
-    if (values.webhooksAllowedNetworks !== undefined && values.webhooksAllowedNetworks.join(",") !== before.webhooksAllowedNetworks.join(",")) {
+    if (values.webhooksAllowHttp !== undefined && values.webhooksAllowHttp !== before.webhooksAllowHttp)
+      changed.webhooksAllowHttp = values.webhooksAllowHttp;
+    if (
+      values.webhooksAllowedNetworks !== undefined &&
+      values.webhooksAllowedNetworks.join(",") !== before.webhooksAllowedNetworks.join(",")
+    ) {
       changed.webhooksAllowedNetworks = values.webhooksAllowedNetworks;
     }
     const settings = Object.keys(changed) as Array<keyof TSettingsChange>;
@@ -53,7 +63,8 @@ export async function updateInstanceSettings(db: TDatabase, actor: TActor, value
   });
 }
 
-type TUserChange<U extends { id: string; email: string }> = { status: "not-found" } | { status: "last-admin" } | { status: "changed" | "unchanged"; user: U };
+type TUserChange<U extends { id: string; email: string }> =
+  { status: "not-found" } | { status: "last-admin" } | { status: "changed" | "unchanged"; user: U };
 
 /** One admin change to a user, in a transaction: refusals in words, an audit event when something changed. */
 async function changeUser<U extends { id: string; email: string }>(
@@ -65,7 +76,8 @@ async function changeUser<U extends { id: string; email: string }>(
   return db.transaction(async (tx) => {
     const result = await change(tx);
     if (result.status === "not-found") throw new AppError("NOT_FOUND", "No such user.");
-    if (result.status === "last-admin") throw new AppError("CONFLICT", `userId: ${lastAdmin} Make someone else an instance admin first.`);
+    if (result.status === "last-admin")
+      throw new AppError("CONFLICT", `userId: ${lastAdmin} Make someone else an instance admin first.`);
     if (result.status === "changed") {
       await recordAudit(tx, {
         actorId: actor.id,
@@ -84,12 +96,10 @@ async function changeUser<U extends { id: string; email: string }>(
 
 /** Grants or revokes instance admin; the instance always keeps at least one. */
 export async function setUserInstanceAdmin(db: TDatabase, actor: TActor, userId: string, isInstanceAdmin: boolean) {
-  return changeUser(
-    db,
-    actor,
-    (tx) => setInstanceAdmin(tx, userId, isInstanceAdmin),
-    { lastAdmin: "This is the instance's only admin.", action: isInstanceAdmin ? "instance.admin_granted" : "instance.admin_revoked" },
-  );
+  return changeUser(db, actor, (tx) => setInstanceAdmin(tx, userId, isInstanceAdmin), {
+    lastAdmin: "This is the instance's only admin.",
+    action: isInstanceAdmin ? "instance.admin_granted" : "instance.admin_revoked",
+  });
 }
 
 /**
@@ -99,12 +109,10 @@ export async function setUserInstanceAdmin(db: TDatabase, actor: TActor, userId:
  */
 export async function setUserDisabledByAdmin(db: TDatabase, actor: TActor, userId: string, disabled: boolean) {
   if (disabled && userId === actor.id) throw new AppError("INVALID", "userId: You cannot disable your own account.");
-  return changeUser(
-    db,
-    actor,
-    (tx) => setUserDisabled(tx, userId, disabled),
-    { lastAdmin: "This is the instance's only active admin.", action: disabled ? "instance.user_disabled" : "instance.user_enabled" },
-  );
+  return changeUser(db, actor, (tx) => setUserDisabled(tx, userId, disabled), {
+    lastAdmin: "This is the instance's only active admin.",
+    action: disabled ? "instance.user_disabled" : "instance.user_enabled",
+  });
 }
 
 /** Ends every browser session of a user (as their own "sign out everywhere" does). */

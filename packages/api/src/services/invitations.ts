@@ -63,12 +63,19 @@ function audit(actor: TActor, invitation: TInvitation, action: TAuditAction, det
   };
 }
 
-const ROLE_ARTICLE: Record<TOrgRole, string> = { owner: "an owner", member: "a member", collaborator: "a collaborator" };
+const ROLE_ARTICLE: Record<TOrgRole, string> = {
+  owner: "an owner",
+  member: "a member",
+  collaborator: "a collaborator",
+};
 
 const NO_SUCH_INVITATION = "No such invitation: it may have expired, been revoked or been answered already.";
 
 async function userIdByEmail(tx: TDatabase | TTx, email: string) {
-  const [row] = await tx.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = ${email.toLowerCase()}`);
+  const [row] = await tx
+    .select({ id: users.id })
+    .from(users)
+    .where(sql`lower(${users.email}) = ${email.toLowerCase()}`);
   return row?.id ?? null;
 }
 
@@ -76,11 +83,19 @@ async function userIdByEmail(tx: TDatabase | TTx, email: string) {
  * Invites an email to an organization. Whether an account uses the email changes nothing in the
  * answer: the invitation waits for that email (its account, or the account it signs up for).
  */
-export async function inviteToOrg(db: TDatabase, org: { id: string; name: string }, actor: TActor, input: { email: string; role: TOrgRole }) {
+export async function inviteToOrg(
+  db: TDatabase,
+  org: { id: string; name: string },
+  actor: TActor,
+  input: { email: string; role: TOrgRole },
+) {
   return db.transaction(async (tx) => {
     const userId = await userIdByEmail(tx, input.email);
     if (userId) {
-      const [member] = await tx.select().from(orgMembers).where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, userId)));
+      const [member] = await tx
+        .select()
+        .from(orgMembers)
+        .where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, userId)));
       // The inviter can list the members anyway: this says nothing they could not see.
       if (member) {
         // Inviting someone already in the organization (say, a collaborator to be a member) is a
@@ -93,8 +108,14 @@ export async function inviteToOrg(db: TDatabase, org: { id: string; name: string
         );
       }
     }
-    const invitation = await insertInvitation(tx, { email: input.email, orgId: org.id, orgRole: input.role, invitedBy: actor.id });
-    if (!invitation) throw new AppError("CONFLICT", `email: ${input.email} already has a pending invitation to this organization.`);
+    const invitation = await insertInvitation(tx, {
+      email: input.email,
+      orgId: org.id,
+      orgRole: input.role,
+      invitedBy: actor.id,
+    });
+    if (!invitation)
+      throw new AppError("CONFLICT", `email: ${input.email} already has a pending invitation to this organization.`);
     await recordAudit(tx, audit(actor, invitation, "member.invited", { org: org.name }));
     return described(tx, invitation.id);
   });
@@ -120,8 +141,15 @@ export async function inviteToWorkspace(
         .where(and(eq(workspaceParticipants.workspaceId, workspace.id), eq(workspaceParticipants.userId, userId)));
       if (participant) throw new AppError("CONFLICT", `email: ${input.email} already participates in this workspace.`);
     }
-    const invitation = await insertInvitation(tx, { email: input.email, orgId, workspaceId: workspace.id, workspaceRole: input.role, invitedBy: actor.id });
-    if (!invitation) throw new AppError("CONFLICT", `email: ${input.email} already has a pending invitation to this workspace.`);
+    const invitation = await insertInvitation(tx, {
+      email: input.email,
+      orgId,
+      workspaceId: workspace.id,
+      workspaceRole: input.role,
+      invitedBy: actor.id,
+    });
+    if (!invitation)
+      throw new AppError("CONFLICT", `email: ${input.email} already has a pending invitation to this workspace.`);
     await recordAudit(tx, audit(actor, invitation, "participant.invited", { workspace: workspace.name }));
     return described(tx, invitation.id);
   });
@@ -137,21 +165,35 @@ async function ownLiveInvitation(tx: TTx, user: { email: string }, invitationId:
 const orgRank = (role: TOrgRole) => orgRoles.length - orgRoles.indexOf(role);
 
 /** Membership starts here, and only here: the invitee said yes. */
-export async function acceptInvitation(db: TDatabase, user: { id: string; email: string }, actor: TActor, invitationId: string) {
+export async function acceptInvitation(
+  db: TDatabase,
+  user: { id: string; email: string },
+  actor: TActor,
+  invitationId: string,
+) {
   return db.transaction(async (tx) => {
     const invitation = await ownLiveInvitation(tx, user, invitationId);
     // Serialises with member changes of the org (its last-owner rule locks the same row).
     await tx.execute(sql`select 1 from ${organizations} where ${organizations.id} = ${invitation.orgId} for update`);
     if (invitation.orgRole) {
       const role = invitation.orgRole;
-      const [current] = await tx.select().from(orgMembers).where(and(eq(orgMembers.orgId, invitation.orgId), eq(orgMembers.userId, user.id)));
+      const [current] = await tx
+        .select()
+        .from(orgMembers)
+        .where(and(eq(orgMembers.orgId, invitation.orgId), eq(orgMembers.userId, user.id)));
       if (!current) await tx.insert(orgMembers).values({ orgId: invitation.orgId, userId: user.id, role });
       // Joined meanwhile (e.g. as a collaborator through a workspace): the invitation can only raise the role.
       else if (orgRank(role) > orgRank(current.role)) {
-        await tx.update(orgMembers).set({ role }).where(and(eq(orgMembers.orgId, invitation.orgId), eq(orgMembers.userId, user.id)));
+        await tx
+          .update(orgMembers)
+          .set({ role })
+          .where(and(eq(orgMembers.orgId, invitation.orgId), eq(orgMembers.userId, user.id)));
       }
     } else {
-      await tx.insert(orgMembers).values({ orgId: invitation.orgId, userId: user.id, role: "collaborator" }).onConflictDoNothing();
+      await tx
+        .insert(orgMembers)
+        .values({ orgId: invitation.orgId, userId: user.id, role: "collaborator" })
+        .onConflictDoNothing();
       await tx
         .insert(workspaceParticipants)
         .values({ workspaceId: invitation.workspaceId!, userId: user.id, role: invitation.workspaceRole! })
@@ -163,7 +205,12 @@ export async function acceptInvitation(db: TDatabase, user: { id: string; email:
   });
 }
 
-export async function declineInvitation(db: TDatabase, user: { id: string; email: string }, actor: TActor, invitationId: string) {
+export async function declineInvitation(
+  db: TDatabase,
+  user: { id: string; email: string },
+  actor: TActor,
+  invitationId: string,
+) {
   return db.transaction(async (tx) => {
     const invitation = await ownLiveInvitation(tx, user, invitationId);
     await closeInvitation(tx, invitation.id, "declined");
@@ -183,7 +230,9 @@ export async function revokeInvitation(
     const invitation = await lockLiveInvitation(tx, invitationId);
     const inScope =
       invitation !== null &&
-      ("orgId" in scope ? invitation.orgId === scope.orgId && invitation.workspaceId === null : invitation.workspaceId === scope.workspaceId);
+      ("orgId" in scope
+        ? invitation.orgId === scope.orgId && invitation.workspaceId === null
+        : invitation.workspaceId === scope.workspaceId);
     if (!invitation || !inScope) throw new AppError("NOT_FOUND", NO_SUCH_INVITATION);
     if ("callerRole" in scope) assertMayGrant(scope.callerRole, invitation.workspaceRole!);
     await closeInvitation(tx, invitation.id, "revoked");

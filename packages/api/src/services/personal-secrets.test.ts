@@ -15,7 +15,13 @@ describe("personal secret names", () => {
   });
 
   it("replaces whole names only, longest first, and leaves workspace names and lookalikes alone", () => {
-    expect(scrubPersonalNames("could not create lockstep-run/API_TOKEN_2 and API_TOKEN; DB_PASSWORD ok; MY_API_TOKEN, API_TOKENS", refs, "Alice")).toBe(
+    expect(
+      scrubPersonalNames(
+        "could not create lockstep-run/API_TOKEN_2 and API_TOKEN; DB_PASSWORD ok; MY_API_TOKEN, API_TOKENS",
+        refs,
+        "Alice",
+      ),
+    ).toBe(
       "could not create lockstep-run/[a personal secret of Alice] and [a personal secret of Alice]; DB_PASSWORD ok; MY_API_TOKEN, API_TOKENS",
     );
     // Positive control: without personal refs nothing changes.
@@ -23,7 +29,11 @@ describe("personal secret names", () => {
   });
 
   it("turns old events' '(user)' entries into a count, and scrubs names from their texts", () => {
-    const detail = { names: ["DB_PASSWORD (workspace)", "API_TOKEN (user)", "API_TOKEN_2 (user)"], error: "AccessDenied on API_TOKEN", copies: 3 };
+    const detail = {
+      names: ["DB_PASSWORD (workspace)", "API_TOKEN (user)", "API_TOKEN_2 (user)"],
+      error: "AccessDenied on API_TOKEN",
+      copies: 3,
+    };
     expect(hidePersonalSecretNames(detail, { refs, launcherName: "Alice" })).toEqual({
       names: ["DB_PASSWORD (workspace)"],
       error: "AccessDenied on [a personal secret of Alice]",
@@ -35,6 +45,10 @@ describe("personal secret names", () => {
     const current = { names: ["DB_PASSWORD (workspace)"], personalSecrets: 2, personalSecretsOf: "Alice" };
     expect(hidePersonalSecretNames(current, { refs, launcherName: "Alice" })).toEqual(current);
     // Without the run (deleted), '(user)' entries still go.
-    expect(hidePersonalSecretNames({ secrets: ["X_1 (user)"] }, null)).toEqual({ secrets: [], personalSecrets: 1, personalSecretsOf: "the launcher" });
+    expect(hidePersonalSecretNames({ secrets: ["X_1 (user)"] }, null)).toEqual({
+      secrets: [],
+      personalSecrets: 1,
+      personalSecretsOf: "the launcher",
+    });
   });
 });

@@ -21,7 +21,13 @@ export function scrubPersonalNames(text: string, refs: readonly TRunSecretRef[],
   const names = refs.filter((r) => r.source === "user").map((r) => r.name);
   if (names.length === 0) return text;
   // Longest first, so a name inside a longer one is not half-replaced.
-  const pattern = new RegExp(`(?<![A-Za-z0-9_])(?:${names.sort((a, b) => b.length - a.length).map(escape).join("|")})(?![A-Za-z0-9_])`, "g");
+  const pattern = new RegExp(
+    `(?<![A-Za-z0-9_])(?:${names
+      .sort((a, b) => b.length - a.length)
+      .map(escape)
+      .join("|")})(?![A-Za-z0-9_])`,
+    "g",
+  );
   return text.replace(pattern, `[${personalSecretsPhrase(1, owner)}]`);
 }
 
@@ -35,7 +41,10 @@ const USER_ENTRY = / \(user\)$/;
  * An audit event's detail as a workspace admin (or the export) may read it: no personal secret
  * name, whatever was recorded. Events written since record counts only; older ones are cleaned here.
  */
-export function hidePersonalSecretNames(detail: TDetail, run: { refs: readonly TRunSecretRef[]; launcherName: string | null } | null): TDetail {
+export function hidePersonalSecretNames(
+  detail: TDetail,
+  run: { refs: readonly TRunSecretRef[]; launcherName: string | null } | null,
+): TDetail {
   const out: TDetail = { ...detail };
   let hidden = 0;
   for (const key of LIST_KEYS) {
@@ -51,7 +60,8 @@ export function hidePersonalSecretNames(detail: TDetail, run: { refs: readonly T
   }
   if (run) {
     for (const [key, value] of Object.entries(out)) {
-      if (typeof value === "string" && key !== "personalSecretsOf") out[key] = scrubPersonalNames(value, run.refs, run.launcherName);
+      if (typeof value === "string" && key !== "personalSecretsOf")
+        out[key] = scrubPersonalNames(value, run.refs, run.launcherName);
     }
   }
   return out;

@@ -10,7 +10,12 @@ import { AppError } from "../errors";
  * main.nf under LOCKSTEP_LOCAL_PIPELINE_ROOTS. Checked when a pipeline is saved and again at launch
  * (the directory may have changed since); the message names `field` so the form shows it there.
  */
-export async function assertPipelineSource(repository: string, roots: readonly string[], field: string, leadIn = ""): Promise<void> {
+export async function assertPipelineSource(
+  repository: string,
+  roots: readonly string[],
+  field: string,
+  leadIn = "",
+): Promise<void> {
   if (isRemotePipeline(repository)) return;
   const resolved = await resolveLocalPipeline(repository, roots);
   if (!resolved.ok) throw new AppError("INVALID", `${field}: ${leadIn}${resolved.message}`);
@@ -24,7 +29,11 @@ export async function assertPipelineSource(repository: string, roots: readonly s
 export async function scanSecretNeeds(repository: string, roots: readonly string[]): Promise<TPipelineSecretNeeds> {
   const scannedAt = new Date().toISOString();
   if (isRemotePipeline(repository)) {
-    return { status: "unknown", reason: "the repository is fetched only when a run starts, so Lockstep cannot read it beforehand", scannedAt };
+    return {
+      status: "unknown",
+      reason: "the repository is fetched only when a run starts, so Lockstep cannot read it beforehand",
+      scannedAt,
+    };
   }
   const resolved = await resolveLocalPipeline(repository, roots);
   if (!resolved.ok) return { status: "unknown", reason: "the pipeline's directory cannot be read", scannedAt };
@@ -43,20 +52,40 @@ export function withNextflow(needs: TPipelineSecretNeeds, nf: TNextflowSecretsRo
   if (added.length === 0) return needs;
   return {
     ...needs,
-    needs: [...needs.needs, ...added.map((name) => ({ name, uses: ["config" as const], files: [`nextflow config (Nextflow ${nf.version})`] }))].sort((a, b) => a.name.localeCompare(b.name)),
+    needs: [
+      ...needs.needs,
+      ...added.map((name) => ({
+        name,
+        uses: ["config" as const],
+        files: [`nextflow config (Nextflow ${nf.version})`],
+      })),
+    ].sort((a, b) => a.name.localeCompare(b.name)),
   };
 }
 
 /** For the pipelines page: whether Nextflow checked these sources, and what it confirmed or added. */
 export function nextflowCheckOf(needs: TPipelineSecretNeeds | null, nf: TNextflowSecretsRow | null) {
   if (!needs || needs.status !== "known") return null;
-  if (!nf || nf.fingerprint !== needs.fingerprint) return { state: "pending" as const, version: null, checkedAt: null, names: [], reason: null };
-  if (!nf.ok) return { state: "failed" as const, version: nf.version, checkedAt: nf.checkedAt, names: [], reason: nf.reason };
-  return { state: "checked" as const, version: nf.version, checkedAt: nf.checkedAt, names: [...new Set([...nf.names, ...nf.directives])].sort(), reason: null };
+  if (!nf || nf.fingerprint !== needs.fingerprint)
+    return { state: "pending" as const, version: null, checkedAt: null, names: [], reason: null };
+  if (!nf.ok)
+    return { state: "failed" as const, version: nf.version, checkedAt: nf.checkedAt, names: [], reason: nf.reason };
+  return {
+    state: "checked" as const,
+    version: nf.version,
+    checkedAt: nf.checkedAt,
+    names: [...new Set([...nf.names, ...nf.directives])].sort(),
+    reason: null,
+  };
 }
 
 /** Asks the worker to check these sources with Nextflow, unless it already has (the job id dedupes too). */
-export async function requestNextflowCheck(queues: TQueues, pipelineId: string, needs: TPipelineSecretNeeds, nf: TNextflowSecretsRow | null) {
+export async function requestNextflowCheck(
+  queues: TQueues,
+  pipelineId: string,
+  needs: TPipelineSecretNeeds,
+  nf: TNextflowSecretsRow | null,
+) {
   if (needs.status !== "known" || nf?.fingerprint === needs.fingerprint) return;
   await enqueue(queues, "pipelines.inspect", { pipelineId, fingerprint: needs.fingerprint }).catch(() => undefined);
 }

@@ -20,8 +20,7 @@ function parseCsv(text: string): string[][] {
     else if (c === ",") {
       row.push(cell);
       cell = "";
-    }
-    else if (c === "\r" && text[i + 1] === "\n") {
+    } else if (c === "\r" && text[i + 1] === "\n") {
       row.push(cell);
       rows.push(row);
       row = [];
@@ -46,11 +45,27 @@ const receipt: TReceipt = {
   ],
   personalSecretCount: 1,
   copies: [
-    { location: "/runs/5f0c/secrets/store.json", writtenAt: "2026-01-01T10:00:00.000Z", goneAt: "2026-01-01T10:05:00.000Z", verifiedBy: "list-after-delete" },
-    { location: "arn:aws:secretsmanager:eu-west-1:1:secret:lockstep-5f0c/API_TOKEN", writtenAt: "2026-01-01T10:00:01.000Z", goneAt: null, verifiedBy: null },
+    {
+      location: "/runs/5f0c/secrets/store.json",
+      writtenAt: "2026-01-01T10:00:00.000Z",
+      goneAt: "2026-01-01T10:05:00.000Z",
+      verifiedBy: "list-after-delete",
+    },
+    {
+      location: "arn:aws:secretsmanager:eu-west-1:1:secret:lockstep-5f0c/API_TOKEN",
+      writtenAt: "2026-01-01T10:00:01.000Z",
+      goneAt: null,
+      verifiedBy: null,
+    },
   ],
   sidecars: "every .nf-*.secrets file, removed with that directory",
-  deletion: { verified: true, at: "2026-01-01T10:05:00.000Z", method: "list-after-delete: …", attempts: 1, lastError: "=HYPERLINK(\"http://evil\")" },
+  deletion: {
+    verified: true,
+    at: "2026-01-01T10:05:00.000Z",
+    method: "list-after-delete: …",
+    attempts: 1,
+    lastError: '=HYPERLINK("http://evil")',
+  },
   redaction: { occurrences: 3, files: 1, scannedFiles: 7, at: "2026-01-01T10:05:01.000Z" },
   generatedAt: "2026-01-02T00:00:00.000Z",
 };
@@ -88,11 +103,13 @@ describe("receiptCsv", () => {
     const [header, first] = parseCsv(receiptCsv(receipt));
     const at = (name: string) => first![header!.indexOf(name)];
     expect(at("pipeline")).toBe('rna, "seq"');
-    expect(at("last_cleanup_error")).toBe("'=HYPERLINK(\"http://evil\")");
+    expect(at("last_cleanup_error")).toBe('\'=HYPERLINK("http://evil")');
   });
 
   it("still has a row when nothing was written", () => {
-    const [, ...rows] = parseCsv(receiptCsv({ ...receipt, copies: [], secrets: [], personalSecretCount: 0, secretsState: "NONE" }));
+    const [, ...rows] = parseCsv(
+      receiptCsv({ ...receipt, copies: [], secrets: [], personalSecretCount: 0, secretsState: "NONE" }),
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0]![RECEIPT_CSV_COLUMNS.indexOf("location")]).toBe("");
   });

@@ -27,19 +27,38 @@ export type TReceipt = {
 const METHOD =
   "list-after-delete: after deleting, the worker listed the store's managed copies (provider.listManaged) and found none of this run's";
 
-export async function runReceipt(db: TDatabase, run: TRun, launcherName: string | null, viewerId: string): Promise<TReceipt> {
+export async function runReceipt(
+  db: TDatabase,
+  run: TRun,
+  launcherName: string | null,
+  viewerId: string,
+): Promise<TReceipt> {
   const own = run.launchedBy !== null && run.launchedBy === viewerId;
   const hide = (text: string) => (own ? text : scrubPersonalNames(text, run.secretRefs, launcherName));
   const events = await db
     .select({ action: schema.auditEvents.action, at: schema.auditEvents.at, detail: schema.auditEvents.detail })
     .from(schema.auditEvents)
-    .where(and(eq(schema.auditEvents.runId, run.id), inArray(schema.auditEvents.action, ["secrets.provisioned", "secrets.deleted", "secrets.cleanup_failed"])))
+    .where(
+      and(
+        eq(schema.auditEvents.runId, run.id),
+        inArray(schema.auditEvents.action, ["secrets.provisioned", "secrets.deleted", "secrets.cleanup_failed"]),
+      ),
+    )
     .orderBy(asc(schema.auditEvents.seq));
   const deleted = events.findLast((e) => e.action === "secrets.deleted");
   const verified = deleted?.detail.verified === true;
   const target = run.cleanupTarget;
-  const provider = typeof deleted?.detail.provider === "string" && deleted.detail.provider ? deleted.detail.provider : (target?.provider ?? null);
-  const store = !target ? null : target.provider === "nextflow-file" ? target.secretsDir : target.provider === "ssh-file" ? `sftp://${target.host}:${target.port}${target.secretsDir}` : `${target.prefix}${run.id}`;
+  const provider =
+    typeof deleted?.detail.provider === "string" && deleted.detail.provider
+      ? deleted.detail.provider
+      : (target?.provider ?? null);
+  const store = !target
+    ? null
+    : target.provider === "nextflow-file"
+      ? target.secretsDir
+      : target.provider === "ssh-file"
+        ? `sftp://${target.host}:${target.port}${target.secretsDir}`
+        : `${target.prefix}${run.id}`;
   const goneAt = verified ? deleted!.at.toISOString() : null;
   return {
     runId: run.id,
@@ -48,9 +67,16 @@ export async function runReceipt(db: TDatabase, run: TRun, launcherName: string 
     secretsState: run.secretsState,
     provider,
     store,
-    secrets: run.secretRefs.filter((r) => own || r.source === "workspace").map((r) => ({ name: r.name, source: r.source })),
+    secrets: run.secretRefs
+      .filter((r) => own || r.source === "workspace")
+      .map((r) => ({ name: r.name, source: r.source })),
     personalSecretCount: run.secretRefs.filter((r) => r.source === "user").length,
-    copies: run.secretCopies.map((c) => ({ location: hide(c.location), writtenAt: c.writtenAt, goneAt, verifiedBy: verified ? "list-after-delete" : null })),
+    copies: run.secretCopies.map((c) => ({
+      location: hide(c.location),
+      writtenAt: c.writtenAt,
+      goneAt,
+      verifiedBy: verified ? "list-after-delete" : null,
+    })),
     sidecars:
       target?.provider === "nextflow-file" || target?.provider === "ssh-file"
         ? `every .nf-*.secrets file Nextflow wrote beside store.json in ${target.secretsDir}${target.provider === "ssh-file" ? " on the cluster" : ""}, removed with that directory${verified ? " (verified by the same listing)" : ""}; their number is not recorded`

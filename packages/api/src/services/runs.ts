@@ -17,14 +17,24 @@ import {
   type TWorkspace,
 } from "@lockstep/db";
 import { enqueue, type TQueues } from "@lockstep/queue";
-import { headEnvProblems, type TPipelineSecretNeeds, type TSecretSelection, type TSecretUse } from "@lockstep/validators";
+import {
+  headEnvProblems,
+  type TPipelineSecretNeeds,
+  type TSecretSelection,
+  type TSecretUse,
+} from "@lockstep/validators";
 import { AppError } from "../errors";
 import { isHostKind } from "./compute-envs";
 import { assertPipelineSource, requestNextflowCheck, scanSecretNeeds, withNextflow } from "./pipelines";
 import type { TActor } from "./secrets";
 
 /** One name the pipeline needs, and where a launch by this user would take it from. */
-export type TNeedPlan = { name: string; uses: TSecretUse[]; optional: boolean; source: "workspace" | "user" | "missing" };
+export type TNeedPlan = {
+  name: string;
+  uses: TSecretUse[];
+  optional: boolean;
+  source: "workspace" | "user" | "missing";
+};
 
 /** What a launch would send, and why: the refs, the needs it was planned against, optional names left out. */
 export type TSecretPlan = {
@@ -37,14 +47,26 @@ export type TSecretPlan = {
 };
 
 /** Optional names: the pipeline setting plus the sources' `// lockstep: optional NAME` comments. */
-export function optionalNames(pipeline: Pick<TPipeline, "optionalSecrets">, needs: TPipelineSecretNeeds | null): Set<string> {
+export function optionalNames(
+  pipeline: Pick<TPipeline, "optionalSecrets">,
+  needs: TPipelineSecretNeeds | null,
+): Set<string> {
   return new Set([...pipeline.optionalSecrets, ...(needs?.status === "known" ? needs.optional : [])]);
 }
 
-export function planNeeds(all: TRunSecretRef[], needs: TPipelineSecretNeeds | null, optional: Set<string>): TNeedPlan[] {
+export function planNeeds(
+  all: TRunSecretRef[],
+  needs: TPipelineSecretNeeds | null,
+  optional: Set<string>,
+): TNeedPlan[] {
   if (needs?.status !== "known") return [];
   const byName = new Map(all.map((r) => [r.name, r]));
-  return needs.needs.map((n) => ({ name: n.name, uses: n.uses, optional: optional.has(n.name), source: byName.get(n.name)?.source ?? "missing" }));
+  return needs.needs.map((n) => ({
+    name: n.name,
+    uses: n.uses,
+    optional: optional.has(n.name),
+    source: byName.get(n.name)?.source ?? "missing",
+  }));
 }
 
 /**
@@ -70,19 +92,38 @@ export async function secretsForLaunch(
   const byName = new Map(all.map((r) => [r.name, r]));
   if (selection?.mode === "selected") {
     const missing = selection.names.filter((n) => !byName.has(n) && !optional.has(n));
-    if (missing.length > 0) throw new AppError("INVALID", `secrets: no secret named ${missing.join(", ")} in this workspace or your secrets.`);
+    if (missing.length > 0)
+      throw new AppError(
+        "INVALID",
+        `secrets: no secret named ${missing.join(", ")} in this workspace or your secrets.`,
+      );
     const skipped = selection.names.filter((n) => !byName.has(n));
-    return { mode, refs: [...new Set(selection.names)].filter((n) => byName.has(n)).map((n) => byName.get(n)!), needs, plan, skipped };
+    return {
+      mode,
+      refs: [...new Set(selection.names)].filter((n) => byName.has(n)).map((n) => byName.get(n)!),
+      needs,
+      plan,
+      skipped,
+    };
   }
   if (mode === "all") {
     const needed = new Set(plan.map((p) => p.name));
     const refs = known ? all.filter((r) => r.source === "workspace" || needed.has(r.name)) : all;
-    return { mode, refs, needs, plan, skipped: plan.filter((p) => p.source === "missing" && p.optional).map((p) => p.name) };
+    return {
+      mode,
+      refs,
+      needs,
+      plan,
+      skipped: plan.filter((p) => p.source === "missing" && p.optional).map((p) => p.name),
+    };
   }
   // "needed"
   if (!known) {
     const why = needs?.status === "unknown" ? needs.reason : "the pipeline has not been scanned";
-    throw new AppError("INVALID", `secrets: what this pipeline needs is unknown until launch (${why}); choose the secrets to send ("Only these") or send all.`);
+    throw new AppError(
+      "INVALID",
+      `secrets: what this pipeline needs is unknown until launch (${why}); choose the secrets to send ("Only these") or send all.`,
+    );
   }
   const missing = plan.filter((p) => p.source === "missing" && !p.optional).map((p) => p.name);
   if (missing.length > 0) {
@@ -104,18 +145,27 @@ export async function launchRun(
   deps: { db: TDatabase; queues: TQueues; localPipelineRoots: readonly string[] },
   workspace: TWorkspace,
   actor: TActor & { isInstanceAdmin: boolean; name: string },
-  input: { pipelineId: string; computeEnvId?: string; params?: Record<string, string | number | boolean>; secrets?: TSecretSelection },
+  input: {
+    pipelineId: string;
+    computeEnvId?: string;
+    params?: Record<string, string | number | boolean>;
+    secrets?: TSecretSelection;
+  },
 ) {
   const { db } = deps;
   const pipeline = await getPipeline(db, workspace.id, input.pipelineId);
   if (!pipeline) throw new AppError("NOT_FOUND", "No such pipeline in this workspace.");
   const computeEnvId = input.computeEnvId ?? pipeline.defaultComputeEnvId;
-  if (!computeEnvId) throw new AppError("INVALID", "computeEnvId: choose a compute environment (the pipeline has no default).");
+  if (!computeEnvId)
+    throw new AppError("INVALID", "computeEnvId: choose a compute environment (the pipeline has no default).");
   const ce = await getComputeEnv(db, workspace.id, computeEnvId);
   if (!ce) throw new AppError("NOT_FOUND", "No such compute environment in this workspace.");
   if ((ce.kind === "aws-batch" || ce.kind === "google-batch") && !pipeline.repository.startsWith("https://")) {
     // The head runs in a container in the cloud: a path on Lockstep's machine means nothing there.
-    throw new AppError("INVALID", `computeEnvId: ${ce.name} runs pipelines in the cloud; the pipeline's repository must be an https:// URL, not a path.`);
+    throw new AppError(
+      "INVALID",
+      `computeEnvId: ${ce.name} runs pipelines in the cloud; the pipeline's repository must be an https:// URL, not a path.`,
+    );
   }
   // Anyone can sign up and gets a personal workspace: a stranger must never run code on Lockstep's
   // own machines, whoever created the environment there.
@@ -126,7 +176,12 @@ export async function launchRun(
     );
   }
   // Checked again at launch: the directory may have changed since the pipeline was saved.
-  await assertPipelineSource(pipeline.repository, deps.localPipelineRoots, "pipelineId", "This pipeline cannot be run from its path. ");
+  await assertPipelineSource(
+    pipeline.repository,
+    deps.localPipelineRoots,
+    "pipelineId",
+    "This pipeline cannot be run from its path. ",
+  );
   // Stored before the variable and Slurm option rules existed (the worker checks again before the head starts).
   const refused = headEnvProblems(ce);
   if (refused.length > 0) {
@@ -141,7 +196,10 @@ export async function launchRun(
   // What the pinned Nextflow said of these same sources counts too; new sources are checked for the next launch.
   await requestNextflowCheck(deps.queues, pipeline.id, scanned, pipeline.nextflowSecrets);
   const needs = withNextflow(scanned, pipeline.nextflowSecrets);
-  const secretPlan = await secretsForLaunch(db, workspace, actor.id, input.secrets, { optionalSecrets: pipeline.optionalSecrets, needs });
+  const secretPlan = await secretsForLaunch(db, workspace, actor.id, input.secrets, {
+    optionalSecrets: pipeline.optionalSecrets,
+    needs,
+  });
   const refs = secretPlan.refs;
   const run = await db.transaction(async (tx) => {
     const row = await insertRun(tx, {
@@ -186,11 +244,18 @@ export async function launchRun(
   return run;
 }
 
-export async function cancelRun(deps: { db: TDatabase; queues: TQueues }, workspace: TWorkspace, role: TWorkspaceRole, actor: TActor, runId: string) {
+export async function cancelRun(
+  deps: { db: TDatabase; queues: TQueues },
+  workspace: TWorkspace,
+  role: TWorkspaceRole,
+  actor: TActor,
+  runId: string,
+) {
   const found = await getRunInWorkspace(deps.db, workspace.id, runId);
   if (!found) throw new AppError("NOT_FOUND", "No such run.");
   const own = found.run.launchedBy === actor.id;
-  if (!own && !can(role, "runs:cancel-any")) throw new AppError("FORBIDDEN", `Your role (${role}) may cancel only runs you launched.`);
+  if (!own && !can(role, "runs:cancel-any"))
+    throw new AppError("FORBIDDEN", `Your role (${role}) may cancel only runs you launched.`);
   if (isTerminal(found.run.status)) throw new AppError("CONFLICT", `The run has already ended (${found.run.status}).`);
   await updateRunIf(deps.db, runId, { status: ["SUBMITTED", "RUNNING"] }, { cancelRequested: true });
   await recordAudit(deps.db, {

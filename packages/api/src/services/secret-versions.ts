@@ -37,18 +37,30 @@ const sameMac = (a: TRunSecretVersion["fingerprint"], b: TRunSecretVersion["fing
   return x.length === y.length && timingSafeEqual(x, y);
 };
 
-export async function runSecretVersions(db: TDbOrTx, run: TRun, viewerId: string, other: TRun | null): Promise<TRunSecretVersionsOut> {
+export async function runSecretVersions(
+  db: TDbOrTx,
+  run: TRun,
+  viewerId: string,
+  other: TRun | null,
+): Promise<TRunSecretVersionsOut> {
   const own = run.launchedBy !== null && run.launchedBy === viewerId;
   const recorded = run.secretVersions;
   const ids = recorded.map((v) => v.secretId);
-  const current = ids.length === 0 ? [] : await db.select({ id: schema.secrets.id, version: schema.secrets.version }).from(schema.secrets).where(inArray(schema.secrets.id, ids));
+  const current =
+    ids.length === 0
+      ? []
+      : await db
+          .select({ id: schema.secrets.id, version: schema.secrets.version })
+          .from(schema.secrets)
+          .where(inArray(schema.secrets.id, ids));
   const now = new Map(current.map((c) => [c.id, c.version]));
   // Personal secrets compare only between two runs of the viewer's own.
   const comparePersonal = own && other !== null && other.launchedBy === viewerId;
   const otherByKey = new Map((other?.secretVersions ?? []).map((v) => [`${v.source}:${v.name}`, v]));
   const rows = recorded.map((v) => {
     const currentVersion = now.get(v.secretId) ?? null;
-    const match = other && (v.source === "workspace" || comparePersonal) ? otherByKey.get(`${v.source}:${v.name}`) : undefined;
+    const match =
+      other && (v.source === "workspace" || comparePersonal) ? otherByKey.get(`${v.source}:${v.name}`) : undefined;
     return {
       name: v.name,
       source: v.source,

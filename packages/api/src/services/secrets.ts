@@ -1,4 +1,10 @@
-import { parseEnvelope, sealedPlaintextBytes, SealedBoxError, type SealingKeyring, type TSecretBinding } from "@lockstep/crypto";
+import {
+  parseEnvelope,
+  sealedPlaintextBytes,
+  SealedBoxError,
+  type SealingKeyring,
+  type TSecretBinding,
+} from "@lockstep/crypto";
 import {
   deleteSecret,
   findSecretById,
@@ -32,8 +38,13 @@ export function bindingOf(owner: TSecretOwner, name: string): TSecretBinding {
  * value sealed by the browser is checked for form, key id and size — its plaintext never reaches
  * this server, so the value rules are the worker's to check (`checkedAt` null, see checkSealedLater).
  */
-export async function sealedFrom(sealing: SealingKeyring, value: TValueInput, binding: TSecretBinding): Promise<{ sealed: string; keyId: string; checkedAt: Date | null }> {
-  if ("plain" in value) return { sealed: await sealing.seal(value.plain, binding), keyId: sealing.active.kid, checkedAt: new Date() };
+export async function sealedFrom(
+  sealing: SealingKeyring,
+  value: TValueInput,
+  binding: TSecretBinding,
+): Promise<{ sealed: string; keyId: string; checkedAt: Date | null }> {
+  if ("plain" in value)
+    return { sealed: await sealing.seal(value.plain, binding), keyId: sealing.active.kid, checkedAt: new Date() };
   let kid: string;
   let bytes: number;
   try {
@@ -43,9 +54,13 @@ export async function sealedFrom(sealing: SealingKeyring, value: TValueInput, bi
     const reason = error instanceof SealedBoxError ? error.message : "malformed";
     throw new AppError("INVALID", `value: the sealed value is not valid (${reason}).`);
   }
-  if (!sealing.has(kid)) throw new AppError("INVALID", `value: sealed under unknown key ${kid}; fetch secrets.publicKey and seal again.`);
+  if (!sealing.has(kid))
+    throw new AppError("INVALID", `value: sealed under unknown key ${kid}; fetch secrets.publicKey and seal again.`);
   if (bytes > SECRET_VALUE_MAX_BYTES) {
-    throw new AppError("INVALID", `value: is ${bytes.toLocaleString("en")} bytes; the limit is ${SECRET_VALUE_MAX_BYTES.toLocaleString("en")} bytes (64 KiB).`);
+    throw new AppError(
+      "INVALID",
+      `value: is ${bytes.toLocaleString("en")} bytes; the limit is ${SECRET_VALUE_MAX_BYTES.toLocaleString("en")} bytes (64 KiB).`,
+    );
   }
   return { sealed: value.sealed, keyId: kid, checkedAt: null };
 }
@@ -56,10 +71,15 @@ export async function sealedFrom(sealing: SealingKeyring, value: TValueInput, bi
  * down the sweeper enqueues the check from the row (its valueCheckedAt is null), and provisioning
  * checks every value again regardless.
  */
-async function checkSealedLater(queues: TQueues, written: Array<{ id: string; updatedAt: Date; checkedAt: Date | null }>) {
+async function checkSealedLater(
+  queues: TQueues,
+  written: Array<{ id: string; updatedAt: Date; checkedAt: Date | null }>,
+) {
   for (const w of written) {
     if (w.checkedAt) continue;
-    await enqueue(queues, "secrets.validate", { secretId: w.id, writtenAt: w.updatedAt.toISOString() }).catch(() => undefined);
+    await enqueue(queues, "secrets.validate", { secretId: w.id, writtenAt: w.updatedAt.toISOString() }).catch(
+      () => undefined,
+    );
   }
 }
 
@@ -79,14 +99,20 @@ async function secretWebhook(
   return recordWebhookEvent(tx, {
     workspaceId: owner.workspaceId,
     type,
-    data: { workspaceId: owner.workspaceId, secret: { id: row.id, name: row.name }, actor: { id: actor.id, email: actor.email }, at: new Date().toISOString() },
+    data: {
+      workspaceId: owner.workspaceId,
+      secret: { id: row.id, name: row.name },
+      actor: { id: actor.id, email: actor.email },
+      at: new Date().toISOString(),
+    },
   });
 }
 
 /** After commit: ask the worker to deliver now. If Redis is away the worker's drain finds the pending deliveries. */
 export async function deliverSoon(queues: TQueues | undefined, deliveryIds: string[]) {
   if (!queues) return;
-  for (const deliveryId of deliveryIds) await enqueue(queues, "webhooks.deliver", { deliveryId, attempt: 1 }).catch(() => undefined);
+  for (const deliveryId of deliveryIds)
+    await enqueue(queues, "webhooks.deliver", { deliveryId, attempt: 1 }).catch(() => undefined);
 }
 
 function where(owner: TSecretOwner) {
@@ -108,15 +134,23 @@ function auditBase(owner: TSecretOwner, actor: TActor) {
 export async function validateSecretName(db: TDatabase, owner: TSecretOwner, name: string) {
   const problem = secretNameProblem(name);
   if (problem) return { status: "invalid" as const, reason: `Secret name ${problem}.` };
-  if (await findSecretByName(db, owner, name)) return { status: "duplicate" as const, reason: `A secret named ${name} already exists in ${where(owner)}.` };
+  if (await findSecretByName(db, owner, name))
+    return { status: "duplicate" as const, reason: `A secret named ${name} already exists in ${where(owner)}.` };
   return { status: "ok" as const };
 }
 
-export async function createSecret({ db, sealing, queues }: TSecretDeps, owner: TSecretOwner, actor: TActor, name: string, value: TValueInput) {
+export async function createSecret(
+  { db, sealing, queues }: TSecretDeps,
+  owner: TSecretOwner,
+  actor: TActor,
+  name: string,
+  value: TValueInput,
+) {
   const { sealed, keyId, checkedAt } = await sealedFrom(sealing, value, bindingOf(owner, name));
   const { row, deliveries } = await db.transaction(async (tx) => {
     const row = await insertSecret(tx, owner, { name, sealed, keyId, actorId: actor.id, checkedAt });
-    if (!row) throw new AppError("CONFLICT", `A secret named ${name} already exists in ${where(owner)}; overwrite it instead.`);
+    if (!row)
+      throw new AppError("CONFLICT", `A secret named ${name} already exists in ${where(owner)}; overwrite it instead.`);
     await recordAudit(tx, { ...auditBase(owner, actor), action: "secret.created", targetId: row.id, targetName: name });
     return { row, deliveries: await secretWebhook(tx, owner, actor, "secret.created", row) };
   });
@@ -125,14 +159,25 @@ export async function createSecret({ db, sealing, queues }: TSecretDeps, owner: 
   return row;
 }
 
-export async function updateSecret({ db, sealing, queues }: TSecretDeps, owner: TSecretOwner, actor: TActor, secretId: string, value: TValueInput) {
+export async function updateSecret(
+  { db, sealing, queues }: TSecretDeps,
+  owner: TSecretOwner,
+  actor: TActor,
+  secretId: string,
+  value: TValueInput,
+) {
   const existing = await findSecretById(db, owner, secretId);
   if (!existing) throw new AppError("NOT_FOUND", "No such secret.");
   const { sealed, keyId, checkedAt } = await sealedFrom(sealing, value, bindingOf(owner, existing.name));
   const { row, deliveries } = await db.transaction(async (tx) => {
     const row = await overwriteSecret(tx, owner, secretId, { sealed, keyId, actorId: actor.id, checkedAt });
     if (!row) throw new AppError("NOT_FOUND", "No such secret.");
-    await recordAudit(tx, { ...auditBase(owner, actor), action: "secret.overwritten", targetId: row.id, targetName: row.name });
+    await recordAudit(tx, {
+      ...auditBase(owner, actor),
+      action: "secret.overwritten",
+      targetId: row.id,
+      targetName: row.name,
+    });
     return { row, deliveries: await secretWebhook(tx, owner, actor, "secret.overwritten", row) };
   });
   await checkSealedLater(queues, [{ ...row, checkedAt }]);
@@ -141,11 +186,22 @@ export async function updateSecret({ db, sealing, queues }: TSecretDeps, owner: 
 }
 
 /** `queues` lets the webhook go out at once; without it the worker's drain delivers it. */
-export async function removeSecret(db: TDatabase, owner: TSecretOwner, actor: TActor, secretId: string, queues?: TQueues) {
+export async function removeSecret(
+  db: TDatabase,
+  owner: TSecretOwner,
+  actor: TActor,
+  secretId: string,
+  queues?: TQueues,
+) {
   const { row, deliveries } = await db.transaction(async (tx) => {
     const row = await deleteSecret(tx, owner, secretId);
     if (!row) throw new AppError("NOT_FOUND", "No such secret.");
-    await recordAudit(tx, { ...auditBase(owner, actor), action: "secret.deleted", targetId: row.id, targetName: row.name });
+    await recordAudit(tx, {
+      ...auditBase(owner, actor),
+      action: "secret.deleted",
+      targetId: row.id,
+      targetName: row.name,
+    });
     return { row, deliveries: await secretWebhook(tx, owner, actor, "secret.deleted", row) };
   });
   await deliverSoon(queues, deliveries);
@@ -181,26 +237,46 @@ export async function importSecrets(
     }
     seen.set(entry.name, entry.line);
     try {
-      prepared.push({ line: entry.line, name: entry.name, ...(await sealedFrom(sealing, entry.value, bindingOf(owner, entry.name))) });
+      prepared.push({
+        line: entry.line,
+        name: entry.name,
+        ...(await sealedFrom(sealing, entry.value, bindingOf(owner, entry.name))),
+      });
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       details.push({ line: entry.line, name: entry.name, message: error.message });
     }
   }
-  const written: Array<{ name: string; action: "created" | "overwritten"; id: string; updatedAt: Date; checkedAt: Date | null }> = [];
+  const written: Array<{
+    name: string;
+    action: "created" | "overwritten";
+    id: string;
+    updatedAt: Date;
+    checkedAt: Date | null;
+  }> = [];
   const deliveries: string[] = [];
   const result = await db.transaction(async (tx) => {
     for (const p of prepared) {
       const existing = await findSecretByName(tx, owner, p.name);
       if (existing && !overwrite) {
-        details.push({ line: p.line, name: p.name, message: `${p.name} already exists; tick "overwrite existing" to replace it` });
+        details.push({
+          line: p.line,
+          name: p.name,
+          message: `${p.name} already exists; tick "overwrite existing" to replace it`,
+        });
         continue;
       }
       const write = { sealed: p.sealed, keyId: p.keyId, actorId: actor.id, checkedAt: p.checkedAt, via: "import" };
       if (existing) {
         const row = await overwriteSecret(tx, owner, existing.id, write);
         if (!row) throw new AppError("CONFLICT", `${p.name} was deleted by someone else during the import; try again.`);
-        written.push({ name: p.name, action: "overwritten", id: row.id, updatedAt: row.updatedAt, checkedAt: p.checkedAt });
+        written.push({
+          name: p.name,
+          action: "overwritten",
+          id: row.id,
+          updatedAt: row.updatedAt,
+          checkedAt: p.checkedAt,
+        });
       } else {
         const row = await insertSecret(tx, owner, { name: p.name, ...write });
         if (!row) throw new AppError("CONFLICT", `${p.name} was created by someone else during the import; try again.`);
@@ -213,12 +289,28 @@ export async function importSecrets(
       throw new AppError("INVALID", details.map((d) => `line ${d.line}: ${d.message}`).join("; "), details);
     }
     const base = auditBase(owner, actor);
-    for (const w of written) deliveries.push(...(await secretWebhook(tx, owner, actor, `secret.${w.action}`, { id: w.id, name: w.name })));
+    for (const w of written)
+      deliveries.push(...(await secretWebhook(tx, owner, actor, `secret.${w.action}`, { id: w.id, name: w.name })));
     await recordAudit(tx, [
-      ...written.map((w) => ({ ...base, action: `secret.${w.action}` as const, targetId: w.id, targetName: w.name, detail: { via: "import" } })),
-      { ...base, action: "secrets.imported" as const, targetId: null, targetName: null, detail: { count: written.length, names: written.map((w) => w.name) } },
+      ...written.map((w) => ({
+        ...base,
+        action: `secret.${w.action}` as const,
+        targetId: w.id,
+        targetName: w.name,
+        detail: { via: "import" },
+      })),
+      {
+        ...base,
+        action: "secrets.imported" as const,
+        targetId: null,
+        targetName: null,
+        detail: { count: written.length, names: written.map((w) => w.name) },
+      },
     ]);
-    return { created: written.filter((w) => w.action === "created").length, overwritten: written.filter((w) => w.action === "overwritten").length };
+    return {
+      created: written.filter((w) => w.action === "created").length,
+      overwritten: written.filter((w) => w.action === "overwritten").length,
+    };
   });
   await checkSealedLater(queues, written);
   await deliverSoon(queues, deliveries);

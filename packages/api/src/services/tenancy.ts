@@ -13,7 +13,15 @@ function event(
   at: { workspaceId: string | null; targetType: string; targetId: string; targetName: string | null },
   detail: TAuditInput["detail"] = {},
 ): TAuditInput {
-  return { actorId: actor.id, actorEmail: actor.email, ip: actor.ip, userAgent: actor.userAgent, action, ...at, detail };
+  return {
+    actorId: actor.id,
+    actorEmail: actor.email,
+    ip: actor.ip,
+    userAgent: actor.userAgent,
+    action,
+    ...at,
+    detail,
+  };
 }
 
 async function emailOf(db: TDatabase | TTx, userId: string) {
@@ -26,7 +34,11 @@ function changedFields<T extends Record<string, unknown>>(before: T, input: Part
   return Object.entries(input).flatMap(([k, v]) => (v !== undefined && v !== before[k] ? [k] : []));
 }
 
-export async function createOrganization(db: TDatabase, userId: string, input: { name: string; slug: string; description: string }) {
+export async function createOrganization(
+  db: TDatabase,
+  userId: string,
+  input: { name: string; slug: string; description: string },
+) {
   try {
     return await db.transaction(async (tx) => {
       const [org] = await tx.insert(organizations).values(input).returning();
@@ -34,7 +46,8 @@ export async function createOrganization(db: TDatabase, userId: string, input: {
       return org!;
     });
   } catch (error) {
-    if (isUniqueViolation(error)) throw new AppError("CONFLICT", `An organization with the short name "${input.slug}" already exists.`);
+    if (isUniqueViolation(error))
+      throw new AppError("CONFLICT", `An organization with the short name "${input.slug}" already exists.`);
     throw error;
   }
 }
@@ -72,12 +85,21 @@ export async function updateOrganization(
       const [org] = await tx.update(organizations).set(input).where(eq(organizations.id, orgId)).returning();
       const changed = changedFields(current, input);
       if (changed.length > 0) {
-        await recordAudit(tx, event(actor, "org.updated", { workspaceId: null, targetType: "organization", targetId: orgId, targetName: org!.name }, { changed }));
+        await recordAudit(
+          tx,
+          event(
+            actor,
+            "org.updated",
+            { workspaceId: null, targetType: "organization", targetId: orgId, targetName: org!.name },
+            { changed },
+          ),
+        );
       }
       return org!;
     });
   } catch (error) {
-    if (isUniqueViolation(error)) throw new AppError("CONFLICT", `An organization with the short name "${input.slug}" already exists.`);
+    if (isUniqueViolation(error))
+      throw new AppError("CONFLICT", `An organization with the short name "${input.slug}" already exists.`);
     throw error;
   }
 }
@@ -99,17 +121,34 @@ async function ownerCount(tx: TTx, orgId: string) {
   return row?.n ?? 0;
 }
 
-export async function updateOrgMemberRole(db: TDatabase, orgId: string, actor: TActor, userId: string, role: "owner" | "member" | "collaborator") {
+export async function updateOrgMemberRole(
+  db: TDatabase,
+  orgId: string,
+  actor: TActor,
+  userId: string,
+  role: "owner" | "member" | "collaborator",
+) {
   await db.transaction(async (tx) => {
     await lockOrg(tx, orgId);
-    const [current] = await tx.select().from(orgMembers).where(and(eq(orgMembers.orgId, orgId), eq(orgMembers.userId, userId)));
+    const [current] = await tx
+      .select()
+      .from(orgMembers)
+      .where(and(eq(orgMembers.orgId, orgId), eq(orgMembers.userId, userId)));
     if (!current) throw new AppError("NOT_FOUND", "No such member.");
     if (current.role === "owner" && role !== "owner" && (await ownerCount(tx, orgId)) <= 1) {
       throw new AppError("CONFLICT", "An organization needs at least one owner: make someone else owner first.");
     }
-    await tx.update(orgMembers).set({ role }).where(and(eq(orgMembers.orgId, orgId), eq(orgMembers.userId, userId)));
+    await tx
+      .update(orgMembers)
+      .set({ role })
+      .where(and(eq(orgMembers.orgId, orgId), eq(orgMembers.userId, userId)));
     if (current.role !== role) {
-      const at = { workspaceId: null, targetType: "org-member", targetId: userId, targetName: await emailOf(tx, userId) };
+      const at = {
+        workspaceId: null,
+        targetType: "org-member",
+        targetId: userId,
+        targetName: await emailOf(tx, userId),
+      };
       await recordAudit(tx, event(actor, "member.role_changed", at, { from: current.role, to: role }));
     }
   });
@@ -118,7 +157,10 @@ export async function updateOrgMemberRole(db: TDatabase, orgId: string, actor: T
 export async function removeOrgMember(db: TDatabase, orgId: string, actor: TActor, userId: string) {
   await db.transaction(async (tx) => {
     await lockOrg(tx, orgId);
-    const [current] = await tx.select().from(orgMembers).where(and(eq(orgMembers.orgId, orgId), eq(orgMembers.userId, userId)));
+    const [current] = await tx
+      .select()
+      .from(orgMembers)
+      .where(and(eq(orgMembers.orgId, orgId), eq(orgMembers.userId, userId)));
     if (!current) throw new AppError("NOT_FOUND", "No such member.");
     if (current.role === "owner" && (await ownerCount(tx, orgId)) <= 1) {
       throw new AppError("CONFLICT", "The last owner cannot leave the organization: make someone else owner first.");
@@ -141,12 +183,16 @@ export async function createWorkspace(
 ) {
   try {
     return await db.transaction(async (tx) => {
-      const [ws] = await tx.insert(workspaces).values({ orgId, ...input }).returning();
+      const [ws] = await tx
+        .insert(workspaces)
+        .values({ orgId, ...input })
+        .returning();
       await tx.insert(workspaceParticipants).values({ workspaceId: ws!.id, userId: creatorId, role: "owner" });
       return ws!;
     });
   } catch (error) {
-    if (isUniqueViolation(error)) throw new AppError("CONFLICT", `This organization already has a workspace with the short name "${input.slug}".`);
+    if (isUniqueViolation(error))
+      throw new AppError("CONFLICT", `This organization already has a workspace with the short name "${input.slug}".`);
     throw error;
   }
 }
@@ -164,7 +210,9 @@ export async function updateWorkspace(
     const [taken] = await db
       .select({ id: workspaces.id })
       .from(workspaces)
-      .where(and(eq(workspaces.orgId, workspace.orgId), ne(workspaces.id, workspace.id), sameNameAs(workspaces, input.name)))
+      .where(
+        and(eq(workspaces.orgId, workspace.orgId), ne(workspaces.id, workspace.id), sameNameAs(workspaces, input.name)),
+      )
       .limit(1);
     if (taken) throw nameTaken(`This organization already has a workspace named "${input.name}".`);
   }
@@ -179,7 +227,8 @@ export async function updateWorkspace(
       return ws!;
     });
   } catch (error) {
-    if (isUniqueViolation(error)) throw new AppError("CONFLICT", `This organization already has a workspace with the short name "${input.slug}".`);
+    if (isUniqueViolation(error))
+      throw new AppError("CONFLICT", `This organization already has a workspace with the short name "${input.slug}".`);
     throw error;
   }
 }
@@ -221,12 +270,23 @@ export async function updateParticipantRole(
     .set({ role })
     .where(and(eq(workspaceParticipants.workspaceId, workspace.id), eq(workspaceParticipants.userId, userId)));
   if (current !== role) {
-    const at = { workspaceId: workspace.id, targetType: "participant", targetId: userId, targetName: await emailOf(db, userId) };
+    const at = {
+      workspaceId: workspace.id,
+      targetType: "participant",
+      targetId: userId,
+      targetName: await emailOf(db, userId),
+    };
     await recordAudit(db, event(actor, "participant.role_changed", at, { from: current, to: role }));
   }
 }
 
-export async function removeParticipant(db: TDatabase, workspace: typeof workspaces.$inferSelect, callerRole: TWorkspaceRole, actor: TActor, userId: string) {
+export async function removeParticipant(
+  db: TDatabase,
+  workspace: typeof workspaces.$inferSelect,
+  callerRole: TWorkspaceRole,
+  actor: TActor,
+  userId: string,
+) {
   if (workspace.personalOwnerId) throw new AppError("INVALID", "A personal workspace has no other participants.");
   const current = await participantRole(db, workspace.id, userId);
   if (!current) throw new AppError("NOT_FOUND", "No such participant.");
@@ -234,7 +294,11 @@ export async function removeParticipant(db: TDatabase, workspace: typeof workspa
   await db
     .delete(workspaceParticipants)
     .where(and(eq(workspaceParticipants.workspaceId, workspace.id), eq(workspaceParticipants.userId, userId)));
-  const at = { workspaceId: workspace.id, targetType: "participant", targetId: userId, targetName: await emailOf(db, userId) };
+  const at = {
+    workspaceId: workspace.id,
+    targetType: "participant",
+    targetId: userId,
+    targetName: await emailOf(db, userId),
+  };
   await recordAudit(db, event(actor, "participant.removed", at, { role: current }));
 }
-

@@ -31,7 +31,11 @@ const bindingOf = (endpointId: string) => ({ scope: "webhook", ownerId: endpoint
 
 async function sealSecret(sealing: SealingKeyring, endpointId: string) {
   const signingSecret = newSigningSecret();
-  return { signingSecret, secretSealed: await sealing.seal(signingSecret, bindingOf(endpointId)), secretKeyId: sealing.active.kid };
+  return {
+    signingSecret,
+    secretSealed: await sealing.seal(signingSecret, bindingOf(endpointId)),
+    secretKeyId: sealing.active.kid,
+  };
 }
 
 async function checkUrl(db: TDbOrTx, url: string) {
@@ -49,7 +53,14 @@ const originOf = (url: string) => {
   }
 };
 
-function audit(tx: TDbOrTx, workspaceId: string, actor: TActor, action: TAuditAction, endpoint: TWebhookEndpoint, detail: Record<string, string | boolean | string[]> = {}) {
+function audit(
+  tx: TDbOrTx,
+  workspaceId: string,
+  actor: TActor,
+  action: TAuditAction,
+  endpoint: TWebhookEndpoint,
+  detail: Record<string, string | boolean | string[]> = {},
+) {
   return recordAudit(tx, {
     actorId: actor.id,
     actorEmail: actor.email,
@@ -74,8 +85,19 @@ export async function createWebhook(
   const id = randomUUID();
   const { signingSecret, secretSealed, secretKeyId } = await sealSecret(sealing, id);
   const endpoint = await db.transaction(async (tx) => {
-    const endpoint = await insertWebhookEndpoint(tx, { id, workspaceId, ...input, events: [...new Set(input.events)], secretSealed, secretKeyId, createdBy: actor.id });
-    await audit(tx, workspaceId, actor, "webhook.created", endpoint, { events: endpoint.events, enabled: endpoint.enabled });
+    const endpoint = await insertWebhookEndpoint(tx, {
+      id,
+      workspaceId,
+      ...input,
+      events: [...new Set(input.events)],
+      secretSealed,
+      secretKeyId,
+      createdBy: actor.id,
+    });
+    await audit(tx, workspaceId, actor, "webhook.created", endpoint, {
+      events: endpoint.events,
+      enabled: endpoint.enabled,
+    });
     return endpoint;
   });
   return { endpoint, signingSecret };
@@ -90,15 +112,27 @@ export async function updateWebhook(
 ) {
   if (input.url !== undefined) await checkUrl(db, input.url);
   return db.transaction(async (tx) => {
-    const endpoint = await updateWebhookEndpoint(tx, workspaceId, endpointId, { ...input, ...(input.events ? { events: [...new Set(input.events)] } : {}) });
+    const endpoint = await updateWebhookEndpoint(tx, workspaceId, endpointId, {
+      ...input,
+      ...(input.events ? { events: [...new Set(input.events)] } : {}),
+    });
     if (!endpoint) throw new AppError("NOT_FOUND", "No such webhook endpoint.");
     const changed = Object.keys(input).filter((k) => input[k as keyof typeof input] !== undefined);
-    await audit(tx, workspaceId, actor, "webhook.updated", endpoint, { changed, events: endpoint.events, enabled: endpoint.enabled });
+    await audit(tx, workspaceId, actor, "webhook.updated", endpoint, {
+      changed,
+      events: endpoint.events,
+      enabled: endpoint.enabled,
+    });
     return endpoint;
   });
 }
 
-export async function removeWebhook({ db }: Pick<TWebhookDeps, "db">, workspaceId: string, actor: TActor, endpointId: string) {
+export async function removeWebhook(
+  { db }: Pick<TWebhookDeps, "db">,
+  workspaceId: string,
+  actor: TActor,
+  endpointId: string,
+) {
   return db.transaction(async (tx) => {
     const endpoint = await deleteWebhookEndpoint(tx, workspaceId, endpointId);
     if (!endpoint) throw new AppError("NOT_FOUND", "No such webhook endpoint.");
@@ -108,11 +142,21 @@ export async function removeWebhook({ db }: Pick<TWebhookDeps, "db">, workspaceI
 }
 
 /** A new signing secret, shown once; the old one stops signing at once (receivers switch on the next delivery). */
-export async function rotateWebhookSecret({ db, sealing }: TWebhookDeps, workspaceId: string, actor: TActor, endpointId: string) {
-  if (!(await findWebhookEndpoint(db, workspaceId, endpointId))) throw new AppError("NOT_FOUND", "No such webhook endpoint.");
+export async function rotateWebhookSecret(
+  { db, sealing }: TWebhookDeps,
+  workspaceId: string,
+  actor: TActor,
+  endpointId: string,
+) {
+  if (!(await findWebhookEndpoint(db, workspaceId, endpointId)))
+    throw new AppError("NOT_FOUND", "No such webhook endpoint.");
   const { signingSecret, secretSealed, secretKeyId } = await sealSecret(sealing, endpointId);
   const endpoint = await db.transaction(async (tx) => {
-    const endpoint = await updateWebhookEndpoint(tx, workspaceId, endpointId, { secretSealed, secretKeyId, secretRotatedAt: new Date() });
+    const endpoint = await updateWebhookEndpoint(tx, workspaceId, endpointId, {
+      secretSealed,
+      secretKeyId,
+      secretRotatedAt: new Date(),
+    });
     if (!endpoint) throw new AppError("NOT_FOUND", "No such webhook endpoint.");
     await audit(tx, workspaceId, actor, "webhook.secret_rotated", endpoint);
     return endpoint;
@@ -121,7 +165,12 @@ export async function rotateWebhookSecret({ db, sealing }: TWebhookDeps, workspa
 }
 
 /** Sends a `webhook.test` event to this endpoint only (even while it is disabled). */
-export async function testWebhook({ db, queues }: TWebhookDeps, workspaceId: string, actor: TActor, endpointId: string) {
+export async function testWebhook(
+  { db, queues }: TWebhookDeps,
+  workspaceId: string,
+  actor: TActor,
+  endpointId: string,
+) {
   const deliveries = await db.transaction(async (tx) => {
     const endpoint = await findWebhookEndpoint(tx, workspaceId, endpointId);
     if (!endpoint) throw new AppError("NOT_FOUND", "No such webhook endpoint.");
@@ -129,7 +178,12 @@ export async function testWebhook({ db, queues }: TWebhookDeps, workspaceId: str
       workspaceId,
       type: "webhook.test",
       onlyEndpointId: endpointId,
-      data: { workspaceId, endpointId, requestedBy: { id: actor.id, email: actor.email }, at: new Date().toISOString() },
+      data: {
+        workspaceId,
+        endpointId,
+        requestedBy: { id: actor.id, email: actor.email },
+        at: new Date().toISOString(),
+      },
     });
   });
   await deliverSoon(queues, deliveries);

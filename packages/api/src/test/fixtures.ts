@@ -61,7 +61,11 @@ export function callerFor(db: TDatabase, userId: string | null, overrides: TCont
 /** A user with a personal workspace (no instance admin, no sign-up policy: a fixture, not a sign-up). */
 export async function makeUser(db: TDatabase, label = "user") {
   const tag = randomUUID().slice(0, 8);
-  const user = await createUserWithPersonalWorkspace(db, { email: `${label}-${tag}@example.test`, name: `${label} ${tag}`, passwordHash: null });
+  const user = await createUserWithPersonalWorkspace(db, {
+    email: `${label}-${tag}@example.test`,
+    name: `${label} ${tag}`,
+    passwordHash: null,
+  });
   if (!user) throw new Error("fixture user already exists");
   const [personal] = await db.select().from(schema.workspaces).where(eq(schema.workspaces.personalOwnerId, user.id));
   return { ...user, personalWorkspaceId: personal!.id };
@@ -110,13 +114,29 @@ type TCaller = ReturnType<typeof callerFor>;
  * Adds `user` to a workspace as adding a participant now works: the inviter invites their email,
  * and they accept the invitation themselves. Returns the (accepted) invitation.
  */
-export async function addParticipant(db: TDatabase, inviter: TCaller, input: { workspaceId: string; user: { id: string; email: string }; role: Parameters<TCaller["workspaces"]["participants"]["add"]>[0]["role"] }) {
-  const invitation = await inviter.workspaces.participants.add({ workspaceId: input.workspaceId, email: input.user.email, role: input.role });
+export async function addParticipant(
+  db: TDatabase,
+  inviter: TCaller,
+  input: {
+    workspaceId: string;
+    user: { id: string; email: string };
+    role: Parameters<TCaller["workspaces"]["participants"]["add"]>[0]["role"];
+  },
+) {
+  const invitation = await inviter.workspaces.participants.add({
+    workspaceId: input.workspaceId,
+    email: input.user.email,
+    role: input.role,
+  });
   return callerFor(db, input.user.id).invitations.accept({ invitationId: invitation.id });
 }
 
 /** The same for an organization: invited, then accepted by the member. */
-export async function addOrgMember(db: TDatabase, inviter: TCaller, input: { orgId: string; user: { id: string; email: string }; role: "owner" | "member" | "collaborator" }) {
+export async function addOrgMember(
+  db: TDatabase,
+  inviter: TCaller,
+  input: { orgId: string; user: { id: string; email: string }; role: "owner" | "member" | "collaborator" },
+) {
   const invitation = await inviter.orgs.members.add({ orgId: input.orgId, email: input.user.email, role: input.role });
   return callerFor(db, input.user.id).invitations.accept({ invitationId: invitation.id });
 }

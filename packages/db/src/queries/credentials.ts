@@ -5,20 +5,39 @@ import { keysetAfter, keysetKey, keysetOrder, nameContains, type TKeyset, type T
 
 const credentialKeyset: TKeyset = { key: credentials.name, id: credentials.id, kind: "text", direction: "asc" };
 
-
 /** Metadata only; the sealed value is never selected here. */
 export async function listCredentials(db: TDbOrTx, workspaceId: string, page?: TPage) {
   const query = db
-    .select({ id: credentials.id, name: credentials.name, provider: credentials.provider, createdAt: credentials.createdAt, updatedAt: credentials.updatedAt, cursorKey: keysetKey(credentialKeyset) })
+    .select({
+      id: credentials.id,
+      name: credentials.name,
+      provider: credentials.provider,
+      createdAt: credentials.createdAt,
+      updatedAt: credentials.updatedAt,
+      cursorKey: keysetKey(credentialKeyset),
+    })
     .from(credentials)
-    .where(and(eq(credentials.workspaceId, workspaceId), keysetAfter(credentialKeyset, page?.after), nameContains(credentials.name, page?.search)))
+    .where(
+      and(
+        eq(credentials.workspaceId, workspaceId),
+        keysetAfter(credentialKeyset, page?.after),
+        nameContains(credentials.name, page?.search),
+      ),
+    )
     .orderBy(...keysetOrder(credentialKeyset));
   return page ? query.limit(page.limit) : query;
 }
 
 export async function insertCredential(
   db: TDbOrTx,
-  input: { workspaceId: string; name: string; provider: "aws" | "google" | "ssh"; sealed: string; keyId: string; actorId: string },
+  input: {
+    workspaceId: string;
+    name: string;
+    provider: "aws" | "google" | "ssh";
+    sealed: string;
+    keyId: string;
+    actorId: string;
+  },
 ) {
   const [row] = await db
     .insert(credentials)
@@ -36,7 +55,12 @@ export async function findCredential(db: TDbOrTx, workspaceId: string, id: strin
   return row ?? null;
 }
 
-export async function overwriteCredential(db: TDbOrTx, workspaceId: string, id: string, input: { sealed: string; keyId: string; actorId: string }) {
+export async function overwriteCredential(
+  db: TDbOrTx,
+  workspaceId: string,
+  id: string,
+  input: { sealed: string; keyId: string; actorId: string },
+) {
   const [row] = await db
     .update(credentials)
     .set({ sealed: input.sealed, keyId: input.keyId, updatedBy: input.actorId, updatedAt: new Date() })

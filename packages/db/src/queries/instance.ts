@@ -2,7 +2,6 @@ import { and, asc, count, desc, eq, ilike, isNull, like, or, sql } from "drizzle
 import type { TDbOrTx, TTx } from "../client";
 import { auditEvents, hostComputeEnvsPolicy, instanceSettings, signupPolicy, users } from "../schema";
 
-
 export type THostComputeEnvsPolicy = (typeof hostComputeEnvsPolicy.enumValues)[number];
 export const hostComputeEnvsPolicies = hostComputeEnvsPolicy.enumValues;
 
@@ -39,7 +38,12 @@ export async function getInstanceSettings(db: TDbOrTx, opts: { forUpdate?: boole
 
 export async function saveInstanceSettings(
   db: TDbOrTx,
-  values: { hostComputeEnvs?: THostComputeEnvsPolicy; signup?: TSignupPolicy | null; webhooksAllowHttp?: boolean; webhooksAllowedNetworks?: string[] },
+  values: {
+    hostComputeEnvs?: THostComputeEnvsPolicy;
+    signup?: TSignupPolicy | null;
+    webhooksAllowHttp?: boolean;
+    webhooksAllowedNetworks?: string[];
+  },
   updatedBy: string,
 ): Promise<TInstanceSettings> {
   const [row] = await db
@@ -61,7 +65,14 @@ export async function listUsersPage(db: TDbOrTx, page: { limit: number; offset: 
   const where = pattern ? or(ilike(users.email, pattern), ilike(users.name, pattern)) : undefined;
   const [rows, [total]] = await Promise.all([
     db
-      .select({ id: users.id, email: users.email, name: users.name, isInstanceAdmin: users.isInstanceAdmin, disabledAt: users.disabledAt, createdAt: users.createdAt })
+      .select({
+        id: users.id,
+        email: users.email,
+        name: users.name,
+        isInstanceAdmin: users.isInstanceAdmin,
+        disabledAt: users.disabledAt,
+        createdAt: users.createdAt,
+      })
       .from(users)
       .where(where)
       .orderBy(asc(users.createdAt), asc(users.id))
@@ -74,11 +85,21 @@ export async function listUsersPage(db: TDbOrTx, page: { limit: number; offset: 
 
 /** Instance admins who can act: a disabled admin does not count (the instance would have nobody to run it). */
 export async function countInstanceAdmins(db: TDbOrTx): Promise<number> {
-  const [row] = await db.select({ n: count() }).from(users).where(and(eq(users.isInstanceAdmin, true), isNull(users.disabledAt)));
+  const [row] = await db
+    .select({ n: count() })
+    .from(users)
+    .where(and(eq(users.isInstanceAdmin, true), isNull(users.disabledAt)));
   return row?.n ?? 0;
 }
 
-type TInstanceUser = { id: string; email: string; name: string; isInstanceAdmin: boolean; disabledAt: Date | null; createdAt: Date };
+type TInstanceUser = {
+  id: string;
+  email: string;
+  name: string;
+  isInstanceAdmin: boolean;
+  disabledAt: Date | null;
+  createdAt: Date;
+};
 const shape = (u: typeof users.$inferSelect): TInstanceUser => ({
   id: u.id,
   email: u.email,
@@ -88,7 +109,8 @@ const shape = (u: typeof users.$inferSelect): TInstanceUser => ({
   createdAt: u.createdAt,
 });
 
-export type TSetAdminResult = { status: "not-found" } | { status: "last-admin" } | { status: "unchanged" | "changed"; user: TInstanceUser };
+export type TSetAdminResult =
+  { status: "not-found" } | { status: "last-admin" } | { status: "unchanged" | "changed"; user: TInstanceUser };
 
 /**
  * Grants or revokes instance admin. Must run inside a transaction: an advisory lock serialises
@@ -104,7 +126,8 @@ export async function setInstanceAdmin(tx: TTx, userId: string, isInstanceAdmin:
   return { status: "changed", user: shape(row!) };
 }
 
-export type TSetDisabledResult = { status: "not-found" } | { status: "last-admin" } | { status: "unchanged" | "changed"; user: TInstanceUser };
+export type TSetDisabledResult =
+  { status: "not-found" } | { status: "last-admin" } | { status: "unchanged" | "changed"; user: TInstanceUser };
 
 /**
  * Disables or enables an account. Disabling also bumps its session version, so every session
@@ -130,7 +153,9 @@ export async function listInstanceAuditEvents(db: TDbOrTx, limit: number) {
   return db
     .select()
     .from(auditEvents)
-    .where(and(isNull(auditEvents.workspaceId), isNull(auditEvents.subjectUserId), like(auditEvents.action, "instance.%")))
+    .where(
+      and(isNull(auditEvents.workspaceId), isNull(auditEvents.subjectUserId), like(auditEvents.action, "instance.%")),
+    )
     .orderBy(desc(auditEvents.seq))
     .limit(limit);
 }

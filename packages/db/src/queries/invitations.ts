@@ -11,7 +11,6 @@ function paged<T extends { limit: (n: number) => unknown }>(query: T, page: TPag
   return (page ? query.limit(page.limit) : query) as T;
 }
 
-
 type TOrgRole = NonNullable<(typeof invitations.$inferSelect)["orgRole"]>;
 type TWorkspaceRole = NonNullable<(typeof invitations.$inferSelect)["workspaceRole"]>;
 
@@ -26,7 +25,9 @@ const live = () => and(eq(invitations.status, "pending"), gt(invitations.expires
  */
 export async function insertInvitation(
   tx: TTx,
-  input: { email: string; orgId: string; invitedBy: string } & ({ workspaceId: string; workspaceRole: TWorkspaceRole } | { orgRole: TOrgRole }),
+  input: { email: string; orgId: string; invitedBy: string } & (
+    { workspaceId: string; workspaceRole: TWorkspaceRole } | { orgRole: TOrgRole }
+  ),
 ) {
   const email = input.email.toLowerCase();
   const workspaceId = "workspaceId" in input ? input.workspaceId : null;
@@ -95,7 +96,15 @@ export async function listInvitationsForEmail(db: TDbOrTx, email: string, page?:
 export async function listOrgInvitations(db: TDbOrTx, orgId: string, page?: TPage) {
   return paged(
     describedInvitations(db)
-      .where(and(eq(invitations.orgId, orgId), isNull(invitations.workspaceId), live(), keysetAfter(byEmail, page?.after), nameContains(invitations.email, page?.search)))
+      .where(
+        and(
+          eq(invitations.orgId, orgId),
+          isNull(invitations.workspaceId),
+          live(),
+          keysetAfter(byEmail, page?.after),
+          nameContains(invitations.email, page?.search),
+        ),
+      )
       .orderBy(...keysetOrder(byEmail))
       .$dynamic(),
     page,
@@ -105,7 +114,14 @@ export async function listOrgInvitations(db: TDbOrTx, orgId: string, page?: TPag
 export async function listWorkspaceInvitations(db: TDbOrTx, workspaceId: string, page?: TPage) {
   return paged(
     describedInvitations(db)
-      .where(and(eq(invitations.workspaceId, workspaceId), live(), keysetAfter(byEmail, page?.after), nameContains(invitations.email, page?.search)))
+      .where(
+        and(
+          eq(invitations.workspaceId, workspaceId),
+          live(),
+          keysetAfter(byEmail, page?.after),
+          nameContains(invitations.email, page?.search),
+        ),
+      )
       .orderBy(...keysetOrder(byEmail))
       .$dynamic(),
     page,
@@ -129,11 +145,19 @@ export async function hasLiveInvitation(db: TDbOrTx, email: string): Promise<boo
 
 /** Locks a live invitation for an answer; null when it is not live (answered, revoked, expired, unknown). */
 export async function lockLiveInvitation(tx: TTx, id: string) {
-  const [row] = await tx.select().from(invitations).where(and(eq(invitations.id, id), live())).for("update");
+  const [row] = await tx
+    .select()
+    .from(invitations)
+    .where(and(eq(invitations.id, id), live()))
+    .for("update");
   return row ?? null;
 }
 
 export async function closeInvitation(tx: TTx, id: string, status: "accepted" | "declined" | "revoked") {
-  const [row] = await tx.update(invitations).set({ status, respondedAt: new Date() }).where(eq(invitations.id, id)).returning();
+  const [row] = await tx
+    .update(invitations)
+    .set({ status, respondedAt: new Date() })
+    .where(eq(invitations.id, id))
+    .returning();
   return row!;
 }

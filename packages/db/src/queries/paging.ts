@@ -13,13 +13,17 @@ export type TPage = { limit: number; after?: { key: string; id: string } | null;
 
 /** The sort key as text, selected beside each row so its cursor carries the exact value. */
 export function keysetKey(k: TKeyset): SQL<string> {
-  return k.kind === "timestamp" ? sql<string>`to_char(${k.key} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` : sql<string>`${k.key}`;
+  return k.kind === "timestamp"
+    ? sql<string>`to_char(${k.key} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
+    : sql<string>`${k.key}`;
 }
 
 export function keysetAfter(k: TKeyset, after: TPage["after"]): SQL | undefined {
   if (!after) return undefined;
   const key = k.kind === "timestamp" ? sql`${after.key}::timestamptz` : sql`${after.key}`;
-  return k.direction === "asc" ? sql`(${k.key}, ${k.id}) > (${key}, ${after.id}::uuid)` : sql`(${k.key}, ${k.id}) < (${key}, ${after.id}::uuid)`;
+  return k.direction === "asc"
+    ? sql`(${k.key}, ${k.id}) > (${key}, ${after.id}::uuid)`
+    : sql`(${k.key}, ${k.id}) < (${key}, ${after.id}::uuid)`;
 }
 
 export function keysetOrder(k: TKeyset): SQL[] {

@@ -4,7 +4,6 @@ import type { TDatabase, TDbOrTx } from "../client";
 import { computeEnvs, pipelines, runLogLines, runs, secrets, users, type TRunSecretRef } from "../schema";
 import { keysetAfter, keysetKey, keysetOrder, nameContains, type TKeyset, type TPage } from "./paging";
 
-
 // The statuses are @lockstep/validators' (one list for every layer); these names are the queries'.
 export const TERMINAL_STATUSES = TERMINAL_RUN_STATUSES;
 export type { TRunStatus, TSecretsState };
@@ -19,14 +18,23 @@ export async function listComputeEnvs(db: TDbOrTx, workspaceId: string, page?: T
   const query = db
     .select({ ce: computeEnvs, cursorKey: keysetKey(computeEnvKeyset) })
     .from(computeEnvs)
-    .where(and(eq(computeEnvs.workspaceId, workspaceId), keysetAfter(computeEnvKeyset, page?.after), nameContains(computeEnvs.name, page?.search)))
+    .where(
+      and(
+        eq(computeEnvs.workspaceId, workspaceId),
+        keysetAfter(computeEnvKeyset, page?.after),
+        nameContains(computeEnvs.name, page?.search),
+      ),
+    )
     .orderBy(...keysetOrder(computeEnvKeyset));
   const rows = await (page ? query.limit(page.limit) : query);
   return rows.map((r) => ({ ...r.ce, cursorKey: r.cursorKey }));
 }
 
 export async function getComputeEnv(db: TDbOrTx, workspaceId: string, id: string) {
-  const [row] = await db.select().from(computeEnvs).where(and(eq(computeEnvs.workspaceId, workspaceId), eq(computeEnvs.id, id)));
+  const [row] = await db
+    .select()
+    .from(computeEnvs)
+    .where(and(eq(computeEnvs.workspaceId, workspaceId), eq(computeEnvs.id, id)));
   return row ?? null;
 }
 
@@ -45,11 +53,27 @@ export async function requestComputeEnvCheck(db: TDbOrTx, workspaceId: string, i
  * on failure (never a secret value). A check superseded by a newer request records nothing (null),
  * so an old answer cannot end the wait for the new one.
  */
-export async function recordComputeEnvCheck(db: TDbOrTx, id: string, requestedAt: Date, result: { ok: boolean; message: string; at: Date; hostKey?: string | null }) {
+export async function recordComputeEnvCheck(
+  db: TDbOrTx,
+  id: string,
+  requestedAt: Date,
+  result: { ok: boolean; message: string; at: Date; hostKey?: string | null },
+) {
   const [row] = await db
     .update(computeEnvs)
-    .set({ checkedAt: result.at, checkOk: result.ok, checkMessage: result.message, checkHostKey: result.hostKey ?? null, updatedAt: sql`${computeEnvs.updatedAt}` })
-    .where(and(eq(computeEnvs.id, id), or(isNull(computeEnvs.checkRequestedAt), lte(computeEnvs.checkRequestedAt, requestedAt))))
+    .set({
+      checkedAt: result.at,
+      checkOk: result.ok,
+      checkMessage: result.message,
+      checkHostKey: result.hostKey ?? null,
+      updatedAt: sql`${computeEnvs.updatedAt}`,
+    })
+    .where(
+      and(
+        eq(computeEnvs.id, id),
+        or(isNull(computeEnvs.checkRequestedAt), lte(computeEnvs.checkRequestedAt, requestedAt)),
+      ),
+    )
     .returning();
   return row ?? null;
 }
@@ -58,10 +82,19 @@ export async function recordComputeEnvCheck(db: TDbOrTx, id: string, requestedAt
  * What the worker saw of an environment while using it for a run (SSH clusters: the login node
  * unreachable, or reached again), shown where a check's answer is. Not an edit: updatedAt stays.
  */
-export async function noteComputeEnvReachability(db: TDbOrTx, id: string, result: { ok: boolean; message: string; at: Date }) {
+export async function noteComputeEnvReachability(
+  db: TDbOrTx,
+  id: string,
+  result: { ok: boolean; message: string; at: Date },
+) {
   await db
     .update(computeEnvs)
-    .set({ checkedAt: result.at, checkOk: result.ok, checkMessage: result.message, updatedAt: sql`${computeEnvs.updatedAt}` })
+    .set({
+      checkedAt: result.at,
+      checkOk: result.ok,
+      checkMessage: result.message,
+      updatedAt: sql`${computeEnvs.updatedAt}`,
+    })
     .where(eq(computeEnvs.id, id));
 }
 
@@ -72,14 +105,23 @@ export async function listPipelines(db: TDbOrTx, workspaceId: string, page?: TPa
   const query = db
     .select({ p: pipelines, cursorKey: keysetKey(pipelineKeyset) })
     .from(pipelines)
-    .where(and(eq(pipelines.workspaceId, workspaceId), keysetAfter(pipelineKeyset, page?.after), nameContains(pipelines.name, page?.search)))
+    .where(
+      and(
+        eq(pipelines.workspaceId, workspaceId),
+        keysetAfter(pipelineKeyset, page?.after),
+        nameContains(pipelines.name, page?.search),
+      ),
+    )
     .orderBy(...keysetOrder(pipelineKeyset));
   const rows = await (page ? query.limit(page.limit) : query);
   return rows.map((r) => ({ ...r.p, cursorKey: r.cursorKey }));
 }
 
 export async function getPipeline(db: TDbOrTx, workspaceId: string, id: string) {
-  const [row] = await db.select().from(pipelines).where(and(eq(pipelines.workspaceId, workspaceId), eq(pipelines.id, id)));
+  const [row] = await db
+    .select()
+    .from(pipelines)
+    .where(and(eq(pipelines.workspaceId, workspaceId), eq(pipelines.id, id)));
   return row ?? null;
 }
 
@@ -94,7 +136,12 @@ export async function effectiveSecretRefs(db: TDbOrTx, workspaceId: string, user
   const rows = await db
     .select({ id: secrets.id, name: secrets.name, scope: secrets.scope })
     .from(secrets)
-    .where(or(and(eq(secrets.scope, "workspace"), eq(secrets.workspaceId, workspaceId)), and(eq(secrets.scope, "user"), eq(secrets.userId, userId))))
+    .where(
+      or(
+        and(eq(secrets.scope, "workspace"), eq(secrets.workspaceId, workspaceId)),
+        and(eq(secrets.scope, "user"), eq(secrets.userId, userId)),
+      ),
+    )
     // The database's name order, as the Secrets list pages in: the two lists read the same way.
     .orderBy(secrets.name);
   const byName = new Map<string, TRunSecretRef>();
@@ -117,14 +164,35 @@ export async function overriddenSecretNames(db: TDbOrTx, workspaceId: string, us
 export async function sealedForRefs(db: TDbOrTx, refs: TRunSecretRef[]) {
   if (refs.length === 0) return [];
   return db
-    .select({ id: secrets.id, scope: secrets.scope, workspaceId: secrets.workspaceId, userId: secrets.userId, name: secrets.name, sealed: secrets.sealed, version: secrets.version })
+    .select({
+      id: secrets.id,
+      scope: secrets.scope,
+      workspaceId: secrets.workspaceId,
+      userId: secrets.userId,
+      name: secrets.name,
+      sealed: secrets.sealed,
+      version: secrets.version,
+    })
     .from(secrets)
-    .where(inArray(secrets.id, refs.map((r) => r.secretId)));
+    .where(
+      inArray(
+        secrets.id,
+        refs.map((r) => r.secretId),
+      ),
+    );
 }
 
-export async function markSecretsUsed(db: TDbOrTx, secretIds: string[], userId: string | null, runId: string | null = null) {
+export async function markSecretsUsed(
+  db: TDbOrTx,
+  secretIds: string[],
+  userId: string | null,
+  runId: string | null = null,
+) {
   if (secretIds.length === 0) return;
-  await db.update(secrets).set({ lastUsedAt: new Date(), lastUsedBy: userId, lastUsedRunId: runId }).where(inArray(secrets.id, secretIds));
+  await db
+    .update(secrets)
+    .set({ lastUsedAt: new Date(), lastUsedBy: userId, lastUsedRunId: runId })
+    .where(inArray(secrets.id, secretIds));
 }
 
 // ── Runs ──────────────────────────────────────────────────────────────────────────────────────
@@ -167,7 +235,11 @@ export async function listRuns(
     ? sql`(${runs.submittedAt}, ${runs.id}) < (select c.submitted_at, c.id from runs c where c.id = ${page.after} and c.workspace_id = ${workspaceId})`
     : undefined;
   return db
-    .select({ run: runs, launcher: { id: users.id, name: users.name, email: users.email }, cursorKey: keysetKey(runsKeyset) })
+    .select({
+      run: runs,
+      launcher: { id: users.id, name: users.name, email: users.email },
+      cursorKey: keysetKey(runsKeyset),
+    })
     .from(runs)
     .leftJoin(users, eq(users.id, runs.launchedBy))
     .where(
@@ -185,7 +257,12 @@ export async function listRuns(
 }
 
 /** Applies a change only while the run is still in one of `from` (a guard against races). */
-export async function updateRunIf(db: TDbOrTx, id: string, from: { status?: TRunStatus[]; secretsState?: TSecretsState[] }, set: Partial<typeof runs.$inferInsert>) {
+export async function updateRunIf(
+  db: TDbOrTx,
+  id: string,
+  from: { status?: TRunStatus[]; secretsState?: TSecretsState[] },
+  set: Partial<typeof runs.$inferInsert>,
+) {
   const rows = await db
     .update(runs)
     .set(set)
@@ -201,7 +278,10 @@ export async function updateRunIf(db: TDbOrTx, id: string, from: { status?: TRun
 }
 
 export async function bumpCleanupAttempts(db: TDbOrTx, id: string, error: string | null) {
-  await db.update(runs).set({ cleanupAttempts: sql`${runs.cleanupAttempts} + 1`, lastCleanupError: error }).where(eq(runs.id, id));
+  await db
+    .update(runs)
+    .set({ cleanupAttempts: sql`${runs.cleanupAttempts} + 1`, lastCleanupError: error })
+    .where(eq(runs.id, id));
 }
 
 /**
@@ -210,7 +290,9 @@ export async function bumpCleanupAttempts(db: TDbOrTx, id: string, error: string
  */
 const LIVE = sql.raw(`"runs"."status" in ('SUBMITTED', 'RUNNING')`);
 const UNSETTLED = sql.raw(`"runs"."secrets_state" in ('PENDING', 'PROVISIONED', 'DELETING', 'CLEANUP_FAILED')`);
-const HOLDING = sql.raw(`("runs"."status" in ('SUBMITTED', 'RUNNING') or "runs"."secrets_state" in ('PENDING', 'PROVISIONED', 'DELETING'))`);
+const HOLDING = sql.raw(
+  `("runs"."status" in ('SUBMITTED', 'RUNNING') or "runs"."secrets_state" in ('PENDING', 'PROVISIONED', 'DELETING'))`,
+);
 
 /**
  * Work implied by database state, for the sweeper (Redis may have lost it). Every part is served by
@@ -220,12 +302,48 @@ const HOLDING = sql.raw(`("runs"."status" in ('SUBMITTED', 'RUNNING') or "runs".
 export async function runsNeedingWork(db: TDbOrTx) {
   const terminal = [...TERMINAL_STATUSES];
   const [toProvision, toLaunch, toMonitor, toCleanup, overdue] = await Promise.all([
-    db.select({ id: runs.id }).from(runs).where(and(LIVE, eq(runs.status, "SUBMITTED"), inArray(runs.secretsState, ["PENDING", "NONE"]), eq(runs.cancelRequested, false), sql`${runs.provisionedAt} is null`)),
-    db.select({ id: runs.id }).from(runs).where(and(LIVE, eq(runs.status, "SUBMITTED"), sql`${runs.provisionedAt} is not null`, eq(runs.cancelRequested, false))),
-    db.select({ id: runs.id }).from(runs).where(and(LIVE, eq(runs.status, "RUNNING"))),
-    db.select({ id: runs.id }).from(runs).where(and(UNSETTLED, inArray(runs.status, terminal), inArray(runs.secretsState, ["PENDING", "PROVISIONED", "DELETING"]))),
+    db
+      .select({ id: runs.id })
+      .from(runs)
+      .where(
+        and(
+          LIVE,
+          eq(runs.status, "SUBMITTED"),
+          inArray(runs.secretsState, ["PENDING", "NONE"]),
+          eq(runs.cancelRequested, false),
+          sql`${runs.provisionedAt} is null`,
+        ),
+      ),
+    db
+      .select({ id: runs.id })
+      .from(runs)
+      .where(
+        and(
+          LIVE,
+          eq(runs.status, "SUBMITTED"),
+          sql`${runs.provisionedAt} is not null`,
+          eq(runs.cancelRequested, false),
+        ),
+      ),
+    db
+      .select({ id: runs.id })
+      .from(runs)
+      .where(and(LIVE, eq(runs.status, "RUNNING"))),
+    db
+      .select({ id: runs.id })
+      .from(runs)
+      .where(
+        and(
+          UNSETTLED,
+          inArray(runs.status, terminal),
+          inArray(runs.secretsState, ["PENDING", "PROVISIONED", "DELETING"]),
+        ),
+      ),
     // Unfinished is SUBMITTED or RUNNING; said so, the partial index runs_live_deadline_idx serves it.
-    db.select({ id: runs.id }).from(runs).where(and(LIVE, lt(runs.deadlineAt, new Date()))),
+    db
+      .select({ id: runs.id })
+      .from(runs)
+      .where(and(LIVE, lt(runs.deadlineAt, new Date()))),
   ]);
   return {
     toProvision: toProvision.map((r) => r.id),
@@ -239,12 +357,22 @@ export async function runsNeedingWork(db: TDbOrTx) {
 /** For the worker's gauges (every scrape): runs by status among the unsettled ones, and runs whose secrets could not be deleted. */
 export async function runGauges(db: TDbOrTx) {
   const [live, unsettled] = await Promise.all([
-    db.select({ status: runs.status, count: sql<number>`count(*)::int` }).from(runs).where(LIVE).groupBy(runs.status),
-    db.select({ secretsState: runs.secretsState, count: sql<number>`count(*)::int` }).from(runs).where(UNSETTLED).groupBy(runs.secretsState),
+    db
+      .select({ status: runs.status, count: sql<number>`count(*)::int` })
+      .from(runs)
+      .where(LIVE)
+      .groupBy(runs.status),
+    db
+      .select({ secretsState: runs.secretsState, count: sql<number>`count(*)::int` })
+      .from(runs)
+      .where(UNSETTLED)
+      .groupBy(runs.secretsState),
   ]);
   return {
     live: Object.fromEntries(live.map((r) => [r.status, r.count])) as Partial<Record<TRunStatus, number>>,
-    secrets: Object.fromEntries(unsettled.map((r) => [r.secretsState, r.count])) as Partial<Record<TSecretsState, number>>,
+    secrets: Object.fromEntries(unsettled.map((r) => [r.secretsState, r.count])) as Partial<
+      Record<TSecretsState, number>
+    >,
   };
 }
 
@@ -261,7 +389,9 @@ export async function appendRunLog(db: TDbOrTx, runId: string, lines: string[]):
   return db.transaction(async (tx) => {
     const start = (await lastRunLogSeq(tx, runId)) + 1;
     for (let i = 0; i < lines.length; i += 1000) {
-      await tx.insert(runLogLines).values(lines.slice(i, i + 1000).map((line, j) => ({ runId, seq: start + i + j, line })));
+      await tx
+        .insert(runLogLines)
+        .values(lines.slice(i, i + 1000).map((line, j) => ({ runId, seq: start + i + j, line })));
     }
     return start + lines.length - 1;
   });
@@ -269,7 +399,10 @@ export async function appendRunLog(db: TDbOrTx, runId: string, lines: string[]):
 
 /** Seq of the run's last stored log line (0 when none): how many lines it has. */
 export async function lastRunLogSeq(db: TDbOrTx, runId: string): Promise<number> {
-  const [last] = await db.select({ seq: sql<number>`coalesce(max(${runLogLines.seq}), 0)::int` }).from(runLogLines).where(eq(runLogLines.runId, runId));
+  const [last] = await db
+    .select({ seq: sql<number>`coalesce(max(${runLogLines.seq}), 0)::int` })
+    .from(runLogLines)
+    .where(eq(runLogLines.runId, runId));
   return last?.seq ?? 0;
 }
 
@@ -319,9 +452,15 @@ export async function allocateRunUid(db: TDatabase, runId: string): Promise<numb
     const [current] = await db.select({ runUid: runs.runUid }).from(runs).where(eq(runs.id, runId));
     if (!current) throw new Error(`run ${runId} does not exist`);
     if (current.runUid !== null) return current.runUid;
-    const [{ n }] = (await db.execute<{ n: string }>(sql`select nextval('run_uid_seq') as n`)) as unknown as [{ n: string }];
+    const [{ n }] = (await db.execute<{ n: string }>(sql`select nextval('run_uid_seq') as n`)) as unknown as [
+      { n: string },
+    ];
     try {
-      const [row] = await db.update(runs).set({ runUid: Number(n) }).where(and(eq(runs.id, runId), isNull(runs.runUid))).returning({ runUid: runs.runUid });
+      const [row] = await db
+        .update(runs)
+        .set({ runUid: Number(n) })
+        .where(and(eq(runs.id, runId), isNull(runs.runUid)))
+        .returning({ runUid: runs.runUid });
       if (row?.runUid != null) return row.runUid;
     } catch (error) {
       const e = error as { code?: string; cause?: { code?: string } };
@@ -338,7 +477,10 @@ export async function allocateRunUid(db: TDatabase, runId: string): Promise<numb
  * (a workspace admin reading Activity, or an export, must not learn it): workspace secrets by
  * name, personal ones by count, with whose they are.
  */
-export function runSecretsAuditDetail(refs: TRunSecretRef[], launcherName: string | null): Record<string, string | number | string[]> {
+export function runSecretsAuditDetail(
+  refs: TRunSecretRef[],
+  launcherName: string | null,
+): Record<string, string | number | string[]> {
   const personal = refs.filter((r) => r.source === "user").length;
   return {
     names: refs.filter((r) => r.source === "workspace").map((r) => `${r.name} (workspace)`),

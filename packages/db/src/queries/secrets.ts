@@ -6,7 +6,6 @@ import { keysetAfter, keysetKey, keysetOrder, nameContains, type TKeyset, type T
 
 export type TSecretOwner = { scope: "workspace"; workspaceId: string } | { scope: "user"; userId: string };
 
-
 function ownerWhere(owner: TSecretOwner): SQL {
   return owner.scope === "workspace"
     ? and(eq(secrets.scope, "workspace"), eq(secrets.workspaceId, owner.workspaceId))!
@@ -102,7 +101,15 @@ export async function insertSecret(db: TDbOrTx, owner: TSecretOwner, input: TVal
     })
     .onConflictDoNothing()
     .returning({ id: secrets.id, name: secrets.name, updatedAt: secrets.updatedAt, version: secrets.version });
-  if (row) await db.insert(secretVersions).values({ secretId: row.id, version: row.version, writtenAt: row.updatedAt, writtenBy: input.actorId, action: "created", via: input.via ?? null });
+  if (row)
+    await db.insert(secretVersions).values({
+      secretId: row.id,
+      version: row.version,
+      writtenAt: row.updatedAt,
+      writtenBy: input.actorId,
+      action: "created",
+      via: input.via ?? null,
+    });
   return row ?? null;
 }
 
@@ -122,7 +129,15 @@ export async function overwriteSecret(db: TDbOrTx, owner: TSecretOwner, id: stri
     })
     .where(and(ownerWhere(owner), eq(secrets.id, id)))
     .returning({ id: secrets.id, name: secrets.name, updatedAt: secrets.updatedAt, version: secrets.version });
-  if (row) await db.insert(secretVersions).values({ secretId: row.id, version: row.version, writtenAt: row.updatedAt, writtenBy: input.actorId, action: "overwritten", via: input.via ?? null });
+  if (row)
+    await db.insert(secretVersions).values({
+      secretId: row.id,
+      version: row.version,
+      writtenAt: row.updatedAt,
+      writtenBy: input.actorId,
+      action: "overwritten",
+      via: input.via ?? null,
+    });
   return row ?? null;
 }
 
@@ -132,7 +147,12 @@ const writtenBy = aliasedTable(users, "written_by_user");
  * A secret's write history, newest first (`beforeVersion` pages on): version, when, who, how.
  * Only for a secret `owner` holds; another owner's id reads as absent (null).
  */
-export async function secretHistory(db: TDbOrTx, owner: TSecretOwner, id: string, page: { limit: number; beforeVersion?: number }) {
+export async function secretHistory(
+  db: TDbOrTx,
+  owner: TSecretOwner,
+  id: string,
+  page: { limit: number; beforeVersion?: number },
+) {
   const secret = await findSecretById(db, owner, id);
   if (!secret) return null;
   const rows = await db
@@ -145,7 +165,12 @@ export async function secretHistory(db: TDbOrTx, owner: TSecretOwner, id: string
     })
     .from(secretVersions)
     .leftJoin(writtenBy, eq(writtenBy.id, secretVersions.writtenBy))
-    .where(and(eq(secretVersions.secretId, id), page.beforeVersion !== undefined ? lt(secretVersions.version, page.beforeVersion) : undefined))
+    .where(
+      and(
+        eq(secretVersions.secretId, id),
+        page.beforeVersion !== undefined ? lt(secretVersions.version, page.beforeVersion) : undefined,
+      ),
+    )
     .orderBy(desc(secretVersions.version))
     .limit(page.limit);
   return { ...secret, versions: rows.map((r) => ({ ...r, writtenBy: r.writtenBy?.id ? r.writtenBy : null })) };
@@ -162,7 +187,15 @@ export async function deleteSecret(db: TDbOrTx, owner: TSecretOwner, id: string)
 /** For the worker only: sealed values with their binding, to open in memory. */
 export async function sealedSecretsOf(db: TDbOrTx, owner: TSecretOwner, names?: string[]) {
   return db
-    .select({ id: secrets.id, scope: secrets.scope, workspaceId: secrets.workspaceId, userId: secrets.userId, name: secrets.name, sealed: secrets.sealed, keyId: secrets.keyId })
+    .select({
+      id: secrets.id,
+      scope: secrets.scope,
+      workspaceId: secrets.workspaceId,
+      userId: secrets.userId,
+      name: secrets.name,
+      sealed: secrets.sealed,
+      keyId: secrets.keyId,
+    })
     .from(secrets)
     .where(and(ownerWhere(owner), names ? inArray(secrets.name, names) : undefined));
 }
@@ -170,7 +203,14 @@ export async function sealedSecretsOf(db: TDbOrTx, owner: TSecretOwner, names?: 
 /** For the worker only: one sealed value with its binding (the value check after a sealed write). */
 export async function sealedSecretById(db: TDbOrTx, id: string) {
   const [row] = await db
-    .select({ id: secrets.id, scope: secrets.scope, workspaceId: secrets.workspaceId, userId: secrets.userId, name: secrets.name, sealed: secrets.sealed })
+    .select({
+      id: secrets.id,
+      scope: secrets.scope,
+      workspaceId: secrets.workspaceId,
+      userId: secrets.userId,
+      name: secrets.name,
+      sealed: secrets.sealed,
+    })
     .from(secrets)
     .where(eq(secrets.id, id));
   return row ?? null;
@@ -202,7 +242,15 @@ export async function secretsToValidate(db: TDbOrTx, limit: number) {
 /** For key rotation: a batch of rows not sealed under `activeKeyId`, oldest id first. */
 export async function secretsToReseal(db: TDbOrTx, activeKeyId: string, afterId: string | null, limit: number) {
   return db
-    .select({ id: secrets.id, scope: secrets.scope, workspaceId: secrets.workspaceId, userId: secrets.userId, name: secrets.name, sealed: secrets.sealed, keyId: secrets.keyId })
+    .select({
+      id: secrets.id,
+      scope: secrets.scope,
+      workspaceId: secrets.workspaceId,
+      userId: secrets.userId,
+      name: secrets.name,
+      sealed: secrets.sealed,
+      keyId: secrets.keyId,
+    })
     .from(secrets)
     .where(and(ne(secrets.keyId, activeKeyId), afterId ? gt(secrets.id, afterId) : undefined))
     .orderBy(asc(secrets.id))
@@ -220,7 +268,10 @@ export async function resealSecret(db: TDbOrTx, id: string, expectedSealed: stri
 }
 
 export async function countSecretsByKey(db: TDbOrTx) {
-  return db.select({ keyId: secrets.keyId, count: sql<number>`count(*)::int` }).from(secrets).groupBy(secrets.keyId);
+  return db
+    .select({ keyId: secrets.keyId, count: sql<number>`count(*)::int` })
+    .from(secrets)
+    .groupBy(secrets.keyId);
 }
 
 // ── Audit ──────────────────────────────────────────────────────────────────────────────────

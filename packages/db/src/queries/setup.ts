@@ -3,7 +3,6 @@ import { eq, sql } from "drizzle-orm";
 import type { TDatabase, TDbOrTx, TTx } from "../client";
 import { instanceSetup, users } from "../schema";
 
-
 // The setup code lives here rather than in @lockstep/auth because the migration step of every
 // deployment (migrate-cli, `npm start`) creates it, and @lockstep/db cannot depend on auth.
 
@@ -15,7 +14,9 @@ const ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789";
 
 /** 20 characters from 30 (≈ 98 bits), in groups of five: XXXXX-XXXXX-XXXXX-XXXXX. */
 export function generateSetupCode(): string {
-  const groups = Array.from({ length: 4 }, () => Array.from({ length: 5 }, () => ALPHABET[randomInt(ALPHABET.length)]).join(""));
+  const groups = Array.from({ length: 4 }, () =>
+    Array.from({ length: 5 }, () => ALPHABET[randomInt(ALPHABET.length)]).join(""),
+  );
   return groups.join("-");
 }
 

@@ -28,17 +28,28 @@ function workspaceFacts(db: TDatabase, userId: string) {
     })
     .from(workspaces)
     .leftJoin(organizations, eq(organizations.id, workspaces.orgId))
-    .leftJoin(workspaceParticipants, and(eq(workspaceParticipants.workspaceId, workspaces.id), eq(workspaceParticipants.userId, userId)))
+    .leftJoin(
+      workspaceParticipants,
+      and(eq(workspaceParticipants.workspaceId, workspaces.id), eq(workspaceParticipants.userId, userId)),
+    )
     .leftJoin(orgMembers, and(eq(orgMembers.orgId, workspaces.orgId), eq(orgMembers.userId, userId)));
 }
 
-export async function workspaceAccessFacts(db: TDatabase, userId: string, workspaceId: string): Promise<TWorkspaceAccessFacts | null> {
+export async function workspaceAccessFacts(
+  db: TDatabase,
+  userId: string,
+  workspaceId: string,
+): Promise<TWorkspaceAccessFacts | null> {
   const [row] = await workspaceFacts(db, userId).where(eq(workspaces.id, workspaceId));
   return row ?? null;
 }
 
 /** Every workspace the user may see, with the facts to compute their role in each. */
-export async function visibleWorkspaceFacts(db: TDatabase, userId: string, orgId?: string): Promise<TWorkspaceAccessFacts[]> {
+export async function visibleWorkspaceFacts(
+  db: TDatabase,
+  userId: string,
+  orgId?: string,
+): Promise<TWorkspaceAccessFacts[]> {
   return workspaceFacts(db, userId)
     .where(
       and(
@@ -71,7 +82,14 @@ export async function listOrgsOf(db: TDatabase, userId: string) {
 
 export async function listOrgMembers(db: TDatabase, orgId: string, page?: TPage) {
   const query = db
-    .select({ userId: users.id, email: users.email, name: users.name, role: orgMembers.role, since: orgMembers.createdAt, cursorKey: keysetKey(byPerson) })
+    .select({
+      userId: users.id,
+      email: users.email,
+      name: users.name,
+      role: orgMembers.role,
+      since: orgMembers.createdAt,
+      cursorKey: keysetKey(byPerson),
+    })
     .from(orgMembers)
     .innerJoin(users, eq(users.id, orgMembers.userId))
     .where(and(eq(orgMembers.orgId, orgId), keysetAfter(byPerson, page?.after), personMatches(page?.search)))
@@ -85,10 +103,23 @@ function personMatches(search: string | null | undefined) {
 
 export async function listWorkspaceParticipants(db: TDatabase, workspaceId: string, page?: TPage) {
   const query = db
-    .select({ userId: users.id, email: users.email, name: users.name, role: workspaceParticipants.role, since: workspaceParticipants.createdAt, cursorKey: keysetKey(byPerson) })
+    .select({
+      userId: users.id,
+      email: users.email,
+      name: users.name,
+      role: workspaceParticipants.role,
+      since: workspaceParticipants.createdAt,
+      cursorKey: keysetKey(byPerson),
+    })
     .from(workspaceParticipants)
     .innerJoin(users, eq(users.id, workspaceParticipants.userId))
-    .where(and(eq(workspaceParticipants.workspaceId, workspaceId), keysetAfter(byPerson, page?.after), personMatches(page?.search)))
+    .where(
+      and(
+        eq(workspaceParticipants.workspaceId, workspaceId),
+        keysetAfter(byPerson, page?.after),
+        personMatches(page?.search),
+      ),
+    )
     .orderBy(...keysetOrder(byPerson));
   return page ? query.limit(page.limit) : query;
 }

@@ -7,7 +7,10 @@ import type { TSignupPolicy } from "./instance";
 import { ACCOUNTS_LOCK, consumeSetupCode, instanceHasAdmin, setupCodeMatches } from "./setup";
 
 export async function findUserByEmail(db: TDatabase, email: string) {
-  const [row] = await db.select().from(users).where(sql`lower(${users.email}) = ${email.toLowerCase()}`);
+  const [row] = await db
+    .select()
+    .from(users)
+    .where(sql`lower(${users.email}) = ${email.toLowerCase()}`);
   return row ?? null;
 }
 
@@ -16,14 +19,23 @@ export async function findUserById(db: TDatabase, id: string) {
   return row ?? null;
 }
 
-
-type TNewUser = { email: string; name: string; passwordHash: string | null; oidc?: { provider: string; subject: string } };
+type TNewUser = {
+  email: string;
+  name: string;
+  passwordHash: string | null;
+  oidc?: { provider: string; subject: string };
+};
 
 /** Inserts the user, their personal workspace (they own it) and the OIDC link, inside `tx`. */
 async function insertUser(tx: TTx, input: TNewUser & { isInstanceAdmin: boolean }) {
   const [user] = await tx
     .insert(users)
-    .values({ email: input.email.toLowerCase(), name: input.name, passwordHash: input.passwordHash, isInstanceAdmin: input.isInstanceAdmin })
+    .values({
+      email: input.email.toLowerCase(),
+      name: input.name,
+      passwordHash: input.passwordHash,
+      isInstanceAdmin: input.isInstanceAdmin,
+    })
     .returning();
   if (!user) throw new Error("user insert returned nothing");
   const [workspace] = await tx
@@ -36,7 +48,10 @@ async function insertUser(tx: TTx, input: TNewUser & { isInstanceAdmin: boolean 
 }
 
 async function emailTaken(tx: TTx, email: string) {
-  const [existing] = await tx.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = ${email.toLowerCase()}`);
+  const [existing] = await tx
+    .select({ id: users.id })
+    .from(users)
+    .where(sql`lower(${users.email}) = ${email.toLowerCase()}`);
   return existing !== undefined;
 }
 
@@ -73,7 +88,8 @@ export async function registerUser(
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${ACCOUNTS_LOCK})`);
     if (!(await instanceHasAdmin(tx))) {
-      if (!input.setupCode || !(await setupCodeMatches(tx, input.setupCode))) return { status: "needs-setup-code" as const };
+      if (!input.setupCode || !(await setupCodeMatches(tx, input.setupCode)))
+        return { status: "needs-setup-code" as const };
       if (await emailTaken(tx, input.email)) return { status: "exists" as const };
       const user = await insertUser(tx, { ...input, isInstanceAdmin: true });
       await consumeSetupCode(tx);
@@ -81,9 +97,14 @@ export async function registerUser(
     }
     if (input.policy === "off") return { status: "refused" as const, policy: "off" as const };
     // Decided on the invitation alone, so the answer says nothing about whether the email has an account.
-    if (input.policy === "invite" && !(await hasLiveInvitation(tx, input.email))) return { status: "refused" as const, policy: "invite" as const };
+    if (input.policy === "invite" && !(await hasLiveInvitation(tx, input.email)))
+      return { status: "refused" as const, policy: "invite" as const };
     if (await emailTaken(tx, input.email)) return { status: "exists" as const };
-    return { status: "created" as const, user: await insertUser(tx, { ...input, isInstanceAdmin: false }), claimedAdmin: false };
+    return {
+      status: "created" as const,
+      user: await insertUser(tx, { ...input, isInstanceAdmin: false }),
+      claimedAdmin: false,
+    };
   });
 }
 
@@ -124,7 +145,14 @@ export async function listAccessTokens(db: TDatabase, userId: string, page?: TPa
   const query = db
     .select({ token: accessTokens, cursorKey: keysetKey(tokenKeyset) })
     .from(accessTokens)
-    .where(and(eq(accessTokens.userId, userId), isNull(accessTokens.revokedAt), keysetAfter(tokenKeyset, page?.after), nameContains(accessTokens.name, page?.search)))
+    .where(
+      and(
+        eq(accessTokens.userId, userId),
+        isNull(accessTokens.revokedAt),
+        keysetAfter(tokenKeyset, page?.after),
+        nameContains(accessTokens.name, page?.search),
+      ),
+    )
     .orderBy(...keysetOrder(tokenKeyset));
   const rows = await (page ? query.limit(page.limit) : query);
   return rows.map((r) => ({ ...r.token, cursorKey: r.cursorKey }));
@@ -159,7 +187,13 @@ export async function findUserByTokenHash(db: TDatabase, tokenHash: string) {
     .select({ token: accessTokens, user: users })
     .from(accessTokens)
     .innerJoin(users, eq(users.id, accessTokens.userId))
-    .where(and(eq(accessTokens.tokenHash, tokenHash), isNull(accessTokens.revokedAt), sql`${accessTokens.expiresAt} > now()`));
+    .where(
+      and(
+        eq(accessTokens.tokenHash, tokenHash),
+        isNull(accessTokens.revokedAt),
+        sql`${accessTokens.expiresAt} > now()`,
+      ),
+    );
   if (!row) return null;
   if (row.token.expiresAt.getTime() <= Date.now()) return null;
   return row;
@@ -169,8 +203,14 @@ export async function findUserByTokenHash(db: TDatabase, tokenHash: string) {
 export const TOKEN_TOUCH_INTERVAL_MS = 60_000;
 
 /** Whether a use at `now` from `ip` must be recorded (the last one is older, or came from elsewhere). */
-export function tokenTouchDue(token: { lastUsedAt: Date | null; lastUsedIp: string | null }, ip: string | null, now = Date.now()): boolean {
-  return token.lastUsedAt === null || now - token.lastUsedAt.getTime() >= TOKEN_TOUCH_INTERVAL_MS || token.lastUsedIp !== ip;
+export function tokenTouchDue(
+  token: { lastUsedAt: Date | null; lastUsedIp: string | null },
+  ip: string | null,
+  now = Date.now(),
+): boolean {
+  return (
+    token.lastUsedAt === null || now - token.lastUsedAt.getTime() >= TOKEN_TOUCH_INTERVAL_MS || token.lastUsedIp !== ip
+  );
 }
 
 /** Records a use of the token and the client address it came from. */

@@ -31,7 +31,17 @@ export type TWebhookEndpoint = {
 
 export async function insertWebhookEndpoint(
   db: TDbOrTx,
-  input: { id: string; workspaceId: string; url: string; description: string; events: string[]; enabled: boolean; secretSealed: string; secretKeyId: string; createdBy: string },
+  input: {
+    id: string;
+    workspaceId: string;
+    url: string;
+    description: string;
+    events: string[];
+    enabled: boolean;
+    secretSealed: string;
+    secretKeyId: string;
+    createdBy: string;
+  },
 ): Promise<TWebhookEndpoint> {
   const [row] = await db.insert(webhookEndpoints).values(input).returning(endpointColumns);
   return row!;
@@ -59,8 +69,15 @@ export async function listWebhookEndpoints(db: TDbOrTx, workspaceId: string, pag
   return { items: rows.slice(0, page.limit), nextCursor: rows.length > page.limit ? rows[page.limit - 1]!.id : null };
 }
 
-export async function findWebhookEndpoint(db: TDbOrTx, workspaceId: string, id: string): Promise<TWebhookEndpoint | null> {
-  const [row] = await db.select(endpointColumns).from(webhookEndpoints).where(and(eq(webhookEndpoints.workspaceId, workspaceId), eq(webhookEndpoints.id, id)));
+export async function findWebhookEndpoint(
+  db: TDbOrTx,
+  workspaceId: string,
+  id: string,
+): Promise<TWebhookEndpoint | null> {
+  const [row] = await db
+    .select(endpointColumns)
+    .from(webhookEndpoints)
+    .where(and(eq(webhookEndpoints.workspaceId, workspaceId), eq(webhookEndpoints.id, id)));
   return row ?? null;
 }
 
@@ -68,7 +85,15 @@ export async function updateWebhookEndpoint(
   db: TDbOrTx,
   workspaceId: string,
   id: string,
-  values: Partial<{ url: string; description: string; events: string[]; enabled: boolean; secretSealed: string; secretKeyId: string; secretRotatedAt: Date }>,
+  values: Partial<{
+    url: string;
+    description: string;
+    events: string[];
+    enabled: boolean;
+    secretSealed: string;
+    secretKeyId: string;
+    secretRotatedAt: Date;
+  }>,
 ): Promise<TWebhookEndpoint | null> {
   const [row] = await db
     .update(webhookEndpoints)
@@ -78,8 +103,15 @@ export async function updateWebhookEndpoint(
   return row ?? null;
 }
 
-export async function deleteWebhookEndpoint(db: TDbOrTx, workspaceId: string, id: string): Promise<TWebhookEndpoint | null> {
-  const [row] = await db.delete(webhookEndpoints).where(and(eq(webhookEndpoints.workspaceId, workspaceId), eq(webhookEndpoints.id, id))).returning(endpointColumns);
+export async function deleteWebhookEndpoint(
+  db: TDbOrTx,
+  workspaceId: string,
+  id: string,
+): Promise<TWebhookEndpoint | null> {
+  const [row] = await db
+    .delete(webhookEndpoints)
+    .where(and(eq(webhookEndpoints.workspaceId, workspaceId), eq(webhookEndpoints.id, id)))
+    .returning(endpointColumns);
   return row ?? null;
 }
 
@@ -96,11 +128,18 @@ export async function recordWebhookEvent(
 ): Promise<string[]> {
   const subscribed = event.onlyEndpointId
     ? and(eq(webhookEndpoints.workspaceId, event.workspaceId), eq(webhookEndpoints.id, event.onlyEndpointId))
-    : and(eq(webhookEndpoints.workspaceId, event.workspaceId), eq(webhookEndpoints.enabled, true), sql`${event.type} = any(${webhookEndpoints.events})`);
+    : and(
+        eq(webhookEndpoints.workspaceId, event.workspaceId),
+        eq(webhookEndpoints.enabled, true),
+        sql`${event.type} = any(${webhookEndpoints.events})`,
+      );
   const endpoints = await db.select({ id: webhookEndpoints.id }).from(webhookEndpoints).where(subscribed);
   // No endpoint wants it: nothing to record (the outbox holds deliveries to make, not a history).
   if (endpoints.length === 0) return [];
-  const [row] = await db.insert(webhookEvents).values({ workspaceId: event.workspaceId, type: event.type, data: event.data }).returning({ id: webhookEvents.id });
+  const [row] = await db
+    .insert(webhookEvents)
+    .values({ workspaceId: event.workspaceId, type: event.type, data: event.data })
+    .returning({ id: webhookEvents.id });
   const deliveries = await db
     .insert(webhookDeliveries)
     .values(endpoints.map((e) => ({ eventId: row!.id, endpointId: e.id })))
@@ -109,7 +148,11 @@ export async function recordWebhookEvent(
 }
 
 /** Pending deliveries that are due (uses webhook_deliveries_pending_due_idx). */
-export async function dueWebhookDeliveries(db: TDbOrTx, limit: number, now = new Date()): Promise<Array<{ id: string; attempts: number }>> {
+export async function dueWebhookDeliveries(
+  db: TDbOrTx,
+  limit: number,
+  now = new Date(),
+): Promise<Array<{ id: string; attempts: number }>> {
   return db
     .select({ id: webhookDeliveries.id, attempts: webhookDeliveries.attempts })
     .from(webhookDeliveries)
@@ -123,8 +166,19 @@ export async function loadWebhookDelivery(db: TDbOrTx, deliveryId: string) {
   const [row] = await db
     .select({
       delivery: { id: webhookDeliveries.id, state: webhookDeliveries.state, attempts: webhookDeliveries.attempts },
-      event: { id: webhookEvents.id, type: webhookEvents.type, data: webhookEvents.data, createdAt: webhookEvents.createdAt, workspaceId: webhookEvents.workspaceId },
-      endpoint: { id: webhookEndpoints.id, url: webhookEndpoints.url, enabled: webhookEndpoints.enabled, secretSealed: webhookEndpoints.secretSealed },
+      event: {
+        id: webhookEvents.id,
+        type: webhookEvents.type,
+        data: webhookEvents.data,
+        createdAt: webhookEvents.createdAt,
+        workspaceId: webhookEvents.workspaceId,
+      },
+      endpoint: {
+        id: webhookEndpoints.id,
+        url: webhookEndpoints.url,
+        enabled: webhookEndpoints.enabled,
+        secretSealed: webhookEndpoints.secretSealed,
+      },
     })
     .from(webhookDeliveries)
     .innerJoin(webhookEvents, eq(webhookEvents.id, webhookDeliveries.eventId))
@@ -136,14 +190,29 @@ export async function loadWebhookDelivery(db: TDbOrTx, deliveryId: string) {
 /** Logs one attempt and moves the delivery on, in one transaction. */
 export async function recordWebhookAttempt(
   db: TDatabase,
-  attempt: { deliveryId: string; endpointId: string; eventId: string; eventType: string; attempt: number; statusCode: number | null; durationMs: number; errorKind: string | null; nextRetryAt: Date | null },
+  attempt: {
+    deliveryId: string;
+    endpointId: string;
+    eventId: string;
+    eventType: string;
+    attempt: number;
+    statusCode: number | null;
+    durationMs: number;
+    errorKind: string | null;
+    nextRetryAt: Date | null;
+  },
   state: "pending" | "delivered" | "failed",
 ) {
   await db.transaction(async (tx) => {
     await tx.insert(webhookAttempts).values(attempt);
     await tx
       .update(webhookDeliveries)
-      .set({ state, attempts: attempt.attempt, nextAttemptAt: attempt.nextRetryAt ?? new Date(), updatedAt: new Date() })
+      .set({
+        state,
+        attempts: attempt.attempt,
+        nextAttemptAt: attempt.nextRetryAt ?? new Date(),
+        updatedAt: new Date(),
+      })
       .where(eq(webhookDeliveries.id, attempt.deliveryId));
   });
 }

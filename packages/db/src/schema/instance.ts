@@ -25,7 +25,10 @@ export const instanceSettings = pgTable(
      * the same host in tests. Both off by default.
      */
     webhooksAllowHttp: boolean().notNull().default(false),
-    webhooksAllowedNetworks: text().array().notNull().default(sql`'{}'::text[]`),
+    webhooksAllowedNetworks: text()
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedBy: uuid().references(() => users.id, { onDelete: "set null" }),
   },

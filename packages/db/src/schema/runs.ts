@@ -1,11 +1,33 @@
 import { sql } from "drizzle-orm";
-import { bigint, boolean, index, integer, jsonb, pgEnum, pgSequence, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgSequence,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { RUN_STATUSES, SECRETS_STATES } from "@lockstep/validators";
 import { id, timestamps } from "./_columns";
 import { users } from "./users";
 import { workspaces } from "./tenancy";
 
-export const computeEnvKind = pgEnum("compute_env_kind", ["local", "slurm", "aws-batch", "google-batch", "ssh-slurm", "ssh-lsf", "ssh-pbspro", "ssh-sge"]);
+export const computeEnvKind = pgEnum("compute_env_kind", [
+  "local",
+  "slurm",
+  "aws-batch",
+  "google-batch",
+  "ssh-slurm",
+  "ssh-lsf",
+  "ssh-pbspro",
+  "ssh-sge",
+]);
 
 /** Where runs execute. `config` holds the kind's own settings (validated by its zod schema). */
 export const computeEnvs = pgTable(
@@ -55,8 +77,7 @@ export type TPipelineSecretNeedsRow =
   | { status: "unknown"; reason: string; scannedAt: string };
 
 export type TNextflowSecretsRow = { fingerprint: string; version: string; checkedAt: string } & (
-  | { ok: true; names: string[]; directives: string[] }
-  | { ok: false; reason: string }
+  { ok: true; names: string[]; directives: string[] } | { ok: false; reason: string }
 );
 
 export const pipelines = pgTable(
@@ -103,7 +124,16 @@ export type TCleanupTarget =
   | { provider: "aws-secrets-manager"; region: string; prefix: string; credentialId: string; kmsKeyId?: string }
   | { provider: "google-secret-manager"; projectId: string; region: string; prefix: string; credentialId: string }
   /** A Nextflow store on a cluster, reached over SSH as the workspace's account (host key as confirmed at provision). */
-  | { provider: "ssh-file"; credentialId: string; host: string; port: number; hostKeySha256: string; launchDir: string; runDir: string; secretsDir: string };
+  | {
+      provider: "ssh-file";
+      credentialId: string;
+      host: string;
+      port: number;
+      hostKeySha256: string;
+      launchDir: string;
+      runDir: string;
+      secretsDir: string;
+    };
 
 /** What the end-of-run redaction masked in the run's files: counts only, never a value. */
 export type TRunRedaction = { occurrences: number; files: number; scannedFiles: number; at: string };
@@ -123,7 +153,13 @@ export type TRunSecretRef = { name: string; source: "workspace" | "user"; secret
  * that key's id): two runs' fingerprints under the same key are equal exactly when the values are.
  * The fingerprint never leaves the database except as an equality answer (docs/security.md).
  */
-export type TRunSecretVersion = { secretId: string; name: string; source: "workspace" | "user"; version: number; fingerprint: { kid: string; mac: string } };
+export type TRunSecretVersion = {
+  secretId: string;
+  name: string;
+  source: "workspace" | "user";
+  version: number;
+  fingerprint: { kid: string; mac: string };
+};
 
 export const runs = pgTable(
   "runs",
@@ -169,7 +205,10 @@ export const runs = pgTable(
     exitCode: integer(),
     errorMessage: text(),
     cancelRequested: boolean().notNull().default(false),
-    progress: jsonb().$type<{ tasks?: number; succeeded?: number; failed?: number; running?: number }>().notNull().default({}),
+    progress: jsonb()
+      .$type<{ tasks?: number; succeeded?: number; failed?: number; running?: number }>()
+      .notNull()
+      .default({}),
     submittedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     provisionedAt: timestamp({ withTimezone: true }),
     startedAt: timestamp({ withTimezone: true }),
@@ -190,15 +229,21 @@ export const runs = pgTable(
     index("runs_workspace_submitted_id_idx").on(t.workspaceId, t.submittedAt, t.id),
     index("runs_status_idx").on(t.status),
     index("runs_secrets_state_idx").on(t.secretsState),
-    uniqueIndex("runs_live_uid_key").on(t.runUid).where(sql`${t.runUid} is not null and ${t.finishedAt} is null`),
+    uniqueIndex("runs_live_uid_key")
+      .on(t.runUid)
+      .where(sql`${t.runUid} is not null and ${t.finishedAt} is null`),
     // The sweeper's overdue query, every 30 s: only unfinished runs, by deadline.
-    index("runs_live_deadline_idx").on(t.deadlineAt).where(sql`${t.status} in ('SUBMITTED', 'RUNNING')`),
+    index("runs_live_deadline_idx")
+      .on(t.deadlineAt)
+      .where(sql`${t.status} in ('SUBMITTED', 'RUNNING')`),
     // Which runs hold a compute environment (edits and deletes are refused while one does).
     index("runs_compute_env_idx").on(t.computeEnvId),
     // The same for a compute environment with a million finished runs: only runs that still hold one (runsHoldingComputeEnv).
     index("runs_holding_env_idx")
       .on(t.computeEnvId)
-      .where(sql`${t.status} in ('SUBMITTED', 'RUNNING') or ${t.secretsState} in ('PENDING', 'PROVISIONED', 'DELETING')`),
+      .where(
+        sql`${t.status} in ('SUBMITTED', 'RUNNING') or ${t.secretsState} in ('PENDING', 'PROVISIONED', 'DELETING')`,
+      ),
     // The sweeper's pending-work query and the worker's gauges: the few runs whose secrets are not settled yet.
     index("runs_unsettled_secrets_idx")
       .on(t.secretsState)

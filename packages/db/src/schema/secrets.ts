@@ -1,4 +1,16 @@
-import { bigserial, check, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  bigserial,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { sql } from "drizzle-orm";
 import { id } from "./_columns";
 import { users } from "./users";
@@ -41,14 +53,24 @@ export const secrets = pgTable(
     valueCheckedAt: timestamp({ withTimezone: true }),
   },
   (t) => [
-    uniqueIndex("secrets_workspace_name_key").on(t.workspaceId, t.name).where(sql`${t.scope} = 'workspace'`),
-    uniqueIndex("secrets_user_name_key").on(t.userId, t.name).where(sql`${t.scope} = 'user'`),
+    uniqueIndex("secrets_workspace_name_key")
+      .on(t.workspaceId, t.name)
+      .where(sql`${t.scope} = 'workspace'`),
+    uniqueIndex("secrets_user_name_key")
+      .on(t.userId, t.name)
+      .where(sql`${t.scope} = 'user'`),
     index("secrets_key_id_idx").on(t.keyId),
     // The sweeper's values-to-check query, every 30 s: only values no worker has checked, oldest write first.
-    index("secrets_unchecked_idx").on(t.updatedAt).where(sql`${t.valueCheckedAt} is null`),
+    index("secrets_unchecked_idx")
+      .on(t.updatedAt)
+      .where(sql`${t.valueCheckedAt} is null`),
     // Keyset pages of a list sorted by last write (secrets.list sort "updated").
-    index("secrets_workspace_updated_idx").on(t.workspaceId, t.updatedAt, t.id).where(sql`${t.scope} = 'workspace'`),
-    index("secrets_user_updated_idx").on(t.userId, t.updatedAt, t.id).where(sql`${t.scope} = 'user'`),
+    index("secrets_workspace_updated_idx")
+      .on(t.workspaceId, t.updatedAt, t.id)
+      .where(sql`${t.scope} = 'workspace'`),
+    index("secrets_user_updated_idx")
+      .on(t.userId, t.updatedAt, t.id)
+      .where(sql`${t.scope} = 'user'`),
     check(
       "secrets_owner_matches_scope",
       sql`(${t.scope} = 'workspace' and ${t.workspaceId} is not null and ${t.userId} is null) or (${t.scope} = 'user' and ${t.userId} is not null and ${t.workspaceId} is null)`,
@@ -103,7 +125,10 @@ export const auditEvents = pgTable(
     runId: uuid(),
     detail: jsonb().$type<Record<string, string | number | boolean | string[] | null>>().notNull().default({}),
   },
-  (t) => [index("audit_events_workspace_seq_idx").on(t.workspaceId, t.seq), index("audit_events_subject_seq_idx").on(t.subjectUserId, t.seq)],
+  (t) => [
+    index("audit_events_workspace_seq_idx").on(t.workspaceId, t.seq),
+    index("audit_events_subject_seq_idx").on(t.subjectUserId, t.seq),
+  ],
 );
 
 export type TAuditEvent = typeof auditEvents.$inferSelect;

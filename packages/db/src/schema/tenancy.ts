@@ -51,8 +51,12 @@ export const workspaces = pgTable(
     ...timestamps,
   },
   (t) => [
-    uniqueIndex("workspaces_org_slug_key").on(t.orgId, t.slug).where(sql`${t.orgId} is not null`),
-    uniqueIndex("workspaces_personal_owner_key").on(t.personalOwnerId).where(sql`${t.personalOwnerId} is not null`),
+    uniqueIndex("workspaces_org_slug_key")
+      .on(t.orgId, t.slug)
+      .where(sql`${t.orgId} is not null`),
+    uniqueIndex("workspaces_personal_owner_key")
+      .on(t.personalOwnerId)
+      .where(sql`${t.personalOwnerId} is not null`),
     check("workspaces_one_owner", sql`(${t.orgId} is null) <> (${t.personalOwnerId} is null)`),
   ],
 );
@@ -102,8 +106,12 @@ export const invitations = pgTable(
     respondedAt: timestamp({ withTimezone: true }),
   },
   (t) => [
-    uniqueIndex("invitations_pending_org_key").on(t.orgId, t.email).where(sql`${t.workspaceId} is null and ${t.status} = 'pending'`),
-    uniqueIndex("invitations_pending_workspace_key").on(t.workspaceId, t.email).where(sql`${t.workspaceId} is not null and ${t.status} = 'pending'`),
+    uniqueIndex("invitations_pending_org_key")
+      .on(t.orgId, t.email)
+      .where(sql`${t.workspaceId} is null and ${t.status} = 'pending'`),
+    uniqueIndex("invitations_pending_workspace_key")
+      .on(t.workspaceId, t.email)
+      .where(sql`${t.workspaceId} is not null and ${t.status} = 'pending'`),
     index("invitations_email_idx").on(t.email, t.status),
     check(
       "invitations_one_target",

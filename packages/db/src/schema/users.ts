@@ -63,7 +63,10 @@ export const accessTokens = pgTable(
     expiresAt: timestamp({ withTimezone: true }).notNull(),
     revokedAt: timestamp({ withTimezone: true }),
   },
-  (t) => [uniqueIndex("access_tokens_hash_key").on(t.tokenHash), index("access_tokens_user_created_idx").on(t.userId, t.createdAt, t.id)],
+  (t) => [
+    uniqueIndex("access_tokens_hash_key").on(t.tokenHash),
+    index("access_tokens_user_created_idx").on(t.userId, t.createdAt, t.id),
+  ],
 );
 
 export type TAccessToken = typeof accessTokens.$inferSelect;

@@ -1,5 +1,16 @@
 import { sql } from "drizzle-orm";
-import { boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { id, timestamps } from "./_columns";
 import { users } from "./users";
 import { workspaces } from "./tenancy";
@@ -77,7 +88,9 @@ export const webhookDeliveries = pgTable(
     uniqueIndex("webhook_deliveries_event_endpoint_key").on(t.eventId, t.endpointId),
     index("webhook_deliveries_endpoint_idx").on(t.endpointId),
     // The drain's timer query: pending deliveries that are due.
-    index("webhook_deliveries_pending_due_idx").on(t.nextAttemptAt).where(sql`${t.state} = 'pending'`),
+    index("webhook_deliveries_pending_due_idx")
+      .on(t.nextAttemptAt)
+      .where(sql`${t.state} = 'pending'`),
   ],
 );
 
@@ -104,7 +117,10 @@ export const webhookAttempts = pgTable(
     /** When the next attempt is due; null when this was the last (delivered or given up). */
     nextRetryAt: timestamp({ withTimezone: true }),
   },
-  (t) => [index("webhook_attempts_endpoint_at_idx").on(t.endpointId, t.at, t.id), index("webhook_attempts_delivery_idx").on(t.deliveryId)],
+  (t) => [
+    index("webhook_attempts_endpoint_at_idx").on(t.endpointId, t.at, t.id),
+    index("webhook_attempts_delivery_idx").on(t.deliveryId),
+  ],
 );
 
 export type TWebhookAttemptRow = typeof webhookAttempts.$inferSelect;

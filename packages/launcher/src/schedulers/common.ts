@@ -57,7 +57,8 @@ export function checkJobName(jobName: string): void {
 
 /** Job ids are what the scheduler printed; one that is not of the scheduler's form is refused before it reaches a command. */
 export function checkJobId(kind: TSchedulerOptionKind, jobId: string, form: RegExp): void {
-  if (!form.test(jobId)) throw new Error(`${JSON.stringify(jobId.slice(0, 40))} is not a ${SCHEDULER_LABEL[kind]} job id.`);
+  if (!form.test(jobId))
+    throw new Error(`${JSON.stringify(jobId.slice(0, 40))} is not a ${SCHEDULER_LABEL[kind]} job id.`);
 }
 
 /** A process that ended on signal N reports 128+N, as the shell and Nextflow do. */

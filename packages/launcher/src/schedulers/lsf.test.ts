@@ -15,9 +15,34 @@ describe("lsf scheduler: commands", () => {
   it("submits with every option on bsub's argv (bsub parses #BSUB in a script argument only with LSB_BSUB_PARSE_SCRIPT=Y)", () => {
     expect(lsf.submit(spec).argv).toEqual(recorded("lsf", "submit").argv);
     expect(lsf.submit({ ...spec, queue: "nosuch" }).argv).toEqual(recorded("lsf", "submit-bad-queue").argv);
-    expect(lsf.submit({ ...spec, queue: "normal", options: ["-W 120", "-M 4GB", "-n 2", "-R rusage[mem=4096]", "-R span[hosts=1]", "-P lab_1"] }).argv).toEqual([
-      "bsub", "-J", "lockstep-r1", "-cwd", "/home/ws-a/runs/r1", "-oo", "/home/ws-a/runs/r1/head.out", "-q", "normal",
-      "-W", "120", "-M", "4GB", "-n", "2", "-R", "rusage[mem=4096]", "-R", "span[hosts=1]", "-P", "lab_1",
+    expect(
+      lsf.submit({
+        ...spec,
+        queue: "normal",
+        options: ["-W 120", "-M 4GB", "-n 2", "-R rusage[mem=4096]", "-R span[hosts=1]", "-P lab_1"],
+      }).argv,
+    ).toEqual([
+      "bsub",
+      "-J",
+      "lockstep-r1",
+      "-cwd",
+      "/home/ws-a/runs/r1",
+      "-oo",
+      "/home/ws-a/runs/r1/head.out",
+      "-q",
+      "normal",
+      "-W",
+      "120",
+      "-M",
+      "4GB",
+      "-n",
+      "2",
+      "-R",
+      "rusage[mem=4096]",
+      "-R",
+      "span[hosts=1]",
+      "-P",
+      "lab_1",
       "/home/ws-a/runs/r1/head.sh",
     ]);
   });
@@ -47,7 +72,9 @@ describe("lsf scheduler: recorded outputs", () => {
   it("reads the job id bsub printed; refuses an answer without one", () => {
     expect(lsf.parseSubmit(recorded("lsf", "submit").stdout)).toBe("2329803");
     const bad = recorded("lsf", "submit-bad-queue");
-    expect(() => lsf.parseSubmit(bad.stdout + bad.stderr)).toThrow(/bsub answered "nosuch: No such queue. Job not submitted.", not a job id/);
+    expect(() => lsf.parseSubmit(bad.stdout + bad.stderr)).toThrow(
+      /bsub answered "nosuch: No such queue. Job not submitted.", not a job id/,
+    );
   });
 
   it("maps bjobs STAT to the head's state", () => {
@@ -63,9 +90,13 @@ describe("lsf scheduler: recorded outputs", () => {
 
   it("does not take another job's row for the one asked about, and throws on bjobs' own trouble", () => {
     expect(lsf.parseQuery(recorded("lsf", "query-running"), "999")).toEqual({ state: "unknown" });
-    expect(() => lsf.parseQuery({ stdout: "", stderr: "LSF is down. Please wait ...\n", code: 255 })).toThrow(/bjobs failed \(exit 255\): LSF is down/);
+    expect(() => lsf.parseQuery({ stdout: "", stderr: "LSF is down. Please wait ...\n", code: 255 })).toThrow(
+      /bjobs failed \(exit 255\): LSF is down/,
+    );
     const row = recorded("lsf", "query-running").stdout.replace(" RUN ", " WEIRD ");
-    expect(() => lsf.parseQuery({ stdout: row, stderr: "", code: 0 })).toThrow(/state "WEIRD", which Lockstep does not know/);
+    expect(() => lsf.parseQuery({ stdout: row, stderr: "", code: 0 })).toThrow(
+      /state "WEIRD", which Lockstep does not know/,
+    );
   });
 
   it("finds by name from bjobs rows, nothing when LSF has none", () => {
@@ -81,7 +112,12 @@ describe("lsf scheduler: recorded outputs", () => {
   it("a newline in an unchecked option writes a directive of its own; checked, it is refused", () => {
     const attack = { ...spec, options: ["-W 60\n#BSUB -oo /home/ws-b/stolen.out"] };
     // (the value's space puts it in quotes; the line after the newline is a directive all the same)
-    expect(lsfDirectiveLines(attack).join("\n").split("\n").some((l) => l.startsWith("#BSUB -oo /home/ws-b/stolen.out"))).toBe(true);
+    expect(
+      lsfDirectiveLines(attack)
+        .join("\n")
+        .split("\n")
+        .some((l) => l.startsWith("#BSUB -oo /home/ws-b/stolen.out")),
+    ).toBe(true);
     expect(() => lsf.directives(attack)).toThrow(/LSF head option 1: -W: the value must be the run limit/);
     expect(() => lsf.submit(attack)).toThrow(/-W/);
   });

@@ -78,7 +78,9 @@ function stateOf(jobId: string, stat: string): TSchedulerJobState {
   // DONE: "the job terminated with status of 0". EXIT: non-zero, killed or aborted; bjobs -w does not say the code.
   if (stat === "DONE") return { state: "finished", exitCode: 0 };
   if (stat === "EXIT" || stat === "ZOMBI") return { state: "finished", exitCode: null };
-  throw new SchedulerOutputError(`bjobs gave LSF job ${jobId} the state ${JSON.stringify(stat.slice(0, 20))}, which Lockstep does not know`);
+  throw new SchedulerOutputError(
+    `bjobs gave LSF job ${jobId} the state ${JSON.stringify(stat.slice(0, 20))}, which Lockstep does not know`,
+  );
 }
 
 export const lsfScheduler: TScheduler = {
@@ -97,7 +99,18 @@ export const lsfScheduler: TScheduler = {
   submit(spec) {
     checkSpec("lsf", spec);
     return {
-      argv: ["bsub", "-J", spec.jobName, "-cwd", spec.workDir, "-oo", spec.outputPath, ...(spec.queue ? ["-q", spec.queue] : []), ...optionArgv(spec.options), spec.scriptPath],
+      argv: [
+        "bsub",
+        "-J",
+        spec.jobName,
+        "-cwd",
+        spec.workDir,
+        "-oo",
+        spec.outputPath,
+        ...(spec.queue ? ["-q", spec.queue] : []),
+        ...optionArgv(spec.options),
+        spec.scriptPath,
+      ],
     };
   },
 
@@ -127,7 +140,10 @@ export const lsfScheduler: TScheduler = {
     const row = bjobsRows(stdout).find((r) => jobId === undefined || r.jobId === jobId);
     if (row) return stateOf(row.jobId, row.stat);
     if (NOT_FOUND.test(stderr) || NOT_FOUND.test(stdout)) return { state: "unknown" };
-    if (code !== 0) throw new SchedulerOutputError(`bjobs failed (exit ${code}): ${firstLine(stderr) || firstLine(stdout) || "no reason given"}`);
+    if (code !== 0)
+      throw new SchedulerOutputError(
+        `bjobs failed (exit ${code}): ${firstLine(stderr) || firstLine(stdout) || "no reason given"}`,
+      );
     return { state: "unknown" };
   },
 
@@ -143,7 +159,8 @@ export const lsfScheduler: TScheduler = {
   parseQueues(stdout) {
     const lines = stdout.split("\n").map((l) => l.trim());
     const header = lines.findIndex((l) => l.startsWith("QUEUE_NAME"));
-    if (header === -1) throw new SchedulerOutputError(`bqueues answered ${JSON.stringify(firstLine(stdout))}, not a queue table`);
+    if (header === -1)
+      throw new SchedulerOutputError(`bqueues answered ${JSON.stringify(firstLine(stdout))}, not a queue table`);
     return lines
       .slice(header + 1)
       .map((l) => l.split(/\s+/)[0] ?? "")

@@ -31,7 +31,8 @@ describe("pbspro scheduler: commands", () => {
     expect(pbs.findByName("lockstep-r1").argv).toEqual(recorded("pbspro", "find-by-name").argv);
     expect(pbs.cancel("123").argv).toEqual(recorded("pbspro", "cancel-unknown").argv);
     expect(pbs.listQueues().argv).toEqual(recorded("pbspro", "queues").argv);
-    for (const bad of ["12.server;ls", "-1", "12 13", "12.server\n13", "@server"]) expect(() => pbs.query(bad)).toThrow(/is not a PBS Pro job id/);
+    for (const bad of ["12.server;ls", "-1", "12 13", "12.server\n13", "@server"])
+      expect(() => pbs.query(bad)).toThrow(/is not a PBS Pro job id/);
   });
 });
 
@@ -47,18 +48,36 @@ describe("pbspro scheduler: recorded outputs", () => {
     expect(pbs.parseQuery(recorded("pbspro", "query-held"), "17")).toEqual({ state: "queued" });
     expect(pbs.parseQuery(recorded("pbspro", "query-running"), "13.localhost")).toEqual({ state: "running" });
     expect(pbs.parseQuery(recorded("pbspro", "query-exiting"), "16.localhost")).toEqual({ state: "running" });
-    expect(pbs.parseQuery(recorded("pbspro", "query-finished-ok"), "12.localhost")).toEqual({ state: "finished", exitCode: 0 });
-    expect(pbs.parseQuery(recorded("pbspro", "query-finished-nonzero"), "12.localhost")).toEqual({ state: "finished", exitCode: 3 });
+    expect(pbs.parseQuery(recorded("pbspro", "query-finished-ok"), "12.localhost")).toEqual({
+      state: "finished",
+      exitCode: 0,
+    });
+    expect(pbs.parseQuery(recorded("pbspro", "query-finished-nonzero"), "12.localhost")).toEqual({
+      state: "finished",
+      exitCode: 3,
+    });
     // 256+15: killed by SIGTERM, reported as a shell would (128+15).
-    expect(pbs.parseQuery(recorded("pbspro", "query-finished-signal"), "12.localhost")).toEqual({ state: "finished", exitCode: 143 });
-    expect(pbs.parseQuery(recorded("pbspro", "query-finished-never-ran"), "12.localhost")).toEqual({ state: "finished", exitCode: null });
+    expect(pbs.parseQuery(recorded("pbspro", "query-finished-signal"), "12.localhost")).toEqual({
+      state: "finished",
+      exitCode: 143,
+    });
+    expect(pbs.parseQuery(recorded("pbspro", "query-finished-never-ran"), "12.localhost")).toEqual({
+      state: "finished",
+      exitCode: null,
+    });
   });
 
   it("an unknown or purged job is unknown; qstat's own trouble throws", () => {
     expect(pbs.parseQuery(recorded("pbspro", "query-unknown"), "731.master")).toEqual({ state: "unknown" });
     expect(pbs.parseQuery(recorded("pbspro", "query-finished-without-x"))).toEqual({ state: "unknown" });
     expect(pbs.parseQuery(recorded("pbspro", "query-running"), "99.localhost")).toEqual({ state: "unknown" });
-    expect(() => pbs.parseQuery({ stdout: "", stderr: "Connection refused\nqstat: cannot connect to server pbs01 (errno=15010)\n", code: 2 })).toThrow(/qstat failed \(exit 2\): Connection refused/);
+    expect(() =>
+      pbs.parseQuery({
+        stdout: "",
+        stderr: "Connection refused\nqstat: cannot connect to server pbs01 (errno=15010)\n",
+        code: 2,
+      }),
+    ).toThrow(/qstat failed \(exit 2\): Connection refused/);
   });
 
   it("reads a value continued on a tab-indented line without losing the record", () => {
@@ -79,6 +98,8 @@ describe("pbspro scheduler: recorded outputs", () => {
   it("a newline in an unchecked option writes a directive of its own; checked, it is refused", () => {
     const attack = { ...spec, options: ["-l walltime=01:00:00\n#PBS -W sandbox=PRIVATE"] };
     expect(pbsproDirectiveLines(attack).join("\n").split("\n")).toContain("#PBS -W sandbox=PRIVATE");
-    expect(() => pbs.directives(attack)).toThrow(/PBS Pro head option 1: -l walltime: the value must be the wall-clock limit/);
+    expect(() => pbs.directives(attack)).toThrow(
+      /PBS Pro head option 1: -l walltime: the value must be the wall-clock limit/,
+    );
   });
 });

@@ -83,7 +83,9 @@ function stateOf(jobId: string, record: Map<string, string>): TSchedulerJobState
   if (QUEUED.has(state)) return { state: "queued" };
   if (RUNNING.has(state)) return { state: "running" };
   if (ENDED.has(state)) return { state: "finished", exitCode: exitCodeOf(record.get("Exit_status")) };
-  throw new SchedulerOutputError(`qstat gave PBS job ${jobId} the state ${JSON.stringify(state.slice(0, 20))}, which Lockstep does not know`);
+  throw new SchedulerOutputError(
+    `qstat gave PBS job ${jobId} the state ${JSON.stringify(state.slice(0, 20))}, which Lockstep does not know`,
+  );
 }
 
 export const pbsproScheduler: TScheduler = {
@@ -110,7 +112,8 @@ export const pbsproScheduler: TScheduler = {
       .map((l) => l.trim())
       .filter(Boolean)
       .pop();
-    if (!last || !PBS_JOB_ID.test(last)) throw new SchedulerOutputError(`qsub answered ${JSON.stringify(firstLine(stdout))}, not a job id`);
+    if (!last || !PBS_JOB_ID.test(last))
+      throw new SchedulerOutputError(`qsub answered ${JSON.stringify(firstLine(stdout))}, not a job id`);
     return last;
   },
 
@@ -138,10 +141,15 @@ export const pbsproScheduler: TScheduler = {
   parseQuery({ stdout, stderr, code }: TCommandResult, jobId?: string) {
     const records = qstatRecords(stdout);
     // "12" asks about "12.server": the sequence number is what both hold.
-    const first = [...records.entries()].find(([id]) => jobId === undefined || id === jobId || id.split(".")[0] === jobId.split(".")[0]);
+    const first = [...records.entries()].find(
+      ([id]) => jobId === undefined || id === jobId || id.split(".")[0] === jobId.split(".")[0],
+    );
     if (first) return stateOf(first[0], first[1]);
     if (UNKNOWN_JOB.test(stderr) || UNKNOWN_JOB.test(stdout)) return { state: "unknown" };
-    if (code !== 0) throw new SchedulerOutputError(`qstat failed (exit ${code}): ${firstLine(stderr) || firstLine(stdout) || "no reason given"}`);
+    if (code !== 0)
+      throw new SchedulerOutputError(
+        `qstat failed (exit ${code}): ${firstLine(stderr) || firstLine(stdout) || "no reason given"}`,
+      );
     return { state: "unknown" };
   },
 
@@ -157,7 +165,8 @@ export const pbsproScheduler: TScheduler = {
   parseQueues(stdout) {
     const lines = stdout.split("\n");
     const rule = lines.findIndex((l) => /^-{3,}(\s+-+)*\s*$/.test(l.trim()));
-    if (rule === -1) throw new SchedulerOutputError(`qstat -Q answered ${JSON.stringify(firstLine(stdout))}, not a queue table`);
+    if (rule === -1)
+      throw new SchedulerOutputError(`qstat -Q answered ${JSON.stringify(firstLine(stdout))}, not a queue table`);
     return lines
       .slice(rule + 1)
       .map((l) => l.trim().split(/\s+/)[0] ?? "")

@@ -35,7 +35,8 @@ describe("sge scheduler: commands", () => {
     expect(sge.findByName("lockstep-r1").argv).toEqual(recorded("sge", "find-by-name").argv);
     expect(sge.cancel("6894").argv).toEqual(recorded("sge", "cancel").argv);
     expect(sge.listQueues().argv).toEqual(recorded("sge", "queues").argv);
-    for (const bad of ["1;ls", "-1", "1.1-10:1", ""]) expect(() => sge.cancel(bad)).toThrow(/is not a Grid Engine job id/);
+    for (const bad of ["1;ls", "-1", "1.1-10:1", ""])
+      expect(() => sge.cancel(bad)).toThrow(/is not a Grid Engine job id/);
   });
 });
 
@@ -44,7 +45,9 @@ describe("sge scheduler: recorded outputs", () => {
     expect(sge.parseSubmit(recorded("sge", "submit").stdout)).toBe("6472");
     expect(sge.parseSubmit(recorded("sge", "submit-verbose").stdout)).toBe("1258076");
     expect(sge.parseSubmit("12345.1-10:1\n")).toBe("12345");
-    expect(() => sge.parseSubmit("Unable to run job: Job was rejected because job requests unknown queue \"x\".\nExiting.\n")).toThrow(/qsub answered "Unable to run job/);
+    expect(() =>
+      sge.parseSubmit('Unable to run job: Job was rejected because job requests unknown queue "x".\nExiting.\n'),
+    ).toThrow(/qsub answered "Unable to run job/);
   });
 
   it("finds the job's row in qstat and maps its state letters", () => {
@@ -67,7 +70,12 @@ describe("sge scheduler: recorded outputs", () => {
     expect(sge.parseQuery(recorded("sge", "qstat"), "12")).toEqual({ state: "unknown" });
     expect(sge.parseQuery(recorded("sge", "qstat-empty"), "12")).toEqual({ state: "unknown" });
     expect(() => sge.parseQuery(recorded("sge", "qstat"))).toThrow(/parseQuery needs the job id/);
-    expect(() => sge.parseQuery({ stdout: "", stderr: "error: commlib error: got select error (Connection refused)\n", code: 1 }, "12")).toThrow(/qstat failed \(exit 1\): error: commlib error/);
+    expect(() =>
+      sge.parseQuery(
+        { stdout: "", stderr: "error: commlib error: got select error (Connection refused)\n", code: 1 },
+        "12",
+      ),
+    ).toThrow(/qstat failed \(exit 1\): error: commlib error/);
   });
 
   it("reads qacct's exit status; a job Grid Engine killed has no code of its own unless non-zero", () => {
@@ -89,6 +97,8 @@ describe("sge scheduler: recorded outputs", () => {
   it("a newline in an unchecked option writes a directive of its own; checked, it is refused", () => {
     const attack = { ...spec, options: ["-l h_rt=01:00:00\n#$ -v LD_PRELOAD=/tmp/x.so"] };
     expect(sgeDirectiveLines(attack).join("\n").split("\n")).toContain("#$ -v LD_PRELOAD=/tmp/x.so");
-    expect(() => sge.directives(attack)).toThrow(/Grid Engine head option 1: -l h_rt: the value must be the hard run-time limit/);
+    expect(() => sge.directives(attack)).toThrow(
+      /Grid Engine head option 1: -l h_rt: the value must be the hard run-time limit/,
+    );
   });
 });

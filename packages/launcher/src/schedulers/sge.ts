@@ -15,7 +15,10 @@ export const SGE_JOB_ID = /^\d{1,12}$/;
  * E (error) first: a job in error state never starts by itself.
  */
 function stateOf(jobId: string, state: string): TSchedulerJobState {
-  if (!/^[A-Za-z]{1,6}$/.test(state)) throw new SchedulerOutputError(`qstat gave Grid Engine job ${jobId} the state ${JSON.stringify(state.slice(0, 20))}, which Lockstep does not know`);
+  if (!/^[A-Za-z]{1,6}$/.test(state))
+    throw new SchedulerOutputError(
+      `qstat gave Grid Engine job ${jobId} the state ${JSON.stringify(state.slice(0, 20))}, which Lockstep does not know`,
+    );
   // An error state (Eqw, E): the job stays queued forever; it has ended as far as a run goes, without a code.
   if (state.includes("E")) return { state: "finished", exitCode: null };
   // Running, restarted (R), transferring, suspended, or being deleted while running.
@@ -24,7 +27,9 @@ function stateOf(jobId: string, state: string): TSchedulerJobState {
   if (/[qwhPN]/.test(state)) return { state: "queued" };
   // A lone deletion mark (d on a pending job): it will not start.
   if (state === "d") return { state: "finished", exitCode: null };
-  throw new SchedulerOutputError(`qstat gave Grid Engine job ${jobId} the state ${JSON.stringify(state)}, which Lockstep does not know`);
+  throw new SchedulerOutputError(
+    `qstat gave Grid Engine job ${jobId} the state ${JSON.stringify(state)}, which Lockstep does not know`,
+  );
 }
 
 /** The `#$` lines, unchecked (`directives` checks first). */
@@ -83,9 +88,13 @@ export const sgeScheduler: TScheduler = {
   },
 
   parseSubmit(stdout) {
-    for (const line of stdout.split("\n").map((l) => l.trim()).reverse()) {
+    for (const line of stdout
+      .split("\n")
+      .map((l) => l.trim())
+      .reverse()) {
       // -terse: "<id>" (an array job: "<id>.<range>"); without it: 'Your job <id> ("name") has been submitted'.
-      const m = /^(\d{1,12})(?:\.\S+)?$/.exec(line) ?? /^Your job(?:-array)? (\d{1,12})\b.* has been submitted$/.exec(line);
+      const m =
+        /^(\d{1,12})(?:\.\S+)?$/.exec(line) ?? /^Your job(?:-array)? (\d{1,12})\b.* has been submitted$/.exec(line);
       if (m) return m[1]!;
     }
     throw new SchedulerOutputError(`qsub answered ${JSON.stringify(firstLine(stdout))}, not a job id`);
@@ -109,8 +118,12 @@ export const sgeScheduler: TScheduler = {
   },
 
   parseQuery({ stdout, stderr, code }: TCommandResult, jobId?: string) {
-    if (jobId === undefined) throw new Error("Grid Engine's qstat lists every job of the user: parseQuery needs the job id asked about");
-    if (code !== 0) throw new SchedulerOutputError(`qstat failed (exit ${code}): ${firstLine(stderr) || firstLine(stdout) || "no reason given"}`);
+    if (jobId === undefined)
+      throw new Error("Grid Engine's qstat lists every job of the user: parseQuery needs the job id asked about");
+    if (code !== 0)
+      throw new SchedulerOutputError(
+        `qstat failed (exit ${code}): ${firstLine(stderr) || firstLine(stdout) || "no reason given"}`,
+      );
     // Rows after the header's rule: job-ID prior name user state … (names hold no spaces: qsub -N refuses them).
     for (const line of stdout.split("\n")) {
       const cols = line.trim().split(/\s+/);
@@ -130,8 +143,12 @@ export const sgeScheduler: TScheduler = {
   },
 
   parseHistory({ stdout, stderr, code }) {
-    if (/error: job id \S+ not found/.test(stderr) || /error: job id \S+ not found/.test(stdout)) return { state: "unknown" };
-    if (code !== 0) throw new SchedulerOutputError(`qacct failed (exit ${code}): ${firstLine(stderr) || firstLine(stdout) || "no reason given"}`);
+    if (/error: job id \S+ not found/.test(stderr) || /error: job id \S+ not found/.test(stdout))
+      return { state: "unknown" };
+    if (code !== 0)
+      throw new SchedulerOutputError(
+        `qacct failed (exit ${code}): ${firstLine(stderr) || firstLine(stdout) || "no reason given"}`,
+      );
     const record = qacctRecord(stdout);
     if (!record) return { state: "unknown" };
     const exit = record.get("exit_status");

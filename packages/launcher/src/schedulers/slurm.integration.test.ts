@@ -31,10 +31,15 @@ afterAll(async () => {
 
 function run({ argv }: TCommand): Promise<TCommandResult> {
   return new Promise((resolve) => {
-    execFile(argv[0]!, argv.slice(1), { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", SLURM_CONF: cluster.conf }, timeout: 30_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === "number" ? error.code : 255) : 0;
-      resolve({ stdout, stderr, code });
-    });
+    execFile(
+      argv[0]!,
+      argv.slice(1),
+      { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", SLURM_CONF: cluster.conf }, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : 255) : 0;
+        resolve({ stdout, stderr, code });
+      },
+    );
   });
 }
 
@@ -42,7 +47,14 @@ function run({ argv }: TCommand): Promise<TCommandResult> {
 function writeJob(name: string, body: string, options: string[] = ["--time=5"]): THeadJobSpec {
   const dir = join(base, name);
   mkdirSync(dir);
-  const spec: THeadJobSpec = { jobName: `lockstep-${name}`, queue: cluster.partition, options, scriptPath: join(dir, "head.sh"), workDir: dir, outputPath: join(dir, "head.out") };
+  const spec: THeadJobSpec = {
+    jobName: `lockstep-${name}`,
+    queue: cluster.partition,
+    options,
+    scriptPath: join(dir, "head.sh"),
+    workDir: dir,
+    outputPath: join(dir, "head.out"),
+  };
   writeFileSync(spec.scriptPath, ["#!/bin/sh", ...slurm.directives(spec), body, ""].join("\n"), { mode: 0o755 });
   return spec;
 }
@@ -69,14 +81,18 @@ async function untilFinished(id: string): Promise<TSchedulerJobState> {
 }
 
 describe.runIf(isRoot)("slurm scheduler against a real Slurm", () => {
-  it("submits a script with its directives, finds it by name, and reads it to a finish with exit 0", { timeout: 120_000 }, async () => {
-    const spec = writeJob("ok", "pwd; echo hello from the head");
-    const id = await submit(spec);
-    expect(slurm.parseFindByName((await run(slurm.findByName(spec.jobName))).stdout)).toBe(id);
-    expect(await untilFinished(id)).toEqual({ state: "finished", exitCode: 0 });
-    // The directives were obeyed: the output file, the working directory.
-    expect(readFileSync(spec.outputPath, "utf8")).toBe(`${spec.workDir}\nhello from the head\n`);
-  });
+  it(
+    "submits a script with its directives, finds it by name, and reads it to a finish with exit 0",
+    { timeout: 120_000 },
+    async () => {
+      const spec = writeJob("ok", "pwd; echo hello from the head");
+      const id = await submit(spec);
+      expect(slurm.parseFindByName((await run(slurm.findByName(spec.jobName))).stdout)).toBe(id);
+      expect(await untilFinished(id)).toEqual({ state: "finished", exitCode: 0 });
+      // The directives were obeyed: the output file, the working directory.
+      expect(readFileSync(spec.outputPath, "utf8")).toBe(`${spec.workDir}\nhello from the head\n`);
+    },
+  );
 
   it("reads a non-zero exit", { timeout: 120_000 }, async () => {
     const id = await submit(writeJob("fails", "exit 3"));
@@ -113,22 +129,28 @@ describe.runIf(isRoot)("slurm scheduler against a real Slurm", () => {
     expect(slurm.parseQueues((await run(slurm.listQueues())).stdout)).toEqual([cluster.partition]);
   });
 
-  it("sbatch obeys a directive a newline in an unchecked option adds; the checked directives refuse it", { timeout: 120_000 }, async () => {
-    const dir = join(base, "injected");
-    mkdirSync(dir);
-    const spec: THeadJobSpec = {
-      jobName: "lockstep-injected",
-      options: ["--time=5\n#SBATCH --job-name=taken-over"],
-      scriptPath: join(dir, "head.sh"),
-      workDir: dir,
-      outputPath: join(dir, "head.out"),
-    };
-    // Positive control: the unchecked lines, submitted, rename the job.
-    writeFileSync(spec.scriptPath, ["#!/bin/sh", ...slurmDirectiveLines(spec), "true", ""].join("\n"), { mode: 0o755 });
-    const id = slurm.parseSubmit((await run({ argv: ["sbatch", "--parsable", "--hold", spec.scriptPath] })).stdout);
-    const shown = await run({ argv: ["squeue", "-h", "-j", id, "-o", "%j"] });
-    expect(shown.stdout.trim()).toBe("taken-over");
-    await run(slurm.cancel(id));
-    expect(() => slurm.directives(spec)).toThrow(/Slurm head option 1: --time: the value must be/);
-  });
+  it(
+    "sbatch obeys a directive a newline in an unchecked option adds; the checked directives refuse it",
+    { timeout: 120_000 },
+    async () => {
+      const dir = join(base, "injected");
+      mkdirSync(dir);
+      const spec: THeadJobSpec = {
+        jobName: "lockstep-injected",
+        options: ["--time=5\n#SBATCH --job-name=taken-over"],
+        scriptPath: join(dir, "head.sh"),
+        workDir: dir,
+        outputPath: join(dir, "head.out"),
+      };
+      // Positive control: the unchecked lines, submitted, rename the job.
+      writeFileSync(spec.scriptPath, ["#!/bin/sh", ...slurmDirectiveLines(spec), "true", ""].join("\n"), {
+        mode: 0o755,
+      });
+      const id = slurm.parseSubmit((await run({ argv: ["sbatch", "--parsable", "--hold", spec.scriptPath] })).stdout);
+      const shown = await run({ argv: ["squeue", "-h", "-j", id, "-o", "%j"] });
+      expect(shown.stdout.trim()).toBe("taken-over");
+      await run(slurm.cancel(id));
+      expect(() => slurm.directives(spec)).toThrow(/Slurm head option 1: --time: the value must be/);
+    },
+  );
 });

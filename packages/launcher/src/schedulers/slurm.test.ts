@@ -65,7 +65,9 @@ describe("slurm scheduler: real outputs", () => {
     const bad = recorded("slurm", "submit-bad-partition");
     expect(bad.code).not.toBe(0);
     expect(() => slurm.parseSubmit(bad.stdout)).toThrow(/sbatch answered "", not a job id/);
-    expect(() => slurm.parseSubmit("Submitted batch job 12\n")).toThrow(/sbatch answered "Submitted batch job 12", not a job id/);
+    expect(() => slurm.parseSubmit("Submitted batch job 12\n")).toThrow(
+      /sbatch answered "Submitted batch job 12", not a job id/,
+    );
   });
 
   it("maps each recorded squeue answer to the head's state", () => {
@@ -83,18 +85,33 @@ describe("slurm scheduler: real outputs", () => {
   });
 
   it("reads the exit code as newer Slurm writes it (code:signal), and a signal as 128+N", () => {
-    expect(slurm.parseQuery({ stdout: "7|FAILED|2:0|\n", stderr: "", code: 0 })).toEqual({ state: "finished", exitCode: 2 });
-    expect(slurm.parseQuery({ stdout: "7|TIMEOUT|0:15|\n", stderr: "", code: 0 })).toEqual({ state: "finished", exitCode: 143 });
-    expect(slurm.parseQuery({ stdout: "7|CANCELLED|9|\n", stderr: "", code: 0 })).toEqual({ state: "finished", exitCode: 137 });
+    expect(slurm.parseQuery({ stdout: "7|FAILED|2:0|\n", stderr: "", code: 0 })).toEqual({
+      state: "finished",
+      exitCode: 2,
+    });
+    expect(slurm.parseQuery({ stdout: "7|TIMEOUT|0:15|\n", stderr: "", code: 0 })).toEqual({
+      state: "finished",
+      exitCode: 143,
+    });
+    expect(slurm.parseQuery({ stdout: "7|CANCELLED|9|\n", stderr: "", code: 0 })).toEqual({
+      state: "finished",
+      exitCode: 137,
+    });
     // A purged job that a newer squeue answers with nothing.
     expect(slurm.parseQuery({ stdout: "", stderr: "", code: 0 })).toEqual({ state: "unknown" });
   });
 
   it("throws on squeue's own trouble and on a state it does not know, rather than guess", () => {
-    expect(() => slurm.parseQuery({ stdout: "", stderr: "squeue: error: Unable to contact slurm controller (connect failure)\n", code: 1 })).toThrow(
-      /squeue failed \(exit 1\): squeue: error: Unable to contact slurm controller/,
+    expect(() =>
+      slurm.parseQuery({
+        stdout: "",
+        stderr: "squeue: error: Unable to contact slurm controller (connect failure)\n",
+        code: 1,
+      }),
+    ).toThrow(/squeue failed \(exit 1\): squeue: error: Unable to contact slurm controller/);
+    expect(() => slurm.parseQuery({ stdout: "7|WEIRD|0|\n", stderr: "", code: 0 })).toThrow(
+      /state "WEIRD", which Lockstep does not know/,
     );
-    expect(() => slurm.parseQuery({ stdout: "7|WEIRD|0|\n", stderr: "", code: 0 })).toThrow(/state "WEIRD", which Lockstep does not know/);
   });
 
   it("finds a job by name (the later of two), and nothing when squeue lists none", () => {
@@ -106,9 +123,18 @@ describe("slurm scheduler: real outputs", () => {
   it("reads sacct's history, and a cluster without accounting as unknown", () => {
     expect(slurm.parseHistory!(recorded("slurm", "history-no-accounting"))).toEqual({ state: "unknown" });
     // sacct -P's documented form (https://slurm.schedmd.com/sacct.html: ExitCode is "exit:signal").
-    expect(slurm.parseHistory!({ stdout: "12|COMPLETED|0:0\n", stderr: "", code: 0 })).toEqual({ state: "finished", exitCode: 0 });
-    expect(slurm.parseHistory!({ stdout: "12|FAILED|1:0\n", stderr: "", code: 0 })).toEqual({ state: "finished", exitCode: 1 });
-    expect(slurm.parseHistory!({ stdout: "12|CANCELLED by 1000|0:15\n", stderr: "", code: 0 })).toEqual({ state: "finished", exitCode: 143 });
+    expect(slurm.parseHistory!({ stdout: "12|COMPLETED|0:0\n", stderr: "", code: 0 })).toEqual({
+      state: "finished",
+      exitCode: 0,
+    });
+    expect(slurm.parseHistory!({ stdout: "12|FAILED|1:0\n", stderr: "", code: 0 })).toEqual({
+      state: "finished",
+      exitCode: 1,
+    });
+    expect(slurm.parseHistory!({ stdout: "12|CANCELLED by 1000|0:15\n", stderr: "", code: 0 })).toEqual({
+      state: "finished",
+      exitCode: 143,
+    });
     expect(slurm.parseHistory!({ stdout: "", stderr: "", code: 0 })).toEqual({ state: "unknown" });
   });
 
@@ -139,9 +165,17 @@ describe("slurm scheduler: what reaches the directives", () => {
   });
 
   it("paths with spaces, '%' patterns or '..' are refused", () => {
-    expect(() => slurm.directives({ ...spec, outputPath: "/home/a/head-%j.out" })).toThrow(/the head's output file must be an absolute path/);
-    expect(() => slurm.directives({ ...spec, workDir: "/home/a/my runs" })).toThrow(/the launch directory must be an absolute path/);
-    expect(() => slurm.directives({ ...spec, scriptPath: "/home/a/../b/head.sh" })).toThrow(/the job script must be an absolute path/);
-    expect(() => slurm.directives({ ...spec, scriptPath: "head.sh" })).toThrow(/the job script must be an absolute path/);
+    expect(() => slurm.directives({ ...spec, outputPath: "/home/a/head-%j.out" })).toThrow(
+      /the head's output file must be an absolute path/,
+    );
+    expect(() => slurm.directives({ ...spec, workDir: "/home/a/my runs" })).toThrow(
+      /the launch directory must be an absolute path/,
+    );
+    expect(() => slurm.directives({ ...spec, scriptPath: "/home/a/../b/head.sh" })).toThrow(
+      /the job script must be an absolute path/,
+    );
+    expect(() => slurm.directives({ ...spec, scriptPath: "head.sh" })).toThrow(
+      /the job script must be an absolute path/,
+    );
   });
 });

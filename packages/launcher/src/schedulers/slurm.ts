@@ -1,5 +1,13 @@
 import { SCHEDULER_OPTION_RULES } from "@lockstep/validators";
-import { checkHeadOptions, checkJobId, checkJobName, checkSpec, firstLine, SchedulerOutputError, waitStatusToExitCode } from "./common";
+import {
+  checkHeadOptions,
+  checkJobId,
+  checkJobName,
+  checkSpec,
+  firstLine,
+  SchedulerOutputError,
+  waitStatusToExitCode,
+} from "./common";
 import type { TCommand, TCommandResult, THeadJobSpec, TScheduler, TSchedulerJobState } from "./types";
 
 /**
@@ -15,9 +23,30 @@ export const SLURM_JOB_ID = /^\d{1,12}$/;
 /** Pending: not started yet. https://slurm.schedmd.com/squeue.html#SECTION_JOB-STATE-CODES */
 const QUEUED = new Set(["PENDING", "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED", "RESV_DEL_HOLD"]);
 /** Started (suspended or stopped jobs still hold their allocation and come back). */
-const RUNNING = new Set(["RUNNING", "CONFIGURING", "COMPLETING", "SIGNALING", "STAGE_OUT", "RESIZING", "SUSPENDED", "STOPPED"]);
+const RUNNING = new Set([
+  "RUNNING",
+  "CONFIGURING",
+  "COMPLETING",
+  "SIGNALING",
+  "STAGE_OUT",
+  "RESIZING",
+  "SUSPENDED",
+  "STOPPED",
+]);
 /** Ended. COMPLETED and FAILED carry the script's own exit code; the rest ended it from outside. */
-const ENDED = new Set(["COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "PREEMPTED", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE", "SPECIAL_EXIT", "REVOKED"]);
+const ENDED = new Set([
+  "COMPLETED",
+  "FAILED",
+  "CANCELLED",
+  "TIMEOUT",
+  "NODE_FAIL",
+  "PREEMPTED",
+  "OUT_OF_MEMORY",
+  "BOOT_FAIL",
+  "DEADLINE",
+  "SPECIAL_EXIT",
+  "REVOKED",
+]);
 
 /** What squeue and scancel say of a job id the controller does not (or no longer) know. */
 export const SLURM_UNKNOWN_JOB = /invalid job id specified|already completing or completed|job has already finished/i;
@@ -48,7 +77,9 @@ function stateOf(jobId: string, state: string, exitCode: string | undefined, fro
   if (QUEUED.has(base)) return { state: "queued" };
   if (RUNNING.has(base)) return { state: "running" };
   if (ENDED.has(base)) return { state: "finished", exitCode: exitCodeOf(base, exitCode) };
-  throw new SchedulerOutputError(`${from} gave Slurm job ${jobId} the state ${JSON.stringify(state.slice(0, 40))}, which Lockstep does not know`);
+  throw new SchedulerOutputError(
+    `${from} gave Slurm job ${jobId} the state ${JSON.stringify(state.slice(0, 40))}, which Lockstep does not know`,
+  );
 }
 
 /** sinfo's partitions with their state, the default marked (`debug*`): for the host executor's check. */
@@ -114,7 +145,8 @@ export const slurmScheduler: TScheduler = {
     // --parsable: "<id>" or "<id>;<cluster>" on the last line (warnings go to stderr).
     const last = stdout.trim().split("\n").pop()?.trim() ?? "";
     const id = last.split(";")[0] ?? "";
-    if (!SLURM_JOB_ID.test(id)) throw new SchedulerOutputError(`sbatch answered ${JSON.stringify(firstLine(stdout))}, not a job id`);
+    if (!SLURM_JOB_ID.test(id))
+      throw new SchedulerOutputError(`sbatch answered ${JSON.stringify(firstLine(stdout))}, not a job id`);
     return id;
   },
 
@@ -140,7 +172,9 @@ export const slurmScheduler: TScheduler = {
   parseQuery({ stdout, stderr, code }: TCommandResult, jobId?: string) {
     if (code !== 0) {
       if (SLURM_UNKNOWN_JOB.test(stderr) || SLURM_UNKNOWN_JOB.test(stdout)) return { state: "unknown" };
-      throw new SchedulerOutputError(`squeue failed (exit ${code}): ${firstLine(stderr) || firstLine(stdout) || "no reason given"}`);
+      throw new SchedulerOutputError(
+        `squeue failed (exit ${code}): ${firstLine(stderr) || firstLine(stdout) || "no reason given"}`,
+      );
     }
     for (const line of stdout.split("\n")) {
       const [id, state, exitCode] = line.trim().split("|");
@@ -165,7 +199,9 @@ export const slurmScheduler: TScheduler = {
   parseHistory({ stdout, stderr, code }) {
     if (code !== 0) {
       if (NO_ACCOUNTING.test(stderr) || NO_ACCOUNTING.test(stdout)) return { state: "unknown" };
-      throw new SchedulerOutputError(`sacct failed (exit ${code}): ${firstLine(stderr) || firstLine(stdout) || "no reason given"}`);
+      throw new SchedulerOutputError(
+        `sacct failed (exit ${code}): ${firstLine(stderr) || firstLine(stdout) || "no reason given"}`,
+      );
     }
     for (const line of stdout.split("\n")) {
       const [id, state, exitCode] = line.trim().split("|");

@@ -1,4 +1,14 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TRunLaunch } from "../executor";
@@ -62,7 +72,10 @@ export async function hostFixture(label: string, extra: Partial<THostOptions> = 
   const sandbox = { bwrap: "bwrap", readOnly: [] };
   const host: THostOptions = {
     sandbox,
-    sandboxProblem: await probeSandbox(sandbox, root ? { uid: runUidBase + 65_535, gid: runUidBase + 65_535 } : undefined),
+    sandboxProblem: await probeSandbox(
+      sandbox,
+      root ? { uid: runUidBase + 65_535, gid: runUidBase + 65_535 } : undefined,
+    ),
     hidden: [join(base, "keys")],
     root,
     runUidBase,
@@ -97,7 +110,9 @@ export async function hostFixture(label: string, extra: Partial<THostOptions> = 
     launchesIn(runDir) {
       const consoleLog = join(runDir, "console.log");
       if (!existsSync(consoleLog)) return 0;
-      return readFileSync(consoleLog, "utf8").split("\n").filter((line) => line.startsWith("Launching `")).length;
+      return readFileSync(consoleLog, "utf8")
+        .split("\n")
+        .filter((line) => line.startsWith("Launching `")).length;
     },
     cleanup() {
       rmSync(base, { recursive: true, force: true });

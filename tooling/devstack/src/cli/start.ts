@@ -50,9 +50,14 @@ async function main() {
   const pidFile = join(env.dataDir, "children.json");
   await stopOrphans(pidFile);
 
-  for (const [variable, port] of [["PORT", env.PORT], ["WORKER_PORT", env.WORKER_PORT]] as const) {
+  for (const [variable, port] of [
+    ["PORT", env.PORT],
+    ["WORKER_PORT", env.WORKER_PORT],
+  ] as const) {
     if (!(await isPortFree(port))) {
-      throw new StartupError(`${variable}: port ${port} is already in use — stop what listens there or set ${variable}=<free port>`);
+      throw new StartupError(
+        `${variable}: port ${port} is already in use — stop what listens there or set ${variable}=<free port>`,
+      );
     }
   }
 
@@ -62,7 +67,10 @@ async function main() {
     await checkPostgres(databaseUrl);
   } else {
     say(`DATABASE_URL is not set: starting the embedded Postgres (data in ${join(env.dataDir, "postgres")})…`);
-    const pg: TStartedPostgres = await startEmbeddedPostgres({ dataDir: join(env.dataDir, "postgres"), port: env.LOCKSTEP_POSTGRES_PORT });
+    const pg: TStartedPostgres = await startEmbeddedPostgres({
+      dataDir: join(env.dataDir, "postgres"),
+      port: env.LOCKSTEP_POSTGRES_PORT,
+    });
     cleanups.push(pg.stop);
     databaseUrl = pg.url;
   }
@@ -73,7 +81,10 @@ async function main() {
     await checkRedis(redisUrl);
   } else {
     say(`REDIS_URL is not set: starting a private redis-server (data in ${join(env.dataDir, "redis")})…`);
-    const redis: TStartedRedis = await startPrivateRedis({ dir: join(env.dataDir, "redis"), port: env.LOCKSTEP_REDIS_PORT });
+    const redis: TStartedRedis = await startPrivateRedis({
+      dir: join(env.dataDir, "redis"),
+      port: env.LOCKSTEP_REDIS_PORT,
+    });
     cleanups.push(redis.stop);
     redisUrl = redis.url;
   }
@@ -86,9 +97,11 @@ async function main() {
     authSecret ??= dev.authSecret;
   }
   // The worker reads its private keys from a file only its uid can read, never from its environment.
-  const openKeysFile = env.LOCKSTEP_OPEN_KEYS_FILE ?? writeOpenKeysFile(join(env.dataDir, "worker-open-keys"), openKeys!);
+  const openKeysFile =
+    env.LOCKSTEP_OPEN_KEYS_FILE ?? writeOpenKeysFile(join(env.dataDir, "worker-open-keys"), openKeys!);
   // Its fingerprint key the same way, made once and kept (fingerprints under a new key compare with no earlier run's).
-  const fingerprintKeyFile = env.LOCKSTEP_FINGERPRINT_KEY_FILE ?? ensureFingerprintKeyFile(join(env.dataDir, "worker-fingerprint-key"));
+  const fingerprintKeyFile =
+    env.LOCKSTEP_FINGERPRINT_KEY_FILE ?? ensureFingerprintKeyFile(join(env.dataDir, "worker-fingerprint-key"));
 
   say("applying database migrations…");
   await runMigrations(databaseUrl);
@@ -98,7 +111,9 @@ async function main() {
   try {
     installNextflow(join(homedir(), ".cache/lockstep/nextflow"), NEXTFLOW_VERSION, say);
   } catch (error) {
-    warn(`runs cannot start until Nextflow ${NEXTFLOW_VERSION} is available: ${error instanceof Error ? error.message : String(error)}`);
+    warn(
+      `runs cannot start until Nextflow ${NEXTFLOW_VERSION} is available: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 
   const webDir = join(root, "apps/web");
@@ -130,19 +145,24 @@ async function main() {
   // The front door (apps/web/front-door.mjs) runs inside the web process, ahead of Next: it states
   // each request's client address from the socket and enforces the request body limit.
   const frontDoor = pathToFileURL(join(webDir, "front-door.mjs")).href;
-  const web = startChild("web", process.execPath, ["--import", frontDoor, join(webDir, "node_modules/next/dist/bin/next"), "start", "-p", String(env.PORT)], {
-    cwd: webDir,
-    logFile: join(logDir, "web.log"),
-    // The web tier gets the public keys only; the private keyring goes to the worker alone.
-    env: {
-      ...shared,
-      LOCKSTEP_SEAL_KEYS: sealKeys,
-      NEXTAUTH_SECRET: authSecret,
-      LOCKSTEP_OPEN_KEYS: undefined,
-      LOCKSTEP_OPEN_KEYS_FILE: undefined,
-      LOCKSTEP_FINGERPRINT_KEY_FILE: undefined,
+  const web = startChild(
+    "web",
+    process.execPath,
+    ["--import", frontDoor, join(webDir, "node_modules/next/dist/bin/next"), "start", "-p", String(env.PORT)],
+    {
+      cwd: webDir,
+      logFile: join(logDir, "web.log"),
+      // The web tier gets the public keys only; the private keyring goes to the worker alone.
+      env: {
+        ...shared,
+        LOCKSTEP_SEAL_KEYS: sealKeys,
+        NEXTAUTH_SECRET: authSecret,
+        LOCKSTEP_OPEN_KEYS: undefined,
+        LOCKSTEP_OPEN_KEYS_FILE: undefined,
+        LOCKSTEP_FINGERPRINT_KEY_FILE: undefined,
+      },
     },
-  });
+  );
   const workerDir = join(root, "apps/worker");
   const startWorker = () =>
     startChild("worker", process.execPath, ["--import", "tsx", "src/main.ts"], {
@@ -179,7 +199,9 @@ async function main() {
       crashes.push(Date.now());
       while (crashes.length > 0 && crashes[0]! < Date.now() - 60_000) crashes.shift();
       if (crashes.length >= 5) {
-        process.stderr.write(`[lockstep] error: the worker exited ${crashes.length} times within a minute (last code ${code}); stopping\n`);
+        process.stderr.write(
+          `[lockstep] error: the worker exited ${crashes.length} times within a minute (last code ${code}); stopping\n`,
+        );
         void shutdown(1);
         return;
       }
@@ -193,7 +215,9 @@ async function main() {
 
   await waitFor(`http://127.0.0.1:${env.PORT}/api/health`, 60_000);
   await waitFor(`http://127.0.0.1:${env.WORKER_PORT}/health`, 60_000);
-  say(`Lockstep is running at ${publicUrl} (ready in ${((Date.now() - started) / 1000).toFixed(1)} s) — Ctrl-C stops it`);
+  say(
+    `Lockstep is running at ${publicUrl} (ready in ${((Date.now() - started) / 1000).toFixed(1)} s) — Ctrl-C stops it`,
+  );
 }
 
 /**
@@ -207,7 +231,9 @@ async function announceSetupCode(databaseUrl: string, preset: string | undefined
     const setup = await ensureSetupCode(db, preset);
     if (setup.status === "generated") {
       say(`this instance has no admin yet. setup code: ${setup.code}`);
-      say("  sign up at /sign-up with it to become the instance admin; it works once (a new one is made at each start until then)");
+      say(
+        "  sign up at /sign-up with it to become the instance admin; it works once (a new one is made at each start until then)",
+      );
     } else if (setup.status === "preset") {
       say("this instance has no admin yet: sign up at /sign-up with the setup code from LOCKSTEP_SETUP_CODE");
     }
@@ -217,7 +243,12 @@ async function announceSetupCode(databaseUrl: string, preset: string | undefined
 }
 
 function ensureFingerprintKeyFile(file: string): string {
-  if (!existsSync(file)) writeFileSync(file, `${FingerprintKey.generateSpec(`fp-${new Date().toISOString().slice(0, 10).replace(/-/g, "")}`)}\n`, { mode: 0o600, flag: "wx" });
+  if (!existsSync(file))
+    writeFileSync(
+      file,
+      `${FingerprintKey.generateSpec(`fp-${new Date().toISOString().slice(0, 10).replace(/-/g, "")}`)}\n`,
+      { mode: 0o600, flag: "wx" },
+    );
   return file;
 }
 
@@ -257,8 +288,12 @@ async function waitFor(url: string, timeoutMs: number) {
 }
 
 main().catch(async (error: unknown) => {
-  const message = error instanceof StartupError ? error.message : `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+  const message =
+    error instanceof StartupError
+      ? error.message
+      : `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
   process.stderr.write(`[lockstep] error: ${message}\n`);
-  if (!(error instanceof StartupError) && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  if (!(error instanceof StartupError) && error instanceof Error && error.stack)
+    process.stderr.write(`${error.stack}\n`);
   await shutdown(1);
 });

@@ -1,5 +1,5 @@
 /**
- * `npm test`: every layer, in order — lint, typecheck, unit, integration (real Postgres + Redis),
+ * `npm test`: every layer, in order — lint, typecheck, format, unit, integration (real Postgres + Redis),
  * end-to-end (Playwright in Debian Chromium against the started app) — then one summary.
  */
 import { spawnSync } from "node:child_process";
@@ -24,7 +24,15 @@ const env = {
   FORCE_COLOR: process.env.CI ? "0" : process.env.FORCE_COLOR,
 };
 
-type TLayer = { name: string; passed: number; failed: number; skipped: number; unit: string; seconds: number; ok: boolean };
+type TLayer = {
+  name: string;
+  passed: number;
+  failed: number;
+  skipped: number;
+  unit: string;
+  seconds: number;
+  ok: boolean;
+};
 const layers: TLayer[] = [];
 
 function run(command: string, args: string[], cwd = root, extraEnv: Record<string, string> = {}): number {
@@ -40,13 +48,39 @@ function timed<T>(fn: () => T): [T, number] {
 
 function turboLayer(name: string, task: string) {
   say(`── ${name} ──`);
-  const [status, seconds] = timed(() => run("turbo", ["run", task, "--concurrency=2", "--continue", "--output-logs=errors-only"]));
+  const [status, seconds] = timed(() =>
+    run("turbo", ["run", task, "--concurrency=2", "--continue", "--output-logs=errors-only"]),
+  );
   const packages = JSON.parse(
-    spawnSync("turbo", ["run", task, "--dry-run=json"], { cwd: root, env, encoding: "utf8", maxBuffer: 64 << 20 }).stdout || "{}",
+    spawnSync("turbo", ["run", task, "--dry-run=json"], { cwd: root, env, encoding: "utf8", maxBuffer: 64 << 20 })
+      .stdout || "{}",
   ) as { tasks?: Array<{ task: string; command: string }> };
   // The dry run also lists the tasks this one depends on (lint needs ^typecheck): count only its own.
   const count = (packages.tasks ?? []).filter((t) => t.task === task && t.command !== "<NONEXISTENT>").length;
-  layers.push({ name, passed: status === 0 ? count : 0, failed: status === 0 ? 0 : 1, skipped: 0, unit: "packages", seconds, ok: status === 0 });
+  layers.push({
+    name,
+    passed: status === 0 ? count : 0,
+    failed: status === 0 ? 0 : 1,
+    skipped: 0,
+    unit: "packages",
+    seconds,
+    ok: status === 0,
+  });
+}
+
+/** `prettier --check .`: formatting is part of the suite, so a change cannot land unformatted. */
+function formatLayer() {
+  say("── format ──");
+  const [status, seconds] = timed(() => run("prettier", ["--check", ".", "--log-level", "warn"]));
+  layers.push({
+    name: "format",
+    passed: status === 0 ? 1 : 0,
+    failed: status === 0 ? 0 : 1,
+    skipped: 0,
+    unit: "check",
+    seconds,
+    ok: status === 0,
+  });
 }
 
 function vitestLayer(name: string, project: string) {
@@ -59,7 +93,12 @@ function vitestLayer(name: string, project: string) {
   let failed = status === 0 ? 0 : 1;
   let skipped = 0;
   if (existsSync(file)) {
-    const r = JSON.parse(readFileSync(file, "utf8")) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number };
+    const r = JSON.parse(readFileSync(file, "utf8")) as {
+      numPassedTests: number;
+      numFailedTests: number;
+      numPendingTests: number;
+      numTodoTests: number;
+    };
     passed = r.numPassedTests;
     failed = Math.max(r.numFailedTests, status === 0 ? 0 : 1);
     skipped = r.numPendingTests + r.numTodoTests;
@@ -118,7 +157,12 @@ function e2eLayer(basePort: number, slurmConf: string | null, awsEndpoint: strin
       ...(slurmConf ? { SLURM_CONF: slurmConf } : {}),
       // Emulator only: the test account's keys, and no instance-metadata lookups.
       ...(awsEndpoint
-        ? { AWS_ENDPOINT_URL: awsEndpoint, AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_EC2_METADATA_DISABLED: "true" }
+        ? {
+            AWS_ENDPOINT_URL: awsEndpoint,
+            AWS_ACCESS_KEY_ID: "testing",
+            AWS_SECRET_ACCESS_KEY: "testing",
+            AWS_EC2_METADATA_DISABLED: "true",
+          }
         : {}),
     }),
   );
@@ -126,7 +170,9 @@ function e2eLayer(basePort: number, slurmConf: string | null, awsEndpoint: strin
   let failed = status === 0 ? 0 : 1;
   let skipped = 0;
   if (existsSync(file)) {
-    const r = JSON.parse(readFileSync(file, "utf8")) as { stats: { expected: number; unexpected: number; flaky: number; skipped: number } };
+    const r = JSON.parse(readFileSync(file, "utf8")) as {
+      stats: { expected: number; unexpected: number; flaky: number; skipped: number };
+    };
     passed = r.stats.expected;
     failed = Math.max(r.stats.unexpected + r.stats.flaky, status === 0 ? 0 : 1);
     skipped = r.stats.skipped;
@@ -137,12 +183,14 @@ function e2eLayer(basePort: number, slurmConf: string | null, awsEndpoint: strin
 
 const { missing } = ensureSystemPackages(SYSTEM_PACKAGES);
 if (missing.length > 0) {
-  for (const p of missing) process.stderr.write(`[lockstep] error: ${p.binary} is needed for the ${p.why}: ${p.elsewhere}\n`);
+  for (const p of missing)
+    process.stderr.write(`[lockstep] error: ${p.binary} is needed for the ${p.why}: ${p.elsewhere}\n`);
   process.exit(1);
 }
 
 turboLayer("lint", "lint");
 turboLayer("typecheck", "typecheck");
+formatLayer();
 vitestLayer("unit", "unit");
 vitestLayer("integration", "integration");
 const e2eSlurm = await slurmForE2e(join(root, ".data", "e2e-slurm"));
@@ -153,12 +201,19 @@ await e2eMoto?.stop();
 
 say("── summary ──");
 for (const l of layers) {
-  const counts = l.unit === "packages" ? `${l.passed} packages clean` : `${l.passed} passed, ${l.failed} failed${l.skipped ? `, ${l.skipped} skipped` : ""}`;
+  const counts =
+    l.unit === "packages"
+      ? `${l.passed} packages clean`
+      : l.unit === "check"
+        ? l.ok
+          ? "every file formatted"
+          : "files to format (npm run format)"
+        : `${l.passed} passed, ${l.failed} failed${l.skipped ? `, ${l.skipped} skipped` : ""}`;
   say(`${l.ok ? "ok  " : "FAIL"} ${l.name.padEnd(12)} ${counts.padEnd(34)} ${l.seconds.toFixed(1)} s`);
 }
 const tests = layers.filter((l) => l.unit === "tests");
 const passed = tests.reduce((n, l) => n + l.passed, 0);
-const failed = tests.reduce((n, l) => n + l.failed, 0) + layers.filter((l) => l.unit === "packages" && !l.ok).length;
+const failed = tests.reduce((n, l) => n + l.failed, 0) + layers.filter((l) => l.unit !== "tests" && !l.ok).length;
 const skipped = tests.reduce((n, l) => n + l.skipped, 0);
 process.stdout.write(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}\n`);
 process.exit(layers.every((l) => l.ok) ? 0 : 1);

@@ -13,10 +13,14 @@ export const metadata: Metadata = { title: "Sign in" };
 export const dynamic = "force-dynamic";
 
 const ERRORS: Record<string, string> = {
-  OIDCEmail: "Your identity provider did not confirm (verify) your email address, so Lockstep cannot sign you in with it.",
-  OIDCSetup: "This instance has no administrator yet: its first account is created on the sign-up page with the setup code.",
-  SignupOff: "Sign-up is turned off on this instance, so your identity cannot get an account here. Ask an administrator.",
-  SignupInvite: "Sign-up on this instance is by invitation: ask an organization owner or workspace admin to invite your email address, then sign in again.",
+  OIDCEmail:
+    "Your identity provider did not confirm (verify) your email address, so Lockstep cannot sign you in with it.",
+  OIDCSetup:
+    "This instance has no administrator yet: its first account is created on the sign-up page with the setup code.",
+  SignupOff:
+    "Sign-up is turned off on this instance, so your identity cannot get an account here. Ask an administrator.",
+  SignupInvite:
+    "Sign-up on this instance is by invitation: ask an organization owner or workspace admin to invite your email address, then sign in again.",
   AccountDisabled: "This account has been disabled by an instance admin.",
   OAuthSignin: "The identity provider could not be reached. Try again, or sign in with your password.",
   OAuthCallback: "The identity provider's answer could not be verified. Try again.",
@@ -24,7 +28,11 @@ const ERRORS: Record<string, string> = {
   SessionRequired: "Sign in to continue.",
 };
 
-export default async function SignInPage({ searchParams }: { searchParams: Promise<{ error?: string; callbackUrl?: string }> }) {
+export default async function SignInPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ error?: string; callbackUrl?: string }>;
+}) {
   const { error, callbackUrl } = await searchParams;
   // Only a path on this site: anything else (another origin, a scheme) returns to the dashboard.
   const returnTo = safeReturnPath(callbackUrl);
@@ -49,12 +57,17 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
         {signup.setupRequired || signup.policy !== "off" ? (
           <p className="mt-6 text-center text-sm text-slate-600">
             New to Lockstep?{" "}
-            <Link href={returnTo === "/dashboard" ? "/sign-up" : `/sign-up?callbackUrl=${encodeURIComponent(returnTo)}`} className="font-semibold text-indigo-600 hover:text-indigo-500">
+            <Link
+              href={returnTo === "/dashboard" ? "/sign-up" : `/sign-up?callbackUrl=${encodeURIComponent(returnTo)}`}
+              className="font-semibold text-indigo-600 hover:text-indigo-500"
+            >
               {signup.setupRequired ? "Set up this instance" : "Create an account"}
             </Link>
           </p>
         ) : null}
-        <p className="mt-4 text-center text-xs text-slate-500">Secrets are write-only: once saved, a value is never shown again.</p>
+        <p className="mt-4 text-center text-xs text-slate-500">
+          Secrets are write-only: once saved, a value is never shown again.
+        </p>
       </div>
     </main>
   );

@@ -25,10 +25,13 @@ export function SignInForm({ oidcName, returnTo }: { oidcName: string | null; re
     if (Object.keys(next).length > 0) return;
     setPending(true);
     // A network failure rejects: without the catch the button stayed on "Signing in…" for good.
-    const result = await signIn("credentials", { email, password, redirect: false }).catch(() => ({ error: "Lockstep could not be reached. Try again." }));
+    const result = await signIn("credentials", { email, password, redirect: false }).catch(() => ({
+      error: "Lockstep could not be reached. Try again.",
+    }));
     setPending(false);
     if (!result || result.error) {
-      const message = result?.error && result.error !== "CredentialsSignin" ? result.error : "Email or password is incorrect.";
+      const message =
+        result?.error && result.error !== "CredentialsSignin" ? result.error : "Email or password is incorrect.";
       setErrors({ form: message });
       return;
     }
@@ -64,7 +67,11 @@ export function SignInForm({ oidcName, returnTo }: { oidcName: string | null; re
               <span className="bg-white px-2 text-slate-500">or</span>
             </div>
           </div>
-          <Button variant="secondary" className="mt-6 w-full" onClick={() => void signIn("oidc", { callbackUrl: returnTo })}>
+          <Button
+            variant="secondary"
+            className="mt-6 w-full"
+            onClick={() => void signIn("oidc", { callbackUrl: returnTo })}
+          >
             Continue with {oidcName}
           </Button>
         </div>

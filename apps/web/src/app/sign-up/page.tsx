@@ -21,25 +21,30 @@ export default async function SignUpPage({ searchParams }: { searchParams: Promi
       <div className="w-full max-w-sm">
         <Logo className="mb-8 justify-center" />
         <Card>
-          <h1 className="text-xl font-semibold text-slate-900">{setupRequired ? "Set up this Lockstep instance" : "Create your Lockstep account"}</h1>
+          <h1 className="text-xl font-semibold text-slate-900">
+            {setupRequired ? "Set up this Lockstep instance" : "Create your Lockstep account"}
+          </h1>
           {setupRequired ? (
             <>
               <p className="mt-2 text-sm text-slate-600">
-                This instance has no administrator yet. The account you create with the one-time <strong>setup code</strong> becomes its
-                instance admin. <code className="font-mono text-xs">npm start</code> printed the code on the line with{" "}
+                This instance has no administrator yet. The account you create with the one-time{" "}
+                <strong>setup code</strong> becomes its instance admin.{" "}
+                <code className="font-mono text-xs">npm start</code> printed the code on the line with{" "}
                 <code className="font-mono text-xs">setup code:</code> (or your deployment set it as{" "}
                 <code className="font-mono text-xs">LOCKSTEP_SETUP_CODE</code>).
               </p>
               <SignUpForm setupCode returnTo={returnTo} />
             </>
           ) : policy === "off" ? (
-            <p className="mt-4 text-sm text-slate-600">Sign-up is turned off on this instance. Ask an administrator for an account.</p>
+            <p className="mt-4 text-sm text-slate-600">
+              Sign-up is turned off on this instance. Ask an administrator for an account.
+            </p>
           ) : (
             <>
               {policy === "invite" ? (
                 <p className="mt-2 text-sm text-slate-600">
-                  Sign-up is by invitation: use the email address an organization owner or workspace admin invited. Your invitations wait on
-                  your dashboard.
+                  Sign-up is by invitation: use the email address an organization owner or workspace admin invited. Your
+                  invitations wait on your dashboard.
                 </p>
               ) : null}
               <SignUpForm setupCode={false} returnTo={returnTo} />
@@ -48,7 +53,10 @@ export default async function SignUpPage({ searchParams }: { searchParams: Promi
         </Card>
         <p className="mt-6 text-center text-sm text-slate-600">
           Already have an account?{" "}
-          <Link href={returnTo === "/dashboard" ? "/sign-in" : `/sign-in?callbackUrl=${encodeURIComponent(returnTo)}`} className="font-semibold text-indigo-600 hover:text-indigo-500">
+          <Link
+            href={returnTo === "/dashboard" ? "/sign-in" : `/sign-in?callbackUrl=${encodeURIComponent(returnTo)}`}
+            className="font-semibold text-indigo-600 hover:text-indigo-500"
+          >
             Sign in
           </Link>
         </p>

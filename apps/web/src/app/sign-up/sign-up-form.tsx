@@ -35,10 +35,14 @@ export function SignUpForm({ setupCode, returnTo }: { setupCode: boolean; return
       return;
     }
     // A network failure rejects: answer it like a failed sign-in rather than leave it unhandled and the form silent.
-    const result = await signIn("credentials", { email: input.email, password: input.password, redirect: false }).catch(() => null);
+    const result = await signIn("credentials", { email: input.email, password: input.password, redirect: false }).catch(
+      () => null,
+    );
     if (!result || result.error) {
       // Same answer whether or not the email was taken: the account exists but this password is not its own.
-      setErrors({ form: "Your account could not be signed in. If you already have an account, sign in with its password." });
+      setErrors({
+        form: "Your account could not be signed in. If you already have an account, sign in with its password.",
+      });
       return;
     }
     router.replace(returnTo);

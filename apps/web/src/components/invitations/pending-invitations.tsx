@@ -7,7 +7,8 @@ import { errorMessage } from "~/components/errors";
 import { PAGE_MAX } from "~/components/paging";
 import { useTRPC } from "~/trpc/react";
 
-const formatDate = (date: Date | string) => new Date(date).toLocaleDateString("en", { year: "numeric", month: "short", day: "numeric" });
+const formatDate = (date: Date | string) =>
+  new Date(date).toLocaleDateString("en", { year: "numeric", month: "short", day: "numeric" });
 
 /**
  * The signed-in user's pending invitations, each accepted or declined here. Nothing joins anyone
@@ -26,7 +27,10 @@ export function PendingInvitations() {
     try {
       const done = yes ? await accept.mutateAsync({ invitationId }) : await decline.mutateAsync({ invitationId });
       const where = done.workspaceName ? `${done.workspaceName} (${done.orgName})` : done.orgName;
-      setMessage({ tone: "green", text: yes ? `You joined ${where} as ${done.role}.` : `You declined the invitation to ${where}.` });
+      setMessage({
+        tone: "green",
+        text: yes ? `You joined ${where} as ${done.role}.` : `You declined the invitation to ${where}.`,
+      });
     } catch (error) {
       setMessage({ tone: "red", text: errorMessage(error) });
     }
@@ -46,14 +50,19 @@ export function PendingInvitations() {
       <h2 id="invitations-heading" className="text-base font-semibold text-slate-900">
         Invitations
       </h2>
-      <p className="mt-1 text-sm text-slate-500">You join an organization or workspace only when you accept. Invitations expire after 14 days.</p>
+      <p className="mt-1 text-sm text-slate-500">
+        You join an organization or workspace only when you accept. Invitations expire after 14 days.
+      </p>
       {message ? (
         <div className="mt-3">
           <Alert tone={message.tone}>{message.text}</Alert>
         </div>
       ) : null}
       {items.length > 0 ? (
-        <ul className="mt-3 divide-y divide-slate-200 overflow-hidden rounded-xl bg-white shadow-sm ring-1 ring-slate-200" aria-label="Invitations">
+        <ul
+          className="mt-3 divide-y divide-slate-200 overflow-hidden rounded-xl bg-white shadow-sm ring-1 ring-slate-200"
+          aria-label="Invitations"
+        >
           {items.map((i) => {
             const where = i.workspaceName ? `${i.workspaceName}` : i.orgName;
             return (
@@ -64,14 +73,26 @@ export function PendingInvitations() {
                   </p>
                   <p className="mt-0.5 text-xs text-slate-500">
                     {i.kind === "workspace" ? `Workspace in ${i.orgName}` : "Organization"}
-                    {i.invitedBy ? ` · invited by ${i.invitedBy.name || i.invitedBy.email} (${i.invitedBy.email})` : ""} · expires {formatDate(i.expiresAt)}
+                    {i.invitedBy
+                      ? ` · invited by ${i.invitedBy.name || i.invitedBy.email} (${i.invitedBy.email})`
+                      : ""}{" "}
+                    · expires {formatDate(i.expiresAt)}
                   </p>
                 </div>
                 <div className="flex gap-2">
-                  <Button variant="secondary" disabled={busy} aria-label={`Decline the invitation to ${where}`} onClick={() => void answer(i.id, false)}>
+                  <Button
+                    variant="secondary"
+                    disabled={busy}
+                    aria-label={`Decline the invitation to ${where}`}
+                    onClick={() => void answer(i.id, false)}
+                  >
                     Decline
                   </Button>
-                  <Button disabled={busy} aria-label={`Accept the invitation to ${where}`} onClick={() => void answer(i.id, true)}>
+                  <Button
+                    disabled={busy}
+                    aria-label={`Accept the invitation to ${where}`}
+                    onClick={() => void answer(i.id, true)}
+                  >
                     Accept
                   </Button>
                 </div>

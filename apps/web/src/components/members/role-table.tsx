@@ -6,12 +6,25 @@ import { DataTable } from "~/components/data-table";
 import { errorMessage, fieldErrorsOf } from "~/components/errors";
 
 /** Someone holding a role in an organization (a member) or a workspace (a participant). */
-export type TRoleHolder<TRole extends string> = { userId: string; name: string; email: string; role: TRole; since: string };
+export type TRoleHolder<TRole extends string> = {
+  userId: string;
+  name: string;
+  email: string;
+  role: TRole;
+  since: string;
+};
 
 /** An invitation not answered yet: shown as a pending row until accepted, declined, revoked or expired. */
-export type TPendingInvitation = { id: string; email: string; role: string; expiresAt: string; invitedBy: { name: string; email: string } | null };
+export type TPendingInvitation = {
+  id: string;
+  email: string;
+  role: string;
+  expiresAt: string;
+  invitedBy: { name: string; email: string } | null;
+};
 
-const formatDate = (date: Date | string) => new Date(date).toLocaleDateString("en", { year: "numeric", month: "short", day: "numeric" });
+const formatDate = (date: Date | string) =>
+  new Date(date).toLocaleDateString("en", { year: "numeric", month: "short", day: "numeric" });
 
 /**
  * Role changes, removals and revoked invitations with one error line for all. A role change refetches either way, so
@@ -163,7 +176,12 @@ export function RoleTable<TRole extends string>({
           {manages ? (
             <td className="whitespace-nowrap px-5 py-3 text-right">
               {onRevoke ? (
-                <Button variant="secondary" aria-label={`Revoke the invitation of ${p.email}`} disabled={revoking} onClick={() => void onRevoke(p.id)}>
+                <Button
+                  variant="secondary"
+                  aria-label={`Revoke the invitation of ${p.email}`}
+                  disabled={revoking}
+                  onClick={() => void onRevoke(p.id)}
+                >
                   Revoke
                 </Button>
               ) : null}
@@ -229,7 +247,15 @@ export function AddByEmail<TRole extends string>({
       <p className="mt-1 text-sm text-slate-500">{intro}</p>
       <form className="mt-4 space-y-4" onSubmit={(e) => void onSubmit(e)} noValidate aria-label={title}>
         <div className="grid items-start gap-4 sm:grid-cols-[1fr_12rem_auto]">
-          <Field id={`${idPrefix}-email`} name="email" type="email" label="Email" autoComplete="off" required error={errors.email} />
+          <Field
+            id={`${idPrefix}-email`}
+            name="email"
+            type="email"
+            label="Email"
+            autoComplete="off"
+            required
+            error={errors.email}
+          />
           <SelectField
             id={`${idPrefix}-role`}
             label="Role"

@@ -28,31 +28,50 @@ describe("server errors on form fields", () => {
   });
 
   it("keeps a nested key in the message when the message does not name it", () => {
-    const error = trpcError("x", { code: "BAD_REQUEST", fieldErrors: { "pipeline.defaultParams.x y": "param names are letters, digits" } });
+    const error = trpcError("x", {
+      code: "BAD_REQUEST",
+      fieldErrors: { "pipeline.defaultParams.x y": "param names are letters, digits" },
+    });
     expect(formErrorsOf(error, "pipeline")).toEqual({ defaultParams: "x y: param names are letters, digits" });
   });
 
   it("places domain errors that name a field, and conflicts on the name", () => {
-    expect(formErrorsOf(trpcError("computeEnvId: choose a compute environment (the pipeline has no default).", { code: "BAD_REQUEST" }))).toEqual({
+    expect(
+      formErrorsOf(
+        trpcError("computeEnvId: choose a compute environment (the pipeline has no default).", { code: "BAD_REQUEST" }),
+      ),
+    ).toEqual({
       computeEnvId: "choose a compute environment (the pipeline has no default).",
     });
-    expect(formErrorsOf(trpcError('A pipeline named "qc" already exists here.', { code: "CONFLICT" }), "pipeline")).toEqual({
+    expect(
+      formErrorsOf(trpcError('A pipeline named "qc" already exists here.', { code: "CONFLICT" }), "pipeline"),
+    ).toEqual({
       name: 'A pipeline named "qc" already exists here.',
     });
-    expect(formErrorsOf(trpcError("Something broke.", { code: "INTERNAL_SERVER_ERROR" }))).toEqual({ form: "Something broke." });
+    expect(formErrorsOf(trpcError("Something broke.", { code: "INTERNAL_SERVER_ERROR" }))).toEqual({
+      form: "Something broke.",
+    });
   });
 
   it("places an edit's environment variable errors on the kept list and on the variables box", () => {
     const unknown = trpcError("keepEnv: TZ is not set on this compute environment", { code: "BAD_REQUEST" });
     expect(formErrorsOf(unknown, "computeEnv")).toEqual({ keepEnv: "TZ is not set on this compute environment" });
-    const tooMany = trpcError("computeEnv.env: at most 100 environment variables (101 kept and given)", { code: "BAD_REQUEST" });
-    expect(formErrorsOf(tooMany, "computeEnv")).toEqual({ env: "at most 100 environment variables (101 kept and given)" });
+    const tooMany = trpcError("computeEnv.env: at most 100 environment variables (101 kept and given)", {
+      code: "BAD_REQUEST",
+    });
+    expect(formErrorsOf(tooMany, "computeEnv")).toEqual({
+      env: "at most 100 environment variables (101 kept and given)",
+    });
   });
 
   it("places domain errors that name their field as a path under the prefix", () => {
-    const error = trpcError("computeEnv.config.credentialId: choose AWS credentials of this workspace.", { code: "BAD_REQUEST" });
+    const error = trpcError("computeEnv.config.credentialId: choose AWS credentials of this workspace.", {
+      code: "BAD_REQUEST",
+    });
     expect(formErrorsOf(error, "computeEnv")).toEqual({ credentialId: "choose AWS credentials of this workspace." });
-    expect(formErrorsOf(trpcError("Could not reach the cluster: try again.", { code: "BAD_REQUEST" }), "computeEnv")).toEqual({
+    expect(
+      formErrorsOf(trpcError("Could not reach the cluster: try again.", { code: "BAD_REQUEST" }), "computeEnv"),
+    ).toEqual({
       form: "Could not reach the cluster: try again.",
     });
   });

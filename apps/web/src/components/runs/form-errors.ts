@@ -33,7 +33,14 @@ function placeOn(out: Record<string, string>, path: string, message: string, pre
   if (segments[0] === "config" && segments.length > 1) segments.shift();
   const [field, detail] = segments;
   if (!field) return;
-  const text = detail === undefined ? message : /^\d+$/.test(detail) ? `Line ${Number(detail) + 1}: ${message}` : message.includes(detail) ? message : `${detail}: ${message}`;
+  const text =
+    detail === undefined
+      ? message
+      : /^\d+$/.test(detail)
+        ? `Line ${Number(detail) + 1}: ${message}`
+        : message.includes(detail)
+          ? message
+          : `${detail}: ${message}`;
   // The first message per field is the one to fix first.
   out[field] ??= text;
 }

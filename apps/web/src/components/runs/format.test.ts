@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { formatDuration, formatKeyValueLines, formatSeconds, isLive, lineNames, nonEmptyLines, parseKeyValueLines, runDuration, splitSeconds } from "./format";
+import {
+  formatDuration,
+  formatKeyValueLines,
+  formatSeconds,
+  isLive,
+  lineNames,
+  nonEmptyLines,
+  parseKeyValueLines,
+  runDuration,
+  splitSeconds,
+} from "./format";
 
 describe("durations", () => {
   it("shows at most two units", () => {
@@ -14,7 +24,12 @@ describe("durations", () => {
 
   it("counts a run from its start to its end, or to now while it runs", () => {
     const submittedAt = new Date(0).toISOString();
-    expect(runDuration({ submittedAt, startedAt: new Date(2000).toISOString(), finishedAt: new Date(12_000).toISOString() }, 99_000)).toBe("10 s");
+    expect(
+      runDuration(
+        { submittedAt, startedAt: new Date(2000).toISOString(), finishedAt: new Date(12_000).toISOString() },
+        99_000,
+      ),
+    ).toBe("10 s");
     expect(runDuration({ submittedAt, startedAt: new Date(2000).toISOString(), finishedAt: null }, 7000)).toBe("5 s");
   });
 
@@ -37,7 +52,10 @@ describe("key=value lines", () => {
   });
 
   it("lists the names typed so far, even with a line still wrong", () => {
-    expect([...lineNames("TZ=UTC\n# OLD=1\n half typed\n NXF_OPTS = -Xmx1g\n=orphan\nTZ=again")]).toEqual(["TZ", "NXF_OPTS"]);
+    expect([...lineNames("TZ=UTC\n# OLD=1\n half typed\n NXF_OPTS = -Xmx1g\n=orphan\nTZ=again")]).toEqual([
+      "TZ",
+      "NXF_OPTS",
+    ]);
     expect(lineNames("").size).toBe(0);
   });
 

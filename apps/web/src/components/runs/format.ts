@@ -9,10 +9,11 @@ export type TParamValue = string | number | boolean;
 export const isTerminal = isTerminalRunStatus;
 
 /** A run needs watching until it has ended and its secrets are gone (or their deletion gave up). */
-export const isLive = (run: { status: TRunStatus; secretsState: TSecretsState }) => !isTerminal(run.status) || !isSecretsSettled(run.secretsState);
+export const isLive = (run: { status: TRunStatus; secretsState: TSecretsState }) =>
+  !isTerminal(run.status) || !isSecretsSettled(run.secretsState);
 
-export const formatDateTime = (date: Date | string) => new Date(date).toLocaleString("en", { dateStyle: "medium", timeStyle: "medium" });
-
+export const formatDateTime = (date: Date | string) =>
+  new Date(date).toLocaleString("en", { dateStyle: "medium", timeStyle: "medium" });
 
 /** "850 ms", "12 s", "3 min 4 s", "2 h 5 min", "3 d 4 h": two units at most, enough to compare runs. */
 export function formatDuration(ms: number): string {
@@ -29,7 +30,10 @@ export function formatDuration(ms: number): string {
 }
 
 /** A run's duration: from start (or submission, before it starts) to its end, or to `now` while it goes on. */
-export function runDuration(run: { submittedAt: string; startedAt: string | null; finishedAt: string | null }, now: number): string {
+export function runDuration(
+  run: { submittedAt: string; startedAt: string | null; finishedAt: string | null },
+  now: number,
+): string {
   const from = run.startedAt ?? run.submittedAt;
   const to = run.finishedAt ? Date.parse(run.finishedAt) : now;
   return formatDuration(to - Date.parse(from));
@@ -109,5 +113,7 @@ export const nonEmptyLines = (text: string) =>
     .filter(Boolean);
 
 /** How many secrets a run received: the workspace's by name, the launcher's personal ones by count (names only to the launcher). */
-export const runSecretCount = (run: { secretNames: Array<{ source: "workspace" | "user" }>; personalSecretCount: number }) =>
-  run.secretNames.filter((s) => s.source === "workspace").length + run.personalSecretCount;
+export const runSecretCount = (run: {
+  secretNames: Array<{ source: "workspace" | "user" }>;
+  personalSecretCount: number;
+}) => run.secretNames.filter((s) => s.source === "workspace").length + run.personalSecretCount;

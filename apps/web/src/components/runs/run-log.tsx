@@ -37,7 +37,11 @@ function useRunLog(workspaceId: string, runId: string, live: boolean) {
       const wasLive = liveRef.current;
       try {
         for (;;) {
-          const page = await queryClient.fetchQuery({ ...trpc.runs.logs.queryOptions({ workspaceId, runId, afterSeq: after, limit: PAGE }), staleTime: 0, gcTime: 0 });
+          const page = await queryClient.fetchQuery({
+            ...trpc.runs.logs.queryOptions({ workspaceId, runId, afterSeq: after, limit: PAGE }),
+            staleTime: 0,
+            gcTime: 0,
+          });
           if (stopped) return;
           const got = page.lines;
           if (got.length > 0) {
@@ -88,8 +92,8 @@ export function RunLog({ workspaceId, runId, live }: { workspaceId: string; runI
           Log
         </h2>
         <p className="text-xs text-slate-500">
-          {lines.length > 0 ? `${trimmed ? "last " : ""}${lines.length.toLocaleString("en")} lines · ` : null}Nextflow&apos;s console output; secret values
-          appear as ***.
+          {lines.length > 0 ? `${trimmed ? "last " : ""}${lines.length.toLocaleString("en")} lines · ` : null}
+          Nextflow&apos;s console output; secret values appear as ***.
         </p>
       </div>
       {error ? <p className="mb-2 text-xs text-amber-700">Could not fetch new lines ({error}); retrying.</p> : null}
@@ -116,7 +120,9 @@ export function RunLog({ workspaceId, runId, live }: { workspaceId: string; runI
             ))}
           </pre>
         )}
-        {live && lines.length > 0 ? <span aria-hidden="true" className="mt-1 inline-block h-3 w-1.5 animate-pulse bg-slate-400" /> : null}
+        {live && lines.length > 0 ? (
+          <span aria-hidden="true" className="mt-1 inline-block h-3 w-1.5 animate-pulse bg-slate-400" />
+        ) : null}
       </div>
     </section>
   );

@@ -35,16 +35,40 @@ export function RunSecretVersions({ workspaceId, runId }: { workspaceId: string;
     <Card className="mt-6 p-6">
       <h2 className="text-base font-semibold text-slate-900">Secret versions</h2>
       {!v.recorded ? (
-        <p className="mt-2 text-sm text-slate-600">Not recorded: the run was provisioned before versions were kept, or has not been provisioned yet.</p>
+        <p className="mt-2 text-sm text-slate-600">
+          Not recorded: the run was provisioned before versions were kept, or has not been provisioned yet.
+        </p>
       ) : (
         <div className="mt-3 space-y-3 text-sm text-slate-600">
           <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label="Secret versions the run received">
             <thead>
               <tr>
-                <th scope="col" className="py-1 pr-3 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">Secret</th>
-                <th scope="col" className="py-1 pr-3 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">Received</th>
-                <th scope="col" className="py-1 pr-3 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">Now</th>
-                {v.comparedWith ? <th scope="col" className="py-1 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">Same value as run {v.comparedWith.slice(0, 8)}?</th> : null}
+                <th
+                  scope="col"
+                  className="py-1 pr-3 text-left text-xs font-semibold uppercase tracking-wide text-slate-500"
+                >
+                  Secret
+                </th>
+                <th
+                  scope="col"
+                  className="py-1 pr-3 text-left text-xs font-semibold uppercase tracking-wide text-slate-500"
+                >
+                  Received
+                </th>
+                <th
+                  scope="col"
+                  className="py-1 pr-3 text-left text-xs font-semibold uppercase tracking-wide text-slate-500"
+                >
+                  Now
+                </th>
+                {v.comparedWith ? (
+                  <th
+                    scope="col"
+                    className="py-1 text-left text-xs font-semibold uppercase tracking-wide text-slate-500"
+                  >
+                    Same value as run {v.comparedWith.slice(0, 8)}?
+                  </th>
+                ) : null}
               </tr>
             </thead>
             <tbody className="divide-y divide-slate-100">
@@ -52,18 +76,27 @@ export function RunSecretVersions({ workspaceId, runId }: { workspaceId: string;
                 <tr key={`${s.source}:${s.name}`}>
                   <th scope="row" className="py-1.5 pr-3 text-left font-mono text-[13px] font-medium text-slate-900">
                     {s.name}
-                    {s.source === "user" ? <span className="ml-1 font-sans text-xs font-normal text-slate-500">(yours)</span> : null}
+                    {s.source === "user" ? (
+                      <span className="ml-1 font-sans text-xs font-normal text-slate-500">(yours)</span>
+                    ) : null}
                   </th>
                   <td className="py-1.5 pr-3">v{s.version}</td>
-                  <td className={`py-1.5 pr-3 ${s.changed ? "text-amber-700" : ""}`}>{s.currentVersion === null ? "deleted" : s.changed ? `v${s.currentVersion} (changed)` : "unchanged"}</td>
-                  {v.comparedWith ? <td className="py-1.5">{s.sameValue === null ? "cannot tell" : s.sameValue ? "same" : "different"}</td> : null}
+                  <td className={`py-1.5 pr-3 ${s.changed ? "text-amber-700" : ""}`}>
+                    {s.currentVersion === null ? "deleted" : s.changed ? `v${s.currentVersion} (changed)` : "unchanged"}
+                  </td>
+                  {v.comparedWith ? (
+                    <td className="py-1.5">
+                      {s.sameValue === null ? "cannot tell" : s.sameValue ? "same" : "different"}
+                    </td>
+                  ) : null}
                 </tr>
               ))}
             </tbody>
           </table>
           {v.personal.count > 0 ? (
             <p>
-              And {plural(v.personal.count, "personal secret")} of the launcher{v.personal.changed > 0 ? `, ${v.personal.changed} changed since` : ""}.
+              And {plural(v.personal.count, "personal secret")} of the launcher
+              {v.personal.changed > 0 ? `, ${v.personal.changed} changed since` : ""}.
             </p>
           ) : null}
           <div>
@@ -96,13 +129,19 @@ export function RelaunchWarning({ workspaceId, runId }: { workspaceId: string; r
     </Link>
   );
   if (versions.isPending) return null;
-  if (versions.isError) return <Alert tone="amber">Could not check the secrets of run {runId.slice(0, 8)}: {errorMessage(versions.error)}</Alert>;
+  if (versions.isError)
+    return (
+      <Alert tone="amber">
+        Could not check the secrets of run {runId.slice(0, 8)}: {errorMessage(versions.error)}
+      </Alert>
+    );
   const v = versions.data;
   const changed = changedList(v.secrets);
   if (!v.recorded) {
     return (
       <Alert tone="amber">
-        Relaunching run {link}: it recorded no secret versions, so Lockstep cannot tell whether its secrets changed since.
+        Relaunching run {link}: it recorded no secret versions, so Lockstep cannot tell whether its secrets changed
+        since.
       </Alert>
     );
   }
@@ -114,11 +153,17 @@ export function RelaunchWarning({ workspaceId, runId }: { workspaceId: string; r
     );
   }
   return (
-    <div role="alert" data-testid="relaunch-warning" className="rounded-md bg-amber-50 px-4 py-3 text-sm text-amber-900 ring-1 ring-amber-200">
+    <div
+      role="alert"
+      data-testid="relaunch-warning"
+      className="rounded-md bg-amber-50 px-4 py-3 text-sm text-amber-900 ring-1 ring-amber-200"
+    >
       <p className="font-semibold">Secrets changed since run {link}</p>
       <p className="mt-1">
         {changed ? <>{changed}. </> : null}
-        {v.personal.changed > 0 ? <>{plural(v.personal.changed, "personal secret")} of its launcher changed too. </> : null}
+        {v.personal.changed > 0 ? (
+          <>{plural(v.personal.changed, "personal secret")} of its launcher changed too. </>
+        ) : null}
         This run will get the current values, not the ones the original run had.
       </p>
     </div>

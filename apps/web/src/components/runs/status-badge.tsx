@@ -20,11 +20,25 @@ const dots: Record<TTone, string> = {
 };
 
 /** A badge with a status dot; the dot pulses while something is still happening. */
-function DotBadge({ tone, pulse, label, children }: { tone: TTone; pulse?: boolean; label?: string; children: ReactNode }) {
+function DotBadge({
+  tone,
+  pulse,
+  label,
+  children,
+}: {
+  tone: TTone;
+  pulse?: boolean;
+  label?: string;
+  children: ReactNode;
+}) {
   return (
-    <span className={`inline-flex items-center gap-1.5 whitespace-nowrap rounded-md px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${tones[tone]}`}>
+    <span
+      className={`inline-flex items-center gap-1.5 whitespace-nowrap rounded-md px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${tones[tone]}`}
+    >
       <span aria-hidden="true" className="relative flex h-1.5 w-1.5">
-        {pulse ? <span className={`absolute inline-flex h-full w-full animate-ping rounded-full opacity-75 ${dots[tone]}`} /> : null}
+        {pulse ? (
+          <span className={`absolute inline-flex h-full w-full animate-ping rounded-full opacity-75 ${dots[tone]}`} />
+        ) : null}
         <span className={`relative inline-flex h-1.5 w-1.5 rounded-full ${dots[tone]}`} />
       </span>
       {label ? <span className="sr-only">{label}</span> : null}

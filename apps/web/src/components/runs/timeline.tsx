@@ -25,10 +25,22 @@ export function stepsOf(run: TRun): TStep[] {
   const hasSecrets = run.secretsState !== "NONE";
   const steps: TStep[] = [];
 
-  steps.push({ key: "submitted", title: "Submitted", state: "done", at: run.submittedAt, detail: `Queued for ${run.computeEnvName}.` });
+  steps.push({
+    key: "submitted",
+    title: "Submitted",
+    state: "done",
+    at: run.submittedAt,
+    detail: `Queued for ${run.computeEnvName}.`,
+  });
 
   if (!hasSecrets) {
-    steps.push({ key: "provisioned", title: "Secrets provisioned", state: "skipped", at: null, detail: "No secrets: this run was launched without any." });
+    steps.push({
+      key: "provisioned",
+      title: "Secrets provisioned",
+      state: "skipped",
+      at: null,
+      detail: "No secrets: this run was launched without any.",
+    });
   } else if (run.provisionedAt) {
     steps.push({
       key: "provisioned",
@@ -43,7 +55,9 @@ export function stepsOf(run: TRun): TStep[] {
       title: "Secrets provisioned",
       state: terminal ? "skipped" : "current",
       at: null,
-      detail: terminal ? "The run ended before its secrets were provisioned." : "Writing the run's secrets to the compute environment…",
+      detail: terminal
+        ? "The run ended before its secrets were provisioned."
+        : "Writing the run's secrets to the compute environment…",
     });
   }
 
@@ -62,7 +76,8 @@ export function stepsOf(run: TRun): TStep[] {
   if (terminal) {
     const exit = run.exitCode === null ? null : `exit code ${run.exitCode}`;
     // "cancelled" under "Finished — Cancelled" says nothing new; a reason that differs is worth showing.
-    const reason = run.errorMessage && run.errorMessage.toLowerCase() !== run.status.toLowerCase() ? run.errorMessage : null;
+    const reason =
+      run.errorMessage && run.errorMessage.toLowerCase() !== run.status.toLowerCase() ? run.errorMessage : null;
     steps.push({
       key: "finished",
       title: `Finished — ${FINISHED_TEXT[run.status]}`,
@@ -70,10 +85,19 @@ export function stepsOf(run: TRun): TStep[] {
       at: run.finishedAt,
       detail: (
         <>
-          {[exit, run.startedAt && run.finishedAt ? `ran ${formatDuration(Date.parse(run.finishedAt) - Date.parse(run.startedAt))}` : null]
+          {[
+            exit,
+            run.startedAt && run.finishedAt
+              ? `ran ${formatDuration(Date.parse(run.finishedAt) - Date.parse(run.startedAt))}`
+              : null,
+          ]
             .filter(Boolean)
             .join(" · ") || null}
-          {reason ? <span className={`mt-1 block ${run.status === "CANCELLED" ? "text-slate-600" : "text-red-700"}`}>{reason}</span> : null}
+          {reason ? (
+            <span className={`mt-1 block ${run.status === "CANCELLED" ? "text-slate-600" : "text-red-700"}`}>
+              {reason}
+            </span>
+          ) : null}
         </>
       ),
     });
@@ -88,9 +112,21 @@ export function stepsOf(run: TRun): TStep[] {
   }
 
   if (!hasSecrets) {
-    steps.push({ key: "deleted", title: "Secrets deleted", state: "skipped", at: null, detail: "No secrets to delete." });
+    steps.push({
+      key: "deleted",
+      title: "Secrets deleted",
+      state: "skipped",
+      at: null,
+      detail: "No secrets to delete.",
+    });
   } else if (run.secretsState === "DELETED") {
-    steps.push({ key: "deleted", title: "Secrets deleted", state: "done", at: run.secretsDeletedAt, detail: "Every copy pushed for this run is gone." });
+    steps.push({
+      key: "deleted",
+      title: "Secrets deleted",
+      state: "done",
+      at: run.secretsDeletedAt,
+      detail: "Every copy pushed for this run is gone.",
+    });
   } else if (run.secretsState === "CLEANUP_FAILED") {
     steps.push({
       key: "deleted",
@@ -100,8 +136,9 @@ export function stepsOf(run: TRun): TStep[] {
       detail: (
         <div className="mt-2">
           <Alert>
-            Cleanup failed after {plural(run.cleanupAttempts, "attempt")}: {run.lastCleanupError ?? "unknown error"}. Copies of this run&apos;s secrets may
-            remain in the compute environment&apos;s secret store; remove them there.
+            Cleanup failed after {plural(run.cleanupAttempts, "attempt")}: {run.lastCleanupError ?? "unknown error"}.
+            Copies of this run&apos;s secrets may remain in the compute environment&apos;s secret store; remove them
+            there.
           </Alert>
         </div>
       ),
@@ -118,7 +155,13 @@ export function stepsOf(run: TRun): TStep[] {
           : "Deleting the run's secrets…",
     });
   } else {
-    steps.push({ key: "deleted", title: "Secrets deleted", state: "pending", at: null, detail: "When the run ends, every copy of its secrets is deleted." });
+    steps.push({
+      key: "deleted",
+      title: "Secrets deleted",
+      state: "pending",
+      at: null,
+      detail: "When the run ends, every copy of its secrets is deleted.",
+    });
   }
   return steps;
 }
@@ -127,12 +170,33 @@ const MARKERS: Record<TStepState, { ring: string; icon: ReactNode; label: string
   done: {
     ring: "bg-green-600 text-white",
     label: "done",
-    icon: <path d="M4.5 10.5l3.5 3.5 7.5-8" fill="none" stroke="currentColor" strokeWidth="2.2" strokeLinecap="round" strokeLinejoin="round" />,
+    icon: (
+      <path
+        d="M4.5 10.5l3.5 3.5 7.5-8"
+        fill="none"
+        stroke="currentColor"
+        strokeWidth="2.2"
+        strokeLinecap="round"
+        strokeLinejoin="round"
+      />
+    ),
   },
-  current: { ring: "bg-white ring-2 ring-indigo-600 text-indigo-600", label: "in progress", icon: <circle cx="10" cy="10" r="3.5" fill="currentColor" className="animate-pulse" /> },
+  current: {
+    ring: "bg-white ring-2 ring-indigo-600 text-indigo-600",
+    label: "in progress",
+    icon: <circle cx="10" cy="10" r="3.5" fill="currentColor" className="animate-pulse" />,
+  },
   pending: { ring: "bg-white ring-2 ring-slate-200 text-slate-300", label: "not yet", icon: null },
-  skipped: { ring: "bg-slate-100 ring-1 ring-slate-200 text-slate-400", label: "skipped", icon: <path d="M6 10h8" stroke="currentColor" strokeWidth="2" strokeLinecap="round" /> },
-  stopped: { ring: "bg-amber-500 text-white", label: "stopped", icon: <rect x="6.5" y="6.5" width="7" height="7" rx="1" fill="currentColor" /> },
+  skipped: {
+    ring: "bg-slate-100 ring-1 ring-slate-200 text-slate-400",
+    label: "skipped",
+    icon: <path d="M6 10h8" stroke="currentColor" strokeWidth="2" strokeLinecap="round" />,
+  },
+  stopped: {
+    ring: "bg-amber-500 text-white",
+    label: "stopped",
+    icon: <rect x="6.5" y="6.5" width="7" height="7" rx="1" fill="currentColor" />,
+  },
   failed: {
     ring: "bg-red-600 text-white",
     label: "failed",
@@ -149,25 +213,39 @@ export function RunTimeline({ run }: { run: TRun }) {
         const marker = MARKERS[step.state];
         const last = i === steps.length - 1;
         return (
-          <li key={step.key} data-step={step.key} data-state={step.state} className="relative flex gap-4 pb-6 last:pb-0">
+          <li
+            key={step.key}
+            data-step={step.key}
+            data-state={step.state}
+            className="relative flex gap-4 pb-6 last:pb-0"
+          >
             {last ? null : (
-              <span aria-hidden="true" className={`absolute left-3 top-7 -ml-px h-[calc(100%-1.75rem)] w-0.5 ${step.state === "done" ? "bg-green-600/40" : "bg-slate-200"}`} />
+              <span
+                aria-hidden="true"
+                className={`absolute left-3 top-7 -ml-px h-[calc(100%-1.75rem)] w-0.5 ${step.state === "done" ? "bg-green-600/40" : "bg-slate-200"}`}
+              />
             )}
-            <span className={`relative z-10 flex h-6 w-6 shrink-0 items-center justify-center rounded-full ${marker.ring}`}>
+            <span
+              className={`relative z-10 flex h-6 w-6 shrink-0 items-center justify-center rounded-full ${marker.ring}`}
+            >
               <svg viewBox="0 0 20 20" aria-hidden="true" className="h-4 w-4">
                 {marker.icon}
               </svg>
             </span>
             <div className="min-w-0 flex-1 pt-0.5">
               <div className="flex flex-wrap items-baseline justify-between gap-x-4">
-                <p className={`text-sm font-semibold ${step.state === "pending" || step.state === "skipped" ? "text-slate-500" : "text-slate-900"}`}>
+                <p
+                  className={`text-sm font-semibold ${step.state === "pending" || step.state === "skipped" ? "text-slate-500" : "text-slate-900"}`}
+                >
                   {step.title}
                   <span className="sr-only"> ({marker.label})</span>
                 </p>
                 {step.at ? (
                   <p className="text-xs tabular-nums text-slate-500">
                     <time dateTime={step.at}>{formatDateTime(step.at)}</time>
-                    {step.key !== "submitted" ? <span className="ml-1.5 text-slate-400">+{formatDuration(Date.parse(step.at) - t0)}</span> : null}
+                    {step.key !== "submitted" ? (
+                      <span className="ml-1.5 text-slate-400">+{formatDuration(Date.parse(step.at) - t0)}</span>
+                    ) : null}
                   </p>
                 ) : null}
               </div>

@@ -12,11 +12,18 @@ export const FALLBACK_POLL_MS = 15_000;
  * while events arrive, and never while nothing changes — an idle tab sends no request. `live` is
  * false while the stream is broken, so the page can fall back to a slow poll.
  */
-export function useRunEvents(workspaceId: string, runId: string | undefined, onChange: (ids: Set<string>) => void): { live: boolean } {
+export function useRunEvents(
+  workspaceId: string,
+  runId: string | undefined,
+  onChange: (ids: Set<string>) => void,
+): { live: boolean } {
   const trpc = useTRPC();
   const latest = useRef(onChange);
   latest.current = onChange;
-  const pending = useRef<{ ids: Set<string>; timer: ReturnType<typeof setTimeout> | null }>({ ids: new Set(), timer: null });
+  const pending = useRef<{ ids: Set<string>; timer: ReturnType<typeof setTimeout> | null }>({
+    ids: new Set(),
+    timer: null,
+  });
   useEffect(() => () => void (pending.current.timer && clearTimeout(pending.current.timer)), []);
   const subscription = useSubscription(
     trpc.runs.onChange.subscriptionOptions(runId ? { workspaceId, runId } : { workspaceId }, {

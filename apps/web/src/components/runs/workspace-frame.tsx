@@ -25,7 +25,13 @@ export type TWorkspaceSection =
 export type TRunsSection = TWorkspaceSection;
 
 /** Sections shown as tabs of the overview page itself (`/w/<id>?tab=…`); the rest are pages of their own. */
-const TAB_SECTIONS: ReadonlySet<TWorkspaceSection> = new Set(["overview", "secrets", "participants", "activity", "settings"]);
+const TAB_SECTIONS: ReadonlySet<TWorkspaceSection> = new Set([
+  "overview",
+  "secrets",
+  "participants",
+  "activity",
+  "settings",
+]);
 
 /** The sections `w`'s caller may see, with where each lives. */
 export function workspaceSections(w: TWorkspace): { id: TWorkspaceSection; label: string; href: string }[] {
@@ -94,7 +100,7 @@ function Frame({
       <div className="mb-6 min-w-0">
         <nav aria-label="Breadcrumb" className="text-sm text-slate-500">
           <ol className="flex min-w-0 flex-wrap items-center gap-1.5">
-            <li className="min-w-0 max-w-full truncate" title={w.orgId ? w.orgName ?? undefined : undefined}>
+            <li className="min-w-0 max-w-full truncate" title={w.orgId ? (w.orgName ?? undefined) : undefined}>
               {w.orgId ? (
                 <Link href={`/orgs/${w.orgId}`} className="font-medium text-slate-600 hover:text-indigo-600">
                   {w.orgName}

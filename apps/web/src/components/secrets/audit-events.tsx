@@ -24,10 +24,16 @@ export function AuditEvents({ source, exportHref }: { source: TAuditSource; expo
   const workspaceId = source.kind === "workspace" ? source.workspaceId : null;
   const next = { getNextPageParam: (last: { nextCursor: number | null }) => last.nextCursor };
   const ws = useInfiniteQuery({
-    ...trpc.audit.list.infiniteQueryOptions({ workspaceId: workspaceId ?? "", action: action || undefined, limit: PAGE }, next),
+    ...trpc.audit.list.infiniteQueryOptions(
+      { workspaceId: workspaceId ?? "", action: action || undefined, limit: PAGE },
+      next,
+    ),
     enabled: workspaceId !== null,
   });
-  const mine = useInfiniteQuery({ ...trpc.audit.mine.infiniteQueryOptions({ action: action || undefined, limit: PAGE }, next), enabled: workspaceId === null });
+  const mine = useInfiniteQuery({
+    ...trpc.audit.mine.infiniteQueryOptions({ action: action || undefined, limit: PAGE }, next),
+    enabled: workspaceId === null,
+  });
   const events = workspaceId !== null ? ws : mine;
   const items = events.data?.pages.flatMap((p) => p.items) ?? [];
 
@@ -38,7 +44,12 @@ export function AuditEvents({ source, exportHref }: { source: TAuditSource; expo
           <label htmlFor={filterId} className="block text-sm font-medium text-slate-900">
             Action
           </label>
-          <Select id={filterId} value={action} onChange={(e) => setAction(e.target.value)} className="mt-1.5 h-9 w-72 max-w-full">
+          <Select
+            id={filterId}
+            value={action}
+            onChange={(e) => setAction(e.target.value)}
+            className="mt-1.5 h-9 w-72 max-w-full"
+          >
             <option value="">All actions</option>
             {auditFilterGroups(source.kind).map((g) => (
               <optgroup key={g.group} label={g.label}>
@@ -74,7 +85,9 @@ export function AuditEvents({ source, exportHref }: { source: TAuditSource; expo
         <Alert>{errorMessage(events.error)}</Alert>
       ) : items.length === 0 ? (
         <div className="rounded-xl border border-dashed border-slate-300 bg-white px-6 py-10 text-center">
-          <p className="text-sm font-semibold text-slate-900">{action ? "No events of this kind" : "No activity yet"}</p>
+          <p className="text-sm font-semibold text-slate-900">
+            {action ? "No events of this kind" : "No activity yet"}
+          </p>
           <p className="mt-1 text-sm text-slate-500">
             {source.kind === "mine"
               ? "Creating, overwriting, importing and deleting your secrets is recorded here: who, when, from where — never a value."
@@ -104,10 +117,15 @@ export function AuditEvents({ source, exportHref }: { source: TAuditSource; expo
           </div>
           <div className="mt-3 flex items-center justify-between gap-3 text-sm text-slate-500">
             <span>
-              {items.length.toLocaleString("en")} event{items.length === 1 ? "" : "s"} shown{events.hasNextPage ? "" : " — that is all"}
+              {items.length.toLocaleString("en")} event{items.length === 1 ? "" : "s"} shown
+              {events.hasNextPage ? "" : " — that is all"}
             </span>
             {events.hasNextPage ? (
-              <Button variant="secondary" onClick={() => void events.fetchNextPage()} disabled={events.isFetchingNextPage}>
+              <Button
+                variant="secondary"
+                onClick={() => void events.fetchNextPage()}
+                disabled={events.isFetchingNextPage}
+              >
                 {events.isFetchingNextPage ? "Loading…" : "Load more"}
               </Button>
             ) : null}
@@ -128,11 +146,24 @@ function Th({ children }: { children: string }) {
 
 function EventRow({ event: e }: { event: TEvent }) {
   const known = isAuditAction(e.action) ? auditActions[e.action] : null;
-  const listed = Array.isArray(e.detail.names) ? e.detail.names : Array.isArray(e.detail.secrets) ? e.detail.secrets : null;
+  const listed = Array.isArray(e.detail.names)
+    ? e.detail.names
+    : Array.isArray(e.detail.secrets)
+      ? e.detail.secrets
+      : null;
   // A launcher's personal secrets: whose and how many, never their names.
-  const personal = typeof e.detail.personalSecrets === "number" && e.detail.personalSecrets > 0 ? e.detail.personalSecrets : 0;
+  const personal =
+    typeof e.detail.personalSecrets === "number" && e.detail.personalSecrets > 0 ? e.detail.personalSecrets : 0;
   const owner = typeof e.detail.personalSecretsOf === "string" ? e.detail.personalSecretsOf : "the launcher";
-  const names = listed || personal ? [...(listed ?? []), ...(personal ? [personal === 1 ? `a personal secret of ${owner}` : `${personal} personal secrets of ${owner}`] : [])] : null;
+  const names =
+    listed || personal
+      ? [
+          ...(listed ?? []),
+          ...(personal
+            ? [personal === 1 ? `a personal secret of ${owner}` : `${personal} personal secrets of ${owner}`]
+            : []),
+        ]
+      : null;
   const count = (listed?.length ?? 0) + personal;
   const notes = detailNotes(e.detail);
   return (
@@ -163,7 +194,9 @@ function EventRow({ event: e }: { event: TEvent }) {
         {!e.targetName && !names && notes.length === 0 && !e.runId ? <span className="text-slate-400">—</span> : null}
         {e.runId ? <span className="block font-mono text-xs text-slate-500">run {e.runId.slice(0, 8)}</span> : null}
       </td>
-      <td className="whitespace-nowrap px-4 py-3 font-mono text-xs text-slate-600">{e.ip ?? <span className="font-sans text-slate-400">—</span>}</td>
+      <td className="whitespace-nowrap px-4 py-3 font-mono text-xs text-slate-600">
+        {e.ip ?? <span className="font-sans text-slate-400">—</span>}
+      </td>
       <td className="whitespace-nowrap px-4 py-3 text-slate-600" title={e.userAgent ?? undefined}>
         {shortUserAgent(e.userAgent)}
       </td>
@@ -175,7 +208,8 @@ function EventRow({ event: e }: { event: TEvent }) {
 function detailNotes(detail: TEvent["detail"]): string[] {
   const notes: string[] = [];
   if (detail.via === "import") notes.push("via import");
-  if (typeof detail.from === "string" && typeof detail.to === "string") notes.push(`role ${detail.from} → ${detail.to}`);
+  if (typeof detail.from === "string" && typeof detail.to === "string")
+    notes.push(`role ${detail.from} → ${detail.to}`);
   else if (typeof detail.role === "string") notes.push(`role ${detail.role}`);
   if (Array.isArray(detail.changed) && detail.changed.length > 0) notes.push(`changed: ${detail.changed.join(", ")}`);
   if (typeof detail.status === "string") notes.push(`status ${detail.status.toLowerCase()}`);

@@ -12,7 +12,7 @@ describe("CSV export", () => {
   });
 
   it("defuses fields a spreadsheet would run as formulas", () => {
-    expect(csvField("=HYPERLINK(\"x\")")).toBe("\"'=HYPERLINK(\"\"x\"\")\"");
+    expect(csvField('=HYPERLINK("x")')).toBe('"\'=HYPERLINK(""x"")"');
     expect(csvField("+1")).toBe("'+1");
     expect(csvField("@SUM(A1)")).toBe("'@SUM(A1)");
   });
@@ -29,6 +29,8 @@ describe("CSV export", () => {
       userAgent: "Mozilla/5.0 (X11; Linux x86_64)",
       detail: { count: 2, names: ["A_B", "C_D"] },
     });
-    expect(row).toBe('2025-01-02T03:04:05.000Z,ada@example.org,secrets.imported,workspace-secret,,,,Mozilla/5.0 (X11; Linux x86_64),"{""count"":2,""names"":[""A_B"",""C_D""]}"\r\n');
+    expect(row).toBe(
+      '2025-01-02T03:04:05.000Z,ada@example.org,secrets.imported,workspace-secret,,,,Mozilla/5.0 (X11; Linux x86_64),"{""count"":2,""names"":[""A_B"",""C_D""]}"\r\n',
+    );
   });
 });

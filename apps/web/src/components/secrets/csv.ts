@@ -14,7 +14,17 @@ export function csvRow(fields: Array<string | number | null | undefined>): strin
   return `${fields.map(csvField).join(",")}\r\n`;
 }
 
-export const AUDIT_CSV_COLUMNS = ["time", "actor_email", "action", "target_type", "target_name", "run_id", "ip", "user_agent", "detail"] as const;
+export const AUDIT_CSV_COLUMNS = [
+  "time",
+  "actor_email",
+  "action",
+  "target_type",
+  "target_name",
+  "run_id",
+  "ip",
+  "user_agent",
+  "detail",
+] as const;
 
 type TAuditEventLike = {
   at: string;

@@ -1,12 +1,18 @@
 /** Formatting shared by the secrets pages. Client-side only: these read the browser's clock and locale. */
 
-export const formatDateTime = (date: Date | string) => new Date(date).toLocaleString("en", { dateStyle: "medium", timeStyle: "short" });
+export const formatDateTime = (date: Date | string) =>
+  new Date(date).toLocaleString("en", { dateStyle: "medium", timeStyle: "short" });
 
 /** With seconds: audit events often come several to the minute. */
-export const formatTimestamp = (date: Date | string) => new Date(date).toLocaleString("en", { dateStyle: "medium", timeStyle: "medium" });
+export const formatTimestamp = (date: Date | string) =>
+  new Date(date).toLocaleString("en", { dateStyle: "medium", timeStyle: "medium" });
 
 export const formatBytes = (bytes: number) =>
-  bytes < 1024 ? `${bytes.toLocaleString("en")} bytes` : bytes < 1024 * 1024 ? `${Number((bytes / 1024).toFixed(1))} KiB` : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+  bytes < 1024
+    ? `${bytes.toLocaleString("en")} bytes`
+    : bytes < 1024 * 1024
+      ? `${Number((bytes / 1024).toFixed(1))} KiB`
+      : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 export const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString("en")} ${n === 1 ? one : many}`;
 

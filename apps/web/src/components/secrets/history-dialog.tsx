@@ -13,11 +13,22 @@ const HOW: Record<string, string> = { created: "Created", overwritten: "Overwrit
  * A secret's write history: every version with who wrote it and when. Values are never kept
  * after an overwrite, so there is nothing else to show.
  */
-export function SecretHistoryDialog({ target, secret, onClose }: { target: TSecretsTarget; secret: { id: string; name: string }; onClose: () => void }) {
+export function SecretHistoryDialog({
+  target,
+  secret,
+  onClose,
+}: {
+  target: TSecretsTarget;
+  secret: { id: string; name: string };
+  onClose: () => void;
+}) {
   const trpc = useTRPC();
   const next = { getNextPageParam: (last: { nextCursor: number | null }) => last.nextCursor };
   const ws = useInfiniteQuery({
-    ...trpc.secrets.history.infiniteQueryOptions({ workspaceId: target.scope === "workspace" ? target.workspaceId : "", secretId: secret.id, limit: 20 }, next),
+    ...trpc.secrets.history.infiniteQueryOptions(
+      { workspaceId: target.scope === "workspace" ? target.workspaceId : "", secretId: secret.id, limit: 20 },
+      next,
+    ),
     enabled: target.scope === "workspace",
   });
   const mine = useInfiniteQuery({
@@ -29,7 +40,11 @@ export function SecretHistoryDialog({ target, secret, onClose }: { target: TSecr
 
   return (
     <Dialog
-      title={<>History of <span className="font-mono">{secret.name}</span></>}
+      title={
+        <>
+          History of <span className="font-mono">{secret.name}</span>
+        </>
+      }
       description="Every value written, newest first. Old values are not kept: only who wrote each version and when."
       onClose={onClose}
       footer={
@@ -48,7 +63,9 @@ export function SecretHistoryDialog({ target, secret, onClose }: { target: TSecr
             {versions.map((v) => (
               <li key={v.version} className="flex items-baseline justify-between gap-4 py-2">
                 <span>
-                  <span className="mr-2 inline-flex rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-700">v{v.version}</span>
+                  <span className="mr-2 inline-flex rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-700">
+                    v{v.version}
+                  </span>
                   {HOW[v.action] ?? v.action}
                   {v.via ? <span className="text-slate-500"> ({v.via})</span> : null}
                   {v.writtenBy ? (
@@ -65,7 +82,12 @@ export function SecretHistoryDialog({ target, secret, onClose }: { target: TSecr
             ))}
           </ol>
           {history.hasNextPage ? (
-            <Button variant="secondary" className="mt-3" onClick={() => void history.fetchNextPage()} disabled={history.isFetchingNextPage}>
+            <Button
+              variant="secondary"
+              className="mt-3"
+              onClick={() => void history.fetchNextPage()}
+              disabled={history.isFetchingNextPage}
+            >
               Older versions
             </Button>
           ) : null}

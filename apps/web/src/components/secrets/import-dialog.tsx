@@ -6,7 +6,12 @@ import { Alert, Button, Checkbox, Dialog, FileButton, Textarea, cn } from "@lock
 import { formatBytes, plural } from "./format";
 import { useSealer, useSecretWrites, writeErrorsOf, type TImportDetail, type TSecretsTarget } from "./use-secrets";
 
-type TPreviewRow = { line: number; name: string | null; state: "new" | "overwrite" | "exists" | "error"; message?: string };
+type TPreviewRow = {
+  line: number;
+  name: string | null;
+  state: "new" | "overwrite" | "exists" | "error";
+  message?: string;
+};
 
 const MAX_FILE_BYTES = 1024 * 1024;
 
@@ -49,7 +54,8 @@ export function ImportDialog({
         message: exists && !overwrite ? `${e.name} already exists; tick “Overwrite existing” to replace it` : undefined,
       });
     }
-    for (const e of parsed.errors) byLine.set(e.line, { line: e.line, name: e.name ?? null, state: "error", message: e.message });
+    for (const e of parsed.errors)
+      byLine.set(e.line, { line: e.line, name: e.name ?? null, state: "error", message: e.message });
     // The server has the last word (e.g. a name created by someone else meanwhile).
     for (const d of serverDetails) {
       const line = d.line ?? 0;
@@ -77,7 +83,9 @@ export function ImportDialog({
     event.target.value = "";
     if (!file) return;
     if (file.size > MAX_FILE_BYTES) {
-      setFormError(`${file.name} is ${formatBytes(file.size)}; a .env file to import can be at most ${formatBytes(MAX_FILE_BYTES)}.`);
+      setFormError(
+        `${file.name} is ${formatBytes(file.size)}; a .env file to import can be at most ${formatBytes(MAX_FILE_BYTES)}.`,
+      );
       return;
     }
     edit(await file.text(), file.name);
@@ -97,7 +105,10 @@ export function ImportDialog({
       setProgress("Importing…");
       const result = await writes.importEntries(sealed, overwrite);
       await writes.refresh();
-      const parts = [result.created ? `${result.created} new` : null, result.overwritten ? `${result.overwritten} overwritten` : null].filter(Boolean);
+      const parts = [
+        result.created ? `${result.created} new` : null,
+        result.overwritten ? `${result.overwritten} overwritten` : null,
+      ].filter(Boolean);
       onImported(`Imported ${plural(count, "secret")} (${parts.join(", ")}).`);
     } catch (error) {
       const errs = writeErrorsOf(error);
@@ -139,7 +150,11 @@ export function ImportDialog({
           rows={5}
           secret
           placeholder={"# comments and blank lines are skipped\nDB_PASSWORD=…\nexport API_TOKEN='…'"}
-          hint={fileName ? `Loaded from ${fileName}.` : "One NAME=value per line; values may be quoted. Multi-line values must be base64-encoded first."}
+          hint={
+            fileName
+              ? `Loaded from ${fileName}.`
+              : "One NAME=value per line; values may be quoted. Multi-line values must be base64-encoded first."
+          }
         />
         <div className="flex flex-wrap items-center justify-between gap-3">
           <div className="flex items-center gap-3">
@@ -173,25 +188,46 @@ export function ImportDialog({
               <table className="min-w-full table-fixed divide-y divide-slate-200 text-sm" aria-label="Import preview">
                 <thead className="sticky top-0 bg-slate-50">
                   <tr>
-                    <th scope="col" className="w-16 px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                    <th
+                      scope="col"
+                      className="w-16 px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-500"
+                    >
                       Line
                     </th>
-                    <th scope="col" className="w-1/3 px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                    <th
+                      scope="col"
+                      className="w-1/3 px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-500"
+                    >
                       Name
                     </th>
-                    <th scope="col" className="px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                    <th
+                      scope="col"
+                      className="px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-500"
+                    >
                       Check
                     </th>
                   </tr>
                 </thead>
                 <tbody className="divide-y divide-slate-100 bg-white">
                   {rows.map((r) => (
-                    <tr key={r.line} className={r.state === "error" || r.state === "exists" ? "bg-red-50/60" : undefined}>
+                    <tr
+                      key={r.line}
+                      className={r.state === "error" || r.state === "exists" ? "bg-red-50/60" : undefined}
+                    >
                       <td className="px-3 py-2 tabular-nums text-slate-500">{r.line}</td>
                       <td className="truncate px-3 py-2 font-mono text-slate-900" title={r.name ?? undefined}>
                         {r.name ?? <span className="font-sans text-slate-400">—</span>}
                       </td>
-                      <td className={cn("px-3 py-2", r.state === "error" || r.state === "exists" ? "text-red-700" : r.state === "overwrite" ? "text-amber-800" : "text-green-700")}>
+                      <td
+                        className={cn(
+                          "px-3 py-2",
+                          r.state === "error" || r.state === "exists"
+                            ? "text-red-700"
+                            : r.state === "overwrite"
+                              ? "text-amber-800"
+                              : "text-green-700",
+                        )}
+                      >
                         {r.state === "new" ? (
                           <>
                             <span aria-hidden="true">✓ </span>new

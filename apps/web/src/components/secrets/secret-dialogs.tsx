@@ -4,12 +4,27 @@ import { useId, useRef, useState, type FormEvent } from "react";
 import { Alert, Dialog, Field, FormFooter } from "@lockstep/ui";
 import { ConfirmDeleteDialog } from "../confirm-delete-dialog";
 import { emptyValue, storedValue, valueProblem, ValueInput, type TValueState } from "./value-input";
-import { useNameStatus, useSealer, useSecretWrites, writeErrorsOf, type TSecretRow, type TSecretsTarget } from "./use-secrets";
+import {
+  useNameStatus,
+  useSealer,
+  useSecretWrites,
+  writeErrorsOf,
+  type TSecretRow,
+  type TSecretsTarget,
+} from "./use-secrets";
 
 const where = (target: TSecretsTarget) => (target.scope === "workspace" ? "this workspace" : "your secrets");
 
 /** "Add secret": a name (checked as typed, and for duplicates) and a value sealed in the browser. */
-export function AddSecretDialog({ target, onClose, onSaved }: { target: TSecretsTarget; onClose: () => void; onSaved: (message: string) => void }) {
+export function AddSecretDialog({
+  target,
+  onClose,
+  onSaved,
+}: {
+  target: TSecretsTarget;
+  onClose: () => void;
+  onSaved: (message: string) => void;
+}) {
   const formId = useId();
   const nameId = useId();
   const nameInput = useRef<HTMLInputElement>(null);
@@ -24,7 +39,11 @@ export function AddSecretDialog({ target, onClose, onSaved }: { target: TSecrets
 
   const nameError =
     errors.name ??
-    (status.state === "invalid" || status.state === "duplicate" ? status.message : submitted && status.state === "empty" ? "Enter a name." : undefined);
+    (status.state === "invalid" || status.state === "duplicate"
+      ? status.message
+      : submitted && status.state === "empty"
+        ? "Enter a name."
+        : undefined);
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -92,7 +111,14 @@ export function AddSecretDialog({ target, onClose, onSaved }: { target: TSecrets
             )
           }
         />
-        <ValueInput label="Value" secretName={status.state === "invalid" ? "" : name} value={value} onChange={setValue} showErrors={submitted} serverError={errors.value} />
+        <ValueInput
+          label="Value"
+          secretName={status.state === "invalid" ? "" : name}
+          value={value}
+          onChange={setValue}
+          showErrors={submitted}
+          serverError={errors.value}
+        />
         {errors.form ? <Alert>{errors.form}</Alert> : null}
       </form>
     </Dialog>
@@ -154,7 +180,14 @@ export function OverwriteSecretDialog({
       }
     >
       <form id={formId} onSubmit={(e) => void onSubmit(e)} noValidate className="space-y-5">
-        <ValueInput label="New value" secretName={secret.name} value={value} onChange={setValue} showErrors={submitted} serverError={errors.value} />
+        <ValueInput
+          label="New value"
+          secretName={secret.name}
+          value={value}
+          onChange={setValue}
+          showErrors={submitted}
+          serverError={errors.value}
+        />
         {errors.form ? <Alert>{errors.form}</Alert> : null}
       </form>
     </Dialog>
@@ -190,12 +223,15 @@ export function DeleteSecretDialog({
       }}
     >
       <p>
-        Delete <strong className="font-mono font-semibold text-slate-900">{secret.name}</strong> from {where(target)}? Its value is destroyed and cannot be recovered.
+        Delete <strong className="font-mono font-semibold text-slate-900">{secret.name}</strong> from {where(target)}?
+        Its value is destroyed and cannot be recovered.
       </p>
       <p>
-        Runs launched from now on no longer get it: a process with <code className="rounded bg-slate-100 px-1 font-mono text-xs">secret &apos;{secret.name}&apos;</code> fails
-        with “Required secret(s) is missing”
-        {target.scope === "workspace" ? " unless the launching user has a user secret of that name" : null}. Runs already under way keep their copy until they end.
+        Runs launched from now on no longer get it: a process with{" "}
+        <code className="rounded bg-slate-100 px-1 font-mono text-xs">secret &apos;{secret.name}&apos;</code> fails with
+        “Required secret(s) is missing”
+        {target.scope === "workspace" ? " unless the launching user has a user secret of that name" : null}. Runs
+        already under way keep their copy until they end.
       </p>
     </ConfirmDeleteDialog>
   );

@@ -89,9 +89,17 @@ export function SecretsPanel({
       </div>
 
       {notice ? (
-        <p role="status" className="mb-4 flex items-start justify-between gap-3 rounded-md bg-green-50 px-3 py-2 text-sm text-green-800 ring-1 ring-green-200">
+        <p
+          role="status"
+          className="mb-4 flex items-start justify-between gap-3 rounded-md bg-green-50 px-3 py-2 text-sm text-green-800 ring-1 ring-green-200"
+        >
           <span>{notice}</span>
-          <button type="button" onClick={() => setNotice(null)} className="text-green-700 hover:text-green-900" aria-label="Dismiss">
+          <button
+            type="button"
+            onClick={() => setNotice(null)}
+            className="text-green-700 hover:text-green-900"
+            aria-label="Dismiss"
+          >
             ×
           </button>
         </p>
@@ -110,7 +118,11 @@ export function SecretsPanel({
               Search secrets by name
             </label>
             <div className="relative">
-              <svg aria-hidden="true" viewBox="0 0 20 20" className="pointer-events-none absolute left-3 top-1/2 h-4 w-4 -translate-y-1/2 text-slate-400">
+              <svg
+                aria-hidden="true"
+                viewBox="0 0 20 20"
+                className="pointer-events-none absolute left-3 top-1/2 h-4 w-4 -translate-y-1/2 text-slate-400"
+              >
                 <path
                   fill="currentColor"
                   d="M8.5 3a5.5 5.5 0 0 1 4.4 8.8l3.4 3.5a1 1 0 0 1-1.4 1.4l-3.5-3.4A5.5 5.5 0 1 1 8.5 3zm0 2a3.5 3.5 0 1 0 0 7 3.5 3.5 0 0 0 0-7z"
@@ -138,7 +150,10 @@ export function SecretsPanel({
             ) : (
               filtered.map((s) => (
                 <tr key={s.id}>
-                  <th scope="row" className="whitespace-nowrap px-5 py-3 text-left font-mono text-[13px] font-medium text-slate-900">
+                  <th
+                    scope="row"
+                    className="whitespace-nowrap px-5 py-3 text-left font-mono text-[13px] font-medium text-slate-900"
+                  >
                     {s.name}
                     {s.valueProblem ? <ValueProblem problem={s.valueProblem} /> : null}
                   </th>
@@ -155,7 +170,10 @@ export function SecretsPanel({
                   </When>
                   <When at={s.lastUsedAt} by={s.lastUsedBy} never="Never used">
                     {s.lastUsedRun ? (
-                      <Link href={`/w/${s.lastUsedRun.workspaceId}/runs/${s.lastUsedRun.id}`} className="block text-xs font-medium text-indigo-600 hover:text-indigo-500">
+                      <Link
+                        href={`/w/${s.lastUsedRun.workspaceId}/runs/${s.lastUsedRun.id}`}
+                        className="block text-xs font-medium text-indigo-600 hover:text-indigo-500"
+                      >
                         last used by run <span className="font-mono">{s.lastUsedRun.id.slice(0, 8)}</span>
                       </Link>
                     ) : null}
@@ -163,11 +181,21 @@ export function SecretsPanel({
                   {canWrite ? (
                     <RowActions>
                       {canCreate ? (
-                        <Button variant="secondary" className="px-3 py-1.5" aria-label={`Overwrite ${s.name}`} onClick={() => openDialog({ kind: "overwrite", secret: s })}>
+                        <Button
+                          variant="secondary"
+                          className="px-3 py-1.5"
+                          aria-label={`Overwrite ${s.name}`}
+                          onClick={() => openDialog({ kind: "overwrite", secret: s })}
+                        >
                           Overwrite
                         </Button>
                       ) : null}
-                      <Button variant="secondary" className="px-3 py-1.5 text-red-700" aria-label={`Delete ${s.name}`} onClick={() => openDialog({ kind: "delete", secret: s })}>
+                      <Button
+                        variant="secondary"
+                        className="px-3 py-1.5 text-red-700"
+                        aria-label={`Delete ${s.name}`}
+                        onClick={() => openDialog({ kind: "delete", secret: s })}
+                      >
                         Delete
                       </Button>
                     </RowActions>
@@ -181,10 +209,18 @@ export function SecretsPanel({
       )}
 
       {open?.kind === "add" ? <AddSecretDialog target={target} onClose={() => setOpen(null)} onSaved={done} /> : null}
-      {open?.kind === "import" ? <ImportDialog target={target} existingNames={existingNames} onClose={() => setOpen(null)} onImported={done} /> : null}
-      {open?.kind === "overwrite" ? <OverwriteSecretDialog target={target} secret={open.secret} onClose={() => setOpen(null)} onSaved={done} /> : null}
-      {open?.kind === "history" ? <SecretHistoryDialog target={target} secret={open.secret} onClose={() => setOpen(null)} /> : null}
-      {open?.kind === "delete" ? <DeleteSecretDialog target={target} secret={open.secret} onClose={() => setOpen(null)} onDeleted={done} /> : null}
+      {open?.kind === "import" ? (
+        <ImportDialog target={target} existingNames={existingNames} onClose={() => setOpen(null)} onImported={done} />
+      ) : null}
+      {open?.kind === "overwrite" ? (
+        <OverwriteSecretDialog target={target} secret={open.secret} onClose={() => setOpen(null)} onSaved={done} />
+      ) : null}
+      {open?.kind === "history" ? (
+        <SecretHistoryDialog target={target} secret={open.secret} onClose={() => setOpen(null)} />
+      ) : null}
+      {open?.kind === "delete" ? (
+        <DeleteSecretDialog target={target} secret={open.secret} onClose={() => setOpen(null)} onDeleted={done} />
+      ) : null}
     </section>
   );
 }
@@ -196,13 +232,25 @@ export function SecretsPanel({
 function ValueProblem({ problem }: { problem: string }) {
   return (
     <span className="mt-1 block max-w-md whitespace-normal font-sans text-xs font-normal text-red-700">
-      <span className="mr-1.5 inline-flex items-center rounded bg-red-50 px-1.5 py-0.5 font-medium ring-1 ring-inset ring-red-200">Invalid value</span>
+      <span className="mr-1.5 inline-flex items-center rounded bg-red-50 px-1.5 py-0.5 font-medium ring-1 ring-inset ring-red-200">
+        Invalid value
+      </span>
       {problem} Runs that use it are refused until it is overwritten.
     </span>
   );
 }
 
-function When({ at, by, never = "—", children }: { at: string | null; by: { name: string; email: string } | null; never?: string; children?: ReactNode }) {
+function When({
+  at,
+  by,
+  never = "—",
+  children,
+}: {
+  at: string | null;
+  by: { name: string; email: string } | null;
+  never?: string;
+  children?: ReactNode;
+}) {
   if (!at) return <td className="whitespace-nowrap px-5 py-3 text-slate-400">{never}</td>;
   return (
     <td className="whitespace-nowrap px-5 py-3">

@@ -22,8 +22,12 @@ export type TImportDetail = { line?: number; name?: string; message: string };
  * two seconds while a value written in the last minute awaits its check, so a broken one is marked
  * while its author is still here.
  */
-function whileChecking(query: { state: { data?: { pages: Array<Array<{ updatedAt: string; valueCheckedAt: string | null }>> } } }): number | false {
-  const recent = (query.state.data?.pages ?? []).flat().some((s) => s.valueCheckedAt === null && Date.now() - Date.parse(s.updatedAt) < 60_000);
+function whileChecking(query: {
+  state: { data?: { pages: Array<Array<{ updatedAt: string; valueCheckedAt: string | null }>> } };
+}): number | false {
+  const recent = (query.state.data?.pages ?? [])
+    .flat()
+    .some((s) => s.valueCheckedAt === null && Date.now() - Date.parse(s.updatedAt) < 60_000);
   return recent ? 2_000 : false;
 }
 
@@ -36,9 +40,19 @@ export function useSecretList(target: TSecretsTarget, search = "") {
   const workspaceId = target.scope === "workspace" ? target.workspaceId : null;
   const input = { limit: PAGE_SIZE, sort: "name" as const, ...(search ? { search } : {}) };
   // The rows already shown stay while the next search's first page loads (the search box keeps focus).
-  const paging = { getNextPageParam: nextPageAfter<TSecretRow>(), refetchInterval: whileChecking, placeholderData: keepPreviousData };
-  const ws = useInfiniteQuery({ ...trpc.secrets.list.infiniteQueryOptions({ workspaceId: workspaceId ?? "", ...input }, paging), enabled: workspaceId !== null });
-  const mine = useInfiniteQuery({ ...trpc.userSecrets.list.infiniteQueryOptions(input, paging), enabled: workspaceId === null });
+  const paging = {
+    getNextPageParam: nextPageAfter<TSecretRow>(),
+    refetchInterval: whileChecking,
+    placeholderData: keepPreviousData,
+  };
+  const ws = useInfiniteQuery({
+    ...trpc.secrets.list.infiniteQueryOptions({ workspaceId: workspaceId ?? "", ...input }, paging),
+    enabled: workspaceId !== null,
+  });
+  const mine = useInfiniteQuery({
+    ...trpc.userSecrets.list.infiniteQueryOptions(input, paging),
+    enabled: workspaceId === null,
+  });
   return workspaceId !== null ? ws : mine;
 }
 
@@ -67,10 +81,15 @@ export function useSecretWrites(target: TSecretsTarget) {
 
   return {
     create: (name: string, sealed: string) =>
-      workspaceId !== null ? wsCreate.mutateAsync({ workspaceId, name, value: { sealed } }) : userCreate.mutateAsync({ name, value: { sealed } }),
+      workspaceId !== null
+        ? wsCreate.mutateAsync({ workspaceId, name, value: { sealed } })
+        : userCreate.mutateAsync({ name, value: { sealed } }),
     update: (secretId: string, sealed: string) =>
-      workspaceId !== null ? wsUpdate.mutateAsync({ workspaceId, secretId, value: { sealed } }) : userUpdate.mutateAsync({ secretId, value: { sealed } }),
-    remove: (secretId: string) => (workspaceId !== null ? wsDelete.mutateAsync({ workspaceId, secretId }) : userDelete.mutateAsync({ secretId })),
+      workspaceId !== null
+        ? wsUpdate.mutateAsync({ workspaceId, secretId, value: { sealed } })
+        : userUpdate.mutateAsync({ secretId, value: { sealed } }),
+    remove: (secretId: string) =>
+      workspaceId !== null ? wsDelete.mutateAsync({ workspaceId, secretId }) : userDelete.mutateAsync({ secretId }),
     importEntries: (entries: Array<{ line: number; name: string; sealed: string }>, overwrite: boolean) => {
       const sealedEntries = entries.map((e) => ({ line: e.line, name: e.name, value: { sealed: e.sealed } }));
       return workspaceId !== null
@@ -109,8 +128,16 @@ export function useNameStatus(target: TSecretsTarget, name: string): TNameStatus
   const ask = debounced !== "" && secretNameProblem(debounced) === null;
   const workspaceId = target.scope === "workspace" ? target.workspaceId : null;
   const options = { enabled: ask, staleTime: 0, retry: false } as const;
-  const ws = useQuery({ ...trpc.secrets.validateName.queryOptions({ workspaceId: workspaceId ?? "", name: debounced }), ...options, enabled: ask && workspaceId !== null });
-  const mine = useQuery({ ...trpc.userSecrets.validateName.queryOptions({ name: debounced }), ...options, enabled: ask && workspaceId === null });
+  const ws = useQuery({
+    ...trpc.secrets.validateName.queryOptions({ workspaceId: workspaceId ?? "", name: debounced }),
+    ...options,
+    enabled: ask && workspaceId !== null,
+  });
+  const mine = useQuery({
+    ...trpc.userSecrets.validateName.queryOptions({ name: debounced }),
+    ...options,
+    enabled: ask && workspaceId === null,
+  });
   const check = workspaceId !== null ? ws : mine;
 
   if (name === "") return { state: "empty" };
@@ -139,10 +166,15 @@ export function useSealer(target: TSecretsTarget) {
   return useCallback(
     async (name: string, value: string): Promise<string> => {
       if (!globalThis.crypto?.subtle) {
-        throw new SealError("This browser cannot encrypt here: Lockstep must be opened over HTTPS (or on localhost) to seal secrets before sending them.");
+        throw new SealError(
+          "This browser cannot encrypt here: Lockstep must be opened over HTTPS (or on localhost) to seal secrets before sending them.",
+        );
       }
       const spec = await queryClient.fetchQuery({ ...trpc.secrets.publicKey.queryOptions(), staleTime: 60_000 });
-      const ownerId = target.scope === "workspace" ? target.workspaceId : (await queryClient.fetchQuery(trpc.me.get.queryOptions())).id;
+      const ownerId =
+        target.scope === "workspace"
+          ? target.workspaceId
+          : (await queryClient.fetchQuery(trpc.me.get.queryOptions())).id;
       if (imported.current?.kid !== spec.kid || imported.current.key !== spec.publicKey) {
         imported.current = { kid: spec.kid, key: spec.publicKey, handle: importPublicKey(spec.kid, spec.publicKey) };
       }
@@ -158,11 +190,21 @@ export function useSealer(target: TSecretsTarget) {
 }
 
 /** Splits a failed write into messages for the name field, the value field and the form. */
-export function writeErrorsOf(error: unknown): { name?: string; value?: string; form?: string; details?: TImportDetail[] } {
+export function writeErrorsOf(error: unknown): {
+  name?: string;
+  value?: string;
+  form?: string;
+  details?: TImportDetail[];
+} {
   if (error instanceof SealError) return { form: error.message };
   if (!(error instanceof TRPCClientError)) return { form: "Something went wrong. Try again." };
-  const data = error.data as { code?: string; fieldErrors?: Record<string, string>; details?: TImportDetail[] } | undefined;
-  if (data?.details?.length) return { details: data.details, form: "The server refused the import; nothing was written. Fix the lines marked above." };
+  const data = error.data as
+    { code?: string; fieldErrors?: Record<string, string>; details?: TImportDetail[] } | undefined;
+  if (data?.details?.length)
+    return {
+      details: data.details,
+      form: "The server refused the import; nothing was written. Fix the lines marked above.",
+    };
   if (data?.code === "CONFLICT") return { name: error.message };
   const out: { name?: string; value?: string; form?: string } = {};
   for (const [field, message] of Object.entries(data?.fieldErrors ?? {})) {

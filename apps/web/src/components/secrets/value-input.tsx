@@ -29,7 +29,11 @@ export function valueProblem(v: TValueState): string | null {
   if (!v.file && v.text === "") return "Enter a value, or upload a file.";
   const problem = secretValueProblem(storedValue(v));
   if (!problem) return null;
-  return v.file ? `The file's base64 encoding ${problem}.` : v.base64 ? `Encoded as base64, the value ${problem}.` : `The value ${problem}.`;
+  return v.file
+    ? `The file's base64 encoding ${problem}.`
+    : v.base64
+      ? `Encoded as base64, the value ${problem}.`
+      : `The value ${problem}.`;
 }
 
 /** The first reason typed text needs base64, in words, when it has one. */
@@ -106,13 +110,21 @@ export function ValueInput({
           <div className="mt-1.5 flex items-center justify-between gap-3 rounded-md bg-slate-50 px-3 py-2.5 ring-1 ring-inset ring-slate-200">
             <div className="min-w-0 text-sm">
               <p className="truncate font-medium text-slate-900" title={value.file.name}>
-                <svg aria-hidden="true" viewBox="0 0 20 20" className="mr-1.5 inline h-4 w-4 align-[-3px] text-slate-400">
-                  <path fill="currentColor" d="M5 2h6l4 4v11a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V3a1 1 0 0 1 1-1zm5 1.5V7h3.5L10 3.5z" />
+                <svg
+                  aria-hidden="true"
+                  viewBox="0 0 20 20"
+                  className="mr-1.5 inline h-4 w-4 align-[-3px] text-slate-400"
+                >
+                  <path
+                    fill="currentColor"
+                    d="M5 2h6l4 4v11a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V3a1 1 0 0 1 1-1zm5 1.5V7h3.5L10 3.5z"
+                  />
                 </svg>
                 {value.file.name}
               </p>
               <p className="mt-0.5 text-slate-500">
-                {formatBytes(value.file.size)} · stored base64-encoded ({bytes.toLocaleString("en")} of {SECRET_VALUE_MAX_BYTES.toLocaleString("en")} bytes)
+                {formatBytes(value.file.size)} · stored base64-encoded ({bytes.toLocaleString("en")} of{" "}
+                {SECRET_VALUE_MAX_BYTES.toLocaleString("en")} bytes)
               </p>
             </div>
             <button
@@ -124,7 +136,10 @@ export function ValueInput({
             </button>
           </div>
           <p className="mt-1.5 text-sm text-slate-500">
-            Decode it in the task, e.g. <code className="rounded bg-slate-100 px-1 font-mono text-xs text-slate-700">echo &quot;${envName}&quot; | base64 -d &gt; file</code>
+            Decode it in the task, e.g.{" "}
+            <code className="rounded bg-slate-100 px-1 font-mono text-xs text-slate-700">
+              echo &quot;${envName}&quot; | base64 -d &gt; file
+            </code>
           </p>
         </div>
       ) : (
@@ -138,9 +153,16 @@ export function ValueInput({
             secret
             error={shownError}
           />
-          <p className={cn("mt-1 text-right text-xs tabular-nums", bytes > SECRET_VALUE_MAX_BYTES ? "text-red-600" : "text-slate-500")}>
-            {value.base64 && value.text !== "" ? `${utf8Bytes(value.text).toLocaleString("en")} bytes → ${bytes.toLocaleString("en")} as base64` : `${bytes.toLocaleString("en")}`} /{" "}
-            {SECRET_VALUE_MAX_BYTES.toLocaleString("en")} bytes
+          <p
+            className={cn(
+              "mt-1 text-right text-xs tabular-nums",
+              bytes > SECRET_VALUE_MAX_BYTES ? "text-red-600" : "text-slate-500",
+            )}
+          >
+            {value.base64 && value.text !== ""
+              ? `${utf8Bytes(value.text).toLocaleString("en")} bytes → ${bytes.toLocaleString("en")} as base64`
+              : `${bytes.toLocaleString("en")}`}{" "}
+            / {SECRET_VALUE_MAX_BYTES.toLocaleString("en")} bytes
           </p>
         </div>
       )}
@@ -152,11 +174,17 @@ export function ValueInput({
           </p>
         ) : null
       ) : (
-        <div className={cn("rounded-md px-3 py-2.5", needsBase64 ? "bg-amber-50 ring-1 ring-amber-200" : "bg-slate-50 ring-1 ring-slate-200")}>
+        <div
+          className={cn(
+            "rounded-md px-3 py-2.5",
+            needsBase64 ? "bg-amber-50 ring-1 ring-amber-200" : "bg-slate-50 ring-1 ring-slate-200",
+          )}
+        >
           {needsBase64 ? (
             <p className="mb-2 text-sm text-amber-900">
-              Only single-line text without <code className="font-mono">&quot;</code>, <code className="font-mono">`</code> or{" "}
-              <code className="font-mono">\</code> reaches a task as typed. <span className="font-semibold">Encode it as base64</span> and decode it in the pipeline:
+              Only single-line text without <code className="font-mono">&quot;</code>,{" "}
+              <code className="font-mono">`</code> or <code className="font-mono">\</code> reaches a task as typed.{" "}
+              <span className="font-semibold">Encode it as base64</span> and decode it in the pipeline:
             </p>
           ) : null}
           <Checkbox
@@ -166,8 +194,11 @@ export function ValueInput({
             label="Encode as base64"
             hint={
               <>
-                Stores the text&apos;s UTF-8 bytes base64-encoded, for multi-line text, quotes and backslashes. In the task:{" "}
-                <code className="rounded bg-white px-1 font-mono text-xs text-slate-700 ring-1 ring-slate-200">echo &quot;${envName}&quot; | base64 -d</code>
+                Stores the text&apos;s UTF-8 bytes base64-encoded, for multi-line text, quotes and backslashes. In the
+                task:{" "}
+                <code className="rounded bg-white px-1 font-mono text-xs text-slate-700 ring-1 ring-slate-200">
+                  echo &quot;${envName}&quot; | base64 -d
+                </code>
               </>
             }
           />
@@ -179,7 +210,9 @@ export function ValueInput({
           <FileButton id={fileId} onFile={(e) => void onFile(e)} disabled={reading}>
             {reading ? "Reading…" : "Upload a file"}
           </FileButton>
-          <span className="text-sm text-slate-500">A key, certificate or other file, stored base64-encoded (up to {formatBytes(MAX_FILE_BYTES)}).</span>
+          <span className="text-sm text-slate-500">
+            A key, certificate or other file, stored base64-encoded (up to {formatBytes(MAX_FILE_BYTES)}).
+          </span>
           {value.fileError ? (
             <p role="alert" className="w-full text-sm text-red-600">
               {value.fileError}

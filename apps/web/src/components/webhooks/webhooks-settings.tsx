@@ -8,7 +8,8 @@ import { errorMessage, fieldErrorsOf } from "~/components/errors";
 import { DataTable } from "~/components/data-table";
 import { useTRPC } from "~/trpc/react";
 
-const formatDateTime = (date: string) => new Date(date).toLocaleString("en", { dateStyle: "medium", timeStyle: "medium" });
+const formatDateTime = (date: string) =>
+  new Date(date).toLocaleString("en", { dateStyle: "medium", timeStyle: "medium" });
 
 /** Splits "url: must …" / "events: …" messages onto their fields (the API names the field first). */
 function hookErrorsOf(error: unknown): Record<string, string> {
@@ -35,10 +36,11 @@ export function WebhooksSettings({ workspaceId }: { workspaceId: string }) {
           Webhooks
         </h2>
         <p className="mt-1 text-sm text-slate-500">
-          Lockstep POSTs a signed JSON message (Standard Webhooks: <code className="font-mono text-xs">webhook-id</code>,{" "}
-          <code className="font-mono text-xs">webhook-timestamp</code>, <code className="font-mono text-xs">webhook-signature</code>) when a run
-          finishes, when a run&apos;s secrets cannot be deleted, and when a workspace secret is created, overwritten or deleted. Messages carry ids,
-          names, statuses and times — never a secret&apos;s value. Failed deliveries are retried with growing delays.
+          Lockstep POSTs a signed JSON message (Standard Webhooks: <code className="font-mono text-xs">webhook-id</code>
+          , <code className="font-mono text-xs">webhook-timestamp</code>,{" "}
+          <code className="font-mono text-xs">webhook-signature</code>) when a run finishes, when a run&apos;s secrets
+          cannot be deleted, and when a workspace secret is created, overwritten or deleted. Messages carry ids, names,
+          statuses and times — never a secret&apos;s value. Failed deliveries are retried with growing delays.
         </p>
       </div>
       {secret ? <SigningSecret {...secret} onDone={() => setSecret(null)} /> : null}
@@ -47,11 +49,18 @@ export function WebhooksSettings({ workspaceId }: { workspaceId: string }) {
       ) : list.isError ? (
         <Alert>{errorMessage(list.error)}</Alert>
       ) : list.data.items.length === 0 && cursors.length === 0 ? (
-        <EmptyState title="No webhooks">Add an endpoint below to hear about runs and secrets from another system.</EmptyState>
+        <EmptyState title="No webhooks">
+          Add an endpoint below to hear about runs and secrets from another system.
+        </EmptyState>
       ) : (
         <div className="space-y-3">
           {list.data.items.map((e) => (
-            <Endpoint key={e.id} workspaceId={workspaceId} endpoint={e} onSecret={(s) => setSecret({ url: e.url, secret: s, rotated: true })} />
+            <Endpoint
+              key={e.id}
+              workspaceId={workspaceId}
+              endpoint={e}
+              onSecret={(s) => setSecret({ url: e.url, secret: s, rotated: true })}
+            />
           ))}
           <div className="flex gap-2">
             {cursors.length > 0 ? (
@@ -72,9 +81,25 @@ export function WebhooksSettings({ workspaceId }: { workspaceId: string }) {
   );
 }
 
-type TEndpoint = { id: string; url: string; description: string; events: string[]; enabled: boolean; secretRotatedAt: string; createdAt: string };
+type TEndpoint = {
+  id: string;
+  url: string;
+  description: string;
+  events: string[];
+  enabled: boolean;
+  secretRotatedAt: string;
+  createdAt: string;
+};
 
-function Endpoint({ workspaceId, endpoint, onSecret }: { workspaceId: string; endpoint: TEndpoint; onSecret: (secret: string) => void }) {
+function Endpoint({
+  workspaceId,
+  endpoint,
+  onSecret,
+}: {
+  workspaceId: string;
+  endpoint: TEndpoint;
+  onSecret: (secret: string) => void;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [error, setError] = useState<string | null>(null);
@@ -114,7 +139,10 @@ function Endpoint({ workspaceId, endpoint, onSecret }: { workspaceId: string; en
           <p className="mt-2 text-xs text-slate-500">Signing secret set {formatDateTime(endpoint.secretRotatedAt)}</p>
         </div>
         <div className="flex flex-wrap gap-2">
-          <Button variant="secondary" onClick={() => void act(() => update.mutateAsync({ ...ids, enabled: !endpoint.enabled }))}>
+          <Button
+            variant="secondary"
+            onClick={() => void act(() => update.mutateAsync({ ...ids, enabled: !endpoint.enabled }))}
+          >
             {endpoint.enabled ? "Disable" : "Enable"}
           </Button>
           <Button
@@ -137,7 +165,11 @@ function Endpoint({ workspaceId, endpoint, onSecret }: { workspaceId: string; en
           <Button variant="secondary" onClick={() => setConfirming("rotate")}>
             Rotate secret
           </Button>
-          <Button variant="danger" aria-label={`Delete webhook ${endpoint.url}`} onClick={() => setConfirming("delete")}>
+          <Button
+            variant="danger"
+            aria-label={`Delete webhook ${endpoint.url}`}
+            onClick={() => setConfirming("delete")}
+          >
             Delete
           </Button>
         </div>
@@ -180,7 +212,10 @@ function Endpoint({ workspaceId, endpoint, onSecret }: { workspaceId: string; en
 function DeliveryLog({ workspaceId, endpointId }: { workspaceId: string; endpointId: string }) {
   const trpc = useTRPC();
   const [cursors, setCursors] = useState<string[]>([]);
-  const log = useQuery({ ...trpc.webhooks.deliveries.queryOptions({ workspaceId, endpointId, cursor: cursors.at(-1), limit: 20 }), refetchInterval: 5_000 });
+  const log = useQuery({
+    ...trpc.webhooks.deliveries.queryOptions({ workspaceId, endpointId, cursor: cursors.at(-1), limit: 20 }),
+    refetchInterval: 5_000,
+  });
   if (log.isPending) return <p className="mt-3 text-sm text-slate-500">Loading deliveries…</p>;
   if (log.isError) return <Alert>{errorMessage(log.error)}</Alert>;
   return (
@@ -188,7 +223,10 @@ function DeliveryLog({ workspaceId, endpointId }: { workspaceId: string; endpoin
       {log.data.items.length === 0 && cursors.length === 0 ? (
         <p className="text-sm text-slate-500">No deliveries yet.</p>
       ) : (
-        <DataTable label="Delivery log" columns={["When", "Event", "Attempt", "Status", "Duration", "Error", "Next retry"]}>
+        <DataTable
+          label="Delivery log"
+          columns={["When", "Event", "Attempt", "Status", "Duration", "Error", "Next retry"]}
+        >
           {log.data.items.map((a) => (
             <tr key={a.id}>
               <td className="whitespace-nowrap px-5 py-2 text-slate-600">{formatDateTime(a.at)}</td>
@@ -196,10 +234,18 @@ function DeliveryLog({ workspaceId, endpointId }: { workspaceId: string; endpoin
                 {a.eventType}
               </td>
               <td className="px-5 py-2 text-slate-600">{a.attempt}</td>
-              <td className="px-5 py-2">{a.statusCode === null ? "—" : <Badge tone={a.statusCode < 300 ? "green" : "red"}>{a.statusCode}</Badge>}</td>
+              <td className="px-5 py-2">
+                {a.statusCode === null ? (
+                  "—"
+                ) : (
+                  <Badge tone={a.statusCode < 300 ? "green" : "red"}>{a.statusCode}</Badge>
+                )}
+              </td>
               <td className="whitespace-nowrap px-5 py-2 text-slate-600">{a.durationMs} ms</td>
               <td className="px-5 py-2 font-mono text-xs text-slate-600">{a.errorKind ?? ""}</td>
-              <td className="whitespace-nowrap px-5 py-2 text-slate-600">{a.nextRetryAt ? formatDateTime(a.nextRetryAt) : ""}</td>
+              <td className="whitespace-nowrap px-5 py-2 text-slate-600">
+                {a.nextRetryAt ? formatDateTime(a.nextRetryAt) : ""}
+              </td>
             </tr>
           ))}
         </DataTable>
@@ -220,7 +266,13 @@ function DeliveryLog({ workspaceId, endpointId }: { workspaceId: string; endpoin
   );
 }
 
-function CreateEndpoint({ workspaceId, onCreated }: { workspaceId: string; onCreated: (url: string, secret: string) => void }) {
+function CreateEndpoint({
+  workspaceId,
+  onCreated,
+}: {
+  workspaceId: string;
+  onCreated: (url: string, secret: string) => void;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -255,14 +307,41 @@ function CreateEndpoint({ workspaceId, onCreated }: { workspaceId: string; onCre
   return (
     <Card>
       <h3 className="text-base font-semibold text-slate-900">New endpoint</h3>
-      <form className="mt-4 space-y-4" onSubmit={(e) => void onSubmit(e)} noValidate aria-label="Add a webhook endpoint">
-        <Field id="hook-url" name="url" label="URL" placeholder="https://hooks.example.com/lockstep" autoComplete="off" required error={errors.url} />
-        <Field id="hook-description" name="description" label="Description" placeholder="e.g. Notify the lab's chat" error={errors.description} />
+      <form
+        className="mt-4 space-y-4"
+        onSubmit={(e) => void onSubmit(e)}
+        noValidate
+        aria-label="Add a webhook endpoint"
+      >
+        <Field
+          id="hook-url"
+          name="url"
+          label="URL"
+          placeholder="https://hooks.example.com/lockstep"
+          autoComplete="off"
+          required
+          error={errors.url}
+        />
+        <Field
+          id="hook-description"
+          name="description"
+          label="Description"
+          placeholder="e.g. Notify the lab's chat"
+          error={errors.description}
+        />
         <fieldset aria-describedby={errors.events ? "hook-events-error" : undefined}>
           <legend className="text-sm font-medium text-slate-900">Events</legend>
           <div className="mt-3 grid gap-3 sm:grid-cols-2">
             {webhookEventTypes.map((ev) => (
-              <Checkbox key={ev} id={`hook-event-${ev}`} name="events" value={ev} defaultChecked={ev === "run.finished"} label={ev} hint={webhookEventLabels[ev]} />
+              <Checkbox
+                key={ev}
+                id={`hook-event-${ev}`}
+                name="events"
+                value={ev}
+                defaultChecked={ev === "run.finished"}
+                label={ev}
+                hint={webhookEventLabels[ev]}
+              />
             ))}
           </div>
           {errors.events ? (
@@ -271,7 +350,13 @@ function CreateEndpoint({ workspaceId, onCreated }: { workspaceId: string; onCre
             </p>
           ) : null}
         </fieldset>
-        <Checkbox id="hook-enabled" name="enabled" defaultChecked label="Enabled" hint="A disabled endpoint receives nothing (test events excepted)." />
+        <Checkbox
+          id="hook-enabled"
+          name="enabled"
+          defaultChecked
+          label="Enabled"
+          hint="A disabled endpoint receives nothing (test events excepted)."
+        />
         {errors.form ? <Alert>{errors.form}</Alert> : null}
         <Button type="submit" className="h-9" disabled={create.isPending}>
           {create.isPending ? "Adding…" : "Add endpoint"}
@@ -281,7 +366,17 @@ function CreateEndpoint({ workspaceId, onCreated }: { workspaceId: string; onCre
   );
 }
 
-function SigningSecret({ url, secret, rotated, onDone }: { url: string; secret: string; rotated: boolean; onDone: () => void }) {
+function SigningSecret({
+  url,
+  secret,
+  rotated,
+  onDone,
+}: {
+  url: string;
+  secret: string;
+  rotated: boolean;
+  onDone: () => void;
+}) {
   const input = useRef<HTMLInputElement>(null);
   const [copied, setCopied] = useState<"yes" | "failed" | null>(null);
   async function copy() {
@@ -299,8 +394,8 @@ function SigningSecret({ url, secret, rotated, onDone }: { url: string; secret: 
         {rotated ? "New signing secret" : "Signing secret"} for {url}
       </h3>
       <p className="mt-1 text-sm text-green-900">
-        <strong>Copy it now: you won&apos;t see it again.</strong> The receiver verifies each message&apos;s <code>webhook-signature</code> with it (see
-        docs/webhooks.md). If you lose it, rotate it.
+        <strong>Copy it now: you won&apos;t see it again.</strong> The receiver verifies each message&apos;s{" "}
+        <code>webhook-signature</code> with it (see docs/webhooks.md). If you lose it, rotate it.
       </p>
       <div className="mt-4 flex flex-wrap items-center gap-2">
         <label htmlFor="hook-secret" className="sr-only">
@@ -322,7 +417,11 @@ function SigningSecret({ url, secret, rotated, onDone }: { url: string; secret: 
           Done
         </Button>
       </div>
-      {copied === "failed" ? <p className="mt-2 text-sm text-green-900">Copying was blocked by the browser; the secret is selected, press Ctrl+C.</p> : null}
+      {copied === "failed" ? (
+        <p className="mt-2 text-sm text-green-900">
+          Copying was blocked by the browser; the secret is selected, press Ctrl+C.
+        </p>
+      ) : null}
     </section>
   );
 }

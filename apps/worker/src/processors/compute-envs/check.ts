@@ -52,7 +52,10 @@ export const check: THandler<"computeEnvs.check"> = async ({ computeEnvId, reque
   } catch (error) {
     ok = false;
     // Provider and executor messages name the call and the cloud's reason; they never hold a secret value.
-    message = (error instanceof Error && error.message ? error.message : "unknown error").replace(/\s+/g, " ").trim().slice(0, MAX_MESSAGE);
+    message = (error instanceof Error && error.message ? error.message : "unknown error")
+      .replace(/\s+/g, " ")
+      .trim()
+      .slice(0, MAX_MESSAGE);
     // A changed key can be confirmed too, by a person who learned the cluster's key was replaced.
     if (error instanceof HostKeyMismatchError) hostKey = error.presented;
   }
@@ -64,7 +67,11 @@ function sshNode(ce: TComputeEnv): { host: string; port: number; hostKeySha256: 
   if (!isSshComputeKind(ce.kind)) return null;
   const config = ce.config as { host?: unknown; port?: unknown; hostKeySha256?: unknown };
   if (typeof config.host !== "string") return null;
-  return { host: config.host, port: typeof config.port === "number" ? config.port : 22, hostKeySha256: typeof config.hostKeySha256 === "string" ? config.hostKeySha256 : null };
+  return {
+    host: config.host,
+    port: typeof config.port === "number" ? config.port : 22,
+    hostKeySha256: typeof config.hostKeySha256 === "string" ? config.hostKeySha256 : null,
+  };
 }
 
 async function record(
@@ -73,7 +80,12 @@ async function record(
   requestedAt: string,
   { ok, message, hostKey }: { ok: boolean; message: string; hostKey: string | null },
 ) {
-  const recorded = await recordComputeEnvCheck(ctx.db, ce.id, new Date(requestedAt), { ok, message, at: new Date(), hostKey });
+  const recorded = await recordComputeEnvCheck(ctx.db, ce.id, new Date(requestedAt), {
+    ok,
+    message,
+    at: new Date(),
+    hostKey,
+  });
   if (!recorded) return { superseded: true };
   await recordAudit(ctx.db, {
     actorId: null,

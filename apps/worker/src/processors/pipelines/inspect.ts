@@ -2,7 +2,13 @@ import { chmodSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { and, eq, schema, sql } from "@lockstep/db";
-import { NEXTFLOW_VERSION, nextflowConfigSecrets, resolveLocalPipeline, stageNextflow, type TNextflowConfigSecrets } from "@lockstep/launcher";
+import {
+  NEXTFLOW_VERSION,
+  nextflowConfigSecrets,
+  resolveLocalPipeline,
+  stageNextflow,
+  type TNextflowConfigSecrets,
+} from "@lockstep/launcher";
 import { isolationOf } from "../../runtime";
 import type { THandler } from "../types";
 
@@ -30,17 +36,23 @@ function readableNextflow(libDir: string): string {
 export const inspect: THandler<"pipelines.inspect"> = async ({ pipelineId, fingerprint }, _job, ctx) => {
   const { pipelines } = schema;
   const [p] = await ctx.db
-    .select({ repository: pipelines.repository, secretNeeds: pipelines.secretNeeds, nextflowSecrets: pipelines.nextflowSecrets })
+    .select({
+      repository: pipelines.repository,
+      secretNeeds: pipelines.secretNeeds,
+      nextflowSecrets: pipelines.nextflowSecrets,
+    })
     .from(pipelines)
     .where(eq(pipelines.id, pipelineId));
   if (!p) return { skipped: "deleted" };
-  if (p.secretNeeds?.status !== "known" || p.secretNeeds.fingerprint !== fingerprint) return { skipped: "the sources changed" };
+  if (p.secretNeeds?.status !== "known" || p.secretNeeds.fingerprint !== fingerprint)
+    return { skipped: "the sources changed" };
   if (p.nextflowSecrets?.fingerprint === fingerprint) return { skipped: "already checked" };
   const isolation = isolationOf(ctx.runtime);
   const resolved = await resolveLocalPipeline(p.repository, ctx.runtime.localPipelineRoots ?? []);
   let result: TNextflowConfigSecrets;
   if (!resolved.ok) result = { ok: false, reason: resolved.message };
-  else if (isolation.problem && !isolation.unsafeUnsandboxed) result = { ok: false, reason: `no sandbox on this worker: ${isolation.problem}` };
+  else if (isolation.problem && !isolation.unsafeUnsandboxed)
+    result = { ok: false, reason: `no sandbox on this worker: ${isolation.problem}` };
   else {
     const libDir = await ctx.runtime.nextflowLib(NEXTFLOW_VERSION);
     result = await nextflowConfigSecrets({
@@ -48,13 +60,17 @@ export const inspect: THandler<"pipelines.inspect"> = async ({ pipelineId, finge
       pipelineDir: resolved.dir,
       java: ctx.runtime.java,
       ...(isolation.unsafeUnsandboxed ? {} : { sandbox: isolation.sandbox }),
-      ...(isolation.root ? { identity: { uid: isolation.runUidBase + 65_535, gid: isolation.runUidBase + 65_535 } } : {}),
+      ...(isolation.root
+        ? { identity: { uid: isolation.runUidBase + 65_535, gid: isolation.runUidBase + 65_535 } }
+        : {}),
     });
   }
   // Only onto the sources it was asked for: a save meanwhile asks again.
   await ctx.db
     .update(pipelines)
-    .set({ nextflowSecrets: { fingerprint, version: NEXTFLOW_VERSION, checkedAt: new Date().toISOString(), ...result } })
+    .set({
+      nextflowSecrets: { fingerprint, version: NEXTFLOW_VERSION, checkedAt: new Date().toISOString(), ...result },
+    })
     .where(and(eq(pipelines.id, pipelineId), sql`${pipelines.secretNeeds}->>'fingerprint' = ${fingerprint}`));
   return result.ok ? { names: result.names.length + result.directives.length } : { failed: true };
 };

@@ -22,7 +22,11 @@ async function recordedStore(ctx: TProcessorContext, run: TRun): Promise<TCleanu
 /** "Deleted" is written only once the store answers that nothing of the run is left. */
 async function verifyGone(provider: TSecretsProvider, runId: string) {
   const left = (await provider.listManaged()).filter((c) => c.runId === runId);
-  if (left.length > 0) throw new ProviderError(`${left.length} cop${left.length === 1 ? "y is" : "ies are"} still there after deletion`, true);
+  if (left.length > 0)
+    throw new ProviderError(
+      `${left.length} cop${left.length === 1 ? "y is" : "ies are"} still there after deletion`,
+      true,
+    );
 }
 
 /**
@@ -34,14 +38,22 @@ export const cleanup: THandler<"runs.cleanup"> = async ({ runId }, job, ctx) => 
   const run = await loadRun(ctx, runId);
   if (run.secretsState === "NONE" || run.secretsState === "DELETED") return { nothing: run.secretsState };
   if (!isTerminal(run.status)) return { notEnded: run.status };
-  await updateRunIf(ctx.db, runId, { secretsState: ["PENDING", "PROVISIONED", "DELETING", "CLEANUP_FAILED"] }, { secretsState: "DELETING" });
+  await updateRunIf(
+    ctx.db,
+    runId,
+    { secretsState: ["PENDING", "PROVISIONED", "DELETING", "CLEANUP_FAILED"] },
+    { secretsState: "DELETING" },
+  );
   // No plaintext left in the run's log files; never throws, so deletion below always follows.
   await redactRunLogs(ctx, run);
   let providerKind = "";
   let location = "";
   try {
     const store = await recordedStore(ctx, run);
-    location = store.provider === "nextflow-file" || store.provider === "ssh-file" ? store.secretsDir : `${store.prefix}${runId}`;
+    location =
+      store.provider === "nextflow-file" || store.provider === "ssh-file"
+        ? store.secretsDir
+        : `${store.prefix}${runId}`;
     const { provider, close } = await providerForStore(ctx, run.workspaceId, store);
     try {
       providerKind = provider.kind;
@@ -59,14 +71,27 @@ export const cleanup: THandler<"runs.cleanup"> = async ({ runId }, job, ctx) => 
       await updateRunIf(ctx.db, runId, {}, { secretsState: "CLEANUP_FAILED" });
       await workerAudit(ctx, run, "secrets.cleanup_failed", { error: message, attempts: job.attemptsMade + 1 });
       await emit(ctx, "run.cleanup_failed", run, { attempts: job.attemptsMade + 1 });
-      ctx.logger.error({ runId, attempts: job.attemptsMade + 1, err: message }, "secrets of a finished run could not be deleted");
+      ctx.logger.error(
+        { runId, attempts: job.attemptsMade + 1, err: message },
+        "secrets of a finished run could not be deleted",
+      );
       throw new UnrecoverableError(message);
     }
     throw error;
   }
   const deletedAt = new Date();
-  await updateRunIf(ctx.db, runId, {}, { secretsState: "DELETED", secretsDeletedAt: deletedAt, lastCleanupError: null });
+  await updateRunIf(
+    ctx.db,
+    runId,
+    {},
+    { secretsState: "DELETED", secretsDeletedAt: deletedAt, lastCleanupError: null },
+  );
   ctx.metrics?.deleted(run, deletedAt);
-  await workerAudit(ctx, run, "secrets.deleted", { provider: providerKind, location, verified: true, attempts: job.attemptsMade + 1 });
+  await workerAudit(ctx, run, "secrets.deleted", {
+    provider: providerKind,
+    location,
+    verified: true,
+    attempts: job.attemptsMade + 1,
+  });
   return { deleted: true };
 };

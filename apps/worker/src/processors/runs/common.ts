@@ -1,5 +1,14 @@
 import { UnrecoverableError } from "bullmq";
-import { getComputeEnvById, getRun, isTerminal, recordAudit, recordValueCheck, sealedForRefs, updateRunIf, type TRun } from "@lockstep/db";
+import {
+  getComputeEnvById,
+  getRun,
+  isTerminal,
+  recordAudit,
+  recordValueCheck,
+  sealedForRefs,
+  updateRunIf,
+  type TRun,
+} from "@lockstep/db";
 import { enqueue } from "@lockstep/queue";
 import { ExecutorError, type TExecutor, type THeadRef } from "@lockstep/launcher";
 import { ProviderError } from "@lockstep/secrets";
@@ -17,7 +26,12 @@ export async function loadComputeEnv(ctx: TProcessorContext, run: TRun) {
   return run.computeEnvId ? getComputeEnvById(ctx.db, run.computeEnvId) : null;
 }
 
-export function workerAudit(ctx: TProcessorContext, run: TRun, action: TAuditAction, detail: Record<string, string | number | boolean | string[] | null> = {}) {
+export function workerAudit(
+  ctx: TProcessorContext,
+  run: TRun,
+  action: TAuditAction,
+  detail: Record<string, string | number | boolean | string[] | null> = {},
+) {
   return recordAudit(ctx.db, {
     actorId: null,
     actorEmail: null,
@@ -37,8 +51,14 @@ export function workerAudit(ctx: TProcessorContext, run: TRun, action: TAuditAct
 export const OVERDUE = "stopped: it ran past its compute environment's maximum run time";
 
 /** How a run that is being stopped ends: overdue is a failure, anything else a cancellation. */
-export function stopOutcome(run: Pick<TRun, "deadlineAt">, cancelled = "cancelled", now = Date.now()): { status: "FAILED" | "CANCELLED"; errorMessage: string } {
-  return run.deadlineAt.getTime() < now ? { status: "FAILED", errorMessage: OVERDUE } : { status: "CANCELLED", errorMessage: cancelled };
+export function stopOutcome(
+  run: Pick<TRun, "deadlineAt">,
+  cancelled = "cancelled",
+  now = Date.now(),
+): { status: "FAILED" | "CANCELLED"; errorMessage: string } {
+  return run.deadlineAt.getTime() < now
+    ? { status: "FAILED", errorMessage: OVERDUE }
+    : { status: "CANCELLED", errorMessage: cancelled };
 }
 
 /** Moves a run to a terminal status (once) and schedules the deletion of its secrets. */
@@ -48,12 +68,18 @@ export async function finishRun(
   status: TTerminalRunStatus,
   extra: { exitCode?: number | null; errorMessage?: string | null } = {},
 ) {
-  const updated = await updateRunIf(ctx.db, run.id, { status: ["SUBMITTED", "RUNNING"] }, { status, finishedAt: new Date(), ...extra });
+  const updated = await updateRunIf(
+    ctx.db,
+    run.id,
+    { status: ["SUBMITTED", "RUNNING"] },
+    { status, finishedAt: new Date(), ...extra },
+  );
   if (updated) await workerAudit(ctx, run, "run.finished", { status, exitCode: extra.exitCode ?? null });
   if (updated) await emit(ctx, "run.finished", updated);
   const current = updated ?? run;
   if (!isTerminal(current.status)) return;
-  if (current.secretsState !== "NONE" && current.secretsState !== "DELETED") await enqueue(ctx.queues, "runs.cleanup", { runId: run.id });
+  if (current.secretsState !== "NONE" && current.secretsState !== "DELETED")
+    await enqueue(ctx.queues, "runs.cleanup", { runId: run.id });
 }
 
 /**
@@ -68,7 +94,9 @@ export async function finishRun(
 export async function openRunSecrets(ctx: TProcessorContext, run: TRun, opts: { checkValues?: boolean } = {}) {
   const rows = await sealedForRefs(ctx.db, run.secretRefs);
   const byId = new Map(rows.map((r) => [r.id, r]));
-  const missing = run.secretRefs.filter((ref) => !byId.has(ref.secretId)).map((r) => ({ name: r.name, source: r.source }));
+  const missing = run.secretRefs
+    .filter((ref) => !byId.has(ref.secretId))
+    .map((r) => ({ name: r.name, source: r.source }));
   const opened = [];
   const broken: Array<{ id: string; sealed: string; label: string; problem: string }> = [];
   for (const ref of run.secretRefs) {
@@ -82,7 +110,10 @@ export async function openRunSecrets(ctx: TProcessorContext, run: TRun, opts: { 
   }
   if (broken.length > 0) {
     for (const b of broken) await recordValueCheck(ctx.db, b.id, b.sealed, `Secret value ${b.problem}.`);
-    await workerAudit(ctx, run, "secrets.refused", { names: broken.map((b) => b.label), rules: broken.map((b) => b.problem) });
+    await workerAudit(ctx, run, "secrets.refused", {
+      names: broken.map((b) => b.label),
+      rules: broken.map((b) => b.problem),
+    });
     throw new ProviderError(broken.map((b) => `secret ${b.label}: its value ${b.problem}`).join("; "), false);
   }
   return { opened, missing };
@@ -104,6 +135,9 @@ export async function releaseHead(ctx: TProcessorContext, executor: TExecutor, h
   try {
     await executor.release(head);
   } catch (error) {
-    ctx.logger.warn({ runId: head.runId, err: error instanceof Error ? error.message : "unknown error" }, "could not release the run's head job resources");
+    ctx.logger.warn(
+      { runId: head.runId, err: error instanceof Error ? error.message : "unknown error" },
+      "could not release the run's head job resources",
+    );
   }
 }

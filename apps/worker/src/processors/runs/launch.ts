@@ -61,7 +61,12 @@ export const launch: THandler<"runs.launch"> = async ({ runId }, job, ctx) => {
     throw error;
   }
   const startedAt = new Date();
-  const started = await updateRunIf(ctx.db, runId, { status: ["SUBMITTED"] }, { status: "RUNNING", startedAt, executorRef: ref });
+  const started = await updateRunIf(
+    ctx.db,
+    runId,
+    { status: ["SUBMITTED"] },
+    { status: "RUNNING", startedAt, executorRef: ref },
+  );
   if (started) ctx.metrics?.running(run, startedAt);
   await workerAudit(ctx, run, "run.started", { executor: ce.kind, ref });
   await enqueue(ctx.queues, "runs.monitor", { runId });

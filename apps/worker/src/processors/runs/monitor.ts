@@ -21,10 +21,22 @@ async function collectOutput(ctx: TProcessorContext, run: TRun, executor: TExecu
   let collected;
   try {
     stored = await lastRunLogSeq(ctx.db, run.id);
-    const values = run.secretRefs.length > 0 ? (await openRunSecrets(ctx, run, { checkValues: false })).opened.map((s) => s.value) : [];
-    collected = await executor.collect({ runDir: run.runDir, offset: run.logOffset, redactor: createRedactor(values), final, room: LOG_MAX_STORED_LINES - stored });
+    const values =
+      run.secretRefs.length > 0
+        ? (await openRunSecrets(ctx, run, { checkValues: false })).opened.map((s) => s.value)
+        : [];
+    collected = await executor.collect({
+      runDir: run.runDir,
+      offset: run.logOffset,
+      redactor: createRedactor(values),
+      final,
+      room: LOG_MAX_STORED_LINES - stored,
+    });
   } catch (error) {
-    ctx.logger.warn({ runId: run.id, err: errorKind(error) }, "could not read the run's console log; going on without it");
+    ctx.logger.warn(
+      { runId: run.id, err: errorKind(error) },
+      "could not read the run's console log; going on without it",
+    );
     return;
   }
   if (collected.progress) {
@@ -34,14 +46,25 @@ async function collectOutput(ctx: TProcessorContext, run: TRun, executor: TExecu
   }
   const tail = collected.log;
   if (!tail) {
-    ctx.logger.warn({ runId: run.id, err: collected.logError ?? "unknown" }, "could not read the run's console log; going on without it");
+    ctx.logger.warn(
+      { runId: run.id, err: collected.logError ?? "unknown" },
+      "could not read the run's console log; going on without it",
+    );
     return;
   }
-  const lines = tail.full ? [...tail.lines, `[Lockstep stores the first ${LOG_MAX_STORED_LINES} lines of a run's log; the rest is only in console.log in the run directory]`] : tail.lines;
+  const lines = tail.full
+    ? [
+        ...tail.lines,
+        `[Lockstep stores the first ${LOG_MAX_STORED_LINES} lines of a run's log; the rest is only in console.log in the run directory]`,
+      ]
+    : tail.lines;
   try {
     await appendRunLog(ctx.db, run.id, lines);
   } catch (error) {
-    ctx.logger.warn({ runId: run.id, lines: lines.length, err: errorKind(error) }, "could not store lines of the run's log; storing a marker instead");
+    ctx.logger.warn(
+      { runId: run.id, lines: lines.length, err: errorKind(error) },
+      "could not store lines of the run's log; storing a marker instead",
+    );
     try {
       await appendRunLog(ctx.db, run.id, [`[${lines.length} lines of the log could not be stored]`]);
     } catch {

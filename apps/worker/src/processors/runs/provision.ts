@@ -1,5 +1,12 @@
 import { UnrecoverableError } from "bullmq";
-import { findUserById, isTerminal, markSecretsUsed, runSecretsAuditDetail, updateRunIf, type TRunSecretVersion } from "@lockstep/db";
+import {
+  findUserById,
+  isTerminal,
+  markSecretsUsed,
+  runSecretsAuditDetail,
+  updateRunIf,
+  type TRunSecretVersion,
+} from "@lockstep/db";
 import { enqueue } from "@lockstep/queue";
 import { ProviderError } from "@lockstep/secrets";
 import { providerForStore, runDirOf, storeOf, withTarget } from "../../runtime";
@@ -36,7 +43,8 @@ export const provision: THandler<"runs.provision"> = async ({ runId }, _job, ctx
   try {
     // A retry keeps the store recorded first (the settings may have changed in between).
     const recorded = run.cleanupTarget;
-    runDir = recorded?.provider === "nextflow-file" || recorded?.provider === "ssh-file" ? recorded.runDir : runDirOf(ce, run);
+    runDir =
+      recorded?.provider === "nextflow-file" || recorded?.provider === "ssh-file" ? recorded.runDir : runDirOf(ce, run);
     // The executor makes what the run needs first (a host run's directory, for the run's own
     // identity, which the secrets store must belong to as well).
     const { owner } = await withTarget(ctx, ce, ({ executor }) => executor.prepare({ runId: run.id, runDir }));
@@ -57,8 +65,19 @@ export const provision: THandler<"runs.provision"> = async ({ runId }, _job, ctx
         const writtenAt = new Date().toISOString();
         secretCopies = result.locations.map((location) => ({ location, writtenAt }));
         // The version each value was read at (the same row read as the value) and its keyed fingerprint.
-        secretVersions = opened.map((s) => ({ secretId: s.id, name: s.name, source: s.source, version: s.version, fingerprint: ctx.keys.fingerprint.of(s.value) }));
-        await markSecretsUsed(ctx.db, opened.map((s) => s.id), run.launchedBy, run.id);
+        secretVersions = opened.map((s) => ({
+          secretId: s.id,
+          name: s.name,
+          source: s.source,
+          version: s.version,
+          fingerprint: ctx.keys.fingerprint.of(s.value),
+        }));
+        await markSecretsUsed(
+          ctx.db,
+          opened.map((s) => s.id),
+          run.launchedBy,
+          run.id,
+        );
         const launcher = run.launchedBy ? await findUserById(ctx.db, run.launchedBy) : null;
         await workerAudit(ctx, run, "secrets.provisioned", {
           provider: provider.kind,
@@ -81,15 +100,20 @@ export const provision: THandler<"runs.provision"> = async ({ runId }, _job, ctx
     throw error;
   }
   const provisionedAt = new Date();
-  const updated = await updateRunIf(ctx.db, run.id, { status: ["SUBMITTED"] }, {
-    provisionedAt,
-    runDir,
-    headEnv,
-    secretBindings,
-    secretCopies,
-    secretVersions,
-    ...(run.secretRefs.length > 0 ? { secretsState: "PROVISIONED" as const } : {}),
-  });
+  const updated = await updateRunIf(
+    ctx.db,
+    run.id,
+    { status: ["SUBMITTED"] },
+    {
+      provisionedAt,
+      runDir,
+      headEnv,
+      secretBindings,
+      secretCopies,
+      secretVersions,
+      ...(run.secretRefs.length > 0 ? { secretsState: "PROVISIONED" as const } : {}),
+    },
+  );
   if (updated) ctx.metrics?.provisioned(run, provisionedAt);
   await enqueue(ctx.queues, "runs.launch", { runId });
   return { provisioned: run.secretRefs.length };
@@ -100,7 +124,9 @@ function missingSecrets(missing: Array<{ name: string; source: "workspace" | "us
   const personal = missing.filter((r) => r.source === "user").length;
   const parts = [
     ...missing.filter((r) => r.source === "workspace").map((r) => r.name),
-    ...(personal === 0 ? [] : [personal === 1 ? "a personal secret of the launcher" : `${personal} personal secrets of the launcher`]),
+    ...(personal === 0
+      ? []
+      : [personal === 1 ? "a personal secret of the launcher" : `${personal} personal secrets of the launcher`]),
   ];
   const many = missing.length > 1;
   return `${many ? "secrets" : "secret"} ${parts.join(", ")} ${many ? "were" : "was"}`;

@@ -22,7 +22,12 @@ export async function redactRunLogs(ctx: TProcessorContext, run: TRun): Promise<
     const { opened } = await openRunSecrets(ctx, run, { checkValues: false });
     const redactor = createRedactor(opened.map((s) => s.value));
     const found = await redactRunFiles(run.runDir, redactor);
-    const redaction = { occurrences: found.occurrences, files: found.files, scannedFiles: found.scannedFiles, at: new Date().toISOString() };
+    const redaction = {
+      occurrences: found.occurrences,
+      files: found.files,
+      scannedFiles: found.scannedFiles,
+      at: new Date().toISOString(),
+    };
     await updateRunIf(ctx.db, run.id, {}, { redaction });
     await workerAudit(ctx, run, "run.redacted", {
       occurrences: found.occurrences,
@@ -34,12 +39,20 @@ export async function redactRunLogs(ctx: TProcessorContext, run: TRun): Promise<
       minimumLength: MIN_REDACTED_CHARS,
     });
     if (found.refused > 0 || found.incomplete) {
-      ctx.logger.warn({ runId: run.id, refused: found.refused, incomplete: found.incomplete }, "some log files of the run were not redacted");
+      ctx.logger.warn(
+        { runId: run.id, refused: found.refused, incomplete: found.incomplete },
+        "some log files of the run were not redacted",
+      );
     }
   } catch (error) {
     const kind = error instanceof Error ? error.name : "unknown";
     const code = (error as { code?: unknown } | null)?.code;
-    ctx.logger.error({ runId: run.id, err: kind, code: typeof code === "string" ? code : undefined }, "could not redact the run's log files; deleting its secrets all the same");
-    await workerAudit(ctx, run, "run.redaction_failed", { error: typeof code === "string" ? `${kind} ${code}` : kind }).catch(() => undefined);
+    ctx.logger.error(
+      { runId: run.id, err: kind, code: typeof code === "string" ? code : undefined },
+      "could not redact the run's log files; deleting its secrets all the same",
+    );
+    await workerAudit(ctx, run, "run.redaction_failed", {
+      error: typeof code === "string" ? `${kind} ${code}` : kind,
+    }).catch(() => undefined);
   }
 }

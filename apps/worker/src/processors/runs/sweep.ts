@@ -1,4 +1,13 @@
-import { computeEnvsForSweep, recordAudit, runStatuses, runsNeedingWork, secretsToValidate, updateRunIf, isTerminal, type TComputeEnv } from "@lockstep/db";
+import {
+  computeEnvsForSweep,
+  recordAudit,
+  runStatuses,
+  runsNeedingWork,
+  secretsToValidate,
+  updateRunIf,
+  isTerminal,
+  type TComputeEnv,
+} from "@lockstep/db";
 import { enqueue, enqueueFresh } from "@lockstep/queue";
 import { ReportThrottle } from "../../report-throttle";
 import { storeKey, storeOf, withTarget } from "../../runtime";
@@ -26,7 +35,8 @@ export const sweep: THandler<"runs.sweep"> = async (_payload, _job, ctx) => {
   for (const runId of work.toCleanup) await enqueueFresh(ctx.queues, "runs.cleanup", { runId });
   // Values no worker has checked yet: a check the API could not enqueue, or stored before checks existed.
   const unchecked = await secretsToValidate(ctx.db, 200);
-  for (const s of unchecked) await enqueue(ctx.queues, "secrets.validate", { secretId: s.id, writtenAt: s.updatedAt.toISOString() });
+  for (const s of unchecked)
+    await enqueue(ctx.queues, "secrets.validate", { secretId: s.id, writtenAt: s.updatedAt.toISOString() });
   for (const runId of work.overdue) {
     await updateRunIf(ctx.db, runId, { status: ["SUBMITTED", "RUNNING"] }, { cancelRequested: true });
     await enqueue(ctx.queues, "runs.cancel", { runId });
@@ -42,7 +52,10 @@ export const sweep: THandler<"runs.sweep"> = async (_payload, _job, ctx) => {
     try {
       await withTarget(ctx, ce, async ({ provider }) => {
         const copies = await provider.listManaged();
-        const statuses = await runStatuses(ctx.db, copies.map((c) => c.runId));
+        const statuses = await runStatuses(
+          ctx.db,
+          copies.map((c) => c.runId),
+        );
         const done = new Set<string>();
         for (const copy of copies) {
           const status = statuses.get(copy.runId);
@@ -59,7 +72,11 @@ export const sweep: THandler<"runs.sweep"> = async (_payload, _job, ctx) => {
             targetType: "run",
             targetId: copy.runId,
             runId: status ? copy.runId : null,
-            detail: { via: "sweeper", provider: provider.kind, reason: status ? `run ${status}` : "run unknown to the database" },
+            detail: {
+              via: "sweeper",
+              provider: provider.kind,
+              reason: status ? `run ${status}` : "run unknown to the database",
+            },
           });
         }
       });
@@ -67,11 +84,17 @@ export const sweep: THandler<"runs.sweep"> = async (_payload, _job, ctx) => {
       // One unreachable store (deleted credentials, a cloud outage) must not stop the others' sweep.
       unreachable.add(ce.id);
       const message = error instanceof Error ? error.message : "unknown error";
-      if (reports.shouldReport(ce.id, message)) ctx.logger.warn({ computeEnv: ce.id, kind: ce.kind, err: message }, "sweeper could not reach a secrets store");
+      if (reports.shouldReport(ce.id, message))
+        ctx.logger.warn({ computeEnv: ce.id, kind: ce.kind, err: message }, "sweeper could not reach a secrets store");
     }
   }
   // Reachable again (or gone): a later failure is news.
   reports.settle(unreachable);
   ctx.metrics?.swept(leftovers, unreachable.size);
-  return { ...Object.fromEntries(Object.entries(work).map(([k, v]) => [k, v.length])), unchecked: unchecked.length, leftovers, unreachable: unreachable.size };
+  return {
+    ...Object.fromEntries(Object.entries(work).map(([k, v]) => [k, v.length])),
+    unchecked: unchecked.length,
+    leftovers,
+    unreachable: unreachable.size,
+  };
 };

@@ -11,7 +11,10 @@ const BATCH = 100;
  */
 export const reseal: THandler<"secrets.reseal"> = async (payload, job, ctx) => {
   if (payload.activeKeyId !== ctx.keys.sealing.active.kid) {
-    ctx.logger.info({ requested: payload.activeKeyId, active: ctx.keys.sealing.active.kid }, "reseal job is for another active key; skipping");
+    ctx.logger.info(
+      { requested: payload.activeKeyId, active: ctx.keys.sealing.active.kid },
+      "reseal job is for another active key; skipping",
+    );
     return { resealed: 0, skipped: true };
   }
   let afterId: string | null = null;
@@ -22,14 +25,21 @@ export const reseal: THandler<"secrets.reseal"> = async (payload, job, ctx) => {
     const rows = await secretsToReseal(ctx.db, payload.activeKeyId, afterId, BATCH);
     if (rows.length === 0) break;
     for (const row of rows) {
-      const binding = { scope: row.scope, ownerId: (row.scope === "workspace" ? row.workspaceId : row.userId)!, name: row.name };
+      const binding = {
+        scope: row.scope,
+        ownerId: (row.scope === "workspace" ? row.workspaceId : row.userId)!,
+        name: row.name,
+      };
       let value: string;
       try {
         value = await ctx.keys.opening.open(row.sealed, binding);
       } catch (error) {
         // A key missing from LOCKSTEP_OPEN_KEYS, or a tampered row: report it, keep going.
         unopenable++;
-        ctx.logger.error({ secretId: row.id, keyId: row.keyId, err: error instanceof Error ? error.message : "unknown" }, "stored secret does not open; left as is");
+        ctx.logger.error(
+          { secretId: row.id, keyId: row.keyId, err: error instanceof Error ? error.message : "unknown" },
+          "stored secret does not open; left as is",
+        );
         continue;
       }
       const sealed = await ctx.keys.sealing.seal(value, binding);
@@ -39,7 +49,9 @@ export const reseal: THandler<"secrets.reseal"> = async (payload, job, ctx) => {
     afterId = rows.at(-1)!.id;
     await job.updateProgress({ resealed, raced, unopenable });
   }
-  const remaining = (await countSecretsByKey(ctx.db)).filter((k) => k.keyId !== payload.activeKeyId).reduce((n, k) => n + k.count, 0);
+  const remaining = (await countSecretsByKey(ctx.db))
+    .filter((k) => k.keyId !== payload.activeKeyId)
+    .reduce((n, k) => n + k.count, 0);
   await recordAudit(ctx.db, {
     actorId: null,
     actorEmail: null,
@@ -50,6 +62,9 @@ export const reseal: THandler<"secrets.reseal"> = async (payload, job, ctx) => {
     targetName: payload.activeKeyId,
     detail: { resealed, raced, unopenable, remaining },
   });
-  ctx.logger.info({ activeKeyId: payload.activeKeyId, resealed, raced, unopenable, remaining }, "secrets re-sealed under the active key");
+  ctx.logger.info(
+    { activeKeyId: payload.activeKeyId, resealed, raced, unopenable, remaining },
+    "secrets re-sealed under the active key",
+  );
   return { resealed, raced, unopenable, remaining };
 };

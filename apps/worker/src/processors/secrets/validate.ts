@@ -15,13 +15,21 @@ export const validate: THandler<"secrets.validate"> = async ({ secretId }, _job,
     if (!row) return { skipped: "deleted" };
     let value: string;
     try {
-      value = await ctx.keys.opening.open(row.sealed, { scope: row.scope, ownerId: (row.scope === "workspace" ? row.workspaceId : row.userId)!, name: row.name });
+      value = await ctx.keys.opening.open(row.sealed, {
+        scope: row.scope,
+        ownerId: (row.scope === "workspace" ? row.workspaceId : row.userId)!,
+        name: row.name,
+      });
     } catch {
       throw new UnrecoverableError(`secret ${secretId} does not open with this worker's keys`);
     }
     const problem = secretValueProblem(value);
     if (await recordValueCheck(ctx.db, row.id, row.sealed, problem ? `Secret value ${problem}.` : null)) {
-      if (problem) ctx.logger.info({ secretId, scope: row.scope }, "a stored secret value breaks a value rule; the secrets list shows which");
+      if (problem)
+        ctx.logger.info(
+          { secretId, scope: row.scope },
+          "a stored secret value breaks a value rule; the secrets list shows which",
+        );
       return { valid: problem === null };
     }
   }

@@ -25,17 +25,37 @@ export const deliver: THandler<"webhooks.deliver"> = async ({ deliveryId, attemp
   }
   const settings = await getInstanceSettings(ctx.db);
   const options = ctx.runtime.webhooks ?? {};
-  const policy = { allowHttp: settings.webhooksAllowHttp, allowedNetworks: settings.webhooksAllowedNetworks, blockedPorts: options.blockedPorts ?? [] };
-  const body = JSON.stringify({ id: row.event.id, type: row.event.type, timestamp: row.event.createdAt.toISOString(), data: row.event.data });
+  const policy = {
+    allowHttp: settings.webhooksAllowHttp,
+    allowedNetworks: settings.webhooksAllowedNetworks,
+    blockedPorts: options.blockedPorts ?? [],
+  };
+  const body = JSON.stringify({
+    id: row.event.id,
+    type: row.event.type,
+    timestamp: row.event.createdAt.toISOString(),
+    data: row.event.data,
+  });
 
   let outcome: TDeliveryOutcome;
   let secret: string | null = null;
   try {
-    secret = await ctx.keys.opening.open(row.endpoint.secretSealed, { scope: "webhook", ownerId: row.endpoint.id, name: "signing-secret" });
+    secret = await ctx.keys.opening.open(row.endpoint.secretSealed, {
+      scope: "webhook",
+      ownerId: row.endpoint.id,
+      name: "signing-secret",
+    });
   } catch {
     outcome = { statusCode: null, durationMs: 0, errorKind: "signing_secret_unreadable" };
   }
-  if (secret !== null) outcome = await postWebhook(row.endpoint.url, body, webhookHeaders(secret, row.event.id, body), policy, options.timeoutMs ?? 10_000);
+  if (secret !== null)
+    outcome = await postWebhook(
+      row.endpoint.url,
+      body,
+      webhookHeaders(secret, row.event.id, body),
+      policy,
+      options.timeoutMs ?? 10_000,
+    );
 
   const delivered = outcome!.errorKind === null;
   const last = attempt >= WEBHOOK_ATTEMPTS || PERMANENT.has(outcome!.errorKind ?? "");
@@ -43,11 +63,33 @@ export const deliver: THandler<"webhooks.deliver"> = async ({ deliveryId, attemp
   const nextRetryAt = delivered || last ? null : new Date(Date.now() + delay);
   await recordWebhookAttempt(
     ctx.db,
-    { deliveryId, endpointId: row.endpoint.id, eventId: row.event.id, eventType: row.event.type, attempt, ...outcome!, nextRetryAt },
+    {
+      deliveryId,
+      endpointId: row.endpoint.id,
+      eventId: row.event.id,
+      eventType: row.event.type,
+      attempt,
+      ...outcome!,
+      nextRetryAt,
+    },
     delivered ? "delivered" : last ? "failed" : "pending",
   );
-  ctx.logger.info({ deliveryId, endpointId: row.endpoint.id, event: row.event.type, attempt, status: outcome!.statusCode, errorKind: outcome!.errorKind, durationMs: outcome!.durationMs }, "webhook attempt");
+  ctx.logger.info(
+    {
+      deliveryId,
+      endpointId: row.endpoint.id,
+      event: row.event.type,
+      attempt,
+      status: outcome!.statusCode,
+      errorKind: outcome!.errorKind,
+      durationMs: outcome!.durationMs,
+    },
+    "webhook attempt",
+  );
   // If this enqueue is lost (Redis away), the drain enqueues the same attempt when it is due.
-  if (nextRetryAt) await enqueue(ctx.queues, "webhooks.deliver", { deliveryId, attempt: attempt + 1 }, { delay }).catch(() => undefined);
+  if (nextRetryAt)
+    await enqueue(ctx.queues, "webhooks.deliver", { deliveryId, attempt: attempt + 1 }, { delay }).catch(
+      () => undefined,
+    );
   return { attempt, delivered, errorKind: outcome!.errorKind };
 };

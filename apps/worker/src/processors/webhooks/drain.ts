@@ -9,6 +9,7 @@ import type { THandler } from "../types";
  */
 export const drain: THandler<"webhooks.drain"> = async (_payload, _job, ctx) => {
   const due = await dueWebhookDeliveries(ctx.db, 500);
-  for (const d of due) await enqueueFresh(ctx.queues, "webhooks.deliver", { deliveryId: d.id, attempt: d.attempts + 1 });
+  for (const d of due)
+    await enqueueFresh(ctx.queues, "webhooks.deliver", { deliveryId: d.id, attempt: d.attempts + 1 });
   return { due: due.length };
 };

@@ -17,13 +17,33 @@ const ZFilters = z.object({
 
 const ZPage = z.object({ items: z.array(ZAuditEventOut), nextCursor: z.number().nullable() });
 
-async function page(db: Parameters<typeof listAuditEvents>[0], filter: Omit<TAuditFilter, "limit" | "beforeSeq">, input: z.infer<typeof ZFilters>) {
-  const rows = await listAuditEvents(db, { ...filter, beforeSeq: input.cursor, limit: input.limit + 1, action: input.action, actorId: input.actorId, targetName: input.targetName, from: input.from, to: input.to });
+async function page(
+  db: Parameters<typeof listAuditEvents>[0],
+  filter: Omit<TAuditFilter, "limit" | "beforeSeq">,
+  input: z.infer<typeof ZFilters>,
+) {
+  const rows = await listAuditEvents(db, {
+    ...filter,
+    beforeSeq: input.cursor,
+    limit: input.limit + 1,
+    action: input.action,
+    actorId: input.actorId,
+    targetName: input.targetName,
+    from: input.from,
+    to: input.to,
+  });
   const kept = rows.slice(0, input.limit);
   // Events about runs may name the launcher's personal secrets (older events did): counts only here.
-  const owners = filter.workspaceId ? await runSecretOwners(db, kept.flatMap((e) => (e.runId ? [e.runId] : []))) : null;
+  const owners = filter.workspaceId
+    ? await runSecretOwners(
+        db,
+        kept.flatMap((e) => (e.runId ? [e.runId] : [])),
+      )
+    : null;
   const items = kept.map(({ workspaceId: _w, subjectUserId: _s, ...rest }) =>
-    owners ? { ...rest, detail: hidePersonalSecretNames(rest.detail, rest.runId ? (owners.get(rest.runId) ?? null) : null) } : rest,
+    owners
+      ? { ...rest, detail: hidePersonalSecretNames(rest.detail, rest.runId ? (owners.get(rest.runId) ?? null) : null) }
+      : rest,
   );
   return { items, nextCursor: rows.length > input.limit ? (items.at(-1)?.seq ?? null) : null };
 }

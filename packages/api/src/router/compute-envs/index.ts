@@ -1,5 +1,15 @@
 import { z } from "zod";
-import { getComputeEnv, listComputeEnvs, recordAudit, requestComputeEnvCheck, runsHoldingComputeEnv, schema, and, eq, type TComputeEnv } from "@lockstep/db";
+import {
+  getComputeEnv,
+  listComputeEnvs,
+  recordAudit,
+  requestComputeEnvCheck,
+  runsHoldingComputeEnv,
+  schema,
+  and,
+  eq,
+  type TComputeEnv,
+} from "@lockstep/db";
 import { enqueue } from "@lockstep/queue";
 import { isSshComputeKind, MAX_ENV_VARS, ZComputeEnvInput, ZEnvName, ZHostKeySha256, ZId } from "@lockstep/validators";
 import { actorOf } from "../../actor";
@@ -23,7 +33,13 @@ export function computeEnvOut(ce: TComputeEnv): z.input<typeof ZComputeEnvOut> {
     config: ce.config,
     check:
       ce.kind === "aws-batch" || ce.kind === "google-batch" || isSshComputeKind(ce.kind)
-        ? { requestedAt: ce.checkRequestedAt, at: ce.checkedAt, ok: ce.checkOk, message: ce.checkMessage, hostKey: ce.checkHostKey ?? null }
+        ? {
+            requestedAt: ce.checkRequestedAt,
+            at: ce.checkedAt,
+            ok: ce.checkOk,
+            message: ce.checkMessage,
+            hostKey: ce.checkHostKey ?? null,
+          }
         : null,
     createdAt: ce.createdAt,
     updatedAt: ce.updatedAt,
@@ -36,7 +52,9 @@ export const computeEnvsRouter = router({
     .input(ZPageInput)
     .output(z.array(withCursor(ZComputeEnvOut)))
     .query(async ({ ctx, input }) =>
-      cursored(await listComputeEnvs(ctx.db, ctx.workspace.id, pageOf(input, "name")), "name", (c) => c.id).map((c) => ({ ...computeEnvOut(c), cursor: c.cursor })),
+      cursored(await listComputeEnvs(ctx.db, ctx.workspace.id, pageOf(input, "name")), "name", (c) => c.id).map(
+        (c) => ({ ...computeEnvOut(c), cursor: c.cursor }),
+      ),
     ),
 
   get: workspaceProcedure("workspace:view")
@@ -51,7 +69,9 @@ export const computeEnvsRouter = router({
   create: workspaceProcedure("compute-envs:manage")
     .input(z.object({ computeEnv: ZComputeEnvInput }))
     .output(ZComputeEnvOut)
-    .mutation(async ({ ctx, input }) => computeEnvOut(await createComputeEnv(ctx.db, ctx.workspace.id, ctx.user, input.computeEnv))),
+    .mutation(async ({ ctx, input }) =>
+      computeEnvOut(await createComputeEnv(ctx.db, ctx.workspace.id, ctx.user, input.computeEnv)),
+    ),
 
   update: workspaceProcedure("compute-envs:manage")
     .input(
@@ -64,7 +84,9 @@ export const computeEnvsRouter = router({
     )
     .output(ZComputeEnvOut)
     .mutation(async ({ ctx, input }) =>
-      computeEnvOut(await updateComputeEnv(ctx.db, ctx.workspace.id, ctx.user, input.computeEnvId, input.computeEnv, input.keepEnv)),
+      computeEnvOut(
+        await updateComputeEnv(ctx.db, ctx.workspace.id, ctx.user, input.computeEnvId, input.computeEnv, input.keepEnv),
+      ),
     ),
 
   /** Asks the worker (the only holder of the credential keys) to check a cloud environment; the list shows the answer. */
@@ -75,7 +97,10 @@ export const computeEnvsRouter = router({
       const ce = await getComputeEnv(ctx.db, ctx.workspace.id, input.computeEnvId);
       if (!ce) throw new AppError("NOT_FOUND", "No such compute environment.");
       if (ce.kind !== "aws-batch" && ce.kind !== "google-batch" && !isSshComputeKind(ce.kind)) {
-        throw new AppError("INVALID", "computeEnvId: only AWS Batch, Google Batch and SSH cluster environments are checked");
+        throw new AppError(
+          "INVALID",
+          "computeEnvId: only AWS Batch, Google Batch and SSH cluster environments are checked",
+        );
       }
       const requestedAt = new Date();
       const row = await requestComputeEnvCheck(ctx.db, ctx.workspace.id, ce.id, requestedAt);
@@ -95,16 +120,36 @@ export const computeEnvsRouter = router({
     .mutation(async ({ ctx, input }) => {
       const ce = await getComputeEnv(ctx.db, ctx.workspace.id, input.computeEnvId);
       if (!ce) throw new AppError("NOT_FOUND", "No such compute environment.");
-      if (!isSshComputeKind(ce.kind)) throw new AppError("INVALID", "computeEnvId: only SSH cluster environments have a host key");
+      if (!isSshComputeKind(ce.kind))
+        throw new AppError("INVALID", "computeEnvId: only SSH cluster environments have a host key");
       if (ce.checkHostKey !== input.fingerprint) {
-        throw new AppError("CONFLICT", "fingerprint: this is not the host key the login node presented at the last check; check the connection again and confirm what it shows.");
+        throw new AppError(
+          "CONFLICT",
+          "fingerprint: this is not the host key the login node presented at the last check; check the connection again and confirm what it shows.",
+        );
       }
       const [row] = await ctx.db
         .update(computeEnvs)
-        .set({ config: { ...ce.config, hostKeySha256: input.fingerprint }, checkHostKey: null, checkOk: null, checkMessage: "Host key confirmed: check the connection again.", updatedAt: new Date() })
-        .where(and(eq(computeEnvs.workspaceId, ctx.workspace.id), eq(computeEnvs.id, ce.id), eq(computeEnvs.checkHostKey, input.fingerprint)))
+        .set({
+          config: { ...ce.config, hostKeySha256: input.fingerprint },
+          checkHostKey: null,
+          checkOk: null,
+          checkMessage: "Host key confirmed: check the connection again.",
+          updatedAt: new Date(),
+        })
+        .where(
+          and(
+            eq(computeEnvs.workspaceId, ctx.workspace.id),
+            eq(computeEnvs.id, ce.id),
+            eq(computeEnvs.checkHostKey, input.fingerprint),
+          ),
+        )
         .returning();
-      if (!row) throw new AppError("CONFLICT", "fingerprint: the compute environment changed meanwhile; check the connection again.");
+      if (!row)
+        throw new AppError(
+          "CONFLICT",
+          "fingerprint: the compute environment changed meanwhile; check the connection again.",
+        );
       const actor = actorOf(ctx);
       await recordAudit(ctx.db, {
         actorId: actor.id,
@@ -125,7 +170,8 @@ export const computeEnvsRouter = router({
     .input(z.object({ computeEnvId: ZId }))
     .output(z.object({ ok: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {
-      if (!(await getComputeEnv(ctx.db, ctx.workspace.id, input.computeEnvId))) throw new AppError("NOT_FOUND", "No such compute environment.");
+      if (!(await getComputeEnv(ctx.db, ctx.workspace.id, input.computeEnvId)))
+        throw new AppError("NOT_FOUND", "No such compute environment.");
       // Cleanup needs the environment to find a run's secrets: deleting it under a live run would strand them.
       const holding = await runsHoldingComputeEnv(ctx.db, input.computeEnvId);
       if (holding.length > 0) {

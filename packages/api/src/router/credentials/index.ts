@@ -1,6 +1,14 @@
 import { z } from "zod";
 import { ZIsoDate } from "../shapes";
-import { computeEnvsUsingCredential, deleteCredential, findCredential, insertCredential, listCredentials, overwriteCredential, recordAudit } from "@lockstep/db";
+import {
+  computeEnvsUsingCredential,
+  deleteCredential,
+  findCredential,
+  insertCredential,
+  listCredentials,
+  overwriteCredential,
+  recordAudit,
+} from "@lockstep/db";
 import { credentialProblem, ZId, type TAuditAction } from "@lockstep/validators";
 import { cursored, pageOf, withCursor, ZPageInput } from "../../paging";
 import { AppError } from "../../errors";
@@ -9,7 +17,13 @@ import { router, workspaceProcedure } from "../../trpc";
 import { actorOf } from "../../actor";
 
 const ZProvider = z.enum(["aws", "google", "ssh"]);
-const ZCredentialOut = z.object({ id: z.string(), name: z.string(), provider: ZProvider, createdAt: ZIsoDate, updatedAt: ZIsoDate });
+const ZCredentialOut = z.object({
+  id: z.string(),
+  name: z.string(),
+  provider: ZProvider,
+  createdAt: ZIsoDate,
+  updatedAt: ZIsoDate,
+});
 const ZCredentialRef = z.object({ id: z.string(), name: z.string(), provider: ZProvider });
 
 /** A credential arrives sealed by the browser, or as plain JSON checked then sealed here. */
@@ -31,7 +45,11 @@ async function sealCredential(
   return sealedFrom(ctx.sealing, value, { scope: "credential", ownerId: ctx.workspace.id, name });
 }
 
-function audit(ctx: Parameters<typeof actorOf>[0] & { db: Parameters<typeof recordAudit>[0]; workspace: { id: string } }, action: TAuditAction, ref: { id: string; name: string }) {
+function audit(
+  ctx: Parameters<typeof actorOf>[0] & { db: Parameters<typeof recordAudit>[0]; workspace: { id: string } },
+  action: TAuditAction,
+  ref: { id: string; name: string },
+) {
   const actor = actorOf(ctx);
   return recordAudit(ctx.db, {
     actorId: actor.id,
@@ -52,14 +70,29 @@ export const credentialsRouter = router({
   list: workspaceProcedure("workspace:view")
     .input(ZPageInput)
     .output(z.array(withCursor(ZCredentialOut)))
-    .query(async ({ ctx, input }) => cursored(await listCredentials(ctx.db, ctx.workspace.id, pageOf(input, "name")), "name", (c) => c.id)),
+    .query(async ({ ctx, input }) =>
+      cursored(await listCredentials(ctx.db, ctx.workspace.id, pageOf(input, "name")), "name", (c) => c.id),
+    ),
 
   create: workspaceProcedure("compute-envs:manage")
-    .input(z.object({ name: z.string().trim().min(1, "Give the credentials a name.").max(100, "Name must be at most 100 characters."), provider: ZProvider, value: ZCredentialValue }))
+    .input(
+      z.object({
+        name: z.string().trim().min(1, "Give the credentials a name.").max(100, "Name must be at most 100 characters."),
+        provider: ZProvider,
+        value: ZCredentialValue,
+      }),
+    )
     .output(ZCredentialRef)
     .mutation(async ({ ctx, input }) => {
       const { sealed, keyId } = await sealCredential(ctx, input.provider, input.name, input.value);
-      const row = await insertCredential(ctx.db, { workspaceId: ctx.workspace.id, name: input.name, provider: input.provider, sealed, keyId, actorId: ctx.user.id });
+      const row = await insertCredential(ctx.db, {
+        workspaceId: ctx.workspace.id,
+        name: input.name,
+        provider: input.provider,
+        sealed,
+        keyId,
+        actorId: ctx.user.id,
+      });
       if (!row) throw new AppError("CONFLICT", `Credentials named "${input.name}" already exist in this workspace.`);
       await audit(ctx, "credential.created", row);
       return row;
@@ -72,7 +105,11 @@ export const credentialsRouter = router({
       const existing = await findCredential(ctx.db, ctx.workspace.id, input.credentialId);
       if (!existing) throw new AppError("NOT_FOUND", "No such credentials.");
       const { sealed, keyId } = await sealCredential(ctx, existing.provider, existing.name, input.value);
-      const row = (await overwriteCredential(ctx.db, ctx.workspace.id, existing.id, { sealed, keyId, actorId: ctx.user.id }))!;
+      const row = (await overwriteCredential(ctx.db, ctx.workspace.id, existing.id, {
+        sealed,
+        keyId,
+        actorId: ctx.user.id,
+      }))!;
       await audit(ctx, "credential.overwritten", row);
       return row;
     }),
@@ -84,7 +121,10 @@ export const credentialsRouter = router({
       // A compute environment without its credentials could neither start runs nor delete their secrets.
       const users = await computeEnvsUsingCredential(ctx.db, ctx.workspace.id, input.credentialId);
       if (users.length > 0) {
-        throw new AppError("CONFLICT", `credentialId: used by compute environment ${users.map((n) => `"${n}"`).join(", ")}; change or delete it first.`);
+        throw new AppError(
+          "CONFLICT",
+          `credentialId: used by compute environment ${users.map((n) => `"${n}"`).join(", ")}; change or delete it first.`,
+        );
       }
       const row = await deleteCredential(ctx.db, ctx.workspace.id, input.credentialId);
       if (!row) throw new AppError("NOT_FOUND", "No such credentials.");

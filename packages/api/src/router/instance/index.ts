@@ -11,7 +11,13 @@ import {
   type TSignupPolicy,
 } from "@lockstep/db";
 import { ZCidrList, ZId } from "@lockstep/validators";
-import { endUserSessions, personOf, setUserDisabledByAdmin, setUserInstanceAdmin, updateInstanceSettings } from "../../services/instance";
+import {
+  endUserSessions,
+  personOf,
+  setUserDisabledByAdmin,
+  setUserInstanceAdmin,
+  updateInstanceSettings,
+} from "../../services/instance";
 import { actorOf } from "../../actor";
 import { instanceAdminProcedure, router } from "../../trpc";
 
@@ -53,7 +59,10 @@ const ZInstanceOut = z.object({
   ),
 });
 
-async function instanceOut(db: TDatabase, config: { localPipelineRoots: readonly string[]; signup: TSignupPolicy }): Promise<z.input<typeof ZInstanceOut>> {
+async function instanceOut(
+  db: TDatabase,
+  config: { localPipelineRoots: readonly string[]; signup: TSignupPolicy },
+): Promise<z.input<typeof ZInstanceOut>> {
   const { localPipelineRoots } = config;
   const settings = await getInstanceSettings(db);
   const events = await listInstanceAuditEvents(db, 10);
@@ -64,7 +73,15 @@ async function instanceOut(db: TDatabase, config: { localPipelineRoots: readonly
     updatedAt: settings.updatedAt,
     updatedBy: await personOf(db, settings.updatedBy),
     localPipelineRoots: [...localPipelineRoots],
-    recentChanges: events.map((e) => ({ id: e.id, at: e.at, action: e.action, actorEmail: e.actorEmail, ip: e.ip, targetName: e.targetName, detail: e.detail })),
+    recentChanges: events.map((e) => ({
+      id: e.id,
+      at: e.at,
+      action: e.action,
+      actorEmail: e.actorEmail,
+      ip: e.ip,
+      targetName: e.targetName,
+      detail: e.detail,
+    })),
   };
 }
 
@@ -111,7 +128,11 @@ export const instanceRouter = router({
         }),
       )
       .query(async ({ ctx, input }) => {
-        const { items, total } = await listUsersPage(ctx.db, { limit: input.pageSize, offset: (input.page - 1) * input.pageSize, search: input.search || undefined });
+        const { items, total } = await listUsersPage(ctx.db, {
+          limit: input.pageSize,
+          offset: (input.page - 1) * input.pageSize,
+          search: input.search || undefined,
+        });
         return { items, total, page: input.page, pageSize: input.pageSize, admins: await countInstanceAdmins(ctx.db) };
       }),
 

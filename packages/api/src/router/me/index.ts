@@ -1,6 +1,13 @@
 import { z } from "zod";
 import { tokenScopes } from "@lockstep/auth";
-import { bumpSessionVersion, insertAccessToken, listAccessTokens, revokeAccessToken, revokeAllAccessTokens, type TAccessToken } from "@lockstep/db";
+import {
+  bumpSessionVersion,
+  insertAccessToken,
+  listAccessTokens,
+  revokeAccessToken,
+  revokeAllAccessTokens,
+  type TAccessToken,
+} from "@lockstep/db";
 import { ZId, ZTokenName } from "@lockstep/validators";
 import { AppError } from "../../errors";
 import { newAccessToken } from "../../services/identity";
@@ -47,17 +54,21 @@ export const meRouter = router({
   /** Managing tokens needs a browser session (see @lockstep/auth scopes): a token cannot mint another. */
   tokens: router({
     /** What the create form may offer: the instance's longest lifetime. */
-    limits: authedProcedure.output(z.object({ maxDays: z.number().int(), defaultDays: z.number().int() })).query(({ ctx }) => ({
-      maxDays: ctx.config.tokenMaxDays,
-      defaultDays: Math.min(DEFAULT_TOKEN_DAYS, ctx.config.tokenMaxDays),
-    })),
+    limits: authedProcedure
+      .output(z.object({ maxDays: z.number().int(), defaultDays: z.number().int() }))
+      .query(({ ctx }) => ({
+        maxDays: ctx.config.tokenMaxDays,
+        defaultDays: Math.min(DEFAULT_TOKEN_DAYS, ctx.config.tokenMaxDays),
+      })),
 
     /** Live tokens, oldest first, one page. */
     list: authedProcedure
       .input(ZPageInput.default({ limit: 50 }))
       .output(z.array(withCursor(ZTokenOut)))
       .query(async ({ ctx, input }) =>
-        cursored(await listAccessTokens(ctx.db, ctx.user.id, pageOf(input, "created")), "created", (t) => t.id).map((t) => ({ ...tokenOut(t), cursor: t.cursor })),
+        cursored(await listAccessTokens(ctx.db, ctx.user.id, pageOf(input, "created")), "created", (t) => t.id).map(
+          (t) => ({ ...tokenOut(t), cursor: t.cursor }),
+        ),
       ),
 
     /** The token itself is in this answer and nowhere else, ever. */
@@ -81,11 +92,20 @@ export const meRouter = router({
         const max = ctx.config.tokenMaxDays;
         const days = input.expiresInDays ?? Math.min(DEFAULT_TOKEN_DAYS, max);
         if (days > max) {
-          throw new AppError("INVALID", `Tokens on this instance live at most ${max} days.`, [{ field: "expiresInDays", message: `At most ${max} days on this instance.` }]);
+          throw new AppError("INVALID", `Tokens on this instance live at most ${max} days.`, [
+            { field: "expiresInDays", message: `At most ${max} days on this instance.` },
+          ]);
         }
         const { token, prefix, tokenHash } = newAccessToken();
         const scopes = tokenScopes.filter((s) => input.scopes.includes(s));
-        const row = await insertAccessToken(ctx.db, { userId: ctx.user.id, name: input.name, prefix, tokenHash, scopes, expiresAt: new Date(Date.now() + days * 86_400_000) });
+        const row = await insertAccessToken(ctx.db, {
+          userId: ctx.user.id,
+          name: input.name,
+          prefix,
+          tokenHash,
+          scopes,
+          expiresAt: new Date(Date.now() + days * 86_400_000),
+        });
         return { token, accessToken: tokenOut(row) };
       }),
 
@@ -93,7 +113,8 @@ export const meRouter = router({
       .input(z.object({ tokenId: ZId }))
       .output(z.object({ ok: z.literal(true) }))
       .mutation(async ({ ctx, input }) => {
-        if (!(await revokeAccessToken(ctx.db, ctx.user.id, input.tokenId))) throw new AppError("NOT_FOUND", "No such access token.");
+        if (!(await revokeAccessToken(ctx.db, ctx.user.id, input.tokenId)))
+          throw new AppError("NOT_FOUND", "No such access token.");
         return { ok: true as const };
       }),
   }),

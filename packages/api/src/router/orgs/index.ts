@@ -17,9 +17,11 @@ import { ZInvitationOut, ZMemberOut, ZOrgOut, ZOrgRole } from "../shapes";
 const ok = z.object({ ok: z.literal(true) });
 
 export const orgsRouter = router({
-  list: authedProcedure.output(z.array(ZOrgOut)).query(async ({ ctx }) =>
-    (await listOrgsOf(ctx.db, ctx.user.id)).map(({ org, role }) => ({ ...pickOrg(org), role })),
-  ),
+  list: authedProcedure
+    .output(z.array(ZOrgOut))
+    .query(async ({ ctx }) =>
+      (await listOrgsOf(ctx.db, ctx.user.id)).map(({ org, role }) => ({ ...pickOrg(org), role })),
+    ),
 
   create: authedProcedure
     .input(z.object({ name: ZDisplayName, slug: ZSlug.optional(), description: ZDescription.default("") }))
@@ -37,7 +39,11 @@ export const orgsRouter = router({
     .input(z.object({ name: ZDisplayName.optional(), slug: ZSlug.optional(), description: ZDescription.optional() }))
     .output(ZOrgOut)
     .mutation(async ({ ctx, input }) => {
-      const org = await updateOrganization(ctx.db, ctx.org, actorOf(ctx), { name: input.name, slug: input.slug, description: input.description });
+      const org = await updateOrganization(ctx.db, ctx.org, actorOf(ctx), {
+        name: input.name,
+        slug: input.slug,
+        description: input.description,
+      });
       return { ...pickOrg(org), role: ctx.orgRole };
     }),
 
@@ -53,7 +59,9 @@ export const orgsRouter = router({
     list: orgProcedure("org:members:list")
       .input(ZPageInput)
       .output(z.array(withCursor(ZMemberOut)))
-      .query(async ({ ctx, input }) => cursored(await listOrgMembers(ctx.db, ctx.org.id, pageOf(input, "name")), "name", (m) => m.userId)),
+      .query(async ({ ctx, input }) =>
+        cursored(await listOrgMembers(ctx.db, ctx.org.id, pageOf(input, "name")), "name", (m) => m.userId),
+      ),
 
     /**
      * Invites an email: they become a member only once they accept. The answer is the same
@@ -70,13 +78,18 @@ export const orgsRouter = router({
         .input(ZPageInput)
         .output(z.array(withCursor(ZInvitationOut)))
         .query(async ({ ctx, input }) =>
-          (await listOrgInvitations(ctx.db, ctx.org.id, pageOf(input, "email"))).map((r) => ({ ...invitationOut(r), cursor: encodeCursor({ sort: "email", key: r.emailKey, id: r.invitation.id }) })),
+          (await listOrgInvitations(ctx.db, ctx.org.id, pageOf(input, "email"))).map((r) => ({
+            ...invitationOut(r),
+            cursor: encodeCursor({ sort: "email", key: r.emailKey, id: r.invitation.id }),
+          })),
         ),
 
       revoke: orgProcedure("org:manage")
         .input(z.object({ invitationId: ZId }))
         .output(ZInvitationOut)
-        .mutation(({ ctx, input }) => revokeInvitation(ctx.db, { orgId: ctx.org.id }, actorOf(ctx), input.invitationId)),
+        .mutation(({ ctx, input }) =>
+          revokeInvitation(ctx.db, { orgId: ctx.org.id }, actorOf(ctx), input.invitationId),
+        ),
     }),
 
     updateRole: orgProcedure("org:manage")

@@ -2,7 +2,13 @@ import { z } from "zod";
 import { and, eq, getComputeEnv, getPipeline, listPipelines, schema, type TPipeline } from "@lockstep/db";
 import { describeNeeds, ZId, ZPipelineInput } from "@lockstep/validators";
 import { AppError, isUniqueViolation } from "../../errors";
-import { assertPipelineSource, nextflowCheckOf, requestNextflowCheck, scanSecretNeeds, withNextflow } from "../../services/pipelines";
+import {
+  assertPipelineSource,
+  nextflowCheckOf,
+  requestNextflowCheck,
+  scanSecretNeeds,
+  withNextflow,
+} from "../../services/pipelines";
 import { cursored, pageOf, withCursor, ZPageInput } from "../../paging";
 import { router, workspaceProcedure } from "../../trpc";
 import { ZPipelineOut } from "../shapes";
@@ -18,14 +24,17 @@ const out = (p: Omit<TPipeline, "cursorKey">): z.input<typeof ZPipelineOut> => (
   defaultComputeEnvId: p.defaultComputeEnvId,
   optionalSecrets: p.optionalSecrets,
   secretNeeds: p.secretNeeds ? withNextflow(p.secretNeeds, p.nextflowSecrets) : null,
-  secretNeedsText: p.secretNeeds ? describeNeeds(withNextflow(p.secretNeeds, p.nextflowSecrets)) : "secrets needed: not scanned yet (save or launch the pipeline to scan it)",
+  secretNeedsText: p.secretNeeds
+    ? describeNeeds(withNextflow(p.secretNeeds, p.nextflowSecrets))
+    : "secrets needed: not scanned yet (save or launch the pipeline to scan it)",
   nextflowCheck: nextflowCheckOf(p.secretNeeds, p.nextflowSecrets),
   createdAt: p.createdAt,
   updatedAt: p.updatedAt,
 });
 
 async function checkComputeEnv(db: Parameters<typeof getComputeEnv>[0], workspaceId: string, id: string | null) {
-  if (id && !(await getComputeEnv(db, workspaceId, id))) throw new AppError("INVALID", "defaultComputeEnvId: no such compute environment in this workspace.");
+  if (id && !(await getComputeEnv(db, workspaceId, id)))
+    throw new AppError("INVALID", "defaultComputeEnvId: no such compute environment in this workspace.");
 }
 
 export const pipelinesRouter = router({
@@ -33,7 +42,12 @@ export const pipelinesRouter = router({
   list: workspaceProcedure("workspace:view")
     .input(ZPageInput)
     .output(z.array(withCursor(ZPipelineOut)))
-    .query(async ({ ctx, input }) => cursored(await listPipelines(ctx.db, ctx.workspace.id, pageOf(input, "name")), "name", (p) => p.id).map((p) => ({ ...out(p), cursor: p.cursor }))),
+    .query(async ({ ctx, input }) =>
+      cursored(await listPipelines(ctx.db, ctx.workspace.id, pageOf(input, "name")), "name", (p) => p.id).map((p) => ({
+        ...out(p),
+        cursor: p.cursor,
+      })),
+    ),
 
   get: workspaceProcedure("workspace:view")
     .input(z.object({ pipelineId: ZId }))
@@ -52,11 +66,15 @@ export const pipelinesRouter = router({
       await checkComputeEnv(ctx.db, ctx.workspace.id, input.pipeline.defaultComputeEnvId);
       try {
         const secretNeeds = await scanSecretNeeds(input.pipeline.repository, ctx.config.localPipelineRoots);
-        const [row] = await ctx.db.insert(pipelines).values({ ...input.pipeline, secretNeeds, workspaceId: ctx.workspace.id, createdBy: ctx.user.id }).returning();
+        const [row] = await ctx.db
+          .insert(pipelines)
+          .values({ ...input.pipeline, secretNeeds, workspaceId: ctx.workspace.id, createdBy: ctx.user.id })
+          .returning();
         await requestNextflowCheck(ctx.queues, row!.id, secretNeeds, null);
         return out(row!);
       } catch (error) {
-        if (isUniqueViolation(error)) throw new AppError("CONFLICT", `A pipeline named "${input.pipeline.name}" already exists here.`);
+        if (isUniqueViolation(error))
+          throw new AppError("CONFLICT", `A pipeline named "${input.pipeline.name}" already exists here.`);
         throw error;
       }
     }),
@@ -74,7 +92,8 @@ export const pipelinesRouter = router({
         .where(and(eq(pipelines.workspaceId, ctx.workspace.id), eq(pipelines.id, input.pipelineId)))
         .returning()
         .catch((error: unknown) => {
-          if (isUniqueViolation(error)) throw new AppError("CONFLICT", `A pipeline named "${input.pipeline.name}" already exists here.`);
+          if (isUniqueViolation(error))
+            throw new AppError("CONFLICT", `A pipeline named "${input.pipeline.name}" already exists here.`);
           throw error;
         });
       if (!row) throw new AppError("NOT_FOUND", "No such pipeline.");

@@ -1,5 +1,15 @@
 import { z } from "zod";
-import { findUserById, getPipeline, getRunInWorkspace, listRuns, overriddenSecretNames, readRunLog, workspaceAccessFacts, type TRun, type TRunEvent } from "@lockstep/db";
+import {
+  findUserById,
+  getPipeline,
+  getRunInWorkspace,
+  listRuns,
+  overriddenSecretNames,
+  readRunLog,
+  workspaceAccessFacts,
+  type TRun,
+  type TRunEvent,
+} from "@lockstep/db";
 import { can, effectiveWorkspaceRole } from "@lockstep/auth";
 import { describeNeeds, ZId, ZParams, ZSecretSelection } from "@lockstep/validators";
 import { AppError } from "../../errors";
@@ -23,7 +33,11 @@ export const ZRunEventOut = z.strictObject({
 /** How long a subscriber's access holds before the next event checks it again (a removed participant stops getting events). */
 const RECHECK_MS = 30_000;
 
-async function stillMayView(db: Parameters<typeof workspaceAccessFacts>[0], userId: string, workspaceId: string): Promise<boolean> {
+async function stillMayView(
+  db: Parameters<typeof workspaceAccessFacts>[0],
+  userId: string,
+  workspaceId: string,
+): Promise<boolean> {
   const [user, facts] = await Promise.all([findUserById(db, userId), workspaceAccessFacts(db, userId, workspaceId)]);
   if (!user || user.disabledAt || !facts) return false;
   const role = effectiveWorkspaceRole({
@@ -43,9 +57,14 @@ import { ZLaunchNeedsOut, ZLogLineOut, ZReceiptOut, ZRunOut, ZRunSecretRefOut, Z
  * A run as `viewerId` may read it: the launcher sees their personal secrets by name; everyone else
  * sees only how many there were (`personalSecretCount`), and error texts with those names replaced.
  */
-export function runOut(run: TRun, launcher: { id: string | null; name: string | null; email: string | null } | null, viewerId: string): z.input<typeof ZRunOut> {
+export function runOut(
+  run: TRun,
+  launcher: { id: string | null; name: string | null; email: string | null } | null,
+  viewerId: string,
+): z.input<typeof ZRunOut> {
   const own = run.launchedBy !== null && run.launchedBy === viewerId;
-  const visibleText = (text: string | null) => (text === null || own ? text : scrubPersonalNames(text, run.secretRefs, launcher?.name ?? null));
+  const visibleText = (text: string | null) =>
+    text === null || own ? text : scrubPersonalNames(text, run.secretRefs, launcher?.name ?? null);
   return {
     id: run.id,
     status: run.status,
@@ -62,7 +81,9 @@ export function runOut(run: TRun, launcher: { id: string | null; name: string | 
         ? { job: run.executorRef, workDir: run.runDir }
         : null,
     params: run.params,
-    secretNames: run.secretRefs.filter((r) => own || r.source === "workspace").map((r) => ({ name: r.name, source: r.source })),
+    secretNames: run.secretRefs
+      .filter((r) => own || r.source === "workspace")
+      .map((r) => ({ name: r.name, source: r.source })),
     personalSecretCount: run.secretRefs.filter((r) => r.source === "user").length,
     launcher: launcher?.id ? { id: launcher.id, name: launcher.name ?? "", email: launcher.email ?? "" } : null,
     exitCode: run.exitCode,
@@ -77,7 +98,14 @@ export function runOut(run: TRun, launcher: { id: string | null; name: string | 
     deadlineAt: run.deadlineAt,
     cleanupAttempts: run.cleanupAttempts,
     lastCleanupError: visibleText(run.lastCleanupError),
-    redaction: run.redaction ? { occurrences: run.redaction.occurrences, files: run.redaction.files, scannedFiles: run.redaction.scannedFiles, at: run.redaction.at } : null,
+    redaction: run.redaction
+      ? {
+          occurrences: run.redaction.occurrences,
+          files: run.redaction.files,
+          scannedFiles: run.redaction.scannedFiles,
+          at: run.redaction.at,
+        }
+      : null,
   };
 }
 
@@ -101,9 +129,22 @@ export const runsRouter = router({
     .query(async ({ ctx, input }) => {
       const pipeline = input.pipelineId ? await getPipeline(ctx.db, ctx.workspace.id, input.pipelineId) : undefined;
       if (input.pipelineId && !pipeline) throw new AppError("NOT_FOUND", "No such pipeline.");
-      const needs = pipeline ? withNextflow(await scanSecretNeeds(pipeline.repository, ctx.config.localPipelineRoots), pipeline.nextflowSecrets) : null;
-      const all = await secretsForLaunch(ctx.db, ctx.workspace, ctx.user.id, { mode: "all" }, pipeline ? { optionalSecrets: pipeline.optionalSecrets, needs } : null);
-      const overridden = ctx.workspace.personalOwnerId ? [] : await overriddenSecretNames(ctx.db, ctx.workspace.id, ctx.user.id);
+      const needs = pipeline
+        ? withNextflow(
+            await scanSecretNeeds(pipeline.repository, ctx.config.localPipelineRoots),
+            pipeline.nextflowSecrets,
+          )
+        : null;
+      const all = await secretsForLaunch(
+        ctx.db,
+        ctx.workspace,
+        ctx.user.id,
+        { mode: "all" },
+        pipeline ? { optionalSecrets: pipeline.optionalSecrets, needs } : null,
+      );
+      const overridden = ctx.workspace.personalOwnerId
+        ? []
+        : await overriddenSecretNames(ctx.db, ctx.workspace.id, ctx.user.id);
       return {
         personal: ctx.workspace.personalOwnerId !== null,
         secrets: all.refs.map((r) => ({ name: r.name, source: r.source })),
@@ -122,7 +163,14 @@ export const runsRouter = router({
     }),
 
   launch: workspaceProcedure("runs:launch")
-    .input(z.object({ pipelineId: ZId, computeEnvId: ZId.optional(), params: ZParams.optional(), secrets: ZSecretSelection.optional() }))
+    .input(
+      z.object({
+        pipelineId: ZId,
+        computeEnvId: ZId.optional(),
+        params: ZParams.optional(),
+        secrets: ZSecretSelection.optional(),
+      }),
+    )
     .output(ZRunOut)
     .mutation(async ({ ctx, input }) => {
       const run = await launchRun(
@@ -149,8 +197,17 @@ export const runsRouter = router({
     .output(z.array(withCursor(ZRunOut)))
     .query(async ({ ctx, input }) => {
       const page = pageOf(input, RUNS_SORT);
-      const rows = await listRuns(ctx.db, ctx.workspace.id, input.limit, { after: input.after, before: input.before, cursor: page.after, search: page.search, status: input.status });
-      return cursored(rows, RUNS_SORT, (r) => r.run.id).map((r) => ({ ...runOut(r.run, r.launcher, ctx.user.id), cursor: r.cursor }));
+      const rows = await listRuns(ctx.db, ctx.workspace.id, input.limit, {
+        after: input.after,
+        before: input.before,
+        cursor: page.after,
+        search: page.search,
+        status: input.status,
+      });
+      return cursored(rows, RUNS_SORT, (r) => r.run.id).map((r) => ({
+        ...runOut(r.run, r.launcher, ctx.user.id),
+        cursor: r.cursor,
+      }));
     }),
 
   /**
@@ -163,7 +220,8 @@ export const runsRouter = router({
     .meta({ events: ZRunEventOut })
     .input(z.object({ runId: ZId.optional() }))
     .subscription(async function* ({ ctx, input, signal }) {
-      if (!ctx.runEvents) throw new AppError("INVALID", "Live run updates are not available on this server; refresh the page instead.");
+      if (!ctx.runEvents)
+        throw new AppError("INVALID", "Live run updates are not available on this server; refresh the page instead.");
       // Latest state per run: a slow reader gets each changed run once, not a growing backlog.
       const pending = new Map<string, TRunEvent>();
       let wake: (() => void) | null = null;
@@ -189,7 +247,8 @@ export const runsRouter = router({
           }
           const events = [...pending.values()];
           pending.clear();
-          for (const event of events) yield ZRunEventOut.parse({ id: event.id, status: event.status, secretsState: event.secretsState });
+          for (const event of events)
+            yield ZRunEventOut.parse({ id: event.id, status: event.status, secretsState: event.secretsState });
         }
       } finally {
         unsubscribe();
@@ -234,14 +293,23 @@ export const runsRouter = router({
   cancel: workspaceProcedure("runs:cancel-own")
     .input(z.object({ runId: ZId }))
     .output(z.object({ ok: z.literal(true) }))
-    .mutation(({ ctx, input }) => cancelRun({ db: ctx.db, queues: ctx.queues }, ctx.workspace, ctx.role, actorOf(ctx), input.runId)),
+    .mutation(({ ctx, input }) =>
+      cancelRun({ db: ctx.db, queues: ctx.queues }, ctx.workspace, ctx.role, actorOf(ctx), input.runId),
+    ),
 
   /** The log as the worker stored it: secret values already masked. */
   logs: workspaceProcedure("workspace:view")
-    .input(z.object({ runId: ZId, afterSeq: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(2000).default(500) }))
+    .input(
+      z.object({
+        runId: ZId,
+        afterSeq: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(2000).default(500),
+      }),
+    )
     .output(z.object({ lines: z.array(ZLogLineOut) }))
     .query(async ({ ctx, input }) => {
-      if (!(await getRunInWorkspace(ctx.db, ctx.workspace.id, input.runId))) throw new AppError("NOT_FOUND", "No such run.");
+      if (!(await getRunInWorkspace(ctx.db, ctx.workspace.id, input.runId)))
+        throw new AppError("NOT_FOUND", "No such run.");
       return { lines: await readRunLog(ctx.db, input.runId, input.afterSeq, input.limit) };
     }),
 });

@@ -9,22 +9,38 @@ import { historyOf } from "../../services/secret-history";
 import { ZImportOut, ZSecretHistoryOut, ZSecretOut, ZSecretRefOut, ZValidateNameOut } from "../shapes";
 import { ZHistoryInput, ZImportInput, ZSecretName, ZValueInput } from "./inputs";
 
-export const ZSecretListInput = ZPageInput.extend({ sort: z.enum(secretSorts).default("name") }).default({ limit: 50, sort: "name" });
+export const ZSecretListInput = ZPageInput.extend({ sort: z.enum(secretSorts).default("name") }).default({
+  limit: 50,
+  sort: "name",
+});
 export const ZSecretPageRow = withCursor(ZSecretOut);
 
 /** A page of a secrets list (workspace or personal): rows with their cursors. */
-export async function listSecretPage(db: Parameters<typeof listSecretMetadata>[0], owner: TSecretOwner, input: z.output<typeof ZSecretListInput>) {
+export async function listSecretPage(
+  db: Parameters<typeof listSecretMetadata>[0],
+  owner: TSecretOwner,
+  input: z.output<typeof ZSecretListInput>,
+) {
   const rows = await listSecretMetadata(db, owner, { ...pageOf(input, input.sort), sort: input.sort });
   return cursored(rows, input.sort, (r) => r.id);
 }
 
-const ws = (ctx: { workspace: { id: string } }): TSecretOwner => ({ scope: "workspace", workspaceId: ctx.workspace.id });
+const ws = (ctx: { workspace: { id: string } }): TSecretOwner => ({
+  scope: "workspace",
+  workspaceId: ctx.workspace.id,
+});
 
 export const secretsRouter = router({
   /** The active public sealing key, for clients that seal values before sending them. */
   publicKey: authedProcedure
-    .output(z.object({ kid: z.string(), publicKey: z.string(), algorithm: z.literal("HPKE-Base-X25519-SHA256-AES256GCM") }))
-    .query(({ ctx }) => ({ kid: ctx.sealing.activeSpec.kid, publicKey: ctx.sealing.activeSpec.key, algorithm: "HPKE-Base-X25519-SHA256-AES256GCM" as const })),
+    .output(
+      z.object({ kid: z.string(), publicKey: z.string(), algorithm: z.literal("HPKE-Base-X25519-SHA256-AES256GCM") }),
+    )
+    .query(({ ctx }) => ({
+      kid: ctx.sealing.activeSpec.kid,
+      publicKey: ctx.sealing.activeSpec.key,
+      algorithm: "HPKE-Base-X25519-SHA256-AES256GCM" as const,
+    })),
 
   /** One page of secret metadata: by name (A→Z, the Launch form's order) or last written first. */
   list: workspaceProcedure("secrets:list")

@@ -31,7 +31,11 @@ const endpointOut = (e: z.input<typeof ZEndpointOut>) => ({
 /** Create and rotate: the one time the signing secret is shown. */
 const ZWithSecretOut = z.object({ endpoint: ZEndpointOut, signingSecret: z.string().startsWith("whsec_") });
 
-const ZUrl = z.string().trim().min(1, "url: give the receiver's URL.").max(WEBHOOK_URL_MAX, `url: must be at most ${WEBHOOK_URL_MAX} characters.`);
+const ZUrl = z
+  .string()
+  .trim()
+  .min(1, "url: give the receiver's URL.")
+  .max(WEBHOOK_URL_MAX, `url: must be at most ${WEBHOOK_URL_MAX} characters.`);
 const ZEvents = z.array(ZWebhookEventType).min(1, "events: pick at least one event.").max(webhookEventTypes.length);
 const ZPage = { cursor: ZId.optional(), limit: z.number().int().min(1).max(100).default(25) };
 
@@ -50,7 +54,14 @@ export const webhooksRouter = router({
     }),
 
   create: workspaceProcedure("workspace:settings")
-    .input(z.object({ url: ZUrl, description: ZWebhookDescription.default(""), events: ZEvents, enabled: z.boolean().default(true) }))
+    .input(
+      z.object({
+        url: ZUrl,
+        description: ZWebhookDescription.default(""),
+        events: ZEvents,
+        enabled: z.boolean().default(true),
+      }),
+    )
     .output(ZWithSecretOut)
     .mutation(async ({ ctx, input }) => {
       const { endpoint, signingSecret } = await createWebhook(ctx, ctx.workspace.id, actorOf(ctx), input);
@@ -58,7 +69,15 @@ export const webhooksRouter = router({
     }),
 
   update: workspaceProcedure("workspace:settings")
-    .input(z.object({ endpointId: ZId, url: ZUrl.optional(), description: ZWebhookDescription.optional(), events: ZEvents.optional(), enabled: z.boolean().optional() }))
+    .input(
+      z.object({
+        endpointId: ZId,
+        url: ZUrl.optional(),
+        description: ZWebhookDescription.optional(),
+        events: ZEvents.optional(),
+        enabled: z.boolean().optional(),
+      }),
+    )
     .output(ZEndpointOut)
     .mutation(async ({ ctx, input }) => {
       const { endpointId, ...change } = input;
@@ -68,13 +87,20 @@ export const webhooksRouter = router({
   delete: workspaceProcedure("workspace:settings")
     .input(z.object({ endpointId: ZId }))
     .output(ZEndpointOut)
-    .mutation(async ({ ctx, input }) => endpointOut(await removeWebhook(ctx, ctx.workspace.id, actorOf(ctx), input.endpointId))),
+    .mutation(async ({ ctx, input }) =>
+      endpointOut(await removeWebhook(ctx, ctx.workspace.id, actorOf(ctx), input.endpointId)),
+    ),
 
   rotateSecret: workspaceProcedure("workspace:settings")
     .input(z.object({ endpointId: ZId }))
     .output(ZWithSecretOut)
     .mutation(async ({ ctx, input }) => {
-      const { endpoint, signingSecret } = await rotateWebhookSecret(ctx, ctx.workspace.id, actorOf(ctx), input.endpointId);
+      const { endpoint, signingSecret } = await rotateWebhookSecret(
+        ctx,
+        ctx.workspace.id,
+        actorOf(ctx),
+        input.endpointId,
+      );
       return { endpoint: endpointOut(endpoint), signingSecret };
     }),
 
@@ -105,7 +131,8 @@ export const webhooksRouter = router({
       }),
     )
     .query(async ({ ctx, input }) => {
-      if (!(await findWebhookEndpoint(ctx.db, ctx.workspace.id, input.endpointId))) throw new AppError("NOT_FOUND", "No such webhook endpoint.");
+      if (!(await findWebhookEndpoint(ctx.db, ctx.workspace.id, input.endpointId)))
+        throw new AppError("NOT_FOUND", "No such webhook endpoint.");
       return listWebhookAttempts(ctx.db, input.endpointId, { limit: input.limit, after: input.cursor });
     }),
 });

@@ -1,6 +1,11 @@
 import { z } from "zod";
 import { effectiveWorkspaceRole } from "@lockstep/auth";
-import { listWorkspaceInvitations, listWorkspaceParticipants, visibleWorkspaceFacts, type TWorkspaceAccessFacts } from "@lockstep/db";
+import {
+  listWorkspaceInvitations,
+  listWorkspaceParticipants,
+  visibleWorkspaceFacts,
+  type TWorkspaceAccessFacts,
+} from "@lockstep/db";
 import { encodeCursor, slugify, ZDescription, ZDisplayName, ZEmail, ZId, ZSlug } from "@lockstep/validators";
 import { cursored, pageOf, withCursor, ZPageInput } from "../../paging";
 import { invitationOut, inviteToWorkspace, revokeInvitation } from "../../services/invitations";
@@ -54,7 +59,14 @@ export const workspacesRouter = router({
     }),
 
   create: orgProcedure("org:manage")
-    .input(z.object({ name: ZDisplayName, slug: ZSlug.optional(), description: ZDescription.default(""), visibility: ZVisibility.default("private") }))
+    .input(
+      z.object({
+        name: ZDisplayName,
+        slug: ZSlug.optional(),
+        description: ZDescription.default(""),
+        visibility: ZVisibility.default("private"),
+      }),
+    )
     .output(ZWorkspaceOut)
     .mutation(async ({ ctx, input }) => {
       const ws = await createWorkspace(ctx.db, ctx.org.id, ctx.user.id, {
@@ -71,7 +83,14 @@ export const workspacesRouter = router({
     .query(({ ctx }) => workspaceOut(ctx.workspace, ctx.orgName, ctx.role)),
 
   update: workspaceProcedure("workspace:settings")
-    .input(z.object({ name: ZDisplayName.optional(), slug: ZSlug.optional(), description: ZDescription.optional(), visibility: ZVisibility.optional() }))
+    .input(
+      z.object({
+        name: ZDisplayName.optional(),
+        slug: ZSlug.optional(),
+        description: ZDescription.optional(),
+        visibility: ZVisibility.optional(),
+      }),
+    )
     .output(ZWorkspaceOut)
     .mutation(async ({ ctx, input }) => {
       const ws = await updateWorkspace(ctx.db, ctx.workspace, actorOf(ctx), {
@@ -95,7 +114,13 @@ export const workspacesRouter = router({
     list: workspaceProcedure("workspace:view")
       .input(ZPageInput)
       .output(z.array(withCursor(ZParticipantOut)))
-      .query(async ({ ctx, input }) => cursored(await listWorkspaceParticipants(ctx.db, ctx.workspace.id, pageOf(input, "name")), "name", (p) => p.userId)),
+      .query(async ({ ctx, input }) =>
+        cursored(
+          await listWorkspaceParticipants(ctx.db, ctx.workspace.id, pageOf(input, "name")),
+          "name",
+          (p) => p.userId,
+        ),
+      ),
 
     /**
      * Invites an email: they participate only once they accept. The answer is the same whether
@@ -122,7 +147,12 @@ export const workspacesRouter = router({
         .input(z.object({ invitationId: ZId }))
         .output(ZInvitationOut)
         .mutation(({ ctx, input }) =>
-          revokeInvitation(ctx.db, { workspaceId: ctx.workspace.id, callerRole: ctx.role }, actorOf(ctx), input.invitationId),
+          revokeInvitation(
+            ctx.db,
+            { workspaceId: ctx.workspace.id, callerRole: ctx.role },
+            actorOf(ctx),
+            input.invitationId,
+          ),
         ),
     }),
 

@@ -1,5 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { BatchClient, DescribeJobDefinitionsCommand, DescribeJobsCommand, ListJobsCommand } from "@aws-sdk/client-batch";
+import {
+  BatchClient,
+  DescribeJobDefinitionsCommand,
+  DescribeJobsCommand,
+  ListJobsCommand,
+} from "@aws-sdk/client-batch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureMoto, freePort, MOTO_ACCOUNT, prepareMotoBatch, startMoto, type TStartedMoto } from "@lockstep/devstack";
 import { HEAD_CONFIG_VAR, HEAD_EXTENSION_VAR, HEAD_PARAMS_VAR } from "../../cloud-head";
@@ -29,7 +34,15 @@ let closedPort: number;
 const made: TExecutor[] = [];
 
 const connect = (extra: Partial<TAwsBatchConfig> = {}) => {
-  const e = awsBatchExecutor({ region, credentials, endpoint: moto.endpoint, jobQueue, executionRoleArn, image, ...extra });
+  const e = awsBatchExecutor({
+    region,
+    credentials,
+    endpoint: moto.endpoint,
+    jobQueue,
+    executionRoleArn,
+    image,
+    ...extra,
+  });
   made.push(e);
   return e;
 };
@@ -64,7 +77,9 @@ const launch = (runId: string, extra: Partial<TRunLaunch> = {}): TRunLaunch => (
   ...extra,
 });
 async function jobsNamed(runId: string) {
-  const listed = await batch.send(new ListJobsCommand({ jobQueue, filters: [{ name: "JOB_NAME", values: [`lockstep-${runId}`] }] }));
+  const listed = await batch.send(
+    new ListJobsCommand({ jobQueue, filters: [{ name: "JOB_NAME", values: [`lockstep-${runId}`] }] }),
+  );
   return (listed.jobSummaryList ?? []).filter((j) => j.jobName === `lockstep-${runId}`);
 }
 
@@ -75,14 +90,20 @@ executorContract("aws-batch (moto)", async () => ({
   finish: async () => {}, // the simple backend ends every job at once
   headsOf: async (run) => (await jobsNamed(run.runId)).length,
   unknownRef: () => randomUUID(),
-  misconfigured: { executor: connect({ jobQueue: "no-such-queue" }), problem: /^AWS Batch: job queue no-such-queue not found in us-east-1$/ },
+  misconfigured: {
+    executor: connect({ jobQueue: "no-such-queue" }),
+    problem: /^AWS Batch: job queue no-such-queue not found in us-east-1$/,
+  },
   unreachable: connect({ endpoint: `http://127.0.0.1:${closedPort}`, maxAttempts: 1 }),
   timeoutMs: 60_000,
 }));
 
 describe("aws-batch head job (moto)", () => {
   const bindings = (runId: string) =>
-    ["DB_PASSWORD", "API_TOKEN"].map((name) => ({ name, location: `arn:aws:secretsmanager:${region}:${account}:secret:lockstep-${runId}/${name}-AbCdEf` }));
+    ["DB_PASSWORD", "API_TOKEN"].map((name) => ({
+      name,
+      location: `arn:aws:secretsmanager:${region}:${account}:secret:lockstep-${runId}/${name}-AbCdEf`,
+    }));
 
   it("with nf-lockstep: the job definition carries the jar and a manifest of ARNs, never a value", async () => {
     const runId = randomUUID();
@@ -90,7 +111,9 @@ describe("aws-batch head job (moto)", () => {
     const withExt = connect({ nfLockstepJar: async () => jar });
     await withExt.start(launch(runId, { secretBindings: bindings(runId) }));
     const defs = await batch.send(new DescribeJobDefinitionsCommand({ jobDefinitionName: `lockstep-${runId}` }));
-    const env = Object.fromEntries((defs.jobDefinitions![0]!.containerProperties?.environment ?? []).map((e) => [e.name, e.value]));
+    const env = Object.fromEntries(
+      (defs.jobDefinitions![0]!.containerProperties?.environment ?? []).map((e) => [e.name, e.value]),
+    );
     expect(Buffer.from(env[HEAD_EXTENSION_VAR]!, "base64")).toEqual(jar);
     expect(JSON.parse(Buffer.from(env[SECRETS_MANIFEST_VAR]!, "base64").toString("utf8"))).toEqual({
       v: 1,
@@ -102,7 +125,12 @@ describe("aws-batch head job (moto)", () => {
 
   it("with nf-lockstep that cannot be built: the launch fails with the reason and submits nothing", async () => {
     const runId = randomUUID();
-    const broken = connect({ nfLockstepJar: () => Promise.reject(new Error("cannot run javac to build nf-lockstep (spawn javac ENOENT): a JDK 17+ (javac, jar) is needed")) });
+    const broken = connect({
+      nfLockstepJar: () =>
+        Promise.reject(
+          new Error("cannot run javac to build nf-lockstep (spawn javac ENOENT): a JDK 17+ (javac, jar) is needed"),
+        ),
+    });
     const failure = await broken.start(launch(runId, { secretBindings: bindings(runId) })).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(ExecutorError);
     expect((failure as ExecutorError).message).toMatch(/^nf-lockstep .* is not available: cannot run javac/);
@@ -113,7 +141,13 @@ describe("aws-batch head job (moto)", () => {
   it("registers lockstep-<runId> with the secret ARNs, the execution role, NXF_ENABLE_SECRETS and the head command, and submits it", async () => {
     const runId = randomUUID();
     const { ref } = await executor.start(
-      launch(runId, { revision: "master", params: { greeting: "hi there" }, env: { NXF_WORK: "s3://bucket/work" }, secretsEnv: { NXF_ENABLE_SECRETS: "true" }, secretBindings: bindings(runId) }),
+      launch(runId, {
+        revision: "master",
+        params: { greeting: "hi there" },
+        env: { NXF_WORK: "s3://bucket/work" },
+        secretsEnv: { NXF_ENABLE_SECRETS: "true" },
+        secretBindings: bindings(runId),
+      }),
     );
 
     const defs = await batch.send(new DescribeJobDefinitionsCommand({ jobDefinitionName: `lockstep-${runId}` }));
@@ -121,10 +155,19 @@ describe("aws-batch head job (moto)", () => {
     const def = defs.jobDefinitions![0]!;
     expect(def.containerProperties?.image).toBe(image);
     expect(def.containerProperties?.executionRoleArn).toBe(executionRoleArn);
-    expect(def.containerProperties?.secrets).toEqual(bindings(runId).map(({ name, location }) => ({ name, valueFrom: location })));
+    expect(def.containerProperties?.secrets).toEqual(
+      bindings(runId).map(({ name, location }) => ({ name, valueFrom: location })),
+    );
     const env = Object.fromEntries((def.containerProperties?.environment ?? []).map((e) => [e.name, e.value]));
-    expect(env).toMatchObject({ NXF_WORK: "s3://bucket/work", NXF_ENABLE_SECRETS: "true", NXF_ANSI_LOG: "false", NXF_DISABLE_CHECK_LATEST: "true" });
-    expect(Buffer.from(env[HEAD_CONFIG_VAR]!, "base64").toString("utf8")).toBe(`process.executor = 'awsbatch'\nprocess.queue = '${jobQueue}'\naws.region = '${region}'\n`);
+    expect(env).toMatchObject({
+      NXF_WORK: "s3://bucket/work",
+      NXF_ENABLE_SECRETS: "true",
+      NXF_ANSI_LOG: "false",
+      NXF_DISABLE_CHECK_LATEST: "true",
+    });
+    expect(Buffer.from(env[HEAD_CONFIG_VAR]!, "base64").toString("utf8")).toBe(
+      `process.executor = 'awsbatch'\nprocess.queue = '${jobQueue}'\naws.region = '${region}'\n`,
+    );
     const command = def.containerProperties!.command!;
     expect(command.slice(0, 2)).toEqual(["bash", "-c"]);
     expect(command.slice(3)).toEqual([
@@ -154,7 +197,9 @@ describe("aws-batch head job (moto)", () => {
     expect(await executor.status(head)).toEqual({ state: "finished", exitCode: 0 });
 
     await executor.release(head);
-    const after = await batch.send(new DescribeJobDefinitionsCommand({ jobDefinitionName: `lockstep-${runId}`, status: "ACTIVE" }));
+    const after = await batch.send(
+      new DescribeJobDefinitionsCommand({ jobDefinitionName: `lockstep-${runId}`, status: "ACTIVE" }),
+    );
     expect(after.jobDefinitions ?? []).toEqual([]);
   });
 
@@ -173,7 +218,9 @@ describe("aws-batch head job (moto)", () => {
     await executor.cancel({ runId, runDir: runDirOf(runId), ref });
     const jobs = await batch.send(new DescribeJobsCommand({ jobs: [ref] }));
     expect(jobs.jobs![0]!.statusReason).toBe("Cancelled in Lockstep");
-    expect(await executor.status({ runId, runDir: runDirOf(runId), ref: randomUUID() })).toMatchObject({ state: "vanished" });
+    expect(await executor.status({ runId, runDir: runDirOf(runId), ref: randomUUID() })).toMatchObject({
+      state: "vanished",
+    });
   });
 
   it("refuses, permanently, an environment that would hide a secret or Lockstep's own flag, and a local pipeline path", async () => {

@@ -82,7 +82,9 @@ export function awsBatchExecutor(config: TAwsBatchConfig): TExecutor {
 
   async function existingJob(name: string): Promise<JobDetail | undefined> {
     // With a filter, ListJobs returns jobs in every status, so a finished job also counts as "already started".
-    const listed = await call("ListJobs", () => client.send(new ListJobsCommand({ jobQueue: config.jobQueue, filters: [{ name: "JOB_NAME", values: [name] }] })));
+    const listed = await call("ListJobs", () =>
+      client.send(new ListJobsCommand({ jobQueue: config.jobQueue, filters: [{ name: "JOB_NAME", values: [name] }] })),
+    );
     const ids = (listed.jobSummaryList ?? []).filter((j) => j.jobName === name).map((j) => j.jobId!);
     if (ids.length === 0) return undefined;
     const described = await call("DescribeJobs", () => client.send(new DescribeJobsCommand({ jobs: ids })));
@@ -97,11 +99,15 @@ export function awsBatchExecutor(config: TAwsBatchConfig): TExecutor {
     }
     const secretNames = new Set(job.secretArns.map((s) => s.name));
     // The provider's own NXF_ENABLE_SECRETS=true may come along; any other value would switch secrets off.
-    const clash = Object.entries(job.env).find(([key, value]) => secretNames.has(key) || (key === "NXF_ENABLE_SECRETS" && value !== "true"))?.[0];
-    if (clash) throw new ExecutorError(`environment variable ${clash} would hide a secret or Lockstep's own setting`, false);
+    const clash = Object.entries(job.env).find(
+      ([key, value]) => secretNames.has(key) || (key === "NXF_ENABLE_SECRETS" && value !== "true"),
+    )?.[0];
+    if (clash)
+      throw new ExecutorError(`environment variable ${clash} would hide a secret or Lockstep's own setting`, false);
 
     const previous = await existingJob(name);
-    if (previous?.jobId && previous.jobDefinition) return { jobId: previous.jobId, jobDefinitionArn: previous.jobDefinition };
+    if (previous?.jobId && previous.jobDefinition)
+      return { jobId: previous.jobId, jobDefinitionArn: previous.jobDefinition };
 
     const registered = await call("RegisterJobDefinition", () =>
       client.send(
@@ -132,7 +138,9 @@ export function awsBatchExecutor(config: TAwsBatchConfig): TExecutor {
       ),
     );
     const jobDefinitionArn = registered.jobDefinitionArn!;
-    const submitted = await call("SubmitJob", () => client.send(new SubmitJobCommand({ jobName: name, jobQueue: config.jobQueue, jobDefinition: jobDefinitionArn })));
+    const submitted = await call("SubmitJob", () =>
+      client.send(new SubmitJobCommand({ jobName: name, jobQueue: config.jobQueue, jobDefinition: jobDefinitionArn })),
+    );
     if (!submitted.jobId) throw new ExecutorError(`AWS Batch accepted ${name} but returned no job id`, true);
     return { jobId: submitted.jobId, jobDefinitionArn };
   }
@@ -151,18 +159,34 @@ export function awsBatchExecutor(config: TAwsBatchConfig): TExecutor {
       const secrets = config.nfLockstepJar
         ? {
             extensionJar: await headExtensionJar(config.nfLockstepJar),
-            manifest: secretsManifest({ store: "aws-secrets-manager", region: config.region }, run.secretBindings.map((b) => ({ name: b.name, ref: b.location }))),
+            manifest: secretsManifest(
+              { store: "aws-secrets-manager", region: config.region },
+              run.secretBindings.map((b) => ({ name: b.name, ref: b.location })),
+            ),
           }
         : undefined;
-      const { command, env } = cloudHeadFor({ kind: "aws-batch", region: config.region, jobQueue: config.jobQueue }, run, secrets);
-      const { jobId } = await submit({ runId: run.runId, env, command, secretArns: run.secretBindings.map((b) => ({ name: b.name, arn: b.location })) });
+      const { command, env } = cloudHeadFor(
+        { kind: "aws-batch", region: config.region, jobQueue: config.jobQueue },
+        run,
+        secrets,
+      );
+      const { jobId } = await submit({
+        runId: run.runId,
+        env,
+        command,
+        secretArns: run.secretBindings.map((b) => ({ name: b.name, arn: b.location })),
+      });
       return { ref: jobId };
     },
 
     async status({ ref }): Promise<THeadState> {
       const described = await call("DescribeJobs", () => client.send(new DescribeJobsCommand({ jobs: [ref] })));
       const detail = described.jobs?.find((j) => j.jobId === ref);
-      if (!detail) return { state: "vanished", detail: `Batch job ${ref} is unknown to DescribeJobs (Batch keeps finished jobs for about 7 days)` };
+      if (!detail)
+        return {
+          state: "vanished",
+          detail: `Batch job ${ref} is unknown to DescribeJobs (Batch keeps finished jobs for about 7 days)`,
+        };
       if (ACTIVE.has(detail.status ?? "")) return { state: "running" };
       if (detail.status === "SUCCEEDED") return { state: "finished", exitCode: 0 };
       const exitCode = detail.container?.exitCode ?? detail.attempts?.at(-1)?.container?.exitCode;
@@ -173,29 +197,48 @@ export function awsBatchExecutor(config: TAwsBatchConfig): TExecutor {
     async cancel({ ref }) {
       // TerminateJob also cancels jobs that have not started yet (SUBMITTED, PENDING, RUNNABLE), and
       // leaves a job that already ended as it was.
-      await call("TerminateJob", () => client.send(new TerminateJobCommand({ jobId: ref, reason: "Cancelled in Lockstep" })));
+      await call("TerminateJob", () =>
+        client.send(new TerminateJobCommand({ jobId: ref, reason: "Cancelled in Lockstep" })),
+      );
     },
 
     /** Deregisters every active revision of the run's job definition, once the run is over. */
     async release({ runId }) {
       const name = nameOf(runId);
-      const defs = await call("DescribeJobDefinitions", () => client.send(new DescribeJobDefinitionsCommand({ jobDefinitionName: name, status: "ACTIVE" })));
+      const defs = await call("DescribeJobDefinitions", () =>
+        client.send(new DescribeJobDefinitionsCommand({ jobDefinitionName: name, status: "ACTIVE" })),
+      );
       for (const def of defs.jobDefinitions ?? []) {
-        if (def.jobDefinitionArn) await call("DeregisterJobDefinition", () => client.send(new DeregisterJobDefinitionCommand({ jobDefinition: def.jobDefinitionArn })));
+        if (def.jobDefinitionArn)
+          await call("DeregisterJobDefinition", () =>
+            client.send(new DeregisterJobDefinitionCommand({ jobDefinition: def.jobDefinitionArn })),
+          );
       }
     },
 
     /** "Check connection": the job queue exists and takes jobs. */
     async check() {
-      const described = await call("DescribeJobQueues", () => client.send(new DescribeJobQueuesCommand({ jobQueues: [config.jobQueue] })));
+      const described = await call("DescribeJobQueues", () =>
+        client.send(new DescribeJobQueuesCommand({ jobQueues: [config.jobQueue] })),
+      );
       // The queue may be configured by name or by ARN; DescribeJobQueues accepts both.
-      const queue = (described.jobQueues ?? []).find((q) => q.jobQueueName === config.jobQueue || q.jobQueueArn === config.jobQueue);
-      if (!queue) throw new ExecutorError(`AWS Batch: job queue ${config.jobQueue} not found in ${config.region}`, false);
+      const queue = (described.jobQueues ?? []).find(
+        (q) => q.jobQueueName === config.jobQueue || q.jobQueueArn === config.jobQueue,
+      );
+      if (!queue)
+        throw new ExecutorError(`AWS Batch: job queue ${config.jobQueue} not found in ${config.region}`, false);
       // A disabled or invalid queue is an administrator's to fix; it may be fixed while Lockstep waits.
-      if (queue.state !== "ENABLED") throw new ExecutorError(`AWS Batch: job queue ${config.jobQueue} is ${queue.state ?? "in an unknown state"}, not ENABLED`, false);
+      if (queue.state !== "ENABLED")
+        throw new ExecutorError(
+          `AWS Batch: job queue ${config.jobQueue} is ${queue.state ?? "in an unknown state"}, not ENABLED`,
+          false,
+        );
       if (queue.status !== "VALID") {
         const reason = queue.statusReason ? `: ${queue.statusReason}` : "";
-        throw new ExecutorError(`AWS Batch: job queue ${config.jobQueue} has status ${queue.status ?? "unknown"}, not VALID${reason}`, queue.status === "CREATING" || queue.status === "UPDATING");
+        throw new ExecutorError(
+          `AWS Batch: job queue ${config.jobQueue} has status ${queue.status ?? "unknown"}, not VALID${reason}`,
+          queue.status === "CREATING" || queue.status === "UPDATING",
+        );
       }
       return { reached: `job queue ${config.jobQueue}` };
     },
@@ -220,6 +263,7 @@ function awsError(error: unknown, operation: string): ExecutorError {
   const name = typeof e?.name === "string" ? e.name : "Error";
   const message = (typeof e?.message === "string" ? e.message : "unknown error").replace(/\s+/g, " ").slice(0, 300);
   const status = e?.$metadata?.httpStatusCode;
-  const retryable = typeof status === "number" ? status >= 500 || status === 408 || status === 429 || RETRYABLE_NAMES.test(name) : true;
+  const retryable =
+    typeof status === "number" ? status >= 500 || status === 408 || status === 429 || RETRYABLE_NAMES.test(name) : true;
   return new ExecutorError(`AWS Batch: ${operation} failed (${name}: ${message})`, retryable);
 }

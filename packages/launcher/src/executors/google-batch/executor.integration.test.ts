@@ -25,7 +25,16 @@ let closedPort: number;
 const opened: TExecutor[] = [];
 
 const connect = (extra: Partial<TGoogleBatchConfig> = {}) => {
-  const made = googleBatchExecutor({ projectId, region, serviceAccount, image, apiEndpoint: fake.endpoint, port: fake.port, insecure: true, ...extra });
+  const made = googleBatchExecutor({
+    projectId,
+    region,
+    serviceAccount,
+    image,
+    apiEndpoint: fake.endpoint,
+    port: fake.port,
+    insecure: true,
+    ...extra,
+  });
   opened.push(made);
   return made;
 };
@@ -76,7 +85,10 @@ executorContract("google-batch (fake Google Batch)", async () => ({
   hold: (run) => launch(run.runId, { params: { seconds: 600 } }),
   headsOf: async (run) => recorded(run.runId).filter((j) => !j.deleted).length,
   unknownRef: () => jobName(randomUUID()),
-  misconfigured: { executor: connect({ region: "Europe West 4" }), problem: /^Google Batch: region must be a Google Cloud location such as europe-west4$/ },
+  misconfigured: {
+    executor: connect({ region: "Europe West 4" }),
+    problem: /^Google Batch: region must be a Google Cloud location such as europe-west4$/,
+  },
   unreachable: connect({ apiEndpoint: "127.0.0.1", port: closedPort, callTimeoutMs: 3_000 }),
   timeoutMs: 60_000,
 }));
@@ -86,7 +98,10 @@ describe("google-batch head job (fake Google Batch)", () => {
     const runId = randomUUID();
     const jar = Buffer.from(`stand-in jar ${randomUUID()}`);
     const withExt = connect({ nfLockstepJar: async () => jar });
-    const secretBindings = ["DB_PASSWORD", "API_TOKEN"].map((n) => ({ name: n, location: `projects/${projectId}/secrets/lockstep-${runId}-${n}` }));
+    const secretBindings = ["DB_PASSWORD", "API_TOKEN"].map((n) => ({
+      name: n,
+      location: `projects/${projectId}/secrets/lockstep-${runId}-${n}`,
+    }));
     await withExt.start(launch(runId, { secretBindings }));
     const variables = recorded(runId)[0]!.job.taskGroups![0]!.taskSpec!.environment!.variables!;
     expect(Buffer.from(variables[HEAD_EXTENSION_VAR]!, "base64")).toEqual(jar);
@@ -100,18 +115,35 @@ describe("google-batch head job (fake Google Batch)", () => {
   it("creates lockstep-<runId> with the image, command, environment, service account and no retries", async () => {
     const runId = randomUUID();
     const secretsEnv = {
-      NXF_GOOGLE_SECRET_VARS: Buffer.from(JSON.stringify({ DB_PASSWORD: `projects/${projectId}/secrets/lockstep-${runId}-DB_PASSWORD/versions/latest` })).toString("base64"),
+      NXF_GOOGLE_SECRET_VARS: Buffer.from(
+        JSON.stringify({ DB_PASSWORD: `projects/${projectId}/secrets/lockstep-${runId}-DB_PASSWORD/versions/latest` }),
+      ).toString("base64"),
       GOOGLE_CLOUD_PROJECT: projectId,
     };
     let started: { ref: string } | undefined;
-    const calls = await callsDuring(async () => (started = await executor.start(launch(runId, { revision: "master", params: { greeting: "hi there" }, env: { NXF_WORK: "gs://bucket/work" }, secretsEnv }))));
+    const calls = await callsDuring(
+      async () =>
+        (started = await executor.start(
+          launch(runId, {
+            revision: "master",
+            params: { greeting: "hi there" },
+            env: { NXF_WORK: "gs://bucket/work" },
+            secretsEnv,
+          }),
+        )),
+    );
     expect(calls).toEqual(["CreateJob"]);
     expect(started).toEqual({ ref: jobName(runId) });
 
     const jobs = recorded(runId);
     expect(jobs).toHaveLength(1);
     const { name, parent, jobId, job, state } = jobs[0]!;
-    expect({ name, parent, jobId, state }).toEqual({ name: jobName(runId), parent: `projects/${projectId}/locations/${region}`, jobId: `lockstep-${runId}`, state: "QUEUED" });
+    expect({ name, parent, jobId, state }).toEqual({
+      name: jobName(runId),
+      parent: `projects/${projectId}/locations/${region}`,
+      jobId: `lockstep-${runId}`,
+      state: "QUEUED",
+    });
     expect(job.labels).toEqual({ "lockstep-run": runId, "lockstep-managed": "true" });
     expect(job.taskGroups).toHaveLength(1);
     const group = job.taskGroups![0]!;
@@ -138,7 +170,9 @@ describe("google-batch head job (fake Google Batch)", () => {
     ]);
     const variables = group.taskSpec?.environment?.variables ?? {};
     // Params never ride on the command line: the prologue decodes them to a file for -params-file.
-    expect(JSON.parse(Buffer.from(variables[HEAD_PARAMS_VAR]!, "base64").toString("utf8"))).toEqual({ greeting: "hi there" });
+    expect(JSON.parse(Buffer.from(variables[HEAD_PARAMS_VAR]!, "base64").toString("utf8"))).toEqual({
+      greeting: "hi there",
+    });
     expect(variables).toEqual({
       NXF_WORK: "gs://bucket/work",
       ...secretsEnv,
@@ -153,7 +187,10 @@ describe("google-batch head job (fake Google Batch)", () => {
     // proto3 does not put a zero int32 on the wire: "0" and "unset" arrive alike and both mean no
     // retry. This still fails if a retry count is ever sent.
     expect(group.taskSpec?.maxRetryCount ?? 0).toBe(0);
-    expect(job.allocationPolicy).toEqual({ serviceAccount: { email: serviceAccount }, instances: [{ policy: { machineType: "n2-standard-4" } }] });
+    expect(job.allocationPolicy).toEqual({
+      serviceAccount: { email: serviceAccount },
+      instances: [{ policy: { machineType: "n2-standard-4" } }],
+    });
     expect(job.logsPolicy).toEqual({ destination: "CLOUD_LOGGING" });
   });
 
@@ -172,7 +209,9 @@ describe("google-batch head job (fake Google Batch)", () => {
   it("maps Batch states: QUEUED and RUNNING run, SUCCEEDED is 0, FAILED carries the task's exit code", async () => {
     const ok = randomUUID();
     const { ref } = await executor.start(launch(ok));
-    expect(await callsDuring(async () => expect(await executor.status(head(ok, ref))).toEqual({ state: "running" }))).toEqual(["GetJob"]);
+    expect(
+      await callsDuring(async () => expect(await executor.status(head(ok, ref))).toEqual({ state: "running" })),
+    ).toEqual(["GetJob"]);
     fake.setState(ref, "RUNNING");
     expect(await executor.status(head(ok, ref))).toEqual({ state: "running" });
     fake.setState(ref, "SUCCEEDED", 0);
@@ -209,7 +248,10 @@ describe("google-batch head job (fake Google Batch)", () => {
 
   it("an unknown job is vanished", async () => {
     const runId = randomUUID();
-    expect(await executor.status(head(runId, jobName(runId)))).toMatchObject({ state: "vanished", detail: expect.stringContaining("unknown") });
+    expect(await executor.status(head(runId, jobName(runId)))).toMatchObject({
+      state: "vanished",
+      detail: expect.stringContaining("unknown"),
+    });
   });
 
   it("refuses, permanently, a bad environment name, a run id or a local pipeline path before calling Batch", async () => {
@@ -230,7 +272,9 @@ describe("google-batch head job (fake Google Batch)", () => {
   it("reports Batch's refusal with the call and the gRPC status, as permanent", async () => {
     const refused = await executor.status(head(randomUUID(), "jobs/not-a-resource-name")).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ExecutorError);
-    expect((refused as ExecutorError).message).toMatch(/^Google Batch: GetJob jobs\/not-a-resource-name failed \(INVALID_ARGUMENT: /);
+    expect((refused as ExecutorError).message).toMatch(
+      /^Google Batch: GetJob jobs\/not-a-resource-name failed \(INVALID_ARGUMENT: /,
+    );
     expect((refused as ExecutorError).retryable).toBe(false);
   });
 });

@@ -148,8 +148,16 @@ export function googleBatchExecutor(config: TGoogleBatchConfig): TExecutor {
     }
     // An earlier attempt created it (its answer was lost): that job is this run's head job.
     const existing = await getJob(name);
-    if (!existing) throw new ExecutorError(`Google Batch: CreateJob ${name} answered ALREADY_EXISTS but GetJob finds no such job (being deleted?)`, true);
-    if (existing.labels?.[LABEL_RUN] !== job.runId) throw new ExecutorError(`Google Batch: ${name} exists but was not created by Lockstep for run ${job.runId}`, false);
+    if (!existing)
+      throw new ExecutorError(
+        `Google Batch: CreateJob ${name} answered ALREADY_EXISTS but GetJob finds no such job (being deleted?)`,
+        true,
+      );
+    if (existing.labels?.[LABEL_RUN] !== job.runId)
+      throw new ExecutorError(
+        `Google Batch: ${name} exists but was not created by Lockstep for run ${job.runId}`,
+        false,
+      );
     return { jobId: name };
   }
 
@@ -167,10 +175,22 @@ export function googleBatchExecutor(config: TGoogleBatchConfig): TExecutor {
       const secrets = config.nfLockstepJar
         ? {
             extensionJar: await headExtensionJar(config.nfLockstepJar),
-            manifest: secretsManifest({ store: "google-secret-manager" }, run.secretBindings.map((b) => ({ name: b.name, ref: googleVersionRef(b.location) }))),
+            manifest: secretsManifest(
+              { store: "google-secret-manager" },
+              run.secretBindings.map((b) => ({ name: b.name, ref: googleVersionRef(b.location) })),
+            ),
           }
         : undefined;
-      const { command, env } = cloudHeadFor({ kind: "google-batch", projectId: config.projectId, region: config.region, serviceAccount: config.serviceAccount }, run, secrets);
+      const { command, env } = cloudHeadFor(
+        {
+          kind: "google-batch",
+          projectId: config.projectId,
+          region: config.region,
+          serviceAccount: config.serviceAccount,
+        },
+        run,
+        secrets,
+      );
       const { jobId } = await submit({ runId: run.runId, env, command });
       return { ref: jobId };
     },
@@ -178,7 +198,11 @@ export function googleBatchExecutor(config: TGoogleBatchConfig): TExecutor {
     /** The ref is the job's full resource name, as start returned it. */
     async status({ ref: jobId }): Promise<THeadState> {
       const job = await getJob(jobId);
-      if (!job) return { state: "vanished", detail: `Batch job ${jobId} is unknown to GetJob (Batch deletes jobs 60 days after they end)` };
+      if (!job)
+        return {
+          state: "vanished",
+          detail: `Batch job ${jobId} is unknown to GetJob (Batch deletes jobs 60 days after they end)`,
+        };
       const state = String(job.status?.state ?? "STATE_UNSPECIFIED");
       if (RUNNING.has(state)) return { state: "running" };
       if (state === "SUCCEEDED") return { state: "finished", exitCode: 0 };
@@ -255,11 +279,17 @@ function batchError(error: unknown, call: string, values: string[] = []): Execut
   if (error instanceof ExecutorError) return error;
   const code = codeOf(error);
   const e = error as { details?: unknown; message?: unknown; code?: unknown } | null;
-  const raw = String((typeof e?.details === "string" && e.details) || (typeof e?.message === "string" && e.message) || "unknown error");
+  const raw = String(
+    (typeof e?.details === "string" && e.details) || (typeof e?.message === "string" && e.message) || "unknown error",
+  );
   const detail = redactText(raw, values).replace(/\s+/g, " ").slice(0, 300);
-  const status = code !== undefined ? (CODE_NAMES[code] ?? `code ${code}`) : typeof e?.code === "string" ? e.code : "error";
+  const status =
+    code !== undefined ? (CODE_NAMES[code] ?? `code ${code}`) : typeof e?.code === "string" ? e.code : "error";
   // No status at all: the channel itself failed (unreachable, reset), which a later try may not meet.
-  return new ExecutorError(`Google Batch: ${call} failed (${status}: ${detail})`, code === undefined || !PERMANENT.has(code));
+  return new ExecutorError(
+    `Google Batch: ${call} failed (${status}: ${detail})`,
+    code === undefined || !PERMANENT.has(code),
+  );
 }
 
 function codeOf(error: unknown): number | undefined {
@@ -274,6 +304,8 @@ function codeOf(error: unknown): number | undefined {
  */
 function insecureChannelCredentials(): TChannelCredentials {
   const clientEntry = createRequire(import.meta.url).resolve("@google-cloud/batch");
-  const gax = createRequire(clientEntry)("google-gax") as { grpc: { credentials: { createInsecure(): TChannelCredentials } } };
+  const gax = createRequire(clientEntry)("google-gax") as {
+    grpc: { credentials: { createInsecure(): TChannelCredentials } };
+  };
   return gax.grpc.credentials.createInsecure();
 }

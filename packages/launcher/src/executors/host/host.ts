@@ -3,13 +3,30 @@ import { lstatSync, watch, type FSWatcher } from "node:fs";
 import { chmod, chown, lchown, lstat, mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join } from "node:path";
 import { nextflowArgs } from "../../command";
-import { assertRunId, errorKind, ExecutorError, HEAD_FLAGS, type TCollected, type TCollectRequest, type THeadRef, type TRunLaunch } from "../../executor";
+import {
+  assertRunId,
+  errorKind,
+  ExecutorError,
+  HEAD_FLAGS,
+  type TCollected,
+  type TCollectRequest,
+  type THeadRef,
+  type TRunLaunch,
+} from "../../executor";
 import { writeHeadScript } from "../../head-script";
 import { isRemotePipeline, resolveLocalPipeline } from "../../local-pipeline";
 import { readLogTail } from "../../log-tail";
 import { nextflowJavaCommand, stageNextflow } from "../../nextflow-dist";
 import { writeParamsFile } from "../../params";
-import { assertHidden, javaHomeOutsideUsr, probeSandbox, SANDBOX_HELP, SandboxError, type TSandboxConfig, type TSandboxIdentity } from "../../sandbox";
+import {
+  assertHidden,
+  javaHomeOutsideUsr,
+  probeSandbox,
+  SANDBOX_HELP,
+  SandboxError,
+  type TSandboxConfig,
+  type TSandboxIdentity,
+} from "../../sandbox";
 import { readTraceSummary } from "../../trace";
 
 /**
@@ -52,7 +69,12 @@ export type THostOptions = {
 export type THostKind = "local" | "slurm";
 
 /** A head ready to start: the script, its environment and what its sandbox shows read-only. */
-export type THostHead = { script: string; env: Record<string, string>; readOnly: string[]; owner: TSandboxIdentity | null };
+export type THostHead = {
+  script: string;
+  env: Record<string, string>;
+  readOnly: string[];
+  owner: TSandboxIdentity | null;
+};
 
 function lookupUser(name: string): TSandboxIdentity {
   const id = (flag: string) => spawnSync("id", [flag, name], { encoding: "utf8" });
@@ -70,7 +92,11 @@ function lookupUser(name: string): TSandboxIdentity {
  * The unprivileged identity a host run's files and processes belong to: as root, a uid of the
  * run's own (local) or the host-Slurm run user; otherwise none (the worker's own uid, sandboxed).
  */
-export async function runIdentity(kind: THostKind, host: THostOptions, runId: string): Promise<TSandboxIdentity | null> {
+export async function runIdentity(
+  kind: THostKind,
+  host: THostOptions,
+  runId: string,
+): Promise<TSandboxIdentity | null> {
   if (!host.root || host.unsafeUnsandboxed) return null;
   switch (kind) {
     case "local": {
@@ -85,14 +111,19 @@ export async function runIdentity(kind: THostKind, host: THostOptions, runId: st
 /** A host run directory is `<runs directory>/<runId>`, an absolute path. */
 function assertRunDir(run: { runId: string; runDir: string }) {
   assertRunId(run.runId);
-  if (!isAbsolute(run.runDir) || basename(run.runDir) !== run.runId) throw new ExecutorError(`${run.runDir} is not an absolute run directory named after the run`, false);
+  if (!isAbsolute(run.runDir) || basename(run.runDir) !== run.runId)
+    throw new ExecutorError(`${run.runDir} is not an absolute run directory named after the run`, false);
 }
 
 /**
  * Creates a host run's directory (every failure an ExecutorError): 0700, owned by the run's identity, inside a runs directory that
  * run users may enter but not list (0711), so no run can find or read another's files.
  */
-export async function prepareHostRun(kind: THostKind, host: THostOptions, run: { runId: string; runDir: string }): Promise<{ owner: TSandboxIdentity | null }> {
+export async function prepareHostRun(
+  kind: THostKind,
+  host: THostOptions,
+  run: { runId: string; runDir: string },
+): Promise<{ owner: TSandboxIdentity | null }> {
   let owner: TSandboxIdentity | null;
   try {
     assertRunDir(run);
@@ -104,7 +135,10 @@ export async function prepareHostRun(kind: THostKind, host: THostOptions, run: {
   try {
     await mkdir(runsDir, { recursive: true, mode: 0o711 });
     if (owner && ((await stat(runsDir)).mode & 0o001) === 0) {
-      throw new ExecutorError(`run users cannot enter the work directory ${runsDir}: make it (and its parents) executable by others (chmod o+x), not readable`, false);
+      throw new ExecutorError(
+        `run users cannot enter the work directory ${runsDir}: make it (and its parents) executable by others (chmod o+x), not readable`,
+        false,
+      );
     }
     await mkdir(run.runDir, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== "EEXIST") throw error;
@@ -116,7 +150,10 @@ export async function prepareHostRun(kind: THostKind, host: THostOptions, run: {
   } catch (error) {
     if (error instanceof ExecutorError) throw error;
     const e = error as NodeJS.ErrnoException;
-    throw new ExecutorError(`could not create the run directory ${run.runDir} (${e.code ?? "error"})`, ["ENOSPC", "EBUSY", "EAGAIN", "EIO"].includes(e.code ?? ""));
+    throw new ExecutorError(
+      `could not create the run directory ${run.runDir} (${e.code ?? "error"})`,
+      ["ENOSPC", "EBUSY", "EAGAIN", "EIO"].includes(e.code ?? ""),
+    );
   }
   return { owner };
 }
@@ -128,7 +165,9 @@ export async function handOver(paths: string[], owner: TSandboxIdentity | null) 
 }
 
 function sandboxRefusal(problem: string): SandboxError {
-  return new SandboxError(`local and Slurm runs need a sandbox and this worker cannot make one: ${problem}. ${SANDBOX_HELP}`);
+  return new SandboxError(
+    `local and Slurm runs need a sandbox and this worker cannot make one: ${problem}. ${SANDBOX_HELP}`,
+  );
 }
 
 /**
@@ -140,14 +179,19 @@ function sandboxRefusal(problem: string): SandboxError {
 export async function buildHostHead(kind: THostKind, host: THostOptions, run: TRunLaunch): Promise<THostHead> {
   if (host.sandboxProblem && !host.unsafeUnsandboxed) throw sandboxRefusal(host.sandboxProblem);
   // Nextflow gets the resolved main.nf of a local path; its directory is shown to the sandbox read-only (nothing above it).
-  const local = isRemotePipeline(run.pipeline) ? null : await resolveLocalPipeline(run.pipeline, host.localPipelineRoots);
+  const local = isRemotePipeline(run.pipeline)
+    ? null
+    : await resolveLocalPipeline(run.pipeline, host.localPipelineRoots);
   if (local && !local.ok) throw new ExecutorError(local.message, false);
   if (local) assertHidden({ ...host.sandbox, readOnly: [local.dir] }, [...host.hidden]);
   let lib: string;
   try {
     lib = stageNextflow(await host.nextflowLib(run.nextflowVersion), dirname(run.runDir), run.nextflowVersion);
   } catch (error) {
-    throw new ExecutorError(`Nextflow ${run.nextflowVersion} is not available: ${error instanceof Error ? error.message : "unknown error"}`, false);
+    throw new ExecutorError(
+      `Nextflow ${run.nextflowVersion} is not available: ${error instanceof Error ? error.message : "unknown error"}`,
+      false,
+    );
   }
   const javaHome = javaHomeOutsideUsr(host.java);
   const tmp = join(run.runDir, "tmp");
@@ -166,7 +210,10 @@ export async function buildHostHead(kind: THostKind, host: THostOptions, run: TR
   } catch (error) {
     throw new ExecutorError(error instanceof Error ? error.message : "the run's Nextflow arguments are invalid", false);
   }
-  const script = await writeHeadScript(run.runDir, [...nextflowJavaCommand(lib, { java: host.java, tmpDir: tmp }), ...args]);
+  const script = await writeHeadScript(run.runDir, [
+    ...nextflowJavaCommand(lib, { java: host.java, tmpDir: tmp }),
+    ...args,
+  ]);
   await mkdir(tmp, { recursive: true, mode: 0o700 });
   const owner = await runIdentity(kind, host, run.runId);
   await handOver([script, tmp, paramsFile], owner);
@@ -230,7 +277,10 @@ export async function removeHeadRecord(run: { runId: string; runDir: string }): 
 export async function collectHostOutput(request: TCollectRequest): Promise<TCollected> {
   const progress = await readTraceSummary(request.runDir).catch(() => null);
   try {
-    const log = await readLogTail(request.runDir, "console.log", request.offset, request.redactor, { final: request.final, room: request.room });
+    const log = await readLogTail(request.runDir, "console.log", request.offset, request.redactor, {
+      final: request.final,
+      room: request.room,
+    });
     return { log, progress };
   } catch (error) {
     return { log: null, logError: errorKind(error), progress };
@@ -243,7 +293,11 @@ export async function checkHostSandbox(kind: THostKind, host: THostOptions): Pro
   if (host.sandboxProblem) throw sandboxRefusal(host.sandboxProblem);
   assertHidden(host.sandbox, [...host.hidden]);
   let identity: TSandboxIdentity | undefined;
-  if (host.root) identity = kind === "slurm" ? lookupUser(host.slurmRunUser) : { uid: host.runUidBase + 65_535, gid: host.runUidBase + 65_535 };
+  if (host.root)
+    identity =
+      kind === "slurm"
+        ? lookupUser(host.slurmRunUser)
+        : { uid: host.runUidBase + 65_535, gid: host.runUidBase + 65_535 };
   const problem = await probeSandbox(host.sandbox, identity);
   if (problem) throw sandboxRefusal(problem);
 }
@@ -257,7 +311,11 @@ export function hostError(error: unknown): ExecutorError {
   if (error instanceof ExecutorError) return error;
   const e = error as NodeJS.ErrnoException | null;
   const message = error instanceof Error ? error.message : "unknown error";
-  if (typeof e?.code === "string") return new ExecutorError(message, !["ENOENT", "EACCES", "EPERM", "ENOTDIR", "EISDIR", "ELOOP", "EROFS", "EINVAL"].includes(e.code));
+  if (typeof e?.code === "string")
+    return new ExecutorError(
+      message,
+      !["ENOENT", "EACCES", "EPERM", "ENOTDIR", "EISDIR", "ELOOP", "EROFS", "EINVAL"].includes(e.code),
+    );
   return new ExecutorError(message, false);
 }
 

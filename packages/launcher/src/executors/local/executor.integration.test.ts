@@ -29,7 +29,10 @@ executorContract("local (real Nextflow, bubblewrap)", async () => ({
   finish: async () => {},
   headsOf: async (run) => fx.launchesIn(run.runDir),
   unknownRef: () => "999999999:1",
-  misconfigured: { executor: localExecutor({ ...fx.host, sandbox: { bwrap: "/nonexistent/bwrap", readOnly: [] } }), problem: /cannot make one: .*\/nonexistent\/bwrap/ },
+  misconfigured: {
+    executor: localExecutor({ ...fx.host, sandbox: { bwrap: "/nonexistent/bwrap", readOnly: [] } }),
+    problem: /cannot make one: .*\/nonexistent\/bwrap/,
+  },
   timeoutMs: 240_000,
 }));
 
@@ -67,13 +70,21 @@ describe("local executor specifics", () => {
     await broken.prepare(run);
     const noSandbox = await broken.start(fx.launch(run)).catch((e: unknown) => e);
     expect(noSandbox).toBeInstanceOf(SandboxError);
-    expect([(noSandbox as SandboxError).retryable, (noSandbox as SandboxError).message]).toEqual([false, expect.stringMatching(/^local and Slurm runs need a sandbox and this worker cannot make one: bwrap: No permissions/)]);
+    expect([(noSandbox as SandboxError).retryable, (noSandbox as SandboxError).message]).toEqual([
+      false,
+      expect.stringMatching(
+        /^local and Slurm runs need a sandbox and this worker cannot make one: bwrap: No permissions/,
+      ),
+    ]);
 
     const outside = await localExecutor(fx.host)
       .start({ ...fx.launch(run), pipeline: "/etc" })
       .catch((e: unknown) => e);
     expect(outside).toBeInstanceOf(ExecutorError);
-    expect([(outside as ExecutorError).retryable, (outside as ExecutorError).message]).toEqual([false, expect.stringMatching(/^The path is outside the allowed pipeline directories\./)]);
+    expect([(outside as ExecutorError).retryable, (outside as ExecutorError).message]).toEqual([
+      false,
+      expect.stringMatching(/^The path is outside the allowed pipeline directories\./),
+    ]);
     expect(existsSync(join(run.runDir, "head.sh"))).toBe(false);
   });
 });

@@ -33,7 +33,11 @@ async function startTime(pid: number): Promise<string | null> {
 
 async function childrenOf(pid: number): Promise<number[]> {
   try {
-    return (await readFile(`/proc/${pid}/task/${pid}/children`, "utf8")).trim().split(/\s+/).filter(Boolean).map(Number);
+    return (await readFile(`/proc/${pid}/task/${pid}/children`, "utf8"))
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return [];
   }
@@ -56,15 +60,27 @@ function parseRef(ref: string): { pid: number; started: string } | null {
 /** Spawns the head: bwrap with the sandbox's arguments, the environment through execve, as the run's identity. */
 async function spawnHead(host: THostOptions, runDir: string, head: THostHead): Promise<string> {
   const child = host.unsafeUnsandboxed
-    ? spawn("/bin/sh", [head.script], { cwd: runDir, env: { ...host.baseEnv, ...head.env }, detached: true, stdio: "ignore" })
-    : spawn(host.sandbox.bwrap, sandboxArgs({ ...host.sandbox, readOnly: [...host.sandbox.readOnly, ...head.readOnly] }, runDir, ["/bin/sh", head.script]), {
-        cwd: "/",
-        // The whole environment, set here rather than with --setenv: bwrap's argv is readable by anyone through /proc.
-        env: { ...sandboxBaseEnv(runDir), ...head.env },
+    ? spawn("/bin/sh", [head.script], {
+        cwd: runDir,
+        env: { ...host.baseEnv, ...head.env },
         detached: true,
-        stdio: ["ignore", "ignore", "pipe"],
-        ...(head.owner ? { uid: head.owner.uid, gid: head.owner.gid } : {}),
-      });
+        stdio: "ignore",
+      })
+    : spawn(
+        host.sandbox.bwrap,
+        sandboxArgs({ ...host.sandbox, readOnly: [...host.sandbox.readOnly, ...head.readOnly] }, runDir, [
+          "/bin/sh",
+          head.script,
+        ]),
+        {
+          cwd: "/",
+          // The whole environment, set here rather than with --setenv: bwrap's argv is readable by anyone through /proc.
+          env: { ...sandboxBaseEnv(runDir), ...head.env },
+          detached: true,
+          stdio: ["ignore", "ignore", "pipe"],
+          ...(head.owner ? { uid: head.owner.uid, gid: head.owner.gid } : {}),
+        },
+      );
   const spawned = await new Promise<Error | null>((resolve) => {
     child.once("spawn", () => resolve(null));
     child.once("error", (e) => resolve(e));

@@ -5,7 +5,14 @@ import { ExecutorError, type TExecutor, type THeadState } from "../../executor";
 import { readExitCode, shellQuote } from "../../head-script";
 import { writeRunFile } from "../../safe-file";
 import { sandboxArgs, sandboxBaseEnv } from "../../sandbox";
-import { parseSinfoPartitions, SLURM_JOB_ID, SLURM_UNKNOWN_JOB, slurmFindByName, slurmScheduler, sinfoPartitions } from "../../schedulers/slurm";
+import {
+  parseSinfoPartitions,
+  SLURM_JOB_ID,
+  SLURM_UNKNOWN_JOB,
+  slurmFindByName,
+  slurmScheduler,
+  sinfoPartitions,
+} from "../../schedulers/slurm";
 import type { TCommand, TCommandResult, TSchedulerJobState } from "../../schedulers/types";
 import {
   buildHostHead,
@@ -25,9 +32,17 @@ const run = promisify(execFile);
 export type TSlurmConfig = { partition?: string; sbatchOptions: string[] };
 
 /** What Slurm's clients say when the controller is away or busy: worth another try later. */
-const TRANSIENT = /temporarily|timed? ?out|try again|unable to contact|connection refused|connect failure|socket|communication|busy/i;
+const TRANSIENT =
+  /temporarily|timed? ?out|try again|unable to contact|connection refused|connect failure|socket|communication|busy/i;
 
-type TExecFailure = { code?: number | string; killed?: boolean; signal?: string | null; stderr?: string; stdout?: string; message?: string };
+type TExecFailure = {
+  code?: number | string;
+  killed?: boolean;
+  signal?: string | null;
+  stderr?: string;
+  stdout?: string;
+  message?: string;
+};
 
 function firstLine(text: string | undefined): string {
   return (text ?? "").trim().split("\n")[0]?.slice(0, 300) ?? "";
@@ -37,9 +52,14 @@ function firstLine(text: string | undefined): string {
 function slurmError(command: string, error: unknown): ExecutorError {
   if (error instanceof ExecutorError) return error;
   const e = (error ?? {}) as TExecFailure;
-  if (e.code === "ENOENT") return new ExecutorError(`${command} is not installed on this machine (host Slurm needs the Slurm client tools on the worker's PATH)`, false);
+  if (e.code === "ENOENT")
+    return new ExecutorError(
+      `${command} is not installed on this machine (host Slurm needs the Slurm client tools on the worker's PATH)`,
+      false,
+    );
   const said = firstLine(e.stderr) || firstLine(e.stdout) || firstLine(e.message);
-  if (e.killed || e.signal) return new ExecutorError(`${command} did not answer in time${said ? `: ${said}` : ""}`, true);
+  if (e.killed || e.signal)
+    return new ExecutorError(`${command} did not answer in time${said ? `: ${said}` : ""}`, true);
   return new ExecutorError(`${command} failed: ${said || "no reason given"}`, TRANSIENT.test(said));
 }
 
@@ -52,7 +72,10 @@ function slurmError(command: string, error: unknown): ExecutorError {
  */
 export function slurmExecutor(config: TSlurmConfig, host: THostOptions): TExecutor {
   // sbatch/squeue/scancel need only PATH and where the cluster's config is.
-  const clientEnv = { PATH: host.baseEnv.PATH ?? "/usr/bin:/bin", ...(host.baseEnv.SLURM_CONF ? { SLURM_CONF: host.baseEnv.SLURM_CONF } : {}) };
+  const clientEnv = {
+    PATH: host.baseEnv.PATH ?? "/usr/bin:/bin",
+    ...(host.baseEnv.SLURM_CONF ? { SLURM_CONF: host.baseEnv.SLURM_CONF } : {}),
+  };
   const slurm = (command: string, args: string[]) => run(command, args, { env: clientEnv, timeout: 30_000 });
   /** A command of the Slurm module, run: its answer whatever the exit code; rejects only when it did not run or answer. */
   const answer = ({ argv }: TCommand): Promise<TCommandResult> =>
@@ -98,7 +121,11 @@ export function slurmExecutor(config: TSlurmConfig, host: THostOptions): TExecut
         }
         const head = await buildHostHead("slurm", host, launch);
         const env = { ...sandboxBaseEnv(launch.runDir), ...head.env };
-        const bwrap = sandboxArgs({ ...host.sandbox, readOnly: [...host.sandbox.readOnly, ...head.readOnly] }, launch.runDir, ["/bin/sh", head.script]);
+        const bwrap = sandboxArgs(
+          { ...host.sandbox, readOnly: [...host.sandbox.readOnly, ...head.readOnly] },
+          launch.runDir,
+          ["/bin/sh", head.script],
+        );
         // Never through a link a pipeline planted: a fresh file of the worker's own.
         const batch = await writeRunFile(
           launch.runDir,
@@ -106,7 +133,9 @@ export function slurmExecutor(config: TSlurmConfig, host: THostOptions): TExecut
           [
             "#!/bin/sh",
             "# Written by Lockstep: the head job runs Nextflow inside its sandbox, with exactly this environment.",
-            `exec /usr/bin/env -i ${Object.entries(env).map(([k, v]) => shellQuote(`${k}=${v}`)).join(" ")} ${[host.sandbox.bwrap, ...bwrap].map(shellQuote).join(" ")}`,
+            `exec /usr/bin/env -i ${Object.entries(env)
+              .map(([k, v]) => shellQuote(`${k}=${v}`))
+              .join(" ")} ${[host.sandbox.bwrap, ...bwrap].map(shellQuote).join(" ")}`,
             "",
           ].join("\n"),
           0o755,
@@ -134,7 +163,8 @@ export function slurmExecutor(config: TSlurmConfig, host: THostOptions): TExecut
     },
 
     async status({ ref, runDir }): Promise<THeadState> {
-      if (!SLURM_JOB_ID.test(ref)) return { state: "vanished", detail: `${JSON.stringify(ref.slice(0, 40))} is not a Slurm job id` };
+      if (!SLURM_JOB_ID.test(ref))
+        return { state: "vanished", detail: `${JSON.stringify(ref.slice(0, 40))} is not a Slurm job id` };
       // Slurm cannot say whether the job still runs (the read throws): ask again later rather than call it gone.
       const asked = await answer(slurmScheduler.query(ref));
       const now = read(() => slurmScheduler.parseQuery(asked, ref));
@@ -148,7 +178,10 @@ export function slurmExecutor(config: TSlurmConfig, host: THostOptions): TExecut
         .catch((): TSchedulerJobState => ({ state: "unknown" }));
       if (history.state === "queued" || history.state === "running") return { state: "running" };
       const ended = now.state === "finished" ? now : history;
-      const detail = ended.state === "finished" ? `ended ${ended.exitCode === null ? "without an exit code of its own" : `with exit code ${ended.exitCode}`} (Slurm's record)` : "is unknown to squeue and sacct";
+      const detail =
+        ended.state === "finished"
+          ? `ended ${ended.exitCode === null ? "without an exit code of its own" : `with exit code ${ended.exitCode}`} (Slurm's record)`
+          : "is unknown to squeue and sacct";
       return { state: "vanished", detail: `Slurm job ${ref} ${detail}, and the head wrote no exit code` };
     },
 
@@ -176,14 +209,22 @@ export function slurmExecutor(config: TSlurmConfig, host: THostOptions): TExecut
           throw slurmError("sinfo", error);
         });
         const partitions = parseSinfoPartitions(stdout);
-        const partition = config.partition ? partitions.find((p) => p.name === config.partition) : partitions.find((p) => p.isDefault);
+        const partition = config.partition
+          ? partitions.find((p) => p.name === config.partition)
+          : partitions.find((p) => p.isDefault);
         if (!partition) {
           throw new ExecutorError(
-            config.partition ? `Slurm has no partition ${config.partition} (it has ${partitions.map((p) => p.name).join(", ") || "none"})` : "Slurm has no default partition: name one in the compute environment",
+            config.partition
+              ? `Slurm has no partition ${config.partition} (it has ${partitions.map((p) => p.name).join(", ") || "none"})`
+              : "Slurm has no default partition: name one in the compute environment",
             false,
           );
         }
-        if (partition.avail !== "up") throw new ExecutorError(`Slurm partition ${partition.name} is ${partition.avail || "in an unknown state"}, not up`, true);
+        if (partition.avail !== "up")
+          throw new ExecutorError(
+            `Slurm partition ${partition.name} is ${partition.avail || "in an unknown state"}, not up`,
+            true,
+          );
         return { reached: `Slurm partition ${partition.name}` };
       } catch (error) {
         throw hostError(error);

@@ -60,11 +60,22 @@ export function connectionError(endpoint: Pick<TSshEndpoint, "host" | "port" | "
   if (["ECONNREFUSED", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ECONNRESET", "EPIPE", "EAI_AGAIN"].includes(code)) {
     return new ExecutorError(`the cluster's login node ${where} is unreachable (${code}); will try again`, true);
   }
-  if (code === "ENOTFOUND") return new ExecutorError(`the cluster's login node ${endpoint.host} does not resolve (ENOTFOUND)`, true);
-  if (e.level === "client-timeout" || /timed out/i.test(message)) return new ExecutorError(`the cluster's login node ${where} did not answer in time; will try again`, true);
-  if (e.level === "client-authentication") return new ExecutorError(`the cluster's login node ${where} refused the key of the compute environment's SSH credentials for ${endpoint.user}`, false);
-  if (/private ?key|passphrase|parse/i.test(message)) return new ExecutorError("the SSH credentials' private key cannot be read (wrong passphrase, or not an OpenSSH/PEM private key)", false);
-  if (e.level === "client-socket") return new ExecutorError(`the connection to ${where} failed (${code || "socket error"}); will try again`, true);
+  if (code === "ENOTFOUND")
+    return new ExecutorError(`the cluster's login node ${endpoint.host} does not resolve (ENOTFOUND)`, true);
+  if (e.level === "client-timeout" || /timed out/i.test(message))
+    return new ExecutorError(`the cluster's login node ${where} did not answer in time; will try again`, true);
+  if (e.level === "client-authentication")
+    return new ExecutorError(
+      `the cluster's login node ${where} refused the key of the compute environment's SSH credentials for ${endpoint.user}`,
+      false,
+    );
+  if (/private ?key|passphrase|parse/i.test(message))
+    return new ExecutorError(
+      "the SSH credentials' private key cannot be read (wrong passphrase, or not an OpenSSH/PEM private key)",
+      false,
+    );
+  if (e.level === "client-socket")
+    return new ExecutorError(`the connection to ${where} failed (${code || "socket error"}); will try again`, true);
   return new ExecutorError(`the connection to ${where} failed (${code || (e.level as string) || "error"})`, true);
 }
 
@@ -170,7 +181,8 @@ function sessionOf(client: Client, endpoint: TSshEndpoint, timeouts: TSshTimeout
       client.end();
     },
     exec(argv, opts = {}) {
-      if (argv.length === 0 || argv.some((a) => a.includes("\0"))) return Promise.reject(new ExecutorError("refusing an empty command or one with a NUL byte", false));
+      if (argv.length === 0 || argv.some((a) => a.includes("\0")))
+        return Promise.reject(new ExecutorError("refusing an empty command or one with a NUL byte", false));
       const line = argv.map(shellQuote).join(" ");
       const timeoutMs = opts.timeoutMs ?? timeouts.execMs;
       return new Promise((resolve, reject) => {
@@ -181,7 +193,12 @@ function sessionOf(client: Client, endpoint: TSshEndpoint, timeouts: TSshTimeout
           let code: number | null = null;
           const timer = setTimeout(() => {
             channel.close();
-            reject(new ExecutorError(`${argv[0]} on ${endpoint.host} did not answer in ${Math.round(timeoutMs / 1000)} s; will try again`, true));
+            reject(
+              new ExecutorError(
+                `${argv[0]} on ${endpoint.host} did not answer in ${Math.round(timeoutMs / 1000)} s; will try again`,
+                true,
+              ),
+            );
           }, timeoutMs);
           channel.on("data", (d: Buffer) => out.push(d));
           channel.stderr.on("data", (d: Buffer) => errOut.push(d));
@@ -191,8 +208,13 @@ function sessionOf(client: Client, endpoint: TSshEndpoint, timeouts: TSshTimeout
           channel.on("close", () => {
             clearTimeout(timer);
             // No exit status: the connection went away under the command.
-            if (code === null && closed) return reject(connectionError(endpoint, Object.assign(new Error("closed"), { code: "ECONNRESET" })));
-            resolve({ stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(errOut).toString("utf8"), code: code ?? 255 });
+            if (code === null && closed)
+              return reject(connectionError(endpoint, Object.assign(new Error("closed"), { code: "ECONNRESET" })));
+            resolve({
+              stdout: Buffer.concat(out).toString("utf8"),
+              stderr: Buffer.concat(errOut).toString("utf8"),
+              code: code ?? 255,
+            });
           });
           if (opts.stdin !== undefined) channel.end(opts.stdin);
           else channel.end();
@@ -215,7 +237,10 @@ function sessionOf(client: Client, endpoint: TSshEndpoint, timeouts: TSshTimeout
 }
 
 /** Connects, trying a host that does not answer again with backoff (each attempt bounded by `readyMs`). */
-export async function connectSsh(endpoint: TSshEndpoint, timeouts: TSshTimeouts = DEFAULT_SSH_TIMEOUTS): Promise<TSshSession> {
+export async function connectSsh(
+  endpoint: TSshEndpoint,
+  timeouts: TSshTimeouts = DEFAULT_SSH_TIMEOUTS,
+): Promise<TSshSession> {
   let last: ExecutorError | null = null;
   for (let attempt = 0; attempt < Math.max(1, timeouts.attempts); attempt++) {
     if (attempt > 0) await new Promise((r) => setTimeout(r, timeouts.backoffMs * 2 ** (attempt - 1)));
@@ -240,7 +265,13 @@ export function probeHostKey(host: string, port: number, readyMs = DEFAULT_SSH_T
     const done = () => {
       client.end();
       if (seen) resolve(seen);
-      else reject(connectionError({ host, port, user: "(none)" }, lastError ?? Object.assign(new Error("closed"), { code: "ECONNRESET" })));
+      else
+        reject(
+          connectionError(
+            { host, port, user: "(none)" },
+            lastError ?? Object.assign(new Error("closed"), { code: "ECONNRESET" }),
+          ),
+        );
     };
     let lastError: unknown = null;
     client.on("error", (error) => {
@@ -277,7 +308,18 @@ export class SshPool {
   ) {}
 
   static keyOf(endpoint: TSshEndpoint): string {
-    return createHash("sha256").update(JSON.stringify([endpoint.host, endpoint.port, endpoint.user, endpoint.privateKey, endpoint.passphrase ?? "", endpoint.hostKeySha256])).digest("hex");
+    return createHash("sha256")
+      .update(
+        JSON.stringify([
+          endpoint.host,
+          endpoint.port,
+          endpoint.user,
+          endpoint.privateKey,
+          endpoint.passphrase ?? "",
+          endpoint.hostKeySha256,
+        ]),
+      )
+      .digest("hex");
   }
 
   /** A session on the endpoint's pooled connection; give it back with `release`. */
@@ -341,7 +383,9 @@ export class SshPool {
   async closeAll(): Promise<void> {
     const entries = [...this.pooled.values()];
     this.pooled.clear();
-    await Promise.all(entries.map((e) => (e.idle && clearTimeout(e.idle), e.session.then((s) => s.end()).catch(() => {}))));
+    await Promise.all(
+      entries.map((e) => (e.idle && clearTimeout(e.idle), e.session.then((s) => s.end()).catch(() => {}))),
+    );
   }
 }
 
@@ -350,10 +394,24 @@ export const sshPool = new SshPool();
 
 // ── SFTP, promisified and classified ───────────────────────────────────────────────────────────
 
-export type TRemoteStat = { mode: number; uid: number; size: number; isDirectory: boolean; isFile: boolean; isSymbolicLink: boolean };
+export type TRemoteStat = {
+  mode: number;
+  uid: number;
+  size: number;
+  isDirectory: boolean;
+  isFile: boolean;
+  isSymbolicLink: boolean;
+};
 
 function statOf(s: Stats): TRemoteStat {
-  return { mode: s.mode & 0o7777, uid: s.uid, size: s.size, isDirectory: s.isDirectory(), isFile: s.isFile(), isSymbolicLink: s.isSymbolicLink() };
+  return {
+    mode: s.mode & 0o7777,
+    uid: s.uid,
+    size: s.size,
+    isDirectory: s.isDirectory(),
+    isFile: s.isFile(),
+    isSymbolicLink: s.isSymbolicLink(),
+  };
 }
 
 /**
@@ -382,9 +440,19 @@ export function remoteFiles(sftp: SFTPWrapper, opTimeoutMs = 60_000) {
   // A request on a channel that closed is never answered: fail it at once, and bound every other.
   const state = closedState(sftp);
   const call = <T>(fn: (cb: (err: Error | undefined | null, value: T) => void) => void) => {
-    if (state.closed) return Promise.reject(new ExecutorError("the SFTP channel to the cluster closed; will try again", true));
+    if (state.closed)
+      return Promise.reject(new ExecutorError("the SFTP channel to the cluster closed; will try again", true));
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new ExecutorError(`an SFTP request to the cluster got no answer in ${Math.round(opTimeoutMs / 1000)} s; will try again`, true)), opTimeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new ExecutorError(
+              `an SFTP request to the cluster got no answer in ${Math.round(opTimeoutMs / 1000)} s; will try again`,
+              true,
+            ),
+          ),
+        opTimeoutMs,
+      );
       const onClose = () => {
         clearTimeout(timer);
         reject(new ExecutorError("the SFTP channel to the cluster closed; will try again", true));
@@ -424,7 +492,10 @@ export function remoteFiles(sftp: SFTPWrapper, opTimeoutMs = 60_000) {
       }
     },
     chmod: (path: string, mode: number) => call<void>((cb) => sftp.chmod(path, mode, (err) => cb(err, undefined))),
-    rename: (from: string, to: string) => call<void>((cb) => sftp.ext_openssh_rename(from, to, (err) => cb(err, undefined))).catch(() => call<void>((cb) => sftp.rename(from, to, (err) => cb(err, undefined)))),
+    rename: (from: string, to: string) =>
+      call<void>((cb) => sftp.ext_openssh_rename(from, to, (err) => cb(err, undefined))).catch(() =>
+        call<void>((cb) => sftp.rename(from, to, (err) => cb(err, undefined))),
+      ),
     unlink: async (path: string) => {
       try {
         await call<void>((cb) => sftp.unlink(path, (err) => cb(err, undefined)));
@@ -465,7 +536,10 @@ export function remoteFiles(sftp: SFTPWrapper, opTimeoutMs = 60_000) {
       }
     },
     /** Reads up to `maxBytes` of a plain file from `offset` (null when there is none, or it is a link or not a file). */
-    read: async (path: string, opts: { offset?: number; maxBytes: number }): Promise<{ bytes: Buffer; size: number } | null> => {
+    read: async (
+      path: string,
+      opts: { offset?: number; maxBytes: number },
+    ): Promise<{ bytes: Buffer; size: number } | null> => {
       const info = await files.lstat(path);
       if (!info || !info.isFile) return null;
       const handle = await call<Buffer>((cb) => sftp.open(path, "r", cb));
@@ -475,7 +549,11 @@ export function remoteFiles(sftp: SFTPWrapper, opTimeoutMs = 60_000) {
         const buffer = Buffer.alloc(want);
         let got = 0;
         while (got < want) {
-          const n = await call<number>((cb) => sftp.read(handle, buffer, got, Math.min(32 * 1024, want - got), offset + got, (err, bytesRead) => cb(err, bytesRead)));
+          const n = await call<number>((cb) =>
+            sftp.read(handle, buffer, got, Math.min(32 * 1024, want - got), offset + got, (err, bytesRead) =>
+              cb(err, bytesRead),
+            ),
+          );
           if (n === 0) break;
           got += n;
         }
@@ -492,12 +570,16 @@ export function remoteFiles(sftp: SFTPWrapper, opTimeoutMs = 60_000) {
       return {
         stat: async () => ({ size: (await call<Stats>((cb) => sftp.fstat(handle, cb))).size }),
         read: async (buffer: Buffer, offset: number, length: number, position: number) => ({
-          bytesRead: length === 0 ? 0 : await call<number>((cb) => sftp.read(handle, buffer, offset, length, position, (err, n) => cb(err, n))),
+          bytesRead:
+            length === 0
+              ? 0
+              : await call<number>((cb) => sftp.read(handle, buffer, offset, length, position, (err, n) => cb(err, n))),
         }),
         close: () => call<void>((cb) => sftp.close(handle, (err) => cb(err, undefined))).catch(() => {}),
       };
     },
-    fastPut: (local: string, remote: string, mode: number) => call<void>((cb) => sftp.fastPut(local, remote, { mode }, (err) => cb(err, undefined))),
+    fastPut: (local: string, remote: string, mode: number) =>
+      call<void>((cb) => sftp.fastPut(local, remote, { mode }, (err) => cb(err, undefined))),
     /** Removes a directory tree without following links (links are unlinked, never entered). */
     removeTree: async (path: string): Promise<void> => {
       const info = await files.lstat(path);
@@ -519,7 +601,11 @@ export type TRemoteFiles = ReturnType<typeof remoteFiles>;
  * Runs `use` with the cluster's files over the endpoint's pooled connection (the SSH secrets
  * store's transport). A connection found broken is dropped from the pool so the next use dials again.
  */
-export async function withRemoteFiles<T>(endpoint: TSshEndpoint, use: (files: TRemoteFiles) => Promise<T>, pool: SshPool = sshPool): Promise<T> {
+export async function withRemoteFiles<T>(
+  endpoint: TSshEndpoint,
+  use: (files: TRemoteFiles) => Promise<T>,
+  pool: SshPool = sshPool,
+): Promise<T> {
   const session = await pool.acquire(endpoint);
   try {
     return await use(remoteFiles(await session.sftp()));

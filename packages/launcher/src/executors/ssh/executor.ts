@@ -2,7 +2,17 @@ import { randomBytes } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { join as localJoin, posix } from "node:path";
 import { nextflowArgs } from "../../command";
-import { assertRunId, errorKind, ExecutorError, HEAD_FLAGS, type TCollected, type TComputeKind, type TExecutor, type THeadState, type TRunLaunch } from "../../executor";
+import {
+  assertRunId,
+  errorKind,
+  ExecutorError,
+  HEAD_FLAGS,
+  type TCollected,
+  type TComputeKind,
+  type TExecutor,
+  type THeadState,
+  type TRunLaunch,
+} from "../../executor";
 import { headScriptBody, shellQuote } from "../../head-script";
 import { isRemotePipeline } from "../../local-pipeline";
 import { readLogTailOf } from "../../log-tail";
@@ -10,7 +20,17 @@ import { nextflowJavaCommand, pinnedSums } from "../../nextflow-dist";
 import { PARAMS_FILE, renderParamsJson } from "../../params";
 import type { TScheduler, TSchedulerJobState } from "../../schedulers/types";
 import { summariseTrace } from "../../trace";
-import { remoteFiles, sftpCode, SFTP_NO_SUCH_FILE, SFTP_PERMISSION_DENIED, sshPool, type SshPool, type TRemoteFiles, type TSshEndpoint, type TSshSession } from "./connection";
+import {
+  remoteFiles,
+  sftpCode,
+  SFTP_NO_SUCH_FILE,
+  SFTP_PERMISSION_DENIED,
+  sshPool,
+  type SshPool,
+  type TRemoteFiles,
+  type TSshEndpoint,
+  type TSshSession,
+} from "./connection";
 
 const { join } = posix;
 
@@ -46,8 +66,18 @@ export const SSH_KINDS = { slurm: "ssh-slurm", lsf: "ssh-lsf", pbspro: "ssh-pbsp
 const JOB_REF = /^[0-9]{1,12}(\.[A-Za-z0-9._-]{1,200})?$/;
 const RECORD = ".lockstep-head";
 
-const SCHEDULER_NAMES: Record<TScheduler["kind"], string> = { slurm: "Slurm", lsf: "LSF", pbspro: "PBS Pro", sge: "Grid Engine" };
-const QUEUE_WORD: Record<TScheduler["kind"], string> = { slurm: "partition", lsf: "queue", pbspro: "queue", sge: "queue" };
+const SCHEDULER_NAMES: Record<TScheduler["kind"], string> = {
+  slurm: "Slurm",
+  lsf: "LSF",
+  pbspro: "PBS Pro",
+  sge: "Grid Engine",
+};
+const QUEUE_WORD: Record<TScheduler["kind"], string> = {
+  slurm: "partition",
+  lsf: "queue",
+  pbspro: "queue",
+  sge: "queue",
+};
 
 /** An error out of SSH/SFTP work, classified: permissions and missing paths stay as they are; a dropped line or a busy server passes. */
 export function sshError(what: string, error: unknown): ExecutorError {
@@ -63,7 +93,8 @@ function firstLine(text: string): string {
 }
 
 function assertAbsolute(label: string, path: string) {
-  if (!path.startsWith("/") || path.split("/").includes("..") || path.includes("\0")) throw new ExecutorError(`${label} must be an absolute path without '..'`, false);
+  if (!path.startsWith("/") || path.split("/").includes("..") || path.includes("\0"))
+    throw new ExecutorError(`${label} must be an absolute path without '..'`, false);
 }
 
 /**
@@ -89,7 +120,11 @@ export function sshClusterExecutor(config: TSshClusterConfig): TExecutor {
 
   function assertRun(run: { runId: string; runDir: string }) {
     assertRunId(run.runId);
-    if (run.runDir !== join(config.launchDir, run.runId)) throw new ExecutorError(`${run.runDir} is not this compute environment's run directory for run ${run.runId}`, false);
+    if (run.runDir !== join(config.launchDir, run.runId))
+      throw new ExecutorError(
+        `${run.runDir} is not this compute environment's run directory for run ${run.runId}`,
+        false,
+      );
   }
 
   async function withSession<T>(what: string, use: (s: TSshSession, files: TRemoteFiles) => Promise<T>): Promise<T> {
@@ -110,7 +145,8 @@ export function sshClusterExecutor(config: TSshClusterConfig): TExecutor {
 
   async function findJob(s: TSshSession, runId: string): Promise<string | null> {
     const r = await run(s, scheduler.findByName(jobName(runId)).argv);
-    if (r.code !== 0) throw new ExecutorError(`${name} could not list jobs by name: ${firstLine(r.stderr) || `exit ${r.code}`}`, true);
+    if (r.code !== 0)
+      throw new ExecutorError(`${name} could not list jobs by name: ${firstLine(r.stderr) || `exit ${r.code}`}`, true);
     const id = scheduler.parseFindByName(r.stdout);
     return id && JOB_REF.test(id) ? id : null;
   }
@@ -123,7 +159,10 @@ export function sshClusterExecutor(config: TSshClusterConfig): TExecutor {
       if (state.state !== "unknown" || !scheduler.history || !scheduler.parseHistory) return state;
       return scheduler.parseHistory(await run(s, scheduler.history(ref).argv));
     } catch (error) {
-      throw new ExecutorError(`${name} could not say how job ${ref} is: ${error instanceof Error ? error.message.slice(0, 200) : "unreadable answer"}`, true);
+      throw new ExecutorError(
+        `${name} could not say how job ${ref} is: ${error instanceof Error ? error.message.slice(0, 200) : "unreadable answer"}`,
+        true,
+      );
     }
   }
 
@@ -134,7 +173,13 @@ export function sshClusterExecutor(config: TSshClusterConfig): TExecutor {
   }
 
   /** Writes a file of the run exclusively under a temporary name, then renames it into place (never following what a pipeline planted). */
-  async function writeFile(files: TRemoteFiles, runDir: string, rel: string, content: string, mode: number): Promise<string> {
+  async function writeFile(
+    files: TRemoteFiles,
+    runDir: string,
+    rel: string,
+    content: string,
+    mode: number,
+  ): Promise<string> {
     const path = join(runDir, rel);
     const temp = join(runDir, `.${rel}-${randomBytes(6).toString("hex")}.tmp`);
     try {
@@ -150,7 +195,8 @@ export function sshClusterExecutor(config: TSshClusterConfig): TExecutor {
   async function ensureDir(files: TRemoteFiles, path: string, mode: number, own: boolean) {
     await files.mkdir(path, mode);
     const info = await files.lstat(path);
-    if (!info || !info.isDirectory || info.isSymbolicLink) throw new ExecutorError(`${path} on the cluster is not a directory`, false);
+    if (!info || !info.isDirectory || info.isSymbolicLink)
+      throw new ExecutorError(`${path} on the cluster is not a directory`, false);
     if (own && info.mode !== mode) await files.chmod(path, mode);
   }
 
@@ -165,14 +211,23 @@ export function sshClusterExecutor(config: TSshClusterConfig): TExecutor {
   }
 
   /** Null when `dir` on the cluster holds exactly the pinned jars of `version`; otherwise what is wrong. */
-  async function verifyRemoteNextflow(s: TSshSession, files: TRemoteFiles, dir: string, version: string): Promise<string | null> {
+  async function verifyRemoteNextflow(
+    s: TSshSession,
+    files: TRemoteFiles,
+    dir: string,
+    version: string,
+  ): Promise<string | null> {
     const sums = pinnedSums(version);
     if (!sums) return `no pinned checksums for Nextflow ${version}`;
     const entries = await files.readdir(dir);
     if (!entries) return `${dir} does not exist on the cluster`;
-    const jars = entries.filter((e) => e.name.endsWith(".jar")).map((e) => e.name).sort();
+    const jars = entries
+      .filter((e) => e.name.endsWith(".jar"))
+      .map((e) => e.name)
+      .sort();
     const expected = [...sums.keys()].sort();
-    if (jars.join() !== expected.join()) return `the jars in ${dir} are not the pinned set (${jars.length} found, ${expected.length} expected)`;
+    if (jars.join() !== expected.join())
+      return `the jars in ${dir} are not the pinned set (${jars.length} found, ${expected.length} expected)`;
     const r = await run(s, ["sha256sum", "--", ...expected.map((jar) => join(dir, jar))]);
     if (r.code !== 0) return `sha256sum on the cluster failed: ${firstLine(r.stderr)}`;
     const got = new Map<string, string>();
@@ -180,7 +235,8 @@ export function sshClusterExecutor(config: TSshClusterConfig): TExecutor {
       const m = /^([0-9a-f]{64}) [ *](.+)$/.exec(line.trim());
       if (m) got.set(posix.basename(m[2]!), m[1]!);
     }
-    for (const jar of expected) if (got.get(jar) !== sums.get(jar)) return `${jar} on the cluster does not match its pinned SHA-256`;
+    for (const jar of expected)
+      if (got.get(jar) !== sums.get(jar)) return `${jar} on the cluster does not match its pinned SHA-256`;
     return null;
   }
 
@@ -199,15 +255,20 @@ export function sshClusterExecutor(config: TSshClusterConfig): TExecutor {
     try {
       local = await config.nextflowLib(version);
     } catch (error) {
-      throw new ExecutorError(`Nextflow ${version} is not available to stage: ${error instanceof Error ? error.message : "unknown error"}`, false);
+      throw new ExecutorError(
+        `Nextflow ${version} is not available to stage: ${error instanceof Error ? error.message : "unknown error"}`,
+        false,
+      );
     }
     await ensureParents(files, versionDir, 0o755);
     const temp = `${dest}.tmp-${randomBytes(4).toString("hex")}`;
     await files.mkdir(temp, 0o755);
     try {
-      for (const jar of readdirSync(local).filter((f) => f.endsWith(".jar"))) await files.fastPut(localJoin(local, jar), join(temp, jar), 0o644);
+      for (const jar of readdirSync(local).filter((f) => f.endsWith(".jar")))
+        await files.fastPut(localJoin(local, jar), join(temp, jar), 0o644);
       const problem = await verifyRemoteNextflow(s, files, temp, version);
-      if (problem) throw new ExecutorError(`the staged Nextflow ${version} failed verification on the cluster: ${problem}`, true);
+      if (problem)
+        throw new ExecutorError(`the staged Nextflow ${version} failed verification on the cluster: ${problem}`, true);
       // Another start may have staged it meanwhile: never replace a good copy.
       if ((await verifyRemoteNextflow(s, files, dest, version)) !== null) {
         if (await files.lstat(dest)) await files.rename(dest, `${dest}.bad-${Date.now()}`);
@@ -254,10 +315,14 @@ export function sshClusterExecutor(config: TSshClusterConfig): TExecutor {
         });
         paramsJson = renderParamsJson(launch.params);
       } catch (error) {
-        throw new ExecutorError(error instanceof Error ? error.message : "the run's Nextflow arguments are invalid", false);
+        throw new ExecutorError(
+          error instanceof Error ? error.message : "the run's Nextflow arguments are invalid",
+          false,
+        );
       }
       for (const key of Object.keys({ ...launch.env, ...launch.secretsEnv })) {
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new ExecutorError(`environment variable name ${JSON.stringify(key.slice(0, 64))} is not valid`, false);
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
+          throw new ExecutorError(`environment variable name ${JSON.stringify(key.slice(0, 64))} is not valid`, false);
       }
       return withSession(`starting the ${name} head job`, async (s, files) => {
         const recorded = (await readRecord(files, runDir)) ?? (await findJob(s, launch.runId));
@@ -269,7 +334,13 @@ export function sshClusterExecutor(config: TSshClusterConfig): TExecutor {
         await ensureDir(files, runDir, 0o700, true);
         await ensureDir(files, tmp, 0o700, true);
         await writeFile(files, runDir, PARAMS_FILE, paramsJson, 0o600);
-        const head = await writeFile(files, runDir, "head.sh", headScriptBody(runDir, [...nextflowJavaCommand(lib, { java: config.java, tmpDir: tmp }), ...args]), 0o700);
+        const head = await writeFile(
+          files,
+          runDir,
+          "head.sh",
+          headScriptBody(runDir, [...nextflowJavaCommand(lib, { java: config.java, tmpDir: tmp }), ...args]),
+          0o700,
+        );
         const env: Record<string, string> = {
           ...launch.env,
           ...launch.secretsEnv,
@@ -305,15 +376,22 @@ export function sshClusterExecutor(config: TSshClusterConfig): TExecutor {
         if (submitted.code !== 0) {
           // The answer may say no for good (a queue that does not exist) or for now; the scheduler's words decide nothing here, so ask again later only when it may pass.
           const said = firstLine(submitted.stderr) || firstLine(submitted.stdout);
-          throw new ExecutorError(`${name} refused the head job: ${said || `exit ${submitted.code}`}`, /temporar|timed? ?out|try again|unable to contact|connection|busy|socket/i.test(said));
+          throw new ExecutorError(
+            `${name} refused the head job: ${said || `exit ${submitted.code}`}`,
+            /temporar|timed? ?out|try again|unable to contact|connection|busy|socket/i.test(said),
+          );
         }
         let id: string;
         try {
           id = scheduler.parseSubmit(submitted.stdout);
         } catch {
-          throw new ExecutorError(`${name} answered the submit with ${JSON.stringify(submitted.stdout.trim().slice(0, 200))}`, false);
+          throw new ExecutorError(
+            `${name} answered the submit with ${JSON.stringify(submitted.stdout.trim().slice(0, 200))}`,
+            false,
+          );
         }
-        if (!JOB_REF.test(id)) throw new ExecutorError(`${name} answered the submit with a job id Lockstep does not recognise`, false);
+        if (!JOB_REF.test(id))
+          throw new ExecutorError(`${name} answered the submit with a job id Lockstep does not recognise`, false);
         await writeFile(files, runDir, RECORD, `${id}\n`, 0o600);
         return { ref: id };
       });
@@ -321,7 +399,8 @@ export function sshClusterExecutor(config: TSshClusterConfig): TExecutor {
 
     async status({ ref, runId, runDir }): Promise<THeadState> {
       assertRun({ runId, runDir });
-      if (!JOB_REF.test(ref)) return { state: "vanished", detail: `${JSON.stringify(ref.slice(0, 40))} is not a ${name} job id` };
+      if (!JOB_REF.test(ref))
+        return { state: "vanished", detail: `${JSON.stringify(ref.slice(0, 40))} is not a ${name} job id` };
       return withSession(`asking ${name} about job ${ref}`, async (s, files) => {
         const job = await queryJob(s, ref);
         if (job.state === "queued" || job.state === "running") return { state: "running" };
@@ -329,8 +408,12 @@ export function sshClusterExecutor(config: TSshClusterConfig): TExecutor {
         const read = await files.read(join(runDir, "exitcode"), { maxBytes: 16 });
         const text = read?.bytes.toString("utf8").trim() ?? "";
         if (/^\d{1,3}$/.test(text)) return { state: "finished", exitCode: Number(text) };
-        if (job.state === "finished" && job.exitCode !== null && job.exitCode !== 0) return { state: "finished", exitCode: job.exitCode };
-        return { state: "vanished", detail: `${name} job ${ref} ${job.state === "finished" ? "ended" : "is unknown to the scheduler"} without an exit code` };
+        if (job.state === "finished" && job.exitCode !== null && job.exitCode !== 0)
+          return { state: "finished", exitCode: job.exitCode };
+        return {
+          state: "vanished",
+          detail: `${name} job ${ref} ${job.state === "finished" ? "ended" : "is unknown to the scheduler"} without an exit code`,
+        };
       });
     },
 
@@ -342,7 +425,10 @@ export function sshClusterExecutor(config: TSshClusterConfig): TExecutor {
         if (r.code === 0) return;
         const job = await queryJob(s, ref);
         if (job.state === "finished" || job.state === "unknown") return; // ended already: nothing to stop
-        throw new ExecutorError(`${name} could not cancel job ${ref}: ${firstLine(r.stderr) || `exit ${r.code}`}`, true);
+        throw new ExecutorError(
+          `${name} could not cancel job ${ref}: ${firstLine(r.stderr) || `exit ${r.code}`}`,
+          true,
+        );
       });
     },
 
@@ -356,17 +442,34 @@ export function sshClusterExecutor(config: TSshClusterConfig): TExecutor {
     async check() {
       return withSession(`checking ${name} on the cluster`, async (s, files) => {
         const r = await run(s, scheduler.listQueues().argv);
-        if (r.code === 127) throw new ExecutorError(`${name}'s commands are not on the PATH of ${config.endpoint.user} on ${config.endpoint.host}`, false);
-        if (r.code !== 0) throw new ExecutorError(`${name} could not list its ${QUEUE_WORD[scheduler.kind]}s: ${firstLine(r.stderr) || `exit ${r.code}`}`, true);
+        if (r.code === 127)
+          throw new ExecutorError(
+            `${name}'s commands are not on the PATH of ${config.endpoint.user} on ${config.endpoint.host}`,
+            false,
+          );
+        if (r.code !== 0)
+          throw new ExecutorError(
+            `${name} could not list its ${QUEUE_WORD[scheduler.kind]}s: ${firstLine(r.stderr) || `exit ${r.code}`}`,
+            true,
+          );
         const queues = scheduler.parseQueues(r.stdout);
         if (config.queue && !queues.includes(config.queue)) {
-          throw new ExecutorError(`${name} has no ${QUEUE_WORD[scheduler.kind]} ${config.queue} (it has ${queues.join(", ") || "none"})`, false);
+          throw new ExecutorError(
+            `${name} has no ${QUEUE_WORD[scheduler.kind]} ${config.queue} (it has ${queues.join(", ") || "none"})`,
+            false,
+          );
         }
         await ensureParents(files, config.launchDir, 0o700);
         await ensureParents(files, config.workDir, 0o700);
         const java = await run(s, [config.java, "-version"]);
-        if (java.code !== 0) throw new ExecutorError(`Java (${config.java}) does not run on the cluster for ${config.endpoint.user}: ${firstLine(java.stderr) || `exit ${java.code}`}`, false);
-        return { reached: `${name} ${config.queue ? `${QUEUE_WORD[scheduler.kind]} ${config.queue}` : "(default queue)"} as ${config.endpoint.user}@${config.endpoint.host}:${config.endpoint.port}` };
+        if (java.code !== 0)
+          throw new ExecutorError(
+            `Java (${config.java}) does not run on the cluster for ${config.endpoint.user}: ${firstLine(java.stderr) || `exit ${java.code}`}`,
+            false,
+          );
+        return {
+          reached: `${name} ${config.queue ? `${QUEUE_WORD[scheduler.kind]} ${config.queue}` : "(default queue)"} as ${config.endpoint.user}@${config.endpoint.host}:${config.endpoint.port}`,
+        };
       });
     },
 
@@ -376,7 +479,12 @@ export function sshClusterExecutor(config: TSshClusterConfig): TExecutor {
         const trace = await files.read(join(runDir, "trace.tsv"), { maxBytes: 32 * 1024 * 1024 }).catch(() => null);
         const progress = trace ? summariseTrace(trace.bytes.toString("utf8")) : null;
         try {
-          const log = await readLogTailOf(await files.openForRead(join(runDir, "console.log")), request.offset, request.redactor, { final: request.final, room: request.room });
+          const log = await readLogTailOf(
+            await files.openForRead(join(runDir, "console.log")),
+            request.offset,
+            request.redactor,
+            { final: request.final, room: request.room },
+          );
           return { log, progress };
         } catch (error) {
           return { log: null, logError: errorKind(error), progress };

@@ -40,7 +40,10 @@ afterAll(async () => {
 
 async function secretsOfRun(runId: string, client = direct): Promise<SecretListEntry[]> {
   const found: SecretListEntry[] = [];
-  const pages = paginateListSecrets({ client }, { Filters: [{ Key: "name", Values: [`${prefix}${runId}/`] }], IncludePlannedDeletion: true });
+  const pages = paginateListSecrets(
+    { client },
+    { Filters: [{ Key: "name", Values: [`${prefix}${runId}/`] }], IncludePlannedDeletion: true },
+  );
   for await (const page of pages) found.push(...(page.SecretList ?? []));
   return found;
 }
@@ -59,7 +62,9 @@ providerContract("aws-secrets-manager (moto)", async () => ({
   },
   // arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 random characters AWS appends>
   locationPattern: (run, name) =>
-    new RegExp(`^arn:aws:secretsmanager:${region}:\\d{12}:secret:${escape(`${prefix}${run.runId}/${name}`)}-[A-Za-z0-9]{6}$`),
+    new RegExp(
+      `^arn:aws:secretsmanager:${region}:\\d{12}:secret:${escape(`${prefix}${run.runId}/${name}`)}-[A-Za-z0-9]{6}$`,
+    ),
 }));
 
 describe("aws-secrets-manager specifics (moto)", () => {
@@ -101,8 +106,14 @@ describe("aws-secrets-manager specifics (moto)", () => {
   it("provisioning twice leaves exactly one secret per name, holding the latest value", async () => {
     const run = newRun();
     const names = ["ONE_A", "TWO_B", "THREE_C"];
-    await provider.provision(run, names.map((name) => ({ name, value: "first" })));
-    const second = await provider.provision(run, names.map((name) => ({ name, value: "second" })));
+    await provider.provision(
+      run,
+      names.map((name) => ({ name, value: "first" })),
+    );
+    const second = await provider.provision(
+      run,
+      names.map((name) => ({ name, value: "second" })),
+    );
     const listed = await secretsOfRun(run.runId);
     expect(listed.map((s) => s.Name).sort()).toEqual(names.map((n) => `${prefix}${run.runId}/${n}`).sort());
     expect(second.locations.sort()).toEqual(listed.map((s) => s.ARN).sort());
@@ -142,7 +153,12 @@ describe("aws-secrets-manager specifics (moto)", () => {
   });
 
   it("classifies errors without putting a value in the message", async () => {
-    const unreachable = awsSecretsManagerProvider({ region, credentials, endpoint: `http://127.0.0.1:${await freePort()}`, maxAttempts: 1 });
+    const unreachable = awsSecretsManagerProvider({
+      region,
+      credentials,
+      endpoint: `http://127.0.0.1:${await freePort()}`,
+      maxAttempts: 1,
+    });
     const value = `never-in-a-message-${randomUUID()}`;
     const refused = await unreachable.provision(newRun(), [{ name: "A_B", value }]).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ProviderError);
@@ -168,7 +184,12 @@ describe("aws-secrets-manager specifics (moto)", () => {
 
   it("classifies AWS's permanent errors as not retryable and scrubs values from AWS's messages", () => {
     // moto enforces no IAM and not the 65,536-byte limit, so these answers are shaped after real AWS ones.
-    const aws = (name: string, status: number, message = "") => Object.assign(new Error(message), { name, $fault: status >= 500 ? "server" : "client", $metadata: { httpStatusCode: status } });
+    const aws = (name: string, status: number, message = "") =>
+      Object.assign(new Error(message), {
+        name,
+        $fault: status >= 500 ? "server" : "client",
+        $metadata: { httpStatusCode: status },
+      });
     const cases: Array<[unknown, boolean]> = [
       [aws("AccessDeniedException", 400), false],
       [aws("ValidationException", 400), false],
@@ -182,8 +203,13 @@ describe("aws-secrets-manager specifics (moto)", () => {
       [Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }), true],
       [Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }), true],
     ];
-    for (const [error, retryable] of cases) expect(classify(error, "CreateSecret x", []).retryable, String((error as Error).name)).toBe(retryable);
-    const echoed = classify(aws("ValidationException", 400, "Value 'hunter2-secret' at 'secretString' failed"), "CreateSecret x", ["hunter2-secret"]);
+    for (const [error, retryable] of cases)
+      expect(classify(error, "CreateSecret x", []).retryable, String((error as Error).name)).toBe(retryable);
+    const echoed = classify(
+      aws("ValidationException", 400, "Value 'hunter2-secret' at 'secretString' failed"),
+      "CreateSecret x",
+      ["hunter2-secret"],
+    );
     expect(echoed.message).not.toContain("hunter2-secret");
     expect(echoed.message).toContain("ValidationException");
   });
@@ -193,7 +219,14 @@ describe("aws-secrets-manager specifics (moto)", () => {
     // Two SDK attempts only, so that some provider calls fail as a whole and the retried call meets
     // secrets its lost attempt created (CreateSecret → ResourceExists → PutSecretValue). With the
     // SDK's own retries alone, moto's ClientRequestToken idempotency would absorb every lost answer.
-    const config: TAwsSecretsManagerConfig = { region, prefix, credentials, endpoint: proxy.endpoint, maxAttempts: 2, retryBaseDelayMs: 10 };
+    const config: TAwsSecretsManagerConfig = {
+      region,
+      prefix,
+      credentials,
+      endpoint: proxy.endpoint,
+      maxAttempts: 2,
+      retryBaseDelayMs: 10,
+    };
     const flaky = awsSecretsManagerProvider(config);
     const started = Date.now();
     let providerRetries = 0;
@@ -213,12 +246,21 @@ describe("aws-secrets-manager specifics (moto)", () => {
     const names = ["DB_PASSWORD", "API_TOKEN", "S3_KEY"];
     try {
       // Four runs at a time, as a worker with concurrency 4 would.
-      await inBatches(runs, 4, (run) => withJobRetries(() => flaky.provision(run, names.map((name) => ({ name, value: `${name}-${run.runId}` })))));
+      await inBatches(runs, 4, (run) =>
+        withJobRetries(() =>
+          flaky.provision(
+            run,
+            names.map((name) => ({ name, value: `${name}-${run.runId}` })),
+          ),
+        ),
+      );
 
       // Checked against moto directly, not through the proxy.
       for (const run of runs) {
         const listed = await secretsOfRun(run.runId);
-        expect(listed.map((s) => s.Name).sort(), `run ${run.runId}`).toEqual(names.map((n) => `${prefix}${run.runId}/${n}`).sort());
+        expect(listed.map((s) => s.Name).sort(), `run ${run.runId}`).toEqual(
+          names.map((n) => `${prefix}${run.runId}/${n}`).sort(),
+        );
         for (const entry of listed) {
           const value = (await direct.send(new GetSecretValueCommand({ SecretId: entry.ARN }))).SecretString;
           expect(value).toBe(`${entry.Name!.split("/")[1]}-${run.runId}`);

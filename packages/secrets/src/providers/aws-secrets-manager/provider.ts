@@ -61,7 +61,8 @@ const PREFIX = /^[A-Za-z0-9/_+=.@-]{1,64}$/;
  */
 export function awsSecretsManagerProvider(config: TAwsSecretsManagerConfig): TSecretsProvider {
   const prefix = config.prefix ?? "lockstep-";
-  if (!PREFIX.test(prefix)) throw new ProviderError("the AWS secret prefix may use only letters, digits and /_+=.@- (at most 64)", false);
+  if (!PREFIX.test(prefix))
+    throw new ProviderError("the AWS secret prefix may use only letters, digits and /_+=.@- (at most 64)", false);
   const clientConfig: SecretsManagerClientConfig = {
     region: config.region,
     maxAttempts: config.maxAttempts ?? 5,
@@ -81,10 +82,18 @@ export function awsSecretsManagerProvider(config: TAwsSecretsManagerConfig): TSe
   /** Every secret of the run, found by name prefix; the exact check guards against a prefix filter that matches case-insensitively. */
   async function secretsOf(run: TRunRef): Promise<SecretListEntry[]> {
     const start = runPrefix(run);
-    return list([{ Key: "name", Values: [start] }], `listing the secrets of run ${run.runId}`, (s) => s.Name?.startsWith(start) === true);
+    return list(
+      [{ Key: "name", Values: [start] }],
+      `listing the secrets of run ${run.runId}`,
+      (s) => s.Name?.startsWith(start) === true,
+    );
   }
 
-  async function list(filters: Filter[], what: string, keep: (s: SecretListEntry) => boolean): Promise<SecretListEntry[]> {
+  async function list(
+    filters: Filter[],
+    what: string,
+    keep: (s: SecretListEntry) => boolean,
+  ): Promise<SecretListEntry[]> {
     const found: SecretListEntry[] = [];
     try {
       for await (const page of paginateListSecrets({ client }, { Filters: filters, MaxResults: 100 })) {
@@ -148,9 +157,12 @@ export function awsSecretsManagerProvider(config: TAwsSecretsManagerConfig): TSe
           );
           arn = created.ARN;
         } catch (error) {
-          if (errorName(error) !== "ResourceExistsException") throw classify(error, `CreateSecret ${secretName}`, values);
+          if (errorName(error) !== "ResourceExistsException")
+            throw classify(error, `CreateSecret ${secretName}`, values);
           try {
-            const put = await client.send(new PutSecretValueCommand({ SecretId: secretName, SecretString: secret.value }));
+            const put = await client.send(
+              new PutSecretValueCommand({ SecretId: secretName, SecretString: secret.value }),
+            );
             arn = put.ARN;
             // The earlier attempt may have been made by a version without these tags; the sweeper finds secrets by them.
             await client.send(new TagResourceCommand({ SecretId: arn ?? secretName, Tags: tags }));
@@ -181,11 +193,14 @@ export function awsSecretsManagerProvider(config: TAwsSecretsManagerConfig): TSe
           { Key: "name", Values: [prefix] },
         ],
         "listing managed secrets",
-        (s) => s.Name?.startsWith(prefix) === true && s.Tags?.some((t) => t.Key === AWS_TAG_MANAGED && t.Value === "true") === true,
+        (s) =>
+          s.Name?.startsWith(prefix) === true &&
+          s.Tags?.some((t) => t.Key === AWS_TAG_MANAGED && t.Value === "true") === true,
       );
       const copies: TManagedCopy[] = [];
       for (const secret of managed) {
-        const runId = secret.Tags?.find((t) => t.Key === AWS_TAG_RUN)?.Value ?? secret.Name!.slice(prefix.length).split("/")[0]!;
+        const runId =
+          secret.Tags?.find((t) => t.Key === AWS_TAG_RUN)?.Value ?? secret.Name!.slice(prefix.length).split("/")[0]!;
         if (secret.ARN) copies.push({ runId, location: secret.ARN });
       }
       return copies;
@@ -193,7 +208,14 @@ export function awsSecretsManagerProvider(config: TAwsSecretsManagerConfig): TSe
   };
 }
 
-type TSdkError = { name?: string; code?: string; message?: string; $fault?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
+type TSdkError = {
+  name?: string;
+  code?: string;
+  message?: string;
+  $fault?: string;
+  $retryable?: unknown;
+  $metadata?: { httpStatusCode?: number };
+};
 
 function errorName(error: unknown): string {
   const e = error as TSdkError;
@@ -224,7 +246,17 @@ const PERMANENT_NAMES = new Set([
   "EncryptionFailure",
   "LimitExceededException",
 ]);
-const NETWORK_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ECONNABORTED", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "ENOTFOUND"]);
+const NETWORK_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+]);
 
 /**
  * Throttling, 5xx and network failures are worth retrying (the worker's backoff); denied access,
@@ -242,14 +274,19 @@ export function classify(error: unknown, what: string, values: string[]): Provid
   // No HTTP status and no network error code: a local problem (configuration, credentials chain).
   else retryable = e.$retryable !== undefined;
   // Redacted before it is cut, so a value straddling the cut is still found whole.
-  const detail = redactText(e.message ?? "", values).replace(/\s+/g, " ").slice(0, 300);
+  const detail = redactText(e.message ?? "", values)
+    .replace(/\s+/g, " ")
+    .slice(0, 300);
   return new ProviderError(
     `aws-secrets-manager: ${what} failed: ${name}${status ? ` (HTTP ${status})` : ""}${detail ? `: ${detail}` : ""}`,
     retryable,
   );
 }
 
-type TRetryStrategyV2 = Extract<NonNullable<SecretsManagerClientConfig["retryStrategy"]>, { refreshRetryTokenForRetry: unknown }>;
+type TRetryStrategyV2 = Extract<
+  NonNullable<SecretsManagerClientConfig["retryStrategy"]>,
+  { refreshRetryTokenForRetry: unknown }
+>;
 type TRetryToken = Awaited<ReturnType<TRetryStrategyV2["acquireInitialRetryToken"]>>;
 
 /**
@@ -258,7 +295,10 @@ type TRetryToken = Awaited<ReturnType<TRetryStrategyV2["acquireInitialRetryToken
  * full-jitter exponential backoff (base · 2^n, capped at 20 s).
  */
 function jitteredRetryStrategy(maxAttempts: number, baseDelayMs: number): TRetryStrategyV2 {
-  const token = (count: number, delay: number): TRetryToken => ({ getRetryCount: () => count, getRetryDelay: () => delay });
+  const token = (count: number, delay: number): TRetryToken => ({
+    getRetryCount: () => count,
+    getRetryDelay: () => delay,
+  });
   return {
     acquireInitialRetryToken: async () => token(0, 0),
     refreshRetryTokenForRetry: async (previous, info) => {

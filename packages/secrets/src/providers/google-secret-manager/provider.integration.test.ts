@@ -57,7 +57,10 @@ afterAll(async () => {
 const run = (): TRunRef => ({ runId: randomUUID(), workspaceId: randomUUID() });
 
 async function secretsOf(runId: string) {
-  const [secrets] = await direct.listSecrets({ parent: `projects/${projectId}`, filter: `labels.lockstep-run=${runId}` });
+  const [secrets] = await direct.listSecrets({
+    parent: `projects/${projectId}`,
+    filter: `labels.lockstep-run=${runId}`,
+  });
   // Never trust the filter alone (see the provider): keep only this run's.
   return secrets.filter((s) => s.labels?.["lockstep-run"] === runId);
 }
@@ -67,7 +70,10 @@ async function readBack(r: TRunRef): Promise<TRunSecret[]> {
   for (const secret of await secretsOf(r.runId)) {
     const [access] = await direct.accessSecretVersion({ name: `${secret.name}/versions/latest` });
     const id = secret.name!.split("/secrets/")[1]!;
-    found.push({ name: id.slice(`${prefix}${r.runId}-`.length), value: Buffer.from(access.payload!.data!).toString("utf8") });
+    found.push({
+      name: id.slice(`${prefix}${r.runId}-`.length),
+      value: Buffer.from(access.payload!.data!).toString("utf8"),
+    });
   }
   return found;
 }
@@ -89,7 +95,11 @@ describe("google-secret-manager specifics", () => {
     const { locations } = await provider.provision(r, [{ name: "DB_PASSWORD", value: "pw-1234" }]);
     expect(locations).toEqual([`projects/${projectId}/secrets/${prefix}${r.runId}-DB_PASSWORD`]);
     const [secret] = await direct.getSecret({ name: locations[0] });
-    expect(secret.labels).toEqual({ "lockstep-run": r.runId, "lockstep-workspace": r.workspaceId, "lockstep-managed": "true" });
+    expect(secret.labels).toEqual({
+      "lockstep-run": r.runId,
+      "lockstep-workspace": r.workspaceId,
+      "lockstep-managed": "true",
+    });
     expect(secret.replication?.userManaged?.replicas?.map((x) => x.location)).toEqual([region]);
     expect(secret.replication?.automatic ?? null).toBeNull();
     await provider.cleanup(r);
@@ -104,7 +114,10 @@ describe("google-secret-manager specifics", () => {
     const { env } = await provider.provision(r, secrets);
     expect(Object.keys(env).sort()).toEqual(["GOOGLE_CLOUD_PROJECT", "NXF_GOOGLE_SECRET_VARS"]);
     expect(env.GOOGLE_CLOUD_PROJECT).toBe(projectId);
-    const vars = JSON.parse(Buffer.from(env.NXF_GOOGLE_SECRET_VARS!, "base64").toString("utf8")) as Record<string, string>;
+    const vars = JSON.parse(Buffer.from(env.NXF_GOOGLE_SECRET_VARS!, "base64").toString("utf8")) as Record<
+      string,
+      string
+    >;
     expect(vars).toEqual({
       API_TOKEN: `projects/${projectId}/secrets/${prefix}${r.runId}-API_TOKEN/versions/latest`,
       DB_PASSWORD: `projects/${projectId}/secrets/${prefix}${r.runId}-DB_PASSWORD/versions/latest`,
@@ -131,9 +144,15 @@ describe("google-secret-manager specifics", () => {
     await direct.createSecret({
       parent: `projects/${projectId}`,
       secretId: `${prefix}${r.runId}-HALF_DONE`,
-      secret: { labels: { "lockstep-run": r.runId, "lockstep-workspace": r.workspaceId, "lockstep-managed": "true" }, replication: { userManaged: { replicas: [{ location: region }] } } },
+      secret: {
+        labels: { "lockstep-run": r.runId, "lockstep-workspace": r.workspaceId, "lockstep-managed": "true" },
+        replication: { userManaged: { replicas: [{ location: region }] } },
+      },
     });
-    await provider.provision(r, [{ name: "A_B", value: "second" }, { name: "HALF_DONE", value: "now-complete" }]);
+    await provider.provision(r, [
+      { name: "A_B", value: "second" },
+      { name: "HALF_DONE", value: "now-complete" },
+    ]);
     expect(await versionsOf(name)).toHaveLength(2);
     expect((await readBack(r)).sort((a, b) => a.name.localeCompare(b.name))).toEqual([
       { name: "A_B", value: "second" },
@@ -144,7 +163,10 @@ describe("google-secret-manager specifics", () => {
 
   it("a retry with a narrower set deletes the copies no longer in it", async () => {
     const r = run();
-    await provider.provision(r, [{ name: "KEEP", value: "k" }, { name: "DROP", value: "d" }]);
+    await provider.provision(r, [
+      { name: "KEEP", value: "k" },
+      { name: "DROP", value: "d" },
+    ]);
     await provider.provision(r, [{ name: "KEEP", value: "k" }]);
     expect(await readBack(r)).toEqual([{ name: "KEEP", value: "k" }]);
     await provider.cleanup(r);
@@ -177,7 +199,10 @@ describe("google-secret-manager specifics", () => {
 
   it("cleanup counts secrets deleted behind its back as done", async () => {
     const r = run();
-    const { locations } = await provider.provision(r, [{ name: "GONE", value: "g" }, { name: "STAYS", value: "s" }]);
+    const { locations } = await provider.provision(r, [
+      { name: "GONE", value: "g" },
+      { name: "STAYS", value: "s" },
+    ]);
     await direct.deleteSecret({ name: locations.find((l) => l.endsWith("GONE"))! });
     await expect(provider.cleanup(r)).resolves.toBeUndefined();
     expect(await readBack(r)).toEqual([]);
@@ -185,8 +210,15 @@ describe("google-secret-manager specifics", () => {
 
   it("refuses ids Google would reject before calling it", async () => {
     expect(() => googleSecretManagerProvider({ ...emulatorConfig(), prefix: "bad/prefix" })).toThrow(ProviderError);
-    await expect(provider.provision({ runId: "Not-Lowercase", workspaceId: randomUUID() }, [])).rejects.toThrow(/run id must be/);
-    await expect(provider.provision(run(), [{ name: "A", value: "x" }, { name: "A", value: "y" }])).rejects.toThrow(/same name/);
+    await expect(provider.provision({ runId: "Not-Lowercase", workspaceId: randomUUID() }, [])).rejects.toThrow(
+      /run id must be/,
+    );
+    await expect(
+      provider.provision(run(), [
+        { name: "A", value: "x" },
+        { name: "A", value: "y" },
+      ]),
+    ).rejects.toThrow(/same name/);
   });
 });
 
@@ -206,40 +238,76 @@ describe("google-secret-manager error classification", () => {
   });
 
   it("NOT_FOUND, FAILED_PRECONDITION and INVALID_ARGUMENT answered by the emulator are permanent", async () => {
-    const capture = (p: Promise<unknown>) => p.then(() => { throw new Error("expected a failure"); }, (e: unknown) => e);
-    const notFound = await capture(direct.getSecret({ name: `projects/${projectId}/secrets/${prefix}missing-${randomUUID()}` }));
-    expect(toProviderError(notFound, "get it")).toMatchObject({ retryable: false, message: expect.stringMatching(/NOT_FOUND/) });
+    const capture = (p: Promise<unknown>) =>
+      p.then(
+        () => {
+          throw new Error("expected a failure");
+        },
+        (e: unknown) => e,
+      );
+    const notFound = await capture(
+      direct.getSecret({ name: `projects/${projectId}/secrets/${prefix}missing-${randomUUID()}` }),
+    );
+    expect(toProviderError(notFound, "get it")).toMatchObject({
+      retryable: false,
+      message: expect.stringMatching(/NOT_FOUND/),
+    });
 
     const r = run();
     const { locations } = await provider.provision(r, [{ name: "DISABLED", value: "d" }]);
     await direct.disableSecretVersion({ name: `${locations[0]}/versions/1` });
     const disabled = await capture(direct.accessSecretVersion({ name: `${locations[0]}/versions/1` }));
-    expect(toProviderError(disabled, "read it")).toMatchObject({ retryable: false, message: expect.stringMatching(/FAILED_PRECONDITION/) });
+    expect(toProviderError(disabled, "read it")).toMatchObject({
+      retryable: false,
+      message: expect.stringMatching(/FAILED_PRECONDITION/),
+    });
     // The provider itself treats a disabled `latest` as "no usable version" and adds a fresh one.
     await provider.provision(r, [{ name: "DISABLED", value: "d" }]);
     expect(await readBack(r)).toEqual([{ name: "DISABLED", value: "d" }]);
 
     const invalid = await capture(direct.accessSecretVersion({ name: locations[0] }));
-    expect(toProviderError(invalid, "read it")).toMatchObject({ retryable: false, message: expect.stringMatching(/INVALID_ARGUMENT/) });
+    expect(toProviderError(invalid, "read it")).toMatchObject({
+      retryable: false,
+      message: expect.stringMatching(/INVALID_ARGUMENT/),
+    });
     await provider.cleanup(r);
   });
 
   it("classifies every gRPC status the way the worker needs (PERMISSION_DENIED included)", () => {
     // The emulator cannot deny (no IAM), so these are the client's error shape built by hand.
-    const grpc = (code: number) => Object.assign(new Error(`${code} status`), { code, details: "Permission 'secretmanager.secrets.create' denied" });
+    const grpc = (code: number) =>
+      Object.assign(new Error(`${code} status`), { code, details: "Permission 'secretmanager.secrets.create' denied" });
     const retryable = { UNAVAILABLE: 14, DEADLINE_EXCEEDED: 4, RESOURCE_EXHAUSTED: 8, INTERNAL: 13, ABORTED: 10 };
-    const permanent = { PERMISSION_DENIED: 7, INVALID_ARGUMENT: 3, UNAUTHENTICATED: 16, FAILED_PRECONDITION: 9, NOT_FOUND: 5 };
+    const permanent = {
+      PERMISSION_DENIED: 7,
+      INVALID_ARGUMENT: 3,
+      UNAUTHENTICATED: 16,
+      FAILED_PRECONDITION: 9,
+      NOT_FOUND: 5,
+    };
     for (const [status, code] of Object.entries(retryable)) {
-      expect(toProviderError(grpc(code), "create x"), status).toMatchObject({ retryable: true, message: expect.stringContaining(status) });
+      expect(toProviderError(grpc(code), "create x"), status).toMatchObject({
+        retryable: true,
+        message: expect.stringContaining(status),
+      });
     }
     for (const [status, code] of Object.entries(permanent)) {
-      expect(toProviderError(grpc(code), "create x"), status).toMatchObject({ retryable: false, message: expect.stringContaining(status) });
+      expect(toProviderError(grpc(code), "create x"), status).toMatchObject({
+        retryable: false,
+        message: expect.stringContaining(status),
+      });
     }
     // Transport failures before any gRPC status (e.g. fetching an OAuth token) retry; a bad key does not.
-    expect(toProviderError(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }), "list").retryable).toBe(true);
+    expect(toProviderError(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }), "list").retryable).toBe(
+      true,
+    );
     expect(toProviderError(new Error("error:1E08010C:DECODER routines::unsupported"), "list").retryable).toBe(false);
     // A value echoed back by the service would be masked.
-    const echoed = toProviderError(Object.assign(new Error("x"), { code: 3, details: "bad payload hunter2-secret" }), "add", ["hunter2-secret"]);
+    const echoed = toProviderError(
+      Object.assign(new Error("x"), { code: 3, details: "bad payload hunter2-secret" }),
+      "add",
+      ["hunter2-secret"],
+    );
     expect(echoed.message).not.toContain("hunter2-secret");
   });
 });

@@ -43,7 +43,16 @@ const RETRYABLE_CODES = new Set<number>([
   grpcStatus.DATA_LOSS,
 ]);
 /** Node network errors without a gRPC status (e.g. fetching an OAuth token): transient. */
-const RETRYABLE_NETWORK = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENOTFOUND", "ENETUNREACH", "EHOSTUNREACH"]);
+const RETRYABLE_NETWORK = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+  "ENETUNREACH",
+  "EHOSTUNREACH",
+]);
 
 const LABEL_RUN = "lockstep-run";
 const LABEL_WORKSPACE = "lockstep-workspace";
@@ -76,9 +85,12 @@ export function googleSecretManagerProvider(
   config: TGoogleSecretManagerConfig,
 ): TSecretsProvider & { secretId(run: TRunRef, name: string): string; close(): Promise<void> } {
   const prefix = config.prefix ?? "lockstep-";
-  if (!PREFIX.test(prefix)) throw new ProviderError("the secret prefix may use letters, digits, '_' and '-' (at most 64)", false);
-  if (!/^[a-z0-9][a-z0-9.:-]{0,62}$/.test(config.projectId)) throw new ProviderError("projectId must be a Google Cloud project id", false);
-  if (!/^[a-z0-9-]{1,63}$/.test(config.region)) throw new ProviderError("region must be a Google Cloud location such as europe-west4", false);
+  if (!PREFIX.test(prefix))
+    throw new ProviderError("the secret prefix may use letters, digits, '_' and '-' (at most 64)", false);
+  if (!/^[a-z0-9][a-z0-9.:-]{0,62}$/.test(config.projectId))
+    throw new ProviderError("projectId must be a Google Cloud project id", false);
+  if (!/^[a-z0-9-]{1,63}$/.test(config.region))
+    throw new ProviderError("region must be a Google Cloud location such as europe-west4", false);
   const project = `projects/${config.projectId}`;
 
   let client: SecretManagerServiceClient | undefined;
@@ -96,7 +108,8 @@ export function googleSecretManagerProvider(
   };
 
   const checkRun = (run: TRunRef) => {
-    if (!LABEL_VALUE.test(run.runId)) throw new ProviderError("run id must be lowercase letters, digits, '-' or '_' (at most 63)", false);
+    if (!LABEL_VALUE.test(run.runId))
+      throw new ProviderError("run id must be lowercase letters, digits, '-' or '_' (at most 63)", false);
     if (!LABEL_VALUE.test(run.workspaceId)) {
       throw new ProviderError("workspace id must be lowercase letters, digits, '-' or '_' (at most 63)", false);
     }
@@ -104,7 +117,8 @@ export function googleSecretManagerProvider(
   const secretId = (run: TRunRef, name: string) => {
     checkRun(run);
     const id = `${prefix}${run.runId}-${name}`;
-    if (!SECRET_ID.test(id)) throw new ProviderError(`secret name ${JSON.stringify(name)} cannot be part of a Google secret id`, false);
+    if (!SECRET_ID.test(id))
+      throw new ProviderError(`secret name ${JSON.stringify(name)} cannot be part of a Google secret id`, false);
     return id;
   };
   const resourceName = (id: string) => `${project}/secrets/${id}`;
@@ -115,7 +129,10 @@ export function googleSecretManagerProvider(
     const found: TSecret[] = [];
     try {
       // autoPaginate: false only silences the client's warning; the async iterator pages anyway.
-      for await (const secret of sm().listSecretsAsync({ parent: project, filter, pageSize: 250 }, { autoPaginate: false })) {
+      for await (const secret of sm().listSecretsAsync(
+        { parent: project, filter, pageSize: 250 },
+        { autoPaginate: false },
+      )) {
         if (isOurs(secret)) found.push(secret);
       }
     } catch (error) {
@@ -124,7 +141,9 @@ export function googleSecretManagerProvider(
     return found;
   }
   const secretsOfRun = async (runId: string) =>
-    (await list(`labels.${LABEL_RUN}=${runId}`, `list the secrets of run ${runId}`)).filter((s) => s.labels?.[LABEL_RUN] === runId);
+    (await list(`labels.${LABEL_RUN}=${runId}`, `list the secrets of run ${runId}`)).filter(
+      (s) => s.labels?.[LABEL_RUN] === runId,
+    );
 
   async function remove(name: string) {
     try {
@@ -145,7 +164,12 @@ export function googleSecretManagerProvider(
       // No version yet, or latest disabled/destroyed: add one. PERMISSION_DENIED: the platform's role
       // lacks secretmanager.versions.access (see docs/google.md); adding an identical version is
       // the harmless fallback, and a real permission problem fails on AddSecretVersion next.
-      if ([grpcStatus.NOT_FOUND, grpcStatus.FAILED_PRECONDITION, grpcStatus.PERMISSION_DENIED].includes(codeOf(error) ?? -1)) return false;
+      if (
+        [grpcStatus.NOT_FOUND, grpcStatus.FAILED_PRECONDITION, grpcStatus.PERMISSION_DENIED].includes(
+          codeOf(error) ?? -1,
+        )
+      )
+        return false;
       throw toProviderError(error, `read the latest version of ${name}`, values);
     }
   }
@@ -183,7 +207,8 @@ export function googleSecretManagerProvider(
     async provision(run, secrets) {
       checkRun(run);
       const names = secrets.map((s) => s.name);
-      if (new Set(names).size !== names.length) throw new ProviderError("a run cannot have two secrets with the same name", false);
+      if (new Set(names).size !== names.length)
+        throw new ProviderError("a run cannot have two secrets with the same name", false);
       const ids = new Map(secrets.map((s) => [s.name, secretId(run, s.name)]));
       const values = secrets.map((s) => s.value);
 
@@ -193,7 +218,9 @@ export function googleSecretManagerProvider(
       const stale = (await secretsOfRun(run.runId)).filter((s) => !wanted.has(idOf(s)));
       await inParallel(stale, (s) => remove(s.name!));
 
-      const vars = Object.fromEntries(secrets.map((s) => [s.name, `${resourceName(ids.get(s.name)!)}/versions/latest`]));
+      const vars = Object.fromEntries(
+        secrets.map((s) => [s.name, `${resourceName(ids.get(s.name)!)}/versions/latest`]),
+      );
       return {
         env: {
           NXF_GOOGLE_SECRET_VARS: Buffer.from(JSON.stringify(vars), "utf8").toString("base64"),
@@ -235,15 +262,23 @@ export function toProviderError(error: unknown, action: string, values: string[]
   if (error instanceof ProviderError) return error;
   const code = codeOf(error);
   const e = error as { details?: unknown; message?: unknown; code?: unknown } | null;
-  const raw = String((typeof e?.details === "string" && e.details) || (typeof e?.message === "string" && e.message) || "unknown error");
+  const raw = String(
+    (typeof e?.details === "string" && e.details) || (typeof e?.message === "string" && e.message) || "unknown error",
+  );
   const detail = redactText(raw, values).replace(/\s+/g, " ").slice(0, 300);
   if (code !== undefined) {
     const status = CODE_NAMES[code] ?? `code ${code}`;
-    return new ProviderError(`Google Secret Manager: could not ${action} (${status}: ${detail})`, RETRYABLE_CODES.has(code));
+    return new ProviderError(
+      `Google Secret Manager: could not ${action} (${status}: ${detail})`,
+      RETRYABLE_CODES.has(code),
+    );
   }
   const networkCode = typeof e?.code === "string" ? e.code : undefined;
   const retryable = networkCode !== undefined && RETRYABLE_NETWORK.has(networkCode);
-  return new ProviderError(`Google Secret Manager: could not ${action} (${networkCode ?? "error"}: ${detail})`, retryable);
+  return new ProviderError(
+    `Google Secret Manager: could not ${action} (${networkCode ?? "error"}: ${detail})`,
+    retryable,
+  );
 }
 
 function codeOf(error: unknown): number | undefined {
@@ -258,6 +293,8 @@ function codeOf(error: unknown): number | undefined {
  */
 function insecureChannelCredentials(): TChannelCredentials {
   const clientEntry = createRequire(import.meta.url).resolve("@google-cloud/secret-manager");
-  const gax = createRequire(clientEntry)("google-gax") as { grpc: { credentials: { createInsecure(): TChannelCredentials } } };
+  const gax = createRequire(clientEntry)("google-gax") as {
+    grpc: { credentials: { createInsecure(): TChannelCredentials } };
+  };
   return gax.grpc.credentials.createInsecure();
 }

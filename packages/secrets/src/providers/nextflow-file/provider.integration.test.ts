@@ -50,6 +50,8 @@ describe("nextflow-file specifics", () => {
   });
 
   it("refuses a run id that is not a UUID (no path traversal)", async () => {
-    await expect(provider.provision({ runId: "../../etc", workspaceId: "w" }, [])).rejects.toThrow(/run id must be a UUID/);
+    await expect(provider.provision({ runId: "../../etc", workspaceId: "w" }, [])).rejects.toThrow(
+      /run id must be a UUID/,
+    );
   });
 });

@@ -25,7 +25,9 @@ const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * when it exists with wider permissions or half written. Cleanup removes the whole directory,
  * including the `.nf-<hash>.secrets` sidecars Nextflow writes next to the store and never deletes.
  */
-export function nextflowFileProvider(config: TNextflowFileConfig): TSecretsProvider & { secretsDir(run: TRunRef): string } {
+export function nextflowFileProvider(
+  config: TNextflowFileConfig,
+): TSecretsProvider & { secretsDir(run: TRunRef): string } {
   if (!isAbsolute(config.runsDir)) throw new ProviderError("runsDir must be an absolute path", false);
   const secretsDir = (run: TRunRef) => {
     if (!RUN_ID.test(run.runId)) throw new ProviderError("run id must be a UUID", false);
@@ -66,7 +68,10 @@ export function nextflowFileProvider(config: TNextflowFileConfig): TSecretsProvi
         const e = error as NodeJS.ErrnoException;
         // Full disks and busy filesystems pass; permissions and missing parents do not.
         const retryable = ["ENOSPC", "EBUSY", "EAGAIN", "EIO", "EMFILE", "ENFILE"].includes(e.code ?? "");
-        throw new ProviderError(`could not write the secrets store for run ${run.runId} (${e.code ?? "error"})`, retryable);
+        throw new ProviderError(
+          `could not write the secrets store for run ${run.runId} (${e.code ?? "error"})`,
+          retryable,
+        );
       }
       // Nextflow reads the store itself: nothing for an executor to hand over.
       return { env: { NXF_SECRETS_FILE: store }, locations: [store], bindings: [] };
@@ -78,7 +83,10 @@ export function nextflowFileProvider(config: TNextflowFileConfig): TSecretsProvi
         await rm(dir, { recursive: true, force: true, maxRetries: 3 });
       } catch (error) {
         const e = error as NodeJS.ErrnoException;
-        throw new ProviderError(`could not delete ${dir} (${e.code ?? "error"})`, e.code !== "EACCES" && e.code !== "EPERM");
+        throw new ProviderError(
+          `could not delete ${dir} (${e.code ?? "error"})`,
+          e.code !== "EACCES" && e.code !== "EPERM",
+        );
       }
       if (await exists(dir)) throw new ProviderError(`${dir} still exists after deletion`, true);
     },

@@ -70,7 +70,10 @@ describe.runIf(isRoot)("ssh-file store", () => {
         const store = join(launchDirOf(a), run.runId, "secrets", "store.json");
         return existsSync(store) ? (JSON.parse(readFileSync(store, "utf8")) as TRunSecret[]) : [];
       },
-      locationPattern: (run) => new RegExp(`^sftp://lockstep-ws-a@127\\.0\\.0\\.1:${sshd.port}${launchDirOf(a)}/${run.runId}/secrets/store\\.json$`),
+      locationPattern: (run) =>
+        new RegExp(
+          `^sftp://lockstep-ws-a@127\\.0\\.0\\.1:${sshd.port}${launchDirOf(a)}/${run.runId}/secrets/store\\.json$`,
+        ),
     };
   });
 
@@ -83,7 +86,10 @@ describe.runIf(isRoot)("ssh-file store", () => {
       const store = env.NXF_SECRETS_FILE!;
       expect(store).toBe(join(launchDirOf(b), run.runId, "secrets", "store.json"));
       expect([statSync(store).mode & 0o777, statSync(store).uid]).toEqual([0o600, b.uid]);
-      expect([statSync(join(launchDirOf(b), run.runId, "secrets")).mode & 0o777, statSync(join(launchDirOf(b), run.runId)).mode & 0o777]).toEqual([0o700, 0o700]);
+      expect([
+        statSync(join(launchDirOf(b), run.runId, "secrets")).mode & 0o777,
+        statSync(join(launchDirOf(b), run.runId)).mode & 0o777,
+      ]).toEqual([0o700, 0o700]);
       await provider.cleanup(run);
     });
 
@@ -109,57 +115,65 @@ describe.runIf(isRoot)("ssh-file store", () => {
       const { env } = await provider.provision(run, [{ name: "A_B", value: "v" }]);
       const sidecar = join(launchDirOf(a), run.runId, "secrets", ".nf-0123abcd.secrets");
       // Written as the account, as Nextflow running as it would.
-      expect((await asAccount(a, ["sh", "-c", `umask 077; printf 'export A_B=v\\n' > "$1"`, "sh", sidecar])).code).toBe(0);
+      expect((await asAccount(a, ["sh", "-c", `umask 077; printf 'export A_B=v\\n' > "$1"`, "sh", sidecar])).code).toBe(
+        0,
+      );
       expect(existsSync(sidecar)).toBe(true);
       await provider.cleanup(run);
       expect(existsSync(env.NXF_SECRETS_FILE!)).toBe(false);
       expect(existsSync(join(launchDirOf(a), run.runId, "secrets"))).toBe(false);
     });
 
-    it("a connection cut in the middle of provisioning fails retryable, and what it left is listed for the sweeper and removed", { timeout: 60_000 }, async () => {
-      const a = sshd.accounts[0]!;
-      const endpoint = endpointOf(a);
-      // The connection is cut (the TCP connection closed) while the store's bytes are on their way.
-      const cutting = await providerFor(a, (use) =>
-        withRemoteFiles(
-          endpoint,
-          (files) =>
-            use({
-              ...files,
-              writeExclusive: async (path, content, mode) => {
-                const writing = files.writeExclusive(path, content, mode);
-                setTimeout(() => void pool.drop(endpoint), 5);
-                await writing;
-              },
-            }),
-          pool,
-        ),
-      );
-      const run = { runId: randomUUID(), workspaceId: randomUUID() };
-      const big = "s".repeat(4 * 1024 * 1024);
-      const failed = await cutting.provision(run, [{ name: "BIG", value: big }]).then(
-        () => null,
-        (e: unknown) => e,
-      );
-      expect(failed).toBeInstanceOf(ProviderError);
-      expect((failed as ProviderError).retryable).toBe(true);
-      expect((failed as Error).message).not.toContain("sss");
-      // Something was left on the cluster (the run's secrets directory, a partial temporary file).
-      expect(existsSync(join(launchDirOf(a), run.runId, "secrets"))).toBe(true);
-      // The sweeper's view, on a fresh connection: the leftover is listed, cleanup removes it.
-      const sweeper = await providerFor(a);
-      expect((await sweeper.listManaged()).map((c) => c.runId)).toContain(run.runId);
-      await sweeper.cleanup(run);
-      expect((await sweeper.listManaged()).map((c) => c.runId)).not.toContain(run.runId);
-      expect(existsSync(join(launchDirOf(a), run.runId, "secrets"))).toBe(false);
-    });
+    it(
+      "a connection cut in the middle of provisioning fails retryable, and what it left is listed for the sweeper and removed",
+      { timeout: 60_000 },
+      async () => {
+        const a = sshd.accounts[0]!;
+        const endpoint = endpointOf(a);
+        // The connection is cut (the TCP connection closed) while the store's bytes are on their way.
+        const cutting = await providerFor(a, (use) =>
+          withRemoteFiles(
+            endpoint,
+            (files) =>
+              use({
+                ...files,
+                writeExclusive: async (path, content, mode) => {
+                  const writing = files.writeExclusive(path, content, mode);
+                  setTimeout(() => void pool.drop(endpoint), 5);
+                  await writing;
+                },
+              }),
+            pool,
+          ),
+        );
+        const run = { runId: randomUUID(), workspaceId: randomUUID() };
+        const big = "s".repeat(4 * 1024 * 1024);
+        const failed = await cutting.provision(run, [{ name: "BIG", value: big }]).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(failed).toBeInstanceOf(ProviderError);
+        expect((failed as ProviderError).retryable).toBe(true);
+        expect((failed as Error).message).not.toContain("sss");
+        // Something was left on the cluster (the run's secrets directory, a partial temporary file).
+        expect(existsSync(join(launchDirOf(a), run.runId, "secrets"))).toBe(true);
+        // The sweeper's view, on a fresh connection: the leftover is listed, cleanup removes it.
+        const sweeper = await providerFor(a);
+        expect((await sweeper.listManaged()).map((c) => c.runId)).toContain(run.runId);
+        await sweeper.cleanup(run);
+        expect((await sweeper.listManaged()).map((c) => c.runId)).not.toContain(run.runId);
+        expect(existsSync(join(launchDirOf(a), run.runId, "secrets"))).toBe(false);
+      },
+    );
 
     it("a planted link at the secrets directory is refused, not followed", async () => {
       const a = sshd.accounts[0]!;
       const provider = await providerFor(a);
       const run = { runId: randomUUID(), workspaceId: randomUUID() };
       const runDir = join(launchDirOf(a), run.runId);
-      expect((await asAccount(a, ["sh", "-c", 'mkdir -m 700 "$1" && ln -s /tmp "$1/secrets"', "sh", runDir])).code).toBe(0);
+      expect(
+        (await asAccount(a, ["sh", "-c", 'mkdir -m 700 "$1" && ln -s /tmp "$1/secrets"', "sh", runDir])).code,
+      ).toBe(0);
       const refused = await provider.provision(run, [{ name: "A_B", value: "v" }]).catch((e: unknown) => e);
       expect(refused).toBeInstanceOf(ProviderError);
       expect((refused as Error).message).toMatch(/is not a directory/);

@@ -6,7 +6,14 @@ import { renderSecretsStore } from "../nextflow-file/store-format";
 const { join } = posix;
 
 /** A file on the cluster as SFTP describes it (mode without the type bits). */
-export type TRemoteStat = { mode: number; uid: number; size: number; isDirectory: boolean; isFile: boolean; isSymbolicLink: boolean };
+export type TRemoteStat = {
+  mode: number;
+  uid: number;
+  size: number;
+  isDirectory: boolean;
+  isFile: boolean;
+  isSymbolicLink: boolean;
+};
 
 /**
  * The SFTP operations the store needs (implemented by @lockstep/launcher's `remoteFiles`, over
@@ -40,7 +47,14 @@ function classify(what: string, error: unknown): ProviderError {
   const e = (error ?? {}) as { retryable?: unknown; code?: unknown };
   // The SSH layer says whether the line or the host may come back; SFTP's permission denied (3) and no such file (2) do not pass by themselves.
   const retryable = typeof e.retryable === "boolean" ? e.retryable : e.code !== 3 && e.code !== 2;
-  const detail = typeof e.retryable === "boolean" && error instanceof Error ? `: ${error.message}` : e.code === 3 ? " (permission denied)" : e.code === 2 ? " (no such file)" : "";
+  const detail =
+    typeof e.retryable === "boolean" && error instanceof Error
+      ? `: ${error.message}`
+      : e.code === 3
+        ? " (permission denied)"
+        : e.code === 2
+          ? " (no such file)"
+          : "";
   return new ProviderError(`${what}${detail}`, retryable);
 }
 
@@ -53,7 +67,8 @@ function classify(what: string, error: unknown): ProviderError {
  * any temporary file a dropped connection left, and then checks with stat that it is gone.
  */
 export function sshFileProvider(config: TSshFileConfig): TSecretsProvider & { storePath(run: TRunRef): string } {
-  if (!config.launchDir.startsWith("/") || config.launchDir.split("/").includes("..")) throw new ProviderError("launchDir must be an absolute path without '..'", false);
+  if (!config.launchDir.startsWith("/") || config.launchDir.split("/").includes(".."))
+    throw new ProviderError("launchDir must be an absolute path without '..'", false);
   const runDir = (run: TRunRef) => {
     if (!RUN_ID.test(run.runId)) throw new ProviderError("run id must be a UUID", false);
     return join(config.launchDir, run.runId);
@@ -66,7 +81,8 @@ export function sshFileProvider(config: TSshFileConfig): TSecretsProvider & { st
     await files.mkdir(path, 0o700);
     const info = await files.lstat(path);
     // A pre-existing one (a retry, or something planted) must be a directory, not a link.
-    if (!info || !info.isDirectory || info.isSymbolicLink) throw new ProviderError(`${path} on the cluster is not a directory`, false);
+    if (!info || !info.isDirectory || info.isSymbolicLink)
+      throw new ProviderError(`${path} on the cluster is not a directory`, false);
     if (info.mode !== 0o700) await files.chmod(path, 0o700);
   }
 
@@ -80,7 +96,11 @@ export function sshFileProvider(config: TSshFileConfig): TSecretsProvider & { st
       const content = renderSecretsStore(secrets);
       try {
         await config.withFiles(async (files) => {
-          if (!(await files.lstat(config.launchDir))) throw new ProviderError(`the launch directory ${config.launchDir} does not exist on the cluster (run "Check connection")`, false);
+          if (!(await files.lstat(config.launchDir)))
+            throw new ProviderError(
+              `the launch directory ${config.launchDir} does not exist on the cluster (run "Check connection")`,
+              false,
+            );
           await privateDir(files, runDir(run));
           await privateDir(files, dir);
           const temp = join(dir, `.store-${randomBytes(6).toString("hex")}.tmp`);
@@ -92,7 +112,8 @@ export function sshFileProvider(config: TSshFileConfig): TSecretsProvider & { st
             throw error;
           }
           const info = await files.lstat(store);
-          if (!info || !info.isFile || info.mode !== 0o600) throw new ProviderError(`the secrets store of run ${run.runId} is not a 0600 file after writing`, true);
+          if (!info || !info.isFile || info.mode !== 0o600)
+            throw new ProviderError(`the secrets store of run ${run.runId} is not a 0600 file after writing`, true);
         });
       } catch (error) {
         throw classify(`could not write the secrets store for run ${run.runId} on ${config.where}`, error);

@@ -21,7 +21,10 @@ export function Dashboard() {
       {workspaces.isPending ? (
         <p className="text-sm text-slate-500">Loading workspaces…</p>
       ) : workspaces.data?.length ? (
-        <ul className="divide-y divide-slate-200 overflow-hidden rounded-xl bg-white shadow-sm ring-1 ring-slate-200" aria-label="Workspaces">
+        <ul
+          className="divide-y divide-slate-200 overflow-hidden rounded-xl bg-white shadow-sm ring-1 ring-slate-200"
+          aria-label="Workspaces"
+        >
           {workspaces.data.map((ws) => (
             <li key={ws.id} className="flex items-center gap-3 pr-5 hover:bg-slate-50">
               <Link href={`/w/${ws.id}`} className="flex min-w-0 flex-1 items-center justify-between gap-3 py-4 pl-5">
@@ -29,7 +32,10 @@ export function Dashboard() {
                   <p className="truncate text-sm font-semibold text-slate-900" title={ws.name}>
                     {ws.name}
                   </p>
-                  <p className="truncate text-xs text-slate-500" title={ws.personal ? undefined : `${ws.orgName ?? ""} · ${ws.visibility}`}>
+                  <p
+                    className="truncate text-xs text-slate-500"
+                    title={ws.personal ? undefined : `${ws.orgName ?? ""} · ${ws.visibility}`}
+                  >
                     {ws.personal ? "Personal workspace" : `${ws.orgName} · ${ws.visibility}`}
                   </p>
                 </div>
@@ -58,7 +64,11 @@ export function Dashboard() {
             <ul className="mt-4 space-y-2" aria-label="Organizations">
               {orgs.data.map((org) => (
                 <li key={org.id} className="flex items-center justify-between gap-3">
-                  <Link href={`/orgs/${org.id}`} title={org.name} className="min-w-0 truncate text-sm font-medium text-indigo-600 hover:text-indigo-500">
+                  <Link
+                    href={`/orgs/${org.id}`}
+                    title={org.name}
+                    className="min-w-0 truncate text-sm font-medium text-indigo-600 hover:text-indigo-500"
+                  >
                     {org.name}
                   </Link>
                   <Badge>{org.role}</Badge>
@@ -66,7 +76,9 @@ export function Dashboard() {
               ))}
             </ul>
           ) : (
-            <p className="mt-2 text-sm text-slate-500">You are not in any organization yet. Create one to share workspaces with your team.</p>
+            <p className="mt-2 text-sm text-slate-500">
+              You are not in any organization yet. Create one to share workspaces with your team.
+            </p>
           )}
         </Card>
         <CreateOrg />
@@ -87,7 +99,10 @@ function CreateOrg() {
     const data = new FormData(event.currentTarget);
     setErrors({});
     try {
-      const org = await create.mutateAsync({ name: String(data.get("name") ?? ""), description: String(data.get("description") ?? "") });
+      const org = await create.mutateAsync({
+        name: String(data.get("name") ?? ""),
+        description: String(data.get("description") ?? ""),
+      });
       await queryClient.invalidateQueries({ queryKey: trpc.orgs.list.queryKey() });
       router.push(`/orgs/${org.id}`);
     } catch (error) {
@@ -103,7 +118,11 @@ function CreateOrg() {
       <form className="mt-4 space-y-4" onSubmit={(e) => void onSubmit(e)} noValidate aria-label="New organization">
         <Field id="org-name" name="name" label="Organization name" required error={errors.name ?? errors.slug} />
         <Field id="org-description" name="description" label="Description (optional)" error={errors.description} />
-        {errors.form ? <p className="text-sm text-red-600" role="alert">{errors.form}</p> : null}
+        {errors.form ? (
+          <p className="text-sm text-red-600" role="alert">
+            {errors.form}
+          </p>
+        ) : null}
         <Button type="submit" disabled={create.isPending}>
           {create.isPending ? "Creating…" : "Create organization"}
         </Button>

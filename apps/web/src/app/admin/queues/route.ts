@@ -23,7 +23,13 @@ export async function GET(req: NextRequest) {
   const user = identity ? await findUserById(services().db, identity.userId) : null;
   holder.__lockstepAdminQueues ??= createQueues(services().redis, webEnv().LOCKSTEP_QUEUE_PREFIX);
   return queueViewResponse(
-    user ? { isInstanceAdmin: user.isInstanceAdmin, disabledAt: user.disabledAt, ...(identity?.via === "token" ? { tokenScopes: identity.scopes } : {}) } : null,
+    user
+      ? {
+          isInstanceAdmin: user.isInstanceAdmin,
+          disabledAt: user.disabledAt,
+          ...(identity?.via === "token" ? { tokenScopes: identity.scopes } : {}),
+        }
+      : null,
     holder.__lockstepAdminQueues,
   );
 }

@@ -9,7 +9,10 @@ export const runtime = "nodejs";
 export async function GET() {
   const { db, redis } = services();
   const [postgres, redisProbe] = await Promise.all([probe(() => pingDatabase(db)), probe(() => pingRedis(redis))]);
-  let worker: { lastHealthCheckAt: string | null; workerId: string | null } = { lastHealthCheckAt: null, workerId: null };
+  let worker: { lastHealthCheckAt: string | null; workerId: string | null } = {
+    lastHealthCheckAt: null,
+    workerId: null,
+  };
   if (postgres.ok) {
     const beat = await latestHeartbeat(db).catch(() => null);
     worker = { lastHealthCheckAt: beat?.lastHealthCheckAt?.toISOString() ?? null, workerId: beat?.workerId ?? null };

@@ -24,7 +24,9 @@ function Schema({ label, schema }: { label: string; schema: unknown }) {
   return (
     <details className="mt-2">
       <summary className="cursor-pointer text-sm text-slate-600">{label}</summary>
-      <pre className="mt-1 max-h-96 overflow-auto rounded bg-slate-50 p-3 text-xs text-slate-800">{JSON.stringify(schema, null, 2)}</pre>
+      <pre className="mt-1 max-h-96 overflow-auto rounded bg-slate-50 p-3 text-xs text-slate-800">
+        {JSON.stringify(schema, null, 2)}
+      </pre>
     </details>
   );
 }
@@ -39,7 +41,9 @@ export default function ApiDocsPage() {
     tags: Array<{ name: string }>;
     paths: Record<string, Record<string, TOperation>>;
   };
-  const operations = Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method, op })));
+  const operations = Object.entries(doc.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, op]) => ({ path, method, op })),
+  );
   return (
     <div className="space-y-8">
       <div>
@@ -49,7 +53,10 @@ export default function ApiDocsPage() {
           <a className="text-indigo-700 underline" href="/api/v1/openapi.json">
             /api/v1/openapi.json
           </a>{" "}
-          (OpenAPI 3.1) · <a className="text-indigo-700 underline" href="/settings/tokens">Access tokens</a>
+          (OpenAPI 3.1) ·{" "}
+          <a className="text-indigo-700 underline" href="/settings/tokens">
+            Access tokens
+          </a>
         </p>
       </div>
       {doc.tags.map(({ name }) => (
@@ -63,7 +70,11 @@ export default function ApiDocsPage() {
               .map(({ path, method, op }) => (
                 <li key={op.operationId} id={op.operationId} className="rounded border border-slate-200 bg-white p-4">
                   <div className="flex flex-wrap items-center gap-3">
-                    <span className={`rounded px-2 py-0.5 font-mono text-xs font-semibold uppercase ${METHOD_STYLE[method] ?? ""}`}>{method}</span>
+                    <span
+                      className={`rounded px-2 py-0.5 font-mono text-xs font-semibold uppercase ${METHOD_STYLE[method] ?? ""}`}
+                    >
+                      {method}
+                    </span>
                     <code className="break-all text-sm text-slate-900">/api/v1{path}</code>
                     <span className="text-sm text-slate-600">{op.summary}</span>
                   </div>
@@ -84,10 +95,24 @@ export default function ApiDocsPage() {
                       </tbody>
                     </table>
                   )}
-                  {op.requestBody && <Schema label="Request body" schema={op.requestBody.content["application/json"].schema} />}
+                  {op.requestBody && (
+                    <Schema label="Request body" schema={op.requestBody.content["application/json"].schema} />
+                  )}
                   {Object.entries(op.responses)
                     .filter(([status]) => status.startsWith("2"))
-                    .map(([status, r]) => (r.content ? <Schema key={status} label={`Response ${status}`} schema={r.content["application/json"].schema} /> : <p key={status} className="mt-2 text-sm text-slate-600">Response {status}: {r.description}</p>))}
+                    .map(([status, r]) =>
+                      r.content ? (
+                        <Schema
+                          key={status}
+                          label={`Response ${status}`}
+                          schema={r.content["application/json"].schema}
+                        />
+                      ) : (
+                        <p key={status} className="mt-2 text-sm text-slate-600">
+                          Response {status}: {r.description}
+                        </p>
+                      ),
+                    )}
                 </li>
               ))}
           </ul>

@@ -45,7 +45,9 @@ export function OrgOverview({ orgId }: { orgId: string }) {
               {role}
             </Badge>
           </div>
-          <p className={`mt-1 text-sm ${org.data.description ? "text-slate-600" : "text-slate-500"}`}>{org.data.description || "No description."}</p>
+          <p className={`mt-1 text-sm ${org.data.description ? "text-slate-600" : "text-slate-500"}`}>
+            {org.data.description || "No description."}
+          </p>
         </div>
         {manages ? (
           <LinkButton href={`/orgs/${orgId}/settings`}>Settings</LinkButton>
@@ -64,13 +66,21 @@ export function OrgOverview({ orgId }: { orgId: string }) {
           ) : workspaces.isError ? (
             <Alert>{errorMessage(workspaces.error)}</Alert>
           ) : workspaces.data.length ? (
-            <ul className="divide-y divide-slate-200 overflow-hidden rounded-xl bg-white shadow-sm ring-1 ring-slate-200" aria-label="Workspaces">
+            <ul
+              className="divide-y divide-slate-200 overflow-hidden rounded-xl bg-white shadow-sm ring-1 ring-slate-200"
+              aria-label="Workspaces"
+            >
               {workspaces.data.map((ws) => (
                 <li key={ws.id}>
-                  <Link href={`/w/${ws.id}`} className="flex items-center justify-between gap-4 px-5 py-4 hover:bg-slate-50">
+                  <Link
+                    href={`/w/${ws.id}`}
+                    className="flex items-center justify-between gap-4 px-5 py-4 hover:bg-slate-50"
+                  >
                     <div className="min-w-0">
                       <p className="truncate text-sm font-semibold text-slate-900">{ws.name}</p>
-                      <p className="truncate text-xs text-slate-500">{ws.description || (ws.visibility === "shared" ? "Shared with the organization" : "Private")}</p>
+                      <p className="truncate text-xs text-slate-500">
+                        {ws.description || (ws.visibility === "shared" ? "Shared with the organization" : "Private")}
+                      </p>
                     </div>
                     <div className="flex shrink-0 items-center gap-2">
                       <Badge tone={ws.visibility === "shared" ? "green" : "slate"}>{ws.visibility}</Badge>
@@ -85,7 +95,9 @@ export function OrgOverview({ orgId }: { orgId: string }) {
             </ul>
           ) : (
             <EmptyState title="No workspaces yet">
-              {manages ? "Create the first workspace of this organization with the form beside this list." : "Workspaces you are added to appear here."}
+              {manages
+                ? "Create the first workspace of this organization with the form beside this list."
+                : "Workspaces you are added to appear here."}
             </EmptyState>
           )}
         </section>

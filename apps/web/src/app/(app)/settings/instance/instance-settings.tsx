@@ -14,16 +14,21 @@ const POLICIES: Array<{ value: THostPolicy; title: string; description: string }
   {
     value: "instance-admins",
     title: "Instance admins only (recommended)",
-    description: "Only instance admins create and edit local and host Slurm environments. Workspace maintainers still use them and manage cloud ones.",
+    description:
+      "Only instance admins create and edit local and host Slurm environments. Workspace maintainers still use them and manage cloud ones.",
   },
   {
     value: "workspace-maintainers",
     title: "Workspace maintainers",
-    description: "Maintainers, admins and owners of any workspace create and edit them too. Choose this only if everyone who can sign up is trusted.",
+    description:
+      "Maintainers, admins and owners of any workspace create and edit them too. Choose this only if everyone who can sign up is trusted.",
   },
 ];
 
-const POLICY_LABELS: Record<string, string> = { "instance-admins": "instance admins only", "workspace-maintainers": "workspace maintainers" };
+const POLICY_LABELS: Record<string, string> = {
+  "instance-admins": "instance admins only",
+  "workspace-maintainers": "workspace maintainers",
+};
 
 type TSignupPolicy = "open" | "invite" | "off";
 
@@ -31,18 +36,32 @@ const SIGNUP_POLICIES: Array<{ value: TSignupPolicy; title: string; description:
   {
     value: "invite",
     title: "By invitation (recommended)",
-    description: "Only an email with a pending invitation to an organization or workspace can sign up, and finds the invitation on its dashboard.",
+    description:
+      "Only an email with a pending invitation to an organization or workspace can sign up, and finds the invitation on its dashboard.",
   },
-  { value: "open", title: "Open", description: "Anyone who reaches this instance can create an account (and a personal workspace)." },
-  { value: "off", title: "Off", description: "Nobody can create an account, by password or single sign-on. Existing accounts keep working." },
+  {
+    value: "open",
+    title: "Open",
+    description: "Anyone who reaches this instance can create an account (and a personal workspace).",
+  },
+  {
+    value: "off",
+    title: "Off",
+    description: "Nobody can create an account, by password or single sign-on. Existing accounts keep working.",
+  },
 ];
 
 const SIGNUP_LABELS: Record<string, string> = { open: "open", invite: "by invitation", off: "off" };
-const signupLabel = (value: unknown) => (value === null || value === undefined ? "LOCKSTEP_SIGNUP (environment)" : (SIGNUP_LABELS[String(value)] ?? String(value)));
+const signupLabel = (value: unknown) =>
+  value === null || value === undefined
+    ? "LOCKSTEP_SIGNUP (environment)"
+    : (SIGNUP_LABELS[String(value)] ?? String(value));
 
 const PAGE_SIZE = 20;
-const formatDate = (date: Date | string) => new Date(date).toLocaleDateString("en", { year: "numeric", month: "short", day: "numeric" });
-const formatDateTime = (date: Date | string) => new Date(date).toLocaleString("en", { dateStyle: "medium", timeStyle: "short" });
+const formatDate = (date: Date | string) =>
+  new Date(date).toLocaleDateString("en", { year: "numeric", month: "short", day: "numeric" });
+const formatDateTime = (date: Date | string) =>
+  new Date(date).toLocaleString("en", { dateStyle: "medium", timeStyle: "short" });
 
 export function InstanceSettings({ currentUserId }: { currentUserId: string }) {
   const trpc = useTRPC();
@@ -53,7 +72,10 @@ export function InstanceSettings({ currentUserId }: { currentUserId: string }) {
 
   return (
     <>
-      <PageHeader title="Instance settings" description="Settings for everyone on this Lockstep instance. Only instance admins see this page." />
+      <PageHeader
+        title="Instance settings"
+        description="Settings for everyone on this Lockstep instance. Only instance admins see this page."
+      />
       <div className="space-y-8">
         <SignupCard signup={instance.data.signup} />
         <HostComputeEnvsCard
@@ -70,7 +92,15 @@ export function InstanceSettings({ currentUserId }: { currentUserId: string }) {
   );
 }
 
-function HostComputeEnvsCard({ current, updatedAt, updatedBy }: { current: THostPolicy; updatedAt: string | null; updatedBy: string | null }) {
+function HostComputeEnvsCard({
+  current,
+  updatedAt,
+  updatedBy,
+}: {
+  current: THostPolicy;
+  updatedAt: string | null;
+  updatedBy: string | null;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const update = useMutation(trpc.instance.update.mutationOptions());
@@ -97,8 +127,8 @@ function HostComputeEnvsCard({ current, updatedAt, updatedBy }: { current: THost
         Local and host Slurm compute environments
       </h2>
       <p className="mt-1 max-w-3xl text-sm text-slate-500">
-        Their runs execute pipeline code on the machines that run Lockstep (for host Slurm, the worker is the submit host). Whoever can create one
-        decides what runs there.
+        Their runs execute pipeline code on the machines that run Lockstep (for host Slurm, the worker is the submit
+        host). Whoever can create one decides what runs there.
       </p>
       <form className="mt-5 space-y-4" onSubmit={(e) => void onSubmit(e)} aria-labelledby="host-envs-heading">
         <fieldset>
@@ -123,7 +153,8 @@ function HostComputeEnvsCard({ current, updatedAt, updatedBy }: { current: THost
           </div>
         </fieldset>
         <p className="text-sm text-slate-500">
-          Either way, deleting one stays a maintainer&apos;s action, and runs on them can be launched from a personal workspace by instance admins only.
+          Either way, deleting one stays a maintainer&apos;s action, and runs on them can be launched from a personal
+          workspace by instance admins only.
         </p>
         {error ? <Alert>{error}</Alert> : null}
         {saved ? <Alert tone="green">Saved.</Alert> : null}
@@ -132,7 +163,9 @@ function HostComputeEnvsCard({ current, updatedAt, updatedBy }: { current: THost
             {update.isPending ? "Saving…" : "Save"}
           </Button>
           <p className="text-sm text-slate-500">
-            {updatedAt ? `Last changed ${formatDateTime(updatedAt)}${updatedBy ? ` by ${updatedBy}` : ""}.` : "Never changed: the default applies."}
+            {updatedAt
+              ? `Last changed ${formatDateTime(updatedAt)}${updatedBy ? ` by ${updatedBy}` : ""}.`
+              : "Never changed: the default applies."}
           </p>
         </div>
       </form>
@@ -140,7 +173,11 @@ function HostComputeEnvsCard({ current, updatedAt, updatedBy }: { current: THost
   );
 }
 
-function SignupCard({ signup }: { signup: { policy: TSignupPolicy; saved: TSignupPolicy | null; environment: TSignupPolicy } }) {
+function SignupCard({
+  signup,
+}: {
+  signup: { policy: TSignupPolicy; saved: TSignupPolicy | null; environment: TSignupPolicy };
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const update = useMutation(trpc.instance.update.mutationOptions());
@@ -167,8 +204,8 @@ function SignupCard({ signup }: { signup: { policy: TSignupPolicy; saved: TSignu
         Sign-up
       </h2>
       <p className="mt-1 max-w-3xl text-sm text-slate-500">
-        Who may create an account on this instance, with a password or through single sign-on. Adding someone to an organization or workspace
-        always sends them an invitation they accept on their dashboard.
+        Who may create an account on this instance, with a password or through single sign-on. Adding someone to an
+        organization or workspace always sends them an invitation they accept on their dashboard.
       </p>
       <form
         className="mt-5 space-y-4"
@@ -203,12 +240,14 @@ function SignupCard({ signup }: { signup: { policy: TSignupPolicy; saved: TSignu
           {signup.saved === null ? (
             <>
               In force: <strong>{SIGNUP_LABELS[signup.policy]}</strong>, from the environment (
-              <code className="font-mono text-xs">LOCKSTEP_SIGNUP={signup.environment}</code>). Saving a policy here overrides it.
+              <code className="font-mono text-xs">LOCKSTEP_SIGNUP={signup.environment}</code>). Saving a policy here
+              overrides it.
             </>
           ) : (
             <>
-              In force: <strong>{SIGNUP_LABELS[signup.policy]}</strong>, saved on this page; it wins over the environment (
-              <code className="font-mono text-xs">LOCKSTEP_SIGNUP={signup.environment}</code>) until you go back to it.
+              In force: <strong>{SIGNUP_LABELS[signup.policy]}</strong>, saved on this page; it wins over the
+              environment (<code className="font-mono text-xs">LOCKSTEP_SIGNUP={signup.environment}</code>) until you go
+              back to it.
             </>
           )}
         </p>
@@ -234,16 +273,20 @@ function PipelineRootsCard({ roots }: { roots: string[] }) {
     <Card>
       <h2 className="text-base font-semibold text-slate-900">Local pipelines</h2>
       <p className="mt-1 max-w-3xl text-sm text-slate-500">
-        A pipeline given as a path must be a directory holding <code className="font-mono text-xs text-slate-700">main.nf</code> inside one of
-        these directories (checked when it is saved and again at launch). They are set by{" "}
-        <code className="font-mono text-xs text-slate-700">LOCKSTEP_LOCAL_PIPELINE_ROOTS</code> on the web app and the worker: change it there and
-        restart both.
+        A pipeline given as a path must be a directory holding{" "}
+        <code className="font-mono text-xs text-slate-700">main.nf</code> inside one of these directories (checked when
+        it is saved and again at launch). They are set by{" "}
+        <code className="font-mono text-xs text-slate-700">LOCKSTEP_LOCAL_PIPELINE_ROOTS</code> on the web app and the
+        worker: change it there and restart both.
       </p>
       <div className="mt-4">
         {roots.length === 0 ? (
           <Alert tone="amber">Local pipeline paths are turned off: only https:// repositories can be registered.</Alert>
         ) : (
-          <ul aria-label="Allowed pipeline directories" className="divide-y divide-slate-100 rounded-lg ring-1 ring-slate-200">
+          <ul
+            aria-label="Allowed pipeline directories"
+            className="divide-y divide-slate-100 rounded-lg ring-1 ring-slate-200"
+          >
             {roots.map((root) => (
               <li key={root} className="px-4 py-2.5 font-mono text-sm text-slate-800">
                 {root}
@@ -293,12 +336,22 @@ function WebhookDestinationsCard({ webhooks }: { webhooks: { allowHttp: boolean;
         Webhook destinations
       </h2>
       <p className="mt-1 max-w-3xl text-sm text-slate-500">
-        Workspace admins choose where their webhooks go; the worker makes the calls. By default it calls only https URLs on public addresses, never
-        loopback, private, link-local (cloud metadata) or other special addresses, checked on the address it connects to. Exempt only networks you
-        mean workspace admins to reach from the worker.
+        Workspace admins choose where their webhooks go; the worker makes the calls. By default it calls only https URLs
+        on public addresses, never loopback, private, link-local (cloud metadata) or other special addresses, checked on
+        the address it connects to. Exempt only networks you mean workspace admins to reach from the worker.
       </p>
-      <form className="mt-5 space-y-4" onSubmit={(e) => void onSubmit(e)} aria-labelledby="webhook-destinations-heading">
-        <Checkbox id="webhooks-allow-http" name="allowHttp" defaultChecked={webhooks.allowHttp} label="Allow plain http" hint="Messages and their signatures travel unencrypted." />
+      <form
+        className="mt-5 space-y-4"
+        onSubmit={(e) => void onSubmit(e)}
+        aria-labelledby="webhook-destinations-heading"
+      >
+        <Checkbox
+          id="webhooks-allow-http"
+          name="allowHttp"
+          defaultChecked={webhooks.allowHttp}
+          label="Allow plain http"
+          hint="Messages and their signatures travel unencrypted."
+        />
         <Field
           id="webhooks-networks"
           name="networks"
@@ -326,7 +379,10 @@ function Users({ currentUserId }: { currentUserId: string }) {
   const [search, setSearch] = useState("");
   const deferredSearch = useDeferredValue(search.trim());
   const users = useQuery(
-    trpc.instance.users.list.queryOptions({ page, pageSize: PAGE_SIZE, search: deferredSearch || undefined }, { placeholderData: keepPreviousData }),
+    trpc.instance.users.list.queryOptions(
+      { page, pageSize: PAGE_SIZE, search: deferredSearch || undefined },
+      { placeholderData: keepPreviousData },
+    ),
   );
   const setAdmin = useMutation(trpc.instance.users.setAdmin.mutationOptions());
   const setDisabled = useMutation(trpc.instance.users.setDisabled.mutationOptions());
@@ -367,8 +423,8 @@ function Users({ currentUserId }: { currentUserId: string }) {
             Users
           </h2>
           <p className="mt-1 max-w-3xl text-sm text-slate-500">
-            Every account on this instance. Instance admins can open this page; being one gives no role in any workspace. A disabled account
-            cannot sign in, and its sessions and access tokens stop working at once.
+            Every account on this instance. Instance admins can open this page; being one gives no role in any
+            workspace. A disabled account cannot sign in, and its sessions and access tokens stop working at once.
           </p>
         </div>
         <div>
@@ -419,14 +475,23 @@ function Users({ currentUserId }: { currentUserId: string }) {
                     {u.name}
                     {you ? <span className="ml-2 text-xs font-normal text-slate-500">(you)</span> : null}
                     {active ? null : (
-                      <span className="ml-2 align-middle" title={`Disabled on ${formatDate(u.disabledAt!)}: cannot sign in; sessions and access tokens refused.`}>
+                      <span
+                        className="ml-2 align-middle"
+                        title={`Disabled on ${formatDate(u.disabledAt!)}: cannot sign in; sessions and access tokens refused.`}
+                      >
                         <Badge tone="red">Disabled</Badge>
                       </span>
                     )}
                   </td>
                   <td className="px-5 py-3 text-slate-600">{u.email}</td>
                   <td className="whitespace-nowrap px-5 py-3 text-slate-600">{formatDate(u.createdAt)}</td>
-                  <td className="whitespace-nowrap px-5 py-3">{u.isInstanceAdmin ? <Badge tone="indigo">Instance admin</Badge> : <span className="text-slate-500">User</span>}</td>
+                  <td className="whitespace-nowrap px-5 py-3">
+                    {u.isInstanceAdmin ? (
+                      <Badge tone="indigo">Instance admin</Badge>
+                    ) : (
+                      <span className="text-slate-500">User</span>
+                    )}
+                  </td>
                   <td className="whitespace-nowrap px-5 py-3 text-right">
                     {asking ? (
                       <span className="inline-flex items-center gap-2">
@@ -446,11 +511,21 @@ function Users({ currentUserId }: { currentUserId: string }) {
                             void (asking === "revoke-admin"
                               ? change(u.id, false)
                               : asking === "disable"
-                                ? act(() => setDisabled.mutateAsync({ userId: u.id, disabled: true }), `Disabled ${u.email}: their sessions and access tokens no longer work.`)
-                                : act(() => endSessions.mutateAsync({ userId: u.id }), `Ended every session of ${u.email}.`))
+                                ? act(
+                                    () => setDisabled.mutateAsync({ userId: u.id, disabled: true }),
+                                    `Disabled ${u.email}: their sessions and access tokens no longer work.`,
+                                  )
+                                : act(
+                                    () => endSessions.mutateAsync({ userId: u.id }),
+                                    `Ended every session of ${u.email}.`,
+                                  ))
                           }
                         >
-                          {asking === "revoke-admin" ? "Confirm revoke" : asking === "disable" ? "Confirm disable" : "Confirm sign-out"}
+                          {asking === "revoke-admin"
+                            ? "Confirm revoke"
+                            : asking === "disable"
+                              ? "Confirm disable"
+                              : "Confirm sign-out"}
                         </Button>
                         <Button variant="secondary" onClick={() => setConfirming(null)}>
                           Cancel
@@ -462,14 +537,21 @@ function Users({ currentUserId }: { currentUserId: string }) {
                           <Button
                             variant="secondary"
                             aria-label={`Revoke instance admin from ${u.email}`}
-                            title={lastAdmin ? "The instance's only admin: make someone else an admin first." : undefined}
+                            title={
+                              lastAdmin ? "The instance's only admin: make someone else an admin first." : undefined
+                            }
                             disabled={lastAdmin}
                             onClick={() => setConfirming({ userId: u.id, action: "revoke-admin" })}
                           >
                             Revoke admin
                           </Button>
                         ) : (
-                          <Button variant="secondary" aria-label={`Make ${u.email} an instance admin`} disabled={busy} onClick={() => void change(u.id, true)}>
+                          <Button
+                            variant="secondary"
+                            aria-label={`Make ${u.email} an instance admin`}
+                            disabled={busy}
+                            onClick={() => void change(u.id, true)}
+                          >
                             Make admin
                           </Button>
                         )}
@@ -498,7 +580,12 @@ function Users({ currentUserId }: { currentUserId: string }) {
                             variant="secondary"
                             aria-label={`Enable ${u.email}`}
                             disabled={busy}
-                            onClick={() => void act(() => setDisabled.mutateAsync({ userId: u.id, disabled: false }), `Enabled ${u.email}: they can sign in again.`)}
+                            onClick={() =>
+                              void act(
+                                () => setDisabled.mutateAsync({ userId: u.id, disabled: false }),
+                                `Enabled ${u.email}: they can sign in again.`,
+                              )
+                            }
                           >
                             Enable
                           </Button>
@@ -530,14 +617,24 @@ function Users({ currentUserId }: { currentUserId: string }) {
   );
 }
 
-type TChange = { id: string; at: string; action: string; actorEmail: string | null; ip: string | null; targetName: string | null; detail: Record<string, unknown> };
+type TChange = {
+  id: string;
+  at: string;
+  action: string;
+  actorEmail: string | null;
+  ip: string | null;
+  targetName: string | null;
+  detail: Record<string, unknown>;
+};
 
 function describeChange(c: TChange): string {
   switch (c.action) {
     case "instance.settings_updated":
       if (c.detail.setting === "signup") return `Sign-up: ${signupLabel(c.detail.from)} → ${signupLabel(c.detail.to)}`;
-      if (c.detail.setting === "webhooksAllowHttp") return `Webhooks over plain http: ${c.detail.to ? "allowed" : "refused"}`;
-      if (c.detail.setting === "webhooksAllowedNetworks") return `Webhook networks exempt from the private-address block: ${String(c.detail.to) || "none"}`;
+      if (c.detail.setting === "webhooksAllowHttp")
+        return `Webhooks over plain http: ${c.detail.to ? "allowed" : "refused"}`;
+      if (c.detail.setting === "webhooksAllowedNetworks")
+        return `Webhook networks exempt from the private-address block: ${String(c.detail.to) || "none"}`;
       return `Local and host Slurm environments: ${POLICY_LABELS[String(c.detail.from)] ?? String(c.detail.from)} → ${POLICY_LABELS[String(c.detail.to)] ?? String(c.detail.to)}`;
     case "instance.setup_claimed":
       return `Set up the instance with the setup code (${c.targetName ?? "first account"})`;
@@ -563,7 +660,9 @@ function RecentChanges({ changes }: { changes: TChange[] }) {
         Recent changes
       </h2>
       {changes.length === 0 ? (
-        <EmptyState title="No changes yet">Changes to these settings, to instance admins and to disabled accounts are recorded here.</EmptyState>
+        <EmptyState title="No changes yet">
+          Changes to these settings, to instance admins and to disabled accounts are recorded here.
+        </EmptyState>
       ) : (
         <DataTable label="Recent changes" columns={["When", "Change", "By", "Address"]}>
           {changes.map((c) => (

@@ -12,7 +12,9 @@ export default async function InstanceSettingsPage() {
     return (
       <>
         <PageHeader title="Instance settings" />
-        <EmptyState title="For instance admins only">Ask one of this instance&apos;s admins if you need something changed here.</EmptyState>
+        <EmptyState title="For instance admins only">
+          Ask one of this instance&apos;s admins if you need something changed here.
+        </EmptyState>
       </>
     );
   }

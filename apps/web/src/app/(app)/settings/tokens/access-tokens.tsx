@@ -19,18 +19,34 @@ function expiryChoices(maxDays: number) {
 }
 
 const SCOPES = [
-  { scope: "read", label: "read", hint: "List and view: workspaces, secret names, pipelines, runs and their logs, audit logs." },
-  { scope: "write", label: "write", hint: "Create, change and delete secrets, pipelines, compute environments and credentials." },
+  {
+    scope: "read",
+    label: "read",
+    hint: "List and view: workspaces, secret names, pipelines, runs and their logs, audit logs.",
+  },
+  {
+    scope: "write",
+    label: "write",
+    hint: "Create, change and delete secrets, pipelines, compute environments and credentials.",
+  },
   { scope: "launch", label: "launch", hint: "Launch and cancel runs." },
-  { scope: "admin", label: "admin", hint: "Manage members, participants and workspace settings; instance settings for instance admins." },
+  {
+    scope: "admin",
+    label: "admin",
+    hint: "Manage members, participants and workspace settings; instance settings for instance admins.",
+  },
 ] as const;
 
-const formatDate = (date: Date | string) => new Date(date).toLocaleDateString("en", { year: "numeric", month: "short", day: "numeric" });
-const formatDateTime = (date: Date | string) => new Date(date).toLocaleString("en", { dateStyle: "medium", timeStyle: "short" });
+const formatDate = (date: Date | string) =>
+  new Date(date).toLocaleDateString("en", { year: "numeric", month: "short", day: "numeric" });
+const formatDateTime = (date: Date | string) =>
+  new Date(date).toLocaleString("en", { dateStyle: "medium", timeStyle: "short" });
 
 export function AccessTokens() {
   const trpc = useTRPC();
-  const tokens = useInfiniteQuery(trpc.me.tokens.list.infiniteQueryOptions({ limit: PAGE_SIZE }, { getNextPageParam: nextPageAfter() }));
+  const tokens = useInfiniteQuery(
+    trpc.me.tokens.list.infiniteQueryOptions({ limit: PAGE_SIZE }, { getNextPageParam: nextPageAfter() }),
+  );
   const tokenRows = rowsOf(tokens.data);
   const [created, setCreated] = useState<{ name: string; token: string } | null>(null);
 
@@ -41,12 +57,15 @@ export function AccessTokens() {
         description={
           <>
             Tokens let scripts and CI call the Lockstep API as you: send one as{" "}
-            <code className="rounded bg-slate-100 px-1 py-0.5 font-mono text-xs text-slate-700">Authorization: Bearer &lt;token&gt;</code>. Every
-            token expires and can do only what its scopes allow; tokens cannot create other tokens. See the{" "}
+            <code className="rounded bg-slate-100 px-1 py-0.5 font-mono text-xs text-slate-700">
+              Authorization: Bearer &lt;token&gt;
+            </code>
+            . Every token expires and can do only what its scopes allow; tokens cannot create other tokens. See the{" "}
             <a className="text-indigo-700 underline" href="/docs/api">
               REST API
             </a>{" "}
-            and the <code className="rounded bg-slate-100 px-1 py-0.5 font-mono text-xs text-slate-700">lockstep</code> command-line tool.
+            and the <code className="rounded bg-slate-100 px-1 py-0.5 font-mono text-xs text-slate-700">lockstep</code>{" "}
+            command-line tool.
           </>
         }
       />
@@ -75,7 +94,16 @@ export function AccessTokens() {
   );
 }
 
-type TToken = { id: string; name: string; prefix: string; scopes: string[]; createdAt: string; lastUsedAt: string | null; lastUsedIp: string | null; expiresAt: string };
+type TToken = {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  createdAt: string;
+  lastUsedAt: string | null;
+  lastUsedIp: string | null;
+  expiresAt: string;
+};
 
 function TokenTable({ tokens }: { tokens: TToken[] }) {
   const trpc = useTRPC();
@@ -109,7 +137,12 @@ function TokenTable({ tokens }: { tokens: TToken[] }) {
           const expired = Date.parse(t.expiresAt) <= now;
           return (
             <tr key={t.id}>
-              <td className="min-w-[8rem] max-w-[16rem] px-5 py-3 font-medium text-slate-900 [overflow-wrap:anywhere]" title={t.name}>{t.name}</td>
+              <td
+                className="min-w-[8rem] max-w-[16rem] px-5 py-3 font-medium text-slate-900 [overflow-wrap:anywhere]"
+                title={t.name}
+              >
+                {t.name}
+              </td>
               <td className="whitespace-nowrap px-5 py-3 font-mono text-xs text-slate-600">{t.prefix}…</td>
               <td className="px-5 py-3">
                 <span className="flex flex-wrap gap-1">
@@ -127,7 +160,8 @@ function TokenTable({ tokens }: { tokens: TToken[] }) {
                     {formatDateTime(t.lastUsedAt)}
                     {t.lastUsedIp ? (
                       <span className="block font-mono text-xs text-slate-500">
-                        from <span title="The client address of the last request made with this token">{t.lastUsedIp}</span>
+                        from{" "}
+                        <span title="The client address of the last request made with this token">{t.lastUsedIp}</span>
                       </span>
                     ) : null}
                   </>
@@ -135,11 +169,15 @@ function TokenTable({ tokens }: { tokens: TToken[] }) {
                   "Never"
                 )}
               </td>
-              <td className="whitespace-nowrap px-5 py-3 text-slate-600">{expired ? <Badge tone="red">Expired</Badge> : formatDate(t.expiresAt)}</td>
+              <td className="whitespace-nowrap px-5 py-3 text-slate-600">
+                {expired ? <Badge tone="red">Expired</Badge> : formatDate(t.expiresAt)}
+              </td>
               <td className="whitespace-nowrap px-5 py-3 text-right">
                 {confirming === t.id ? (
                   <span className="inline-flex items-center gap-2">
-                    <span className="text-slate-600 [overflow-wrap:anywhere]">Revoke {t.name}? Anything using it stops working.</span>
+                    <span className="text-slate-600 [overflow-wrap:anywhere]">
+                      Revoke {t.name}? Anything using it stops working.
+                    </span>
                     <Button variant="danger" disabled={revoke.isPending} onClick={() => void onRevoke(t.id)}>
                       Confirm revoke
                     </Button>
@@ -195,7 +233,12 @@ function CreateToken({ onCreated }: { onCreated: (created: { name: string; token
   return (
     <Card>
       <h2 className="text-base font-semibold text-slate-900">New token</h2>
-      <form className="mt-4 space-y-4" onSubmit={(e) => void onSubmit(e)} noValidate aria-label="Create an access token">
+      <form
+        className="mt-4 space-y-4"
+        onSubmit={(e) => void onSubmit(e)}
+        noValidate
+        aria-label="Create an access token"
+      >
         <div className="grid items-start gap-4 sm:grid-cols-[1fr_14rem]">
           <Field
             id="token-name"
@@ -207,7 +250,13 @@ function CreateToken({ onCreated }: { onCreated: (created: { name: string; token
             error={errors.name}
           />
           {limits.data ? (
-            <SelectField id="token-expiry" name="expiry" label="Expires after" defaultValue={String(limits.data.defaultDays)} selectClassName="h-9">
+            <SelectField
+              id="token-expiry"
+              name="expiry"
+              label="Expires after"
+              defaultValue={String(limits.data.defaultDays)}
+              selectClassName="h-9"
+            >
               {expiryChoices(limits.data.maxDays).map((c) => (
                 <option key={c.value} value={c.value}>
                   {c.label}
@@ -220,10 +269,20 @@ function CreateToken({ onCreated }: { onCreated: (created: { name: string; token
         </div>
         <fieldset aria-describedby={errors.scopes ? "token-scopes-error" : undefined}>
           <legend className="text-sm font-medium text-slate-900">Scopes</legend>
-          <p className="mt-0.5 text-sm text-slate-500">What the token may do, within your own roles. Choose only what the script needs.</p>
+          <p className="mt-0.5 text-sm text-slate-500">
+            What the token may do, within your own roles. Choose only what the script needs.
+          </p>
           <div className="mt-3 grid gap-3 sm:grid-cols-2">
             {SCOPES.map((s) => (
-              <Checkbox key={s.scope} id={`token-scope-${s.scope}`} name="scopes" value={s.scope} defaultChecked={s.scope === "read"} label={s.label} hint={s.hint} />
+              <Checkbox
+                key={s.scope}
+                id={`token-scope-${s.scope}`}
+                name="scopes"
+                value={s.scope}
+                defaultChecked={s.scope === "read"}
+                label={s.label}
+                hint={s.hint}
+              />
             ))}
           </div>
           {errors.scopes ? (
@@ -265,7 +324,8 @@ function NewToken({ name, token, onDone }: { name: string; token: string; onDone
         Token “{name}” created
       </h2>
       <p className="mt-1 text-sm text-green-900">
-        <strong>Copy it now: you won’t see it again.</strong> Lockstep stores only a hash of it. If you lose it, revoke it and create a new one.
+        <strong>Copy it now: you won’t see it again.</strong> Lockstep stores only a hash of it. If you lose it, revoke
+        it and create a new one.
       </p>
       <div className="mt-4 flex flex-wrap items-center gap-2">
         <label htmlFor="new-token" className="sr-only">
@@ -287,7 +347,11 @@ function NewToken({ name, token, onDone }: { name: string; token: string; onDone
           Done
         </Button>
       </div>
-      {copied === "failed" ? <p className="mt-2 text-sm text-green-900">Copying was blocked by the browser; the token is selected, press Ctrl+C.</p> : null}
+      {copied === "failed" ? (
+        <p className="mt-2 text-sm text-green-900">
+          Copying was blocked by the browser; the token is selected, press Ctrl+C.
+        </p>
+      ) : null}
     </section>
   );
 }

@@ -14,7 +14,8 @@ export function ActivityTab({ workspaceId }: { workspaceId: string }) {
         Activity
       </h2>
       <p className="mb-4 mt-1 max-w-3xl text-sm text-slate-600">
-        What happened in this workspace — secrets, runs, participants, credentials and settings: who, when, from which address and client. Secret values are never recorded.
+        What happened in this workspace — secrets, runs, participants, credentials and settings: who, when, from which
+        address and client. Secret values are never recorded.
       </p>
       <AuditEvents source={{ kind: "workspace", workspaceId }} exportHref={exportHref} />
     </section>

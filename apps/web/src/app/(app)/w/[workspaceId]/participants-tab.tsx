@@ -20,7 +20,12 @@ const ROLE_HINTS: Record<TWorkspaceRole, string> = {
 export function ParticipantsTab({ workspaceId, role }: { workspaceId: string; role: TWorkspaceRole }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const participants = useInfiniteQuery(trpc.workspaces.participants.list.infiniteQueryOptions({ workspaceId, limit: PAGE_SIZE }, { getNextPageParam: nextPageAfter() }));
+  const participants = useInfiniteQuery(
+    trpc.workspaces.participants.list.infiniteQueryOptions(
+      { workspaceId, limit: PAGE_SIZE },
+      { getNextPageParam: nextPageAfter() },
+    ),
+  );
   const participantRows = rowsOf(participants.data);
   const me = useQuery(trpc.me.get.queryOptions());
   const updateRole = useMutation(trpc.workspaces.participants.updateRole.mutationOptions());
@@ -30,7 +35,10 @@ export function ParticipantsTab({ workspaceId, role }: { workspaceId: string; ro
 
   const manages = can(role, "participants:manage");
   const invitations = useInfiniteQuery({
-    ...trpc.workspaces.participants.invitations.list.infiniteQueryOptions({ workspaceId, limit: PAGE_SIZE }, { getNextPageParam: nextPageAfter() }),
+    ...trpc.workspaces.participants.invitations.list.infiniteQueryOptions(
+      { workspaceId, limit: PAGE_SIZE },
+      { getNextPageParam: nextPageAfter() },
+    ),
     enabled: manages,
   });
   // Nobody hands out (or takes away) more than they hold: the server refuses it, so the UI does not offer it.

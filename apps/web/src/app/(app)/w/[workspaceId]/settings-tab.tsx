@@ -47,7 +47,9 @@ function General({ workspace }: { workspace: TWorkspace }) {
           name: String(data.get("name") ?? ""),
           description: String(data.get("description") ?? ""),
           // A personal workspace stays private: the server refuses any visibility for it.
-          ...(workspace.personal ? {} : { visibility: data.get("visibility") === "shared" ? ("shared" as const) : ("private" as const) }),
+          ...(workspace.personal
+            ? {}
+            : { visibility: data.get("visibility") === "shared" ? ("shared" as const) : ("private" as const) }),
         });
         await Promise.all([
           queryClient.invalidateQueries({ queryKey: trpc.workspaces.get.queryKey({ workspaceId: workspace.id }) }),
@@ -57,8 +59,21 @@ function General({ workspace }: { workspace: TWorkspace }) {
     >
       {(errors) => (
         <>
-          <Field id="ws-name" name="name" label="Workspace name" defaultValue={workspace.name} required error={errors.name} />
-          <Field id="ws-description" name="description" label="Description" defaultValue={workspace.description} error={errors.description} />
+          <Field
+            id="ws-name"
+            name="name"
+            label="Workspace name"
+            defaultValue={workspace.name}
+            required
+            error={errors.name}
+          />
+          <Field
+            id="ws-description"
+            name="description"
+            label="Description"
+            defaultValue={workspace.description}
+            error={errors.description}
+          />
           {workspace.personal ? null : (
             <SelectField
               id="ws-visibility"
@@ -97,7 +112,8 @@ function DeleteWorkspace({ workspace }: { workspace: TWorkspace }) {
         router.push(workspace.orgId ? `/orgs/${workspace.orgId}` : "/dashboard");
       }}
     >
-      Deleting the workspace deletes its secrets, pipelines and compute environments and removes every participant. It cannot be undone.
+      Deleting the workspace deletes its secrets, pipelines and compute environments and removes every participant. It
+      cannot be undone.
     </DangerZone>
   );
 }

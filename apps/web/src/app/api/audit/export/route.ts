@@ -13,7 +13,10 @@ export const runtime = "nodejs";
 const PAGE = 500;
 
 function plain(status: number, message: string) {
-  return new Response(`${message}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" } });
+  return new Response(`${message}\n`, {
+    status,
+    headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
+  });
 }
 
 /**
@@ -37,7 +40,13 @@ export async function GET(req: NextRequest) {
     slug = (await caller.workspaces.get({ workspaceId })).slug;
   } catch (error) {
     if (error instanceof TRPCError) return plain(getHTTPStatusCodeFromError(error), error.message);
-    console.error(JSON.stringify({ level: "error", msg: "audit export failed", error: error instanceof Error ? error.message : "unknown" }));
+    console.error(
+      JSON.stringify({
+        level: "error",
+        msg: "audit export failed",
+        error: error instanceof Error ? error.message : "unknown",
+      }),
+    );
     return plain(500, "The export failed. Try again.");
   }
 
@@ -59,7 +68,13 @@ export async function GET(req: NextRequest) {
         controller.enqueue(encoder.encode(pending.map(auditCsvRow).join("")));
         pending = null;
       } catch (error) {
-        console.error(JSON.stringify({ level: "error", msg: "audit export failed mid-stream", error: error instanceof Error ? error.message : "unknown" }));
+        console.error(
+          JSON.stringify({
+            level: "error",
+            msg: "audit export failed mid-stream",
+            error: error instanceof Error ? error.message : "unknown",
+          }),
+        );
         controller.error(error);
       }
     },

@@ -10,6 +10,8 @@ type THandler = (req: Request, ctx: { params: Promise<{ nextauth: string[] }> })
 
 // Built per request so configuration is read at runtime, not at build time. Sign-in, sign-out and
 // callback POSTs come from Lockstep's own pages only (next-auth's CSRF token is a second check).
-const handler: THandler = async (req, ctx) => guardRequest(req, { publicUrl: webEnv().NEXTAUTH_URL, jsonOnly: false }) ?? (NextAuth(authOptions()) as THandler)(req, ctx);
+const handler: THandler = async (req, ctx) =>
+  guardRequest(req, { publicUrl: webEnv().NEXTAUTH_URL, jsonOnly: false }) ??
+  (NextAuth(authOptions()) as THandler)(req, ctx);
 
 export { handler as GET, handler as POST };

@@ -10,7 +10,10 @@ export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
 
 function plain(status: number, message: string) {
-  return new Response(`${message}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" } });
+  return new Response(`${message}\n`, {
+    status,
+    headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
+  });
 }
 
 /**
@@ -29,7 +32,13 @@ export async function GET(req: NextRequest) {
     body = receiptCsv(await caller.runs.receipt({ workspaceId, runId }));
   } catch (error) {
     if (error instanceof TRPCError) return plain(getHTTPStatusCodeFromError(error), error.message);
-    console.error(JSON.stringify({ level: "error", msg: "receipt export failed", error: error instanceof Error ? error.message : "unknown" }));
+    console.error(
+      JSON.stringify({
+        level: "error",
+        msg: "receipt export failed",
+        error: error instanceof Error ? error.message : "unknown",
+      }),
+    );
     return plain(500, "The export failed. Try again.");
   }
   return new Response(body, {

@@ -16,7 +16,12 @@ function handler(req: NextRequest) {
   if (refused) return refused;
   if (req.nextUrl.searchParams.get("batch") === "1") {
     const size = req.nextUrl.pathname.slice("/api/trpc/".length).split(/,|%2C/i).length;
-    if (size > MAX_BATCH_SIZE) return refusal(400, "BATCH_TOO_LARGE", `A batch may hold at most ${MAX_BATCH_SIZE} procedures; this one has ${size}.`);
+    if (size > MAX_BATCH_SIZE)
+      return refusal(
+        400,
+        "BATCH_TOO_LARGE",
+        `A batch may hold at most ${MAX_BATCH_SIZE} procedures; this one has ${size}.`,
+      );
   }
   return fetchRequestHandler({
     endpoint: "/api/trpc",

@@ -55,7 +55,9 @@ export function OrgSettings({ orgId }: { orgId: string }) {
         {orgCan(role, "org:members:list") ? (
           <Members orgId={orgId} manages={manages} />
         ) : (
-          <EmptyState title="Members are not listed for collaborators">You see only the workspaces you are added to.</EmptyState>
+          <EmptyState title="Members are not listed for collaborators">
+            You see only the workspaces you are added to.
+          </EmptyState>
         )}
         {manages ? <DeleteOrg orgId={orgId} name={org.data.name} /> : null}
       </div>
@@ -73,7 +75,11 @@ function GeneralSettings({ orgId, name, description }: { orgId: string; name: st
       label="Organization details"
       saving={update.isPending}
       onSave={async (data) => {
-        await update.mutateAsync({ orgId, name: String(data.get("name") ?? ""), description: String(data.get("description") ?? "") });
+        await update.mutateAsync({
+          orgId,
+          name: String(data.get("name") ?? ""),
+          description: String(data.get("description") ?? ""),
+        });
         await Promise.all([
           queryClient.invalidateQueries({ queryKey: trpc.orgs.get.queryKey({ orgId }) }),
           queryClient.invalidateQueries({ queryKey: trpc.orgs.list.queryKey() }),
@@ -83,7 +89,13 @@ function GeneralSettings({ orgId, name, description }: { orgId: string; name: st
       {(errors) => (
         <>
           <Field id="org-name" name="name" label="Organization name" defaultValue={name} required error={errors.name} />
-          <Field id="org-description" name="description" label="Description" defaultValue={description} error={errors.description} />
+          <Field
+            id="org-description"
+            name="description"
+            label="Description"
+            defaultValue={description}
+            error={errors.description}
+          />
         </>
       )}
     </GeneralSettingsCard>
@@ -93,14 +105,19 @@ function GeneralSettings({ orgId, name, description }: { orgId: string; name: st
 function Members({ orgId, manages }: { orgId: string; manages: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const members = useInfiniteQuery(trpc.orgs.members.list.infiniteQueryOptions({ orgId, limit: PAGE_SIZE }, { getNextPageParam: nextPageAfter() }));
+  const members = useInfiniteQuery(
+    trpc.orgs.members.list.infiniteQueryOptions({ orgId, limit: PAGE_SIZE }, { getNextPageParam: nextPageAfter() }),
+  );
   const me = useQuery(trpc.me.get.queryOptions());
   const updateRole = useMutation(trpc.orgs.members.updateRole.mutationOptions());
   const remove = useMutation(trpc.orgs.members.remove.mutationOptions());
   const add = useMutation(trpc.orgs.members.add.mutationOptions());
   const revoke = useMutation(trpc.orgs.members.invitations.revoke.mutationOptions());
   const invitations = useInfiniteQuery({
-    ...trpc.orgs.members.invitations.list.infiniteQueryOptions({ orgId, limit: PAGE_SIZE }, { getNextPageParam: nextPageAfter() }),
+    ...trpc.orgs.members.invitations.list.infiniteQueryOptions(
+      { orgId, limit: PAGE_SIZE },
+      { getNextPageParam: nextPageAfter() },
+    ),
     enabled: manages,
   });
 
@@ -194,8 +211,8 @@ function DeleteOrg({ orgId, name }: { orgId: string; name: string }) {
         router.push("/dashboard");
       }}
     >
-      Deleting the organization deletes all its workspaces, with their secrets, pipelines and compute environments, and removes every member. It cannot be
-      undone.
+      Deleting the organization deletes all its workspaces, with their secrets, pipelines and compute environments, and
+      removes every member. It cannot be undone.
     </DangerZone>
   );
 }

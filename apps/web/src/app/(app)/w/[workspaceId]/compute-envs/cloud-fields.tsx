@@ -166,7 +166,14 @@ const CONFIG_ROWS: Record<TCloudKind, TConfigField[][]> = {
 };
 
 /** The settings of a cloud kind: its credentials, then its `config` fields. */
-export function CloudFields({ kind, formId, workspaceId, existing, credentials, errors }: TCloudFieldsProps & { kind: TCloudKind }) {
+export function CloudFields({
+  kind,
+  formId,
+  workspaceId,
+  existing,
+  credentials,
+  errors,
+}: TCloudFieldsProps & { kind: TCloudKind }) {
   const ce = existing?.kind === kind ? existing : undefined;
   const field = (f: TConfigField) => (
     <Field

@@ -2,7 +2,18 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState, type FormEvent, type ReactNode } from "react";
-import { Alert, controlRing, Dialog, Field, fieldAria, FieldFrame, FormFooter, RadioCard, Select, Textarea } from "@lockstep/ui";
+import {
+  Alert,
+  controlRing,
+  Dialog,
+  Field,
+  fieldAria,
+  FieldFrame,
+  FormFooter,
+  RadioCard,
+  Select,
+  Textarea,
+} from "@lockstep/ui";
 import { errorMessage } from "~/components/errors";
 import { formErrorsOf, otherErrors } from "~/components/runs/form-errors";
 import { nonEmptyLines, parseKeyValueLines, splitSeconds, TIME_UNITS, type TTimeUnit } from "~/components/runs/format";
@@ -41,7 +52,8 @@ const FORM_FIELDS = [
 
 const overSsh = (scheduler: string) => (
   <>
-    The head job is submitted with {scheduler} on a cluster's login node, over SSH, as the workspace's own cluster account.
+    The head job is submitted with {scheduler} on a cluster's login node, over SSH, as the workspace's own cluster
+    account.
   </>
 );
 
@@ -60,7 +72,10 @@ const KIND_DESCRIPTIONS: Record<TKind, ReactNode> = {
   "ssh-sge": overSsh("qsub"),
 };
 
-const CLUSTER_WORK_DIR = { placeholder: "/scratch/alice/lockstep/work", hint: "On the cluster's shared filesystem: Nextflow's task directories." };
+const CLUSTER_WORK_DIR = {
+  placeholder: "/scratch/alice/lockstep/work",
+  hint: "On the cluster's shared filesystem: Nextflow's task directories.",
+};
 
 const WORK_DIR: Record<TKind, { placeholder: string; hint: string }> = {
   local: { placeholder: "/data/lockstep/runs", hint: "An absolute path on the worker's machine." },
@@ -137,7 +152,8 @@ export function ComputeEnvDialog({
     }
     if (isSshKind(kind)) {
       for (const [field, message] of Object.entries(REQUIRED_SSH_FIELDS)) if (text(field) === "") next[field] = message;
-      if (text("nextflowMode") === "path" && text("libDir") === "") next.libDir = "Enter the directory holding the Nextflow jars.";
+      if (text("nextflowMode") === "path" && text("libDir") === "")
+        next.libDir = "Enter the directory holding the Nextflow jars.";
     }
     setErrors(next);
     if (Object.keys(next).length > 0 || !env.ok) return;
@@ -294,7 +310,9 @@ export function ComputeEnvDialog({
           name="workDir"
           label="Work directory"
           defaultValue={
-            existing && (existing.kind === kind || (!isCloudKind(kind) && !isCloudKind(existing.kind) && isSshKind(kind) === isSshKind(existing.kind)))
+            existing &&
+            (existing.kind === kind ||
+              (!isCloudKind(kind) && !isCloudKind(existing.kind) && isSshKind(kind) === isSshKind(existing.kind)))
               ? existing.workDir
               : undefined
           }

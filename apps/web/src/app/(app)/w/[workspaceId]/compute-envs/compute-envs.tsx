@@ -17,7 +17,11 @@ import { ComputeEnvDialog } from "./compute-env-dialog";
 import { configList, configNumber, configText, KIND_LABELS, type TComputeEnv } from "./kinds";
 
 export function ComputeEnvs({ workspaceId }: { workspaceId: string }) {
-  return <WorkspaceFrame workspaceId={workspaceId} section="compute-envs">{(w) => <ComputeEnvsPage workspaceId={w.id} manages={can(w.role, "compute-envs:manage")} />}</WorkspaceFrame>;
+  return (
+    <WorkspaceFrame workspaceId={workspaceId} section="compute-envs">
+      {(w) => <ComputeEnvsPage workspaceId={w.id} manages={can(w.role, "compute-envs:manage")} />}
+    </WorkspaceFrame>
+  );
 }
 
 type TDialog =
@@ -44,7 +48,10 @@ function ComputeEnvsPage({ workspaceId, manages }: { workspaceId: string; manage
   const list = useInfiniteQuery(
     trpc.computeEnvs.list.infiniteQueryOptions(
       { workspaceId, limit: PAGE_SIZE },
-      { getNextPageParam: nextPageAfter(), refetchInterval: (q) => (rowsOf(q.state.data).some((ce) => checkPending(ce)) ? 1500 : false) },
+      {
+        getNextPageParam: nextPageAfter(),
+        refetchInterval: (q) => (rowsOf(q.state.data).some((ce) => checkPending(ce)) ? 1500 : false),
+      },
     ),
   );
   const rows = rowsOf(list.data);
@@ -59,7 +66,14 @@ function ComputeEnvsPage({ workspaceId, manages }: { workspaceId: string; manage
         onSuccess: (asked) => {
           // Show "Checking…" at once; the polling list then brings the worker's answer.
           queryClient.setQueryData(trpc.computeEnvs.list.infiniteQueryKey({ workspaceId, limit: PAGE_SIZE }), (data) =>
-            data ? { ...data, pages: data.pages.map((page) => page.map((row) => (row.id === asked.id ? { ...asked, cursor: row.cursor } : row))) } : data,
+            data
+              ? {
+                  ...data,
+                  pages: data.pages.map((page) =>
+                    page.map((row) => (row.id === asked.id ? { ...asked, cursor: row.cursor } : row)),
+                  ),
+                }
+              : data,
           );
           void queryClient.invalidateQueries({ queryKey: trpc.computeEnvs.list.pathKey() });
         },
@@ -111,7 +125,11 @@ function ComputeEnvsPage({ workspaceId, manages }: { workspaceId: string; manage
                 ) : null}
                 {manages && ce.check?.hostKey && !checkPending(ce) ? (
                   <div className="mt-2">
-                    <Button variant="secondary" aria-label={`Review host key of ${ce.name}`} onClick={() => open({ kind: "host-key", ce, fingerprint: ce.check!.hostKey! })}>
+                    <Button
+                      variant="secondary"
+                      aria-label={`Review host key of ${ce.name}`}
+                      onClick={() => open({ kind: "host-key", ce, fingerprint: ce.check!.hostKey! })}
+                    >
                       Review host key…
                     </Button>
                   </div>
@@ -122,7 +140,9 @@ function ComputeEnvsPage({ workspaceId, manages }: { workspaceId: string; manage
               </td>
               <td className="whitespace-nowrap px-5 py-3 text-slate-700">
                 <span className="tabular-nums">{ce.nextflowVersion}</span>
-                <span className="mt-0.5 block text-xs text-slate-500">runs stop after {formatSeconds(ce.maxRunSeconds)}</span>
+                <span className="mt-0.5 block text-xs text-slate-500">
+                  runs stop after {formatSeconds(ce.maxRunSeconds)}
+                </span>
               </td>
               <td className="px-5 py-3">
                 {ce.envNames.length === 0 ? (
@@ -152,7 +172,11 @@ function ComputeEnvsPage({ workspaceId, manages }: { workspaceId: string; manage
                   <Button variant="secondary" aria-label={`Edit ${ce.name}`} onClick={() => open({ kind: "edit", ce })}>
                     Edit
                   </Button>
-                  <Button variant="secondary" aria-label={`Delete ${ce.name}`} onClick={() => open({ kind: "delete", ce })}>
+                  <Button
+                    variant="secondary"
+                    aria-label={`Delete ${ce.name}`}
+                    onClick={() => open({ kind: "delete", ce })}
+                  >
                     Delete
                   </Button>
                 </RowActions>
@@ -162,14 +186,26 @@ function ComputeEnvsPage({ workspaceId, manages }: { workspaceId: string; manage
         </DataTable>
       )}
       {list.isSuccess ? <LoadMore query={list} label="Load more compute environments" /> : null}
-      {!manages && rows.length ? <p className="mt-3 text-sm text-slate-500">Only owners, admins and maintainers change compute environments.</p> : null}
+      {!manages && rows.length ? (
+        <p className="mt-3 text-sm text-slate-500">Only owners, admins and maintainers change compute environments.</p>
+      ) : null}
 
       {dialog?.kind === "create" ? (
         <ComputeEnvDialog workspaceId={workspaceId} onClose={close} onSaved={(ce) => done(`Created ${ce.name}.`)} />
       ) : dialog?.kind === "edit" ? (
-        <ComputeEnvDialog workspaceId={workspaceId} existing={dialog.ce} onClose={close} onSaved={(ce) => done(`Saved ${ce.name}.`)} />
+        <ComputeEnvDialog
+          workspaceId={workspaceId}
+          existing={dialog.ce}
+          onClose={close}
+          onSaved={(ce) => done(`Saved ${ce.name}.`)}
+        />
       ) : dialog?.kind === "delete" ? (
-        <DeleteComputeEnvDialog workspaceId={workspaceId} ce={dialog.ce} onClose={close} onDeleted={() => done(`Deleted ${dialog.ce.name}.`)} />
+        <DeleteComputeEnvDialog
+          workspaceId={workspaceId}
+          ce={dialog.ce}
+          onClose={close}
+          onDeleted={() => done(`Deleted ${dialog.ce.name}.`)}
+        />
       ) : dialog?.kind === "host-key" ? (
         <ConfirmHostKeyDialog
           workspaceId={workspaceId}
@@ -205,7 +241,8 @@ function ConnectionStatus({ ce }: { ce: TComputeEnv }) {
     </time>
   );
   // Answered, but neither way (an SSH host key just trusted: the next check logs in).
-  if (check.ok === null) return <span className="block w-52 break-words text-xs text-slate-500">{check.message ?? "Not checked"}</span>;
+  if (check.ok === null)
+    return <span className="block w-52 break-words text-xs text-slate-500">{check.message ?? "Not checked"}</span>;
   if (check.ok) {
     return (
       <span title={check.message ?? undefined}>
@@ -297,7 +334,9 @@ function kindSummary(ce: TComputeEnv) {
               {configText(ce, "host")}:{configNumber(ce, "port") ?? 22}
             </code>
           </span>
-          <span className="block">{queue ? `${ce.kind === "ssh-slurm" ? "partition" : "queue"} ${queue}` : "default queue"}</span>
+          <span className="block">
+            {queue ? `${ce.kind === "ssh-slurm" ? "partition" : "queue"} ${queue}` : "default queue"}
+          </span>
           <span className="block" title={pinned || undefined}>
             {pinned ? "host key confirmed" : "host key not confirmed"}
           </span>
@@ -347,10 +386,12 @@ function ConfirmHostKeyDialog({
                 { workspaceId, computeEnvId: ce.id, fingerprint },
                 {
                   onSuccess: (saved) => {
-                    void queryClient.invalidateQueries({ queryKey: trpc.computeEnvs.list.queryKey({ workspaceId }) }).then(
-                      () => onConfirmed(saved),
-                      (e: unknown) => setError(errorMessage(e)),
-                    );
+                    void queryClient
+                      .invalidateQueries({ queryKey: trpc.computeEnvs.list.queryKey({ workspaceId }) })
+                      .then(
+                        () => onConfirmed(saved),
+                        (e: unknown) => setError(errorMessage(e)),
+                      );
                   },
                   onError: (e) => setError(errorMessage(e)),
                 },
@@ -364,22 +405,31 @@ function ConfirmHostKeyDialog({
     >
       <div className="space-y-3 text-sm text-slate-700">
         <p>
-          The login node <code className="font-mono">{configText(ce, "host")}:{configNumber(ce, "port") ?? 22}</code> presented:
+          The login node{" "}
+          <code className="font-mono">
+            {configText(ce, "host")}:{configNumber(ce, "port") ?? 22}
+          </code>{" "}
+          presented:
         </p>
         <p>
-          <code aria-label="Host key fingerprint" className="block break-all rounded bg-slate-100 px-2 py-1.5 font-mono text-xs text-slate-900">
+          <code
+            aria-label="Host key fingerprint"
+            className="block break-all rounded bg-slate-100 px-2 py-1.5 font-mono text-xs text-slate-900"
+          >
             {fingerprint}
           </code>
         </p>
         {pinned ? (
           <Alert tone="amber">
-            This is not the key trusted until now (<code className="break-all font-mono text-xs">{pinned}</code>). Trust it only if the cluster&apos;s administrators
-            replaced the login node&apos;s key; otherwise someone may be impersonating it.
+            This is not the key trusted until now (<code className="break-all font-mono text-xs">{pinned}</code>). Trust
+            it only if the cluster&apos;s administrators replaced the login node&apos;s key; otherwise someone may be
+            impersonating it.
           </Alert>
         ) : null}
         <p>
-          On the login node, <code className="font-mono">ssh-keygen -l -f /etc/ssh/ssh_host_ed25519_key.pub</code> prints it. Until you trust it, Lockstep sends nothing
-          there; afterwards, a login node with any other key is refused.
+          On the login node, <code className="font-mono">ssh-keygen -l -f /etc/ssh/ssh_host_ed25519_key.pub</code>{" "}
+          prints it. Until you trust it, Lockstep sends nothing there; afterwards, a login node with any other key is
+          refused.
         </p>
         {error ? <Alert>{error}</Alert> : null}
       </div>
@@ -387,7 +437,17 @@ function ConfirmHostKeyDialog({
   );
 }
 
-function DeleteComputeEnvDialog({ workspaceId, ce, onClose, onDeleted }: { workspaceId: string; ce: TComputeEnv; onClose: () => void; onDeleted: () => void }) {
+function DeleteComputeEnvDialog({
+  workspaceId,
+  ce,
+  onClose,
+  onDeleted,
+}: {
+  workspaceId: string;
+  ce: TComputeEnv;
+  onClose: () => void;
+  onDeleted: () => void;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const remove = useMutation(trpc.computeEnvs.delete.mutationOptions());
@@ -410,13 +470,15 @@ function DeleteComputeEnvDialog({ workspaceId, ce, onClose, onDeleted }: { works
       }}
     >
       <p>
-        Delete <strong className="font-semibold text-slate-900 [overflow-wrap:anywhere]">{ce.name}</strong>? Pipelines that use it by default will have no default compute environment;
-        runs launched on it keep their record. Files under <code className="break-all font-mono text-xs">{ce.workDir}</code> are not touched.
+        Delete <strong className="font-semibold text-slate-900 [overflow-wrap:anywhere]">{ce.name}</strong>? Pipelines
+        that use it by default will have no default compute environment; runs launched on it keep their record. Files
+        under <code className="break-all font-mono text-xs">{ce.workDir}</code> are not touched.
       </p>
       {active > 0 ? (
         <Alert tone="amber">
-          {plural(active, "run")} on this environment {active === 1 ? "is" : "are"} still going or {active === 1 ? "has" : "have"} secrets not yet deleted. Wait
-          until {active === 1 ? "it has" : "they have"} ended and {active === 1 ? "its" : "their"} secrets are gone: deleting the environment now would leave them
+          {plural(active, "run")} on this environment {active === 1 ? "is" : "are"} still going or{" "}
+          {active === 1 ? "has" : "have"} secrets not yet deleted. Wait until {active === 1 ? "it has" : "they have"}{" "}
+          ended and {active === 1 ? "its" : "their"} secrets are gone: deleting the environment now would leave them
           behind.
         </Alert>
       ) : null}

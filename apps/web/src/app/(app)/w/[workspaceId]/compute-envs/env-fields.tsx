@@ -25,7 +25,16 @@ function removedEnvNames(saved: readonly string[], keep: ReadonlySet<string>, te
  * Environment variables are write-only like secrets: an edit lists the saved names, each kept
  * (with its saved value) unless unticked, and takes new or changed ones as NAME=value lines.
  */
-export function EnvFields({ formId, saved, keep, onKeepChange, text, onTextChange, placeholder, errors }: TEnvFieldsProps) {
+export function EnvFields({
+  formId,
+  saved,
+  keep,
+  onKeepChange,
+  text,
+  onTextChange,
+  placeholder,
+  errors,
+}: TEnvFieldsProps) {
   const textarea = (label: string, hint: string) => (
     <Textarea
       id={`${formId}-env`}
@@ -40,7 +49,10 @@ export function EnvFields({ formId, saved, keep, onKeepChange, text, onTextChang
     />
   );
   if (saved.length === 0) {
-    return textarea("Environment variables (optional)", "One NAME=value per line, set for Nextflow. Not for secrets: put those in the workspace's secrets. Names that change how Java, the shell or Nextflow start (JAVA_*, LD_*, PATH, NXF_OPTS…) are refused.");
+    return textarea(
+      "Environment variables (optional)",
+      "One NAME=value per line, set for Nextflow. Not for secrets: put those in the workspace's secrets. Names that change how Java, the shell or Nextflow start (JAVA_*, LD_*, PATH, NXF_OPTS…) are refused.",
+    );
   }
 
   const typed = lineNames(text);
@@ -51,9 +63,13 @@ export function EnvFields({ formId, saved, keep, onKeepChange, text, onTextChang
       <fieldset aria-describedby={`${listId}-hint`}>
         <legend className="block text-sm font-medium text-slate-900">Environment variables</legend>
         <p id={`${listId}-hint`} className="mt-0.5 text-sm text-slate-500">
-          Values are never shown again once saved. A kept variable keeps its saved value; untick it to remove it, or give it a new value below.
+          Values are never shown again once saved. A kept variable keeps its saved value; untick it to remove it, or
+          give it a new value below.
         </p>
-        <ul className="mt-2 divide-y divide-slate-100 rounded-md bg-white ring-1 ring-slate-200" aria-label="Saved environment variables">
+        <ul
+          className="mt-2 divide-y divide-slate-100 rounded-md bg-white ring-1 ring-slate-200"
+          aria-label="Saved environment variables"
+        >
           {saved.map((name) => {
             const id = `${listId}-${name}`;
             const status = typed.has(name) ? (
@@ -89,12 +105,16 @@ export function EnvFields({ formId, saved, keep, onKeepChange, text, onTextChang
         {removed.length > 0 ? (
           <div className="mt-2">
             <Alert tone="amber">
-              Saving removes {removed.join(", ")}; {removed.length === 1 ? "its value" : "their values"} cannot be recovered.
+              Saving removes {removed.join(", ")}; {removed.length === 1 ? "its value" : "their values"} cannot be
+              recovered.
             </Alert>
           </div>
         ) : null}
       </fieldset>
-      {textarea("New or changed variables (optional)", "One NAME=value per line; a saved name given here takes the new value. Not for secrets: put those in the workspace's secrets.")}
+      {textarea(
+        "New or changed variables (optional)",
+        "One NAME=value per line; a saved name given here takes the new value. Not for secrets: put those in the workspace's secrets.",
+      )}
     </div>
   );
 }

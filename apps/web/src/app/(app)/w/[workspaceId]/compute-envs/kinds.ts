@@ -29,7 +29,11 @@ export const CLOUD_PROVIDER = { "aws-batch": "aws", "google-batch": "google" } a
   TCloudKind,
   TCredential["provider"]
 >;
-export const PROVIDER_LABEL: Record<TCredential["provider"], string> = { aws: "AWS", google: "Google Cloud", ssh: "SSH (cluster account)" };
+export const PROVIDER_LABEL: Record<TCredential["provider"], string> = {
+  aws: "AWS",
+  google: "Google Cloud",
+  ssh: "SSH (cluster account)",
+};
 
 /**
  * What a run's secrets reach on each kind, said plainly wherever a kind is chosen (the

@@ -7,7 +7,18 @@ import type { TCredentialsState } from "./cloud-fields";
 import { configList, configNumber, configText, type TComputeEnv, type TSshKind } from "./kinds";
 
 /** Fields the SSH kinds send under `config`, so errors on any other name are shown elsewhere. */
-export const SSH_FIELDS = ["host", "port", "credentialId", "launchDir", "queue", "headOptions", "java", "nextflow", "libDir", "hostKeySha256"] as const;
+export const SSH_FIELDS = [
+  "host",
+  "port",
+  "credentialId",
+  "launchDir",
+  "queue",
+  "headOptions",
+  "java",
+  "nextflow",
+  "libDir",
+  "hostKeySha256",
+] as const;
 
 export const REQUIRED_SSH_FIELDS: Partial<Record<(typeof SSH_FIELDS)[number], string>> = {
   host: "Enter the login node's host name.",
@@ -15,7 +26,12 @@ export const REQUIRED_SSH_FIELDS: Partial<Record<(typeof SSH_FIELDS)[number], st
   launchDir: "Enter the launch directory on the cluster.",
 };
 
-const QUEUE_LABEL: Record<TSshKind, string> = { "ssh-slurm": "Partition", "ssh-lsf": "Queue", "ssh-pbspro": "Queue", "ssh-sge": "Queue" };
+const QUEUE_LABEL: Record<TSshKind, string> = {
+  "ssh-slurm": "Partition",
+  "ssh-lsf": "Queue",
+  "ssh-pbspro": "Queue",
+  "ssh-sge": "Queue",
+};
 const OPTION_EXAMPLES: Record<TSshKind, string> = {
   "ssh-slurm": "--time=04:00:00\n--mem=8G",
   "ssh-lsf": "-W 240\n-M 8G",
@@ -48,10 +64,33 @@ export function SshFields({
   return (
     <div className="space-y-5 rounded-lg bg-slate-50 p-4 ring-1 ring-slate-200">
       <div className="grid items-start gap-5 sm:grid-cols-[1fr_8rem]">
-        <Field id={`${formId}-host`} name="host" label="Login node" defaultValue={configText(ce, "host")} placeholder="login.cluster.example.org" code required error={errors.host} hint="Host name or IP address of the cluster's login node." />
-        <Field id={`${formId}-port`} name="port" label="Port" type="number" defaultValue={String(configNumber(ce, "port") ?? 22)} error={errors.port} />
+        <Field
+          id={`${formId}-host`}
+          name="host"
+          label="Login node"
+          defaultValue={configText(ce, "host")}
+          placeholder="login.cluster.example.org"
+          code
+          required
+          error={errors.host}
+          hint="Host name or IP address of the cluster's login node."
+        />
+        <Field
+          id={`${formId}-port`}
+          name="port"
+          label="Port"
+          type="number"
+          defaultValue={String(configNumber(ce, "port") ?? 22)}
+          error={errors.port}
+        />
       </div>
-      <SshCredentialField id={`${formId}-credential`} workspaceId={workspaceId} credentials={credentials} defaultValue={configText(ce, "credentialId")} error={errors.credentialId} />
+      <SshCredentialField
+        id={`${formId}-credential`}
+        workspaceId={workspaceId}
+        credentials={credentials}
+        defaultValue={configText(ce, "credentialId")}
+        error={errors.credentialId}
+      />
       <Field
         id={`${formId}-launchdir`}
         name="launchDir"
@@ -63,7 +102,16 @@ export function SshFields({
         error={errors.launchDir}
         hint="On the cluster, only the account may enter it (0700). Each run gets <launch directory>/<run id>: its scripts, console, trace and, while it runs, its secrets store."
       />
-      <Field id={`${formId}-queue`} name="queue" label={`${QUEUE_LABEL[kind]} (optional)`} defaultValue={configText(ce, "queue")} autoComplete="off" spellCheck={false} error={errors.queue} hint="Leave empty for the scheduler's default." />
+      <Field
+        id={`${formId}-queue`}
+        name="queue"
+        label={`${QUEUE_LABEL[kind]} (optional)`}
+        defaultValue={configText(ce, "queue")}
+        autoComplete="off"
+        spellCheck={false}
+        error={errors.queue}
+        hint="Leave empty for the scheduler's default."
+      />
       <Textarea
         id={`${formId}-headoptions`}
         name="headOptions"
@@ -75,14 +123,36 @@ export function SshFields({
         error={errors.headOptions}
         hint="One per line, from the scheduler's allowlist: resources and accounting of the Nextflow head job only."
       />
-      <Field id={`${formId}-java`} name="java" label="Java on the cluster" defaultValue={configText(ce, "java") || "java"} code error={errors.java} hint="java from the account's PATH, or an absolute path such as /opt/java/bin/java." />
+      <Field
+        id={`${formId}-java`}
+        name="java"
+        label="Java on the cluster"
+        defaultValue={configText(ce, "java") || "java"}
+        code
+        error={errors.java}
+        hint="java from the account's PATH, or an absolute path such as /opt/java/bin/java."
+      />
       <fieldset>
         <legend className="text-sm font-medium text-slate-900">Nextflow on the cluster</legend>
         <div className="mt-1.5 grid gap-3 sm:grid-cols-2">
-          <RadioCard id={`${formId}-nf-stage`} name="nextflowMode" value="stage" checked={mode === "stage"} onChange={() => setMode("stage")} title="Staged by Lockstep">
+          <RadioCard
+            id={`${formId}-nf-stage`}
+            name="nextflowMode"
+            value="stage"
+            checked={mode === "stage"}
+            onChange={() => setMode("stage")}
+            title="Staged by Lockstep"
+          >
             Copied into the account's ~/.cache over SFTP and verified against Lockstep's pinned checksums.
           </RadioCard>
-          <RadioCard id={`${formId}-nf-path`} name="nextflowMode" value="path" checked={mode === "path"} onChange={() => setMode("path")} title="Already installed">
+          <RadioCard
+            id={`${formId}-nf-path`}
+            name="nextflowMode"
+            value="path"
+            checked={mode === "path"}
+            onChange={() => setMode("path")}
+            title="Already installed"
+          >
             The pinned Nextflow jars are in a directory on the cluster (verified the same way).
           </RadioCard>
         </div>
@@ -102,18 +172,37 @@ export function SshFields({
   );
 }
 
-function SshCredentialField({ id, workspaceId, credentials, defaultValue, error }: { id: string; workspaceId: string; credentials: TCredentialsState; defaultValue: string; error?: string }) {
+function SshCredentialField({
+  id,
+  workspaceId,
+  credentials,
+  defaultValue,
+  error,
+}: {
+  id: string;
+  workspaceId: string;
+  credentials: TCredentialsState;
+  defaultValue: string;
+  error?: string;
+}) {
   const label = "SSH credentials";
   if (credentials.status === "pending") return <p className="text-sm text-slate-500">Loading credentials…</p>;
   if (credentials.status === "error") return <Alert>{credentials.message}</Alert>;
   const options = credentials.list.filter((c) => c.provider === "ssh");
   if (options.length === 0) {
     return (
-      <div role="note" aria-label={`No ${label}`} className="rounded-md bg-amber-50 px-3 py-2.5 text-sm text-amber-800 ring-1 ring-amber-200">
+      <div
+        role="note"
+        aria-label={`No ${label}`}
+        className="rounded-md bg-amber-50 px-3 py-2.5 text-sm text-amber-800 ring-1 ring-amber-200"
+      >
         <p className="font-medium">This workspace has no {label} yet.</p>
         <p className="mt-0.5">
           The cluster account's name and private key.{" "}
-          <Link href={`/w/${workspaceId}/credentials`} className="font-semibold text-amber-900 underline hover:text-amber-700">
+          <Link
+            href={`/w/${workspaceId}/credentials`}
+            className="font-semibold text-amber-900 underline hover:text-amber-700"
+          >
             Add them on the Credentials page
           </Link>
           , then come back to create the environment.
@@ -121,9 +210,20 @@ function SshCredentialField({ id, workspaceId, credentials, defaultValue, error 
       </div>
     );
   }
-  const initial = options.some((c) => c.id === defaultValue) ? defaultValue : options.length === 1 ? options[0]!.id : "";
+  const initial = options.some((c) => c.id === defaultValue)
+    ? defaultValue
+    : options.length === 1
+      ? options[0]!.id
+      : "";
   return (
-    <SelectField id={id} name="credentialId" label={label} defaultValue={initial} error={error} hint="The cluster account Lockstep logs in as: every run of this environment runs as that account.">
+    <SelectField
+      id={id}
+      name="credentialId"
+      label={label}
+      defaultValue={initial}
+      error={error}
+      hint="The cluster account Lockstep logs in as: every run of this environment runs as that account."
+    >
       {initial === "" ? (
         <option value="" disabled>
           Choose credentials…

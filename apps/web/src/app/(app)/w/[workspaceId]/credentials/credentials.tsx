@@ -6,7 +6,18 @@ import { useCallback, useId, useRef, useState, type ChangeEvent, type FormEvent 
 import { can } from "@lockstep/auth/permissions";
 import type { TAppRouter } from "@lockstep/api";
 import { importPublicKey, seal, type TPublicKey } from "@lockstep/crypto";
-import { Alert, Button, Dialog, EmptyState, Field, FileButton, FormFooter, PageHeader, RadioCard, Textarea } from "@lockstep/ui";
+import {
+  Alert,
+  Button,
+  Dialog,
+  EmptyState,
+  Field,
+  FileButton,
+  FormFooter,
+  PageHeader,
+  RadioCard,
+  Textarea,
+} from "@lockstep/ui";
 import { credentialProblem } from "@lockstep/validators";
 import { errorMessage } from "~/components/errors";
 import { formatDateTime } from "~/components/secrets/format";
@@ -34,11 +45,17 @@ export function Credentials({ workspaceId }: { workspaceId: string }) {
   );
 }
 
-type TDialog = { kind: "create" } | { kind: "replace"; credential: TCredential } | { kind: "delete"; credential: TCredential };
+type TDialog =
+  { kind: "create" } | { kind: "replace"; credential: TCredential } | { kind: "delete"; credential: TCredential };
 
 function CredentialsPage({ workspaceId, manages }: { workspaceId: string; manages: boolean }) {
   const trpc = useTRPC();
-  const list = useInfiniteQuery(trpc.credentials.list.infiniteQueryOptions({ workspaceId, limit: PAGE_SIZE }, { getNextPageParam: nextPageAfter() }));
+  const list = useInfiniteQuery(
+    trpc.credentials.list.infiniteQueryOptions(
+      { workspaceId, limit: PAGE_SIZE },
+      { getNextPageParam: nextPageAfter() },
+    ),
+  );
   const rows = rowsOf(list.data);
   const { dialog, notice, open, close, done } = usePageDialogs<TDialog>();
 
@@ -158,7 +175,16 @@ function useCredentialSealer(workspaceId: string) {
 
 type TErrors = Partial<
   Record<
-    "name" | "accessKeyId" | "secretAccessKey" | "roleArn" | "externalId" | "json" | "user" | "privateKey" | "passphrase" | "form",
+    | "name"
+    | "accessKeyId"
+    | "secretAccessKey"
+    | "roleArn"
+    | "externalId"
+    | "json"
+    | "user"
+    | "privateKey"
+    | "passphrase"
+    | "form",
     string
   >
 >;
@@ -203,7 +229,11 @@ function CredentialDialog({
     event.target.value = "";
     if (!file) return;
     if (file.size > MAX_JSON_BYTES) {
-      setErrors(provider === "ssh" ? { privateKey: `${file.name} is larger than 16 KiB; a private key is a few KiB.` } : { json: `${file.name} is larger than 16 KiB; a service-account key is a few KiB of JSON.` });
+      setErrors(
+        provider === "ssh"
+          ? { privateKey: `${file.name} is larger than 16 KiB; a private key is a few KiB.` }
+          : { json: `${file.name} is larger than 16 KiB; a service-account key is a few KiB of JSON.` },
+      );
       return;
     }
     try {
@@ -211,7 +241,11 @@ function CredentialDialog({
       setFileNote(`Read ${file.name}.`);
       setErrors({});
     } catch {
-      setErrors(provider === "ssh" ? { privateKey: `${file.name} could not be read.` } : { json: `${file.name} could not be read.` });
+      setErrors(
+        provider === "ssh"
+          ? { privateKey: `${file.name} could not be read.` }
+          : { json: `${file.name} could not be read.` },
+      );
     }
   }
 
@@ -426,7 +460,16 @@ function CredentialDialog({
           </>
         ) : provider === "ssh" ? (
           <div className="space-y-3">
-            <Field id={`${formId}-user`} name="user" label="Cluster account" placeholder="alice" code autoComplete="off" error={errors.user} hint="The Unix account on the cluster every run of environments using these credentials runs as." />
+            <Field
+              id={`${formId}-user`}
+              name="user"
+              label="Cluster account"
+              placeholder="alice"
+              code
+              autoComplete="off"
+              error={errors.user}
+              hint="The Unix account on the cluster every run of environments using these credentials runs as."
+            />
             <Textarea
               id={`${formId}-key`}
               label="Private key"
@@ -441,7 +484,10 @@ function CredentialDialog({
               code
               placeholder={"-----BEGIN OPENSSH PRIVATE KEY-----\n…\n-----END OPENSSH PRIVATE KEY-----"}
               error={errors.privateKey}
-              hint={fileNote ?? "OpenSSH or PEM. Use a key made for Lockstep, authorised only for this account. The login node's host key is confirmed on the compute environment."}
+              hint={
+                fileNote ??
+                "OpenSSH or PEM. Use a key made for Lockstep, authorised only for this account. The login node's host key is confirmed on the compute environment."
+              }
             />
             <div className="flex flex-wrap items-center gap-3">
               <FileButton id={`${formId}-keyfile`} onFile={(e) => void onFile(e)}>
@@ -449,7 +495,15 @@ function CredentialDialog({
               </FileButton>
               <span className="text-sm text-slate-500">Read in this browser; only its sealed form is sent.</span>
             </div>
-            <Field id={`${formId}-passphrase`} name="passphrase" label="Passphrase (optional)" type="password" secret error={errors.passphrase} hint="If the key is encrypted." />
+            <Field
+              id={`${formId}-passphrase`}
+              name="passphrase"
+              label="Passphrase (optional)"
+              type="password"
+              secret
+              error={errors.passphrase}
+              hint="If the key is encrypted."
+            />
           </div>
         ) : (
           <div className="space-y-3">

@@ -17,7 +17,15 @@ import { SECRETS_REACH } from "../compute-envs/kinds";
 
 type TMode = "needed" | "all" | "selected" | "none";
 
-export function LaunchForm({ workspaceId, initialPipelineId, relaunchOf }: { workspaceId: string; initialPipelineId?: string; relaunchOf?: string }) {
+export function LaunchForm({
+  workspaceId,
+  initialPipelineId,
+  relaunchOf,
+}: {
+  workspaceId: string;
+  initialPipelineId?: string;
+  relaunchOf?: string;
+}) {
   return (
     <WorkspaceFrame workspaceId={workspaceId} section="launch">
       {(w) =>
@@ -39,7 +47,15 @@ export function LaunchForm({ workspaceId, initialPipelineId, relaunchOf }: { wor
 
 const FORM_FIELDS = ["pipelineId", "computeEnvId", "params", "secrets"] as const;
 
-function Launch({ workspace, initialPipelineId: pipelineParam, relaunchOf }: { workspace: TWorkspace; initialPipelineId?: string; relaunchOf?: string }) {
+function Launch({
+  workspace,
+  initialPipelineId: pipelineParam,
+  relaunchOf,
+}: {
+  workspace: TWorkspace;
+  initialPipelineId?: string;
+  relaunchOf?: string;
+}) {
   const workspaceId = workspace.id;
   const trpc = useTRPC();
   const router = useRouter();
@@ -50,7 +66,12 @@ function Launch({ workspace, initialPipelineId: pipelineParam, relaunchOf }: { w
   const computeEnvs = useQuery(trpc.computeEnvs.list.queryOptions({ workspaceId, limit: PAGE_MAX }));
   const launch = useMutation(trpc.runs.launch.mutationOptions());
   // A relaunch starts from the original run's pipeline, compute environment and params.
-  const original = useQuery(trpc.runs.get.queryOptions({ workspaceId, runId: relaunchOf ?? "" }, { enabled: relaunchOf !== undefined, retry: false }));
+  const original = useQuery(
+    trpc.runs.get.queryOptions(
+      { workspaceId, runId: relaunchOf ?? "" },
+      { enabled: relaunchOf !== undefined, retry: false },
+    ),
+  );
   const from = original.data;
   const initialPipelineId = pipelineParam ?? from?.pipelineId ?? undefined;
 
@@ -63,9 +84,17 @@ function Launch({ workspace, initialPipelineId: pipelineParam, relaunchOf }: { w
   const [toggled, setToggled] = useState<ReadonlyMap<string, boolean>>(new Map());
   const [errors, setErrors] = useState<Record<string, string>>({});
 
-  const pipelineForNeeds = pipelines.data?.find((p) => p.id === chosenPipelineId) ?? pipelines.data?.find((p) => p.id === initialPipelineId) ?? pipelines.data?.[0];
+  const pipelineForNeeds =
+    pipelines.data?.find((p) => p.id === chosenPipelineId) ??
+    pipelines.data?.find((p) => p.id === initialPipelineId) ??
+    pipelines.data?.[0];
   // Scanned again for the chosen pipeline, as the launch will.
-  const effective = useQuery(trpc.runs.effectiveSecrets.queryOptions({ workspaceId, pipelineId: pipelineForNeeds?.id }, { enabled: pipelineForNeeds !== undefined }));
+  const effective = useQuery(
+    trpc.runs.effectiveSecrets.queryOptions(
+      { workspaceId, pipelineId: pipelineForNeeds?.id },
+      { enabled: pipelineForNeeds !== undefined },
+    ),
+  );
 
   if (pipelines.isPending || computeEnvs.isPending) return <p className="text-sm text-slate-500">Loading pipelines…</p>;
   if (pipelines.isError) return <Alert>{errorMessage(pipelines.error)}</Alert>;
@@ -100,7 +129,9 @@ function Launch({ workspace, initialPipelineId: pipelineParam, relaunchOf }: { w
   }
 
   const pipeline =
-    pipelineList.find((p) => p.id === chosenPipelineId) ?? pipelineList.find((p) => p.id === initialPipelineId) ?? pipelineList[0]!;
+    pipelineList.find((p) => p.id === chosenPipelineId) ??
+    pipelineList.find((p) => p.id === initialPipelineId) ??
+    pipelineList[0]!;
   const relaunching = from !== undefined && from.pipelineId === pipeline.id;
   const fromCe = relaunching && ceList.some((c) => c.id === from.computeEnvId) ? from.computeEnvId : null;
   const ceId = chosenCeId ?? fromCe ?? pipeline.defaultComputeEnvId ?? (ceList.length === 1 ? ceList[0]!.id : "");
@@ -139,8 +170,10 @@ function Launch({ workspace, initialPipelineId: pipelineParam, relaunchOf }: { w
     const next: Record<string, string> = {};
     if (!parsed.ok) next.params = parsed.error;
     if (!ceId) next.computeEnvId = "Choose a compute environment.";
-    if (!personal && mode === "selected" && sent.length === 0) next.secrets = 'Tick at least one secret, or choose "None".';
-    if (!personal && mode === "needed" && missingRequired.length > 0) next.secrets = `Add ${missingRequired.join(", ")} first, or choose "Only these" or "All".`;
+    if (!personal && mode === "selected" && sent.length === 0)
+      next.secrets = 'Tick at least one secret, or choose "None".';
+    if (!personal && mode === "needed" && missingRequired.length > 0)
+      next.secrets = `Add ${missingRequired.join(", ")} first, or choose "Only these" or "All".`;
     setErrors(next);
     if (Object.keys(next).length > 0 || !parsed.ok) return;
     try {
@@ -163,7 +196,10 @@ function Launch({ workspace, initialPipelineId: pipelineParam, relaunchOf }: { w
 
   return (
     <>
-      <PageHeader title="Launch a run" description="Start a pipeline on a compute environment. You follow it on the run's page." />
+      <PageHeader
+        title="Launch a run"
+        description="Start a pipeline on a compute environment. You follow it on the run's page."
+      />
       {relaunchOf ? (
         <div className="mb-6">
           <RelaunchWarning workspaceId={workspaceId} runId={relaunchOf} />
@@ -174,14 +210,25 @@ function Launch({ workspace, initialPipelineId: pipelineParam, relaunchOf }: { w
           <PersonalNoSecretsNote />
         </div>
       ) : null}
-      <form id={formId} onSubmit={(e) => void onSubmit(e)} noValidate aria-label="Launch a run" className="grid items-start gap-6 lg:grid-cols-5">
+      <form
+        id={formId}
+        onSubmit={(e) => void onSubmit(e)}
+        noValidate
+        aria-label="Launch a run"
+        className="grid items-start gap-6 lg:grid-cols-5"
+      >
         <Card className="space-y-5 p-6 lg:col-span-3">
           <h2 className="text-base font-semibold text-slate-900">What to run</h2>
           <div>
             <label htmlFor={`${formId}-pipeline`} className="block text-sm font-medium text-slate-900">
               Pipeline
             </label>
-            <Select id={`${formId}-pipeline`} value={pipeline.id} onChange={(e) => pickPipeline(e.target.value)} className="mt-1.5 w-full py-2">
+            <Select
+              id={`${formId}-pipeline`}
+              value={pipeline.id}
+              onChange={(e) => pickPipeline(e.target.value)}
+              className="mt-1.5 w-full py-2"
+            >
               {pipelineList.map((p) => (
                 <option key={p.id} value={p.id}>
                   {p.name}
@@ -189,7 +236,9 @@ function Launch({ workspace, initialPipelineId: pipelineParam, relaunchOf }: { w
               ))}
             </Select>
             <p className="mt-1.5 break-all text-sm text-slate-500">
-              <code className="font-mono text-xs text-slate-600"><PathText>{pipeline.repository}</PathText></code>
+              <code className="font-mono text-xs text-slate-600">
+                <PathText>{pipeline.repository}</PathText>
+              </code>
               {pipeline.revision ? <span> · revision {pipeline.revision}</span> : null}
             </p>
           </div>
@@ -213,11 +262,15 @@ function Launch({ workspace, initialPipelineId: pipelineParam, relaunchOf }: { w
                 </option>
               ))}
             </Select>
-            <p id={`${formId}-ce-help`} className={`mt-1.5 text-sm ${errors.computeEnvId ? "text-red-600" : "text-slate-500"}`}>
+            <p
+              id={`${formId}-ce-help`}
+              className={`mt-1.5 text-sm ${errors.computeEnvId ? "text-red-600" : "text-slate-500"}`}
+            >
               {errors.computeEnvId ??
                 (ce ? (
                   <>
-                    Nextflow {ce.nextflowVersion} in <code className="break-all font-mono text-xs">{ce.workDir}</code>; stopped after {formatSeconds(ce.maxRunSeconds)}.{" "}
+                    Nextflow {ce.nextflowVersion} in <code className="break-all font-mono text-xs">{ce.workDir}</code>;
+                    stopped after {formatSeconds(ce.maxRunSeconds)}.{" "}
                     <span data-testid="secrets-reach">{SECRETS_REACH[ce.kind]}</span>
                   </>
                 ) : ceList.length === 0 ? (
@@ -226,7 +279,10 @@ function Launch({ workspace, initialPipelineId: pipelineParam, relaunchOf }: { w
                     {can(workspace.role, "compute-envs:manage") ? (
                       <>
                         {" "}
-                        <Link href={`/w/${workspaceId}/compute-envs`} className="font-medium text-indigo-600 hover:text-indigo-500">
+                        <Link
+                          href={`/w/${workspaceId}/compute-envs`}
+                          className="font-medium text-indigo-600 hover:text-indigo-500"
+                        >
                           Add one
                         </Link>
                         .
@@ -279,7 +335,11 @@ function Launch({ workspace, initialPipelineId: pipelineParam, relaunchOf }: { w
                 isTicked={isTicked}
                 onToggle={(name, on) => setToggled((prev) => new Map(prev).set(name, on))}
                 sourceText={(s) =>
-                  s.source === "workspace" ? "workspace" : overrides.has(s.name) ? "your secret — overrides the workspace secret of the same name" : "your secret"
+                  s.source === "workspace"
+                    ? "workspace"
+                    : overrides.has(s.name)
+                      ? "your secret — overrides the workspace secret of the same name"
+                      : "your secret"
                 }
                 missingRequired={missingRequired}
                 error={errors.secrets || undefined}
@@ -292,7 +352,15 @@ function Launch({ workspace, initialPipelineId: pipelineParam, relaunchOf }: { w
             {unplaced.filter(Boolean).map((m) => (
               <Alert key={m}>{m}</Alert>
             ))}
-            <Button type="submit" className="w-full py-2.5" disabled={launch.isPending || ceList.length === 0 || (!personal && mode === "needed" && missingRequired.length > 0)}>
+            <Button
+              type="submit"
+              className="w-full py-2.5"
+              disabled={
+                launch.isPending ||
+                ceList.length === 0 ||
+                (!personal && mode === "needed" && missingRequired.length > 0)
+              }
+            >
               {launch.isPending ? "Launching…" : "Launch run"}
             </Button>
             <p className="text-center text-xs text-slate-500">
@@ -313,7 +381,12 @@ type TNeeds = {
   description: string;
   reason: string | null;
   problems: string[];
-  items: Array<{ name: string; uses: Array<"process" | "config" | "script">; optional: boolean; source: "workspace" | "user" | "missing" }>;
+  items: Array<{
+    name: string;
+    uses: Array<"process" | "config" | "script">;
+    optional: boolean;
+    source: "workspace" | "user" | "missing";
+  }>;
 };
 
 function SecretsChoice({
@@ -348,9 +421,21 @@ function SecretsChoice({
   const groupId = useId();
   const options: { id: TMode; label: string; hint: ReactNode }[] = [
     ...(needs?.known
-      ? [{ id: "needed" as const, label: "What it needs", hint: `Exactly what the pipeline's sources ask for: ${needs.description}.` }]
+      ? [
+          {
+            id: "needed" as const,
+            label: "What it needs",
+            hint: `Exactly what the pipeline's sources ask for: ${needs.description}.`,
+          },
+        ]
       : []),
-    { id: "selected", label: "Only these", hint: needs?.known ? "Ticked: what the pipeline needs. Change the ticks to send other secrets." : "Tick the ones the pipeline needs." },
+    {
+      id: "selected",
+      label: "Only these",
+      hint: needs?.known
+        ? "Ticked: what the pipeline needs. Change the ticks to send other secrets."
+        : "Tick the ones the pipeline needs.",
+    },
     {
       id: "all",
       label: "All",
@@ -364,7 +449,9 @@ function SecretsChoice({
     <div className="mt-4 space-y-4">
       <fieldset>
         <legend className="sr-only">Which secrets the run gets</legend>
-        <div className={`grid ${options.length === 4 ? "grid-cols-4" : "grid-cols-3"} gap-1 rounded-lg bg-slate-100 p-1`}>
+        <div
+          className={`grid ${options.length === 4 ? "grid-cols-4" : "grid-cols-3"} gap-1 rounded-lg bg-slate-100 p-1`}
+        >
           {options.map((o) => (
             <label
               key={o.id}
@@ -390,7 +477,8 @@ function SecretsChoice({
 
       {needs && !needs.known ? (
         <p className="rounded-lg bg-amber-50 px-4 py-3 text-sm text-amber-800 ring-1 ring-amber-200">
-          What this pipeline needs is unknown until launch: {needs.reason}. Choose the secrets it needs (&quot;Only these&quot;), or send all.
+          What this pipeline needs is unknown until launch: {needs.reason}. Choose the secrets it needs (&quot;Only
+          these&quot;), or send all.
         </p>
       ) : null}
       {needs?.known && needs.problems.length > 0 ? (
@@ -410,7 +498,12 @@ function SecretsChoice({
       ) : loadError ? (
         <Alert>{loadError}</Alert>
       ) : mode === "needed" && needs?.known ? (
-        <NeededTable workspaceId={workspaceId} needs={needs} missingRequired={missingRequired} sourceText={sourceText} />
+        <NeededTable
+          workspaceId={workspaceId}
+          needs={needs}
+          missingRequired={missingRequired}
+          sourceText={sourceText}
+        />
       ) : loadError ? (
         <Alert>{loadError}</Alert>
       ) : available.length === 0 ? (
@@ -418,7 +511,9 @@ function SecretsChoice({
           Neither this workspace nor you have secrets, so the run gets none.
         </p>
       ) : mode === "none" ? (
-        <p className="rounded-lg bg-slate-50 px-4 py-3 text-sm text-slate-600 ring-1 ring-slate-200">The run gets no secrets.</p>
+        <p className="rounded-lg bg-slate-50 px-4 py-3 text-sm text-slate-600 ring-1 ring-slate-200">
+          The run gets no secrets.
+        </p>
       ) : (
         <div className="overflow-hidden rounded-lg ring-1 ring-slate-200">
           <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label="Secrets this run gets">
@@ -429,10 +524,16 @@ function SecretsChoice({
                     <span className="sr-only">Send</span>
                   </th>
                 ) : null}
-                <th scope="col" className="px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                <th
+                  scope="col"
+                  className="px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-500"
+                >
                   Name
                 </th>
-                <th scope="col" className="px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                <th
+                  scope="col"
+                  className="px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-500"
+                >
                   Comes from
                 </th>
               </tr>
@@ -454,7 +555,11 @@ function SecretsChoice({
                       </td>
                     ) : null}
                     <td className="px-3 py-2 align-top">
-                      <code className={`font-mono text-xs font-medium ${on ? "text-slate-900" : "text-slate-400 line-through"}`}>{s.name}</code>
+                      <code
+                        className={`font-mono text-xs font-medium ${on ? "text-slate-900" : "text-slate-400 line-through"}`}
+                      >
+                        {s.name}
+                      </code>
                     </td>
                     <td className={`px-3 py-2 align-top ${on ? "text-slate-600" : ""}`}>
                       <SourceText text={sourceText(s)} />
@@ -474,7 +579,8 @@ function SecretsChoice({
       {!loading && available.length > 0 && mode !== "none" && mode !== "needed" ? (
         <p className="text-xs text-slate-500">
           {mode === "selected" ? `${sentCount} of ${available.length} selected. ` : null}
-          Names only — values are never shown. A secret of yours replaces the workspace&apos;s secret of the same name in runs you launch.
+          Names only — values are never shown. A secret of yours replaces the workspace&apos;s secret of the same name
+          in runs you launch.
         </p>
       ) : null}
     </div>
@@ -508,7 +614,11 @@ function NeededTable({
   sourceText: (s: TAvailable) => string;
 }) {
   if (needs.items.length === 0) {
-    return <p className="rounded-lg bg-slate-50 px-4 py-3 text-sm text-slate-600 ring-1 ring-slate-200">The pipeline asks for no secrets, so the run gets none.</p>;
+    return (
+      <p className="rounded-lg bg-slate-50 px-4 py-3 text-sm text-slate-600 ring-1 ring-slate-200">
+        The pipeline asks for no secrets, so the run gets none.
+      </p>
+    );
   }
   return (
     <div className="space-y-3">
@@ -529,10 +639,16 @@ function NeededTable({
         <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label="Secrets the pipeline needs">
           <thead className="bg-slate-50">
             <tr>
-              <th scope="col" className="px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+              <th
+                scope="col"
+                className="px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-500"
+              >
                 Name
               </th>
-              <th scope="col" className="px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+              <th
+                scope="col"
+                className="px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-500"
+              >
                 Comes from
               </th>
             </tr>
@@ -563,7 +679,9 @@ function NeededTable({
           </tbody>
         </table>
       </div>
-      <p className="text-xs text-slate-500">Names only — values are never shown. Your personal secrets reach the run only for names listed here.</p>
+      <p className="text-xs text-slate-500">
+        Names only — values are never shown. Your personal secrets reach the run only for names listed here.
+      </p>
     </div>
   );
 }

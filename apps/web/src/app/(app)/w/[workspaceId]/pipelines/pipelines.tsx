@@ -6,7 +6,18 @@ import Link from "next/link";
 import { useId, useState, type FormEvent } from "react";
 import { can } from "@lockstep/auth/permissions";
 import type { TAppRouter } from "@lockstep/api";
-import { Alert, Button, Dialog, EmptyState, Field, FormFooter, PageHeader, PathText, SelectField, Textarea } from "@lockstep/ui";
+import {
+  Alert,
+  Button,
+  Dialog,
+  EmptyState,
+  Field,
+  FormFooter,
+  PageHeader,
+  PathText,
+  SelectField,
+  Textarea,
+} from "@lockstep/ui";
 import { errorMessage } from "~/components/errors";
 import { formErrorsOf, otherErrors } from "~/components/runs/form-errors";
 import { formatKeyValueLines, parseKeyValueLines } from "~/components/runs/format";
@@ -24,16 +35,32 @@ type TComputeEnv = TOutputs["computeEnvs"]["list"][number];
 export function Pipelines({ workspaceId }: { workspaceId: string }) {
   return (
     <WorkspaceFrame workspaceId={workspaceId} section="pipelines">
-      {(w) => <PipelinesPage workspaceId={w.id} manages={can(w.role, "pipelines:manage")} launches={can(w.role, "runs:launch")} />}
+      {(w) => (
+        <PipelinesPage
+          workspaceId={w.id}
+          manages={can(w.role, "pipelines:manage")}
+          launches={can(w.role, "runs:launch")}
+        />
+      )}
     </WorkspaceFrame>
   );
 }
 
 type TDialog = { kind: "create" } | { kind: "edit"; pipeline: TPipeline } | { kind: "delete"; pipeline: TPipeline };
 
-function PipelinesPage({ workspaceId, manages, launches }: { workspaceId: string; manages: boolean; launches: boolean }) {
+function PipelinesPage({
+  workspaceId,
+  manages,
+  launches,
+}: {
+  workspaceId: string;
+  manages: boolean;
+  launches: boolean;
+}) {
   const trpc = useTRPC();
-  const list = useInfiniteQuery(trpc.pipelines.list.infiniteQueryOptions({ workspaceId, limit: PAGE_SIZE }, { getNextPageParam: nextPageAfter() }));
+  const list = useInfiniteQuery(
+    trpc.pipelines.list.infiniteQueryOptions({ workspaceId, limit: PAGE_SIZE }, { getNextPageParam: nextPageAfter() }),
+  );
   const rows = rowsOf(list.data);
   // Names for the "Compute environment" column: the largest page (environments are few).
   const computeEnvs = useQuery(trpc.computeEnvs.list.queryOptions({ workspaceId, limit: PAGE_MAX }));
@@ -54,18 +81,33 @@ function PipelinesPage({ workspaceId, manages, launches }: { workspaceId: string
         <Alert>{errorMessage(list.error)}</Alert>
       ) : rows.length === 0 ? (
         <EmptyState title="No pipelines yet">
-          {manages ? "Add a pipeline to launch it from here." : "Owners, admins and maintainers of this workspace add them."}
+          {manages
+            ? "Add a pipeline to launch it from here."
+            : "Owners, admins and maintainers of this workspace add them."}
         </EmptyState>
       ) : (
-        <DataTable label="Pipelines" columns={["Name", "Repository", "Default params", "Compute environment"]} actions={manages || launches}>
+        <DataTable
+          label="Pipelines"
+          columns={["Name", "Repository", "Default params", "Compute environment"]}
+          actions={manages || launches}
+        >
           {rows.map((p) => {
             const params = Object.entries(p.defaultParams);
             return (
               <tr key={p.id} className="align-top">
-                <td className="min-w-[8rem] max-w-[16rem] px-5 py-3 font-medium text-slate-900 [overflow-wrap:anywhere]" title={p.name}>{p.name}</td>
+                <td
+                  className="min-w-[8rem] max-w-[16rem] px-5 py-3 font-medium text-slate-900 [overflow-wrap:anywhere]"
+                  title={p.name}
+                >
+                  {p.name}
+                </td>
                 <td className="max-w-sm px-5 py-3">
-                  <code className="font-mono text-xs text-slate-700"><PathText>{p.repository}</PathText></code>
-                  {p.revision ? <span className="mt-0.5 block text-xs text-slate-500">revision {p.revision}</span> : null}
+                  <code className="font-mono text-xs text-slate-700">
+                    <PathText>{p.repository}</PathText>
+                  </code>
+                  {p.revision ? (
+                    <span className="mt-0.5 block text-xs text-slate-500">revision {p.revision}</span>
+                  ) : null}
                   <span className="mt-0.5 block text-xs text-slate-600" data-testid="secret-needs">
                     {p.secretNeedsText}
                   </span>
@@ -79,7 +121,10 @@ function PipelinesPage({ workspaceId, manages, launches }: { workspaceId: string
                     </span>
                   ) : null}
                   {p.secretNeeds?.status === "known" && p.secretNeeds.problems.length > 0 ? (
-                    <ul className="mt-0.5 list-disc pl-4 text-xs text-amber-700" aria-label={`What Lockstep cannot read in ${p.name}`}>
+                    <ul
+                      className="mt-0.5 list-disc pl-4 text-xs text-amber-700"
+                      aria-label={`What Lockstep cannot read in ${p.name}`}
+                    >
                       {p.secretNeeds.problems.map((problem) => (
                         <li key={problem}>
                           <code className="font-mono">{problem}</code>
@@ -104,7 +149,11 @@ function PipelinesPage({ workspaceId, manages, launches }: { workspaceId: string
                   )}
                 </td>
                 <td className="px-5 py-3 text-slate-700">
-                  {p.defaultComputeEnvId ? (ceName.get(p.defaultComputeEnvId) ?? "…") : <span className="text-slate-400">None (chosen at launch)</span>}
+                  {p.defaultComputeEnvId ? (
+                    (ceName.get(p.defaultComputeEnvId) ?? "…")
+                  ) : (
+                    <span className="text-slate-400">None (chosen at launch)</span>
+                  )}
                 </td>
                 {manages || launches ? (
                   <RowActions>
@@ -119,10 +168,18 @@ function PipelinesPage({ workspaceId, manages, launches }: { workspaceId: string
                     ) : null}
                     {manages ? (
                       <>
-                        <Button variant="secondary" aria-label={`Edit ${p.name}`} onClick={() => open({ kind: "edit", pipeline: p })}>
+                        <Button
+                          variant="secondary"
+                          aria-label={`Edit ${p.name}`}
+                          onClick={() => open({ kind: "edit", pipeline: p })}
+                        >
                           Edit
                         </Button>
-                        <Button variant="secondary" aria-label={`Delete ${p.name}`} onClick={() => open({ kind: "delete", pipeline: p })}>
+                        <Button
+                          variant="secondary"
+                          aria-label={`Delete ${p.name}`}
+                          onClick={() => open({ kind: "delete", pipeline: p })}
+                        >
                           Delete
                         </Button>
                       </>
@@ -135,7 +192,9 @@ function PipelinesPage({ workspaceId, manages, launches }: { workspaceId: string
         </DataTable>
       )}
       {list.isSuccess ? <LoadMore query={list} label="Load more pipelines" /> : null}
-      {!manages && rows.length ? <p className="mt-3 text-sm text-slate-500">Only owners, admins and maintainers change pipelines.</p> : null}
+      {!manages && rows.length ? (
+        <p className="mt-3 text-sm text-slate-500">Only owners, admins and maintainers change pipelines.</p>
+      ) : null}
 
       {/* Opened once the environments are known: the form preselects the only one. */}
       {(dialog?.kind === "create" || dialog?.kind === "edit") && !computeEnvs.isPending ? (
@@ -147,13 +206,25 @@ function PipelinesPage({ workspaceId, manages, launches }: { workspaceId: string
           onSaved={(p) => done(dialog.kind === "edit" ? `Saved ${p.name}.` : `Created ${p.name}.`)}
         />
       ) : dialog?.kind === "delete" ? (
-        <DeletePipelineDialog workspaceId={workspaceId} pipeline={dialog.pipeline} onClose={close} onDeleted={() => done(`Deleted ${dialog.pipeline.name}.`)} />
+        <DeletePipelineDialog
+          workspaceId={workspaceId}
+          pipeline={dialog.pipeline}
+          onClose={close}
+          onDeleted={() => done(`Deleted ${dialog.pipeline.name}.`)}
+        />
       ) : null}
     </>
   );
 }
 
-const FORM_FIELDS = ["name", "repository", "revision", "defaultParams", "defaultComputeEnvId", "optionalSecrets"] as const;
+const FORM_FIELDS = [
+  "name",
+  "repository",
+  "revision",
+  "defaultParams",
+  "defaultComputeEnvId",
+  "optionalSecrets",
+] as const;
 
 function PipelineDialog({
   workspaceId,
@@ -176,7 +247,11 @@ function PipelineDialog({
   const [errors, setErrors] = useState<Record<string, string>>({});
   const saving = create.isPending || update.isPending;
   // A new pipeline defaults to the only compute environment there is: nearly always what is meant.
-  const initialCe = existing ? (existing.defaultComputeEnvId ?? "") : computeEnvs.length === 1 ? computeEnvs[0]!.id : "";
+  const initialCe = existing
+    ? (existing.defaultComputeEnvId ?? "")
+    : computeEnvs.length === 1
+      ? computeEnvs[0]!.id
+      : "";
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -199,7 +274,9 @@ function PipelineDialog({
         .filter(Boolean),
     };
     try {
-      const saved = existing ? await update.mutateAsync({ workspaceId, pipelineId: existing.id, pipeline }) : await create.mutateAsync({ workspaceId, pipeline });
+      const saved = existing
+        ? await update.mutateAsync({ workspaceId, pipelineId: existing.id, pipeline })
+        : await create.mutateAsync({ workspaceId, pipeline });
       await queryClient.invalidateQueries({ queryKey: trpc.pipelines.list.pathKey() });
       onSaved(saved);
     } catch (error) {
@@ -220,8 +297,22 @@ function PipelineDialog({
         </FormFooter>
       }
     >
-      <form id={formId} onSubmit={(e) => void onSubmit(e)} noValidate className="space-y-5" aria-label={existing ? `Edit ${existing.name}` : "New pipeline"}>
-        <Field id={`${formId}-name`} name="name" label="Name" defaultValue={existing?.name} autoComplete="off" required error={errors.name} />
+      <form
+        id={formId}
+        onSubmit={(e) => void onSubmit(e)}
+        noValidate
+        className="space-y-5"
+        aria-label={existing ? `Edit ${existing.name}` : "New pipeline"}
+      >
+        <Field
+          id={`${formId}-name`}
+          name="name"
+          label="Name"
+          defaultValue={existing?.name}
+          autoComplete="off"
+          required
+          error={errors.name}
+        />
         <Field
           id={`${formId}-repository`}
           name="repository"
@@ -272,7 +363,11 @@ function PipelineDialog({
           label="Default compute environment"
           defaultValue={initialCe}
           error={errors.defaultComputeEnvId}
-          hint={computeEnvs.length === 0 ? "This workspace has no compute environments yet." : "Preselected when the pipeline is launched."}
+          hint={
+            computeEnvs.length === 0
+              ? "This workspace has no compute environments yet."
+              : "Preselected when the pipeline is launched."
+          }
         >
           <option value="">None — choose at launch</option>
           {computeEnvs.map((ce) => (
@@ -289,7 +384,17 @@ function PipelineDialog({
   );
 }
 
-function DeletePipelineDialog({ workspaceId, pipeline, onClose, onDeleted }: { workspaceId: string; pipeline: TPipeline; onClose: () => void; onDeleted: () => void }) {
+function DeletePipelineDialog({
+  workspaceId,
+  pipeline,
+  onClose,
+  onDeleted,
+}: {
+  workspaceId: string;
+  pipeline: TPipeline;
+  onClose: () => void;
+  onDeleted: () => void;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const remove = useMutation(trpc.pipelines.delete.mutationOptions());
@@ -305,8 +410,9 @@ function DeletePipelineDialog({ workspaceId, pipeline, onClose, onDeleted }: { w
       }}
     >
       <p>
-        Delete <strong className="font-semibold text-slate-900 [overflow-wrap:anywhere]">{pipeline.name}</strong>? It can no longer be launched. Runs already launched keep their record,
-        their logs and their secrets&apos; lifecycle.
+        Delete <strong className="font-semibold text-slate-900 [overflow-wrap:anywhere]">{pipeline.name}</strong>? It
+        can no longer be launched. Runs already launched keep their record, their logs and their secrets&apos;
+        lifecycle.
       </p>
     </ConfirmDeleteDialog>
   );

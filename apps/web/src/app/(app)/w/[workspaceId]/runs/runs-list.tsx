@@ -23,7 +23,8 @@ export function RunsList({ workspaceId }: { workspaceId: string }) {
   );
 }
 
-const LAUNCH_LINK = "inline-flex items-center justify-center rounded-md bg-indigo-600 px-3.5 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500";
+const LAUNCH_LINK =
+  "inline-flex items-center justify-center rounded-md bg-indigo-600 px-3.5 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500";
 
 function Runs({ workspace }: { workspace: TWorkspace }) {
   const trpc = useTRPC();
@@ -32,12 +33,22 @@ function Runs({ workspace }: { workspace: TWorkspace }) {
   // Pushed, not polled: Postgres announces each run change and the server streams it here
   // (runs.onChange); the pages loaded so far are read again only when a run changed. A slow poll
   // stands in only while the stream is down.
-  const { live } = useRunEvents(workspace.id, undefined, () => void queryClient.invalidateQueries({ queryKey: trpc.runs.list.pathKey() }));
+  const { live } = useRunEvents(
+    workspace.id,
+    undefined,
+    () => void queryClient.invalidateQueries({ queryKey: trpc.runs.list.pathKey() }),
+  );
   const runs = useInfiniteQuery(
-    trpc.runs.list.infiniteQueryOptions({ workspaceId: workspace.id, limit: PAGE_SIZE }, { getNextPageParam: nextPageAfter(), refetchInterval: live ? false : FALLBACK_POLL_MS }),
+    trpc.runs.list.infiniteQueryOptions(
+      { workspaceId: workspace.id, limit: PAGE_SIZE },
+      { getNextPageParam: nextPageAfter(), refetchInterval: live ? false : FALLBACK_POLL_MS },
+    ),
   );
   const rows = rowsOf(runs.data);
-  const now = useNow(1000, rows.some((r) => r.startedAt && !r.finishedAt));
+  const now = useNow(
+    1000,
+    rows.some((r) => r.startedAt && !r.finishedAt),
+  );
   const launches = can(workspace.role, "runs:launch");
   const failedCleanup = rows.filter((r) => r.secretsState === "CLEANUP_FAILED").length;
 
@@ -55,7 +66,10 @@ function Runs({ workspace }: { workspace: TWorkspace }) {
         }
       />
       {failedCleanup > 0 ? (
-        <div role="alert" className="mb-6 flex gap-3 rounded-xl bg-red-50 px-5 py-4 text-sm text-red-800 ring-1 ring-red-200">
+        <div
+          role="alert"
+          className="mb-6 flex gap-3 rounded-xl bg-red-50 px-5 py-4 text-sm text-red-800 ring-1 ring-red-200"
+        >
           <svg viewBox="0 0 20 20" aria-hidden="true" className="mt-0.5 h-5 w-5 shrink-0 text-red-500">
             <path
               fill="currentColor"
@@ -67,8 +81,8 @@ function Runs({ workspace }: { workspace: TWorkspace }) {
               The secrets of {plural(failedCleanup, "finished run")} could not be deleted.
             </p>
             <p className="mt-1">
-              Copies may remain in the compute environment&apos;s secret store. Open the run{failedCleanup === 1 ? "" : "s"} marked “Cleanup failed” below to see
-              the error.
+              Copies may remain in the compute environment&apos;s secret store. Open the run
+              {failedCleanup === 1 ? "" : "s"} marked “Cleanup failed” below to see the error.
             </p>
           </div>
         </div>
@@ -93,7 +107,10 @@ function Runs({ workspace }: { workspace: TWorkspace }) {
           )}
         </EmptyState>
       ) : (
-        <DataTable label="Runs" columns={["Status", "Pipeline", "Launched by", "Compute environment", "Started", "Duration", "Secrets"]}>
+        <DataTable
+          label="Runs"
+          columns={["Status", "Pipeline", "Launched by", "Compute environment", "Started", "Duration", "Secrets"]}
+        >
           {rows.map((r) => {
             const href = `/w/${workspace.id}/runs/${r.id}`;
             return (
@@ -115,7 +132,9 @@ function Runs({ workspace }: { workspace: TWorkspace }) {
                   </Link>
                   <span className="block font-mono text-xs text-slate-400">{r.id.slice(0, 8)}</span>
                 </td>
-                <td className="px-5 py-3 text-slate-700">{r.launcher?.name ?? <span className="text-slate-400">deleted user</span>}</td>
+                <td className="px-5 py-3 text-slate-700">
+                  {r.launcher?.name ?? <span className="text-slate-400">deleted user</span>}
+                </td>
                 <td className="px-5 py-3 text-slate-700">{r.computeEnvName}</td>
                 <td className="whitespace-nowrap px-5 py-3 tabular-nums text-slate-600">
                   {r.startedAt ? (
@@ -126,7 +145,9 @@ function Runs({ workspace }: { workspace: TWorkspace }) {
                     </span>
                   )}
                 </td>
-                <td className="whitespace-nowrap px-5 py-3 tabular-nums text-slate-600">{r.startedAt ? runDuration(r, now) : "—"}</td>
+                <td className="whitespace-nowrap px-5 py-3 tabular-nums text-slate-600">
+                  {r.startedAt ? runDuration(r, now) : "—"}
+                </td>
                 <td className="whitespace-nowrap px-5 py-3">
                   <SecretsStateBadge state={r.secretsState} />
                 </td>

@@ -77,11 +77,33 @@ function RunPage({ workspace, runId }: { workspace: TWorkspace; runId: string })
 
   const r = run.data;
   const own = !!me.data && r.launcher?.id === me.data.id;
-  const mayCancel = !isTerminal(r.status) && (can(workspace.role, "runs:cancel-any") || (own && can(workspace.role, "runs:cancel-own")));
-  return <RunDetails workspace={workspace} run={r} own={own} mayCancel={mayCancel} refreshError={run.isError ? errorMessage(run.error) : null} />;
+  const mayCancel =
+    !isTerminal(r.status) &&
+    (can(workspace.role, "runs:cancel-any") || (own && can(workspace.role, "runs:cancel-own")));
+  return (
+    <RunDetails
+      workspace={workspace}
+      run={r}
+      own={own}
+      mayCancel={mayCancel}
+      refreshError={run.isError ? errorMessage(run.error) : null}
+    />
+  );
 }
 
-function RunDetails({ workspace, run, own, mayCancel, refreshError }: { workspace: TWorkspace; run: TRun; own: boolean; mayCancel: boolean; refreshError: string | null }) {
+function RunDetails({
+  workspace,
+  run,
+  own,
+  mayCancel,
+  refreshError,
+}: {
+  workspace: TWorkspace;
+  run: TRun;
+  own: boolean;
+  mayCancel: boolean;
+  refreshError: string | null;
+}) {
   const live = isLive(run);
   const now = useNow(1000, !run.finishedAt);
   const [confirming, setConfirming] = useState(false);
@@ -93,7 +115,9 @@ function RunDetails({ workspace, run, own, mayCancel, refreshError }: { workspac
           <div className="flex flex-wrap items-center gap-3">
             <h1 className="text-2xl font-semibold tracking-tight text-slate-900">{run.pipelineName}</h1>
             <RunStatusBadge status={run.status} />
-            {run.cancelRequested && !isTerminal(run.status) ? <span className="text-sm text-amber-700">Cancelling…</span> : null}
+            {run.cancelRequested && !isTerminal(run.status) ? (
+              <span className="text-sm text-amber-700">Cancelling…</span>
+            ) : null}
           </div>
           <p className="mt-1 font-mono text-xs text-slate-500">run {run.id}</p>
         </div>
@@ -114,7 +138,10 @@ function RunDetails({ workspace, run, own, mayCancel, refreshError }: { workspac
         </div>
       </div>
 
-      <dl className="mb-8 grid gap-x-6 gap-y-4 rounded-xl bg-white px-6 py-5 shadow-sm ring-1 ring-slate-200 sm:grid-cols-2 lg:grid-cols-4" aria-label="Run summary">
+      <dl
+        className="mb-8 grid gap-x-6 gap-y-4 rounded-xl bg-white px-6 py-5 shadow-sm ring-1 ring-slate-200 sm:grid-cols-2 lg:grid-cols-4"
+        aria-label="Run summary"
+      >
         <Fact term="Pipeline">
           {run.pipelineId ? (
             <Link href={`/w/${workspace.id}/pipelines`} className="font-medium text-slate-900 hover:text-indigo-600">
@@ -174,7 +201,9 @@ function RunDetails({ workspace, run, own, mayCancel, refreshError }: { workspac
             <h2 className="text-base font-semibold text-slate-900">Progress</h2>
             {run.cloudHead ? (
               // The trace file is written to the cloud work directory, which the worker does not read.
-              <p className="mt-3 text-sm text-slate-500">Task progress of cloud runs is in the Batch console and the trace file in the work directory.</p>
+              <p className="mt-3 text-sm text-slate-500">
+                Task progress of cloud runs is in the Batch console and the trace file in the work directory.
+              </p>
             ) : (
               <Progress progress={run.progress} ended={isTerminal(run.status)} />
             )}
@@ -194,10 +223,16 @@ function RunDetails({ workspace, run, own, mayCancel, refreshError }: { workspac
       </div>
 
       <Card className="mt-6 p-6">
-        {run.cloudHead ? <CloudLog kind={run.computeEnvKind} head={run.cloudHead} /> : <RunLog workspaceId={workspace.id} runId={run.id} live={live} />}
+        {run.cloudHead ? (
+          <CloudLog kind={run.computeEnvKind} head={run.cloudHead} />
+        ) : (
+          <RunLog workspaceId={workspace.id} runId={run.id} live={live} />
+        )}
       </Card>
 
-      {run.secretsState !== "NONE" ? <DeletionReceipt key={run.secretsState} workspaceId={workspace.id} runId={run.id} /> : null}
+      {run.secretsState !== "NONE" ? (
+        <DeletionReceipt key={run.secretsState} workspaceId={workspace.id} runId={run.id} />
+      ) : null}
       {run.provisionedAt ? <RunSecretVersions workspaceId={workspace.id} runId={run.id} /> : null}
 
       {confirming ? <CancelDialog workspaceId={workspace.id} run={run} onClose={() => setConfirming(false)} /> : null}
@@ -254,7 +289,9 @@ function RunSecrets({ run, own, personal }: { run: TRun; own: boolean; personal:
   if (runSecretCount(run) === 0) {
     return (
       <p className="mt-3 text-sm text-slate-500">
-        {personal ? "None: runs launched from a personal workspace get no secrets." : "None: this run was launched without secrets."}
+        {personal
+          ? "None: runs launched from a personal workspace get no secrets."
+          : "None: this run was launched without secrets."}
       </p>
     );
   }
@@ -267,12 +304,16 @@ function RunSecrets({ run, own, personal }: { run: TRun; own: boolean; personal:
         {run.secretNames.map((s) => (
           <li key={`${s.source}:${s.name}`} className="flex items-baseline justify-between gap-3 py-2 text-sm">
             <code className="font-mono text-xs font-medium text-slate-900">{s.name}</code>
-            <span className={s.source === "user" ? "text-indigo-700" : "text-slate-500"}>{s.source === "workspace" ? "workspace" : "your secret"}</span>
+            <span className={s.source === "user" ? "text-indigo-700" : "text-slate-500"}>
+              {s.source === "workspace" ? "workspace" : "your secret"}
+            </span>
           </li>
         ))}
         {hidden > 0 ? (
           <li className="flex items-baseline justify-between gap-3 py-2 text-sm">
-            <span className="text-slate-700">{hidden === 1 ? `a personal secret of ${launcherName}` : `${hidden} personal secrets of ${launcherName}`}</span>
+            <span className="text-slate-700">
+              {hidden === 1 ? `a personal secret of ${launcherName}` : `${hidden} personal secrets of ${launcherName}`}
+            </span>
             <span className="text-indigo-700" title="Only its owner sees a personal secret's name.">
               name private
             </span>
@@ -290,7 +331,11 @@ function Redaction({ redaction }: { redaction: TRun["redaction"] }) {
   if (!redaction) return null;
   const { occurrences, files, scannedFiles } = redaction;
   return (
-    <p data-testid="run-redaction" className="mt-3 border-t border-slate-100 pt-3 text-xs text-slate-600" title={`Checked ${formatDateTime(new Date(redaction.at))}`}>
+    <p
+      data-testid="run-redaction"
+      className="mt-3 border-t border-slate-100 pt-3 text-xs text-slate-600"
+      title={`Checked ${formatDateTime(new Date(redaction.at))}`}
+    >
       {occurrences === 0
         ? `No secret value found in the run's ${plural(scannedFiles, "log file")}.`
         : `${plural(occurrences, "occurrence")} in ${plural(files, "file")} redacted (of ${plural(scannedFiles, "log file")} scanned).`}
@@ -347,8 +392,11 @@ function CancelDialog({ workspaceId, run, onClose }: { workspaceId: string; run:
     >
       <div className="space-y-3 text-sm text-slate-700">
         <p>
-          Nextflow is stopped and its running tasks are killed; the run ends as <strong className="font-semibold">Cancelled</strong>.
-          {runSecretCount(run) > 0 ? " Its secrets are deleted from the compute environment once it has stopped." : null}
+          Nextflow is stopped and its running tasks are killed; the run ends as{" "}
+          <strong className="font-semibold">Cancelled</strong>.
+          {runSecretCount(run) > 0
+            ? " Its secrets are deleted from the compute environment once it has stopped."
+            : null}
         </p>
         {error ? <Alert>{error}</Alert> : null}
       </div>
@@ -366,12 +414,15 @@ function CloudLog({ kind, head }: { kind: string; head: { job: string; workDir: 
     <div>
       <h2 className="text-base font-semibold text-slate-900">Log</h2>
       <p className="mt-2 text-sm text-slate-600">
-        The Nextflow head runs as {aws ? "an AWS Batch" : "a Google Batch"} job; its console goes to {aws ? "CloudWatch Logs (log group /aws/batch/job)" : "Cloud Logging"}.
-        Lockstep masks nothing there, so pipelines must not print secret values.
+        The Nextflow head runs as {aws ? "an AWS Batch" : "a Google Batch"} job; its console goes to{" "}
+        {aws ? "CloudWatch Logs (log group /aws/batch/job)" : "Cloud Logging"}. Lockstep masks nothing there, so
+        pipelines must not print secret values.
       </p>
       <dl className="mt-4 grid gap-3 text-sm sm:grid-cols-2">
         <div>
-          <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">{aws ? "Batch job id" : "Batch job"}</dt>
+          <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">
+            {aws ? "Batch job id" : "Batch job"}
+          </dt>
           <dd className="mt-1 break-all font-mono text-slate-900">{head.job}</dd>
         </div>
         <div>
@@ -422,8 +473,9 @@ function DeletionReceipt({ workspaceId, runId }: { workspaceId: string; runId: s
           <p>
             {receipt.data.deletion.verified ? (
               <>
-                Every copy verified gone {receipt.data.deletion.at ? formatDateTime(new Date(receipt.data.deletion.at)) : ""} by listing the store after deleting (
-                {plural(receipt.data.deletion.attempts, "attempt")}).
+                Every copy verified gone{" "}
+                {receipt.data.deletion.at ? formatDateTime(new Date(receipt.data.deletion.at)) : ""} by listing the
+                store after deleting ({plural(receipt.data.deletion.attempts, "attempt")}).
               </>
             ) : (
               <>Not verified gone yet{receipt.data.deletion.lastError ? `: ${receipt.data.deletion.lastError}` : "."}</>
@@ -437,13 +489,22 @@ function DeletionReceipt({ workspaceId, runId }: { workspaceId: string; runId: s
               <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label="Copies written for the run">
                 <thead className="bg-slate-50">
                   <tr>
-                    <th scope="col" className="px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                    <th
+                      scope="col"
+                      className="px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-500"
+                    >
                       Location
                     </th>
-                    <th scope="col" className="px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                    <th
+                      scope="col"
+                      className="px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-500"
+                    >
                       Written
                     </th>
-                    <th scope="col" className="px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                    <th
+                      scope="col"
+                      className="px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-500"
+                    >
                       Verified gone
                     </th>
                   </tr>
@@ -455,7 +516,9 @@ function DeletionReceipt({ workspaceId, runId }: { workspaceId: string; runId: s
                         <code className="break-all font-mono text-xs text-slate-900">{c.location}</code>
                       </td>
                       <td className="px-3 py-2 align-top">{formatDateTime(new Date(c.writtenAt))}</td>
-                      <td className="px-3 py-2 align-top">{c.goneAt ? `${formatDateTime(new Date(c.goneAt))} (${c.verifiedBy})` : "not yet"}</td>
+                      <td className="px-3 py-2 align-top">
+                        {c.goneAt ? `${formatDateTime(new Date(c.goneAt))} (${c.verifiedBy})` : "not yet"}
+                      </td>
                     </tr>
                   ))}
                 </tbody>
