@@ -1,7 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { drizzle } from "drizzle-orm/postgres-js";
-import postgres from "postgres";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   createUserWithPersonalWorkspace,
   dueWebhookDeliveries,
@@ -9,7 +7,7 @@ import {
   listWebhookAttempts,
   recordWebhookEvent,
 } from "./index";
-import * as schema from "./schema";
+import { queryPlanHarness } from "./test/query-plans";
 
 /**
  * The webhook drain runs on a timer (every 15 s) and the delivery log is paged: both use an index,
@@ -17,35 +15,7 @@ import * as schema from "./schema";
  * captured as the code issues them and explained with sequential scans off, as in
  * run-queries.integration.test.ts.
  */
-const issued: Array<{ query: string; parameters: unknown[] }> = [];
-const client = postgres(inject("databaseUrl"), {
-  max: 1,
-  onnotice: () => {},
-  debug: (_c, query, parameters) => void issued.push({ query, parameters: parameters as unknown[] }),
-});
-const db = drizzle(client, { schema, casing: "snake_case" });
-const plain = postgres(inject("databaseUrl"), { max: 1, onnotice: () => {} });
-
-afterAll(async () => {
-  await client.end();
-  await plain.end();
-});
-
-async function planOf(query: string, parameters: unknown[]): Promise<string> {
-  return plain.begin(async (tx) => {
-    await tx.unsafe("set local enable_seqscan = off");
-    const rows = await tx.unsafe(`explain ${query}`, parameters as never[]);
-    return rows.map((r) => String(r["QUERY PLAN"])).join("\n");
-  });
-}
-
-async function captured<T>(use: () => Promise<T>, match: RegExp): Promise<{ query: string; parameters: unknown[] }> {
-  issued.length = 0;
-  await use();
-  const found = issued.find((q) => match.test(q.query));
-  if (!found) throw new Error(`no issued query matched ${match}: ${issued.map((q) => q.query).join(" | ")}`);
-  return found;
-}
+const { db, plain, planOf, captured } = queryPlanHarness();
 
 async function endpointWithDelivery() {
   const user = (await createUserWithPersonalWorkspace(db, {
