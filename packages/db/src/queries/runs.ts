@@ -240,6 +240,39 @@ export const runsKeyset: TKeyset = { key: runs.submittedAt, id: runs.id, kind: "
  * runs submitted within the same millisecond are neither skipped nor repeated at a page boundary.
  * `search`: part of the pipeline name; `status`: only runs in these states.
  */
+/** What a runs page shows of each run (the API's runOut): not its bindings, copies, versions or head environment. */
+const runListColumns = {
+  id: runs.id,
+  status: runs.status,
+  secretsState: runs.secretsState,
+  pipelineId: runs.pipelineId,
+  pipelineName: runs.pipelineName,
+  repository: runs.repository,
+  revision: runs.revision,
+  computeEnvId: runs.computeEnvId,
+  computeEnvName: runs.computeEnvName,
+  computeEnvKind: runs.computeEnvKind,
+  executorRef: runs.executorRef,
+  runDir: runs.runDir,
+  params: runs.params,
+  secretRefs: runs.secretRefs,
+  launchedBy: runs.launchedBy,
+  exitCode: runs.exitCode,
+  errorMessage: runs.errorMessage,
+  cancelRequested: runs.cancelRequested,
+  progress: runs.progress,
+  submittedAt: runs.submittedAt,
+  provisionedAt: runs.provisionedAt,
+  startedAt: runs.startedAt,
+  finishedAt: runs.finishedAt,
+  secretsDeletedAt: runs.secretsDeletedAt,
+  deadlineAt: runs.deadlineAt,
+  cleanupAttempts: runs.cleanupAttempts,
+  lastCleanupError: runs.lastCleanupError,
+  redaction: runs.redaction,
+};
+export type TRunListRow = { [K in keyof typeof runListColumns]: (typeof runs.$inferSelect)[K] };
+
 export async function listRuns(
   db: TDbOrTx,
   workspaceId: string,
@@ -252,7 +285,7 @@ export async function listRuns(
   return prepared(db, shape, (db, name) =>
     db
       .select({
-        run: runs,
+        run: runListColumns,
         launcher: { id: users.id, name: users.name, email: users.email },
         cursorKey: keysetKey(runsKeyset),
       })

@@ -15,7 +15,7 @@ import { isSshComputeKind, MAX_ENV_VARS, ZComputeEnvInput, ZEnvName, ZHostKeySha
 import { actorOf } from "../../actor";
 import { AppError } from "../../errors";
 import { createComputeEnv, updateComputeEnv } from "../../services/compute-envs";
-import { cursored, pageOf, withCursor, ZPageInput } from "../../paging";
+import { cursored, pageOf, pageOutput, withCursor, ZPageInput } from "../../paging";
 import { router, workspaceProcedure } from "../../trpc";
 import { ZComputeEnvOut } from "../shapes";
 
@@ -50,7 +50,7 @@ export const computeEnvsRouter = router({
   /** By name, one page (search: part of the name). */
   list: workspaceProcedure("workspace:view")
     .input(ZPageInput)
-    .output(z.array(withCursor(ZComputeEnvOut)))
+    .output(pageOutput(withCursor(ZComputeEnvOut)))
     .query(async ({ ctx, input }) =>
       cursored(await listComputeEnvs(ctx.db, ctx.workspace.id, pageOf(input, "name")), "name", (c) => c.id).map(
         (c) => ({ ...computeEnvOut(c), cursor: c.cursor }),

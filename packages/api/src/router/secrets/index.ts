@@ -3,7 +3,7 @@ import { listSecretMetadata, secretSorts, type TSecretOwner } from "@lockstep/db
 import { ZId } from "@lockstep/validators";
 import { actorOf } from "../../actor";
 import { createSecret, importSecrets, removeSecret, updateSecret, validateSecretName } from "../../services/secrets";
-import { cursored, pageOf, withCursor, ZPageInput } from "../../paging";
+import { cursored, pageOf, pageOutput, withCursor, ZPageInput } from "../../paging";
 import { authedProcedure, router, workspaceProcedure } from "../../trpc";
 import { historyOf } from "../../services/secret-history";
 import { ZImportOut, ZSecretHistoryOut, ZSecretOut, ZSecretRefOut, ZValidateNameOut } from "../shapes";
@@ -45,7 +45,7 @@ export const secretsRouter = router({
   /** One page of secret metadata: by name (A→Z, the Launch form's order) or last written first. */
   list: workspaceProcedure("secrets:list")
     .input(ZSecretListInput)
-    .output(z.array(ZSecretPageRow))
+    .output(pageOutput(ZSecretPageRow))
     .query(({ ctx, input }) => listSecretPage(ctx.db, ws(ctx), input)),
 
   /** Who wrote each version of a secret and when (never a value). */

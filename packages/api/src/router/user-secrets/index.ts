@@ -6,6 +6,7 @@ import { authedProcedure, router } from "../../trpc";
 import { actorOf } from "../../actor";
 import { historyOf } from "../../services/secret-history";
 import { ZHistoryInput, ZImportInput, ZSecretName, ZValueInput } from "../secrets/inputs";
+import { pageOutput } from "../../paging";
 import { listSecretPage, ZSecretListInput, ZSecretPageRow } from "../secrets";
 import { ZImportOut, ZSecretHistoryOut, ZSecretRefOut, ZValidateNameOut } from "../shapes";
 
@@ -15,7 +16,7 @@ const mine = (ctx: { user: { id: string } }): TSecretOwner => ({ scope: "user", 
 export const userSecretsRouter = router({
   list: authedProcedure
     .input(ZSecretListInput)
-    .output(z.array(ZSecretPageRow))
+    .output(pageOutput(ZSecretPageRow))
     .query(({ ctx, input }) => listSecretPage(ctx.db, mine(ctx), input)),
 
   /** Who wrote each version of one of your secrets and when (never a value). */
