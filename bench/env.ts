@@ -36,6 +36,8 @@ export const listsEnv = {
   concurrency: count("BENCH_CONCURRENCY", 50, 1),
   /** Measured requests per scenario. */
   requests: count("BENCH_REQUESTS", 2000, 1),
+  /** Interleaved rounds the requests are split into (every scenario runs once per round, the order rotated). */
+  rounds: count("BENCH_ROUNDS", 5, 1),
   /** Secrets and runs seeded in the benchmark's workspace. */
   secrets: count("BENCH_SECRETS", 1000, 50),
   runs: count("BENCH_RUNS", 20_000, 50),

@@ -57,6 +57,7 @@ export type TListsBenchResult = {
   at: string;
   concurrency: number;
   requests: number;
+  rounds: number;
   seeded: { secrets: number; runs: number };
   statementsPerRequest: Record<string, number>;
   scenarios: TScenarioResult[];
@@ -176,13 +177,10 @@ function get(
 const quantile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 
+type TSamples = { times: number[]; seconds: number; errors: number };
+
 /** Runs `op` `requests` times with `concurrency` in flight; an op that throws counts as an error, its time left out. */
-async function measure(
-  scenario: string,
-  requests: number,
-  concurrency: number,
-  op: () => Promise<void>,
-): Promise<TScenarioResult> {
+async function measure(requests: number, concurrency: number, op: () => Promise<void>): Promise<TSamples> {
   const times: number[] = [];
   let errors = 0;
   let next = 0;
@@ -201,17 +199,22 @@ async function measure(
       }
     }),
   );
-  const seconds = (performance.now() - started) / 1000;
-  times.sort((a, b) => a - b);
+  return { times, seconds: (performance.now() - started) / 1000, errors };
+}
+
+/** One scenario's figures over all its rounds: req/s over the time its own rounds took. */
+function summarise(scenario: string, samples: TSamples[]): TScenarioResult {
+  const times = samples.flatMap((s) => s.times).sort((a, b) => a - b);
+  const seconds = samples.reduce((sum, s) => sum + s.seconds, 0);
   const round = (n: number) => Math.round(n * 100) / 100;
   return {
     scenario,
-    requests,
+    requests: times.length + samples.reduce((sum, s) => sum + s.errors, 0),
     seconds: round(seconds),
     perSecond: round(times.length / seconds),
     p50Ms: round(quantile(times, 0.5)),
     p99Ms: round(quantile(times, 0.99)),
-    errors,
+    errors: samples.reduce((sum, s) => sum + s.errors, 0),
   };
 }
 
@@ -221,11 +224,13 @@ export async function benchLists(opts: {
   requests?: number;
   secrets?: number;
   runs?: number;
+  rounds?: number;
 }): Promise<TListsBenchResult> {
   const concurrency = opts.concurrency ?? listsEnv.concurrency;
   const requests = opts.requests ?? listsEnv.requests;
   const secrets = opts.secrets ?? listsEnv.secrets;
   const runs = opts.runs ?? listsEnv.runs;
+  const rounds = Math.min(opts.rounds ?? listsEnv.rounds, requests);
   await runMigrations(opts.databaseUrl);
   let capture: Array<{ query: string; parameters: unknown[] }> | null = null;
   const { db, sql, close } = createDatabase(opts.databaseUrl, {
@@ -276,9 +281,18 @@ export async function benchLists(opts: {
       ["floor(runs.list)", floor(floors["runs.list"])],
       ["runs.list", list("runs.list")],
     ];
-    for (const [name, op] of scenarios) await measure(`${name} (warm-up)`, Math.min(200, requests), concurrency, op);
-    const results: TScenarioResult[] = [];
-    for (const [name, op] of scenarios) results.push(await measure(name, requests, concurrency, op));
+    for (const [, op] of scenarios) await measure(Math.min(200, requests), concurrency, op);
+    // Interleaved: each round runs every scenario for its share of the requests, the order rotated
+    // each round, so a busy moment of the (shared) machine falls on every scenario alike.
+    const samples = new Map<string, TSamples[]>(scenarios.map(([name]) => [name, []]));
+    for (let r = 0; r < rounds; r++) {
+      const share = Math.floor(requests / rounds) + (r < requests % rounds ? 1 : 0);
+      for (let i = 0; i < scenarios.length; i++) {
+        const [name, op] = scenarios[(i + r) % scenarios.length]!;
+        samples.get(name)!.push(await measure(share, concurrency, op));
+      }
+    }
+    const results = scenarios.map(([name]) => summarise(name, samples.get(name)!));
 
     const byName = new Map(results.map((r) => [r.scenario, r]));
     const goals = (["secrets.list", "runs.list"] as const).map((l) => {
@@ -299,6 +313,7 @@ export async function benchLists(opts: {
       at: new Date().toISOString(),
       concurrency,
       requests,
+      rounds,
       seeded: { secrets, runs },
       statementsPerRequest: { "secrets.list": floors["secrets.list"].length, "runs.list": floors["runs.list"].length },
       scenarios: results,
@@ -321,7 +336,7 @@ function table(result: TListsBenchResult): string {
       `| ${g.list.padEnd(12)} | ${String(g.throughputVsFloor).padStart(12)} ${g.meetsThroughput ? "✓" : "✗"} | ${String(g.p99VsHealth).padStart(11)} ${g.meetsP99 ? "✓" : "✗"} |`,
   );
   return [
-    `concurrency ${result.concurrency}, ${result.requests} requests per scenario, ${result.seeded.secrets} secrets and ${result.seeded.runs} runs in the workspace`,
+    `concurrency ${result.concurrency}, ${result.requests} requests per scenario in ${result.rounds} interleaved rounds, ${result.seeded.secrets} secrets and ${result.seeded.runs} runs in the workspace`,
     `statements per request: ${Object.entries(result.statementsPerRequest)
       .map(([k, v]) => `${k} ${v}`)
       .join(", ")}`,
