@@ -21,8 +21,8 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { createServer, Agent, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
-import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import { freePort, startEmbeddedPostgres } from "@lockstep/devstack";
 // By path: bench/ is not a workspace package, and each package exports its source.
 import { appRouter, identityFromToken, type TContext } from "../packages/api/src/index";
@@ -118,12 +118,29 @@ async function seed(db: TDatabase, secrets: number, runs: number) {
   return { workspaceId: ws!.id, token: t.token };
 }
 
-function startServer(db: TDatabase): Promise<{ server: Server; port: number }> {
+type TSql = ReturnType<typeof createDatabase>["sql"];
+/** The statements one list request sent, captured on the wire, replayed by the floor's route. */
+type TStatements = Array<{ query: string; parameters: unknown[] }>;
+
+function startServer(
+  db: TDatabase,
+  sql: TSql,
+  floors: Map<string, TStatements>,
+): Promise<{ server: Server; port: number }> {
   // A rejected answer becomes a 500 (the bench counts it) instead of an unhandled rejection.
   const server = createServer((req, res) => void answer(req, res).catch(() => res.writeHead(500).end()));
   async function answer(req: IncomingMessage, res: ServerResponse) {
     if (req.url === "/health") {
       await pingDatabase(db);
+      res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
+      return;
+    }
+    // The floor: what /health does, then the list's statements one after the other, as prepared
+    // statements (as the API sends them: packages/db/src/queries/prepared.ts), and the same tiny answer.
+    const statements = req.url?.startsWith("/floor/") ? floors.get(req.url.slice("/floor/".length)) : undefined;
+    if (statements) {
+      await pingDatabase(db);
+      for (const s of statements) await sql.unsafe(s.query, s.parameters as never[], { prepare: true });
       res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
       return;
     }
@@ -177,29 +194,26 @@ function get(
 const quantile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 
-type TSamples = { times: number[]; seconds: number; errors: number };
+/** What the load generator (load-worker.mjs) is asked for, and answers. */
+type TBurst = { path: string; headers: Record<string, string>; requests: number };
+type TSamples = { times: number[]; seconds: number; errors: number; firstError: string | null };
 
-/** Runs `op` `requests` times with `concurrency` in flight; an op that throws counts as an error, its time left out. */
-async function measure(requests: number, concurrency: number, op: () => Promise<void>): Promise<TSamples> {
-  const times: number[] = [];
-  let errors = 0;
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < requests) {
-        next++;
-        const t0 = performance.now();
-        try {
-          await op();
-          times.push(performance.now() - t0);
-        } catch {
-          errors++;
-        }
-      }
-    }),
-  );
-  return { times, seconds: (performance.now() - started) / 1000, errors };
+/** The load generator: a worker thread (load-worker.ts), so the client's work is not the server's. */
+function startLoad(port: number, concurrency: number) {
+  const worker = new Worker(new URL("./load-worker.mjs", import.meta.url), { workerData: { port, concurrency } });
+  const failed = new Promise<never>((_, reject) => worker.once("error", reject));
+  return {
+    /** `requests` GETs of `path`, `concurrency` at once; a non-200 answer counts as an error, its time left out. */
+    burst: (path: string, headers: Record<string, string>, requests: number) =>
+      Promise.race([
+        failed,
+        new Promise<TSamples>((resolve) => {
+          worker.once("message", resolve);
+          worker.postMessage({ path, headers, requests } satisfies TBurst);
+        }),
+      ]),
+    stop: () => worker.terminate(),
+  };
 }
 
 /** One scenario's figures over all its rounds: req/s over the time its own rounds took. */
@@ -238,22 +252,15 @@ export async function benchLists(opts: {
     applicationName: "lockstep-bench",
     onQuery: (query, parameters) => void capture?.push({ query, parameters }),
   });
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  const { server, port } = await startServer(db);
+  const agent = new Agent({ keepAlive: true, maxSockets: 2 });
+  const floors = new Map<string, TStatements>();
+  const { server, port } = await startServer(db, sql, floors);
+  const load = startLoad(port, concurrency);
   try {
     const { workspaceId, token } = await seed(db, secrets, runs);
     const auth = { authorization: `Bearer ${token}` };
     const path = (procedure: string) =>
       `/api/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify({ json: { workspaceId, limit: 50 } }))}`;
-    const list = (procedure: string) => async () => {
-      const r = await get(agent, port, path(procedure), auth);
-      if (r.status !== 200) throw new Error(`${procedure}: HTTP ${r.status}`);
-    };
-    const health = async () => {
-      const r = await get(agent, port, "/health");
-      if (r.status !== 200) throw new Error(`health: HTTP ${r.status}`);
-    };
-
     // Correctness first: each list answers a full page, and the statements it sends are captured for its floor.
     const statementsOf = async (procedure: string) => {
       await identityFromToken(db, token, "127.0.0.1"); // records the token's first use, so the capture is a steady-state request
@@ -267,29 +274,30 @@ export async function benchLists(opts: {
         throw new Error(`${procedure} answered HTTP ${r.status} with ${rows.length} rows, not a page of 50`);
       return sent;
     };
-    const floors = { "secrets.list": await statementsOf("secrets.list"), "runs.list": await statementsOf("runs.list") };
-    const floor = (statements: Array<{ query: string; parameters: unknown[] }>) => async () => {
-      await health();
-      // As prepared statements, as the API sends them (packages/db/src/queries/prepared.ts): the cheapest way Postgres runs them.
-      for (const s of statements) await sql.unsafe(s.query, s.parameters as never[], { prepare: true });
-    };
+    for (const procedure of ["secrets.list", "runs.list"]) floors.set(procedure, await statementsOf(procedure));
+    for (const [procedure, statements] of floors) {
+      const r = await get(agent, port, `/floor/${procedure}`);
+      if (r.status !== 200) throw new Error(`floor(${procedure}) answered HTTP ${r.status}`);
+      if (statements.length === 0) throw new Error(`${procedure}: no statement captured`);
+    }
 
-    const scenarios: Array<[string, () => Promise<void>]> = [
-      ["health", health],
-      ["floor(secrets.list)", floor(floors["secrets.list"])],
-      ["secrets.list", list("secrets.list")],
-      ["floor(runs.list)", floor(floors["runs.list"])],
-      ["runs.list", list("runs.list")],
+    // Every scenario is one GET from the load generator: [name, path, headers].
+    const scenarios: Array<[string, string, Record<string, string>]> = [
+      ["health", "/health", {}],
+      ["floor(secrets.list)", "/floor/secrets.list", {}],
+      ["secrets.list", path("secrets.list"), auth],
+      ["floor(runs.list)", "/floor/runs.list", {}],
+      ["runs.list", path("runs.list"), auth],
     ];
-    for (const [, op] of scenarios) await measure(Math.min(200, requests), concurrency, op);
+    for (const [, p, h] of scenarios) await load.burst(p, h, Math.min(200, requests));
     // Interleaved: each round runs every scenario for its share of the requests, the order rotated
     // each round, so a busy moment of the (shared) machine falls on every scenario alike.
     const samples = new Map<string, TSamples[]>(scenarios.map(([name]) => [name, []]));
     for (let r = 0; r < rounds; r++) {
       const share = Math.floor(requests / rounds) + (r < requests % rounds ? 1 : 0);
       for (let i = 0; i < scenarios.length; i++) {
-        const [name, op] = scenarios[(i + r) % scenarios.length]!;
-        samples.get(name)!.push(await measure(share, concurrency, op));
+        const [name, p, h] = scenarios[(i + r) % scenarios.length]!;
+        samples.get(name)!.push(await load.burst(p, h, share));
       }
     }
     const results = scenarios.map(([name]) => summarise(name, samples.get(name)!));
@@ -315,11 +323,14 @@ export async function benchLists(opts: {
       requests,
       rounds,
       seeded: { secrets, runs },
-      statementsPerRequest: { "secrets.list": floors["secrets.list"].length, "runs.list": floors["runs.list"].length },
+      statementsPerRequest: Object.fromEntries(
+        [...floors].map(([procedure, statements]) => [procedure, statements.length]),
+      ),
       scenarios: results,
       goals,
     };
   } finally {
+    await load.stop();
     agent.destroy();
     await new Promise((r) => server.close(r));
     await close();
