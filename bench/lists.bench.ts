@@ -20,6 +20,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { createServer, Agent, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createRequire } from "node:module";
+import { loadavg } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
@@ -52,6 +53,13 @@ export type TScenarioResult = {
   p50Ms: number;
   p99Ms: number;
   errors: number;
+  /**
+   * CPU of this Node process per request, in ms (process.cpuUsage over the scenario's bursts): the
+   * server's work plus the load generator's, not Postgres'. Much steadier than req/s on a shared machine.
+   */
+  nodeCpuMsPerRequest: number;
+  /** The first error's message, if any failed. */
+  firstError: string | null;
 };
 export type TListsBenchResult = {
   at: string;
@@ -67,7 +75,11 @@ export type TListsBenchResult = {
     p99VsHealth: number;
     meetsThroughput: boolean;
     meetsP99: boolean;
+    /** Node CPU per request, the list's over its floor's (informational: Postgres' share is not in it). */
+    nodeCpuVsFloor: number;
   }>;
+  /** os.loadavg()[0] when the measurement started and ended (2 cores: above 2 the machine was shared). */
+  loadAverage: { start: number; end: number };
 };
 
 /** A context field the list procedures never touch: using one is a bug in the benchmark, so it throws. */
@@ -197,6 +209,7 @@ const quantile = (sorted: number[], q: number) =>
 /** What the load generator (load-worker.mjs) is asked for, and answers. */
 type TBurst = { path: string; headers: Record<string, string>; requests: number };
 type TSamples = { times: number[]; seconds: number; errors: number; firstError: string | null };
+type TBurstSamples = TSamples & { cpuMicros: number };
 
 /** The load generator: a worker thread (load-worker.ts), so the client's work is not the server's. */
 function startLoad(port: number, concurrency: number) {
@@ -204,20 +217,24 @@ function startLoad(port: number, concurrency: number) {
   const failed = new Promise<never>((_, reject) => worker.once("error", reject));
   return {
     /** `requests` GETs of `path`, `concurrency` at once; a non-200 answer counts as an error, its time left out. */
-    burst: (path: string, headers: Record<string, string>, requests: number) =>
-      Promise.race([
+    burst: async (path: string, headers: Record<string, string>, requests: number): Promise<TBurstSamples> => {
+      const cpu = process.cpuUsage();
+      const samples = await Promise.race([
         failed,
         new Promise<TSamples>((resolve) => {
           worker.once("message", resolve);
           worker.postMessage({ path, headers, requests } satisfies TBurst);
         }),
-      ]),
+      ]);
+      const used = process.cpuUsage(cpu);
+      return { ...samples, cpuMicros: used.user + used.system };
+    },
     stop: () => worker.terminate(),
   };
 }
 
 /** One scenario's figures over all its rounds: req/s over the time its own rounds took. */
-function summarise(scenario: string, samples: TSamples[]): TScenarioResult {
+function summarise(scenario: string, samples: TBurstSamples[]): TScenarioResult {
   const times = samples.flatMap((s) => s.times).sort((a, b) => a - b);
   const seconds = samples.reduce((sum, s) => sum + s.seconds, 0);
   const round = (n: number) => Math.round(n * 100) / 100;
@@ -229,6 +246,9 @@ function summarise(scenario: string, samples: TSamples[]): TScenarioResult {
     p50Ms: round(quantile(times, 0.5)),
     p99Ms: round(quantile(times, 0.99)),
     errors: samples.reduce((sum, s) => sum + s.errors, 0),
+    nodeCpuMsPerRequest:
+      Math.round((samples.reduce((sum, s) => sum + s.cpuMicros, 0) / 1000 / Math.max(1, times.length)) * 1000) / 1000,
+    firstError: samples.find((s) => s.firstError !== null)?.firstError ?? null,
   };
 }
 
@@ -292,7 +312,8 @@ export async function benchLists(opts: {
     for (const [, p, h] of scenarios) await load.burst(p, h, Math.min(200, requests));
     // Interleaved: each round runs every scenario for its share of the requests, the order rotated
     // each round, so a busy moment of the (shared) machine falls on every scenario alike.
-    const samples = new Map<string, TSamples[]>(scenarios.map(([name]) => [name, []]));
+    const loadStart = Math.round(loadavg()[0]! * 100) / 100;
+    const samples = new Map<string, TBurstSamples[]>(scenarios.map(([name]) => [name, []]));
     for (let r = 0; r < rounds; r++) {
       const share = Math.floor(requests / rounds) + (r < requests % rounds ? 1 : 0);
       for (let i = 0; i < scenarios.length; i++) {
@@ -315,6 +336,7 @@ export async function benchLists(opts: {
         p99VsHealth,
         meetsThroughput: throughputVsFloor >= 0.5,
         meetsP99: p99VsHealth <= 10,
+        nodeCpuVsFloor: Math.round((r.nodeCpuMsPerRequest / f.nodeCpuMsPerRequest) * 100) / 100,
       };
     });
     return {
@@ -327,6 +349,7 @@ export async function benchLists(opts: {
         [...floors].map(([procedure, statements]) => [procedure, statements.length]),
       ),
       scenarios: results,
+      loadAverage: { start: loadStart, end: Math.round(loadavg()[0]! * 100) / 100 },
       goals,
     };
   } finally {
@@ -340,24 +363,24 @@ export async function benchLists(opts: {
 function table(result: TListsBenchResult): string {
   const rows = result.scenarios.map(
     (s) =>
-      `| ${s.scenario.padEnd(20)} | ${String(s.perSecond).padStart(8)} | ${String(s.p50Ms).padStart(7)} | ${String(s.p99Ms).padStart(7)} | ${String(s.errors).padStart(6)} |`,
+      `| ${s.scenario.padEnd(20)} | ${String(s.perSecond).padStart(8)} | ${String(s.p50Ms).padStart(7)} | ${String(s.p99Ms).padStart(7)} | ${String(s.nodeCpuMsPerRequest).padStart(11)} | ${String(s.errors).padStart(6)} |`,
   );
   const goals = result.goals.map(
     (g) =>
-      `| ${g.list.padEnd(12)} | ${String(g.throughputVsFloor).padStart(12)} ${g.meetsThroughput ? "✓" : "✗"} | ${String(g.p99VsHealth).padStart(11)} ${g.meetsP99 ? "✓" : "✗"} |`,
+      `| ${g.list.padEnd(12)} | ${String(g.throughputVsFloor).padStart(12)} ${g.meetsThroughput ? "✓" : "✗"} | ${String(g.p99VsHealth).padStart(11)} ${g.meetsP99 ? "✓" : "✗"} | ${String(g.nodeCpuVsFloor).padStart(15)} |`,
   );
   return [
     `concurrency ${result.concurrency}, ${result.requests} requests per scenario in ${result.rounds} interleaved rounds, ${result.seeded.secrets} secrets and ${result.seeded.runs} runs in the workspace`,
     `statements per request: ${Object.entries(result.statementsPerRequest)
       .map(([k, v]) => `${k} ${v}`)
-      .join(", ")}`,
+      .join(", ")}; load average ${result.loadAverage.start} → ${result.loadAverage.end} (2 cores)`,
     "",
-    "| scenario             |    req/s | p50 ms  | p99 ms  | errors |",
-    "| -------------------- | -------- | ------- | ------- | ------ |",
+    "| scenario             |    req/s | p50 ms  | p99 ms  | node CPU ms | errors |",
+    "| -------------------- | -------- | ------- | ------- | ----------- | ------ |",
     ...rows,
     "",
-    "| list         | ×floor req/s (≥ 0.5) | ×health p99 (≤ 10) |",
-    "| ------------ | -------------------- | ------------------ |",
+    "| list         | ×floor req/s (≥ 0.5) | ×health p99 (≤ 10) | node CPU ×floor |",
+    "| ------------ | -------------------- | ------------------ | --------------- |",
     ...goals,
   ].join("\n");
 }
