@@ -204,10 +204,10 @@ export const runsRouter = router({
         search: page.search,
         status: input.status,
       });
-      return cursored(rows, RUNS_SORT, (r) => r.run.id).map((r) => ({
-        ...runOut(r.run, r.launcher, ctx.user.id),
-        cursor: r.cursor,
-      }));
+      // runOut's object gets its cursor in place (not a copy of its thirty fields).
+      return cursored(rows, RUNS_SORT, (r) => r.run.id).map((r) =>
+        Object.assign(runOut(r.run, r.launcher, ctx.user.id), { cursor: r.cursor }),
+      );
     }),
 
   /**
