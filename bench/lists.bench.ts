@@ -68,6 +68,8 @@ export type TListsBenchResult = {
   rounds: number;
   seeded: { secrets: number; runs: number };
   statementsPerRequest: Record<string, number>;
+  /** Bytes of one answer (a page of 50), as sent. */
+  pageBytes: Record<string, number>;
   scenarios: TScenarioResult[];
   goals: Array<{
     list: string;
@@ -282,6 +284,7 @@ export async function benchLists(opts: {
     const path = (procedure: string) =>
       `/api/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify({ json: { workspaceId, limit: 50 } }))}`;
     // Correctness first: each list answers a full page, and the statements it sends are captured for its floor.
+    const pageBytes: Record<string, number> = {};
     const statementsOf = async (procedure: string) => {
       await identityFromToken(db, token, "127.0.0.1"); // records the token's first use, so the capture is a steady-state request
       await new Promise((r) => setTimeout(r, 50));
@@ -289,6 +292,7 @@ export async function benchLists(opts: {
       const r = await get(agent, port, path(procedure), auth);
       const sent = capture;
       capture = null;
+      pageBytes[procedure] = Buffer.byteLength(r.body);
       const rows = (JSON.parse(r.body) as { result: { data: { json: unknown[] } } }).result.data.json;
       if (r.status !== 200 || rows.length !== 50)
         throw new Error(`${procedure} answered HTTP ${r.status} with ${rows.length} rows, not a page of 50`);
@@ -348,6 +352,7 @@ export async function benchLists(opts: {
       statementsPerRequest: Object.fromEntries(
         [...floors].map(([procedure, statements]) => [procedure, statements.length]),
       ),
+      pageBytes,
       scenarios: results,
       loadAverage: { start: loadStart, end: Math.round(loadavg()[0]! * 100) / 100 },
       goals,
