@@ -1,5 +1,5 @@
 import { and, eq, isNull, lte, or, sql } from "drizzle-orm";
-import type { TDbOrTx } from "../client";
+import type { TDbOrTx, TTx } from "../client";
 import { computeEnvs } from "../schema";
 import { keysetAfter, keysetKey, keysetOrder, nameContains, type TKeyset, type TPage } from "./paging";
 
@@ -98,4 +98,75 @@ export async function computeEnvsForSweep(db: TDbOrTx) {
 export async function getComputeEnvById(db: TDbOrTx, id: string) {
   const [row] = await db.select().from(computeEnvs).where(eq(computeEnvs.id, id));
   return row ?? null;
+}
+
+// ── Writes of the API (its services and router decide who may make them) ─────────────────────
+
+export async function insertComputeEnv(db: TDbOrTx, values: typeof computeEnvs.$inferInsert) {
+  const [row] = await db.insert(computeEnvs).values(values).returning();
+  return row!;
+}
+
+/** The environment locked for an edit (null when absent or another workspace's). */
+export async function lockComputeEnv(tx: TTx, workspaceId: string, id: string) {
+  const [row] = await tx
+    .select()
+    .from(computeEnvs)
+    .where(and(eq(computeEnvs.workspaceId, workspaceId), eq(computeEnvs.id, id)))
+    .for("update");
+  return row ?? null;
+}
+
+export async function updateComputeEnvRow(
+  db: TDbOrTx,
+  workspaceId: string,
+  id: string,
+  set: Partial<typeof computeEnvs.$inferInsert>,
+) {
+  const [row] = await db
+    .update(computeEnvs)
+    .set(set)
+    .where(and(eq(computeEnvs.workspaceId, workspaceId), eq(computeEnvs.id, id)))
+    .returning();
+  return row ?? null;
+}
+
+/**
+ * Stores `config` (holding the confirmed host key) only while the check's answer is still
+ * `fingerprint`; the check's answer is cleared, `message` says what comes next. Null when the
+ * environment changed meanwhile.
+ */
+export async function confirmComputeEnvHostKey(
+  db: TDbOrTx,
+  workspaceId: string,
+  id: string,
+  confirm: { fingerprint: string; config: (typeof computeEnvs.$inferSelect)["config"]; message: string },
+) {
+  const [row] = await db
+    .update(computeEnvs)
+    .set({
+      config: confirm.config,
+      checkHostKey: null,
+      checkOk: null,
+      checkMessage: confirm.message,
+      updatedAt: new Date(),
+    })
+    .where(
+      and(
+        eq(computeEnvs.workspaceId, workspaceId),
+        eq(computeEnvs.id, id),
+        eq(computeEnvs.checkHostKey, confirm.fingerprint),
+      ),
+    )
+    .returning();
+  return row ?? null;
+}
+
+/** Whether a row was deleted. */
+export async function deleteComputeEnv(db: TDbOrTx, workspaceId: string, id: string): Promise<boolean> {
+  const rows = await db
+    .delete(computeEnvs)
+    .where(and(eq(computeEnvs.workspaceId, workspaceId), eq(computeEnvs.id, id)))
+    .returning({ id: computeEnvs.id });
+  return rows.length > 0;
 }
