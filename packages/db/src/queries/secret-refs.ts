@@ -1,6 +1,6 @@
-import { and, eq, inArray, or, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, or, sql } from "drizzle-orm";
 import type { TDbOrTx } from "../client";
-import { runs, secrets, users, type TRunSecretRef } from "../schema";
+import { auditEvents, runs, secrets, users, type TRunSecretRef } from "../schema";
 
 // ── Secrets a run receives ────────────────────────────────────────────────────────────────────
 
@@ -99,4 +99,19 @@ export async function runSecretOwners(db: TDbOrTx, runIds: string[]) {
     .leftJoin(users, eq(users.id, runs.launchedBy))
     .where(inArray(runs.id, [...new Set(runIds)]));
   return new Map(rows.map((r) => [r.id, { refs: r.refs, launcherName: r.launcherName }]));
+}
+
+/** The secrets' versions now, by id (a secret deleted since is absent). */
+export async function currentSecretVersions(db: TDbOrTx, secretIds: string[]) {
+  if (secretIds.length === 0) return [];
+  return db.select({ id: secrets.id, version: secrets.version }).from(secrets).where(inArray(secrets.id, secretIds));
+}
+
+/** A run's audit events of these actions, oldest first (what its deletion receipt is built from). */
+export async function runAuditEvents(db: TDbOrTx, runId: string, actions: string[]) {
+  return db
+    .select({ action: auditEvents.action, at: auditEvents.at, detail: auditEvents.detail })
+    .from(auditEvents)
+    .where(and(eq(auditEvents.runId, runId), inArray(auditEvents.action, actions)))
+    .orderBy(asc(auditEvents.seq));
 }
