@@ -6,6 +6,7 @@ import {
   insertPipeline,
   listPipelines,
   updatePipelineRow,
+  type TDbOrTx,
   type TPipeline,
 } from "@lockstep/db";
 import { describeNeeds, ZId, ZPipelineInput } from "@lockstep/validators";
@@ -38,7 +39,7 @@ const out = (p: Omit<TPipeline, "cursorKey">): z.input<typeof ZPipelineOut> => (
   updatedAt: p.updatedAt,
 });
 
-async function checkComputeEnv(db: Parameters<typeof getComputeEnv>[0], workspaceId: string, id: string | null) {
+async function checkComputeEnv(db: TDbOrTx, workspaceId: string, id: string | null) {
   if (id && !(await getComputeEnv(db, workspaceId, id)))
     throw new AppError("INVALID", "defaultComputeEnvId: no such compute environment in this workspace.");
 }
