@@ -43,6 +43,7 @@ export const sweep: THandler<"runs.sweep"> = async (_payload, _job, ctx) => {
   }
 
   let leftovers = 0;
+  let releasedDefinitions = 0;
   const unreachable = new Set<string>();
   const seen = new Set<string>();
   for (const ce of await computeEnvsForSweep(ctx.db)) {
@@ -50,7 +51,7 @@ export const sweep: THandler<"runs.sweep"> = async (_payload, _job, ctx) => {
     if (seen.has(key)) continue;
     seen.add(key);
     try {
-      await withTarget(ctx, ce, async ({ provider }) => {
+      await withTarget(ctx, ce, async ({ provider, executor }) => {
         const copies = await provider.listManaged();
         const statuses = await runStatuses(
           ctx.db,
@@ -79,6 +80,19 @@ export const sweep: THandler<"runs.sweep"> = async (_payload, _job, ctx) => {
             },
           });
         }
+        // AWS Batch job definitions (the head's, and those nf-lockstep registered for tasks) of runs
+        // that ended: references only, but deregistered all the same. Runs unknown to this database
+        // are left alone: another Lockstep may share the account, and its runs are not ours to end.
+        if (executor.leftovers) {
+          const runs = await executor.leftovers();
+          const ended = await runStatuses(ctx.db, runs);
+          for (const runId of runs) {
+            const status = ended.get(runId);
+            if (!status || !isTerminal(status)) continue;
+            await executor.release({ runId, runDir: "", ref: "" });
+            releasedDefinitions++;
+          }
+        }
       });
     } catch (error) {
       // One unreachable store (deleted credentials, a cloud outage) must not stop the others' sweep.
@@ -95,6 +109,7 @@ export const sweep: THandler<"runs.sweep"> = async (_payload, _job, ctx) => {
     ...Object.fromEntries(Object.entries(work).map(([k, v]) => [k, v.length])),
     unchecked: unchecked.length,
     leftovers,
+    releasedDefinitions,
     unreachable: unreachable.size,
   };
 };
