@@ -692,6 +692,66 @@ process PLAIN {
     },
   );
 
+  it(
+    "refuses, naming the process, secrets together with containerOptions (a registered job definition cannot carry them); registers nothing",
+    { timeout: 240_000 },
+    async () => {
+      const runId = randomUUID();
+      const dir = taskPipeline();
+      writeFileSync(
+        join(dir, "main.nf"),
+        readFileSync(join(dir, "main.nf"), "utf8").replace(
+          "  cpus 2\n",
+          "  cpus 2\n  containerOptions '--ulimit nofile=1024'\n",
+        ),
+      );
+      const run = await runHeadAsync(
+        secretsManifest(
+          {
+            store: "aws-secrets-manager",
+            region,
+            endpoint: moto.endpoint,
+            runId,
+            executionRoleArn: "arn:aws:iam::123456789012:role/x",
+          },
+          refs,
+        ),
+        dir,
+        creds,
+      );
+      expect(run.status).not.toBe(0);
+      expect(run.out).toContain("Lockstep: process SECRETS declares secrets and sets containerOptions");
+      expect(await activeDefinitionsOf(runId)).toEqual([]);
+    },
+  );
+
+  it(
+    "refuses a manifest whose run id or execution role is not what it must be, naming the field",
+    { timeout: 240_000 },
+    () => {
+      const badRole = secretsManifest(
+        {
+          store: "aws-secrets-manager",
+          region,
+          endpoint: moto.endpoint,
+          runId: randomUUID(),
+          executionRoleArn: "arn:aws:iam::123456789012:user/x",
+        },
+        refs,
+      );
+      const role = runHead(badRole, pipeline([]), creds);
+      expect(role.status).not.toBe(0);
+      expect(role.out).toContain("executionRoleArn must be an IAM role ARN");
+      const badRun = secretsManifest(
+        { store: "aws-secrets-manager", region, endpoint: moto.endpoint, runId: "../other-run" },
+        refs,
+      );
+      const runIdRun = runHead(badRun, pipeline([]), creds);
+      expect(runIdRun.status).not.toBe(0);
+      expect(runIdRun.out).toContain("runId must be a UUID");
+    },
+  );
+
   it("positive control: the request scan finds a value a request carries", () => {
     const body = JSON.stringify({ containerProperties: { environment: [{ name: "X", value: TOKEN }] } });
     expect(leaks(body).length).toBeGreaterThan(0);
