@@ -16,6 +16,14 @@ import type { THandler } from "../types";
 /** Compute environments that share one store (a runs directory, an account's prefix) are listed once. */
 const ceStoreKey = (ce: TComputeEnv) => storeKey(storeOf(ce, { id: "00000000-0000-0000-0000-000000000000" }, null));
 
+/**
+ * Listing job definitions has no name filter (every ACTIVE one in the region, paged), so scheduled
+ * passes look for an ended run's left-behind definitions at most this often per store; any other
+ * pass (the worker starting, an operator) always does. Cleanup releases them itself; this is the net.
+ */
+const JOB_DEFINITION_SWEEP_MS = 10 * 60_000;
+const jobDefinitionsSweptAt = new Map<string, number>();
+
 /** The sweeper passes every 30 s: an unreachable store is logged when new or changed, then hourly. */
 const reports = new ReportThrottle(3_600_000);
 
@@ -25,7 +33,7 @@ const reports = new ReportThrottle(3_600_000);
  * secret copies whose run is finished or unknown to the database — in run directories and in the
  * clouds' secret managers alike.
  */
-export const sweep: THandler<"runs.sweep"> = async (_payload, _job, ctx) => {
+export const sweep: THandler<"runs.sweep"> = async (payload, _job, ctx) => {
   const work = await runsNeedingWork(ctx.db);
   // An overdue run is stopped below, not started: one rule, one outcome (FAILED, common.ts OVERDUE).
   const overdue = new Set(work.overdue);
@@ -83,7 +91,11 @@ export const sweep: THandler<"runs.sweep"> = async (_payload, _job, ctx) => {
         // AWS Batch job definitions (the head's, and those nf-lockstep registered for tasks) of runs
         // that ended: references only, but deregistered all the same. Runs unknown to this database
         // are left alone: another Lockstep may share the account, and its runs are not ours to end.
-        if (executor.leftovers) {
+        const due =
+          payload.requestedBy !== "scheduler" ||
+          Date.now() - (jobDefinitionsSweptAt.get(key) ?? 0) >= JOB_DEFINITION_SWEEP_MS;
+        if (executor.leftovers && due) {
+          jobDefinitionsSweptAt.set(key, Date.now());
           const runs = await executor.leftovers();
           const ended = await runStatuses(ctx.db, runs);
           for (const runId of runs) {
