@@ -86,6 +86,11 @@ async function startCloud(env: Record<string, string> = {}): Promise<TCloud> {
       if (operation === "POST /v1/submitjob") {
         // What ECS does at container start: GetSecretValue on each valueFrom.
         const { jobName } = JSON.parse(text) as { jobName: string };
+        // What nf-lockstep in the head does for a task that declares secrets (no head runs here):
+        // a job definition named after the run, with the same ARNs.
+        const secrets = definitions.get(jobName) ?? [];
+        if (/^lockstep-[0-9a-f-]{36}$/.test(jobName) && secrets.length > 0)
+          await registerTaskDefinition(moto.endpoint, `${jobName}-${TASK_HASH}`, secrets, executionRoleArn);
         const values: Record<string, string> = {};
         for (const secret of definitions.get(jobName) ?? [])
           values[secret.name] = await getSecretValue(moto.endpoint, secret.valueFrom);
@@ -124,6 +129,39 @@ async function startCloud(env: Record<string, string> = {}): Promise<TCloud> {
     controlPlane,
     resolvedAtSubmit,
   };
+}
+
+/** The hash part of the task job definition the proxy registers for each head, as nf-lockstep would. */
+const TASK_HASH = "0123456789abcdef";
+
+async function registerTaskDefinition(
+  endpoint: string,
+  name: string,
+  secrets: Array<{ name: string; valueFrom: string }>,
+  executionRoleArn: string,
+) {
+  const response = await fetch(`${endpoint}/v1/registerjobdefinition`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      authorization: `AWS4-HMAC-SHA256 Credential=testing/20250101/${region}/batch/aws4_request, SignedHeaders=host, Signature=0`,
+    },
+    body: JSON.stringify({
+      jobDefinitionName: name,
+      type: "container",
+      containerProperties: {
+        image: "quay.io/lockstep/tool:1.0",
+        command: ["true"],
+        resourceRequirements: [
+          { type: "VCPU", value: "1" },
+          { type: "MEMORY", value: "1024" },
+        ],
+        secrets,
+        executionRoleArn,
+      },
+    }),
+  });
+  if (response.status !== 200) throw new Error(`moto refused ${name}: HTTP ${response.status}`);
 }
 
 async function getSecretValue(endpoint: string, secretId: string): Promise<string> {
@@ -284,6 +322,8 @@ describe("cloud run lifecycle (AWS Batch + Secrets Manager on moto)", () => {
         v: 1,
         store: "aws-secrets-manager",
         region,
+        runId: run.id,
+        executionRoleArn: ok.executionRoleArn,
         secrets: Object.fromEntries(run.secretBindings.map((b) => [b.name, b.location])),
       });
       const command = def.containerProperties.command;
@@ -310,9 +350,15 @@ describe("cloud run lifecycle (AWS Batch + Secrets Manager on moto)", () => {
       expect(run.runDir).toBe(`s3://lockstep-it-bucket/runs/${run.id}`);
       expect(run.executorRef).toMatch(/^[0-9a-f-]{36}$/);
 
-      // Nothing is left: no secret under the prefix, no active job definition.
+      // Nothing is left: no secret under the prefix, no active job definition — the head's nor the
+      // one registered for its tasks (which existed: the proxy registered it at SubmitJob).
       expect((await managedIn(ok)).filter((c) => c.runId === run.id)).toEqual([]);
       expect(await activeJobDefinitions(ok, jobName)).toEqual([]);
+      const deregistered = ok.controlPlane.filter(
+        (c) => c.operation === "POST /v1/deregisterjobdefinition" && c.body.includes(`${jobName}-${TASK_HASH}`),
+      );
+      expect(deregistered.length).toBeGreaterThan(0);
+      expect(await activeJobDefinitions(ok, `${jobName}-${TASK_HASH}`)).toEqual([]);
       const actions = (await listAuditEvents(db, { workspaceId: ws.id, limit: 50 })).map((e) => e.action);
       expect(actions).toEqual(
         expect.arrayContaining([
@@ -385,6 +431,33 @@ describe("cloud run lifecycle (AWS Batch + Secrets Manager on moto)", () => {
       await new Promise((r) => setTimeout(r, 250));
     }
   });
+
+  it(
+    "the sweeper deregisters job definitions left by an ended run, and leaves a run it does not know alone",
+    { timeout: 120_000 },
+    async () => {
+      const { ws, asLauncher, pipeline } = await setup(ok);
+      const run = await waitFor(
+        (await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id })).id,
+        settled,
+      );
+      expect([run.status, run.secretsState]).toEqual(["SUCCEEDED", "DELETED"]);
+      // As if a head had registered a task definition after cleanup looked (or cleanup's release had failed).
+      const left = `lockstep-${run.id}-fedcba9876543210`;
+      const secrets = run.secretBindings.map((b) => ({ name: b.name, valueFrom: b.location }));
+      await registerTaskDefinition(ok.moto.endpoint, left, secrets, ok.executionRoleArn);
+      const foreign = `lockstep-${randomUUID()}-fedcba9876543210`;
+      await registerTaskDefinition(ok.moto.endpoint, foreign, secrets, ok.executionRoleArn);
+      expect(await activeJobDefinitions(ok, left)).toHaveLength(1);
+      await enqueue(ok.queues, "runs.sweep", { requestedBy: "test", nonce: randomUUID() });
+      const deadline = Date.now() + 30_000;
+      while ((await activeJobDefinitions(ok, left)).length > 0) {
+        if (Date.now() > deadline) throw new Error("the sweeper left the ended run's job definition in place");
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(await activeJobDefinitions(ok, foreign)).toHaveLength(1);
+    },
+  );
 
   it("refuses a pipeline given as a local path: the head runs in the cloud", async () => {
     const { ws, asOwner, asLauncher, ce } = await setup(ok);

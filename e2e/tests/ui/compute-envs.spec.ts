@@ -56,7 +56,7 @@ test("AWS Batch and Google Batch compute environments are created and edited thr
   await expect(dialog.getByRole("radio", { name: "AWS Batch", exact: true })).toHaveAccessibleDescription(
     /Secrets Manager/,
   );
-  // What a run's secrets reach is said for the kind chosen (issue 14): on AWS Batch, not the tasks yet.
+  // What a run's secrets reach is said for the kind chosen (issue 14): on AWS Batch, tasks through ECS secrets.
   await expect(dialog.getByTestId("secrets-reach")).toHaveText(/every task that declares them/);
   await dialog.getByRole("radio", { name: "Google Batch", exact: true }).check();
   await expect(dialog.getByTestId("secrets-reach")).toContainText(
@@ -65,7 +65,9 @@ test("AWS Batch and Google Batch compute environments are created and edited thr
   await expect(dialog.getByRole("note", { name: "No Google Cloud credentials" })).toBeVisible();
   await expect(create).toBeDisabled();
   await dialog.getByRole("radio", { name: "AWS Batch", exact: true }).check();
-  await expect(dialog.getByTestId("secrets-reach")).toContainText("tasks running on AWS Batch do not receive them yet");
+  await expect(dialog.getByTestId("secrets-reach")).toContainText(
+    "A task that declares one runs as a per-run Batch job definition whose ECS secrets name the run's Secrets Manager ARNs",
+  );
   const noAws = dialog.getByRole("note", { name: "No AWS credentials" });
   await expect(noAws).toContainText("This workspace has no AWS credentials yet.");
   await expect(dialog.getByLabel("AWS credentials", { exact: true })).toHaveCount(0);

@@ -80,6 +80,11 @@ export type TExecutor = {
   cancel(head: THeadRef): Promise<void>;
   /** Frees what the executor kept for a run once it ended (AWS: the per-run job definition). Idempotent. */
   release(head: THeadRef): Promise<void>;
+  /**
+   * Ids of runs that still hold something `release` frees (AWS: an ACTIVE head or task job
+   * definition), so a sweeper can release those of ended or unknown runs. Absent where nothing is kept.
+   */
+  leftovers?(): Promise<string[]>;
   /** "Check connection": says what answered, or throws an ExecutorError saying what is wrong. */
   check(): Promise<{ reached: string }>;
   /**

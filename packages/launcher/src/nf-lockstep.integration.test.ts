@@ -1,4 +1,6 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { createServer, request as httpRequest, type Server } from "node:http";
+import { BatchClient, DescribeJobDefinitionsCommand, type JobDefinition } from "@aws-sdk/client-batch";
 import { createHash, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
@@ -114,8 +116,8 @@ process TASK {
 
 type THeadRun = { status: number | null; out: string; runDir: string; tmp: string; env: Record<string, string> };
 
-/** Runs a head exactly as the cloud prologue starts it, with the local executor instead of Batch. */
-function runHead(manifest: string, pipelineDir: string, extraEnv: Record<string, string> = {}): THeadRun {
+/** The command and environment of a head exactly as the cloud prologue starts it, with the local executor instead of Batch. */
+function headInvocation(manifest: string, pipelineDir: string, extraEnv: Record<string, string>) {
   const runDir = mkdtempSync(join(root, "run-"));
   const tmp = join(runDir, "tmp");
   mkdirSync(tmp);
@@ -140,8 +142,29 @@ function runHead(manifest: string, pipelineDir: string, extraEnv: Record<string,
     TMPDIR: tmp,
     ...extraEnv,
   };
+  return { command, headEnv, runDir, tmp };
+}
+
+/** Runs a head exactly as the cloud prologue starts it, with the local executor instead of Batch. */
+function runHead(manifest: string, pipelineDir: string, extraEnv: Record<string, string> = {}): THeadRun {
+  const { command, headEnv, runDir, tmp } = headInvocation(manifest, pipelineDir, extraEnv);
   const r = spawnSync(command[0]!, command.slice(1), { cwd: runDir, env: headEnv, encoding: "utf8", timeout: 180_000 });
   return { status: r.status, out: `${r.stdout}\n${r.stderr}`, runDir, tmp, env: headEnv };
+}
+
+/** The same, without blocking this process: for heads that talk to a server the test itself runs. */
+async function runHeadAsync(
+  manifest: string,
+  pipelineDir: string,
+  extraEnv: Record<string, string> = {},
+): Promise<THeadRun> {
+  const { command, headEnv, runDir, tmp } = headInvocation(manifest, pipelineDir, extraEnv);
+  const child = spawn(command[0]!, command.slice(1), { cwd: runDir, env: headEnv, timeout: 180_000 });
+  let out = "";
+  child.stdout.on("data", (c: Buffer) => (out += c.toString("utf8")));
+  child.stderr.on("data", (c: Buffer) => (out += c.toString("utf8")));
+  const status = await new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  return { status, out, runDir, tmp, env: headEnv };
 }
 
 function filesUnder(dir: string): string[] {
@@ -464,6 +487,275 @@ describe("AWS Secrets Manager (moto)", () => {
       expectNoValueIn(run);
     },
   );
+
+  /** A loopback proxy in front of moto that keeps every request's path and body, so the test sees exactly what the head sent. */
+  async function recordingProxy(): Promise<{
+    endpoint: string;
+    seen: Array<{ path: string; body: string }>;
+    stop: () => Promise<void>;
+  }> {
+    const seen: Array<{ path: string; body: string }> = [];
+    const target = new URL(moto.endpoint);
+    const server: Server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const body = Buffer.concat(chunks);
+        seen.push({ path: req.url ?? "", body: body.toString("utf8") });
+        const up = httpRequest(
+          { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+          (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          },
+        );
+        up.on("error", () => res.writeHead(502).end());
+        up.end(body);
+      });
+    });
+    const port = await freePort();
+    await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+    return {
+      endpoint: `http://127.0.0.1:${port}`,
+      seen,
+      stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
+  }
+
+  async function activeDefinitionsOf(runId: string): Promise<JobDefinition[]> {
+    const batch = new BatchClient({
+      region,
+      endpoint: moto.endpoint,
+      credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+    });
+    try {
+      const all: JobDefinition[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await batch.send(new DescribeJobDefinitionsCommand({ status: "ACTIVE", nextToken }));
+        all.push(...(page.jobDefinitions ?? []));
+        nextToken = page.nextToken;
+      } while (nextToken);
+      return all.filter((d) => d.jobDefinitionName?.startsWith(`lockstep-${runId}-`));
+    } finally {
+      batch.destroy();
+    }
+  }
+
+  /**
+   * Two processes as nf-core writes them: SECRETS declares two secrets and picks its image with a
+   * lazy string over `task` (resolved per task), PLAIN declares none and names a static image.
+   * SECRETS waits for PLAIN's output, so PLAIN has finished when the local executor refuses
+   * SECRETS. The trace records each task's container.
+   */
+  const taskPipeline = () => {
+    const dir = mkdtempSync(join(root, "pipeline-"));
+    writeFileSync(
+      join(dir, "nextflow.config"),
+      [
+        "aws.batch.jobRole = 'arn:aws:iam::123456789012:role/lockstep-task'",
+        "aws.batch.logsGroup = '/lockstep/tasks'",
+        "aws.batch.cliPath = '/home/ec2-user/miniconda/bin/aws'",
+        "aws.batch.volumes = '/scratch:/scratch:ro'",
+        "trace { enabled = true; file = 'trace.txt'; fields = 'name,status,container' }",
+        "",
+      ].join("\n"),
+    );
+    writeFileSync(
+      join(dir, "main.nf"),
+      `workflow { PLAIN() | SECRETS }
+process SECRETS {
+  input: val x
+  cpus 2
+  container "quay.io/lockstep/tool:\${task.cpus}.\${task.attempt}"
+  secret 'DB_PASS'
+  secret 'API_TOKEN'
+  script:
+  'echo secrets'
+}
+process PLAIN {
+  container 'quay.io/lockstep/plain:1.0'
+  output: stdout
+  script:
+  'echo plain'
+}
+`,
+    );
+    return dir;
+  };
+
+  it(
+    "a task that declares secrets runs as a per-run job definition with ECS secrets → the run's ARNs; a task that declares none keeps its image",
+    { timeout: 240_000 },
+    async () => {
+      const runId = randomUUID();
+      const proxy = await recordingProxy();
+      try {
+        const taskManifest = secretsManifest(
+          {
+            store: "aws-secrets-manager",
+            region,
+            endpoint: proxy.endpoint,
+            runId,
+            executionRoleArn: "arn:aws:iam::123456789012:role/lockstep-execution",
+          },
+          refs,
+        );
+        const run = await runHeadAsync(taskManifest, taskPipeline(), creds);
+        // The local executor cannot give a task AWS secrets: the provider refuses SECRETS after its
+        // container was resolved (what AWS Batch would submit); PLAIN runs.
+        expect(run.status).not.toBe(0);
+        expect(run.out).toContain("tasks of this run can receive AWS secrets only on AWS Batch");
+        const defs = await activeDefinitionsOf(runId);
+        expect(defs).toHaveLength(1);
+        const def = defs[0]!;
+        expect(def.jobDefinitionName).toMatch(new RegExp(`^lockstep-${runId}-[0-9a-f]{16}$`));
+        expect(def.tags).toEqual({ "lockstep:run": runId });
+        expect(def.platformCapabilities).toEqual(["EC2"]);
+        const props = def.containerProperties!;
+        // The image the process's lazy string gave for this task (cpus 2, attempt 1).
+        expect(props.image).toBe("quay.io/lockstep/tool:2.1");
+        expect(props.secrets).toEqual([
+          { name: "API_TOKEN", valueFrom: refs[0]!.ref },
+          { name: "DB_PASS", valueFrom: refs[1]!.ref },
+        ]);
+        expect(props.executionRoleArn).toBe("arn:aws:iam::123456789012:role/lockstep-execution");
+        expect(props.jobRoleArn).toBe("arn:aws:iam::123456789012:role/lockstep-task");
+        expect(props.command).toEqual(["true"]);
+        expect(props.logConfiguration).toEqual({
+          logDriver: "awslogs",
+          options: { "awslogs-region": region, "awslogs-group": "/lockstep/tasks" },
+        });
+        expect(props.mountPoints).toEqual([
+          { sourceVolume: "aws-cli", containerPath: "/home/ec2-user/miniconda", readOnly: true },
+          { sourceVolume: "vol-1", containerPath: "/scratch", readOnly: true },
+        ]);
+        // The trace: the declaring task's container is the job definition, the other task's its own image.
+        const trace = readFileSync(join(run.runDir, "trace.txt"), "utf8");
+        expect(trace).toMatch(
+          new RegExp(`SECRETS\\t[A-Z]+\\tjob-definition://${def.jobDefinitionName}:${def.revision}\\n`),
+        );
+        expect(trace).toMatch(/PLAIN\tCOMPLETED\tquay\.io\/lockstep\/plain:1\.0\n/);
+        // Exactly one registration, and what the head sent holds ARNs, never a value.
+        const registrations = proxy.seen.filter((r) => r.path === "/v1/registerjobdefinition");
+        expect(registrations).toHaveLength(1);
+        expect(registrations[0]!.body).toContain(refs[0]!.ref);
+        expect(proxy.seen.map((r) => leaks(r.body)).flat()).toEqual([]);
+        expectNoValueIn(run);
+      } finally {
+        await proxy.stop();
+      }
+    },
+  );
+
+  it(
+    "a declared secret the run was not given stops the run before any task, and no job definition is registered",
+    { timeout: 240_000 },
+    async () => {
+      const runId = randomUUID();
+      const dir = taskPipeline();
+      writeFileSync(
+        join(dir, "main.nf"),
+        readFileSync(join(dir, "main.nf"), "utf8").replace("secret 'DB_PASS'", "secret 'NOT_GIVEN'"),
+      );
+      const run = await runHeadAsync(
+        secretsManifest(
+          {
+            store: "aws-secrets-manager",
+            region,
+            endpoint: moto.endpoint,
+            runId,
+            executionRoleArn: "arn:aws:iam::123456789012:role/x",
+          },
+          refs,
+        ),
+        dir,
+        creds,
+      );
+      expect(run.status).not.toBe(0);
+      expect(run.out).toContain("Lockstep: Secret 'NOT_GIVEN' (process SECRETS) is not among this run's secrets");
+      expect(filesUnder(join(run.runDir, "work")).filter((f) => /\.command\.(sh|run)$|\.exitcode$/.test(f))).toEqual(
+        [],
+      );
+      expect(await activeDefinitionsOf(runId)).toEqual([]);
+    },
+  );
+
+  it(
+    "positive control: without nf-lockstep's manifest the same task's container is its own image",
+    { timeout: 240_000 },
+    async () => {
+      const run = await runHeadAsync("", taskPipeline(), { ...creds, [SECRETS_MANIFEST_VAR]: "" });
+      const trace = readFileSync(join(run.runDir, "trace.txt"), "utf8");
+      expect(trace).toMatch(/SECRETS\t[A-Z]+\tquay\.io\/lockstep\/tool:2\.1\n/);
+      expect(trace).not.toContain("job-definition://");
+    },
+  );
+
+  it(
+    "refuses, naming the process, secrets together with containerOptions (a registered job definition cannot carry them); registers nothing",
+    { timeout: 240_000 },
+    async () => {
+      const runId = randomUUID();
+      const dir = taskPipeline();
+      writeFileSync(
+        join(dir, "main.nf"),
+        readFileSync(join(dir, "main.nf"), "utf8").replace(
+          "  cpus 2\n",
+          "  cpus 2\n  containerOptions '--ulimit nofile=1024'\n",
+        ),
+      );
+      const run = await runHeadAsync(
+        secretsManifest(
+          {
+            store: "aws-secrets-manager",
+            region,
+            endpoint: moto.endpoint,
+            runId,
+            executionRoleArn: "arn:aws:iam::123456789012:role/x",
+          },
+          refs,
+        ),
+        dir,
+        creds,
+      );
+      expect(run.status).not.toBe(0);
+      expect(run.out).toContain("Lockstep: process SECRETS declares secrets and sets containerOptions");
+      expect(await activeDefinitionsOf(runId)).toEqual([]);
+    },
+  );
+
+  it(
+    "refuses a manifest whose run id or execution role is not what it must be, naming the field",
+    { timeout: 240_000 },
+    () => {
+      const badRole = secretsManifest(
+        {
+          store: "aws-secrets-manager",
+          region,
+          endpoint: moto.endpoint,
+          runId: randomUUID(),
+          executionRoleArn: "arn:aws:iam::123456789012:user/x",
+        },
+        refs,
+      );
+      const role = runHead(badRole, pipeline([]), creds);
+      expect(role.status).not.toBe(0);
+      expect(role.out).toContain("executionRoleArn must be an IAM role ARN");
+      const badRun = secretsManifest(
+        { store: "aws-secrets-manager", region, endpoint: moto.endpoint, runId: "../other-run" },
+        refs,
+      );
+      const runIdRun = runHead(badRun, pipeline([]), creds);
+      expect(runIdRun.status).not.toBe(0);
+      expect(runIdRun.out).toContain("runId must be a UUID");
+    },
+  );
+
+  it("positive control: the request scan finds a value a request carries", () => {
+    const body = JSON.stringify({ containerProperties: { environment: [{ name: "X", value: TOKEN }] } });
+    expect(leaks(body).length).toBeGreaterThan(0);
+  });
 
   it("without credentials the head fails naming the secret, before any task", { timeout: 240_000 }, () => {
     // No key in the environment, no ECS endpoint, and the instance metadata service switched off (as AWS's SDKs allow).

@@ -124,7 +124,15 @@ export function buildNfLockstep(libDir: string, cacheDir: string, nextflowVersio
 }
 
 export type TSecretsStore =
-  | { store: "aws-secrets-manager"; region: string; endpoint?: string }
+  | {
+      store: "aws-secrets-manager";
+      region: string;
+      endpoint?: string;
+      /** Names and tags the AWS Batch job definitions nf-lockstep registers for tasks that declare secrets. */
+      runId?: string;
+      /** The role ECS resolves those job definitions' `secrets` with (the compute environment's execution role). */
+      executionRoleArn?: string;
+    }
   | { store: "google-secret-manager"; endpoint?: string };
 
 export const SECRETS_MANIFEST_VAR = "LOCKSTEP_SECRETS_MANIFEST";
@@ -132,7 +140,8 @@ export const SECRETS_MANIFEST_VAR = "LOCKSTEP_SECRETS_MANIFEST";
 /**
  * LOCKSTEP_SECRETS_MANIFEST: base64 of the store and, per secret name, its reference (ARN, or
  * Secret Manager version name). References only: a value never goes into it. `endpoint` is for
- * emulators in tests (the provider accepts only a loopback http:// one).
+ * emulators in tests (the provider accepts only a loopback http:// one; on AWS it serves both
+ * Secrets Manager and Batch, as moto does).
  */
 export function secretsManifest(store: TSecretsStore, refs: Array<{ name: string; ref: string }>): string {
   const body = { v: 1, ...store, secrets: Object.fromEntries(refs.map((r) => [r.name, r.ref])) };

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { orgRoles, tokenScopes, workspaceRoles } from "@lockstep/auth";
 import { RUN_STATUSES, SECRETS_STATES, ZPipelineSecretNeeds, ZSecretUse } from "@lockstep/validators";
+import { withCursor } from "../paging";
 
 // Output shapes. None of them has a field for a secret value, a ciphertext, a password hash or
 // a token hash — a test walks every output schema to keep it that way.
@@ -114,6 +115,9 @@ export const ZSecretOut = z.object({
   lastUsedRun: z.object({ id: z.string(), workspaceId: z.string() }).nullable(),
   version: z.number(),
 });
+
+/** A row of a secrets list page (workspace or personal), with its cursor. */
+export const ZSecretPageRow = withCursor(ZSecretOut);
 
 /** A secret's write history: versions with who and when, never a value. */
 export const ZSecretHistoryOut = z.object({

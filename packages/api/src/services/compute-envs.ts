@@ -1,18 +1,16 @@
 import {
-  and,
-  eq,
   findCredential,
   getInstanceSettings,
+  insertComputeEnv,
+  lockComputeEnv,
   runsHoldingComputeEnv,
-  schema,
+  updateComputeEnvRow,
   type TComputeEnv,
   type TDatabase,
-  type TTx,
+  type TDbOrTx,
 } from "@lockstep/db";
 import { envNameProblem, isSshComputeKind, MAX_ENV_VARS, type TComputeEnvInput } from "@lockstep/validators";
 import { AppError, isUniqueViolation } from "../errors";
-
-const { computeEnvs } = schema;
 
 /** Who is changing a compute environment: enough to tell whether they may touch host kinds. */
 export type TComputeEnvEditor = { id: string; isInstanceAdmin: boolean };
@@ -28,7 +26,7 @@ export function isHostKind(kind: TComputeEnv["kind"]): kind is "local" | "slurm"
  * hand that to every workspace's maintainers (instance setting `hostComputeEnvs`).
  */
 export async function assertMayManageHostKind(
-  db: TDatabase | TTx,
+  db: TDbOrTx,
   editor: TComputeEnvEditor,
   action: "create" | "edit",
 ): Promise<void> {
@@ -42,7 +40,7 @@ export async function assertMayManageHostKind(
 }
 
 /** A cloud environment's credentials must be this workspace's, for the same cloud. */
-async function checkCredential(db: TDatabase | TTx, workspaceId: string, input: TComputeEnvInput) {
+async function checkCredential(db: TDbOrTx, workspaceId: string, input: TComputeEnvInput) {
   if (input.kind !== "aws-batch" && input.kind !== "google-batch" && !isSshComputeKind(input.kind)) return;
   const credential = await findCredential(db, workspaceId, (input.config as { credentialId: string }).credentialId);
   const wanted = input.kind === "aws-batch" ? "aws" : input.kind === "google-batch" ? "google" : "ssh";
@@ -88,11 +86,7 @@ export async function createComputeEnv(
   await checkCredential(db, workspaceId, input);
   input = keepHostKey(null, input);
   try {
-    const [row] = await db
-      .insert(computeEnvs)
-      .values({ ...input, workspaceId, createdBy: editor.id })
-      .returning();
-    return row!;
+    return await insertComputeEnv(db, { ...input, workspaceId, createdBy: editor.id });
   } catch (error) {
     if (isUniqueViolation(error))
       throw new AppError("CONFLICT", `A compute environment named "${input.name}" already exists here.`);
@@ -162,11 +156,10 @@ export async function updateComputeEnv(
   input: TComputeEnvInput,
   keepEnv: readonly string[],
 ): Promise<TComputeEnv> {
-  const where = and(eq(computeEnvs.workspaceId, workspaceId), eq(computeEnvs.id, computeEnvId));
   return db
     .transaction(async (tx) => {
       // Locked so a concurrent edit cannot slip a variable in between reading and writing the set.
-      const [current] = await tx.select().from(computeEnvs).where(where).for("update");
+      const current = await lockComputeEnv(tx, workspaceId, computeEnvId);
       // Absent (or another workspace's) first: NOT_FOUND before any FORBIDDEN, so nothing can be probed.
       if (!current) throw new AppError("NOT_FOUND", "No such compute environment.");
       if (isHostKind(current.kind) || isHostKind(input.kind)) await assertMayManageHostKind(tx, editor, "edit");
@@ -185,20 +178,16 @@ export async function updateComputeEnv(
       }
       const merged = mergeEnv(current.env, keepEnv, input.env);
       if (!merged.ok) throw new AppError("INVALID", `${merged.field}: ${merged.message}`);
-      const [row] = await tx
-        .update(computeEnvs)
+      const row = await updateComputeEnvRow(tx, workspaceId, computeEnvId, {
+        ...input,
+        env: merged.env,
         // A check answered for the old settings says nothing about the new ones.
-        .set({
-          ...input,
-          env: merged.env,
-          checkRequestedAt: null,
-          checkedAt: null,
-          checkOk: null,
-          checkMessage: null,
-          checkHostKey: null,
-        })
-        .where(where)
-        .returning();
+        checkRequestedAt: null,
+        checkedAt: null,
+        checkOk: null,
+        checkMessage: null,
+        checkHostKey: null,
+      });
       return row!;
     })
     .catch((error: unknown) => {

@@ -1,15 +1,20 @@
 import { orgRoles, type TOrgRole, type TWorkspaceRole } from "@lockstep/auth";
 import {
-  and,
   closeInvitation,
   describeInvitation,
-  eq,
+  findUserByEmail,
+  getOrgMember,
+  getParticipantRole,
   insertInvitation,
+  insertOrgMember,
+  insertOrgMemberIfAbsent,
+  insertParticipantIfAbsent,
   lockLiveInvitation,
+  lockOrganization,
   recordAudit,
-  schema,
-  sql,
+  setOrgMemberRole,
   type TDatabase,
+  type TDbOrTx,
   type TDescribedInvitation,
   type TInvitation,
   type TWorkspace,
@@ -19,8 +24,6 @@ import type { TAuditAction } from "@lockstep/validators";
 import { AppError } from "../errors";
 import type { TActor } from "./secrets";
 import { assertMayGrant } from "./tenancy";
-
-const { organizations, orgMembers, users, workspaceParticipants } = schema;
 
 /** What every invitation procedure returns: who is invited where, as what, by whom, until when. */
 export function invitationOut(row: TDescribedInvitation) {
@@ -41,7 +44,7 @@ export function invitationOut(row: TDescribedInvitation) {
   };
 }
 
-async function described(db: TDatabase | TTx, id: string) {
+async function described(db: TDbOrTx, id: string) {
   const row = await describeInvitation(db, id);
   if (!row) throw new Error(`invitation ${id} vanished`);
   return invitationOut(row);
@@ -71,12 +74,8 @@ const ROLE_ARTICLE: Record<TOrgRole, string> = {
 
 const NO_SUCH_INVITATION = "No such invitation: it may have expired, been revoked or been answered already.";
 
-async function userIdByEmail(tx: TDatabase | TTx, email: string) {
-  const [row] = await tx
-    .select({ id: users.id })
-    .from(users)
-    .where(sql`lower(${users.email}) = ${email.toLowerCase()}`);
-  return row?.id ?? null;
+async function userIdByEmail(db: TDbOrTx, email: string) {
+  return (await findUserByEmail(db, email))?.id ?? null;
 }
 
 /**
@@ -92,10 +91,7 @@ export async function inviteToOrg(
   return db.transaction(async (tx) => {
     const userId = await userIdByEmail(tx, input.email);
     if (userId) {
-      const [member] = await tx
-        .select()
-        .from(orgMembers)
-        .where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, userId)));
+      const member = await getOrgMember(tx, org.id, userId);
       // The inviter can list the members anyway: this says nothing they could not see.
       if (member) {
         // Inviting someone already in the organization (say, a collaborator to be a member) is a
@@ -135,11 +131,8 @@ export async function inviteToWorkspace(
   return db.transaction(async (tx) => {
     const userId = await userIdByEmail(tx, input.email);
     if (userId) {
-      const [participant] = await tx
-        .select()
-        .from(workspaceParticipants)
-        .where(and(eq(workspaceParticipants.workspaceId, workspace.id), eq(workspaceParticipants.userId, userId)));
-      if (participant) throw new AppError("CONFLICT", `email: ${input.email} already participates in this workspace.`);
+      if ((await getParticipantRole(tx, workspace.id, userId)) !== null)
+        throw new AppError("CONFLICT", `email: ${input.email} already participates in this workspace.`);
     }
     const invitation = await insertInvitation(tx, {
       email: input.email,
@@ -174,30 +167,20 @@ export async function acceptInvitation(
   return db.transaction(async (tx) => {
     const invitation = await ownLiveInvitation(tx, user, invitationId);
     // Serialises with member changes of the org (its last-owner rule locks the same row).
-    await tx.execute(sql`select 1 from ${organizations} where ${organizations.id} = ${invitation.orgId} for update`);
+    await lockOrganization(tx, invitation.orgId);
     if (invitation.orgRole) {
       const role = invitation.orgRole;
-      const [current] = await tx
-        .select()
-        .from(orgMembers)
-        .where(and(eq(orgMembers.orgId, invitation.orgId), eq(orgMembers.userId, user.id)));
-      if (!current) await tx.insert(orgMembers).values({ orgId: invitation.orgId, userId: user.id, role });
+      const current = await getOrgMember(tx, invitation.orgId, user.id);
+      if (!current) await insertOrgMember(tx, { orgId: invitation.orgId, userId: user.id, role });
       // Joined meanwhile (e.g. as a collaborator through a workspace): the invitation can only raise the role.
-      else if (orgRank(role) > orgRank(current.role)) {
-        await tx
-          .update(orgMembers)
-          .set({ role })
-          .where(and(eq(orgMembers.orgId, invitation.orgId), eq(orgMembers.userId, user.id)));
-      }
+      else if (orgRank(role) > orgRank(current.role)) await setOrgMemberRole(tx, invitation.orgId, user.id, role);
     } else {
-      await tx
-        .insert(orgMembers)
-        .values({ orgId: invitation.orgId, userId: user.id, role: "collaborator" })
-        .onConflictDoNothing();
-      await tx
-        .insert(workspaceParticipants)
-        .values({ workspaceId: invitation.workspaceId!, userId: user.id, role: invitation.workspaceRole! })
-        .onConflictDoNothing();
+      await insertOrgMemberIfAbsent(tx, { orgId: invitation.orgId, userId: user.id, role: "collaborator" });
+      await insertParticipantIfAbsent(tx, {
+        workspaceId: invitation.workspaceId!,
+        userId: user.id,
+        role: invitation.workspaceRole!,
+      });
     }
     await closeInvitation(tx, invitation.id, "accepted");
     await recordAudit(tx, audit(actor, invitation, "invitation.accepted"));

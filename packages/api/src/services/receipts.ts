@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, schema, type TDatabase, type TRun } from "@lockstep/db";
+import { runAuditEvents, type TDatabase, type TRun } from "@lockstep/db";
 import { scrubPersonalNames } from "./personal-secrets";
 
 /**
@@ -35,16 +35,7 @@ export async function runReceipt(
 ): Promise<TReceipt> {
   const own = run.launchedBy !== null && run.launchedBy === viewerId;
   const hide = (text: string) => (own ? text : scrubPersonalNames(text, run.secretRefs, launcherName));
-  const events = await db
-    .select({ action: schema.auditEvents.action, at: schema.auditEvents.at, detail: schema.auditEvents.detail })
-    .from(schema.auditEvents)
-    .where(
-      and(
-        eq(schema.auditEvents.runId, run.id),
-        inArray(schema.auditEvents.action, ["secrets.provisioned", "secrets.deleted", "secrets.cleanup_failed"]),
-      ),
-    )
-    .orderBy(asc(schema.auditEvents.seq));
+  const events = await runAuditEvents(db, run.id, ["secrets.provisioned", "secrets.deleted", "secrets.cleanup_failed"]);
   const deleted = events.findLast((e) => e.action === "secrets.deleted");
   const verified = deleted?.detail.verified === true;
   const target = run.cleanupTarget;

@@ -1,8 +1,6 @@
 import { can, type TWorkspaceRole } from "@lockstep/auth";
 import {
   effectiveSecretRefs,
-  eq,
-  schema,
   getComputeEnv,
   getPipeline,
   getRunInWorkspace,
@@ -10,6 +8,7 @@ import {
   isTerminal,
   recordAudit,
   runSecretsAuditDetail,
+  setPipelineSecretNeeds,
   updateRunIf,
   type TDatabase,
   type TPipeline,
@@ -192,7 +191,7 @@ export async function launchRun(
   }
   // Scanned again at launch: the sources may have changed since the pipeline was saved.
   const scanned = await scanSecretNeeds(pipeline.repository, deps.localPipelineRoots);
-  await db.update(schema.pipelines).set({ secretNeeds: scanned }).where(eq(schema.pipelines.id, pipeline.id));
+  await setPipelineSecretNeeds(db, pipeline.id, scanned);
   // What the pinned Nextflow said of these same sources counts too; new sources are checked for the next launch.
   await requestNextflowCheck(deps.queues, pipeline.id, scanned, pipeline.nextflowSecrets);
   const needs = withNextflow(scanned, pipeline.nextflowSecrets);

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
-import { inArray, schema, type TDbOrTx, type TRun, type TRunSecretVersion } from "@lockstep/db";
+import { currentSecretVersions, type TDbOrTx, type TRun, type TRunSecretVersion } from "@lockstep/db";
 
 /**
  * Which version of each secret a run received, whether the secret has changed since, and — when
@@ -46,13 +46,7 @@ export async function runSecretVersions(
   const own = run.launchedBy !== null && run.launchedBy === viewerId;
   const recorded = run.secretVersions;
   const ids = recorded.map((v) => v.secretId);
-  const current =
-    ids.length === 0
-      ? []
-      : await db
-          .select({ id: schema.secrets.id, version: schema.secrets.version })
-          .from(schema.secrets)
-          .where(inArray(schema.secrets.id, ids));
+  const current = await currentSecretVersions(db, ids);
   const now = new Map(current.map((c) => [c.id, c.version]));
   // Personal secrets compare only between two runs of the viewer's own.
   const comparePersonal = own && other !== null && other.launchedBy === viewerId;

@@ -1,10 +1,35 @@
 import { roleRank, type TWorkspaceRole } from "@lockstep/auth";
-import { and, eq, ne, or, recordAudit, schema, sql, type TAuditInput, type TDatabase, type TTx } from "@lockstep/db";
-import { slugify, type TAuditAction } from "@lockstep/validators";
+import {
+  countOrgOwners,
+  deleteOrganizationRow,
+  deleteOrgMember,
+  deleteOrgParticipations,
+  deleteParticipant,
+  deleteWorkspaceRow,
+  findUserById,
+  getOrgMember,
+  getParticipantRole,
+  insertOrganization,
+  insertOrgMember,
+  insertParticipant,
+  insertWorkspace,
+  lockOrganization,
+  organizationNameTaken,
+  recordAudit,
+  setOrgMemberRole,
+  setParticipantRole,
+  updateOrganizationRow,
+  updateWorkspaceRow,
+  workspaceNameTaken,
+  type TAuditInput,
+  type TDatabase,
+  type TDbOrTx,
+  type TOrganization,
+  type TWorkspace,
+} from "@lockstep/db";
+import type { TAuditAction } from "@lockstep/validators";
 import { AppError, isUniqueViolation } from "../errors";
 import type { TActor } from "./secrets";
-
-const { organizations, orgMembers, users, workspaces, workspaceParticipants } = schema;
 
 /** An event about the org or workspace itself or one of its people (never a value: names, roles, fields). */
 function event(
@@ -24,9 +49,8 @@ function event(
   };
 }
 
-async function emailOf(db: TDatabase | TTx, userId: string) {
-  const [row] = await db.select({ email: users.email }).from(users).where(eq(users.id, userId));
-  return row?.email ?? null;
+async function emailOf(db: TDbOrTx, userId: string) {
+  return (await findUserById(db, userId))?.email ?? null;
 }
 
 /** The fields an update changes, by name (values of settings are not secret, but the name list is what a reader scans). */
@@ -41,9 +65,9 @@ export async function createOrganization(
 ) {
   try {
     return await db.transaction(async (tx) => {
-      const [org] = await tx.insert(organizations).values(input).returning();
-      await tx.insert(orgMembers).values({ orgId: org!.id, userId, role: "owner" });
-      return org!;
+      const org = await insertOrganization(tx, input);
+      await insertOrgMember(tx, { orgId: org.id, userId, role: "owner" });
+      return org;
     });
   } catch (error) {
     if (isUniqueViolation(error))
@@ -57,32 +81,20 @@ function nameTaken(message: string): AppError {
   return new AppError("CONFLICT", `name: ${message}`, [{ field: "name", message }]);
 }
 
-/**
- * A rename obeys the rule a creation does: creating with `name` derives its short name, so a name
- * whose short name — or whose very spelling — a sibling already holds is refused.
- */
-function sameNameAs(table: typeof organizations | typeof workspaces, name: string) {
-  return or(sql`lower(${table.name}) = lower(${name})`, eq(table.slug, slugify(name)));
-}
-
 export async function updateOrganization(
   db: TDatabase,
-  current: typeof organizations.$inferSelect,
+  current: TOrganization,
   actor: TActor,
   input: { name?: string; slug?: string; description?: string },
 ) {
   const orgId = current.id;
-  if (input.name !== undefined) {
-    const [taken] = await db
-      .select({ id: organizations.id })
-      .from(organizations)
-      .where(and(ne(organizations.id, orgId), sameNameAs(organizations, input.name)))
-      .limit(1);
-    if (taken) throw nameTaken(`An organization named "${input.name}" already exists.`);
-  }
+  // A rename obeys the rule a creation does: creating with `name` derives its short name, so a name
+  // whose short name — or whose very spelling — a sibling already holds is refused.
+  if (input.name !== undefined && (await organizationNameTaken(db, input.name, orgId)))
+    throw nameTaken(`An organization named "${input.name}" already exists.`);
   try {
     return await db.transaction(async (tx) => {
-      const [org] = await tx.update(organizations).set(input).where(eq(organizations.id, orgId)).returning();
+      const org = await updateOrganizationRow(tx, orgId, input);
       const changed = changedFields(current, input);
       if (changed.length > 0) {
         await recordAudit(
@@ -90,12 +102,12 @@ export async function updateOrganization(
           event(
             actor,
             "org.updated",
-            { workspaceId: null, targetType: "organization", targetId: orgId, targetName: org!.name },
+            { workspaceId: null, targetType: "organization", targetId: orgId, targetName: org.name },
             { changed },
           ),
         );
       }
-      return org!;
+      return org;
     });
   } catch (error) {
     if (isUniqueViolation(error))
@@ -105,20 +117,7 @@ export async function updateOrganization(
 }
 
 export async function deleteOrganization(db: TDatabase, orgId: string) {
-  await db.delete(organizations).where(eq(organizations.id, orgId));
-}
-
-async function lockOrg(tx: TTx, orgId: string) {
-  // Serialises membership changes per org so "the last owner" is decided on a stable count.
-  await tx.execute(sql`select 1 from ${organizations} where ${organizations.id} = ${orgId} for update`);
-}
-
-async function ownerCount(tx: TTx, orgId: string) {
-  const [row] = await tx
-    .select({ n: sql<number>`count(*)::int` })
-    .from(orgMembers)
-    .where(and(eq(orgMembers.orgId, orgId), eq(orgMembers.role, "owner")));
-  return row?.n ?? 0;
+  await deleteOrganizationRow(db, orgId);
 }
 
 export async function updateOrgMemberRole(
@@ -129,19 +128,14 @@ export async function updateOrgMemberRole(
   role: "owner" | "member" | "collaborator",
 ) {
   await db.transaction(async (tx) => {
-    await lockOrg(tx, orgId);
-    const [current] = await tx
-      .select()
-      .from(orgMembers)
-      .where(and(eq(orgMembers.orgId, orgId), eq(orgMembers.userId, userId)));
+    // Serialises membership changes per org so "the last owner" is decided on a stable count.
+    await lockOrganization(tx, orgId);
+    const current = await getOrgMember(tx, orgId, userId);
     if (!current) throw new AppError("NOT_FOUND", "No such member.");
-    if (current.role === "owner" && role !== "owner" && (await ownerCount(tx, orgId)) <= 1) {
+    if (current.role === "owner" && role !== "owner" && (await countOrgOwners(tx, orgId)) <= 1) {
       throw new AppError("CONFLICT", "An organization needs at least one owner: make someone else owner first.");
     }
-    await tx
-      .update(orgMembers)
-      .set({ role })
-      .where(and(eq(orgMembers.orgId, orgId), eq(orgMembers.userId, userId)));
+    await setOrgMemberRole(tx, orgId, userId, role);
     if (current.role !== role) {
       const at = {
         workspaceId: null,
@@ -156,20 +150,15 @@ export async function updateOrgMemberRole(
 
 export async function removeOrgMember(db: TDatabase, orgId: string, actor: TActor, userId: string) {
   await db.transaction(async (tx) => {
-    await lockOrg(tx, orgId);
-    const [current] = await tx
-      .select()
-      .from(orgMembers)
-      .where(and(eq(orgMembers.orgId, orgId), eq(orgMembers.userId, userId)));
+    await lockOrganization(tx, orgId);
+    const current = await getOrgMember(tx, orgId, userId);
     if (!current) throw new AppError("NOT_FOUND", "No such member.");
-    if (current.role === "owner" && (await ownerCount(tx, orgId)) <= 1) {
+    if (current.role === "owner" && (await countOrgOwners(tx, orgId)) <= 1) {
       throw new AppError("CONFLICT", "The last owner cannot leave the organization: make someone else owner first.");
     }
     // Leaving an org also ends every participation in its workspaces.
-    await tx.execute(
-      sql`delete from ${workspaceParticipants} where ${workspaceParticipants.userId} = ${userId} and ${workspaceParticipants.workspaceId} in (select id from ${workspaces} where ${workspaces.orgId} = ${orgId})`,
-    );
-    await tx.delete(orgMembers).where(and(eq(orgMembers.orgId, orgId), eq(orgMembers.userId, userId)));
+    await deleteOrgParticipations(tx, orgId, userId);
+    await deleteOrgMember(tx, orgId, userId);
     const at = { workspaceId: null, targetType: "org-member", targetId: userId, targetName: await emailOf(tx, userId) };
     await recordAudit(tx, event(actor, "member.removed", at, { role: current.role }));
   });
@@ -183,12 +172,9 @@ export async function createWorkspace(
 ) {
   try {
     return await db.transaction(async (tx) => {
-      const [ws] = await tx
-        .insert(workspaces)
-        .values({ orgId, ...input })
-        .returning();
-      await tx.insert(workspaceParticipants).values({ workspaceId: ws!.id, userId: creatorId, role: "owner" });
-      return ws!;
+      const ws = await insertWorkspace(tx, { orgId, ...input });
+      await insertParticipant(tx, { workspaceId: ws.id, userId: creatorId, role: "owner" });
+      return ws;
     });
   } catch (error) {
     if (isUniqueViolation(error))
@@ -199,32 +185,27 @@ export async function createWorkspace(
 
 export async function updateWorkspace(
   db: TDatabase,
-  workspace: typeof workspaces.$inferSelect,
+  workspace: TWorkspace,
   actor: TActor,
   input: { name?: string; slug?: string; description?: string; visibility?: "private" | "shared" },
 ) {
   if (workspace.personalOwnerId && (input.slug || input.visibility)) {
     throw new AppError("INVALID", "A personal workspace keeps its short name and stays private.");
   }
+  // A rename obeys the rule a creation does (see updateOrganization).
   if (input.name !== undefined && workspace.orgId) {
-    const [taken] = await db
-      .select({ id: workspaces.id })
-      .from(workspaces)
-      .where(
-        and(eq(workspaces.orgId, workspace.orgId), ne(workspaces.id, workspace.id), sameNameAs(workspaces, input.name)),
-      )
-      .limit(1);
-    if (taken) throw nameTaken(`This organization already has a workspace named "${input.name}".`);
+    if (await workspaceNameTaken(db, workspace.orgId, input.name, workspace.id))
+      throw nameTaken(`This organization already has a workspace named "${input.name}".`);
   }
   try {
     return await db.transaction(async (tx) => {
-      const [ws] = await tx.update(workspaces).set(input).where(eq(workspaces.id, workspace.id)).returning();
+      const ws = await updateWorkspaceRow(tx, workspace.id, input);
       const changed = changedFields(workspace, input);
       if (changed.length > 0) {
-        const at = { workspaceId: workspace.id, targetType: "workspace", targetId: workspace.id, targetName: ws!.name };
+        const at = { workspaceId: workspace.id, targetType: "workspace", targetId: workspace.id, targetName: ws.name };
         await recordAudit(tx, event(actor, "workspace.updated", at, { changed }));
       }
-      return ws!;
+      return ws;
     });
   } catch (error) {
     if (isUniqueViolation(error))
@@ -233,9 +214,9 @@ export async function updateWorkspace(
   }
 }
 
-export async function deleteWorkspace(db: TDatabase, workspace: typeof workspaces.$inferSelect) {
+export async function deleteWorkspace(db: TDatabase, workspace: TWorkspace) {
   if (workspace.personalOwnerId) throw new AppError("INVALID", "A personal workspace cannot be deleted.");
-  await db.delete(workspaces).where(eq(workspaces.id, workspace.id));
+  await deleteWorkspaceRow(db, workspace.id);
 }
 
 export function assertMayGrant(callerRole: TWorkspaceRole, role: TWorkspaceRole) {
@@ -245,30 +226,19 @@ export function assertMayGrant(callerRole: TWorkspaceRole, role: TWorkspaceRole)
   }
 }
 
-async function participantRole(db: TDatabase, workspaceId: string, userId: string) {
-  const [row] = await db
-    .select({ role: workspaceParticipants.role })
-    .from(workspaceParticipants)
-    .where(and(eq(workspaceParticipants.workspaceId, workspaceId), eq(workspaceParticipants.userId, userId)));
-  return row?.role ?? null;
-}
-
 export async function updateParticipantRole(
   db: TDatabase,
-  workspace: typeof workspaces.$inferSelect,
+  workspace: TWorkspace,
   callerRole: TWorkspaceRole,
   actor: TActor,
   userId: string,
   role: TWorkspaceRole,
 ) {
-  const current = await participantRole(db, workspace.id, userId);
+  const current = await getParticipantRole(db, workspace.id, userId);
   if (!current) throw new AppError("NOT_FOUND", "No such participant.");
   assertMayGrant(callerRole, role);
   assertMayGrant(callerRole, current);
-  await db
-    .update(workspaceParticipants)
-    .set({ role })
-    .where(and(eq(workspaceParticipants.workspaceId, workspace.id), eq(workspaceParticipants.userId, userId)));
+  await setParticipantRole(db, workspace.id, userId, role);
   if (current !== role) {
     const at = {
       workspaceId: workspace.id,
@@ -282,18 +252,16 @@ export async function updateParticipantRole(
 
 export async function removeParticipant(
   db: TDatabase,
-  workspace: typeof workspaces.$inferSelect,
+  workspace: TWorkspace,
   callerRole: TWorkspaceRole,
   actor: TActor,
   userId: string,
 ) {
   if (workspace.personalOwnerId) throw new AppError("INVALID", "A personal workspace has no other participants.");
-  const current = await participantRole(db, workspace.id, userId);
+  const current = await getParticipantRole(db, workspace.id, userId);
   if (!current) throw new AppError("NOT_FOUND", "No such participant.");
   assertMayGrant(callerRole, current);
-  await db
-    .delete(workspaceParticipants)
-    .where(and(eq(workspaceParticipants.workspaceId, workspace.id), eq(workspaceParticipants.userId, userId)));
+  await deleteParticipant(db, workspace.id, userId);
   const at = {
     workspaceId: workspace.id,
     targetType: "participant",

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import {
   isTerminalRunStatus,
   likePattern,
@@ -7,210 +7,14 @@ import {
   type TSecretsState,
 } from "@lockstep/validators";
 import type { TDatabase, TDbOrTx } from "../client";
-import { computeEnvs, pipelines, runLogLines, runs, secrets, users, type TRunSecretRef } from "../schema";
-import {
-  keysetAfter,
-  keysetKey,
-  keysetOrder,
-  nameContains,
-  nameContainsSlot,
-  type TKeyset,
-  type TPage,
-} from "./paging";
+import { runs, users } from "../schema";
+import { keysetAfter, keysetKey, keysetOrder, nameContainsSlot, type TKeyset, type TPage } from "./paging";
 import { prepared, slot } from "./prepared";
 
 // The statuses are @lockstep/validators' (one list for every layer); these names are the queries'.
 export const TERMINAL_STATUSES = TERMINAL_RUN_STATUSES;
 export type { TRunStatus, TSecretsState };
 export const isTerminal = isTerminalRunStatus;
-
-// ── Compute environments and pipelines ───────────────────────────────────────────────────────
-
-const computeEnvKeyset: TKeyset = { key: computeEnvs.name, id: computeEnvs.id, kind: "text", direction: "asc" };
-
-/** By name (compute_envs_workspace_name_key); with `page`, one page after the previous one's last row. */
-export async function listComputeEnvs(db: TDbOrTx, workspaceId: string, page?: TPage) {
-  const query = db
-    .select({ ce: computeEnvs, cursorKey: keysetKey(computeEnvKeyset) })
-    .from(computeEnvs)
-    .where(
-      and(
-        eq(computeEnvs.workspaceId, workspaceId),
-        keysetAfter(computeEnvKeyset, page?.after),
-        nameContains(computeEnvs.name, page?.search),
-      ),
-    )
-    .orderBy(...keysetOrder(computeEnvKeyset));
-  const rows = await (page ? query.limit(page.limit) : query);
-  return rows.map((r) => ({ ...r.ce, cursorKey: r.cursorKey }));
-}
-
-export async function getComputeEnv(db: TDbOrTx, workspaceId: string, id: string) {
-  const [row] = await db
-    .select()
-    .from(computeEnvs)
-    .where(and(eq(computeEnvs.workspaceId, workspaceId), eq(computeEnvs.id, id)));
-  return row ?? null;
-}
-
-/** Marks a "Check connection" as asked for. A check is not an edit: updatedAt stays as it was. */
-export async function requestComputeEnvCheck(db: TDbOrTx, workspaceId: string, id: string, at: Date) {
-  const [row] = await db
-    .update(computeEnvs)
-    .set({ checkRequestedAt: at, updatedAt: sql`${computeEnvs.updatedAt}` })
-    .where(and(eq(computeEnvs.workspaceId, workspaceId), eq(computeEnvs.id, id)))
-    .returning();
-  return row ?? null;
-}
-
-/**
- * The worker's answer to the check asked for at `requestedAt`; the message is the provider's error
- * on failure (never a secret value). A check superseded by a newer request records nothing (null),
- * so an old answer cannot end the wait for the new one.
- */
-export async function recordComputeEnvCheck(
-  db: TDbOrTx,
-  id: string,
-  requestedAt: Date,
-  result: { ok: boolean; message: string; at: Date; hostKey?: string | null },
-) {
-  const [row] = await db
-    .update(computeEnvs)
-    .set({
-      checkedAt: result.at,
-      checkOk: result.ok,
-      checkMessage: result.message,
-      checkHostKey: result.hostKey ?? null,
-      updatedAt: sql`${computeEnvs.updatedAt}`,
-    })
-    .where(
-      and(
-        eq(computeEnvs.id, id),
-        or(isNull(computeEnvs.checkRequestedAt), lte(computeEnvs.checkRequestedAt, requestedAt)),
-      ),
-    )
-    .returning();
-  return row ?? null;
-}
-
-/**
- * What the worker saw of an environment while using it for a run (SSH clusters: the login node
- * unreachable, or reached again), shown where a check's answer is. Not an edit: updatedAt stays.
- */
-export async function noteComputeEnvReachability(
-  db: TDbOrTx,
-  id: string,
-  result: { ok: boolean; message: string; at: Date },
-) {
-  await db
-    .update(computeEnvs)
-    .set({
-      checkedAt: result.at,
-      checkOk: result.ok,
-      checkMessage: result.message,
-      updatedAt: sql`${computeEnvs.updatedAt}`,
-    })
-    .where(eq(computeEnvs.id, id));
-}
-
-const pipelineKeyset: TKeyset = { key: pipelines.name, id: pipelines.id, kind: "text", direction: "asc" };
-
-/** By name (pipelines_workspace_name_key); with `page`, one page after the previous one's last row. */
-export async function listPipelines(db: TDbOrTx, workspaceId: string, page?: TPage) {
-  const query = db
-    .select({ p: pipelines, cursorKey: keysetKey(pipelineKeyset) })
-    .from(pipelines)
-    .where(
-      and(
-        eq(pipelines.workspaceId, workspaceId),
-        keysetAfter(pipelineKeyset, page?.after),
-        nameContains(pipelines.name, page?.search),
-      ),
-    )
-    .orderBy(...keysetOrder(pipelineKeyset));
-  const rows = await (page ? query.limit(page.limit) : query);
-  return rows.map((r) => ({ ...r.p, cursorKey: r.cursorKey }));
-}
-
-export async function getPipeline(db: TDbOrTx, workspaceId: string, id: string) {
-  const [row] = await db
-    .select()
-    .from(pipelines)
-    .where(and(eq(pipelines.workspaceId, workspaceId), eq(pipelines.id, id)));
-  return row ?? null;
-}
-
-// ── Secrets a run receives ────────────────────────────────────────────────────────────────────
-
-/**
- * The set a run launched by `userId` in an org workspace receives: the workspace's secrets,
- * overlaid by the launcher's own secrets — a user secret wins over a workspace secret of the same
- * name. Names, sources and ids only.
- */
-export async function effectiveSecretRefs(db: TDbOrTx, workspaceId: string, userId: string): Promise<TRunSecretRef[]> {
-  const rows = await db
-    .select({ id: secrets.id, name: secrets.name, scope: secrets.scope })
-    .from(secrets)
-    .where(
-      or(
-        and(eq(secrets.scope, "workspace"), eq(secrets.workspaceId, workspaceId)),
-        and(eq(secrets.scope, "user"), eq(secrets.userId, userId)),
-      ),
-    )
-    // The database's name order, as the Secrets list pages in: the two lists read the same way.
-    .orderBy(secrets.name);
-  const byName = new Map<string, TRunSecretRef>();
-  for (const r of rows) {
-    if (r.scope === "user") byName.set(r.name, { name: r.name, source: "user", secretId: r.id });
-    else if (!byName.has(r.name)) byName.set(r.name, { name: r.name, source: "workspace", secretId: r.id });
-  }
-  return [...byName.values()];
-}
-
-/** Names of the user's secrets that override a workspace secret of the same name (names only). */
-export async function overriddenSecretNames(db: TDbOrTx, workspaceId: string, userId: string): Promise<string[]> {
-  const rows = await db.execute<{ name: string }>(
-    sql`select u.name from secrets u join secrets w on w.scope = 'workspace' and w.workspace_id = ${workspaceId} and w.name = u.name where u.scope = 'user' and u.user_id = ${userId} order by u.name`,
-  );
-  return [...rows].map((r) => r.name);
-}
-
-/** For the worker: the sealed rows behind a run's refs (a secret deleted since launch is absent). */
-export async function sealedForRefs(db: TDbOrTx, refs: TRunSecretRef[]) {
-  if (refs.length === 0) return [];
-  return db
-    .select({
-      id: secrets.id,
-      scope: secrets.scope,
-      workspaceId: secrets.workspaceId,
-      userId: secrets.userId,
-      name: secrets.name,
-      sealed: secrets.sealed,
-      version: secrets.version,
-    })
-    .from(secrets)
-    .where(
-      inArray(
-        secrets.id,
-        refs.map((r) => r.secretId),
-      ),
-    );
-}
-
-export async function markSecretsUsed(
-  db: TDbOrTx,
-  secretIds: string[],
-  userId: string | null,
-  runId: string | null = null,
-) {
-  if (secretIds.length === 0) return;
-  await db
-    .update(secrets)
-    .set({ lastUsedAt: new Date(), lastUsedBy: userId, lastUsedRunId: runId })
-    .where(inArray(secrets.id, secretIds));
-}
-
-// ── Runs ──────────────────────────────────────────────────────────────────────────────────────
 
 export async function insertRun(db: TDbOrTx, values: typeof runs.$inferInsert) {
   const [row] = await db.insert(runs).values(values).returning();
@@ -449,49 +253,6 @@ export async function runStatuses(db: TDbOrTx, ids: string[]) {
   return new Map(rows.map((r) => [r.id, r.status]));
 }
 
-// ── Run logs (already masked by the worker) ─────────────────────────────────────────────────
-
-/** Appends lines after the run's last one (in batches: Postgres caps a statement's parameters); returns the new last seq. */
-export async function appendRunLog(db: TDbOrTx, runId: string, lines: string[]): Promise<number> {
-  return db.transaction(async (tx) => {
-    const start = (await lastRunLogSeq(tx, runId)) + 1;
-    for (let i = 0; i < lines.length; i += 1000) {
-      await tx
-        .insert(runLogLines)
-        .values(lines.slice(i, i + 1000).map((line, j) => ({ runId, seq: start + i + j, line })));
-    }
-    return start + lines.length - 1;
-  });
-}
-
-/** Seq of the run's last stored log line (0 when none): how many lines it has. */
-export async function lastRunLogSeq(db: TDbOrTx, runId: string): Promise<number> {
-  const [last] = await db
-    .select({ seq: sql<number>`coalesce(max(${runLogLines.seq}), 0)::int` })
-    .from(runLogLines)
-    .where(eq(runLogLines.runId, runId));
-  return last?.seq ?? 0;
-}
-
-export async function readRunLog(db: TDbOrTx, runId: string, afterSeq: number, limit: number) {
-  return db
-    .select({ seq: runLogLines.seq, line: runLogLines.line, at: runLogLines.at })
-    .from(runLogLines)
-    .where(and(eq(runLogLines.runId, runId), sql`${runLogLines.seq} > ${afterSeq}`))
-    .orderBy(runLogLines.seq)
-    .limit(limit);
-}
-
-/** Every compute environment, for the sweeper to list the copies each one's store holds. */
-export async function computeEnvsForSweep(db: TDbOrTx) {
-  return db.select().from(computeEnvs).orderBy(computeEnvs.createdAt);
-}
-
-export async function getComputeEnvById(db: TDbOrTx, id: string) {
-  const [row] = await db.select().from(computeEnvs).where(eq(computeEnvs.id, id));
-  return row ?? null;
-}
-
 /**
  * Runs of a compute environment that still need it: running, or holding secrets not yet deleted.
  * (CLEANUP_FAILED runs do not count: they are already alerted and need a person, not the env.)
@@ -535,33 +296,4 @@ export async function allocateRunUid(db: TDatabase, runId: string): Promise<numb
     }
   }
   throw new Error("no free sandbox uid: 65,536 runs are unfinished");
-}
-
-// ── Personal secrets in what others read ────────────────────────────────────────────────────
-
-/**
- * What an audit event may say about a run's secrets. A user secret's name is its owner's alone
- * (a workspace admin reading Activity, or an export, must not learn it): workspace secrets by
- * name, personal ones by count, with whose they are.
- */
-export function runSecretsAuditDetail(
-  refs: TRunSecretRef[],
-  launcherName: string | null,
-): Record<string, string | number | string[]> {
-  const personal = refs.filter((r) => r.source === "user").length;
-  return {
-    names: refs.filter((r) => r.source === "workspace").map((r) => `${r.name} (workspace)`),
-    ...(personal > 0 ? { personalSecrets: personal, personalSecretsOf: launcherName ?? "the launcher" } : {}),
-  };
-}
-
-/** Runs' secret refs and launchers' names, for hiding personal secret names in events about them. */
-export async function runSecretOwners(db: TDbOrTx, runIds: string[]) {
-  if (runIds.length === 0) return new Map<string, { refs: TRunSecretRef[]; launcherName: string | null }>();
-  const rows = await db
-    .select({ id: runs.id, refs: runs.secretRefs, launcherName: users.name })
-    .from(runs)
-    .leftJoin(users, eq(users.id, runs.launchedBy))
-    .where(inArray(runs.id, [...new Set(runIds)]));
-  return new Map(rows.map((r) => [r.id, { refs: r.refs, launcherName: r.launcherName }]));
 }

@@ -1,5 +1,5 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
-import type { TDatabase, TTx } from "../client";
+import type { TDatabase, TDbOrTx, TTx } from "../client";
 import { accessTokens, oidcAccounts, users, workspaceParticipants, workspaces, type TUser } from "../schema";
 import { hasLiveInvitation } from "./invitations";
 import { keysetAfter, keysetKey, keysetOrder, nameContains, type TKeyset, type TPage } from "./paging";
@@ -7,7 +7,7 @@ import { prepared, slot } from "./prepared";
 import type { TSignupPolicy } from "./instance";
 import { ACCOUNTS_LOCK, consumeSetupCode, instanceHasAdmin, setupCodeMatches } from "./setup";
 
-export async function findUserByEmail(db: TDatabase, email: string) {
+export async function findUserByEmail(db: TDbOrTx, email: string) {
   const [row] = await db
     .select()
     .from(users)
@@ -15,7 +15,7 @@ export async function findUserByEmail(db: TDatabase, email: string) {
   return row ?? null;
 }
 
-export async function findUserById(db: TDatabase, id: string) {
+export async function findUserById(db: TDbOrTx, id: string) {
   const [row] = await db.select().from(users).where(eq(users.id, id));
   return row ?? null;
 }

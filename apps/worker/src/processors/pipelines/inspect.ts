@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { and, eq, schema, sql } from "@lockstep/db";
+import { pipelineForInspection, recordPipelineNextflowSecrets } from "@lockstep/db";
 import {
   NEXTFLOW_VERSION,
   nextflowConfigSecrets,
@@ -34,15 +34,7 @@ function readableNextflow(libDir: string): string {
 }
 
 export const inspect: THandler<"pipelines.inspect"> = async ({ pipelineId, fingerprint }, _job, ctx) => {
-  const { pipelines } = schema;
-  const [p] = await ctx.db
-    .select({
-      repository: pipelines.repository,
-      secretNeeds: pipelines.secretNeeds,
-      nextflowSecrets: pipelines.nextflowSecrets,
-    })
-    .from(pipelines)
-    .where(eq(pipelines.id, pipelineId));
+  const p = await pipelineForInspection(ctx.db, pipelineId);
   if (!p) return { skipped: "deleted" };
   if (p.secretNeeds?.status !== "known" || p.secretNeeds.fingerprint !== fingerprint)
     return { skipped: "the sources changed" };
@@ -66,11 +58,11 @@ export const inspect: THandler<"pipelines.inspect"> = async ({ pipelineId, finge
     });
   }
   // Only onto the sources it was asked for: a save meanwhile asks again.
-  await ctx.db
-    .update(pipelines)
-    .set({
-      nextflowSecrets: { fingerprint, version: NEXTFLOW_VERSION, checkedAt: new Date().toISOString(), ...result },
-    })
-    .where(and(eq(pipelines.id, pipelineId), sql`${pipelines.secretNeeds}->>'fingerprint' = ${fingerprint}`));
+  await recordPipelineNextflowSecrets(ctx.db, pipelineId, fingerprint, {
+    fingerprint,
+    version: NEXTFLOW_VERSION,
+    checkedAt: new Date().toISOString(),
+    ...result,
+  });
   return result.ok ? { names: result.names.length + result.directives.length } : { failed: true };
 };

@@ -2,7 +2,7 @@ import { UnrecoverableError } from "bullmq";
 import { bumpCleanupAttempts, isTerminal, updateRunIf, type TCleanupTarget, type TRun } from "@lockstep/db";
 import { jobCatalog } from "@lockstep/queue";
 import { ProviderError, type TSecretsProvider } from "@lockstep/secrets";
-import { providerForStore, storeOf } from "../../runtime";
+import { providerForStore, storeOf, withTarget } from "../../runtime";
 import type { THandler, TProcessorContext } from "../types";
 import { emit } from "../../webhooks/emit";
 import { loadComputeEnv, loadRun, workerAudit } from "./common";
@@ -27,6 +27,20 @@ async function verifyGone(provider: TSecretsProvider, runId: string) {
       `${left.length} cop${left.length === 1 ? "y is" : "ies are"} still there after deletion`,
       true,
     );
+}
+
+/**
+ * AWS Batch: the job definitions that name the run's secret ARNs — the head's and those nf-lockstep
+ * registered in the head for its tasks — are deregistered too, and the executor checks none is left
+ * ACTIVE; a failure is retried like a deletion. (Without its compute environment there is no
+ * account to reach; the sweeper cannot either, and the definitions hold ARNs, never values.)
+ */
+async function releaseExecutor(ctx: TProcessorContext, run: TRun) {
+  const ce = await loadComputeEnv(ctx, run);
+  if (ce?.kind !== "aws-batch") return;
+  await withTarget(ctx, ce, ({ executor }) =>
+    executor.release({ runId: run.id, runDir: run.runDir ?? "", ref: run.executorRef ?? "" }),
+  );
 }
 
 /**
@@ -62,6 +76,7 @@ export const cleanup: THandler<"runs.cleanup"> = async ({ runId }, job, ctx) => 
     } finally {
       await close().catch(() => {});
     }
+    await releaseExecutor(ctx, run);
   } catch (error) {
     const message = error instanceof Error ? error.message : "unknown error";
     await bumpCleanupAttempts(ctx.db, runId, message);

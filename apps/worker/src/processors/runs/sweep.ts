@@ -16,6 +16,14 @@ import type { THandler } from "../types";
 /** Compute environments that share one store (a runs directory, an account's prefix) are listed once. */
 const ceStoreKey = (ce: TComputeEnv) => storeKey(storeOf(ce, { id: "00000000-0000-0000-0000-000000000000" }, null));
 
+/**
+ * Listing job definitions has no name filter (every ACTIVE one in the region, paged), so scheduled
+ * passes look for an ended run's left-behind definitions at most this often per store; any other
+ * pass (the worker starting, an operator) always does. Cleanup releases them itself; this is the net.
+ */
+const JOB_DEFINITION_SWEEP_MS = 10 * 60_000;
+const jobDefinitionsSweptAt = new Map<string, number>();
+
 /** The sweeper passes every 30 s: an unreachable store is logged when new or changed, then hourly. */
 const reports = new ReportThrottle(3_600_000);
 
@@ -25,7 +33,7 @@ const reports = new ReportThrottle(3_600_000);
  * secret copies whose run is finished or unknown to the database — in run directories and in the
  * clouds' secret managers alike.
  */
-export const sweep: THandler<"runs.sweep"> = async (_payload, _job, ctx) => {
+export const sweep: THandler<"runs.sweep"> = async (payload, _job, ctx) => {
   const work = await runsNeedingWork(ctx.db);
   // An overdue run is stopped below, not started: one rule, one outcome (FAILED, common.ts OVERDUE).
   const overdue = new Set(work.overdue);
@@ -43,6 +51,7 @@ export const sweep: THandler<"runs.sweep"> = async (_payload, _job, ctx) => {
   }
 
   let leftovers = 0;
+  let releasedDefinitions = 0;
   const unreachable = new Set<string>();
   const seen = new Set<string>();
   for (const ce of await computeEnvsForSweep(ctx.db)) {
@@ -50,7 +59,7 @@ export const sweep: THandler<"runs.sweep"> = async (_payload, _job, ctx) => {
     if (seen.has(key)) continue;
     seen.add(key);
     try {
-      await withTarget(ctx, ce, async ({ provider }) => {
+      await withTarget(ctx, ce, async ({ provider, executor }) => {
         const copies = await provider.listManaged();
         const statuses = await runStatuses(
           ctx.db,
@@ -79,6 +88,23 @@ export const sweep: THandler<"runs.sweep"> = async (_payload, _job, ctx) => {
             },
           });
         }
+        // AWS Batch job definitions (the head's, and those nf-lockstep registered for tasks) of runs
+        // that ended: references only, but deregistered all the same. Runs unknown to this database
+        // are left alone: another Lockstep may share the account, and its runs are not ours to end.
+        const due =
+          payload.requestedBy !== "scheduler" ||
+          Date.now() - (jobDefinitionsSweptAt.get(key) ?? 0) >= JOB_DEFINITION_SWEEP_MS;
+        if (executor.leftovers && due) {
+          jobDefinitionsSweptAt.set(key, Date.now());
+          const runs = await executor.leftovers();
+          const ended = await runStatuses(ctx.db, runs);
+          for (const runId of runs) {
+            const status = ended.get(runId);
+            if (!status || !isTerminal(status)) continue;
+            await executor.release({ runId, runDir: "", ref: "" });
+            releasedDefinitions++;
+          }
+        }
       });
     } catch (error) {
       // One unreachable store (deleted credentials, a cloud outage) must not stop the others' sweep.
@@ -95,6 +121,7 @@ export const sweep: THandler<"runs.sweep"> = async (_payload, _job, ctx) => {
     ...Object.fromEntries(Object.entries(work).map(([k, v]) => [k, v.length])),
     unchecked: unchecked.length,
     leftovers,
+    releasedDefinitions,
     unreachable: unreachable.size,
   };
 };

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { listAuditEvents, runSecretOwners, type TAuditFilter } from "@lockstep/db";
+import { listAuditEvents, runSecretOwners, type TAuditFilter, type TDbOrTx } from "@lockstep/db";
 import { ZId } from "@lockstep/validators";
 import { hidePersonalSecretNames } from "../../services/personal-secrets";
 import { authedProcedure, router, workspaceProcedure } from "../../trpc";
@@ -17,11 +17,7 @@ const ZFilters = z.object({
 
 const ZPage = z.object({ items: z.array(ZAuditEventOut), nextCursor: z.number().nullable() });
 
-async function page(
-  db: Parameters<typeof listAuditEvents>[0],
-  filter: Omit<TAuditFilter, "limit" | "beforeSeq">,
-  input: z.infer<typeof ZFilters>,
-) {
+async function page(db: TDbOrTx, filter: Omit<TAuditFilter, "limit" | "beforeSeq">, input: z.infer<typeof ZFilters>) {
   const rows = await listAuditEvents(db, {
     ...filter,
     beforeSeq: input.cursor,

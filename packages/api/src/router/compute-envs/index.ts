@@ -1,13 +1,12 @@
 import { z } from "zod";
 import {
+  confirmComputeEnvHostKey,
+  deleteComputeEnv,
   getComputeEnv,
   listComputeEnvs,
   recordAudit,
   requestComputeEnvCheck,
   runsHoldingComputeEnv,
-  schema,
-  and,
-  eq,
   type TComputeEnv,
 } from "@lockstep/db";
 import { enqueue } from "@lockstep/queue";
@@ -18,8 +17,6 @@ import { createComputeEnv, updateComputeEnv } from "../../services/compute-envs"
 import { cursored, pageOf, pageOutput, withCursor, ZPageInput } from "../../paging";
 import { router, workspaceProcedure } from "../../trpc";
 import { ZComputeEnvOut } from "../shapes";
-
-const { computeEnvs } = schema;
 
 export function computeEnvOut(ce: TComputeEnv): z.input<typeof ZComputeEnvOut> {
   return {
@@ -128,23 +125,11 @@ export const computeEnvsRouter = router({
           "fingerprint: this is not the host key the login node presented at the last check; check the connection again and confirm what it shows.",
         );
       }
-      const [row] = await ctx.db
-        .update(computeEnvs)
-        .set({
-          config: { ...ce.config, hostKeySha256: input.fingerprint },
-          checkHostKey: null,
-          checkOk: null,
-          checkMessage: "Host key confirmed: check the connection again.",
-          updatedAt: new Date(),
-        })
-        .where(
-          and(
-            eq(computeEnvs.workspaceId, ctx.workspace.id),
-            eq(computeEnvs.id, ce.id),
-            eq(computeEnvs.checkHostKey, input.fingerprint),
-          ),
-        )
-        .returning();
+      const row = await confirmComputeEnvHostKey(ctx.db, ctx.workspace.id, ce.id, {
+        fingerprint: input.fingerprint,
+        config: { ...ce.config, hostKeySha256: input.fingerprint },
+        message: "Host key confirmed: check the connection again.",
+      });
       if (!row)
         throw new AppError(
           "CONFLICT",
@@ -180,11 +165,8 @@ export const computeEnvsRouter = router({
           `computeEnvId: ${holding.length === 1 ? "1 run uses" : `${holding.length} runs use`} this compute environment (running, or its secrets not yet deleted); cancel or wait for ${holding.length === 1 ? "it" : "them"} first.`,
         );
       }
-      const rows = await ctx.db
-        .delete(computeEnvs)
-        .where(and(eq(computeEnvs.workspaceId, ctx.workspace.id), eq(computeEnvs.id, input.computeEnvId)))
-        .returning({ id: computeEnvs.id });
-      if (rows.length === 0) throw new AppError("NOT_FOUND", "No such compute environment.");
+      if (!(await deleteComputeEnv(ctx.db, ctx.workspace.id, input.computeEnvId)))
+        throw new AppError("NOT_FOUND", "No such compute environment.");
       return { ok: true as const };
     }),
 });

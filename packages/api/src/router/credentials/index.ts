@@ -8,6 +8,7 @@ import {
   listCredentials,
   overwriteCredential,
   recordAudit,
+  type TDbOrTx,
 } from "@lockstep/db";
 import { credentialProblem, ZId, type TAuditAction } from "@lockstep/validators";
 import { cursored, pageOf, pageOutput, withCursor, ZPageInput } from "../../paging";
@@ -46,7 +47,7 @@ async function sealCredential(
 }
 
 function audit(
-  ctx: Parameters<typeof actorOf>[0] & { db: Parameters<typeof recordAudit>[0]; workspace: { id: string } },
+  ctx: Parameters<typeof actorOf>[0] & { db: TDbOrTx; workspace: { id: string } },
   action: TAuditAction,
   ref: { id: string; name: string },
 ) {

@@ -1,5 +1,14 @@
 import { z } from "zod";
-import { and, eq, getComputeEnv, getPipeline, listPipelines, schema, type TPipeline } from "@lockstep/db";
+import {
+  deletePipeline,
+  getComputeEnv,
+  getPipeline,
+  insertPipeline,
+  listPipelines,
+  updatePipelineRow,
+  type TDbOrTx,
+  type TPipeline,
+} from "@lockstep/db";
 import { describeNeeds, ZId, ZPipelineInput } from "@lockstep/validators";
 import { AppError, isUniqueViolation } from "../../errors";
 import {
@@ -12,8 +21,6 @@ import {
 import { cursored, pageOf, pageOutput, withCursor, ZPageInput } from "../../paging";
 import { router, workspaceProcedure } from "../../trpc";
 import { ZPipelineOut } from "../shapes";
-
-const { pipelines } = schema;
 
 const out = (p: Omit<TPipeline, "cursorKey">): z.input<typeof ZPipelineOut> => ({
   id: p.id,
@@ -32,7 +39,7 @@ const out = (p: Omit<TPipeline, "cursorKey">): z.input<typeof ZPipelineOut> => (
   updatedAt: p.updatedAt,
 });
 
-async function checkComputeEnv(db: Parameters<typeof getComputeEnv>[0], workspaceId: string, id: string | null) {
+async function checkComputeEnv(db: TDbOrTx, workspaceId: string, id: string | null) {
   if (id && !(await getComputeEnv(db, workspaceId, id)))
     throw new AppError("INVALID", "defaultComputeEnvId: no such compute environment in this workspace.");
 }
@@ -66,12 +73,14 @@ export const pipelinesRouter = router({
       await checkComputeEnv(ctx.db, ctx.workspace.id, input.pipeline.defaultComputeEnvId);
       try {
         const secretNeeds = await scanSecretNeeds(input.pipeline.repository, ctx.config.localPipelineRoots);
-        const [row] = await ctx.db
-          .insert(pipelines)
-          .values({ ...input.pipeline, secretNeeds, workspaceId: ctx.workspace.id, createdBy: ctx.user.id })
-          .returning();
-        await requestNextflowCheck(ctx.queues, row!.id, secretNeeds, null);
-        return out(row!);
+        const row = await insertPipeline(ctx.db, {
+          ...input.pipeline,
+          secretNeeds,
+          workspaceId: ctx.workspace.id,
+          createdBy: ctx.user.id,
+        });
+        await requestNextflowCheck(ctx.queues, row.id, secretNeeds, null);
+        return out(row);
       } catch (error) {
         if (isUniqueViolation(error))
           throw new AppError("CONFLICT", `A pipeline named "${input.pipeline.name}" already exists here.`);
@@ -86,16 +95,15 @@ export const pipelinesRouter = router({
       await assertPipelineSource(input.pipeline.repository, ctx.config.localPipelineRoots, "pipeline.repository");
       await checkComputeEnv(ctx.db, ctx.workspace.id, input.pipeline.defaultComputeEnvId);
       const secretNeeds = await scanSecretNeeds(input.pipeline.repository, ctx.config.localPipelineRoots);
-      const [row] = await ctx.db
-        .update(pipelines)
-        .set({ ...input.pipeline, revision: input.pipeline.revision ?? null, secretNeeds })
-        .where(and(eq(pipelines.workspaceId, ctx.workspace.id), eq(pipelines.id, input.pipelineId)))
-        .returning()
-        .catch((error: unknown) => {
-          if (isUniqueViolation(error))
-            throw new AppError("CONFLICT", `A pipeline named "${input.pipeline.name}" already exists here.`);
-          throw error;
-        });
+      const row = await updatePipelineRow(ctx.db, ctx.workspace.id, input.pipelineId, {
+        ...input.pipeline,
+        revision: input.pipeline.revision ?? null,
+        secretNeeds,
+      }).catch((error: unknown) => {
+        if (isUniqueViolation(error))
+          throw new AppError("CONFLICT", `A pipeline named "${input.pipeline.name}" already exists here.`);
+        throw error;
+      });
       if (!row) throw new AppError("NOT_FOUND", "No such pipeline.");
       await requestNextflowCheck(ctx.queues, row.id, secretNeeds, row.nextflowSecrets);
       return out(row);
@@ -105,11 +113,8 @@ export const pipelinesRouter = router({
     .input(z.object({ pipelineId: ZId }))
     .output(z.object({ ok: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {
-      const rows = await ctx.db
-        .delete(pipelines)
-        .where(and(eq(pipelines.workspaceId, ctx.workspace.id), eq(pipelines.id, input.pipelineId)))
-        .returning({ id: pipelines.id });
-      if (rows.length === 0) throw new AppError("NOT_FOUND", "No such pipeline.");
+      if (!(await deletePipeline(ctx.db, ctx.workspace.id, input.pipelineId)))
+        throw new AppError("NOT_FOUND", "No such pipeline.");
       return { ok: true as const };
     }),
 });

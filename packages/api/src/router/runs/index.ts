@@ -7,6 +7,7 @@ import {
   overriddenSecretNames,
   readRunLog,
   workspaceAccessFacts,
+  type TDatabase,
   type TRunEvent,
   type TRunListRow,
 } from "@lockstep/db";
@@ -33,11 +34,7 @@ export const ZRunEventOut = z.strictObject({
 /** How long a subscriber's access holds before the next event checks it again (a removed participant stops getting events). */
 const RECHECK_MS = 30_000;
 
-async function stillMayView(
-  db: Parameters<typeof workspaceAccessFacts>[0],
-  userId: string,
-  workspaceId: string,
-): Promise<boolean> {
+async function stillMayView(db: TDatabase, userId: string, workspaceId: string): Promise<boolean> {
   const [user, facts] = await Promise.all([findUserById(db, userId), workspaceAccessFacts(db, userId, workspaceId)]);
   if (!user || user.disabledAt || !facts) return false;
   const role = effectiveWorkspaceRole({

@@ -1,29 +1,13 @@
 import { z } from "zod";
-import { listSecretMetadata, secretSorts, type TSecretOwner } from "@lockstep/db";
-import { ZId } from "@lockstep/validators";
+import type { TSecretOwner } from "@lockstep/db";
+import { ZHistoryInput, ZId, ZImportInput, ZSecretName, ZValueInput } from "@lockstep/validators";
 import { actorOf } from "../../actor";
 import { createSecret, importSecrets, removeSecret, updateSecret, validateSecretName } from "../../services/secrets";
-import { cursored, pageOf, pageOutput, withCursor, ZPageInput } from "../../paging";
+import { pageOutput } from "../../paging";
+import { listSecretPage, ZSecretListInput } from "../../services/secret-list";
 import { authedProcedure, router, workspaceProcedure } from "../../trpc";
 import { historyOf } from "../../services/secret-history";
-import { ZImportOut, ZSecretHistoryOut, ZSecretOut, ZSecretRefOut, ZValidateNameOut } from "../shapes";
-import { ZHistoryInput, ZImportInput, ZSecretName, ZValueInput } from "./inputs";
-
-export const ZSecretListInput = ZPageInput.extend({ sort: z.enum(secretSorts).default("name") }).default({
-  limit: 50,
-  sort: "name",
-});
-export const ZSecretPageRow = withCursor(ZSecretOut);
-
-/** A page of a secrets list (workspace or personal): rows with their cursors. */
-export async function listSecretPage(
-  db: Parameters<typeof listSecretMetadata>[0],
-  owner: TSecretOwner,
-  input: z.output<typeof ZSecretListInput>,
-) {
-  const rows = await listSecretMetadata(db, owner, { ...pageOf(input, input.sort), sort: input.sort });
-  return cursored(rows, input.sort, (r) => r.id);
-}
+import { ZImportOut, ZSecretHistoryOut, ZSecretPageRow, ZSecretRefOut, ZValidateNameOut } from "../shapes";
 
 const ws = (ctx: { workspace: { id: string } }): TSecretOwner => ({
   scope: "workspace",

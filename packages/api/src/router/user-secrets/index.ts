@@ -1,14 +1,13 @@
 import { z } from "zod";
 import type { TSecretOwner } from "@lockstep/db";
-import { ZId } from "@lockstep/validators";
+import { ZHistoryInput, ZId, ZImportInput, ZSecretName, ZValueInput } from "@lockstep/validators";
 import { createSecret, importSecrets, removeSecret, updateSecret, validateSecretName } from "../../services/secrets";
 import { authedProcedure, router } from "../../trpc";
 import { actorOf } from "../../actor";
 import { historyOf } from "../../services/secret-history";
-import { ZHistoryInput, ZImportInput, ZSecretName, ZValueInput } from "../secrets/inputs";
 import { pageOutput } from "../../paging";
-import { listSecretPage, ZSecretListInput, ZSecretPageRow } from "../secrets";
-import { ZImportOut, ZSecretHistoryOut, ZSecretRefOut, ZValidateNameOut } from "../shapes";
+import { listSecretPage, ZSecretListInput } from "../../services/secret-list";
+import { ZImportOut, ZSecretHistoryOut, ZSecretPageRow, ZSecretRefOut, ZValidateNameOut } from "../shapes";
 
 /** The caller's own secrets: nobody else sees them, not even their names. */
 const mine = (ctx: { user: { id: string } }): TSecretOwner => ({ scope: "user", userId: ctx.user.id });

@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import {
   BatchClient,
+  DeregisterJobDefinitionCommand,
   DescribeJobDefinitionsCommand,
+  RegisterJobDefinitionCommand,
   DescribeJobsCommand,
   ListJobsCommand,
 } from "@aws-sdk/client-batch";
@@ -119,6 +121,9 @@ describe("aws-batch head job (moto)", () => {
       v: 1,
       store: "aws-secrets-manager",
       region,
+      // What nf-lockstep names its task job definitions after, and the role ECS resolves their secrets with.
+      runId,
+      executionRoleArn,
       secrets: Object.fromEntries(bindings(runId).map((b) => [b.name, b.location])),
     });
   });
@@ -201,6 +206,71 @@ describe("aws-batch head job (moto)", () => {
       new DescribeJobDefinitionsCommand({ jobDefinitionName: `lockstep-${runId}`, status: "ACTIVE" }),
     );
     expect(after.jobDefinitions ?? []).toEqual([]);
+  });
+
+  /** A job definition as nf-lockstep registers one for a run's tasks (ECS secrets → ARNs), straight into moto. */
+  async function registerTaskDefinition(name: string, runId: string) {
+    await batch.send(
+      new RegisterJobDefinitionCommand({
+        jobDefinitionName: name,
+        type: "container",
+        platformCapabilities: ["EC2"],
+        tags: { "lockstep:run": runId },
+        containerProperties: {
+          image: "quay.io/lockstep/tool:1.0",
+          command: ["true"],
+          resourceRequirements: [
+            { type: "VCPU", value: "1" },
+            { type: "MEMORY", value: "1024" },
+          ],
+          secrets: bindings(runId).map(({ name: n, location }) => ({ name: n, valueFrom: location })),
+          executionRoleArn,
+        },
+      }),
+    );
+  }
+  async function activeNamed(name: string) {
+    const res = await batch.send(new DescribeJobDefinitionsCommand({ jobDefinitionName: name, status: "ACTIVE" }));
+    return (res.jobDefinitions ?? []).filter((d) => d.status === "ACTIVE");
+  }
+
+  it("release deregisters the head's and every task job definition of the run (all revisions), only the run's; twice is fine; leftovers lists runs that still have some", async () => {
+    const runId = randomUUID();
+    const other = randomUUID();
+    const { ref } = await executor.start(launch(runId, { secretBindings: bindings(runId) }));
+    const task1 = `lockstep-${runId}-0123456789abcdef`;
+    const task2 = `lockstep-${runId}-fedcba9876543210`;
+    await registerTaskDefinition(task1, runId);
+    await registerTaskDefinition(task1, runId); // a second revision, as a retried registration leaves
+    await registerTaskDefinition(task2, runId);
+    const foreign = `lockstep-${other}-0123456789abcdef`;
+    await registerTaskDefinition(foreign, other);
+    const unrelated = `nf-quay-io-lockstep-tool-1-0-${randomUUID().slice(0, 8)}`;
+    await registerTaskDefinition(unrelated, other);
+    expect(await activeNamed(task1)).toHaveLength(2);
+    expect(await executor.leftovers!()).toEqual(expect.arrayContaining([runId, other]));
+
+    const head = { runId, runDir: runDirOf(runId), ref };
+    await executor.release(head);
+    expect(await activeNamed(`lockstep-${runId}`)).toEqual([]);
+    expect(await activeNamed(task1)).toEqual([]);
+    expect(await activeNamed(task2)).toEqual([]);
+    // Another run's and Nextflow's own are left alone.
+    expect(await activeNamed(foreign)).toHaveLength(1);
+    expect(await activeNamed(unrelated)).toHaveLength(1);
+    expect(await executor.leftovers!()).not.toContain(runId);
+    expect(await executor.leftovers!()).toContain(other);
+    await expect(executor.release(head)).resolves.toBeUndefined();
+    // Positive control for the assertions above: a run's definition that was not deregistered is found.
+    await registerTaskDefinition(task2, runId);
+    expect(await activeNamed(task2)).toHaveLength(1);
+    expect(await executor.leftovers!()).toContain(runId);
+    await executor.release(head);
+    expect(await activeNamed(task2)).toEqual([]);
+    for (const d of await activeNamed(foreign))
+      await batch.send(new DeregisterJobDefinitionCommand({ jobDefinition: d.jobDefinitionArn }));
+    for (const d of await activeNamed(unrelated))
+      await batch.send(new DeregisterJobDefinitionCommand({ jobDefinition: d.jobDefinitionArn }));
   });
 
   it("start is idempotent: a retry returns the job already submitted for the run, under one job definition", async () => {

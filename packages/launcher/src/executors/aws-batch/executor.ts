@@ -29,8 +29,9 @@ export type TAwsBatchConfig = {
   memoryMiB?: number;
   /**
    * nf-lockstep's jar (see nf-lockstep.ts), built on demand at start. With it the head resolves
-   * `secrets.X` in the config and the workflow body from Secrets Manager by ARN, with its job role.
-   * Task containers on AWS Batch still receive no secrets (docs/aws.md, "Secrets in tasks").
+   * `secrets.X` in the config and the workflow body from Secrets Manager by ARN, with its job role,
+   * and registers a job definition `lockstep-<runId>-<hash>` with ECS `secrets` references for the
+   * tasks that declare secrets (docs/aws.md, "Secrets in tasks"); `release` deregisters them.
    */
   nfLockstepJar?: () => Promise<Buffer>;
   /** Only for emulators (moto). */
@@ -50,6 +51,9 @@ type THeadJobSpec = {
 };
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** `lockstep-<runId>`: a head's job definition; `lockstep-<runId>-<hash>`: one nf-lockstep registered for its tasks. */
+const HEAD_DEF = /^lockstep-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+const TASK_DEF = /^lockstep-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-[0-9a-f]{16}$/;
 const ACTIVE = new Set(["SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING"]);
 
 /**
@@ -79,6 +83,35 @@ export function awsBatchExecutor(config: TAwsBatchConfig): TExecutor {
       throw awsError(error, operation);
     }
   };
+
+  /** Every ACTIVE job definition in the region (Batch has no name-prefix filter), page by page. */
+  async function activeJobDefinitions(): Promise<Array<{ name: string; arn: string }>> {
+    const out: Array<{ name: string; arn: string }> = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await call("DescribeJobDefinitions", () =>
+        client.send(new DescribeJobDefinitionsCommand({ status: "ACTIVE", maxResults: 100, nextToken })),
+      );
+      for (const def of page.jobDefinitions ?? [])
+        if (def.jobDefinitionName && def.jobDefinitionArn && def.status === "ACTIVE")
+          out.push({ name: def.jobDefinitionName, arn: def.jobDefinitionArn });
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return out;
+  }
+
+  /** ARNs of the run's ACTIVE job definitions: the head's (by name) and its tasks' (by the name prefix). */
+  async function runJobDefinitions(runId: string): Promise<string[]> {
+    const name = nameOf(runId);
+    const head = await call("DescribeJobDefinitions", () =>
+      client.send(new DescribeJobDefinitionsCommand({ jobDefinitionName: name, status: "ACTIVE" })),
+    );
+    const arns = new Set(
+      (head.jobDefinitions ?? []).filter((d) => d.status === "ACTIVE").map((d) => d.jobDefinitionArn!),
+    );
+    for (const def of await activeJobDefinitions()) if (def.name.startsWith(`${name}-`)) arns.add(def.arn);
+    return [...arns];
+  }
 
   async function existingJob(name: string): Promise<JobDetail | undefined> {
     // With a filter, ListJobs returns jobs in every status, so a finished job also counts as "already started".
@@ -160,7 +193,12 @@ export function awsBatchExecutor(config: TAwsBatchConfig): TExecutor {
         ? {
             extensionJar: await headExtensionJar(config.nfLockstepJar),
             manifest: secretsManifest(
-              { store: "aws-secrets-manager", region: config.region },
+              {
+                store: "aws-secrets-manager",
+                region: config.region,
+                runId: run.runId,
+                executionRoleArn: config.executionRoleArn,
+              },
               run.secretBindings.map((b) => ({ name: b.name, ref: b.location })),
             ),
           }
@@ -202,18 +240,33 @@ export function awsBatchExecutor(config: TAwsBatchConfig): TExecutor {
       );
     },
 
-    /** Deregisters every active revision of the run's job definition, once the run is over. */
+    /**
+     * Deregisters, once the run is over, every active revision of the run's head job definition
+     * (`lockstep-<runId>`) and of the task job definitions nf-lockstep registered in the head
+     * (`lockstep-<runId>-<hash>`), then checks that none is left ACTIVE. Idempotent.
+     */
     async release({ runId }) {
-      const name = nameOf(runId);
-      const defs = await call("DescribeJobDefinitions", () =>
-        client.send(new DescribeJobDefinitionsCommand({ jobDefinitionName: name, status: "ACTIVE" })),
-      );
-      for (const def of defs.jobDefinitions ?? []) {
-        if (def.jobDefinitionArn)
-          await call("DeregisterJobDefinition", () =>
-            client.send(new DeregisterJobDefinitionCommand({ jobDefinition: def.jobDefinitionArn })),
-          );
+      const defs = await runJobDefinitions(runId);
+      for (const arn of defs)
+        await call("DeregisterJobDefinition", () =>
+          client.send(new DeregisterJobDefinitionCommand({ jobDefinition: arn })),
+        );
+      const left = await runJobDefinitions(runId);
+      if (left.length > 0)
+        throw new ExecutorError(
+          `AWS Batch: ${left.length} job definition${left.length === 1 ? " is" : "s are"} of run ${runId} still ACTIVE after deregistration`,
+          true,
+        );
+    },
+
+    /** Runs with an ACTIVE job definition left (the head's or a task's): what the sweeper releases once they ended. */
+    async leftovers() {
+      const runs = new Set<string>();
+      for (const def of await activeJobDefinitions()) {
+        const m = TASK_DEF.exec(def.name) ?? HEAD_DEF.exec(def.name);
+        if (m) runs.add(m[1]!);
       }
+      return [...runs];
     },
 
     /** "Check connection": the job queue exists and takes jobs. */

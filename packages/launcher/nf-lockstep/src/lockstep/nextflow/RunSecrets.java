@@ -25,18 +25,26 @@ final class RunSecrets {
     private static final Pattern ARN = Pattern.compile("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$");
     private static final Pattern GOOGLE_VERSION = Pattern.compile("^projects/[A-Za-z0-9._:-]+/secrets/[A-Za-z0-9_-]+/versions/(latest|[0-9]+)$");
     private static final Pattern REGION = Pattern.compile("^[a-z]{2}(-[a-z]+)+-[0-9]+$");
+    private static final Pattern RUN_ID = Pattern.compile("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
+    private static final Pattern ROLE_ARN = Pattern.compile("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9/_+=,.@-]{1,512}$");
 
     final String store;
     final String region;
     /** Only for emulators in tests: a loopback http:// endpoint of the store's API. */
     final String endpoint;
     final Map<String, String> refs;
+    /** AWS: the run's id, which names (and tags) the job definitions registered for its tasks; null in older manifests. */
+    final String runId;
+    /** AWS: the role ECS uses to resolve a task job definition's `secrets` (the compute environment's execution role). */
+    final String executionRoleArn;
 
-    private RunSecrets(String store, String region, String endpoint, Map<String, String> refs) {
+    private RunSecrets(String store, String region, String endpoint, Map<String, String> refs, String runId, String executionRoleArn) {
         this.store = store;
         this.region = region;
         this.endpoint = endpoint;
         this.refs = Collections.unmodifiableMap(refs);
+        this.runId = runId;
+        this.executionRoleArn = executionRoleArn;
     }
 
     /** Null when the run was not started by Lockstep with cloud secrets. */
@@ -73,7 +81,11 @@ final class RunSecrets {
             if (!rule.matcher(ref).matches()) throw new IllegalStateException(ENV + ": the reference of " + name + " is not a " + (AWS.equals(store) ? "Secrets Manager ARN" : "Secret Manager version name"));
             refs.put(name, ref);
         }
-        return new RunSecrets(store, region, endpoint, refs);
+        String runId = string(json, "runId");
+        if (runId != null && !RUN_ID.matcher(runId).matches()) throw new IllegalStateException(ENV + ": runId must be a UUID");
+        String executionRoleArn = string(json, "executionRoleArn");
+        if (executionRoleArn != null && !ROLE_ARN.matcher(executionRoleArn).matches()) throw new IllegalStateException(ENV + ": executionRoleArn must be an IAM role ARN");
+        return new RunSecrets(store, region, endpoint, refs, runId, executionRoleArn);
     }
 
     private static String string(JsonObject json, String key) {

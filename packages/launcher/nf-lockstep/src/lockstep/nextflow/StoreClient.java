@@ -42,19 +42,31 @@ final class StoreClient {
     // ---- AWS Secrets Manager: GetSecretValue, signed with Signature Version 4 ----
 
     private String readAws(String name, String arn) throws Exception {
-        String[] creds = awsCredentials();
-        String region = run.region;
-        String endpoint = run.endpoint != null ? run.endpoint : "https://secretsmanager." + region + ".amazonaws.com";
-        URI uri = URI.create(endpoint + "/");
-        String host = uri.getHost() + (uri.getPort() == -1 ? "" : ":" + uri.getPort());
+        String endpoint = run.endpoint != null ? run.endpoint : "https://secretsmanager." + run.region + ".amazonaws.com";
         JsonObject request = new JsonObject();
         request.addProperty("SecretId", arn);
-        byte[] body = GSON.toJson(request).getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> res = awsPost(run.region, "secretsmanager", endpoint, "/", "application/x-amz-json-1.1", "secretsmanager.GetSecretValue", GSON.toJson(request));
+        if (res.statusCode() != 200) {
+            throw new IllegalStateException("AWS Secrets Manager answered HTTP " + res.statusCode() + " " + awsErrorType(res) + " for secret '" + name + "' (" + arn + ")");
+        }
+        JsonElement value = GSON.fromJson(res.body(), JsonObject.class).get("SecretString");
+        if (value == null || value.isJsonNull()) throw new IllegalStateException("AWS Secrets Manager holds no string value for secret '" + name + "' (" + arn + ")");
+        return value.getAsString();
+    }
+
+    /**
+     * One AWS API call: a POST of a JSON body to `endpoint + path`, signed with Signature Version 4
+     * for `service` in `region` with the head's own credentials. `target` is the X-Amz-Target of
+     * JSON-protocol services (Secrets Manager), null for REST-JSON ones (Batch).
+     */
+    static HttpResponse<String> awsPost(String region, String service, String endpoint, String path, String contentType, String target, String json) throws Exception {
+        String[] creds = awsCredentials();
+        URI uri = URI.create(endpoint + path);
+        String host = uri.getHost() + (uri.getPort() == -1 ? "" : ":" + uri.getPort());
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
         ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
         String amzDate = now.format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'"));
         String date = amzDate.substring(0, 8);
-        String target = "secretsmanager.GetSecretValue";
-        String contentType = "application/x-amz-json-1.1";
         StringBuilder canonicalHeaders = new StringBuilder()
                 .append("content-type:").append(contentType).append('\n')
                 .append("host:").append(host).append('\n')
@@ -64,34 +76,30 @@ final class StoreClient {
             canonicalHeaders.append("x-amz-security-token:").append(creds[2]).append('\n');
             signedHeaders += ";x-amz-security-token";
         }
-        canonicalHeaders.append("x-amz-target:").append(target).append('\n');
-        signedHeaders += ";x-amz-target";
-        String canonicalRequest = "POST\n/\n\n" + canonicalHeaders + "\n" + signedHeaders + "\n" + hex(sha256(body));
-        String scope = date + "/" + region + "/secretsmanager/aws4_request";
+        if (target != null) {
+            canonicalHeaders.append("x-amz-target:").append(target).append('\n');
+            signedHeaders += ";x-amz-target";
+        }
+        String canonicalRequest = "POST\n" + uri.getRawPath() + "\n\n" + canonicalHeaders + "\n" + signedHeaders + "\n" + hex(sha256(body));
+        String scope = date + "/" + region + "/" + service + "/aws4_request";
         String toSign = "AWS4-HMAC-SHA256\n" + amzDate + "\n" + scope + "\n" + hex(sha256(canonicalRequest.getBytes(StandardCharsets.UTF_8)));
         byte[] key = hmac(("AWS4" + creds[1]).getBytes(StandardCharsets.UTF_8), date);
         key = hmac(key, region);
-        key = hmac(key, "secretsmanager");
+        key = hmac(key, service);
         key = hmac(key, "aws4_request");
         String signature = hex(hmac(key, toSign));
         HttpRequest.Builder req = HttpRequest.newBuilder(uri)
                 .timeout(Duration.ofSeconds(30))
                 .header("Content-Type", contentType)
                 .header("X-Amz-Date", amzDate)
-                .header("X-Amz-Target", target)
                 .header("Authorization", "AWS4-HMAC-SHA256 Credential=" + creds[0] + "/" + scope + ", SignedHeaders=" + signedHeaders + ", Signature=" + signature)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (target != null) req.header("X-Amz-Target", target);
         if (creds[2] != null) req.header("X-Amz-Security-Token", creds[2]);
-        HttpResponse<String> res = HTTP.send(req.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        if (res.statusCode() != 200) {
-            throw new IllegalStateException("AWS Secrets Manager answered HTTP " + res.statusCode() + " " + awsErrorType(res) + " for secret '" + name + "' (" + arn + ")");
-        }
-        JsonElement value = GSON.fromJson(res.body(), JsonObject.class).get("SecretString");
-        if (value == null || value.isJsonNull()) throw new IllegalStateException("AWS Secrets Manager holds no string value for secret '" + name + "' (" + arn + ")");
-        return value.getAsString();
+        return HTTP.send(req.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     }
 
-    private static String awsErrorType(HttpResponse<String> res) {
+    static String awsErrorType(HttpResponse<String> res) {
         String type = res.headers().firstValue("x-amzn-errortype").orElse("");
         if (type.isEmpty()) {
             try {

@@ -49,7 +49,7 @@ export const SECRETS_REACH: Record<TKind, string> = {
     ]),
   ) as Record<TSshKind, string>),
   "aws-batch":
-    "Secrets reach the head job only: nextflow.config and the workflow read them, but tasks running on AWS Batch do not receive them yet (a process's secret directive gets nothing there).",
+    "Secrets reach nextflow.config and the workflow in the head job. A task that declares one runs as a per-run Batch job definition whose ECS secrets name the run's Secrets Manager ARNs; ECS puts the values in the task's environment with the execution role when the container starts (the image the process names is kept; processes without secrets are unchanged; containerOptions cannot be combined with secrets). Tested against moto here, not yet in a real account.",
   "google-batch":
     "Secrets reach nextflow.config and the workflow in the head job, and each task that declares one reads it from Secret Manager when it starts, with the jobs' service account (the task image needs curl). Tested against emulators here, not yet in a real project.",
 };
