@@ -3,12 +3,14 @@
  *
  *   node --import tsx bench/lists.bench.ts        (or `npm run bench:lists` from the root)
  *
- * Scenarios, each at the same concurrency, side by side in one process:
+ * Scenarios, each at the same concurrency, interleaved in rounds, from a load generator in a worker
+ * thread (load-worker.mjs) against one node:http server:
  * - `health`: a GET answered with one `select 1` (the web's /api/health minus its Redis ping);
  * - `secrets.list` / `runs.list`: a page of 50 over HTTP with a bearer token, through tRPC's fetch
  *   adapter, the real router, authentication (identityFromToken) and superjson;
- * - `floor(...)`: `health`, then the very statements that list request sent (captured on the wire:
- *   token lookup, access check, the page) replayed one after the other on the same pool.
+ * - `floor(...)`: a GET answered with what `health` does, then the very statements that list request
+ *   sent (captured on the wire: token lookup, access check, the page), replayed one after the other
+ *   as prepared statements on the same pool.
  *
  * Goal: each list serves at least half the floor's throughput, and its p99 stays within 10× the
  * health check's. The server here is a plain node:http server around the API's fetch handler, not
