@@ -108,8 +108,10 @@ export const computeEnvsRouter = router({
     .input(z.object({ computeEnvId: ZId }))
     .output(ZComputeEnvOut)
     .mutation(async ({ ctx, input }) => {
-      const ce = await getComputeEnv(ctx.db, ctx.workspace.id, input.computeEnvId);
-      if (!ce) throw new AppError("NOT_FOUND", "No such compute environment.");
+      const stored = await getComputeEnv(ctx.db, ctx.workspace.id, input.computeEnvId);
+      if (!stored) throw new AppError("NOT_FOUND", "No such compute environment.");
+      // Stored settings that do not fit the kind fail here, naming the field, before a check is asked for.
+      const ce = parseComputeEnv(stored);
       if (ce.kind !== "aws-batch" && ce.kind !== "google-batch" && !isSshComputeKind(ce.kind)) {
         throw new AppError(
           "INVALID",
