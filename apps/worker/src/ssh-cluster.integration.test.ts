@@ -24,6 +24,7 @@ import {
 import { installNextflow, NEXTFLOW_VERSION, SshPool, withRemoteFiles, type TSshEndpoint } from "@lockstep/launcher";
 import { createQueues, createRedis, enqueue } from "@lockstep/queue";
 import { sshFileProvider } from "@lockstep/secrets";
+import { parseComputeEnv, sshSettingsOf } from "@lockstep/validators";
 import { childBaseEnv } from "./env";
 import type { TRuntime } from "./runtime";
 import { addParticipant, apiCaller, pipelinesRoot, settled, testKeys, waitForRun } from "./test/fixtures";
@@ -320,10 +321,10 @@ describe.runIf(isRoot)("Slurm over SSH, two workspaces as two cluster accounts",
       const w = await workspaceOn(sshd.accounts[0]!);
       // The same cluster, moved (as far as Lockstep knows) to a port nobody listens on, its key still the confirmed one.
       const away = await freePort();
-      const row = (await getComputeEnvById(db, w.ce.id))!;
+      const settings = sshSettingsOf(parseComputeEnv((await getComputeEnvById(db, w.ce.id))!))!;
       await db
         .update(schema.computeEnvs)
-        .set({ config: { ...row.config, port: away }, checkOk: null, checkMessage: null })
+        .set({ config: { ...settings, port: away }, checkOk: null, checkMessage: null })
         .where(eq(schema.computeEnvs.id, w.ce.id));
       const launched = await w.asLauncher.runs.launch({
         workspaceId: w.ws.id,
