@@ -1,5 +1,5 @@
 // The integration suite's provided values (databaseUrl, redisUrl); apps/web's tsconfig does not include the declaration.
-import type {} from "../../../../tooling/vitest/provided";
+import type {} from "@lockstep/vitest-config/provided";
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { createCaller } from "@lockstep/api";
