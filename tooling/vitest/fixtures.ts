@@ -157,8 +157,9 @@ export type TCreatingCaller = TInvitingCaller &
   };
 
 /**
- * An organization and a workspace in it, created by `owner` (made an instance admin: compute environments
- * and pipelines are theirs to set up), with each of `participants` invited with its role and accepted.
+ * An organization and a workspace in it, created by `owner` (made an instance admin unless
+ * `ownerIsInstanceAdmin` is false: host compute environments are theirs to set up), with each of
+ * `participants` invited with its role and accepted.
  */
 export async function orgWorkspace<TCaller extends TCreatingCaller, TRoles extends Record<string, TWorkspaceRole>>(
   db: TDatabase,
@@ -169,10 +170,11 @@ export async function orgWorkspace<TCaller extends TCreatingCaller, TRoles exten
     roles: TRoles;
     org?: { name: string; slug: string };
     workspaceName?: string;
+    ownerIsInstanceAdmin?: boolean;
   },
 ) {
   const { owner } = options;
-  await makeInstanceAdmin(db, owner.id);
+  if (options.ownerIsInstanceAdmin ?? true) await makeInstanceAdmin(db, owner.id);
   const asOwner = callerFor(owner.id);
   const org = (await asOwner.orgs.create(
     options.org ?? { name: "Org", slug: `org-${owner.id.slice(0, 8)}` },

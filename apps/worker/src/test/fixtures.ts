@@ -65,12 +65,12 @@ export async function addParticipant(
 }
 
 /**
- * An org workspace with an owner (an instance admin) and a launch-role participant; the workspace holds DB_PASSWORD and
- * API_TOKEN, the launcher a personal API_TOKEN that must win. Values carry a MARKER to search for.
+ * An org workspace with an owner (an instance admin unless `ownerIsInstanceAdmin` is false) and a launch-role
+ * participant who joined by invitation and acceptance (the shared fixtures' `orgWorkspace`).
  */
-export async function workspaceWithSecrets(
+export async function workspaceWithLauncher(
   deps: { db: TDatabase; redis: Redis; queues: TQueues; keys: Pick<TKeys, "sealing"> },
-  names: { org: string; slug: string; workspace: string } = { org: "Cloud", slug: "cloud", workspace: "Cloud runs" },
+  names: { org: string; slug: string; workspace: string; ownerIsInstanceAdmin?: boolean },
 ) {
   const { db } = deps;
   const owner = (await createUserWithPersonalWorkspace(db, {
@@ -90,7 +90,20 @@ export async function workspaceWithSecrets(
     roles: { launcher: "launch" },
     org: { name: names.org, slug: `${names.slug}-${owner.id.slice(0, 8)}` },
     workspaceName: names.workspace,
+    ownerIsInstanceAdmin: names.ownerIsInstanceAdmin ?? true,
   });
+  return { ws, owner, launcher, launcherId: launcher.id, asOwner, asLauncher: caller(launcher.id) };
+}
+
+/**
+ * `workspaceWithLauncher` whose workspace holds DB_PASSWORD and API_TOKEN, the launcher a personal API_TOKEN
+ * that must win. Values carry a MARKER to search for.
+ */
+export async function workspaceWithSecrets(
+  deps: { db: TDatabase; redis: Redis; queues: TQueues; keys: Pick<TKeys, "sealing"> },
+  names: { org: string; slug: string; workspace: string } = { org: "Cloud", slug: "cloud", workspace: "Cloud runs" },
+) {
+  const { ws, asOwner, asLauncher, launcherId } = await workspaceWithLauncher(deps, names);
   const values = {
     db: `db-MARKER-${randomUUID()}`,
     wsToken: `ws-MARKER-${randomUUID()}`,
@@ -98,9 +111,8 @@ export async function workspaceWithSecrets(
   };
   await asOwner.secrets.create({ workspaceId: ws.id, name: "DB_PASSWORD", value: { plain: values.db } });
   await asOwner.secrets.create({ workspaceId: ws.id, name: "API_TOKEN", value: { plain: values.wsToken } });
-  const asLauncher = caller(launcher.id);
   await asLauncher.userSecrets.create({ name: "API_TOKEN", value: { plain: values.userToken } });
-  return { ws, asOwner, asLauncher, launcherId: launcher.id, values };
+  return { ws, asOwner, asLauncher, launcherId, values };
 }
 
 export async function waitForRun(
