@@ -74,7 +74,7 @@ export type TRuntime = {
   baseEnv: Record<string, string>;
   /** How runs on this machine are isolated (see @lockstep/launcher's sandbox.ts and docs/security.md). */
   isolation?: Partial<TIsolation>;
-  /** Seconds between two looks at a running run. */
+  /** Milliseconds between two looks at a running run (MONITOR_INTERVAL_MS). */
   monitorIntervalMs: number;
   cloud?: TCloudOverrides;
   /** LOCKSTEP_LOCAL_PIPELINE_ROOTS: where local-path pipelines may live; absent or empty refuses every local path. */
