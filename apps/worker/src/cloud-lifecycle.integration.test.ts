@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createDatabase, listAuditEvents } from "@lockstep/db";
+import { createDatabase, eq, listAuditEvents, schema, sql } from "@lockstep/db";
 import {
   HEAD_CONFIG_VAR,
   HEAD_EXTENSION_VAR,
@@ -431,6 +431,44 @@ describe("cloud run lifecycle (AWS Batch + Secrets Manager on moto)", () => {
       await new Promise((r) => setTimeout(r, 250));
     }
   });
+
+  it(
+    "an environment whose stored settings do not fit its kind is reported, and the sweep of the others goes on",
+    { timeout: 120_000 },
+    async () => {
+      await setup(ok); // a sound environment on this prefix, whose sweep must still happen
+      const { ce } = await setup(ok);
+      const stray = { runId: randomUUID(), workspaceId: randomUUID() };
+      await awsSecretsManagerProvider({
+        region,
+        prefix: ok.prefix,
+        endpoint: ok.moto.endpoint,
+        credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+      }).provision(stray, [{ name: "LEFT_BEHIND", value: `stray-MARKER-${randomUUID()}` }]);
+      // Behind the API's back (a hand edit, a bug): the region no longer fits AWS Batch.
+      await db
+        .update(schema.computeEnvs)
+        .set({ config: sql`jsonb_set(${schema.computeEnvs.config}, '{region}', '"Europe"'::jsonb)` })
+        .where(eq(schema.computeEnvs.id, ce.id));
+      try {
+        const job = await enqueue(ok.queues, "runs.sweep", { requestedBy: "test", nonce: randomUUID() });
+        const deadline = Date.now() + 60_000;
+        let state = await job.getState();
+        while (state !== "completed" && state !== "failed") {
+          if (Date.now() > deadline) throw new Error(`the sweep did not end (${state})`);
+          await new Promise((r) => setTimeout(r, 250));
+          state = await job.getState();
+        }
+        const done = await ok.queues.get("system").getJob(job.id!);
+        // The broken row is one unreachable store; it did not fail the pass (a thrown row would).
+        expect([state, done?.failedReason ?? null]).toEqual(["completed", null]);
+        expect((done?.returnvalue as { unreachable: number }).unreachable).toBeGreaterThanOrEqual(1);
+        expect((await managedIn(ok)).map((c) => c.runId)).not.toContain(stray.runId);
+      } finally {
+        await db.delete(schema.computeEnvs).where(eq(schema.computeEnvs.id, ce.id));
+      }
+    },
+  );
 
   it(
     "the sweeper deregisters job definitions left by an ended run, and leaves a run it does not know alone",

@@ -1,9 +1,18 @@
 import { randomUUID } from "node:crypto";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createDatabase, getComputeEnvById, listAuditEvents, type TComputeEnv } from "@lockstep/db";
+import {
+  createDatabase,
+  eq,
+  getComputeEnvById,
+  listAuditEvents,
+  requestComputeEnvCheck,
+  schema,
+  sql,
+  type TComputeEnv,
+} from "@lockstep/db";
 import { NEXTFLOW_VERSION } from "@lockstep/launcher";
-import { createQueues, createRedis } from "@lockstep/queue";
+import { createQueues, createRedis, enqueue } from "@lockstep/queue";
 import { ensureMoto, freePort, prepareMotoBatch, startMoto, type TStartedMoto } from "@lockstep/devstack";
 import type { TRuntime } from "./runtime";
 import { testKeys, workspaceWithSecrets } from "./test/fixtures";
@@ -137,6 +146,29 @@ describe("check connection (AWS Batch + Secrets Manager on moto)", () => {
       expect(audit.map((e) => e.detail)).toEqual([{ ok: false }]);
       // The job itself succeeded: the failure is the answer.
       expect(await queues.get("system").getFailedCount()).toBe(0);
+    },
+  );
+
+  it(
+    "a stored row whose settings do not fit its kind is answered by the environment's name and the field",
+    { timeout: 90_000 },
+    async () => {
+      const { ws, ce } = await setup(() => jobQueue);
+      // Behind the API's back (a hand edit, a bug): the region no longer fits AWS Batch. The API
+      // refuses to ask for a check on such a row, so the request is made as the API would.
+      await db
+        .update(schema.computeEnvs)
+        .set({ config: sql`jsonb_set(${schema.computeEnvs.config}, '{region}', '"Europe"'::jsonb)` })
+        .where(eq(schema.computeEnvs.id, ce.id));
+      const requestedAt = new Date();
+      await requestComputeEnvCheck(db, ws.id, ce.id, requestedAt);
+      await enqueue(queues, "computeEnvs.check", { computeEnvId: ce.id, requestedAt: requestedAt.toISOString() });
+
+      const row = await waitForCheck(ce.id);
+      expect([row.checkOk, row.checkMessage]).toEqual([
+        false,
+        `compute environment "AWS Batch" (${ce.id}) has stored aws-batch settings that do not fit that kind: config.region: Enter an AWS region such as eu-west-1.`,
+      ]);
     },
   );
 

@@ -10,7 +10,8 @@ import { installNextflow, NEXTFLOW_VERSION, nextflowJavaCommand } from "@lockste
 import { createQueues, createRedis } from "@lockstep/queue";
 import { childBaseEnv } from "./env";
 import type { TRuntime } from "./runtime";
-import { apiCaller, makeInstanceAdmin, settled, testKeys, waitForRun } from "./test/fixtures";
+import { orgWorkspace } from "@lockstep/vitest-config/fixtures";
+import { apiCaller, settled, testKeys, waitForRun } from "./test/fixtures";
 
 /** Local pipeline roots the API accepts in this file (each test's pipeline directory is added). */
 const pipelineRoots: string[] = [];
@@ -62,10 +63,17 @@ async function owner() {
     name: "Owner",
     passwordHash: null,
   }))!;
-  await makeInstanceAdmin(db, user.id);
-  const api = apiCaller({ db, redis: producer, queues, keys }, user.id, { localPipelineRoots: pipelineRoots });
-  const org = await api.orgs.create({ name: "Env", slug: `env-${user.id.slice(0, 8)}` });
-  const ws = await api.workspaces.create({ orgId: org.id, name: "Env rules" });
+  const { ws, asOwner: api } = await orgWorkspace(
+    db,
+    (userId) => apiCaller({ db, redis: producer, queues, keys }, userId, { localPipelineRoots: pipelineRoots }),
+    {
+      owner: user,
+      participants: {},
+      roles: {},
+      org: { name: "Env", slug: `env-${user.id.slice(0, 8)}` },
+      workspaceName: "Env rules",
+    },
+  );
   return { api, ws };
 }
 

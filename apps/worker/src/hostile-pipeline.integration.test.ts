@@ -16,14 +16,13 @@ import {
 import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { FingerprintKey } from "@lockstep/crypto/fingerprint";
-import { formatKeySpecs, generateKeyPair, SealingKeyring } from "@lockstep/crypto";
 import { createDatabase, createUserWithPersonalWorkspace, getRun, type TRun } from "@lockstep/db";
 import { installNextflow, NEXTFLOW_VERSION } from "@lockstep/launcher";
 import { createQueues, createRedis, type TQueues } from "@lockstep/queue";
 import { freePort, startSlurm, type TStartedSlurm } from "@lockstep/devstack";
 import { childBaseEnv } from "./env";
-import { addParticipant, apiCaller, makeInstanceAdmin, settled, waitForRun } from "./test/fixtures";
+import { apiCaller, makeInstanceAdmin, settled, testKeys, waitForRun } from "./test/fixtures";
+import { orgWorkspace } from "@lockstep/vitest-config/fixtures";
 
 /**
  * The hostile-pipeline suite (issue #10, docs/security.md): a pipeline registered by an admin and
@@ -44,10 +43,8 @@ const isRoot = process.getuid?.() === 0;
 
 const { db, close } = createDatabase(inject("databaseUrl"), { max: 4 });
 const redis = createRedis(inject("redisUrl"), "worker");
-const pair = await generateKeyPair("hostile");
-const sealing = await SealingKeyring.fromSpec(formatKeySpecs([{ kid: pair.kid, key: pair.publicKey }]));
-const keys = { sealing };
-const fingerprintSpec = FingerprintKey.generateSpec("hostile-fp");
+const keys = await testKeys("hostile");
+const { fingerprintSpec } = keys;
 
 const nextauthCanary = `nextauth-CANARY-${randomBytes(16).toString("hex")}`;
 const cleanups: Array<() => void> = [];
@@ -69,10 +66,10 @@ function placeFor(uid: number, cache: string): TPlace {
   const dataDir = mkdtempSync(join(tmpdir(), `lockstep-hostile-data-${uid}-`));
   chmodSync(dataDir, 0o711);
   const keysFile = join(dataDir, "worker-open-keys");
-  writeFileSync(keysFile, `${formatKeySpecs([{ kid: pair.kid, key: pair.privateKey }])}\n`, { mode: 0o600 });
+  writeFileSync(keysFile, `${keys.openKeys}\n`, { mode: 0o600 });
   writeFileSync(
     join(dataDir, "dev-keys.json"),
-    JSON.stringify({ openKeys: pair.privateKey, authSecret: nextauthCanary }),
+    JSON.stringify({ openKeys: keys.privateKey, authSecret: nextauthCanary }),
     { mode: 0o600 },
   );
   const fingerprintFile = join(dataDir, "worker-fingerprint-key");
@@ -112,7 +109,7 @@ async function startWorker(prefix: string, extra: Record<string, string> = {}, p
       DATABASE_URL: inject("databaseUrl"),
       REDIS_URL: inject("redisUrl"),
       LOCKSTEP_QUEUE_PREFIX: prefix,
-      LOCKSTEP_SEAL_KEYS: formatKeySpecs([{ kid: pair.kid, key: pair.publicKey }]),
+      LOCKSTEP_SEAL_KEYS: keys.sealKeys,
       LOCKSTEP_OPEN_KEYS_FILE: place.keysFile,
       LOCKSTEP_FINGERPRINT_KEY_FILE: place.fingerprintFile,
       LOCKSTEP_DATA_DIR: place.dataDir,
@@ -204,10 +201,13 @@ async function world(worker: { queues: TQueues; place: TPlace }) {
   const admin = await user("admin", true);
   const attacker = await user("attacker");
   const victim = await user("victim", true);
-  const asAdmin = caller(admin.id);
-  const org = await asAdmin.orgs.create({ name: "Shared", slug: `shared-${admin.id.slice(0, 8)}` });
-  const ws = await asAdmin.workspaces.create({ orgId: org.id, name: "Shared" });
-  await addParticipant({ db, redis, queues, keys }, asAdmin, { workspaceId: ws.id, user: attacker, role: "launch" });
+  const { ws, asOwner: asAdmin } = await orgWorkspace(db, caller, {
+    owner: admin,
+    participants: { attacker },
+    roles: { attacker: "launch" },
+    org: { name: "Shared", slug: `shared-${admin.id.slice(0, 8)}` },
+    workspaceName: "Shared",
+  });
   const local = await asAdmin.computeEnvs.create({
     workspaceId: ws.id,
     computeEnv: { kind: "local", name: "Local", workDir, nextflowVersion: NEXTFLOW_VERSION },
@@ -287,7 +287,7 @@ function readTree(dir: string): string {
 
 /** What the attacker must never see. */
 const privates = (victimValue: string) => ({
-  "the private key": pair.privateKey,
+  "the private key": keys.privateKey,
   "the fingerprint key": fingerprintSpec.slice(fingerprintSpec.indexOf(":") + 1),
   "the other tenant's secret": victimValue,
   "the web's NEXTAUTH_SECRET": nextauthCanary,
@@ -379,7 +379,7 @@ describe("a hostile pipeline launched by a launch-role user", () => {
       const victimRunDir = await victimStoreLive(w.victimRun.id);
       const { log, files } = await w.probe(w.local.id, victimRunDir);
       const everything = `${log}\n${files}`;
-      expect(everything).toContain(pair.privateKey);
+      expect(everything).toContain(keys.privateKey);
       expect(everything).toContain(w.victimValue);
       expect(everything).toContain(nextauthCanary);
       expect(unsandboxed.logs.join("")).toContain("WITHOUT a sandbox");
@@ -440,7 +440,7 @@ describe.runIf(isRoot)("a worker that is not root (the image's uid 10001)", () =
       const w = await world(control);
       const victimRunDir = await victimStoreLive(w.victimRun.id);
       const { log, files } = await w.probe(w.local.id, victimRunDir);
-      expect(`${log}\n${files}`).toContain(pair.privateKey);
+      expect(`${log}\n${files}`).toContain(keys.privateKey);
       expect(`${log}\n${files}`).toContain(w.victimValue);
       await victimUndisturbed(w);
     },
@@ -453,7 +453,7 @@ describe("the worker's keys", () => {
     { timeout: 60_000 },
     async () => {
       const exposed = join(mkdtempSync(join(tmpdir(), "lockstep-exposed-")), "keys");
-      writeFileSync(exposed, formatKeySpecs([{ kid: pair.kid, key: pair.privateKey }]), { mode: 0o644 });
+      writeFileSync(exposed, keys.openKeys, { mode: 0o644 });
       chmodSync(exposed, 0o644);
       const boot = (env: Record<string, string>) =>
         spawnSync(process.execPath, ["--import", "tsx", "src/main.ts"], {
@@ -462,7 +462,7 @@ describe("the worker's keys", () => {
             ...childBaseEnv(),
             DATABASE_URL: inject("databaseUrl"),
             REDIS_URL: inject("redisUrl"),
-            LOCKSTEP_SEAL_KEYS: formatKeySpecs([{ kid: pair.kid, key: pair.publicKey }]),
+            LOCKSTEP_SEAL_KEYS: keys.sealKeys,
             LOCKSTEP_FINGERPRINT_KEY_FILE: fingerprintFile,
             WORKER_PORT: "1",
             ...env,
@@ -475,7 +475,7 @@ describe("the worker's keys", () => {
       expect(wide.stdout + wide.stderr).toContain("is readable by others (mode 644)");
       const fromEnv = boot({
         LOCKSTEP_OPEN_KEYS_FILE: keysFile,
-        LOCKSTEP_OPEN_KEYS: formatKeySpecs([{ kid: pair.kid, key: pair.privateKey }]),
+        LOCKSTEP_OPEN_KEYS: keys.openKeys,
       });
       expect(fromEnv.status).not.toBe(0);
       expect(fromEnv.stdout + fromEnv.stderr).toContain("LOCKSTEP_OPEN_KEYS is no longer read from the environment");
@@ -493,7 +493,7 @@ describe("the worker's keys", () => {
       // No refusal prints a key.
       const printed =
         wide.stdout + wide.stderr + fromEnv.stdout + fromEnv.stderr + wideFingerprint.stdout + wideFingerprint.stderr;
-      expect(printed).not.toContain(pair.privateKey);
+      expect(printed).not.toContain(keys.privateKey);
       expect(printed).not.toContain(fingerprintSpec.slice(fingerprintSpec.indexOf(":") + 1));
     },
   );

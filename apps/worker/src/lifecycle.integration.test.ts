@@ -13,24 +13,15 @@ import { homedir, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { formatKeySpecs, generateKeyPair, OpeningKeyring, SealingKeyring } from "@lockstep/crypto";
 import { FingerprintKey } from "@lockstep/crypto/fingerprint";
-import {
-  createDatabase,
-  createUserWithPersonalWorkspace,
-  eq,
-  listAuditEvents,
-  readRunLog,
-  schema,
-  type TRun,
-} from "@lockstep/db";
+import { createDatabase, eq, listAuditEvents, readRunLog, schema, type TRun } from "@lockstep/db";
 import { installNextflow, NEXTFLOW_VERSION } from "@lockstep/launcher";
 import { createQueues, createRedis } from "@lockstep/queue";
 import { freePort, startSlurm, type TStartedSlurm } from "@lockstep/devstack";
 import { spawn, type ChildProcess } from "node:child_process";
 import { childBaseEnv } from "./env";
 import type { TRuntime } from "./runtime";
-import { addParticipant, apiCaller, makeInstanceAdmin, settled, waitForRun } from "./test/fixtures";
+import { apiCaller, settled, testKeys, waitForRun, workspaceWithSecrets } from "./test/fixtures";
 import { startWorkers, type TWorkers } from "./worker";
 
 /** Dates leave the API as ISO 8601 strings. */
@@ -53,12 +44,7 @@ const { db, close } = createDatabase(inject("databaseUrl"), { max: 4 });
 const redis = createRedis(inject("redisUrl"), "worker");
 const producer = createRedis(inject("redisUrl"), "worker");
 const queues = createQueues(producer, prefix);
-const pair = await generateKeyPair("life");
-const keys = {
-  sealing: await SealingKeyring.fromSpec(formatKeySpecs([{ kid: pair.kid, key: pair.publicKey }])),
-  opening: await OpeningKeyring.fromSpec(formatKeySpecs([{ kid: pair.kid, key: pair.privateKey }])),
-  fingerprint: FingerprintKey.fromSpec(FingerprintKey.generateSpec("life-fp")),
-};
+const keys = await testKeys("life");
 const cache = join(homedir(), ".cache/lockstep/nextflow");
 let workers: TWorkers;
 let slurm: TStartedSlurm;
@@ -87,27 +73,11 @@ afterAll(async () => {
 const sha = (v: string) => createHash("sha256").update(v).digest("hex");
 
 async function setup() {
-  const owner = (await createUserWithPersonalWorkspace(db, {
-    email: `owner-${randomUUID()}@example.test`,
-    name: "Owner",
-    passwordHash: null,
-  }))!;
-  const launcher = (await createUserWithPersonalWorkspace(db, {
-    email: `launcher-${randomUUID()}@example.test`,
-    name: "Launcher",
-    passwordHash: null,
-  }))!;
   // The environments and pipelines are set up by an instance admin; runs are launched by a launch-role user.
-  await makeInstanceAdmin(db, owner.id);
-  const ctx = (userId: string) => apiCaller({ db, redis: producer, queues, keys }, userId);
-  const asOwner = ctx(owner.id);
-  const org = await asOwner.orgs.create({ name: "Life", slug: `life-${owner.id.slice(0, 8)}` });
-  const ws = await asOwner.workspaces.create({ orgId: org.id, name: "Runs" });
-  await addParticipant({ db, redis: producer, queues, keys }, asOwner, {
-    workspaceId: ws.id,
-    user: launcher,
-    role: "launch",
-  });
+  const { ws, asOwner, asLauncher, launcherId, values } = await workspaceWithSecrets(
+    { db, redis: producer, queues, keys },
+    { org: "Life", slug: "life", workspace: "Runs" },
+  );
   const ce = await asOwner.computeEnvs.create({
     workspaceId: ws.id,
     computeEnv: { kind: "local", name: "Local", workDir, nextflowVersion: NEXTFLOW_VERSION },
@@ -122,21 +92,12 @@ async function setup() {
       config: { partition: "debug", sbatchOptions: ["--time=10"] },
     },
   });
-  const values = {
-    db: `db-MARKER-${randomUUID()}`,
-    wsToken: `ws-MARKER-${randomUUID()}`,
-    userToken: `user-MARKER-${randomUUID()}`,
-  };
-  await asOwner.secrets.create({ workspaceId: ws.id, name: "DB_PASSWORD", value: { plain: values.db } });
-  await asOwner.secrets.create({ workspaceId: ws.id, name: "API_TOKEN", value: { plain: values.wsToken } });
-  const asLauncher = ctx(launcher.id);
-  await asLauncher.userSecrets.create({ name: "API_TOKEN", value: { plain: values.userToken } });
   const pipeline = async (name: string, params: Record<string, string | number> = {}) =>
     asOwner.pipelines.create({
       workspaceId: ws.id,
       pipeline: { name, repository: join(fixtures, name), defaultComputeEnvId: ce.id, defaultParams: params },
     });
-  return { ws, asOwner, asLauncher, launcherId: launcher.id, values, pipeline, slurmEnv };
+  return { ws, asOwner, asLauncher, launcherId, values, pipeline, slurmEnv };
 }
 
 /** Ends a run's head whatever happened (its sandbox: the bwrap process group and the namespace's init). */
@@ -380,7 +341,7 @@ describe("a worker killed with SIGKILL mid-run", () => {
     const ownPrefix = `it-kill-${randomUUID().slice(0, 8)}`;
     const ownQueues = createQueues(producer, ownPrefix);
     const keysFile = join(mkdtempSync(join(tmpdir(), "lockstep-keys-")), "open-keys");
-    writeFileSync(keysFile, formatKeySpecs([{ kid: pair.kid, key: pair.privateKey }]), { mode: 0o600 });
+    writeFileSync(keysFile, keys.openKeys, { mode: 0o600 });
     const fingerprintFile = join(dirname(keysFile), "fingerprint-key");
     writeFileSync(fingerprintFile, FingerprintKey.generateSpec("life-kill"), { mode: 0o600 });
     const spawnWorker = async (): Promise<ChildProcess> => {
@@ -391,7 +352,7 @@ describe("a worker killed with SIGKILL mid-run", () => {
           DATABASE_URL: inject("databaseUrl"),
           REDIS_URL: inject("redisUrl"),
           LOCKSTEP_QUEUE_PREFIX: ownPrefix,
-          LOCKSTEP_SEAL_KEYS: formatKeySpecs([{ kid: pair.kid, key: pair.publicKey }]),
+          LOCKSTEP_SEAL_KEYS: keys.sealKeys,
           LOCKSTEP_OPEN_KEYS_FILE: keysFile,
           LOCKSTEP_FINGERPRINT_KEY_FILE: fingerprintFile,
           WORKER_PORT: String(await freePort()),

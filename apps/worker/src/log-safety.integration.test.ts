@@ -27,7 +27,8 @@ import { createQueues, createRedis } from "@lockstep/queue";
 import { MASK } from "@lockstep/redact";
 import { childBaseEnv } from "./env";
 import type { TRuntime } from "./runtime";
-import { apiCaller, makeInstanceAdmin, settled, testKeys, waitForRun } from "./test/fixtures";
+import { orgWorkspace } from "@lockstep/vitest-config/fixtures";
+import { apiCaller, settled, testKeys, waitForRun } from "./test/fixtures";
 import { startWorkers, type TWorkers } from "./worker";
 
 /**
@@ -91,10 +92,13 @@ async function launch(pipeline: string, params: Record<string, string | number> 
     name: "Owner",
     passwordHash: null,
   }))!;
-  await makeInstanceAdmin(db, owner.id);
-  const asOwner = apiCaller({ db, redis: producer, queues, keys }, owner.id);
-  const org = await asOwner.orgs.create({ name: "Logs", slug: `logs-${owner.id.slice(0, 8)}` });
-  const ws = await asOwner.workspaces.create({ orgId: org.id, name: "Log safety" });
+  const { ws, asOwner } = await orgWorkspace(db, (userId) => apiCaller({ db, redis: producer, queues, keys }, userId), {
+    owner,
+    participants: {},
+    roles: {},
+    org: { name: "Logs", slug: `logs-${owner.id.slice(0, 8)}` },
+    workspaceName: "Log safety",
+  });
   const ce = await asOwner.computeEnvs.create({
     workspaceId: ws.id,
     computeEnv: { kind: "local", name: "Local", workDir, nextflowVersion: NEXTFLOW_VERSION },

@@ -5,6 +5,7 @@ import {
   sealedCredential,
   type TCleanupTarget,
   type TComputeEnv,
+  type TComputeEnvRow,
   type TRun,
 } from "@lockstep/db";
 import {
@@ -23,7 +24,6 @@ import {
   type THostOptions,
   type TSandboxConfig,
   type TSandboxIdentity,
-  type TSlurmConfig,
 } from "@lockstep/launcher";
 import {
   awsSecretsManagerProvider,
@@ -35,15 +35,12 @@ import {
 } from "@lockstep/secrets";
 import {
   isSshComputeKind,
+  parseComputeEnv,
   SSH_COMPUTE_KINDS,
-  SSH_CONFIG_SCHEMAS,
-  ZAwsBatchConfig,
+  sshSettingsOf,
   ZAwsCredential,
-  ZGoogleBatchConfig,
   ZGoogleCredential,
   ZSshCredential,
-  type TSshClusterConfigInput,
-  type TSshComputeKind,
 } from "@lockstep/validators";
 import type { OpeningKeyring } from "@lockstep/crypto";
 import type { TDatabase } from "@lockstep/db";
@@ -77,7 +74,7 @@ export type TRuntime = {
   baseEnv: Record<string, string>;
   /** How runs on this machine are isolated (see @lockstep/launcher's sandbox.ts and docs/security.md). */
   isolation?: Partial<TIsolation>;
-  /** Seconds between two looks at a running run. */
+  /** Milliseconds between two looks at a running run (MONITOR_INTERVAL_MS). */
   monitorIntervalMs: number;
   cloud?: TCloudOverrides;
   /** LOCKSTEP_LOCAL_PIPELINE_ROOTS: where local-path pipelines may live; absent or empty refuses every local path. */
@@ -132,13 +129,14 @@ export type TTargetContext = { db: TDatabase; keys: { opening: OpeningKeyring };
  * Where a run's files live: a directory on the worker's machine, the run's prefix in the cloud work
  * directory, or (SSH clusters) the run's directory in the launch directory on the cluster.
  */
-export function runDirOf(ce: Pick<TComputeEnv, "workDir" | "kind" | "config">, run: Pick<TRun, "id">): string {
-  if (isSshComputeKind(ce.kind)) return join(sshConfigOf(ce as TComputeEnv).launchDir, run.id);
-  return ce.workDir.includes("://") ? `${ce.workDir.replace(/\/+$/, "")}/${run.id}` : join(ce.workDir, run.id);
+export function runDirOf(ce: TComputeEnv, run: Pick<TRun, "id">): string {
+  return runDirIn(parseComputeEnv(ce), run);
 }
 
-function sshConfigOf(ce: TComputeEnv): TSshClusterConfigInput {
-  return SSH_CONFIG_SCHEMAS[ce.kind as TSshComputeKind].parse(ce.config);
+function runDirIn(ce: TComputeEnvRow, run: Pick<TRun, "id">): string {
+  const ssh = sshSettingsOf(ce);
+  if (ssh) return join(ssh.launchDir, run.id);
+  return ce.workDir.includes("://") ? `${ce.workDir.replace(/\/+$/, "")}/${run.id}` : join(ce.workDir, run.id);
 }
 
 const CREDENTIAL_LABEL = { aws: "AWS", google: "Google", ssh: "SSH" } as const;
@@ -196,13 +194,14 @@ function sshStoreProvider(ctx: TTargetContext, endpoint: TSshEndpoint, launchDir
 }
 
 /** Where a compute environment's secrets store is, by its current settings (recorded on a run at provision). */
-export function storeOf(ce: TComputeEnv, run: Pick<TRun, "id">, owner: TSandboxIdentity | null): TCleanupTarget {
+export function storeOf(row: TComputeEnv, run: Pick<TRun, "id">, owner: TSandboxIdentity | null): TCleanupTarget {
+  const ce = parseComputeEnv(row);
   switch (ce.kind) {
     case "ssh-slurm":
     case "ssh-lsf":
     case "ssh-pbspro":
     case "ssh-sge": {
-      const config = sshConfigOf(ce);
+      const config = ce.config;
       const runDir = join(config.launchDir, run.id);
       return {
         provider: "ssh-file",
@@ -217,7 +216,7 @@ export function storeOf(ce: TComputeEnv, run: Pick<TRun, "id">, owner: TSandboxI
     }
     case "local":
     case "slurm": {
-      const runDir = runDirOf(ce, run);
+      const runDir = runDirIn(ce, run);
       return {
         provider: "nextflow-file",
         runsDir: ce.workDir,
@@ -227,7 +226,7 @@ export function storeOf(ce: TComputeEnv, run: Pick<TRun, "id">, owner: TSandboxI
       };
     }
     case "aws-batch": {
-      const config = ZAwsBatchConfig.parse(ce.config);
+      const config = ce.config;
       return {
         provider: "aws-secrets-manager",
         region: config.region,
@@ -237,7 +236,7 @@ export function storeOf(ce: TComputeEnv, run: Pick<TRun, "id">, owner: TSandboxI
       };
     }
     case "google-batch": {
-      const config = ZGoogleBatchConfig.parse(ce.config);
+      const config = ce.config;
       return {
         provider: "google-secret-manager",
         projectId: config.projectId,
@@ -342,14 +341,15 @@ function hostOptions(ctx: TTargetContext): THostOptions {
   };
 }
 
-export async function targetFor(ctx: TTargetContext, ce: TComputeEnv): Promise<TTarget> {
+export async function targetFor(ctx: TTargetContext, row: TComputeEnv): Promise<TTarget> {
   const overrides = ctx.runtime.cloud ?? {};
+  const ce = parseComputeEnv(row);
   switch (ce.kind) {
     case "ssh-slurm":
     case "ssh-lsf":
     case "ssh-pbspro":
     case "ssh-sge": {
-      const config = sshConfigOf(ce);
+      const config = ce.config;
       const endpoint = await sshEndpointFor(ctx, ce.workspaceId, config.credentialId, {
         host: config.host,
         port: config.port,
@@ -381,13 +381,11 @@ export async function targetFor(ctx: TTargetContext, ce: TComputeEnv): Promise<T
     case "local":
     case "slurm": {
       const executor =
-        ce.kind === "local"
-          ? localExecutor(hostOptions(ctx))
-          : slurmExecutor(ce.config as TSlurmConfig, hostOptions(ctx));
+        ce.kind === "local" ? localExecutor(hostOptions(ctx)) : slurmExecutor(ce.config, hostOptions(ctx));
       return { provider: nextflowFileProvider({ runsDir: ce.workDir }), executor, close: () => executor.close() };
     }
     case "aws-batch": {
-      const config = ZAwsBatchConfig.parse(ce.config);
+      const config = ce.config;
       const credential = ZAwsCredential.safeParse(await openCredential(ctx, ce, config.credentialId, "aws"));
       if (!credential.success) throw new ProviderError("the AWS credentials no longer match the expected form", false);
       const credentials = awsCredentialsFor(credential.data, {
@@ -414,7 +412,7 @@ export async function targetFor(ctx: TTargetContext, ce: TComputeEnv): Promise<T
       return { provider, executor, close: () => executor.close() };
     }
     case "google-batch": {
-      const config = ZGoogleBatchConfig.parse(ce.config);
+      const config = ce.config;
       const credential = ZGoogleCredential.safeParse(await openCredential(ctx, ce, config.credentialId, "google"));
       if (!credential.success)
         throw new ProviderError("the Google credentials no longer match the expected form", false);

@@ -4,8 +4,6 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { formatKeySpecs, generateKeyPair, OpeningKeyring, SealingKeyring } from "@lockstep/crypto";
-import { FingerprintKey } from "@lockstep/crypto/fingerprint";
 import { createDatabase, listAuditEvents } from "@lockstep/db";
 import {
   ensureMoto,
@@ -18,7 +16,7 @@ import {
 } from "@lockstep/devstack";
 import { NEXTFLOW_VERSION } from "@lockstep/launcher";
 import { createQueues, createRedis, jobCatalog } from "@lockstep/queue";
-import { settled, waitForRun, workspaceWithSecrets } from "./test/fixtures";
+import { settled, testKeys, waitForRun, workspaceWithSecrets } from "./test/fixtures";
 
 /**
  * Scale-out (issue #15, docs/operations.md): two worker processes on one Postgres and one Redis,
@@ -33,19 +31,13 @@ const { db, close } = createDatabase(inject("databaseUrl"), { max: 4 });
 const producer = createRedis(inject("redisUrl"), "worker");
 const prefix = `it-scale-${randomUUID().slice(0, 8)}`;
 const queues = createQueues(producer, prefix);
-const pair = await generateKeyPair("scale");
-const sealKeys = formatKeySpecs([{ kid: pair.kid, key: pair.publicKey }]);
-const fingerprintSpec = FingerprintKey.generateSpec("scale-fp");
-const keys = {
-  sealing: await SealingKeyring.fromSpec(sealKeys),
-  opening: await OpeningKeyring.fromSpec(formatKeySpecs([{ kid: pair.kid, key: pair.privateKey }])),
-  fingerprint: FingerprintKey.fromSpec(fingerprintSpec),
-};
+const keys = await testKeys("scale");
+const { sealKeys } = keys;
 const dir = mkdtempSync(join(tmpdir(), "lockstep-scale-"));
 const openKeysFile = join(dir, "open-keys");
-writeFileSync(openKeysFile, `${formatKeySpecs([{ kid: pair.kid, key: pair.privateKey }])}\n`, { mode: 0o600 });
+writeFileSync(openKeysFile, `${keys.openKeys}\n`, { mode: 0o600 });
 const fingerprintKeyFile = join(dir, "fingerprint-key");
-writeFileSync(fingerprintKeyFile, `${fingerprintSpec}\n`, { mode: 0o600 });
+writeFileSync(fingerprintKeyFile, `${keys.fingerprintSpec}\n`, { mode: 0o600 });
 
 let moto: TStartedMoto;
 let proxy: TFaultProxy;

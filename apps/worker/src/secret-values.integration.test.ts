@@ -5,12 +5,12 @@ import { join, resolve } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { importPublicKey, seal, type TSecretBinding } from "@lockstep/crypto";
-import { createDatabase, createUserWithPersonalWorkspace, listAuditEvents, readRunLog } from "@lockstep/db";
+import { createDatabase, listAuditEvents, readRunLog } from "@lockstep/db";
 import { installNextflow, NEXTFLOW_VERSION } from "@lockstep/launcher";
 import { createQueues, createRedis } from "@lockstep/queue";
 import { childBaseEnv } from "./env";
 import type { TRuntime } from "./runtime";
-import { addParticipant, apiCaller, makeInstanceAdmin, settled, testKeys, waitForRun } from "./test/fixtures";
+import { settled, testKeys, waitForRun, workspaceWithLauncher, type apiCaller } from "./test/fixtures";
 import { startWorkers, type TWorkers } from "./worker";
 
 /** Dates leave the API as ISO 8601 strings. */
@@ -69,26 +69,10 @@ async function sealInClient(api: TApi, value: string, binding: TSecretBinding) {
 }
 
 async function setup() {
-  const owner = (await createUserWithPersonalWorkspace(db, {
-    email: `sv-owner-${randomUUID()}@example.test`,
-    name: "Owner",
-    passwordHash: null,
-  }))!;
-  const launcher = (await createUserWithPersonalWorkspace(db, {
-    email: `sv-launch-${randomUUID()}@example.test`,
-    name: "Launcher",
-    passwordHash: null,
-  }))!;
-  const asOwner = apiCaller({ db, redis: producer, queues, keys }, owner.id);
-  const asLauncher = apiCaller({ db, redis: producer, queues, keys }, launcher.id);
-  const org = await asOwner.orgs.create({ name: "Values", slug: `values-${owner.id.slice(0, 8)}` });
-  const ws = await asOwner.workspaces.create({ orgId: org.id, name: "Values" });
-  await addParticipant({ db, redis: producer, queues, keys }, asOwner, {
-    workspaceId: ws.id,
-    user: launcher,
-    role: "launch",
-  });
-  await makeInstanceAdmin(db, owner.id);
+  const { ws, asOwner, asLauncher, launcher } = await workspaceWithLauncher(
+    { db, redis: producer, queues, keys },
+    { org: "Values", slug: "values", workspace: "Values" },
+  );
   const ce = await asOwner.computeEnvs.create({
     workspaceId: ws.id,
     computeEnv: { kind: "local", name: "Local", workDir, nextflowVersion: NEXTFLOW_VERSION },

@@ -5,13 +5,13 @@ import { join, resolve } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { receiptCsv, RECEIPT_CSV_COLUMNS } from "@lockstep/api";
-import { createDatabase, createUserWithPersonalWorkspace, getRun } from "@lockstep/db";
+import { createDatabase, getRun } from "@lockstep/db";
 import { installNextflow, NEXTFLOW_VERSION } from "@lockstep/launcher";
 import { createQueues, createRedis } from "@lockstep/queue";
 import { nextflowFileProvider } from "@lockstep/secrets";
 import { childBaseEnv } from "./env";
 import type { TRuntime } from "./runtime";
-import { addParticipant, apiCaller, makeInstanceAdmin, settled, testKeys, waitForRun } from "./test/fixtures";
+import { settled, testKeys, waitForRun, workspaceWithLauncher } from "./test/fixtures";
 import { startWorkers, type TWorkers } from "./worker";
 
 /**
@@ -56,22 +56,11 @@ afterAll(async () => {
 });
 
 async function setup(pipelineName: string, defaultParams: Record<string, string | number> = {}) {
-  const owner = (await createUserWithPersonalWorkspace(db, {
-    email: `sver-owner-${randomUUID()}@example.test`,
-    name: "Owner",
-    passwordHash: null,
-  }))!;
-  const launcher = (await createUserWithPersonalWorkspace(db, {
-    email: `sver-launch-${randomUUID()}@example.test`,
-    name: "Launcher",
-    passwordHash: null,
-  }))!;
-  const asOwner = apiCaller(deps, owner.id);
-  const asLauncher = apiCaller(deps, launcher.id);
-  const org = await asOwner.orgs.create({ name: "Versions", slug: `sver-${owner.id.slice(0, 8)}` });
-  const ws = await asOwner.workspaces.create({ orgId: org.id, name: "Versions" });
-  await addParticipant(deps, asOwner, { workspaceId: ws.id, user: launcher, role: "launch" });
-  await makeInstanceAdmin(db, owner.id);
+  const { ws, asOwner, asLauncher } = await workspaceWithLauncher(deps, {
+    org: "Versions",
+    slug: "sver",
+    workspace: "Versions",
+  });
   const ce = await asOwner.computeEnvs.create({
     workspaceId: ws.id,
     computeEnv: { kind: "local", name: "Local", workDir, nextflowVersion: NEXTFLOW_VERSION },

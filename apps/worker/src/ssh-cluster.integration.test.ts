@@ -4,15 +4,7 @@ import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import {
-  createDatabase,
-  createUserWithPersonalWorkspace,
-  eq,
-  getComputeEnvById,
-  readRunLog,
-  schema,
-  type TRun,
-} from "@lockstep/db";
+import { createDatabase, eq, getComputeEnvById, readRunLog, schema, type TRun } from "@lockstep/db";
 import {
   freePort,
   startSlurm,
@@ -24,9 +16,10 @@ import {
 import { installNextflow, NEXTFLOW_VERSION, SshPool, withRemoteFiles, type TSshEndpoint } from "@lockstep/launcher";
 import { createQueues, createRedis, enqueue } from "@lockstep/queue";
 import { sshFileProvider } from "@lockstep/secrets";
+import { parseComputeEnv, sshSettingsOf } from "@lockstep/validators";
 import { childBaseEnv } from "./env";
 import type { TRuntime } from "./runtime";
-import { addParticipant, apiCaller, pipelinesRoot, settled, testKeys, waitForRun } from "./test/fixtures";
+import { pipelinesRoot, settled, testKeys, waitForRun, workspaceWithLauncher } from "./test/fixtures";
 import { startWorkers, type TWorkers } from "./worker";
 
 /**
@@ -106,20 +99,13 @@ async function until<T>(
 /** A workspace whose compute environment is Slurm over SSH as `account`, with its own DB_PASSWORD, host key confirmed the way a person does it. */
 async function workspaceOn(account: TSshAccount) {
   const deps = { db, redis: producer, queues, keys };
-  const owner = (await createUserWithPersonalWorkspace(db, {
-    email: `owner-${randomUUID()}@example.test`,
-    name: "Owner",
-    passwordHash: null,
-  }))!;
-  const launcher = (await createUserWithPersonalWorkspace(db, {
-    email: `launcher-${randomUUID()}@example.test`,
-    name: "Launcher",
-    passwordHash: null,
-  }))!;
-  const asOwner = apiCaller(deps, owner.id);
-  const org = await asOwner.orgs.create({ name: "Cluster", slug: `cl-${owner.id.slice(0, 8)}` });
-  const ws = await asOwner.workspaces.create({ orgId: org.id, name: `On ${account.user}` });
-  await addParticipant(deps, asOwner, { workspaceId: ws.id, user: launcher, role: "launch" });
+  // Not an instance admin: an SSH cluster is a workspace's own, not Lockstep's machines.
+  const { ws, asOwner, asLauncher } = await workspaceWithLauncher(deps, {
+    org: "Cluster",
+    slug: "cl",
+    workspace: `On ${account.user}`,
+    ownerIsInstanceAdmin: false,
+  });
   const credential = await asOwner.credentials.create({
     workspaceId: ws.id,
     name: "cluster account",
@@ -132,7 +118,6 @@ async function workspaceOn(account: TSshAccount) {
       }),
     },
   });
-  // Not an instance admin: an SSH cluster is a workspace's own, not Lockstep's machines.
   const ce = await asOwner.computeEnvs.create({
     workspaceId: ws.id,
     computeEnv: {
@@ -175,7 +160,7 @@ async function workspaceOn(account: TSshAccount) {
     workspaceId: ws.id,
     pipeline: { name: "tenants", repository: join(pipelinesRoot, "ssh-tenants"), defaultComputeEnvId: ce.id },
   });
-  return { ws, ce, value, pipeline, asLauncher: apiCaller(deps, launcher.id), account };
+  return { ws, ce, value, pipeline, asLauncher, account };
 }
 
 const logOf = async (run: TRun) => (await readRunLog(db, run.id, 0, 5000)).map((l) => l.line).join("\n");
@@ -320,10 +305,10 @@ describe.runIf(isRoot)("Slurm over SSH, two workspaces as two cluster accounts",
       const w = await workspaceOn(sshd.accounts[0]!);
       // The same cluster, moved (as far as Lockstep knows) to a port nobody listens on, its key still the confirmed one.
       const away = await freePort();
-      const row = (await getComputeEnvById(db, w.ce.id))!;
+      const settings = sshSettingsOf(parseComputeEnv((await getComputeEnvById(db, w.ce.id))!))!;
       await db
         .update(schema.computeEnvs)
-        .set({ config: { ...row.config, port: away }, checkOk: null, checkMessage: null })
+        .set({ config: { ...settings, port: away }, checkOk: null, checkMessage: null })
         .where(eq(schema.computeEnvs.id, w.ce.id));
       const launched = await w.asLauncher.runs.launch({
         workspaceId: w.ws.id,

@@ -2,8 +2,6 @@ import { randomUUID } from "node:crypto";
 import { QueueEvents } from "bullmq";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { formatKeySpecs, generateKeyPair, OpeningKeyring, SealingKeyring } from "@lockstep/crypto";
-import { FingerprintKey } from "@lockstep/crypto/fingerprint";
 import {
   createDatabase,
   createUserWithPersonalWorkspace,
@@ -16,6 +14,7 @@ import {
   sealedSecretsOf,
 } from "@lockstep/db";
 import { createQueues, createRedis, enqueue, jobCatalog } from "@lockstep/queue";
+import { makeTestKeys, rotatedTestKeys } from "@lockstep/vitest-config/fixtures";
 import { startWorkers, type TWorkers } from "./worker";
 
 // Real Redis and Postgres from the integration global setup; a unique queue prefix per run.
@@ -24,23 +23,9 @@ const logLines: string[] = [];
 const logger = pino({ level: "debug" }, { write: (line: string) => void logLines.push(line) });
 
 // Two generations of keys: "old" sealed the stored values, "new" is active after a rotation.
-const [oldPair, newPair] = await Promise.all([generateKeyPair(`old-${prefix}`), generateKeyPair(`new-${prefix}`)]);
-const oldSealing = await SealingKeyring.fromSpec(formatKeySpecs([{ kid: oldPair.kid, key: oldPair.publicKey }]));
-const keys = {
-  sealing: await SealingKeyring.fromSpec(
-    formatKeySpecs([
-      { kid: newPair.kid, key: newPair.publicKey },
-      { kid: oldPair.kid, key: oldPair.publicKey },
-    ]),
-  ),
-  opening: await OpeningKeyring.fromSpec(
-    formatKeySpecs([
-      { kid: oldPair.kid, key: oldPair.privateKey },
-      { kid: newPair.kid, key: newPair.privateKey },
-    ]),
-  ),
-  fingerprint: FingerprintKey.fromSpec(FingerprintKey.generateSpec(`fp-${prefix}`)),
-};
+const [oldKeys, newKeys] = await Promise.all([makeTestKeys(`old-${prefix}`), makeTestKeys(`new-${prefix}`)]);
+const oldSealing = oldKeys.sealing;
+const keys = await rotatedTestKeys(newKeys, oldKeys);
 
 describe("worker consumes jobs from real Redis and records in real Postgres", () => {
   const { db, close } = createDatabase(inject("databaseUrl"), { max: 2 });
@@ -144,20 +129,20 @@ describe("worker consumes jobs from real Redis and records in real Postgres", ()
     for (const [i, marker] of markers.entries()) {
       const name = `ROTATE_${i}`;
       const sealed = await oldSealing.seal(marker, { scope: "user", ownerId: user.id, name });
-      await insertSecret(db, owner, { name, sealed, keyId: oldPair.kid, actorId: user.id });
+      await insertSecret(db, owner, { name, sealed, keyId: oldKeys.kid, actorId: user.id });
     }
-    const job = await enqueue(queues, "secrets.reseal", { activeKeyId: newPair.kid, requestedBy: "test" });
+    const job = await enqueue(queues, "secrets.reseal", { activeKeyId: newKeys.kid, requestedBy: "test" });
     const result = (await job.waitUntilFinished(events, 30_000)) as { resealed: number; remaining: number };
     expect(result.resealed).toBeGreaterThanOrEqual(3);
     const rows = await sealedSecretsOf(db, owner);
-    expect(rows.map((r) => r.keyId)).toEqual([newPair.kid, newPair.kid, newPair.kid]);
+    expect(rows.map((r) => r.keyId)).toEqual([newKeys.kid, newKeys.kid, newKeys.kid]);
     for (const row of rows) {
-      expect(row.sealed.split(".")[1]).toBe(newPair.kid);
+      expect(row.sealed.split(".")[1]).toBe(newKeys.kid);
       const value = await keys.opening.open(row.sealed, { scope: "user", ownerId: user.id, name: row.name });
       expect(value).toBe(markers[Number(row.name.slice(-1))]);
     }
     const [audit] = await listAuditEvents(db, { action: "secrets.resealed", limit: 1 });
-    expect(audit?.targetName).toBe(newPair.kid);
+    expect(audit?.targetName).toBe(newKeys.kid);
     const logs = logLines.join("\n");
     for (const marker of markers) expect(logs).not.toContain(marker);
   });

@@ -1,6 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { and, createDatabase, eq, getComputeEnv, listInstanceAuditEvents, schema } from "@lockstep/db";
+import { and, createDatabase, eq, getComputeEnv, listInstanceAuditEvents, schema, sql } from "@lockstep/db";
 import {
   addOrgMember,
   addParticipant,
@@ -420,6 +420,28 @@ describe("SSH cluster environments: the host key is trusted only by confirming w
       computeEnv: { ...sshEnv, config: { ...sshEnv.config, host: "login2.cluster.example.org" } },
     });
     expect(moved.config).not.toHaveProperty("hostKeySha256");
+  });
+
+  it("a stored row whose settings do not fit its kind fails by the environment's name and the field, and asks for no check", async () => {
+    const { asOwner, ws, sshEnv } = await sshSetup();
+    const ce = await asOwner.computeEnvs.create({ workspaceId: ws.id, computeEnv: sshEnv });
+    const ids = { workspaceId: ws.id, computeEnvId: ce.id };
+    // Positive control: the row as the API stored it answers, typed by its kind.
+    const fine = await asOwner.computeEnvs.get(ids);
+    expect(fine.kind === "ssh-slurm" ? fine.config.port : null).toBe(2222);
+    // Behind the API's back (a hand edit, a bug), the port becomes text.
+    await db
+      .update(schema.computeEnvs)
+      .set({ config: sql`jsonb_set(${schema.computeEnvs.config}, '{port}', '"2222"'::jsonb)` })
+      .where(eq(schema.computeEnvs.id, ce.id));
+    const broken = {
+      code: "INTERNAL_SERVER_ERROR",
+      message: `compute environment "Cluster" (${ce.id}) has stored ssh-slurm settings that do not fit that kind: config.port: Must be a number.`,
+    };
+    expect(await errorOf(asOwner.computeEnvs.get(ids))).toEqual(broken);
+    expect(await errorOf(asOwner.computeEnvs.list({ workspaceId: ws.id }))).toEqual(broken);
+    expect(await errorOf(asOwner.computeEnvs.check(ids))).toEqual(broken);
+    expect((await getComputeEnv(db, ws.id, ce.id))!.checkRequestedAt).toBeNull();
   });
 
   it("SSH credentials are write-only: the key is never in any answer", async () => {

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { TRPCError } from "@trpc/server";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { createDatabase, eq, getRun, recordAudit, schema, updateRunIf } from "@lockstep/db";
-import { addParticipant, callerFor, makeInstanceAdmin, makeUser, pipelinesRoot } from "./test/fixtures";
+import { orgWorkspace } from "@lockstep/vitest-config/fixtures";
+import { apiTest, callerFor, makeUser, pipelinesRoot } from "./test/fixtures";
 
 const { db, close } = createDatabase(inject("databaseUrl"), { max: 4 });
 const temps: string[] = [];
@@ -26,27 +27,47 @@ const errorOf = (p: Promise<unknown>) =>
     (e: unknown) => (e instanceof TRPCError ? { code: e.code, message: e.message } : { code: "?", message: String(e) }),
   );
 
-async function setup(repository = needsDir, overrides: Parameters<typeof callerFor>[2] = {}) {
-  const owner = await makeUser(db, "owner");
-  const launcher = await makeUser(db, "launcher");
-  await makeInstanceAdmin(db, owner.id);
-  const asOwner = callerFor(db, owner.id, overrides);
-  const org = await asOwner.orgs.create({ name: "Needs", slug: `needs-${owner.id.slice(0, 8)}` });
-  const ws = await asOwner.workspaces.create({ orgId: org.id, name: "Needs" });
-  await addParticipant(db, asOwner, { workspaceId: ws.id, user: launcher, role: "launch" });
-  const ce = await asOwner.computeEnvs.create({ workspaceId: ws.id, computeEnv: localEnv });
+type TCaller = ReturnType<typeof callerFor>;
+
+/** A local compute environment and a pipeline of `repository` in the workspace, created by its owner. */
+async function withPipeline(asOwner: TCaller, workspaceId: string, repository = needsDir) {
+  const ce = await asOwner.computeEnvs.create({ workspaceId, computeEnv: localEnv });
   const pipeline = await asOwner.pipelines.create({
-    workspaceId: ws.id,
+    workspaceId,
     pipeline: { name: "needs", repository, defaultComputeEnvId: ce.id },
   });
-  return { owner, launcher, asOwner, asLauncher: callerFor(db, launcher.id, overrides), ws, ce, pipeline };
+  return { ce, pipeline };
+}
+
+/** The shared `workspace` fixture (an instance admin's org workspace `user` joined with the launch role), with a pipeline. */
+const test = apiTest.extend("needs", async ({ workspace, admin, user, as }) => {
+  const { ws, asOwner } = workspace;
+  return { owner: admin, launcher: user, asOwner, asLauncher: as(user), ws, ...(await withPipeline(asOwner, ws.id)) };
+});
+
+/** The same with a context of the test's own (`overrides`), from the shared builders. */
+async function setup(repository: string, overrides: Parameters<typeof callerFor>[2]) {
+  const owner = await makeUser(db, "owner");
+  const launcher = await makeUser(db, "launcher");
+  const as = (userId: string) => callerFor(db, userId, overrides);
+  const { ws, asOwner } = await orgWorkspace(db, as, {
+    owner,
+    participants: { launcher },
+    roles: { launcher: "launch" },
+    org: { name: "Needs", slug: `needs-${owner.id.slice(0, 8)}` },
+    workspaceName: "Needs",
+  });
+  const asLauncher = as(launcher.id);
+  return { owner, launcher, asOwner, asLauncher, ws, ...(await withPipeline(asOwner, ws.id, repository)) };
 }
 
 const sent = async (runId: string) => (await getRun(db, runId))!.secretRefs.map((r) => `${r.name}:${r.source}`).sort();
 
 describe("what a pipeline needs", () => {
-  it("is scanned when a local pipeline is saved and shown in words; an https repository is unknown until launch", async () => {
-    const { asOwner, ws, pipeline, ce } = await setup();
+  test("is scanned when a local pipeline is saved and shown in words; an https repository is unknown until launch", async ({
+    needs,
+  }) => {
+    const { asOwner, ws, pipeline, ce } = needs;
     expect(pipeline.secretNeeds).toMatchObject({
       status: "known",
       needs: [
@@ -66,8 +87,10 @@ describe("what a pipeline needs", () => {
     expect(remote.secretNeedsText).toMatch(/unknown until launch/);
   });
 
-  it("a launch with no selection sends exactly what the pipeline needs; the launcher's own value wins; unrelated secrets stay home", async () => {
-    const { asOwner, asLauncher, ws, pipeline } = await setup();
+  test("a launch with no selection sends exactly what the pipeline needs; the launcher's own value wins; unrelated secrets stay home", async ({
+    needs,
+  }) => {
+    const { asOwner, asLauncher, ws, pipeline } = needs;
     await asOwner.secrets.create({ workspaceId: ws.id, name: "DB_PASSWORD", value: { plain: "ws-db" } });
     await asOwner.secrets.create({ workspaceId: ws.id, name: "AWS_KEY", value: { plain: "ws-aws" } });
     await asOwner.secrets.create({ workspaceId: ws.id, name: "UNRELATED_WS", value: { plain: "ws-other" } });
@@ -122,8 +145,10 @@ describe("what a pipeline needs", () => {
     expect(JSON.stringify(events)).not.toMatch(/ws-db|ws-aws|mine-db|mine-other|ws-other/);
   });
 
-  it("names every missing required secret before launch; a pipeline setting can make one optional", async () => {
-    const { asOwner, asLauncher, ws, pipeline, ce } = await setup();
+  test("names every missing required secret before launch; a pipeline setting can make one optional", async ({
+    needs,
+  }) => {
+    const { asOwner, asLauncher, ws, pipeline, ce } = needs;
     expect(await errorOf(asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id }))).toEqual({
       code: "BAD_REQUEST",
       message: expect.stringMatching(/needs AWS_KEY, DB_PASSWORD, which have no value/),
@@ -141,8 +166,10 @@ describe("what a pipeline needs", () => {
     expect(await sent(run.id)).toEqual(["DB_PASSWORD:workspace"]);
   });
 
-  it("when the needs are unknown (https), no selection keeps sending all, and asking for 'needed' says why it cannot", async () => {
-    const { asOwner, asLauncher, ws } = await setup();
+  test("when the needs are unknown (https), no selection keeps sending all, and asking for 'needed' says why it cannot", async ({
+    needs,
+  }) => {
+    const { asOwner, asLauncher, ws } = needs;
     const ce = await asOwner.computeEnvs.create({ workspaceId: ws.id, computeEnv: { ...localEnv, name: "Local 2" } });
     const remote = await asOwner.pipelines.create({
       workspaceId: ws.id,
@@ -179,8 +206,10 @@ describe("what a pipeline needs", () => {
     expect(row!.secretNeeds?.status === "known" && row!.secretNeeds.fingerprint).not.toBe(before);
   });
 
-  it("the deletion receipt lists each copy's location and when it was verified gone, naming a personal secret to its owner only", async () => {
-    const { asOwner, asLauncher, ws, pipeline, launcher } = await setup();
+  test("the deletion receipt lists each copy's location and when it was verified gone, naming a personal secret to its owner only", async ({
+    needs,
+  }) => {
+    const { asOwner, asLauncher, ws, pipeline, launcher } = needs;
     await asOwner.secrets.create({ workspaceId: ws.id, name: "DB_PASSWORD", value: { plain: "x" } });
     await asLauncher.userSecrets.create({ name: "AWS_KEY", value: { plain: "y" } });
     const run = await asLauncher.runs.launch({ workspaceId: ws.id, pipelineId: pipeline.id });

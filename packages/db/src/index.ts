@@ -7,6 +7,7 @@ export type { TSecretRow, TAuditEvent } from "./schema/secrets";
 export type {
   TRun,
   TComputeEnv,
+  TComputeEnvRow,
   TPipeline,
   TRunSecretRef,
   TRunSecretVersion,

@@ -70,14 +70,14 @@ const PROLOGUE = [
 ].join("; ");
 
 /** What a head needs so Nextflow resolves the run's secrets from its cloud store (see nf-lockstep.ts). */
-export type THeadSecrets = { extensionJar: Buffer; manifest: string };
+export type TCloudHeadSecrets = { extensionJar: Buffer; manifest: string };
 
 /** argv for the head container, and the environment variables carrying the config and the params. */
 export function cloudHeadCommand(
   target: TCloudTarget,
   nextflowArgs: string[],
   params: TParams,
-  secrets?: THeadSecrets,
+  secrets?: TCloudHeadSecrets,
 ): { command: string[]; env: Record<string, string> } {
   const encodedParams = Buffer.from(renderParamsJson(params), "utf8").toString("base64");
   if (HEAD_PARAMS_VAR.length + 1 + encodedParams.length > MAX_ENV_STRING) {
@@ -107,7 +107,7 @@ const LABEL: Record<TCloudTarget["kind"], string> = { "aws-batch": "AWS Batch", 
 export function cloudHeadFor(
   target: TCloudTarget,
   run: TRunLaunch,
-  secrets?: THeadSecrets,
+  secrets?: TCloudHeadSecrets,
 ): { command: string[]; env: Record<string, string> } {
   // A path on Lockstep's machine means nothing in the head container.
   if (!isRemotePipeline(run.pipeline))

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createRedactor } from "@lockstep/redact";
 import { describe, expect, it } from "vitest";
-import { ExecutorError, type TExecutor, type THeadRef, type THeadState, type TRunLaunch } from "./executor";
+import { ExecutorError, type TExecutor, type THeadHandle, type THeadState, type TRunLaunch } from "./executor";
 
 /**
  * The behaviour every executor must have, run against each real backend available here (real
@@ -19,7 +19,7 @@ export type TExecutorContractSubject = {
    */
   launch(run: { runId: string; runDir: string }): TRunLaunch;
   /** Waits for the head to end the way the backend ends it (a real run finishing; a fake told the job succeeded). */
-  finish(head: THeadRef): Promise<void>;
+  finish(head: THeadHandle): Promise<void>;
   /** Heads the backend holds for the run: how a repeated start is seen to have made only one. */
   headsOf(run: { runId: string; runDir: string }): Promise<number>;
   /** A ref naming nothing the backend knows. */
@@ -48,7 +48,7 @@ export function executorContract(label: string, subject: () => Promise<TExecutor
   };
   const waitUntil = async (
     s: TExecutorContractSubject,
-    head: THeadRef,
+    head: THeadHandle,
     done: (state: THeadState) => boolean,
   ): Promise<THeadState> => {
     const deadline = Date.now() + s.timeoutMs;
@@ -63,7 +63,7 @@ export function executorContract(label: string, subject: () => Promise<TExecutor
 
   // One finished run, shared by the statements about finished heads (real runs take a while).
   let finished:
-    Promise<{ s: TExecutorContractSubject; head: THeadRef; state: THeadState; starts: string[] }> | undefined;
+    Promise<{ s: TExecutorContractSubject; head: THeadHandle; state: THeadState; starts: string[] }> | undefined;
   const finishedRun = () =>
     (finished ??= (async () => {
       const s = await subject();

@@ -36,8 +36,8 @@ export type TRunLaunch = {
   secretBindings: Array<{ name: string; location: string }>;
 };
 
-/** A started head, as the worker recorded it. */
-export type THeadRef = { runId: string; runDir: string; ref: string };
+/** A launched head, as the worker recorded it (docs/decisions/0006: a spec is what to launch, a handle what was launched). */
+export type THeadHandle = { runId: string; runDir: string; ref: string };
 
 export type THeadState =
   { state: "running" } | { state: "finished"; exitCode: number } | { state: "vanished"; detail: string };
@@ -75,11 +75,11 @@ export type TExecutor = {
   /** Starts the run's head. Idempotent for a run id: a retry after a lost answer gets the head already started. */
   start(run: TRunLaunch): Promise<{ ref: string }>;
   /** A ref this executor never started, or whose head is gone without an outcome, is `vanished`. */
-  status(head: THeadRef): Promise<THeadState>;
+  status(head: THeadHandle): Promise<THeadState>;
   /** Stops the head and everything it started. A head that already ended (or never existed) is left alone. */
-  cancel(head: THeadRef): Promise<void>;
+  cancel(head: THeadHandle): Promise<void>;
   /** Frees what the executor kept for a run once it ended (AWS: the per-run job definition). Idempotent. */
-  release(head: THeadRef): Promise<void>;
+  release(head: THeadHandle): Promise<void>;
   /**
    * Ids of runs that still hold something `release` frees (AWS: an ACTIVE head or task job
    * definition), so a sweeper can release those of ended or unknown runs. Absent where nothing is kept.
@@ -98,7 +98,7 @@ export type TExecutor = {
    * write: the caller asks `status`, which trusts the head process or the scheduler first, never
    * the file's appearance. Returns the function that stops watching. Absent for cloud heads.
    */
-  watchExit?(head: THeadRef, wake: () => void): () => void;
+  watchExit?(head: THeadHandle, wake: () => void): () => void;
   /** Closes the executor's clients. */
   close(): Promise<void>;
 };

@@ -10,3 +10,4 @@ export { personMessage } from "./messages";
 export * from "./webhooks";
 export * from "./scheduler-options";
 export * from "./paging";
+export * from "./compute-env-config";

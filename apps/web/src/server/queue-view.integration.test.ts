@@ -1,12 +1,12 @@
 // The integration suite's provided values (databaseUrl, redisUrl); apps/web's tsconfig does not include the declaration.
-import type {} from "../../../../tooling/vitest/provided";
+import type {} from "@lockstep/vitest-config/provided";
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { createCaller } from "@lockstep/api";
 import { createRateLimiter } from "@lockstep/auth";
-import { formatKeySpecs, generateKeyPair, SealingKeyring } from "@lockstep/crypto";
-import { createDatabase, createUserWithPersonalWorkspace, eq, findUserById, schema } from "@lockstep/db";
+import { createDatabase, findUserById } from "@lockstep/db";
 import { createQueues, createRedis, jobCatalog } from "@lockstep/queue";
+import { makeAdmin, makePlainUser, makeTestKeys } from "@lockstep/vitest-config/fixtures";
 import { queueViewResponse } from "./queue-view";
 
 /**
@@ -18,8 +18,7 @@ import { queueViewResponse } from "./queue-view";
 const { db, close } = createDatabase(inject("databaseUrl"), { max: 2 });
 const redis = createRedis(inject("redisUrl"), "producer");
 const queues = createQueues(redis, `it-qview-${randomUUID().slice(0, 8)}`);
-const pair = await generateKeyPair("qview");
-const sealing = await SealingKeyring.fromSpec(formatKeySpecs([{ kid: pair.kid, key: pair.publicKey }]));
+const { sealing } = await makeTestKeys("qview");
 
 afterAll(async () => {
   await queues.close();
@@ -42,17 +41,8 @@ const api = (userId: string) =>
 
 describe("GET /admin/queues", () => {
   it("404 for anonymous callers, non-admins and an admin's token without the admin scope; the queues for an admin, with no value in them", async () => {
-    const admin = (await createUserWithPersonalWorkspace(db, {
-      email: `qadmin-${randomUUID()}@example.test`,
-      name: "Admin",
-      passwordHash: null,
-    }))!;
-    const member = (await createUserWithPersonalWorkspace(db, {
-      email: `qmember-${randomUUID()}@example.test`,
-      name: "Member",
-      passwordHash: null,
-    }))!;
-    await db.update(schema.users).set({ isInstanceAdmin: true }).where(eq(schema.users.id, admin.id));
+    const admin = await makeAdmin(db, "qadmin");
+    const member = await makePlainUser(db, "qmember");
     const asAdmin = api(admin.id);
     const org = await asAdmin.orgs.create({ name: "Q", slug: `q-${admin.id.slice(0, 8)}` });
     const ws = await asAdmin.workspaces.create({ orgId: org.id, name: "Q" });

@@ -3,24 +3,26 @@ import { resolve } from "node:path";
 import type { Redis } from "ioredis";
 import { createCaller } from "@lockstep/api";
 import { createRateLimiter } from "@lockstep/auth";
-import { formatKeySpecs, generateKeyPair, OpeningKeyring, SealingKeyring } from "@lockstep/crypto";
-import { FingerprintKey } from "@lockstep/crypto/fingerprint";
-import { createUserWithPersonalWorkspace, eq, getRun, schema, type TDatabase, type TRun } from "@lockstep/db";
+import { createUserWithPersonalWorkspace, getRun, type TDatabase, type TRun } from "@lockstep/db";
 import type { TQueues } from "@lockstep/queue";
 import { isSecretsSettled, isTerminalRunStatus } from "@lockstep/validators";
+import {
+  inviteToWorkspace,
+  makeInstanceAdmin,
+  makeTestKeys,
+  orgWorkspace,
+  type TTestKeys,
+  type TWorkspaceRole,
+} from "@lockstep/vitest-config/fixtures";
 
 /** Test helpers shared by the lifecycle suites: keys, API callers, a workspace with secrets, waiting on a run. */
 
-export async function testKeys(kid: string) {
-  const pair = await generateKeyPair(kid);
-  return {
-    sealing: await SealingKeyring.fromSpec(formatKeySpecs([{ kid: pair.kid, key: pair.publicKey }])),
-    opening: await OpeningKeyring.fromSpec(formatKeySpecs([{ kid: pair.kid, key: pair.privateKey }])),
-    fingerprint: FingerprintKey.fromSpec(FingerprintKey.generateSpec(`${kid}-fp`)),
-  };
-}
+/** A fresh key pair named `kid` (keyrings, and the specs a worker process reads); the shared fixtures' builder. */
+export const testKeys = makeTestKeys;
 
-type TKeys = Awaited<ReturnType<typeof testKeys>>;
+type TKeys = TTestKeys;
+
+export { makeInstanceAdmin };
 
 /** The e2e fixture pipelines: the allowed local pipeline root for the API and the worker in these suites. */
 export const pipelinesRoot = resolve(import.meta.dirname, "../../../../e2e/fixtures/pipelines");
@@ -53,30 +55,23 @@ type TApiCaller = ReturnType<typeof apiCaller>;
 export async function addParticipant(
   deps: { db: TDatabase; redis: Redis; queues: TQueues; keys: Pick<TKeys, "sealing"> },
   inviter: TApiCaller,
-  input: {
-    workspaceId: string;
-    user: { id: string; email: string };
-    role: Parameters<TApiCaller["workspaces"]["participants"]["add"]>[0]["role"];
-  },
+  input: { workspaceId: string; user: { id: string; email: string }; role: TWorkspaceRole },
 ) {
-  const invitation = await inviter.workspaces.participants.add({
+  return inviteToWorkspace(inviter, apiCaller(deps, input.user.id), {
     workspaceId: input.workspaceId,
     email: input.user.email,
     role: input.role,
   });
-  return apiCaller(deps, input.user.id).invitations.accept({ invitationId: invitation.id });
-}
-
-/** Makes a user an instance admin directly in the database (local and host-Slurm environments are theirs to create). */
-export async function makeInstanceAdmin(db: TDatabase, userId: string) {
-  await db.update(schema.users).set({ isInstanceAdmin: true }).where(eq(schema.users.id, userId));
 }
 
 /**
- * An org workspace with an owner (an instance admin) and a launch-role participant; the workspace holds DB_PASSWORD and
- * API_TOKEN, the launcher a personal API_TOKEN that must win. Values carry a MARKER to search for.
+ * An org workspace with an owner (an instance admin unless `ownerIsInstanceAdmin` is false) and a launch-role
+ * participant who joined by invitation and acceptance (the shared fixtures' `orgWorkspace`).
  */
-export async function workspaceWithSecrets(deps: { db: TDatabase; redis: Redis; queues: TQueues; keys: TKeys }) {
+export async function workspaceWithLauncher(
+  deps: { db: TDatabase; redis: Redis; queues: TQueues; keys: Pick<TKeys, "sealing"> },
+  names: { org: string; slug: string; workspace: string; ownerIsInstanceAdmin?: boolean },
+) {
   const { db } = deps;
   const owner = (await createUserWithPersonalWorkspace(db, {
     email: `owner-${randomUUID()}@example.test`,
@@ -88,12 +83,27 @@ export async function workspaceWithSecrets(deps: { db: TDatabase; redis: Redis; 
     name: "Launcher",
     passwordHash: null,
   }))!;
-  await makeInstanceAdmin(db, owner.id);
   const caller = (userId: string) => apiCaller(deps, userId);
-  const asOwner = caller(owner.id);
-  const org = await asOwner.orgs.create({ name: "Cloud", slug: `cloud-${owner.id.slice(0, 8)}` });
-  const ws = await asOwner.workspaces.create({ orgId: org.id, name: "Cloud runs" });
-  await addParticipant(deps, asOwner, { workspaceId: ws.id, user: launcher, role: "launch" });
+  const { ws, asOwner } = await orgWorkspace(db, caller, {
+    owner,
+    participants: { launcher },
+    roles: { launcher: "launch" },
+    org: { name: names.org, slug: `${names.slug}-${owner.id.slice(0, 8)}` },
+    workspaceName: names.workspace,
+    ownerIsInstanceAdmin: names.ownerIsInstanceAdmin ?? true,
+  });
+  return { ws, owner, launcher, launcherId: launcher.id, asOwner, asLauncher: caller(launcher.id) };
+}
+
+/**
+ * `workspaceWithLauncher` whose workspace holds DB_PASSWORD and API_TOKEN, the launcher a personal API_TOKEN
+ * that must win. Values carry a MARKER to search for.
+ */
+export async function workspaceWithSecrets(
+  deps: { db: TDatabase; redis: Redis; queues: TQueues; keys: Pick<TKeys, "sealing"> },
+  names: { org: string; slug: string; workspace: string } = { org: "Cloud", slug: "cloud", workspace: "Cloud runs" },
+) {
+  const { ws, asOwner, asLauncher, launcherId } = await workspaceWithLauncher(deps, names);
   const values = {
     db: `db-MARKER-${randomUUID()}`,
     wsToken: `ws-MARKER-${randomUUID()}`,
@@ -101,9 +111,8 @@ export async function workspaceWithSecrets(deps: { db: TDatabase; redis: Redis; 
   };
   await asOwner.secrets.create({ workspaceId: ws.id, name: "DB_PASSWORD", value: { plain: values.db } });
   await asOwner.secrets.create({ workspaceId: ws.id, name: "API_TOKEN", value: { plain: values.wsToken } });
-  const asLauncher = caller(launcher.id);
   await asLauncher.userSecrets.create({ name: "API_TOKEN", value: { plain: values.userToken } });
-  return { ws, asOwner, asLauncher, values };
+  return { ws, asOwner, asLauncher, launcherId, values };
 }
 
 export async function waitForRun(

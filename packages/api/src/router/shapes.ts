@@ -1,6 +1,13 @@
 import { z } from "zod";
 import { orgRoles, tokenScopes, workspaceRoles } from "@lockstep/auth";
-import { RUN_STATUSES, SECRETS_STATES, ZPipelineSecretNeeds, ZSecretUse } from "@lockstep/validators";
+import {
+  RUN_STATUSES,
+  SECRETS_STATES,
+  STORED_COMPUTE_ENV_CONFIGS,
+  ZPipelineSecretNeeds,
+  ZSecretUse,
+  type TComputeEnvKind,
+} from "@lockstep/validators";
 import { withCursor } from "../paging";
 
 // Output shapes. None of them has a field for a secret value, a ciphertext, a password hash or
@@ -162,16 +169,15 @@ export const ZAuditEventOut = z.object({
   detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string()), z.null()])),
 });
 
-export const ZComputeEnvOut = z.object({
+/** What every compute environment answers, whatever its kind. */
+const computeEnvOutFields = {
   id: z.string(),
   name: z.string(),
-  kind: z.enum(["local", "slurm", "aws-batch", "google-batch", "ssh-slurm", "ssh-lsf", "ssh-pbspro", "ssh-sge"]),
   workDir: z.string(),
   nextflowVersion: z.string(),
   /** Names of the environment variables only (their values may be sensitive configuration). */
   envNames: z.array(z.string()),
   maxRunSeconds: z.number(),
-  config: z.record(z.string(), z.unknown()),
   /** "Check connection" (cloud and SSH kinds; null otherwise): when one was asked for, and the worker's last answer. */
   check: z
     .object({
@@ -185,7 +191,35 @@ export const ZComputeEnvOut = z.object({
     .nullable(),
   createdAt: ZIsoDate,
   updatedAt: ZIsoDate,
-});
+};
+
+/** One kind's answer: `config` is that kind's stored settings (the schema `parseComputeEnv` holds a stored row to). */
+function computeEnvOutOf<K extends TComputeEnvKind, E extends z.ZodRawShape>(kind: K, extra: E) {
+  return z.object({
+    ...computeEnvOutFields,
+    ...extra,
+    kind: z.literal(kind),
+    config: STORED_COMPUTE_ENV_CONFIGS[kind],
+  });
+}
+
+/** A compute environment, discriminated by `kind` (each kind with its own `config`); `extra`: fields a list adds. */
+function computeEnvOutShape<E extends z.ZodRawShape>(extra: E) {
+  return z.discriminatedUnion("kind", [
+    computeEnvOutOf("local", extra),
+    computeEnvOutOf("slurm", extra),
+    computeEnvOutOf("aws-batch", extra),
+    computeEnvOutOf("google-batch", extra),
+    computeEnvOutOf("ssh-slurm", extra),
+    computeEnvOutOf("ssh-lsf", extra),
+    computeEnvOutOf("ssh-pbspro", extra),
+    computeEnvOutOf("ssh-sge", extra),
+  ]);
+}
+
+export const ZComputeEnvOut = computeEnvOutShape({});
+/** A row of computeEnvs.list: pass `cursor` to get the rows after it (same sort and search). */
+export const ZComputeEnvListRow = computeEnvOutShape({ cursor: z.string() });
 
 export const ZPipelineOut = z.object({
   id: z.string(),

@@ -9,7 +9,14 @@ import {
   type TDatabase,
   type TDbOrTx,
 } from "@lockstep/db";
-import { envNameProblem, isSshComputeKind, MAX_ENV_VARS, type TComputeEnvInput } from "@lockstep/validators";
+import {
+  envNameProblem,
+  isSshComputeKind,
+  MAX_ENV_VARS,
+  parseComputeEnv,
+  sshSettingsOf,
+  type TComputeEnvInput,
+} from "@lockstep/validators";
 import { AppError, isUniqueViolation } from "../errors";
 
 /** Who is changing a compute environment: enough to tell whether they may touch host kinds. */
@@ -41,8 +48,8 @@ export async function assertMayManageHostKind(
 
 /** A cloud environment's credentials must be this workspace's, for the same cloud. */
 async function checkCredential(db: TDbOrTx, workspaceId: string, input: TComputeEnvInput) {
-  if (input.kind !== "aws-batch" && input.kind !== "google-batch" && !isSshComputeKind(input.kind)) return;
-  const credential = await findCredential(db, workspaceId, (input.config as { credentialId: string }).credentialId);
+  if (input.kind === "local" || input.kind === "slurm") return;
+  const credential = await findCredential(db, workspaceId, input.config.credentialId);
   const wanted = input.kind === "aws-batch" ? "aws" : input.kind === "google-batch" ? "google" : "ssh";
   if (!credential || credential.provider !== wanted) {
     throw new AppError(
@@ -55,6 +62,19 @@ async function checkCredential(db: TDbOrTx, workspaceId: string, input: TCompute
 const PIN_REFUSED =
   'computeEnv.config.hostKeySha256: a host key is trusted only by confirming the fingerprint the login node presents at "Check connection"; leave it out.';
 
+/** The SSH settings an input carries, narrowed on its kind. */
+function sshInputSettingsOf(input: TComputeEnvInput) {
+  switch (input.kind) {
+    case "ssh-slurm":
+    case "ssh-lsf":
+    case "ssh-pbspro":
+    case "ssh-sge":
+      return input.config;
+    default:
+      return null;
+  }
+}
+
 /**
  * The confirmed host key of an SSH environment is never set by a create or an edit (only by
  * confirming what a check saw, computeEnvs.confirmHostKey). An edit keeps it while the login node
@@ -62,12 +82,9 @@ const PIN_REFUSED =
  * must be checked and confirmed before anything is sent there.
  */
 function keepHostKey(current: TComputeEnv | null, input: TComputeEnvInput): TComputeEnvInput {
-  if (!isSshComputeKind(input.kind)) return input;
-  const after = input.config as { host: string; port: number; hostKeySha256?: string };
-  const before =
-    current && isSshComputeKind(current.kind)
-      ? (current.config as { host?: string; port?: number; hostKeySha256?: string })
-      : null;
+  const after = sshInputSettingsOf(input);
+  if (!after) return input;
+  const before = current && isSshComputeKind(current.kind) ? sshSettingsOf(parseComputeEnv(current)) : null;
   const samePlace = before !== null && before.host === after.host && before.port === after.port;
   const kept = samePlace ? before.hostKeySha256 : undefined;
   if (after.hostKeySha256 !== undefined && after.hostKeySha256 !== kept) throw new AppError("INVALID", PIN_REFUSED);
@@ -136,8 +153,8 @@ export function storeFieldsChanged(
 ): string | null {
   if (current.kind !== input.kind) return "kind";
   if (current.workDir !== input.workDir) return "workDir";
-  const before = current.config as Record<string, unknown>;
-  const after = (input.config ?? {}) as Record<string, unknown>;
+  const before: Record<string, unknown> = current.config;
+  const after: Record<string, unknown> = input.config ?? {};
   for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
     if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) return `config.${key}`;
   }

@@ -3,10 +3,17 @@ import { resolve } from "node:path";
 import type { TRateLimiter } from "@lockstep/auth";
 import postgres from "postgres";
 import { afterAll, inject } from "vitest";
-import { formatKeySpecs, generateKeyPair, OpeningKeyring, SealingKeyring } from "@lockstep/crypto";
 import { createQueues, createRedis } from "@lockstep/queue";
-import { createDatabase, createUserWithPersonalWorkspace, eq, schema, type TDatabase } from "@lockstep/db";
+import { createDatabase, type TDatabase } from "@lockstep/db";
 import { runMigrations } from "@lockstep/db/migrate";
+import {
+  callerFixtures,
+  inviteToOrg,
+  inviteToWorkspace,
+  makeTestKeys,
+  type TOrgRole,
+  type TWorkspaceRole,
+} from "@lockstep/vitest-config/fixtures";
 import { appRouter, createCaller } from "../root";
 import type { TContext, TMeta } from "../trpc";
 
@@ -14,14 +21,7 @@ import type { TContext, TMeta } from "../trpc";
 export const noLimits: TRateLimiter = { hit: async () => null, reset: async () => {} };
 
 /** One key pair per test process: the API gets the public half, tests may open with the private. */
-export const testKeys = await (async () => {
-  const pair = await generateKeyPair("test-k1");
-  return {
-    sealing: await SealingKeyring.fromSpec(formatKeySpecs([{ kid: pair.kid, key: pair.publicKey }])),
-    opening: await OpeningKeyring.fromSpec(formatKeySpecs([{ kid: pair.kid, key: pair.privateKey }])),
-    publicKey: pair.publicKey,
-  };
-})();
+export const testKeys = await makeTestKeys("test-k1");
 
 /** Real queues in the integration Redis, under a prefix of this test file's own. */
 const queueRedis = createRedis(inject("redisUrl"), "worker");
@@ -58,37 +58,8 @@ export function callerFor(db: TDatabase, userId: string | null, overrides: TCont
   return createCaller(contextFor(db, userId, overrides));
 }
 
-/** A user with a personal workspace (no instance admin, no sign-up policy: a fixture, not a sign-up). */
-export async function makeUser(db: TDatabase, label = "user") {
-  const tag = randomUUID().slice(0, 8);
-  const user = await createUserWithPersonalWorkspace(db, {
-    email: `${label}-${tag}@example.test`,
-    name: `${label} ${tag}`,
-    passwordHash: null,
-  });
-  if (!user) throw new Error("fixture user already exists");
-  const [personal] = await db.select().from(schema.workspaces).where(eq(schema.workspaces.personalOwnerId, user.id));
-  return { ...user, personalWorkspaceId: personal!.id };
-}
-
-/** Makes a user an instance admin directly in the database (as the first account of an instance is). */
-export async function makeInstanceAdmin(db: TDatabase, userId: string, isInstanceAdmin = true) {
-  await db.update(schema.users).set({ isInstanceAdmin }).where(eq(schema.users.id, userId));
-}
-
-/** The instance admin of an empty instance (who, in a real one, claimed it with the setup code). */
-export async function makeAdmin(db: TDatabase, label = "admin") {
-  const user = await makeUser(db, label);
-  await makeInstanceAdmin(db, user.id);
-  return { ...user, isInstanceAdmin: true };
-}
-
-/** A user who is certainly not an instance admin (accounts are not admins unless made so). */
-export async function makePlainUser(db: TDatabase, label = "user") {
-  const user = await makeUser(db, label);
-  await makeInstanceAdmin(db, user.id, false);
-  return { ...user, isInstanceAdmin: false };
-}
+// The user builders are the shared fixtures' (tooling/vitest/fixtures.ts).
+export { makeAdmin, makeInstanceAdmin, makePlainUser, makeUser } from "@lockstep/vitest-config/fixtures";
 
 /** Each procedure path of the router with its metadata (which permission it checks, if any). */
 export function procedureMeta(): Array<[string, TMeta]> {
@@ -117,26 +88,30 @@ type TCaller = ReturnType<typeof callerFor>;
 export async function addParticipant(
   db: TDatabase,
   inviter: TCaller,
-  input: {
-    workspaceId: string;
-    user: { id: string; email: string };
-    role: Parameters<TCaller["workspaces"]["participants"]["add"]>[0]["role"];
-  },
+  input: { workspaceId: string; user: { id: string; email: string }; role: TWorkspaceRole },
 ) {
-  const invitation = await inviter.workspaces.participants.add({
+  return inviteToWorkspace(inviter, callerFor(db, input.user.id), {
     workspaceId: input.workspaceId,
     email: input.user.email,
     role: input.role,
   });
-  return callerFor(db, input.user.id).invitations.accept({ invitationId: invitation.id });
 }
 
 /** The same for an organization: invited, then accepted by the member. */
 export async function addOrgMember(
   db: TDatabase,
   inviter: TCaller,
-  input: { orgId: string; user: { id: string; email: string }; role: "owner" | "member" | "collaborator" },
+  input: { orgId: string; user: { id: string; email: string }; role: TOrgRole },
 ) {
-  const invitation = await inviter.orgs.members.add({ orgId: input.orgId, email: input.user.email, role: input.role });
-  return callerFor(db, input.user.id).invitations.accept({ invitationId: invitation.id });
+  return inviteToOrg(inviter, callerFor(db, input.user.id), {
+    orgId: input.orgId,
+    email: input.user.email,
+    role: input.role,
+  });
 }
+
+/**
+ * The shared vitest fixtures (`db`, `keys`, `admin`, `user`, `workspace`) with `as(user)` being this
+ * package's caller: the test context above, sealing with the file's `keys`.
+ */
+export const apiTest = callerFixtures(({ db, keys }, userId) => callerFor(db, userId, { sealing: keys.sealing }));

@@ -13,23 +13,24 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import { RUN_STATUSES, SECRETS_STATES } from "@lockstep/validators";
+import {
+  COMPUTE_ENV_KINDS,
+  RUN_STATUSES,
+  SECRETS_STATES,
+  type TComputeEnvConfig,
+  type TWithComputeEnvConfig,
+} from "@lockstep/validators";
 import { id, timestamps } from "./_columns";
 import { users } from "./users";
 import { workspaces } from "./tenancy";
 
-export const computeEnvKind = pgEnum("compute_env_kind", [
-  "local",
-  "slurm",
-  "aws-batch",
-  "google-batch",
-  "ssh-slurm",
-  "ssh-lsf",
-  "ssh-pbspro",
-  "ssh-sge",
-]);
+export const computeEnvKind = pgEnum("compute_env_kind", COMPUTE_ENV_KINDS);
 
-/** Where runs execute. `config` holds the kind's own settings (validated by its zod schema). */
+/**
+ * Where runs execute. `config` holds the kind's own settings (validated by its zod schema); the
+ * column's type is any kind's settings: `parseComputeEnv` (@lockstep/validators) narrows a row's
+ * `kind` and `config` together, checking the stored settings against its kind's schema.
+ */
 export const computeEnvs = pgTable(
   "compute_envs",
   {
@@ -45,7 +46,7 @@ export const computeEnvs = pgTable(
     /** Non-secret environment variables for the Nextflow head process. */
     env: jsonb().$type<Record<string, string>>().notNull().default({}),
     maxRunSeconds: integer().notNull().default(86_400),
-    config: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    config: jsonb().$type<TComputeEnvConfig>().notNull().default({}),
     createdBy: uuid().references(() => users.id, { onDelete: "set null" }),
     /** "Check connection" (cloud kinds): when one was last asked for, and the worker's last answer. */
     checkRequestedAt: timestamp({ withTimezone: true }),
@@ -253,6 +254,8 @@ export const runs = pgTable(
 
 export type TRun = typeof runs.$inferSelect;
 export type TComputeEnv = typeof computeEnvs.$inferSelect;
+/** A compute environment row with `kind` and `config` narrowed together (what `parseComputeEnv` returns). */
+export type TComputeEnvRow = TWithComputeEnvConfig<TComputeEnv>;
 export type TPipeline = typeof pipelines.$inferSelect;
 
 /**

@@ -6,7 +6,7 @@ import {
   SCHEDULER_LABEL,
   type TSchedulerOptionKind,
 } from "@lockstep/validators";
-import type { THeadJobSpec } from "./types";
+import type { TSchedulerHeadSpec } from "./types";
 
 /** A scheduler's answer Lockstep could not use: says which command and what it answered (first line, bounded). */
 export class SchedulerOutputError extends Error {
@@ -38,7 +38,7 @@ export function checkHeadOptions(kind: TSchedulerOptionKind, options: readonly s
 }
 
 /** The whole spec, checked before a directive or argv is built from it. */
-export function checkSpec(kind: TSchedulerOptionKind, spec: THeadJobSpec): void {
+export function checkSpec(kind: TSchedulerOptionKind, spec: TSchedulerHeadSpec): void {
   const problems = [
     schedulerJobNameProblem(spec.jobName),
     spec.queue === undefined ? null : schedulerQueueProblem(kind, spec.queue),

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { lsfDirectiveLines, lsfScheduler as lsf } from "./lsf";
 import { recorded } from "./recorded";
-import type { THeadJobSpec } from "./types";
+import type { TSchedulerHeadSpec } from "./types";
 
-const spec: THeadJobSpec = {
+const spec: TSchedulerHeadSpec = {
   jobName: "lockstep-r1",
   options: [],
   scriptPath: "/home/ws-a/runs/r1/head.sh",

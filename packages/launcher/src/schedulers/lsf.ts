@@ -1,6 +1,6 @@
 import { SCHEDULER_OPTION_RULES, splitSchedulerOption } from "@lockstep/validators";
 import { checkHeadOptions, checkJobId, checkJobName, checkSpec, firstLine, SchedulerOutputError } from "./common";
-import type { TCommandResult, THeadJobSpec, TScheduler, TSchedulerJobState } from "./types";
+import type { TCommandResult, TSchedulerHeadSpec, TScheduler, TSchedulerJobState } from "./types";
 
 /**
  * IBM Spectrum LSF: bsub, bjobs, bkill, bqueues (IBM Spectrum LSF 10.1 command reference,
@@ -38,7 +38,7 @@ function directiveValue(value: string): string {
 }
 
 /** The `#BSUB` lines, unchecked (`directives` checks first). */
-export function lsfDirectiveLines(spec: THeadJobSpec): string[] {
+export function lsfDirectiveLines(spec: TSchedulerHeadSpec): string[] {
   return [
     `#BSUB -J ${spec.jobName}`,
     `#BSUB -cwd ${spec.workDir}`,

@@ -5,21 +5,21 @@ import { lsfDirectiveLines } from "./lsf";
 import { pbsproDirectiveLines } from "./pbspro";
 import { sgeDirectiveLines } from "./sge";
 import { slurmDirectiveLines } from "./slurm";
-import type { THeadJobSpec } from "./types";
+import type { TSchedulerHeadSpec } from "./types";
 
 /**
  * Head options a workspace could try, per scheduler: each one refused with a message naming its
  * flag and the rule, and — the positive control — the same option, unchecked, lands in the job
  * script as a directive the scheduler would obey.
  */
-const unchecked: Record<TSchedulerKind, (spec: THeadJobSpec) => string[]> = {
+const unchecked: Record<TSchedulerKind, (spec: TSchedulerHeadSpec) => string[]> = {
   slurm: slurmDirectiveLines,
   lsf: lsfDirectiveLines,
   pbspro: pbsproDirectiveLines,
   sge: sgeDirectiveLines,
 };
 
-const spec: THeadJobSpec = {
+const spec: TSchedulerHeadSpec = {
   jobName: "lockstep-r1",
   options: [],
   scriptPath: "/home/ws-a/runs/r1/head.sh",

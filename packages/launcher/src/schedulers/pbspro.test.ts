@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { pbsproDirectiveLines, pbsproScheduler as pbs } from "./pbspro";
 import { recorded } from "./recorded";
-import type { THeadJobSpec } from "./types";
+import type { TSchedulerHeadSpec } from "./types";
 
-const spec: THeadJobSpec = {
+const spec: TSchedulerHeadSpec = {
   jobName: "lockstep-r1",
   queue: "workq",
   options: ["-l walltime=02:00:00", "-l select=1:ncpus=2:mem=4gb", "-A lab_1"],

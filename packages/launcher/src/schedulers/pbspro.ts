@@ -1,6 +1,6 @@
 import { SCHEDULER_OPTION_RULES } from "@lockstep/validators";
 import { checkHeadOptions, checkJobId, checkJobName, checkSpec, firstLine, SchedulerOutputError } from "./common";
-import type { TCommandResult, THeadJobSpec, TScheduler, TSchedulerJobState } from "./types";
+import type { TCommandResult, TSchedulerHeadSpec, TScheduler, TSchedulerJobState } from "./types";
 
 /**
  * Altair PBS Professional: qsub, qstat -x -f, qdel, qselect, qstat -Q (PBS Professional Reference
@@ -25,7 +25,7 @@ const ENDED = new Set(["F", "X"]);
 const UNKNOWN_JOB = /Unknown Job Id|Job has finished, use -x/;
 
 /** The `#PBS` lines, unchecked (`directives` checks first). */
-export function pbsproDirectiveLines(spec: THeadJobSpec): string[] {
+export function pbsproDirectiveLines(spec: TSchedulerHeadSpec): string[] {
   return [
     `#PBS -N ${spec.jobName}`,
     `#PBS -o ${spec.outputPath}`,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { recorded } from "./recorded";
 import { sgeDirectiveLines, sgeScheduler as sge } from "./sge";
-import type { THeadJobSpec } from "./types";
+import type { TSchedulerHeadSpec } from "./types";
 
-const spec: THeadJobSpec = {
+const spec: TSchedulerHeadSpec = {
   jobName: "lockstep-r1",
   queue: "all.q",
   options: ["-l h_rt=02:00:00", "-l h_vmem=4G", "-pe smp 2", "-P lab_1"],

@@ -1,6 +1,6 @@
 import { SCHEDULER_OPTION_RULES } from "@lockstep/validators";
 import { checkHeadOptions, checkJobId, checkJobName, checkSpec, firstLine, SchedulerOutputError } from "./common";
-import type { TCommandResult, THeadJobSpec, TScheduler, TSchedulerJobState } from "./types";
+import type { TCommandResult, TSchedulerHeadSpec, TScheduler, TSchedulerJobState } from "./types";
 
 /**
  * Grid Engine (Sun/Oracle Grid Engine, Son of Grid Engine, Univa/Altair Grid Engine): qsub -terse,
@@ -33,7 +33,7 @@ function stateOf(jobId: string, state: string): TSchedulerJobState {
 }
 
 /** The `#$` lines, unchecked (`directives` checks first). */
-export function sgeDirectiveLines(spec: THeadJobSpec): string[] {
+export function sgeDirectiveLines(spec: TSchedulerHeadSpec): string[] {
   return [
     `#$ -N ${spec.jobName}`,
     `#$ -wd ${spec.workDir}`,

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSlurm, type TStartedSlurm } from "@lockstep/devstack";
 import { slurmDirectiveLines, slurmScheduler as slurm } from "./slurm";
-import type { TCommand, TCommandResult, THeadJobSpec, TSchedulerJobState } from "./types";
+import type { TCommand, TCommandResult, TSchedulerHeadSpec, TSchedulerJobState } from "./types";
 
 /**
  * The Slurm scheduler's argv and parsers against a real single-node Slurm (Debian slurm-wlm,
@@ -44,10 +44,10 @@ function run({ argv }: TCommand): Promise<TCommandResult> {
 }
 
 /** A head job's script: the scheduler's directives, then the body. */
-function writeJob(name: string, body: string, options: string[] = ["--time=5"]): THeadJobSpec {
+function writeJob(name: string, body: string, options: string[] = ["--time=5"]): TSchedulerHeadSpec {
   const dir = join(base, name);
   mkdirSync(dir);
-  const spec: THeadJobSpec = {
+  const spec: TSchedulerHeadSpec = {
     jobName: `lockstep-${name}`,
     queue: cluster.partition,
     options,
@@ -59,7 +59,7 @@ function writeJob(name: string, body: string, options: string[] = ["--time=5"]):
   return spec;
 }
 
-async function submit(spec: THeadJobSpec, extra: string[] = []): Promise<string> {
+async function submit(spec: TSchedulerHeadSpec, extra: string[] = []): Promise<string> {
   const argv = slurm.submit(spec).argv;
   const r = await run({ argv: [argv[0]!, ...extra, ...argv.slice(1)] });
   expect(r.code, r.stderr).toBe(0);
@@ -135,7 +135,7 @@ describe.runIf(isRoot)("slurm scheduler against a real Slurm", () => {
     async () => {
       const dir = join(base, "injected");
       mkdirSync(dir);
-      const spec: THeadJobSpec = {
+      const spec: TSchedulerHeadSpec = {
         jobName: "lockstep-injected",
         options: ["--time=5\n#SBATCH --job-name=taken-over"],
         scriptPath: join(dir, "head.sh"),

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { recorded } from "./recorded";
 import { slurmDirectiveLines, slurmScheduler as slurm } from "./slurm";
-import type { THeadJobSpec } from "./types";
+import type { TSchedulerHeadSpec } from "./types";
 
-const spec: THeadJobSpec = {
+const spec: TSchedulerHeadSpec = {
   jobName: "lockstep-0b6f0b9e-5b7c-4f55-9d7e-3c1f6a2f4e10",
   queue: "debug",
   options: ["--time=60", "--mem=4G", "--cpus-per-task=2", "--account=lab_1", "--qos=normal"],
@@ -13,7 +13,7 @@ const spec: THeadJobSpec = {
 };
 
 /** The directive lines as the script file holds them, one per line. */
-function scriptLines(s: THeadJobSpec): string[] {
+function scriptLines(s: TSchedulerHeadSpec): string[] {
   return slurmDirectiveLines(s).join("\n").split("\n");
 }
 

@@ -8,7 +8,7 @@ import {
   SchedulerOutputError,
   waitStatusToExitCode,
 } from "./common";
-import type { TCommand, TCommandResult, THeadJobSpec, TScheduler, TSchedulerJobState } from "./types";
+import type { TCommand, TCommandResult, TSchedulerHeadSpec, TScheduler, TSchedulerJobState } from "./types";
 
 /**
  * Slurm's commands and what they print, in one place: the SSH executor (over the cluster's login
@@ -113,7 +113,7 @@ export function slurmFindByName(jobName: string, { anyUser = false }: { anyUser?
  * The `#SBATCH` lines, unchecked: `directives` checks the spec first. Exported for the tests that
  * show what an unchecked option would have written (a newline in a value starts a directive).
  */
-export function slurmDirectiveLines(spec: THeadJobSpec): string[] {
+export function slurmDirectiveLines(spec: TSchedulerHeadSpec): string[] {
   return [
     `#SBATCH --job-name=${spec.jobName}`,
     `#SBATCH --chdir=${spec.workDir}`,
@@ -131,7 +131,7 @@ export const slurmScheduler: TScheduler = {
     checkHeadOptions("slurm", options);
   },
 
-  directives(spec: THeadJobSpec) {
+  directives(spec: TSchedulerHeadSpec) {
     checkSpec("slurm", spec);
     return slurmDirectiveLines(spec);
   },

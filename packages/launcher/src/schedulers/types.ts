@@ -9,7 +9,7 @@
 export type TSchedulerKind = "slurm" | "lsf" | "pbspro" | "sge";
 
 /** What a head job needs from the scheduler. Every field was validated before it got here. */
-export type THeadJobSpec = {
+export type TSchedulerHeadSpec = {
   /** `lockstep-<run uuid>`: also how a lost submit is found again. */
   jobName: string;
   /** Partition (Slurm), queue (LSF, PBS Pro, Grid Engine); absent: the scheduler's default. */
@@ -43,9 +43,9 @@ export type TScheduler = {
   /** Throws a person-readable Error naming the option and the rule when an option is not allowed. */
   checkOptions(options: readonly string[]): void;
   /** The scheduler directive lines (`#SBATCH …`, `#BSUB …`, `#PBS …`, `#$ …`) for the head's script. */
-  directives(spec: THeadJobSpec): string[];
+  directives(spec: TSchedulerHeadSpec): string[];
   /** Submits the script; the directives carry the rest. */
-  submit(spec: THeadJobSpec): TCommand;
+  submit(spec: TSchedulerHeadSpec): TCommand;
   /** The job id in the submit command's stdout; throws when there is none. */
   parseSubmit(stdout: string): string;
   /** Finds a job by name (a retried submit whose answer was lost). */

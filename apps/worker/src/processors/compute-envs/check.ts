@@ -1,6 +1,6 @@
 import { recordAudit, recordComputeEnvCheck, getComputeEnvById, type TComputeEnv } from "@lockstep/db";
 import { HostKeyMismatchError, probeHostKey } from "@lockstep/launcher";
-import { isSshComputeKind } from "@lockstep/validators";
+import { ComputeEnvConfigError, isSshComputeKind, parseComputeEnv, sshSettingsOf } from "@lockstep/validators";
 import type { TProviderKind } from "@lockstep/secrets";
 import { withTarget } from "../../runtime";
 import type { THandler } from "../types";
@@ -62,16 +62,21 @@ export const check: THandler<"computeEnvs.check"> = async ({ computeEnvId, reque
   return record(ctx, ce, requestedAt, { ok, message, hostKey });
 };
 
-/** An SSH environment's login node and its confirmed host key; null for other kinds. */
+/**
+ * An SSH environment's login node and its confirmed host key; null for other kinds, and for stored
+ * settings that do not fit the kind (the check then goes on to the target, which fails naming the field).
+ */
 function sshNode(ce: TComputeEnv): { host: string; port: number; hostKeySha256: string | null } | null {
   if (!isSshComputeKind(ce.kind)) return null;
-  const config = ce.config as { host?: unknown; port?: unknown; hostKeySha256?: unknown };
-  if (typeof config.host !== "string") return null;
-  return {
-    host: config.host,
-    port: typeof config.port === "number" ? config.port : 22,
-    hostKeySha256: typeof config.hostKeySha256 === "string" ? config.hostKeySha256 : null,
-  };
+  let config;
+  try {
+    config = sshSettingsOf(parseComputeEnv(ce));
+  } catch (error) {
+    if (error instanceof ComputeEnvConfigError) return null;
+    throw error;
+  }
+  if (!config) return null;
+  return { host: config.host, port: config.port, hostKeySha256: config.hostKeySha256 ?? null };
 }
 
 async function record(

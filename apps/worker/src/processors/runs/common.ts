@@ -10,7 +10,7 @@ import {
   type TRun,
 } from "@lockstep/db";
 import { enqueue } from "@lockstep/queue";
-import { ExecutorError, type TExecutor, type THeadRef } from "@lockstep/launcher";
+import { ExecutorError, type TExecutor, type THeadHandle } from "@lockstep/launcher";
 import { ProviderError } from "@lockstep/secrets";
 import { secretValueProblem, type TAuditAction, type TTerminalRunStatus } from "@lockstep/validators";
 import type { TProcessorContext } from "../types";
@@ -131,7 +131,7 @@ export function isPermanent(error: unknown): boolean {
 }
 
 /** Frees what the executor kept for an ended run (AWS: the per-run job definition). Best effort: nothing secret is left in it. */
-export async function releaseHead(ctx: TProcessorContext, executor: TExecutor, head: THeadRef) {
+export async function releaseHead(ctx: TProcessorContext, executor: TExecutor, head: THeadHandle) {
   try {
     await executor.release(head);
   } catch (error) {

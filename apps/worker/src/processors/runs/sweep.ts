@@ -55,10 +55,12 @@ export const sweep: THandler<"runs.sweep"> = async (payload, _job, ctx) => {
   const unreachable = new Set<string>();
   const seen = new Set<string>();
   for (const ce of await computeEnvsForSweep(ctx.db)) {
-    const key = ceStoreKey(ce);
-    if (seen.has(key)) continue;
-    seen.add(key);
     try {
+      // Inside the try: a row whose stored settings do not fit its kind fails here, naming the
+      // environment and the field, and must not stop the sweep of every other store.
+      const key = ceStoreKey(ce);
+      if (seen.has(key)) continue;
+      seen.add(key);
       await withTarget(ctx, ce, async ({ provider, executor }) => {
         const copies = await provider.listManaged();
         const statuses = await runStatuses(

@@ -10,24 +10,38 @@ import {
   type TComputeEnv,
 } from "@lockstep/db";
 import { enqueue } from "@lockstep/queue";
-import { isSshComputeKind, MAX_ENV_VARS, ZComputeEnvInput, ZEnvName, ZHostKeySha256, ZId } from "@lockstep/validators";
+import {
+  isSshComputeKind,
+  kindConfigOf,
+  MAX_ENV_VARS,
+  parseComputeEnv,
+  sshSettingsOf,
+  ZComputeEnvInput,
+  ZEnvName,
+  ZHostKeySha256,
+  ZId,
+} from "@lockstep/validators";
 import { actorOf } from "../../actor";
 import { AppError } from "../../errors";
 import { createComputeEnv, updateComputeEnv } from "../../services/compute-envs";
-import { cursored, pageOf, pageOutput, withCursor, ZPageInput } from "../../paging";
+import { cursored, pageOf, pageOutput, ZPageInput } from "../../paging";
 import { router, workspaceProcedure } from "../../trpc";
-import { ZComputeEnvOut } from "../shapes";
+import { ZComputeEnvListRow, ZComputeEnvOut } from "../shapes";
 
-export function computeEnvOut(ce: TComputeEnv): z.input<typeof ZComputeEnvOut> {
+/**
+ * A compute environment as the API answers it. The row is narrowed here, where it leaves the
+ * database: stored settings that do not fit the kind fail naming the environment and the field.
+ */
+export function computeEnvOut(row: TComputeEnv): z.input<typeof ZComputeEnvOut> {
+  const ce = parseComputeEnv(row);
   return {
     id: ce.id,
     name: ce.name,
-    kind: ce.kind,
+    ...kindConfigOf(ce),
     workDir: ce.workDir,
     nextflowVersion: ce.nextflowVersion,
     envNames: Object.keys(ce.env).sort(),
     maxRunSeconds: ce.maxRunSeconds,
-    config: ce.config,
     check:
       ce.kind === "aws-batch" || ce.kind === "google-batch" || isSshComputeKind(ce.kind)
         ? {
@@ -47,7 +61,7 @@ export const computeEnvsRouter = router({
   /** By name, one page (search: part of the name). */
   list: workspaceProcedure("workspace:view")
     .input(ZPageInput)
-    .output(pageOutput(withCursor(ZComputeEnvOut)))
+    .output(pageOutput(ZComputeEnvListRow))
     .query(async ({ ctx, input }) =>
       cursored(await listComputeEnvs(ctx.db, ctx.workspace.id, pageOf(input, "name")), "name", (c) => c.id).map(
         (c) => ({ ...computeEnvOut(c), cursor: c.cursor }),
@@ -91,8 +105,10 @@ export const computeEnvsRouter = router({
     .input(z.object({ computeEnvId: ZId }))
     .output(ZComputeEnvOut)
     .mutation(async ({ ctx, input }) => {
-      const ce = await getComputeEnv(ctx.db, ctx.workspace.id, input.computeEnvId);
-      if (!ce) throw new AppError("NOT_FOUND", "No such compute environment.");
+      const stored = await getComputeEnv(ctx.db, ctx.workspace.id, input.computeEnvId);
+      if (!stored) throw new AppError("NOT_FOUND", "No such compute environment.");
+      // Stored settings that do not fit the kind fail here, naming the field, before a check is asked for.
+      const ce = parseComputeEnv(stored);
       if (ce.kind !== "aws-batch" && ce.kind !== "google-batch" && !isSshComputeKind(ce.kind)) {
         throw new AppError(
           "INVALID",
@@ -115,9 +131,11 @@ export const computeEnvsRouter = router({
     .input(z.object({ computeEnvId: ZId, fingerprint: ZHostKeySha256 }))
     .output(ZComputeEnvOut)
     .mutation(async ({ ctx, input }) => {
-      const ce = await getComputeEnv(ctx.db, ctx.workspace.id, input.computeEnvId);
-      if (!ce) throw new AppError("NOT_FOUND", "No such compute environment.");
-      if (!isSshComputeKind(ce.kind))
+      const stored = await getComputeEnv(ctx.db, ctx.workspace.id, input.computeEnvId);
+      if (!stored) throw new AppError("NOT_FOUND", "No such compute environment.");
+      const ce = isSshComputeKind(stored.kind) ? parseComputeEnv(stored) : null;
+      const settings = ce && sshSettingsOf(ce);
+      if (!ce || !settings)
         throw new AppError("INVALID", "computeEnvId: only SSH cluster environments have a host key");
       if (ce.checkHostKey !== input.fingerprint) {
         throw new AppError(
@@ -127,7 +145,7 @@ export const computeEnvsRouter = router({
       }
       const row = await confirmComputeEnvHostKey(ctx.db, ctx.workspace.id, ce.id, {
         fingerprint: input.fingerprint,
-        config: { ...ce.config, hostKeySha256: input.fingerprint },
+        config: { ...settings, hostKeySha256: input.fingerprint },
         message: "Host key confirmed: check the connection again.",
       });
       if (!row)

@@ -41,7 +41,7 @@ export type TAwsBatchConfig = {
 };
 
 /** What the head job is given: the environment and command the executor built, the secrets as ARNs. */
-type THeadJobSpec = {
+type TAwsBatchHeadSpec = {
   runId: string;
   /** From the aws-secrets-manager provider: each run secret's name and its Secrets Manager ARN. */
   secretArns: Array<{ name: string; arn: string }>;
@@ -125,7 +125,7 @@ export function awsBatchExecutor(config: TAwsBatchConfig): TExecutor {
   }
 
   /** Idempotent: a job already submitted for the run (a retry after a lost answer) is returned instead of a second one. */
-  async function submit(job: THeadJobSpec): Promise<{ jobId: string; jobDefinitionArn: string }> {
+  async function submit(job: TAwsBatchHeadSpec): Promise<{ jobId: string; jobDefinitionArn: string }> {
     const name = nameOf(job.runId);
     for (const key of Object.keys(job.env)) {
       if (!ENV_NAME.test(key)) throw new ExecutorError(`${key} is not a valid environment variable name`, false);

@@ -37,7 +37,7 @@ export type TGoogleBatchConfig = {
 };
 
 /** What the head job is given: the environment and command the executor built. */
-type THeadJobSpec = {
+type TGoogleBatchHeadSpec = {
   runId: string;
   /** Non-secret environment for the head job: from the secrets provider NXF_GOOGLE_SECRET_VARS and GOOGLE_CLOUD_PROJECT (resource names only), plus paths and flags. */
   env: Record<string, string>;
@@ -110,7 +110,7 @@ export function googleBatchExecutor(config: TGoogleBatchConfig): TExecutor {
   }
 
   /** Idempotent: a job already created for the run (retry after a lost answer) is returned. */
-  async function submit(job: THeadJobSpec): Promise<{ jobId: string }> {
+  async function submit(job: TGoogleBatchHeadSpec): Promise<{ jobId: string }> {
     const jobId = jobIdOf(job.runId);
     // Built here rather than taken from the answer: Google may name the project by its number.
     const name = `${parent}/jobs/${jobId}`;

@@ -10,7 +10,7 @@ import {
   HEAD_FLAGS,
   type TCollected,
   type TCollectRequest,
-  type THeadRef,
+  type THeadHandle,
   type TRunLaunch,
 } from "../../executor";
 import { writeHeadScript } from "../../head-script";
@@ -69,7 +69,7 @@ export type THostOptions = {
 export type THostKind = "local" | "slurm";
 
 /** A head ready to start: the script, its environment and what its sandbox shows read-only. */
-export type THostHead = {
+export type THostHeadSpec = {
   script: string;
   env: Record<string, string>;
   readOnly: string[];
@@ -176,7 +176,7 @@ function sandboxRefusal(problem: string): SandboxError {
  * (Nextflow's command, its console and exit code), a private temp directory, and an environment
  * built from nothing but the compute environment's variables, the provider's and Nextflow's own.
  */
-export async function buildHostHead(kind: THostKind, host: THostOptions, run: TRunLaunch): Promise<THostHead> {
+export async function buildHostHead(kind: THostKind, host: THostOptions, run: TRunLaunch): Promise<THostHeadSpec> {
   if (host.sandboxProblem && !host.unsafeUnsandboxed) throw sandboxRefusal(host.sandboxProblem);
   // Nextflow gets the resolved main.nf of a local path; its directory is shown to the sandbox read-only (nothing above it).
   const local = isRemotePipeline(run.pipeline)
@@ -326,7 +326,7 @@ export function hostError(error: unknown): ExecutorError {
  * by whatever wrote into the directory; `wake` is bound to the run the directory was opened for, so
  * the worst a pipeline can do is wake its own run's check early (see TExecutor.watchExit).
  */
-export function watchHostExit(head: THeadRef, wake: () => void): () => void {
+export function watchHostExit(head: THeadHandle, wake: () => void): () => void {
   let watcher: FSWatcher;
   try {
     if (!lstatSync(head.runDir).isDirectory()) return () => {};

@@ -12,7 +12,7 @@ import {
   readHeadRecord,
   removeHeadRecord,
   writeHeadRecord,
-  type THostHead,
+  type THostHeadSpec,
   watchHostExit,
   type THostOptions,
 } from "../host/host";
@@ -58,7 +58,7 @@ function parseRef(ref: string): { pid: number; started: string } | null {
 }
 
 /** Spawns the head: bwrap with the sandbox's arguments, the environment through execve, as the run's identity. */
-async function spawnHead(host: THostOptions, runDir: string, head: THostHead): Promise<string> {
+async function spawnHead(host: THostOptions, runDir: string, head: THostHeadSpec): Promise<string> {
   const child = host.unsafeUnsandboxed
     ? spawn("/bin/sh", [head.script], {
         cwd: runDir,

@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import type { TComputeEnvConfigOf } from "@lockstep/validators";
 import { ExecutorError, type TExecutor, type THeadState } from "../../executor";
 import { readExitCode, shellQuote } from "../../head-script";
 import { writeRunFile } from "../../safe-file";
@@ -29,7 +30,8 @@ import {
 
 const run = promisify(execFile);
 
-export type TSlurmConfig = { partition?: string; sbatchOptions: string[] };
+/** A host Slurm environment's stored settings (its partition and extra sbatch options). */
+export type TSlurmConfig = TComputeEnvConfigOf<"slurm">;
 
 /** What Slurm's clients say when the controller is away or busy: worth another try later. */
 const TRANSIENT =

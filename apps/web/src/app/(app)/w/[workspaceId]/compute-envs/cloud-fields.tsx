@@ -4,7 +4,6 @@ import Link from "next/link";
 import { Alert, Field, SelectField } from "@lockstep/ui";
 import {
   CLOUD_PROVIDER,
-  configText,
   DEFAULT_NEXTFLOW_VERSION,
   DEFAULT_SECRET_PREFIX,
   PROVIDER_LABEL,
@@ -165,6 +164,14 @@ const CONFIG_ROWS: Record<TCloudKind, TConfigField[][]> = {
   "google-batch": [[PROJECT, REGION_GOOGLE], [SERVICE_ACCOUNT], [HEAD_IMAGE_GOOGLE, MACHINE_TYPE], [PREFIX_GOOGLE]],
 };
 
+/**
+ * A cloud environment's settings, read by the form's field names (every cloud setting is text; a
+ * name the kind does not have reads as absent). Null for the other kinds.
+ */
+function cloudConfig(ce: TComputeEnv): Partial<Record<TConfigKey, string>> | null {
+  return ce.kind === "aws-batch" || ce.kind === "google-batch" ? ce.config : null;
+}
+
 /** The settings of a cloud kind: its credentials, then its `config` fields. */
 export function CloudFields({
   kind,
@@ -174,7 +181,7 @@ export function CloudFields({
   credentials,
   errors,
 }: TCloudFieldsProps & { kind: TCloudKind }) {
-  const ce = existing?.kind === kind ? existing : undefined;
+  const config = existing?.kind === kind ? cloudConfig(existing) : null;
   const field = (f: TConfigField) => (
     <Field
       key={f.id}
@@ -182,7 +189,7 @@ export function CloudFields({
       name={f.key}
       label={f.label}
       type={f.type}
-      defaultValue={configText(ce, f.key) || f.fallback}
+      defaultValue={config?.[f.key] || f.fallback}
       placeholder={f.placeholder}
       code
       error={errors[f.key]}
@@ -196,7 +203,7 @@ export function CloudFields({
         kind={kind}
         workspaceId={workspaceId}
         credentials={credentials}
-        defaultValue={configText(ce, "credentialId")}
+        defaultValue={config?.credentialId ?? ""}
         error={errors.credentialId}
       />
       {CONFIG_ROWS[kind].map((row) =>

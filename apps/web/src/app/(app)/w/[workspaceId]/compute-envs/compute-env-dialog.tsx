@@ -22,8 +22,6 @@ import { useTRPC } from "~/trpc/react";
 import { CLOUD_FIELDS, CloudFields, REQUIRED_CLOUD_FIELDS, type TCredentialsState } from "./cloud-fields";
 import {
   CLOUD_PROVIDER,
-  configList,
-  configText,
   DEFAULT_NEXTFLOW_VERSION,
   isCloudKind,
   isSshKind,
@@ -372,7 +370,7 @@ export function ComputeEnvDialog({
               id={`${formId}-partition`}
               name="partition"
               label="Partition (optional)"
-              defaultValue={existing?.kind === "slurm" ? configText(existing, "partition") : ""}
+              defaultValue={existing?.kind === "slurm" ? (existing.config.partition ?? "") : ""}
               autoComplete="off"
               spellCheck={false}
               error={errors.partition}
@@ -382,7 +380,7 @@ export function ComputeEnvDialog({
               id={`${formId}-sbatch`}
               name="sbatchOptions"
               label="Extra sbatch options (optional)"
-              defaultValue={existing?.kind === "slurm" ? configList(existing, "sbatchOptions").join("\n") : ""}
+              defaultValue={existing?.kind === "slurm" ? existing.config.sbatchOptions.join("\n") : ""}
               rows={3}
               code
               placeholder={"--time=04:00:00\n--mem=8G"}

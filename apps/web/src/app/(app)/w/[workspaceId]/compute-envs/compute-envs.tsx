@@ -14,7 +14,7 @@ import { LoadMore, nextPageAfter, PAGE_SIZE, rowsOf } from "~/components/paging"
 import { PageNotice, usePageDialogs } from "~/components/page-dialogs";
 import { useTRPC } from "~/trpc/react";
 import { ComputeEnvDialog } from "./compute-env-dialog";
-import { configList, configNumber, configText, KIND_LABELS, type TComputeEnv } from "./kinds";
+import { KIND_LABELS, sshConfig, type TComputeEnv } from "./kinds";
 
 export function ComputeEnvs({ workspaceId }: { workspaceId: string }) {
   return (
@@ -285,8 +285,7 @@ function kindSummary(ce: TComputeEnv) {
     case "local":
       return null;
     case "slurm": {
-      const partition = configText(ce, "partition");
-      const options = configList(ce, "sbatchOptions");
+      const { partition, sbatchOptions: options } = ce.config;
       return (
         <>
           {partition ? `partition ${partition}` : "default partition"}
@@ -300,12 +299,12 @@ function kindSummary(ce: TComputeEnv) {
       );
     }
     case "aws-batch": {
-      const queue = configText(ce, "jobQueue");
+      const queue = ce.config.jobQueue;
       // A queue given by ARN is known by its name: the rest repeats the region and account.
       const queueName = /:job-queue\/(.+)$/.exec(queue)?.[1] ?? queue;
       return (
         <>
-          <span className="block">{configText(ce, "region")}</span>
+          <span className="block">{ce.config.region}</span>
           <span className="block" title={queueName === queue ? undefined : queue}>
             queue <code className="whitespace-nowrap font-mono">{queueName}</code>
           </span>
@@ -316,22 +315,21 @@ function kindSummary(ce: TComputeEnv) {
       return (
         <>
           <span className="block">
-            project <code className="whitespace-nowrap font-mono">{configText(ce, "projectId")}</code>
+            project <code className="whitespace-nowrap font-mono">{ce.config.projectId}</code>
           </span>
-          <span className="block">{configText(ce, "region")}</span>
+          <span className="block">{ce.config.region}</span>
         </>
       );
     case "ssh-slurm":
     case "ssh-lsf":
     case "ssh-pbspro":
     case "ssh-sge": {
-      const queue = configText(ce, "queue");
-      const pinned = configText(ce, "hostKeySha256");
+      const { queue, hostKeySha256: pinned } = ce.config;
       return (
         <>
           <span className="block">
             <code className="whitespace-nowrap font-mono">
-              {configText(ce, "host")}:{configNumber(ce, "port") ?? 22}
+              {ce.config.host}:{ce.config.port}
             </code>
           </span>
           <span className="block">
@@ -368,7 +366,8 @@ function ConfirmHostKeyDialog({
   const queryClient = useQueryClient();
   const confirm = useMutation(trpc.computeEnvs.confirmHostKey.mutationOptions());
   const [error, setError] = useState<string | null>(null);
-  const pinned = configText(ce, "hostKeySha256");
+  const ssh = sshConfig(ce);
+  const pinned = ssh?.hostKeySha256;
   return (
     <Dialog
       title={`Host key of ${ce.name}`}
@@ -407,7 +406,7 @@ function ConfirmHostKeyDialog({
         <p>
           The login node{" "}
           <code className="font-mono">
-            {configText(ce, "host")}:{configNumber(ce, "port") ?? 22}
+            {ssh?.host}:{ssh?.port ?? 22}
           </code>{" "}
           presented:
         </p>

@@ -57,19 +57,18 @@ export const SECRETS_REACH: Record<TKind, string> = {
 export const isCloudKind = (kind: TKind): kind is TCloudKind => kind === "aws-batch" || kind === "google-batch";
 export const isSshKind = (kind: TKind): kind is TSshKind => kind.startsWith("ssh-");
 
-/** A number setting of `ce.config`, or undefined. */
-export function configNumber(ce: TComputeEnv | undefined, key: string): number | undefined {
-  const value = ce?.config[key];
-  return typeof value === "number" ? value : undefined;
-}
+/** A compute environment of the given kinds: its `config` is those kinds' settings. */
+export type TComputeEnvOf<K extends TKind> = Extract<TComputeEnv, { kind: K }>;
 
-/** A string setting of `ce.config`, or "" (the output types config loosely: it depends on the kind). */
-export function configText(ce: TComputeEnv | undefined, key: string): string {
-  const value = ce?.config[key];
-  return typeof value === "string" ? value : "";
-}
-
-export function configList(ce: TComputeEnv | undefined, key: string): string[] {
-  const value = ce?.config[key];
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+/** An SSH cluster environment's settings (one shape for the four schedulers), or null for the other kinds or none. */
+export function sshConfig(ce: TComputeEnv | undefined): TComputeEnvOf<TSshKind>["config"] | null {
+  switch (ce?.kind) {
+    case "ssh-slurm":
+    case "ssh-lsf":
+    case "ssh-pbspro":
+    case "ssh-sge":
+      return ce.config;
+    default:
+      return null;
+  }
 }

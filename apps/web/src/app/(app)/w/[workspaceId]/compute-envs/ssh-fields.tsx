@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useState } from "react";
 import { Alert, Field, RadioCard, SelectField, Textarea } from "@lockstep/ui";
 import type { TCredentialsState } from "./cloud-fields";
-import { configList, configNumber, configText, type TComputeEnv, type TSshKind } from "./kinds";
+import { sshConfig, type TComputeEnv, type TSshKind } from "./kinds";
 
 /** Fields the SSH kinds send under `config`, so errors on any other name are shown elsewhere. */
 export const SSH_FIELDS = [
@@ -58,8 +58,9 @@ export function SshFields({
   credentials: TCredentialsState;
   errors: Record<string, string>;
 }) {
-  const ce = existing?.kind === kind ? existing : undefined;
-  const initialMode = (ce?.config.nextflow as { mode?: string } | undefined)?.mode === "path" ? "path" : "stage";
+  // The settings prefill the fields only when the environment is of this kind.
+  const config = existing?.kind === kind ? sshConfig(existing) : null;
+  const initialMode = config?.nextflow.mode === "path" ? "path" : "stage";
   const [mode, setMode] = useState<"stage" | "path">(initialMode);
   return (
     <div className="space-y-5 rounded-lg bg-slate-50 p-4 ring-1 ring-slate-200">
@@ -68,7 +69,7 @@ export function SshFields({
           id={`${formId}-host`}
           name="host"
           label="Login node"
-          defaultValue={configText(ce, "host")}
+          defaultValue={config?.host ?? ""}
           placeholder="login.cluster.example.org"
           code
           required
@@ -80,7 +81,7 @@ export function SshFields({
           name="port"
           label="Port"
           type="number"
-          defaultValue={String(configNumber(ce, "port") ?? 22)}
+          defaultValue={String(config?.port ?? 22)}
           error={errors.port}
         />
       </div>
@@ -88,14 +89,14 @@ export function SshFields({
         id={`${formId}-credential`}
         workspaceId={workspaceId}
         credentials={credentials}
-        defaultValue={configText(ce, "credentialId")}
+        defaultValue={config?.credentialId ?? ""}
         error={errors.credentialId}
       />
       <Field
         id={`${formId}-launchdir`}
         name="launchDir"
         label="Launch directory"
-        defaultValue={configText(ce, "launchDir")}
+        defaultValue={config?.launchDir ?? ""}
         placeholder="/home/alice/lockstep/runs"
         code
         required
@@ -106,7 +107,7 @@ export function SshFields({
         id={`${formId}-queue`}
         name="queue"
         label={`${QUEUE_LABEL[kind]} (optional)`}
-        defaultValue={configText(ce, "queue")}
+        defaultValue={config?.queue ?? ""}
         autoComplete="off"
         spellCheck={false}
         error={errors.queue}
@@ -116,7 +117,7 @@ export function SshFields({
         id={`${formId}-headoptions`}
         name="headOptions"
         label="Head-job options (optional)"
-        defaultValue={configList(ce, "headOptions").join("\n")}
+        defaultValue={(config?.headOptions ?? []).join("\n")}
         rows={3}
         code
         placeholder={OPTION_EXAMPLES[kind]}
@@ -127,7 +128,7 @@ export function SshFields({
         id={`${formId}-java`}
         name="java"
         label="Java on the cluster"
-        defaultValue={configText(ce, "java") || "java"}
+        defaultValue={config?.java || "java"}
         code
         error={errors.java}
         hint="java from the account's PATH, or an absolute path such as /opt/java/bin/java."
@@ -162,7 +163,7 @@ export function SshFields({
           id={`${formId}-libdir`}
           name="libDir"
           label="Nextflow lib directory"
-          defaultValue={(ce?.config.nextflow as { libDir?: string } | undefined)?.libDir ?? ""}
+          defaultValue={config?.nextflow.mode === "path" ? config.nextflow.libDir : ""}
           placeholder="/opt/nextflow/24.10.8/lib"
           code
           error={errors.libDir ?? errors.nextflow}
