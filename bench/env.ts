@@ -28,6 +28,16 @@ export const benchEnv = {
   cloudRuns: count("BENCH_CLOUD_RUNS", 60, 1),
 };
 
+/** bench:system — `BENCH_ONLY=finish` runs only the local runs (launch → provisioned, head exit → FINISHED / deleted): no web, no reads, no cloud. */
+function only(name: string, choices: readonly string[]): string | null {
+  const raw = process.env[name]?.trim();
+  if (!raw) return null;
+  if (!choices.includes(raw))
+    throw new Error(`${name} must be one of ${choices.join(", ")} (got ${JSON.stringify(raw)})`);
+  return raw;
+}
+export const benchOnly = only("BENCH_ONLY", ["finish"]);
+
 /** What bench:system's child processes (the web build, Nextflow by hand) inherit: PATH, HOME and the rest of the bench's environment. */
 export const inheritedEnv: Readonly<Record<string, string | undefined>> = { ...process.env };
 /** bench/lists.bench.ts: a page of a list at concurrency, against its floor. */
