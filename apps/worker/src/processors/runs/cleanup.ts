@@ -33,6 +33,13 @@ async function verifyGone(provider: TSecretsProvider, runId: string) {
  * Deletes every pushed copy of a run's secrets. Transient failures are retried with exponential
  * backoff (the catalog's attempts); a permanent one — or the last attempt — leaves the run in
  * CLEANUP_FAILED with an audit event, which the UI shows as an alert.
+ *
+ * The store's copies go first, then the run's log files are redacted (values from Postgres, not
+ * the store), then the run is recorded DELETED with the time the store answered that nothing was
+ * left. The copies are what a process on the machine or in the cloud can still use, so nothing
+ * waits before them; the run stays DELETING until the redaction is recorded too, so a worker that
+ * dies in between leaves a run the sweeper hands to a cleanup again (deletion is idempotent, the
+ * redaction is done once per run). A failed deletion does not hold back the redaction either.
  */
 export const cleanup: THandler<"runs.cleanup"> = async ({ runId }, job, ctx) => {
   const run = await loadRun(ctx, runId);
@@ -44,8 +51,6 @@ export const cleanup: THandler<"runs.cleanup"> = async ({ runId }, job, ctx) => 
     { secretsState: ["PENDING", "PROVISIONED", "DELETING", "CLEANUP_FAILED"] },
     { secretsState: "DELETING" },
   );
-  // No plaintext left in the run's log files; never throws, so deletion below always follows.
-  await redactRunLogs(ctx, run);
   let providerKind = "";
   let location = "";
   try {
@@ -63,6 +68,8 @@ export const cleanup: THandler<"runs.cleanup"> = async ({ runId }, job, ctx) => 
       await close().catch(() => {});
     }
   } catch (error) {
+    // The log files are redacted on the first attempt whatever the store does (never throws).
+    await redactRunLogs(ctx, run);
     const message = error instanceof Error ? error.message : "unknown error";
     await bumpCleanupAttempts(ctx.db, runId, message);
     const permanent = error instanceof ProviderError && !error.retryable;
@@ -80,6 +87,8 @@ export const cleanup: THandler<"runs.cleanup"> = async ({ runId }, job, ctx) => 
     throw error;
   }
   const deletedAt = new Date();
+  // No plaintext left in the run's log files either; never throws.
+  await redactRunLogs(ctx, run);
   await updateRunIf(
     ctx.db,
     runId,
