@@ -32,6 +32,12 @@ export type TExitWatch = {
   ): void;
   /** Stops watching a run (it ended). */
   drop(runId: string): void;
+  /**
+   * Whether a look started by a wake found this run's head gone (in the last minute); answers yes
+   * once. A monitor look that began before the head ended and saw it running asks this, and looks
+   * again at once instead of after the interval (once: a status that disagrees cannot make a loop).
+   */
+  takeHeadGone(runId: string): boolean;
   /** How many wakes came in, by run (tests). */
   readonly wakes: Map<string, number>;
   /** How many of them were the head's exit as this process saw it (tests). */
@@ -66,12 +72,15 @@ export function createExitWatch(opts: { queues: TQueues; logger: Logger; monitor
   const exits = new Map<string, number>();
   const promotions = new Map<string, number>();
   const count = (m: Map<string, number>, runId: string) => m.set(runId, (m.get(runId) ?? 0) + 1);
+  const gone = new Map<string, number>();
+  const GONE_MS = 60_000;
   // A watch not refreshed by a monitor look in this long belongs to a run this worker no longer monitors.
   const ttl = Math.max(60_000, opts.monitorIntervalMs * 10);
   const reaper = setInterval(
     () => {
       const now = Date.now();
       for (const [runId, e] of entries) if (now - e.touched > ttl) drop(runId);
+      for (const [runId, at] of gone) if (now - at > GONE_MS) gone.delete(runId);
     },
     Math.min(ttl, 30_000),
   );
@@ -129,6 +138,7 @@ export function createExitWatch(opts: { queues: TQueues; logger: Logger; monitor
     // Two looks can overlap (a quiet-period look and a signal's): the first to get here promotes.
     if (entries.get(runId) !== e) return true;
     drop(runId);
+    gone.set(runId, Date.now());
     await promote(runId);
     return true;
   }
@@ -207,11 +217,20 @@ export function createExitWatch(opts: { queues: TQueues; logger: Logger; monitor
         }
       });
     },
-    drop,
+    drop(runId) {
+      drop(runId);
+      gone.delete(runId);
+    },
+    takeHeadGone(runId) {
+      const at = gone.get(runId);
+      gone.delete(runId);
+      return at !== undefined && Date.now() - at <= GONE_MS;
+    },
     size: () => entries.size,
     close() {
       clearInterval(reaper);
       for (const runId of [...entries.keys()]) drop(runId);
+      gone.clear();
     },
   };
 }

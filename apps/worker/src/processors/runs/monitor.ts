@@ -111,6 +111,7 @@ export const monitor: THandler<"runs.monitor"> = async ({ runId }, job, ctx, tok
     return { cancelling: true };
   }
   const head = { runId, runDir: run.runDir, ref: run.executorRef };
+  let lookAgain = false;
   const outcome = await withTarget(ctx, ce, async ({ executor }) => {
     const opening = openForRedactor(ctx, run, executor);
     const state = await executor.status(head);
@@ -130,7 +131,10 @@ export const monitor: THandler<"runs.monitor"> = async ({ runId }, job, ctx, tok
       await releaseHead(ctx, executor, head);
       return { lost: true };
     }
-    if (executor.watchExit && ctx.exitWatch) {
+    if (ctx.exitWatch?.takeHeadGone(runId)) {
+      // The head ended while this look ran (its watch found it gone): no watch again, and no interval.
+      lookAgain = true;
+    } else if (executor.watchExit && ctx.exitWatch) {
       const watchExit = executor.watchExit.bind(executor);
       ctx.exitWatch.ensure(
         runId,
@@ -151,6 +155,6 @@ export const monitor: THandler<"runs.monitor"> = async ({ runId }, job, ctx, tok
     return outcome;
   }
   // Still running: look again shortly, as the same job (one monitor per run, surviving restarts).
-  await job.moveToDelayed(Date.now() + ctx.runtime.monitorIntervalMs, token);
+  await job.moveToDelayed(Date.now() + (lookAgain ? 0 : ctx.runtime.monitorIntervalMs), token);
   throw new DelayedError();
 };
