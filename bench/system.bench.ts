@@ -389,6 +389,7 @@ async function main() {
   const provisionMs: number[] = [];
   const finishedMs: number[] = [];
   const deletedMs: number[] = [];
+  const redactedMs: number[] = [];
   const bad: string[] = [];
   say(`launching ${launchRuns} local runs with 20 secrets each…`);
   for (let i = 0; i < launchRuns; i++) {
@@ -410,6 +411,8 @@ async function main() {
     const exited = statSync(join(run.runDir!, "exitcode")).mtimeMs;
     finishedMs.push(run.finishedAt!.getTime() - exited);
     deletedMs.push(run.secretsDeletedAt!.getTime() - exited);
+    // The log files are redacted after the store's copies are gone, before the run is recorded DELETED.
+    if (run.redaction) redactedMs.push(new Date(run.redaction.at).getTime() - exited);
   }
   if (full) say("20 × nextflow secrets set…");
   const nxfHome = join(data, "nxf-home");
@@ -547,7 +550,7 @@ async function main() {
       iterations: benchEnv.iterations,
       localRuns: launchRuns,
       cloudRuns: benchEnv.cloudRuns,
-      seeded: { secrets: 1000, runs: 100_000 },
+      seeded: { secrets: seededSecrets, runs: 100_000 },
     },
     reads,
     launch: {
@@ -566,7 +569,12 @@ async function main() {
             10,
         ) / 10,
     },
-    finish: { headExitToFinishedMs: summary(finishedMs), headExitToDeletedMs: summary(deletedMs), failedRuns: bad },
+    finish: {
+      headExitToFinishedMs: summary(finishedMs),
+      headExitToDeletedMs: summary(deletedMs),
+      headExitToLogsRedactedMs: summary(redactedMs),
+      failedRuns: bad,
+    },
     throughput,
   };
   const out = join(benchDir, "results", `system-${results.date.slice(0, 10)}${full ? "" : `-${benchOnly}`}.json`);

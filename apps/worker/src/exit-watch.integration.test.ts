@@ -267,4 +267,50 @@ describe("the head's exit and its exit code file, both signalled", () => {
       }
     },
   );
+
+  it(
+    "a head that ended while no worker ran: a new worker finds the run and finishes it once",
+    {
+      timeout: 300_000,
+    },
+    async () => {
+      const ownPrefix = `${prefix}-restart`;
+      const ownQueues = createQueues(producer, ownPrefix);
+      // A short poll: the new worker has no exit event for a head it did not spawn, and the file was written before it watched.
+      const start = () =>
+        startWorkers({
+          db,
+          keys,
+          queues: ownQueues,
+          runtime: { ...runtime, monitorIntervalMs: 1_000 },
+          connection: redis,
+          prefix: ownPrefix,
+          logger,
+          concurrency: 4,
+        });
+      let own = start();
+      try {
+        const { launch, ws } = await setup(ownQueues);
+        const launched = await launch({ seconds: 3 });
+        await until("the run running", async () => (await getRun(db, launched.id))!.status === "RUNNING");
+        await own.close();
+        const running = (await getRun(db, launched.id))!;
+        const pid = Number(running.executorRef!.split(":")[0]);
+        await until(
+          "the head's end",
+          () => existsSync(join(running.runDir!, "exitcode")) && !existsSync(`/proc/${pid}`),
+        );
+        expect((await getRun(db, launched.id))!.status).toBe("RUNNING");
+        own = start();
+        const done = await waitForRun(db, launched.id, settled, 120_000);
+        expect([done.status, done.secretsState, done.exitCode]).toEqual(["SUCCEEDED", "DELETED", 0]);
+        expect(own.exitWatch.exits.get(launched.id)).toBeUndefined();
+        expect(await auditCount(ws.id, launched.id, "run.finished")).toBe(1);
+        expect(await auditCount(ws.id, launched.id, "secrets.deleted")).toBe(1);
+      } finally {
+        await own.close();
+        await ownQueues.close();
+      }
+    },
+  );
 });
