@@ -184,14 +184,21 @@ export function localExecutor(host: THostOptions): TExecutor {
       // Outer bwrap → the sandbox's pid 1 (bwrap's init, leader of the run's session). TERM the
       // session so Nextflow stops its tasks; KILL pid 1 after a grace period, which ends every
       // process of the pid namespace at once.
-      const inner = await childrenOf(pid);
-      for (const p of inner) signal(-p, "SIGTERM");
+      // Done when the sandbox's pid 1 has ended too, not only the outer bwrap: the outer exits as
+      // soon as the head script does, while pid 1 stays until Nextflow and its tasks have (the run
+      // was otherwise recorded CANCELLED with them still shutting down, and nobody KILLed pid 1).
+      const inner = await Promise.all(
+        (await childrenOf(pid)).map(async (p) => ({ pid: p, started: await startTime(p) })),
+      );
+      for (const p of inner) signal(-p.pid, "SIGTERM");
       signal(-pid, "SIGTERM");
+      const alive = async (p: { pid: number; started: string | null }) =>
+        p.started !== null && (await startTime(p.pid)) === p.started;
       for (let i = 0; i < 100; i++) {
         await new Promise((r) => setTimeout(r, 100));
-        if ((await startTime(pid)) !== started) return;
+        if (!(await alive({ pid, started })) && !(await Promise.all(inner.map(alive))).includes(true)) return;
       }
-      for (const p of inner) signal(p, "SIGKILL");
+      for (const p of inner) if (await alive(p)) signal(p.pid, "SIGKILL");
       signal(-pid, "SIGKILL");
     },
 
