@@ -43,7 +43,7 @@ import {
 } from "@lockstep/devstack";
 import { installNextflow, NEXTFLOW_VERSION, nextflowJavaCommand } from "@lockstep/launcher";
 import { createQueues, createRedis } from "@lockstep/queue";
-import { benchEnv, inheritedEnv } from "./env";
+import { benchEnv, benchOnly, inheritedEnv } from "./env";
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const root = join(benchDir, "..");
@@ -52,6 +52,8 @@ const data = mkdtempSync(join(tmpdir(), "lockstep-bench-system-"));
 chmodSync(data, 0o711);
 const stops: Array<() => Promise<void> | void> = [];
 const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);
+/** `BENCH_ONLY=finish`: only the local runs (no web, reads, `nextflow secrets set` by hand or cloud runs). */
+const full = benchOnly === null;
 
 async function stopAll() {
   for (const stop of stops.reverse()) await Promise.resolve(stop()).catch(() => {});
@@ -162,7 +164,7 @@ async function main() {
   const libDir = installNextflow(join(homedir(), ".cache/lockstep/nextflow"), NEXTFLOW_VERSION, say);
 
   const webDir = join(root, "apps/web");
-  if (!webBuildIsCurrent(root)) {
+  if (full && !webBuildIsCurrent(root)) {
     say("building the web app (its sources changed since the last build)…");
     const build = spawnSync(process.execPath, [join(webDir, "node_modules/next/dist/bin/next"), "build"], {
       cwd: webDir,
@@ -183,28 +185,29 @@ async function main() {
     REDIS_URL: redis.url,
     LOCKSTEP_LOCAL_PIPELINE_ROOTS: fixtures,
   };
-  child(
-    "web",
-    process.execPath,
-    [
-      "--import",
-      pathToFileURL(join(webDir, "front-door.mjs")).href,
-      join(webDir, "node_modules/next/dist/bin/next"),
-      "start",
-      "-p",
-      String(webPort),
-    ],
-    {
-      cwd: webDir,
-      env: {
-        ...shared,
-        NEXTAUTH_URL: base,
-        NEXTAUTH_SECRET: keys.authSecret,
-        LOCKSTEP_SEAL_KEYS: keys.sealKeys,
-        LOCKSTEP_TRUST_PROXY: "false",
+  if (full)
+    child(
+      "web",
+      process.execPath,
+      [
+        "--import",
+        pathToFileURL(join(webDir, "front-door.mjs")).href,
+        join(webDir, "node_modules/next/dist/bin/next"),
+        "start",
+        "-p",
+        String(webPort),
+      ],
+      {
+        cwd: webDir,
+        env: {
+          ...shared,
+          NEXTAUTH_URL: base,
+          NEXTAUTH_SECRET: keys.authSecret,
+          LOCKSTEP_SEAL_KEYS: keys.sealKeys,
+          LOCKSTEP_TRUST_PROXY: "false",
+        },
       },
-    },
-  );
+    );
   const startWorker = async (name: string, prefix: string) => {
     const port = await freePort();
     child(name, process.execPath, ["--import", "tsx", "src/main.ts"], {
@@ -223,7 +226,7 @@ async function main() {
     await waitHealthy(`http://127.0.0.1:${port}/health`, 120_000);
   };
   await startWorker("worker", "lockstep");
-  await waitHealthy(`${base}/api/health`, 120_000);
+  if (full) await waitHealthy(`${base}/api/health`, 120_000);
   say("instance up");
 
   // ── seed ──────────────────────────────────────────────────────────────────────────────────
@@ -255,10 +258,12 @@ async function main() {
   const api = caller();
   const org = await api.orgs.create({ name: "Bench", slug: `bench-${user.id.slice(0, 8)}` });
   const ws = await api.workspaces.create({ orgId: org.id, name: "Bench" });
-  say("seeding 1,000 secrets…");
-  for (let i = 0; i < 1000; i += 50) {
+  // The local runs use SECRET_0001…0019: BENCH_ONLY=finish seeds just those.
+  const seededSecrets = full ? 1000 : 20;
+  say(`seeding ${seededSecrets} secrets…`);
+  for (let i = 0; i < seededSecrets; i += 50) {
     await Promise.all(
-      Array.from({ length: 50 }, (_, j) =>
+      Array.from({ length: Math.min(50, seededSecrets - i) }, (_, j) =>
         api.secrets.create({
           workspaceId: ws.id,
           name: `SECRET_${String(i + j).padStart(4, "0")}`,
@@ -273,78 +278,83 @@ async function main() {
     select ${ws.id}, 'SUCCEEDED', 'DELETED', 'seeded', 'https://example.test/p', 'Local', 'local', now() - make_interval(secs => i), now() - make_interval(secs => i), now(), ${user.id}
     from generate_series(1, 100000) as i`);
   await db.execute(sql`analyze`);
-  const { token } = await api.me.tokens.create({ name: "bench", scopes: ["read"] });
-  const auth = { authorization: `Bearer ${token}` };
+  const reads: Record<string, unknown> = full ? {} : { skipped: `BENCH_ONLY=${benchOnly}` };
+  if (full) {
+    const { token } = await api.me.tokens.create({ name: "bench", scopes: ["read"] });
+    const auth = { authorization: `Bearer ${token}` };
 
-  // ── 1. API reads ──────────────────────────────────────────────────────────────────────────
-  const trpcGet = (procedure: string, input: unknown) =>
-    `${base}/api/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`;
-  const fetchOk = async (url: string, headers: Record<string, string> = {}) => {
-    const r = await fetch(url, { headers });
-    const body = await r.arrayBuffer();
-    if (!r.ok)
-      throw new Error(`${url.split("?")[0]} answered ${r.status}: ${Buffer.from(body).toString("utf8").slice(0, 300)}`);
-    return body.byteLength;
-  };
-  // The secrets list: a page of 50 where the API pages it (issue #15), the whole list where it does not yet.
-  const secretsInput: Record<string, unknown> = { workspaceId: ws.id, limit: 50 };
-  const listed = (await (await fetch(trpcGet("secrets.list", secretsInput), { headers: auth })).json()) as {
-    result?: { data?: { json?: unknown } };
-  };
-  const page = listed.result?.data?.json;
-  const secretsReturned = Array.isArray(page)
-    ? page.length
-    : Array.isArray((page as { items?: unknown[] } | undefined)?.items)
-      ? (page as { items: unknown[] }).items.length
-      : -1;
-  const secretsBytes = await fetchOk(trpcGet("secrets.list", secretsInput), auth);
-  const runsUrl = trpcGet("runs.list", { workspaceId: ws.id, limit: 50 });
-  const runsBytes = await fetchOk(runsUrl, auth);
-  // The same work issued straight to Postgres: the token lookup, the access check, the page.
-  const tokenHash = hashAccessToken(token);
-  const directPrologue = async () => {
-    await db.execute(sql`select id, user_id, scopes, expires_at from access_tokens where token_hash = ${tokenHash}`);
-    await db.execute(
-      sql`select role from workspace_participants where workspace_id = ${ws.id} and user_id = ${user.id}`,
-    );
-  };
-  const directSecrets = async () => {
-    await directPrologue();
-    await db.execute(
-      sql`select id, name, created_at, updated_at, last_used_at, value_problem from secrets where workspace_id = ${ws.id} and scope = 'workspace' order by name ${secretsReturned <= 50 ? sql`limit 50` : sql``}`,
-    );
-  };
-  const directRuns = async () => {
-    await directPrologue();
-    await db.execute(
-      sql`select * from runs where workspace_id = ${ws.id} order by submitted_at desc, id desc limit 50`,
-    );
-  };
-  const reads: Record<string, unknown> = {
-    secretsReturned,
-    secretsResponseBytes: secretsBytes,
-    runsResponseBytes: runsBytes,
-  };
-  for (const concurrency of [1, 50]) {
-    const total = concurrency === 1 ? benchEnv.iterations * 5 : benchEnv.iterations * 20;
-    for (let i = 0; i < benchEnv.warmup * 5; i++)
-      await Promise.all([
-        fetchOk(`${base}/api/health`),
-        fetchOk(runsUrl, auth),
-        fetchOk(trpcGet("secrets.list", secretsInput), auth),
-      ]);
-    reads[`c${concurrency}`] = {
-      health: await load(async () => void (await fetchOk(`${base}/api/health`)), concurrency, total),
-      secretsApi: await load(
-        async () => void (await fetchOk(trpcGet("secrets.list", secretsInput), auth)),
-        concurrency,
-        total,
-      ),
-      secretsSql: await load(directSecrets, concurrency, total),
-      runsApi: await load(async () => void (await fetchOk(runsUrl, auth)), concurrency, total),
-      runsSql: await load(directRuns, concurrency, total),
+    // ── 1. API reads ──────────────────────────────────────────────────────────────────────────
+    const trpcGet = (procedure: string, input: unknown) =>
+      `${base}/api/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`;
+    const fetchOk = async (url: string, headers: Record<string, string> = {}) => {
+      const r = await fetch(url, { headers });
+      const body = await r.arrayBuffer();
+      if (!r.ok)
+        throw new Error(
+          `${url.split("?")[0]} answered ${r.status}: ${Buffer.from(body).toString("utf8").slice(0, 300)}`,
+        );
+      return body.byteLength;
     };
-    say(`reads at concurrency ${concurrency} done`);
+    // The secrets list: a page of 50 where the API pages it (issue #15), the whole list where it does not yet.
+    const secretsInput: Record<string, unknown> = { workspaceId: ws.id, limit: 50 };
+    const listed = (await (await fetch(trpcGet("secrets.list", secretsInput), { headers: auth })).json()) as {
+      result?: { data?: { json?: unknown } };
+    };
+    const page = listed.result?.data?.json;
+    const secretsReturned = Array.isArray(page)
+      ? page.length
+      : Array.isArray((page as { items?: unknown[] } | undefined)?.items)
+        ? (page as { items: unknown[] }).items.length
+        : -1;
+    const secretsBytes = await fetchOk(trpcGet("secrets.list", secretsInput), auth);
+    const runsUrl = trpcGet("runs.list", { workspaceId: ws.id, limit: 50 });
+    const runsBytes = await fetchOk(runsUrl, auth);
+    // The same work issued straight to Postgres: the token lookup, the access check, the page.
+    const tokenHash = hashAccessToken(token);
+    const directPrologue = async () => {
+      await db.execute(sql`select id, user_id, scopes, expires_at from access_tokens where token_hash = ${tokenHash}`);
+      await db.execute(
+        sql`select role from workspace_participants where workspace_id = ${ws.id} and user_id = ${user.id}`,
+      );
+    };
+    const directSecrets = async () => {
+      await directPrologue();
+      await db.execute(
+        sql`select id, name, created_at, updated_at, last_used_at, value_problem from secrets where workspace_id = ${ws.id} and scope = 'workspace' order by name ${secretsReturned <= 50 ? sql`limit 50` : sql``}`,
+      );
+    };
+    const directRuns = async () => {
+      await directPrologue();
+      await db.execute(
+        sql`select * from runs where workspace_id = ${ws.id} order by submitted_at desc, id desc limit 50`,
+      );
+    };
+    Object.assign(reads, {
+      secretsReturned,
+      secretsResponseBytes: secretsBytes,
+      runsResponseBytes: runsBytes,
+    });
+    for (const concurrency of [1, 50]) {
+      const total = concurrency === 1 ? benchEnv.iterations * 5 : benchEnv.iterations * 20;
+      for (let i = 0; i < benchEnv.warmup * 5; i++)
+        await Promise.all([
+          fetchOk(`${base}/api/health`),
+          fetchOk(runsUrl, auth),
+          fetchOk(trpcGet("secrets.list", secretsInput), auth),
+        ]);
+      reads[`c${concurrency}`] = {
+        health: await load(async () => void (await fetchOk(`${base}/api/health`)), concurrency, total),
+        secretsApi: await load(
+          async () => void (await fetchOk(trpcGet("secrets.list", secretsInput), auth)),
+          concurrency,
+          total,
+        ),
+        secretsSql: await load(directSecrets, concurrency, total),
+        runsApi: await load(async () => void (await fetchOk(runsUrl, auth)), concurrency, total),
+        runsSql: await load(directRuns, concurrency, total),
+      };
+      say(`reads at concurrency ${concurrency} done`);
+    }
   }
 
   // ── 2. launch → provisioned with 20 secrets, vs 20 × `nextflow secrets set` ───────────────────
@@ -379,6 +389,7 @@ async function main() {
   const provisionMs: number[] = [];
   const finishedMs: number[] = [];
   const deletedMs: number[] = [];
+  const redactedMs: number[] = [];
   const bad: string[] = [];
   say(`launching ${launchRuns} local runs with 20 secrets each…`);
   for (let i = 0; i < launchRuns; i++) {
@@ -400,12 +411,14 @@ async function main() {
     const exited = statSync(join(run.runDir!, "exitcode")).mtimeMs;
     finishedMs.push(run.finishedAt!.getTime() - exited);
     deletedMs.push(run.secretsDeletedAt!.getTime() - exited);
+    // The log files are redacted after the store's copies are gone, before the run is recorded DELETED.
+    if (run.redaction) redactedMs.push(new Date(run.redaction.at).getTime() - exited);
   }
-  say("20 × nextflow secrets set…");
+  if (full) say("20 × nextflow secrets set…");
   const nxfHome = join(data, "nxf-home");
   mkdirSync(nxfHome);
   const byHand: number[] = [];
-  for (let round = 0; round < benchEnv.byHandRounds; round++) {
+  for (let round = 0; round < (full ? benchEnv.byHandRounds : 0); round++) {
     const t = performance.now();
     for (const name of twenty) {
       const [java, ...args] = nextflowJavaCommand(libDir);
@@ -418,110 +431,112 @@ async function main() {
     byHand.push(performance.now() - t);
   }
 
-  // ── 4. sustained launches per second, one worker vs two (AWS Batch on moto) ────────────────
-  const moto = await startMoto({ port: await freePort(), moto: await ensureMoto() });
-  stops.push(moto.stop);
-  const region = "eu-west-1";
-  const batch = await prepareMotoBatch(moto.endpoint, { region, name: "bench" });
-  const cred = await api.credentials.create({
-    workspaceId: ws.id,
-    name: "aws",
-    provider: "aws",
-    value: {
-      plain: JSON.stringify({
-        accessKeyId: "AKIAIOSFODNN7EXAMPLE",
-        secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-      }),
-    },
-  });
-  const cloudCe = await api.computeEnvs.create({
-    workspaceId: ws.id,
-    computeEnv: {
-      kind: "aws-batch",
-      name: "AWS Batch",
-      workDir: "s3://lockstep-bench/runs",
-      nextflowVersion: NEXTFLOW_VERSION,
-      config: {
-        region,
-        jobQueue: batch.jobQueue,
-        executionRoleArn: batch.executionRoleArn,
-        headImage: "public.ecr.aws/seqera-labs/nextflow:24.10.8",
-        secretPrefix: "bench/",
-        credentialId: cred.id,
-      },
-    },
-  });
-  const cloudPipeline = await api.pipelines.create({
-    workspaceId: ws.id,
-    pipeline: { name: "hello", repository: "https://github.com/nextflow-io/hello", defaultComputeEnvId: cloudCe.id },
-  });
-  const sealKeys = keys.sealKeys;
   const throughput: Record<string, unknown> = {};
-  for (const workers of [1, 2]) {
-    // Workers of their own queue prefix, with the moto endpoint (apps/worker/src/test/worker-process.ts).
-    const prefix = `bench-${workers}w`;
-    for (let i = 0; i < workers; i++) {
-      const p = child(
-        `cloud-worker-${workers}-${i}`,
-        process.execPath,
-        ["--import", "tsx", "src/test/worker-process.ts"],
-        {
-          cwd: join(root, "apps/worker"),
-          env: {
-            PATH: inheritedEnv.PATH,
-            AWS_ACCESS_KEY_ID: "testing",
-            AWS_SECRET_ACCESS_KEY: "testing",
-            LOCKSTEP_TEST_WORKER: JSON.stringify({
-              databaseUrl: pg.url,
-              redisUrl: redis.url,
-              prefix,
-              sealKeys,
-              openKeysFile,
-              fingerprintKeyFile,
-              awsEndpoint: moto.endpoint,
-              monitorIntervalMs: 2_000,
-              concurrency: 8,
-            }),
-          },
+  if (full) {
+    // ── 4. sustained launches per second, one worker vs two (AWS Batch on moto) ────────────────
+    const moto = await startMoto({ port: await freePort(), moto: await ensureMoto() });
+    stops.push(moto.stop);
+    const region = "eu-west-1";
+    const batch = await prepareMotoBatch(moto.endpoint, { region, name: "bench" });
+    const cred = await api.credentials.create({
+      workspaceId: ws.id,
+      name: "aws",
+      provider: "aws",
+      value: {
+        plain: JSON.stringify({
+          accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+          secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        }),
+      },
+    });
+    const cloudCe = await api.computeEnvs.create({
+      workspaceId: ws.id,
+      computeEnv: {
+        kind: "aws-batch",
+        name: "AWS Batch",
+        workDir: "s3://lockstep-bench/runs",
+        nextflowVersion: NEXTFLOW_VERSION,
+        config: {
+          region,
+          jobQueue: batch.jobQueue,
+          executionRoleArn: batch.executionRoleArn,
+          headImage: "public.ecr.aws/seqera-labs/nextflow:24.10.8",
+          secretPrefix: "bench/",
+          credentialId: cred.id,
         },
-      );
-      await new Promise<void>((resolve, reject) => {
-        let out = "";
-        p.stdout!.on("data", (d: Buffer) => {
-          out += d.toString("utf8");
-          if (out.includes("test worker ready")) resolve();
+      },
+    });
+    const cloudPipeline = await api.pipelines.create({
+      workspaceId: ws.id,
+      pipeline: { name: "hello", repository: "https://github.com/nextflow-io/hello", defaultComputeEnvId: cloudCe.id },
+    });
+    const sealKeys = keys.sealKeys;
+    for (const workers of [1, 2]) {
+      // Workers of their own queue prefix, with the moto endpoint (apps/worker/src/test/worker-process.ts).
+      const prefix = `bench-${workers}w`;
+      for (let i = 0; i < workers; i++) {
+        const p = child(
+          `cloud-worker-${workers}-${i}`,
+          process.execPath,
+          ["--import", "tsx", "src/test/worker-process.ts"],
+          {
+            cwd: join(root, "apps/worker"),
+            env: {
+              PATH: inheritedEnv.PATH,
+              AWS_ACCESS_KEY_ID: "testing",
+              AWS_SECRET_ACCESS_KEY: "testing",
+              LOCKSTEP_TEST_WORKER: JSON.stringify({
+                databaseUrl: pg.url,
+                redisUrl: redis.url,
+                prefix,
+                sealKeys,
+                openKeysFile,
+                fingerprintKeyFile,
+                awsEndpoint: moto.endpoint,
+                monitorIntervalMs: 2_000,
+                concurrency: 8,
+              }),
+            },
+          },
+        );
+        await new Promise<void>((resolve, reject) => {
+          let out = "";
+          p.stdout!.on("data", (d: Buffer) => {
+            out += d.toString("utf8");
+            if (out.includes("test worker ready")) resolve();
+          });
+          p.once("exit", (code) => reject(new Error(`cloud worker exited (${code})`)));
         });
-        p.once("exit", (code) => reject(new Error(`cloud worker exited (${code})`)));
-      });
+      }
+      const cloudQueues = createQueues(producer, prefix);
+      const cloudApi = caller(cloudQueues);
+      const n = benchEnv.cloudRuns;
+      const t = performance.now();
+      const ids: string[] = [];
+      for (let i = 0; i < n; i++)
+        ids.push(
+          (
+            await cloudApi.runs.launch({
+              workspaceId: ws.id,
+              pipelineId: cloudPipeline.id,
+              secrets: { mode: "selected", names: twenty.slice(0, 2) },
+            })
+          ).id,
+        );
+      const launchedMs = performance.now() - t;
+      const ended = await Promise.all(ids.map((id) => waitRun(id, settled, 600_000)));
+      const wallMs = performance.now() - t;
+      const ok = ended.filter((r) => r.status === "SUCCEEDED" && r.secretsState === "DELETED").length;
+      throughput[`${workers}w`] = {
+        runs: n,
+        ok,
+        launchedPerSecond: Math.round((n / launchedMs) * 100000) / 100,
+        completedPerSecond: Math.round((n / wallMs) * 100000) / 100,
+        wallSeconds: Math.round(wallMs / 10) / 100,
+      };
+      await cloudQueues.close();
+      say(`${workers} worker(s): ${n} cloud runs through the lifecycle in ${(wallMs / 1000).toFixed(1)} s`);
     }
-    const cloudQueues = createQueues(producer, prefix);
-    const cloudApi = caller(cloudQueues);
-    const n = benchEnv.cloudRuns;
-    const t = performance.now();
-    const ids: string[] = [];
-    for (let i = 0; i < n; i++)
-      ids.push(
-        (
-          await cloudApi.runs.launch({
-            workspaceId: ws.id,
-            pipelineId: cloudPipeline.id,
-            secrets: { mode: "selected", names: twenty.slice(0, 2) },
-          })
-        ).id,
-      );
-    const launchedMs = performance.now() - t;
-    const ended = await Promise.all(ids.map((id) => waitRun(id, settled, 600_000)));
-    const wallMs = performance.now() - t;
-    const ok = ended.filter((r) => r.status === "SUCCEEDED" && r.secretsState === "DELETED").length;
-    throughput[`${workers}w`] = {
-      runs: n,
-      ok,
-      launchedPerSecond: Math.round((n / launchedMs) * 100000) / 100,
-      completedPerSecond: Math.round((n / wallMs) * 100000) / 100,
-      wallSeconds: Math.round(wallMs / 10) / 100,
-    };
-    await cloudQueues.close();
-    say(`${workers} worker(s): ${n} cloud runs through the lifecycle in ${(wallMs / 1000).toFixed(1)} s`);
   }
 
   const results = {
@@ -531,10 +546,11 @@ async function main() {
       loadAverage1m5m15m: { start: loadAtStart, end: loadavg().map((l) => Math.round(l * 100) / 100) },
     },
     settings: {
+      only: benchOnly,
       iterations: benchEnv.iterations,
       localRuns: launchRuns,
       cloudRuns: benchEnv.cloudRuns,
-      seeded: { secrets: 1000, runs: 100_000 },
+      seeded: { secrets: seededSecrets, runs: 100_000 },
     },
     reads,
     launch: {
@@ -553,10 +569,15 @@ async function main() {
             10,
         ) / 10,
     },
-    finish: { headExitToFinishedMs: summary(finishedMs), headExitToDeletedMs: summary(deletedMs), failedRuns: bad },
+    finish: {
+      headExitToFinishedMs: summary(finishedMs),
+      headExitToDeletedMs: summary(deletedMs),
+      headExitToLogsRedactedMs: summary(redactedMs),
+      failedRuns: bad,
+    },
     throughput,
   };
-  const out = join(benchDir, "results", `system-${results.date.slice(0, 10)}.json`);
+  const out = join(benchDir, "results", `system-${results.date.slice(0, 10)}${full ? "" : `-${benchOnly}`}.json`);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   say(`wrote ${out}`);

@@ -39,6 +39,9 @@ export type TRunLaunch = {
 /** A launched head, as the worker recorded it (docs/decisions/0006: a spec is what to launch, a handle what was launched). */
 export type THeadHandle = { runId: string; runDir: string; ref: string };
 
+/** What woke an exit watch: the exit code file was named (anyone in the run can do that), or the head process this worker spawned exited. */
+export type TExitSignal = "file" | "exit";
+
 export type THeadState =
   { state: "running" } | { state: "finished"; exitCode: number } | { state: "vanished"; detail: string };
 
@@ -93,12 +96,15 @@ export type TExecutor = {
    */
   collect?(request: TCollectRequest): Promise<TCollected>;
   /**
-   * Host executors: calls `wake` soon after something names the head's exit code file in the run
-   * directory (inotify on that one directory). A hint only, raised by a place the pipeline can
-   * write: the caller asks `status`, which trusts the head process or the scheduler first, never
-   * the file's appearance. Returns the function that stops watching. Absent for cloud heads.
+   * Host executors: calls `wake("file")` soon after something names the head's exit code file in
+   * the run directory (inotify on that one directory). A hint only, raised by a place the pipeline
+   * can write: the caller asks `status`, which trusts the head process or the scheduler first, never
+   * the file's appearance. The local executor also calls `wake("exit")` when a head this process
+   * spawned has exited (the child's exit event: the kernel's word, which the pipeline cannot raise
+   * early); a head spawned by an earlier worker process has only the file. Returns the function
+   * that stops watching. Absent for cloud heads.
    */
-  watchExit?(head: THeadHandle, wake: () => void): () => void;
+  watchExit?(head: THeadHandle, wake: (signal: TExitSignal) => void): () => void;
   /** Closes the executor's clients. */
   close(): Promise<void>;
 };

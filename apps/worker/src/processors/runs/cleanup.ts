@@ -47,6 +47,13 @@ async function releaseExecutor(ctx: TProcessorContext, run: TRun) {
  * Deletes every pushed copy of a run's secrets. Transient failures are retried with exponential
  * backoff (the catalog's attempts); a permanent one — or the last attempt — leaves the run in
  * CLEANUP_FAILED with an audit event, which the UI shows as an alert.
+ *
+ * The store's copies go first, then the run's log files are redacted (values from Postgres, not
+ * the store), then the run is recorded DELETED with the time the store answered that nothing was
+ * left. The copies are what a process on the machine or in the cloud can still use, so nothing
+ * waits before them; the run stays DELETING until the redaction is recorded too, so a worker that
+ * dies in between leaves a run the sweeper hands to a cleanup again (deletion is idempotent, the
+ * redaction is done once per run). A failed deletion does not hold back the redaction either.
  */
 export const cleanup: THandler<"runs.cleanup"> = async ({ runId }, job, ctx) => {
   const run = await loadRun(ctx, runId);
@@ -58,10 +65,9 @@ export const cleanup: THandler<"runs.cleanup"> = async ({ runId }, job, ctx) => 
     { secretsState: ["PENDING", "PROVISIONED", "DELETING", "CLEANUP_FAILED"] },
     { secretsState: "DELETING" },
   );
-  // No plaintext left in the run's log files; never throws, so deletion below always follows.
-  await redactRunLogs(ctx, run);
   let providerKind = "";
   let location = "";
+  let deletedAt = new Date();
   try {
     const store = await recordedStore(ctx, run);
     location =
@@ -73,11 +79,16 @@ export const cleanup: THandler<"runs.cleanup"> = async ({ runId }, job, ctx) => 
       providerKind = provider.kind;
       await provider.cleanup({ runId, workspaceId: run.workspaceId });
       await verifyGone(provider, runId);
+      // The moment the store reported nothing left (before the executor's own release, which on
+      // AWS lists the region's job definitions).
+      deletedAt = new Date();
     } finally {
       await close().catch(() => {});
     }
     await releaseExecutor(ctx, run);
   } catch (error) {
+    // The log files are redacted on the first attempt whatever the store does (never throws).
+    await redactRunLogs(ctx, run);
     const message = error instanceof Error ? error.message : "unknown error";
     await bumpCleanupAttempts(ctx.db, runId, message);
     const permanent = error instanceof ProviderError && !error.retryable;
@@ -94,7 +105,8 @@ export const cleanup: THandler<"runs.cleanup"> = async ({ runId }, job, ctx) => 
     }
     throw error;
   }
-  const deletedAt = new Date();
+  // No plaintext left in the run's log files either; never throws.
+  await redactRunLogs(ctx, run);
   await updateRunIf(
     ctx.db,
     runId,

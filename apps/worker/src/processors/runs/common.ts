@@ -61,7 +61,12 @@ export function stopOutcome(
     : { status: "CANCELLED", errorMessage: cancelled };
 }
 
-/** Moves a run to a terminal status (once) and schedules the deletion of its secrets. */
+/**
+ * Moves a run to a terminal status (once: the status condition lets one of any number of racing
+ * callers through) and schedules the deletion of its secrets. The deletion is scheduled before the
+ * audit event and the webhook, which nothing about it waits for; a second caller enqueues the same
+ * job id, which is one job.
+ */
 export async function finishRun(
   ctx: TProcessorContext,
   run: TRun,
@@ -74,12 +79,15 @@ export async function finishRun(
     { status: ["SUBMITTED", "RUNNING"] },
     { status, finishedAt: new Date(), ...extra },
   );
-  if (updated) await workerAudit(ctx, run, "run.finished", { status, exitCode: extra.exitCode ?? null });
-  if (updated) await emit(ctx, "run.finished", updated);
   const current = updated ?? run;
-  if (!isTerminal(current.status)) return;
-  if (current.secretsState !== "NONE" && current.secretsState !== "DELETED")
-    await enqueue(ctx.queues, "runs.cleanup", { runId: run.id });
+  try {
+    if (isTerminal(current.status) && current.secretsState !== "NONE" && current.secretsState !== "DELETED")
+      await enqueue(ctx.queues, "runs.cleanup", { runId: run.id });
+  } finally {
+    // Recorded even when the enqueue failed: a retry finds the run ended already and would not.
+    if (updated) await workerAudit(ctx, run, "run.finished", { status, exitCode: extra.exitCode ?? null });
+    if (updated) await emit(ctx, "run.finished", updated);
+  }
 }
 
 /**

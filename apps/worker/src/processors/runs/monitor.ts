@@ -15,16 +15,19 @@ import { finishRun, loadComputeEnv, loadRun, openRunSecrets, OVERDUE, releaseHea
  * its secrets from being deleted. If a batch is refused, a marker takes its place and the log
  * moves on. What is logged about a failure is its kind, never its text (which could quote a line).
  */
-async function collectOutput(ctx: TProcessorContext, run: TRun, executor: TExecutor, final: boolean) {
-  if (!run.runDir || !executor.collect) return;
+async function collectOutput(
+  ctx: TProcessorContext,
+  run: TRun,
+  executor: TExecutor,
+  final: boolean,
+  opening: Promise<string[]> | null,
+) {
+  if (!run.runDir || !executor.collect || !opening) return;
   let stored: number;
   let collected;
   try {
-    stored = await lastRunLogSeq(ctx.db, run.id);
-    const values =
-      run.secretRefs.length > 0
-        ? (await openRunSecrets(ctx, run, { checkValues: false })).opened.map((s) => s.value)
-        : [];
+    const [seq, values] = await Promise.all([lastRunLogSeq(ctx.db, run.id), opening]);
+    stored = seq;
     collected = await executor.collect({
       runDir: run.runDir,
       offset: run.logOffset,
@@ -78,6 +81,21 @@ async function collectOutput(ctx: TProcessorContext, run: TRun, executor: TExecu
   }
 }
 
+/**
+ * The run's secret values for the redactor of its console. Started before the look at the head:
+ * opening is the costliest step between a head's end and FINISHED, and the look does not need it.
+ * A failure is caught here and met again (and reported) where the values are awaited.
+ */
+function openForRedactor(ctx: TProcessorContext, run: TRun, executor: TExecutor): Promise<string[]> | null {
+  if (!run.runDir || !executor.collect) return null;
+  const opening =
+    run.secretRefs.length > 0
+      ? openRunSecrets(ctx, run, { checkValues: false }).then((o) => o.opened.map((s) => s.value))
+      : Promise.resolve([]);
+  opening.catch(() => undefined);
+  return opening;
+}
+
 /** Looks at a running run; re-schedules itself until the run ends, then schedules the cleanup. */
 export const monitor: THandler<"runs.monitor"> = async ({ runId }, job, ctx, token) => {
   const run = await loadRun(ctx, runId);
@@ -93,11 +111,13 @@ export const monitor: THandler<"runs.monitor"> = async ({ runId }, job, ctx, tok
     return { cancelling: true };
   }
   const head = { runId, runDir: run.runDir, ref: run.executorRef };
+  let lookAgain = false;
   const outcome = await withTarget(ctx, ce, async ({ executor }) => {
+    const opening = openForRedactor(ctx, run, executor);
     const state = await executor.status(head);
     if (state.state === "finished") {
       // One pass to the end of the console (opening the run's secrets once for the redactor), then the end.
-      await collectOutput(ctx, run, executor, true);
+      await collectOutput(ctx, run, executor, true, opening);
       await finishRun(ctx, run, state.exitCode === 0 ? "SUCCEEDED" : "FAILED", {
         exitCode: state.exitCode,
         errorMessage: state.exitCode === 0 ? null : `Nextflow exited with code ${state.exitCode}`,
@@ -105,13 +125,16 @@ export const monitor: THandler<"runs.monitor"> = async ({ runId }, job, ctx, tok
       await releaseHead(ctx, executor, head);
       return { finished: state.exitCode };
     }
-    await collectOutput(ctx, run, executor, false);
+    await collectOutput(ctx, run, executor, false, opening);
     if (state.state === "vanished") {
       await finishRun(ctx, run, "LOST", { errorMessage: state.detail });
       await releaseHead(ctx, executor, head);
       return { lost: true };
     }
-    if (executor.watchExit && ctx.exitWatch) {
+    if (ctx.exitWatch?.takeHeadGone(runId)) {
+      // The head ended while this look ran (its watch found it gone): no watch again, and no interval.
+      lookAgain = true;
+    } else if (executor.watchExit && ctx.exitWatch) {
       const watchExit = executor.watchExit.bind(executor);
       ctx.exitWatch.ensure(
         runId,
@@ -132,6 +155,6 @@ export const monitor: THandler<"runs.monitor"> = async ({ runId }, job, ctx, tok
     return outcome;
   }
   // Still running: look again shortly, as the same job (one monitor per run, surviving restarts).
-  await job.moveToDelayed(Date.now() + ctx.runtime.monitorIntervalMs, token);
+  await job.moveToDelayed(Date.now() + (lookAgain ? 0 : ctx.runtime.monitorIntervalMs), token);
   throw new DelayedError();
 };

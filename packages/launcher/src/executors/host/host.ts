@@ -10,6 +10,7 @@ import {
   HEAD_FLAGS,
   type TCollected,
   type TCollectRequest,
+  type TExitSignal,
   type THeadHandle,
   type TRunLaunch,
 } from "../../executor";
@@ -326,12 +327,12 @@ export function hostError(error: unknown): ExecutorError {
  * by whatever wrote into the directory; `wake` is bound to the run the directory was opened for, so
  * the worst a pipeline can do is wake its own run's check early (see TExecutor.watchExit).
  */
-export function watchHostExit(head: THeadHandle, wake: () => void): () => void {
+export function watchHostExit(head: THeadHandle, wake: (signal: TExitSignal) => void): () => void {
   let watcher: FSWatcher;
   try {
     if (!lstatSync(head.runDir).isDirectory()) return () => {};
     watcher = watch(head.runDir, { persistent: false, recursive: false }, (_event, name) => {
-      if (name === "exitcode") wake();
+      if (name === "exitcode") wake("file");
     });
   } catch {
     return () => {}; // no watch (inotify limits, the directory gone): the monitor's poll still sees the end

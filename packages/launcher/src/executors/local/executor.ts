@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import type { TExecutor, THeadState } from "../../executor";
+import type { TExecutor, TExitSignal, THeadHandle, THeadState } from "../../executor";
 import { readExitCode } from "../../head-script";
 import { sandboxArgs, sandboxBaseEnv, SandboxError } from "../../sandbox";
 import {
@@ -52,6 +52,15 @@ function signal(pid: number, sig: NodeJS.Signals | 0): boolean {
   }
 }
 
+/**
+ * Heads this process spawned and that have not exited yet, by ref, with who waits for their end.
+ * The child's exit event comes from the kernel the moment bwrap's outer process is reaped: no
+ * poll, no file the pipeline could write. Only this process has it; a head spawned by an earlier
+ * worker process is not here, and its watch has the exit code file (and the monitor's poll).
+ * An entry goes when its head exits, so this holds at most the heads running now.
+ */
+const exitWaiters = new Map<string, Set<() => void>>();
+
 function parseRef(ref: string): { pid: number; started: string } | null {
   const m = REF.exec(ref);
   return m ? { pid: Number(m[1]), started: m[2]! } : null;
@@ -87,6 +96,14 @@ async function spawnHead(host: THostOptions, runDir: string, head: THostHeadSpec
   });
   if (spawned) throw new SandboxError(`the sandbox could not start (${spawned.message})`);
   const pid = child.pid!;
+  // Listened to from the start: the head can end before its ref is known, and then nobody waits for it.
+  let ref: string | null = null;
+  child.once("exit", () => {
+    if (ref === null) return;
+    const waiters = exitWaiters.get(ref);
+    exitWaiters.delete(ref);
+    for (const waiter of waiters ?? []) waiter();
+  });
   if (!host.unsafeUnsandboxed) {
     // bwrap reports a failed setup on stderr and exits at once; a running head keeps quiet.
     let stderr = "";
@@ -102,7 +119,22 @@ async function spawnHead(host: THostOptions, runDir: string, head: THostHeadSpec
   }
   child.unref();
   const started = await startTime(pid);
-  return `${pid}:${started ?? "?"}`;
+  ref = `${pid}:${started ?? "?"}`;
+  if (child.exitCode === null && child.signalCode === null) exitWaiters.set(ref, new Set());
+  return ref;
+}
+
+/** The exit code file watch, plus the child's exit event where this process spawned the head. */
+function watchLocalExit(head: THeadHandle, wake: (signal: TExitSignal) => void): () => void {
+  const stopFile = watchHostExit(head, wake);
+  const waiters = exitWaiters.get(head.ref);
+  if (!waiters) return stopFile;
+  const waiter = () => wake("exit");
+  waiters.add(waiter);
+  return () => {
+    waiters.delete(waiter);
+    stopFile();
+  };
 }
 
 /**
@@ -152,14 +184,21 @@ export function localExecutor(host: THostOptions): TExecutor {
       // Outer bwrap → the sandbox's pid 1 (bwrap's init, leader of the run's session). TERM the
       // session so Nextflow stops its tasks; KILL pid 1 after a grace period, which ends every
       // process of the pid namespace at once.
-      const inner = await childrenOf(pid);
-      for (const p of inner) signal(-p, "SIGTERM");
+      // Done when the sandbox's pid 1 has ended too, not only the outer bwrap: the outer exits as
+      // soon as the head script does, while pid 1 stays until Nextflow and its tasks have (the run
+      // was otherwise recorded CANCELLED with them still shutting down, and nobody KILLed pid 1).
+      const inner = await Promise.all(
+        (await childrenOf(pid)).map(async (p) => ({ pid: p, started: await startTime(p) })),
+      );
+      for (const p of inner) signal(-p.pid, "SIGTERM");
       signal(-pid, "SIGTERM");
+      const alive = async (p: { pid: number; started: string | null }) =>
+        p.started !== null && (await startTime(p.pid)) === p.started;
       for (let i = 0; i < 100; i++) {
         await new Promise((r) => setTimeout(r, 100));
-        if ((await startTime(pid)) !== started) return;
+        if (!(await alive({ pid, started })) && !(await Promise.all(inner.map(alive))).includes(true)) return;
       }
-      for (const p of inner) signal(p, "SIGKILL");
+      for (const p of inner) if (await alive(p)) signal(p.pid, "SIGKILL");
       signal(-pid, "SIGKILL");
     },
 
@@ -180,7 +219,7 @@ export function localExecutor(host: THostOptions): TExecutor {
 
     collect: collectHostOutput,
 
-    watchExit: watchHostExit,
+    watchExit: watchLocalExit,
 
     async close() {},
   };
