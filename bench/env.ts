@@ -54,6 +54,10 @@ export const listsEnv = {
   get requests() {
     return count("BENCH_REQUESTS", 2000, 1);
   },
+  /** Interleaved rounds the requests are split into (every scenario runs once per round, the order rotated). */
+  get rounds() {
+    return count("BENCH_ROUNDS", 5, 1);
+  },
   /** Secrets and runs seeded in the benchmark's workspace. */
   get secrets() {
     return count("BENCH_SECRETS", 1000, 50);

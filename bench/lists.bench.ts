@@ -3,12 +3,14 @@
  *
  *   node --import tsx bench/lists.bench.ts        (or `npm run bench:lists` from the root)
  *
- * Scenarios, each at the same concurrency, side by side in one process:
+ * Scenarios, each at the same concurrency, interleaved in rounds, from a load generator in a worker
+ * thread (load-worker.mjs) against one node:http server:
  * - `health`: a GET answered with one `select 1` (the web's /api/health minus its Redis ping);
  * - `secrets.list` / `runs.list`: a page of 50 over HTTP with a bearer token, through tRPC's fetch
  *   adapter, the real router, authentication (identityFromToken) and superjson;
- * - `floor(...)`: `health`, then the very statements that list request sent (captured on the wire:
- *   token lookup, access check, the page) replayed one after the other on the same pool.
+ * - `floor(...)`: a GET answered with what `health` does, then the very statements that list request
+ *   sent (captured on the wire: token lookup, access check, the page), replayed one after the other
+ *   as prepared statements on the same pool.
  *
  * Goal: each list serves at least half the floor's throughput, and its p99 stays within 10× the
  * health check's. The server here is a plain node:http server around the API's fetch handler, not
@@ -20,14 +22,22 @@ import { randomUUID } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { createServer, Agent, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createRequire } from "node:module";
+import { loadavg } from "node:os";
 import { dirname, join, relative } from "node:path";
-import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import { freePort, startEmbeddedPostgres } from "@lockstep/devstack";
 // By path: bench/ is not a workspace package, and each package exports its source.
 import { appRouter, identityFromToken, type TContext } from "../packages/api/src/index";
 import { generateAccessToken } from "../packages/auth/src/index";
-import { createDatabase, insertAccessToken, pingDatabase, sql as dsql, type TDatabase } from "../packages/db/src/index";
+import {
+  createDatabase,
+  insertAccessToken,
+  pingDatabase,
+  sql as dsql,
+  touchAccessToken,
+  type TDatabase,
+} from "../packages/db/src/index";
 import { runMigrations } from "../packages/db/src/migrate";
 import { listsEnv } from "./env";
 
@@ -52,13 +62,23 @@ export type TScenarioResult = {
   p50Ms: number;
   p99Ms: number;
   errors: number;
+  /**
+   * CPU of this Node process per request, in ms (process.cpuUsage over the scenario's bursts): the
+   * server's work plus the load generator's, not Postgres'. Much steadier than req/s on a shared machine.
+   */
+  nodeCpuMsPerRequest: number;
+  /** The first error's message, if any failed. */
+  firstError: string | null;
 };
 export type TListsBenchResult = {
   at: string;
   concurrency: number;
   requests: number;
+  rounds: number;
   seeded: { secrets: number; runs: number };
   statementsPerRequest: Record<string, number>;
+  /** Bytes of one answer (a page of 50), as sent. */
+  pageBytes: Record<string, number>;
   scenarios: TScenarioResult[];
   goals: Array<{
     list: string;
@@ -66,7 +86,11 @@ export type TListsBenchResult = {
     p99VsHealth: number;
     meetsThroughput: boolean;
     meetsP99: boolean;
+    /** Node CPU per request, the list's over its floor's (informational: Postgres' share is not in it). */
+    nodeCpuVsFloor: number;
   }>;
+  /** os.loadavg()[0] when the measurement started and ended (2 cores: above 2 the machine was shared). */
+  loadAverage: { start: number; end: number };
 };
 
 /** A context field the list procedures never touch: using one is a bug in the benchmark, so it throws. */
@@ -117,12 +141,29 @@ async function seed(db: TDatabase, secrets: number, runs: number) {
   return { workspaceId: ws!.id, token: t.token };
 }
 
-function startServer(db: TDatabase): Promise<{ server: Server; port: number }> {
+type TSql = ReturnType<typeof createDatabase>["sql"];
+/** The statements one list request sent, captured on the wire, replayed by the floor's route. */
+type TStatements = Array<{ query: string; parameters: unknown[] }>;
+
+function startServer(
+  db: TDatabase,
+  sql: TSql,
+  floors: Map<string, TStatements>,
+): Promise<{ server: Server; port: number }> {
   // A rejected answer becomes a 500 (the bench counts it) instead of an unhandled rejection.
   const server = createServer((req, res) => void answer(req, res).catch(() => res.writeHead(500).end()));
   async function answer(req: IncomingMessage, res: ServerResponse) {
     if (req.url === "/health") {
       await pingDatabase(db);
+      res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
+      return;
+    }
+    // The floor: what /health does, then the list's statements one after the other, as prepared
+    // statements (as the API sends them: packages/db/src/queries/prepared.ts), and the same tiny answer.
+    const statements = req.url?.startsWith("/floor/") ? floors.get(req.url.slice("/floor/".length)) : undefined;
+    if (statements) {
+      await pingDatabase(db);
+      for (const s of statements) await sql.unsafe(s.query, s.parameters as never[], { prepare: true });
       res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
       return;
     }
@@ -176,42 +217,49 @@ function get(
 const quantile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 
-/** Runs `op` `requests` times with `concurrency` in flight; an op that throws counts as an error, its time left out. */
-async function measure(
-  scenario: string,
-  requests: number,
-  concurrency: number,
-  op: () => Promise<void>,
-): Promise<TScenarioResult> {
-  const times: number[] = [];
-  let errors = 0;
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < requests) {
-        next++;
-        const t0 = performance.now();
-        try {
-          await op();
-          times.push(performance.now() - t0);
-        } catch {
-          errors++;
-        }
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  times.sort((a, b) => a - b);
+/** What the load generator (load-worker.mjs) is asked for, and answers. */
+type TBurst = { path: string; headers: Record<string, string>; requests: number };
+type TSamples = { times: number[]; seconds: number; errors: number; firstError: string | null };
+type TBurstSamples = TSamples & { cpuMicros: number };
+
+/** The load generator: a worker thread (load-worker.ts), so the client's work is not the server's. */
+function startLoad(port: number, concurrency: number) {
+  const worker = new Worker(new URL("./load-worker.mjs", import.meta.url), { workerData: { port, concurrency } });
+  const failed = new Promise<never>((_, reject) => worker.once("error", reject));
+  return {
+    /** `requests` GETs of `path`, `concurrency` at once; a non-200 answer counts as an error, its time left out. */
+    burst: async (path: string, headers: Record<string, string>, requests: number): Promise<TBurstSamples> => {
+      const cpu = process.cpuUsage();
+      const samples = await Promise.race([
+        failed,
+        new Promise<TSamples>((resolve) => {
+          worker.once("message", resolve);
+          worker.postMessage({ path, headers, requests } satisfies TBurst);
+        }),
+      ]);
+      const used = process.cpuUsage(cpu);
+      return { ...samples, cpuMicros: used.user + used.system };
+    },
+    stop: () => worker.terminate(),
+  };
+}
+
+/** One scenario's figures over all its rounds: req/s over the time its own rounds took. */
+function summarise(scenario: string, samples: TBurstSamples[]): TScenarioResult {
+  const times = samples.flatMap((s) => s.times).sort((a, b) => a - b);
+  const seconds = samples.reduce((sum, s) => sum + s.seconds, 0);
   const round = (n: number) => Math.round(n * 100) / 100;
   return {
     scenario,
-    requests,
+    requests: times.length + samples.reduce((sum, s) => sum + s.errors, 0),
     seconds: round(seconds),
     perSecond: round(times.length / seconds),
     p50Ms: round(quantile(times, 0.5)),
     p99Ms: round(quantile(times, 0.99)),
-    errors,
+    errors: samples.reduce((sum, s) => sum + s.errors, 0),
+    nodeCpuMsPerRequest:
+      Math.round((samples.reduce((sum, s) => sum + s.cpuMicros, 0) / 1000 / Math.max(1, times.length)) * 1000) / 1000,
+    firstError: samples.find((s) => s.firstError !== null)?.firstError ?? null,
   };
 }
 
@@ -221,11 +269,13 @@ export async function benchLists(opts: {
   requests?: number;
   secrets?: number;
   runs?: number;
+  rounds?: number;
 }): Promise<TListsBenchResult> {
   const concurrency = opts.concurrency ?? listsEnv.concurrency;
   const requests = opts.requests ?? listsEnv.requests;
   const secrets = opts.secrets ?? listsEnv.secrets;
   const runs = opts.runs ?? listsEnv.runs;
+  const rounds = Math.min(opts.rounds ?? listsEnv.rounds, requests);
   await runMigrations(opts.databaseUrl);
   let capture: Array<{ query: string; parameters: unknown[] }> | null = null;
   const { db, sql, close } = createDatabase(opts.databaseUrl, {
@@ -233,51 +283,63 @@ export async function benchLists(opts: {
     applicationName: "lockstep-bench",
     onQuery: (query, parameters) => void capture?.push({ query, parameters }),
   });
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  const { server, port } = await startServer(db);
+  const agent = new Agent({ keepAlive: true, maxSockets: 2 });
+  const floors = new Map<string, TStatements>();
+  const { server, port } = await startServer(db, sql, floors);
+  const load = startLoad(port, concurrency);
   try {
     const { workspaceId, token } = await seed(db, secrets, runs);
     const auth = { authorization: `Bearer ${token}` };
     const path = (procedure: string) =>
       `/api/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify({ json: { workspaceId, limit: 50 } }))}`;
-    const list = (procedure: string) => async () => {
-      const r = await get(agent, port, path(procedure), auth);
-      if (r.status !== 200) throw new Error(`${procedure}: HTTP ${r.status}`);
-    };
-    const health = async () => {
-      const r = await get(agent, port, "/health");
-      if (r.status !== 200) throw new Error(`health: HTTP ${r.status}`);
-    };
-
     // Correctness first: each list answers a full page, and the statements it sends are captured for its floor.
+    const pageBytes: Record<string, number> = {};
     const statementsOf = async (procedure: string) => {
-      await identityFromToken(db, token, "127.0.0.1"); // records the token's first use, so the capture is a steady-state request
-      await new Promise((r) => setTimeout(r, 50));
+      // Record the token's use first (awaited: the API's own touch is not, and under load it could
+      // land inside the capture), so the captured request is a steady-state one.
+      const who = await identityFromToken(db, token, "127.0.0.1");
+      if (who?.via === "token") await touchAccessToken(db, who.tokenId, "127.0.0.1");
       capture = [];
       const r = await get(agent, port, path(procedure), auth);
       const sent = capture;
       capture = null;
+      pageBytes[procedure] = Buffer.byteLength(r.body);
       const rows = (JSON.parse(r.body) as { result: { data: { json: unknown[] } } }).result.data.json;
       if (r.status !== 200 || rows.length !== 50)
         throw new Error(`${procedure} answered HTTP ${r.status} with ${rows.length} rows, not a page of 50`);
       return sent;
     };
-    const floors = { "secrets.list": await statementsOf("secrets.list"), "runs.list": await statementsOf("runs.list") };
-    const floor = (statements: Array<{ query: string; parameters: unknown[] }>) => async () => {
-      await health();
-      for (const s of statements) await sql.unsafe(s.query, s.parameters as never[]);
-    };
+    for (const procedure of ["secrets.list", "runs.list"]) floors.set(procedure, await statementsOf(procedure));
+    for (const [procedure, statements] of floors) {
+      const r = await get(agent, port, `/floor/${procedure}`);
+      if (r.status !== 200) throw new Error(`floor(${procedure}) answered HTTP ${r.status}`);
+      if (statements.length === 0) throw new Error(`${procedure}: no statement captured`);
+      // A list reads: a write in the capture (a token's use being recorded) would not be the steady state.
+      const write = statements.find((st) => !/^\s*select\b/i.test(st.query));
+      if (write) throw new Error(`${procedure}: the captured request wrote (${write.query.slice(0, 40)}…)`);
+    }
 
-    const scenarios: Array<[string, () => Promise<void>]> = [
-      ["health", health],
-      ["floor(secrets.list)", floor(floors["secrets.list"])],
-      ["secrets.list", list("secrets.list")],
-      ["floor(runs.list)", floor(floors["runs.list"])],
-      ["runs.list", list("runs.list")],
+    // Every scenario is one GET from the load generator: [name, path, headers].
+    const scenarios: Array<[string, string, Record<string, string>]> = [
+      ["health", "/health", {}],
+      ["floor(secrets.list)", "/floor/secrets.list", {}],
+      ["secrets.list", path("secrets.list"), auth],
+      ["floor(runs.list)", "/floor/runs.list", {}],
+      ["runs.list", path("runs.list"), auth],
     ];
-    for (const [name, op] of scenarios) await measure(`${name} (warm-up)`, Math.min(200, requests), concurrency, op);
-    const results: TScenarioResult[] = [];
-    for (const [name, op] of scenarios) results.push(await measure(name, requests, concurrency, op));
+    for (const [, p, h] of scenarios) await load.burst(p, h, Math.min(200, requests));
+    // Interleaved: each round runs every scenario for its share of the requests, the order rotated
+    // each round, so a busy moment of the (shared) machine falls on every scenario alike.
+    const loadStart = Math.round(loadavg()[0]! * 100) / 100;
+    const samples = new Map<string, TBurstSamples[]>(scenarios.map(([name]) => [name, []]));
+    for (let r = 0; r < rounds; r++) {
+      const share = Math.floor(requests / rounds) + (r < requests % rounds ? 1 : 0);
+      for (let i = 0; i < scenarios.length; i++) {
+        const [name, p, h] = scenarios[(i + r) % scenarios.length]!;
+        samples.get(name)!.push(await load.burst(p, h, share));
+      }
+    }
+    const results = scenarios.map(([name]) => summarise(name, samples.get(name)!));
 
     const byName = new Map(results.map((r) => [r.scenario, r]));
     const goals = (["secrets.list", "runs.list"] as const).map((l) => {
@@ -292,18 +354,25 @@ export async function benchLists(opts: {
         p99VsHealth,
         meetsThroughput: throughputVsFloor >= 0.5,
         meetsP99: p99VsHealth <= 10,
+        nodeCpuVsFloor: Math.round((r.nodeCpuMsPerRequest / f.nodeCpuMsPerRequest) * 100) / 100,
       };
     });
     return {
       at: new Date().toISOString(),
       concurrency,
       requests,
+      rounds,
       seeded: { secrets, runs },
-      statementsPerRequest: { "secrets.list": floors["secrets.list"].length, "runs.list": floors["runs.list"].length },
+      statementsPerRequest: Object.fromEntries(
+        [...floors].map(([procedure, statements]) => [procedure, statements.length]),
+      ),
+      pageBytes,
       scenarios: results,
+      loadAverage: { start: loadStart, end: Math.round(loadavg()[0]! * 100) / 100 },
       goals,
     };
   } finally {
+    await load.stop();
     agent.destroy();
     await new Promise((r) => server.close(r));
     await close();
@@ -313,24 +382,24 @@ export async function benchLists(opts: {
 function table(result: TListsBenchResult): string {
   const rows = result.scenarios.map(
     (s) =>
-      `| ${s.scenario.padEnd(20)} | ${String(s.perSecond).padStart(8)} | ${String(s.p50Ms).padStart(7)} | ${String(s.p99Ms).padStart(7)} | ${String(s.errors).padStart(6)} |`,
+      `| ${s.scenario.padEnd(20)} | ${String(s.perSecond).padStart(8)} | ${String(s.p50Ms).padStart(7)} | ${String(s.p99Ms).padStart(7)} | ${String(s.nodeCpuMsPerRequest).padStart(11)} | ${String(s.errors).padStart(6)} |`,
   );
   const goals = result.goals.map(
     (g) =>
-      `| ${g.list.padEnd(12)} | ${String(g.throughputVsFloor).padStart(12)} ${g.meetsThroughput ? "✓" : "✗"} | ${String(g.p99VsHealth).padStart(11)} ${g.meetsP99 ? "✓" : "✗"} |`,
+      `| ${g.list.padEnd(12)} | ${String(g.throughputVsFloor).padStart(12)} ${g.meetsThroughput ? "✓" : "✗"} | ${String(g.p99VsHealth).padStart(11)} ${g.meetsP99 ? "✓" : "✗"} | ${String(g.nodeCpuVsFloor).padStart(15)} |`,
   );
   return [
-    `concurrency ${result.concurrency}, ${result.requests} requests per scenario, ${result.seeded.secrets} secrets and ${result.seeded.runs} runs in the workspace`,
+    `concurrency ${result.concurrency}, ${result.requests} requests per scenario in ${result.rounds} interleaved rounds, ${result.seeded.secrets} secrets and ${result.seeded.runs} runs in the workspace`,
     `statements per request: ${Object.entries(result.statementsPerRequest)
       .map(([k, v]) => `${k} ${v}`)
-      .join(", ")}`,
+      .join(", ")}; load average ${result.loadAverage.start} → ${result.loadAverage.end} (2 cores)`,
     "",
-    "| scenario             |    req/s | p50 ms  | p99 ms  | errors |",
-    "| -------------------- | -------- | ------- | ------- | ------ |",
+    "| scenario             |    req/s | p50 ms  | p99 ms  | node CPU ms | errors |",
+    "| -------------------- | -------- | ------- | ------- | ----------- | ------ |",
     ...rows,
     "",
-    "| list         | ×floor req/s (≥ 0.5) | ×health p99 (≤ 10) |",
-    "| ------------ | -------------------- | ------------------ |",
+    "| list         | ×floor req/s (≥ 0.5) | ×health p99 (≤ 10) | node CPU ×floor |",
+    "| ------------ | -------------------- | ------------------ | --------------- |",
     ...goals,
   ].join("\n");
 }

@@ -10,53 +10,73 @@ const flag = (fallback: "true" | "false") =>
     .default(fallback)
     .transform((v) => v === "true" || v === "1");
 
-/** Read lazily at request time, so `next build` does not need production secrets. */
-export const webEnv = () =>
-  createEnv({
+/** The web's own variables (the database's and the queue's come from their packages). */
+const server = {
+  LOCKSTEP_SEAL_KEYS: z.string().min(1, "LOCKSTEP_SEAL_KEYS must list the public sealing keys (kid:base64url,…)"),
+  NEXTAUTH_SECRET: z.string().min(32, "NEXTAUTH_SECRET must be at least 32 characters"),
+  NEXTAUTH_URL: z.url().optional(),
+  /** Who may create an account until an instance admin saves a policy on the Instance settings page. */
+  LOCKSTEP_SIGNUP: z.enum(["open", "invite", "off"], { error: "must be open, invite or off" }).optional(),
+  /** Deprecated (read for one release): true = open, false = off. LOCKSTEP_SIGNUP wins when both are set. */
+  LOCKSTEP_SIGNUP_ENABLED: z
+    .enum(["true", "false", "1", "0"], { error: "must be true or false" })
+    .transform((v) => v === "true" || v === "1")
+    .optional(),
+  /**
+   * Behind exactly one reverse proxy that appends the client's address to X-Forwarded-For: use
+   * that entry (the last) as the client address. Otherwise the socket's address is used.
+   */
+  LOCKSTEP_TRUST_PROXY: flag("false"),
+  /** Largest request body accepted (bytes); enforced by the front door (front-door.mjs), which reads the same variable. */
+  LOCKSTEP_MAX_BODY_BYTES: z.coerce
+    .number({ error: "LOCKSTEP_MAX_BODY_BYTES must be a number of bytes" })
+    .int()
+    .positive()
+    .default(1024 * 1024),
+  /** Longest lifetime of a new access token, in days. */
+  LOCKSTEP_TOKEN_MAX_DAYS: z.coerce
+    .number({ error: "LOCKSTEP_TOKEN_MAX_DAYS must be a number of days" })
+    .int()
+    .min(1)
+    .max(3650)
+    .default(90),
+  /** Sign-ups accepted per client address per hour (raise it for many users behind one NAT). */
+  LOCKSTEP_SIGNUPS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).default(10),
+  /** Directories local-path pipelines may live in (colon-separated absolute paths); unset refuses every local path. */
+  LOCKSTEP_LOCAL_PIPELINE_ROOTS: ZLocalPipelineRoots,
+  OIDC_ISSUER: z.url({ error: "OIDC_ISSUER must be the issuer URL" }).optional(),
+  OIDC_CLIENT_ID: z.string().optional(),
+  OIDC_CLIENT_SECRET: z.string().optional(),
+  OIDC_DISPLAY_NAME: z.string().default("Single sign-on"),
+};
+
+function readWebEnv() {
+  return createEnv({
     // DATABASE_URL, REDIS_URL and the queue prefix: declared once, by their packages.
     extends: [dbEnv(), queueEnv()],
-    server: {
-      LOCKSTEP_SEAL_KEYS: z.string().min(1, "LOCKSTEP_SEAL_KEYS must list the public sealing keys (kid:base64url,…)"),
-      NEXTAUTH_SECRET: z.string().min(32, "NEXTAUTH_SECRET must be at least 32 characters"),
-      NEXTAUTH_URL: z.url().optional(),
-      /** Who may create an account until an instance admin saves a policy on the Instance settings page. */
-      LOCKSTEP_SIGNUP: z.enum(["open", "invite", "off"], { error: "must be open, invite or off" }).optional(),
-      /** Deprecated (read for one release): true = open, false = off. LOCKSTEP_SIGNUP wins when both are set. */
-      LOCKSTEP_SIGNUP_ENABLED: z
-        .enum(["true", "false", "1", "0"], { error: "must be true or false" })
-        .transform((v) => v === "true" || v === "1")
-        .optional(),
-      /**
-       * Behind exactly one reverse proxy that appends the client's address to X-Forwarded-For: use
-       * that entry (the last) as the client address. Otherwise the socket's address is used.
-       */
-      LOCKSTEP_TRUST_PROXY: flag("false"),
-      /** Largest request body accepted (bytes); enforced by the front door (front-door.mjs), which reads the same variable. */
-      LOCKSTEP_MAX_BODY_BYTES: z.coerce
-        .number({ error: "LOCKSTEP_MAX_BODY_BYTES must be a number of bytes" })
-        .int()
-        .positive()
-        .default(1024 * 1024),
-      /** Longest lifetime of a new access token, in days. */
-      LOCKSTEP_TOKEN_MAX_DAYS: z.coerce
-        .number({ error: "LOCKSTEP_TOKEN_MAX_DAYS must be a number of days" })
-        .int()
-        .min(1)
-        .max(3650)
-        .default(90),
-      /** Sign-ups accepted per client address per hour (raise it for many users behind one NAT). */
-      LOCKSTEP_SIGNUPS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).default(10),
-      /** Directories local-path pipelines may live in (colon-separated absolute paths); unset refuses every local path. */
-      LOCKSTEP_LOCAL_PIPELINE_ROOTS: ZLocalPipelineRoots,
-      OIDC_ISSUER: z.url({ error: "OIDC_ISSUER must be the issuer URL" }).optional(),
-      OIDC_CLIENT_ID: z.string().optional(),
-      OIDC_CLIENT_SECRET: z.string().optional(),
-      OIDC_DISPLAY_NAME: z.string().default("Single sign-on"),
-    },
+    server,
     client: {},
     experimental__runtimeEnv: {},
     emptyStringAsUndefined: true,
   });
+}
+
+let last: { names: string[]; values: Array<string | undefined>; env: ReturnType<typeof readWebEnv> } | null = null;
+
+/**
+ * Read lazily at request time, so `next build` does not need production secrets; parsed again
+ * only when one of the variables it read has changed. A parse is about 2 ms of zod and a tRPC
+ * request reads the configuration several times (issue #15), so the same values give the same
+ * object; a changed (or invalid) variable is seen by the very next call.
+ */
+export const webEnv = () => {
+  const seen = last;
+  if (seen && seen.names.every((name, i) => process.env[name] === seen.values[i])) return seen.env;
+  const env = readWebEnv();
+  const names = [...new Set([...Object.keys(server), ...Object.keys(env)])];
+  last = { names, values: names.map((name) => process.env[name]), env };
+  return env;
+};
 
 export type TWebEnv = ReturnType<typeof webEnv>;
 

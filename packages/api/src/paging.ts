@@ -16,6 +16,27 @@ export function withCursor<S extends z.ZodRawShape>(row: z.ZodObject<S>) {
   });
 }
 
+/**
+ * A list's output schema: an array of its rows (each `withCursor`). tRPC checks an output with
+ * `parseAsync`, which in zod 4 leaves out the compiled fast path for objects: a page of 50 runs
+ * took 0.44 ms that way against 0.09 ms with `parse` (issue #15). The schema is the same, so is the
+ * answer and so is a refusal (a ZodError); a schema with an asynchronous refinement, which `parse`
+ * cannot run, still gets the asynchronous parse.
+ */
+export function pageOutput<R extends z.ZodType>(row: R): z.ZodArray<R> {
+  const schema = z.array(row);
+  const parseAsync = schema.parseAsync.bind(schema);
+  schema.parseAsync = ((data: unknown, params?: z.core.ParseContext<z.core.$ZodIssue>) => {
+    try {
+      return Promise.resolve(schema.parse(data, params));
+    } catch (error) {
+      if (error instanceof z.core.$ZodAsyncError) return parseAsync(data, params);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }) as typeof schema.parseAsync;
+  return schema;
+}
+
 /** The previous page's last (key, id) for the query; a cursor of another sort order is refused by name. */
 export function pageOf(input: TPageInput, sort = "default"): TPage {
   const cursor = input.cursor ? decodeCursor(input.cursor) : null;
@@ -43,8 +64,10 @@ export function cursored<R extends { cursorKey: string }>(
   sort: string,
   idOf: (row: R) => string,
 ): Array<Omit<R, "cursorKey"> & { cursor: string }> {
-  return rows.map(({ cursorKey, ...rest }) => ({
-    ...rest,
-    cursor: encodeCursor({ sort, key: cursorKey, id: idOf({ cursorKey, ...rest } as R) }),
-  }));
+  return rows.map((row) => {
+    // One copy per row (a page is 50 to 200 rows): the id is read from the row as it came.
+    const cursor = encodeCursor({ sort, key: row.cursorKey, id: idOf(row) });
+    const { cursorKey: _key, ...rest } = row;
+    return { ...rest, cursor };
+  });
 }

@@ -1,5 +1,4 @@
 import { initTRPC, TRPCError } from "@trpc/server";
-import superjson from "superjson";
 import { z, ZodError } from "zod";
 import {
   can,
@@ -23,6 +22,7 @@ import {
 } from "@lockstep/db";
 import type { TQueues } from "@lockstep/queue";
 import { AppError, toTRPCError } from "./errors";
+import { apiTransformer } from "./transformer";
 
 /**
  * Who calls: a browser session, or an access token with its scopes (checked per procedure). `user`:
@@ -72,7 +72,8 @@ const t = initTRPC
   .context<TContext>()
   .meta<TMeta>()
   .create({
-    transformer: superjson,
+    // superjson on the wire; plain-JSON answers skip its walk (transformer.ts).
+    transformer: apiTransformer,
     errorFormatter({ shape, error }) {
       // Field messages from zod so a form can show each next to its input; never the input itself.
       // A domain error about one input (a name already taken) travels the same way.

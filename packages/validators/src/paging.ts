@@ -12,7 +12,14 @@ export const PAGE_MAX = 200;
 
 export type TCursor = { sort: string; key: string; id: string };
 
+// Node's Buffer where there is one (the API writes a cursor per row of every page); the browser's btoa otherwise.
+const NodeBuffer = (
+  globalThis as { Buffer?: { from(text: string, encoding: "utf8"): { toString(encoding: "base64url"): string } } }
+).Buffer;
+
 function toBase64Url(text: string): string {
+  // Buffer's base64url has no padding, like the portable path below.
+  if (NodeBuffer) return NodeBuffer.from(text, "utf8").toString("base64url");
   const bytes = new TextEncoder().encode(text);
   let binary = "";
   for (const b of bytes) binary += String.fromCharCode(b);

@@ -1,4 +1,4 @@
-import { asc, desc, sql, type AnyColumn, type SQL } from "drizzle-orm";
+import { asc, desc, sql, type AnyColumn, type Placeholder, type SQL } from "drizzle-orm";
 import { likePattern } from "@lockstep/validators";
 
 /**
@@ -18,7 +18,11 @@ export function keysetKey(k: TKeyset): SQL<string> {
     : sql<string>`${k.key}`;
 }
 
-export function keysetAfter(k: TKeyset, after: TPage["after"]): SQL | undefined {
+/** `after` may hold placeholders (prepared.ts) instead of the values: the SQL text is the same. */
+export function keysetAfter(
+  k: TKeyset,
+  after: { key: string | Placeholder; id: string | Placeholder } | null | undefined,
+): SQL | undefined {
   if (!after) return undefined;
   const key = k.kind === "timestamp" ? sql`${after.key}::timestamptz` : sql`${after.key}`;
   return k.direction === "asc"
@@ -33,4 +37,9 @@ export function keysetOrder(k: TKeyset): SQL[] {
 /** Case-insensitive "name contains", wildcards in the search taken literally. */
 export function nameContains(column: AnyColumn, search: string | null | undefined): SQL | undefined {
   return search ? sql`${column} ilike ${likePattern(search)}` : undefined;
+}
+
+/** The same condition in a prepared statement: the placeholder's value is `likePattern(search)`. */
+export function nameContainsSlot(column: AnyColumn, pattern: Placeholder): SQL {
+  return sql`${column} ilike ${pattern}`;
 }

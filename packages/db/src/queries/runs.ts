@@ -1,8 +1,15 @@
 import { and, eq, inArray, isNull, lt, sql } from "drizzle-orm";
-import { isTerminalRunStatus, TERMINAL_RUN_STATUSES, type TRunStatus, type TSecretsState } from "@lockstep/validators";
+import {
+  isTerminalRunStatus,
+  likePattern,
+  TERMINAL_RUN_STATUSES,
+  type TRunStatus,
+  type TSecretsState,
+} from "@lockstep/validators";
 import type { TDatabase, TDbOrTx } from "../client";
 import { runs, users } from "../schema";
-import { keysetAfter, keysetKey, keysetOrder, nameContains, type TKeyset, type TPage } from "./paging";
+import { keysetAfter, keysetKey, keysetOrder, nameContainsSlot, type TKeyset, type TPage } from "./paging";
+import { prepared, slot } from "./prepared";
 
 // The statuses are @lockstep/validators' (one list for every layer); these names are the queries'.
 export const TERMINAL_STATUSES = TERMINAL_RUN_STATUSES;
@@ -37,35 +44,87 @@ export const runsKeyset: TKeyset = { key: runs.submittedAt, id: runs.id, kind: "
  * runs submitted within the same millisecond are neither skipped nor repeated at a page boundary.
  * `search`: part of the pipeline name; `status`: only runs in these states.
  */
+/** What a runs page shows of each run (the API's runOut): not its bindings, copies, versions or head environment. */
+const runListColumns = {
+  id: runs.id,
+  status: runs.status,
+  secretsState: runs.secretsState,
+  pipelineId: runs.pipelineId,
+  pipelineName: runs.pipelineName,
+  repository: runs.repository,
+  revision: runs.revision,
+  computeEnvId: runs.computeEnvId,
+  computeEnvName: runs.computeEnvName,
+  computeEnvKind: runs.computeEnvKind,
+  executorRef: runs.executorRef,
+  runDir: runs.runDir,
+  params: runs.params,
+  secretRefs: runs.secretRefs,
+  launchedBy: runs.launchedBy,
+  exitCode: runs.exitCode,
+  errorMessage: runs.errorMessage,
+  cancelRequested: runs.cancelRequested,
+  progress: runs.progress,
+  submittedAt: runs.submittedAt,
+  provisionedAt: runs.provisionedAt,
+  startedAt: runs.startedAt,
+  finishedAt: runs.finishedAt,
+  secretsDeletedAt: runs.secretsDeletedAt,
+  deadlineAt: runs.deadlineAt,
+  cleanupAttempts: runs.cleanupAttempts,
+  lastCleanupError: runs.lastCleanupError,
+  redaction: runs.redaction,
+};
+export type TRunListRow = { [K in keyof typeof runListColumns]: (typeof runs.$inferSelect)[K] };
+
 export async function listRuns(
   db: TDbOrTx,
   workspaceId: string,
   limit: number,
   page: { after?: string; before?: Date; cursor?: TPage["after"]; search?: string | null; status?: TRunStatus[] } = {},
 ) {
-  const after = page.after
-    ? sql`(${runs.submittedAt}, ${runs.id}) < (select c.submitted_at, c.id from runs c where c.id = ${page.after} and c.workspace_id = ${workspaceId})`
-    : undefined;
-  return db
-    .select({
-      run: runs,
-      launcher: { id: users.id, name: users.name, email: users.email },
-      cursorKey: keysetKey(runsKeyset),
-    })
-    .from(runs)
-    .leftJoin(users, eq(users.id, runs.launchedBy))
-    .where(
-      and(
-        eq(runs.workspaceId, workspaceId),
-        after,
-        keysetAfter(runsKeyset, page.cursor),
-        page.before ? lt(runs.submittedAt, page.before) : undefined,
-        nameContains(runs.pipelineName, page.search),
-        page.status?.length ? inArray(runs.status, page.status) : undefined,
-      ),
-    )
-    .orderBy(...keysetOrder(runsKeyset))
-    .limit(limit);
+  // A list page on every request: built once per shape (prepared.ts), the values bound at each call.
+  const statuses = page.status ?? [];
+  const shape = `runs-page:${page.after ? 1 : 0}${page.before ? 1 : 0}${page.cursor ? 1 : 0}${page.search ? 1 : 0}:${statuses.length}`;
+  return prepared(db, shape, (db, name) =>
+    db
+      .select({
+        run: runListColumns,
+        launcher: { id: users.id, name: users.name, email: users.email },
+        cursorKey: keysetKey(runsKeyset),
+      })
+      .from(runs)
+      .leftJoin(users, eq(users.id, runs.launchedBy))
+      .where(
+        and(
+          eq(runs.workspaceId, slot("workspaceId")),
+          page.after
+            ? sql`(${runs.submittedAt}, ${runs.id}) < (select c.submitted_at, c.id from runs c where c.id = ${slot("after")} and c.workspace_id = ${slot("workspaceId")})`
+            : undefined,
+          keysetAfter(runsKeyset, page.cursor ? { key: slot("cursorKey"), id: slot("cursorId") } : null),
+          page.before ? lt(runs.submittedAt, slot("before")) : undefined,
+          page.search ? nameContainsSlot(runs.pipelineName, slot("search")) : undefined,
+          statuses.length
+            ? inArray(
+                runs.status,
+                statuses.map((_, i) => slot(`status${i}`)),
+              )
+            : undefined,
+        ),
+      )
+      .orderBy(...keysetOrder(runsKeyset))
+      .limit(slot("limit"))
+      .prepare(name),
+  ).execute({
+    workspaceId,
+    after: page.after,
+    cursorKey: page.cursor?.key,
+    cursorId: page.cursor?.id,
+    before: page.before?.toISOString(),
+    search: page.search ? likePattern(page.search) : undefined,
+    ...Object.fromEntries(statuses.map((s, i) => [`status${i}`, s])),
+    limit,
+  });
 }
 
 /** Applies a change only while the run is still in one of `from` (a guard against races). */

@@ -1,12 +1,31 @@
-import { aliasedTable, and, asc, desc, eq, gt, inArray, isNull, lt, ne, sql, type SQL } from "drizzle-orm";
+import {
+  aliasedTable,
+  and,
+  asc,
+  desc,
+  eq,
+  gt,
+  inArray,
+  isNull,
+  lt,
+  ne,
+  sql,
+  type Placeholder,
+  type SQL,
+} from "drizzle-orm";
 import type { TDbOrTx } from "../client";
 import { auditEvents, runs, secrets, secretVersions, users } from "../schema";
-import type { TAuditAction } from "@lockstep/validators";
-import { keysetAfter, keysetKey, keysetOrder, nameContains, type TKeyset, type TPage } from "./paging";
+import { likePattern, type TAuditAction } from "@lockstep/validators";
+import { keysetAfter, keysetKey, keysetOrder, nameContainsSlot, type TKeyset, type TPage } from "./paging";
+import { prepared, slot } from "./prepared";
 
 export type TSecretOwner = { scope: "workspace"; workspaceId: string } | { scope: "user"; userId: string };
 
-function ownerWhere(owner: TSecretOwner): SQL {
+/** An owner whose id may be a placeholder (prepared.ts). */
+type TSlotOwner =
+  { scope: "workspace"; workspaceId: string | Placeholder } | { scope: "user"; userId: string | Placeholder };
+
+function ownerWhere(owner: TSlotOwner): SQL {
   return owner.scope === "workspace"
     ? and(eq(secrets.scope, "workspace"), eq(secrets.workspaceId, owner.workspaceId))!
     : and(eq(secrets.scope, "user"), eq(secrets.userId, owner.userId))!;
@@ -35,8 +54,45 @@ const secretKeysets: Record<TSecretSort, TKeyset> = {
  * it, every row (for internal callers that need the whole set).
  */
 export async function listSecretMetadata(db: TDbOrTx, owner: TSecretOwner, page?: TPage & { sort?: TSecretSort }) {
+  if (!page) return secretMetadata(db, owner);
+  // A list page on every request: built once per shape (prepared.ts), the values bound at each call.
+  const sort = page.sort ?? "name";
+  const shape = `secrets-page:${owner.scope}:${sort}:${page.after ? "after" : "first"}:${page.search ? "search" : "all"}`;
+  return prepared(db, shape, (db, name) =>
+    secretMetadata(
+      db,
+      owner.scope === "workspace"
+        ? { scope: "workspace", workspaceId: slot("ownerId") }
+        : { scope: "user", userId: slot("ownerId") },
+      {
+        sort,
+        after: page.after ? { key: slot("afterKey"), id: slot("afterId") } : null,
+        search: page.search ? slot("search") : null,
+      },
+    )
+      .limit(slot("limit"))
+      .prepare(name),
+  ).execute({
+    ownerId: ownerId(owner),
+    afterKey: page.after?.key,
+    afterId: page.after?.id,
+    search: page.search ? likePattern(page.search) : undefined,
+    limit: page.limit,
+  });
+}
+
+/** The metadata query, in `page.sort` order after `page.after`, names matching `page.search` (a LIKE pattern's placeholder). */
+function secretMetadata(
+  db: TDbOrTx,
+  owner: TSlotOwner,
+  page?: {
+    sort: TSecretSort;
+    after: { key: Placeholder; id: Placeholder } | null;
+    search: Placeholder | null;
+  },
+) {
   const k = secretKeysets[page?.sort ?? "name"];
-  const query = db
+  return db
     .select({
       id: secrets.id,
       name: secrets.name,
@@ -58,9 +114,15 @@ export async function listSecretMetadata(db: TDbOrTx, owner: TSecretOwner, page?
     .leftJoin(updatedBy, eq(updatedBy.id, secrets.updatedBy))
     .leftJoin(lastUsedBy, eq(lastUsedBy.id, secrets.lastUsedBy))
     .leftJoin(runs, eq(runs.id, secrets.lastUsedRunId))
-    .where(and(ownerWhere(owner), keysetAfter(k, page?.after), nameContains(secrets.name, page?.search)))
-    .orderBy(...keysetOrder(k));
-  return page ? query.limit(page.limit) : query;
+    .where(
+      and(
+        ownerWhere(owner),
+        keysetAfter(k, page?.after),
+        page?.search ? nameContainsSlot(secrets.name, page.search) : undefined,
+      ),
+    )
+    .orderBy(...keysetOrder(k))
+    .$dynamic();
 }
 
 export async function findSecretByName(db: TDbOrTx, owner: TSecretOwner, name: string) {

@@ -1,8 +1,9 @@
 import { slugify } from "@lockstep/validators";
-import { and, asc, eq, ne, or, sql } from "drizzle-orm";
+import { and, asc, eq, ne, or, sql, type Placeholder } from "drizzle-orm";
 import type { TDatabase, TDbOrTx, TTx } from "../client";
 import { organizations, orgMembers, users, workspaceParticipants, workspaces } from "../schema";
 import { keysetAfter, keysetKey, keysetOrder, nameContains, type TKeyset, type TPage } from "./paging";
+import { prepared, slot } from "./prepared";
 
 /** People lists: by name, the user id breaking ties (two people may share a name). */
 const byPerson: TKeyset = { key: users.name, id: users.id, kind: "text", direction: "asc" };
@@ -19,7 +20,7 @@ export type TWorkspaceAccessFacts = {
 };
 
 /** Workspaces joined with the user's participation and org membership (the access facts). */
-function workspaceFacts(db: TDatabase, userId: string) {
+function workspaceFacts(db: TDbOrTx, userId: string | Placeholder) {
   return db
     .select({
       workspace: workspaces,
@@ -41,7 +42,12 @@ export async function workspaceAccessFacts(
   userId: string,
   workspaceId: string,
 ): Promise<TWorkspaceAccessFacts | null> {
-  const [row] = await workspaceFacts(db, userId).where(eq(workspaces.id, workspaceId));
+  // Every workspace procedure sends this: built once (prepared.ts).
+  const [row] = await prepared(db, "workspace-access-facts", (db, name) =>
+    workspaceFacts(db, slot("userId"))
+      .where(eq(workspaces.id, slot("workspaceId")))
+      .prepare(name),
+  ).execute({ userId, workspaceId });
   return row ?? null;
 }
 

@@ -3,6 +3,7 @@ import type { TDatabase, TDbOrTx, TTx } from "../client";
 import { accessTokens, oidcAccounts, users, workspaceParticipants, workspaces, type TUser } from "../schema";
 import { hasLiveInvitation } from "./invitations";
 import { keysetAfter, keysetKey, keysetOrder, nameContains, type TKeyset, type TPage } from "./paging";
+import { prepared, slot } from "./prepared";
 import type { TSignupPolicy } from "./instance";
 import { ACCOUNTS_LOCK, consumeSetupCode, instanceHasAdmin, setupCodeMatches } from "./setup";
 
@@ -183,17 +184,21 @@ export async function revokeAllAccessTokens(db: TDatabase, userId: string) {
  * and no cache, so a revoked token fails on its very next request.
  */
 export async function findUserByTokenHash(db: TDatabase, tokenHash: string) {
-  const [row] = await db
-    .select({ token: accessTokens, user: users })
-    .from(accessTokens)
-    .innerJoin(users, eq(users.id, accessTokens.userId))
-    .where(
-      and(
-        eq(accessTokens.tokenHash, tokenHash),
-        isNull(accessTokens.revokedAt),
-        sql`${accessTokens.expiresAt} > now()`,
-      ),
-    );
+  // Every token-authenticated request sends this: built once (prepared.ts).
+  const [row] = await prepared(db, "user-by-token-hash", (db, name) =>
+    db
+      .select({ token: accessTokens, user: users })
+      .from(accessTokens)
+      .innerJoin(users, eq(users.id, accessTokens.userId))
+      .where(
+        and(
+          eq(accessTokens.tokenHash, slot("tokenHash")),
+          isNull(accessTokens.revokedAt),
+          sql`${accessTokens.expiresAt} > now()`,
+        ),
+      )
+      .prepare(name),
+  ).execute({ tokenHash });
   if (!row) return null;
   if (row.token.expiresAt.getTime() <= Date.now()) return null;
   return row;

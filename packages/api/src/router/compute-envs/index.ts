@@ -24,7 +24,7 @@ import {
 import { actorOf } from "../../actor";
 import { AppError } from "../../errors";
 import { createComputeEnv, updateComputeEnv } from "../../services/compute-envs";
-import { cursored, pageOf, ZPageInput } from "../../paging";
+import { cursored, pageOf, pageOutput, ZPageInput } from "../../paging";
 import { router, workspaceProcedure } from "../../trpc";
 import { ZComputeEnvListRow, ZComputeEnvOut } from "../shapes";
 
@@ -61,7 +61,7 @@ export const computeEnvsRouter = router({
   /** By name, one page (search: part of the name). */
   list: workspaceProcedure("workspace:view")
     .input(ZPageInput)
-    .output(z.array(ZComputeEnvListRow))
+    .output(pageOutput(ZComputeEnvListRow))
     .query(async ({ ctx, input }) =>
       cursored(await listComputeEnvs(ctx.db, ctx.workspace.id, pageOf(input, "name")), "name", (c) => c.id).map(
         (c) => ({ ...computeEnvOut(c), cursor: c.cursor }),

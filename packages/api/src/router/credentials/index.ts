@@ -11,7 +11,7 @@ import {
   type TDbOrTx,
 } from "@lockstep/db";
 import { credentialProblem, ZId, type TAuditAction } from "@lockstep/validators";
-import { cursored, pageOf, withCursor, ZPageInput } from "../../paging";
+import { cursored, pageOf, pageOutput, withCursor, ZPageInput } from "../../paging";
 import { AppError } from "../../errors";
 import { sealedFrom, type TValueInput } from "../../services/secrets";
 import { router, workspaceProcedure } from "../../trpc";
@@ -70,7 +70,7 @@ export const credentialsRouter = router({
   /** By name, one page (search: part of the name). */
   list: workspaceProcedure("workspace:view")
     .input(ZPageInput)
-    .output(z.array(withCursor(ZCredentialOut)))
+    .output(pageOutput(withCursor(ZCredentialOut)))
     .query(async ({ ctx, input }) =>
       cursored(await listCredentials(ctx.db, ctx.workspace.id, pageOf(input, "name")), "name", (c) => c.id),
     ),

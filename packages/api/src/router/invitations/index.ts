@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { listInvitationsForEmail } from "@lockstep/db";
 import { encodeCursor, ZId } from "@lockstep/validators";
-import { pageOf, withCursor, ZPageInput } from "../../paging";
+import { pageOf, pageOutput, withCursor, ZPageInput } from "../../paging";
 import { acceptInvitation, declineInvitation, invitationOut } from "../../services/invitations";
 import { authedProcedure, router } from "../../trpc";
 import { actorOf } from "../../actor";
@@ -12,7 +12,7 @@ export const invitationsRouter = router({
   /** Pending, unexpired invitations to the caller's email, oldest first. */
   list: authedProcedure
     .input(ZPageInput.default({ limit: 50 }))
-    .output(z.array(withCursor(ZInvitationOut)))
+    .output(pageOutput(withCursor(ZInvitationOut)))
     .query(async ({ ctx, input }) =>
       (await listInvitationsForEmail(ctx.db, ctx.user.email, pageOf(input, "created"))).map((r) => ({
         ...invitationOut(r),

@@ -11,7 +11,7 @@ import {
 import { ZId, ZTokenName } from "@lockstep/validators";
 import { AppError } from "../../errors";
 import { newAccessToken } from "../../services/identity";
-import { cursored, pageOf, withCursor, ZPageInput } from "../../paging";
+import { cursored, pageOf, pageOutput, withCursor, ZPageInput } from "../../paging";
 import { authedProcedure, router } from "../../trpc";
 import { ZTokenOut, ZUserOut } from "../shapes";
 
@@ -64,7 +64,7 @@ export const meRouter = router({
     /** Live tokens, oldest first, one page. */
     list: authedProcedure
       .input(ZPageInput.default({ limit: 50 }))
-      .output(z.array(withCursor(ZTokenOut)))
+      .output(pageOutput(withCursor(ZTokenOut)))
       .query(async ({ ctx, input }) =>
         cursored(await listAccessTokens(ctx.db, ctx.user.id, pageOf(input, "created")), "created", (t) => t.id).map(
           (t) => ({ ...tokenOut(t), cursor: t.cursor }),

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { listOrgInvitations, listOrgMembers, listOrgsOf } from "@lockstep/db";
 import { encodeCursor, slugify, ZDescription, ZDisplayName, ZEmail, ZId, ZSlug } from "@lockstep/validators";
-import { cursored, pageOf, withCursor, ZPageInput } from "../../paging";
+import { cursored, pageOf, pageOutput, withCursor, ZPageInput } from "../../paging";
 import { invitationOut, inviteToOrg, revokeInvitation } from "../../services/invitations";
 import {
   createOrganization,
@@ -58,7 +58,7 @@ export const orgsRouter = router({
     /** By name, one page (search: part of the name or email). */
     list: orgProcedure("org:members:list")
       .input(ZPageInput)
-      .output(z.array(withCursor(ZMemberOut)))
+      .output(pageOutput(withCursor(ZMemberOut)))
       .query(async ({ ctx, input }) =>
         cursored(await listOrgMembers(ctx.db, ctx.org.id, pageOf(input, "name")), "name", (m) => m.userId),
       ),
@@ -76,7 +76,7 @@ export const orgsRouter = router({
     invitations: router({
       list: orgProcedure("org:manage")
         .input(ZPageInput)
-        .output(z.array(withCursor(ZInvitationOut)))
+        .output(pageOutput(withCursor(ZInvitationOut)))
         .query(async ({ ctx, input }) =>
           (await listOrgInvitations(ctx.db, ctx.org.id, pageOf(input, "email"))).map((r) => ({
             ...invitationOut(r),

@@ -18,7 +18,7 @@ import {
   scanSecretNeeds,
   withNextflow,
 } from "../../services/pipelines";
-import { cursored, pageOf, withCursor, ZPageInput } from "../../paging";
+import { cursored, pageOf, pageOutput, withCursor, ZPageInput } from "../../paging";
 import { router, workspaceProcedure } from "../../trpc";
 import { ZPipelineOut } from "../shapes";
 
@@ -48,7 +48,7 @@ export const pipelinesRouter = router({
   /** By name, one page (search: part of the name). */
   list: workspaceProcedure("workspace:view")
     .input(ZPageInput)
-    .output(z.array(withCursor(ZPipelineOut)))
+    .output(pageOutput(withCursor(ZPipelineOut)))
     .query(async ({ ctx, input }) =>
       cursored(await listPipelines(ctx.db, ctx.workspace.id, pageOf(input, "name")), "name", (p) => p.id).map((p) => ({
         ...out(p),

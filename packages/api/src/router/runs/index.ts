@@ -8,8 +8,8 @@ import {
   readRunLog,
   workspaceAccessFacts,
   type TDatabase,
-  type TRun,
   type TRunEvent,
+  type TRunListRow,
 } from "@lockstep/db";
 import { can, effectiveWorkspaceRole } from "@lockstep/auth";
 import { describeNeeds, ZId, ZParams, ZSecretSelection } from "@lockstep/validators";
@@ -19,7 +19,7 @@ import { scanSecretNeeds, withNextflow } from "../../services/pipelines";
 import { runReceipt } from "../../services/receipts";
 import { runSecretVersions } from "../../services/secret-versions";
 import { cancelRun, launchRun, secretsForLaunch } from "../../services/runs";
-import { cursored, pageOf, withCursor, ZPageInput } from "../../paging";
+import { cursored, pageOf, pageOutput, withCursor, ZPageInput } from "../../paging";
 import { router, workspaceProcedure } from "../../trpc";
 
 const RUNS_SORT = "submitted";
@@ -55,7 +55,7 @@ import { ZLaunchNeedsOut, ZLogLineOut, ZReceiptOut, ZRunOut, ZRunSecretRefOut, Z
  * sees only how many there were (`personalSecretCount`), and error texts with those names replaced.
  */
 export function runOut(
-  run: TRun,
+  run: TRunListRow,
   launcher: { id: string | null; name: string | null; email: string | null } | null,
   viewerId: string,
 ): z.input<typeof ZRunOut> {
@@ -191,7 +191,7 @@ export const runsRouter = router({
         status: z.array(ZRunStatus).max(6).optional(),
       }).default({ limit: 50 }),
     )
-    .output(z.array(withCursor(ZRunOut)))
+    .output(pageOutput(withCursor(ZRunOut)))
     .query(async ({ ctx, input }) => {
       const page = pageOf(input, RUNS_SORT);
       const rows = await listRuns(ctx.db, ctx.workspace.id, input.limit, {
@@ -201,10 +201,10 @@ export const runsRouter = router({
         search: page.search,
         status: input.status,
       });
-      return cursored(rows, RUNS_SORT, (r) => r.run.id).map((r) => ({
-        ...runOut(r.run, r.launcher, ctx.user.id),
-        cursor: r.cursor,
-      }));
+      // runOut's object gets its cursor in place (not a copy of its thirty fields).
+      return cursored(rows, RUNS_SORT, (r) => r.run.id).map((r) =>
+        Object.assign(runOut(r.run, r.launcher, ctx.user.id), { cursor: r.cursor }),
+      );
     }),
 
   /**

@@ -3,6 +3,7 @@ import type { TSecretOwner } from "@lockstep/db";
 import { ZHistoryInput, ZId, ZImportInput, ZSecretName, ZValueInput } from "@lockstep/validators";
 import { actorOf } from "../../actor";
 import { createSecret, importSecrets, removeSecret, updateSecret, validateSecretName } from "../../services/secrets";
+import { pageOutput } from "../../paging";
 import { listSecretPage, ZSecretListInput } from "../../services/secret-list";
 import { authedProcedure, router, workspaceProcedure } from "../../trpc";
 import { historyOf } from "../../services/secret-history";
@@ -28,7 +29,7 @@ export const secretsRouter = router({
   /** One page of secret metadata: by name (A→Z, the Launch form's order) or last written first. */
   list: workspaceProcedure("secrets:list")
     .input(ZSecretListInput)
-    .output(z.array(ZSecretPageRow))
+    .output(pageOutput(ZSecretPageRow))
     .query(({ ctx, input }) => listSecretPage(ctx.db, ws(ctx), input)),
 
   /** Who wrote each version of a secret and when (never a value). */

@@ -5,6 +5,7 @@ import { createSecret, importSecrets, removeSecret, updateSecret, validateSecret
 import { authedProcedure, router } from "../../trpc";
 import { actorOf } from "../../actor";
 import { historyOf } from "../../services/secret-history";
+import { pageOutput } from "../../paging";
 import { listSecretPage, ZSecretListInput } from "../../services/secret-list";
 import { ZImportOut, ZSecretHistoryOut, ZSecretPageRow, ZSecretRefOut, ZValidateNameOut } from "../shapes";
 
@@ -14,7 +15,7 @@ const mine = (ctx: { user: { id: string } }): TSecretOwner => ({ scope: "user", 
 export const userSecretsRouter = router({
   list: authedProcedure
     .input(ZSecretListInput)
-    .output(z.array(ZSecretPageRow))
+    .output(pageOutput(ZSecretPageRow))
     .query(({ ctx, input }) => listSecretPage(ctx.db, mine(ctx), input)),
 
   /** Who wrote each version of one of your secrets and when (never a value). */

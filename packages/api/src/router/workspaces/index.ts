@@ -7,7 +7,7 @@ import {
   type TWorkspaceAccessFacts,
 } from "@lockstep/db";
 import { encodeCursor, slugify, ZDescription, ZDisplayName, ZEmail, ZId, ZSlug } from "@lockstep/validators";
-import { cursored, pageOf, withCursor, ZPageInput } from "../../paging";
+import { cursored, pageOf, pageOutput, withCursor, ZPageInput } from "../../paging";
 import { invitationOut, inviteToWorkspace, revokeInvitation } from "../../services/invitations";
 import {
   createWorkspace,
@@ -113,7 +113,7 @@ export const workspacesRouter = router({
     /** By name, one page (search: part of the name or email). */
     list: workspaceProcedure("workspace:view")
       .input(ZPageInput)
-      .output(z.array(withCursor(ZParticipantOut)))
+      .output(pageOutput(withCursor(ZParticipantOut)))
       .query(async ({ ctx, input }) =>
         cursored(
           await listWorkspaceParticipants(ctx.db, ctx.workspace.id, pageOf(input, "name")),
@@ -135,7 +135,7 @@ export const workspacesRouter = router({
     invitations: router({
       list: workspaceProcedure("participants:manage")
         .input(ZPageInput)
-        .output(z.array(withCursor(ZInvitationOut)))
+        .output(pageOutput(withCursor(ZInvitationOut)))
         .query(async ({ ctx, input }) =>
           (await listWorkspaceInvitations(ctx.db, ctx.workspace.id, pageOf(input, "email"))).map((r) => ({
             ...invitationOut(r),
