@@ -49,9 +49,9 @@ const secretKeysets: Record<TSecretSort, TKeyset> = {
 };
 
 /**
- * Secret metadata only — the sealed value is never selected here; dates as ISO text (`isoText`). With `page`, one page in `sort`
- * order after the previous page's last row (`cursorKey` + id), names filtered by `search`; without
- * it, every row (for internal callers that need the whole set).
+ * Secret metadata only — the sealed value is never selected here; dates as ISO text (`isoText`).
+ * With `page`, one page in `sort` order after the previous page's last row (`cursorKey` + id),
+ * names filtered by `search`; without it, every row (for internal callers that need the whole set).
  */
 export async function listSecretMetadata(db: TDbOrTx, owner: TSecretOwner, page?: TPage & { sort?: TSecretSort }) {
   if (!page) return secretMetadata(db, owner);
