@@ -69,4 +69,8 @@ export const listsEnv = {
   get databaseUrl() {
     return process.env.BENCH_DATABASE_URL?.trim() || null;
   },
+  /** NODE_OPTIONS' flags (recorded with the results: the server and its floor both run under them). */
+  get nodeOptions(): string[] {
+    return process.env.NODE_OPTIONS?.split(/\s+/).filter(Boolean) ?? [];
+  },
 };

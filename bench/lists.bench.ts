@@ -91,6 +91,8 @@ export type TListsBenchResult = {
   }>;
   /** os.loadavg()[0] when the measurement started and ended (2 cores: above 2 the machine was shared). */
   loadAverage: { start: number; end: number };
+  /** The node flags the bench ran with (NODE_OPTIONS and the command line: both sides share them) and its peak resident memory. */
+  node: { flags: string[]; maxRssMb: number };
 };
 
 /** A context field the list procedures never touch: using one is a bug in the benchmark, so it throws. */
@@ -370,6 +372,13 @@ export async function benchLists(opts: {
       scenarios: results,
       loadAverage: { start: loadStart, end: Math.round(loadavg()[0]! * 100) / 100 },
       goals,
+      node: {
+        flags: [...listsEnv.nodeOptions, ...process.execArgv].filter(
+          (flag) => flag.startsWith("--") && flag !== "--import",
+        ),
+        // resourceUsage's maxRSS is in KiB: the whole process (server, load worker, seeding).
+        maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      },
     };
   } finally {
     await load.stop();
@@ -393,6 +402,7 @@ function table(result: TListsBenchResult): string {
     `statements per request: ${Object.entries(result.statementsPerRequest)
       .map(([k, v]) => `${k} ${v}`)
       .join(", ")}; load average ${result.loadAverage.start} → ${result.loadAverage.end} (2 cores)`,
+    `node flags: ${result.node.flags.join(" ") || "none"}; peak RSS ${result.node.maxRssMb} MB`,
     "",
     "| scenario             |    req/s | p50 ms  | p99 ms  | node CPU ms | errors |",
     "| -------------------- | -------- | ------- | ------- | ----------- | ------ |",

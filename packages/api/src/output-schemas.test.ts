@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { appRouter } from "./root";
+import { ZIsoDate } from "./router/shapes";
 
 // Field names that would carry a secret value, its ciphertext or other key material.
 const FORBIDDEN =
@@ -46,5 +47,24 @@ describe("no procedure can answer with a secret value", () => {
   it("the walker finds a forbidden field when one is there", () => {
     const leaky = z.object({ items: z.array(z.object({ name: z.string(), value: z.string() })) });
     expect([...propertyNames(z.toJSONSchema(leaky))].filter((n) => FORBIDDEN.test(n))).toEqual(["value"]);
+  });
+});
+
+describe("a date leaves as the ISO string, whether it came as a Date or as list text (ZIsoDate)", () => {
+  it("a Date and the text Postgres makes for a list page give the same string", () => {
+    const at = new Date("2026-12-31T23:59:59.999Z");
+    expect(ZIsoDate.parse(at)).toBe("2026-12-31T23:59:59.999Z");
+    expect(ZIsoDate.parse("2026-12-31T23:59:59.999Z")).toBe(at.toISOString());
+  });
+
+  it.each(["2026-12-31 23:59:59.999999+00", "2026-12-31T23:59:59Z", "2026-12-31T23:59:59.999999Z", "yesterday", ""])(
+    "refuses text of another form (%j): a date selected the wrong way cannot leave as it is",
+    (text) => {
+      expect(ZIsoDate.safeParse(text).success).toBe(false);
+    },
+  );
+
+  it("OpenAPI describes it as a string, as before", () => {
+    expect(z.toJSONSchema(ZIsoDate, { io: "output" })).toMatchObject({ type: "string" });
   });
 });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
   createUserWithPersonalWorkspace,
   findUserByTokenHash,
+  getRunInWorkspace,
   insertAccessToken,
   insertRun,
   insertSecret,
@@ -89,7 +90,8 @@ describe("prepared statements answer what drizzle's own path answers", () => {
     expect(byName.get("USED")!.lastUsedRun).toMatchObject({ workspaceId });
     expect(byName.get("NEVER_USED")!.lastUsedBy).toBeNull();
     expect(byName.get("NEVER_USED")!.lastUsedRun).toBeNull();
-    expect(byName.get("NEVER_USED")!.createdAt).toBeInstanceOf(Date);
+    expect(byName.get("NEVER_USED")!.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(byName.get("NEVER_USED")!.lastUsedAt).toBeNull();
     // A search and a cursor are other statements; they too answer the same.
     const next = { limit: 10, after: { key: "A", id: fast[0]!.id }, search: "used" };
     expect(await listSecretMetadata(db, owner, next)).toEqual(
@@ -119,5 +121,61 @@ describe("prepared statements answer what drizzle's own path answers", () => {
     expect(facts).toMatchObject({ orgName: null, orgRole: null, participantRole: "owner" });
     expect(facts!.workspace.id).toBe(workspaceId);
     expect(facts).toEqual(await drizzleOwn((d) => workspaceAccessFacts(d, userId, workspaceId)));
+  });
+});
+
+describe("list pages' dates are the text Date#toISOString() writes, made by Postgres (isoText)", () => {
+  // Microseconds a Date cuts off (not rounded: .9999995 s stays in its second, day and year),
+  // an offset other than UTC on the way in, the epoch, and a leap day.
+  const edges = [
+    "2026-12-31 23:59:59.999999+00",
+    "2026-03-01 00:00:00.000001+00",
+    "2026-03-01 12:00:00.9995+00",
+    "2024-02-29 23:59:59.5+05:45",
+    "1970-01-01 00:00:00+00",
+    "2001-09-09 01:46:40.123456-07",
+  ];
+
+  it.each(["UTC", "Asia/Kathmandu", "America/St_Johns"])(
+    "every edge value, the session in %s, as the Date drizzle builds writes it",
+    async (zone) => {
+      const run = await insertRun(db, {
+        workspaceId,
+        launchedBy: userId,
+        pipelineName: `dates-${zone}`,
+        repository: "https://example.test/p",
+        computeEnvName: "ce",
+        computeEnvKind: "local",
+        deadlineAt: new Date(),
+      });
+      for (const at of edges) {
+        await client`update runs set started_at = ${at}::timestamptz, deadline_at = ${at}::timestamptz where id = ${run.id}`;
+        const asDate = (await getRunInWorkspace(db, workspaceId, run.id))!.run;
+        const listed = await db.transaction(async (tx) => {
+          await tx.execute(`set local time zone '${zone}'`);
+          return (await listRuns(tx as unknown as TDatabase, workspaceId, 1, { search: `dates-${zone}` }))[0]!.run;
+        });
+        expect({ at, startedAt: listed.startedAt, deadlineAt: listed.deadlineAt }).toEqual({
+          at,
+          startedAt: asDate.startedAt!.toISOString(),
+          deadlineAt: asDate.deadlineAt.toISOString(),
+        });
+        // NULL stays null (a run not yet provisioned); the prepared statement (the pool's zone) answers the same.
+        expect(listed.provisionedAt).toBeNull();
+        const prepared = (await listRuns(db, workspaceId, 1, { search: `dates-${zone}` }))[0]!.run;
+        expect(prepared).toEqual(listed);
+      }
+    },
+  );
+
+  it("positive control: without `at time zone 'UTC'` the text follows the session's zone", async () => {
+    const [row] = await db.transaction(async (tx) => {
+      await tx.execute(`set local time zone 'Asia/Kathmandu'`);
+      return tx.execute<{ text: string }>(
+        `select to_char('2026-03-01 00:00:00+00'::timestamptz, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as text`,
+      );
+    });
+    expect(row!.text).toBe("2026-03-01T05:45:00.000Z");
+    expect(new Date("2026-03-01 00:00:00+00").toISOString()).toBe("2026-03-01T00:00:00.000Z");
   });
 });

@@ -69,7 +69,7 @@ describe("runs.list paging", () => {
 
     // Positive control: the old cursor (the last run's submittedAt, as a JS Date: milliseconds) loses the rest.
     const first = await listRuns(db, workspaceId, 2);
-    const byDate = await listRuns(db, workspaceId, 2, { before: first.at(-1)!.run.submittedAt });
+    const byDate = await listRuns(db, workspaceId, 2, { before: new Date(first.at(-1)!.run.submittedAt) });
     expect(byDate).toEqual([]);
   });
 });

@@ -15,10 +15,13 @@ import { withCursor } from "../paging";
 /**
  * Every date leaves the API as an ISO 8601 string (UTC, milliseconds), not a Date: superjson would
  * otherwise write a type annotation for each date of each row, which cost more than the query.
+ * A Date is written with `toISOString()`; list pages select their dates as that text already
+ * (`isoText` in @lockstep/db, issue #15), which passes as it is when it has exactly that form. The
+ * output (what OpenAPI describes) is the same string either way.
  */
+const ISO_TEXT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 export const ZIsoDate = z
-  .date()
-  .transform((d) => d.toISOString())
+  .union([z.string().regex(ISO_TEXT), z.date().transform((d) => d.toISOString())])
   .pipe(z.string());
 
 export const ZOrgRole = z.enum(orgRoles);

@@ -8,7 +8,7 @@ import {
 } from "@lockstep/validators";
 import type { TDatabase, TDbOrTx } from "../client";
 import { runs, users } from "../schema";
-import { keysetAfter, keysetKey, keysetOrder, nameContainsSlot, type TKeyset, type TPage } from "./paging";
+import { isoText, keysetAfter, keysetKey, keysetOrder, nameContainsSlot, type TKeyset, type TPage } from "./paging";
 import { prepared, slot } from "./prepared";
 
 // The statuses are @lockstep/validators' (one list for every layer); these names are the queries'.
@@ -65,17 +65,20 @@ const runListColumns = {
   errorMessage: runs.errorMessage,
   cancelRequested: runs.cancelRequested,
   progress: runs.progress,
-  submittedAt: runs.submittedAt,
-  provisionedAt: runs.provisionedAt,
-  startedAt: runs.startedAt,
-  finishedAt: runs.finishedAt,
-  secretsDeletedAt: runs.secretsDeletedAt,
-  deadlineAt: runs.deadlineAt,
+  // Its dates as the API writes them (ISO text made by Postgres: no Date per date of each row).
+  submittedAt: isoText(runs.submittedAt),
+  provisionedAt: isoText(runs.provisionedAt),
+  startedAt: isoText(runs.startedAt),
+  finishedAt: isoText(runs.finishedAt),
+  secretsDeletedAt: isoText(runs.secretsDeletedAt),
+  deadlineAt: isoText(runs.deadlineAt),
   cleanupAttempts: runs.cleanupAttempts,
   lastCleanupError: runs.lastCleanupError,
   redaction: runs.redaction,
 };
-export type TRunListRow = { [K in keyof typeof runListColumns]: (typeof runs.$inferSelect)[K] };
+/** A run as runOut reads it: a whole row (dates as Dates) or a list page's (dates as ISO text). */
+export type TRunListRow = { [K in keyof typeof runListColumns]: TDateOrIso<(typeof runs.$inferSelect)[K]> };
+type TDateOrIso<T> = T extends Date ? Date | string : T;
 
 export async function listRuns(
   db: TDbOrTx,

@@ -16,7 +16,7 @@ import {
 import type { TDbOrTx } from "../client";
 import { auditEvents, runs, secrets, secretVersions, users } from "../schema";
 import { likePattern, type TAuditAction } from "@lockstep/validators";
-import { keysetAfter, keysetKey, keysetOrder, nameContainsSlot, type TKeyset, type TPage } from "./paging";
+import { isoText, keysetAfter, keysetKey, keysetOrder, nameContainsSlot, type TKeyset, type TPage } from "./paging";
 import { prepared, slot } from "./prepared";
 
 export type TSecretOwner = { scope: "workspace"; workspaceId: string } | { scope: "user"; userId: string };
@@ -49,9 +49,9 @@ const secretKeysets: Record<TSecretSort, TKeyset> = {
 };
 
 /**
- * Secret metadata only — the sealed value is never selected here. With `page`, one page in `sort`
- * order after the previous page's last row (`cursorKey` + id), names filtered by `search`; without
- * it, every row (for internal callers that need the whole set).
+ * Secret metadata only — the sealed value is never selected here; dates as ISO text (`isoText`).
+ * With `page`, one page in `sort` order after the previous page's last row (`cursorKey` + id),
+ * names filtered by `search`; without it, every row (for internal callers that need the whole set).
  */
 export async function listSecretMetadata(db: TDbOrTx, owner: TSecretOwner, page?: TPage & { sort?: TSecretSort }) {
   if (!page) return secretMetadata(db, owner);
@@ -97,13 +97,14 @@ function secretMetadata(
       id: secrets.id,
       name: secrets.name,
       keyId: secrets.keyId,
-      createdAt: secrets.createdAt,
-      updatedAt: secrets.updatedAt,
-      lastUsedAt: secrets.lastUsedAt,
+      // Dates as the API writes them (ISO text made by Postgres: no Date per date of each row).
+      createdAt: isoText(secrets.createdAt),
+      updatedAt: isoText(secrets.updatedAt),
+      lastUsedAt: isoText(secrets.lastUsedAt),
       lastUsedRun: { id: runs.id, workspaceId: runs.workspaceId },
       version: secrets.version,
       valueProblem: secrets.valueProblem,
-      valueCheckedAt: secrets.valueCheckedAt,
+      valueCheckedAt: isoText(secrets.valueCheckedAt),
       createdBy: { id: createdBy.id, name: createdBy.name, email: createdBy.email },
       updatedBy: { id: updatedBy.id, name: updatedBy.name, email: updatedBy.email },
       lastUsedBy: { id: lastUsedBy.id, name: lastUsedBy.name, email: lastUsedBy.email },
