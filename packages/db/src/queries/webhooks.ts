@@ -151,12 +151,14 @@ export async function recordWebhookEvent(
 export async function dueWebhookDeliveries(
   db: TDbOrTx,
   limit: number,
-  now = new Date(),
 ): Promise<Array<{ id: string; attempts: number }>> {
+  // Due by the database's clock, the one `next_attempt_at` defaults to: a JavaScript Date has
+  // millisecond precision, so a delivery recorded earlier in the same millisecond would compare
+  // as not yet due (and wait a whole drain interval).
   return db
     .select({ id: webhookDeliveries.id, attempts: webhookDeliveries.attempts })
     .from(webhookDeliveries)
-    .where(and(eq(webhookDeliveries.state, "pending"), lte(webhookDeliveries.nextAttemptAt, now)))
+    .where(and(eq(webhookDeliveries.state, "pending"), lte(webhookDeliveries.nextAttemptAt, sql`now()`)))
     .orderBy(asc(webhookDeliveries.nextAttemptAt))
     .limit(limit);
 }
