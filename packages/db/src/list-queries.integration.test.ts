@@ -1,7 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { drizzle } from "drizzle-orm/postgres-js";
-import postgres from "postgres";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   createUserWithPersonalWorkspace,
   insertAccessToken,
@@ -14,7 +12,7 @@ import {
   listSecretMetadata,
   type TPage,
 } from "./index";
-import * as schema from "./schema";
+import { queryPlanHarness } from "./test/query-plans";
 
 /**
  * Every list pages on an index: each list query is captured as the code issues it (a second page,
@@ -22,35 +20,7 @@ import * as schema from "./schema";
  * names another index, means no index serves the keyset. And a cursor keeps microseconds: rows
  * sharing a millisecond (or their whole timestamp) at a page boundary are neither skipped nor repeated.
  */
-const issued: Array<{ query: string; parameters: unknown[] }> = [];
-const client = postgres(inject("databaseUrl"), {
-  max: 1,
-  onnotice: () => {},
-  debug: (_c, query, parameters) => void issued.push({ query, parameters: parameters as unknown[] }),
-});
-const db = drizzle(client, { schema, casing: "snake_case" });
-const plain = postgres(inject("databaseUrl"), { max: 1, onnotice: () => {} });
-
-afterAll(async () => {
-  await client.end();
-  await plain.end();
-});
-
-async function planOf(query: string, parameters: unknown[]): Promise<string> {
-  return plain.begin(async (tx) => {
-    await tx.unsafe("set local enable_seqscan = off");
-    const rows = await tx.unsafe(`explain ${query}`, parameters as never[]);
-    return rows.map((r) => String(r["QUERY PLAN"])).join("\n");
-  });
-}
-
-async function lastIssued(use: () => Promise<unknown>): Promise<{ query: string; parameters: unknown[] }> {
-  issued.length = 0;
-  await use();
-  const found = issued.at(-1);
-  if (!found) throw new Error("no query issued");
-  return found;
-}
+const { db, plain, planOf, lastIssued } = queryPlanHarness();
 
 let userId = "";
 let workspaceId = "";

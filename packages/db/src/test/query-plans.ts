@@ -41,5 +41,14 @@ export function queryPlanHarness() {
     return found;
   }
 
-  return { db, plain, planOf, captured };
+  /** The last statement `use` issued (a list query issues its page last). */
+  async function lastIssued(use: () => Promise<unknown>): Promise<TIssuedQuery> {
+    issued.length = 0;
+    await use();
+    const found = issued.at(-1);
+    if (!found) throw new Error("no query issued");
+    return found;
+  }
+
+  return { db, plain, planOf, captured, lastIssued };
 }
